@@ -1,0 +1,198 @@
+/**
+ * How the rest of the platform reaches each store: Service names, ports, pod identities and Secret names.
+ *
+ * This is the single source of those facts. The store constructs build their Services and Secrets references
+ * from it, the application tier builds connection settings from it, and the network policies allow exactly
+ * these ports between exactly these pods. Nothing else may spell a store's host, port or Secret name.
+ */
+import type { EnvironmentConfig } from '../../environments/schema';
+import { selectorLabels, type Identity, type Labels } from '../lib/labels';
+import { serviceHost } from '../lib/naming';
+
+export interface Endpoint {
+  readonly namespace: string;
+  /** The Service name. */
+  readonly service: string;
+  /** The Service's cluster DNS name. */
+  readonly host: string;
+  readonly port: number;
+  /** The named container port behind the Service. */
+  readonly portName: string;
+  /** Identity of the pods that serve this endpoint (NetworkPolicies select them with its selector labels). */
+  readonly pods: Identity;
+}
+
+/** A Secret referenced by name; its values are generated at install time and never rendered. */
+export interface SecretRef {
+  readonly name: string;
+  /** The keys the Secret must hold. */
+  readonly keys: readonly string[];
+}
+
+export interface PostgresRef {
+  /** PgBouncer in front of the primary: what applications use. */
+  readonly pooler: Endpoint;
+  /** The primary, whose Endpoints Patroni maintains (the Service is named after the Patroni scope). */
+  readonly primary: Endpoint;
+  /** Streaming replicas, for read scaling (spec 002 §7.1.3). */
+  readonly replicas: Endpoint;
+  readonly database: string;
+  readonly secrets: { readonly superuser: SecretRef; readonly replication: SecretRef; readonly rewind: SecretRef; readonly app: SecretRef };
+}
+
+export interface RedisRef {
+  /** Sentinel: clients discover the current master here. */
+  readonly sentinel: Endpoint;
+  /** The Redis servers behind a headless Service (replication and Sentinel-resolved addresses). */
+  readonly server: Endpoint;
+  readonly masterSet: string;
+  readonly secret: SecretRef;
+}
+
+export interface MinioRef {
+  readonly s3: Endpoint;
+  /** The S3 endpoint URL (path-style addressing). */
+  readonly url: string;
+  readonly rootSecret: SecretRef;
+  readonly buckets: {
+    readonly documents: string;
+    readonly logs: string;
+    readonly backups: { readonly postgres: string; readonly clickhouse: string; readonly elasticsearch: string; readonly redis: string };
+  };
+}
+
+export interface ElasticsearchRef {
+  readonly http: Endpoint;
+  readonly url: string;
+  /** Password of the built-in `elastic` user. */
+  readonly secret: SecretRef;
+}
+
+export interface ClickhouseRef {
+  readonly http: Endpoint;
+  readonly native: Endpoint;
+  readonly keeper: Endpoint;
+  /** The cluster name of `remote_servers`, used by ON CLUSTER and Distributed tables. */
+  readonly cluster: string;
+  readonly secret: SecretRef;
+}
+
+export interface KafkaRef {
+  readonly bootstrap: Endpoint;
+  /** `host:port` for clients' bootstrap.servers. */
+  readonly bootstrapServers: string;
+  readonly secret: SecretRef;
+}
+
+export interface StoreRefs {
+  readonly postgres: PostgresRef;
+  readonly redis: RedisRef;
+  readonly minio: MinioRef;
+  readonly elasticsearch: ElasticsearchRef;
+  readonly clickhouse: ClickhouseRef;
+  readonly kafka: KafkaRef;
+}
+
+export const NAMESPACES = {
+  postgres: 'db-postgres',
+  redis: 'db-redis',
+  minio: 'storage-minio',
+  elasticsearch: 'db-elasticsearch',
+  clickhouse: 'db-clickhouse',
+  kafka: 'db-kafka',
+} as const;
+
+const userPassword = ['username', 'password'] as const;
+
+export function storeRefs(config: EnvironmentConfig): StoreRefs {
+  const ep = (namespace: string, service: string, port: number, portName: string, pods: Identity): Endpoint =>
+    ({ namespace, service, host: serviceHost(config, service, namespace), port, portName, pods });
+
+  const pg = NAMESPACES.postgres;
+  const postgres: PostgresRef = {
+    pooler: ep(pg, 'pgbouncer', 6432, 'pgbouncer', { name: 'postgres', component: 'pooler' }),
+    primary: ep(pg, 'postgres', 5432, 'postgresql', { name: 'postgres', component: 'database' }),
+    replicas: ep(pg, 'postgres-replicas', 5432, 'postgresql', { name: 'postgres', component: 'database' }),
+    database: 'receivables',
+    secrets: {
+      superuser: { name: 'postgres-superuser', keys: userPassword },
+      replication: { name: 'postgres-replication', keys: userPassword },
+      rewind: { name: 'postgres-rewind', keys: userPassword },
+      app: { name: 'postgres-app', keys: userPassword },
+    },
+  };
+
+  const rd = NAMESPACES.redis;
+  const redisPods: Identity = { name: 'redis', component: 'server' };
+  const redis: RedisRef = {
+    sentinel: ep(rd, 'redis-sentinel', 26379, 'sentinel', redisPods),
+    server: ep(rd, 'redis-headless', 6379, 'redis', redisPods),
+    masterSet: 'receivables',
+    secret: { name: 'redis-auth', keys: ['password'] },
+  };
+
+  const s3 = ep(NAMESPACES.minio, 'minio', 9000, 's3', { name: 'minio', component: 'server' });
+  const minio: MinioRef = {
+    s3,
+    url: `http://${s3.host}:${s3.port}`,
+    rootSecret: { name: 'minio-root', keys: ['rootUser', 'rootPassword'] },
+    buckets: {
+      documents: 'documents',
+      logs: 'logs',
+      backups: { postgres: 'backups-postgres', clickhouse: 'backups-clickhouse', elasticsearch: 'backups-elasticsearch', redis: 'backups-redis' },
+    },
+  };
+
+  // HTTP is served by the coordinating nodes; without them by the data nodes; a lone master holds every role.
+  const es = config.stores.elasticsearch;
+  const httpRole = es.coordinating > 0 ? 'coordinating' : es.data > 0 ? 'data' : 'master';
+  const http = ep(NAMESPACES.elasticsearch, 'elasticsearch', 9200, 'http', { name: 'elasticsearch', component: httpRole });
+  const elasticsearch: ElasticsearchRef = {
+    http,
+    url: `https://${http.host}:${http.port}`,
+    secret: { name: 'elasticsearch-credentials', keys: ['username', 'password'] },
+  };
+
+  const ch = NAMESPACES.clickhouse;
+  const chPods: Identity = { name: 'clickhouse', component: 'server' };
+  const clickhouse: ClickhouseRef = {
+    http: ep(ch, 'clickhouse', 8123, 'http', chPods),
+    native: ep(ch, 'clickhouse', 9000, 'native', chPods),
+    keeper: ep(ch, 'clickhouse-keeper', 9181, 'keeper', { name: 'clickhouse', component: 'keeper' }),
+    cluster: 'receivables',
+    secret: { name: 'clickhouse-users', keys: ['admin-password', 'app-password'] },
+  };
+
+  const bootstrap = ep(NAMESPACES.kafka, 'kafka', 9092, 'client', { name: 'kafka', component: 'broker' });
+  const kafka: KafkaRef = {
+    bootstrap,
+    bootstrapServers: `${bootstrap.host}:${bootstrap.port}`,
+    secret: { name: 'kafka-credentials', keys: ['username', 'password'] },
+  };
+
+  return { postgres, redis, minio, elasticsearch, clickhouse, kafka };
+}
+
+/** A Secret that must exist in a namespace before the pods there start (created by the secret generator). */
+export interface DeclaredSecret extends SecretRef {
+  readonly namespace: string;
+}
+
+/** The Secrets the stores themselves read, each in its store's namespace. */
+export function storeSecrets(refs: StoreRefs): DeclaredSecret[] {
+  const inNs = (namespace: string, ...secrets: SecretRef[]) => secrets.map((s) => ({ ...s, namespace }));
+  const pg = refs.postgres.secrets;
+  return [
+    ...inNs(NAMESPACES.postgres, pg.superuser, pg.replication, pg.rewind, pg.app),
+    ...inNs(NAMESPACES.redis, refs.redis.secret),
+    ...inNs(NAMESPACES.minio, refs.minio.rootSecret),
+    ...inNs(NAMESPACES.elasticsearch, refs.elasticsearch.secret),
+    ...inNs(NAMESPACES.clickhouse, refs.clickhouse.secret),
+    ...inNs(NAMESPACES.kafka, refs.kafka.secret),
+  ];
+}
+
+/** The selector labels of an endpoint's pods. */
+export function podSelector(e: Endpoint): Labels {
+  return selectorLabels(e.pods);
+}

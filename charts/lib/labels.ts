@@ -1,0 +1,73 @@
+/**
+ * The one place for label keys, label sets and object metadata. Selectors use only the stable subset
+ * (name, instance, component): never a version, never the environment, so a label change cannot orphan pods.
+ */
+import type { EnvironmentConfig } from '../../environments/schema';
+import type { k8s } from '../../imports/k8s';
+
+export const PART_OF = 'receivables-platform';
+const PREFIX = 'sme-receivables.io';
+
+export const LABELS = {
+  name: 'app.kubernetes.io/name',
+  instance: 'app.kubernetes.io/instance',
+  component: 'app.kubernetes.io/component',
+  partOf: 'app.kubernetes.io/part-of',
+  managedBy: 'app.kubernetes.io/managed-by',
+  version: 'app.kubernetes.io/version',
+  environment: `${PREFIX}/environment`,
+  tier: `${PREFIX}/tier`,
+  tenant: `${PREFIX}/tenant`,
+  plan: `${PREFIX}/plan`,
+} as const;
+
+export const ANNOTATIONS = {
+  podSecurityReason: `${PREFIX}/pod-security-reason`,
+  description: `${PREFIX}/description`,
+} as const;
+
+/** Who a set of pods is: the stable identity that selectors match on. */
+export interface Identity {
+  /** The application, e.g. `postgres`, `invoice-service`. */
+  readonly name: string;
+  /** The component within it, e.g. `database`, `pooler`, `api`. */
+  readonly component: string;
+  /** @default the name */
+  readonly instance?: string;
+}
+
+export type Labels = Record<string, string>;
+
+export function selectorLabels(id: Identity): Labels {
+  return { [LABELS.name]: id.name, [LABELS.instance]: id.instance ?? id.name, [LABELS.component]: id.component };
+}
+
+/** Full label set: the selector subset plus part-of, managed-by, environment and an optional version. */
+export function labels(config: EnvironmentConfig, id: Identity, version?: string): Labels {
+  return {
+    ...selectorLabels(id),
+    [LABELS.partOf]: PART_OF,
+    [LABELS.managedBy]: 'cdk8s',
+    [LABELS.environment]: config.name,
+    ...(version ? { [LABELS.version]: version } : {}),
+  };
+}
+
+export interface MetaProps {
+  readonly name: string;
+  /** Omit for cluster-scoped objects. */
+  readonly namespace?: string;
+  readonly id: Identity;
+  readonly version?: string;
+  readonly extraLabels?: Labels;
+  readonly annotations?: Record<string, string>;
+}
+
+export function meta(config: EnvironmentConfig, p: MetaProps): k8s.ObjectMeta {
+  return {
+    name: p.name,
+    ...(p.namespace ? { namespace: p.namespace } : {}),
+    labels: { ...labels(config, p.id, p.version), ...p.extraLabels },
+    ...(p.annotations && Object.keys(p.annotations).length ? { annotations: p.annotations } : {}),
+  };
+}

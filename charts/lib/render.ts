@@ -1,0 +1,88 @@
+/**
+ * From rendered objects to files: one folder per chart, one YAML file per object, plus per-environment
+ * listings. Writing is atomic per environment: everything is rendered in memory first, written to a temporary
+ * folder, and swapped in by rename, so a failure leaves the previous dist/ as it was.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { stringify } from 'yaml';
+import type { Manifest, RenderedPlatform } from '../platform';
+
+/** Relative path → file content. */
+export type FileTree = Map<string, string>;
+
+/** `<kind>.<namespace>.<name>.yaml`, or `<kind>.<name>.yaml` for cluster-scoped objects. */
+export function fileName(m: Manifest): string {
+  const kind = String(m.kind).toLowerCase();
+  const ns = m.metadata?.namespace;
+  return ns ? `${kind}.${ns}.${m.metadata.name}.yaml` : `${kind}.${m.metadata.name}.yaml`;
+}
+
+export function toYaml(m: unknown): string {
+  // lineWidth 0: never fold long strings, so a one-word change is a one-line diff.
+  return stringify(m, { lineWidth: 0, aliasDuplicateObjects: false });
+}
+
+/** Every image of every container, sorted and unique: the list an air-gapped install mirrors. */
+export function imagesOf(manifests: readonly Manifest[]): string[] {
+  const images = new Set<string>();
+  const visit = (v: unknown, key?: string): void => {
+    if (Array.isArray(v)) { v.forEach((x) => visit(x, key)); return; }
+    if (v === null || typeof v !== 'object') return;
+    const o = v as Record<string, unknown>;
+    if ((key === 'containers' || key === 'initContainers') && typeof o.image === 'string') images.add(o.image);
+    for (const [k, x] of Object.entries(o)) visit(x, k);
+  };
+  manifests.forEach((m) => visit(m));
+  return [...images].sort();
+}
+
+export function toFileTree(p: RenderedPlatform): FileTree {
+  const files: FileTree = new Map();
+  for (const chart of p.charts) {
+    for (const m of chart.manifests) {
+      const rel = `${chart.folder}/${fileName(m)}`;
+      if (files.has(rel)) throw new Error(`two objects render to dist/${p.config.name}/${rel}: ${m.kind} ${m.metadata?.namespace ?? ''}/${m.metadata?.name}`);
+      files.set(rel, toYaml(m));
+    }
+  }
+  const images = imagesOf(p.charts.flatMap((c) => c.manifests));
+  files.set('images.txt', images.length ? `${images.join('\n')}\n` : '');
+  return files;
+}
+
+/**
+ * Replaces dist/<env>/ for each environment given. With `prune`, folders of environments that no longer
+ * exist are removed too (only when every environment was rendered).
+ */
+export function writeDist(outDir: string, trees: ReadonlyMap<string, FileTree>, prune: boolean): void {
+  fs.mkdirSync(outDir, { recursive: true });
+  const staged: [string, string][] = [];
+  try {
+    for (const [env, tree] of trees) {
+      const tmp = fs.mkdtempSync(path.join(outDir, `.tmp-${env}-`));
+      staged.push([env, tmp]);
+      for (const [rel, content] of [...tree].sort(([a], [b]) => a.localeCompare(b))) {
+        const file = path.join(tmp, rel);
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, content);
+      }
+    }
+  } catch (e) {
+    for (const [, tmp] of staged) fs.rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  // Every environment is fully written: swap them in.
+  for (const [env, tmp] of staged) {
+    const target = path.join(outDir, env);
+    const old = `${tmp}-old`;
+    if (fs.existsSync(target)) fs.renameSync(target, old);
+    fs.renameSync(tmp, target);
+    fs.rmSync(old, { recursive: true, force: true });
+  }
+  if (prune) {
+    for (const entry of fs.readdirSync(outDir, { withFileTypes: true })) {
+      if (entry.isDirectory() && !trees.has(entry.name)) fs.rmSync(path.join(outDir, entry.name), { recursive: true, force: true });
+    }
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * Composes one environment's charts. Each chart becomes a folder of dist/<env>/ whose numeric prefix is its
+ * apply order: namespaces and tenants, then the stores, then the services, then ingress and GitOps.
+ */
+import { App, type Chart } from 'cdk8s';
+import type { EnvironmentConfig } from '../environments/schema';
+import { storeRefs, storeSecrets, type DeclaredSecret, type StoreRefs } from './data/refs';
+import { demandByNamespace } from './lib/demand';
+import { NamespacesChart } from './namespaces';
+import { TenantsChart } from './tenants';
+
+/** A rendered Kubernetes object. */
+export type Manifest = Record<string, any>;
+
+export interface RenderedChart {
+  /** The folder under dist/<env>/, e.g. `00-namespaces`. */
+  readonly folder: string;
+  readonly manifests: readonly Manifest[];
+}
+
+export interface RenderedPlatform {
+  readonly config: EnvironmentConfig;
+  readonly refs: StoreRefs;
+  /** In apply order. */
+  readonly charts: readonly RenderedChart[];
+  /** Every Secret the manifests may reference: generated at install time, never rendered. */
+  readonly secrets: readonly DeclaredSecret[];
+}
+
+export function renderPlatform(config: EnvironmentConfig): RenderedPlatform {
+  const app = new App();
+  const refs = storeRefs(config);
+
+  const charts: Chart[] = [
+    new TenantsChart(app, '01-tenants', { config }),
+  ];
+
+  const rendered = charts.map((c) => ({ folder: c.node.id, manifests: c.toJson() }));
+  // Built last, rendered first: its quotas are sized from everything else.
+  const namespaces = new NamespacesChart(app, '00-namespaces', {
+    config, demand: demandByNamespace(rendered.flatMap((c) => c.manifests)),
+  });
+  rendered.push({ folder: namespaces.node.id, manifests: namespaces.toJson() });
+  rendered.sort((a, b) => a.folder.localeCompare(b.folder));
+  return { config, refs, charts: rendered, secrets: storeSecrets(refs) };
+}

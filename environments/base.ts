@@ -1,0 +1,76 @@
+/**
+ * The platform catalog and the defaults every environment shares. Environment files hold only what differs.
+ *
+ * Deliberately absent here, so that an environment cannot inherit them by accident: the cluster, the
+ * storage class, the domain, the Git revision, the tenants and the replica counts of the stores.
+ */
+import type { DeepPartial } from './merge';
+import type { EnvironmentInput } from './schema';
+
+const smallDefaults = { defaultRequest: { cpu: '100m', memory: '128Mi' }, default: { cpu: '500m', memory: '512Mi' } };
+
+export const base: DeepPartial<EnvironmentInput> = {
+  images: { registry: '', pullPolicy: 'IfNotPresent' },
+  gitops: { repoURL: 'https://git.example.com/platform/receivables-deploy.git' },
+  // Pinned: a cluster upgrade must not silently tighten or loosen admission.
+  podSecurity: { version: 'v1.27' },
+
+  // Spec 002 §5.1 (kube-system is the distribution's, not ours). db-kafka holds the Kafka of §7.2.3 / §8.2.1.
+  namespaces: [
+    {
+      name: 'monitoring', tier: 'system', podSecurity: 'privileged',
+      podSecurityReason: 'node-exporter of the Prometheus stack reads the host through hostPID, hostNetwork and hostPath',
+    },
+    {
+      name: 'ingress', tier: 'system', podSecurity: 'baseline',
+      podSecurityReason: 'the ingress controller binds ports 80/443 and needs NET_BIND_SERVICE, which restricted forbids',
+    },
+    { name: 'cert-manager', tier: 'system' },
+    { name: 'security', tier: 'system' },
+    { name: 'app-core', tier: 'app' },
+    { name: 'app-agents', tier: 'app' },
+    { name: 'app-frontend', tier: 'app' },
+    { name: 'app-integration', tier: 'app' },
+    { name: 'app-batch', tier: 'app' },
+    { name: 'db-postgres', tier: 'data' },
+    { name: 'db-clickhouse', tier: 'data' },
+    { name: 'db-redis', tier: 'data' },
+    { name: 'db-elasticsearch', tier: 'data' },
+    { name: 'db-kafka', tier: 'data' },
+    { name: 'storage-minio', tier: 'data' },
+  ],
+
+  quota: {
+    headroom: 0.25,
+    limitRange: { system: smallDefaults, app: smallDefaults, data: smallDefaults },
+  },
+
+  // Spec 002 §10.3.1: CPU, memory, storage and rate limits by plan.
+  tenantPlans: {
+    starter: {
+      requestsCpu: '2', requestsMemory: '4Gi', limitsCpu: '4', limitsMemory: '8Gi', storage: '20Gi',
+      pods: 20, persistentVolumeClaims: 5, rateLimitPerMinute: 600,
+      limitRange: { defaultRequest: { cpu: '100m', memory: '128Mi' }, default: { cpu: '500m', memory: '512Mi' } },
+    },
+    business: {
+      requestsCpu: '8', requestsMemory: '16Gi', limitsCpu: '16', limitsMemory: '32Gi', storage: '200Gi',
+      pods: 60, persistentVolumeClaims: 20, rateLimitPerMinute: 3000,
+      limitRange: { defaultRequest: { cpu: '250m', memory: '256Mi' }, default: { cpu: '1', memory: '1Gi' } },
+    },
+    enterprise: {
+      requestsCpu: '32', requestsMemory: '64Gi', limitsCpu: '64', limitsMemory: '128Gi', storage: '1Ti',
+      pods: 200, persistentVolumeClaims: 50, rateLimitPerMinute: 12000,
+      limitRange: { defaultRequest: { cpu: '250m', memory: '256Mi' }, default: { cpu: '2', memory: '2Gi' } },
+    },
+  },
+
+  // Production-sized store resources; dev overrides them downwards.
+  stores: {
+    postgres: { resources: { requests: { cpu: '1', memory: '4Gi' }, limits: { cpu: '2', memory: '4Gi' } } },
+    redis: { resources: { requests: { cpu: '250m', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } } },
+    minio: { resources: { requests: { cpu: '500m', memory: '2Gi' }, limits: { cpu: '2', memory: '2Gi' } } },
+    elasticsearch: { resources: { requests: { cpu: '1', memory: '4Gi' }, limits: { cpu: '2', memory: '4Gi' } } },
+    clickhouse: { resources: { requests: { cpu: '1', memory: '4Gi' }, limits: { cpu: '2', memory: '4Gi' } } },
+    kafka: { resources: { requests: { cpu: '500m', memory: '2Gi' }, limits: { cpu: '1', memory: '2Gi' } } },
+  },
+};

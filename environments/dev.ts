@@ -1,0 +1,26 @@
+/** dev: one k3s node, single replicas, small requests (spec 002 §2.1). */
+import type { DeepPartial } from './merge';
+import type { EnvironmentInput } from './schema';
+
+const small = (cpu: string, memory: string) => ({ requests: { cpu, memory }, limits: { cpu: '1', memory } });
+const floor = { requestsCpu: '500m', requestsMemory: '1Gi', limitsCpu: '2', limitsMemory: '2Gi', storage: '10Gi', pods: 10, persistentVolumeClaims: 4 };
+
+export const dev: DeepPartial<EnvironmentInput> = {
+  description: 'Development: a single-node k3s cluster, one replica of everything, anonymised sample data',
+  ha: false,
+  // k3s: service range 10.43.0.0/16; the API server is reached through the node address on 6443.
+  cluster: { flavour: 'k3s', nodes: 1, apiServerCidrs: ['10.43.0.1/32', '192.168.0.0/16'], server: 'https://kubernetes.default.svc' },
+  storageClass: 'local-path',
+  ingress: { className: 'traefik', baseDomain: 'dev.receivables.local', tlsIssuer: 'selfSigned' },
+  gitops: { targetRevision: 'develop', autoSync: true },
+  quota: { floors: { system: floor, app: floor, data: floor } },
+  tenants: [{ id: 'demo', plan: 'starter', displayName: 'Demo tenant' }],
+  stores: {
+    postgres: { replicas: 1, volume: { size: '5Gi' }, resources: small('250m', '512Mi') },
+    redis: { replicas: 1, volume: { size: '1Gi' }, resources: small('100m', '256Mi') },
+    minio: { servers: 1, drivesPerServer: 1, volume: { size: '10Gi' }, resources: small('100m', '512Mi') },
+    elasticsearch: { masters: 1, data: 0, coordinating: 0, volume: { size: '5Gi' }, resources: small('250m', '2Gi') },
+    clickhouse: { shards: 1, replicas: 1, keepers: 1, volume: { size: '5Gi' }, resources: small('250m', '1Gi') },
+    kafka: { brokers: 1, volume: { size: '5Gi' }, resources: small('250m', '1Gi') },
+  },
+};

@@ -1,0 +1,30 @@
+/** production: full HA, deployed from a release ref with a manual (approved) sync (spec 002 §2.3). */
+import type { DeepPartial } from './merge';
+import type { EnvironmentInput } from './schema';
+
+export const productionFloor = {
+  requestsCpu: '2', requestsMemory: '4Gi', limitsCpu: '8', limitsMemory: '16Gi', storage: '100Gi', pods: 40, persistentVolumeClaims: 16,
+};
+
+export const production: DeepPartial<EnvironmentInput> = {
+  description: 'Production: a five-node kubeadm cluster, every store highly available, sync approved by a person',
+  ha: true,
+  cluster: { flavour: 'kubeadm', nodes: 5, apiServerCidrs: ['10.96.0.1/32', '10.10.0.0/24'], server: 'https://kubernetes.default.svc' },
+  storageClass: 'ceph-rbd',
+  ingress: { className: 'nginx', baseDomain: 'receivables.example.com', tlsIssuer: 'acme', acmeEmail: 'platform@receivables.example.com' },
+  gitops: { targetRevision: 'release', autoSync: false },
+  quota: { floors: { system: productionFloor, app: productionFloor, data: productionFloor } },
+  tenants: [
+    { id: 'acme', plan: 'enterprise', displayName: 'ACME Corporation' },
+    { id: 'globex', plan: 'business', displayName: 'Globex' },
+    { id: 'initech', plan: 'starter', displayName: 'Initech' },
+  ],
+  stores: {
+    postgres: { replicas: 3, volume: { size: '200Gi' } },
+    redis: { replicas: 3, volume: { size: '10Gi' } },
+    minio: { servers: 4, drivesPerServer: 4, volume: { size: '500Gi' } },
+    elasticsearch: { masters: 3, data: 3, coordinating: 2, volume: { size: '200Gi' } },
+    clickhouse: { shards: 2, replicas: 2, keepers: 3, volume: { size: '200Gi' } },
+    kafka: { brokers: 3, volume: { size: '100Gi' } },
+  },
+};

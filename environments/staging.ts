@@ -1,0 +1,27 @@
+/** staging: like production, smaller; follows main (spec 002 §2.2). */
+import type { DeepPartial } from './merge';
+import type { EnvironmentInput } from './schema';
+
+const floor = { requestsCpu: '1', requestsMemory: '2Gi', limitsCpu: '4', limitsMemory: '8Gi', storage: '20Gi', pods: 20, persistentVolumeClaims: 8 };
+
+export const staging: DeepPartial<EnvironmentInput> = {
+  description: 'Staging: a three-node kubeadm cluster like production at reduced scale, deployed from main',
+  ha: true,
+  cluster: { flavour: 'kubeadm', nodes: 3, apiServerCidrs: ['10.96.0.1/32', '10.20.0.0/24'], server: 'https://kubernetes.default.svc' },
+  storageClass: 'ceph-rbd',
+  ingress: { className: 'nginx', baseDomain: 'staging.receivables.example.com', tlsIssuer: 'acme', acmeEmail: 'platform@receivables.example.com' },
+  gitops: { targetRevision: 'main', autoSync: true },
+  quota: { floors: { system: floor, app: floor, data: floor } },
+  tenants: [
+    { id: 'acme-test', plan: 'business', displayName: 'ACME (test)' },
+    { id: 'globex-test', plan: 'starter', displayName: 'Globex (test)' },
+  ],
+  stores: {
+    postgres: { replicas: 3, volume: { size: '50Gi' } },
+    redis: { replicas: 3, volume: { size: '5Gi' } },
+    minio: { servers: 4, drivesPerServer: 1, volume: { size: '100Gi' } },
+    elasticsearch: { masters: 3, data: 2, coordinating: 2, volume: { size: '50Gi' } },
+    clickhouse: { shards: 1, replicas: 2, keepers: 3, volume: { size: '50Gi' } },
+    kafka: { brokers: 3, volume: { size: '20Gi' } },
+  },
+};

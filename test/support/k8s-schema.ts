@@ -1,0 +1,85 @@
+/**
+ * Schema checks for rendered objects:
+ *  - kubernetes-models validates types, required fields and formats (schema of Kubernetes 1.33), but accepts
+ *    any unknown field;
+ *  - `unknownFields` catches unknown or misspelt fields against the 1.27 API that cdk8s-plus-27 was generated
+ *    from, by reading the field lists of its generated `toJson_*` converters.
+ */
+import * as fs from 'fs';
+import { k8s } from '../../imports/k8s';
+
+type Obj = Record<string, any>;
+
+/** Validates with kubernetes-models; returns the error message, or undefined when valid. */
+export function modelErrors(m: Obj): string | undefined {
+  const [group, version] = String(m.apiVersion).includes('/') ? String(m.apiVersion).split('/') : ['', m.apiVersion];
+  const modulePath = group ? `kubernetes-models/${group}/${version}` : `kubernetes-models/${version}`;
+  let Model: any;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    Model = require(modulePath)[m.kind];
+  } catch {
+    return `no kubernetes-models module for ${m.apiVersion}`;
+  }
+  if (!Model) return `kubernetes-models has no ${m.kind} in ${m.apiVersion}`;
+  try {
+    new Model(m).validate();
+    return undefined;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}
+
+interface Field { readonly child?: string; readonly map: boolean }
+let fieldTable: Map<string, Map<string, Field>> | undefined;
+let rootTypes: Map<string, string> | undefined;
+
+function tables(): { fields: Map<string, Map<string, Field>>; roots: Map<string, string> } {
+  if (!fieldTable || !rootTypes) {
+    const src = fs.readFileSync(require.resolve('cdk8s-plus-27/lib/imports/k8s.js'), 'utf8');
+    fieldTable = new Map();
+    const fn = /function toJson_(\w+)\(obj\) \{[\s\S]*?const result = \{\n([\s\S]*?)\n {4}\};/g;
+    for (const m of src.matchAll(fn)) {
+      const fields = new Map<string, Field>();
+      for (const line of m[2].split('\n')) {
+        const f = /^\s*'([^']+)': (.*),$/.exec(line);
+        if (!f) continue;
+        fields.set(f[1], { child: /toJson_(\w+)\(/.exec(f[2])?.[1], map: f[2].includes('Object.entries') });
+      }
+      fieldTable.set(m[1], fields);
+    }
+    rootTypes = new Map();
+    for (const [name, cls] of Object.entries(k8s)) {
+      const gvk = (cls as { GVK?: { apiVersion: string; kind: string } }).GVK;
+      if (gvk) rootTypes.set(`${gvk.apiVersion}/${gvk.kind}`, `${name}Props`);
+    }
+  }
+  return { fields: fieldTable, roots: rootTypes };
+}
+
+/** Paths of fields that the Kubernetes 1.27 API does not define (empty when all are known). */
+export function unknownFields(m: Obj): string[] {
+  const { fields, roots } = tables();
+  const root = roots.get(`${m.apiVersion}/${m.kind}`);
+  if (!root) return [`(no 1.27 type for ${m.apiVersion} ${m.kind})`];
+  const out: string[] = [];
+  const walk = (v: unknown, type: string, path: string): void => {
+    if (Array.isArray(v)) { v.forEach((x, i) => walk(x, type, `${path}[${i}]`)); return; }
+    if (v === null || typeof v !== 'object') return;
+    const known = fields.get(type);
+    if (!known) return;
+    for (const [k, x] of Object.entries(v as Obj)) {
+      if (path === '' && (k === 'apiVersion' || k === 'kind')) continue;
+      const f = known.get(k);
+      if (!f) { out.push(`${path}${path ? '.' : ''}${k}`); continue; }
+      if (!f.child) continue;
+      if (f.map && x && typeof x === 'object') {
+        for (const [mk, mv] of Object.entries(x as Obj)) walk(mv, f.child, `${path}.${k}.${mk}`);
+      } else {
+        walk(x, f.child, `${path}${path ? '.' : ''}${k}`);
+      }
+    }
+  };
+  walk(m, root, '');
+  return out;
+}
