@@ -6,6 +6,8 @@ import { App, type Chart } from 'cdk8s';
 import type { EnvironmentConfig } from '../environments/schema';
 import { storeRefs, storeSecrets, type DeclaredSecret, type StoreRefs } from './data/refs';
 import { demandByNamespace } from './lib/demand';
+import type { PlatformContext } from './lib/context';
+import { DependencyGraph } from './lib/graph';
 import { NamespacesChart } from './namespaces';
 import { TenantsChart } from './tenants';
 
@@ -25,14 +27,35 @@ export interface RenderedPlatform {
   readonly charts: readonly RenderedChart[];
   /** Every Secret the manifests may reference: generated at install time, never rendered. */
   readonly secrets: readonly DeclaredSecret[];
+  /** Every network flow the charts declared. */
+  readonly graph: DependencyGraph;
 }
 
 export function renderPlatform(config: EnvironmentConfig): RenderedPlatform {
   const app = new App();
   const refs = storeRefs(config);
+  const ctx: PlatformContext = { config, refs, graph: new DependencyGraph(), secrets: storeSecrets(refs) };
 
+  // Folder prefixes: 0x namespaces, tenants and network; 1x stores; 2x applications; 3x ingress; 5x
+  // monitoring; 9x GitOps. Each chart is one Argo CD Application and one step of the installer.
   const charts: Chart[] = [
-    new TenantsChart(app, '01-tenants', { config }),
+    new TenantsChart(app, '01-tenants', ctx),
+
+    // network (issue 7)
+
+    // minio (issue 5)
+
+    // postgres (issue 3)
+
+    // redis (issue 4)
+
+    // kafka and clickhouse (issue 9)
+
+    // elasticsearch (issue 5)
+
+    // applications and ingress (issue 6)
+
+    // monitoring and gitops (issue 8)
   ];
 
   const rendered = charts.map((c) => ({ folder: c.node.id, manifests: c.toJson() }));
@@ -42,5 +65,5 @@ export function renderPlatform(config: EnvironmentConfig): RenderedPlatform {
   });
   rendered.push({ folder: namespaces.node.id, manifests: namespaces.toJson() });
   rendered.sort((a, b) => a.folder.localeCompare(b.folder));
-  return { config, refs, charts: rendered, secrets: storeSecrets(refs) };
+  return { ...ctx, charts: rendered };
 }

@@ -1,17 +1,13 @@
 /** One namespace per tenant (spec 002 §10.1.1), sized by the tenant's plan (§10.3.1). */
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { EnvironmentConfig } from '../environments/schema';
+import type { PlatformContext } from './lib/context';
 import { LABELS } from './lib/labels';
 import { PlatformNamespace } from './lib/namespace';
 import { tenantNamespace } from './lib/naming';
 
-export interface TenantsChartProps {
-  readonly config: EnvironmentConfig;
-}
-
 export class TenantsChart extends Chart {
-  constructor(scope: Construct, id: string, p: TenantsChartProps) {
+  constructor(scope: Construct, id: string, p: PlatformContext) {
     super(scope, id, { disableResourceNameHashes: true });
     const { config } = p;
     for (const t of config.tenants) {

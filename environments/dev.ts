@@ -17,10 +17,15 @@ export const dev: DeepPartial<EnvironmentInput> = {
   tenants: [{ id: 'demo', plan: 'starter', displayName: 'Demo tenant' }],
   stores: {
     postgres: { replicas: 1, volume: { size: '5Gi' }, resources: small('250m', '512Mi') },
+
     redis: { replicas: 1, volume: { size: '1Gi' }, resources: small('100m', '256Mi') },
+
     minio: { servers: 1, drivesPerServer: 1, volume: { size: '10Gi' }, resources: small('100m', '512Mi') },
+
     elasticsearch: { masters: 1, data: 0, coordinating: 0, volume: { size: '5Gi' }, resources: small('250m', '2Gi') },
+
     clickhouse: { shards: 1, replicas: 1, keepers: 1, volume: { size: '5Gi' }, resources: small('250m', '1Gi') },
+
     kafka: { brokers: 1, volume: { size: '5Gi' }, resources: small('250m', '1Gi') },
   },
 };

@@ -21,10 +21,15 @@ export const production: DeepPartial<EnvironmentInput> = {
   ],
   stores: {
     postgres: { replicas: 3, volume: { size: '200Gi' } },
+
     redis: { replicas: 3, volume: { size: '10Gi' } },
+
     minio: { servers: 4, drivesPerServer: 4, volume: { size: '500Gi' } },
+
     elasticsearch: { masters: 3, data: 3, coordinating: 2, volume: { size: '200Gi' } },
+
     clickhouse: { shards: 2, replicas: 2, keepers: 3, volume: { size: '200Gi' } },
+
     kafka: { brokers: 3, volume: { size: '100Gi' } },
   },
 };

@@ -131,15 +131,36 @@ export const podSecuritySection = z.strictObject({
 
 const volume = z.strictObject({ size: storage });
 
+// One section per store; each store's construct documents what its fields do.
+
+export const postgresSection = z.strictObject({ replicas: replicas(1), volume, resources: computeResources });
+
+export const redisSection = z.strictObject({ replicas: replicas(1), volume, resources: computeResources });
+
+export const minioSection = z.strictObject({ servers: replicas(1), drivesPerServer: replicas(1), volume, resources: computeResources });
+
+export const elasticsearchSection = z.strictObject({
+  masters: replicas(1), data: replicas(0), coordinating: replicas(0), volume, resources: computeResources,
+});
+
+export const clickhouseSection = z.strictObject({
+  shards: replicas(1), replicas: replicas(1), keepers: replicas(1), volume, resources: computeResources,
+});
+
+export const kafkaSection = z.strictObject({ brokers: replicas(1), volume, resources: computeResources });
+
 export const storesSection = z.strictObject({
-  postgres: z.strictObject({ replicas: replicas(1), volume, resources: computeResources }),
-  redis: z.strictObject({ replicas: replicas(1), volume, resources: computeResources }),
-  minio: z.strictObject({ servers: replicas(1), drivesPerServer: replicas(1), volume, resources: computeResources }),
-  elasticsearch: z.strictObject({
-    masters: replicas(1), data: replicas(0), coordinating: replicas(0), volume, resources: computeResources,
-  }),
-  clickhouse: z.strictObject({ shards: replicas(1), replicas: replicas(1), keepers: replicas(1), volume, resources: computeResources }),
-  kafka: z.strictObject({ brokers: replicas(1), volume, resources: computeResources }),
+  postgres: postgresSection,
+
+  redis: redisSection,
+
+  minio: minioSection,
+
+  elasticsearch: elasticsearchSection,
+
+  clickhouse: clickhouseSection,
+
+  kafka: kafkaSection,
 });
 
 export const environmentShape = z.strictObject({

@@ -18,10 +18,15 @@ export const staging: DeepPartial<EnvironmentInput> = {
   ],
   stores: {
     postgres: { replicas: 3, volume: { size: '50Gi' } },
+
     redis: { replicas: 3, volume: { size: '5Gi' } },
+
     minio: { servers: 4, drivesPerServer: 1, volume: { size: '100Gi' } },
+
     elasticsearch: { masters: 3, data: 2, coordinating: 2, volume: { size: '50Gi' } },
+
     clickhouse: { shards: 1, replicas: 2, keepers: 3, volume: { size: '50Gi' } },
+
     kafka: { brokers: 3, volume: { size: '20Gi' } },
   },
 };

@@ -6,6 +6,16 @@ set -euo pipefail
 # command → Debian package
 declare -A NEED=(
   [shellcheck]=shellcheck
+
+  # postgres (issue 3)
+
+  # redis (issue 4)
+
+  # minio and elasticsearch (issue 5)
+
+  # clickhouse and kafka (issue 9)
+
+  # others
 )
 
 missing=()

@@ -1,0 +1,14 @@
+/** What every chart of an environment receives: the validated configuration and the shared registries. */
+import type { EnvironmentConfig } from '../../environments/schema';
+import type { DeclaredSecret, StoreRefs } from '../data/refs';
+import type { DependencyGraph } from './graph';
+
+export interface PlatformContext {
+  readonly config: EnvironmentConfig;
+  /** How to reach each store (the only place hosts, ports and Secret names are spelt). */
+  readonly refs: StoreRefs;
+  /** Declare every network flow a chart's pods need here. */
+  readonly graph: DependencyGraph;
+  /** Declare every Secret a chart's pods reference here (the secret generator creates exactly these). */
+  readonly secrets: DeclaredSecret[];
+}

@@ -1,0 +1,79 @@
+/**
+ * The platform's dependency graph: every network flow the platform needs, declared by the construct that
+ * needs it (an application using a store, store members replicating, a backup job writing to MinIO, Prometheus
+ * scraping a metrics port, Patroni talking to the API server). NetworkPolicies and the reachability matrix are
+ * generated from this graph and from nothing else, so they cannot disagree with what the workloads are wired to.
+ */
+import type { Endpoint } from '../data/refs';
+import { selectorLabels, type Identity, type Labels } from './labels';
+
+/** A set of pods: in one namespace, selected by labels. */
+export interface PodGroup {
+  readonly namespace: string;
+  readonly selector: Labels;
+  /** Shown in the reachability matrix, e.g. `db-postgres/postgres-database`. */
+  readonly display: string;
+}
+
+/** Addresses outside the cluster's pod network (the API server, the internet). */
+export interface AddressRange {
+  readonly cidrs: readonly string[];
+  readonly except?: readonly string[];
+  readonly display: string;
+}
+
+export type Peer = { readonly pods: PodGroup } | { readonly addresses: AddressRange };
+
+export interface Port {
+  readonly port: number;
+  /** @default 'TCP' */
+  readonly protocol?: 'TCP' | 'UDP';
+  /** What the port is for, e.g. `postgresql`, `metrics`. */
+  readonly name: string;
+}
+
+export interface Flow {
+  readonly from: Peer;
+  readonly to: Peer;
+  readonly ports: readonly Port[];
+  /** Why the flow exists, e.g. `invoice-service uses postgres`. */
+  readonly why: string;
+}
+
+/** The pods of a workload identity we render. */
+export function pods(namespace: string, id: Identity): PodGroup {
+  return { namespace, selector: selectorLabels(id), display: `${namespace}/${id.instance ?? id.name}-${id.component}` };
+}
+
+/** The pods behind a store endpoint. */
+export function endpointPods(e: Endpoint): PodGroup {
+  return pods(e.namespace, e.pods);
+}
+
+export function endpointPort(e: Endpoint): Port {
+  return { port: e.port, name: e.portName };
+}
+
+/** Private address ranges (RFC 1918, link-local, CGNAT): never "the internet". */
+export const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16', '100.64.0.0/10'] as const;
+
+export const INTERNET: AddressRange = { cidrs: ['0.0.0.0/0'], except: PRIVATE_RANGES, display: 'internet' };
+
+export class DependencyGraph {
+  private readonly list: Flow[] = [];
+
+  /** Declares that `from` opens connections to `to` on `ports`. */
+  connect(from: Peer, to: Peer, ports: readonly Port[], why: string): void {
+    if (ports.length === 0) throw new Error(`flow "${why}" names no port`);
+    this.list.push({ from, to, ports, why });
+  }
+
+  /** Shorthand: pods use a store or service endpoint. */
+  use(from: PodGroup, endpoint: Endpoint, why: string): void {
+    this.connect({ pods: from }, { pods: endpointPods(endpoint) }, [endpointPort(endpoint)], why);
+  }
+
+  get flows(): readonly Flow[] {
+    return this.list;
+  }
+}
