@@ -4,6 +4,7 @@
  * scraping a metrics port, Patroni talking to the API server). NetworkPolicies and the reachability matrix are
  * generated from this graph and from nothing else, so they cannot disagree with what the workloads are wired to.
  */
+import type { EnvironmentConfig } from '../../environments/schema';
 import type { Endpoint } from '../data/refs';
 import { selectorLabels, type Identity, type Labels } from './labels';
 
@@ -77,3 +78,26 @@ export class DependencyGraph {
     return this.list;
   }
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Peers that are not ours but that our pods talk to or are reached by.
+// ---------------------------------------------------------------------------------------------------------
+
+/** Prometheus of the monitoring stack (kube-prometheus-stack labels its pods app.kubernetes.io/name=prometheus). */
+export const PROMETHEUS: PodGroup = {
+  namespace: 'monitoring', selector: { 'app.kubernetes.io/name': 'prometheus' }, display: 'monitoring/prometheus',
+};
+
+/** The ingress controller: Traefik bundled with k3s (kube-system), or ingress-nginx installed into `ingress`. */
+export function ingressController(config: EnvironmentConfig): PodGroup {
+  return config.cluster.flavour === 'k3s'
+    ? { namespace: 'kube-system', selector: { 'app.kubernetes.io/name': 'traefik' }, display: 'kube-system/traefik' }
+    : { namespace: 'ingress', selector: { 'app.kubernetes.io/name': 'ingress-nginx' }, display: 'ingress/ingress-nginx' };
+}
+
+/** The Kubernetes API server, by address (a pod selector cannot match it). Port 443 (Service) and 6443 (node). */
+export function apiServer(config: EnvironmentConfig): AddressRange {
+  return { cidrs: config.cluster.apiServerCidrs, display: 'kubernetes-api' };
+}
+
+export const API_SERVER_PORTS: readonly Port[] = [{ port: 443, name: 'https' }, { port: 6443, name: 'https-node' }];
