@@ -87,9 +87,9 @@ function toProblems(environment: string, input: unknown, issue: z.core.$ZodIssue
   }
   const value = valueAt(input, path);
   let message = issue.message;
-  if (issue.code === 'invalid_type' && value === undefined) message = `is required (expected ${issue.expected})`;
+  if (issue.code === 'invalid_type' && value === undefined) message = `is required (expected ${issue.expected === 'int' ? 'a whole number' : issue.expected})`;
   else if (issue.code === 'invalid_value' && 'values' in issue) message = `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-  else if (issue.code === 'invalid_type') message = `must be a ${issue.expected}`;
+  else if (issue.code === 'invalid_type') message = `must be ${issue.expected === 'int' ? 'a whole number' : `of type ${issue.expected}`}`;
   return [{ environment, path: formatPath(path), value, message }];
 }
 

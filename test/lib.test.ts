@@ -1,0 +1,73 @@
+/** The shared helpers: labels, images, disruption budgets, spreading. */
+import { Chart, Testing } from 'cdk8s';
+import { disruptionBudget } from '../charts/lib/disruption';
+import { image } from '../charts/lib/images';
+import { labels, selectorLabels } from '../charts/lib/labels';
+import { storeAntiAffinity } from '../charts/lib/scheduling';
+import { loadEnvironment } from '../environments';
+
+const dev = loadEnvironment('dev');
+const production = loadEnvironment('production');
+const dr = loadEnvironment('dr');
+
+describe('labels', () => {
+  test('selectors are the stable subset of the full label set', () => {
+    const id = { name: 'invoice', component: 'api' };
+    const full = labels(production, id, '1.2.3');
+    const sel = selectorLabels(id);
+    expect(sel).toEqual({ 'app.kubernetes.io/name': 'invoice', 'app.kubernetes.io/instance': 'invoice', 'app.kubernetes.io/component': 'api' });
+    expect(full).toMatchObject(sel);
+    expect(full['app.kubernetes.io/version']).toBe('1.2.3');
+    expect(full['sme-receivables.io/environment']).toBe('production');
+    expect(Object.keys(sel)).not.toContain('app.kubernetes.io/version');
+  });
+});
+
+describe('images', () => {
+  test('upstream references are kept where no private registry is configured', () => {
+    expect(image(production, 'docker.io/library/redis:7.0.15')).toBe('docker.io/library/redis:7.0.15');
+  });
+
+  test('a private registry rewrites the registry host and keeps path and tag', () => {
+    expect(dr.images.registry).not.toBe('');
+    expect(image(dr, 'ghcr.io/zalando/spilo-15:3.0-p1')).toBe(`${dr.images.registry}/zalando/spilo-15:3.0-p1`);
+    const digest = `quay.io/x/y@sha256:${'a'.repeat(64)}`;
+    expect(image(dr, digest)).toBe(`${dr.images.registry}/x/y@sha256:${'a'.repeat(64)}`);
+  });
+
+  test('unpinned or unqualified images are refused', () => {
+    expect(() => image(dev, 'docker.io/library/redis')).toThrow(/pinned/);
+    expect(() => image(dev, 'docker.io/library/redis:latest')).toThrow(/pinned/);
+    expect(() => image(dev, 'redis:7')).toThrow(/fully qualified/);
+  });
+});
+
+describe('disruption budgets', () => {
+  const render = (replicas: number, maxUnavailable?: number) => {
+    const chart = new Chart(Testing.app(), 'c');
+    disruptionBudget(chart, { config: dev, name: 'x', namespace: 'n', id: { name: 'x', component: 'y' }, replicas, maxUnavailable });
+    return Testing.synth(chart)[0].spec;
+  };
+
+  test('a single replica can always be drained', () => {
+    expect(render(1, 1).maxUnavailable).toBe(1);
+  });
+
+  test('a quorum of three keeps two', () => {
+    expect(render(3).maxUnavailable).toBe(1);
+  });
+
+  test('a budget that would allow every replica down, or none, is refused', () => {
+    expect(() => render(3, 3)).toThrow(/maxUnavailable 3 must be between 1 and 2 for 3 replicas/);
+    expect(() => render(3, 0)).toThrow(/must be between 1 and 2/);
+  });
+});
+
+describe('anti-affinity', () => {
+  const sel = { a: 'b' };
+  test('required where the environment is HA and has a node per replica, preferred otherwise', () => {
+    expect(storeAntiAffinity(production, sel, 3).podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution).toHaveLength(1);
+    expect(storeAntiAffinity(production, sel, production.cluster.nodes + 1).podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution).toHaveLength(1);
+    expect(storeAntiAffinity(dev, sel, 1).podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution).toBeUndefined();
+  });
+});
