@@ -4,6 +4,8 @@ import { disruptionBudget } from '../charts/lib/disruption';
 import { image } from '../charts/lib/images';
 import { labels, selectorLabels } from '../charts/lib/labels';
 import { storeAntiAffinity } from '../charts/lib/scheduling';
+import { StatefulSet } from '../charts/lib/stateful-set';
+import { unknownFields } from './support/k8s-schema';
 import { loadEnvironment } from '../environments';
 
 const dev = loadEnvironment('dev');
@@ -69,5 +71,24 @@ describe('anti-affinity', () => {
     expect(storeAntiAffinity(production, sel, 3).podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution).toHaveLength(1);
     expect(storeAntiAffinity(production, sel, production.cluster.nodes + 1).podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution).toHaveLength(1);
     expect(storeAntiAffinity(dev, sel, 1).podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution).toBeUndefined();
+  });
+});
+
+describe('StatefulSet', () => {
+  test('renders apiVersion and kind on every claim template, and the schema check accepts them', () => {
+    const chart = new Chart(Testing.app(), 'c');
+    new StatefulSet(chart, 's', {
+      metadata: { name: 's' },
+      spec: {
+        serviceName: 's', selector: { matchLabels: { a: 'b' } },
+        template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'x/y:1' }] } },
+        volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'] } }],
+      },
+    });
+    const [sts] = chart.toJson();
+    expect(sts.spec.volumeClaimTemplates[0]).toMatchObject({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data' } });
+    expect(unknownFields(sts)).toEqual([]);
+    sts.spec.volumeClaimTemplates[0].spec.acessModes = ['ReadWriteOnce'];
+    expect(unknownFields(sts)).toEqual(['spec.volumeClaimTemplates[0].spec.acessModes']);
   });
 });

@@ -6,6 +6,7 @@ import { describeObject, everyObject, manifestsOf, podTemplates, renderAll } fro
 import { modelErrors, unknownFields } from './support/k8s-schema';
 import { imagesOf, toFileTree } from '../charts/lib/render';
 import type { Manifest } from '../charts/platform';
+import { MEMBER_SELECTOR_KEYS } from '../charts/lib/labels';
 
 // Kinds that the Kubernetes API serves without a namespace (kubectl api-resources --namespaced=false).
 const CLUSTER_SCOPED = new Set([
@@ -89,12 +90,12 @@ describe('labels', () => {
     }
   });
 
-  test('selectors use only the stable subset (name, instance, component), never a version', () => {
+  test('selectors use only the stable subset (name, instance, component, and a member role, shard or pool), never a version', () => {
     const stable = new Set(['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/component']);
     for (const [env, m] of rows) {
       const sel = m.spec?.selector?.matchLabels ?? (m.kind === 'Service' ? m.spec?.selector : undefined);
       if (!sel) continue;
-      const extra = Object.keys(sel).filter((k) => !stable.has(k) && !k.startsWith('sme-receivables.io/role') && k !== 'role');
+      const extra = Object.keys(sel).filter((k) => !stable.has(k) && !MEMBER_SELECTOR_KEYS.includes(k));
       expect({ obj: `${env}: ${describeObject(m)}`, extra }).toEqual({ obj: `${env}: ${describeObject(m)}`, extra: [] });
     }
   });

@@ -19,7 +19,15 @@ export const LABELS = {
   tier: `${PREFIX}/tier`,
   tenant: `${PREFIX}/tenant`,
   plan: `${PREFIX}/plan`,
+  /** Selector keys beyond the stable identity, for members that differ by role (Patroni's leader label, a
+   *  Redis master), by shard (ClickHouse) or by pool (MinIO server pools). */
+  role: `${PREFIX}/role`,
+  shard: `${PREFIX}/shard`,
+  pool: `${PREFIX}/pool`,
 } as const;
+
+/** Label keys a selector may use besides the stable identity (never a version or the environment). */
+export const MEMBER_SELECTOR_KEYS: readonly string[] = [LABELS.role, LABELS.shard, LABELS.pool];
 
 export const ANNOTATIONS = {
   podSecurityReason: `${PREFIX}/pod-security-reason`,

@@ -69,7 +69,8 @@ export function unknownFields(m: Obj): string[] {
     const known = fields.get(type);
     if (!known) return;
     for (const [k, x] of Object.entries(v as Obj)) {
-      if (path === '' && (k === 'apiVersion' || k === 'kind')) continue;
+      // Objects embedded whole (a StatefulSet's claim templates) carry their own apiVersion and kind.
+      if ((path === '' || /volumeClaimTemplates\[\d+\]$/.test(path)) && (k === 'apiVersion' || k === 'kind')) continue;
       const f = known.get(k);
       if (!f) { out.push(`${path}${path ? '.' : ''}${k}`); continue; }
       if (!f.child) continue;
