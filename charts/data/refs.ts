@@ -54,12 +54,22 @@ export interface MinioRef {
   /** The S3 endpoint URL (path-style addressing). */
   readonly url: string;
   readonly rootSecret: SecretRef;
+  /**
+   * The S3 credentials of one MinIO client (a backup job, an application). The MinIO chart declares the
+   * original in storage-minio and provisions the user, its policy and its bucket from it; the client declares
+   * a copy in its own namespace with `copyOf` pointing at the original.
+   */
+  readonly credentials: (client: MinioClient) => SecretRef;
   readonly buckets: {
     readonly documents: string;
     readonly logs: string;
     readonly backups: { readonly postgres: string; readonly clickhouse: string; readonly elasticsearch: string; readonly redis: string };
   };
 }
+
+/** Who uses MinIO: each gets its own user, limited to its own bucket. */
+export const MINIO_CLIENTS = ['postgres', 'clickhouse', 'elasticsearch', 'redis', 'documents', 'logs'] as const;
+export type MinioClient = typeof MINIO_CLIENTS[number];
 
 export interface ElasticsearchRef {
   readonly http: Endpoint;
@@ -136,6 +146,7 @@ export function storeRefs(config: EnvironmentConfig): StoreRefs {
     s3,
     url: `http://${s3.host}:${s3.port}`,
     rootSecret: { name: 'minio-root', keys: ['rootUser', 'rootPassword'] },
+    credentials: (client) => ({ name: `minio-${client}`, keys: ['accessKey', 'secretKey'] }),
     buckets: {
       documents: 'documents',
       logs: 'logs',
@@ -176,6 +187,13 @@ export function storeRefs(config: EnvironmentConfig): StoreRefs {
 /** A Secret that must exist in a namespace before the pods there start (created by the secret generator). */
 export interface DeclaredSecret extends SecretRef {
   readonly namespace: string;
+  /**
+   * The same values as another declared Secret, e.g. an application's copy of a store's credentials (a pod
+   * can only mount Secrets of its own namespace). The generator creates the original first and copies it.
+   */
+  readonly copyOf?: { readonly namespace: string; readonly name: string };
+  /** Keys with a fixed, non-secret value (a username); every other key gets a random value. */
+  readonly fixed?: Readonly<Record<string, string>>;
 }
 
 /** The Secrets the stores themselves read, each in its store's namespace. */
