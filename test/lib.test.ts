@@ -5,7 +5,7 @@ import { image } from '../charts/lib/images';
 import { labels, selectorLabels } from '../charts/lib/labels';
 import { storeAntiAffinity } from '../charts/lib/scheduling';
 import { StatefulSet } from '../charts/lib/stateful-set';
-import { unknownFields } from './support/k8s-schema';
+import { modelErrors, unknownFields } from './support/k8s-schema';
 import { loadEnvironment } from '../environments';
 
 const dev = loadEnvironment('dev');
@@ -90,5 +90,17 @@ describe('StatefulSet', () => {
     expect(unknownFields(sts)).toEqual([]);
     sts.spec.volumeClaimTemplates[0].spec.acessModes = ['ReadWriteOnce'];
     expect(unknownFields(sts)).toEqual(['spec.volumeClaimTemplates[0].spec.acessModes']);
+  });
+});
+
+describe('schema of custom resources', () => {
+  test('cert-manager, Prometheus operator and Argo CD objects are validated by their own packages', () => {
+    const cert = { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'c', namespace: 'n' }, spec: { secretName: 's', issuerRef: { name: 'i', kind: 'ClusterIssuer' }, dnsNames: ['a.example.com'] } };
+    expect(modelErrors(cert)).toBeUndefined();
+    expect(modelErrors({ ...cert, spec: { ...cert.spec, secretName: 7 } })).toMatch(/secretName/);
+    const rule = { apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', metadata: { name: 'r', namespace: 'n' }, spec: { groups: [{ name: 'g', rules: [{ alert: 'A', expr: 'up == 0' }] }] } };
+    expect(modelErrors(rule)).toBeUndefined();
+    expect(modelErrors({ ...rule, spec: { groups: [{ rules: [] }] } })).toMatch(/name/);
+    expect(modelErrors({ apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: { name: 'p' }, spec: { sourceRepos: 'x' } })).toMatch(/sourceRepos/);
   });
 });

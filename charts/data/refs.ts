@@ -214,3 +214,11 @@ export function storeSecrets(refs: StoreRefs): DeclaredSecret[] {
 export function podSelector(e: Endpoint): Labels {
   return selectorLabels(e.pods);
 }
+
+/**
+ * The cluster's internal certificate authority: a cert-manager ClusterIssuer (rendered by the ingress chart,
+ * bootstrapped from a self-signed root). Services with TLS inside the cluster (Elasticsearch) get their
+ * certificates from it; a client that must trust them requests its own Certificate from the same issuer in its
+ * own namespace and reads `ca.crt` from that Secret.
+ */
+export const INTERNAL_CA_ISSUER = 'platform-internal-ca';

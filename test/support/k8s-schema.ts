@@ -1,7 +1,8 @@
 /**
  * Schema checks for rendered objects:
  *  - kubernetes-models validates types, required fields and formats (schema of Kubernetes 1.33), but accepts
- *    any unknown field;
+ *    any unknown field; the @kubernetes-models packages do the same for Argo CD, cert-manager, the Prometheus
+ *    operator and External Secrets objects;
  *  - `unknownFields` catches unknown or misspelt fields against the 1.27 API that cdk8s-plus-27 was generated
  *    from, by reading the field lists of its generated `toJson_*` converters.
  */
@@ -10,10 +11,18 @@ import { k8s } from '../../imports/k8s';
 
 type Obj = Record<string, any>;
 
-/** Validates with kubernetes-models; returns the error message, or undefined when valid. */
+/** The kubernetes-models packages of the custom resources we render (their CRDs' OpenAPI schemas). */
+const CRD_PACKAGES: readonly [RegExp, string][] = [
+  [/^argoproj\.io$/, '@kubernetes-models/argo-cd'],
+  [/(^|\.)cert-manager\.io$/, '@kubernetes-models/cert-manager'],
+  [/^monitoring\.coreos\.com$/, '@kubernetes-models/prometheus-operator'],
+  [/^external-secrets\.io$/, '@kubernetes-models/external-secrets'],
+];
+
+/** Validates with kubernetes-models (or the package of a custom resource); the error message, or undefined. */
 export function modelErrors(m: Obj): string | undefined {
   const [group, version] = String(m.apiVersion).includes('/') ? String(m.apiVersion).split('/') : ['', m.apiVersion];
-  const modulePath = group ? `kubernetes-models/${group}/${version}` : `kubernetes-models/${version}`;
+  const modulePath = group ? `${CRD_PACKAGES.find(([re]) => re.test(group))?.[1] ?? 'kubernetes-models'}/${group}/${version}` : `kubernetes-models/${version}`;
   let Model: any;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
