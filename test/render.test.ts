@@ -73,6 +73,23 @@ describe('writeDist', () => {
     expect(fs.readdirSync(out).sort()).toEqual(['dev', 'prod']);
   });
 
+  test('an environment whose files are unchanged is not rewritten; any difference rewrites it', () => {
+    const out = path.join(tmp, 'unchanged');
+    writeDist(out, new Map([['dev', tree({ 'a/x.yaml': '1', 'b/y.yaml': '2' })]]), false);
+    const inode = () => fs.statSync(path.join(out, 'dev')).ino;
+    const first = inode();
+    writeDist(out, new Map([['dev', tree({ 'a/x.yaml': '1', 'b/y.yaml': '2' })]]), false);
+    expect(inode()).toBe(first);
+    fs.writeFileSync(path.join(out, 'dev', 'a', 'stray.yaml'), 'x');
+    writeDist(out, new Map([['dev', tree({ 'a/x.yaml': '1', 'b/y.yaml': '2' })]]), false);
+    expect(inode()).not.toBe(first);
+    expect([...readTree(out)].map(([k, v]) => [k, v.toString()])).toEqual([['dev/a/x.yaml', '1'], ['dev/b/y.yaml', '2']]);
+    const second = inode();
+    writeDist(out, new Map([['dev', tree({ 'a/x.yaml': '1', 'b/y.yaml': '3' })]]), false);
+    expect(inode()).not.toBe(second);
+    expect(readTree(out).get('dev/b/y.yaml')?.toString()).toBe('3');
+  });
+
   test('pruning removes folders of environments that no longer exist', () => {
     const out = path.join(tmp, 'prune');
     writeDist(out, new Map([['dev', tree({ 'x.yaml': '1' })], ['gone', tree({ 'x.yaml': '1' })]]), true);

@@ -60,6 +60,8 @@ export function writeDist(outDir: string, trees: ReadonlyMap<string, FileTree>, 
   const staged: [string, string][] = [];
   try {
     for (const [env, tree] of trees) {
+      // Reading is far cheaper than writing and swapping: an unchanged environment is left alone.
+      if (holds(path.join(outDir, env), tree)) continue;
       const tmp = fs.mkdtempSync(path.join(outDir, `.tmp-${env}-`));
       staged.push([env, tmp]);
       for (const [rel, content] of [...tree].sort(([a], [b]) => a.localeCompare(b))) {
@@ -85,4 +87,21 @@ export function writeDist(outDir: string, trees: ReadonlyMap<string, FileTree>, 
       if (entry.isDirectory() && !trees.has(entry.name)) fs.rmSync(path.join(outDir, entry.name), { recursive: true, force: true });
     }
   }
+}
+
+/** Whether `dir` holds exactly the files of `tree` (no more, no fewer, same bytes). */
+function holds(dir: string, tree: FileTree): boolean {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { recursive: true, withFileTypes: true });
+  } catch {
+    return false;
+  }
+  const files = entries.filter((e) => e.isFile());
+  if (files.length !== tree.size || entries.some((e) => !e.isFile() && !e.isDirectory())) return false;
+  return files.every((e) => {
+    const rel = path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/');
+    const want = tree.get(rel);
+    return want !== undefined && fs.readFileSync(path.join(dir, rel), 'utf8') === want;
+  });
 }
