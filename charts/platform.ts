@@ -8,6 +8,7 @@ import { storeRefs, storeSecrets, type DeclaredSecret, type StoreRefs } from './
 import { demandByNamespace } from './lib/demand';
 import type { PlatformContext } from './lib/context';
 import { DependencyGraph } from './lib/graph';
+import { MinioChart } from './data/minio';
 import { NamespacesChart } from './namespaces';
 import { TenantsChart } from './tenants';
 
@@ -44,6 +45,7 @@ export function renderPlatform(config: EnvironmentConfig): RenderedPlatform {
     // network (issue 7)
 
     // minio (issue 5)
+    new MinioChart(app, '10-minio', ctx),
 
     // postgres (issue 3)
 
