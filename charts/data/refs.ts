@@ -211,7 +211,8 @@ export function storeSecrets(refs: StoreRefs): DeclaredSecret[] {
     ...inNs(NAMESPACES.postgres, pg.superuser, pg.replication, pg.rewind, pg.app),
     ...inNs(NAMESPACES.redis, refs.redis.secret),
     ...inNs(NAMESPACES.minio, refs.minio.rootSecret),
-    ...inNs(NAMESPACES.elasticsearch, refs.elasticsearch.secret),
+    // The built-in superuser: its name is fixed, its password generated.
+    { ...refs.elasticsearch.secret, namespace: NAMESPACES.elasticsearch, fixed: { username: 'elastic' } },
     ...inNs(NAMESPACES.clickhouse, refs.clickhouse.secret),
     ...inNs(NAMESPACES.kafka, refs.kafka.secret),
   ];
