@@ -81,6 +81,7 @@ describe.each(renderAll().map((p) => [p.config.name, p] as const))('%s: rendered
     expect(headless.spec.publishNotReadyAddresses).toBe(true);
     for (const s of sts) {
       expect(s.spec.podManagementPolicy).toBe('Parallel');
+      expect(s.spec.updateStrategy.type).toBe('OnDelete');
       expect(s.spec.serviceName).toBe(headless.metadata.name);
       const podLabels = s.spec.template.metadata.labels;
       expect(Object.entries(headless.spec.selector).every(([k, v]) => podLabels[k] === v)).toBe(true);

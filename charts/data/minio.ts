@@ -136,7 +136,10 @@ export class MinioChart extends Chart {
         replicas: pool.servers,
         // All servers of a pool must start together: MinIO waits for its erasure sets before serving.
         podManagementPolicy: 'Parallel',
-        updateStrategy: { type: 'RollingUpdate' },
+        // A new pool or a new MinIO release must reach every server at once (servers with different pool lists
+        // or versions refuse each other), which a rolling update cannot do: the operator restarts all servers
+        // together after a sync (docs/minio.md, "Changing MinIO").
+        updateStrategy: { type: 'OnDelete' },
         selector: { matchLabels: selector },
         template: {
           metadata: {
