@@ -8,6 +8,7 @@
  * copy in its own output folder, which the cdk8s CLI empties before every run.
  */
 import * as path from 'path';
+import { poolShapeChanges } from './charts/data/minio-guard';
 import { renderPlatform } from './charts/platform';
 import { toFileTree, writeDist, type FileTree } from './charts/lib/render';
 import { ConfigError, ENVIRONMENTS, loadEnvironments } from './environments';
@@ -38,7 +39,11 @@ export function main(argv: string[]): number {
     const all = envs.length === Object.keys(ENVIRONMENTS).length && envs.every((e) => e in ENVIRONMENTS);
     const started = Date.now();
     const trees = new Map<string, FileTree>();
-    for (const config of loadEnvironments(envs)) trees.set(config.name, toFileTree(renderPlatform(config)));
+    const configs = loadEnvironments(envs);
+    // Guards that need what was rendered before (the cluster's state): MinIO pools are never resized in place.
+    const changes = configs.flatMap((c) => poolShapeChanges(c, path.join(path.resolve(out), c.name)));
+    if (changes.length) throw new ConfigError(changes);
+    for (const config of configs) trees.set(config.name, toFileTree(renderPlatform(config)));
 
     writeDist(path.resolve(out), trees, all);
     const cdk8sOut = process.env.CDK8S_OUTDIR;

@@ -8,6 +8,8 @@ import { storeRefs, storeSecrets, type DeclaredSecret, type StoreRefs } from './
 import { demandByNamespace } from './lib/demand';
 import type { PlatformContext } from './lib/context';
 import { DependencyGraph } from './lib/graph';
+import { MinioChart } from './data/minio';
+import { ElasticsearchChart } from './data/elasticsearch';
 import { NamespacesChart } from './namespaces';
 import { TenantsChart } from './tenants';
 
@@ -44,6 +46,7 @@ export function renderPlatform(config: EnvironmentConfig): RenderedPlatform {
     // network (issue 7)
 
     // minio (issue 5)
+    new MinioChart(app, '10-minio', ctx),
 
     // postgres (issue 3)
 
@@ -52,6 +55,7 @@ export function renderPlatform(config: EnvironmentConfig): RenderedPlatform {
     // kafka and clickhouse (issue 9)
 
     // elasticsearch (issue 5)
+    new ElasticsearchChart(app, '15-elasticsearch', ctx),
 
     // applications and ingress (issue 6)
 

@@ -20,9 +20,10 @@ export const dev: DeepPartial<EnvironmentInput> = {
 
     redis: { replicas: 1, volume: { size: '1Gi' }, resources: small('100m', '256Mi') },
 
-    minio: { servers: 1, drivesPerServer: 1, volume: { size: '10Gi' }, resources: small('100m', '512Mi') },
+    // Single server, single drive: MinIO's standalone mode, no erasure coding (dev data is disposable).
+    minio: { pools: [{ name: 'pool-0', servers: 1, drivesPerServer: 1, volume: { size: '10Gi' } }], resources: small('100m', '512Mi') },
 
-    elasticsearch: { masters: 1, data: 0, coordinating: 0, volume: { size: '5Gi' }, resources: small('250m', '2Gi') },
+    elasticsearch: { masters: 1, data: 0, coordinating: 0, volume: { size: '5Gi' }, resources: small('250m', '2Gi'), maxMapCount: 'disableMmap' },
 
     clickhouse: { shards: 1, replicas: 1, keepers: 1, volume: { size: '5Gi' }, resources: small('250m', '1Gi') },
 

@@ -24,9 +24,11 @@ export const production: DeepPartial<EnvironmentInput> = {
 
     redis: { replicas: 3, volume: { size: '10Gi' } },
 
-    minio: { servers: 4, drivesPerServer: 4, volume: { size: '500Gi' } },
+    // 4 servers × 4 drives: one erasure set of 16, EC:4 (75 % usable); a server down leaves 12 drives = write quorum.
+    minio: { pools: [{ name: 'pool-0', servers: 4, drivesPerServer: 4, volume: { size: '500Gi' } }] },
 
-    elasticsearch: { masters: 3, data: 3, coordinating: 2, volume: { size: '200Gi' } },
+    // mmap off (node.store.allow_mmap: false): keeps db-elasticsearch at Pod Security restricted; no host sysctl needed.
+    elasticsearch: { masters: 3, data: 3, coordinating: 2, volume: { size: '200Gi' }, maxMapCount: 'disableMmap' },
 
     clickhouse: { shards: 2, replicas: 2, keepers: 3, volume: { size: '200Gi' } },
 

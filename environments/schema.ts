@@ -6,6 +6,7 @@
  * `crossFieldRules` below so that the shape and the rules read separately.
  */
 import { z } from 'zod';
+import { erasureLayout } from '../charts/data/minio-erasure';
 import { parseCpu, parseMemory } from '../charts/lib/quantity';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -137,10 +138,39 @@ export const postgresSection = z.strictObject({ replicas: replicas(1), volume, r
 
 export const redisSection = z.strictObject({ replicas: replicas(1), volume, resources: computeResources });
 
-export const minioSection = z.strictObject({ servers: replicas(1), drivesPerServer: replicas(1), volume, resources: computeResources });
+/** One MinIO server pool: a StatefulSet of `servers` pods with `drivesPerServer` volumes each. Never resized in place. */
+export const minioPool = z.strictObject({
+  /** Stable name (the StatefulSet is `minio-<name>`); pools are added, never renamed. */
+  name: dnsLabel.refine((n) => n.length <= 40, { message: 'must be at most 40 characters' }),
+  servers: replicas(1),
+  drivesPerServer: replicas(1).max(32, { message: 'must be at most 32' }),
+  volume,
+});
+export type MinioPool = z.infer<typeof minioPool>;
+
+export const minioSection = z.strictObject({
+  /** Server pools, oldest first. Capacity grows by appending a pool (see docs/minio.md). */
+  pools: z.array(minioPool).min(1, { message: 'must list at least one pool' }),
+  /** Parity of the STANDARD storage class (EC:N). @default MinIO's default for the smallest erasure set */
+  parity: z.number().int({ message: 'must be a whole number' }).min(0, { message: 'must be at least 0' }).optional(),
+  resources: computeResources,
+});
 
 export const elasticsearchSection = z.strictObject({
-  masters: replicas(1), data: replicas(0), coordinating: replicas(0), volume, resources: computeResources,
+  /** Master-eligible nodes; with no data nodes they hold every role (dev's single node). Odd, for a majority. */
+  masters: replicas(1), data: replicas(0), coordinating: replicas(0),
+  /** Volume of each data node (of each master when masters hold data). */
+  volume,
+  /** Volume of each dedicated master (cluster state only). @default 10Gi */
+  masterVolume: volume.optional(),
+  resources: computeResources,
+  /**
+   * How Elasticsearch lives with vm.max_map_count: `disableMmap` sets node.store.allow_mmap: false (NIO instead of
+   * mmap; stays within Pod Security restricted), `sysctlInitContainer` raises the host's vm.max_map_count with a
+   * privileged init container, which needs the db-elasticsearch namespace at podSecurity privileged. No default:
+   * each environment states its choice.
+   */
+  maxMapCount: z.enum(['disableMmap', 'sysctlInitContainer']),
 });
 
 export const clickhouseSection = z.strictObject({
@@ -250,13 +280,15 @@ function crossFieldRules(c: EnvironmentConfig, ctx: Ctx): void {
     };
     need(['stores', 'postgres', 'replicas'], s.postgres.replicas, 3, 'a leader plus a synchronous standby plus one spare');
     need(['stores', 'redis', 'replicas'], s.redis.replicas, 3, 'Sentinel needs a quorum of 2 out of 3');
-    need(['stores', 'minio', 'servers'], s.minio.servers, 4, 'an erasure set that keeps write quorum with one server down');
     need(['stores', 'elasticsearch', 'masters'], s.elasticsearch.masters, 3, 'master election needs a majority');
+    need(['stores', 'elasticsearch', 'data'], s.elasticsearch.data, 2, 'replica shards on a second data node');
     need(['stores', 'clickhouse', 'replicas'], s.clickhouse.replicas, 2, 'every shard needs a second replica');
     need(['stores', 'clickhouse', 'keepers'], s.clickhouse.keepers, 3, 'Keeper\'s raft needs a majority');
     need(['stores', 'kafka', 'brokers'], s.kafka.brokers, 3, 'min.insync.replicas 2 with one broker lost');
     need(['cluster', 'nodes'], c.cluster.nodes, 3, 'replicas spread across nodes');
   }
+  minioRules(c, ctx);
+  elasticsearchRules(c, ctx);
   for (const [store, section] of Object.entries(c.stores)) {
     const r = section.resources;
     const at = ['stores', store, 'resources'];
@@ -269,4 +301,51 @@ function withinLimit(
   ctx: Ctx, path: (string | number)[], request: string, limit: string, parse: (q: string) => number, what: string,
 ): void {
   if (parse(request) > parse(limit)) issue(ctx, path, `must not exceed the ${what} limit ${limit}`);
+}
+
+/** MinIO: every pool must form erasure sets MinIO accepts; in HA every pool keeps write quorum with a server down. */
+function minioRules(c: EnvironmentConfig, ctx: Ctx): void {
+  const m = c.stores.minio;
+  const at = (i: number, f: string) => ['stores', 'minio', 'pools', i, f];
+  const names = new Set<string>();
+  m.pools.forEach((pool, i) => {
+    if (names.has(pool.name)) issue(ctx, at(i, 'name'), `duplicates pool name "${pool.name}"`);
+    names.add(pool.name);
+    const drives = pool.servers * pool.drivesPerServer;
+    if (drives === 1 && (c.ha || m.pools.length > 1)) {
+      issue(ctx, at(i, 'servers'), 'one server with one drive is MinIO\'s single-drive mode: only for a single-pool, non-HA environment (use at least 4 drives)');
+      return;
+    }
+    if (drives > 1 && drives < 4) {
+      issue(ctx, at(i, 'drivesPerServer'), `gives ${drives} drives (${pool.servers} × ${pool.drivesPerServer}): an erasure-coded pool needs at least 4 drives`);
+      return;
+    }
+    const layout = erasureLayout(pool, m.parity);
+    if ('error' in layout) {
+      const field = layout.error.startsWith('parity') ? ['stores', 'minio', 'parity'] : at(i, 'drivesPerServer');
+      issue(ctx, field, `pool "${pool.name}" (${pool.servers} servers × ${pool.drivesPerServer} drives): ${layout.error}`);
+      return;
+    }
+    if (c.ha && layout.serversTolerated < 1) {
+      issue(ctx, at(i, 'servers'), `pool "${pool.name}" (${pool.servers} × ${pool.drivesPerServer}, erasure set ${layout.setSize}, EC:${layout.parity}) loses write quorum (${layout.writeQuorum} of ${layout.setSize}) when one server is down: use more servers or more parity (ha is true)`);
+    }
+    if (c.ha && pool.servers > c.cluster.nodes) {
+      issue(ctx, at(i, 'servers'), `must be at most cluster.nodes (${c.cluster.nodes}) when ha is true: two servers of a pool on one node would both fall with it`);
+    }
+  });
+}
+
+/** Elasticsearch: an odd number of masters; a lone master holds every role; mmap choice matches Pod Security. */
+function elasticsearchRules(c: EnvironmentConfig, ctx: Ctx): void {
+  const es = c.stores.elasticsearch;
+  if (es.masters % 2 === 0) {
+    issue(ctx, ['stores', 'elasticsearch', 'masters'], 'must be odd (1, 3, 5): an even number of masters adds no failure tolerance over one fewer');
+  }
+  if (es.data === 0 && es.coordinating > 0) {
+    issue(ctx, ['stores', 'elasticsearch', 'coordinating'], 'must be 0 when data is 0 (the masters then hold every role and serve HTTP themselves)');
+  }
+  const ns = c.namespaces.find((n) => n.name === 'db-elasticsearch');
+  if (es.maxMapCount === 'sysctlInitContainer' && ns && ns.podSecurity !== 'privileged') {
+    issue(ctx, ['stores', 'elasticsearch', 'maxMapCount'], `"sysctlInitContainer" runs a privileged init container, which namespace db-elasticsearch (podSecurity "${ns.podSecurity}") rejects: set its podSecurity to privileged with a reason, or use "disableMmap"`);
+  }
 }

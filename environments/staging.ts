@@ -21,9 +21,10 @@ export const staging: DeepPartial<EnvironmentInput> = {
 
     redis: { replicas: 3, volume: { size: '5Gi' } },
 
-    minio: { servers: 4, drivesPerServer: 1, volume: { size: '100Gi' } },
+    // 3 servers × 2 drives (one per node): one erasure set of 6, EC:3; a node down leaves 4 drives = write quorum.
+    minio: { pools: [{ name: 'pool-0', servers: 3, drivesPerServer: 2, volume: { size: '100Gi' } }] },
 
-    elasticsearch: { masters: 3, data: 2, coordinating: 2, volume: { size: '50Gi' } },
+    elasticsearch: { masters: 3, data: 2, coordinating: 2, volume: { size: '50Gi' }, maxMapCount: 'disableMmap' },
 
     clickhouse: { shards: 1, replicas: 2, keepers: 3, volume: { size: '50Gi' } },
 

@@ -65,6 +65,10 @@ export interface MinioRef {
     readonly logs: string;
     readonly backups: { readonly postgres: string; readonly clickhouse: string; readonly elasticsearch: string; readonly redis: string };
   };
+  /** The one bucket a client's user may read and write (its policy allows nothing else). */
+  readonly bucketOf: (client: MinioClient) => string;
+  /** The region S3 clients must sign with (MinIO's default; clients such as pgBackRest require one). */
+  readonly region: string;
 }
 
 /** Who uses MinIO: each gets its own user, limited to its own bucket. */
@@ -142,16 +146,19 @@ export function storeRefs(config: EnvironmentConfig): StoreRefs {
   };
 
   const s3 = ep(NAMESPACES.minio, 'minio', 9000, 's3', { name: 'minio', component: 'server' });
+  const buckets = {
+    documents: 'documents',
+    logs: 'logs',
+    backups: { postgres: 'backups-postgres', clickhouse: 'backups-clickhouse', elasticsearch: 'backups-elasticsearch', redis: 'backups-redis' },
+  };
   const minio: MinioRef = {
     s3,
     url: `http://${s3.host}:${s3.port}`,
     rootSecret: { name: 'minio-root', keys: ['rootUser', 'rootPassword'] },
     credentials: (client) => ({ name: `minio-${client}`, keys: ['accessKey', 'secretKey'] }),
-    buckets: {
-      documents: 'documents',
-      logs: 'logs',
-      backups: { postgres: 'backups-postgres', clickhouse: 'backups-clickhouse', elasticsearch: 'backups-elasticsearch', redis: 'backups-redis' },
-    },
+    buckets,
+    bucketOf: (client) => (client === 'documents' || client === 'logs' ? buckets[client] : buckets.backups[client]),
+    region: 'us-east-1',
   };
 
   // HTTP is served by the coordinating nodes; without them by the data nodes; a lone master holds every role.
@@ -204,7 +211,8 @@ export function storeSecrets(refs: StoreRefs): DeclaredSecret[] {
     ...inNs(NAMESPACES.postgres, pg.superuser, pg.replication, pg.rewind, pg.app),
     ...inNs(NAMESPACES.redis, refs.redis.secret),
     ...inNs(NAMESPACES.minio, refs.minio.rootSecret),
-    ...inNs(NAMESPACES.elasticsearch, refs.elasticsearch.secret),
+    // The built-in superuser: its name is fixed, its password generated.
+    { ...refs.elasticsearch.secret, namespace: NAMESPACES.elasticsearch, fixed: { username: 'elastic' } },
     ...inNs(NAMESPACES.clickhouse, refs.clickhouse.secret),
     ...inNs(NAMESPACES.kafka, refs.kafka.secret),
   ];

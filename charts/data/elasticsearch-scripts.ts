@@ -1,0 +1,138 @@
+/**
+ * Shell scripts of the Elasticsearch pods and of the setup Job. Kept as plain text so that the tests run
+ * shellcheck and `bash -n` on exactly what is rendered. They run in the Elasticsearch image (bash and curl).
+ */
+
+/** Init container: a writable config directory holding the image's defaults, our settings and the keystore. */
+export const PREPARE_CONFIG = `#!/bin/bash
+# Builds the config directory the node runs with (an emptyDir, so the root filesystem stays read-only):
+# the image's defaults, this role's elasticsearch.yml, and a keystore with the elastic user's bootstrap
+# password and MinIO's credentials for the snapshot repository (secure settings live only in the keystore).
+set -euo pipefail
+
+target=/mnt/config
+keystore=/usr/share/elasticsearch/bin/elasticsearch-keystore
+
+cp -a /usr/share/elasticsearch/config/. "$target/"
+cp /mnt/settings/elasticsearch.yml "$target/elasticsearch.yml"
+rm -f "$target/elasticsearch.keystore"
+
+export ES_PATH_CONF="$target"
+"$keystore" create
+printf '%s' "$ELASTIC_PASSWORD" | "$keystore" add --stdin --force bootstrap.password
+"$keystore" add --stdin --force s3.client.default.access_key </mnt/minio/accessKey
+"$keystore" add --stdin --force s3.client.default.secret_key </mnt/minio/secretKey
+echo "config prepared for $POD_NAME"
+`;
+
+/**
+ * preStop: a node that holds shards registers a node shutdown of type "restart" so that the master does not
+ * start copying its replicas elsewhere while it is away (allocation_delay), and waits until Elasticsearch
+ * reports the shutdown safe (status COMPLETE). Every node then waits a little so that Services stop routing to
+ * it before it closes its ports. Never fails: a stuck hook must not block the pod's termination.
+ */
+export const PRE_STOP = `#!/bin/bash
+set -uo pipefail
+
+es() {
+  curl --silent --show-error --fail --max-time 10 \\
+    --cacert /usr/share/elasticsearch/config/certs/http/ca.crt \\
+    -u "elastic:\${ELASTIC_PASSWORD}" -H 'Content-Type: application/json' "$@"
+}
+url=https://localhost:9200
+
+if [ "\${NODE_HOLDS_DATA:-false}" = true ]; then
+  node_id=$(es "$url/_nodes/_local?filter_path=nodes.*.name" | sed -n 's/.*"nodes":{"\\([^"]*\\)".*/\\1/p')
+  if [ -n "$node_id" ]; then
+    body="{\\"type\\":\\"restart\\",\\"reason\\":\\"pod \${POD_NAME} terminating\\",\\"allocation_delay\\":\\"10m\\"}"
+    if es -X PUT "$url/_nodes/$node_id/shutdown" -d "$body" >/dev/null; then
+      deadline=$((SECONDS + \${DRAIN_TIMEOUT_SECONDS:-120}))
+      while [ "$SECONDS" -lt "$deadline" ]; do
+        if es "$url/_nodes/$node_id/shutdown" | grep -q '"status":"COMPLETE"'; then
+          echo "node $node_id ready to stop"
+          break
+        fi
+        sleep 5
+      done
+    fi
+  fi
+fi
+sleep 10
+exit 0
+`;
+
+/**
+ * postStart: once the node answers again, removes the shutdown record a preStop registered for it, so that
+ * allocation to it resumes at once (the record would otherwise stay until deleted). Gives up quietly.
+ */
+export const POST_START = `#!/bin/bash
+set -uo pipefail
+
+es() {
+  curl --silent --show-error --fail --max-time 10 \\
+    --cacert /usr/share/elasticsearch/config/certs/http/ca.crt \\
+    -u "elastic:\${ELASTIC_PASSWORD}" "$@"
+}
+url=https://localhost:9200
+
+[ "\${NODE_HOLDS_DATA:-false}" = true ] || exit 0
+deadline=$((SECONDS + 300))
+while [ "$SECONDS" -lt "$deadline" ]; do
+  node_id=$(es "$url/_nodes/_local?filter_path=nodes.*.name" 2>/dev/null | sed -n 's/.*"nodes":{"\\([^"]*\\)".*/\\1/p')
+  if [ -n "$node_id" ]; then
+    if es "$url/_nodes/$node_id/shutdown" 2>/dev/null | grep -q "\\"node_id\\":\\"$node_id\\""; then
+      es -X DELETE "$url/_nodes/$node_id/shutdown" >/dev/null 2>&1 || true
+    fi
+    exit 0
+  fi
+  sleep 5
+done
+exit 0
+`;
+
+/**
+ * The setup Job: every call PUTs a complete definition, so a second run changes nothing. Waits for the cluster,
+ * then creates the exporter's role and user, the snapshot repository on MinIO, the snapshot lifecycle policy,
+ * and the log index lifecycle policy with its index template.
+ */
+export const SETUP = `#!/bin/bash
+set -euo pipefail
+
+conf=/setup
+url="$ES_URL"
+
+es() {
+  curl --silent --show-error --fail --max-time 60 --cacert /certs/ca.crt \\
+    -u "elastic:\${ELASTIC_PASSWORD}" -H 'Content-Type: application/json' "$@"
+}
+
+# JSON string escaping for a password (backslash and double quote).
+json_escape() {
+  printf '%s' "$1" | sed 's/\\\\/\\\\\\\\/g; s/"/\\\\"/g'
+}
+
+tries=0
+until es "$url/_cluster/health?wait_for_status=yellow&timeout=10s" >/dev/null; do
+  tries=$((tries + 1))
+  if [ "$tries" -ge 60 ]; then
+    echo "Elasticsearch did not become available within 10 minutes" >&2
+    exit 1
+  fi
+  sleep 10
+done
+
+es -X PUT "$url/_security/role/prometheus_exporter" --data-binary "@$conf/exporter-role.json" >/dev/null
+password=$(json_escape "$EXPORTER_PASSWORD")
+printf '{"password":"%s","roles":["prometheus_exporter"],"full_name":"Prometheus exporter"}' "$password" \\
+  | es -X PUT "$url/_security/user/$EXPORTER_USERNAME" --data-binary @- >/dev/null
+echo "exporter user ready"
+
+es -X PUT "$url/_snapshot/$REPOSITORY" --data-binary "@$conf/snapshot-repository.json" >/dev/null
+echo "snapshot repository $REPOSITORY ready (verified by every master and data node)"
+es -X PUT "$url/_slm/policy/$SLM_POLICY" --data-binary "@$conf/slm-policy.json" >/dev/null
+echo "snapshot policy $SLM_POLICY ready"
+
+es -X PUT "$url/_ilm/policy/$ILM_POLICY" --data-binary "@$conf/ilm-policy.json" >/dev/null
+es -X PUT "$url/_index_template/$INDEX_TEMPLATE" --data-binary "@$conf/index-template.json" >/dev/null
+echo "index lifecycle $ILM_POLICY and template $INDEX_TEMPLATE ready"
+`;

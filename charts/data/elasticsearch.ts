@@ -1,0 +1,527 @@
+/**
+ * Elasticsearch (spec 002 §7.4): one StatefulSet per node role (master, data, coordinating), security on with TLS
+ * on transport and HTTP from cert-manager Certificates of the internal CA, discovery through the masters' headless
+ * Service, a preStop that drains through the node shutdown API, an exporter for Prometheus, and a setup Job for
+ * the exporter's user, the snapshot repository on MinIO, snapshot and index lifecycle policies. Dev runs a single
+ * node holding every role through the same code.
+ */
+import { ApiObject, Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import { stringify } from 'yaml';
+import type { EnvironmentConfig } from '../../environments/schema';
+import { k8s } from '../../imports/k8s';
+import type { PlatformContext } from '../lib/context';
+import { disruptionBudget } from '../lib/disruption';
+import { PROMETHEUS, pods } from '../lib/graph';
+import { image } from '../lib/images';
+import { labels, meta, selectorLabels, type Identity } from '../lib/labels';
+import { podNames, serviceHost } from '../lib/naming';
+import { parseMemory } from '../lib/quantity';
+import { quantities, resources } from '../lib/resources';
+import { spreadOverNodes, storeAntiAffinity } from '../lib/scheduling';
+import { containerSecurityContext, podSecurityContext } from '../lib/security';
+import { StatefulSet } from '../lib/stateful-set';
+import { POST_START, PRE_STOP, PREPARE_CONFIG, SETUP } from './elasticsearch-scripts';
+import { INTERNAL_CA_ISSUER, NAMESPACES } from './refs';
+
+export const ES_VERSION = '8.19.8';
+export const ES_IMAGE = `docker.elastic.co/elasticsearch/elasticsearch:${ES_VERSION}`;
+export const EXPORTER_IMAGE = 'quay.io/prometheuscommunity/elasticsearch-exporter:v1.9.0';
+
+export const CLUSTER_NAME = 'receivables';
+export type Role = 'master' | 'data' | 'coordinating';
+
+const NS = NAMESPACES.elasticsearch;
+const UID = 1000; // the elasticsearch user of the image
+const HTTP_PORT = 9200;
+const TRANSPORT_PORT = 9300;
+/** Elasticsearch opens this port only while the node is in a cluster with an elected master (readiness.port). */
+const READINESS_PORT = 9400;
+const EXPORTER_PORT = 9114;
+const CONFIG_DIR = '/usr/share/elasticsearch/config';
+const DATA_DIR = '/usr/share/elasticsearch/data';
+/** Above ~31 GiB the JVM loses compressed object pointers: a larger heap holds less. */
+const MAX_HEAP_MIB = 31744;
+/** Dedicated masters keep only the cluster state. */
+const DEFAULT_MASTER_VOLUME = '10Gi';
+
+export const SECRETS = {
+  transportTls: 'elasticsearch-transport-tls',
+  httpTls: 'elasticsearch-http-tls',
+  exporter: { name: 'elasticsearch-exporter', keys: ['username', 'password'] as const },
+} as const;
+export const SNAPSHOT_REPOSITORY = 'minio';
+export const SLM_POLICY = 'nightly-snapshots';
+export const ILM_POLICY = 'receivables-logs';
+export const INDEX_TEMPLATE = 'receivables-logs';
+
+export function id(role: Role): Identity {
+  return { name: 'elasticsearch', component: role };
+}
+export function statefulSetName(role: Role): string {
+  return `elasticsearch-${role}`;
+}
+export function headlessName(role: Role): string {
+  return `elasticsearch-${role}-hl`;
+}
+
+export interface RoleSpec {
+  readonly role: Role;
+  readonly replicas: number;
+  /** node.roles of these nodes. */
+  readonly nodeRoles: readonly string[];
+  /** Persistent volume size; undefined for coordinating nodes (an emptyDir holds their node metadata). */
+  readonly volume?: string;
+}
+
+/** The node sets of an environment. With no data nodes the masters hold every role (dev's single node). */
+export function roleSpecs(config: EnvironmentConfig): RoleSpec[] {
+  const es = config.stores.elasticsearch;
+  const mastersHoldData = es.data === 0;
+  const specs: RoleSpec[] = [{
+    role: 'master',
+    replicas: es.masters,
+    nodeRoles: mastersHoldData ? ['master', 'data', 'ingest'] : ['master'],
+    volume: mastersHoldData ? es.volume.size : (es.masterVolume?.size ?? DEFAULT_MASTER_VOLUME),
+  }];
+  if (es.data > 0) specs.push({ role: 'data', replicas: es.data, nodeRoles: ['data', 'ingest'], volume: es.volume.size });
+  if (es.coordinating > 0) specs.push({ role: 'coordinating', replicas: es.coordinating, nodeRoles: [] });
+  return specs;
+}
+
+/** Heap: half the container's memory limit (the rest is the OS page cache Lucene lives on), in MiB. */
+export function heapMiB(config: EnvironmentConfig): number {
+  const limit = parseMemory(config.stores.elasticsearch.resources.limits.memory);
+  return Math.min(MAX_HEAP_MIB, Math.floor(limit / 2 / 2 ** 20));
+}
+
+/** Every node of the cluster is one pod: is this a single-node cluster? */
+function singleNode(config: EnvironmentConfig): boolean {
+  return roleSpecs(config).reduce((n, r) => n + r.replicas, 0) === 1;
+}
+
+/** elasticsearch.yml of one role, as an object (rendered as YAML; the tests parse it back). */
+export function elasticsearchYml(config: EnvironmentConfig, spec: RoleSpec, s3: { host: string; port: number }): Record<string, unknown> {
+  const es = config.stores.elasticsearch;
+  const masters = roleSpecs(config)[0];
+  const certs = (kind: 'transport' | 'http') => ({
+    key: `certs/${kind}/tls.key`, certificate: `certs/${kind}/tls.crt`, certificate_authorities: [`certs/${kind}/ca.crt`],
+  });
+  const discovery: Record<string, unknown> = singleNode(config)
+    ? { 'discovery.type': 'single-node' }
+    : {
+      'discovery.seed_hosts': [`${serviceHost(config, headlessName('master'), NS)}:${TRANSPORT_PORT}`],
+      // Only master-eligible nodes bootstrap the cluster; the names are exactly the master pods' node names.
+      ...(spec.role === 'master' ? { 'cluster.initial_master_nodes': podNames(statefulSetName('master'), masters.replicas) } : {}),
+    };
+  const t = certs('transport');
+  const h = certs('http');
+  return {
+    'cluster.name': CLUSTER_NAME,
+    'node.name': '${POD_NAME}',
+    'node.roles': [...spec.nodeRoles],
+    'network.host': '0.0.0.0',
+    'network.publish_host': '${POD_IP}',
+    'http.port': HTTP_PORT,
+    'transport.port': TRANSPORT_PORT,
+    'readiness.port': READINESS_PORT,
+    'path.data': DATA_DIR,
+    ...discovery,
+    // Without mmap Lucene uses NIO: slower on large indices, but no vm.max_map_count and no privileged pod.
+    ...(es.maxMapCount === 'disableMmap' ? { 'node.store.allow_mmap': false } : {}),
+    'action.destructive_requires_name': true,
+    'xpack.security.enabled': true,
+    'xpack.security.enrollment.enabled': false,
+    'xpack.security.transport.ssl.enabled': true,
+    // Nodes publish pod IPs, which no certificate names: the chain to the internal CA is what is verified.
+    'xpack.security.transport.ssl.verification_mode': 'certificate',
+    'xpack.security.transport.ssl.client_authentication': 'required',
+    'xpack.security.transport.ssl.key': t.key,
+    'xpack.security.transport.ssl.certificate': t.certificate,
+    'xpack.security.transport.ssl.certificate_authorities': t.certificate_authorities,
+    'xpack.security.http.ssl.enabled': true,
+    'xpack.security.http.ssl.key': h.key,
+    'xpack.security.http.ssl.certificate': h.certificate,
+    'xpack.security.http.ssl.certificate_authorities': h.certificate_authorities,
+    // The snapshot repository's S3 client: MinIO by path-style HTTP; its keys are in the keystore.
+    's3.client.default.endpoint': `${s3.host}:${s3.port}`,
+    's3.client.default.protocol': 'http',
+    's3.client.default.path_style_access': true,
+  };
+}
+
+/** The DNS names clients and nodes use, which the HTTP certificate must cover. */
+export function httpDnsNames(config: EnvironmentConfig, service: string): string[] {
+  const d = config.cluster.clusterDomain;
+  return [
+    service, `${service}.${NS}`, `${service}.${NS}.svc`, `${service}.${NS}.svc.${d}`,
+    ...roleSpecs(config).map((r) => `*.${headlessName(r.role)}.${NS}.svc.${d}`),
+    'localhost',
+  ];
+}
+
+export class ElasticsearchChart extends Chart {
+  constructor(scope: Construct, chartId: string, ctx: PlatformContext) {
+    super(scope, chartId, { disableResourceNameHashes: true });
+    const { config, refs } = ctx;
+    const http = refs.elasticsearch.http;
+    const specs = roleSpecs(config);
+
+    const minioCopy = refs.minio.credentials('elasticsearch');
+    ctx.secrets.push(
+      { ...minioCopy, namespace: NS, copyOf: { namespace: NAMESPACES.minio, name: minioCopy.name } },
+      { ...SECRETS.exporter, keys: [...SECRETS.exporter.keys], namespace: NS, fixed: { username: 'exporter' } },
+    );
+
+    // Flows: every node talks transport to every node; masters and data nodes write snapshots to MinIO.
+    for (const a of specs) {
+      for (const b of specs) {
+        ctx.graph.connect({ pods: pods(NS, id(a.role)) }, { pods: pods(NS, id(b.role)) }, [{ port: TRANSPORT_PORT, name: 'transport' }],
+          `Elasticsearch ${a.role} nodes talk to ${b.role} nodes (cluster coordination, shard traffic)`);
+      }
+      if (a.role !== 'coordinating') ctx.graph.use(pods(NS, id(a.role)), refs.minio.s3, `Elasticsearch ${a.role} nodes write snapshots to MinIO`);
+    }
+    const exporter: Identity = { name: 'elasticsearch', component: 'exporter' };
+    const setup: Identity = { name: 'elasticsearch', component: 'setup' };
+    ctx.graph.use(pods(NS, exporter), http, 'the exporter reads cluster, node and index statistics');
+    ctx.graph.use(pods(NS, setup), http, 'the setup Job registers users, the snapshot repository and lifecycle policies');
+    ctx.graph.connect({ pods: PROMETHEUS }, { pods: pods(NS, exporter) }, [{ port: EXPORTER_PORT, name: 'metrics' }],
+      'Prometheus scrapes the Elasticsearch exporter');
+
+    this.certificates(config, http.service);
+
+    new k8s.KubeService(this, 'http', {
+      metadata: meta(config, { name: http.service, namespace: NS, id: http.pods }),
+      spec: {
+        selector: selectorLabels(http.pods),
+        ports: [{ name: http.portName, port: http.port, targetPort: k8s.IntOrString.fromString('http') }],
+      },
+    });
+
+    for (const spec of specs) this.nodeSet(ctx, spec);
+    this.exporter(ctx, exporter);
+    this.setupJob(ctx, setup);
+  }
+
+  private certificates(config: EnvironmentConfig, service: string): void {
+    const d = config.cluster.clusterDomain;
+    const base = {
+      issuerRef: { name: INTERNAL_CA_ISSUER, kind: 'ClusterIssuer', group: 'cert-manager.io' },
+      duration: '2160h',
+      renewBefore: '360h',
+      // Elasticsearch reads PKCS#8 PEM keys and reloads the files when cert-manager renews them.
+      privateKey: { algorithm: 'ECDSA', size: 256, encoding: 'PKCS8', rotationPolicy: 'Always' },
+    };
+    const cert = (name: string, spec: Record<string, unknown>) => new ApiObject(this, name, {
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Certificate',
+      metadata: meta(config, { name, namespace: NS, id: { name: 'elasticsearch', component: 'tls' } }),
+      spec: { secretName: name, ...base, ...spec },
+    });
+    cert(SECRETS.transportTls, {
+      dnsNames: roleSpecs(config).map((r) => `*.${headlessName(r.role)}.${NS}.svc.${d}`),
+      usages: ['server auth', 'client auth', 'digital signature', 'key encipherment'],
+    });
+    cert(SECRETS.httpTls, {
+      dnsNames: httpDnsNames(config, service),
+      ipAddresses: ['127.0.0.1'],
+      usages: ['server auth', 'digital signature', 'key encipherment'],
+    });
+  }
+
+  private nodeSet(ctx: PlatformContext, spec: RoleSpec): void {
+    const { config, refs } = ctx;
+    const es = config.stores.elasticsearch;
+    const name = statefulSetName(spec.role);
+    const ident = id(spec.role);
+    const selector = selectorLabels(ident);
+    const holdsData = spec.nodeRoles.includes('data');
+    const credentials = refs.elasticsearch.secret.name;
+    const heap = heapMiB(config);
+
+    new k8s.KubeService(this, `${spec.role}-headless`, {
+      metadata: meta(config, { name: headlessName(spec.role), namespace: NS, id: ident }),
+      spec: {
+        clusterIp: 'None',
+        // Discovery must find masters that are not ready yet: readiness needs an elected master.
+        publishNotReadyAddresses: true,
+        selector,
+        ports: [
+          { name: 'http', port: HTTP_PORT, targetPort: k8s.IntOrString.fromString('http') },
+          { name: 'transport', port: TRANSPORT_PORT, targetPort: k8s.IntOrString.fromString('transport') },
+        ],
+      },
+    });
+
+    const settings = `${name}-config`;
+    new k8s.KubeConfigMap(this, `${spec.role}-config`, {
+      metadata: meta(config, { name: settings, namespace: NS, id: ident }),
+      data: { 'elasticsearch.yml': stringify(elasticsearchYml(config, spec, refs.minio.s3), { lineWidth: 0 }) },
+    });
+
+    const field = (envName: string, path: string): k8s.EnvVar => ({ name: envName, valueFrom: { fieldRef: { fieldPath: path } } });
+    const password: k8s.EnvVar = { name: 'ELASTIC_PASSWORD', valueFrom: { secretKeyRef: { name: credentials, key: 'password' } } };
+    const scriptsMount = { name: 'scripts', mountPath: '/mnt/scripts', readOnly: true };
+    const tmp = (n: string, size: string) => ({ name: n, emptyDir: { sizeLimit: k8s.Quantity.fromString(size) } });
+    const tcp = (port: string, periodSeconds: number, failureThreshold: number): k8s.Probe =>
+      ({ tcpSocket: { port: k8s.IntOrString.fromString(port) }, periodSeconds, timeoutSeconds: 5, failureThreshold });
+
+    const initContainers: k8s.Container[] = [];
+    if (es.maxMapCount === 'sysctlInitContainer') {
+      // The environment chose mmap: raise the host's limit (needs the namespace at Pod Security privileged).
+      initContainers.push({
+        name: 'sysctl',
+        image: image(config, ES_IMAGE),
+        imagePullPolicy: config.images.pullPolicy,
+        command: ['sysctl', '-w', 'vm.max_map_count=262144'],
+        securityContext: { privileged: true, runAsUser: 0, runAsNonRoot: false },
+        resources: { requests: quantities({ cpu: '10m', memory: '16Mi' }), limits: quantities({ cpu: '100m', memory: '32Mi' }) },
+      });
+    }
+    initContainers.push({
+      name: 'prepare-config',
+      image: image(config, ES_IMAGE),
+      imagePullPolicy: config.images.pullPolicy,
+      command: ['bash', '/mnt/scripts/prepare-config.sh'],
+      env: [password, field('POD_NAME', 'metadata.name'), { name: 'ES_TMPDIR', value: '/tmp' }],
+      resources: { requests: quantities({ cpu: '100m', memory: '256Mi' }), limits: quantities({ cpu: '1', memory: '512Mi' }) },
+      securityContext: containerSecurityContext(),
+      volumeMounts: [
+        { name: 'config', mountPath: '/mnt/config' },
+        { name: 'settings', mountPath: '/mnt/settings', readOnly: true },
+        { name: 'minio-credentials', mountPath: '/mnt/minio', readOnly: true },
+        scriptsMount,
+        { name: 'tmp', mountPath: '/tmp' },
+      ],
+    });
+
+    const volumes: k8s.Volume[] = [
+      tmp('config', '64Mi'), tmp('tmp', '1Gi'), tmp('logs', '1Gi'),
+      { name: 'settings', configMap: { name: settings } },
+      { name: 'scripts', configMap: { name: 'elasticsearch-scripts', defaultMode: 0o555 } },
+      { name: 'minio-credentials', secret: { secretName: refs.minio.credentials('elasticsearch').name } },
+      { name: 'transport-tls', secret: { secretName: SECRETS.transportTls } },
+      { name: 'http-tls', secret: { secretName: SECRETS.httpTls } },
+    ];
+    if (!spec.volume) volumes.push(tmp('data', '1Gi'));
+
+    new StatefulSet(this, name, {
+      metadata: meta(config, { name, namespace: NS, id: ident, version: ES_VERSION }),
+      spec: {
+        serviceName: headlessName(spec.role),
+        replicas: spec.replicas,
+        // Nodes join independently; a master quorum forms as soon as a majority is up.
+        podManagementPolicy: 'Parallel',
+        updateStrategy: { type: 'RollingUpdate' },
+        selector: { matchLabels: selector },
+        template: {
+          metadata: { labels: labels(config, ident, ES_VERSION) },
+          spec: {
+            automountServiceAccountToken: false,
+            securityContext: podSecurityContext(UID),
+            affinity: storeAntiAffinity(config, selector, spec.replicas),
+            // preStop drains for up to 120 s; Elasticsearch then needs time to close cleanly.
+            terminationGracePeriodSeconds: 180,
+            initContainers,
+            containers: [{
+              name: 'elasticsearch',
+              image: image(config, ES_IMAGE),
+              imagePullPolicy: config.images.pullPolicy,
+              env: [
+                field('POD_NAME', 'metadata.name'),
+                field('POD_IP', 'status.podIP'),
+                password,
+                { name: 'ES_JAVA_OPTS', value: `-Xms${heap}m -Xmx${heap}m` },
+                { name: 'ES_TMPDIR', value: '/tmp' },
+                { name: 'NODE_HOLDS_DATA', value: String(holdsData) },
+                { name: 'DRAIN_TIMEOUT_SECONDS', value: '120' },
+              ],
+              ports: [
+                { name: 'http', containerPort: HTTP_PORT },
+                { name: 'transport', containerPort: TRANSPORT_PORT },
+                { name: 'readiness', containerPort: READINESS_PORT },
+              ],
+              // Recovery of a large node may take long: liveness only applies once the transport port is up.
+              startupProbe: tcp('transport', 10, 60),
+              livenessProbe: tcp('transport', 10, 6),
+              readinessProbe: tcp('readiness', 5, 3),
+              lifecycle: {
+                preStop: { exec: { command: ['bash', '/mnt/scripts/pre-stop.sh'] } },
+                postStart: { exec: { command: ['bash', '/mnt/scripts/post-start.sh'] } },
+              },
+              resources: resources(es.resources),
+              securityContext: containerSecurityContext(),
+              volumeMounts: [
+                { name: 'config', mountPath: CONFIG_DIR },
+                { name: 'transport-tls', mountPath: `${CONFIG_DIR}/certs/transport`, readOnly: true },
+                { name: 'http-tls', mountPath: `${CONFIG_DIR}/certs/http`, readOnly: true },
+                { name: 'data', mountPath: DATA_DIR },
+                { name: 'logs', mountPath: '/usr/share/elasticsearch/logs' },
+                { name: 'tmp', mountPath: '/tmp' },
+                scriptsMount,
+              ],
+            }],
+            volumes,
+          },
+        },
+        ...(spec.volume ? {
+          volumeClaimTemplates: [{
+            metadata: { name: 'data', labels: selector },
+            spec: {
+              accessModes: ['ReadWriteOnce'],
+              storageClassName: config.storageClass,
+              resources: { requests: quantities({ storage: spec.volume }) },
+            },
+          }],
+        } : {}),
+      },
+    });
+
+    // Masters: one down keeps a majority of an odd count. Data: one down keeps a copy of every shard (1 replica).
+    disruptionBudget(this, { config, name, namespace: NS, id: ident, replicas: spec.replicas, maxUnavailable: 1 });
+  }
+
+  private exporter(ctx: PlatformContext, ident: Identity): void {
+    const { config, refs } = ctx;
+    const name = 'elasticsearch-exporter';
+    const selector = selectorLabels(ident);
+    const secret = (envName: string, key: string): k8s.EnvVar => ({ name: envName, valueFrom: { secretKeyRef: { name: SECRETS.exporter.name, key } } });
+    new k8s.KubeDeployment(this, 'exporter', {
+      metadata: meta(config, { name, namespace: NS, id: ident }),
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: selector },
+        template: {
+          metadata: { labels: labels(config, ident) },
+          spec: {
+            automountServiceAccountToken: false,
+            securityContext: podSecurityContext(),
+            topologySpreadConstraints: spreadOverNodes(selector),
+            containers: [{
+              name: 'exporter',
+              image: image(config, EXPORTER_IMAGE),
+              imagePullPolicy: config.images.pullPolicy,
+              args: [
+                `--es.uri=${refs.elasticsearch.url}`,
+                '--es.ca=/certs/ca.crt',
+                '--es.all',
+                '--es.indices',
+                '--es.timeout=30s',
+                `--web.listen-address=:${EXPORTER_PORT}`,
+              ],
+              // Least privilege: a user with the monitor privileges only, created by the setup Job.
+              env: [secret('ES_USERNAME', 'username'), secret('ES_PASSWORD', 'password')],
+              ports: [{ name: 'metrics', containerPort: EXPORTER_PORT }],
+              livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 20, timeoutSeconds: 5 },
+              readinessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 10, timeoutSeconds: 5 },
+              resources: { requests: quantities({ cpu: '50m', memory: '64Mi' }), limits: quantities({ cpu: '250m', memory: '128Mi' }) },
+              securityContext: containerSecurityContext(),
+              volumeMounts: [{ name: 'ca', mountPath: '/certs', readOnly: true }],
+            }],
+            volumes: [{ name: 'ca', secret: { secretName: SECRETS.httpTls, items: [{ key: 'ca.crt', path: 'ca.crt' }] } }],
+          },
+        },
+      },
+    });
+    new k8s.KubeService(this, 'exporter-service', {
+      metadata: meta(config, { name, namespace: NS, id: ident }),
+      spec: { selector, ports: [{ name: 'metrics', port: EXPORTER_PORT, targetPort: k8s.IntOrString.fromString('metrics') }] },
+    });
+  }
+
+  private setupJob(ctx: PlatformContext, ident: Identity): void {
+    const { config, refs } = ctx;
+    const name = 'elasticsearch-setup';
+    new k8s.KubeConfigMap(this, 'scripts', {
+      metadata: meta(config, { name: 'elasticsearch-scripts', namespace: NS, id: { name: 'elasticsearch', component: 'scripts' } }),
+      data: { 'prepare-config.sh': PREPARE_CONFIG, 'pre-stop.sh': PRE_STOP, 'post-start.sh': POST_START },
+    });
+    new k8s.KubeConfigMap(this, 'setup-config', {
+      metadata: meta(config, { name, namespace: NS, id: ident }),
+      data: setupFiles(config, refs.minio.buckets.backups.elasticsearch),
+    });
+    const secret = (envName: string, secretName: string, key: string): k8s.EnvVar => ({ name: envName, valueFrom: { secretKeyRef: { name: secretName, key } } });
+    new k8s.KubeJob(this, 'setup', {
+      metadata: meta(config, {
+        name, namespace: NS, id: ident,
+        annotations: { 'argocd.argoproj.io/hook': 'PostSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' },
+      }),
+      spec: {
+        backoffLimit: 6,
+        activeDeadlineSeconds: 1800,
+        template: {
+          metadata: { labels: labels(config, ident) },
+          spec: {
+            restartPolicy: 'OnFailure',
+            automountServiceAccountToken: false,
+            securityContext: podSecurityContext(UID),
+            containers: [{
+              name: 'setup',
+              image: image(config, ES_IMAGE),
+              imagePullPolicy: config.images.pullPolicy,
+              command: ['bash', '/setup/setup.sh'],
+              env: [
+                { name: 'ES_URL', value: refs.elasticsearch.url },
+                secret('ELASTIC_PASSWORD', refs.elasticsearch.secret.name, 'password'),
+                secret('EXPORTER_USERNAME', SECRETS.exporter.name, 'username'),
+                secret('EXPORTER_PASSWORD', SECRETS.exporter.name, 'password'),
+                { name: 'REPOSITORY', value: SNAPSHOT_REPOSITORY },
+                { name: 'SLM_POLICY', value: SLM_POLICY },
+                { name: 'ILM_POLICY', value: ILM_POLICY },
+                { name: 'INDEX_TEMPLATE', value: INDEX_TEMPLATE },
+              ],
+              resources: { requests: quantities({ cpu: '50m', memory: '64Mi' }), limits: quantities({ cpu: '250m', memory: '128Mi' }) },
+              securityContext: containerSecurityContext(),
+              volumeMounts: [
+                { name: 'setup', mountPath: '/setup', readOnly: true },
+                { name: 'ca', mountPath: '/certs', readOnly: true },
+              ],
+            }],
+            volumes: [
+              { name: 'setup', configMap: { name } },
+              { name: 'ca', secret: { secretName: SECRETS.httpTls, items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+            ],
+          },
+        },
+      },
+    });
+  }
+}
+
+/** The setup Job's files: its script and the JSON bodies it PUTs. */
+export function setupFiles(config: EnvironmentConfig, bucket: string): Record<string, string> {
+  const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
+  const replicas = config.stores.elasticsearch.data >= 2 ? 1 : 0;
+  return {
+    'setup.sh': SETUP,
+    'exporter-role.json': json({
+      cluster: ['monitor'],
+      indices: [{ names: ['*'], privileges: ['monitor'], allow_restricted_indices: true }],
+    }),
+    // One folder per environment, so a DR cluster can read production's snapshots without overwriting them.
+    'snapshot-repository.json': json({ type: 's3', settings: { bucket, client: 'default', base_path: config.name, compress: true } }),
+    'slm-policy.json': json({
+      schedule: '0 30 1 * * ?',
+      name: '<nightly-{now/d}>',
+      repository: SNAPSHOT_REPOSITORY,
+      config: { indices: ['*'], include_global_state: true },
+      retention: { expire_after: '30d', min_count: 7, max_count: 60 },
+    }),
+    'ilm-policy.json': json({
+      policy: {
+        phases: {
+          hot: { actions: { rollover: { max_primary_shard_size: '50gb', max_age: '1d' } } },
+          warm: { min_age: '7d', actions: { forcemerge: { max_num_segments: 1 } } },
+          delete: { min_age: '30d', actions: { delete: {} } },
+        },
+      },
+    }),
+    'index-template.json': json({
+      index_patterns: ['receivables-logs-*'],
+      data_stream: {},
+      priority: 200,
+      template: { settings: { 'index.lifecycle.name': ILM_POLICY, 'index.number_of_replicas': replicas } },
+    }),
+  };
+}
+

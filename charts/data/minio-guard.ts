@@ -1,0 +1,82 @@
+/**
+ * Refuses to change a MinIO pool's shape in place.
+ *
+ * MinIO fixes a pool's erasure sets when the pool is created: more servers or drives in an existing pool make
+ * every server of it refuse to start (the drives' format no longer matches the argument), and fewer lose data.
+ * StatefulSet claim templates are immutable too, so a new volume size would fail every sync. Capacity grows by
+ * adding a pool. The configuration alone cannot tell a change from a first render, so this compares with the
+ * shape recorded on each pool's StatefulSet (annotation `sme-receivables.io/minio-pool`) in the previously
+ * rendered `dist/<env>/10-minio/` — the folder Argo CD applies, i.e. what the cluster runs.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { parse } from 'yaml';
+import type { ConfigProblem } from '../../environments';
+import type { EnvironmentConfig } from '../../environments/schema';
+import { POOL_ANNOTATION, poolStatefulSet } from './minio';
+import { NAMESPACES } from './refs';
+
+export const MINIO_FOLDER = '10-minio';
+
+export interface RecordedPool {
+  readonly name: string;
+  readonly servers: number;
+  readonly drivesPerServer: number;
+  readonly volume: string;
+  /** The file it was read from, relative to the environment's folder. */
+  readonly file: string;
+}
+
+/** The pools recorded in a previously rendered environment folder (none when it was never rendered). */
+export function recordedPools(envDir: string): RecordedPool[] {
+  const dir = path.join(envDir, MINIO_FOLDER);
+  if (!fs.existsSync(dir)) return [];
+  const prefix = `statefulset.${NAMESPACES.minio}.`;
+  const out: RecordedPool[] = [];
+  for (const file of fs.readdirSync(dir).filter((f) => f.startsWith(prefix) && f.endsWith('.yaml')).sort()) {
+    const doc = parse(fs.readFileSync(path.join(dir, file), 'utf8'));
+    const shape = doc?.metadata?.annotations?.[POOL_ANNOTATION];
+    const name = doc?.metadata?.labels?.['sme-receivables.io/pool'];
+    if (typeof shape !== 'string' || typeof name !== 'string') continue;
+    const s = JSON.parse(shape) as { servers: number; drivesPerServer: number; volume: string };
+    out.push({ name, servers: s.servers, drivesPerServer: s.drivesPerServer, volume: s.volume, file: `${MINIO_FOLDER}/${file}` });
+  }
+  return out;
+}
+
+/**
+ * Problems (in the configuration's terms) with the pools of `config` against those rendered before into
+ * `envDir` (e.g. `dist/production`). An empty list means the change is safe: same shapes, possibly new pools.
+ */
+export function poolShapeChanges(config: EnvironmentConfig, envDir: string): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const env = config.name;
+  const pools = config.stores.minio.pools;
+  const where = path.join(path.basename(path.dirname(envDir)), path.basename(envDir), MINIO_FOLDER);
+  for (const before of recordedPools(envDir)) {
+    const i = pools.findIndex((p) => p.name === before.name);
+    if (i < 0) {
+      problems.push({
+        environment: env, path: 'stores.minio.pools', value: pools.map((p) => p.name),
+        message: `pool "${before.name}" (rendered in ${where}) is missing: removing a pool loses its objects unless it was decommissioned first (mc admin decommission start, see docs/minio.md); once decommissioning is complete, delete ${path.join(where, path.basename(before.file))} and render again`,
+      });
+      continue;
+    }
+    const now = pools[i];
+    const at = (field: string) => `stores.minio.pools[${i}].${field}`;
+    const tail = `MinIO cannot resize a pool in place (its erasure sets are fixed when it is created): keep the pool as it is and add a new pool to grow`;
+    if (now.servers !== before.servers) {
+      problems.push({ environment: env, path: at('servers'), value: now.servers, message: `pool "${now.name}" has ${before.servers} servers in ${where}: ${tail}` });
+    }
+    if (now.drivesPerServer !== before.drivesPerServer) {
+      problems.push({ environment: env, path: at('drivesPerServer'), value: now.drivesPerServer, message: `pool "${now.name}" has ${before.drivesPerServer} drives per server in ${where}: ${tail}` });
+    }
+    if (now.volume.size !== before.volume) {
+      problems.push({
+        environment: env, path: at('volume.size'), value: now.volume.size,
+        message: `pool "${now.name}" has volumes of ${before.volume} in ${where}: the claim templates of StatefulSet ${poolStatefulSet(now)} are immutable; expand its PVCs directly (storage class permitting) or add a pool`,
+      });
+    }
+  }
+  return problems;
+}

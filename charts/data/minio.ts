@@ -1,0 +1,281 @@
+/**
+ * MinIO, distributed and erasure-coded (spec 002 §7.5): one StatefulSet per server pool behind one headless
+ * Service, every server started with the same `{0...N}` argument per pool, and a provisioning Job for the
+ * buckets, their lifecycle and one user per client. Dev runs one server with one drive (MinIO's single-drive
+ * mode) through the same code.
+ */
+import { Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import type { EnvironmentConfig, MinioPool } from '../../environments/schema';
+import { k8s } from '../../imports/k8s';
+import type { PlatformContext } from '../lib/context';
+import { PROMETHEUS, pods } from '../lib/graph';
+import { image } from '../lib/images';
+import { LABELS, labels, meta, selectorLabels, type Identity, type Labels } from '../lib/labels';
+import { serviceHost } from '../lib/naming';
+import { quantities, resources } from '../lib/resources';
+import { storeAntiAffinity } from '../lib/scheduling';
+import { containerSecurityContext, DEFAULT_UID, podSecurityContext } from '../lib/security';
+import { StatefulSet } from '../lib/stateful-set';
+import { erasureLayout, type ErasureLayout } from './minio-erasure';
+import { provisioningFiles } from './minio-provisioning';
+import { MINIO_CLIENTS, NAMESPACES } from './refs';
+
+export const MINIO_IMAGE = 'quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z';
+export const MC_IMAGE = 'quay.io/minio/mc:RELEASE.2025-08-13T08-35-41Z';
+export const MINIO_VERSION = 'RELEASE.2025-09-07T16-13-09Z';
+
+/** The headless Service that gives every server its stable DNS name (shared by all pools). */
+export const MINIO_HEADLESS = 'minio-hl';
+/** Records each pool's shape on its StatefulSet; the synth refuses to change it (see minio-guard.ts). */
+export const POOL_ANNOTATION = 'sme-receivables.io/minio-pool';
+
+const NS = NAMESPACES.minio;
+const SERVER: Identity = { name: 'minio', component: 'server' };
+const PROVISIONER: Identity = { name: 'minio', component: 'provisioner' };
+const API_PORT = 9000;
+const CONSOLE_PORT = 9001;
+
+export function poolStatefulSet(pool: MinioPool): string {
+  return `minio-${pool.name}`;
+}
+
+/** The mount path of drive `i` of a server. */
+export function drivePath(i: number): string {
+  return `/data${i}`;
+}
+
+/**
+ * The server argument of one pool: `http://minio-<pool>-{0...S-1}.<headless>.<ns>.svc.<domain>:9000/data{0...D-1}`.
+ * A single range collapses to its only value (MinIO rejects `{0...0}` nowhere, but it reads worse).
+ */
+export function poolArgument(config: EnvironmentConfig, pool: MinioPool): string {
+  const range = (n: number) => (n === 1 ? '0' : `{0...${n - 1}}`);
+  const host = `${poolStatefulSet(pool)}-${range(pool.servers)}.${serviceHost(config, MINIO_HEADLESS, NS)}`;
+  return `http://${host}:${API_PORT}/data${range(pool.drivesPerServer)}`;
+}
+
+/** `minio server` arguments: every pool, in order; a lone single-drive server uses its local path. */
+export function serverArguments(config: EnvironmentConfig): string[] {
+  const pools = config.stores.minio.pools;
+  if (pools.length === 1 && pools[0].servers * pools[0].drivesPerServer === 1) return [drivePath(0)];
+  return pools.map((p) => poolArgument(config, p));
+}
+
+/** The erasure layout of a pool under the environment's parity (validated when the configuration loads). */
+export function poolLayout(config: EnvironmentConfig, pool: MinioPool): ErasureLayout {
+  const layout = erasureLayout(pool, config.stores.minio.parity);
+  if ('error' in layout) throw new Error(`stores.minio pool "${pool.name}": ${layout.error}`);
+  return layout;
+}
+
+export class MinioChart extends Chart {
+  constructor(scope: Construct, id: string, ctx: PlatformContext) {
+    super(scope, id, { disableResourceNameHashes: true });
+    const { config, refs } = ctx;
+    const m = config.stores.minio;
+    const s3 = refs.minio.s3;
+
+    // The original of every client's credentials lives here; the provisioning Job creates the user from it.
+    // The access key is the client's name (a user name, not a secret); the secret key is generated.
+    for (const client of MINIO_CLIENTS) {
+      ctx.secrets.push({ ...refs.minio.credentials(client), namespace: NS, fixed: { accessKey: client } });
+    }
+
+    const serverPods = pods(NS, SERVER);
+    ctx.graph.connect({ pods: serverPods }, { pods: serverPods }, [{ port: API_PORT, name: 'internode' }],
+      'MinIO servers talk to each other (storage REST and lock grid) on the API port');
+    ctx.graph.connect({ pods: PROMETHEUS }, { pods: serverPods }, [{ port: API_PORT, name: 'metrics' }],
+      'Prometheus scrapes /minio/v2/metrics/cluster and /node');
+    ctx.graph.use(pods(NS, PROVISIONER), s3, 'the provisioning Job creates buckets, policies and users');
+
+    new k8s.KubeService(this, 'headless', {
+      metadata: meta(config, { name: MINIO_HEADLESS, namespace: NS, id: SERVER }),
+      spec: {
+        clusterIp: 'None',
+        // Servers must resolve each other before they are ready: MinIO only becomes ready once the sets form.
+        publishNotReadyAddresses: true,
+        selector: selectorLabels(SERVER),
+        ports: [{ name: s3.portName, port: API_PORT, targetPort: k8s.IntOrString.fromString(s3.portName) }],
+      },
+    });
+    new k8s.KubeService(this, 'service', {
+      metadata: meta(config, { name: s3.service, namespace: NS, id: SERVER }),
+      spec: {
+        selector: selectorLabels(SERVER),
+        ports: [{ name: s3.portName, port: s3.port, targetPort: k8s.IntOrString.fromString(s3.portName) }],
+      },
+    });
+
+    const args = serverArguments(config);
+    for (const pool of m.pools) this.pool(config, pool, args, refs.minio.rootSecret.name, refs.minio.region);
+    this.provisioning(ctx);
+  }
+
+  private pool(config: EnvironmentConfig, pool: MinioPool, args: string[], rootSecret: string, region: string): void {
+    const name = poolStatefulSet(pool);
+    const layout = poolLayout(config, pool);
+    const poolLabels: Labels = { [LABELS.pool]: pool.name };
+    const selector = { ...selectorLabels(SERVER), ...poolLabels };
+    const drives = Array.from({ length: pool.drivesPerServer }, (_, i) => `data${i}`);
+    const secretEnv = (envName: string, key: string): k8s.EnvVar =>
+      ({ name: envName, valueFrom: { secretKeyRef: { name: rootSecret, key } } });
+    const health = (path: string, periodSeconds: number, failureThreshold: number): k8s.Probe => ({
+      httpGet: { path, port: k8s.IntOrString.fromString('s3') }, periodSeconds, timeoutSeconds: 5, failureThreshold,
+    });
+
+    new StatefulSet(this, name, {
+      metadata: meta(config, {
+        name, namespace: NS, id: SERVER, version: MINIO_VERSION, extraLabels: poolLabels,
+        annotations: {
+          [POOL_ANNOTATION]: JSON.stringify({ servers: pool.servers, drivesPerServer: pool.drivesPerServer, volume: pool.volume.size }),
+        },
+      }),
+      spec: {
+        serviceName: MINIO_HEADLESS,
+        replicas: pool.servers,
+        // All servers of a pool must start together: MinIO waits for its erasure sets before serving.
+        podManagementPolicy: 'Parallel',
+        // A new pool or a new MinIO release must reach every server at once (servers with different pool lists
+        // or versions refuse each other), which a rolling update cannot do: the operator restarts all servers
+        // together after a sync (docs/minio.md, "Changing MinIO").
+        updateStrategy: { type: 'OnDelete' },
+        selector: { matchLabels: selector },
+        template: {
+          metadata: {
+            labels: { ...labels(config, SERVER, MINIO_VERSION), ...poolLabels },
+            annotations: { [`${POOL_ANNOTATION}-layout`]: `sets=${layout.sets} setSize=${layout.setSize} parity=EC:${layout.parity}` },
+          },
+          spec: {
+            automountServiceAccountToken: false,
+            securityContext: podSecurityContext(DEFAULT_UID),
+            affinity: storeAntiAffinity(config, selector, pool.servers),
+            terminationGracePeriodSeconds: 60,
+            containers: [{
+              name: 'minio',
+              image: image(config, MINIO_IMAGE),
+              imagePullPolicy: config.images.pullPolicy,
+              command: ['minio'],
+              args: ['server', '--address', `:${API_PORT}`, '--console-address', `:${CONSOLE_PORT}`, '--certs-dir', '/tmp/certs', ...args],
+              env: [
+                secretEnv('MINIO_ROOT_USER', 'rootUser'),
+                secretEnv('MINIO_ROOT_PASSWORD', 'rootPassword'),
+                // Metrics without a token: only Prometheus may reach the port (NetworkPolicy from the graph).
+                { name: 'MINIO_PROMETHEUS_AUTH_TYPE', value: 'public' },
+                { name: 'MINIO_SITE_REGION', value: region },
+                ...(layout.setSize > 1 ? [{ name: 'MINIO_STORAGE_CLASS_STANDARD', value: `EC:${layout.parity}` }] : []),
+                { name: 'HOME', value: '/tmp' },
+              ],
+              ports: [
+                { name: 's3', containerPort: API_PORT },
+                { name: 'console', containerPort: CONSOLE_PORT },
+              ],
+              // Distributed start-up waits for the other servers; allow it 10 minutes before liveness applies.
+              startupProbe: health('/minio/health/live', 10, 60),
+              livenessProbe: health('/minio/health/live', 10, 3),
+              readinessProbe: health('/minio/health/ready', 10, 3),
+              resources: resources(config.stores.minio.resources),
+              securityContext: containerSecurityContext(),
+              volumeMounts: [
+                ...drives.map((d, i) => ({ name: d, mountPath: drivePath(i) })),
+                { name: 'tmp', mountPath: '/tmp' },
+              ],
+            }],
+            volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } }],
+          },
+        },
+        volumeClaimTemplates: drives.map((d) => ({
+          metadata: { name: d, labels: { ...selectorLabels(SERVER), ...poolLabels } },
+          spec: {
+            accessModes: ['ReadWriteOnce'],
+            storageClassName: config.storageClass,
+            resources: { requests: quantities({ storage: pool.volume.size }) },
+          },
+        })),
+      },
+    });
+
+    // Every erasure set keeps write quorum with `serversTolerated` servers of this pool down; pools have their
+    // own sets, so the budget is per pool. A single server may always be drained.
+    const maxUnavailable = pool.servers <= 1 ? 1 : Math.max(1, layout.serversTolerated);
+    new k8s.KubePodDisruptionBudget(this, `pdb-${name}`, {
+      metadata: meta(config, { name, namespace: NS, id: SERVER, extraLabels: poolLabels }),
+      spec: {
+        maxUnavailable: k8s.IntOrString.fromNumber(maxUnavailable),
+        selector: { matchLabels: selector },
+        unhealthyPodEvictionPolicy: 'AlwaysAllow',
+      },
+    });
+  }
+
+  private provisioning(ctx: PlatformContext): void {
+    const { config, refs } = ctx;
+    const name = 'minio-provisioning';
+    new k8s.KubeConfigMap(this, 'provisioning-config', {
+      metadata: meta(config, { name, namespace: NS, id: PROVISIONER }),
+      data: provisioningFiles(refs.minio),
+    });
+    const root = refs.minio.rootSecret.name;
+    new k8s.KubeJob(this, 'provisioning', {
+      metadata: meta(config, {
+        name, namespace: NS, id: PROVISIONER,
+        // Re-run on every Argo CD sync once MinIO is healthy (the script is idempotent); the previous run is
+        // deleted first because a Job's template is immutable.
+        annotations: { 'argocd.argoproj.io/hook': 'PostSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' },
+      }),
+      spec: {
+        backoffLimit: 6,
+        activeDeadlineSeconds: 1800,
+        template: {
+          metadata: { labels: labels(config, PROVISIONER) },
+          spec: {
+            restartPolicy: 'OnFailure',
+            automountServiceAccountToken: false,
+            securityContext: podSecurityContext(DEFAULT_UID),
+            containers: [{
+              name: 'mc',
+              image: image(config, MC_IMAGE),
+              imagePullPolicy: config.images.pullPolicy,
+              command: ['/bin/sh', '/config/provision.sh'],
+              env: [
+                { name: 'MINIO_URL', value: refs.minio.url },
+                { name: 'MINIO_ROOT_USER', valueFrom: { secretKeyRef: { name: root, key: 'rootUser' } } },
+                { name: 'MINIO_ROOT_PASSWORD', valueFrom: { secretKeyRef: { name: root, key: 'rootPassword' } } },
+                { name: 'MC_CONFIG_DIR', value: '/tmp/mc' },
+                { name: 'HOME', value: '/tmp' },
+              ],
+              resources: {
+                requests: quantities({ cpu: '50m', memory: '64Mi' }),
+                limits: quantities({ cpu: '500m', memory: '256Mi' }),
+              },
+              securityContext: containerSecurityContext(),
+              volumeMounts: [
+                { name: 'config', mountPath: '/config', readOnly: true },
+                { name: 'clients', mountPath: '/clients', readOnly: true },
+                { name: 'tmp', mountPath: '/tmp' },
+              ],
+            }],
+            volumes: [
+              { name: 'config', configMap: { name } },
+              {
+                name: 'clients',
+                projected: {
+                  sources: MINIO_CLIENTS.map((client) => ({
+                    secret: {
+                      name: refs.minio.credentials(client).name,
+                      items: [
+                        { key: 'accessKey', path: `${client}/accessKey` },
+                        { key: 'secretKey', path: `${client}/secretKey` },
+                      ],
+                    },
+                  })),
+                },
+              },
+              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+            ],
+          },
+        },
+      },
+    });
+  }
+}
