@@ -10,6 +10,7 @@ import type { PlatformContext } from './lib/context';
 import { DependencyGraph } from './lib/graph';
 import { NamespacesChart } from './namespaces';
 import { TenantsChart } from './tenants';
+import { PostgresChart } from './data/postgres';
 
 /** A rendered Kubernetes object. */
 export type Manifest = Record<string, any>;
@@ -46,6 +47,7 @@ export function renderPlatform(config: EnvironmentConfig): RenderedPlatform {
     // minio (issue 5)
 
     // postgres (issue 3)
+    new PostgresChart(app, '11-postgres', ctx),
 
     // redis (issue 4)
 
