@@ -12,6 +12,7 @@ import { MinioChart } from './data/minio';
 import { ElasticsearchChart } from './data/elasticsearch';
 import { NamespacesChart } from './namespaces';
 import { TenantsChart } from './tenants';
+import { PostgresChart } from './data/postgres';
 
 /** A rendered Kubernetes object. */
 export type Manifest = Record<string, any>;
@@ -49,6 +50,7 @@ export function renderPlatform(config: EnvironmentConfig): RenderedPlatform {
     new MinioChart(app, '10-minio', ctx),
 
     // postgres (issue 3)
+    new PostgresChart(app, '11-postgres', ctx),
 
     // redis (issue 4)
 

@@ -66,7 +66,13 @@ export const base: DeepPartial<EnvironmentInput> = {
 
   // Production-sized store resources; dev overrides them downwards.
   stores: {
-    postgres: { resources: { requests: { cpu: '1', memory: '4Gi' }, limits: { cpu: '2', memory: '4Gi' } } },
+    postgres: {
+      resources: { requests: { cpu: '1', memory: '4Gi' }, limits: { cpu: '2', memory: '4Gi' } },
+      synchronousMode: 'off',
+      pooler: { replicas: 2, defaultPoolSize: 20, maxClientConn: 1000, resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '500m', memory: '128Mi' } } },
+      // Seed 000 §7.2: a snapshot every 6 hours and 7 days of point-in-time recovery.
+      backup: { intervalHours: 6, retentionDays: 7 },
+    },
 
     redis: { resources: { requests: { cpu: '250m', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } } },
 

@@ -16,7 +16,7 @@ export const dev: DeepPartial<EnvironmentInput> = {
   quota: { floors: { system: floor, app: floor, data: floor } },
   tenants: [{ id: 'demo', plan: 'starter', displayName: 'Demo tenant' }],
   stores: {
-    postgres: { replicas: 1, volume: { size: '5Gi' }, resources: small('250m', '512Mi') },
+    postgres: { replicas: 1, volume: { size: '5Gi' }, resources: small('250m', '512Mi'), pooler: { replicas: 1 }, backup: { intervalHours: 24, retentionDays: 2 } },
 
     redis: { replicas: 1, volume: { size: '1Gi' }, resources: small('100m', '256Mi') },
 

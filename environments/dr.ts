@@ -12,4 +12,7 @@ export const dr: DeepPartial<EnvironmentInput> = deepMerge(production, {
   cluster: { apiServerCidrs: ['10.96.0.1/32', '10.30.0.0/24'], server: 'https://dr-cluster.receivables.internal:6443' },
   ingress: { baseDomain: 'dr.receivables.example.com', tlsIssuer: 'ca' },
   images: { registry: 'registry.dr.receivables.internal:5000' },
+  // Follows production's primary (exposed to the DR site at this address) and its WAL archive, which MinIO
+  // replicates into this site's backup bucket. Promotion: docs/postgres.md.
+  stores: { postgres: { standby: { host: 'postgres.receivables.example.com', port: 5432, cidrs: ['10.10.0.0/24'], sourceEnvironment: 'production' } } },
 } satisfies DeepPartial<EnvironmentInput>);

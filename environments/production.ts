@@ -20,7 +20,7 @@ export const production: DeepPartial<EnvironmentInput> = {
     { id: 'initech', plan: 'starter', displayName: 'Initech' },
   ],
   stores: {
-    postgres: { replicas: 3, volume: { size: '200Gi' } },
+    postgres: { replicas: 3, volume: { size: '200Gi' }, synchronousMode: 'strict' },
 
     redis: { replicas: 3, volume: { size: '10Gi' } },
 

@@ -134,7 +134,52 @@ const volume = z.strictObject({ size: storage });
 
 // One section per store; each store's construct documents what its fields do.
 
-export const postgresSection = z.strictObject({ replicas: replicas(1), volume, resources: computeResources });
+// PostgreSQL (charts/data/postgres*.ts): Patroni cluster, PgBouncer, WAL-G backups, DR standby.
+const PG_PARAMETER = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$/;
+const postgresHost = z.string().regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)*[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
+  message: 'must be a DNS name or an IPv4 address',
+});
+export const postgresSection = z.strictObject({
+  replicas: replicas(1), volume, resources: computeResources,
+  /** `on`: Patroni promotes only the synchronous standby; `strict`: no commit is acknowledged without one. */
+  synchronousMode: z.enum(['off', 'on', 'strict']),
+  /** PostgreSQL parameters over the generator's (validated by `postgres -C` in the tests). */
+  parameters: z.record(
+    z.string().regex(PG_PARAMETER, { message: 'must be a PostgreSQL parameter name such as work_mem' }),
+    z.union([z.string(), z.number(), z.boolean()]),
+  ).default({}),
+  pooler: z.strictObject({
+    replicas: replicas(1),
+    /** Server connections per user/database pair. */
+    defaultPoolSize: replicas(1),
+    maxClientConn: replicas(1),
+    resources: computeResources,
+  }),
+  backup: z.strictObject({
+    /** A full base backup every this many hours (WAL is archived continuously in between). */
+    intervalHours: z.number().int({ message: 'must be a whole number' }).min(1, { message: 'must be at least 1' }).max(168, { message: 'must be at most 168 (a week)' }),
+    /** Point-in-time recovery window: full backups (and their WAL) are kept this long. */
+    retentionDays: replicas(1),
+  }),
+  /** DR: run as a Patroni standby cluster following another environment's primary. */
+  standby: z.strictObject({
+    /** The other site's primary, reachable from this cluster (a load balancer or routed address). */
+    host: postgresHost,
+    port: z.number().int().min(1).max(65535).default(5432),
+    /** Addresses the source primary is reached at (the egress NetworkPolicy allows exactly these). */
+    cidrs: z.array(cidr).min(1, { message: 'must list at least one CIDR' }),
+    /** Whose WAL archive to replay when streaming falls behind (its prefix in this site's backup bucket). */
+    sourceEnvironment: dnsLabel,
+  }).optional(),
+  /** Bootstrap a NEW cluster from a backup instead of initdb (see docs/postgres.md, "Restore"). */
+  restore: z.strictObject({
+    sourceEnvironment: dnsLabel,
+    /** WAL-G backup name; @default LATEST */
+    backup: z.string().regex(/^(LATEST|base_[0-9A-F]{24}(_D_[0-9A-F]{24})?)$/, { message: 'must be LATEST or a WAL-G backup name such as base_000000010000000000000004' }).default('LATEST'),
+    /** Point in time to recover to (ISO 8601 with zone); @default the end of the archive */
+    targetTime: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 time with a zone such as 2026-01-31T12:00:00Z' }).optional(),
+  }).optional(),
+});
 
 export const redisSection = z.strictObject({ replicas: replicas(1), volume, resources: computeResources });
 
@@ -289,6 +334,8 @@ function crossFieldRules(c: EnvironmentConfig, ctx: Ctx): void {
   }
   minioRules(c, ctx);
   elasticsearchRules(c, ctx);
+  postgresRules(c, ctx);
+
   for (const [store, section] of Object.entries(c.stores)) {
     const r = section.resources;
     const at = ['stores', store, 'resources'];
@@ -348,4 +395,30 @@ function elasticsearchRules(c: EnvironmentConfig, ctx: Ctx): void {
   if (es.maxMapCount === 'sysctlInitContainer' && ns && ns.podSecurity !== 'privileged') {
     issue(ctx, ['stores', 'elasticsearch', 'maxMapCount'], `"sysctlInitContainer" runs a privileged init container, which namespace db-elasticsearch (podSecurity "${ns.podSecurity}") rejects: set its podSecurity to privileged with a reason, or use "disableMmap"`);
   }
+}
+
+/** Parameters the generator or Patroni owns: setting them would break replication, archiving or the pod. */
+export const POSTGRES_MANAGED_PARAMETERS = [
+  'listen_addresses', 'port', 'data_directory', 'hba_file', 'ident_file', 'config_file', 'unix_socket_directories',
+  'archive_mode', 'archive_command', 'restore_command', 'primary_conninfo', 'primary_slot_name',
+  'synchronous_standby_names', 'cluster_name', 'hot_standby', 'wal_level', 'wal_log_hints',
+] as const;
+
+function postgresRules(c: EnvironmentConfig, ctx: Ctx): void {
+  const pg = c.stores.postgres;
+  const at = ['stores', 'postgres'];
+  if (pg.synchronousMode === 'on' && pg.replicas < 2) {
+    issue(ctx, [...at, 'synchronousMode'], `"on" needs at least 2 replicas (stores.postgres.replicas is ${pg.replicas}): a synchronous standby must exist`);
+  }
+  if (pg.synchronousMode === 'strict' && pg.replicas < 3) {
+    issue(ctx, [...at, 'synchronousMode'], `"strict" needs at least 3 replicas (stores.postgres.replicas is ${pg.replicas}), or losing one standby stops every write`);
+  }
+  if (c.ha && pg.pooler.replicas < 2) issue(ctx, [...at, 'pooler', 'replicas'], 'must be at least 2 when ha is true (spec 002 §7.1.1: the pooler must not be a single point of failure)');
+  for (const name of Object.keys(pg.parameters)) {
+    if ((POSTGRES_MANAGED_PARAMETERS as readonly string[]).includes(name)) {
+      issue(ctx, [...at, 'parameters', name], 'is set by the generator and Patroni (replication, archiving, sockets) and cannot be overridden');
+    }
+  }
+  if (pg.standby && pg.restore) issue(ctx, [...at, 'restore'], 'cannot be combined with standby: a standby cluster copies its source, a restore starts a new history');
+  if (pg.standby?.sourceEnvironment === c.name) issue(ctx, [...at, 'standby', 'sourceEnvironment'], `must name another environment than "${c.name}" (a cluster cannot follow itself)`);
 }

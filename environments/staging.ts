@@ -17,7 +17,7 @@ export const staging: DeepPartial<EnvironmentInput> = {
     { id: 'globex-test', plan: 'starter', displayName: 'Globex (test)' },
   ],
   stores: {
-    postgres: { replicas: 3, volume: { size: '50Gi' } },
+    postgres: { replicas: 3, volume: { size: '50Gi' }, synchronousMode: 'on', backup: { intervalHours: 24, retentionDays: 3 } },
 
     redis: { replicas: 3, volume: { size: '5Gi' } },
 

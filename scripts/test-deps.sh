@@ -7,7 +7,12 @@ set -euo pipefail
 declare -A NEED=(
   [shellcheck]=shellcheck
 
-  # postgres (issue 3)
+  # postgres (issue 3): Debian keeps the server binaries out of PATH, hence the absolute path
+  [/usr/lib/postgresql/15/bin/postgres]=postgresql-15
+  [patroni]=patroni
+  [pgbouncer]=pgbouncer
+  [etcd]=etcd-server
+  [etcdctl]=etcd-client
 
   # redis (issue 4)
 

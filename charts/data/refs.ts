@@ -118,6 +118,11 @@ export const NAMESPACES = {
 
 const userPassword = ['username', 'password'] as const;
 
+/** PostgreSQL role of each credentials Secret (by Secret name). */
+export const POSTGRES_USERS: Readonly<Record<string, string>> = {
+  'postgres-superuser': 'postgres', 'postgres-replication': 'replicator', 'postgres-rewind': 'rewind', 'postgres-app': 'receivables',
+};
+
 export function storeRefs(config: EnvironmentConfig): StoreRefs {
   const ep = (namespace: string, service: string, port: number, portName: string, pods: Identity): Endpoint =>
     ({ namespace, service, host: serviceHost(config, service, namespace), port, portName, pods });
@@ -208,7 +213,8 @@ export function storeSecrets(refs: StoreRefs): DeclaredSecret[] {
   const inNs = (namespace: string, ...secrets: SecretRef[]) => secrets.map((s) => ({ ...s, namespace }));
   const pg = refs.postgres.secrets;
   return [
-    ...inNs(NAMESPACES.postgres, pg.superuser, pg.replication, pg.rewind, pg.app),
+    // Fixed user names: Patroni and the post-bootstrap script create exactly these roles.
+    ...inNs(NAMESPACES.postgres, pg.superuser, pg.replication, pg.rewind, pg.app).map((s) => ({ ...s, fixed: { username: POSTGRES_USERS[s.name] } })),
     ...inNs(NAMESPACES.redis, refs.redis.secret),
     ...inNs(NAMESPACES.minio, refs.minio.rootSecret),
     // The built-in superuser: its name is fixed, its password generated.

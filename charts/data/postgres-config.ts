@@ -1,0 +1,310 @@
+/**
+ * The configuration files of the PostgreSQL tier, as plain data: Patroni's `patroni.yml`, PgBouncer's
+ * `pgbouncer.ini` and the scripts they run. Pure functions of the environment, so the tests can start the real
+ * programs with exactly what the pods get (test/postgres.server.test.ts).
+ *
+ * Everything that differs per pod (name, addresses) or is secret comes from `PATRONI_*` environment variables
+ * set by the StatefulSet (see postgres-patroni.ts); Patroni lays them over this file.
+ */
+import type { EnvironmentConfig } from '../../environments/schema';
+import { LABELS, selectorLabels } from '../lib/labels';
+import { parseMemory } from '../lib/quantity';
+import type { StoreRefs } from './refs';
+
+/** The major version the pods run. The image carries several; the tests run Debian bookworm's, the same major. */
+export const PG_MAJOR = 15;
+export const PG_BIN_DIR = `/usr/lib/postgresql/${PG_MAJOR}/bin`;
+/** The data volume's mount point; the cluster lives one level down, away from the volume's lost+found. */
+export const PGDATA_MOUNT = '/home/postgres/pgdata';
+export const PGDATA = `${PGDATA_MOUNT}/pgroot/data`;
+export const SOCKET_DIR = '/var/run/postgresql';
+export const CONFIG_DIR = '/etc/patroni';
+export const PATRONI_PORT = 8008;
+/** Patroni's label values on the member pods (Patroni 4 writes `primary` by default, 3 wrote `master`: be explicit). */
+export const ROLE = { primary: 'primary', replica: 'replica' } as const;
+
+export const POOLER_PORT = 6432;
+export const POOLER_METRICS_PORT = 9127;
+export const POOLER_CONFIG_DIR = '/etc/pgbouncer/config';
+export const POOLER_AUTH_FILE = '/etc/pgbouncer/auth/userlist.txt';
+/** The admin-console user the exporter reads SHOW STATS with (a PgBouncer user only, not a database role). */
+export const POOLER_STATS_USER = 'pgbouncer_exporter';
+
+/**
+ * Parameters PostgreSQL must have identical on every member; Patroni takes them from its DCS (set once at
+ * bootstrap, changed later with `patronictl edit-config`), never from the local file.
+ */
+const DCS_PARAMETERS = new Set([
+  'max_connections', 'max_locks_per_transaction', 'max_worker_processes', 'max_prepared_transactions',
+  'wal_level', 'track_commit_timestamp', 'max_wal_senders', 'max_replication_slots', 'wal_keep_size', 'wal_log_hints',
+]);
+
+export type ParamValue = string | number | boolean;
+
+/** The S3 prefix an environment's cluster archives to, inside the postgres backup bucket. */
+export function walgPrefix(refs: StoreRefs, environment: string, scope: string): string {
+  return `s3://${refs.minio.buckets.backups.postgres}/${environment}/${scope}`;
+}
+
+/** A restore_command that replays WAL from another prefix (a source environment's archive). */
+function walFetchFrom(prefix: string): string {
+  return `WALG_S3_PREFIX=${prefix} wal-g wal-fetch "%f" "%p"`;
+}
+
+/** All PostgreSQL parameters of the environment, split into the DCS-wide and the per-member ones. */
+export function postgresParameters(config: EnvironmentConfig): { dcs: Record<string, ParamValue>; local: Record<string, ParamValue> } {
+  const pg = config.stores.postgres;
+  const memoryMi = Math.floor(parseMemory(pg.resources.limits.memory) / 2 ** 20);
+  const all: Record<string, ParamValue> = {
+    // Sized from the container's memory limit: a quarter for shared buffers, the page cache for the rest.
+    shared_buffers: `${Math.max(32, Math.floor(memoryMi / 4))}MB`,
+    effective_cache_size: `${Math.max(64, Math.floor((memoryMi * 3) / 4))}MB`,
+    maintenance_work_mem: `${Math.max(16, Math.min(1024, Math.floor(memoryMi / 16)))}MB`,
+    work_mem: '8MB',
+    max_connections: 200,
+    max_wal_senders: 10,
+    max_replication_slots: 10,
+    wal_keep_size: '1GB',
+    wal_level: 'replica',
+    wal_log_hints: 'on',
+    hot_standby: 'on',
+    hot_standby_feedback: 'on',
+    password_encryption: 'scram-sha-256',
+    unix_socket_directories: SOCKET_DIR,
+    // Continuous archiving to MinIO: a WAL segment leaves the pod at the latest after archive_timeout.
+    archive_mode: 'on',
+    archive_command: 'wal-g wal-push "%p"',
+    archive_timeout: '300s',
+    checkpoint_timeout: '15min',
+    max_wal_size: '4GB',
+    // Container logging: everything on stderr, no collector writing files into the data volume.
+    logging_collector: 'off',
+    log_destination: 'stderr',
+    log_line_prefix: '%m [%p] %q%u@%d ',
+    log_min_duration_statement: '1s',
+    log_checkpoints: 'on',
+    log_lock_waits: 'on',
+    log_autovacuum_min_duration: '10s',
+    ...pg.parameters,
+  };
+  const dcs: Record<string, ParamValue> = {};
+  const local: Record<string, ParamValue> = {};
+  for (const [k, v] of Object.entries(all)) (DCS_PARAMETERS.has(k) ? dcs : local)[k] = v;
+  return { dcs, local };
+}
+
+export interface PatroniNames {
+  /** Patroni's scope: the cluster name, the leader Endpoints and the primary Service. */
+  readonly scope: string;
+  readonly namespace: string;
+}
+
+/** Timing of Patroni's leader lease; the tests shorten it to keep the live failover short. */
+export const PATRONI_TIMING = { ttl: 30, loop_wait: 10, retry_timeout: 10 } as const;
+
+/** `patroni.yml` as a pod reads it. */
+export function patroniConfig(config: EnvironmentConfig, refs: StoreRefs, n: PatroniNames): Record<string, unknown> {
+  const pg = config.stores.postgres;
+  const params = postgresParameters(config);
+  const scripts = `${CONFIG_DIR}/scripts`;
+  const id = refs.postgres.primary.pods;
+  const { [LABELS.instance]: _instance, ...podLabels } = selectorLabels(id);
+
+  const dcs: Record<string, unknown> = {
+    ...PATRONI_TIMING,
+    // A replica more than 1 MiB behind is never promoted (asynchronous environments).
+    maximum_lag_on_failover: 1048576,
+    // Keeps the primary running while the API server is unreachable, as long as every member still sees it.
+    failsafe_mode: true,
+    synchronous_mode: pg.synchronousMode !== 'off',
+    synchronous_mode_strict: pg.synchronousMode === 'strict',
+    synchronous_node_count: 1,
+    postgresql: { use_pg_rewind: true, use_slots: true, parameters: params.dcs },
+  };
+  if (pg.standby) {
+    dcs.standby_cluster = {
+      host: pg.standby.host,
+      port: pg.standby.port,
+      // Streaming first; the source's WAL archive when the stream has moved past what the source still keeps.
+      restore_command: walFetchFrom(walgPrefix(refs, pg.standby.sourceEnvironment, n.scope)),
+      create_replica_methods: ['basebackup'],
+    };
+  }
+
+  const bootstrap: Record<string, unknown> = {
+    dcs,
+    initdb: ['data-checksums', { encoding: 'UTF8' }, { locale: 'C.UTF-8' }],
+    post_bootstrap: `${scripts}/post-bootstrap.sh`,
+  };
+  if (pg.restore) {
+    bootstrap.method = 'walg_restore';
+    bootstrap.walg_restore = {
+      command: `${scripts}/restore.sh`,
+      keep_existing_recovery_conf: false,
+      recovery_conf: {
+        restore_command: walFetchFrom(walgPrefix(refs, pg.restore.sourceEnvironment, n.scope)),
+        recovery_target_timeline: 'latest',
+        recovery_target_action: 'promote',
+        ...(pg.restore.targetTime ? { recovery_target_time: pg.restore.targetTime } : {}),
+      },
+    };
+  }
+
+  return {
+    scope: n.scope,
+    restapi: { listen: `0.0.0.0:${PATRONI_PORT}` },
+    kubernetes: {
+      namespace: n.namespace,
+      // Endpoints, not ConfigMaps: the leader Endpoints are the primary Service's, so clients follow the lock.
+      use_endpoints: true,
+      // Which pods are members: the stable identity, with the scope in the instance label.
+      labels: podLabels,
+      scope_label: LABELS.instance,
+      role_label: LABELS.role,
+      leader_label_value: ROLE.primary,
+      follower_label_value: ROLE.replica,
+      standby_leader_label_value: ROLE.primary,
+      ports: [{ name: refs.postgres.primary.portName, port: refs.postgres.primary.port }],
+    },
+    bootstrap,
+    postgresql: {
+      listen: `0.0.0.0:${refs.postgres.primary.port}`,
+      data_dir: PGDATA,
+      bin_dir: PG_BIN_DIR,
+      pgpass: '/tmp/pgpass',
+      use_unix_socket: true,
+      // Rewind a failed primary instead of recloning; reclone only when rewind cannot help.
+      remove_data_directory_on_rewind_failure: true,
+      remove_data_directory_on_diverged_timelines: true,
+      basebackup: [{ checkpoint: 'fast' }],
+      parameters: params.local,
+      pg_hba: [
+        'local all all scram-sha-256',
+        'host replication all 0.0.0.0/0 scram-sha-256',
+        'host all all 0.0.0.0/0 scram-sha-256',
+      ],
+    },
+    // No /dev/watchdog in a restricted pod; the lease (ttl) and failsafe mode bound a stale primary instead.
+    watchdog: { mode: 'off' },
+    tags: { nofailover: false, noloadbalance: false, clonefrom: false, nosync: false },
+  };
+}
+
+/** `pgbouncer.ini`: transaction pooling in front of the primary Service. */
+export function pgbouncerIni(config: EnvironmentConfig, refs: StoreRefs): string {
+  const p = config.stores.postgres.pooler;
+  const primary = refs.postgres.primary;
+  const lines = [
+    '[databases]',
+    `${refs.postgres.database} = host=${primary.host} port=${primary.port} dbname=${refs.postgres.database}`,
+    '',
+    '[pgbouncer]',
+    'listen_addr = 0.0.0.0',
+    `listen_port = ${POOLER_PORT}`,
+    'unix_socket_dir =',
+    'auth_type = scram-sha-256',
+    `auth_file = ${POOLER_AUTH_FILE}`,
+    `stats_users = ${POOLER_STATS_USER}`,
+    'pool_mode = transaction',
+    `default_pool_size = ${p.defaultPoolSize}`,
+    'reserve_pool_size = 5',
+    'reserve_pool_timeout = 3',
+    `max_client_conn = ${p.maxClientConn}`,
+    'ignore_startup_parameters = extra_float_digits,options',
+    // After a failover the primary Service points at the new leader; these make PgBouncer let go of the old one:
+    // server connections are recycled, checked before reuse, and dead peers are noticed by TCP keepalives.
+    'server_lifetime = 300',
+    'server_idle_timeout = 60',
+    'server_check_delay = 5',
+    'server_check_query = select 1',
+    'server_connect_timeout = 5',
+    'server_login_retry = 1',
+    'query_wait_timeout = 30',
+    'dns_max_ttl = 5',
+    'tcp_keepalive = 1',
+    'tcp_keepidle = 10',
+    'tcp_keepintvl = 5',
+    'tcp_keepcnt = 3',
+    'log_connections = 0',
+    'log_disconnections = 0',
+    'log_pooler_errors = 1',
+    '',
+  ];
+  return lines.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Scripts (mounted from the ConfigMap; POSIX sh, the images have no bash guarantee)
+// ---------------------------------------------------------------------------------------------------------
+
+/** Run once by Patroni on the member that initialised the cluster: the application role and database. */
+export const POST_BOOTSTRAP_SH = `#!/bin/sh
+# Patroni passes a superuser connection URL; idempotent, so a restored cluster can run it again.
+set -eu
+psql "$1" -X -q -v ON_ERROR_STOP=1 -v app_user="$APP_USER" -v app_pw="$APP_PASSWORD" -v db="$APP_DATABASE" <<'SQL'
+SELECT format('CREATE ROLE %I LOGIN', :'app_user') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'app_user')
+\\gexec
+SELECT format('ALTER ROLE %I PASSWORD %L', :'app_user', :'app_pw')
+\\gexec
+SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'app_user') WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db')
+\\gexec
+SQL
+`;
+
+/** Patroni's custom bootstrap: fetch a base backup of the source environment (WAL replay follows). */
+export const RESTORE_SH = `#!/bin/sh
+# Patroni calls: restore.sh --scope=<scope> --datadir=<dir>
+set -eu
+datadir=
+for arg in "$@"; do
+  case "$arg" in --datadir=*) datadir="\${arg#--datadir=}" ;; esac
+done
+[ -n "$datadir" ] || { echo "restore.sh: no --datadir given" >&2; exit 2; }
+echo "restore.sh: fetching backup $RESTORE_BACKUP from $RESTORE_S3_PREFIX into $datadir" >&2
+WALG_S3_PREFIX="$RESTORE_S3_PREFIX" exec wal-g backup-fetch "$datadir" "$RESTORE_BACKUP"
+`;
+
+/**
+ * The backup sidecar: every member runs it, only the current primary (Patroni's /primary answers 200 there)
+ * pushes a base backup, then prunes what is older than the retention. A heartbeat file feeds the probes.
+ */
+export const BACKUP_LOOP_SH = `#!/bin/sh
+set -u
+interval=$((BACKUP_INTERVAL_HOURS * 3600))
+heartbeat=/tmp/backup-heartbeat
+beat() { touch "$heartbeat"; }
+is_primary() { curl -fsS -o /dev/null "http://127.0.0.1:$PATRONI_PORT/primary"; }
+backup() {
+  echo "backup: base backup to $WALG_S3_PREFIX" >&2
+  wal-g backup-push "$PGDATA" &
+  pid=$!
+  while kill -0 "$pid" 2>/dev/null; do beat; sleep 10; done
+  if wait "$pid"; then
+    wal-g delete retain FULL "$BACKUP_RETAIN_FULL" --confirm || echo "backup: pruning failed" >&2
+  else
+    echo "backup: backup-push failed" >&2
+  fi
+}
+beat
+while :; do
+  # The first primary takes a base backup at once: point-in-time recovery needs one to start from.
+  if is_primary && ! wal-g backup-list 2>/dev/null | grep -q base_; then backup; fi
+  now=$(date +%s)
+  next=$(( (now / interval + 1) * interval ))
+  while [ "$(date +%s)" -lt "$next" ]; do beat; sleep 30; done
+  if is_primary; then backup; fi
+done
+`;
+
+/** Writes PgBouncer's auth file from the Secrets in the environment, then becomes PgBouncer. */
+export const PGBOUNCER_START_SH = `#!/bin/sh
+set -eu
+auth_file=\${PGBOUNCER_AUTH_FILE:-${POOLER_AUTH_FILE}}
+quote() { printf '"%s"' "$(printf '%s' "$1" | sed 's/"/""/g')"; }
+umask 077
+{
+  printf '%s %s\\n' "$(quote "$APP_USER")" "$(quote "$APP_PASSWORD")"
+  printf '%s %s\\n' "$(quote "$STATS_USER")" "$(quote "$STATS_PASSWORD")"
+} > "$auth_file"
+exec pgbouncer "\${1:-${POOLER_CONFIG_DIR}/pgbouncer.ini}"
+`;

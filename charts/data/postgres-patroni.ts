@@ -1,0 +1,297 @@
+/**
+ * The Patroni cluster: a StatefulSet of PostgreSQL members that elect a leader through the Kubernetes API
+ * (Endpoints as the DCS), with the RBAC, Services, configuration and disruption budget that needs.
+ *
+ * Services:
+ * - `<scope>` (selector-less): the primary. Patroni writes its Endpoints (the leader lock) with the leader's
+ *   address, so clients follow every failover. The Endpoints object is Patroni's and is never rendered: Argo CD
+ *   would otherwise reset it to a stale address.
+ * - `<scope>-config` (headless, selector-less): holds Patroni's cluster configuration in its Endpoints; the
+ *   Service must exist or Kubernetes garbage-collects those Endpoints.
+ * - `<scope>-replicas`: streaming replicas by Patroni's role label, for read scaling (spec 002 §7.1.3).
+ * - `<scope>-members` (headless): the StatefulSet's governing Service (stable pod DNS names).
+ */
+import { createHash } from 'crypto';
+import { Construct } from 'constructs';
+import { stringify } from 'yaml';
+import { k8s } from '../../imports/k8s';
+import type { PlatformContext } from '../lib/context';
+import { disruptionBudget } from '../lib/disruption';
+import { API_SERVER_PORTS, apiServer, endpointPods, PROMETHEUS, type Port } from '../lib/graph';
+import { image } from '../lib/images';
+import { ANNOTATIONS, LABELS, meta, selectorLabels, type Identity } from '../lib/labels';
+import { parseMemory } from '../lib/quantity';
+import { quantities, resources } from '../lib/resources';
+import { storeAntiAffinity } from '../lib/scheduling';
+import { containerSecurityContext, podSecurityContext } from '../lib/security';
+import { StatefulSet } from '../lib/stateful-set';
+import {
+  BACKUP_LOOP_SH, CONFIG_DIR, PATRONI_PORT, PGDATA, PGDATA_MOUNT, POST_BOOTSTRAP_SH, RESTORE_SH, ROLE, SOCKET_DIR,
+  patroniConfig, walgPrefix,
+} from './postgres-config';
+import type { SecretRef } from './refs';
+
+/** Spilo: Patroni 4, PostgreSQL 13-17 and WAL-G in one image (we run Patroni directly, not Spilo's launcher). */
+export const SPILO_IMAGE = 'ghcr.io/zalando/spilo-17:4.0-p3';
+/** The `postgres` user and group of the Spilo image. */
+const SPILO_UID = 101;
+const SPILO_GID = 103;
+
+export interface PatroniClusterProps {
+  readonly ctx: PlatformContext;
+  /** S3 credentials of the backup bucket (a copy of MinIO's Secret in this namespace). */
+  readonly s3Credentials: SecretRef;
+  /** Patroni REST API credentials for its unsafe (POST/PATCH/DELETE) endpoints. */
+  readonly restApiCredentials: SecretRef;
+}
+
+export class PatroniCluster extends Construct {
+  /** The pods' identity (what NetworkPolicies and the pooler's flow select). */
+  readonly id: Identity;
+
+  constructor(scope: Construct, id: string, p: PatroniClusterProps) {
+    super(scope, id);
+    const { config, refs, graph } = p.ctx;
+    const pg = config.stores.postgres;
+    const ref = refs.postgres;
+    const ns = ref.primary.namespace;
+    const name = ref.primary.service; // the Patroni scope
+    this.id = ref.primary.pods;
+    const selector = selectorLabels(this.id);
+    const m = (objName: string, annotations?: Record<string, string>) => meta(config, { name: objName, namespace: ns, id: this.id, annotations });
+
+    // --- RBAC: exactly what Patroni's Kubernetes DCS touches with use_endpoints (no ConfigMaps then).
+    new k8s.KubeServiceAccount(this, 'sa', { metadata: m(name), automountServiceAccountToken: true });
+    new k8s.KubeRole(this, 'role', {
+      metadata: m(name),
+      rules: [
+        // Leader lock, cluster config, sync and failover keys live in Endpoints named after the scope.
+        { apiGroups: [''], resources: ['endpoints'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'] },
+        // Member state is kept in pod annotations, the role in a pod label.
+        { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'update', 'patch'] },
+      ],
+    });
+    new k8s.KubeRoleBinding(this, 'rolebinding', {
+      metadata: m(name),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects: [{ kind: 'ServiceAccount', name, namespace: ns }],
+    });
+
+    // --- Configuration
+    // YAML 1.1, as Patroni's PyYAML reads it: strings such as "on" are quoted, or they would turn into booleans.
+    const patroniYml = stringify(patroniConfig(config, refs, { scope: name, namespace: ns }), { lineWidth: 0, version: '1.1' });
+    const files: Record<string, string> = {
+      'patroni.yml': patroniYml,
+      'post-bootstrap.sh': POST_BOOTSTRAP_SH,
+      'restore.sh': RESTORE_SH,
+      'backup-loop.sh': BACKUP_LOOP_SH,
+    };
+    const configMap = `${name}-patroni`;
+    new k8s.KubeConfigMap(this, 'config', { metadata: m(configMap), data: files });
+    const checksum = createHash('sha256').update(JSON.stringify(files)).digest('hex');
+
+    // --- Services
+    const pgPort = { name: ref.primary.portName, port: ref.primary.port, targetPort: k8s.IntOrString.fromNumber(ref.primary.port), protocol: 'TCP' };
+    new k8s.KubeService(this, 'svc-primary', {
+      metadata: m(name, { [ANNOTATIONS.description]: 'primary: Patroni writes the Endpoints of this Service (the leader lock); they are not rendered' }),
+      spec: { type: 'ClusterIP', ports: [pgPort] },
+    });
+    new k8s.KubeService(this, 'svc-config', {
+      metadata: m(`${name}-config`),
+      spec: { clusterIp: 'None', ports: [pgPort] },
+    });
+    new k8s.KubeService(this, 'svc-replicas', {
+      metadata: m(ref.replicas.service),
+      spec: { type: 'ClusterIP', selector: { ...selector, [LABELS.role]: ROLE.replica }, ports: [{ ...pgPort, targetPort: k8s.IntOrString.fromString(ref.primary.portName) }] },
+    });
+    const governing = `${name}-members`;
+    new k8s.KubeService(this, 'svc-members', {
+      metadata: m(governing),
+      spec: {
+        clusterIp: 'None',
+        // Members must resolve each other while not ready (a replica cloning from the primary is not ready).
+        publishNotReadyAddresses: true,
+        selector,
+        ports: [
+          { ...pgPort, targetPort: k8s.IntOrString.fromString(ref.primary.portName) },
+          { name: 'patroni', port: PATRONI_PORT, targetPort: k8s.IntOrString.fromString('patroni'), protocol: 'TCP' },
+        ],
+      },
+    });
+
+    // --- Pod environment: identity from the downward API, credentials from Secrets, WAL-G's target.
+    const fromSecret = (envName: string, secret: SecretRef, key: string): k8s.EnvVar =>
+      ({ name: envName, valueFrom: { secretKeyRef: { name: secret.name, key } } });
+    const field = (envName: string, path: string): k8s.EnvVar => ({ name: envName, valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: path } } });
+    const s = ref.secrets;
+    const retainFull = Math.ceil((pg.backup.retentionDays * 24) / pg.backup.intervalHours) + 1;
+    const walg: k8s.EnvVar[] = [
+      { name: 'WALG_S3_PREFIX', value: walgPrefix(refs, config.name, name) },
+      { name: 'AWS_ENDPOINT', value: refs.minio.url },
+      { name: 'AWS_S3_FORCE_PATH_STYLE', value: 'true' },
+      { name: 'AWS_REGION', value: 'us-east-1' },
+      { name: 'WALG_COMPRESSION_METHOD', value: 'lz4' },
+      fromSecret('AWS_ACCESS_KEY_ID', p.s3Credentials, 'accessKey'),
+      fromSecret('AWS_SECRET_ACCESS_KEY', p.s3Credentials, 'secretKey'),
+      // backup-push asks the local server for start/stop backup over the socket, as the superuser.
+      { name: 'PGHOST', value: SOCKET_DIR },
+      { name: 'PGPORT', value: String(ref.primary.port) },
+      fromSecret('PGUSER', s.superuser, 'username'),
+      fromSecret('PGPASSWORD', s.superuser, 'password'),
+      { name: 'PGDATA', value: PGDATA },
+    ];
+    const patroniEnv: k8s.EnvVar[] = [
+      field('PATRONI_NAME', 'metadata.name'),
+      field('PATRONI_KUBERNETES_NAMESPACE', 'metadata.namespace'),
+      field('PATRONI_KUBERNETES_POD_IP', 'status.podIP'),
+      { name: 'PATRONI_POSTGRESQL_CONNECT_ADDRESS', value: `$(PATRONI_KUBERNETES_POD_IP):${ref.primary.port}` },
+      { name: 'PATRONI_RESTAPI_CONNECT_ADDRESS', value: `$(PATRONI_KUBERNETES_POD_IP):${PATRONI_PORT}` },
+      fromSecret('PATRONI_SUPERUSER_USERNAME', s.superuser, 'username'),
+      fromSecret('PATRONI_SUPERUSER_PASSWORD', s.superuser, 'password'),
+      fromSecret('PATRONI_REPLICATION_USERNAME', s.replication, 'username'),
+      fromSecret('PATRONI_REPLICATION_PASSWORD', s.replication, 'password'),
+      fromSecret('PATRONI_REWIND_USERNAME', s.rewind, 'username'),
+      fromSecret('PATRONI_REWIND_PASSWORD', s.rewind, 'password'),
+      fromSecret('PATRONI_RESTAPI_USERNAME', p.restApiCredentials, 'username'),
+      fromSecret('PATRONI_RESTAPI_PASSWORD', p.restApiCredentials, 'password'),
+      // For post-bootstrap.sh: the application's role and database.
+      fromSecret('APP_USER', s.app, 'username'),
+      fromSecret('APP_PASSWORD', s.app, 'password'),
+      { name: 'APP_DATABASE', value: ref.database },
+      // For restore.sh (only used when the environment bootstraps from a backup).
+      ...(pg.restore ? [
+        { name: 'RESTORE_S3_PREFIX', value: walgPrefix(refs, pg.restore.sourceEnvironment, name) },
+        { name: 'RESTORE_BACKUP', value: pg.restore.backup },
+      ] : []),
+      ...walg,
+    ];
+
+    const mounts: k8s.VolumeMount[] = [
+      { name: 'pgdata', mountPath: PGDATA_MOUNT },
+      { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+      { name: 'run', mountPath: SOCKET_DIR },
+      { name: 'tmp', mountPath: '/tmp' },
+    ];
+    const patroniProbe = (path: string, failureThreshold: number): k8s.Probe => ({
+      httpGet: { path, port: k8s.IntOrString.fromString('patroni'), scheme: 'HTTP' },
+      periodSeconds: 10, timeoutSeconds: 5, failureThreshold,
+    });
+
+    const postgres: k8s.Container = {
+      name: 'postgres',
+      image: image(config, SPILO_IMAGE),
+      imagePullPolicy: config.images.pullPolicy,
+      command: ['patroni', `${CONFIG_DIR}/patroni.yml`],
+      ports: [
+        { name: ref.primary.portName, containerPort: ref.primary.port, protocol: 'TCP' },
+        { name: 'patroni', containerPort: PATRONI_PORT, protocol: 'TCP' },
+      ],
+      env: patroniEnv,
+      resources: resources(pg.resources),
+      // Patroni answers /readiness once Postgres runs and (replica) streams; /liveness while its loop runs.
+      startupProbe: { ...patroniProbe('/liveness', 90) },
+      readinessProbe: patroniProbe('/readiness', 3),
+      livenessProbe: patroniProbe('/liveness', 6),
+      securityContext: containerSecurityContext(),
+      volumeMounts: [...mounts, { name: 'dshm', mountPath: '/dev/shm' }],
+    };
+    const backupContainer: k8s.Container = {
+      name: 'backup',
+      image: image(config, SPILO_IMAGE),
+      imagePullPolicy: config.images.pullPolicy,
+      command: ['/bin/sh', `${CONFIG_DIR}/scripts/backup-loop.sh`],
+      env: [
+        ...walg,
+        { name: 'PATRONI_PORT', value: String(PATRONI_PORT) },
+        { name: 'BACKUP_INTERVAL_HOURS', value: String(pg.backup.intervalHours) },
+        { name: 'BACKUP_RETAIN_FULL', value: String(retainFull) },
+      ],
+      resources: {
+        requests: quantities({ cpu: '100m', memory: '128Mi' }),
+        limits: quantities({ cpu: '1', memory: '512Mi' }),
+      },
+      // The loop touches its heartbeat at least every 30 s, also while a backup is being pushed.
+      readinessProbe: { exec: { command: ['/bin/sh', '-c', 'test -n "$(find /tmp/backup-heartbeat -mmin -2)"'] }, periodSeconds: 30 },
+      livenessProbe: { exec: { command: ['/bin/sh', '-c', 'test -n "$(find /tmp/backup-heartbeat -mmin -5)"'] }, periodSeconds: 60, failureThreshold: 3, initialDelaySeconds: 60 },
+      securityContext: containerSecurityContext(),
+      volumeMounts: mounts,
+    };
+
+    const memoryLimit = pg.resources.limits.memory;
+    new StatefulSet(this, 'sts', {
+      metadata: m(name),
+      spec: {
+        serviceName: governing,
+        replicas: pg.replicas,
+        // Patroni's leader race decides who bootstraps; ordered start only slows recovery of a whole cluster.
+        podManagementPolicy: 'Parallel',
+        updateStrategy: { type: 'RollingUpdate' },
+        selector: { matchLabels: selector },
+        template: {
+          metadata: {
+            // The role label is Patroni's from the first loop on; `replica` until then keeps a new pod out of
+            // the primary's way and matches the replicas Service's selector by construction.
+            labels: { ...meta(config, { name, id: this.id }).labels, [LABELS.role]: ROLE.replica },
+            annotations: { 'sme-receivables.io/config-sha256': checksum },
+          },
+          spec: {
+            serviceAccountName: name,
+            enableServiceLinks: false,
+            securityContext: podSecurityContext(SPILO_UID, SPILO_GID),
+            // A stopping primary checkpoints, shuts down and hands the lock over; give it time to do so cleanly.
+            terminationGracePeriodSeconds: 120,
+            affinity: storeAntiAffinity(config, selector, pg.replicas),
+            containers: [postgres, backupContainer],
+            volumes: [
+              {
+                name: 'config',
+                configMap: {
+                  name: configMap,
+                  defaultMode: 0o444,
+                  items: [
+                    { key: 'patroni.yml', path: 'patroni.yml' },
+                    { key: 'post-bootstrap.sh', path: 'scripts/post-bootstrap.sh', mode: 0o555 },
+                    { key: 'restore.sh', path: 'scripts/restore.sh', mode: 0o555 },
+                    { key: 'backup-loop.sh', path: 'scripts/backup-loop.sh', mode: 0o555 },
+                  ],
+                },
+              },
+              { name: 'run', emptyDir: {} },
+              { name: 'tmp', emptyDir: {} },
+              // Parallel queries use POSIX shared memory; the runtime's default /dev/shm is 64 MiB.
+              { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(shmSize(memoryLimit)) } },
+            ],
+          },
+        },
+        volumeClaimTemplates: [{
+          metadata: { name: 'pgdata', labels: selector },
+          spec: {
+            accessModes: ['ReadWriteOnce'],
+            storageClassName: config.storageClass,
+            resources: { requests: quantities({ storage: pg.volume.size }) },
+          },
+        }],
+      },
+    });
+
+    disruptionBudget(this, { config, name, namespace: ns, id: this.id, replicas: pg.replicas });
+
+    // --- Network flows
+    const members = endpointPods(ref.primary);
+    const pgp: Port = { port: ref.primary.port, name: ref.primary.portName };
+    const patroniPort: Port = { port: PATRONI_PORT, name: 'patroni' };
+    graph.connect({ pods: members }, { pods: members }, [pgp, patroniPort], 'postgres members replicate, rewind and check each other through Patroni');
+    graph.connect({ pods: members }, { addresses: apiServer(config) }, API_SERVER_PORTS, 'Patroni keeps its leader lock and member state in the Kubernetes API');
+    graph.use(members, refs.minio.s3, 'postgres archives WAL and pushes base backups to MinIO (WAL-G)');
+    graph.connect({ pods: PROMETHEUS }, { pods: members }, [patroniPort], 'Prometheus scrapes Patroni /metrics');
+    if (pg.standby) {
+      graph.connect({ pods: members }, { addresses: { cidrs: pg.standby.cidrs, display: `postgres-${pg.standby.sourceEnvironment}` } },
+        [{ port: pg.standby.port, name: 'postgresql' }], `the standby cluster streams from ${pg.standby.sourceEnvironment}'s primary`);
+    }
+  }
+}
+
+/** A quarter of the memory limit for /dev/shm (it counts against the limit), between 64 MiB and 1 GiB. */
+function shmSize(limit: string): string {
+  return `${Math.max(64, Math.min(1024, Math.floor(parseMemory(limit) / 2 ** 20 / 4)))}Mi`;
+}

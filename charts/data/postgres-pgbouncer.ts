@@ -1,0 +1,131 @@
+/**
+ * PgBouncer in front of the primary Service (spec 002 §7.1.1): what applications connect to. Transaction
+ * pooling; server connections are recycled and checked so that after a failover they reach the new leader
+ * (the primary Service's Endpoints follow Patroni's lock). An exporter sidecar serves the pool statistics.
+ */
+import { createHash } from 'crypto';
+import { Construct } from 'constructs';
+import { k8s } from '../../imports/k8s';
+import type { PlatformContext } from '../lib/context';
+import { disruptionBudget } from '../lib/disruption';
+import { endpointPods, PROMETHEUS } from '../lib/graph';
+import { image } from '../lib/images';
+import { meta, selectorLabels } from '../lib/labels';
+import { quantities, resources } from '../lib/resources';
+import { spreadOverNodes } from '../lib/scheduling';
+import { containerSecurityContext, podSecurityContext } from '../lib/security';
+import { PGBOUNCER_START_SH, POOLER_CONFIG_DIR, POOLER_METRICS_PORT, POOLER_PORT, pgbouncerIni } from './postgres-config';
+import type { SecretRef } from './refs';
+
+export const PGBOUNCER_IMAGE = 'ghcr.io/cloudnative-pg/pgbouncer:1.24.1';
+export const PGBOUNCER_EXPORTER_IMAGE = 'quay.io/prometheuscommunity/pgbouncer-exporter:v0.10.2';
+/** The `pgbouncer` user and group of the CloudNativePG PgBouncer image. */
+const PGBOUNCER_UID = 998;
+const PGBOUNCER_GID = 996;
+
+export interface PgBouncerProps {
+  readonly ctx: PlatformContext;
+  /** Credentials of the exporter's admin-console user (a PgBouncer user only). */
+  readonly statsCredentials: SecretRef;
+}
+
+export class PgBouncer extends Construct {
+  constructor(scope: Construct, id: string, p: PgBouncerProps) {
+    super(scope, id);
+    const { config, refs, graph } = p.ctx;
+    const pooler = config.stores.postgres.pooler;
+    const ep = refs.postgres.pooler;
+    const ns = ep.namespace;
+    const name = ep.service;
+    const selector = selectorLabels(ep.pods);
+    const m = (n: string) => meta(config, { name: n, namespace: ns, id: ep.pods });
+
+    const files = { 'pgbouncer.ini': pgbouncerIni(config, refs), 'start.sh': PGBOUNCER_START_SH };
+    new k8s.KubeConfigMap(this, 'config', { metadata: m(name), data: files });
+    const checksum = createHash('sha256').update(JSON.stringify(files)).digest('hex');
+
+    const app = refs.postgres.secrets.app;
+    const fromSecret = (envName: string, secret: SecretRef, key: string): k8s.EnvVar =>
+      ({ name: envName, valueFrom: { secretKeyRef: { name: secret.name, key } } });
+
+    const pgbouncer: k8s.Container = {
+      name: 'pgbouncer',
+      image: image(config, PGBOUNCER_IMAGE),
+      imagePullPolicy: config.images.pullPolicy,
+      command: ['/bin/sh', `${POOLER_CONFIG_DIR}/start.sh`],
+      env: [
+        fromSecret('APP_USER', app, 'username'),
+        fromSecret('APP_PASSWORD', app, 'password'),
+        fromSecret('STATS_USER', p.statsCredentials, 'username'),
+        fromSecret('STATS_PASSWORD', p.statsCredentials, 'password'),
+      ],
+      ports: [{ name: ep.portName, containerPort: POOLER_PORT, protocol: 'TCP' }],
+      resources: resources(pooler.resources),
+      readinessProbe: { tcpSocket: { port: k8s.IntOrString.fromString(ep.portName) }, periodSeconds: 5, failureThreshold: 2 },
+      livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString(ep.portName) }, periodSeconds: 10, failureThreshold: 6 },
+      // Leave the Service's endpoints before PgBouncer stops accepting (SIGTERM lets running queries finish).
+      lifecycle: { preStop: { exec: { command: ['/bin/sleep', '5'] } } },
+      securityContext: containerSecurityContext(),
+      volumeMounts: [
+        { name: 'config', mountPath: POOLER_CONFIG_DIR, readOnly: true },
+        { name: 'auth', mountPath: '/etc/pgbouncer/auth' },
+        { name: 'tmp', mountPath: '/tmp' },
+      ],
+    };
+    const exporter: k8s.Container = {
+      name: 'exporter',
+      image: image(config, PGBOUNCER_EXPORTER_IMAGE),
+      imagePullPolicy: config.images.pullPolicy,
+      env: [
+        fromSecret('STATS_USER', p.statsCredentials, 'username'),
+        fromSecret('STATS_PASSWORD', p.statsCredentials, 'password'),
+        { name: 'PGBOUNCER_EXPORTER_CONNECTION_STRING', value: `postgres://$(STATS_USER):$(STATS_PASSWORD)@127.0.0.1:${POOLER_PORT}/pgbouncer?sslmode=disable` },
+      ],
+      args: [`--web.listen-address=:${POOLER_METRICS_PORT}`],
+      ports: [{ name: 'metrics', containerPort: POOLER_METRICS_PORT, protocol: 'TCP' }],
+      resources: { requests: quantities({ cpu: '10m', memory: '32Mi' }), limits: quantities({ cpu: '100m', memory: '64Mi' }) },
+      readinessProbe: { httpGet: { path: '/metrics', port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 30, timeoutSeconds: 5 },
+      livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 30 },
+      securityContext: containerSecurityContext(),
+    };
+
+    new k8s.KubeDeployment(this, 'deployment', {
+      metadata: m(name),
+      spec: {
+        replicas: pooler.replicas,
+        selector: { matchLabels: selector },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
+        template: {
+          metadata: { labels: meta(config, { name, id: ep.pods }).labels, annotations: { 'sme-receivables.io/config-sha256': checksum } },
+          spec: {
+            enableServiceLinks: false,
+            automountServiceAccountToken: false,
+            securityContext: podSecurityContext(PGBOUNCER_UID, PGBOUNCER_GID),
+            terminationGracePeriodSeconds: 40,
+            topologySpreadConstraints: spreadOverNodes(selector),
+            containers: [pgbouncer, exporter],
+            volumes: [
+              { name: 'config', configMap: { name, defaultMode: 0o444 } },
+              { name: 'auth', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Mi') } },
+              { name: 'tmp', emptyDir: {} },
+            ],
+          },
+        },
+      },
+    });
+
+    new k8s.KubeService(this, 'svc', {
+      metadata: m(name),
+      spec: {
+        type: 'ClusterIP',
+        selector,
+        ports: [{ name: ep.portName, port: ep.port, targetPort: k8s.IntOrString.fromString(ep.portName), protocol: 'TCP' }],
+      },
+    });
+    disruptionBudget(this, { config, name, namespace: ns, id: ep.pods, replicas: pooler.replicas });
+
+    const pods = endpointPods(ep);
+    graph.use(pods, refs.postgres.primary, 'pgbouncer pools connections to the postgres primary');
+    graph.connect({ pods: PROMETHEUS }, { pods }, [{ port: POOLER_METRICS_PORT, name: 'metrics' }], 'Prometheus scrapes the pgbouncer exporter');
+  }
+}

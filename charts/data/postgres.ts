@@ -1,0 +1,33 @@
+/**
+ * PostgreSQL of the platform (issue 3, spec 002 §7.1): a Patroni cluster with the Kubernetes API as its DCS,
+ * PgBouncer in front of the primary, WAL-G archiving and base backups to MinIO, and in the `dr` environment a
+ * standby cluster following production. Operations: docs/postgres.md.
+ */
+import { Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import type { PlatformContext } from '../lib/context';
+import { POOLER_STATS_USER } from './postgres-config';
+import { PatroniCluster } from './postgres-patroni';
+import { PgBouncer } from './postgres-pgbouncer';
+import { NAMESPACES, type SecretRef } from './refs';
+
+export class PostgresChart extends Chart {
+  constructor(scope: Construct, id: string, ctx: PlatformContext) {
+    super(scope, id, { disableResourceNameHashes: true });
+    const ns = NAMESPACES.postgres;
+
+    // Secrets beyond the store's own (refs.ts): the backup bucket's S3 keys (a copy of MinIO's original),
+    // Patroni's REST API credentials and the pooler exporter's admin-console user.
+    const s3 = ctx.refs.minio.credentials('postgres');
+    const restApi: SecretRef = { name: 'postgres-patroni-api', keys: ['username', 'password'] };
+    const stats: SecretRef = { name: 'pgbouncer-stats', keys: ['username', 'password'] };
+    ctx.secrets.push(
+      { ...s3, namespace: ns, copyOf: { namespace: NAMESPACES.minio, name: s3.name } },
+      { ...restApi, namespace: ns, fixed: { username: 'patroni' } },
+      { ...stats, namespace: ns, fixed: { username: POOLER_STATS_USER } },
+    );
+
+    new PatroniCluster(this, 'patroni', { ctx, s3Credentials: s3, restApiCredentials: restApi });
+    new PgBouncer(this, 'pgbouncer', { ctx, statsCredentials: stats });
+  }
+}
