@@ -8,6 +8,7 @@ import { storeRefs, storeSecrets, type DeclaredSecret, type StoreRefs } from './
 import { demandByNamespace } from './lib/demand';
 import type { PlatformContext } from './lib/context';
 import { DependencyGraph } from './lib/graph';
+import { RedisChart } from './data/redis';
 import { NamespacesChart } from './namespaces';
 import { TenantsChart } from './tenants';
 
@@ -48,6 +49,7 @@ export function renderPlatform(config: EnvironmentConfig): RenderedPlatform {
     // postgres (issue 3)
 
     // redis (issue 4)
+    new RedisChart(app, '12-redis', ctx),
 
     // kafka and clickhouse (issue 9)
 

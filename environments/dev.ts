@@ -18,7 +18,8 @@ export const dev: DeepPartial<EnvironmentInput> = {
   stores: {
     postgres: { replicas: 1, volume: { size: '5Gi' }, resources: small('250m', '512Mi') },
 
-    redis: { replicas: 1, volume: { size: '1Gi' }, resources: small('100m', '256Mi') },
+    // One server and one Sentinel (quorum 1): clients use Sentinel as in production; nothing to fail over to.
+    redis: { replicas: 1, sentinels: 1, minReplicasToWrite: 0, volume: { size: '1Gi' }, resources: small('100m', '256Mi') },
 
     minio: { servers: 1, drivesPerServer: 1, volume: { size: '10Gi' }, resources: small('100m', '512Mi') },
 

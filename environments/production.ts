@@ -22,7 +22,7 @@ export const production: DeepPartial<EnvironmentInput> = {
   stores: {
     postgres: { replicas: 3, volume: { size: '200Gi' } },
 
-    redis: { replicas: 3, volume: { size: '10Gi' } },
+    redis: { replicas: 3, sentinels: 3, volume: { size: '10Gi' } },
 
     minio: { servers: 4, drivesPerServer: 4, volume: { size: '500Gi' } },
 

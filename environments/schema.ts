@@ -135,7 +135,20 @@ const volume = z.strictObject({ size: storage });
 
 export const postgresSection = z.strictObject({ replicas: replicas(1), volume, resources: computeResources });
 
-export const redisSection = z.strictObject({ replicas: replicas(1), volume, resources: computeResources });
+/** Redis servers (one master, the rest replicas) and their Sentinels; charts/data/redis.ts documents each use. */
+export const redisSection = z.strictObject({
+  replicas: replicas(1),
+  /** Sentinel processes (own StatefulSet); the quorum is their majority. Odd: an even count adds no tolerance. */
+  sentinels: replicas(1).refine((n) => n % 2 === 1, { message: 'must be odd (an even number of Sentinels tolerates no more failures than one fewer)' }),
+  /** A master refuses writes unless this many replicas acknowledged within minReplicasMaxLagSeconds (0: never). */
+  minReplicasToWrite: replicas(0),
+  minReplicasMaxLagSeconds: replicas(1),
+  /** How long a master must be unreachable before a Sentinel considers it down. */
+  downAfterMilliseconds: z.number().int({ message: 'must be a whole number' }).min(1000, { message: 'must be at least 1000 (shorter fails over on a node that is merely slow for a moment)' }),
+  failoverTimeoutMilliseconds: z.number().int({ message: 'must be a whole number' }).min(10000, { message: 'must be at least 10000' }),
+  volume,
+  resources: computeResources,
+});
 
 export const minioSection = z.strictObject({ servers: replicas(1), drivesPerServer: replicas(1), volume, resources: computeResources });
 
@@ -250,6 +263,8 @@ function crossFieldRules(c: EnvironmentConfig, ctx: Ctx): void {
     };
     need(['stores', 'postgres', 'replicas'], s.postgres.replicas, 3, 'a leader plus a synchronous standby plus one spare');
     need(['stores', 'redis', 'replicas'], s.redis.replicas, 3, 'Sentinel needs a quorum of 2 out of 3');
+    need(['stores', 'redis', 'sentinels'], s.redis.sentinels, 3, 'a failover needs a majority of Sentinels with one of them lost');
+    need(['stores', 'redis', 'minReplicasToWrite'], s.redis.minReplicasToWrite, 1, 'a master cut off from its replicas must stop accepting writes it would lose');
     need(['stores', 'minio', 'servers'], s.minio.servers, 4, 'an erasure set that keeps write quorum with one server down');
     need(['stores', 'elasticsearch', 'masters'], s.elasticsearch.masters, 3, 'master election needs a majority');
     need(['stores', 'clickhouse', 'replicas'], s.clickhouse.replicas, 2, 'every shard needs a second replica');
@@ -257,6 +272,7 @@ function crossFieldRules(c: EnvironmentConfig, ctx: Ctx): void {
     need(['stores', 'kafka', 'brokers'], s.kafka.brokers, 3, 'min.insync.replicas 2 with one broker lost');
     need(['cluster', 'nodes'], c.cluster.nodes, 3, 'replicas spread across nodes');
   }
+  redisRules(c, ctx);
   for (const [store, section] of Object.entries(c.stores)) {
     const r = section.resources;
     const at = ['stores', store, 'resources'];
@@ -269,4 +285,14 @@ function withinLimit(
   ctx: Ctx, path: (string | number)[], request: string, limit: string, parse: (q: string) => number, what: string,
 ): void {
   if (parse(request) > parse(limit)) issue(ctx, path, `must not exceed the ${what} limit ${limit}`);
+}
+
+/** Redis: a master must be able to meet min-replicas-to-write (checked once replicas itself is acceptable). */
+function redisRules(c: EnvironmentConfig, ctx: Ctx): void {
+  const r = c.stores.redis;
+  if (r.replicas < (c.ha ? 3 : 1)) return; // replicas itself is reported
+  if (r.minReplicasToWrite > r.replicas - 1) {
+    issue(ctx, ['stores', 'redis', 'minReplicasToWrite'],
+      `must be at most replicas - 1 = ${r.replicas - 1} (a master with fewer replicas than that refuses every write)`);
+  }
 }

@@ -19,7 +19,7 @@ export const staging: DeepPartial<EnvironmentInput> = {
   stores: {
     postgres: { replicas: 3, volume: { size: '50Gi' } },
 
-    redis: { replicas: 3, volume: { size: '5Gi' } },
+    redis: { replicas: 3, sentinels: 3, volume: { size: '5Gi' } },
 
     minio: { servers: 4, drivesPerServer: 1, volume: { size: '100Gi' } },
 

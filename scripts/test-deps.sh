@@ -10,6 +10,9 @@ declare -A NEED=(
   # postgres (issue 3)
 
   # redis (issue 4)
+  [redis-server]=redis-server
+  [redis-sentinel]=redis-sentinel
+  [redis-cli]=redis-tools
 
   # minio and elasticsearch (issue 5)
 
