@@ -93,6 +93,15 @@ test('a full start elects exactly one master (ordinal 0) and every Sentinel name
   expect(cluster.sentinels.map((s) => cluster.sentinelMaster(s)?.podName)).toEqual(['redis-0', 'redis-0', 'redis-0']);
 });
 
+test('the probes pass on a healthy group: every server live and ready, every Sentinel live and ready', () => {
+  for (const m of cluster.servers) {
+    expect({ m: m.podName, live: cluster.run(m, 'redis-live').status, ready: cluster.run(m, 'redis-ready').status }).toEqual({ m: m.podName, live: 0, ready: 0 });
+  }
+  for (const s of cluster.sentinels) {
+    expect({ s: s.podName, live: cluster.run(s, 'sentinel-live').status, ready: cluster.run(s, 'sentinel-ready').status }).toEqual({ s: s.podName, live: 0, ready: 0 });
+  }
+});
+
 test(`${KEYS} keys written with WAIT 2 are acknowledged by both replicas`, () => {
   const [master] = masters();
   const commands = Array.from({ length: KEYS }, (_, i) => [`SET ${key(i)} ${value(i)}`, 'WAIT 2 5000']).flat();
@@ -109,6 +118,10 @@ test('SIGKILL of the master: the Sentinels agree on a replica as new master, hol
   killed = old;
   const t0 = Date.now();
   cluster.signal(old, 'SIGKILL');
+  // Replicas that lost their master are alive but not ready (readiness reflects the role).
+  const orphans = cluster.servers.filter((m) => m !== old);
+  await waitFor('the replicas to notice the lost master', 10_000, () => orphans.every((m) => cluster.run(m, 'redis-ready').status === 1), 100);
+  expect(orphans.map((m) => cluster.run(m, 'redis-live').status)).toEqual([0, 0]);
   newMaster = await waitFor('the Sentinels to agree on a new master', config.downAfterMilliseconds + 20_000, () => {
     const named = cluster.sentinels.map((s) => cluster.sentinelMaster(s));
     return named.every((m) => m && m === named[0] && m !== old) && cluster.role(named[0]!) === 'master' ? named[0] : undefined;
@@ -186,6 +199,21 @@ test('a master cut off from its replicas refuses writes after min-replicas-max-l
     for (const r of replicas) cluster.signal(r, 'SIGCONT');
   }
   await waitFor('writes to be accepted again', 20_000, () => cluster.cli(master, 'SET', 'after-heal', '1')[0] === 'OK', 250);
+});
+
+test('preStop of a terminating master fails over away from it before it stops', () => {
+  const old = masters()[0];
+  const t0 = Date.now();
+  const r = cluster.run(old, 'pre-stop', 60_000);
+  timings['preStop of the master to a new master'] = Date.now() - t0;
+  expect(r.status).toBe(0);
+  expect(r.output).toMatch(/failed over to 127\.0\.0\.1:\d+/);
+  const named = cluster.sentinels.map((s) => cluster.sentinelMaster(s));
+  expect(named.every((m) => m && m === named[0] && m !== old)).toBe(true);
+  expect(cluster.role(named[0]!)).toBe('master');
+  // The preStop of a replica does nothing.
+  const replica = cluster.servers.find((m) => m !== old && m !== named[0])!;
+  expect(cluster.run(replica, 'pre-stop')).toEqual({ status: 0, output: '' });
 });
 
 test('a full restart of every server and Sentinel ends with exactly one master holding every acknowledged key', async () => {

@@ -136,21 +136,32 @@ export class LocalRedis {
     return out;
   }
 
+  /** What the pod gives the script: its name, and the mount points moved to the member's directories. */
+  private scriptEnv(m: Member): NodeJS.ProcessEnv {
+    return {
+      PATH: process.env.PATH, POD_NAME: m.podName, REDIS_CONFIG_DIR: m.configDir, REDIS_RUN_DIR: m.runDir,
+      REDIS_PASSWORD_FILE: this.passwordFile,
+    };
+  }
+
   /** Starts a member through the rendered start-up script (which execs the server: same PID). */
   start(m: Member): void {
     const log = path.join(this.root, `${m.podName}.log`);
     this.logs.push(log);
     const fd = fs.openSync(log, 'a');
     const child = spawn('sh', [path.join(m.configDir, 'redis-ha.sh'), m.kind], {
-      env: {
-        PATH: process.env.PATH, POD_NAME: m.podName, REDIS_CONFIG_DIR: m.configDir, REDIS_RUN_DIR: m.runDir,
-        REDIS_PASSWORD_FILE: this.passwordFile,
-      },
+      env: this.scriptEnv(m),
       stdio: ['ignore', fd, fd],
     });
     fs.closeSync(fd);
     child.unref();
     m.pid = child.pid;
+  }
+
+  /** Runs the script as the kubelet would for a probe or the preStop hook: its exit status and output. */
+  run(m: Member, mode: string, timeoutMs = 10_000): { status: number | null; output: string } {
+    const r = spawnSync('sh', [path.join(m.configDir, 'redis-ha.sh'), mode], { env: this.scriptEnv(m), encoding: 'utf8', timeout: timeoutMs });
+    return { status: r.status, output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
   }
 
   /** SIGKILL (or another signal) by PID. */
