@@ -10,6 +10,7 @@ import type { PlatformContext } from './lib/context';
 import { DependencyGraph } from './lib/graph';
 import { MinioChart } from './data/minio';
 import { ElasticsearchChart } from './data/elasticsearch';
+import { RedisChart } from './data/redis';
 import { NamespacesChart } from './namespaces';
 import { TenantsChart } from './tenants';
 import { PostgresChart } from './data/postgres';
@@ -53,6 +54,7 @@ export function renderPlatform(config: EnvironmentConfig): RenderedPlatform {
     new PostgresChart(app, '11-postgres', ctx),
 
     // redis (issue 4)
+    new RedisChart(app, '12-redis', ctx),
 
     // kafka and clickhouse (issue 9)
 

@@ -18,7 +18,8 @@ export const dev: DeepPartial<EnvironmentInput> = {
   stores: {
     postgres: { replicas: 1, volume: { size: '5Gi' }, resources: small('250m', '512Mi'), pooler: { replicas: 1 }, backup: { intervalHours: 24, retentionDays: 2 } },
 
-    redis: { replicas: 1, volume: { size: '1Gi' }, resources: small('100m', '256Mi') },
+    // One server and one Sentinel (quorum 1): clients use Sentinel as in production; nothing to fail over to.
+    redis: { replicas: 1, sentinels: 1, minReplicasToWrite: 0, volume: { size: '1Gi' }, resources: small('100m', '256Mi') },
 
     // Single server, single drive: MinIO's standalone mode, no erasure coding (dev data is disposable).
     minio: { pools: [{ name: 'pool-0', servers: 1, drivesPerServer: 1, volume: { size: '10Gi' } }], resources: small('100m', '512Mi') },

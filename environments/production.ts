@@ -22,7 +22,7 @@ export const production: DeepPartial<EnvironmentInput> = {
   stores: {
     postgres: { replicas: 3, volume: { size: '200Gi' }, synchronousMode: 'strict' },
 
-    redis: { replicas: 3, volume: { size: '10Gi' } },
+    redis: { replicas: 3, sentinels: 3, volume: { size: '10Gi' } },
 
     // 4 servers × 4 drives: one erasure set of 16, EC:4 (75 % usable); a server down leaves 12 drives = write quorum.
     minio: { pools: [{ name: 'pool-0', servers: 4, drivesPerServer: 4, volume: { size: '500Gi' } }] },

@@ -181,7 +181,20 @@ export const postgresSection = z.strictObject({
   }).optional(),
 });
 
-export const redisSection = z.strictObject({ replicas: replicas(1), volume, resources: computeResources });
+/** Redis servers (one master, the rest replicas) and their Sentinels; charts/data/redis.ts documents each use. */
+export const redisSection = z.strictObject({
+  replicas: replicas(1),
+  /** Sentinel processes (own StatefulSet); the quorum is their majority. Odd: an even count adds no tolerance. */
+  sentinels: replicas(1).refine((n) => n % 2 === 1, { message: 'must be odd (an even number of Sentinels tolerates no more failures than one fewer)' }),
+  /** A master refuses writes unless this many replicas acknowledged within minReplicasMaxLagSeconds (0: never). */
+  minReplicasToWrite: replicas(0),
+  minReplicasMaxLagSeconds: replicas(1),
+  /** How long a master must be unreachable before a Sentinel considers it down. */
+  downAfterMilliseconds: z.number().int({ message: 'must be a whole number' }).min(1000, { message: 'must be at least 1000 (shorter fails over on a node that is merely slow for a moment)' }),
+  failoverTimeoutMilliseconds: z.number().int({ message: 'must be a whole number' }).min(10000, { message: 'must be at least 10000' }),
+  volume,
+  resources: computeResources,
+});
 
 /** One MinIO server pool: a StatefulSet of `servers` pods with `drivesPerServer` volumes each. Never resized in place. */
 export const minioPool = z.strictObject({
@@ -325,6 +338,8 @@ function crossFieldRules(c: EnvironmentConfig, ctx: Ctx): void {
     };
     need(['stores', 'postgres', 'replicas'], s.postgres.replicas, 3, 'a leader plus a synchronous standby plus one spare');
     need(['stores', 'redis', 'replicas'], s.redis.replicas, 3, 'Sentinel needs a quorum of 2 out of 3');
+    need(['stores', 'redis', 'sentinels'], s.redis.sentinels, 3, 'a failover needs a majority of Sentinels with one of them lost');
+    need(['stores', 'redis', 'minReplicasToWrite'], s.redis.minReplicasToWrite, 1, 'a master cut off from its replicas must stop accepting writes it would lose');
     need(['stores', 'elasticsearch', 'masters'], s.elasticsearch.masters, 3, 'master election needs a majority');
     need(['stores', 'elasticsearch', 'data'], s.elasticsearch.data, 2, 'replica shards on a second data node');
     need(['stores', 'clickhouse', 'replicas'], s.clickhouse.replicas, 2, 'every shard needs a second replica');
@@ -335,7 +350,7 @@ function crossFieldRules(c: EnvironmentConfig, ctx: Ctx): void {
   minioRules(c, ctx);
   elasticsearchRules(c, ctx);
   postgresRules(c, ctx);
-
+  redisRules(c, ctx);
   for (const [store, section] of Object.entries(c.stores)) {
     const r = section.resources;
     const at = ['stores', store, 'resources'];
@@ -421,4 +436,14 @@ function postgresRules(c: EnvironmentConfig, ctx: Ctx): void {
   }
   if (pg.standby && pg.restore) issue(ctx, [...at, 'restore'], 'cannot be combined with standby: a standby cluster copies its source, a restore starts a new history');
   if (pg.standby?.sourceEnvironment === c.name) issue(ctx, [...at, 'standby', 'sourceEnvironment'], `must name another environment than "${c.name}" (a cluster cannot follow itself)`);
+}
+
+/** Redis: a master must be able to meet min-replicas-to-write (checked once replicas itself is acceptable). */
+function redisRules(c: EnvironmentConfig, ctx: Ctx): void {
+  const r = c.stores.redis;
+  if (r.replicas < (c.ha ? 3 : 1)) return; // replicas itself is reported
+  if (r.minReplicasToWrite > r.replicas - 1) {
+    issue(ctx, ['stores', 'redis', 'minReplicasToWrite'],
+      `must be at most replicas - 1 = ${r.replicas - 1} (a master with fewer replicas than that refuses every write)`);
+  }
 }

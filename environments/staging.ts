@@ -19,7 +19,7 @@ export const staging: DeepPartial<EnvironmentInput> = {
   stores: {
     postgres: { replicas: 3, volume: { size: '50Gi' }, synchronousMode: 'on', backup: { intervalHours: 24, retentionDays: 3 } },
 
-    redis: { replicas: 3, volume: { size: '5Gi' } },
+    redis: { replicas: 3, sentinels: 3, volume: { size: '5Gi' } },
 
     // 3 servers × 2 drives (one per node): one erasure set of 6, EC:3; a node down leaves 4 drives = write quorum.
     minio: { pools: [{ name: 'pool-0', servers: 3, drivesPerServer: 2, volume: { size: '100Gi' } }] },

@@ -15,6 +15,9 @@ declare -A NEED=(
   [etcdctl]=etcd-client
 
   # redis (issue 4)
+  [redis-server]=redis-server
+  [redis-sentinel]=redis-sentinel
+  [redis-cli]=redis-tools
 
   # minio and elasticsearch (issue 5)
 

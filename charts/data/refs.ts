@@ -142,10 +142,10 @@ export function storeRefs(config: EnvironmentConfig): StoreRefs {
   };
 
   const rd = NAMESPACES.redis;
-  const redisPods: Identity = { name: 'redis', component: 'server' };
+  // Sentinels run in their own StatefulSet (see charts/data/redis.ts for why not as a sidecar).
   const redis: RedisRef = {
-    sentinel: ep(rd, 'redis-sentinel', 26379, 'sentinel', redisPods),
-    server: ep(rd, 'redis-headless', 6379, 'redis', redisPods),
+    sentinel: ep(rd, 'redis-sentinel', 26379, 'sentinel', { name: 'redis', component: 'sentinel' }),
+    server: ep(rd, 'redis-headless', 6379, 'redis', { name: 'redis', component: 'server' }),
     masterSet: 'receivables',
     secret: { name: 'redis-auth', keys: ['password'] },
   };

@@ -1,0 +1,336 @@
+/**
+ * The files of the `redis-config` ConfigMap: redis.conf, sentinel.conf, topology.env and redis-ha.sh.
+ *
+ * No file here holds a password: the start-up script reads it from the mounted Secret and writes the runtime
+ * configuration (template + passwords + role) into a memory-backed emptyDir. The same files are what the
+ * real-server test (test/redis.server.test.ts) starts Debian's redis-server and redis-sentinel with.
+ */
+
+/** Where the pods mount things; the script takes each from an environment variable with these defaults. */
+export const REDIS_PATHS = {
+  config: '/etc/redis',
+  run: '/run/redis',
+  data: '/data',
+  passwordFile: '/etc/redis-auth/password',
+} as const;
+
+export const REDIS_SCRIPT = 'redis-ha.sh';
+
+export interface RedisConfProps {
+  readonly port: number;
+  /** `maxmemory` in bytes: below the container limit, leaving room for the fork of a rewrite or snapshot. */
+  readonly maxmemoryBytes: number;
+  readonly minReplicasToWrite: number;
+  readonly minReplicasMaxLagSeconds: number;
+}
+
+/** The static part of every server's configuration; the script appends announce address, passwords and role. */
+export function redisConf(p: RedisConfProps): string {
+  return `# Redis server of the platform's Sentinel group (rendered by charts/data/redis-config.ts).
+# redis-ha.sh copies this file and appends replica-announce-ip, requirepass/masterauth from the Secret and, on
+# a replica, replicaof <master>. Never put a password here.
+bind * -::*
+port ${p.port}
+tcp-keepalive 60
+timeout 0
+dir ${REDIS_PATHS.data}
+
+# Persistence: the AOF (fsync once a second, RDB preamble for fast loading) is what a restart loads; the RDB
+# snapshots are for backups. A crashed process loses nothing already written to the AOF; a crashed node up to
+# one second of writes (hence WAIT for writes that must survive, see docs/redis.md).
+appendonly yes
+appendfsync everysec
+appenddirname "appendonlydir"
+aof-use-rdb-preamble yes
+save 3600 1 300 100 60 10000
+dbfilename dump.rdb
+
+# A master refuses writes (NOREPLICAS) unless ${p.minReplicasToWrite} replica(s) acknowledged within ${p.minReplicasMaxLagSeconds} s: a
+# master cut off from its replicas stops accepting writes that the failover on the other side would discard.
+min-replicas-to-write ${p.minReplicasToWrite}
+min-replicas-max-lag ${p.minReplicasMaxLagSeconds}
+
+replica-read-only yes
+replica-serve-stale-data yes
+# Diskless full syncs without the default 5 s wait for more replicas: a replica is back within a second.
+repl-diskless-sync yes
+repl-diskless-sync-delay 0
+repl-timeout 60
+
+# Keys with a TTL (cache entries, sessions, rate-limit windows) are evicted under memory pressure; keys
+# without one never are: a write then fails instead of silently dropping data.
+maxmemory ${p.maxmemoryBytes}
+maxmemory-policy volatile-lru
+
+# On SIGTERM a master waits up to 10 s for its replicas to catch up before it exits.
+shutdown-timeout 10
+enable-debug-command no
+loglevel notice
+`;
+}
+
+export interface SentinelConfProps {
+  readonly port: number;
+  readonly masterSet: string;
+  readonly quorum: number;
+  readonly downAfterMilliseconds: number;
+  readonly failoverTimeoutMilliseconds: number;
+}
+
+/** Sentinel's template: the script fills the @…@ fields and appends the password lines. */
+export function sentinelConf(p: SentinelConfProps): string {
+  return `# Sentinel of the Redis group "${p.masterSet}" (rendered by charts/data/redis-config.ts).
+# redis-ha.sh fills @ANNOUNCE_HOST@ (this pod's stable DNS name) and @MASTER_HOST@/@MASTER_PORT@ (the master
+# the other Sentinels or the servers name), appends requirepass and auth-pass from the Secret, and writes the
+# result to a writable emptyDir: Sentinel rewrites its configuration file and exits if it cannot.
+bind * -::*
+port ${p.port}
+dir ${REDIS_PATHS.run}
+# Pod IPs change on every restart: Sentinel stores and announces the pods' DNS names instead.
+sentinel resolve-hostnames yes
+sentinel announce-hostnames yes
+sentinel announce-ip @ANNOUNCE_HOST@
+sentinel monitor ${p.masterSet} @MASTER_HOST@ @MASTER_PORT@ ${p.quorum}
+sentinel down-after-milliseconds ${p.masterSet} ${p.downAfterMilliseconds}
+sentinel failover-timeout ${p.masterSet} ${p.failoverTimeoutMilliseconds}
+sentinel parallel-syncs ${p.masterSet} 1
+sentinel deny-scripts-reconfig yes
+`;
+}
+
+export interface TopologyProps {
+  readonly masterSet: string;
+  /** `host:port` of every server, in ordinal order. */
+  readonly servers: readonly string[];
+  /** `host:port` of every Sentinel, in ordinal order. */
+  readonly sentinels: readonly string[];
+  /** Seconds a starting server keeps asking the Sentinels before it falls back (full start). */
+  readonly startupAttempts: number;
+  /** Seconds a stopping master waits for the failover it asked for. */
+  readonly preStopWaitSeconds: number;
+  /** Seconds a restarting old master waits for the failover away from it that the Sentinels are running. */
+  readonly failoverWaitSeconds: number;
+}
+
+export function topologyEnv(p: TopologyProps): string {
+  return `# Who is who, in ordinal order (rendered by charts/data/redis-config.ts; sourced by ${REDIS_SCRIPT}).
+MASTER_SET=${p.masterSet}
+REDIS_NODES="${p.servers.join(' ')}"
+SENTINEL_NODES="${p.sentinels.join(' ')}"
+STARTUP_ATTEMPTS=${p.startupAttempts}
+PRESTOP_WAIT_SECONDS=${p.preStopWaitSeconds}
+FAILOVER_WAIT_SECONDS=${p.failoverWaitSeconds}
+`;
+}
+
+/**
+ * Start-up, probes and preStop of the servers and Sentinels, in POSIX sh (the image's /bin/sh is dash).
+ * Written as a plain string: `\${` is a shell parameter expansion, not a template placeholder.
+ */
+export const REDIS_HA_SH = `#!/bin/sh
+# Start-up, probes and preStop of the Redis servers and their Sentinels (rendered by charts/data/redis-config.ts).
+#   redis-ha.sh redis | sentinel | pre-stop | redis-live | redis-ready | sentinel-live | sentinel-ready
+# POD_NAME (…-<ordinal>) says which entry of REDIS_NODES or SENTINEL_NODES (topology.env) this process is.
+# The node lists are split into words on purpose (globbing is off):
+# shellcheck disable=SC2086
+set -euf
+
+CONFIG_DIR=\${REDIS_CONFIG_DIR:-${REDIS_PATHS.config}}
+RUN_DIR=\${REDIS_RUN_DIR:-${REDIS_PATHS.run}}
+PASSWORD_FILE=\${REDIS_PASSWORD_FILE:-${REDIS_PATHS.passwordFile}}
+# shellcheck source=/dev/null
+. "$CONFIG_DIR/topology.env"
+
+REDISCLI_AUTH=$(cat "$PASSWORD_FILE")
+export REDISCLI_AUTH
+ORDINAL=\${POD_NAME##*-}
+
+log() { echo "redis-ha: $*" >&2; }
+count() { echo "$#"; }
+# nth N WORD...: the Nth word, counting from 0.
+nth() { n=$1; shift; [ "$n" -lt "$#" ] || return 1; shift "$n"; printf '%s\\n' "$1"; }
+host_of() { printf '%s\\n' "\${1%:*}"; }
+port_of() { printf '%s\\n' "\${1##*:}"; }
+# A value for a configuration file: double-quoted, with \\ and " escaped.
+quoted() { printf '"%s"\\n' "$(printf '%s' "$1" | sed 's/[\\\\"]/\\\\&/g')"; }
+
+# cli HOST:PORT COMMAND...: one command with a 3 s bound; the reply in raw form (empty when unreachable).
+cli() {
+  addr=$1; shift
+  timeout 3 redis-cli --no-auth-warning --raw -h "$(host_of "$addr")" -p "$(port_of "$addr")" "$@" 2>/dev/null || true
+}
+
+# What the Sentinels say, as "<epoch> <master host:port> <flags>": of every Sentinel that answers, the view with
+# the highest config epoch (a Sentinel that has just started may still hold an older one), and the flags of
+# all of them (one Sentinel that sees the master down is enough to wait for). The address is the one
+# GET-MASTER-ADDR-BY-NAME gives: during a failover, the promoted replica. Skips SKIP_SENTINEL (ourselves).
+sentinel_view() {
+  best=""; best_epoch=-1; flags=""
+  for s in $SENTINEL_NODES; do
+    [ "$s" = "\${SKIP_SENTINEL:-}" ] && continue
+    addr=$(cli "$s" SENTINEL GET-MASTER-ADDR-BY-NAME "$MASTER_SET" | awk 'NR == 1 { h = $0 } NR == 2 && /^[0-9]+$/ { print h ":" $0 }')
+    [ -n "$addr" ] || continue
+    view=$(cli "$s" SENTINEL MASTER "$MASTER_SET" | awk -v addr="$addr" 'NR % 2 == 1 { k = $0; next }
+      k == "config-epoch" { e = $0 } k == "flags" { f = $0 }
+      END { if (e ~ /^[0-9]+$/) print e, addr, f }')
+    [ -n "$view" ] || continue
+    epoch=\${view%% *}
+    flags="$flags,$(printf '%s\\n' "$view" | cut -d' ' -f3)"
+    if [ "$epoch" -gt "$best_epoch" ]; then best_epoch=$epoch; best=$(printf '%s\\n' "$view" | cut -d' ' -f1-2); fi
+  done
+  [ -n "$best" ] && printf '%s %s\\n' "$best" "$flags"
+}
+
+# The master the Sentinels name (see sentinel_view).
+sentinel_master() { view=$(sentinel_view) && printf '%s\\n' "$view" | cut -d' ' -f2; }
+
+# Whether another server answers at all (then a failover away from us can still happen).
+peer_alive() {
+  for n in $REDIS_NODES; do
+    [ "$n" = "$SELF" ] && continue
+    [ -n "$(cli "$n" PING)" ] && return 0
+  done
+  return 1
+}
+
+# The master according to the servers themselves (when no Sentinel answers): a server that answers as master,
+# the one most replicas follow (ties: lowest ordinal); if none answers as master, the one most replicas name.
+servers_master() {
+  i=0; lines=""
+  for n in $REDIS_NODES; do
+    out=$(cli "$n" ROLE)
+    case $(printf '%s\\n' "$out" | sed -n 1p) in
+      master) lines="$lines
+M $i $n" ;;
+      slave) lines="$lines
+R x $(printf '%s\\n' "$out" | sed -n 2p):$(printf '%s\\n' "$out" | sed -n 3p)" ;;
+    esac
+    i=$((i + 1))
+  done
+  printf '%s\\n' "$lines" | awk '
+    $1 == "M" { alive[$3] = $2; if (!($3 in votes)) votes[$3] = 0 }
+    $1 == "R" { votes[$3]++ }
+    END {
+      best = ""
+      for (a in alive) if (best == "" || votes[a] > votes[best] || (votes[a] == votes[best] && alive[a] < alive[best])) best = a
+      if (best == "") for (a in votes) if (best == "" || votes[a] > votes[best] || (votes[a] == votes[best] && a < best)) best = a
+      if (best != "") print best
+    }' | grep .
+}
+
+# Another server that answers as master (the Sentinels are all down, e.g. being rescheduled).
+peer_master() {
+  for n in $REDIS_NODES; do
+    [ "$n" = "$SELF" ] && continue
+    [ "$(cli "$n" ROLE | sed -n 1p)" = master ] && { printf '%s\\n' "$n"; return 0; }
+  done
+  return 1
+}
+
+start_redis() {
+  SELF=$(nth "$ORDINAL" $REDIS_NODES)
+  master=""
+  if [ "$(count $REDIS_NODES)" -gt 1 ]; then
+    # Never assume we are the master: a restarted old master must rejoin as a replica of the new one.
+    attempt=0; waited=0
+    while [ -z "$master" ] && [ "$attempt" -lt "$STARTUP_ATTEMPTS" ]; do
+      if ! view=$(sentinel_view); then attempt=$((attempt + 1)); sleep 1; continue; fi
+      master=$(printf '%s\\n' "$view" | cut -d' ' -f2)
+      # The Sentinels still name us although we were down long enough for them to notice: a failover away
+      # from us is under way (or about to be). Wait for it while there is a replica it could promote.
+      case " $(printf '%s\\n' "$view" | cut -d' ' -f3) " in
+        *s_down*|*o_down*|*failover_in_progress*)
+          if [ "$master" = "$SELF" ] && [ "$waited" -lt "$FAILOVER_WAIT_SECONDS" ] && peer_alive; then
+            [ "$waited" -eq 0 ] && log "the Sentinels see us down: waiting for their failover"
+            master=""; waited=$((waited + 1)); sleep 1
+          fi ;;
+      esac
+    done
+    if [ -n "$master" ]; then log "the Sentinels name $master as master"; fi
+    if [ -z "$master" ]; then
+      if master=$(peer_master); then log "no Sentinel answered; $master answers as master"; else master=""; fi
+    fi
+    if [ -z "$master" ]; then
+      # Everything is starting (full restart): one fixed choice, so that there is exactly one master.
+      master=$(nth 0 $REDIS_NODES)
+      log "no Sentinel and no master answered (full start): $master is the master"
+    fi
+  else
+    master=$SELF
+  fi
+  umask 077
+  mkdir -p "$RUN_DIR"
+  conf="$RUN_DIR/redis.conf"
+  {
+    cat "$CONFIG_DIR/redis.conf"
+    echo "replica-announce-ip $(host_of "$SELF")"
+    echo "requirepass $(quoted "$REDISCLI_AUTH")"
+    echo "masterauth $(quoted "$REDISCLI_AUTH")"
+    if [ "$master" != "$SELF" ]; then echo "replicaof $(host_of "$master") $(port_of "$master")"; fi
+  } > "$conf"
+  if [ "$master" = "$SELF" ]; then log "starting as master"; else log "starting as replica of $master"; fi
+  exec redis-server "$conf"
+}
+
+start_sentinel() {
+  SELF=$(nth "$ORDINAL" $SENTINEL_NODES)
+  SKIP_SENTINEL=$SELF
+  master=$(sentinel_master) || master=""
+  while [ -z "$master" ]; do
+    master=$(servers_master) || { log "waiting for a Redis server to answer"; sleep 1; }
+  done
+  log "monitoring $master"
+  host=$(host_of "$master")
+  # Sentinel refuses a configuration whose hostnames do not resolve (a pod that has no IP yet).
+  n=0
+  until getent hosts "$host" >/dev/null 2>&1 || [ "$n" -ge 30 ]; do n=$((n + 1)); sleep 1; done
+  umask 077
+  mkdir -p "$RUN_DIR"
+  conf="$RUN_DIR/sentinel.conf"
+  sed -e "s|@ANNOUNCE_HOST@|$(host_of "$SELF")|" -e "s|@MASTER_HOST@|$host|" -e "s|@MASTER_PORT@|$(port_of "$master")|" \\
+    "$CONFIG_DIR/sentinel.conf" > "$conf"
+  {
+    echo "requirepass $(quoted "$REDISCLI_AUTH")"
+    echo "sentinel auth-pass $MASTER_SET $(quoted "$REDISCLI_AUTH")"
+  } >> "$conf"
+  exec redis-sentinel "$conf"
+}
+
+# A terminating master hands over first: ask a Sentinel for a failover and wait until another server is master.
+pre_stop() {
+  SELF=$(nth "$ORDINAL" $REDIS_NODES)
+  [ "$(count $REDIS_NODES)" -gt 1 ] || return 0
+  [ "$(cli "$SELF" ROLE | sed -n 1p)" = master ] || return 0
+  log "this master is stopping: asking the Sentinels to fail over"
+  for s in $SENTINEL_NODES; do
+    [ "$(cli "$s" SENTINEL FAILOVER "$MASTER_SET")" = OK ] && break
+  done
+  waited=0
+  while [ "$waited" -lt "$PRESTOP_WAIT_SECONDS" ]; do
+    m=$(sentinel_master) || m=""
+    if [ -n "$m" ] && [ "$m" != "$SELF" ]; then log "failed over to $m"; return 0; fi
+    waited=$((waited + 1)); sleep 1
+  done
+  log "no failover within $PRESTOP_WAIT_SECONDS s; stopping anyway"
+}
+
+case \${1:-} in
+  redis) start_redis ;;
+  sentinel) start_sentinel ;;
+  pre-stop) pre_stop ;;
+  redis-live)
+    # LOADING (reading the AOF) and MASTERDOWN are alive; only no answer at all is not.
+    case $(cli "$(nth "$ORDINAL" $REDIS_NODES)" PING) in PONG|LOADING*|MASTERDOWN*) exit 0 ;; *) exit 1 ;; esac ;;
+  redis-ready)
+    # A master is ready; a replica once it is linked to its master and done with the initial sync.
+    info=$(cli "$(nth "$ORDINAL" $REDIS_NODES)" INFO replication | tr -d '\\r')
+    printf '%s\\n' "$info" | grep -qx 'role:master' && exit 0
+    printf '%s\\n' "$info" | grep -qx 'master_link_status:up' && printf '%s\\n' "$info" | grep -qx 'master_sync_in_progress:0' ;;
+  sentinel-live)
+    [ "$(cli "$(nth "$ORDINAL" $SENTINEL_NODES)" PING)" = PONG ] ;;
+  sentinel-ready)
+    # Ready once it can tell clients where the master is.
+    [ -n "$(cli "$(nth "$ORDINAL" $SENTINEL_NODES)" SENTINEL GET-MASTER-ADDR-BY-NAME "$MASTER_SET")" ] ;;
+  *) echo "usage: $0 redis|sentinel|pre-stop|redis-live|redis-ready|sentinel-live|sentinel-ready" >&2; exit 2 ;;
+esac
+`;

@@ -1,0 +1,286 @@
+/**
+ * Redis with Sentinel (spec 002 §7.3): one master and `replicas - 1` replicas in the StatefulSet `redis`, and
+ * `sentinels` Sentinels in the StatefulSet `redis-sentinel`, namespace db-redis.
+ *
+ * Why the Sentinels are a StatefulSet of their own rather than a sidecar of each server: a pod's readiness
+ * is the AND of its containers, so a sidecar Sentinel would vanish from the `redis-sentinel` Service whenever
+ * its server is not ready (a replica resyncing, a server loading its AOF, every replica while the master is
+ * down) — exactly when clients need Sentinel. Terminating the master pod would also take one Sentinel with it
+ * in the middle of the failover its preStop asks for. Separate pods keep all Sentinels voting; anti-affinity
+ * still spreads each set over the nodes.
+ *
+ * Clients are Sentinel-aware: they ask `redis-sentinel:26379` for the master of `refs.redis.masterSet` and
+ * then connect to the pod name it returns (see `useRedis` and docs/redis.md).
+ */
+import { createHash } from 'crypto';
+import { Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import type { ComputeResources, EnvironmentConfig } from '../../environments/schema';
+import { k8s } from '../../imports/k8s';
+import type { PlatformContext } from '../lib/context';
+import { disruptionBudget } from '../lib/disruption';
+import { PROMETHEUS, endpointPods, type DependencyGraph, type PodGroup, type Port } from '../lib/graph';
+import { image } from '../lib/images';
+import { meta, selectorLabels, type Identity } from '../lib/labels';
+import { podHost } from '../lib/naming';
+import { parseMemory } from '../lib/quantity';
+import { resources } from '../lib/resources';
+import { storeAntiAffinity } from '../lib/scheduling';
+import { containerSecurityContext, podSecurityContext } from '../lib/security';
+import { StatefulSet } from '../lib/stateful-set';
+import type { RedisRef } from './refs';
+import { REDIS_HA_SH, REDIS_PATHS, REDIS_SCRIPT, redisConf, sentinelConf, topologyEnv } from './redis-config';
+
+/** Tested with Debian's 7.0.15 (test/redis.server.test.ts); every directive used exists in 7.0 and 7.2. */
+export const REDIS_IMAGE = 'docker.io/library/redis:7.2.5';
+export const REDIS_EXPORTER_IMAGE = 'docker.io/oliver006/redis_exporter:v1.63.0';
+/** The `redis` user of the official image. */
+const REDIS_UID = 999;
+const METRICS_PORT = 9121;
+const STATEFUL_SET = 'redis';
+const SENTINEL_STATEFUL_SET = 'redis-sentinel';
+const SENTINEL_HEADLESS = 'redis-sentinel-headless';
+const CONFIG_MAP = 'redis-config';
+/** Of the memory limit, what Redis may use for data: the rest is for the fork of an AOF rewrite or snapshot. */
+const MAXMEMORY_FRACTION = 0.7;
+/** Seconds a stopping master waits for its failover; the grace period adds Redis' own shutdown-timeout. */
+const PRESTOP_WAIT_SECONDS = 30;
+const SHUTDOWN_TIMEOUT_SECONDS = 10;
+
+const SENTINEL_RESOURCES: ComputeResources = { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '250m', memory: '64Mi' } };
+const EXPORTER_RESOURCES: ComputeResources = { requests: { cpu: '25m', memory: '48Mi' }, limits: { cpu: '200m', memory: '48Mi' } };
+
+/** Majority of the Sentinels: 2 of 3, 1 of 1. */
+export function sentinelQuorum(sentinels: number): number {
+  return Math.floor(sentinels / 2) + 1;
+}
+
+/**
+ * Declares what a Redis client needs: Sentinel (to discover the master) and the servers (to talk to it).
+ * Applications call this instead of `graph.use` so neither half is forgotten.
+ */
+export function useRedis(graph: DependencyGraph, redis: RedisRef, from: PodGroup, why: string): void {
+  graph.use(from, redis.sentinel, `${why} (discovers the master through Sentinel)`);
+  graph.use(from, redis.server, `${why} (talks to the master Sentinel names)`);
+}
+
+export class RedisChart extends Chart {
+  constructor(scope: Construct, id: string, ctx: PlatformContext) {
+    super(scope, id, { disableResourceNameHashes: true });
+    const { config } = ctx;
+    const ref = ctx.refs.redis;
+    const r = config.stores.redis;
+    const ns = ref.server.namespace;
+    if (ref.sentinel.namespace !== ns) throw new Error(`refs.redis: Sentinel (${ref.sentinel.namespace}) and servers (${ns}) must share a namespace`);
+    const serverId = ref.server.pods;
+    const sentinelId = ref.sentinel.pods;
+    const servers = Array.from({ length: r.replicas }, (_, i) => `${podHost(config, STATEFUL_SET, i, ref.server.service, ns)}:${ref.server.port}`);
+    const sentinels = Array.from({ length: r.sentinels }, (_, i) => `${podHost(config, SENTINEL_STATEFUL_SET, i, SENTINEL_HEADLESS, ns)}:${ref.sentinel.port}`);
+
+    const files: Record<string, string> = {
+      'redis.conf': redisConf({
+        port: ref.server.port,
+        maxmemoryBytes: Math.floor(parseMemory(r.resources.limits.memory) * MAXMEMORY_FRACTION),
+        minReplicasToWrite: r.minReplicasToWrite,
+        minReplicasMaxLagSeconds: r.minReplicasMaxLagSeconds,
+      }),
+      'sentinel.conf': sentinelConf({
+        port: ref.sentinel.port,
+        masterSet: ref.masterSet,
+        quorum: sentinelQuorum(r.sentinels),
+        downAfterMilliseconds: r.downAfterMilliseconds,
+        failoverTimeoutMilliseconds: r.failoverTimeoutMilliseconds,
+      }),
+      'topology.env': topologyEnv({
+        masterSet: ref.masterSet, servers, sentinels, startupAttempts: 5, preStopWaitSeconds: PRESTOP_WAIT_SECONDS,
+        failoverWaitSeconds: Math.ceil(r.failoverTimeoutMilliseconds / 1000),
+      }),
+      [REDIS_SCRIPT]: REDIS_HA_SH,
+    };
+    new k8s.KubeConfigMap(this, 'config', { metadata: meta(config, { name: CONFIG_MAP, namespace: ns, id: serverId }), data: files });
+    // Pods roll when their configuration changes (a ConfigMap change alone restarts nothing).
+    const checksum = createHash('sha256').update(JSON.stringify(files)).digest('hex').slice(0, 16);
+
+    // Headless Services give every pod its stable DNS name; published before readiness, because replicas
+    // and Sentinels must reach a server that is still syncing or loading.
+    const headless = (name: string, id: Identity, port: number, portName: string) => new k8s.KubeService(this, `svc-${name}`, {
+      metadata: meta(config, { name, namespace: ns, id }),
+      spec: {
+        clusterIp: 'None',
+        publishNotReadyAddresses: true,
+        selector: selectorLabels(id),
+        ports: [{ name: portName, port, targetPort: k8s.IntOrString.fromString(portName) }],
+      },
+    });
+    headless(ref.server.service, serverId, ref.server.port, ref.server.portName);
+    headless(SENTINEL_HEADLESS, sentinelId, ref.sentinel.port, ref.sentinel.portName);
+    // What clients use: any ready Sentinel.
+    new k8s.KubeService(this, 'svc-sentinel', {
+      metadata: meta(config, { name: ref.sentinel.service, namespace: ns, id: sentinelId }),
+      spec: {
+        selector: selectorLabels(sentinelId),
+        ports: [{ name: ref.sentinel.portName, port: ref.sentinel.port, targetPort: k8s.IntOrString.fromString(ref.sentinel.portName) }],
+      },
+    });
+
+    const common = { config, ns, checksum, secret: ref.secret.name };
+    statefulSet(this, {
+      ...common,
+      name: STATEFUL_SET, headless: ref.server.service, id: serverId, replicas: r.replicas,
+      main: {
+        name: 'redis', mode: 'redis', port: ref.server.port, portName: ref.server.portName, resources: r.resources,
+        // AOF loading can take minutes on a large data set: the startup probe holds liveness off meanwhile.
+        startup: { periodSeconds: 5, failureThreshold: 120 },
+        preStop: true,
+      },
+      volumeSize: r.volume.size,
+    });
+    statefulSet(this, {
+      ...common,
+      name: SENTINEL_STATEFUL_SET, headless: SENTINEL_HEADLESS, id: sentinelId, replicas: r.sentinels,
+      main: {
+        name: 'sentinel', mode: 'sentinel', port: ref.sentinel.port, portName: ref.sentinel.portName, resources: SENTINEL_RESOURCES,
+        // It waits for a server to name the master (full start): up to a few minutes.
+        startup: { periodSeconds: 5, failureThreshold: 60 },
+        preStop: false,
+      },
+    });
+
+    disruptionBudget(this, { config, name: STATEFUL_SET, namespace: ns, id: serverId, replicas: r.replicas });
+    disruptionBudget(this, { config, name: SENTINEL_STATEFUL_SET, namespace: ns, id: sentinelId, replicas: r.sentinels });
+
+    declareFlows(ctx.graph, ref);
+  }
+}
+
+interface MainContainer {
+  readonly name: 'redis' | 'sentinel';
+  readonly mode: 'redis' | 'sentinel';
+  readonly port: number;
+  readonly portName: string;
+  readonly resources: ComputeResources;
+  readonly startup: { periodSeconds: number; failureThreshold: number };
+  readonly preStop: boolean;
+}
+
+interface StatefulSetProps {
+  readonly config: EnvironmentConfig;
+  readonly ns: string;
+  readonly name: string;
+  readonly headless: string;
+  readonly id: Identity;
+  readonly replicas: number;
+  readonly checksum: string;
+  readonly secret: string;
+  readonly main: MainContainer;
+  /** A data volume per pod (servers); Sentinels keep their state in an emptyDir and relearn it from peers. */
+  readonly volumeSize?: string;
+}
+
+function statefulSet(scope: Construct, p: StatefulSetProps): void {
+  const { config, main } = p;
+  const script = (...args: string[]) => ['sh', `${REDIS_PATHS.config}/${REDIS_SCRIPT}`, ...args];
+  const exec = (...args: string[]): k8s.ExecAction => ({ command: script(...args) });
+  const podName: k8s.EnvVar = { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } };
+  const mounts: k8s.VolumeMount[] = [
+    { name: 'config', mountPath: REDIS_PATHS.config, readOnly: true },
+    { name: 'auth', mountPath: REDIS_PATHS.passwordFile.slice(0, REDIS_PATHS.passwordFile.lastIndexOf('/')), readOnly: true },
+    { name: 'run', mountPath: REDIS_PATHS.run },
+    ...(p.volumeSize ? [{ name: 'data', mountPath: REDIS_PATHS.data }] : []),
+  ];
+  const container: k8s.Container = {
+    name: main.name,
+    image: image(config, REDIS_IMAGE),
+    imagePullPolicy: config.images.pullPolicy,
+    command: script(main.mode),
+    env: [podName],
+    ports: [{ name: main.portName, containerPort: main.port }],
+    resources: resources(main.resources),
+    securityContext: containerSecurityContext(),
+    volumeMounts: mounts,
+    startupProbe: { exec: exec(`${main.mode}-live`), periodSeconds: main.startup.periodSeconds, timeoutSeconds: 5, failureThreshold: main.startup.failureThreshold },
+    livenessProbe: { exec: exec(`${main.mode}-live`), periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+    // Role-aware for servers: a replica is ready only when linked to its master and synced.
+    readinessProbe: { exec: exec(`${main.mode}-ready`), periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 2 },
+    ...(main.preStop ? { lifecycle: { preStop: { exec: exec('pre-stop') } } } : {}),
+  };
+  const exporter: k8s.Container = {
+    name: 'metrics',
+    image: image(config, REDIS_EXPORTER_IMAGE),
+    imagePullPolicy: config.images.pullPolicy,
+    env: [
+      { name: 'REDIS_ADDR', value: `redis://localhost:${main.port}` },
+      { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: p.secret, key: 'password' } } },
+      { name: 'REDIS_EXPORTER_WEB_LISTEN_ADDRESS', value: `:${METRICS_PORT}` },
+    ],
+    ports: [{ name: 'metrics', containerPort: METRICS_PORT }],
+    resources: resources(EXPORTER_RESOURCES),
+    securityContext: containerSecurityContext(),
+    livenessProbe: { httpGet: { path: '/health', port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 20, timeoutSeconds: 5 },
+    readinessProbe: { httpGet: { path: '/health', port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 10, timeoutSeconds: 5 },
+  };
+
+  new StatefulSet(scope, `sts-${p.name}`, {
+    metadata: meta(config, { name: p.name, namespace: p.ns, id: p.id }),
+    spec: {
+      serviceName: p.headless,
+      replicas: p.replicas,
+      // All members start together: the start-up script, not the start order, decides who is master, and a
+      // replica that waits for its master must not block the master's own start (OrderedReady would).
+      podManagementPolicy: 'Parallel',
+      updateStrategy: { type: 'RollingUpdate' },
+      selector: { matchLabels: selectorLabels(p.id) },
+      template: {
+        metadata: {
+          labels: meta(config, { name: p.name, id: p.id }).labels,
+          annotations: {
+            'checksum/config': p.checksum,
+            'prometheus.io/scrape': 'true',
+            'prometheus.io/port': String(METRICS_PORT),
+          },
+        },
+        spec: {
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          securityContext: podSecurityContext(REDIS_UID),
+          affinity: storeAntiAffinity(config, selectorLabels(p.id), p.replicas),
+          terminationGracePeriodSeconds: main.preStop ? PRESTOP_WAIT_SECONDS + SHUTDOWN_TIMEOUT_SECONDS + 20 : 30,
+          containers: [container, exporter],
+          volumes: [
+            { name: 'config', configMap: { name: CONFIG_MAP, defaultMode: 0o444 } },
+            // Group-readable for the pod's fsGroup; the exporter reads the password through its env instead.
+            { name: 'auth', secret: { secretName: p.secret, defaultMode: 0o440, items: [{ key: 'password', path: 'password' }] } },
+            // Runtime configuration with the password: in memory, never on a disk.
+            { name: 'run', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('16Mi') } },
+          ],
+        },
+      },
+      ...(p.volumeSize ? {
+        volumeClaimTemplates: [{
+          metadata: { name: 'data', labels: selectorLabels(p.id) },
+          spec: {
+            accessModes: ['ReadWriteOnce'],
+            storageClassName: config.storageClass,
+            resources: { requests: { storage: k8s.Quantity.fromString(p.volumeSize) } },
+          },
+        }],
+        // Keep the data of a deleted or scaled-down StatefulSet: Redis data is not recreated from elsewhere.
+        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+      } : {}),
+    },
+  });
+}
+
+function declareFlows(graph: DependencyGraph, ref: RedisRef): void {
+  const servers = endpointPods(ref.server);
+  const sentinels = endpointPods(ref.sentinel);
+  const redisPort: Port = { port: ref.server.port, name: ref.server.portName };
+  const sentinelPort: Port = { port: ref.sentinel.port, name: ref.sentinel.portName };
+  const metrics: Port = { port: METRICS_PORT, name: 'metrics' };
+  graph.connect({ pods: servers }, { pods: servers }, [redisPort], 'redis replicas replicate from the master; the start-up script asks peers for their role');
+  graph.connect({ pods: servers }, { pods: sentinels }, [sentinelPort], 'redis start-up and preStop ask Sentinel for the master and for a failover');
+  graph.connect({ pods: sentinels }, { pods: servers }, [redisPort], 'Sentinel monitors, promotes and reconfigures the redis servers');
+  graph.connect({ pods: sentinels }, { pods: sentinels }, [sentinelPort], 'Sentinels vote on failovers');
+  graph.connect({ pods: PROMETHEUS }, { pods: servers }, [metrics], 'Prometheus scrapes redis_exporter of the servers');
+  graph.connect({ pods: PROMETHEUS }, { pods: sentinels }, [metrics], 'Prometheus scrapes redis_exporter of the Sentinels');
+}
