@@ -10,6 +10,8 @@ import type { PlatformContext } from './lib/context';
 import { DependencyGraph } from './lib/graph';
 import { NamespacesChart } from './namespaces';
 import { TenantsChart } from './tenants';
+import { ClickhouseChart } from './data/clickhouse';
+import { KafkaChart } from './data/kafka';
 
 /** A rendered Kubernetes object. */
 export type Manifest = Record<string, any>;
@@ -50,6 +52,8 @@ export function renderPlatform(config: EnvironmentConfig): RenderedPlatform {
     // redis (issue 4)
 
     // kafka and clickhouse (issue 9)
+    new KafkaChart(app, '13-kafka', ctx),
+    new ClickhouseChart(app, '14-clickhouse', ctx),
 
     // elasticsearch (issue 5)
 
