@@ -123,6 +123,7 @@ export class ClickhouseChart extends Chart {
               image: image(config, CLICKHOUSE_IMAGES.keeper),
               imagePullPolicy: config.images.pullPolicy,
               command: ['/bin/sh', `${CLICKHOUSE_PATHS.keeperConfig}/entrypoint.sh`],
+              env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
               ports: [port('keeper', KEEPER_PORTS.client), port('raft', KEEPER_PORTS.raft), port('metrics', KEEPER_PORTS.metrics)],
               resources: resources(c.keeper.resources),
               securityContext: containerSecurityContext(),
