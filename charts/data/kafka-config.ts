@@ -164,7 +164,7 @@ fi
 : "\${${E.brokerPassword}:?is not set (Secret key password of the broker credentials)}"
 for pw in "$${E.clientPassword}" "$${E.brokerPassword}"; do
   # JAAS values are quoted strings: a quote or backslash would end or escape them.
-  case "$pw" in *'"'*|*'\\'*) echo 'a Kafka password contains " or \\, which JAAS cannot quote' >&2; exit 1 ;; esac
+  case "$pw" in *'"'*|*\\\\*) echo 'a Kafka password contains " or \\, which JAAS cannot quote' >&2; exit 1 ;; esac
 done
 fqdn="$HOSTNAME.$${E.headlessDomain}"
 broker="username=\\"${KAFKA_BROKER_USER}\\" password=\\"\${${E.brokerPassword}}\\" user_${KAFKA_BROKER_USER}=\\"\${${E.brokerPassword}}\\""
