@@ -245,8 +245,9 @@ export function keeperConfigXml(config: EnvironmentConfig): string {
       el('storage_path', `${CLICKHOUSE_PATHS.keeperData}/`),
       el('log_storage_path', `${CLICKHOUSE_PATHS.keeperData}/coordination/log`),
       el('snapshot_storage_path', `${CLICKHOUSE_PATHS.keeperData}/coordination/snapshots`),
-      // Probes use ruok; operators use mntr, stat and the rest. Nothing here changes state except crst/srst.
-      el('four_letter_word_white_list', 'conf,cons,crst,envi,ruok,srst,srvr,stat,wchs,dirs,mntr,isro,rcvr,apiv,csnp,lgif,rqld,ydld'),
+      // Probes use ruok; operators use mntr, stat and the rest, plus snapshot (csnp) and leadership moves
+      // (rqld, ydld) for maintenance. Not rcvr: forcing recovery mode is a decision made with the config file.
+      el('four_letter_word_white_list', 'conf,cons,crst,envi,ruok,srst,srvr,stat,wchs,dirs,mntr,isro,apiv,csnp,lgif,rqld,ydld'),
       el('coordination_settings',
         el('operation_timeout_ms', 10000),
         el('session_timeout_ms', 30000),

@@ -118,6 +118,8 @@ export class ClickhouseChart extends Chart {
             affinity: storeAntiAffinity(config, keeperSelector, c.keepers),
             terminationGracePeriodSeconds: 60,
             enableServiceLinks: false,
+            // No Kubernetes API access: no token in the pod.
+            automountServiceAccountToken: false,
             containers: [{
               name: 'keeper',
               image: image(config, CLICKHOUSE_IMAGES.keeper),
@@ -202,6 +204,8 @@ export class ClickhouseChart extends Chart {
               affinity: storeAntiAffinity(config, selector, c.replicas),
               terminationGracePeriodSeconds: 120,
               enableServiceLinks: false,
+              // No Kubernetes API access: no token in the pod.
+              automountServiceAccountToken: false,
               containers: [{
                 name: 'clickhouse',
                 image: image(config, CLICKHOUSE_IMAGES.server),
@@ -281,6 +285,8 @@ export class ClickhouseChart extends Chart {
                 restartPolicy: 'Never',
                 securityContext: podSecurityContext(CLICKHOUSE_UID),
                 enableServiceLinks: false,
+                // No Kubernetes API access: no token in the pod.
+                automountServiceAccountToken: false,
                 containers: [{
                   name: 'backup',
                   image: image(config, CLICKHOUSE_IMAGES.server),

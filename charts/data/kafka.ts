@@ -105,6 +105,8 @@ export class KafkaChart extends Chart {
             // Controlled shutdown moves partition leaderships away before the broker stops.
             terminationGracePeriodSeconds: 120,
             enableServiceLinks: false,
+            // No Kubernetes API access: no token in the pod.
+            automountServiceAccountToken: false,
             containers: [{
               name: 'kafka',
               image: image(config, KAFKA_IMAGES.kafka),
@@ -162,6 +164,8 @@ export class KafkaChart extends Chart {
           spec: {
             securityContext: podSecurityContext(NOBODY),
             enableServiceLinks: false,
+            // No Kubernetes API access: no token in the pod.
+            automountServiceAccountToken: false,
             containers: [{
               name: 'exporter',
               image: image(config, KAFKA_IMAGES.exporter),
