@@ -7,6 +7,9 @@
  * which predates Keeper, named collections and s3_plain disks), so the server itself is not started.
  */
 import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as path from 'path';
 import type { Manifest, RenderedPlatform } from '../charts/platform';
 import { CLICKHOUSE_ENV } from '../charts/data/clickhouse-config';
 import { CLICKHOUSE_IDS, CLICKHOUSE_IMAGES, CLICKHOUSE_NAMES } from '../charts/data/clickhouse';
@@ -256,7 +259,10 @@ describe.each(rendered)('%s: topology', (_label, p) => {
     const pdb = find(p, 'PodDisruptionBudget', NS).filter((x) => selects(x.spec.selector.matchLabels, c.keeper.spec.template.metadata.labels));
     expect(pdb.map((x) => x.spec.maxUnavailable)).toEqual([1]);
     const k = c.keeper.spec.template.spec.containers[0];
-    expect(k.livenessProbe.exec.command.join(' ')).toMatch(/echo ruok .*grep -q imok/);
+    for (const probe of [k.startupProbe, k.readinessProbe, k.livenessProbe]) expect(probe.exec.command).toEqual(['/bin/sh', '/etc/clickhouse-keeper/probe.sh']);
+    expect(c.keeperCm.data['probe.sh']).toContain('echo ruok | nc -w 2 127.0.0.1 9181');
+    // Long enough for a first start where the next member's volume and image come first.
+    expect(Number(c.keeperXml.text('//coordination_settings/startup_timeout'))).toBeGreaterThanOrEqual(300000);
     expect(c.keeperXml.text('//four_letter_word_white_list')!.split(',')).toEqual(expect.arrayContaining(['ruok', 'mntr']));
     const data = k.volumeMounts.find((m: Manifest) => m.name === 'data').mountPath;
     for (const path of ['log_storage_path', 'snapshot_storage_path']) expect(c.keeperXml.text(`//keeper_server/${path}`)!.startsWith(`${data}/`)).toBe(true);
@@ -349,5 +355,59 @@ describe('scripts', () => {
     expect(c.serverXml.text('/clickhouse/kafka/security_protocol')).toBe('sasl_plaintext');
     expect(c.serverXml.text('/clickhouse/kafka/sasl_mechanism')).toBe(p.refs.kafka.saslMechanism);
     expect(c.serverXml.attributes('/clickhouse/kafka/sasl_password', 'from_env')).toEqual([CLICKHOUSE_ENV.kafkaPassword]);
+  });
+});
+
+describe('Keeper probe (readiness and liveness)', () => {
+  const p = renderAll().find((x) => x.config.name === 'production')!;
+  const script = cluster(p).keeperCm.data['probe.sh'];
+  // A fake `nc` that answers what the test says, and fake /proc/net tables.
+  const bin = tmpDir();
+  fs.writeFileSync(path.join(bin, 'nc'), '#!/bin/sh\ncat >/dev/null\nprintf %s "${FAKE_NC_REPLY:-}"\n', { mode: 0o755 });
+  const header = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode';
+  const row = (port: string, state: string) => `   0: 00000000:${port} 00000000:0000 ${state} 00000000:00000000 00:00000000 00000000   101        0 1 1 0000000000000000 100 0 0 10 0`;
+  const row6 = (port: string, state: string) => `   0: 00000000000000000000000000000000:${port} 00000000000000000000000000000000:0000 ${state} 00000000:00000000 00:00000000 00000000   101        0 1 1 0000000000000000 100 0 0 10 0`;
+  const procNet = (tcp: string[], tcp6: string[] = []) => {
+    const dir = tmpDir();
+    fs.writeFileSync(path.join(dir, 'tcp'), [header, ...tcp].join('\n') + '\n');
+    fs.writeFileSync(path.join(dir, 'tcp6'), [header, ...tcp6].join('\n') + '\n');
+    return dir;
+  };
+  const probe = (env: Record<string, string>) => runScript('sh', script, { PATH: `${bin}:${process.env.PATH}`, ...env }).status;
+
+  test('passes shellcheck', () => expect(shellcheck(script, 'sh')).toBe(''));
+
+  test('healthy when Keeper answers imok', () => {
+    expect(probe({ FAKE_NC_REPLY: 'imok', PROC_NET: procNet([row('23DD', '0A'), row('2412', '0A')]) })).toBe(0);
+  });
+
+  test('healthy while waiting for a quorum: raft port listening (IPv4 or IPv6), client port not yet', () => {
+    expect(probe({ PROC_NET: procNet([row('2412', '0A')]) })).toBe(0);
+    expect(probe({ PROC_NET: procNet([], [row6('2412', '0A')]) })).toBe(0);
+  });
+
+  test('unhealthy when the client port is open but does not answer, or nothing listens', () => {
+    expect(probe({ PROC_NET: procNet([row('23DD', '0A'), row('2412', '0A')]) })).toBe(1);
+    expect(probe({ PROC_NET: procNet([]) })).toBe(1);
+    // A connection (state 01) on the raft port is not a listener.
+    expect(probe({ PROC_NET: procNet([row('2412', '01')]) })).toBe(1);
+    expect(probe({ FAKE_NC_REPLY: 'nope', PROC_NET: procNet([]) })).toBe(1);
+  });
+
+  describe('against this kernel\'s real /proc/net tables', () => {
+    const servers: net.Server[] = [];
+    const listen = (port: number) => new Promise<boolean>((resolve) => {
+      const srv = net.createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => { servers.push(srv); resolve(true); });
+    });
+    afterAll(async () => { await Promise.all(servers.map((s) => new Promise((r) => s.close(r)))); });
+
+    test('a real listener on the raft port reads as "waiting", then one on the client port as "hung"', async () => {
+      if (!(await listen(9234))) return void console.warn('port 9234 busy on this machine: real /proc check skipped');
+      expect(probe({})).toBe(0);
+      if (!(await listen(9181))) return void console.warn('port 9181 busy on this machine: real /proc check skipped');
+      expect(probe({})).toBe(1);
+    });
   });
 });

@@ -23,7 +23,7 @@ import { containerSecurityContext, podSecurityContext } from '../lib/security';
 import { StatefulSet } from '../lib/stateful-set';
 import {
   backupScript, CLICKHOUSE_ENV, CLICKHOUSE_PATHS, CLICKHOUSE_PORTS, clickhouseTopology, keeperConfigXml,
-  keeperEntryScript, KEEPER_PORTS, serverConfigXml, serverEntryScript, serverPodDomain, usersXml,
+  keeperEntryScript, keeperProbeScript, KEEPER_PORTS, serverConfigXml, serverEntryScript, serverPodDomain, usersXml,
 } from './clickhouse-config';
 import { NAMESPACES, type DeclaredSecret } from './refs';
 
@@ -79,9 +79,10 @@ export class ClickhouseChart extends Chart {
     // --- Keeper ---------------------------------------------------------------------------------------------
     const keeperXml = keeperConfigXml(config);
     const keeperScript = keeperEntryScript();
+    const keeperProbe = keeperProbeScript();
     new k8s.KubeConfigMap(this, 'keeper-config', {
       metadata: meta(config, { name: CLICKHOUSE_NAMES.keeperConfig, namespace: ns, id: ids.keeper, version }),
-      data: { 'keeper.xml': keeperXml, 'entrypoint.sh': keeperScript },
+      data: { 'keeper.xml': keeperXml, 'entrypoint.sh': keeperScript, 'probe.sh': keeperProbe },
     });
     // Raft peers must resolve each other before they are ready (publishNotReadyAddresses).
     new k8s.KubeService(this, 'keeper-headless', {
@@ -95,8 +96,9 @@ export class ClickhouseChart extends Chart {
       metadata: meta(config, { name: refs.clickhouse.keeper.service, namespace: ns, id: ids.keeper }),
       spec: { selector: keeperSelector, ports: [servicePort(refs.clickhouse.keeper.portName, refs.clickhouse.keeper.port)] },
     });
+    // ruok, or still waiting for a quorum (see keeperProbeScript): never "ready" while hung.
     const ruok = (failureThreshold: number, periodSeconds: number): k8s.Probe => ({
-      exec: { command: ['/bin/sh', '-c', `echo ruok | nc -w 2 127.0.0.1 ${KEEPER_PORTS.client} | grep -q imok`] },
+      exec: { command: ['/bin/sh', `${CLICKHOUSE_PATHS.keeperConfig}/probe.sh`] },
       periodSeconds, timeoutSeconds: 5, failureThreshold,
     });
     new StatefulSet(this, 'keeper-sts', {
@@ -104,14 +106,14 @@ export class ClickhouseChart extends Chart {
       spec: {
         replicas: c.keepers,
         serviceName: t.keeperHeadless,
-        // Members join one by one; readiness is `ruok` (alive), not quorum, so member 0 never waits for 1.
+        // Members join one by one. A member waiting for its quorum counts as ready (it cannot get one alone).
         podManagementPolicy: 'OrderedReady',
         updateStrategy: { type: 'RollingUpdate' },
         selector: { matchLabels: keeperSelector },
         template: {
           metadata: {
             labels: meta(config, { name: t.keeperStatefulSet, id: ids.keeper, version }).labels,
-            annotations: { 'checksum/config': checksum(keeperXml, keeperScript) },
+            annotations: { 'checksum/config': checksum(keeperXml, keeperScript, keeperProbe) },
           },
           spec: {
             securityContext: podSecurityContext(CLICKHOUSE_UID),
