@@ -14,6 +14,8 @@ import { RedisChart } from './data/redis';
 import { NamespacesChart } from './namespaces';
 import { TenantsChart } from './tenants';
 import { PostgresChart } from './data/postgres';
+import { ClickhouseChart } from './data/clickhouse';
+import { KafkaChart } from './data/kafka';
 
 /** A rendered Kubernetes object. */
 export type Manifest = Record<string, any>;
@@ -57,6 +59,8 @@ export function renderPlatform(config: EnvironmentConfig): RenderedPlatform {
     new RedisChart(app, '12-redis', ctx),
 
     // kafka and clickhouse (issue 9)
+    new KafkaChart(app, '13-kafka', ctx),
+    new ClickhouseChart(app, '14-clickhouse', ctx),
 
     // elasticsearch (issue 5)
     new ElasticsearchChart(app, '15-elasticsearch', ctx),

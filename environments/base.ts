@@ -84,8 +84,13 @@ export const base: DeepPartial<EnvironmentInput> = {
 
     elasticsearch: { resources: { requests: { cpu: '1', memory: '4Gi' }, limits: { cpu: '2', memory: '4Gi' } } },
 
-    clickhouse: { resources: { requests: { cpu: '1', memory: '4Gi' }, limits: { cpu: '2', memory: '4Gi' } } },
+    clickhouse: {
+      resources: { requests: { cpu: '1', memory: '4Gi' }, limits: { cpu: '2', memory: '4Gi' } },
+      keeper: { volume: { size: '10Gi' }, resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } } },
+      backupSchedule: '30 1 * * *',
+    },
 
-    kafka: { resources: { requests: { cpu: '500m', memory: '2Gi' }, limits: { cpu: '1', memory: '2Gi' } } },
+    // Three copies, two acknowledged: an acknowledged write survives one lost broker, and writes go on without it.
+    kafka: { resources: { requests: { cpu: '500m', memory: '2Gi' }, limits: { cpu: '1', memory: '2Gi' } }, replicationFactor: 3, minInsyncReplicas: 2 },
   },
 };

@@ -26,8 +26,11 @@ export const dev: DeepPartial<EnvironmentInput> = {
 
     elasticsearch: { masters: 1, data: 0, coordinating: 0, volume: { size: '5Gi' }, resources: small('250m', '2Gi'), maxMapCount: 'disableMmap' },
 
-    clickhouse: { shards: 1, replicas: 1, keepers: 1, volume: { size: '5Gi' }, resources: small('250m', '1Gi') },
+    clickhouse: {
+      shards: 1, replicas: 1, keepers: 1, volume: { size: '5Gi' }, resources: small('250m', '1Gi'),
+      keeper: { volume: { size: '1Gi' }, resources: small('50m', '256Mi') },
+    },
 
-    kafka: { brokers: 1, volume: { size: '5Gi' }, resources: small('250m', '1Gi') },
+    kafka: { brokers: 1, replicationFactor: 1, minInsyncReplicas: 1, volume: { size: '5Gi' }, resources: small('250m', '1Gi') },
   },
 };

@@ -233,9 +233,19 @@ export const elasticsearchSection = z.strictObject({
 
 export const clickhouseSection = z.strictObject({
   shards: replicas(1), replicas: replicas(1), keepers: replicas(1), volume, resources: computeResources,
+  /** ClickHouse Keeper: its own small volume (raft log and snapshots) and resources. */
+  keeper: z.strictObject({ volume, resources: computeResources }),
+  /** Cron schedule (UTC) of `BACKUP DATABASE … ON CLUSTER` to MinIO. */
+  backupSchedule: z.string().regex(/^(\S+\s+){4}\S+$/, { message: 'must be a cron expression with five fields such as "0 2 * * *"' }),
 });
 
-export const kafkaSection = z.strictObject({ brokers: replicas(1), volume, resources: computeResources });
+export const kafkaSection = z.strictObject({
+  brokers: replicas(1), volume, resources: computeResources,
+  /** Replicas of every topic (default.replication.factor and the internal topics). */
+  replicationFactor: replicas(1),
+  /** Replicas that must acknowledge a write with acks=all; below it producers are refused rather than lose data. */
+  minInsyncReplicas: replicas(1),
+});
 
 export const storesSection = z.strictObject({
   postgres: postgresSection,
@@ -345,12 +355,14 @@ function crossFieldRules(c: EnvironmentConfig, ctx: Ctx): void {
     need(['stores', 'clickhouse', 'replicas'], s.clickhouse.replicas, 2, 'every shard needs a second replica');
     need(['stores', 'clickhouse', 'keepers'], s.clickhouse.keepers, 3, 'Keeper\'s raft needs a majority');
     need(['stores', 'kafka', 'brokers'], s.kafka.brokers, 3, 'min.insync.replicas 2 with one broker lost');
+    need(['stores', 'kafka', 'minInsyncReplicas'], s.kafka.minInsyncReplicas, 2, 'an acknowledged write survives the loss of one broker');
     need(['cluster', 'nodes'], c.cluster.nodes, 3, 'replicas spread across nodes');
   }
   minioRules(c, ctx);
   elasticsearchRules(c, ctx);
   postgresRules(c, ctx);
   redisRules(c, ctx);
+  clickhouseKafkaRules(c, ctx);
   for (const [store, section] of Object.entries(c.stores)) {
     const r = section.resources;
     const at = ['stores', store, 'resources'];
@@ -445,5 +457,22 @@ function redisRules(c: EnvironmentConfig, ctx: Ctx): void {
   if (r.minReplicasToWrite > r.replicas - 1) {
     issue(ctx, ['stores', 'redis', 'minReplicasToWrite'],
       `must be at most replicas - 1 = ${r.replicas - 1} (a master with fewer replicas than that refuses every write)`);
+  }
+}
+
+/** ClickHouse Keeper and Kafka topologies that cannot work (issue 9). */
+function clickhouseKafkaRules(c: EnvironmentConfig, ctx: Ctx): void {
+  const ch = c.stores.clickhouse;
+  if (ch.keepers % 2 === 0) {
+    issue(ctx, ['stores', 'clickhouse', 'keepers'], `must be odd (1, 3 or 5): an ensemble of ${ch.keepers} tolerates no more failures than one of ${ch.keepers - 1} and can split evenly`);
+  }
+  const k = c.stores.kafka;
+  if (k.replicationFactor > k.brokers) {
+    issue(ctx, ['stores', 'kafka', 'replicationFactor'], `must not exceed stores.kafka.brokers (${k.brokers}): every replica of a partition needs its own broker`);
+  }
+  if (k.minInsyncReplicas > k.replicationFactor) {
+    issue(ctx, ['stores', 'kafka', 'minInsyncReplicas'], `must not exceed stores.kafka.replicationFactor (${k.replicationFactor}): no write could ever be acknowledged`);
+  } else if (k.brokers > 1 && k.minInsyncReplicas >= k.replicationFactor) {
+    issue(ctx, ['stores', 'kafka', 'minInsyncReplicas'], `must be below stores.kafka.replicationFactor (${k.replicationFactor}) with more than one broker, or losing one broker stops all writes`);
   }
 }

@@ -21,7 +21,8 @@ declare -A NEED=(
 
   # minio and elasticsearch (issue 5)
 
-  # clickhouse and kafka (issue 9)
+  # clickhouse and kafka (issue 9): a real XML parser for the generated ClickHouse and Keeper configuration
+  [xmllint]=libxml2-utils
 
   # others
 )

@@ -88,13 +88,22 @@ export interface ClickhouseRef {
   readonly keeper: Endpoint;
   /** The cluster name of `remote_servers`, used by ON CLUSTER and Distributed tables. */
   readonly cluster: string;
+  /** The application database (created by the applications' migrations with ON CLUSTER). */
+  readonly database: string;
+  /** The application user's credentials (`username` is fixed): what applications copy with `copyOf`. */
   readonly secret: SecretRef;
+  /** The administrator (user management, ON CLUSTER DDL, backups); stays in db-clickhouse. */
+  readonly adminSecret: SecretRef;
 }
 
 export interface KafkaRef {
   readonly bootstrap: Endpoint;
   /** `host:port` for clients' bootstrap.servers. */
   readonly bootstrapServers: string;
+  /** Client settings: SASL PLAIN over the cluster network (NetworkPolicies restrict who reaches it). */
+  readonly securityProtocol: 'SASL_PLAINTEXT';
+  readonly saslMechanism: 'PLAIN';
+  /** The client credentials (`username` is fixed): clients copy it into their namespace with `copyOf`. */
   readonly secret: SecretRef;
 }
 
@@ -183,14 +192,18 @@ export function storeRefs(config: EnvironmentConfig): StoreRefs {
     native: ep(ch, 'clickhouse', 9000, 'native', chPods),
     keeper: ep(ch, 'clickhouse-keeper', 9181, 'keeper', { name: 'clickhouse', component: 'keeper' }),
     cluster: 'receivables',
-    secret: { name: 'clickhouse-users', keys: ['admin-password', 'app-password'] },
+    database: 'receivables',
+    secret: { name: 'clickhouse-app', keys: userPassword },
+    adminSecret: { name: 'clickhouse-admin', keys: userPassword },
   };
 
   const bootstrap = ep(NAMESPACES.kafka, 'kafka', 9092, 'client', { name: 'kafka', component: 'broker' });
   const kafka: KafkaRef = {
     bootstrap,
     bootstrapServers: `${bootstrap.host}:${bootstrap.port}`,
-    secret: { name: 'kafka-credentials', keys: ['username', 'password'] },
+    securityProtocol: 'SASL_PLAINTEXT',
+    saslMechanism: 'PLAIN',
+    secret: { name: 'kafka-credentials', keys: userPassword },
   };
 
   return { postgres, redis, minio, elasticsearch, clickhouse, kafka };
@@ -219,10 +232,17 @@ export function storeSecrets(refs: StoreRefs): DeclaredSecret[] {
     ...inNs(NAMESPACES.minio, refs.minio.rootSecret),
     // The built-in superuser: its name is fixed, its password generated.
     { ...refs.elasticsearch.secret, namespace: NAMESPACES.elasticsearch, fixed: { username: 'elastic' } },
-    ...inNs(NAMESPACES.clickhouse, refs.clickhouse.secret),
-    ...inNs(NAMESPACES.kafka, refs.kafka.secret),
+    // Usernames are fixed (the server configuration names them); only the passwords are generated.
+    { ...refs.clickhouse.secret, namespace: NAMESPACES.clickhouse, fixed: { username: CLICKHOUSE_USERS.app } },
+    { ...refs.clickhouse.adminSecret, namespace: NAMESPACES.clickhouse, fixed: { username: CLICKHOUSE_USERS.admin } },
+    { ...refs.kafka.secret, namespace: NAMESPACES.kafka, fixed: { username: KAFKA_CLIENT_USER } },
   ];
 }
+
+/** ClickHouse users defined by the server configuration (users.d); their passwords come from the Secrets above. */
+export const CLICKHOUSE_USERS = { admin: 'admin', app: 'app' } as const;
+/** The Kafka client user (SASL PLAIN); its password comes from refs.kafka.secret. */
+export const KAFKA_CLIENT_USER = 'client';
 
 /** The selector labels of an endpoint's pods. */
 export function podSelector(e: Endpoint): Labels {

@@ -1,0 +1,341 @@
+/**
+ * ClickHouse, sharded and replicated (spec 002 §7.2), with its own ClickHouse Keeper ensemble.
+ *
+ * - Keeper: one StatefulSet (3 in HA, 1 in dev), raft ids from pod ordinals, the raft server list by pod DNS
+ *   names, OrderedReady, a PDB with maxUnavailable 1, persistent raft log and snapshots.
+ * - Servers: one StatefulSet per shard (`clickhouse-shard<N>`, selected by the shard label), each with
+ *   `replicas` pods whose macros come from their identity; one headless Service governs them all, so every
+ *   pod has a stable DNS name that `remote_servers` and `interserver_http_host` use.
+ * - Backups: a CronJob runs `BACKUP DATABASE … ON CLUSTER` to an s3_plain disk in MinIO.
+ */
+import { createHash } from 'crypto';
+import { Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import { k8s } from '../../imports/k8s';
+import type { PlatformContext } from '../lib/context';
+import { disruptionBudget } from '../lib/disruption';
+import { pods, PROMETHEUS } from '../lib/graph';
+import { image } from '../lib/images';
+import { LABELS, meta, selectorLabels, type Identity, type Labels } from '../lib/labels';
+import { quantities, resources } from '../lib/resources';
+import { storeAntiAffinity } from '../lib/scheduling';
+import { containerSecurityContext, podSecurityContext } from '../lib/security';
+import { StatefulSet } from '../lib/stateful-set';
+import {
+  backupScript, CLICKHOUSE_ENV, CLICKHOUSE_PATHS, CLICKHOUSE_PORTS, clickhouseTopology, keeperConfigXml,
+  keeperEntryScript, keeperProbeScript, KEEPER_PORTS, serverConfigXml, serverEntryScript, serverPodDomain, usersXml,
+} from './clickhouse-config';
+import { NAMESPACES, type DeclaredSecret } from './refs';
+
+/** One release line for server and Keeper (Keeper's protocol follows the server's). */
+export const CLICKHOUSE_VERSION = '24.8.14.39';
+export const CLICKHOUSE_IMAGES = {
+  server: `docker.io/clickhouse/clickhouse-server:${CLICKHOUSE_VERSION}`,
+  keeper: `docker.io/clickhouse/clickhouse-keeper:${CLICKHOUSE_VERSION}`,
+} as const;
+/** uid/gid of the `clickhouse` user in both images. */
+const CLICKHOUSE_UID = 101;
+
+export const CLICKHOUSE_IDS = {
+  server: { name: 'clickhouse', component: 'server' },
+  keeper: { name: 'clickhouse', component: 'keeper' },
+  backup: { name: 'clickhouse', component: 'backup' },
+} as const satisfies Record<string, Identity>;
+
+/** Names of the objects other code (tests, docs) refers to. */
+export const CLICKHOUSE_NAMES = {
+  serverConfig: 'clickhouse-config',
+  keeperConfig: 'clickhouse-keeper-config',
+  interserverSecret: 'clickhouse-interserver',
+  backupCronJob: 'clickhouse-backup',
+} as const;
+
+const secretEnv = (name: string, secret: string, key: string): k8s.EnvVar => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
+const port = (name: string, containerPort: number): k8s.ContainerPort => ({ name, containerPort, protocol: 'TCP' });
+const servicePort = (name: string, p: number): k8s.ServicePort => ({ name, port: p, targetPort: k8s.IntOrString.fromString(name), protocol: 'TCP' });
+const checksum = (...parts: string[]) => createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 16);
+
+export class ClickhouseChart extends Chart {
+  constructor(scope: Construct, id: string, ctx: PlatformContext) {
+    super(scope, id, { disableResourceNameHashes: true });
+    const { config, refs, graph } = ctx;
+    const c = config.stores.clickhouse;
+    const ns = NAMESPACES.clickhouse;
+    const t = clickhouseTopology(config);
+    const ids = CLICKHOUSE_IDS;
+    const version = CLICKHOUSE_VERSION;
+    const serverSelector = selectorLabels(ids.server);
+    const keeperSelector = selectorLabels(ids.keeper);
+
+    // --- Secrets this chart's pods read (values generated at install time) --------------------------------
+    const minio = refs.minio.credentials('clickhouse');
+    const declared: DeclaredSecret[] = [
+      { name: CLICKHOUSE_NAMES.interserverSecret, keys: ['interserver-password', 'cluster-secret'], namespace: ns },
+      { ...minio, namespace: ns, copyOf: { namespace: NAMESPACES.minio, name: minio.name } },
+      { ...refs.kafka.secret, namespace: ns, copyOf: { namespace: NAMESPACES.kafka, name: refs.kafka.secret.name } },
+    ];
+    ctx.secrets.push(...declared);
+
+    // --- Keeper ---------------------------------------------------------------------------------------------
+    const keeperXml = keeperConfigXml(config);
+    const keeperScript = keeperEntryScript();
+    const keeperProbe = keeperProbeScript();
+    new k8s.KubeConfigMap(this, 'keeper-config', {
+      metadata: meta(config, { name: CLICKHOUSE_NAMES.keeperConfig, namespace: ns, id: ids.keeper, version }),
+      data: { 'keeper.xml': keeperXml, 'entrypoint.sh': keeperScript, 'probe.sh': keeperProbe },
+    });
+    // Raft peers must resolve each other before they are ready (publishNotReadyAddresses).
+    new k8s.KubeService(this, 'keeper-headless', {
+      metadata: meta(config, { name: t.keeperHeadless, namespace: ns, id: ids.keeper }),
+      spec: {
+        clusterIp: 'None', publishNotReadyAddresses: true, selector: keeperSelector,
+        ports: [servicePort('keeper', KEEPER_PORTS.client), servicePort('raft', KEEPER_PORTS.raft), servicePort('metrics', KEEPER_PORTS.metrics)],
+      },
+    });
+    new k8s.KubeService(this, 'keeper', {
+      metadata: meta(config, { name: refs.clickhouse.keeper.service, namespace: ns, id: ids.keeper }),
+      spec: { selector: keeperSelector, ports: [servicePort(refs.clickhouse.keeper.portName, refs.clickhouse.keeper.port)] },
+    });
+    // ruok, or still waiting for a quorum (see keeperProbeScript): never "ready" while hung.
+    const ruok = (failureThreshold: number, periodSeconds: number): k8s.Probe => ({
+      exec: { command: ['/bin/sh', `${CLICKHOUSE_PATHS.keeperConfig}/probe.sh`] },
+      periodSeconds, timeoutSeconds: 5, failureThreshold,
+    });
+    new StatefulSet(this, 'keeper-sts', {
+      metadata: meta(config, { name: t.keeperStatefulSet, namespace: ns, id: ids.keeper, version }),
+      spec: {
+        replicas: c.keepers,
+        serviceName: t.keeperHeadless,
+        // Members join one by one. A member waiting for its quorum counts as ready (it cannot get one alone).
+        podManagementPolicy: 'OrderedReady',
+        updateStrategy: { type: 'RollingUpdate' },
+        selector: { matchLabels: keeperSelector },
+        template: {
+          metadata: {
+            labels: meta(config, { name: t.keeperStatefulSet, id: ids.keeper, version }).labels,
+            annotations: { 'checksum/config': checksum(keeperXml, keeperScript, keeperProbe) },
+          },
+          spec: {
+            securityContext: podSecurityContext(CLICKHOUSE_UID),
+            affinity: storeAntiAffinity(config, keeperSelector, c.keepers),
+            terminationGracePeriodSeconds: 60,
+            enableServiceLinks: false,
+            // No Kubernetes API access: no token in the pod.
+            automountServiceAccountToken: false,
+            containers: [{
+              name: 'keeper',
+              image: image(config, CLICKHOUSE_IMAGES.keeper),
+              imagePullPolicy: config.images.pullPolicy,
+              command: ['/bin/sh', `${CLICKHOUSE_PATHS.keeperConfig}/entrypoint.sh`],
+              env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+              ports: [port('keeper', KEEPER_PORTS.client), port('raft', KEEPER_PORTS.raft), port('metrics', KEEPER_PORTS.metrics)],
+              resources: resources(c.keeper.resources),
+              securityContext: containerSecurityContext(),
+              startupProbe: ruok(30, 5),
+              readinessProbe: ruok(3, 10),
+              livenessProbe: ruok(6, 10),
+              volumeMounts: [
+                { name: 'config', mountPath: CLICKHOUSE_PATHS.keeperConfig, readOnly: true },
+                { name: 'data', mountPath: CLICKHOUSE_PATHS.keeperData },
+                { name: 'tmp', mountPath: '/tmp' },
+              ],
+            }],
+            volumes: [
+              { name: 'config', configMap: { name: CLICKHOUSE_NAMES.keeperConfig, defaultMode: 0o444 } },
+              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
+            ],
+          },
+        },
+        volumeClaimTemplates: [claim('data', config.storageClass, c.keeper.volume.size, ids.keeper)],
+      },
+    });
+    disruptionBudget(this, { config, name: t.keeperStatefulSet, namespace: ns, id: ids.keeper, replicas: c.keepers });
+
+    // --- Servers --------------------------------------------------------------------------------------------
+    const clusterXml = serverConfigXml(config, refs);
+    const users = usersXml(config, refs);
+    const entry = serverEntryScript();
+    const backup = backupScript(refs);
+    new k8s.KubeConfigMap(this, 'server-config', {
+      metadata: meta(config, { name: CLICKHOUSE_NAMES.serverConfig, namespace: ns, id: ids.server, version }),
+      data: { 'cluster.xml': clusterXml, 'users.xml': users, 'entrypoint.sh': entry, 'backup.sh': backup },
+    });
+    new k8s.KubeService(this, 'server-headless', {
+      metadata: meta(config, { name: t.headless, namespace: ns, id: ids.server }),
+      spec: {
+        clusterIp: 'None', publishNotReadyAddresses: true, selector: serverSelector,
+        ports: [
+          servicePort('http', CLICKHOUSE_PORTS.http), servicePort('native', CLICKHOUSE_PORTS.native),
+          servicePort('interserver', CLICKHOUSE_PORTS.interserver), servicePort('metrics', CLICKHOUSE_PORTS.metrics),
+        ],
+      },
+    });
+    new k8s.KubeService(this, 'server', {
+      metadata: meta(config, { name: refs.clickhouse.http.service, namespace: ns, id: ids.server }),
+      spec: {
+        selector: serverSelector,
+        ports: [servicePort(refs.clickhouse.http.portName, refs.clickhouse.http.port), servicePort(refs.clickhouse.native.portName, refs.clickhouse.native.port)],
+      },
+    });
+
+    const e = CLICKHOUSE_ENV;
+    const domain = serverPodDomain(config, t);
+    const ping = (failureThreshold: number, periodSeconds: number): k8s.Probe => ({
+      httpGet: { path: '/ping', port: k8s.IntOrString.fromString('http') }, periodSeconds, timeoutSeconds: 5, failureThreshold,
+    });
+    for (const shard of t.shards) {
+      const shardLabel: Labels = { [LABELS.shard]: String(shard.index) };
+      const selector = { ...serverSelector, ...shardLabel };
+      new StatefulSet(this, `server-${shard.statefulSet}`, {
+        metadata: meta(config, { name: shard.statefulSet, namespace: ns, id: ids.server, version, extraLabels: shardLabel }),
+        spec: {
+          replicas: c.replicas,
+          serviceName: t.headless,
+          // Replicas of a shard do not depend on each other to start; updates still go one pod at a time.
+          podManagementPolicy: 'Parallel',
+          updateStrategy: { type: 'RollingUpdate' },
+          selector: { matchLabels: selector },
+          template: {
+            metadata: {
+              labels: meta(config, { name: shard.statefulSet, id: ids.server, version, extraLabels: shardLabel }).labels,
+              annotations: { 'checksum/config': checksum(clusterXml, users, entry) },
+            },
+            spec: {
+              securityContext: podSecurityContext(CLICKHOUSE_UID),
+              // The replicas of one shard never share a node: losing a node never loses a shard.
+              affinity: storeAntiAffinity(config, selector, c.replicas),
+              terminationGracePeriodSeconds: 120,
+              enableServiceLinks: false,
+              // No Kubernetes API access: no token in the pod.
+              automountServiceAccountToken: false,
+              containers: [{
+                name: 'clickhouse',
+                image: image(config, CLICKHOUSE_IMAGES.server),
+                imagePullPolicy: config.images.pullPolicy,
+                command: ['/bin/sh', `${CLICKHOUSE_PATHS.scripts}/entrypoint.sh`],
+                env: [
+                  { name: e.podName, valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                  { name: e.shard, value: shard.macro },
+                  { name: e.replica, value: `$(${e.podName})` },
+                  { name: e.interserverHost, value: `$(${e.podName}).${domain}` },
+                  secretEnv(e.interserverPassword, CLICKHOUSE_NAMES.interserverSecret, 'interserver-password'),
+                  secretEnv(e.clusterSecret, CLICKHOUSE_NAMES.interserverSecret, 'cluster-secret'),
+                  secretEnv(e.adminPassword, refs.clickhouse.adminSecret.name, 'password'),
+                  secretEnv(e.appPassword, refs.clickhouse.secret.name, 'password'),
+                  secretEnv(e.kafkaPassword, refs.kafka.secret.name, 'password'),
+                  secretEnv(e.backupAccessKey, minio.name, 'accessKey'),
+                  secretEnv(e.backupSecretKey, minio.name, 'secretKey'),
+                ],
+                ports: [
+                  port('http', CLICKHOUSE_PORTS.http), port('native', CLICKHOUSE_PORTS.native),
+                  port('interserver', CLICKHOUSE_PORTS.interserver), port('metrics', CLICKHOUSE_PORTS.metrics),
+                ],
+                resources: resources(c.resources),
+                securityContext: containerSecurityContext(),
+                // Loading many parts after a restart can take minutes: allow 10 before liveness applies.
+                startupProbe: ping(60, 10),
+                readinessProbe: ping(3, 10),
+                livenessProbe: ping(6, 20),
+                volumeMounts: [
+                  { name: 'config', mountPath: CLICKHOUSE_PATHS.configD, readOnly: true },
+                  { name: 'users', mountPath: CLICKHOUSE_PATHS.usersD, readOnly: true },
+                  { name: 'scripts', mountPath: CLICKHOUSE_PATHS.scripts, readOnly: true },
+                  { name: 'data', mountPath: CLICKHOUSE_PATHS.data },
+                  { name: 'tmp', mountPath: '/tmp' },
+                ],
+              }],
+              volumes: [
+                { name: 'config', configMap: { name: CLICKHOUSE_NAMES.serverConfig, items: [{ key: 'cluster.xml', path: 'cluster.xml' }], defaultMode: 0o444 } },
+                { name: 'users', configMap: { name: CLICKHOUSE_NAMES.serverConfig, items: [{ key: 'users.xml', path: 'users.xml' }], defaultMode: 0o444 } },
+                { name: 'scripts', configMap: { name: CLICKHOUSE_NAMES.serverConfig, items: [{ key: 'entrypoint.sh', path: 'entrypoint.sh' }, { key: 'backup.sh', path: 'backup.sh' }], defaultMode: 0o555 } },
+                { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
+              ],
+            },
+          },
+          volumeClaimTemplates: [claim('data', config.storageClass, c.volume.size, ids.server)],
+        },
+      });
+      // Per shard: with two or more replicas one may be down, so every shard stays readable and writable.
+      const pdbName = shard.statefulSet;
+      new k8s.KubePodDisruptionBudget(this, `pdb-${pdbName}`, {
+        metadata: meta(config, { name: pdbName, namespace: ns, id: ids.server, extraLabels: shardLabel }),
+        spec: {
+          maxUnavailable: k8s.IntOrString.fromNumber(1),
+          selector: { matchLabels: selector },
+          unhealthyPodEvictionPolicy: 'AlwaysAllow',
+        },
+      });
+    }
+
+    // --- Backups --------------------------------------------------------------------------------------------
+    new k8s.KubeCronJob(this, 'backup', {
+      metadata: meta(config, { name: CLICKHOUSE_NAMES.backupCronJob, namespace: ns, id: ids.backup, version }),
+      spec: {
+        schedule: c.backupSchedule,
+        timeZone: 'Etc/UTC',
+        concurrencyPolicy: 'Forbid',
+        startingDeadlineSeconds: 3600,
+        successfulJobsHistoryLimit: 3,
+        failedJobsHistoryLimit: 3,
+        jobTemplate: {
+          spec: {
+            backoffLimit: 2,
+            activeDeadlineSeconds: 6 * 3600,
+            template: {
+              metadata: { labels: meta(config, { name: CLICKHOUSE_NAMES.backupCronJob, id: ids.backup, version }).labels },
+              spec: {
+                restartPolicy: 'Never',
+                securityContext: podSecurityContext(CLICKHOUSE_UID),
+                enableServiceLinks: false,
+                // No Kubernetes API access: no token in the pod.
+                automountServiceAccountToken: false,
+                containers: [{
+                  name: 'backup',
+                  image: image(config, CLICKHOUSE_IMAGES.server),
+                  imagePullPolicy: config.images.pullPolicy,
+                  command: ['/bin/sh', `${CLICKHOUSE_PATHS.scripts}/backup.sh`],
+                  env: [
+                    { name: 'HOME', value: '/tmp' },
+                    secretEnv('CLICKHOUSE_USER', refs.clickhouse.adminSecret.name, 'username'),
+                    secretEnv('CLICKHOUSE_PASSWORD', refs.clickhouse.adminSecret.name, 'password'),
+                  ],
+                  resources: { requests: quantities({ cpu: '50m', memory: '128Mi' }), limits: quantities({ cpu: '500m', memory: '512Mi' }) },
+                  securityContext: containerSecurityContext(),
+                  volumeMounts: [
+                    { name: 'scripts', mountPath: CLICKHOUSE_PATHS.scripts, readOnly: true },
+                    { name: 'tmp', mountPath: '/tmp' },
+                  ],
+                }],
+                volumes: [
+                  { name: 'scripts', configMap: { name: CLICKHOUSE_NAMES.serverConfig, items: [{ key: 'backup.sh', path: 'backup.sh' }], defaultMode: 0o555 } },
+                  { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+                ],
+              },
+            },
+          },
+        },
+      },
+    });
+
+    // --- Network flows --------------------------------------------------------------------------------------
+    const servers = pods(ns, ids.server);
+    const keepers = pods(ns, ids.keeper);
+    graph.connect({ pods: servers }, { pods: servers }, [
+      { port: CLICKHOUSE_PORTS.native, name: 'native' }, { port: CLICKHOUSE_PORTS.interserver, name: 'interserver' },
+    ], 'clickhouse servers run distributed queries and DDL on each other and replicas fetch parts');
+    graph.connect({ pods: servers }, { pods: keepers }, [{ port: KEEPER_PORTS.client, name: 'keeper' }], 'clickhouse servers coordinate replication and DDL through Keeper');
+    graph.connect({ pods: keepers }, { pods: keepers }, [{ port: KEEPER_PORTS.raft, name: 'raft' }], 'clickhouse keeper raft between ensemble members');
+    graph.connect({ pods: PROMETHEUS }, { pods: servers }, [{ port: CLICKHOUSE_PORTS.metrics, name: 'metrics' }], 'prometheus scrapes clickhouse servers');
+    graph.connect({ pods: PROMETHEUS }, { pods: keepers }, [{ port: KEEPER_PORTS.metrics, name: 'metrics' }], 'prometheus scrapes clickhouse keeper');
+    graph.use(servers, refs.minio.s3, 'clickhouse writes backups to its MinIO bucket');
+    graph.use(servers, refs.kafka.bootstrap, 'clickhouse Kafka engine tables consume from kafka');
+    graph.use(pods(ns, ids.backup), refs.clickhouse.native, 'the clickhouse backup job starts BACKUP ON CLUSTER');
+  }
+}
+
+function claim(name: string, storageClass: string, size: string, id: Identity): k8s.KubePersistentVolumeClaimProps {
+  return {
+    metadata: { name, labels: selectorLabels(id) },
+    spec: { accessModes: ['ReadWriteOnce'], storageClassName: storageClass, resources: { requests: quantities({ storage: size }) } },
+  };
+}

@@ -1,0 +1,205 @@
+/**
+ * Kafka in KRaft mode (spec 002 §7.2.3 ingestion, §8.2.1): combined broker/controller nodes in one
+ * StatefulSet (3 in HA, 1 in dev), listeners advertised by pod DNS name, SASL PLAIN on every listener with
+ * passwords from Secrets, replication settings from the environment, a PDB, anti-affinity, and
+ * kafka-exporter for Prometheus (brokers, partitions, under-replication, consumer-group lag).
+ */
+import { createHash } from 'crypto';
+import { Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import { k8s } from '../../imports/k8s';
+import type { PlatformContext } from '../lib/context';
+import { disruptionBudget } from '../lib/disruption';
+import { pods, PROMETHEUS } from '../lib/graph';
+import { image } from '../lib/images';
+import { meta, selectorLabels, type Identity } from '../lib/labels';
+import { quantities, resources } from '../lib/resources';
+import { storeAntiAffinity } from '../lib/scheduling';
+import { containerSecurityContext, podSecurityContext } from '../lib/security';
+import { StatefulSet } from '../lib/stateful-set';
+import {
+  KAFKA_BROKER_USER, KAFKA_ENV, KAFKA_PATHS, KAFKA_PORTS, kafkaEntryScript, kafkaHeadlessDomain, kafkaHeapMiB,
+  kafkaLog4j, kafkaServerProperties, kafkaTopology,
+} from './kafka-config';
+import { KAFKA_CLIENT_USER, NAMESPACES } from './refs';
+
+export const KAFKA_VERSION = '3.9.1';
+export const KAFKA_IMAGES = {
+  kafka: `docker.io/apache/kafka:${KAFKA_VERSION}`,
+  exporter: 'docker.io/danielqsj/kafka-exporter:v1.9.0',
+} as const;
+/** uid/gid of `appuser` in the apache/kafka image. */
+const KAFKA_UID = 1000;
+const NOBODY = 65534;
+
+export const KAFKA_IDS = {
+  broker: { name: 'kafka', component: 'broker' },
+  exporter: { name: 'kafka', component: 'exporter' },
+} as const satisfies Record<string, Identity>;
+
+export const KAFKA_NAMES = {
+  config: 'kafka-config',
+  brokerSecret: 'kafka-broker',
+  exporter: 'kafka-exporter',
+} as const;
+
+const port = (name: string, containerPort: number): k8s.ContainerPort => ({ name, containerPort, protocol: 'TCP' });
+const servicePort = (name: string, p: number): k8s.ServicePort => ({ name, port: p, targetPort: k8s.IntOrString.fromString(name), protocol: 'TCP' });
+const secretEnv = (name: string, secret: string, key: string): k8s.EnvVar => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
+
+export class KafkaChart extends Chart {
+  constructor(scope: Construct, id: string, ctx: PlatformContext) {
+    super(scope, id, { disableResourceNameHashes: true });
+    const { config, refs, graph } = ctx;
+    const k = config.stores.kafka;
+    const ns = NAMESPACES.kafka;
+    const t = kafkaTopology(config);
+    const version = KAFKA_VERSION;
+    const ids = KAFKA_IDS;
+    const brokerSelector = selectorLabels(ids.broker);
+
+    ctx.secrets.push({ name: KAFKA_NAMES.brokerSecret, keys: ['username', 'password'], namespace: ns, fixed: { username: KAFKA_BROKER_USER } });
+
+    const properties = kafkaServerProperties(config, refs);
+    const entry = kafkaEntryScript();
+    const log4j = kafkaLog4j();
+    new k8s.KubeConfigMap(this, 'config', {
+      metadata: meta(config, { name: KAFKA_NAMES.config, namespace: ns, id: ids.broker, version }),
+      data: { 'server.properties': properties, 'entrypoint.sh': entry, 'log4j.properties': log4j },
+    });
+
+    // Controllers must reach each other before any of them is ready (publishNotReadyAddresses).
+    new k8s.KubeService(this, 'headless', {
+      metadata: meta(config, { name: t.headless, namespace: ns, id: ids.broker }),
+      spec: {
+        clusterIp: 'None', publishNotReadyAddresses: true, selector: brokerSelector,
+        ports: [servicePort('client', KAFKA_PORTS.client), servicePort('internal', KAFKA_PORTS.internal), servicePort('controller', KAFKA_PORTS.controller)],
+      },
+    });
+    new k8s.KubeService(this, 'bootstrap', {
+      metadata: meta(config, { name: refs.kafka.bootstrap.service, namespace: ns, id: ids.broker }),
+      spec: { selector: brokerSelector, ports: [servicePort(refs.kafka.bootstrap.portName, refs.kafka.bootstrap.port)] },
+    });
+
+    const tcp = (failureThreshold: number, periodSeconds: number): k8s.Probe => ({
+      tcpSocket: { port: k8s.IntOrString.fromString('client') }, periodSeconds, timeoutSeconds: 5, failureThreshold,
+    });
+    const heap = kafkaHeapMiB(config);
+    new StatefulSet(this, 'sts', {
+      metadata: meta(config, { name: t.statefulSet, namespace: ns, id: ids.broker, version }),
+      spec: {
+        replicas: k.brokers,
+        serviceName: t.headless,
+        // The controller quorum needs a majority running before any broker can become ready.
+        podManagementPolicy: 'Parallel',
+        updateStrategy: { type: 'RollingUpdate' },
+        selector: { matchLabels: brokerSelector },
+        template: {
+          metadata: {
+            labels: meta(config, { name: t.statefulSet, id: ids.broker, version }).labels,
+            annotations: { 'checksum/config': createHash('sha256').update([properties, entry, log4j].join('\0')).digest('hex').slice(0, 16) },
+          },
+          spec: {
+            securityContext: podSecurityContext(KAFKA_UID),
+            affinity: storeAntiAffinity(config, brokerSelector, k.brokers),
+            // Controlled shutdown moves partition leaderships away before the broker stops.
+            terminationGracePeriodSeconds: 120,
+            enableServiceLinks: false,
+            // No Kubernetes API access: no token in the pod.
+            automountServiceAccountToken: false,
+            containers: [{
+              name: 'kafka',
+              image: image(config, KAFKA_IMAGES.kafka),
+              imagePullPolicy: config.images.pullPolicy,
+              command: ['/bin/bash', `${KAFKA_PATHS.config}/entrypoint.sh`],
+              env: [
+                { name: KAFKA_ENV.headlessDomain, value: kafkaHeadlessDomain(config, t) },
+                { name: KAFKA_ENV.clusterId, value: t.clusterId },
+                secretEnv(KAFKA_ENV.clientPassword, refs.kafka.secret.name, 'password'),
+                secretEnv(KAFKA_ENV.brokerPassword, KAFKA_NAMES.brokerSecret, 'password'),
+                { name: 'KAFKA_HEAP_OPTS', value: `-Xms${heap}m -Xmx${heap}m` },
+                { name: 'KAFKA_LOG4J_OPTS', value: `-Dlog4j.configuration=file:${KAFKA_PATHS.config}/log4j.properties` },
+                // kafka-run-class.sh writes there; no GC log file (-loggc is left out of EXTRA_ARGS).
+                { name: 'LOG_DIR', value: '/tmp/logs' },
+                { name: 'EXTRA_ARGS', value: '-name kafkaServer' },
+              ],
+              ports: [port('client', KAFKA_PORTS.client), port('internal', KAFKA_PORTS.internal), port('controller', KAFKA_PORTS.controller)],
+              resources: resources(k.resources),
+              securityContext: containerSecurityContext(),
+              startupProbe: tcp(60, 10),
+              readinessProbe: tcp(3, 10),
+              livenessProbe: tcp(6, 20),
+              volumeMounts: [
+                { name: 'config', mountPath: KAFKA_PATHS.config, readOnly: true },
+                { name: 'data', mountPath: KAFKA_PATHS.data },
+                { name: 'runtime', mountPath: KAFKA_PATHS.runtime },
+                { name: 'tmp', mountPath: '/tmp' },
+              ],
+            }],
+            volumes: [
+              { name: 'config', configMap: { name: KAFKA_NAMES.config, defaultMode: 0o444 } },
+              // The per-pod server.properties holds the JAAS passwords: memory only, never on a disk.
+              { name: 'runtime', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('16Mi') } },
+              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
+            ],
+          },
+        },
+        volumeClaimTemplates: [{
+          metadata: { name: 'data', labels: brokerSelector },
+          spec: { accessModes: ['ReadWriteOnce'], storageClassName: config.storageClass, resources: { requests: quantities({ storage: k.volume.size }) } },
+        }],
+      },
+    });
+    disruptionBudget(this, { config, name: t.statefulSet, namespace: ns, id: ids.broker, replicas: k.brokers });
+
+    // kafka-exporter: one per cluster (it reads cluster-wide metadata; one per broker would duplicate series).
+    const exporterSelector = selectorLabels(ids.exporter);
+    new k8s.KubeDeployment(this, 'exporter', {
+      metadata: meta(config, { name: KAFKA_NAMES.exporter, namespace: ns, id: ids.exporter }),
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: exporterSelector },
+        template: {
+          metadata: { labels: meta(config, { name: KAFKA_NAMES.exporter, id: ids.exporter }).labels },
+          spec: {
+            securityContext: podSecurityContext(NOBODY),
+            enableServiceLinks: false,
+            // No Kubernetes API access: no token in the pod.
+            automountServiceAccountToken: false,
+            containers: [{
+              name: 'exporter',
+              image: image(config, KAFKA_IMAGES.exporter),
+              imagePullPolicy: config.images.pullPolicy,
+              args: [
+                ...t.nodes.map((n) => `--kafka.server=${n.host}:${KAFKA_PORTS.client}`),
+                '--sasl.enabled',
+                '--sasl.mechanism=plain',
+                `--sasl.username=${KAFKA_CLIENT_USER}`,
+                '--sasl.password=$(KAFKA_PASSWORD)',
+                `--web.listen-address=:${KAFKA_PORTS.exporter}`,
+              ],
+              env: [secretEnv('KAFKA_PASSWORD', refs.kafka.secret.name, 'password')],
+              ports: [port('metrics', KAFKA_PORTS.exporter)],
+              resources: { requests: quantities({ cpu: '50m', memory: '64Mi' }), limits: quantities({ cpu: '250m', memory: '128Mi' }) },
+              securityContext: containerSecurityContext(),
+              readinessProbe: { httpGet: { path: '/', port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 15, timeoutSeconds: 5 },
+              livenessProbe: { httpGet: { path: '/', port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 4 },
+            }],
+          },
+        },
+      },
+    });
+    new k8s.KubeService(this, 'exporter-svc', {
+      metadata: meta(config, { name: KAFKA_NAMES.exporter, namespace: ns, id: ids.exporter }),
+      spec: { selector: exporterSelector, ports: [servicePort('metrics', KAFKA_PORTS.exporter)] },
+    });
+
+    // --- Network flows --------------------------------------------------------------------------------------
+    const brokers = pods(ns, ids.broker);
+    graph.connect({ pods: brokers }, { pods: brokers }, [
+      { port: KAFKA_PORTS.controller, name: 'controller' }, { port: KAFKA_PORTS.internal, name: 'internal' },
+    ], 'kafka nodes run the KRaft controller quorum and replicate partitions');
+    graph.use(pods(ns, ids.exporter), refs.kafka.bootstrap, 'kafka-exporter reads cluster metadata and consumer-group offsets');
+    graph.connect({ pods: PROMETHEUS }, { pods: pods(ns, ids.exporter) }, [{ port: KAFKA_PORTS.exporter, name: 'metrics' }], 'prometheus scrapes kafka-exporter');
+  }
+}
