@@ -8,6 +8,7 @@ import { storeRefs, storeSecrets, type DeclaredSecret, type StoreRefs } from './
 import { demandByNamespace } from './lib/demand';
 import type { PlatformContext } from './lib/context';
 import { DependencyGraph } from './lib/graph';
+import { appCharts } from './apps/charts';
 import { NamespacesChart } from './namespaces';
 import { TenantsChart } from './tenants';
 
@@ -54,6 +55,7 @@ export function renderPlatform(config: EnvironmentConfig): RenderedPlatform {
     // elasticsearch (issue 5)
 
     // applications and ingress (issue 6)
+    ...appCharts(app, ctx),
 
     // monitoring and gitops (issue 8)
   ];

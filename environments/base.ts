@@ -78,4 +78,7 @@ export const base: DeepPartial<EnvironmentInput> = {
 
     kafka: { resources: { requests: { cpu: '500m', memory: '2Gi' }, limits: { cpu: '1', memory: '2Gi' } } },
   },
+
+  // Application tier: the catalog's production ranges (environments/catalog.ts), the model server on GPUs.
+  apps: { autoscaling: true, modelServer: { mode: 'gpu' } },
 };

@@ -240,7 +240,9 @@ describe('references', () => {
   test('ConfigMaps, PVCs and ServiceAccounts that pods use are rendered; Secrets they use are declared', () => {
     for (const { p, ms } of byEnv) {
       const has = (kind: string, ns: string, name: string) => ms.some((m) => m.kind === kind && m.metadata.namespace === ns && m.metadata.name === name);
-      const declaredSecrets = new Set(p.secrets.map((s) => `${s.namespace}/${s.name}`));
+      // Declared for the secret generator, or written by cert-manager for a rendered Certificate.
+      const declaredSecrets = new Set([...p.secrets.map((s) => `${s.namespace}/${s.name}`),
+        ...ms.filter((m) => m.kind === 'Certificate').map((m) => `${m.metadata.namespace}/${m.spec.secretName}`)]);
       for (const { owner, template } of podTemplates(ms)) {
         const ns = owner.metadata.namespace;
         const where = `${p.config.name}: ${describeObject(owner)}`;
