@@ -63,7 +63,7 @@ export interface CatalogEntry {
   readonly description: string;
   /** Pinned, fully qualified image (passed through `image()`, so an air-gapped registry rewrites it). */
   readonly image: string;
-  /** The HTTP port the container listens on (also serves /metrics unless `metricsPort` is set). */
+  /** The HTTP port the container listens on (also serves /metrics unless `metricsPort` is set); batch jobs serve none. */
   readonly port: number;
   /** A separate metrics/status port (Kong's status listener). */
   readonly metricsPort?: number;
@@ -111,6 +111,7 @@ const agent = (name: string, description: string): CatalogEntry => ({
 });
 
 const job = (name: string, description: string, schedule: string, dependsOn: string[], args: string[]): CatalogEntry => ({
+  // A job listens on nothing: no Service, no probe; the port is only validated.
   name, namespace: 'app-batch', kind: 'batch-job', description, image: own('batch-jobs'), port: 8080,
   dependsOn: dependsOn.map((target) => ({ target })), scaling: { type: 'fixed', replicas: 1 }, resources: worker,
   schedule, deadlineSeconds: 1800, args,
