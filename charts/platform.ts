@@ -11,6 +11,7 @@ import { DependencyGraph } from './lib/graph';
 import { MinioChart } from './data/minio';
 import { ElasticsearchChart } from './data/elasticsearch';
 import { RedisChart } from './data/redis';
+import { appCharts } from './apps/charts';
 import { NamespacesChart } from './namespaces';
 import { TenantsChart } from './tenants';
 import { PostgresChart } from './data/postgres';
@@ -66,6 +67,7 @@ export function renderPlatform(config: EnvironmentConfig): RenderedPlatform {
     new ElasticsearchChart(app, '15-elasticsearch', ctx),
 
     // applications and ingress (issue 6)
+    ...appCharts(app, ctx),
 
     // monitoring and gitops (issue 8)
   ];

@@ -93,4 +93,7 @@ export const base: DeepPartial<EnvironmentInput> = {
     // Three copies, two acknowledged: an acknowledged write survives one lost broker, and writes go on without it.
     kafka: { resources: { requests: { cpu: '500m', memory: '2Gi' }, limits: { cpu: '1', memory: '2Gi' } }, replicationFactor: 3, minInsyncReplicas: 2 },
   },
+
+  // Application tier: the catalog's production ranges (environments/catalog.ts), the model server on GPUs.
+  apps: { autoscaling: true, modelServer: { mode: 'gpu' } },
 };

@@ -33,4 +33,12 @@ export const dev: DeepPartial<EnvironmentInput> = {
 
     kafka: { brokers: 1, replicationFactor: 1, minInsyncReplicas: 1, volume: { size: '5Gi' }, resources: small('250m', '1Gi') },
   },
+
+  // One small replica of everything, no HPAs; the model server runs a CPU build of a small distilled model.
+  apps: {
+    autoscaling: false,
+    resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
+    modelServer: { mode: 'cpu' },
+    services: { 'model-server': { resources: { requests: { cpu: '1', memory: '4Gi' }, limits: { cpu: '2', memory: '6Gi' } } } },
+  },
 };

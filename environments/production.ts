@@ -34,4 +34,12 @@ export const production: DeepPartial<EnvironmentInput> = {
 
     kafka: { brokers: 3, volume: { size: '100Gi' } },
   },
+
+  // GPU nodes carry the NVIDIA feature-discovery label and a taint that keeps other pods off them.
+  apps: {
+    modelServer: {
+      mode: 'gpu', nodeSelector: { 'nvidia.com/gpu.present': 'true' },
+      tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
+    },
+  },
 };

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { erasureLayout } from '../charts/data/minio-erasure';
 import { parseCpu, parseMemory } from '../charts/lib/quantity';
+import { appsProblems } from './catalog';
 
 // ---------------------------------------------------------------------------------------------------------
 // Primitive value types, each with the "what is allowed" wording used in error messages.
@@ -261,6 +262,38 @@ export const storesSection = z.strictObject({
   kafka: kafkaSection,
 });
 
+// The application tier (charts/apps): per-environment replicas, ranges and sizes over the service catalog
+// (environments/catalog.ts), and where the model server runs.
+export const appOverride = z.strictObject({
+  enabled: z.boolean().optional(),
+  /** Fixed replicas (fixed-scaled services, or every service when autoscaling is off). */
+  replicas: replicas(1).optional(),
+  minReplicas: replicas(1).optional(),
+  maxReplicas: replicas(1).optional(),
+  resources: computeResources.optional(),
+});
+
+export const appsSection = z.strictObject({
+  /** false: no HPAs, every service runs `services.<name>.replicas` (default 1) pods (dev). */
+  autoscaling: z.boolean(),
+  /** Upper bounds on every catalog range (a smaller cluster runs the same shapes at reduced scale). */
+  replicaCap: z.strictObject({ minReplicas: replicas(1), maxReplicas: replicas(1) }).optional(),
+  /** Sizes of every service that has no override of its own (dev shrinks everything at once). */
+  resources: computeResources.optional(),
+  modelServer: z.strictObject({
+    mode: z.enum(['gpu', 'cpu', 'disabled']),
+    /** @default 'nvidia.com/gpu' (the NVIDIA device plugin) */
+    gpuResource: z.string().regex(/^[a-z0-9.-]+\/[a-z0-9.-]+$/, { message: 'must be an extended resource such as nvidia.com/gpu' }).default('nvidia.com/gpu'),
+    gpusPerReplica: replicas(1).default(1),
+    nodeSelector: z.record(z.string(), z.string()).default({}),
+    tolerations: z.array(z.strictObject({
+      key: z.string().min(1), operator: z.enum(['Exists', 'Equal']), value: z.string().optional(),
+      effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
+    })).default([]),
+  }),
+  services: z.record(dnsLabel, appOverride).default({}),
+});
+
 export const environmentShape = z.strictObject({
   name: dnsLabel,
   description: z.string().min(1),
@@ -282,6 +315,7 @@ export const environmentShape = z.strictObject({
   tenantPlans: z.record(dnsLabel, tenantPlan),
   tenants: z.array(tenant),
   stores: storesSection,
+  apps: appsSection,
 });
 
 export type EnvironmentConfig = z.infer<typeof environmentShape>;
@@ -369,6 +403,7 @@ function crossFieldRules(c: EnvironmentConfig, ctx: Ctx): void {
     withinLimit(ctx, [...at, 'requests', 'cpu'], r.requests.cpu, r.limits.cpu, parseCpu, 'CPU');
     withinLimit(ctx, [...at, 'requests', 'memory'], r.requests.memory, r.limits.memory, parseMemory, 'memory');
   }
+  for (const p of appsProblems(c.apps)) issue(ctx, p.path, p.message);
 }
 
 function withinLimit(

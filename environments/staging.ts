@@ -30,4 +30,14 @@ export const staging: DeepPartial<EnvironmentInput> = {
 
     kafka: { brokers: 3, volume: { size: '20Gi' } },
   },
+
+  // GPU nodes carry the NVIDIA feature-discovery label and a taint that keeps other pods off them.
+  apps: {
+    modelServer: {
+      mode: 'gpu', nodeSelector: { 'nvidia.com/gpu.present': 'true' },
+      tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
+    },
+    replicaCap: { minReplicas: 2, maxReplicas: 6 },
+    services: { 'model-server': { replicas: 1 } },
+  },
 };

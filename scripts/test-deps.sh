@@ -25,6 +25,9 @@ declare -A NEED=(
   [xmllint]=libxml2-utils
 
   # others
+  # applications and ingress (issue 6): the frontend's nginx.conf runs on nginx; the gateway's Lua on Lua 5.1
+  [nginx]=nginx-light
+  [lua5.1]=lua5.1
 )
 
 missing=()

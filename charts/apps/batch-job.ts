@@ -1,0 +1,79 @@
+/**
+ * A batch job of app-batch (spec 002 §5.1.2): a CronJob that never overlaps itself, with the hard deadline
+ * and the sizes of seed 003's queue workers, finished Jobs cleaned up after a day, and the same connection
+ * settings, Secret references and declared flows as a long-running service.
+ */
+import { createHash } from 'crypto';
+import { Construct } from 'constructs';
+import { k8s } from '../../imports/k8s';
+import { image } from '../lib/images';
+import { meta } from '../lib/labels';
+import { resources } from '../lib/resources';
+import { containerSecurityContext, DEFAULT_UID, podSecurityContext } from '../lib/security';
+import { wire } from './connections';
+import type { KindProps } from './kinds';
+import { configMapName } from './workload';
+
+export class BatchJob extends Construct {
+  constructor(scope: Construct, id: string, { ctx, plan, plans }: KindProps) {
+    super(scope, id);
+    const { config } = ctx;
+    const e = plan.entry;
+    if (!e.schedule) throw new Error(`catalog.${e.name}.schedule: a batch job needs a schedule`);
+    const version = e.image.split(':').pop();
+    const m = (n: string) => meta(config, { name: n, namespace: e.namespace, id: plan.id, version });
+    const wiring = wire(this, ctx, plan, plans);
+    const settings = Object.fromEntries(Object.entries({
+      JOB_NAME: e.name, ENVIRONMENT: config.name, LOG_LEVEL: config.ha ? 'info' : 'debug', ...wiring.settings,
+    }).sort(([a], [b]) => a.localeCompare(b)));
+
+    new k8s.KubeServiceAccount(this, 'sa', { metadata: m(e.name), automountServiceAccountToken: false });
+    new k8s.KubeConfigMap(this, 'config', { metadata: m(configMapName(e.name)), data: settings });
+
+    new k8s.KubeCronJob(this, 'cronjob', {
+      metadata: m(e.name),
+      spec: {
+        schedule: e.schedule,
+        timeZone: 'Etc/UTC',
+        concurrencyPolicy: 'Forbid',
+        // A run missed by more than 10 minutes (controller down, cluster upgrade) waits for the next slot.
+        startingDeadlineSeconds: 600,
+        successfulJobsHistoryLimit: 3,
+        failedJobsHistoryLimit: 3,
+        jobTemplate: {
+          metadata: { labels: m(e.name).labels },
+          spec: {
+            backoffLimit: 2,
+            activeDeadlineSeconds: e.deadlineSeconds ?? 1800,
+            ttlSecondsAfterFinished: 86400,
+            template: {
+              metadata: {
+                labels: m(e.name).labels,
+                annotations: { 'checksum/config': createHash('sha256').update(JSON.stringify(settings)).digest('hex') },
+              },
+              spec: {
+                restartPolicy: 'Never',
+                serviceAccountName: e.name,
+                automountServiceAccountToken: false,
+                enableServiceLinks: false,
+                securityContext: podSecurityContext(DEFAULT_UID),
+                containers: [{
+                  name: e.name,
+                  image: image(config, e.image),
+                  imagePullPolicy: config.images.pullPolicy,
+                  args: [...(e.args ?? [])],
+                  envFrom: [{ configMapRef: { name: configMapName(e.name) } }],
+                  env: wiring.secretEnv,
+                  resources: resources(plan.resources),
+                  securityContext: containerSecurityContext(),
+                  volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...wiring.mounts],
+                }],
+                volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } }, ...wiring.volumes],
+              },
+            },
+          },
+        },
+      },
+    });
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The application tier's charts, one folder each, in apply order after the stores:
+ *   20-core (app-core services), 21-agents (orchestrator and specialized agents), 22-model-serving (the model
+ *   server), 23-frontend (web frontend and mobile backend), 24-integration, 25-batch (CronJobs),
+ *   29-gateway (Kong, last of the services: it routes to them), then 30-ingress.
+ */
+import { Chart, type App } from 'cdk8s';
+import type { Construct } from 'constructs';
+import { CATALOG, type CatalogEntry, type ServiceKind } from '../../environments/catalog';
+import type { PlatformContext } from '../lib/context';
+import { INTERNET, pods } from '../lib/graph';
+import { IngressChart } from '../ingress/chart';
+import { BatchJob } from './batch-job';
+import { Gateway } from './gateway';
+import { ModelServer, NodeApi, PythonAgent, StaticFrontend, type KindProps } from './kinds';
+import { planServices, type ServicePlan } from './plan';
+
+const CONSTRUCTS: Record<ServiceKind, new (scope: Construct, id: string, p: KindProps) => Construct> = {
+  'gateway': Gateway,
+  'node-api': NodeApi,
+  'python-agent': PythonAgent,
+  'model-server': ModelServer,
+  'static-frontend': StaticFrontend,
+  'batch-job': BatchJob,
+};
+
+/** Folder → which planned services it holds. */
+export const APP_FOLDERS: readonly [string, (p: ServicePlan) => boolean][] = [
+  ['20-core', (p) => p.entry.namespace === 'app-core' && p.entry.kind !== 'gateway'],
+  ['21-agents', (p) => p.entry.kind === 'python-agent'],
+  ['22-model-serving', (p) => p.entry.kind === 'model-server'],
+  ['23-frontend', (p) => p.entry.namespace === 'app-frontend'],
+  ['24-integration', (p) => p.entry.namespace === 'app-integration'],
+  ['25-batch', (p) => p.entry.namespace === 'app-batch'],
+  ['29-gateway', (p) => p.entry.kind === 'gateway'],
+];
+
+export class AppTierChart extends Chart {
+  constructor(scope: Construct, id: string, ctx: PlatformContext, plans: readonly ServicePlan[], members: readonly ServicePlan[]) {
+    super(scope, id, { disableResourceNameHashes: true });
+    for (const plan of members) {
+      if (!plan.enabled) continue;
+      new CONSTRUCTS[plan.entry.kind](this, plan.entry.name, { ctx, plan, plans });
+      for (const port of plan.entry.internetPorts ?? []) {
+        ctx.graph.connect({ pods: pods(plan.entry.namespace, plan.id) }, { addresses: INTERNET }, [{ port, name: `internet-${port}` }],
+          `${plan.entry.name} calls partners outside the cluster`);
+      }
+    }
+  }
+}
+
+/** Every chart of the application tier and the ingress, in apply order. */
+export function appCharts(app: App, ctx: PlatformContext, catalog: readonly CatalogEntry[] = CATALOG): Chart[] {
+  const plans = planServices(ctx.config, catalog);
+  const claimed = new Set<ServicePlan>();
+  const charts: Chart[] = APP_FOLDERS.map(([folder, select]) => {
+    const members = plans.filter((p) => !claimed.has(p) && select(p));
+    members.forEach((p) => claimed.add(p));
+    return new AppTierChart(app, folder, ctx, plans, members);
+  });
+  const orphans = plans.filter((p) => !claimed.has(p)).map((p) => p.entry.name);
+  if (orphans.length) throw new Error(`catalog entries ${orphans.join(', ')} belong to no application chart folder`);
+  charts.push(new IngressChart(app, '30-ingress', ctx, plans));
+  return charts;
+}

@@ -1,0 +1,142 @@
+/**
+ * One construct per kind of long-running workload: what differs between a Node.js API, a Python agent, the
+ * model server and the static frontend (probes, writable paths, runtime settings, placement). The gateway
+ * (gateway.ts) and batch jobs (batch-job.ts) have their own files.
+ */
+import { Construct } from 'constructs';
+import type { PlatformContext } from '../lib/context';
+import { parseMemory } from '../lib/quantity';
+import { frontendNginxConfig } from './frontend-config';
+import { AppWorkload, httpProbe, HTTP_PORT_NAME } from './workload';
+import type { ServicePlan } from './plan';
+import { k8s } from '../../imports/k8s';
+import { meta } from '../lib/labels';
+
+export interface KindProps {
+  readonly ctx: PlatformContext;
+  readonly plan: ServicePlan;
+  readonly plans: readonly ServicePlan[];
+}
+
+/** Node.js (Express) API: uid 1000 is the `node` user of the official node:alpine images. */
+export class NodeApi extends Construct {
+  constructor(scope: Construct, id: string, { ctx, plan, plans }: KindProps) {
+    super(scope, id);
+    // V8's heap must fit the container's memory limit with room for buffers and native memory (75 %).
+    const heapMi = Math.floor((parseMemory(plan.resources.limits.memory) * 0.75) / 2 ** 20);
+    new AppWorkload(this, 'workload', ctx, plan, plans, {
+      uid: 1000,
+      settings: { NODE_ENV: 'production', NODE_OPTIONS: `--max-old-space-size=${heapMi}` },
+      probes: {
+        startup: httpProbe('/health/live', HTTP_PORT_NAME, { periodSeconds: 5, failureThreshold: 24 }),
+        liveness: httpProbe('/health/live', HTTP_PORT_NAME),
+        readiness: httpProbe('/health/ready', HTTP_PORT_NAME, { periodSeconds: 5 }),
+      },
+    });
+  }
+}
+
+/**
+ * Python (FastAPI) agent. Agents load tool definitions and prompt templates at start (slow: a startup probe of
+ * up to 5 minutes) and get two minutes to finish the task in hand when stopped.
+ */
+export class PythonAgent extends Construct {
+  constructor(scope: Construct, id: string, { ctx, plan, plans }: KindProps) {
+    super(scope, id);
+    const name = plan.entry.name;
+    new AppWorkload(this, 'workload', ctx, plan, plans, {
+      settings: {
+        PYTHONUNBUFFERED: '1',
+        WEB_CONCURRENCY: '1',
+        AGENT_NAME: name,
+        // The Redis list the agent consumes; its length is the queue-depth metric its HPA follows.
+        TASK_QUEUE: `agent-tasks:${name}`,
+      },
+      writable: [{ name: 'tmp', path: '/tmp', sizeLimit: '1Gi' }],
+      terminationGracePeriodSeconds: 120,
+      probes: {
+        startup: httpProbe('/healthz', HTTP_PORT_NAME, { periodSeconds: 10, failureThreshold: 30 }),
+        liveness: httpProbe('/healthz', HTTP_PORT_NAME, { timeoutSeconds: 5 }),
+        readiness: httpProbe('/readyz', HTTP_PORT_NAME, { periodSeconds: 5 }),
+      },
+    });
+  }
+}
+
+/** The model names the model server loads, per mode (seed 000: model names in a ConfigMap). */
+export const MODELS = { gpu: 'deepseek-ai/DeepSeek-R1-Distill-Qwen-32B', cpu: 'deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B' } as const;
+
+/**
+ * The model server: an OpenAI-compatible server with the model baked into the image (no download at start;
+ * works air-gapped). GPU mode requests the environment's GPU resource and lands on its GPU nodes; CPU mode runs
+ * a small distilled model from the `-cpu` build. Loading takes minutes: a startup probe of up to 15 minutes.
+ */
+export class ModelServer extends Construct {
+  constructor(scope: Construct, id: string, { ctx, plan, plans }: KindProps) {
+    super(scope, id);
+    const ms = ctx.config.apps.modelServer;
+    const gpu = ms.mode === 'gpu';
+    const image = gpu ? plan.entry.image : `${plan.entry.image}-cpu`;
+    new AppWorkload(this, 'workload', ctx, plan, plans, {
+      image,
+      settings: { MODEL_NAME: gpu ? MODELS.gpu : MODELS.cpu, DEVICE: gpu ? 'cuda' : 'cpu', HF_HUB_OFFLINE: '1', HF_HOME: '/cache' },
+      writable: [
+        { name: 'tmp', path: '/tmp', sizeLimit: '2Gi' },
+        { name: 'cache', path: '/cache', sizeLimit: '20Gi' },
+      ],
+      // Tensor-parallel workers share memory through /dev/shm (counted against the memory limit).
+      ...(gpu ? {
+        volumes: [{ name: 'shm', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('4Gi') } }],
+        mounts: [{ name: 'shm', mountPath: '/dev/shm' }],
+        extraLimits: { [ms.gpuResource]: String(ms.gpusPerReplica) },
+        nodeSelector: ms.nodeSelector,
+        tolerations: ms.tolerations,
+      } : {}),
+      terminationGracePeriodSeconds: 60,
+      probes: {
+        startup: httpProbe('/health', HTTP_PORT_NAME, { periodSeconds: 10, failureThreshold: 90 }),
+        liveness: httpProbe('/health', HTTP_PORT_NAME, { timeoutSeconds: 5, failureThreshold: 5 }),
+        readiness: httpProbe('/health', HTTP_PORT_NAME, { periodSeconds: 5 }),
+      },
+    });
+  }
+}
+
+/** uid 101 is the `nginx` user of the nginx-unprivileged base image. */
+export const NGINX_UID = 101;
+
+/** The web frontend: static files on an unprivileged NGINX with the generated nginx.conf. */
+export class StaticFrontend extends Construct {
+  constructor(scope: Construct, id: string, { ctx, plan, plans }: KindProps) {
+    super(scope, id);
+    const e = plan.entry;
+    const conf = frontendNginxConfig({ port: e.port, apiBaseUrl: `https://${apiHost(ctx.config.ingress.baseDomain)}`, environment: ctx.config.name });
+    const cmName = `${e.name}-nginx`;
+    new k8s.KubeConfigMap(this, 'nginx', {
+      metadata: meta(ctx.config, { name: cmName, namespace: e.namespace, id: plan.id }),
+      data: { 'nginx.conf': conf },
+    });
+    new AppWorkload(this, 'workload', ctx, plan, plans, {
+      uid: NGINX_UID,
+      volumes: [{ name: 'nginx-conf', configMap: { name: cmName } }],
+      mounts: [{ name: 'nginx-conf', mountPath: '/etc/nginx/nginx.conf', subPath: 'nginx.conf', readOnly: true }],
+      writable: [{ name: 'tmp', path: '/tmp', sizeLimit: '128Mi' }],
+      checksumOf: [conf],
+      probes: {
+        liveness: httpProbe('/healthz', HTTP_PORT_NAME),
+        readiness: httpProbe('/healthz', HTTP_PORT_NAME, { periodSeconds: 5 }),
+      },
+    });
+  }
+}
+
+/** Public host names, one place. */
+export function apiHost(baseDomain: string): string {
+  return `api.${baseDomain}`;
+}
+export function webHost(baseDomain: string): string {
+  return `app.${baseDomain}`;
+}
+export function tenantApiHost(tenant: string, baseDomain: string): string {
+  return `${tenant}.api.${baseDomain}`;
+}

@@ -1,0 +1,210 @@
+/**
+ * The parts every long-running application workload shares: ServiceAccount (no API token), ConfigMap of
+ * connection settings, Deployment, Service, HPA and PodDisruptionBudget. The construct of each kind (api,
+ * agent, model server, frontend, gateway) supplies only its container specifics.
+ *
+ * Why these defaults: rolling updates never take a ready pod away first (maxUnavailable 0, spec 002 §6.2.1);
+ * a preStop pause lets endpoints and the ingress controller drop a terminating pod before it stops accepting;
+ * the root filesystem is read-only with emptyDirs where programs write; an HPA target has no spec.replicas
+ * (Argo CD would fight the HPA); replicas spread over nodes.
+ */
+import { createHash } from 'crypto';
+import { Construct } from 'constructs';
+import { k8s } from '../../imports/k8s';
+import type { PlatformContext } from '../lib/context';
+import { disruptionBudget } from '../lib/disruption';
+import { PROMETHEUS, pods } from '../lib/graph';
+import { image } from '../lib/images';
+import { meta, selectorLabels } from '../lib/labels';
+import { resources } from '../lib/resources';
+import { spreadOverNodes } from '../lib/scheduling';
+import { containerSecurityContext, DEFAULT_UID, podSecurityContext } from '../lib/security';
+import { wire } from './connections';
+import type { ServicePlan } from './plan';
+
+export interface Probes {
+  /** For slow starters: liveness and readiness wait until it succeeds. */
+  readonly startup?: k8s.Probe;
+  readonly liveness: k8s.Probe;
+  readonly readiness: k8s.Probe;
+}
+
+export interface KindSpec {
+  /** @default the catalog image */
+  readonly image?: string;
+  readonly args?: string[];
+  readonly env?: k8s.EnvVar[];
+  /** Extra settings for the service's ConfigMap (non-secret, kind-specific). */
+  readonly settings?: Record<string, string>;
+  readonly probes: Probes;
+  /** Writable paths on a read-only root filesystem. @default /tmp */
+  readonly writable?: { readonly name: string; readonly path: string; readonly sizeLimit: string }[];
+  readonly volumes?: k8s.Volume[];
+  readonly mounts?: k8s.VolumeMount[];
+  /** The image's own non-root user. @default DEFAULT_UID */
+  readonly uid?: number;
+  readonly extraLimits?: Record<string, string>;
+  readonly nodeSelector?: Record<string, string>;
+  readonly tolerations?: k8s.Toleration[];
+  /** @default 30 */
+  readonly terminationGracePeriodSeconds?: number;
+  /** Content of other ConfigMaps the pod mounts, for the roll-on-change checksum. */
+  readonly checksumOf?: string[];
+}
+
+export const HTTP_PORT_NAME = 'http';
+export const METRICS_PORT_NAME = 'metrics';
+
+/** An HTTP GET probe on a named port. */
+export function httpProbe(path: string, port: string, o: Partial<k8s.Probe> = {}): k8s.Probe {
+  return { httpGet: { path, port: k8s.IntOrString.fromString(port) }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3, ...o };
+}
+
+export function configMapName(service: string): string {
+  return `${service}-config`;
+}
+
+export class AppWorkload extends Construct {
+  readonly deployment: k8s.KubeDeployment;
+
+  constructor(scope: Construct, id: string, ctx: PlatformContext, plan: ServicePlan, plans: readonly ServicePlan[], spec: KindSpec) {
+    super(scope, id);
+    const { config } = ctx;
+    const e = plan.entry;
+    const ns = e.namespace;
+    const name = e.name;
+    const version = (spec.image ?? e.image).split(':').pop();
+    const m = (n: string) => meta(config, { name: n, namespace: ns, id: plan.id, version });
+
+    const wiring = wire(this, ctx, plan, plans);
+    const settings: Record<string, string> = {
+      SERVICE_NAME: name,
+      PORT: String(e.port),
+      ENVIRONMENT: config.name,
+      LOG_LEVEL: config.ha ? 'info' : 'debug',
+      ...spec.settings,
+      ...wiring.settings,
+    };
+    const sorted = Object.fromEntries(Object.entries(settings).sort(([a], [b]) => a.localeCompare(b)));
+
+    new k8s.KubeServiceAccount(this, 'sa', { metadata: m(name), automountServiceAccountToken: false });
+    new k8s.KubeConfigMap(this, 'config', { metadata: m(configMapName(name)), data: sorted });
+
+    const writable = spec.writable ?? [{ name: 'tmp', path: '/tmp', sizeLimit: '256Mi' }];
+    const ports: k8s.ContainerPort[] = [{ name: HTTP_PORT_NAME, containerPort: e.port, protocol: 'TCP' }];
+    if (e.metricsPort !== undefined) ports.push({ name: METRICS_PORT_NAME, containerPort: e.metricsPort, protocol: 'TCP' });
+    const checksum = createHash('sha256').update(JSON.stringify([sorted, ...(spec.checksumOf ?? [])])).digest('hex');
+
+    this.deployment = new k8s.KubeDeployment(this, 'deployment', {
+      metadata: m(name),
+      spec: {
+        ...(plan.hpa ? {} : { replicas: plan.replicas }),
+        revisionHistoryLimit: 5,
+        progressDeadlineSeconds: 600,
+        selector: { matchLabels: selectorLabels(plan.id) },
+        strategy: {
+          type: 'RollingUpdate',
+          rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) },
+        },
+        template: {
+          metadata: {
+            labels: m(name).labels,
+            annotations: { 'checksum/config': checksum },
+          },
+          spec: {
+            serviceAccountName: name,
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            securityContext: podSecurityContext(spec.uid ?? DEFAULT_UID),
+            terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds ?? 30,
+            topologySpreadConstraints: spreadOverNodes(selectorLabels(plan.id)),
+            ...(spec.nodeSelector && Object.keys(spec.nodeSelector).length ? { nodeSelector: spec.nodeSelector } : {}),
+            ...(spec.tolerations?.length ? { tolerations: spec.tolerations } : {}),
+            containers: [{
+              name,
+              image: image(config, spec.image ?? e.image),
+              imagePullPolicy: config.images.pullPolicy,
+              ...(spec.args ? { args: spec.args } : {}),
+              ports,
+              envFrom: [{ configMapRef: { name: configMapName(name) } }],
+              env: [...wiring.secretEnv, ...(spec.env ?? [])],
+              resources: resources(plan.resources, spec.extraLimits),
+              securityContext: containerSecurityContext(),
+              ...(spec.probes.startup ? { startupProbe: spec.probes.startup } : {}),
+              livenessProbe: spec.probes.liveness,
+              readinessProbe: spec.probes.readiness,
+              // Let endpoints and the ingress controller forget this pod before it stops accepting connections.
+              lifecycle: { preStop: { exec: { command: ['sleep', '5'] } } },
+              volumeMounts: [
+                ...writable.map((w) => ({ name: w.name, mountPath: w.path })),
+                ...wiring.mounts,
+                ...(spec.mounts ?? []),
+              ],
+            }],
+            volumes: [
+              ...writable.map((w) => ({ name: w.name, emptyDir: { sizeLimit: k8s.Quantity.fromString(w.sizeLimit) } })),
+              ...wiring.volumes,
+              ...(spec.volumes ?? []),
+            ],
+          },
+        },
+      },
+    });
+
+    new k8s.KubeService(this, 'service', {
+      metadata: m(name),
+      spec: {
+        type: 'ClusterIP',
+        selector: selectorLabels(plan.id),
+        ports: ports.map((p) => ({ name: p.name, port: p.containerPort, targetPort: k8s.IntOrString.fromString(p.name!), protocol: 'TCP' })),
+      },
+    });
+
+    if (plan.hpa) {
+      const h = plan.hpa;
+      const metrics: k8s.MetricSpecV2[] = [
+        { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: h.cpuPercent } } },
+      ];
+      if (h.memoryPercent !== undefined) {
+        metrics.push({ type: 'Resource', resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: h.memoryPercent } } });
+      }
+      if (h.queue) {
+        metrics.push({
+          type: 'External',
+          external: {
+            metric: { name: h.queue.metric, selector: { matchLabels: { queue: name } } },
+            target: { type: 'AverageValue', averageValue: k8s.Quantity.fromString(String(h.queue.averageValue)) },
+          },
+        });
+      }
+      new k8s.KubeHorizontalPodAutoscalerV2(this, 'hpa', {
+        metadata: m(name),
+        spec: {
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
+          minReplicas: h.minReplicas,
+          maxReplicas: h.maxReplicas,
+          metrics,
+          behavior: h.queue
+            // Seed 000 §4.2: add up to 2 pods at a time, remove 1 at a time once the queue stays short.
+            ? {
+              scaleUp: { stabilizationWindowSeconds: 30, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 2, periodSeconds: 60 }] },
+              scaleDown: { stabilizationWindowSeconds: 300, selectPolicy: 'Min', policies: [{ type: 'Pods', value: 1, periodSeconds: 120 }] },
+            }
+            : {
+              scaleUp: { stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{ type: 'Percent', value: 100, periodSeconds: 60 }, { type: 'Pods', value: 4, periodSeconds: 60 }] },
+              scaleDown: { stabilizationWindowSeconds: 300, selectPolicy: 'Min', policies: [{ type: 'Percent', value: 25, periodSeconds: 60 }] },
+            },
+        },
+      });
+    }
+
+    if (plan.replicas > 1) {
+      disruptionBudget(this, { config, name, namespace: ns, id: plan.id, replicas: plan.replicas });
+    }
+
+    // Prometheus scrapes /metrics on the metrics port, or on the HTTP port when there is no separate one.
+    const metricsPort = e.metricsPort ?? e.port;
+    ctx.graph.connect({ pods: PROMETHEUS }, { pods: pods(ns, plan.id) },
+      [{ port: metricsPort, name: e.metricsPort !== undefined ? METRICS_PORT_NAME : HTTP_PORT_NAME }], `prometheus scrapes ${name}`);
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * 30-ingress: how the platform is reached from outside, and its certificate authorities.
+ *
+ *  - ClusterIssuers: a self-signed issuer (bootstraps the internal CA, and issues the ingress certificates of
+ *    a `selfSigned` environment), the internal CA (INTERNAL_CA_ISSUER, from a self-signed root Certificate kept
+ *    in the cert-manager namespace: Elasticsearch and its clients get their certificates here), and Let's
+ *    Encrypt (ACME HTTP-01 through the environment's ingress class) where `tlsIssuer` is `acme`. A `ca`
+ *    environment issues ingress certificates from the internal CA (air-gapped: clients trust its root).
+ *  - Ingresses with the environment's ingress class: `api.<domain>` and each tenant's `<tenant>.api.<domain>`
+ *    to the gateway, `app.<domain>` to the web frontend. Certificates are explicit cert-manager Certificates,
+ *    so no controller- or cert-manager-specific annotation is needed.
+ */
+import { ApiObject, Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../../environments/schema';
+import { k8s } from '../../imports/k8s';
+import { INTERNAL_CA_ISSUER } from '../data/refs';
+import type { PlatformContext } from '../lib/context';
+import { API_SERVER_PORTS, apiServer, ingressController, INTERNET, pods, type PodGroup } from '../lib/graph';
+import { meta, type Identity } from '../lib/labels';
+import { apiHost, tenantApiHost, webHost } from '../apps/kinds';
+import type { ServicePlan } from '../apps/plan';
+
+export const SELF_SIGNED_ISSUER = 'platform-selfsigned';
+export const ACME_ISSUER = 'letsencrypt';
+/** The root of the internal CA: a Secret cert-manager writes into its own namespace. */
+export const INTERNAL_CA_ROOT_SECRET = 'platform-internal-ca-root';
+export const CERT_MANAGER_NAMESPACE = 'cert-manager';
+export const ACME_SERVER = 'https://acme-v02.api.letsencrypt.org/directory';
+/** Port of cert-manager's HTTP-01 solver pods (created in the Certificate's namespace during a challenge). */
+export const ACME_SOLVER_PORT = 8089;
+
+const ID: Identity = { name: 'certificates', component: 'tls', instance: 'platform' };
+
+/** The ClusterIssuer that signs the ingress certificates of an environment. */
+export function ingressIssuer(config: EnvironmentConfig): string {
+  switch (config.ingress.tlsIssuer) {
+    case 'acme': return ACME_ISSUER;
+    case 'selfSigned': return SELF_SIGNED_ISSUER;
+    case 'ca': return INTERNAL_CA_ISSUER;
+  }
+}
+
+/** cert-manager's own pods (its Helm chart labels them by app.kubernetes.io/name). */
+const certManager = (name: string): PodGroup => ({
+  namespace: CERT_MANAGER_NAMESPACE, selector: { 'app.kubernetes.io/name': name }, display: `${CERT_MANAGER_NAMESPACE}/${name}`,
+});
+
+export class IngressChart extends Chart {
+  constructor(scope: Construct, id: string, ctx: PlatformContext, plans: readonly ServicePlan[]) {
+    super(scope, id, { disableResourceNameHashes: true });
+    const { config, graph } = ctx;
+    const clusterIssuer = (name: string, spec: Record<string, unknown>) => new ApiObject(this, `issuer-${name}`, {
+      apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: meta(config, { name, id: ID }), spec,
+    });
+
+    // The internal CA: self-signed root (10 years) → CA ClusterIssuer.
+    clusterIssuer(SELF_SIGNED_ISSUER, { selfSigned: {} });
+    new ApiObject(this, 'internal-ca-root', {
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Certificate',
+      metadata: meta(config, { name: INTERNAL_CA_ROOT_SECRET, namespace: CERT_MANAGER_NAMESPACE, id: ID }),
+      spec: {
+        isCA: true,
+        commonName: `receivables platform internal CA (${config.name})`,
+        secretName: INTERNAL_CA_ROOT_SECRET,
+        duration: '87600h',
+        renewBefore: '720h',
+        privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Never' },
+        issuerRef: { name: SELF_SIGNED_ISSUER, kind: 'ClusterIssuer', group: 'cert-manager.io' },
+      },
+    });
+    clusterIssuer(INTERNAL_CA_ISSUER, { ca: { secretName: INTERNAL_CA_ROOT_SECRET } });
+
+    if (config.ingress.tlsIssuer === 'acme') {
+      if (!config.ingress.acmeEmail) throw new Error(`environment "${config.name}": ingress.acmeEmail is required for tlsIssuer "acme"`);
+      clusterIssuer(ACME_ISSUER, {
+        acme: {
+          server: ACME_SERVER,
+          email: config.ingress.acmeEmail,
+          privateKeySecretRef: { name: `${ACME_ISSUER}-account-key` },
+          solvers: [{ http01: { ingress: { ingressClassName: config.ingress.className } } }],
+        },
+      });
+    }
+
+    const domain = config.ingress.baseDomain;
+    const gateway = plans.find((p) => p.entry.kind === 'gateway' && p.enabled);
+    const frontend = plans.find((p) => p.entry.kind === 'static-frontend' && p.enabled);
+    if (gateway) this.expose(ctx, gateway, 'api', [apiHost(domain), ...config.tenants.map((t) => tenantApiHost(t.id, domain))]);
+    if (frontend) this.expose(ctx, frontend, 'web', [webHost(domain)]);
+
+    // cert-manager itself: it talks to the API server, the API server calls its webhook, ACME needs the internet.
+    for (const c of ['cert-manager', 'cainjector', 'webhook']) {
+      graph.connect({ pods: certManager(c) }, { addresses: apiServer(config) }, API_SERVER_PORTS, `${c} watches and updates cert-manager resources`);
+    }
+    graph.connect({ addresses: apiServer(config) }, { pods: certManager('webhook') }, [{ port: 10250, name: 'https-webhook' }], 'the API server validates cert-manager resources');
+    if (config.ingress.tlsIssuer === 'acme') {
+      graph.connect({ pods: certManager('cert-manager') }, { addresses: INTERNET }, [{ port: 443, name: 'https' }], 'cert-manager talks to the ACME server');
+    }
+  }
+
+  /** An Ingress with its Certificate for a service's HTTP port; declares the ingress controller's flows. */
+  private expose(ctx: PlatformContext, plan: ServicePlan, name: string, hosts: string[]): void {
+    const { config, graph } = ctx;
+    const e = plan.entry;
+    const secretName = `${name}-tls`;
+    new ApiObject(this, `certificate-${name}`, {
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Certificate',
+      metadata: meta(config, { name: secretName, namespace: e.namespace, id: plan.id }),
+      spec: {
+        secretName,
+        dnsNames: hosts,
+        duration: '2160h',
+        renewBefore: '720h',
+        privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
+        issuerRef: { name: ingressIssuer(config), kind: 'ClusterIssuer', group: 'cert-manager.io' },
+      },
+    });
+    new k8s.KubeIngress(this, `ingress-${name}`, {
+      metadata: meta(config, { name, namespace: e.namespace, id: plan.id }),
+      spec: {
+        ingressClassName: config.ingress.className,
+        tls: [{ hosts, secretName }],
+        rules: hosts.map((host) => ({
+          host,
+          http: {
+            paths: [{
+              path: '/',
+              pathType: 'Prefix',
+              backend: { service: { name: e.name, port: { number: e.port } } },
+            }],
+          },
+        })),
+      },
+    });
+    graph.connect({ pods: ingressController(config) }, { pods: pods(e.namespace, plan.id) }, [{ port: e.port, name: 'http' }],
+      `the ingress controller forwards ${hosts[0]} to ${e.name}`);
+    if (config.ingress.tlsIssuer === 'acme') {
+      const solver: PodGroup = {
+        namespace: e.namespace, selector: { 'acme.cert-manager.io/http01-solver': 'true' }, display: `${e.namespace}/acme-http01-solver`,
+      };
+      graph.connect({ pods: ingressController(config) }, { pods: solver }, [{ port: ACME_SOLVER_PORT, name: 'acme-http01' }],
+        `Let's Encrypt validates ${secretName} through the ingress controller`);
+    }
+  }
+}
