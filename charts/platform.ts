@@ -9,6 +9,8 @@ import { demandByNamespace } from './lib/demand';
 import type { PlatformContext } from './lib/context';
 import { DependencyGraph } from './lib/graph';
 import { NamespacesChart } from './namespaces';
+import { NetworkChart } from './network/chart';
+import { REACHABILITY_FILE, reachabilityMatrix } from './network/matrix';
 import { TenantsChart } from './tenants';
 
 /** A rendered Kubernetes object. */
@@ -29,6 +31,8 @@ export interface RenderedPlatform {
   readonly secrets: readonly DeclaredSecret[];
   /** Every network flow the charts declared. */
   readonly graph: DependencyGraph;
+  /** Files beside the chart folders, path relative to dist/<env>/ → content (e.g. the reachability matrix). */
+  readonly extraFiles?: Readonly<Record<string, string>>;
 }
 
 export function renderPlatform(config: EnvironmentConfig): RenderedPlatform {
@@ -41,7 +45,7 @@ export function renderPlatform(config: EnvironmentConfig): RenderedPlatform {
   const charts: Chart[] = [
     new TenantsChart(app, '01-tenants', ctx),
 
-    // network (issue 7)
+    // network (issue 7): built after this list, see below
 
     // minio (issue 5)
 
@@ -59,11 +63,14 @@ export function renderPlatform(config: EnvironmentConfig): RenderedPlatform {
   ];
 
   const rendered = charts.map((c) => ({ folder: c.node.id, manifests: c.toJson() }));
+  // Built after every other chart, because its policies come from the flows they declared; applied as folder 02.
+  const network = new NetworkChart(app, '02-network', { config, graph: ctx.graph });
+  rendered.push({ folder: network.node.id, manifests: network.toJson() });
   // Built last, rendered first: its quotas are sized from everything else.
   const namespaces = new NamespacesChart(app, '00-namespaces', {
     config, demand: demandByNamespace(rendered.flatMap((c) => c.manifests)),
   });
   rendered.push({ folder: namespaces.node.id, manifests: namespaces.toJson() });
   rendered.sort((a, b) => a.folder.localeCompare(b.folder));
-  return { ...ctx, charts: rendered };
+  return { ...ctx, charts: rendered, extraFiles: { [REACHABILITY_FILE]: reachabilityMatrix(config, ctx.graph) } };
 }

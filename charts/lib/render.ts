@@ -48,6 +48,12 @@ export function toFileTree(p: RenderedPlatform): FileTree {
   }
   const images = imagesOf(p.charts.flatMap((c) => c.manifests));
   files.set('images.txt', images.length ? `${images.join('\n')}\n` : '');
+  for (const [rel, content] of Object.entries(p.extraFiles ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+    if (files.has(rel) || rel.split('/').some((s) => s === '' || s === '.' || s === '..')) {
+      throw new Error(`extra file "${rel}" of environment "${p.config.name}" collides with a rendered file or is not a plain relative path`);
+    }
+    files.set(rel, content);
+  }
   return files;
 }
 
