@@ -18,6 +18,7 @@ import { difference, KUBE_DNS, reachability, STRANGER_LABEL, tuple, type Environ
 import {
   AGENT, GATEWAY, INTEGRATION, INVOICE, POSTGRES_LEADER, REPORTS_JOB, environmentWith, fixtureGraph, mergeGraphs, networkManifests, tenantWorker,
 } from './support/network-fixture';
+import { modelErrors, unknownFields } from './support/k8s-schema';
 import { manifestsOf, renderAll } from './support/render';
 
 const ENVS = renderAll().map((p) => p.config.name);
@@ -181,6 +182,16 @@ describe('generated policies', () => {
     expect(gw.spec.egress).toBeUndefined();
   });
 
+  test('every generated policy of the synthetic graph is schema-valid, with no unknown field, in every environment', () => {
+    for (const name of ENVS) {
+      const c = loadEnvironment(name);
+      for (const m of networkManifests(c, fixtureGraph(c))) {
+        const where = `${name}: ${m.metadata.namespace}/${m.metadata.name}`;
+        expect({ where, error: modelErrors(m), unknown: unknownFields(m) }).toEqual({ where, error: undefined, unknown: [] });
+      }
+    }
+  });
+
   test('clear errors: unknown namespace, two address ranges, a port out of range, two groups with one name', () => {
     const bad = (f: (g: DependencyGraph) => void) => { const g = new DependencyGraph(); f(g); return () => planPolicies(config, g); };
     expect(bad((g) => g.connect({ pods: GATEWAY }, { pods: pods('db-postgress', { name: 'postgres', component: 'database' }) }, [{ port: 5432, name: 'pg' }], 'typo')))
@@ -250,6 +261,7 @@ describe('reachability matrix', () => {
     }
     expect(md).toContain('| app-agents/orchestrator-agent | internet (0.0.0.0/0 except 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 169.254.0.0/16, 100.64.0.0/10) | 443/TCP https |');
     expect(md).toContain('| app-integration | (outside the cluster) | 514/UDP |');
+    expect(md).toContain('| app-core/invoice-service-api | db-postgres/postgres-database [role=primary] | 5432/TCP postgresql | invoice-service migrates the schema on the leader |');
     expect(md).toContain('- tenant-acme (plan enterprise): reaches app-core/gateway-api (8000/TCP); reached from app-core/gateway-api (8080/TCP).');
     expect(md).toMatch(/- Every namespace that runs pods denies all ingress and egress by default \(`default-deny`\): app-agents, .*tenant-initech\./);
   });

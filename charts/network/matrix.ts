@@ -5,6 +5,7 @@
  */
 import type { EnvironmentConfig } from '../../environments/schema';
 import type { DependencyGraph, Peer, Port } from '../lib/graph';
+import { LABELS } from '../lib/labels';
 import { CLUSTER_DNS } from '../lib/namespace';
 import { tenantNamespace } from '../lib/naming';
 import { protocolOf, renderedNamespaces, selectorKey } from './policies';
@@ -13,8 +14,15 @@ export const REACHABILITY_FILE = 'reachability.md';
 
 const OUTSIDE = '(outside the cluster)';
 
+const STABLE = new Set<string>([LABELS.name, LABELS.instance, LABELS.component]);
+
 function peerLabel(p: Peer): string {
-  if ('pods' in p) return p.pods.display;
+  if ('pods' in p) {
+    // Member selectors (role, shard, pool) are not in the display: show them, or two groups read the same.
+    const extra = Object.entries(p.pods.selector).filter(([k]) => !STABLE.has(k)).sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => `${k.slice(k.lastIndexOf('/') + 1)}=${v}`);
+    return extra.length ? `${p.pods.display} [${extra.join(', ')}]` : p.pods.display;
+  }
   const a = p.addresses;
   const except = a.except?.length ? ` except ${[...a.except].join(', ')}` : '';
   return `${a.display} (${[...a.cidrs].join(', ')}${except})`;

@@ -54,6 +54,7 @@ export interface Probe {
 export class PolicyEvaluator {
   private readonly byNamespace = new Map<string, Obj[]>();
   private readonly nsLabels = new Map<string, Labels>();
+  private readonly cache = new WeakMap<PodEndpoint, { Ingress?: Obj[]; Egress?: Obj[] }>();
 
   /** `objects`: every rendered object (NetworkPolicies and Namespaces are used; the rest is ignored). */
   constructor(objects: readonly Obj[]) {
@@ -87,8 +88,13 @@ export class PolicyEvaluator {
 
   /** The policies that select `pod` for a direction (empty: the pod is not isolated that way). */
   selecting(pod: PodEndpoint, direction: 'Ingress' | 'Egress'): Obj[] {
-    return (this.byNamespace.get(pod.namespace) ?? [])
+    // Cached per endpoint object: the reachability tests ask this a few hundred thousand times.
+    const cached = this.cache.get(pod)?.[direction];
+    if (cached) return cached;
+    const found = (this.byNamespace.get(pod.namespace) ?? [])
       .filter((p) => policyTypes(p.spec).includes(direction) && selectorMatches(p.spec.podSelector ?? {}, pod.labels));
+    this.cache.set(pod, { ...this.cache.get(pod), [direction]: found });
+    return found;
   }
 
   private sideAllows(pod: PodEndpoint, direction: 'Ingress' | 'Egress', peer: NetEndpoint, portOwner: NetEndpoint, probe: Probe): boolean {
