@@ -4,6 +4,7 @@
  * the container port differs), and the real traffic is then blocked.
  */
 import type { DependencyGraph, PodGroup } from '../lib/graph';
+import { LABELS } from '../lib/labels';
 import { protocolOf } from './policies';
 
 type Obj = Record<string, any>;
@@ -26,22 +27,38 @@ function workloads(manifests: readonly Obj[]): Workload[] {
   return out;
 }
 
-const selects = (g: PodGroup, w: Workload) => w.namespace === g.namespace && Object.entries(g.selector).every(([k, v]) => w.labels[k] === v);
+/** Whether a group selects a workload's pods. The role label is set at run time (Patroni's leader, the Redis
+ *  master), never in a template, so it is ignored: such a group is a subset of the workload's pods. */
+const selects = (g: PodGroup, w: Workload) => w.namespace === g.namespace
+  && Object.entries(g.selector).every(([k, v]) => k === LABELS.role || w.labels[k] === v);
 
 export interface PortReport {
   /** Flows whose destination pods are rendered but do not listen on a port the flow allows. */
   readonly mismatches: string[];
   /** Pod groups of flows that select no rendered workload (peers we do not render, or a wrong selector). */
   readonly unrendered: string[];
+  /** The unrendered groups in namespaces where workloads are rendered: most likely a wrong selector. */
+  readonly suspicious: string[];
 }
 
-export function checkFlowPorts(graph: DependencyGraph, manifests: readonly Obj[]): PortReport {
+const sameGroup = (a: PodGroup, b: PodGroup) => a.namespace === b.namespace && JSON.stringify(Object.entries(a.selector).sort()) === JSON.stringify(Object.entries(b.selector).sort());
+
+/**
+ * @param external peers that are known not to be rendered by us (Prometheus, the ingress controller, CoreDNS):
+ *   never reported as unrendered.
+ */
+export function checkFlowPorts(graph: DependencyGraph, manifests: readonly Obj[], external: readonly PodGroup[] = []): PortReport {
   const all = workloads(manifests);
   const mismatches = new Set<string>();
   const unrendered = new Set<string>();
+  const suspicious = new Set<string>();
   for (const f of graph.flows) {
     for (const peer of [f.from, f.to]) {
-      if ('pods' in peer && !all.some((w) => selects(peer.pods, w))) unrendered.add(`${peer.pods.display} ${JSON.stringify(peer.pods.selector)}`);
+      if (!('pods' in peer) || all.some((w) => selects(peer.pods, w)) || external.some((g) => sameGroup(g, peer.pods))) continue;
+      const what = `${peer.pods.display} ${JSON.stringify(peer.pods.selector)}`;
+      unrendered.add(what);
+      const present = all.filter((w) => w.namespace === peer.pods.namespace).map((w) => `${w.owner.kind} ${w.owner.metadata.name}`);
+      if (present.length) suspicious.add(`flow "${f.why}": ${what} selects none of the workloads of its namespace (${present.join(', ')})`);
     }
     if (!('pods' in f.to)) continue;
     const group = f.to.pods;
@@ -56,5 +73,5 @@ export function checkFlowPorts(graph: DependencyGraph, manifests: readonly Obj[]
       }
     }
   }
-  return { mismatches: [...mismatches].sort(), unrendered: [...unrendered].sort() };
+  return { mismatches: [...mismatches].sort(), unrendered: [...unrendered].sort(), suspicious: [...suspicious].sort() };
 }
