@@ -16,8 +16,8 @@
  *   container ports (for ingress the selected pod, for egress the peer); protocol defaults to TCP. A named
  *   port never matches an address outside the cluster.
  * - A connection succeeds only when the source's egress AND the destination's ingress allow it.
- * - ipBlock is matched against addresses outside the pod network only (for pod IPs the behaviour is left to
- *   the implementation, so a policy may not rely on it).
+ * - ipBlock is matched against addresses outside the pod network, and against pod addresses only with
+ *   `ipBlockMatchesPods` (the API leaves that to the implementation, so a policy must not depend on it).
  */
 type Obj = Record<string, any>;
 export type Labels = Record<string, string>;
@@ -36,6 +36,17 @@ export interface PodEndpoint {
   readonly namespace: string;
   readonly labels: Labels;
   readonly ports: readonly ContainerPort[];
+  /** The pod's address, for implementations whose ipBlock also matches pods (see EvaluatorOptions). */
+  readonly ip?: string;
+}
+
+export interface EvaluatorOptions {
+  /**
+   * Whether an ipBlock also matches pod addresses. The API leaves it to the implementation: Calico and Cilium
+   * match them, others do not. Policies should mean the same either way.
+   * @default false
+   */
+  readonly ipBlockMatchesPods?: boolean;
 }
 
 export interface AddressEndpoint {
@@ -57,7 +68,7 @@ export class PolicyEvaluator {
   private readonly cache = new WeakMap<PodEndpoint, { Ingress?: Obj[]; Egress?: Obj[] }>();
 
   /** `objects`: every rendered object (NetworkPolicies and Namespaces are used; the rest is ignored). */
-  constructor(objects: readonly Obj[]) {
+  constructor(objects: readonly Obj[], private readonly options: EvaluatorOptions = {}) {
     for (const o of objects) {
       if (o.kind === 'NetworkPolicy') {
         const ns = o.metadata?.namespace ?? 'default';
@@ -113,8 +124,9 @@ export class PolicyEvaluator {
 
   private peerMatches(p: Obj, policyNamespace: string, peer: NetEndpoint): boolean {
     if (p.ipBlock) {
-      if (peer.kind !== 'address') return false;
-      return ipInCidr(peer.ip, p.ipBlock.cidr) && !(p.ipBlock.except ?? []).some((e: string) => ipInCidr(peer.ip, e));
+      const ip = peer.kind === 'address' ? peer.ip : this.options.ipBlockMatchesPods ? peer.ip : undefined;
+      if (ip === undefined) return false;
+      return ipInCidr(ip, p.ipBlock.cidr) && !(p.ipBlock.except ?? []).some((e: string) => ipInCidr(ip, e));
     }
     if (peer.kind !== 'pod') return false;
     if (!p.namespaceSelector && !p.podSelector) return false; // not valid for the API; matches nothing

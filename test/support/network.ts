@@ -4,10 +4,10 @@
  * what the rendered policies allow between them (PolicyEvaluator), and what the dependency graph says they should.
  */
 import type { EnvironmentConfig } from '../../environments/schema';
-import type { DependencyGraph, Peer, Port } from '../../charts/lib/graph';
+import type { DependencyGraph, Flow, Peer, Port } from '../../charts/lib/graph';
 import { renderedNamespaces } from '../../charts/network/policies';
 import type { Manifest } from '../../charts/platform';
-import { addressIn, ipInCidr, PolicyEvaluator, type AddressEndpoint, type NetEndpoint, type PodEndpoint, type Probe, type Protocol } from './netpol';
+import { addressIn, intToIp, ipInCidr, ipToInt, PolicyEvaluator, type AddressEndpoint, type NetEndpoint, type PodEndpoint, type Probe, type Protocol } from './netpol';
 import { podTemplates } from './render';
 
 export const STRANGER_LABEL = 'netpol-probe.test/stranger';
@@ -28,9 +28,12 @@ export interface Environment {
 
 const matchesLabels = (sel: Record<string, string>, labels: Record<string, string>) => Object.entries(sel).every(([k, v]) => labels[k] === v);
 
-export function isMember(e: NetEndpoint, peer: Peer): boolean {
+/** Whether an endpoint belongs to a peer of the graph; with `podAddresses`, an address range also holds the pods
+ *  whose address lies in it (what a declared range means where ipBlocks match pods). */
+export function isMember(e: NetEndpoint, peer: Peer, podAddresses = false): boolean {
   if ('pods' in peer) return e.kind === 'pod' && e.namespace === peer.pods.namespace && matchesLabels(peer.pods.selector, e.labels);
-  return e.kind === 'address' && peer.addresses.cidrs.some((c) => ipInCidr(e.ip, c)) && !(peer.addresses.except ?? []).some((c) => ipInCidr(e.ip, c));
+  const ip = e.kind === 'address' ? e.ip : podAddresses ? e.ip : undefined;
+  return ip !== undefined && peer.addresses.cidrs.some((c) => ipInCidr(ip, c)) && !(peer.addresses.except ?? []).some((c) => ipInCidr(ip, c));
 }
 
 /** Every endpoint worth probing in an environment. */
@@ -99,15 +102,30 @@ export interface Reachability {
   readonly probes: Probe[];
   /** What the rendered policies allow. */
   readonly actual: Set<string>;
-  /** What the graph (plus DNS for every isolated namespace) implies. */
+  /** What the graph (plus DNS for every isolated namespace) implies, each isolated end by the flows of its side. */
   readonly expected: Set<string>;
   readonly evaluator: PolicyEvaluator;
 }
 
+export interface ReachabilityOptions {
+  /**
+   * Give every pod an address from this range and let ipBlocks match pod addresses, as Calico and Cilium do.
+   * @default pods have no address and ipBlocks match only outside addresses
+   */
+  readonly podCidr?: string;
+}
+
 /** Pairs where at least one end is a pod in a namespace we render (elsewhere no policy of ours applies). */
-export function reachability(env: Environment): Reachability {
-  const evaluator = new PolicyEvaluator(env.manifests);
-  const eps = endpoints(env);
+export function reachability(env: Environment, options: ReachabilityOptions = {}): Reachability {
+  const podAddresses = options.podCidr !== undefined;
+  const evaluator = new PolicyEvaluator(env.manifests, { ipBlockMatchesPods: podAddresses });
+  let eps = endpoints(env);
+  if (options.podCidr) {
+    const base = ipToInt(options.podCidr.split('/')[0]);
+    eps = eps.map((e, i) => (e.kind === 'pod' ? { ...e, ip: intToIp(base + 10 + i) } : e));
+    const outside = eps.filter((e) => e.kind === 'pod' && !ipInCidr(e.ip!, options.podCidr!));
+    if (outside.length) throw new Error(`pod range ${options.podCidr} is too small for ${eps.length} endpoints`);
+  }
   const ps = probes(env, eps);
   const ours = renderedNamespaces(env.config);
   const isolated = new Set([...ours].filter((ns) => env.config.namespaces.find((n) => n.name === ns)?.runsPods ?? true));
@@ -117,12 +135,19 @@ export function reachability(env: Environment): Reachability {
   for (const src of eps) {
     for (const dst of eps) {
       if (!isOurs(src) && !isOurs(dst)) continue;
-      const flows = env.graph.flows.filter((f) => isMember(src, f.from) && isMember(dst, f.to));
-      const dns = dst === KUBE_DNS && src.kind === 'pod' && isolated.has(src.namespace);
+      // Each end that is isolated must have a flow of its own side: the client as a pod group in `from`, the
+      // server as a pod group in `to` (address ranges only ever describe the far end).
+      const srcIsolated = src.kind === 'pod' && isolated.has(src.namespace);
+      const dstIsolated = dst.kind === 'pod' && isolated.has(dst.namespace);
+      const egress = env.graph.flows.filter((f) => 'pods' in f.from && isMember(src, f.from) && isMember(dst, f.to, podAddresses));
+      const ingress = env.graph.flows.filter((f) => 'pods' in f.to && isMember(dst, f.to) && isMember(src, f.from, podAddresses));
+      const dns = dst.id === KUBE_DNS.id && srcIsolated;
+      const on = (fs: Flow[], p: Probe) => fs.some((f) => f.ports.some((fp) => fp.port === p.port && (fp.protocol ?? 'TCP') === p.protocol));
       for (const p of ps) {
         if (evaluator.allowed(src, dst, p)) actual.add(tuple(src, dst, p));
-        const declared = flows.some((f) => f.ports.some((fp) => fp.port === p.port && (fp.protocol ?? 'TCP') === p.protocol));
-        if (declared || (dns && p.port === 53)) expected.add(tuple(src, dst, p));
+        const egressOk = !srcIsolated || on(egress, p) || (dns && p.port === 53);
+        const ingressOk = !dstIsolated || on(ingress, p);
+        if (egressOk && ingressOk) expected.add(tuple(src, dst, p));
       }
     }
   }
