@@ -53,6 +53,11 @@ function proveEnvironment(label: string, env: Environment): void {
   const viaRanges = difference(calico.actual, r.actual);
   console.log(`${label}, ipBlocks matching pods in ${podCidr}: ${calico.actual.size} allowed (${viaRanges.length} more through declared address ranges), ${calicoOff.length} off the graph`);
   expect({ label, podCidr, off: calicoOff.slice(0, 20) }).toEqual({ label, podCidr, off: [] });
+  // What ipBlocks add may only come from pods that are not ours (e.g. kube-system → an ingress controller open to
+  // "anywhere"): a pod of ours reaching another pod through an egress range (an API server range overlapping the
+  // pod range) would be a hole.
+  const oursIds = calico.endpoints.filter((e) => e.kind === 'pod' && e.namespace !== 'kube-system').map((e) => `${e.id} → `);
+  expect({ label, podCidr, holes: viaRanges.filter((t) => oursIds.some((id) => t.startsWith(id))) }).toEqual({ label, podCidr, holes: [] });
 
   // Independent of the graph: what must hold in any case.
   const pods = r.endpoints.filter((e): e is Extract<NetEndpoint, { kind: 'pod' }> => e.kind === 'pod');
@@ -271,6 +276,23 @@ describe('changes', () => {
     expect([...r.actual].filter((t) => t.startsWith(`${newcoWorker.id} → `)).map((t) => t.split(' → ')[1])).toEqual(
       expect.arrayContaining([`${KUBE_DNS.id} 53/TCP`, `${KUBE_DNS.id} 53/UDP`]),
     );
+  });
+});
+
+describe('address ranges and pod addresses', () => {
+  test('an API server range overlapping the pod range opens pods where ipBlocks match pod addresses, and the proof sees it', () => {
+    const input = structuredClone(environmentInput('dev')) as Record<string, any>;
+    input.cluster.apiServerCidrs = ['10.42.0.0/16'];
+    const config = validateEnvironment('dev', input);
+    const g = new DependencyGraph();
+    g.connect({ pods: AGENT }, { addresses: apiServer(config) }, [{ port: 443, name: 'https' }], 'agent watches the API');
+    const env = environmentWith(config, g);
+    const plain = reachability(env);
+    const calico = reachability(env, { podCidr: '10.42.0.0/16' });
+    const holes = difference(calico.actual, plain.actual);
+    expect(holes.length).toBeGreaterThan(0);
+    expect(holes.every((t) => t.startsWith(`${AGENT.display} (declared)`) && t.endsWith(' 443/TCP'))).toBe(true);
+    expect(holes).toContain(`${AGENT.display} (declared) ${JSON.stringify(AGENT.selector)} → kube-system/stranger 443/TCP`);
   });
 });
 
