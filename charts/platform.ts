@@ -10,7 +10,6 @@ import type { PlatformContext } from './lib/context';
 import { DependencyGraph } from './lib/graph';
 import { NamespacesChart } from './namespaces';
 import { NetworkChart } from './network/chart';
-import { REACHABILITY_FILE, reachabilityMatrix } from './network/matrix';
 import { TenantsChart } from './tenants';
 
 /** A rendered Kubernetes object. */
@@ -31,8 +30,6 @@ export interface RenderedPlatform {
   readonly secrets: readonly DeclaredSecret[];
   /** Every network flow the charts declared. */
   readonly graph: DependencyGraph;
-  /** Files beside the chart folders, path relative to dist/<env>/ → content (e.g. the reachability matrix). */
-  readonly extraFiles?: Readonly<Record<string, string>>;
 }
 
 export function renderPlatform(config: EnvironmentConfig): RenderedPlatform {
@@ -45,7 +42,7 @@ export function renderPlatform(config: EnvironmentConfig): RenderedPlatform {
   const charts: Chart[] = [
     new TenantsChart(app, '01-tenants', ctx),
 
-    // network (issue 7): built after this list, see below
+    // network (issue 7)
 
     // minio (issue 5)
 
@@ -63,14 +60,14 @@ export function renderPlatform(config: EnvironmentConfig): RenderedPlatform {
   ];
 
   const rendered = charts.map((c) => ({ folder: c.node.id, manifests: c.toJson() }));
-  // Built after every other chart, because its policies come from the flows they declared; applied as folder 02.
-  const network = new NetworkChart(app, '02-network', { config, graph: ctx.graph });
-  rendered.push({ folder: network.node.id, manifests: network.toJson() });
   // Built last, rendered first: its quotas are sized from everything else.
   const namespaces = new NamespacesChart(app, '00-namespaces', {
     config, demand: demandByNamespace(rendered.flatMap((c) => c.manifests)),
   });
   rendered.push({ folder: namespaces.node.id, manifests: namespaces.toJson() });
+  // Built after every other chart, because its policies come from the flows they all declared; applied as 02.
+  const network = new NetworkChart(app, '02-network', { config, graph: ctx.graph });
+  rendered.push({ folder: network.node.id, manifests: network.toJson() });
   rendered.sort((a, b) => a.folder.localeCompare(b.folder));
-  return { ...ctx, charts: rendered, extraFiles: { [REACHABILITY_FILE]: reachabilityMatrix(config, ctx.graph) } };
+  return { ...ctx, charts: rendered };
 }

@@ -12,7 +12,7 @@ import { NetworkChart } from '../charts/network/chart';
 import { checkFlowPorts } from '../charts/network/consistency';
 import { REACHABILITY_FILE, reachabilityMatrix } from '../charts/network/matrix';
 import { planPolicies } from '../charts/network/policies';
-import { renderPlatform, type Manifest } from '../charts/platform';
+import type { Manifest } from '../charts/platform';
 import { environmentInput, loadEnvironment, validateEnvironment } from '../environments';
 import type { NetEndpoint } from './support/netpol';
 import { difference, KUBE_DNS, reachability, STRANGER_LABEL, tuple, type Environment } from './support/network';
@@ -320,11 +320,19 @@ describe('reachability matrix', () => {
     expect(md).toMatch(/- Every namespace that runs pods denies all ingress and egress by default \(`default-deny`\): app-agents, .*tenant-initech\./);
   });
 
-  test('a rendered file that collides with an extra file is an error', () => {
-    const p = renderPlatform(loadEnvironment('dev'));
-    expect(() => toFileTree({ ...p, extraFiles: { 'images.txt': 'x' } })).toThrow(/extra file "images.txt" of environment "dev" collides/);
-    expect(() => toFileTree({ ...p, extraFiles: { '../escape.md': 'x' } })).toThrow(/not a plain relative path/);
-    expect(toFileTree({ ...p, extraFiles: { 'docs/x.md': 'hello' } }).get('docs/x.md')).toBe('hello');
+  test('a new dependency is a new line in the diff (and an updated count and namespace pair)', () => {
+    const config = loadEnvironment('staging');
+    const before = reachabilityMatrix(config, fixtureGraph(config)).split('\n');
+    const extra = new DependencyGraph();
+    extra.connect({ pods: REPORTS_JOB }, { pods: INVOICE }, [{ port: 3000, name: 'http' }], 'reports job reads invoices');
+    const after = reachabilityMatrix(config, mergeGraphs(fixtureGraph(config), extra)).split('\n');
+    const count = (lines: string[]) => Number(lines.find((l) => / connections between /.test(l))!.split(' ')[0]);
+    expect(count(after)).toBe(count(before) + 1);
+    expect(after.filter((l) => !before.includes(l) && !/ connections between /.test(l))).toEqual([
+      '| app-batch | app-core | 3000/TCP |',
+      '| app-batch/reports-job | app-core/invoice-service-api | 3000/TCP http | reports job reads invoices |',
+    ]);
+    expect(before.filter((l) => !after.includes(l) && !/ connections between /.test(l))).toEqual([]);
   });
 });
 
@@ -333,9 +341,10 @@ describe('platform wiring', () => {
     for (const p of renderAll()) {
       const folders = p.charts.map((c) => c.folder);
       expect(folders.slice(0, 3)).toEqual(['00-namespaces', '01-tenants', '02-network']);
-      expect(p.charts[2].manifests.every((m) => m.kind === 'NetworkPolicy')).toBe(true);
+      const network = p.charts.find((c) => c.folder === '02-network')!;
+      expect(network.manifests.every((m) => m.kind === 'NetworkPolicy')).toBe(true);
       // Built from the complete graph, i.e. after every chart that declares flows.
-      expect(p.charts[2].manifests).toEqual(networkManifests(p.config, p.graph));
+      expect(network.manifests).toEqual(networkManifests(p.config, p.graph));
     }
   });
 

@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { stringify } from 'yaml';
 import type { Manifest, RenderedPlatform } from '../platform';
+import { REACHABILITY_FILE, reachabilityMatrix } from '../network/matrix';
 
 /** Relative path → file content. */
 export type FileTree = Map<string, string>;
@@ -46,14 +47,10 @@ export function toFileTree(p: RenderedPlatform): FileTree {
       files.set(rel, toYaml(m));
     }
   }
+  // Who may talk to whom, beside the manifests, so a change of exposure is a readable line in the diff.
+  files.set(REACHABILITY_FILE, reachabilityMatrix(p.config, p.graph));
   const images = imagesOf(p.charts.flatMap((c) => c.manifests));
   files.set('images.txt', images.length ? `${images.join('\n')}\n` : '');
-  for (const [rel, content] of Object.entries(p.extraFiles ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
-    if (files.has(rel) || rel.split('/').some((s) => s === '' || s === '.' || s === '..')) {
-      throw new Error(`extra file "${rel}" of environment "${p.config.name}" collides with a rendered file or is not a plain relative path`);
-    }
-    files.set(rel, content);
-  }
   return files;
 }
 
