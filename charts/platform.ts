@@ -13,6 +13,7 @@ import { ElasticsearchChart } from './data/elasticsearch';
 import { RedisChart } from './data/redis';
 import { appCharts } from './apps/charts';
 import { NamespacesChart } from './namespaces';
+import { NetworkChart } from './network/chart';
 import { TenantsChart } from './tenants';
 import { PostgresChart } from './data/postgres';
 import { ClickhouseChart } from './data/clickhouse';
@@ -78,6 +79,9 @@ export function renderPlatform(config: EnvironmentConfig): RenderedPlatform {
     config, demand: demandByNamespace(rendered.flatMap((c) => c.manifests)),
   });
   rendered.push({ folder: namespaces.node.id, manifests: namespaces.toJson() });
+  // Built after every other chart, because its policies come from the flows they all declared; applied as 02.
+  const network = new NetworkChart(app, '02-network', { config, graph: ctx.graph });
+  rendered.push({ folder: network.node.id, manifests: network.toJson() });
   rendered.sort((a, b) => a.folder.localeCompare(b.folder));
   return { ...ctx, charts: rendered };
 }

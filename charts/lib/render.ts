@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { stringify } from 'yaml';
 import type { Manifest, RenderedPlatform } from '../platform';
+import { REACHABILITY_FILE, reachabilityMatrix } from '../network/matrix';
 
 /** Relative path → file content. */
 export type FileTree = Map<string, string>;
@@ -46,6 +47,8 @@ export function toFileTree(p: RenderedPlatform): FileTree {
       files.set(rel, toYaml(m));
     }
   }
+  // Who may talk to whom, beside the manifests, so a change of exposure is a readable line in the diff.
+  files.set(REACHABILITY_FILE, reachabilityMatrix(p.config, p.graph));
   const images = imagesOf(p.charts.flatMap((c) => c.manifests));
   files.set('images.txt', images.length ? `${images.join('\n')}\n` : '');
   return files;
