@@ -8,6 +8,9 @@ import { storeRefs, storeSecrets, type DeclaredSecret, type StoreRefs } from './
 import { demandByNamespace } from './lib/demand';
 import type { PlatformContext } from './lib/context';
 import { DependencyGraph } from './lib/graph';
+import { AddonsChart } from './gitops/addons';
+import { GitOpsChart } from './gitops/gitops';
+import { protectData } from './gitops/protect';
 import { NamespacesChart } from './namespaces';
 import { TenantsChart } from './tenants';
 
@@ -38,6 +41,7 @@ export function renderPlatform(config: EnvironmentConfig): RenderedPlatform {
 
   // Folder prefixes: 0x namespaces, tenants and network; 1x stores; 2x applications; 3x ingress; 5x
   // monitoring; 9x GitOps. Each chart is one Argo CD Application and one step of the installer.
+  const addons = new AddonsChart(app, '90-addons', ctx);
   const charts: Chart[] = [
     new TenantsChart(app, '01-tenants', ctx),
 
@@ -55,7 +59,8 @@ export function renderPlatform(config: EnvironmentConfig): RenderedPlatform {
 
     // applications and ingress (issue 6)
 
-    // monitoring and gitops (issue 8)
+    // monitoring and gitops (issue 8): the add-ons declare their flows here, before anything reads the graph
+    addons,
   ];
 
   const rendered = charts.map((c) => ({ folder: c.node.id, manifests: c.toJson() }));
@@ -65,5 +70,9 @@ export function renderPlatform(config: EnvironmentConfig): RenderedPlatform {
   });
   rendered.push({ folder: namespaces.node.id, manifests: namespaces.toJson() });
   rendered.sort((a, b) => a.folder.localeCompare(b.folder));
+  // GitOps last: one Application per folder rendered above; data-holding objects are kept by Argo CD.
+  protectData(rendered);
+  const gitops = new GitOpsChart(app, '99-gitops', { config, charts: rendered, addons: addons.addons });
+  rendered.push({ folder: gitops.node.id, manifests: gitops.toJson() });
   return { ...ctx, charts: rendered };
 }

@@ -38,6 +38,8 @@ export const base: DeepPartial<EnvironmentInput> = {
     { name: 'db-elasticsearch', tier: 'data' },
     { name: 'db-kafka', tier: 'data' },
     { name: 'storage-minio', tier: 'data' },
+    // Argo CD runs in each environment's own cluster: a DR site must not depend on the primary's Argo CD.
+    { name: 'argocd', tier: 'system' },
   ],
 
   quota: {
@@ -78,4 +80,14 @@ export const base: DeepPartial<EnvironmentInput> = {
 
     kafka: { resources: { requests: { cpu: '500m', memory: '2Gi' }, limits: { cpu: '1', memory: '2Gi' } } },
   },
+
+  // GitOps and installation (issue 8): ingress-nginx only where the cluster has no controller (kubeadm).
+  addons: {
+    chartMirror: '',
+    certManager: { enabled: true },
+    ingressNginx: { enabled: false },
+    monitoring: { enabled: true, prometheusReplicas: 1, retention: '15d', volume: { size: '50Gi' } },
+    externalSecrets: { enabled: false },
+  },
+  secrets: { source: 'generate' },
 };

@@ -12,4 +12,13 @@ export const dr: DeepPartial<EnvironmentInput> = deepMerge(production, {
   cluster: { apiServerCidrs: ['10.96.0.1/32', '10.30.0.0/24'], server: 'https://dr-cluster.receivables.internal:6443' },
   ingress: { baseDomain: 'dr.receivables.example.com', tlsIssuer: 'ca' },
   images: { registry: 'registry.dr.receivables.internal:5000' },
+  // Air-gapped: charts from the site's mirror, Secret values from the site's own Vault.
+  addons: { chartMirror: 'https://charts.dr.receivables.internal', externalSecrets: { enabled: true } },
+  secrets: {
+    source: 'vault',
+    vault: {
+      server: 'https://vault.dr.receivables.internal:8200', cidrs: ['10.30.1.0/28'], mount: 'secret',
+      pathPrefix: 'receivables/dr', authMount: 'kubernetes-dr', rolePrefix: 'receivables-',
+    },
+  },
 } satisfies DeepPartial<EnvironmentInput>);
