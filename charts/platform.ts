@@ -11,6 +11,7 @@ import { DependencyGraph } from './lib/graph';
 import { AddonsChart } from './gitops/addons';
 import { GitOpsChart } from './gitops/gitops';
 import { protectData } from './gitops/protect';
+import { MonitoringChart } from './monitoring/monitoring';
 import { NamespacesChart } from './namespaces';
 import { TenantsChart } from './tenants';
 
@@ -64,6 +65,12 @@ export function renderPlatform(config: EnvironmentConfig): RenderedPlatform {
   ];
 
   const rendered = charts.map((c) => ({ folder: c.node.id, manifests: c.toJson() }));
+  // Monitoring: scrape targets and store alerts derived from everything rendered above and from the graph.
+  if (config.addons.monitoring.enabled) {
+    const monitoring = new MonitoringChart(app, '50-monitoring', { ctx, charts: rendered });
+    const manifests = monitoring.toJson();
+    if (manifests.length) rendered.push({ folder: monitoring.node.id, manifests });
+  }
   // Built last, rendered first: its quotas are sized from everything else.
   const namespaces = new NamespacesChart(app, '00-namespaces', {
     config, demand: demandByNamespace(rendered.flatMap((c) => c.manifests)),

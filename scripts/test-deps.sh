@@ -16,6 +16,8 @@ declare -A NEED=(
   # clickhouse and kafka (issue 9)
 
   # others
+  # gitops and monitoring (issue 8): promtool checks and unit-tests the generated alerting rules
+  [promtool]=prometheus
 )
 
 missing=()

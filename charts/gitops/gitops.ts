@@ -45,9 +45,11 @@ export class GitOpsChart extends Chart {
   constructor(scope: Construct, id: string, p: GitOpsChartProps) {
     super(scope, id, { disableResourceNameHashes: true });
     const c = p.config;
-    const folders = [...p.charts.map((x) => x.folder), id];
+    // A folder without objects does not exist in Git: it gets no Application.
+    const charts = p.charts.filter((x) => x.manifests.length > 0);
+    const folders = [...charts.map((x) => x.folder), id];
     const source = (folder: string) => ({ repoURL: c.gitops.repoURL, targetRevision: c.gitops.targetRevision, path: folderPath(c, folder) });
-    const platformCharts = p.charts.filter((x) => !isArgoFolder(x.manifests));
+    const platformCharts = charts.filter((x) => !isArgoFolder(x.manifests));
 
     // ----- projects
     // Tenants come and go without touching the project: one glob covers their namespaces.
@@ -86,7 +88,7 @@ export class GitOpsChart extends Chart {
     });
 
     // ----- one child per folder
-    for (const chart of p.charts) {
+    for (const chart of charts) {
       const argo = isArgoFolder(chart.manifests);
       const data = chart.manifests.some(holdsData);
       addApplication(this, chart.folder, argoMeta(c, applicationName(c, chart.folder), 'folder', {
