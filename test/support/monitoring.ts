@@ -18,10 +18,13 @@ export function undeclaredScrapes(manifests: readonly Manifest[], graph: Depende
     for (const ep of pm.spec.podMetricsEndpoints) {
       const numbers = pods.flatMap(({ template }) => template.spec.containers.flatMap((c: Manifest) => c.ports ?? []))
         .filter((cp: Manifest) => cp.name === ep.port).map((cp: Manifest) => cp.containerPort);
-      const allowed = numbers.length > 0 && numbers.every((n: number) => graph.flows.some((f) => 'pods' in f.from && f.from.pods.namespace === PROMETHEUS.namespace
-        && JSON.stringify(f.from.pods.selector) === JSON.stringify(PROMETHEUS.selector) && 'pods' in f.to && f.to.pods.namespace === ns
-        && pods.some(({ template }) => Object.entries(f.to.pods.selector).every(([k, v]) => template.metadata.labels?.[k] === v))
-        && f.ports.some((p) => p.port === n)));
+      const allowed = numbers.length > 0 && numbers.every((n: number) => graph.flows.some((f) => {
+        if (!('pods' in f.from) || !('pods' in f.to)) return false;
+        const to = f.to.pods;
+        return f.from.pods.namespace === PROMETHEUS.namespace && JSON.stringify(f.from.pods.selector) === JSON.stringify(PROMETHEUS.selector)
+          && to.namespace === ns && pods.some(({ template }) => Object.entries(to.selector).every(([k, v]) => template.metadata.labels?.[k] === v))
+          && f.ports.some((p) => p.port === n);
+      }));
       if (!allowed) out.push(`${ns}/${pm.metadata.name}:${ep.port}`);
     }
   }
