@@ -9,6 +9,7 @@ import { demandByNamespace } from './lib/demand';
 import type { PlatformContext } from './lib/context';
 import { DependencyGraph } from './lib/graph';
 import { AddonsChart } from './gitops/addons';
+import { EXTERNAL_SECRETS_FOLDER, ExternalSecretsChart } from './gitops/external-secrets';
 import { GitOpsChart } from './gitops/gitops';
 import { protectData } from './gitops/protect';
 import { MonitoringChart } from './monitoring/monitoring';
@@ -65,6 +66,11 @@ export function renderPlatform(config: EnvironmentConfig): RenderedPlatform {
   ];
 
   const rendered = charts.map((c) => ({ folder: c.node.id, manifests: c.toJson() }));
+  // Secret values from Vault: one ExternalSecret per Secret declared above.
+  if (config.secrets.source === 'vault') {
+    const externalSecrets = new ExternalSecretsChart(app, EXTERNAL_SECRETS_FOLDER, ctx);
+    rendered.push({ folder: externalSecrets.node.id, manifests: externalSecrets.toJson() });
+  }
   // Monitoring: scrape targets and store alerts derived from everything rendered above and from the graph.
   if (config.addons.monitoring.enabled) {
     const monitoring = new MonitoringChart(app, '50-monitoring', { ctx, charts: rendered });
