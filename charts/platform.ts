@@ -12,6 +12,11 @@ import { MinioChart } from './data/minio';
 import { ElasticsearchChart } from './data/elasticsearch';
 import { RedisChart } from './data/redis';
 import { appCharts } from './apps/charts';
+import { AddonsChart } from './gitops/addons';
+import { EXTERNAL_SECRETS_FOLDER, ExternalSecretsChart } from './gitops/external-secrets';
+import { GitOpsChart } from './gitops/gitops';
+import { protectData } from './gitops/protect';
+import { MonitoringChart } from './monitoring/monitoring';
 import { NamespacesChart } from './namespaces';
 import { NetworkChart } from './network/chart';
 import { TenantsChart } from './tenants';
@@ -46,6 +51,7 @@ export function renderPlatform(config: EnvironmentConfig): RenderedPlatform {
 
   // Folder prefixes: 0x namespaces, tenants and network; 1x stores; 2x applications; 3x ingress; 5x
   // monitoring; 9x GitOps. Each chart is one Argo CD Application and one step of the installer.
+  const addons = new AddonsChart(app, '90-addons', ctx);
   const charts: Chart[] = [
     new TenantsChart(app, '01-tenants', ctx),
 
@@ -70,10 +76,22 @@ export function renderPlatform(config: EnvironmentConfig): RenderedPlatform {
     // applications and ingress (issue 6)
     ...appCharts(app, ctx),
 
-    // monitoring and gitops (issue 8)
+    // monitoring and gitops (issue 8): the add-ons declare their flows here, before anything reads the graph
+    addons,
   ];
 
   const rendered = charts.map((c) => ({ folder: c.node.id, manifests: c.toJson() }));
+  // Secret values from Vault: one ExternalSecret per Secret declared above.
+  if (config.secrets.source === 'vault') {
+    const externalSecrets = new ExternalSecretsChart(app, EXTERNAL_SECRETS_FOLDER, ctx);
+    rendered.push({ folder: externalSecrets.node.id, manifests: externalSecrets.toJson() });
+  }
+  // Monitoring: scrape targets and store alerts derived from everything rendered above and from the graph.
+  if (config.addons.monitoring.enabled) {
+    const monitoring = new MonitoringChart(app, '50-monitoring', { ctx, charts: rendered });
+    const manifests = monitoring.toJson();
+    if (manifests.length) rendered.push({ folder: monitoring.node.id, manifests });
+  }
   // Built last, rendered first: its quotas are sized from everything else.
   const namespaces = new NamespacesChart(app, '00-namespaces', {
     config, demand: demandByNamespace(rendered.flatMap((c) => c.manifests)),
@@ -83,5 +101,9 @@ export function renderPlatform(config: EnvironmentConfig): RenderedPlatform {
   const network = new NetworkChart(app, '02-network', { config, graph: ctx.graph });
   rendered.push({ folder: network.node.id, manifests: network.toJson() });
   rendered.sort((a, b) => a.folder.localeCompare(b.folder));
+  // GitOps last: one Application per folder rendered above; data-holding objects are kept by Argo CD.
+  protectData(rendered);
+  const gitops = new GitOpsChart(app, '99-gitops', { config, charts: rendered, addons: addons.addons });
+  rendered.push({ folder: gitops.node.id, manifests: gitops.toJson() });
   return { ...ctx, charts: rendered };
 }

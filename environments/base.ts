@@ -38,6 +38,8 @@ export const base: DeepPartial<EnvironmentInput> = {
     { name: 'db-elasticsearch', tier: 'data' },
     { name: 'db-kafka', tier: 'data' },
     { name: 'storage-minio', tier: 'data' },
+    // Argo CD runs in each environment's own cluster: a DR site must not depend on the primary's Argo CD.
+    { name: 'argocd', tier: 'system' },
   ],
 
   quota: {
@@ -96,4 +98,13 @@ export const base: DeepPartial<EnvironmentInput> = {
 
   // Application tier: the catalog's production ranges (environments/catalog.ts), the model server on GPUs.
   apps: { autoscaling: true, modelServer: { mode: 'gpu' } },
+  // GitOps and installation (issue 8): ingress-nginx only where the cluster has no controller (kubeadm).
+  addons: {
+    chartMirror: '',
+    certManager: { enabled: true },
+    ingressNginx: { enabled: false },
+    monitoring: { enabled: true, prometheusReplicas: 1, retention: '15d', volume: { size: '50Gi' } },
+    externalSecrets: { enabled: false },
+  },
+  secrets: { source: 'generate' },
 };

@@ -15,4 +15,13 @@ export const dr: DeepPartial<EnvironmentInput> = deepMerge(production, {
   // Follows production's primary (exposed to the DR site at this address) and its WAL archive, which MinIO
   // replicates into this site's backup bucket. Promotion: docs/postgres.md.
   stores: { postgres: { standby: { host: 'postgres.receivables.example.com', port: 5432, cidrs: ['10.10.0.0/24'], sourceEnvironment: 'production' } } },
+  // Air-gapped: charts from the site's mirror, Secret values from the site's own Vault.
+  addons: { chartMirror: 'https://charts.dr.receivables.internal', externalSecrets: { enabled: true } },
+  secrets: {
+    source: 'vault',
+    vault: {
+      server: 'https://vault.dr.receivables.internal:8200', cidrs: ['10.30.1.0/28'], mount: 'secret',
+      pathPrefix: 'receivables/dr', authMount: 'kubernetes-dr', rolePrefix: 'receivables-',
+    },
+  },
 } satisfies DeepPartial<EnvironmentInput>);

@@ -13,6 +13,7 @@ export const production: DeepPartial<EnvironmentInput> = {
   storageClass: 'ceph-rbd',
   ingress: { className: 'nginx', baseDomain: 'receivables.example.com', tlsIssuer: 'acme', acmeEmail: 'platform@receivables.example.com' },
   gitops: { targetRevision: 'release', autoSync: false },
+  addons: { ingressNginx: { enabled: true }, monitoring: { prometheusReplicas: 2, retention: '30d', volume: { size: '200Gi' } } },
   quota: { floors: { system: productionFloor, app: productionFloor, data: productionFloor } },
   tenants: [
     { id: 'acme', plan: 'enterprise', displayName: 'ACME Corporation' },

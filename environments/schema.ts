@@ -294,6 +294,44 @@ export const appsSection = z.strictObject({
   services: z.record(dnsLabel, appOverride).default({}),
 });
 
+// GitOps and installation (issue 8): cluster add-ons installed from their upstream Helm charts, and where
+// Secret values come from.
+
+const addonSwitch = z.strictObject({ enabled: z.boolean() });
+
+export const addonsSection = z.strictObject({
+  /** Air-gapped installs: a Helm repository serving every add-on chart ('' = the upstream repositories). */
+  chartMirror: z.union([z.literal(''), z.url({ message: 'must be the URL of a Helm repository' })]),
+  certManager: addonSwitch,
+  /** kubeadm ships no ingress controller (k3s ships Traefik). */
+  ingressNginx: addonSwitch,
+  /** kube-prometheus-stack; when enabled, 50-monitoring renders ServiceMonitors and store alerts. */
+  monitoring: z.strictObject({
+    enabled: z.boolean(),
+    prometheusReplicas: replicas(1),
+    retention: z.string().regex(/^[0-9]+(h|d|w)$/, { message: 'must be a Prometheus duration such as 15d' }),
+    volume,
+  }),
+  /** Needed when secrets.source is `vault`. */
+  externalSecrets: addonSwitch,
+});
+
+export const secretsSection = z.strictObject({
+  /** `generate`: `npm run secrets` creates random values in the cluster; `vault`: ExternalSecrets read them. */
+  source: z.enum(['generate', 'vault']),
+  vault: z.strictObject({
+    server: z.url({ message: 'must be a URL such as https://vault.example.com:8200' }),
+    /** Address ranges of the Vault servers (NetworkPolicy egress of the External Secrets controller). */
+    cidrs: z.array(cidr).min(1, { message: 'must list at least one CIDR' }),
+    /** KV version 2 mount; values live at `<mount>/<pathPrefix>/<namespace>/<secret>`. */
+    mount: z.string().regex(/^[a-z0-9][-a-z0-9_/]*$/, { message: 'must be a Vault mount path such as secret' }),
+    pathPrefix: z.string().regex(/^[a-z0-9][-a-z0-9_/]*$/, { message: 'must be a Vault path such as receivables/production' }),
+    /** Kubernetes auth mount; each namespace logs in with the role `<rolePrefix><namespace>`. */
+    authMount: z.string().min(1),
+    rolePrefix: z.string(),
+  }).optional(),
+});
+
 export const environmentShape = z.strictObject({
   name: dnsLabel,
   description: z.string().min(1),
@@ -316,6 +354,8 @@ export const environmentShape = z.strictObject({
   tenants: z.array(tenant),
   stores: storesSection,
   apps: appsSection,
+  addons: addonsSection,
+  secrets: secretsSection,
 });
 
 export type EnvironmentConfig = z.infer<typeof environmentShape>;
@@ -397,6 +437,19 @@ function crossFieldRules(c: EnvironmentConfig, ctx: Ctx): void {
   postgresRules(c, ctx);
   redisRules(c, ctx);
   clickhouseKafkaRules(c, ctx);
+  // GitOps and installation
+  if (c.addons.ingressNginx.enabled && c.cluster.flavour === 'k3s') {
+    issue(ctx, ['addons', 'ingressNginx', 'enabled'], 'must be false on k3s, which ships Traefik as its ingress controller');
+  }
+  if (c.addons.ingressNginx.enabled && c.ingress.className !== 'nginx') {
+    issue(ctx, ['ingress', 'className'], `must be "nginx" when addons.ingressNginx is enabled (got "${c.ingress.className}")`);
+  }
+  if (c.secrets.source === 'vault') {
+    if (!c.secrets.vault) issue(ctx, ['secrets', 'vault'], 'is required when secrets.source is "vault"');
+    if (!c.addons.externalSecrets.enabled) {
+      issue(ctx, ['addons', 'externalSecrets', 'enabled'], 'must be true when secrets.source is "vault" (External Secrets reads Vault)');
+    }
+  }
   for (const [store, section] of Object.entries(c.stores)) {
     const r = section.resources;
     const at = ['stores', store, 'resources'];

@@ -11,6 +11,7 @@ export const staging: DeepPartial<EnvironmentInput> = {
   storageClass: 'ceph-rbd',
   ingress: { className: 'nginx', baseDomain: 'staging.receivables.example.com', tlsIssuer: 'acme', acmeEmail: 'platform@receivables.example.com' },
   gitops: { targetRevision: 'main', autoSync: true },
+  addons: { ingressNginx: { enabled: true } },
   quota: { floors: { system: floor, app: floor, data: floor } },
   tenants: [
     { id: 'acme-test', plan: 'business', displayName: 'ACME (test)' },

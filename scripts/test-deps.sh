@@ -28,6 +28,8 @@ declare -A NEED=(
   # applications and ingress (issue 6): the frontend's nginx.conf runs on nginx; the gateway's Lua on Lua 5.1
   [nginx]=nginx-light
   [lua5.1]=lua5.1
+  # gitops and monitoring (issue 8): promtool checks and unit-tests the generated alerting rules
+  [promtool]=prometheus
 )
 
 missing=()

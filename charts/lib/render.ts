@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { stringify } from 'yaml';
+import { kustomization } from '../gitops/kustomize';
 import type { Manifest, RenderedPlatform } from '../platform';
 import { REACHABILITY_FILE, reachabilityMatrix } from '../network/matrix';
 
@@ -24,7 +25,11 @@ export function toYaml(m: unknown): string {
   return stringify(m, { lineWidth: 0, aliasDuplicateObjects: false });
 }
 
-/** Every image of every container, sorted and unique: the list an air-gapped install mirrors. */
+/**
+ * Every image of every container, sorted and unique: the list an air-gapped install mirrors. Objects that run
+ * images without a container spec in Git (an Argo CD Application of a Helm chart) list them in the
+ * `sme-receivables.io/images` annotation, comma-separated.
+ */
 export function imagesOf(manifests: readonly Manifest[]): string[] {
   const images = new Set<string>();
   const visit = (v: unknown, key?: string): void => {
@@ -35,6 +40,9 @@ export function imagesOf(manifests: readonly Manifest[]): string[] {
     for (const [k, x] of Object.entries(o)) visit(x, k);
   };
   manifests.forEach((m) => visit(m));
+  for (const m of manifests) {
+    for (const i of String(m.metadata?.annotations?.['sme-receivables.io/images'] ?? '').split(',')) if (i) images.add(i);
+  }
   return [...images].sort();
 }
 
@@ -51,6 +59,7 @@ export function toFileTree(p: RenderedPlatform): FileTree {
   files.set(REACHABILITY_FILE, reachabilityMatrix(p.config, p.graph));
   const images = imagesOf(p.charts.flatMap((c) => c.manifests));
   files.set('images.txt', images.length ? `${images.join('\n')}\n` : '');
+  files.set('kustomization.yaml', kustomization(p));
   return files;
 }
 

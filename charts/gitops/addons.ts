@@ -1,0 +1,118 @@
+/**
+ * 90-addons: one Argo CD Application per cluster add-on of the environment, each an upstream Helm chart at a
+ * pinned version with values from the environment, plus the network flows those add-ons need (every namespace
+ * denies by default, so an add-on without its flows would not work).
+ */
+import { Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../../environments/schema';
+import type { PlatformContext } from '../lib/context';
+import { API_SERVER_PORTS, PROMETHEUS, PRIVATE_RANGES, apiServer, type DependencyGraph, type PodGroup, type Port } from '../lib/graph';
+import { ADDON_WAVES, addons, ARGOCD_NAMESPACE, GRAFANA_ADMIN_SECRET, IN_CLUSTER, type Addon } from './addons-catalog';
+import { addApplication, argoMeta, IMAGES_ANNOTATION, projectName, syncPolicy } from './argo';
+
+export class AddonsChart extends Chart {
+  readonly addons: readonly Addon[];
+
+  constructor(scope: Construct, id: string, ctx: PlatformContext) {
+    super(scope, id, { disableResourceNameHashes: true });
+    const c = ctx.config;
+    this.addons = addons(c);
+    for (const a of this.addons) {
+      addApplication(this, a.name, argoMeta(c, `${c.name}-${a.name}`, 'addon', {
+        wave: ADDON_WAVES[a.name],
+        annotations: { [IMAGES_ANNOTATION]: a.images.join(',') },
+      }), {
+        project: projectName(c, 'system'),
+        source: { repoURL: a.repoURL, chart: a.chart, targetRevision: a.version, helm: { releaseName: a.name, valuesObject: a.values } },
+        // Argo CD upgrades itself in the cluster it runs in; everything else goes to the environment's cluster.
+        destination: { server: a.name === 'argo-cd' ? IN_CLUSTER : c.cluster.server, namespace: a.namespace },
+        syncPolicy: syncPolicy(c, a.ignoreDifferences.length ? ['RespectIgnoreDifferences=true'] : []),
+        ...(a.ignoreDifferences.length ? { ignoreDifferences: a.ignoreDifferences as any } : {}),
+      });
+      addonFlows(ctx.graph, c, a);
+    }
+    if (c.addons.monitoring.enabled) ctx.secrets.push({ ...GRAFANA_ADMIN_SECRET, keys: [...GRAFANA_ADMIN_SECRET.keys] });
+  }
+}
+
+const tcp = (name: string, ...ports: number[]): Port[] => ports.map((port) => ({ port, name }));
+const group = (namespace: string, name: string, extra: Record<string, string> = {}): PodGroup =>
+  ({ namespace, selector: { 'app.kubernetes.io/name': name, ...extra }, display: `${namespace}/${name}` });
+
+/** The flows of one add-on, from its chart's pod labels and ports (at the pinned version). */
+export function addonFlows(g: DependencyGraph, c: EnvironmentConfig, a: Addon): void {
+  const api = { addresses: apiServer(c) };
+  const toApi = (p: PodGroup) => g.connect({ pods: p }, api, API_SERVER_PORTS, `${p.display} talks to the Kubernetes API`);
+  const webhook = (p: PodGroup, port: number) => g.connect(api, { pods: p }, tcp('webhook', port), `the API server calls the ${a.name} admission webhook`);
+  const scrape = (p: PodGroup, ...ports: number[]) => {
+    if (c.addons.monitoring.enabled) g.connect({ pods: PROMETHEUS }, { pods: p }, tcp('metrics', ...ports), `Prometheus scrapes ${p.display}`);
+  };
+  const use = (from: PodGroup, to: PodGroup, ports: Port[], why: string) => g.connect({ pods: from }, { pods: to }, ports, why);
+  const ns = a.namespace;
+
+  switch (a.name) {
+    case 'argo-cd': {
+      const [server, repo, controller, redis, appset] = ['argocd-server', 'argocd-repo-server', 'argocd-application-controller', 'argocd-redis', 'argocd-applicationset-controller']
+        .map((n) => group(ARGOCD_NAMESPACE, n));
+      [server, controller, appset].forEach(toApi);
+      for (const p of [server, controller, appset]) use(p, repo, tcp('repo-server', 8081), `${p.display} renders manifests through the repo server`);
+      for (const p of [server, controller, repo]) use(p, redis, tcp('redis', 6379), `${p.display} caches in Argo CD's Redis`);
+      // Git and Helm repositories may be anywhere (a private Git server, the internet, a site mirror).
+      g.connect({ pods: repo }, { addresses: { cidrs: ['0.0.0.0/0'], display: 'Git and Helm repositories' } }, [...tcp('https', 443), ...tcp('ssh', 22)], 'the repo server fetches Git and Helm repositories');
+      if (c.cluster.server !== IN_CLUSTER) g.connect({ pods: controller }, api, API_SERVER_PORTS, 'the application controller syncs the destination cluster');
+      scrape(controller, 8082); scrape(server, 8083); scrape(repo, 8084);
+      break;
+    }
+    case 'cert-manager': {
+      const [controller, hook, cainjector, startup] = ['cert-manager', 'webhook', 'cainjector', 'startupapicheck'].map((n) => group(ns, n));
+      [controller, hook, cainjector, startup].forEach(toApi);
+      webhook(hook, 10250);
+      if (c.ingress.tlsIssuer === 'acme') {
+        g.connect({ pods: controller }, { addresses: { cidrs: ['0.0.0.0/0'], except: PRIVATE_RANGES, display: 'ACME server' } }, tcp('https', 443), 'cert-manager orders certificates from the ACME server');
+        // HTTP-01 self check: the controller fetches the challenge through the public address of the ingress.
+        g.connect({ pods: controller }, { addresses: { cidrs: ['0.0.0.0/0'], display: 'ingress public address' } }, tcp('http', 80), 'cert-manager checks its HTTP-01 challenges');
+      }
+      scrape(controller, 9402);
+      break;
+    }
+    case 'ingress-nginx': {
+      const controller = group(ns, 'ingress-nginx', { 'app.kubernetes.io/component': 'controller' });
+      const certgen = group(ns, 'ingress-nginx', { 'app.kubernetes.io/component': 'admission-webhook' });
+      toApi(controller); toApi(certgen);
+      g.connect({ addresses: { cidrs: ['0.0.0.0/0'], display: 'clients' } }, { pods: controller }, [...tcp('http', 80), ...tcp('https', 443)], 'clients reach the ingress controller');
+      webhook(controller, 8443);
+      scrape(controller, 10254);
+      break;
+    }
+    case 'kube-prometheus-stack': {
+      const operator = group(ns, 'kube-prometheus-stack-prometheus-operator');
+      const alertmanager = group(ns, 'alertmanager');
+      const grafana = group(ns, 'grafana');
+      const ksm = group(ns, 'kube-state-metrics');
+      [PROMETHEUS, operator, grafana, ksm].forEach(toApi);
+      webhook(operator, 10250);
+      use(PROMETHEUS, alertmanager, tcp('web', 9093), 'Prometheus sends alerts to Alertmanager');
+      use(alertmanager, alertmanager, [...tcp('mesh', 9094), { port: 9094, name: 'mesh-udp', protocol: 'UDP' }], 'Alertmanager replicas gossip');
+      use(grafana, PROMETHEUS, tcp('web', 9090), 'Grafana queries Prometheus');
+      use(grafana, alertmanager, tcp('web', 9093), 'Grafana shows alerts');
+      // Node exporter and the kubelet run on the host network: scraped at the node addresses.
+      g.connect({ pods: PROMETHEUS }, { addresses: { cidrs: [...PRIVATE_RANGES], display: 'cluster nodes' } }, tcp('metrics', 10250, 9100), 'Prometheus scrapes the kubelets and node exporters');
+      scrape(PROMETHEUS, 9090, 8080); scrape(alertmanager, 9093, 8080); scrape(operator, 10250); scrape(ksm, 8080); scrape(grafana, 3000);
+      break;
+    }
+    case 'external-secrets': {
+      const [controller, hook, certController] = ['external-secrets', 'external-secrets-webhook', 'external-secrets-cert-controller'].map((n) => group(ns, n));
+      [controller, hook, certController].forEach(toApi);
+      webhook(hook, 10250);
+      const vault = c.secrets.vault;
+      if (vault) {
+        const port = Number(new URL(vault.server).port || 443);
+        g.connect({ pods: controller }, { addresses: { cidrs: vault.cidrs, display: 'vault' } }, tcp('vault', port), 'External Secrets reads Secret values from Vault');
+      }
+      scrape(controller, 8080);
+      break;
+    }
+    default:
+  }
+}

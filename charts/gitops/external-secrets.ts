@@ -1,0 +1,86 @@
+/**
+ * 05-external-secrets, where the environment keeps Secret values in Vault (secrets.source `vault`): in every
+ * namespace with declared Secrets, a ServiceAccount Vault's Kubernetes auth logs in with, a SecretStore for
+ * Vault (role `<rolePrefix><namespace>`, so a namespace reads only its own paths) and one ExternalSecret per
+ * declared Secret. Values live at `<mount>/<pathPrefix>/<namespace>/<secret>`, one property per key; a copy
+ * (`copyOf`) reads the original's path, so both hold the same values; `fixed` keys are written by the template.
+ * Secrets are never deleted with their ExternalSecret (deletionPolicy Retain).
+ */
+import { ApiObject, Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import type { IExternalSecret } from '@kubernetes-models/external-secrets/external-secrets.io/v1beta1/ExternalSecret';
+import type { ISecretStore } from '@kubernetes-models/external-secrets/external-secrets.io/v1beta1/SecretStore';
+import type { DeclaredSecret } from '../data/refs';
+import type { PlatformContext } from '../lib/context';
+import { k8s } from '../../imports/k8s';
+import { meta } from '../lib/labels';
+
+export const EXTERNAL_SECRETS_FOLDER = '05-external-secrets';
+export const VAULT_STORE = 'vault';
+export const VAULT_SERVICE_ACCOUNT = 'vault-auth';
+const API = 'external-secrets.io/v1beta1';
+
+/** The Vault path (below the KV mount) that holds a declared Secret's values. */
+export function vaultPath(pathPrefix: string, s: DeclaredSecret): string {
+  const origin = s.copyOf ?? { namespace: s.namespace, name: s.name };
+  return `${pathPrefix}/${origin.namespace}/${origin.name}`;
+}
+
+export class ExternalSecretsChart extends Chart {
+  constructor(scope: Construct, id: string, ctx: PlatformContext) {
+    super(scope, id, { disableResourceNameHashes: true });
+    const c = ctx.config;
+    const vault = c.secrets.vault;
+    if (c.secrets.source !== 'vault' || !vault) throw new Error(`environment "${c.name}": ExternalSecrets need secrets.source "vault" and secrets.vault`);
+    const m = (name: string, namespace: string, component: string) =>
+      meta(c, { name, namespace, id: { name: 'external-secrets', component, instance: name } });
+
+    const byNs = new Map<string, DeclaredSecret[]>();
+    for (const s of ctx.secrets) byNs.set(s.namespace, [...(byNs.get(s.namespace) ?? []), s]);
+    for (const [ns, secrets] of [...byNs].sort(([a], [b]) => a.localeCompare(b))) {
+      new k8s.KubeServiceAccount(this, `sa-${ns}`, { metadata: m(VAULT_SERVICE_ACCOUNT, ns, 'vault-auth'), automountServiceAccountToken: false });
+      const store: ISecretStore = {
+        apiVersion: API, kind: 'SecretStore',
+        metadata: m(VAULT_STORE, ns, 'secret-store') as ISecretStore['metadata'],
+        spec: {
+          provider: {
+            vault: {
+              server: vault.server, path: vault.mount, version: 'v2',
+              auth: { kubernetes: { mountPath: vault.authMount, role: `${vault.rolePrefix}${ns}`, serviceAccountRef: { name: VAULT_SERVICE_ACCOUNT } } },
+            },
+          },
+        },
+      };
+      new ApiObject(this, `store-${ns}`, store as any);
+      for (const s of [...secrets].sort((a, b) => a.name.localeCompare(b.name))) {
+        const fixed = s.fixed ?? {};
+        const fetched = s.keys.filter((k) => !(k in fixed));
+        const es: IExternalSecret = {
+          apiVersion: API, kind: 'ExternalSecret',
+          metadata: m(s.name, ns, 'external-secret') as IExternalSecret['metadata'],
+          spec: {
+            refreshInterval: '1h',
+            secretStoreRef: { name: VAULT_STORE, kind: 'SecretStore' },
+            target: {
+              name: s.name, creationPolicy: 'Owner', deletionPolicy: 'Retain',
+              ...(Object.keys(fixed).length ? {
+                template: {
+                  engineVersion: 'v2',
+                  data: Object.fromEntries(s.keys.map((k) => [k, k in fixed ? fixed[k] : `{{ .${templateName(k)} }}`])),
+                },
+              } : {}),
+            },
+            // With a template the fetched values are template variables; without one they are the Secret's keys.
+            data: fetched.map((k) => ({ secretKey: Object.keys(fixed).length ? templateName(k) : k, remoteRef: { key: vaultPath(vault.pathPrefix, s), property: k } })),
+          },
+        };
+        new ApiObject(this, `es-${ns}-${s.name}`, es as any);
+      }
+    }
+  }
+}
+
+/** Template variables cannot contain `-` (e.g. `admin-password`): the fetched key is renamed for the template. */
+function templateName(key: string): string {
+  return key.replace(/[^A-Za-z0-9_]/g, '_');
+}

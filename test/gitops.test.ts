@@ -1,0 +1,284 @@
+/**
+ * Argo CD: Applications cover every folder exactly once at a path that exists, destinations are allowed by
+ * their projects, waves never put a consumer before what it depends on, sync policy follows the environment,
+ * data is never pruned; add-ons are pinned and switchable; images.txt, the registry rewrite and the
+ * kustomization.
+ */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App } from 'cdk8s';
+import { deepMerge } from '../environments/merge';
+import { environmentInput, loadEnvironment, validateEnvironment, type EnvironmentConfig } from '../environments';
+import { renderPlatform, type Manifest, type RenderedChart, type RenderedPlatform } from '../charts/platform';
+import { imagesOf, toFileTree, writeDist } from '../charts/lib/render';
+import { DependencyGraph } from '../charts/lib/graph';
+import { addons } from '../charts/gitops/addons-catalog';
+import { GitOpsChart } from '../charts/gitops/gitops';
+import { applyOrder } from '../charts/gitops/order';
+import { protectData } from '../charts/gitops/protect';
+import { manifestsOf, renderAll } from './support/render';
+import { applications, clusterKindAllowed, dependencies, destinationAllowed, groupOf, projects } from './support/gitops';
+
+const all = renderAll();
+const env = (name: string) => all.find((p) => p.config.name === name)!;
+const withConfig = (name: string, override: unknown): EnvironmentConfig =>
+  validateEnvironment(name, deepMerge(environmentInput(name), override));
+
+const wave = (app: Manifest) => Number(app.metadata.annotations['argocd.argoproj.io/sync-wave']);
+const folderOf = (p: RenderedPlatform, app: Manifest) => {
+  const prefix = `dist/${p.config.name}/`;
+  expect(app.spec.source.path?.startsWith(prefix) ?? true).toBe(true);
+  return app.spec.source.path?.slice(prefix.length);
+};
+const childApps = (p: RenderedPlatform) => applications(p).filter((a) => a.spec.source.path);
+
+/** Waves of the folders' Applications, and every dependency that an earlier or equal wave would break. */
+function waveViolations(p: RenderedPlatform): string[] {
+  const waveOfFolder = new Map(childApps(p).filter((a) => a.metadata.annotations?.['argocd.argoproj.io/sync-wave']).map((a) => [folderOf(p, a)!, wave(a)]));
+  // The root's folder is applied by the bootstrap, into Argo CD's existing namespace: it has no wave.
+  return dependencies(p).filter((d) => d.consumer !== '99-gitops')
+    .filter((d) => !((waveOfFolder.get(d.provider) ?? Infinity) < (waveOfFolder.get(d.consumer) ?? -Infinity)))
+    .map((d) => `${d.consumer} (wave ${waveOfFolder.get(d.consumer)}) before ${d.provider} (wave ${waveOfFolder.get(d.provider)}): ${d.why}`);
+}
+
+/** A platform with extra charts, its GitOps chart rebuilt over them (as renderPlatform does). */
+function withCharts(base: RenderedPlatform, extra: RenderedChart[], graph: DependencyGraph): RenderedPlatform {
+  const charts = [...base.charts.filter((c) => c.folder !== '99-gitops'), ...extra].sort((a, b) => a.folder.localeCompare(b.folder));
+  protectData(charts);
+  const g = new GitOpsChart(new App(), '99-gitops', { config: base.config, charts, addons: addons(base.config) });
+  return { ...base, graph, charts: [...charts, { folder: '99-gitops', manifests: g.toJson() }] };
+}
+
+const labels = (name: string, component: string) => ({ 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': name, 'app.kubernetes.io/component': component });
+const workload = (kind: string, namespace: string, name: string, component: string, claim = false): Manifest => ({
+  apiVersion: 'apps/v1', kind, metadata: { name, namespace, labels: labels(name, component) },
+  spec: {
+    selector: { matchLabels: labels(name, component) },
+    template: { metadata: { labels: labels(name, component) }, spec: { containers: [{ name, image: 'docker.io/library/x:1' }] } },
+    ...(claim ? { volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: {} }] } : {}),
+  },
+});
+
+/** A store folder and an application folder using it (the shape the store and app charts will have). */
+function storeAndApp(base: RenderedPlatform, storeFolder: string, appFolder: string): RenderedPlatform {
+  const graph = new DependencyGraph();
+  const store = { namespace: 'db-postgres', selector: labels('pg', 'database'), display: 'pg' };
+  const app = { namespace: 'app-core', selector: labels('api', 'api'), display: 'api' };
+  graph.connect({ pods: app }, { pods: store }, [{ port: 5432, name: 'postgresql' }], 'api uses postgres');
+  graph.connect({ pods: store }, { pods: store }, [{ port: 5432, name: 'postgresql' }], 'replication');
+  return withCharts(base, [
+    { folder: storeFolder, manifests: [workload('StatefulSet', 'db-postgres', 'pg', 'database', true)] },
+    { folder: appFolder, manifests: [workload('Deployment', 'app-core', 'api', 'api')] },
+  ], graph);
+}
+
+describe.each(all.map((p) => [p.config.name, p] as const))('%s', (_name, p) => {
+  const apps = applications(p);
+  const tree = toFileTree(p);
+  const folders = p.charts.map((c) => c.folder);
+
+  test('every Application points at a path of dist/<env>/ that exists, in the repository and revision of the environment', () => {
+    for (const app of childApps(p)) {
+      const folder = folderOf(p, app)!;
+      expect([...tree.keys()].some((f) => f.startsWith(`${folder}/`))).toBe(true);
+      expect(app.spec.source).toMatchObject({ repoURL: p.config.gitops.repoURL, targetRevision: p.config.gitops.targetRevision });
+    }
+  });
+
+  test('every chart folder is covered by exactly one Application, and one root covers the GitOps folder', () => {
+    const covered = childApps(p).map((a) => folderOf(p, a)).sort();
+    expect(covered).toEqual([...folders].sort());
+    const roots = childApps(p).filter((a) => a.metadata.name === `${p.config.name}-root`);
+    expect(roots.map((r) => folderOf(p, r))).toEqual(['99-gitops']);
+    // The root manages the folder that holds every child.
+    const gitops = p.charts.find((c) => c.folder === '99-gitops')!;
+    expect(gitops.manifests.filter((m) => m.kind === 'Application').length).toBe(folders.length);
+  });
+
+  test('every destination, namespace and cluster-scoped kind is allowed by the Application\'s project, and sources are listed', () => {
+    const byName = new Map(projects(p).map((pr) => [pr.metadata.name, pr]));
+    const problems: string[] = [];
+    for (const app of apps) {
+      const project = byName.get(app.spec.project);
+      if (!project) { problems.push(`${app.metadata.name}: no project ${app.spec.project}`); continue; }
+      const { server, namespace } = app.spec.destination;
+      if (!destinationAllowed(project, server, namespace)) problems.push(`${app.metadata.name}: destination ${server} ${namespace}`);
+      if (!project.spec.sourceRepos.includes(app.spec.source.repoURL)) problems.push(`${app.metadata.name}: source ${app.spec.source.repoURL}`);
+      const folder = app.spec.source.path && p.charts.find((c) => c.folder === folderOf(p, app));
+      for (const m of folder ? folder.manifests : []) {
+        if (m.metadata.namespace && !destinationAllowed(project, server, m.metadata.namespace)) problems.push(`${app.metadata.name}: ${m.kind} in ${m.metadata.namespace}`);
+        if (!m.metadata.namespace && !clusterKindAllowed(project, groupOf(m), m.kind)) problems.push(`${app.metadata.name}: cluster-scoped ${m.kind}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  test('projects allow no more than needed: no wildcard source, destination or cluster kind', () => {
+    for (const pr of projects(p)) {
+      expect(pr.spec.sourceRepos).not.toContain('*');
+      for (const d of pr.spec.destinations) expect([d.server, d.namespace]).not.toContain('*');
+      for (const w of pr.spec.clusterResourceWhitelist ?? []) expect(w.kind).not.toBe('*');
+    }
+  });
+
+  test('waves follow the apply order and never put a consumer before what it depends on', () => {
+    const order = applyOrder(folders).filter((f) => f !== '99-gitops');
+    const waves = order.map((f) => wave(childApps(p).find((a) => folderOf(p, a) === f)!));
+    expect(waves.filter((w, i) => i > 0 && w <= waves[i - 1])).toEqual([]);
+    expect(order[0]).toBe('00-namespaces');
+    expect(waveViolations(p)).toEqual([]);
+  });
+
+  test('sync: automated with prune and self-heal where the environment syncs itself, manual (approved) elsewhere; retries with backoff; server-side apply', () => {
+    for (const app of apps) {
+      const sp = app.spec.syncPolicy;
+      if (p.config.gitops.autoSync) expect(sp.automated).toEqual({ prune: true, selfHeal: true, allowEmpty: false });
+      else expect(sp.automated).toBeUndefined();
+      expect(sp.syncOptions).toContain('ServerSideApply=true');
+      expect(sp.retry.limit).toBeGreaterThan(1);
+      expect(sp.retry.backoff.factor).toBeGreaterThan(1);
+    }
+  });
+
+  test('the destination cluster is the environment\'s; Argo CD\'s own objects stay in the cluster Argo CD runs in', () => {
+    for (const app of apps) {
+      const argoOnly = app.spec.destination.namespace === 'argocd';
+      expect(app.spec.destination.server).toBe(argoOnly ? 'https://kubernetes.default.svc' : p.config.cluster.server);
+    }
+  });
+
+  test('data is never pruned or deleted: data-holding objects carry Prune=false,Delete=false and their Applications no cascade finalizer', () => {
+    for (const c of p.charts) {
+      const data = c.manifests.filter((m) => m.kind === 'PersistentVolumeClaim' || (m.kind === 'StatefulSet' && m.spec.volumeClaimTemplates?.length)
+        || (m.kind === 'Namespace' && m.metadata.labels['sme-receivables.io/tier'] === 'data'));
+      for (const m of data) expect(m.metadata.annotations?.['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
+      const app = childApps(p).find((a) => folderOf(p, a) === c.folder)!;
+      if (data.length) expect(app.metadata.finalizers ?? []).toEqual([]);
+    }
+    expect(p.charts.find((c) => c.folder === '00-namespaces')!.manifests.filter((m) => m.kind === 'Namespace' && m.metadata.name === 'db-postgres')
+      .map((m) => m.metadata.annotations['argocd.argoproj.io/sync-options'])).toEqual(['Prune=false,Delete=false']);
+  });
+
+  test('add-ons: pinned upstream Helm charts, one Application each, their images listed and pinned', () => {
+    const addonApps = apps.filter((a) => a.spec.source.chart);
+    expect(addonApps.map((a) => a.spec.source.chart).sort()).toEqual(addons(p.config).map((a) => a.chart).sort());
+    for (const a of addonApps) {
+      expect(a.spec.source.targetRevision).toMatch(/^v?[0-9]+\.[0-9]+\.[0-9]+$/);
+      expect(a.spec.source.helm.releaseName).toBe(a.spec.source.chart);
+      const images = a.metadata.annotations['sme-receivables.io/images'].split(',');
+      expect(images.length).toBeGreaterThan(0);
+      for (const i of images) expect(i).toMatch(/^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._/-]+:[A-Za-z0-9._-]+$/);
+      // ignoreDifferences only for CA bundles that controllers inject after the sync.
+      for (const d of a.spec.ignoreDifferences ?? []) for (const e of d.jqPathExpressions) expect(e).toMatch(/caBundle$/);
+    }
+    const platformIgnores = apps.filter((a) => !a.spec.source.chart && a.spec.ignoreDifferences);
+    expect(platformIgnores).toEqual([]);
+  });
+
+  test('images.txt equals the set of images in the rendered manifests, Helm add-ons included', () => {
+    const listed = (tree.get('images.txt') ?? '').split('\n').filter(Boolean);
+    const expected = new Set<string>();
+    for (const m of manifestsOf(p)) {
+      for (const i of String(m.metadata.annotations?.['sme-receivables.io/images'] ?? '').split(',').filter(Boolean)) expected.add(i);
+      JSON.stringify(m, (k, v) => { if ((k === 'containers' || k === 'initContainers') && Array.isArray(v)) v.forEach((c) => expected.add(c.image)); return v; });
+    }
+    expect(listed).toEqual([...expected].sort());
+    expect(listed).toEqual([...new Set(listed)].sort());
+    expect(listed.length).toBeGreaterThan(0);
+  });
+});
+
+describe('waves for any set of folders', () => {
+  const dev = env('dev');
+
+  test('a store folder and an application using it: the store syncs first, the data is protected', () => {
+    const p = storeAndApp(dev, '11-postgres', '21-api');
+    expect(waveViolations(p)).toEqual([]);
+    const app = (f: string) => childApps(p).find((a) => folderOf(p, a) === f)!;
+    expect(wave(app('11-postgres'))).toBeLessThan(wave(app('21-api')));
+    expect(wave(app('90-addons'))).toBeLessThan(wave(app('11-postgres')));
+    expect(app('11-postgres').metadata.finalizers).toBeUndefined();
+    expect(app('21-api').metadata.finalizers).toEqual(['resources-finalizer.argocd.argoproj.io']);
+    const sts = p.charts.find((c) => c.folder === '11-postgres')!.manifests[0];
+    expect(sts.metadata.annotations['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
+  });
+
+  test('the check catches a consumer placed before its store', () => {
+    const p = storeAndApp(dev, '25-postgres', '21-api');
+    expect(waveViolations(p)).toEqual([expect.stringMatching(/^21-api \(wave \d+\) before 25-postgres .*api uses postgres/)]);
+  });
+
+  test('custom resources wait for the add-ons that install their CRDs', () => {
+    const monitor = { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: 'x', namespace: 'monitoring' }, spec: {} };
+    const p = withCharts(dev, [{ folder: '50-monitoring', manifests: [monitor] }], new DependencyGraph());
+    expect(dependencies(p)).toContainEqual(expect.objectContaining({ consumer: '50-monitoring', provider: '90-addons' }));
+    expect(waveViolations(p)).toEqual([]);
+  });
+});
+
+describe('add-ons per environment', () => {
+  test('ingress-nginx only on kubeadm; k3s keeps Traefik', () => {
+    const charts = (name: string) => applications(env(name)).map((a) => a.spec.source.chart).filter(Boolean);
+    expect(charts('dev')).not.toContain('ingress-nginx');
+    expect(charts('production')).toContain('ingress-nginx');
+    expect(() => withConfig('dev', { addons: { ingressNginx: { enabled: true } } })).toThrow(/addons\.ingressNginx\.enabled.*k3s/);
+  });
+
+  test('each add-on is switchable', () => {
+    const c = withConfig('staging', { addons: { certManager: { enabled: false }, monitoring: { enabled: false } } });
+    const charts = applications(renderPlatform(c)).map((a) => a.spec.source.chart).filter(Boolean).sort();
+    expect(charts).toEqual(['argo-cd', 'ingress-nginx']);
+  });
+
+  test('an air-gapped environment takes every chart from its mirror and every image from its registry', () => {
+    const dr = env('dr');
+    for (const a of applications(dr).filter((x) => x.spec.source.chart)) expect(a.spec.source.repoURL).toBe(dr.config.addons.chartMirror);
+    const system = projects(dr).find((pr) => pr.metadata.name === 'dr-system')!;
+    expect(system.spec.sourceRepos.sort()).toEqual([dr.config.addons.chartMirror, dr.config.gitops.repoURL].sort());
+  });
+
+  test('the registry rewrite touches every image and keeps path and tag', () => {
+    const upstream = renderPlatform(loadEnvironment('production'));
+    const registry = 'mirror.example.internal:5000/platform';
+    const rewritten = renderPlatform(withConfig('production', { images: { registry } }));
+    const before = imagesOf(manifestsOf(upstream));
+    const after = imagesOf(manifestsOf(rewritten));
+    expect(after).toHaveLength(before.length);
+    for (const i of after) expect(i.startsWith(`${registry}/`)).toBe(true);
+    expect(after).toEqual(before.map((i) => `${registry}/${i.slice(i.indexOf('/') + 1)}`).sort());
+    // The Helm values carry the rewritten images too, not only the list.
+    const values = JSON.stringify(applications(rewritten).map((a) => a.spec.source.helm?.valuesObject ?? {}));
+    for (const host of ['quay.io', 'registry.k8s.io', 'ghcr.io', 'docker.io', 'public.ecr.aws']) expect(values).not.toContain(host);
+  });
+
+  test('Argo CD itself carries the Application health check that waves between Applications need', () => {
+    const argo = applications(env('production')).find((a) => a.spec.source.chart === 'argo-cd')!;
+    const lua = argo.spec.source.helm.valuesObject.configs.cm['resource.customizations.health.argoproj.io_Application'];
+    expect(lua).toMatch(/obj\.status\.health\.status/);
+  });
+});
+
+describe('kubectl apply -k dist/<env>', () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'kustomize-'));
+  afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
+
+  test.each(all.map((p) => [p.config.name, p] as const))('%s: kubectl kustomize builds every non-Argo CD object, namespaces first', (name, p) => {
+    writeDist(out, new Map([[name, toFileTree(p)]]), false);
+    const built = execFileSync('kubectl', ['kustomize', path.join(out, name)], { encoding: 'utf8' });
+    const docs = built.split(/^---$/m).map((d) => d.trim()).filter(Boolean);
+    const ids = docs.map((d) => {
+      const kind = /^kind: (.+)$/m.exec(d)![1];
+      const meta = /^metadata:\n((?: {2}.*\n?)*)/m.exec(d)![1];
+      const nm = /^ {2}name: (.+)$/m.exec(meta)![1];
+      const ns = /^ {2}namespace: (.+)$/m.exec(meta)?.[1] ?? '';
+      return `${kind}/${ns}/${nm}`;
+    });
+    const expected = manifestsOf(p).filter((m) => !String(m.apiVersion).startsWith('argoproj.io/'))
+      .map((m) => `${m.kind}/${m.metadata.namespace ?? ''}/${m.metadata.name}`);
+    expect([...ids].sort()).toEqual([...expected].sort());
+    const firstOther = ids.findIndex((i) => !i.startsWith('Namespace/'));
+    expect(ids.slice(firstOther).filter((i) => i.startsWith('Namespace/'))).toEqual([]);
+  });
+});

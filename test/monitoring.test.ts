@@ -1,0 +1,151 @@
+/**
+ * 50-monitoring: PodMonitors for every metrics endpoint (from the graph's Prometheus flows and from ports named
+ * `metrics`), each backed by a flow that lets the scrape through; store alerting rules that promtool accepts
+ * and that fire on the failures they name (promtool test rules with synthetic series).
+ */
+import { App } from 'cdk8s';
+import { loadEnvironment } from '../environments';
+import { storeRefs } from '../charts/data/refs';
+import { DependencyGraph, PROMETHEUS } from '../charts/lib/graph';
+import type { Manifest, RenderedChart } from '../charts/platform';
+import { MonitoringChart } from '../charts/monitoring/monitoring';
+import { storeRules } from '../charts/monitoring/rules';
+import { modelErrors } from './support/k8s-schema';
+import { manifestsOf, renderAll } from './support/render';
+import { promtool, rulesOf, undeclaredScrapes } from './support/monitoring';
+
+const production = loadEnvironment('production');
+const labels = (name: string, component: string) => ({ 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': name, 'app.kubernetes.io/component': component });
+
+function workload(kind: string, ns: string, name: string, component: string, replicas: number, ports: [string, number][], annotations?: Record<string, string>): Manifest {
+  return {
+    apiVersion: 'apps/v1', kind, metadata: { name, namespace: ns, labels: labels(name, component) },
+    spec: {
+      replicas,
+      selector: { matchLabels: labels(name, component) },
+      template: {
+        metadata: { labels: labels(name, component), ...(annotations ? { annotations } : {}) },
+        spec: { containers: [{ name, image: 'docker.io/library/x:1', ports: ports.map(([n, p]) => ({ name: n, containerPort: p })) }] },
+      },
+      ...(kind === 'StatefulSet' ? { serviceName: name, volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: {} }] } : {}),
+    },
+  };
+}
+
+/** Stores and an application in the shape their charts render, with and without declared scrape flows. */
+function sample() {
+  const graph = new DependencyGraph();
+  const scrape = (ns: string, name: string, component: string, port: number) =>
+    graph.connect({ pods: PROMETHEUS }, { pods: { namespace: ns, selector: labels(name, component), display: name } }, [{ port, name: 'metrics' }], `Prometheus scrapes ${name}`);
+  scrape('db-postgres', 'postgres', 'database', 8008);
+  scrape('app-core', 'api', 'api', 9464);
+  const charts: RenderedChart[] = [
+    { folder: '11-postgres', manifests: [workload('StatefulSet', 'db-postgres', 'postgres', 'database', 3, [['postgresql', 5432], ['patroni', 8008]])] },
+    // The exporter port is named `metrics` but no flow is declared: found, and reported as blocked.
+    { folder: '12-redis', manifests: [workload('StatefulSet', 'db-redis', 'redis', 'server', 3, [['redis', 6379], ['metrics', 9121]])] },
+    { folder: '21-api', manifests: [
+      workload('Deployment', 'app-core', 'api', 'api', 2, [['http', 8080], ['otel', 9464]], { 'prometheus.io/path': '/internal/metrics' }),
+      workload('Deployment', 'app-core', 'web', 'web', 2, [['http', 8080]]),
+    ] },
+  ];
+  const ctx = { config: production, refs: storeRefs(production), graph, secrets: [] };
+  const manifests = new MonitoringChart(new App(), '50-monitoring', { ctx, charts }).toJson();
+  return { graph, charts, manifests, all: [...charts.flatMap((c) => c.manifests), ...manifests] };
+}
+
+describe('scrape targets', () => {
+  const { graph, manifests, all } = sample();
+  const monitors = manifests.filter((m) => m.kind === 'PodMonitor');
+  const endpoints = (name: string) => monitors.find((m) => m.metadata.name === name)?.spec.podMetricsEndpoints;
+
+  test('one PodMonitor per scraped workload, on the named ports the graph or the port names point at', () => {
+    expect(monitors.map((m) => `${m.metadata.namespace}/${m.metadata.name}`).sort()).toEqual(['app-core/api', 'db-postgres/postgres', 'db-redis/redis']);
+    expect(endpoints('postgres')).toEqual([expect.objectContaining({ port: 'patroni', path: '/metrics', scheme: 'http' })]);
+    expect(endpoints('redis')).toEqual([expect.objectContaining({ port: 'metrics' })]);
+    expect(endpoints('api')).toEqual([expect.objectContaining({ port: 'otel', path: '/internal/metrics' })]);
+    for (const m of monitors) expect(m.spec.selector.matchLabels['app.kubernetes.io/name']).toBe(m.metadata.name);
+  });
+
+  test('a metrics port without a Prometheus flow is reported (its NetworkPolicy would block the scrape)', () => {
+    expect(undeclaredScrapes(all, graph)).toEqual(['db-redis/redis:metrics']);
+  });
+
+  test('monitors and rules validate against the Prometheus operator\'s schemas', () => {
+    for (const m of manifests) expect(modelErrors(m)).toBeUndefined();
+  });
+});
+
+describe('alerting rules', () => {
+  const { manifests } = sample();
+  const rules = rulesOf({ charts: [{ manifests }] });
+  const alerts = (ns: string) => rules.find((r) => r.metadata.namespace === ns)!.spec.groups.flatMap((g: Manifest) => g.rules.map((r: Manifest) => r.alert));
+
+  test('every data StatefulSet gets member, quorum and disk alerts; each store its own health alerts', () => {
+    expect(alerts('db-postgres')).toEqual(expect.arrayContaining(['PostgresMembersNotReady', 'PostgresQuorumLost', 'PostgresVolumeFillingUp',
+      'PostgresVolumeFullIn24h', 'PostgresNoPrimary', 'PostgresFailover', 'PostgresReplicationLag', 'PostgresNoSynchronousStandby']));
+    expect(alerts('db-redis')).toEqual(expect.arrayContaining(['RedisQuorumLost', 'RedisNoMaster', 'RedisFailover', 'RedisSentinelQuorum']));
+    expect(rules.map((r) => r.metadata.namespace).sort()).toEqual(['db-postgres', 'db-redis']);
+  });
+
+  test('every store kind has rules for its health', () => {
+    for (const store of ['postgres', 'redis', 'minio', 'elasticsearch', 'clickhouse', 'kafka'] as const) {
+      expect({ store, n: storeRules(production, store).length > 2 }).toEqual({ store, n: true });
+    }
+  });
+
+  test('promtool accepts every rule of the sample and of every rendered environment, and of every store kind', () => {
+    const groups = [...rules, ...renderAll().flatMap((p) => rulesOf(p))].flatMap((r) => r.spec.groups);
+    for (const store of ['postgres', 'redis', 'minio', 'elasticsearch', 'clickhouse', 'kafka'] as const) {
+      groups.push({ name: store, rules: storeRules(production, store).map((r) => ({ alert: r.alert, expr: r.expr, for: r.for, labels: { severity: r.severity } })) });
+    }
+    expect(promtool(['check', 'rules', 'rules.yaml'], { 'rules.yaml': { groups } })).toMatch(/SUCCESS/);
+  });
+
+  test('the alerts fire on the failures they name (promtool test rules)', () => {
+    const pg = 'namespace="db-postgres"';
+    const tests = {
+      rule_files: ['rules.yaml'],
+      evaluation_interval: '1m',
+      tests: [{
+        interval: '1m',
+        input_series: [
+          // Two of three members down from minute 2: quorum lost.
+          { series: `kube_statefulset_replicas{${pg}, statefulset="postgres"}`, values: '3x20' },
+          { series: `kube_statefulset_status_replicas_ready{${pg}, statefulset="postgres"}`, values: '3 3 1x18' },
+          // The primary moves from postgres-0 to postgres-1 at minute 5 (timeline 1 → 2); no primary at all from minute 10.
+          { series: `patroni_primary{${pg}, pod="postgres-0"}`, values: '1x4 0x15' },
+          { series: `patroni_primary{${pg}, pod="postgres-1"}`, values: '0x4 1x4 0x10' },
+          { series: `patroni_postgres_timeline{${pg}, pod="postgres-1"}`, values: '1x4 2x15' },
+          // postgres-2 replays 100 MiB behind the primary.
+          { series: `patroni_xlog_location{${pg}, pod="postgres-1"}`, values: '209715200x20' },
+          { series: `patroni_xlog_replayed_location{${pg}, pod="postgres-2"}`, values: '104857600x20' },
+          { series: `patroni_replica{${pg}, pod="postgres-2"}`, values: '1x20' },
+          // A volume at 97 % full.
+          { series: `kubelet_volume_stats_available_bytes{${pg}, persistentvolumeclaim="data-postgres-0"}`, values: '3x20' },
+          { series: `kubelet_volume_stats_capacity_bytes{${pg}, persistentvolumeclaim="data-postgres-0"}`, values: '100x20' },
+        ],
+        alert_rule_test: [
+          { eval_time: '1m', alertname: 'PostgresQuorumLost', exp_alerts: [] },
+          { eval_time: '5m', alertname: 'PostgresQuorumLost', exp_alerts: [{ exp_labels: { severity: 'critical', namespace: 'db-postgres', statefulset: 'postgres' } }] },
+          { eval_time: '6m', alertname: 'PostgresFailover', exp_alerts: [{ exp_labels: { severity: 'warning', namespace: 'db-postgres' } }] },
+          { eval_time: '8m', alertname: 'PostgresNoPrimary', exp_alerts: [] },
+          { eval_time: '12m', alertname: 'PostgresNoPrimary', exp_alerts: [{ exp_labels: { severity: 'critical', namespace: 'db-postgres' } }] },
+          { eval_time: '10m', alertname: 'PostgresReplicationLag', exp_alerts: [{ exp_labels: { severity: 'warning', namespace: 'db-postgres', pod: 'postgres-2' } }] },
+          { eval_time: '10m', alertname: 'PostgresVolumeAlmostFull', exp_alerts: [{ exp_labels: { severity: 'critical', namespace: 'db-postgres', persistentvolumeclaim: 'data-postgres-0' } }] },
+        ],
+      }],
+    };
+    // Only whether and with which labels the alerts fire: annotations are left out of the comparison.
+    const groups = rules.filter((r) => r.metadata.namespace === 'db-postgres').flatMap((r) => r.spec.groups)
+      .map((g: Manifest) => ({ ...g, rules: g.rules.map(({ annotations: _a, ...r }: Manifest) => r) }));
+    expect(promtool(['test', 'rules', 'tests.yaml'], { 'rules.yaml': { groups }, 'tests.yaml': tests })).toMatch(/SUCCESS/);
+  });
+});
+
+describe('rendered environments', () => {
+  test.each(renderAll().map((p) => [p.config.name, p] as const))('%s: every PodMonitor endpoint is allowed by a Prometheus flow; monitoring only where the stack runs', (_n, p) => {
+    const ms = manifestsOf(p);
+    expect(undeclaredScrapes(ms, p.graph)).toEqual([]);
+    if (!p.config.addons.monitoring.enabled) expect(ms.filter((m) => /monitoring\.coreos\.com/.test(m.apiVersion))).toEqual([]);
+  });
+});
