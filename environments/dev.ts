@@ -9,7 +9,7 @@ export const dev: DeepPartial<EnvironmentInput> = {
   description: 'Development: a single-node k3s cluster, one replica of everything, anonymised sample data',
   ha: false,
   // k3s: service range 10.43.0.0/16; the API server is reached through the node address on 6443.
-  cluster: { flavour: 'k3s', nodes: 1, apiServerCidrs: ['10.43.0.1/32', '192.168.0.0/16'], server: 'https://kubernetes.default.svc' },
+  cluster: { flavour: 'k3s', nodes: 1, apiServerCidrs: ['10.43.0.1/32', '192.168.0.0/16'], nodeCidrs: ['192.168.0.0/16'], server: 'https://kubernetes.default.svc' },
   storageClass: 'local-path',
   ingress: { className: 'traefik', baseDomain: 'dev.receivables.local', tlsIssuer: 'selfSigned' },
   gitops: { targetRevision: 'develop', autoSync: true },

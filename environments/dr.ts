@@ -9,7 +9,7 @@ import type { EnvironmentInput } from './schema';
 
 export const dr: DeepPartial<EnvironmentInput> = deepMerge(production, {
   description: 'Disaster recovery: a standby of production in a second site, promoted only on failover',
-  cluster: { apiServerCidrs: ['10.96.0.1/32', '10.30.0.0/24'], server: 'https://dr-cluster.receivables.internal:6443' },
+  cluster: { apiServerCidrs: ['10.96.0.1/32', '10.30.0.0/24'], nodeCidrs: ['10.30.0.0/24'], server: 'https://dr-cluster.receivables.internal:6443' },
   ingress: { baseDomain: 'dr.receivables.example.com', tlsIssuer: 'ca' },
   images: { registry: 'registry.dr.receivables.internal:5000' },
   // Follows production's primary (exposed to the DR site at this address) and its WAL archive, which MinIO

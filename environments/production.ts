@@ -9,7 +9,7 @@ export const productionFloor = {
 export const production: DeepPartial<EnvironmentInput> = {
   description: 'Production: a five-node kubeadm cluster, every store highly available, sync approved by a person',
   ha: true,
-  cluster: { flavour: 'kubeadm', nodes: 5, apiServerCidrs: ['10.96.0.1/32', '10.10.0.0/24'], server: 'https://kubernetes.default.svc' },
+  cluster: { flavour: 'kubeadm', nodes: 5, apiServerCidrs: ['10.96.0.1/32', '10.10.0.0/24'], nodeCidrs: ['10.10.0.0/24'], server: 'https://kubernetes.default.svc' },
   storageClass: 'ceph-rbd',
   ingress: { className: 'nginx', baseDomain: 'receivables.example.com', tlsIssuer: 'acme', acmeEmail: 'platform@receivables.example.com' },
   gitops: { targetRevision: 'release', autoSync: false },

@@ -99,6 +99,8 @@ export const clusterSection = z.strictObject({
   clusterDomain: dnsName.default('cluster.local'),
   /** Address ranges of the Kubernetes API server (a pod selector cannot match it). */
   apiServerCidrs: z.array(cidr).min(1, { message: 'must list at least one CIDR' }),
+  /** Address ranges of the nodes: host-network endpoints (kubelet, node exporter) are reached there. */
+  nodeCidrs: z.array(cidr).min(1, { message: 'must list at least one CIDR' }),
   /** Schedulable nodes: spreading is required (not just preferred) when there are enough of them. */
   nodes: replicas(1),
   /** Argo CD destination of this environment. */

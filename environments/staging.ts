@@ -7,7 +7,7 @@ const floor = { requestsCpu: '1', requestsMemory: '2Gi', limitsCpu: '4', limitsM
 export const staging: DeepPartial<EnvironmentInput> = {
   description: 'Staging: a three-node kubeadm cluster like production at reduced scale, deployed from main',
   ha: true,
-  cluster: { flavour: 'kubeadm', nodes: 3, apiServerCidrs: ['10.96.0.1/32', '10.20.0.0/24'], server: 'https://kubernetes.default.svc' },
+  cluster: { flavour: 'kubeadm', nodes: 3, apiServerCidrs: ['10.96.0.1/32', '10.20.0.0/24'], nodeCidrs: ['10.20.0.0/24'], server: 'https://kubernetes.default.svc' },
   storageClass: 'ceph-rbd',
   ingress: { className: 'nginx', baseDomain: 'staging.receivables.example.com', tlsIssuer: 'acme', acmeEmail: 'platform@receivables.example.com' },
   gitops: { targetRevision: 'main', autoSync: true },

@@ -90,11 +90,11 @@ describe('catalog coverage', () => {
   test('folders: core, agents, model serving, frontend, integration, batch, gateway, ingress', () => {
     const r = byEnv('production');
     const folder = (kind: string, ns: string, name: string) => r.folderOf(r.find(kind, ns, name)!);
-    expect(folder('Deployment', 'app-core', 'invoice-service')).toBe('20-core');
-    expect(folder('Deployment', 'app-agents', 'collections-agent')).toBe('21-agents');
-    expect(folder('Deployment', 'app-agents', 'model-server')).toBe('22-model-serving');
-    expect(folder('Deployment', 'app-frontend', 'web-frontend')).toBe('23-frontend');
-    expect(folder('Deployment', 'app-integration', 'integration-service')).toBe('24-integration');
+    expect(folder('Deployment', 'app-core', 'invoice-service')).toBe('22-core');
+    expect(folder('Deployment', 'app-agents', 'collections-agent')).toBe('23-agents');
+    expect(folder('Deployment', 'app-agents', 'model-server')).toBe('20-model-serving');
+    expect(folder('Deployment', 'app-frontend', 'web-frontend')).toBe('24-frontend');
+    expect(folder('Deployment', 'app-integration', 'integration-service')).toBe('21-integration');
     expect(folder('CronJob', 'app-batch', 'ageing-report')).toBe('25-batch');
     expect(folder('Deployment', 'app-core', 'api-gateway')).toBe('29-gateway');
     expect(folder('Ingress', 'app-core', 'api')).toBe('30-ingress');

@@ -1,7 +1,7 @@
 /**
  * The application tier's charts, one folder each, in apply order after the stores:
- *   20-core (app-core services), 21-agents (orchestrator and specialized agents), 22-model-serving (the model
- *   server), 23-frontend (web frontend and mobile backend), 24-integration, 25-batch (CronJobs),
+ *   20-model-serving (the model server), 21-integration, 22-core (app-core services), 23-agents (orchestrator
+ *   and specialized agents), 24-frontend (web frontend and mobile backend), 25-batch (CronJobs),
  *   29-gateway (Kong, last of the services: it routes to them), then 30-ingress.
  */
 import { Chart, type App } from 'cdk8s';
@@ -26,11 +26,13 @@ const CONSTRUCTS: Record<ServiceKind, new (scope: Construct, id: string, p: Kind
 
 /** Folder → which planned services it holds. */
 export const APP_FOLDERS: readonly [string, (p: ServicePlan) => boolean][] = [
-  ['20-core', (p) => p.entry.namespace === 'app-core' && p.entry.kind !== 'gateway'],
-  ['21-agents', (p) => p.entry.kind === 'python-agent'],
-  ['22-model-serving', (p) => p.entry.kind === 'model-server'],
-  ['23-frontend', (p) => p.entry.namespace === 'app-frontend'],
-  ['24-integration', (p) => p.entry.namespace === 'app-integration'],
+  // Providers before their consumers (Argo CD waves follow the folder order): agents use the model server,
+  // core services use integration, the frontend uses core, the gateway routes to all of them.
+  ['20-model-serving', (p) => p.entry.kind === 'model-server'],
+  ['21-integration', (p) => p.entry.namespace === 'app-integration'],
+  ['22-core', (p) => p.entry.namespace === 'app-core' && p.entry.kind !== 'gateway'],
+  ['23-agents', (p) => p.entry.kind === 'python-agent'],
+  ['24-frontend', (p) => p.entry.namespace === 'app-frontend'],
   ['25-batch', (p) => p.entry.namespace === 'app-batch'],
   ['29-gateway', (p) => p.entry.kind === 'gateway'],
 ];

@@ -91,7 +91,7 @@ export function wire(scope: Construct, ctx: PlatformContext, plan: ServicePlan, 
         CLICKHOUSE_CLUSTER: c.cluster,
       });
       copyOfStoreSecret(ctx, ns, NAMESPACES.clickhouse, c.secret);
-      env.push(secretEnv('CLICKHOUSE_PASSWORD', c.secret.name, 'app-password'));
+      env.push(secretEnv('CLICKHOUSE_USER', c.secret.name, 'username'), secretEnv('CLICKHOUSE_PASSWORD', c.secret.name, 'password'));
       use(c.http, 'clickhouse (HTTP interface)');
     },
     elasticsearch: () => {

@@ -7,7 +7,7 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../../environments/schema';
 import type { PlatformContext } from '../lib/context';
-import { API_SERVER_PORTS, PROMETHEUS, PRIVATE_RANGES, apiServer, type DependencyGraph, type PodGroup, type Port } from '../lib/graph';
+import { API_SERVER_PORTS, PROMETHEUS, PRIVATE_RANGES, apiServer, clusterNodes, ingressController, type DependencyGraph, type PodGroup, type Port } from '../lib/graph';
 import { ADDON_WAVES, addons, ARGOCD_NAMESPACE, GRAFANA_ADMIN_SECRET, IN_CLUSTER, type Addon } from './addons-catalog';
 import { addApplication, argoMeta, IMAGES_ANNOTATION, projectName, syncPolicy } from './argo';
 
@@ -37,8 +37,10 @@ export class AddonsChart extends Chart {
 }
 
 const tcp = (name: string, ...ports: number[]): Port[] => ports.map((port) => ({ port, name }));
-const group = (namespace: string, name: string, extra: Record<string, string> = {}): PodGroup =>
-  ({ namespace, selector: { 'app.kubernetes.io/name': name, ...extra }, display: `${namespace}/${name}` });
+const group = (namespace: string, name: string, extra: Record<string, string> = {}): PodGroup => {
+  const component = extra['app.kubernetes.io/component'];
+  return { namespace, selector: { 'app.kubernetes.io/name': name, ...extra }, display: `${namespace}/${name}${component ? `-${component}` : ''}` };
+};
 
 /** The flows of one add-on, from its chart's pod labels and ports (at the pinned version). */
 export function addonFlows(g: DependencyGraph, c: EnvironmentConfig, a: Addon): void {
@@ -58,8 +60,9 @@ export function addonFlows(g: DependencyGraph, c: EnvironmentConfig, a: Addon): 
       [server, controller, appset].forEach(toApi);
       for (const p of [server, controller, appset]) use(p, repo, tcp('repo-server', 8081), `${p.display} renders manifests through the repo server`);
       for (const p of [server, controller, repo]) use(p, redis, tcp('redis', 6379), `${p.display} caches in Argo CD's Redis`);
-      // Git and Helm repositories may be anywhere (a private Git server, the internet, a site mirror).
-      g.connect({ pods: repo }, { addresses: { cidrs: ['0.0.0.0/0'], display: 'Git and Helm repositories' } }, [...tcp('https', 443), ...tcp('ssh', 22)], 'the repo server fetches Git and Helm repositories');
+      // Git and Helm repositories on the internet; 0.0.0.0/0 without the private ranges, which would open every
+      // pod and node (a private Git server or mirror needs its own range: see docs/network.md).
+      g.connect({ pods: repo }, { addresses: { cidrs: ['0.0.0.0/0'], except: PRIVATE_RANGES, display: 'Git and Helm repositories' } }, [...tcp('https', 443), ...tcp('ssh', 22)], 'the repo server fetches Git and Helm repositories');
       if (c.cluster.server !== IN_CLUSTER) g.connect({ pods: controller }, api, API_SERVER_PORTS, 'the application controller syncs the destination cluster');
       scrape(controller, 8082); scrape(server, 8083); scrape(repo, 8084);
       break;
@@ -71,13 +74,13 @@ export function addonFlows(g: DependencyGraph, c: EnvironmentConfig, a: Addon): 
       if (c.ingress.tlsIssuer === 'acme') {
         g.connect({ pods: controller }, { addresses: { cidrs: ['0.0.0.0/0'], except: PRIVATE_RANGES, display: 'ACME server' } }, tcp('https', 443), 'cert-manager orders certificates from the ACME server');
         // HTTP-01 self check: the controller fetches the challenge through the public address of the ingress.
-        g.connect({ pods: controller }, { addresses: { cidrs: ['0.0.0.0/0'], display: 'ingress public address' } }, tcp('http', 80), 'cert-manager checks its HTTP-01 challenges');
+        g.connect({ pods: controller }, { addresses: { cidrs: ['0.0.0.0/0'], except: PRIVATE_RANGES, display: 'ingress public address' } }, tcp('http', 80), 'cert-manager checks its HTTP-01 challenges');
       }
       scrape(controller, 9402);
       break;
     }
     case 'ingress-nginx': {
-      const controller = group(ns, 'ingress-nginx', { 'app.kubernetes.io/component': 'controller' });
+      const controller = ingressController(c);
       const certgen = group(ns, 'ingress-nginx', { 'app.kubernetes.io/component': 'admission-webhook' });
       toApi(controller); toApi(certgen);
       g.connect({ addresses: { cidrs: ['0.0.0.0/0'], display: 'clients' } }, { pods: controller }, [...tcp('http', 80), ...tcp('https', 443)], 'clients reach the ingress controller');
@@ -97,7 +100,7 @@ export function addonFlows(g: DependencyGraph, c: EnvironmentConfig, a: Addon): 
       use(grafana, PROMETHEUS, tcp('web', 9090), 'Grafana queries Prometheus');
       use(grafana, alertmanager, tcp('web', 9093), 'Grafana shows alerts');
       // Node exporter and the kubelet run on the host network: scraped at the node addresses.
-      g.connect({ pods: PROMETHEUS }, { addresses: { cidrs: [...PRIVATE_RANGES], display: 'cluster nodes' } }, tcp('metrics', 10250, 9100), 'Prometheus scrapes the kubelets and node exporters');
+      g.connect({ pods: PROMETHEUS }, { addresses: clusterNodes(c) }, tcp('metrics', 10250, 9100), 'Prometheus scrapes the kubelets and node exporters');
       scrape(PROMETHEUS, 9090, 8080); scrape(alertmanager, 9093, 8080); scrape(operator, 10250); scrape(ksm, 8080); scrape(grafana, 3000);
       break;
     }

@@ -16,7 +16,7 @@ import type { EnvironmentConfig } from '../../environments/schema';
 import { k8s } from '../../imports/k8s';
 import { INTERNAL_CA_ISSUER } from '../data/refs';
 import type { PlatformContext } from '../lib/context';
-import { API_SERVER_PORTS, apiServer, ingressController, INTERNET, pods, type PodGroup } from '../lib/graph';
+import { acmeSolver, API_SERVER_PORTS, apiServer, ingressController, INTERNET, pods, type PodGroup } from '../lib/graph';
 import { meta, type Identity } from '../lib/labels';
 import { apiHost, tenantApiHost, webHost } from '../apps/kinds';
 import type { ServicePlan } from '../apps/plan';
@@ -138,9 +138,7 @@ export class IngressChart extends Chart {
     graph.connect({ pods: ingressController(config) }, { pods: pods(e.namespace, plan.id) }, [{ port: e.port, name: 'http' }],
       `the ingress controller forwards ${hosts[0]} to ${e.name}`);
     if (config.ingress.tlsIssuer === 'acme') {
-      const solver: PodGroup = {
-        namespace: e.namespace, selector: { 'acme.cert-manager.io/http01-solver': 'true' }, display: `${e.namespace}/acme-http01-solver`,
-      };
+      const solver = acmeSolver(e.namespace);
       graph.connect({ pods: ingressController(config) }, { pods: solver }, [{ port: ACME_SOLVER_PORT, name: 'acme-http01' }],
         `Let's Encrypt validates ${secretName} through the ingress controller`);
     }

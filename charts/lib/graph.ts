@@ -92,12 +92,22 @@ export const PROMETHEUS: PodGroup = {
 export function ingressController(config: EnvironmentConfig): PodGroup {
   return config.cluster.flavour === 'k3s'
     ? { namespace: 'kube-system', selector: { 'app.kubernetes.io/name': 'traefik' }, display: 'kube-system/traefik' }
-    : { namespace: 'ingress', selector: { 'app.kubernetes.io/name': 'ingress-nginx' }, display: 'ingress/ingress-nginx' };
+    : { namespace: 'ingress', selector: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' }, display: 'ingress/ingress-nginx-controller' };
 }
 
 /** The Kubernetes API server, by address (a pod selector cannot match it). Port 443 (Service) and 6443 (node). */
 export function apiServer(config: EnvironmentConfig): AddressRange {
   return { cidrs: config.cluster.apiServerCidrs, display: 'kubernetes-api' };
+}
+
+/** The pods cert-manager starts in a namespace to answer ACME HTTP-01 challenges (created at run time). */
+export function acmeSolver(namespace: string): PodGroup {
+  return { namespace, selector: { 'acme.cert-manager.io/http01-solver': 'true' }, display: `${namespace}/acme-http01-solver` };
+}
+
+/** The cluster's nodes, by address: where host-network endpoints (kubelet, node exporter) listen. */
+export function clusterNodes(config: EnvironmentConfig): AddressRange {
+  return { cidrs: config.cluster.nodeCidrs, display: 'cluster-nodes' };
 }
 
 export const API_SERVER_PORTS: readonly Port[] = [{ port: 443, name: 'https' }, { port: 6443, name: 'https-node' }];
