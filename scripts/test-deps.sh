@@ -11,7 +11,8 @@ declare -A NEED=(
 
   # redis (issue 4)
 
-  # minio and elasticsearch (issue 5)
+  # minio and elasticsearch (issue 5): the provisioning script is POSIX sh, checked with dash -n and run by dash
+  [dash]=dash
 
   # clickhouse and kafka (issue 9)
 

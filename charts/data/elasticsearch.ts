@@ -5,6 +5,7 @@
  * the exporter's user, the snapshot repository on MinIO, snapshot and index lifecycle policies. Dev runs a single
  * node holding every role through the same code.
  */
+import { createHash } from 'crypto';
 import { ApiObject, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { stringify } from 'yaml';
@@ -254,10 +255,13 @@ export class ElasticsearchChart extends Chart {
     });
 
     const settings = `${name}-config`;
+    const yml = stringify(elasticsearchYml(config, spec, refs.minio.s3), { lineWidth: 0 });
     new k8s.KubeConfigMap(this, `${spec.role}-config`, {
       metadata: meta(config, { name: settings, namespace: NS, id: ident }),
-      data: { 'elasticsearch.yml': stringify(elasticsearchYml(config, spec, refs.minio.s3), { lineWidth: 0 }) },
+      data: { 'elasticsearch.yml': yml },
     });
+    // Pods read their settings once, at start: a changed file or script rolls the StatefulSet.
+    const checksum = createHash('sha256').update(yml).update(PREPARE_CONFIG).update(PRE_STOP).update(POST_START).digest('hex');
 
     const field = (envName: string, path: string): k8s.EnvVar => ({ name: envName, valueFrom: { fieldRef: { fieldPath: path } } });
     const password: k8s.EnvVar = { name: 'ELASTIC_PASSWORD', valueFrom: { secretKeyRef: { name: credentials, key: 'password' } } };
@@ -315,7 +319,7 @@ export class ElasticsearchChart extends Chart {
         updateStrategy: { type: 'RollingUpdate' },
         selector: { matchLabels: selector },
         template: {
-          metadata: { labels: labels(config, ident, ES_VERSION) },
+          metadata: { labels: labels(config, ident, ES_VERSION), annotations: { 'sme-receivables.io/config-checksum': checksum } },
           spec: {
             automountServiceAccountToken: false,
             securityContext: podSecurityContext(UID),
