@@ -99,6 +99,19 @@ describe.each(renderAll().map((p) => [p.config.name, p] as const))('%s: rendered
     }
   });
 
+  test('every ${VAR} in elasticsearch.yml is set in the container; the init container fills the config volume it runs with', () => {
+    for (const n of nodes) {
+      const text = JSON.stringify(n.yml);
+      const vars = [...text.matchAll(/\$\{([A-Z_]+)\}/g)].map((m) => m[1]);
+      expect(vars.length).toBeGreaterThan(0);
+      for (const v of vars) expect(n.container.env.map((e: Manifest) => e.name)).toContain(v);
+      const init = n.sts.spec.template.spec.initContainers.find((c: Manifest) => c.name === 'prepare-config');
+      const initConfig = init.volumeMounts.find((m: Manifest) => m.mountPath === '/mnt/config').name;
+      expect(n.container.volumeMounts.find((m: Manifest) => m.mountPath === CONFIG_DIR).name).toBe(initConfig);
+      expect(n.sts.spec.template.spec.volumes.find((v: Manifest) => v.name === initConfig).emptyDir).toBeDefined();
+    }
+  });
+
   test('ports in elasticsearch.yml are the container ports; pods are reachable under their headless Service', () => {
     for (const n of nodes) {
       const port = (name: string) => n.container.ports.find((x: Manifest) => x.name === name).containerPort;
