@@ -303,9 +303,10 @@ export class ElasticsearchChart extends Chart {
       tmp('config', '64Mi'), tmp('tmp', '1Gi'), tmp('logs', '1Gi'),
       { name: 'settings', configMap: { name: settings } },
       { name: 'scripts', configMap: { name: 'elasticsearch-scripts', defaultMode: 0o555 } },
-      { name: 'minio-credentials', secret: { secretName: refs.minio.credentials('elasticsearch').name } },
-      { name: 'transport-tls', secret: { secretName: SECRETS.transportTls } },
-      { name: 'http-tls', secret: { secretName: SECRETS.httpTls } },
+      // Keys readable by the elasticsearch user and group only (0440 with fsGroup).
+      { name: 'minio-credentials', secret: { secretName: refs.minio.credentials('elasticsearch').name, defaultMode: 0o440 } },
+      { name: 'transport-tls', secret: { secretName: SECRETS.transportTls, defaultMode: 0o440 } },
+      { name: 'http-tls', secret: { secretName: SECRETS.httpTls, defaultMode: 0o440 } },
     ];
     if (!spec.volume) volumes.push(tmp('data', '1Gi'));
 

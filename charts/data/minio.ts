@@ -263,6 +263,7 @@ export class MinioChart extends Chart {
               {
                 name: 'clients',
                 projected: {
+                  defaultMode: 0o440,
                   sources: MINIO_CLIENTS.map((client) => ({
                     secret: {
                       name: refs.minio.credentials(client).name,
