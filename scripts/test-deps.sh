@@ -19,7 +19,8 @@ declare -A NEED=(
   [redis-sentinel]=redis-sentinel
   [redis-cli]=redis-tools
 
-  # minio and elasticsearch (issue 5)
+  # minio and elasticsearch (issue 5): the provisioning script is POSIX sh, checked with dash -n and run by dash
+  [dash]=dash
 
   # clickhouse and kafka (issue 9): a real XML parser for the generated ClickHouse and Keeper configuration
   [xmllint]=libxml2-utils

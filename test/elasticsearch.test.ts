@@ -99,6 +99,19 @@ describe.each(renderAll().map((p) => [p.config.name, p] as const))('%s: rendered
     }
   });
 
+  test('every ${VAR} in elasticsearch.yml is set in the container; the init container fills the config volume it runs with', () => {
+    for (const n of nodes) {
+      const text = JSON.stringify(n.yml);
+      const vars = [...text.matchAll(/\$\{([A-Z_]+)\}/g)].map((m) => m[1]);
+      expect(vars.length).toBeGreaterThan(0);
+      for (const v of vars) expect(n.container.env.map((e: Manifest) => e.name)).toContain(v);
+      const init = n.sts.spec.template.spec.initContainers.find((c: Manifest) => c.name === 'prepare-config');
+      const initConfig = init.volumeMounts.find((m: Manifest) => m.mountPath === '/mnt/config').name;
+      expect(n.container.volumeMounts.find((m: Manifest) => m.mountPath === CONFIG_DIR).name).toBe(initConfig);
+      expect(n.sts.spec.template.spec.volumes.find((v: Manifest) => v.name === initConfig).emptyDir).toBeDefined();
+    }
+  });
+
   test('ports in elasticsearch.yml are the container ports; pods are reachable under their headless Service', () => {
     for (const n of nodes) {
       const port = (name: string) => n.container.ports.find((x: Manifest) => x.name === name).containerPort;
@@ -292,6 +305,61 @@ echo '{}'
     ]);
     const user = JSON.parse(fs.readFileSync(`${log}.bodies`, 'utf8'));
     expect(user.password).toBe(tricky);
+  });
+});
+
+describe('the drain hooks, against a stand-in curl', () => {
+  const ms = manifestsOf(renderAll().find((p) => p.config.name === 'production')!);
+  const scripts = ms.find((m) => m.metadata.name === 'elasticsearch-scripts')!.data as Record<string, string>;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'es-hooks-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** Runs a hook with a fake curl that answers like a node whose id is n1 and logs "METHOD path body". */
+  function run(script: string, holdsData: boolean, shutdownBody: string): string[] {
+    const log = path.join(dir, `calls-${Math.random().toString(36).slice(2)}.log`);
+    fs.mkdirSync(path.join(dir, 'bin'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'bin', 'curl'), `#!/bin/bash
+method=GET; url=; body=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -X) method=$2; shift ;;
+    -d) body=$2; shift ;;
+    -u|-H|--cacert|--max-time) shift ;;
+    http*) url=$1 ;;
+  esac
+  shift
+done
+echo "$method \${url#https://localhost:9200} $body" >> "${log}"
+case "$method \${url#https://localhost:9200}" in
+  "GET /_nodes/_local?filter_path=nodes.*.name") echo '{"nodes":{"n1":{"name":"elasticsearch-data-0"}}}' ;;
+  "GET /_nodes/n1/shutdown") echo '${shutdownBody}' ;;
+  *) echo '{"acknowledged":true}' ;;
+esac
+`, { mode: 0o755 });
+    const file = path.join(dir, 'hook.sh');
+    fs.writeFileSync(file, script.replace('sleep 10', 'sleep 0'));
+    execFileSync('bash', [file], {
+      env: { PATH: `${dir}/bin:/usr/bin:/bin`, ELASTIC_PASSWORD: 'x', POD_NAME: 'elasticsearch-data-0', NODE_HOLDS_DATA: String(holdsData), DRAIN_TIMEOUT_SECONDS: '5' },
+    });
+    return fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter(Boolean) : [];
+  }
+
+  test('preStop on a data node registers a restart shutdown and stops waiting once it is COMPLETE', () => {
+    const calls = run(scripts['pre-stop.sh'], true, '{"nodes":[{"node_id":"n1","type":"RESTART","status":"COMPLETE"}]}');
+    const put = calls.find((c) => c.startsWith('PUT /_nodes/n1/shutdown '))!;
+    expect(JSON.parse(put.slice('PUT /_nodes/n1/shutdown '.length))).toEqual({ type: 'restart', reason: 'pod elasticsearch-data-0 terminating', allocation_delay: '10m' });
+    expect(calls.filter((c) => c.startsWith('GET /_nodes/n1/shutdown'))).toHaveLength(1);
+  });
+
+  test('preStop on a coordinating node touches nothing', () => {
+    expect(run(scripts['pre-stop.sh'], false, '{}')).toEqual([]);
+  });
+
+  test('postStart removes the node\'s own shutdown record once the node answers', () => {
+    const calls = run(scripts['post-start.sh'], true, '{"nodes":[{"node_id":"n1","type":"RESTART","status":"COMPLETE"}]}');
+    expect(calls).toContain('DELETE /_nodes/n1/shutdown ');
+    const none = run(scripts['post-start.sh'], true, '{"nodes":[]}');
+    expect(none.filter((c) => c.startsWith('DELETE'))).toEqual([]);
   });
 });
 

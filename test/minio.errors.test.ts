@@ -108,7 +108,7 @@ describe('resizing a pool in place is refused against the previous render', () =
   test('the previous render records each pool\'s shape', () => {
     render(input('production'));
     expect(recordedPools(path.join(dist, 'production'))).toEqual([
-      { name: 'pool-0', servers: 4, drivesPerServer: 4, volume: '500Gi', file: '10-minio/statefulset.storage-minio.minio-pool-0.yaml' },
+      { name: 'pool-0', position: 0, servers: 4, drivesPerServer: 4, volume: '500Gi', file: '10-minio/statefulset.storage-minio.minio-pool-0.yaml' },
     ]);
   });
 
@@ -132,6 +132,17 @@ describe('resizing a pool in place is refused against the previous render', () =
     const problems = poolShapeChanges(validateEnvironment('production', shrunk), path.join(dist, 'production'));
     expect(problems).toHaveLength(1);
     expect(formatProblem(problems[0])).toMatch(/stores\.minio\.pools = \["pool-0"\]: pool "pool-1".*is missing.*decommission/);
+  });
+
+  test('pools keep their order; a new pool goes last', () => {
+    const swapped = input('production');
+    swapped.stores.minio.pools = [{ name: 'pool-1', servers: 4, drivesPerServer: 2, volume: { size: '1Ti' } }, ...swapped.stores.minio.pools];
+    const problems = poolShapeChanges(validateEnvironment('production', swapped), path.join(dist, 'production'));
+    expect(problems.map(formatProblem)).toEqual([expect.stringMatching(/stores\.minio\.pools = \["pool-1","pool-0"\]: changes the order of the pools .*append new pools at the end/)]);
+    const inserted = input('production');
+    inserted.stores.minio.pools = [{ name: 'pool-new', servers: 4, drivesPerServer: 2, volume: { size: '1Ti' } }, ...inserted.stores.minio.pools,
+      { name: 'pool-1', servers: 4, drivesPerServer: 2, volume: { size: '1Ti' } }];
+    expect(poolShapeChanges(validateEnvironment('production', inserted), path.join(dist, 'production')).map((p) => p.path)).toEqual(['stores.minio.pools']);
   });
 
   test('a first render (no previous folder) has nothing to compare with', () => {

@@ -13,7 +13,8 @@ set -euo pipefail
 target=/mnt/config
 keystore=/usr/share/elasticsearch/bin/elasticsearch-keystore
 
-cp -a /usr/share/elasticsearch/config/. "$target/"
+# -R, not -a: ownership of the image files (1000:0) cannot and need not be preserved by a non-root user.
+cp -R /usr/share/elasticsearch/config/. "$target/"
 cp /mnt/settings/elasticsearch.yml "$target/elasticsearch.yml"
 rm -f "$target/elasticsearch.keystore"
 

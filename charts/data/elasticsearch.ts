@@ -5,6 +5,7 @@
  * the exporter's user, the snapshot repository on MinIO, snapshot and index lifecycle policies. Dev runs a single
  * node holding every role through the same code.
  */
+import { createHash } from 'crypto';
 import { ApiObject, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { stringify } from 'yaml';
@@ -254,10 +255,13 @@ export class ElasticsearchChart extends Chart {
     });
 
     const settings = `${name}-config`;
+    const yml = stringify(elasticsearchYml(config, spec, refs.minio.s3), { lineWidth: 0 });
     new k8s.KubeConfigMap(this, `${spec.role}-config`, {
       metadata: meta(config, { name: settings, namespace: NS, id: ident }),
-      data: { 'elasticsearch.yml': stringify(elasticsearchYml(config, spec, refs.minio.s3), { lineWidth: 0 }) },
+      data: { 'elasticsearch.yml': yml },
     });
+    // Pods read their settings once, at start: a changed file or script rolls the StatefulSet.
+    const checksum = createHash('sha256').update(yml).update(PREPARE_CONFIG).update(PRE_STOP).update(POST_START).digest('hex');
 
     const field = (envName: string, path: string): k8s.EnvVar => ({ name: envName, valueFrom: { fieldRef: { fieldPath: path } } });
     const password: k8s.EnvVar = { name: 'ELASTIC_PASSWORD', valueFrom: { secretKeyRef: { name: credentials, key: 'password' } } };
@@ -299,9 +303,10 @@ export class ElasticsearchChart extends Chart {
       tmp('config', '64Mi'), tmp('tmp', '1Gi'), tmp('logs', '1Gi'),
       { name: 'settings', configMap: { name: settings } },
       { name: 'scripts', configMap: { name: 'elasticsearch-scripts', defaultMode: 0o555 } },
-      { name: 'minio-credentials', secret: { secretName: refs.minio.credentials('elasticsearch').name } },
-      { name: 'transport-tls', secret: { secretName: SECRETS.transportTls } },
-      { name: 'http-tls', secret: { secretName: SECRETS.httpTls } },
+      // Keys readable by the elasticsearch user and group only (0440 with fsGroup).
+      { name: 'minio-credentials', secret: { secretName: refs.minio.credentials('elasticsearch').name, defaultMode: 0o440 } },
+      { name: 'transport-tls', secret: { secretName: SECRETS.transportTls, defaultMode: 0o440 } },
+      { name: 'http-tls', secret: { secretName: SECRETS.httpTls, defaultMode: 0o440 } },
     ];
     if (!spec.volume) volumes.push(tmp('data', '1Gi'));
 
@@ -315,7 +320,7 @@ export class ElasticsearchChart extends Chart {
         updateStrategy: { type: 'RollingUpdate' },
         selector: { matchLabels: selector },
         template: {
-          metadata: { labels: labels(config, ident, ES_VERSION) },
+          metadata: { labels: labels(config, ident, ES_VERSION), annotations: { 'sme-receivables.io/config-checksum': checksum } },
           spec: {
             automountServiceAccountToken: false,
             securityContext: podSecurityContext(UID),

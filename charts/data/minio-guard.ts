@@ -20,6 +20,8 @@ export const MINIO_FOLDER = '10-minio';
 
 export interface RecordedPool {
   readonly name: string;
+  /** Index in `stores.minio.pools` (the order of the server arguments). */
+  readonly position: number;
   readonly servers: number;
   readonly drivesPerServer: number;
   readonly volume: string;
@@ -38,10 +40,10 @@ export function recordedPools(envDir: string): RecordedPool[] {
     const shape = doc?.metadata?.annotations?.[POOL_ANNOTATION];
     const name = doc?.metadata?.labels?.['sme-receivables.io/pool'];
     if (typeof shape !== 'string' || typeof name !== 'string') continue;
-    const s = JSON.parse(shape) as { servers: number; drivesPerServer: number; volume: string };
-    out.push({ name, servers: s.servers, drivesPerServer: s.drivesPerServer, volume: s.volume, file: `${MINIO_FOLDER}/${file}` });
+    const s = JSON.parse(shape) as { position: number; servers: number; drivesPerServer: number; volume: string };
+    out.push({ name, position: s.position, servers: s.servers, drivesPerServer: s.drivesPerServer, volume: s.volume, file: `${MINIO_FOLDER}/${file}` });
   }
-  return out;
+  return out.sort((a, b) => a.position - b.position);
 }
 
 /**
@@ -53,7 +55,20 @@ export function poolShapeChanges(config: EnvironmentConfig, envDir: string): Con
   const env = config.name;
   const pools = config.stores.minio.pools;
   const where = path.join(path.basename(path.dirname(envDir)), path.basename(envDir), MINIO_FOLDER);
-  for (const before of recordedPools(envDir)) {
+  const recorded = recordedPools(envDir);
+  // Pools keep their relative order and new ones go last: MinIO knows pools by their place in the arguments.
+  const known = new Set(recorded.map((r) => r.name));
+  const kept = pools.map((p) => p.name).filter((n) => known.has(n));
+  const before = recorded.map((r) => r.name).filter((n) => kept.includes(n));
+  const lastKept = Math.max(-1, ...pools.map((p, i) => (known.has(p.name) ? i : -1)));
+  const inserted = pools.findIndex((p, i) => !known.has(p.name) && i < lastKept);
+  if (kept.join() !== before.join() || (recorded.length > 0 && inserted >= 0)) {
+    problems.push({
+      environment: env, path: 'stores.minio.pools', value: pools.map((p) => p.name),
+      message: `changes the order of the pools rendered in ${where} (${recorded.map((r) => r.name).join(', ')}): MinIO knows pools by their position in the server arguments; keep the order and append new pools at the end`,
+    });
+  }
+  for (const before of recorded) {
     const i = pools.findIndex((p) => p.name === before.name);
     if (i < 0) {
       problems.push({

@@ -128,7 +128,10 @@ export class MinioChart extends Chart {
       metadata: meta(config, {
         name, namespace: NS, id: SERVER, version: MINIO_VERSION, extraLabels: poolLabels,
         annotations: {
-          [POOL_ANNOTATION]: JSON.stringify({ servers: pool.servers, drivesPerServer: pool.drivesPerServer, volume: pool.volume.size }),
+          // Position: MinIO knows pools by their place in the server arguments.
+          [POOL_ANNOTATION]: JSON.stringify({
+            position: config.stores.minio.pools.indexOf(pool), servers: pool.servers, drivesPerServer: pool.drivesPerServer, volume: pool.volume.size,
+          }),
         },
       }),
       spec: {
@@ -260,6 +263,7 @@ export class MinioChart extends Chart {
               {
                 name: 'clients',
                 projected: {
+                  defaultMode: 0o440,
                   sources: MINIO_CLIENTS.map((client) => ({
                     secret: {
                       name: refs.minio.credentials(client).name,
