@@ -8,6 +8,9 @@
  * a master cut off from its replicas refuses writes (min-replicas-to-write); a full restart of every process
  * ends with exactly one master that still holds every acknowledged key.
  */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
 import { LocalRedis, renderedRedisFiles, waitFor, type Member } from './support/redis-local';
 import { loadEnvironment } from '../environments';
 
@@ -34,9 +37,10 @@ function sentinelsAgreeOn(m: Member, replicas: number): boolean {
   });
 }
 
-/** A replica of `master` that finished its sync. */
-function linkedTo(r: Member, master: Member): boolean {
+/** A replica of `master` that finished its sync; `roles` collects each role `r` reports, in order. */
+function linkedTo(r: Member, master: Member, roles?: string[]): boolean {
   const i = cluster.info(r, 'replication');
+  if (roles && i.role && roles[roles.length - 1] !== i.role) roles.push(i.role);
   return i.role === 'slave' && Number(i.master_port) === master.port && i.master_link_status === 'up' && i.master_sync_in_progress === '0';
 }
 
@@ -138,11 +142,7 @@ async function restartAsReplica(m: Member, master: Member, label: string): Promi
   const roles: string[] = [];
   const t0 = Date.now();
   cluster.start(m);
-  await waitFor(`${m.podName} to sync as a replica`, 40_000, () => {
-    const role = cluster.role(m);
-    if (role && roles[roles.length - 1] !== role) roles.push(role);
-    return linkedTo(m, master);
-  }, 50);
+  await waitFor(`${m.podName} to sync as a replica`, 40_000, () => linkedTo(m, master, roles), 50);
   timings[label] = Date.now() - t0;
   return roles;
 }
@@ -166,17 +166,12 @@ test('a master restarted while the Sentinels fail over away from it waits for th
   const roles: string[] = [];
   cluster.start(old);
   const next = await waitFor('a new master that every Sentinel names', config.downAfterMilliseconds + 20_000, () => {
-    const role = cluster.role(old);
-    if (role && roles[roles.length - 1] !== role) roles.push(role);
+    linkedTo(old, old, roles);
     const named = cluster.sentinels.map((s) => cluster.sentinelMaster(s));
     return named.every((m) => m && m === named[0] && m !== old) && cluster.role(named[0]!) === 'master' ? named[0] : undefined;
   }, 50);
   timings['SIGKILL of the master, restarted at once, to every Sentinel naming the new master'] = Date.now() - t0;
-  await waitFor('the old master to sync as a replica', 40_000, () => {
-    const role = cluster.role(old);
-    if (role && roles[roles.length - 1] !== role) roles.push(role);
-    return linkedTo(old, next);
-  }, 50);
+  await waitFor('the old master to sync as a replica', 40_000, () => linkedTo(old, next, roles), 50);
   expect(roles).toEqual(['slave']);
   expect(await stable(30_000)).toBe(next);
   for (const m of cluster.servers) expect(acknowledgedKeysOn(m)).toBe(KEYS);
@@ -235,4 +230,30 @@ test('a full restart of every server and Sentinel ends with exactly one master h
   }
   expect(acknowledgedKeysOn(master)).toBe(KEYS);
   for (const r of cluster.servers.filter((m) => m !== master)) expect(acknowledgedKeysOn(r)).toBe(KEYS);
+});
+
+test('a backup taken with redis-cli --rdb from a replica, placed as restore.rdb on ordinal 0, is the data set after a full restart', async () => {
+  const master = await stable(30_000);
+  const replica = cluster.servers.find((m) => m !== master)!;
+  expect(cluster.pipeline(master, ['SET before-backup 1', 'WAIT 2 5000'])).toEqual(['OK', '2']);
+  const backup = path.join(cluster.root, 'backup.rdb');
+  execFileSync('redis-cli', ['--no-auth-warning', '-h', '127.0.0.1', '-p', String(replica.port), '--rdb', backup], {
+    env: { PATH: process.env.PATH, REDISCLI_AUTH: cluster.password }, stdio: 'ignore', timeout: 30_000,
+  });
+  expect(cluster.pipeline(master, ['SET after-backup 1', 'WAIT 2 5000'])).toEqual(['OK', '2']);
+
+  // The documented restore: everything down, the file into the data volume of redis-0, everything up.
+  for (const m of cluster.members) cluster.signal(m, 'SIGKILL');
+  const [first] = cluster.servers;
+  fs.copyFileSync(backup, path.join(first.dataDir, 'restore.rdb'));
+  for (const m of cluster.members) cluster.start(m);
+  const restored = await stable(60_000);
+  expect(restored).toBe(first);
+  for (const m of cluster.servers) {
+    expect({ m: m.podName, before: cluster.cli(m, 'EXISTS', 'before-backup')[0], after: cluster.cli(m, 'EXISTS', 'after-backup')[0] })
+      .toEqual({ m: m.podName, before: '1', after: '0' });
+    expect(acknowledgedKeysOn(m)).toBe(KEYS);
+  }
+  expect(fs.existsSync(path.join(first.dataDir, 'restore.rdb'))).toBe(false);
+  expect(fs.existsSync(path.join(first.dataDir, 'appendonlydir.before-restore'))).toBe(true);
 });

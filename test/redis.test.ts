@@ -75,6 +75,13 @@ describe.each(byEnv.map((p) => [p.config.name, p] as const))('%s', (_env, p) => 
     expect(sentinels.spec.volumeClaimTemplates).toBeUndefined();
   });
 
+  test('the restore step writes the AOF directory and base file redis.conf names', () => {
+    expect(directive(f['redis.conf'], 'appenddirname')).toBe('"appendonlydir"');
+    expect(directive(f['redis.conf'], 'appendfilename')).toBeUndefined(); // the default, appendonly.aof
+    expect(f['redis-ha.sh']).toContain('"$data/appendonlydir/appendonly.aof.1.base.rdb"');
+    expect(f['redis-ha.sh']).toContain("echo 'file appendonly.aof.1.base.rdb seq 1 type b'");
+  });
+
   test('maxmemory leaves room below the container limit for the fork of a rewrite', () => {
     const max = Number(directive(f['redis.conf'], 'maxmemory'));
     const limit = parseMemory(r.resources.limits.memory);

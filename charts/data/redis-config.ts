@@ -227,6 +227,21 @@ peer_master() {
   return 1
 }
 
+# Restore: an RDB file placed as <dir>/restore.rdb becomes the data set of a server that starts as master.
+# With appendonly on, Redis loads only the AOF (a lone dump.rdb is ignored), so the file becomes the base of a
+# fresh AOF; the previous AOF is kept as appendonlydir.before-restore. A replica ignores it (it resyncs).
+restore_if_asked() {
+  data=$(awk '$1 == "dir" { print $2 }' "$CONFIG_DIR/redis.conf")
+  [ -f "$data/restore.rdb" ] || return 0
+  if [ "$master" != "$SELF" ]; then log "restore.rdb ignored: this server starts as a replica"; return 0; fi
+  log "restoring the data set from restore.rdb"
+  rm -rf "$data/appendonlydir.before-restore"
+  if [ -d "$data/appendonlydir" ]; then mv "$data/appendonlydir" "$data/appendonlydir.before-restore"; fi
+  mkdir "$data/appendonlydir"
+  mv "$data/restore.rdb" "$data/appendonlydir/appendonly.aof.1.base.rdb"
+  echo 'file appendonly.aof.1.base.rdb seq 1 type b' > "$data/appendonlydir/appendonly.aof.manifest"
+}
+
 start_redis() {
   SELF=$(nth "$ORDINAL" $REDIS_NODES)
   master=""
@@ -258,6 +273,7 @@ start_redis() {
   else
     master=$SELF
   fi
+  restore_if_asked
   umask 077
   mkdir -p "$RUN_DIR"
   conf="$RUN_DIR/redis.conf"
