@@ -94,6 +94,10 @@ describe.each(byEnv.map((p) => [p.config.name, p] as const))('%s', (_env, p) => 
     expect(directive(s, 'sentinel resolve-hostnames')).toBe('yes');
     expect(directive(s, 'sentinel announce-hostnames')).toBe('yes');
     expect(directive(s, 'sentinel announce-ip')).toBe('@ANNOUNCE_HOST@');
+    // Sentinel applies them only to instances declared after them (redis/redis#8300).
+    const at = (line: RegExp) => s.split('\n').findIndex((l) => line.test(l));
+    expect(at(/^sentinel resolve-hostnames yes$/)).toBeLessThan(at(/^sentinel monitor /));
+    expect(at(/^sentinel announce-hostnames yes$/)).toBeLessThan(at(/^sentinel monitor /));
     const domain = p.config.cluster.clusterDomain;
     const list = (name: string) => /^NAME="(.*)"$/m.exec(f['topology.env'].replace(new RegExp(`^${name}=`, 'm'), 'NAME='))![1].split(' ');
     expect(list('REDIS_NODES')).toEqual(Array.from({ length: r.replicas }, (_, i) => `redis-${i}.${ref.server.service}.${NS}.svc.${domain}:${ref.server.port}`));
