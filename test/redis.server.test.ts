@@ -8,7 +8,7 @@
  * a master cut off from its replicas refuses writes (min-replicas-to-write); a full restart of every process
  * ends with exactly one master that still holds every acknowledged key.
  */
-import { execFileSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { LocalRedis, renderedRedisFiles, waitFor, type Member } from './support/redis-local';
@@ -232,14 +232,24 @@ test('a full restart of every server and Sentinel ends with exactly one master h
   for (const r of cluster.servers.filter((m) => m !== master)) expect(acknowledgedKeysOn(r)).toBe(KEYS);
 });
 
-test('a backup taken with redis-cli --rdb from a replica, placed as restore.rdb on ordinal 0, is the data set after a full restart', async () => {
+test('a backup taken by the backup step (from a replica, checked), placed as restore.rdb on ordinal 0, is the data set after a full restart', async () => {
   const master = await stable(30_000);
-  const replica = cluster.servers.find((m) => m !== master)!;
   expect(cluster.pipeline(master, ['SET before-backup 1', 'WAIT 2 5000'])).toEqual(['OK', '2']);
-  const backup = path.join(cluster.root, 'backup.rdb');
-  execFileSync('redis-cli', ['--no-auth-warning', '-h', '127.0.0.1', '-p', String(replica.port), '--rdb', backup], {
-    env: { PATH: process.env.PATH, REDISCLI_AUTH: cluster.password }, stdio: 'ignore', timeout: 30_000,
+  const backupDir = fs.mkdtempSync(path.join(cluster.root, 'backup-'));
+  // The CronJob's first step, as it runs there: no POD_NAME, only the topology and the password.
+  const r = spawnSync('sh', [path.join(master.configDir, 'redis-ha.sh'), 'backup'], {
+    env: { PATH: process.env.PATH, REDIS_CONFIG_DIR: master.configDir, REDIS_PASSWORD_FILE: path.join(cluster.root, 'password'), BACKUP_DIR: backupDir },
+    encoding: 'utf8', timeout: 60_000,
   });
+  expect(r.status).toBe(0);
+  const from = /wrote (\S+) from 127\.0\.0\.1:(\d+)/.exec(r.stderr);
+  expect(from).not.toBeNull();
+  // Taken from a replica, not from the master.
+  expect(cluster.servers.find((m) => m.port === Number(from![2]))).not.toBe(master);
+  expect(r.stderr).toMatch(/RDB looks OK!/);
+  const backup = from![1];
+  expect(path.dirname(backup)).toBe(backupDir);
+  expect(path.basename(backup)).toMatch(/^redis-\d{8}T\d{6}Z\.rdb$/);
   expect(cluster.pipeline(master, ['SET after-backup 1', 'WAIT 2 5000'])).toEqual(['OK', '2']);
 
   // The documented restore: everything down, the file into the data volume of redis-0, everything up.
