@@ -185,7 +185,7 @@ test('a master cut off from its replicas refuses writes after min-replicas-max-l
     for (const r of replicas) cluster.signal(r, 'SIGSTOP'); // the replicas stop answering, as behind a partition
     // Within the lag window the write is taken, but WAIT tells the client that no replica has it.
     expect(cluster.pipeline(master, ['SET during-partition 1', 'WAIT 1 1000'])).toEqual(['OK', '0']);
-    const refused = await waitFor('the master to refuse writes', config.minReplicasMaxLagSeconds * 1000 + 5000,
+    const refused = await waitFor('the master to refuse writes', config.minReplicasMaxLagSeconds * 1000 + 10_000,
       () => { const r = cluster.cli(master, 'SET', 'after-lag', '1')[0]; return r?.startsWith('NOREPLICAS') ? r : undefined; }, 250);
     timings['partition to NOREPLICAS'] = Date.now() - t0;
     expect(refused).toMatch(/^NOREPLICAS/);
