@@ -80,6 +80,7 @@ export const base: DeepPartial<EnvironmentInput> = {
       resources: { requests: { cpu: '250m', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } },
       // A partitioned master stops accepting writes after 10 s; Sentinel fails over after 5 s without answer.
       minReplicasToWrite: 1, minReplicasMaxLagSeconds: 10, downAfterMilliseconds: 5000, failoverTimeoutMilliseconds: 60000,
+      backup: { schedule: '17 */6 * * *', retentionDays: 14 },
     },
 
     minio: { resources: { requests: { cpu: '500m', memory: '2Gi' }, limits: { cpu: '2', memory: '2Gi' } } },

@@ -195,6 +195,11 @@ export const redisSection = z.strictObject({
   /** How long a master must be unreachable before a Sentinel considers it down. */
   downAfterMilliseconds: z.number().int({ message: 'must be a whole number' }).min(1000, { message: 'must be at least 1000 (shorter fails over on a node that is merely slow for a moment)' }),
   failoverTimeoutMilliseconds: z.number().int({ message: 'must be a whole number' }).min(10000, { message: 'must be at least 10000' }),
+  /** RDB backups to MinIO (`refs.minio.buckets.backups.redis`), taken from a replica; older ones are pruned. */
+  backup: z.strictObject({
+    schedule: z.string().regex(/^(\S+\s+){4}\S+$/, { message: 'must be a cron schedule of five fields such as "17 */6 * * *"' }),
+    retentionDays: replicas(1),
+  }),
   volume,
   resources: computeResources,
 });

@@ -8,6 +8,9 @@
  * a master cut off from its replicas refuses writes (min-replicas-to-write); a full restart of every process
  * ends with exactly one master that still holds every acknowledged key.
  */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
 import { LocalRedis, renderedRedisFiles, waitFor, type Member } from './support/redis-local';
 import { loadEnvironment } from '../environments';
 
@@ -34,9 +37,10 @@ function sentinelsAgreeOn(m: Member, replicas: number): boolean {
   });
 }
 
-/** A replica of `master` that finished its sync. */
-function linkedTo(r: Member, master: Member): boolean {
+/** A replica of `master` that finished its sync; `roles` collects each role `r` reports, in order. */
+function linkedTo(r: Member, master: Member, roles?: string[]): boolean {
   const i = cluster.info(r, 'replication');
+  if (roles && i.role && roles[roles.length - 1] !== i.role) roles.push(i.role);
   return i.role === 'slave' && Number(i.master_port) === master.port && i.master_link_status === 'up' && i.master_sync_in_progress === '0';
 }
 
@@ -138,11 +142,7 @@ async function restartAsReplica(m: Member, master: Member, label: string): Promi
   const roles: string[] = [];
   const t0 = Date.now();
   cluster.start(m);
-  await waitFor(`${m.podName} to sync as a replica`, 40_000, () => {
-    const role = cluster.role(m);
-    if (role && roles[roles.length - 1] !== role) roles.push(role);
-    return linkedTo(m, master);
-  }, 50);
+  await waitFor(`${m.podName} to sync as a replica`, 40_000, () => linkedTo(m, master, roles), 50);
   timings[label] = Date.now() - t0;
   return roles;
 }
@@ -166,17 +166,12 @@ test('a master restarted while the Sentinels fail over away from it waits for th
   const roles: string[] = [];
   cluster.start(old);
   const next = await waitFor('a new master that every Sentinel names', config.downAfterMilliseconds + 20_000, () => {
-    const role = cluster.role(old);
-    if (role && roles[roles.length - 1] !== role) roles.push(role);
+    linkedTo(old, old, roles);
     const named = cluster.sentinels.map((s) => cluster.sentinelMaster(s));
     return named.every((m) => m && m === named[0] && m !== old) && cluster.role(named[0]!) === 'master' ? named[0] : undefined;
   }, 50);
   timings['SIGKILL of the master, restarted at once, to every Sentinel naming the new master'] = Date.now() - t0;
-  await waitFor('the old master to sync as a replica', 40_000, () => {
-    const role = cluster.role(old);
-    if (role && roles[roles.length - 1] !== role) roles.push(role);
-    return linkedTo(old, next);
-  }, 50);
+  await waitFor('the old master to sync as a replica', 40_000, () => linkedTo(old, next, roles), 50);
   expect(roles).toEqual(['slave']);
   expect(await stable(30_000)).toBe(next);
   for (const m of cluster.servers) expect(acknowledgedKeysOn(m)).toBe(KEYS);
@@ -190,7 +185,7 @@ test('a master cut off from its replicas refuses writes after min-replicas-max-l
     for (const r of replicas) cluster.signal(r, 'SIGSTOP'); // the replicas stop answering, as behind a partition
     // Within the lag window the write is taken, but WAIT tells the client that no replica has it.
     expect(cluster.pipeline(master, ['SET during-partition 1', 'WAIT 1 1000'])).toEqual(['OK', '0']);
-    const refused = await waitFor('the master to refuse writes', config.minReplicasMaxLagSeconds * 1000 + 5000,
+    const refused = await waitFor('the master to refuse writes', config.minReplicasMaxLagSeconds * 1000 + 10_000,
       () => { const r = cluster.cli(master, 'SET', 'after-lag', '1')[0]; return r?.startsWith('NOREPLICAS') ? r : undefined; }, 250);
     timings['partition to NOREPLICAS'] = Date.now() - t0;
     expect(refused).toMatch(/^NOREPLICAS/);
@@ -235,4 +230,58 @@ test('a full restart of every server and Sentinel ends with exactly one master h
   }
   expect(acknowledgedKeysOn(master)).toBe(KEYS);
   for (const r of cluster.servers.filter((m) => m !== master)) expect(acknowledgedKeysOn(r)).toBe(KEYS);
+});
+
+test('a restart of every server at once while the Sentinels keep running ends with exactly one master holding every acknowledged key', async () => {
+  const before = await stable(30_000);
+  for (const m of cluster.servers) cluster.signal(m, 'SIGKILL');
+  // Down long enough for the Sentinels to see the master down (a node pool upgrade, not a blip).
+  await waitFor('a Sentinel to mark the master down', config.downAfterMilliseconds + 5000,
+    () => cluster.sentinels.some((s) => /s_down/.test(cluster.sentinelView(s).flags ?? '')), 100);
+  const t0 = Date.now();
+  for (const m of cluster.servers) cluster.start(m);
+  const master = await stable(90_000);
+  timings['restart of every server (Sentinels up) to a stable group'] = Date.now() - t0;
+  for (let i = 0; i < 10; i++) {
+    expect(masters()).toEqual([master]);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  for (const m of cluster.servers) expect(acknowledgedKeysOn(m)).toBe(KEYS);
+  expect(cluster.servers).toContain(before);
+});
+
+test('a backup taken by the backup step (from a replica, checked), placed as restore.rdb on ordinal 0, is the data set after a full restart', async () => {
+  const master = await stable(30_000);
+  expect(cluster.pipeline(master, ['SET before-backup 1', 'WAIT 2 5000'])).toEqual(['OK', '2']);
+  const backupDir = fs.mkdtempSync(path.join(cluster.root, 'backup-'));
+  // The CronJob's first step, as it runs there: no POD_NAME, only the topology and the password.
+  const r = spawnSync('sh', [path.join(master.configDir, 'redis-ha.sh'), 'backup'], {
+    env: { PATH: process.env.PATH, REDIS_CONFIG_DIR: master.configDir, REDIS_PASSWORD_FILE: path.join(cluster.root, 'password'), BACKUP_DIR: backupDir },
+    encoding: 'utf8', timeout: 60_000,
+  });
+  expect(r.status).toBe(0);
+  const from = /wrote (\S+) from 127\.0\.0\.1:(\d+)/.exec(r.stderr);
+  expect(from).not.toBeNull();
+  // Taken from a replica, not from the master.
+  expect(cluster.servers.find((m) => m.port === Number(from![2]))).not.toBe(master);
+  expect(r.stderr).toMatch(/RDB looks OK!/);
+  const backup = from![1];
+  expect(path.dirname(backup)).toBe(backupDir);
+  expect(path.basename(backup)).toMatch(/^redis-\d{8}T\d{6}Z\.rdb$/);
+  expect(cluster.pipeline(master, ['SET after-backup 1', 'WAIT 2 5000'])).toEqual(['OK', '2']);
+
+  // The documented restore: everything down, the file into the data volume of redis-0, everything up.
+  for (const m of cluster.members) cluster.signal(m, 'SIGKILL');
+  const [first] = cluster.servers;
+  fs.copyFileSync(backup, path.join(first.dataDir, 'restore.rdb'));
+  for (const m of cluster.members) cluster.start(m);
+  const restored = await stable(60_000);
+  expect(restored).toBe(first);
+  for (const m of cluster.servers) {
+    expect({ m: m.podName, before: cluster.cli(m, 'EXISTS', 'before-backup')[0], after: cluster.cli(m, 'EXISTS', 'after-backup')[0] })
+      .toEqual({ m: m.podName, before: '1', after: '0' });
+    expect(acknowledgedKeysOn(m)).toBe(KEYS);
+  }
+  expect(fs.existsSync(path.join(first.dataDir, 'restore.rdb'))).toBe(false);
+  expect(fs.existsSync(path.join(first.dataDir, 'appendonlydir.before-restore'))).toBe(true);
 });

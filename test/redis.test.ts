@@ -28,7 +28,7 @@ const files = (p: RenderedPlatform): Record<string, string> => find(p, 'ConfigMa
 const directive = (conf: string, name: string): string | undefined => new RegExp(`^${name} (.*)$`, 'm').exec(conf)?.[1];
 const container = (sts: Manifest, name: string): Manifest => sts.spec.template.spec.containers.find((c: Manifest) => c.name === name);
 
-describe.each(byEnv.map((p) => [p.config.name, p] as const))('%s', (_env, p) => {
+describe.each(byEnv.map((p) => [p.config.name, p] as const))('%s', (env, p) => {
   const r = p.config.stores.redis;
   const ref = p.refs.redis;
   const servers = find(p, 'StatefulSet', 'redis');
@@ -75,6 +75,13 @@ describe.each(byEnv.map((p) => [p.config.name, p] as const))('%s', (_env, p) => 
     expect(sentinels.spec.volumeClaimTemplates).toBeUndefined();
   });
 
+  test('the restore step writes the AOF directory and base file redis.conf names', () => {
+    expect(directive(f['redis.conf'], 'appenddirname')).toBe('"appendonlydir"');
+    expect(directive(f['redis.conf'], 'appendfilename')).toBeUndefined(); // the default, appendonly.aof
+    expect(f['redis-ha.sh']).toContain('"$data/appendonlydir/appendonly.aof.1.base.rdb"');
+    expect(f['redis-ha.sh']).toContain("echo 'file appendonly.aof.1.base.rdb seq 1 type b'");
+  });
+
   test('maxmemory leaves room below the container limit for the fork of a rewrite', () => {
     const max = Number(directive(f['redis.conf'], 'maxmemory'));
     const limit = parseMemory(r.resources.limits.memory);
@@ -87,6 +94,10 @@ describe.each(byEnv.map((p) => [p.config.name, p] as const))('%s', (_env, p) => 
     expect(directive(s, 'sentinel resolve-hostnames')).toBe('yes');
     expect(directive(s, 'sentinel announce-hostnames')).toBe('yes');
     expect(directive(s, 'sentinel announce-ip')).toBe('@ANNOUNCE_HOST@');
+    // Sentinel applies them only to instances declared after them (redis/redis#8300).
+    const at = (line: RegExp) => s.split('\n').findIndex((l) => line.test(l));
+    expect(at(/^sentinel resolve-hostnames yes$/)).toBeLessThan(at(/^sentinel monitor /));
+    expect(at(/^sentinel announce-hostnames yes$/)).toBeLessThan(at(/^sentinel monitor /));
     const domain = p.config.cluster.clusterDomain;
     const list = (name: string) => /^NAME="(.*)"$/m.exec(f['topology.env'].replace(new RegExp(`^${name}=`, 'm'), 'NAME='))![1].split(' ');
     expect(list('REDIS_NODES')).toEqual(Array.from({ length: r.replicas }, (_, i) => `redis-${i}.${ref.server.service}.${NS}.svc.${domain}:${ref.server.port}`));
@@ -187,6 +198,30 @@ describe.each(byEnv.map((p) => [p.config.name, p] as const))('%s', (_env, p) => 
     }
   });
 
+  test('a CronJob backs up from a replica to the Redis backup bucket and prunes old backups', () => {
+    const cron = find(p, 'CronJob', 'redis-backup');
+    expect(cron.spec.schedule).toBe(r.backup.schedule);
+    expect(cron.spec.concurrencyPolicy).toBe('Forbid');
+    const pod = cron.spec.jobTemplate.spec.template.spec;
+    expect(pod.initContainers.map((c: Manifest) => c.name)).toEqual(['dump', 'upload']);
+    expect(pod.initContainers[0].command).toEqual(['sh', '/etc/redis/redis-ha.sh', 'backup']);
+    const target = `backup/${p.refs.minio.buckets.backups.redis}/${env}/`;
+    expect(pod.initContainers[1].args).toEqual(['--config-dir', '/tmp/mc', 'cp', '--recursive', '/backup/', target]);
+    expect(pod.containers[0].args).toEqual(['--config-dir', '/tmp/mc', 'rm', '--recursive', '--force', '--older-than', `${r.backup.retentionDays}d`, target]);
+    // The MinIO credentials: a declared copy in db-redis of the MinIO chart's original.
+    const creds = p.refs.minio.credentials('redis');
+    expect(p.secrets).toContainEqual(expect.objectContaining({ name: creds.name, namespace: NS, copyOf: { namespace: 'storage-minio', name: creds.name } }));
+    expect(pod.containers[0].env.find((e: Manifest) => e.name === 'MC_HOST_backup').value)
+      .toBe(`http://$(ACCESS_KEY):$(SECRET_KEY)@${p.refs.minio.s3.host}:${p.refs.minio.s3.port}`);
+    const job = selectorLabels({ name: 'redis', component: 'backup' });
+    expect(cron.spec.jobTemplate.spec.template.metadata.labels).toMatchObject(job);
+    const to = (sel: Record<string, string>, port: number) => p.graph.flows.some((fl) => 'pods' in fl.from && 'pods' in fl.to
+      && JSON.stringify(fl.from.pods.selector) === JSON.stringify(job) && JSON.stringify(fl.to.pods.selector) === JSON.stringify(sel) && fl.ports[0].port === port);
+    expect(to(selectorLabels(ref.sentinel.pods), 26379)).toBe(true);
+    expect(to(selectorLabels(ref.server.pods), 6379)).toBe(true);
+    expect(to(selectorLabels(p.refs.minio.s3.pods), p.refs.minio.s3.port)).toBe(true);
+  });
+
   test('network flows: replication, Sentinel to servers and to each other, start-up to Sentinel, Prometheus to metrics', () => {
     const server = selectorLabels(ref.server.pods);
     const sentinel = selectorLabels(ref.sentinel.pods);
@@ -280,6 +315,12 @@ describe('configuration errors', () => {
   test('min-replicas-to-write that no master could meet (dev forgetting its override)', () => {
     expect(problems('dev', (r) => { r.minReplicasToWrite = 1; })).toEqual([
       '- environment "dev": stores.redis.minReplicasToWrite = 1: must be at most replicas - 1 = 0 (a master with fewer replicas than that refuses every write)',
+    ]);
+  });
+
+  test('a backup schedule that is not cron', () => {
+    expect(problems('staging', (r) => { r.backup.schedule = 'hourly'; })).toEqual([
+      '- environment "staging": stores.redis.backup.schedule = "hourly": must be a cron schedule of five fields such as "17 */6 * * *"',
     ]);
   });
 

@@ -129,7 +129,7 @@ FAILOVER_WAIT_SECONDS=${p.failoverWaitSeconds}
  */
 export const REDIS_HA_SH = `#!/bin/sh
 # Start-up, probes and preStop of the Redis servers and their Sentinels (rendered by charts/data/redis-config.ts).
-#   redis-ha.sh redis | sentinel | pre-stop | redis-live | redis-ready | sentinel-live | sentinel-ready
+#   redis-ha.sh redis | sentinel | pre-stop | redis-live | redis-ready | sentinel-live | sentinel-ready | backup
 # POD_NAME (…-<ordinal>) says which entry of REDIS_NODES or SENTINEL_NODES (topology.env) this process is.
 # The node lists are split into words on purpose (globbing is off):
 # shellcheck disable=SC2086
@@ -143,6 +143,7 @@ PASSWORD_FILE=\${REDIS_PASSWORD_FILE:-${REDIS_PATHS.passwordFile}}
 
 REDISCLI_AUTH=$(cat "$PASSWORD_FILE")
 export REDISCLI_AUTH
+POD_NAME=\${POD_NAME:-}
 ORDINAL=\${POD_NAME##*-}
 
 log() { echo "redis-ha: $*" >&2; }
@@ -227,6 +228,21 @@ peer_master() {
   return 1
 }
 
+# Restore: an RDB file placed as <dir>/restore.rdb becomes the data set of a server that starts as master.
+# With appendonly on, Redis loads only the AOF (a lone dump.rdb is ignored), so the file becomes the base of a
+# fresh AOF; the previous AOF is kept as appendonlydir.before-restore. A replica ignores it (it resyncs).
+restore_if_asked() {
+  data=$(awk '$1 == "dir" { print $2 }' "$CONFIG_DIR/redis.conf")
+  [ -f "$data/restore.rdb" ] || return 0
+  if [ "$master" != "$SELF" ]; then log "restore.rdb ignored: this server starts as a replica"; return 0; fi
+  log "restoring the data set from restore.rdb"
+  rm -rf "$data/appendonlydir.before-restore"
+  if [ -d "$data/appendonlydir" ]; then mv "$data/appendonlydir" "$data/appendonlydir.before-restore"; fi
+  mkdir "$data/appendonlydir"
+  mv "$data/restore.rdb" "$data/appendonlydir/appendonly.aof.1.base.rdb"
+  echo 'file appendonly.aof.1.base.rdb seq 1 type b' > "$data/appendonlydir/appendonly.aof.manifest"
+}
+
 start_redis() {
   SELF=$(nth "$ORDINAL" $REDIS_NODES)
   master=""
@@ -258,6 +274,7 @@ start_redis() {
   else
     master=$SELF
   fi
+  restore_if_asked
   umask 077
   mkdir -p "$RUN_DIR"
   conf="$RUN_DIR/redis.conf"
@@ -314,6 +331,25 @@ pre_stop() {
   log "no failover within $PRESTOP_WAIT_SECONDS s; stopping anyway"
 }
 
+# Backup: an RDB of the data set into BACKUP_DIR, taken from a synced replica (it costs the master nothing)
+# or, without one, from the master; checked with redis-check-rdb before anything uploads it.
+backup() {
+  out=\${BACKUP_DIR:-/backup}
+  if ! master=$(sentinel_master); then log "no Sentinel answered"; return 1; fi
+  source=$master
+  for n in $REDIS_NODES; do
+    [ "$n" = "$master" ] && continue
+    info=$(cli "$n" INFO replication | tr -d '\\r')
+    if printf '%s\\n' "$info" | grep -qx 'master_link_status:up' && printf '%s\\n' "$info" | grep -qx 'master_sync_in_progress:0'; then
+      source=$n; break
+    fi
+  done
+  file="$out/redis-$(date -u +%Y%m%dT%H%M%SZ).rdb"
+  redis-cli --no-auth-warning -h "$(host_of "$source")" -p "$(port_of "$source")" --rdb "$file" >&2
+  redis-check-rdb "$file" >&2
+  log "wrote $file from $source"
+}
+
 case \${1:-} in
   redis) start_redis ;;
   sentinel) start_sentinel ;;
@@ -331,6 +367,7 @@ case \${1:-} in
   sentinel-ready)
     # Ready once it can tell clients where the master is.
     [ -n "$(cli "$(nth "$ORDINAL" $SENTINEL_NODES)" SENTINEL GET-MASTER-ADDR-BY-NAME "$MASTER_SET")" ] ;;
-  *) echo "usage: $0 redis|sentinel|pre-stop|redis-live|redis-ready|sentinel-live|sentinel-ready" >&2; exit 2 ;;
+  backup) backup ;;
+  *) echo "usage: $0 redis|sentinel|pre-stop|redis-live|redis-ready|sentinel-live|sentinel-ready|backup" >&2; exit 2 ;;
 esac
 `;

@@ -19,7 +19,7 @@ import type { ComputeResources, EnvironmentConfig } from '../../environments/sch
 import { k8s } from '../../imports/k8s';
 import type { PlatformContext } from '../lib/context';
 import { disruptionBudget } from '../lib/disruption';
-import { PROMETHEUS, endpointPods, type DependencyGraph, type PodGroup, type Port } from '../lib/graph';
+import { PROMETHEUS, endpointPods, pods, type DependencyGraph, type PodGroup, type Port } from '../lib/graph';
 import { image } from '../lib/images';
 import { meta, selectorLabels, type Identity } from '../lib/labels';
 import { podHost } from '../lib/naming';
@@ -34,6 +34,8 @@ import { REDIS_HA_SH, REDIS_PATHS, REDIS_SCRIPT, redisConf, sentinelConf, topolo
 /** Tested with Debian's 7.0.15 (test/redis.server.test.ts); every directive used exists in 7.0 and 7.2. */
 export const REDIS_IMAGE = 'docker.io/library/redis:7.2.5';
 export const REDIS_EXPORTER_IMAGE = 'docker.io/oliver006/redis_exporter:v1.63.0';
+/** MinIO's client, for the backup upload (its image has no shell: each step is one mc command). */
+export const MC_IMAGE = 'docker.io/minio/mc:RELEASE.2024-04-18T16-45-29Z';
 /** The `redis` user of the official image. */
 const REDIS_UID = 999;
 const METRICS_PORT = 9121;
@@ -49,6 +51,8 @@ const SHUTDOWN_TIMEOUT_SECONDS = 10;
 
 const SENTINEL_RESOURCES: ComputeResources = { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '250m', memory: '64Mi' } };
 const EXPORTER_RESOURCES: ComputeResources = { requests: { cpu: '25m', memory: '48Mi' }, limits: { cpu: '200m', memory: '48Mi' } };
+/** Backup steps: redis-check-rdb holds one key at a time, mc buffers multipart uploads. */
+const BACKUP_RESOURCES: ComputeResources = { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } };
 
 /** Majority of the Sentinels: 2 of 3, 1 of 1. */
 export function sentinelQuorum(sentinels: number): number {
@@ -150,7 +154,97 @@ export class RedisChart extends Chart {
     disruptionBudget(this, { config, name: SENTINEL_STATEFUL_SET, namespace: ns, id: sentinelId, replicas: r.sentinels });
 
     declareFlows(ctx.graph, ref);
+    backupCronJob(this, ctx, checksum);
   }
+}
+
+/**
+ * Every `backup.schedule`: an RDB from a synced replica (`redis-ha.sh backup`, checked with redis-check-rdb),
+ * uploaded to `<backups bucket>/<environment>/`, then backups older than `backup.retentionDays` pruned. The
+ * steps run in order as init containers and the main container, so the mc image needs no shell.
+ */
+function backupCronJob(scope: Construct, ctx: PlatformContext, checksum: string): void {
+  const { config } = ctx;
+  const ref = ctx.refs.redis;
+  const ns = ref.server.namespace;
+  const minio = ctx.refs.minio;
+  const id: Identity = { name: 'redis', component: 'backup' };
+  const credentials = minio.credentials('redis');
+  const original = ctx.secrets.find((s) => s.name === credentials.name && !s.copyOf);
+  // The MinIO chart declares (and provisions) the original in its namespace; a pod reads a copy in its own.
+  ctx.secrets.push({ ...credentials, namespace: ns, copyOf: { namespace: original?.namespace ?? minio.s3.namespace, name: credentials.name } });
+  const target = `backup/${minio.buckets.backups.redis}/${config.name}/`;
+  const mc = (name: string, args: string[]): k8s.Container => ({
+    name,
+    image: image(config, MC_IMAGE),
+    imagePullPolicy: config.images.pullPolicy,
+    args: ['--config-dir', '/tmp/mc', ...args],
+    env: [
+      { name: 'ACCESS_KEY', valueFrom: { secretKeyRef: { name: credentials.name, key: 'accessKey' } } },
+      { name: 'SECRET_KEY', valueFrom: { secretKeyRef: { name: credentials.name, key: 'secretKey' } } },
+      // mc's alias from the environment; Kubernetes expands $(VAR) from the variables above.
+      { name: 'MC_HOST_backup', value: `http://$(ACCESS_KEY):$(SECRET_KEY)@${minio.s3.host}:${minio.s3.port}` },
+    ],
+    resources: resources(BACKUP_RESOURCES),
+    securityContext: containerSecurityContext(),
+    volumeMounts: [{ name: 'backup', mountPath: '/backup', readOnly: true }, { name: 'tmp', mountPath: '/tmp' }],
+  });
+  const limit = parseMemory(config.stores.redis.resources.limits.memory);
+  new k8s.KubeCronJob(scope, 'backup', {
+    metadata: meta(config, { name: 'redis-backup', namespace: ns, id }),
+    spec: {
+      schedule: config.stores.redis.backup.schedule,
+      concurrencyPolicy: 'Forbid',
+      startingDeadlineSeconds: 600,
+      successfulJobsHistoryLimit: 3,
+      failedJobsHistoryLimit: 3,
+      jobTemplate: {
+        spec: {
+          backoffLimit: 2,
+          activeDeadlineSeconds: 3600,
+          ttlSecondsAfterFinished: 86400,
+          template: {
+            metadata: { labels: meta(config, { name: 'redis-backup', id }).labels, annotations: { 'checksum/config': checksum } },
+            spec: {
+              restartPolicy: 'Never',
+              automountServiceAccountToken: false,
+              enableServiceLinks: false,
+              securityContext: podSecurityContext(REDIS_UID),
+              initContainers: [
+                {
+                  name: 'dump',
+                  image: image(config, REDIS_IMAGE),
+                  imagePullPolicy: config.images.pullPolicy,
+                  command: ['sh', `${REDIS_PATHS.config}/${REDIS_SCRIPT}`, 'backup'],
+                  env: [{ name: 'BACKUP_DIR', value: '/backup' }],
+                  resources: resources(BACKUP_RESOURCES),
+                  securityContext: containerSecurityContext(),
+                  volumeMounts: [
+                    { name: 'config', mountPath: REDIS_PATHS.config, readOnly: true },
+                    { name: 'auth', mountPath: REDIS_PATHS.passwordFile.slice(0, REDIS_PATHS.passwordFile.lastIndexOf('/')), readOnly: true },
+                    { name: 'backup', mountPath: '/backup' },
+                  ],
+                },
+                mc('upload', ['cp', '--recursive', '/backup/', target]),
+              ],
+              containers: [mc('prune', ['rm', '--recursive', '--force', '--older-than', `${config.stores.redis.backup.retentionDays}d`, target])],
+              volumes: [
+                { name: 'config', configMap: { name: CONFIG_MAP, defaultMode: 0o444 } },
+                { name: 'auth', secret: { secretName: ref.secret.name, defaultMode: 0o440, items: [{ key: 'password', path: 'password' }] } },
+                // An RDB is smaller than the data set in memory, which maxmemory bounds below the limit.
+                { name: 'backup', emptyDir: { sizeLimit: k8s.Quantity.fromString(`${Math.ceil(limit / 2 ** 20)}Mi`) } },
+                { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
+              ],
+            },
+          },
+        },
+      },
+    },
+  });
+  const job = pods(ns, id);
+  ctx.graph.use(job, ref.sentinel, 'redis-backup asks Sentinel for the master');
+  ctx.graph.use(job, ref.server, 'redis-backup reads an RDB from a replica');
+  ctx.graph.use(job, minio.s3, 'redis-backup uploads to and prunes its MinIO bucket');
 }
 
 interface MainContainer {

@@ -74,6 +74,8 @@ export class LocalRedis {
   static async create(rendered: RenderedRedis): Promise<LocalRedis> {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'redis-test-'));
     const c = new LocalRedis(root, rendered);
+    // A safety net if jest exits without afterAll (a crashed worker): never leave servers behind.
+    process.once('exit', () => c.stopAll());
     await c.prepare();
     return c;
   }
