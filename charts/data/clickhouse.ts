@@ -53,6 +53,8 @@ export const CLICKHOUSE_NAMES = {
 const secretEnv = (name: string, secret: string, key: string): k8s.EnvVar => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
 const port = (name: string, containerPort: number): k8s.ContainerPort => ({ name, containerPort, protocol: 'TCP' });
 const servicePort = (name: string, p: number): k8s.ServicePort => ({ name, port: p, targetPort: k8s.IntOrString.fromString(name), protocol: 'TCP' });
+// The server is the container's main process: a crash restarts the container, not a watchdog-forked child.
+const NO_WATCHDOG: k8s.EnvVar = { name: 'CLICKHOUSE_WATCHDOG_ENABLE', value: '0' };
 const checksum = (...parts: string[]) => createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 16);
 
 export class ClickhouseChart extends Chart {
@@ -127,7 +129,7 @@ export class ClickhouseChart extends Chart {
               image: image(config, CLICKHOUSE_IMAGES.keeper),
               imagePullPolicy: config.images.pullPolicy,
               command: ['/bin/sh', `${CLICKHOUSE_PATHS.keeperConfig}/entrypoint.sh`],
-              env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+              env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }, NO_WATCHDOG],
               ports: [port('keeper', KEEPER_PORTS.client), port('raft', KEEPER_PORTS.raft), port('metrics', KEEPER_PORTS.metrics)],
               resources: resources(c.keeper.resources),
               securityContext: containerSecurityContext(),
@@ -215,6 +217,7 @@ export class ClickhouseChart extends Chart {
                 command: ['/bin/sh', `${CLICKHOUSE_PATHS.scripts}/entrypoint.sh`],
                 env: [
                   { name: e.podName, valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                  NO_WATCHDOG,
                   { name: e.shard, value: shard.macro },
                   { name: e.replica, value: `$(${e.podName})` },
                   { name: e.interserverHost, value: `$(${e.podName}).${domain}` },
