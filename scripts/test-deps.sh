@@ -33,6 +33,17 @@ declare -A NEED=(
   [promtool]=prometheus
 )
 
+# chDB (ClickHouse built as a library, from the npm registry) loads the generated ClickHouse configuration for
+# real. It is ~550 MB, so it lives outside the project's dependencies (synth never needs it), pinned, in .build/.
+CHDB_VERSION=3.4.0
+CHDB_DIR="$(cd "$(dirname "$0")/.." && pwd)/.build/test-deps"
+if [ "$(node -p "try { require('$CHDB_DIR/node_modules/chdb/package.json').version } catch { '' }")" != "$CHDB_VERSION" ]; then
+  echo "test-deps: installing chdb@$CHDB_VERSION into .build/test-deps" >&2
+  mkdir -p "$CHDB_DIR"
+  [ -f "$CHDB_DIR/package.json" ] || echo '{"private":true}' >"$CHDB_DIR/package.json"
+  npm install --prefix "$CHDB_DIR" --no-audit --no-fund --save-exact --loglevel=error "chdb@$CHDB_VERSION" >/dev/null
+fi
+
 missing=()
 for cmd in "${!NEED[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${NEED[$cmd]}")

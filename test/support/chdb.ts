@@ -4,8 +4,8 @@
  * pod's environment for `from_env`, and answers queries on system tables. Each run is a separate Node process:
  * chDB binds one configuration per process, and a failed start must not take the test runner with it.
  *
- * Where chDB comes from: the `chdb` package when the project depends on it, or the folder named by
- * CHDB_MODULE (e.g. a `npm install --prefix` elsewhere). Without either, the engine tests are skipped.
+ * Where chDB comes from: scripts/test-deps.sh installs it into .build/test-deps (the folder named by
+ * CHDB_MODULE overrides that). Without it the engine tests fail: they are part of the suite, never skipped.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -13,7 +13,8 @@ import * as path from 'path';
 import { tmpDir } from './clickhouse-kafka';
 
 export function chdbModule(): string | undefined {
-  const candidates = [process.env.CHDB_MODULE, 'chdb'].filter((c): c is string => !!c);
+  const installed = path.join(__dirname, '..', '..', '.build', 'test-deps', 'node_modules', 'chdb');
+  const candidates = [process.env.CHDB_MODULE, installed, 'chdb'].filter((c): c is string => !!c);
   for (const c of candidates) {
     try {
       return require.resolve(c);
