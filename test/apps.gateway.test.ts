@@ -109,6 +109,8 @@ describe('gateway pods', () => {
     expect(settings.KONG_STATUS_LISTEN).toBe(`0.0.0.0:${status.containerPort}`);
     expect(settings.KONG_PROXY_LISTEN).toBe(`0.0.0.0:${c.ports.find((p: Manifest) => p.name === 'http').containerPort}`);
     expect(c.image).toMatch(/\/kong:\d+\.\d+\.\d+$/);
+    // One nginx worker per whole CPU of the limit, at least one.
+    expect(Number(settings.KONG_NGINX_WORKER_PROCESSES)).toBe(Math.max(1, Math.floor(Number(c.resources.limits.cpu.replace(/m$/, '')) / (c.resources.limits.cpu.endsWith('m') ? 1000 : 1))));
   });
 
   test.each(eachEnv)('%s: a change of the routes rolls the gateway (config checksum on the pod template)', (_e, r) => {

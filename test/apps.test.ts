@@ -380,6 +380,16 @@ describe('model server', () => {
     const ep = r.plans.find((p) => p.entry.name === 'model-server')!.endpoint!;
     expect(settings.MODEL_SERVER_URL).toBe(`http://${ep.host}:${ep.port}/v1`);
   });
+
+  test.each(eachEnv)('%s: agents ask for the model the model server loads', (_e, r) => {
+    const server = r.find('Deployment', 'app-agents', 'model-server')!;
+    const served = containerEnv(r, 'app-agents', server.spec.template.spec.containers[0]).settings.MODEL_NAME;
+    expect(served).toMatch(/DeepSeek-R1/);
+    for (const a of ['collections-agent', 'credit-risk-agent', 'dispute-agent']) {
+      const { settings } = containerEnv(r, 'app-agents', r.find('Deployment', 'app-agents', a)!.spec.template.spec.containers[0]);
+      expect({ a, model: settings.MODEL_NAME }).toEqual({ a, model: served });
+    }
+  });
 });
 
 describe('ingress', () => {

@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import type { PlatformContext } from '../lib/context';
 import { parseMemory } from '../lib/quantity';
 import { frontendNginxConfig } from './frontend-config';
+import { MODELS } from './models';
 import { AppWorkload, httpProbe, HTTP_PORT_NAME } from './workload';
 import type { ServicePlan } from './plan';
 import { k8s } from '../../imports/k8s';
@@ -63,8 +64,6 @@ export class PythonAgent extends Construct {
   }
 }
 
-/** The model names the model server loads, per mode (seed 000: model names in a ConfigMap). */
-export const MODELS = { gpu: 'deepseek-ai/DeepSeek-R1-Distill-Qwen-32B', cpu: 'deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B' } as const;
 
 /**
  * The model server: an OpenAI-compatible server with the model baked into the image (no download at start;
