@@ -150,6 +150,7 @@ describe('optional dependencies', () => {
     const p = renderPlatform(validateEnvironment('dev', cfg));
     const ms = manifestsOf(p);
     expect(ms.some((m) => m.metadata.name === 'model-server')).toBe(false);
+    expect(p.charts.map((c) => c.folder)).not.toContain('22-model-serving');
     const cm = ms.find((m) => m.kind === 'ConfigMap' && m.metadata.name === 'collections-agent-config')!;
     expect(cm.data.MODEL_SERVER_URL).toBeUndefined();
     expect(cm.data.DATABASE_HOST).toBe(p.refs.postgres.pooler.host);

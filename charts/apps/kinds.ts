@@ -48,6 +48,9 @@ export class PythonAgent extends Construct {
     new AppWorkload(this, 'workload', ctx, plan, plans, {
       settings: {
         PYTHONUNBUFFERED: '1',
+        // The root filesystem is read-only: no bytecode files, and libraries' caches go to the /tmp emptyDir.
+        PYTHONDONTWRITEBYTECODE: '1',
+        HOME: '/tmp',
         WEB_CONCURRENCY: '1',
         AGENT_NAME: name,
         // The Redis list the agent consumes; its length is the queue-depth metric its HPA follows.
@@ -78,7 +81,11 @@ export class ModelServer extends Construct {
     const image = gpu ? plan.entry.image : `${plan.entry.image}-cpu`;
     new AppWorkload(this, 'workload', ctx, plan, plans, {
       image,
-      settings: { MODEL_NAME: gpu ? MODELS.gpu : MODELS.cpu, DEVICE: gpu ? 'cuda' : 'cpu', HF_HUB_OFFLINE: '1', HF_HOME: '/cache' },
+      // Kernel and compilation caches go to the /cache emptyDir (HOME, XDG); the model is in the image, offline.
+      settings: {
+        MODEL_NAME: gpu ? MODELS.gpu : MODELS.cpu, DEVICE: gpu ? 'cuda' : 'cpu',
+        HF_HUB_OFFLINE: '1', HF_HOME: '/cache/huggingface', HOME: '/cache', XDG_CACHE_HOME: '/cache',
+      },
       writable: [
         { name: 'tmp', path: '/tmp', sizeLimit: '2Gi' },
         { name: 'cache', path: '/cache', sizeLimit: '20Gi' },
@@ -117,6 +124,8 @@ export class StaticFrontend extends Construct {
     });
     new AppWorkload(this, 'workload', ctx, plan, plans, {
       uid: NGINX_UID,
+      // The image's entrypoint scripts would rewrite the default config; ours is mounted whole.
+      settings: { NGINX_ENTRYPOINT_QUIET_LOGS: '1' },
       volumes: [{ name: 'nginx-conf', configMap: { name: cmName } }],
       mounts: [{ name: 'nginx-conf', mountPath: '/etc/nginx/nginx.conf', subPath: 'nginx.conf', readOnly: true }],
       writable: [{ name: 'tmp', path: '/tmp', sizeLimit: '128Mi' }],
