@@ -12,6 +12,8 @@ import { selectorLabels } from '../charts/lib/labels';
 import { parseCpu, parseMemory } from '../charts/lib/quantity';
 import { containerEnv, matches, podOf, rendered, type Rendered } from './support/apps';
 import type { Manifest } from '../charts/platform';
+import { externalMetricRules } from '../charts/apps/metrics';
+import { podTemplates } from './support/render';
 
 const envs = rendered();
 const byEnv = (name: string) => envs.find((r) => r.env === name)!;
@@ -345,6 +347,36 @@ describe('pods', () => {
     const heap = Number(/--max-old-space-size=(\d+)/.exec(settings.NODE_OPTIONS)![1]);
     expect(heap * 2 ** 20).toBeLessThan(parseMemory('768Mi'));
     expect(heap).toBeGreaterThan(256);
+  });
+});
+
+describe('external metrics', () => {
+  test.each(eachEnv)('%s: every External metric an HPA scales on has a prometheus-adapter rule', (_e, r) => {
+    const rules = new Map(externalMetricRules().map((x) => [x.name.as, x]));
+    for (const h of r.ms.filter((m) => m.kind === 'HorizontalPodAutoscaler')) {
+      for (const m of h.spec.metrics.filter((x: Manifest) => x.type === 'External')) {
+        const rule = rules.get(m.external.metric.name);
+        expect({ hpa: h.metadata.name, rule: !!rule }).toEqual({ hpa: h.metadata.name, rule: true });
+        // The HPA selects by the label the rule groups by.
+        expect(Object.keys(m.external.metric.selector.matchLabels)).toEqual(['queue']);
+        expect(rule!.metricsQuery).toContain('by (queue)');
+      }
+    }
+  });
+});
+
+describe('declared flows', () => {
+  test.each(eachEnv)('%s: every flow from or to an application namespace selects rendered pods (except cert-manager\'s ACME solvers)', (_e, r) => {
+    const templates = podTemplates(r.ms);
+    const selects = (ns: string, sel: Record<string, string>) => templates.some(({ owner, template }) => owner.metadata.namespace === ns && matches(sel, template.metadata.labels));
+    for (const f of r.p.graph.flows) {
+      for (const peer of [f.from, f.to]) {
+        if (!('pods' in peer) || !peer.pods.namespace.startsWith('app-')) continue;
+        if (peer.pods.selector['acme.cert-manager.io/http01-solver']) continue;
+        expect({ why: f.why, peer: peer.pods.display, rendered: selects(peer.pods.namespace, peer.pods.selector) })
+          .toEqual({ why: f.why, peer: peer.pods.display, rendered: true });
+      }
+    }
   });
 });
 
