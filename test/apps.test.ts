@@ -467,6 +467,17 @@ describe('ingress', () => {
     }
   });
 
+  test.each(eachEnv)('%s: cert-manager may reach the API server, the API server its webhook, and the internet only for ACME', (_e, r) => {
+    const cm = (name: string) => (p: Flow['from']) => 'pods' in p && p.pods.namespace === 'cert-manager' && p.pods.selector['app.kubernetes.io/name'] === name;
+    const flows = r.p.graph.flows;
+    for (const c of ['cert-manager', 'cainjector', 'webhook']) {
+      expect(flows.some((f) => cm(c)(f.from) && 'addresses' in f.to && f.to.addresses.cidrs.join() === r.p.config.cluster.apiServerCidrs.join())).toBe(true);
+    }
+    expect(flows.some((f) => 'addresses' in f.from && cm('webhook')(f.to) && f.ports.some((p) => p.port === 10250))).toBe(true);
+    const internet = flows.some((f) => cm('cert-manager')(f.from) && 'addresses' in f.to && f.to.addresses.display === 'internet');
+    expect(internet).toBe(r.p.config.ingress.tlsIssuer === 'acme');
+  });
+
   test.each(eachEnv)('%s: the ingress controller may reach the gateway and the frontend, and nothing else of the apps', (_e, r) => {
     const ic = ingressController(r.p.config);
     const flows = r.p.graph.flows.filter((f) => 'pods' in f.from && JSON.stringify(f.from.pods.selector) === JSON.stringify(ic.selector) && f.from.pods.namespace === ic.namespace);

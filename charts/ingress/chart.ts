@@ -16,7 +16,7 @@ import type { EnvironmentConfig } from '../../environments/schema';
 import { k8s } from '../../imports/k8s';
 import { INTERNAL_CA_ISSUER } from '../data/refs';
 import type { PlatformContext } from '../lib/context';
-import { API_SERVER_PORTS, apiServer, ingressController, INTERNET, pods, type PodGroup } from '../lib/graph';
+import { API_SERVER_PORTS, apiServer, ingressController, INTERNET, pods, PROMETHEUS, type PodGroup } from '../lib/graph';
 import { meta, type Identity } from '../lib/labels';
 import { apiHost, tenantApiHost, webHost } from '../apps/kinds';
 import type { ServicePlan } from '../apps/plan';
@@ -95,6 +95,7 @@ export class IngressChart extends Chart {
       graph.connect({ pods: certManager(c) }, { addresses: apiServer(config) }, API_SERVER_PORTS, `${c} watches and updates cert-manager resources`);
     }
     graph.connect({ addresses: apiServer(config) }, { pods: certManager('webhook') }, [{ port: 10250, name: 'https-webhook' }], 'the API server validates cert-manager resources');
+    graph.connect({ pods: PROMETHEUS }, { pods: certManager('cert-manager') }, [{ port: 9402, name: 'metrics' }], 'prometheus scrapes cert-manager (certificate expiry)');
     if (config.ingress.tlsIssuer === 'acme') {
       graph.connect({ pods: certManager('cert-manager') }, { addresses: INTERNET }, [{ port: 443, name: 'https' }], 'cert-manager talks to the ACME server');
     }
