@@ -63,7 +63,7 @@ export class BatchJob extends Construct {
                   imagePullPolicy: config.images.pullPolicy,
                   args: [...(e.args ?? [])],
                   envFrom: [{ configMapRef: { name: configMapName(e.name) } }],
-                  env: wiring.secretEnv,
+                  ...(wiring.secretEnv.length ? { env: wiring.secretEnv } : {}),
                   resources: resources(plan.resources),
                   securityContext: containerSecurityContext(),
                   volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...wiring.mounts],
