@@ -12,4 +12,6 @@ export const dr: DeepPartial<EnvironmentInput> = deepMerge(production, {
   cluster: { apiServerCidrs: ['10.96.0.1/32', '10.30.0.0/24'], server: 'https://dr-cluster.receivables.internal:6443' },
   ingress: { baseDomain: 'dr.receivables.example.com', tlsIssuer: 'ca' },
   images: { registry: 'registry.dr.receivables.internal:5000' },
+  // Services wait at zero replicas and jobs are suspended until failover sets this to false.
+  apps: { standby: true },
 } satisfies DeepPartial<EnvironmentInput>);

@@ -22,8 +22,9 @@ function kongOf(ms: Manifest[]): Record<string, any> {
   return parse(cm.data['kong.yml']);
 }
 
-const gatewayMin = (r: Rendered) => r.find('HorizontalPodAutoscaler', 'app-core', 'api-gateway')?.spec.minReplicas
-  ?? r.find('Deployment', 'app-core', 'api-gateway')!.spec.replicas;
+// A standby site (0 replicas) limits per pod as if one pod served everything.
+const gatewayMin = (r: Rendered) => Math.max(1, r.find('HorizontalPodAutoscaler', 'app-core', 'api-gateway')?.spec.minReplicas
+  ?? r.find('Deployment', 'app-core', 'api-gateway')!.spec.replicas);
 
 describe('declarative configuration', () => {
   test.each(eachEnv)('%s: parses as YAML in Kong 3 format, without YAML aliases', (_e, r) => {

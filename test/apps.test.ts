@@ -13,7 +13,9 @@ import { parseCpu, parseMemory } from '../charts/lib/quantity';
 import { containerEnv, matches, podOf, rendered, type Rendered } from './support/apps';
 import type { Manifest } from '../charts/platform';
 import { externalMetricRules } from '../charts/apps/metrics';
-import { podTemplates } from './support/render';
+import { manifestsOf, podTemplates } from './support/render';
+import { renderPlatform } from '../charts/platform';
+import { environmentInput, validateEnvironment } from '../environments';
 
 const envs = rendered();
 const byEnv = (name: string) => envs.find((r) => r.env === name)!;
@@ -226,7 +228,27 @@ describe('scaling', () => {
     expect(r.ms.filter((m) => m.kind === 'PodDisruptionBudget' && m.metadata.namespace.startsWith('app-'))).toEqual([]);
   });
 
-  test.each(['staging', 'production', 'dr'])('%s: every horizontally scaled service has an HPA on its Deployment, which has no replicas', (env) => {
+  test('dr is a standby: every Deployment at 0 replicas, no HPA, no PDB, every CronJob suspended; production is not', () => {
+    const dr = byEnv('dr');
+    expect(dr.p.config.apps.standby).toBe(true);
+    const apps = (r: Rendered, kind: string) => r.ms.filter((m) => m.kind === kind && m.metadata.namespace.startsWith('app-'));
+    expect(apps(dr, 'Deployment').length).toBe(dr.plans.filter((p) => p.enabled && p.entry.kind !== 'batch-job').length);
+    for (const d of apps(dr, 'Deployment')) expect({ d: d.metadata.name, replicas: d.spec.replicas }).toEqual({ d: d.metadata.name, replicas: 0 });
+    expect(apps(dr, 'HorizontalPodAutoscaler')).toEqual([]);
+    expect(apps(dr, 'PodDisruptionBudget')).toEqual([]);
+    for (const c of apps(dr, 'CronJob')) expect(c.spec.suspend).toBe(true);
+    const prod = byEnv('production');
+    expect(prod.p.config.apps.standby).toBe(false);
+    for (const c of apps(prod, 'CronJob')) expect(c.spec.suspend).toBe(false);
+    // Activating dr is one field: the same services as production then render with production's ranges.
+    const input = structuredClone(environmentInput('dr')) as Record<string, any>;
+    input.apps.standby = false;
+    const active = manifestsOf(renderPlatform(validateEnvironment('dr', input)));
+    const hpa = (ms: Manifest[]) => ms.filter((m) => m.kind === 'HorizontalPodAutoscaler').map((m) => `${m.metadata.name}:${m.spec.minReplicas}-${m.spec.maxReplicas}`).sort();
+    expect(hpa(active)).toEqual(hpa(prod.ms));
+  });
+
+  test.each(['staging', 'production'])('%s: every horizontally scaled service has an HPA on its Deployment, which has no replicas', (env) => {
     const r = byEnv(env);
     for (const plan of r.plans.filter((p) => p.enabled && p.entry.scaling.type === 'horizontal')) {
       const e = plan.entry;

@@ -36,6 +36,8 @@ export class BatchJob extends Construct {
         schedule: e.schedule,
         timeZone: 'Etc/UTC',
         concurrencyPolicy: 'Forbid',
+        // A standby site must not send reminders or rewrite reports from its replica data.
+        suspend: config.apps.standby,
         // A run missed by more than 10 minutes (controller down, cluster upgrade) waits for the next slot.
         startingDeadlineSeconds: 600,
         successfulJobsHistoryLimit: 3,
