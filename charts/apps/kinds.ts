@@ -116,7 +116,11 @@ export class StaticFrontend extends Construct {
   constructor(scope: Construct, id: string, { ctx, plan, plans }: KindProps) {
     super(scope, id);
     const e = plan.entry;
-    const conf = frontendNginxConfig({ port: e.port, apiBaseUrl: `https://${apiHost(ctx.config.ingress.baseDomain)}`, environment: ctx.config.name });
+    const domain = ctx.config.ingress.baseDomain;
+    const conf = frontendNginxConfig({
+      port: e.port, environment: ctx.config.name,
+      apiBaseUrl: `https://${apiHost(domain)}`, tenantApiUrlTemplate: `https://${tenantApiHost('{tenant}', domain)}`,
+    });
     const cmName = `${e.name}-nginx`;
     new k8s.KubeConfigMap(this, 'nginx', {
       metadata: meta(ctx.config, { name: cmName, namespace: e.namespace, id: plan.id }),
