@@ -203,6 +203,9 @@ export function catalogProblems(catalog: readonly CatalogEntry[]): CatalogProble
     names.set(e.name, i);
     if (!APP_NAMESPACES.includes(e.namespace)) add('namespace', `"${e.namespace}" is not an application namespace (allowed: ${APP_NAMESPACES.join(', ')})`);
     if (!SERVICE_KINDS.includes(e.kind)) add('kind', `"${e.kind}" is not a kind (allowed: ${SERVICE_KINDS.join(', ')})`);
+    if (!/^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._/-]+:[A-Za-z0-9._-]+$/.test(e.image) || e.image.endsWith(':latest')) {
+      add('image', `"${e.image}" must be fully qualified and pinned (registry/path:tag, not latest)`);
+    }
     const ports = [e.port, ...(e.metricsPort !== undefined ? [e.metricsPort] : [])];
     for (const [field, p] of [['port', e.port], ['metricsPort', e.metricsPort]] as const) {
       if (p !== undefined && (!Number.isInteger(p) || p < 1024 || p > 65535)) add(field, `${p} must be a whole number between 1024 and 65535 (unprivileged)`);

@@ -24,4 +24,6 @@ export const dr: DeepPartial<EnvironmentInput> = deepMerge(production, {
       pathPrefix: 'receivables/dr', authMount: 'kubernetes-dr', rolePrefix: 'receivables-',
     },
   },
+  // Services wait at zero replicas and jobs are suspended until failover sets this to false.
+  apps: { standby: true },
 } satisfies DeepPartial<EnvironmentInput>);

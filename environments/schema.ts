@@ -283,6 +283,8 @@ export const appOverride = z.strictObject({
 export const appsSection = z.strictObject({
   /** false: no HPAs, every service runs `services.<name>.replicas` (default 1) pods (dev). */
   autoscaling: z.boolean(),
+  /** A standby site (dr): every Deployment at 0 replicas and every CronJob suspended until failover. */
+  standby: z.boolean().default(false),
   /** Upper bounds on every catalog range (a smaller cluster runs the same shapes at reduced scale). */
   replicaCap: z.strictObject({ minReplicas: replicas(1), maxReplicas: replicas(1) }).optional(),
   /** Sizes of every service that has no override of its own (dev shrinks everything at once). */

@@ -48,6 +48,12 @@ describe('catalog entries', () => {
       'catalog.auth-service.scaling.minReplicas', '12 is above maxReplicas 4');
   });
 
+  test('an unpinned image', () => {
+    expectCatalogProblem(withEntry('payment-service', (e) => { e.image = 'registry.receivables.internal/platform/payment-service:latest'; }),
+      'catalog.payment-service.image', 'must be fully qualified and pinned');
+    expectCatalogProblem(withEntry('payment-service', (e) => { e.image = 'payment-service:1.0'; }), 'catalog.payment-service.image', 'registry/path:tag');
+  });
+
   test('a privileged port', () => {
     expectCatalogProblem(withEntry('web-frontend', (e) => { e.port = 80; }), 'catalog.web-frontend.port', 'between 1024 and 65535');
   });
@@ -150,6 +156,7 @@ describe('optional dependencies', () => {
     const p = renderPlatform(validateEnvironment('dev', cfg));
     const ms = manifestsOf(p);
     expect(ms.some((m) => m.metadata.name === 'model-server')).toBe(false);
+    expect(p.charts.map((c) => c.folder)).not.toContain('22-model-serving');
     const cm = ms.find((m) => m.kind === 'ConfigMap' && m.metadata.name === 'collections-agent-config')!;
     expect(cm.data.MODEL_SERVER_URL).toBeUndefined();
     expect(cm.data.DATABASE_HOST).toBe(p.refs.postgres.pooler.host);

@@ -22,8 +22,9 @@ function kongOf(ms: Manifest[]): Record<string, any> {
   return parse(cm.data['kong.yml']);
 }
 
-const gatewayMin = (r: Rendered) => r.find('HorizontalPodAutoscaler', 'app-core', 'api-gateway')?.spec.minReplicas
-  ?? r.find('Deployment', 'app-core', 'api-gateway')!.spec.replicas;
+// A standby site (0 replicas) limits per pod as if one pod served everything.
+const gatewayMin = (r: Rendered) => Math.max(1, r.find('HorizontalPodAutoscaler', 'app-core', 'api-gateway')?.spec.minReplicas
+  ?? r.find('Deployment', 'app-core', 'api-gateway')!.spec.replicas);
 
 describe('declarative configuration', () => {
   test.each(eachEnv)('%s: parses as YAML in Kong 3 format, without YAML aliases', (_e, r) => {
@@ -109,6 +110,8 @@ describe('gateway pods', () => {
     expect(settings.KONG_STATUS_LISTEN).toBe(`0.0.0.0:${status.containerPort}`);
     expect(settings.KONG_PROXY_LISTEN).toBe(`0.0.0.0:${c.ports.find((p: Manifest) => p.name === 'http').containerPort}`);
     expect(c.image).toMatch(/\/kong:\d+\.\d+\.\d+$/);
+    // One nginx worker per whole CPU of the limit, at least one.
+    expect(Number(settings.KONG_NGINX_WORKER_PROCESSES)).toBe(Math.max(1, Math.floor(Number(c.resources.limits.cpu.replace(/m$/, '')) / (c.resources.limits.cpu.endsWith('m') ? 1000 : 1))));
   });
 
   test.each(eachEnv)('%s: a change of the routes rolls the gateway (config checksum on the pod template)', (_e, r) => {

@@ -45,7 +45,8 @@ async function waitForPort(p: number, ms: number): Promise<void> {
 }
 
 const config = (listenPort: number) => frontendNginxConfig({
-  port: listenPort, apiBaseUrl: 'https://api.test.example.com', environment: 'test', root, runDir: run, listenAddress: '127.0.0.1',
+  port: listenPort, apiBaseUrl: 'https://api.test.example.com', tenantApiUrlTemplate: 'https://{tenant}.api.test.example.com',
+  environment: 'test', root, runDir: run, listenAddress: '127.0.0.1',
 });
 
 beforeAll(async () => {
@@ -86,6 +87,10 @@ test('the rendered ConfigMap holds the same configuration, for the container pat
     expect(conf).toContain('pid /tmp/nginx.pid;');
     expect(conf).toContain(`listen 0.0.0.0:${r.plans.find((p) => p.entry.name === 'web-frontend')!.entry.port};`);
     expect(conf).toContain(`"apiBaseUrl":"https://api.${r.p.config.ingress.baseDomain}"`);
+    // The frontend calls its tenant's host, the one the gateway rate-limits by (and the Ingress serves).
+    const template = /"tenantApiUrlTemplate":"([^"]+)"/.exec(conf)![1];
+    const apiHosts = r.find('Ingress', 'app-core', 'api')!.spec.rules.map((x: Record<string, string>) => x.host);
+    for (const t of r.p.config.tenants) expect(apiHosts).toContain(new URL(template.replace('{tenant}', t.id)).hostname);
     // nothing is written outside /tmp
     for (const m of conf.matchAll(/(?:_temp_path|pid)\s+(\S+);/g)) expect(m[1].startsWith('/tmp/')).toBe(true);
   }
@@ -104,7 +109,7 @@ test('client-side routes fall back to index.html, uncached, with the security he
   expect(res.headers.get('cache-control')).toBe('no-cache');
   expect(res.headers.get('x-frame-options')).toBe('DENY');
   expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-  expect(res.headers.get('content-security-policy')).toContain("connect-src 'self' https://api.test.example.com");
+  expect(res.headers.get('content-security-policy')).toContain("connect-src 'self' https://api.test.example.com https://*.api.test.example.com;");
   expect(res.headers.get('server')).toBe('nginx');
 });
 
@@ -125,7 +130,7 @@ test('runtime settings are served as JavaScript, never cached', async () => {
   expect(res.headers.get('cache-control')).toBe('no-store');
   const body = await res.text();
   const json = /window\.__ENV__ = (.*);/.exec(body)![1];
-  expect(JSON.parse(json)).toEqual({ apiBaseUrl: 'https://api.test.example.com', environment: 'test' });
+  expect(JSON.parse(json)).toEqual({ apiBaseUrl: 'https://api.test.example.com', tenantApiUrlTemplate: 'https://{tenant}.api.test.example.com', environment: 'test' });
 });
 
 test('nginx wrote its pid and temporary files only under the run directory', () => {

@@ -12,6 +12,10 @@ import { selectorLabels } from '../charts/lib/labels';
 import { parseCpu, parseMemory } from '../charts/lib/quantity';
 import { containerEnv, matches, podOf, rendered, type Rendered } from './support/apps';
 import type { Manifest } from '../charts/platform';
+import { externalMetricRules } from '../charts/apps/metrics';
+import { manifestsOf, podTemplates } from './support/render';
+import { renderPlatform } from '../charts/platform';
+import { environmentInput, validateEnvironment } from '../environments';
 
 const envs = rendered();
 const byEnv = (name: string) => envs.find((r) => r.env === name)!;
@@ -224,7 +228,27 @@ describe('scaling', () => {
     expect(r.ms.filter((m) => m.kind === 'PodDisruptionBudget' && m.metadata.namespace.startsWith('app-'))).toEqual([]);
   });
 
-  test.each(['staging', 'production', 'dr'])('%s: every horizontally scaled service has an HPA on its Deployment, which has no replicas', (env) => {
+  test('dr is a standby: every Deployment at 0 replicas, no HPA, no PDB, every CronJob suspended; production is not', () => {
+    const dr = byEnv('dr');
+    expect(dr.p.config.apps.standby).toBe(true);
+    const apps = (r: Rendered, kind: string) => r.ms.filter((m) => m.kind === kind && m.metadata.namespace.startsWith('app-'));
+    expect(apps(dr, 'Deployment').length).toBe(dr.plans.filter((p) => p.enabled && p.entry.kind !== 'batch-job').length);
+    for (const d of apps(dr, 'Deployment')) expect({ d: d.metadata.name, replicas: d.spec.replicas }).toEqual({ d: d.metadata.name, replicas: 0 });
+    expect(apps(dr, 'HorizontalPodAutoscaler')).toEqual([]);
+    expect(apps(dr, 'PodDisruptionBudget')).toEqual([]);
+    for (const c of apps(dr, 'CronJob')) expect(c.spec.suspend).toBe(true);
+    const prod = byEnv('production');
+    expect(prod.p.config.apps.standby).toBe(false);
+    for (const c of apps(prod, 'CronJob')) expect(c.spec.suspend).toBe(false);
+    // Activating dr is one field: the same services as production then render with production's ranges.
+    const input = structuredClone(environmentInput('dr')) as Record<string, any>;
+    input.apps.standby = false;
+    const active = manifestsOf(renderPlatform(validateEnvironment('dr', input)));
+    const hpa = (ms: Manifest[]) => ms.filter((m) => m.kind === 'HorizontalPodAutoscaler').map((m) => `${m.metadata.name}:${m.spec.minReplicas}-${m.spec.maxReplicas}`).sort();
+    expect(hpa(active)).toEqual(hpa(prod.ms));
+  });
+
+  test.each(['staging', 'production'])('%s: every horizontally scaled service has an HPA on its Deployment, which has no replicas', (env) => {
     const r = byEnv(env);
     for (const plan of r.plans.filter((p) => p.enabled && p.entry.scaling.type === 'horizontal')) {
       const e = plan.entry;
@@ -348,6 +372,36 @@ describe('pods', () => {
   });
 });
 
+describe('external metrics', () => {
+  test.each(eachEnv)('%s: every External metric an HPA scales on has a prometheus-adapter rule', (_e, r) => {
+    const rules = new Map(externalMetricRules().map((x) => [x.name.as, x]));
+    for (const h of r.ms.filter((m) => m.kind === 'HorizontalPodAutoscaler')) {
+      for (const m of h.spec.metrics.filter((x: Manifest) => x.type === 'External')) {
+        const rule = rules.get(m.external.metric.name);
+        expect({ hpa: h.metadata.name, rule: !!rule }).toEqual({ hpa: h.metadata.name, rule: true });
+        // The HPA selects by the label the rule groups by.
+        expect(Object.keys(m.external.metric.selector.matchLabels)).toEqual(['queue']);
+        expect(rule!.metricsQuery).toContain('by (queue)');
+      }
+    }
+  });
+});
+
+describe('declared flows', () => {
+  test.each(eachEnv)('%s: every flow from or to an application namespace selects rendered pods (except cert-manager\'s ACME solvers)', (_e, r) => {
+    const templates = podTemplates(r.ms);
+    const selects = (ns: string, sel: Record<string, string>) => templates.some(({ owner, template }) => owner.metadata.namespace === ns && matches(sel, template.metadata.labels));
+    for (const f of r.p.graph.flows) {
+      for (const peer of [f.from, f.to]) {
+        if (!('pods' in peer) || !peer.pods.namespace.startsWith('app-')) continue;
+        if (peer.pods.selector['acme.cert-manager.io/http01-solver']) continue;
+        expect({ why: f.why, peer: peer.pods.display, rendered: selects(peer.pods.namespace, peer.pods.selector) })
+          .toEqual({ why: f.why, peer: peer.pods.display, rendered: true });
+      }
+    }
+  });
+});
+
 describe('model server', () => {
   test.each(['production', 'staging', 'dr'])('%s: GPU limits, the GPU node selector and tolerations from the environment', (env) => {
     const r = byEnv(env);
@@ -379,6 +433,16 @@ describe('model server', () => {
     const { settings } = containerEnv(r, 'app-agents', r.find('Deployment', 'app-agents', 'dispute-agent')!.spec.template.spec.containers[0]);
     const ep = r.plans.find((p) => p.entry.name === 'model-server')!.endpoint!;
     expect(settings.MODEL_SERVER_URL).toBe(`http://${ep.host}:${ep.port}/v1`);
+  });
+
+  test.each(eachEnv)('%s: agents ask for the model the model server loads', (_e, r) => {
+    const server = r.find('Deployment', 'app-agents', 'model-server')!;
+    const served = containerEnv(r, 'app-agents', server.spec.template.spec.containers[0]).settings.MODEL_NAME;
+    expect(served).toMatch(/DeepSeek-R1/);
+    for (const a of ['collections-agent', 'credit-risk-agent', 'dispute-agent']) {
+      const { settings } = containerEnv(r, 'app-agents', r.find('Deployment', 'app-agents', a)!.spec.template.spec.containers[0]);
+      expect({ a, model: settings.MODEL_NAME }).toEqual({ a, model: served });
+    }
   });
 });
 
@@ -423,6 +487,17 @@ describe('ingress', () => {
       expect(acme!.spec.acme.email).toBe(r.p.config.ingress.acmeEmail);
       expect(acme!.spec.acme.solvers[0].http01.ingress.ingressClassName).toBe(r.p.config.ingress.className);
     }
+  });
+
+  test.each(eachEnv)('%s: cert-manager may reach the API server, the API server its webhook, and the internet only for ACME', (_e, r) => {
+    const cm = (name: string) => (p: Flow['from']) => 'pods' in p && p.pods.namespace === 'cert-manager' && p.pods.selector['app.kubernetes.io/name'] === name;
+    const flows = r.p.graph.flows;
+    for (const c of ['cert-manager', 'cainjector', 'webhook']) {
+      expect(flows.some((f) => cm(c)(f.from) && 'addresses' in f.to && f.to.addresses.cidrs.join() === r.p.config.cluster.apiServerCidrs.join())).toBe(true);
+    }
+    expect(flows.some((f) => 'addresses' in f.from && cm('webhook')(f.to) && f.ports.some((p) => p.port === 10250))).toBe(true);
+    const internet = flows.some((f) => cm('cert-manager')(f.from) && 'addresses' in f.to && f.to.addresses.display === 'internet');
+    expect(internet).toBe(r.p.config.ingress.tlsIssuer === 'acme');
   });
 
   test.each(eachEnv)('%s: the ingress controller may reach the gateway and the frontend, and nothing else of the apps', (_e, r) => {

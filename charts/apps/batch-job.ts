@@ -36,6 +36,8 @@ export class BatchJob extends Construct {
         schedule: e.schedule,
         timeZone: 'Etc/UTC',
         concurrencyPolicy: 'Forbid',
+        // A standby site must not send reminders or rewrite reports from its replica data.
+        suspend: config.apps.standby,
         // A run missed by more than 10 minutes (controller down, cluster upgrade) waits for the next slot.
         startingDeadlineSeconds: 600,
         successfulJobsHistoryLimit: 3,
@@ -63,7 +65,7 @@ export class BatchJob extends Construct {
                   imagePullPolicy: config.images.pullPolicy,
                   args: [...(e.args ?? [])],
                   envFrom: [{ configMapRef: { name: configMapName(e.name) } }],
-                  env: wiring.secretEnv,
+                  ...(wiring.secretEnv.length ? { env: wiring.secretEnv } : {}),
                   resources: resources(plan.resources),
                   securityContext: containerSecurityContext(),
                   volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...wiring.mounts],

@@ -55,11 +55,13 @@ export class AppTierChart extends Chart {
 export function appCharts(app: App, ctx: PlatformContext, catalog: readonly CatalogEntry[] = CATALOG): Chart[] {
   const plans = planServices(ctx.config, catalog);
   const claimed = new Set<ServicePlan>();
-  const charts: Chart[] = APP_FOLDERS.map(([folder, select]) => {
+  const charts: Chart[] = [];
+  for (const [folder, select] of APP_FOLDERS) {
     const members = plans.filter((p) => !claimed.has(p) && select(p));
     members.forEach((p) => claimed.add(p));
-    return new AppTierChart(app, folder, ctx, plans, members);
-  });
+    // A folder whose services are all disabled here (the model server in some dev setups) is not rendered.
+    if (members.some((p) => p.enabled)) charts.push(new AppTierChart(app, folder, ctx, plans, members));
+  }
   const orphans = plans.filter((p) => !claimed.has(p)).map((p) => p.entry.name);
   if (orphans.length) throw new Error(`catalog entries ${orphans.join(', ')} belong to no application chart folder`);
   charts.push(new IngressChart(app, '30-ingress', ctx, plans));

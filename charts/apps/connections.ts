@@ -14,6 +14,7 @@ import type { PlatformContext } from '../lib/context';
 import { pods } from '../lib/graph';
 import { meta } from '../lib/labels';
 import { envName, type ServicePlan } from './plan';
+import { MODELS } from './models';
 
 export interface Wiring {
   /** Non-secret settings: the service's ConfigMap. */
@@ -139,7 +140,13 @@ export function wire(scope: Construct, ctx: PlatformContext, plan: ServicePlan, 
     const target = plans.find((p) => p.entry.name === d.target);
     if (!target?.enabled || !target.endpoint) continue; // an optional dependency, disabled here
     const ep = target.endpoint;
-    settings[`${envName(d.target)}_URL`] = target.entry.kind === 'model-server' ? `http://${ep.host}:${ep.port}/v1` : `http://${ep.host}:${ep.port}`;
+    if (target.entry.kind === 'model-server') {
+      settings.MODEL_SERVER_URL = `http://${ep.host}:${ep.port}/v1`;
+      // The model the server loads in this environment (seed 000: model names in a ConfigMap).
+      settings.MODEL_NAME = MODELS[config.apps.modelServer.mode === 'gpu' ? 'gpu' : 'cpu'];
+    } else {
+      settings[`${envName(d.target)}_URL`] = `http://${ep.host}:${ep.port}`;
+    }
     use(ep, d.target);
   }
   return { settings, secretEnv: env, volumes, mounts };

@@ -9,7 +9,10 @@ import { PRIVATE_RANGES } from '../lib/graph';
 
 export interface FrontendNginxOptions {
   readonly port: number;
+  /** The shared API host (sign-in), e.g. https://api.example.com */
   readonly apiBaseUrl: string;
+  /** A tenant's API host with `{tenant}` in place of its id (where its plan's rate limit applies). */
+  readonly tenantApiUrlTemplate: string;
   readonly environment: string;
   /** @default '/usr/share/nginx/html' (the image's document root) */
   readonly root?: string;
@@ -24,9 +27,9 @@ export interface FrontendNginxOptions {
 export function frontendNginxConfig(o: FrontendNginxOptions): string {
   const run = o.runDir ?? '/tmp';
   const root = o.root ?? '/usr/share/nginx/html';
-  const env = JSON.stringify({ apiBaseUrl: o.apiBaseUrl, environment: o.environment });
+  const env = JSON.stringify({ apiBaseUrl: o.apiBaseUrl, tenantApiUrlTemplate: o.tenantApiUrlTemplate, environment: o.environment });
   const csp = [
-    "default-src 'self'", `connect-src 'self' ${o.apiBaseUrl}`, "img-src 'self' data:", "style-src 'self' 'unsafe-inline'",
+    "default-src 'self'", `connect-src 'self' ${o.apiBaseUrl} ${o.tenantApiUrlTemplate.replace('{tenant}', '*')}`, "img-src 'self' data:", "style-src 'self' 'unsafe-inline'",
     "object-src 'none'", "base-uri 'self'", "frame-ancestors 'none'",
   ].join('; ');
   // add_header in a location replaces the server's, so every location repeats the security headers.

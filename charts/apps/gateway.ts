@@ -9,6 +9,7 @@ import { stringify } from 'yaml';
 import { k8s } from '../../imports/k8s';
 import { pods, PRIVATE_RANGES } from '../lib/graph';
 import { meta } from '../lib/labels';
+import { parseCpu } from '../lib/quantity';
 import { kongConfig } from './kong-config';
 import type { KindProps } from './kinds';
 import { AppWorkload, httpProbe, METRICS_PORT_NAME } from './workload';
@@ -46,7 +47,8 @@ export class Gateway extends Construct {
         KONG_PROXY_ACCESS_LOG: '/dev/stdout',
         KONG_PROXY_ERROR_LOG: '/dev/stderr',
         KONG_ADMIN_ERROR_LOG: '/dev/stderr',
-        KONG_NGINX_WORKER_PROCESSES: '2',
+        // One nginx worker per CPU of the limit: more would only contend for the same quota.
+        KONG_NGINX_WORKER_PROCESSES: String(Math.max(1, Math.floor(parseCpu(plan.resources.limits.cpu) / 1000))),
         // The client address comes from the ingress controller's X-Forwarded-For (it sits on private addresses).
         KONG_TRUSTED_IPS: PRIVATE_RANGES.join(','),
         KONG_REAL_IP_HEADER: 'X-Forwarded-For',

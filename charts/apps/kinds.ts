@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import type { PlatformContext } from '../lib/context';
 import { parseMemory } from '../lib/quantity';
 import { frontendNginxConfig } from './frontend-config';
+import { MODELS } from './models';
 import { AppWorkload, httpProbe, HTTP_PORT_NAME } from './workload';
 import type { ServicePlan } from './plan';
 import { k8s } from '../../imports/k8s';
@@ -47,6 +48,9 @@ export class PythonAgent extends Construct {
     new AppWorkload(this, 'workload', ctx, plan, plans, {
       settings: {
         PYTHONUNBUFFERED: '1',
+        // The root filesystem is read-only: no bytecode files, and libraries' caches go to the /tmp emptyDir.
+        PYTHONDONTWRITEBYTECODE: '1',
+        HOME: '/tmp',
         WEB_CONCURRENCY: '1',
         AGENT_NAME: name,
         // The Redis list the agent consumes; its length is the queue-depth metric its HPA follows.
@@ -63,8 +67,6 @@ export class PythonAgent extends Construct {
   }
 }
 
-/** The model names the model server loads, per mode (seed 000: model names in a ConfigMap). */
-export const MODELS = { gpu: 'deepseek-ai/DeepSeek-R1-Distill-Qwen-32B', cpu: 'deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B' } as const;
 
 /**
  * The model server: an OpenAI-compatible server with the model baked into the image (no download at start;
@@ -79,7 +81,11 @@ export class ModelServer extends Construct {
     const image = gpu ? plan.entry.image : `${plan.entry.image}-cpu`;
     new AppWorkload(this, 'workload', ctx, plan, plans, {
       image,
-      settings: { MODEL_NAME: gpu ? MODELS.gpu : MODELS.cpu, DEVICE: gpu ? 'cuda' : 'cpu', HF_HUB_OFFLINE: '1', HF_HOME: '/cache' },
+      // Kernel and compilation caches go to the /cache emptyDir (HOME, XDG); the model is in the image, offline.
+      settings: {
+        MODEL_NAME: gpu ? MODELS.gpu : MODELS.cpu, DEVICE: gpu ? 'cuda' : 'cpu',
+        HF_HUB_OFFLINE: '1', HF_HOME: '/cache/huggingface', HOME: '/cache', XDG_CACHE_HOME: '/cache',
+      },
       writable: [
         { name: 'tmp', path: '/tmp', sizeLimit: '2Gi' },
         { name: 'cache', path: '/cache', sizeLimit: '20Gi' },
@@ -110,7 +116,11 @@ export class StaticFrontend extends Construct {
   constructor(scope: Construct, id: string, { ctx, plan, plans }: KindProps) {
     super(scope, id);
     const e = plan.entry;
-    const conf = frontendNginxConfig({ port: e.port, apiBaseUrl: `https://${apiHost(ctx.config.ingress.baseDomain)}`, environment: ctx.config.name });
+    const domain = ctx.config.ingress.baseDomain;
+    const conf = frontendNginxConfig({
+      port: e.port, environment: ctx.config.name,
+      apiBaseUrl: `https://${apiHost(domain)}`, tenantApiUrlTemplate: `https://${tenantApiHost('{tenant}', domain)}`,
+    });
     const cmName = `${e.name}-nginx`;
     new k8s.KubeConfigMap(this, 'nginx', {
       metadata: meta(ctx.config, { name: cmName, namespace: e.namespace, id: plan.id }),
@@ -118,6 +128,8 @@ export class StaticFrontend extends Construct {
     });
     new AppWorkload(this, 'workload', ctx, plan, plans, {
       uid: NGINX_UID,
+      // The image's entrypoint scripts would rewrite the default config; ours is mounted whole.
+      settings: { NGINX_ENTRYPOINT_QUIET_LOGS: '1' },
       volumes: [{ name: 'nginx-conf', configMap: { name: cmName } }],
       mounts: [{ name: 'nginx-conf', mountPath: '/etc/nginx/nginx.conf', subPath: 'nginx.conf', readOnly: true }],
       writable: [{ name: 'tmp', path: '/tmp', sizeLimit: '128Mi' }],

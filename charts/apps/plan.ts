@@ -74,6 +74,8 @@ function planOne(config: EnvironmentConfig, e: CatalogEntry): ServicePlan {
   const base = { entry: e, enabled, resources, id, endpoint };
   const s = e.scaling;
   if (e.kind === 'batch-job') return { ...base, replicas: 1 };
+  // A standby site keeps its services scaled to zero: they would write to stores that are replicas there.
+  if (apps.standby) return { ...base, replicas: 0 };
   if (!apps.autoscaling) return { ...base, replicas: o.replicas ?? 1 };
   if (s.type === 'fixed') return { ...base, replicas: o.replicas ?? s.replicas };
   const cap = apps.replicaCap;

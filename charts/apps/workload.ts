@@ -127,7 +127,7 @@ export class AppWorkload extends Construct {
               ...(spec.args ? { args: spec.args } : {}),
               ports,
               envFrom: [{ configMapRef: { name: configMapName(name) } }],
-              env: [...wiring.secretEnv, ...(spec.env ?? [])],
+              ...(wiring.secretEnv.length || spec.env?.length ? { env: [...wiring.secretEnv, ...(spec.env ?? [])] } : {}),
               resources: resources(plan.resources, spec.extraLimits),
               securityContext: containerSecurityContext(),
               ...(spec.probes.startup ? { startupProbe: spec.probes.startup } : {}),

@@ -11,12 +11,12 @@
  *    so no controller- or cert-manager-specific annotation is needed.
  */
 import { ApiObject, Chart } from 'cdk8s';
-import type { Construct } from 'constructs';
+import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../../environments/schema';
 import { k8s } from '../../imports/k8s';
 import { INTERNAL_CA_ISSUER } from '../data/refs';
 import type { PlatformContext } from '../lib/context';
-import { acmeSolver, API_SERVER_PORTS, apiServer, ingressController, INTERNET, pods, type PodGroup } from '../lib/graph';
+import { acmeSolver, API_SERVER_PORTS, apiServer, ingressController, INTERNET, pods, PROMETHEUS, type PodGroup } from '../lib/graph';
 import { meta, type Identity } from '../lib/labels';
 import { apiHost, tenantApiHost, webHost } from '../apps/kinds';
 import type { ServicePlan } from '../apps/plan';
@@ -46,17 +46,22 @@ const certManager = (name: string): PodGroup => ({
   namespace: CERT_MANAGER_NAMESPACE, selector: { 'app.kubernetes.io/name': name }, display: `${CERT_MANAGER_NAMESPACE}/${name}`,
 });
 
-export class IngressChart extends Chart {
-  constructor(scope: Construct, id: string, ctx: PlatformContext, plans: readonly ServicePlan[]) {
-    super(scope, id, { disableResourceNameHashes: true });
-    const { config, graph } = ctx;
-    const clusterIssuer = (name: string, spec: Record<string, unknown>) => new ApiObject(this, `issuer-${name}`, {
-      apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: meta(config, { name, id: ID }), spec,
-    });
+function issuer(scope: Construct, config: EnvironmentConfig, name: string, spec: Record<string, unknown>): ApiObject {
+  return new ApiObject(scope, `issuer-${name}`, {
+    apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: meta(config, { name, id: ID }), spec,
+  });
+}
 
-    // The internal CA: self-signed root (10 years) → CA ClusterIssuer.
-    clusterIssuer(SELF_SIGNED_ISSUER, { selfSigned: {} });
-    new ApiObject(this, 'internal-ca-root', {
+/**
+ * The cluster's internal certificate authority: a self-signed ClusterIssuer, a 10-year CA Certificate in the
+ * cert-manager namespace (the ClusterIssuers' resource namespace) signed by it, and the CA ClusterIssuer
+ * INTERNAL_CA_ISSUER over that Certificate's Secret.
+ */
+export class InternalCa extends Construct {
+  constructor(scope: Construct, id: string, config: EnvironmentConfig) {
+    super(scope, id);
+    issuer(this, config, SELF_SIGNED_ISSUER, { selfSigned: {} });
+    new ApiObject(this, 'root', {
       apiVersion: 'cert-manager.io/v1',
       kind: 'Certificate',
       metadata: meta(config, { name: INTERNAL_CA_ROOT_SECRET, namespace: CERT_MANAGER_NAMESPACE, id: ID }),
@@ -70,7 +75,19 @@ export class IngressChart extends Chart {
         issuerRef: { name: SELF_SIGNED_ISSUER, kind: 'ClusterIssuer', group: 'cert-manager.io' },
       },
     });
-    clusterIssuer(INTERNAL_CA_ISSUER, { ca: { secretName: INTERNAL_CA_ROOT_SECRET } });
+    issuer(this, config, INTERNAL_CA_ISSUER, { ca: { secretName: INTERNAL_CA_ROOT_SECRET } });
+  }
+}
+
+export class IngressChart extends Chart {
+  constructor(scope: Construct, id: string, ctx: PlatformContext, plans: readonly ServicePlan[]) {
+    super(scope, id, { disableResourceNameHashes: true });
+    const { config, graph } = ctx;
+    const clusterIssuer = (name: string, spec: Record<string, unknown>) => issuer(this, config, name, spec);
+
+    // The internal CA (and the self-signed issuer that bootstraps it). Elasticsearch (15) needs it before its
+    // pods can start: if sync waves wait for health, move this construct to a chart applied before the stores.
+    new InternalCa(this, 'internal-ca', config);
 
     if (config.ingress.tlsIssuer === 'acme') {
       if (!config.ingress.acmeEmail) throw new Error(`environment "${config.name}": ingress.acmeEmail is required for tlsIssuer "acme"`);
@@ -95,6 +112,7 @@ export class IngressChart extends Chart {
       graph.connect({ pods: certManager(c) }, { addresses: apiServer(config) }, API_SERVER_PORTS, `${c} watches and updates cert-manager resources`);
     }
     graph.connect({ addresses: apiServer(config) }, { pods: certManager('webhook') }, [{ port: 10250, name: 'https-webhook' }], 'the API server validates cert-manager resources');
+    graph.connect({ pods: PROMETHEUS }, { pods: certManager('cert-manager') }, [{ port: 9402, name: 'metrics' }], 'prometheus scrapes cert-manager (certificate expiry)');
     if (config.ingress.tlsIssuer === 'acme') {
       graph.connect({ pods: certManager('cert-manager') }, { addresses: INTERNET }, [{ port: 443, name: 'https' }], 'cert-manager talks to the ACME server');
     }
