@@ -20,6 +20,7 @@ import { MonitoringChart } from './monitoring/monitoring';
 import { NamespacesChart } from './namespaces';
 import { NetworkChart } from './network/chart';
 import { TenantsChart } from './tenants';
+import { PkiChart } from './ingress/pki';
 import { PostgresChart } from './data/postgres';
 import { ClickhouseChart } from './data/clickhouse';
 import { KafkaChart } from './data/kafka';
@@ -54,6 +55,8 @@ export function renderPlatform(config: EnvironmentConfig): RenderedPlatform {
   const addons = new AddonsChart(app, '90-addons', ctx);
   const charts: Chart[] = [
     new TenantsChart(app, '01-tenants', ctx),
+    // The internal CA, before the stores whose certificates it issues.
+    new PkiChart(app, '03-pki', ctx),
 
     // network (issue 7)
 

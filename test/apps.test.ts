@@ -47,7 +47,7 @@ function expectedSecrets(refs: StoreRefs, store: StoreName): Record<string, [str
     case 'postgres': return { DATABASE_USER: [pg, 'username', NAMESPACES.postgres], DATABASE_PASSWORD: [pg, 'password', NAMESPACES.postgres] };
     case 'redis': return { REDIS_PASSWORD: [refs.redis.secret.name, 'password', NAMESPACES.redis] };
     case 'kafka': return { KAFKA_USERNAME: [refs.kafka.secret.name, 'username', NAMESPACES.kafka], KAFKA_PASSWORD: [refs.kafka.secret.name, 'password', NAMESPACES.kafka] };
-    case 'clickhouse': return { CLICKHOUSE_PASSWORD: [refs.clickhouse.secret.name, 'app-password', NAMESPACES.clickhouse] };
+    case 'clickhouse': return { CLICKHOUSE_USER: [refs.clickhouse.secret.name, 'username', NAMESPACES.clickhouse], CLICKHOUSE_PASSWORD: [refs.clickhouse.secret.name, 'password', NAMESPACES.clickhouse] };
     case 'elasticsearch': return {
       ELASTICSEARCH_USERNAME: [refs.elasticsearch.secret.name, 'username', NAMESPACES.elasticsearch],
       ELASTICSEARCH_PASSWORD: [refs.elasticsearch.secret.name, 'password', NAMESPACES.elasticsearch],

@@ -85,10 +85,6 @@ export class IngressChart extends Chart {
     const { config, graph } = ctx;
     const clusterIssuer = (name: string, spec: Record<string, unknown>) => issuer(this, config, name, spec);
 
-    // The internal CA (and the self-signed issuer that bootstraps it). Elasticsearch (15) needs it before its
-    // pods can start: if sync waves wait for health, move this construct to a chart applied before the stores.
-    new InternalCa(this, 'internal-ca', config);
-
     if (config.ingress.tlsIssuer === 'acme') {
       if (!config.ingress.acmeEmail) throw new Error(`environment "${config.name}": ingress.acmeEmail is required for tlsIssuer "acme"`);
       clusterIssuer(ACME_ISSUER, {
