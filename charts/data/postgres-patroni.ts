@@ -133,7 +133,11 @@ export class PatroniCluster extends Construct {
       { name: 'WALG_COMPRESSION_METHOD', value: 'lz4' },
       fromSecret('AWS_ACCESS_KEY_ID', p.s3Credentials, 'accessKey'),
       fromSecret('AWS_SECRET_ACCESS_KEY', p.s3Credentials, 'secretKey'),
-      // backup-push asks the local server for start/stop backup over the socket, as the superuser.
+    ];
+    // Only in the backup container: backup-push asks the local server for start/stop backup over the socket,
+    // as the superuser. Never in Patroni's: libpq prefers PGPASSWORD over the pgpass file Patroni writes, so
+    // replicas would clone and stream as the replication user with the superuser's password.
+    const walgSession: k8s.EnvVar[] = [
       { name: 'PGHOST', value: SOCKET_DIR },
       { name: 'PGPORT', value: String(ref.primary.port) },
       fromSecret('PGUSER', s.superuser, 'username'),
@@ -154,7 +158,8 @@ export class PatroniCluster extends Construct {
       fromSecret('PATRONI_REWIND_PASSWORD', s.rewind, 'password'),
       fromSecret('PATRONI_RESTAPI_USERNAME', p.restApiCredentials, 'username'),
       fromSecret('PATRONI_RESTAPI_PASSWORD', p.restApiCredentials, 'password'),
-      // For post-bootstrap.sh: the application's role and database.
+      // For post-bootstrap.sh: its superuser session, the application's role and database.
+      fromSecret('SUPERUSER_PASSWORD', s.superuser, 'password'),
       fromSecret('APP_USER', s.app, 'username'),
       fromSecret('APP_PASSWORD', s.app, 'password'),
       { name: 'APP_DATABASE', value: ref.database },
@@ -164,6 +169,7 @@ export class PatroniCluster extends Construct {
         { name: 'RESTORE_BACKUP', value: pg.restore.backup },
       ] : []),
       ...walg,
+      { name: 'PGDATA', value: PGDATA },
     ];
 
     const mounts: k8s.VolumeMount[] = [
@@ -202,6 +208,7 @@ export class PatroniCluster extends Construct {
       command: ['/bin/sh', `${CONFIG_DIR}/scripts/backup-loop.sh`],
       env: [
         ...walg,
+        ...walgSession,
         { name: 'PATRONI_PORT', value: String(PATRONI_PORT) },
         { name: 'BACKUP_INTERVAL_HOURS', value: String(pg.backup.intervalHours) },
         { name: 'BACKUP_RETAIN_FULL', value: String(retainFull) },
