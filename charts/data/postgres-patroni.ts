@@ -133,6 +133,8 @@ export class PatroniCluster extends Construct {
       { name: 'WALG_COMPRESSION_METHOD', value: 'lz4' },
       fromSecret('AWS_ACCESS_KEY_ID', p.s3Credentials, 'accessKey'),
       fromSecret('AWS_SECRET_ACCESS_KEY', p.s3Credentials, 'secretKey'),
+      // The root filesystem is read-only: anything a tool keeps in $HOME goes to the pod's scratch space.
+      { name: 'HOME', value: '/tmp' },
     ];
     // Only in the backup container: backup-push asks the local server for start/stop backup over the socket,
     // as the superuser. Never in Patroni's: libpq prefers PGPASSWORD over the pgpass file Patroni writes, so
