@@ -44,13 +44,13 @@ const procs = new Processes(work);
 let proxy: PrimaryServiceProxy | undefined;
 
 // --- The rendered files, read back from a dist/ written by the same code as `npm run synth`.
-const platform = renderPlatform(loadEnvironments([ENV])[0]);
+const [platform, drPlatform] = loadEnvironments([ENV, 'dr']).map(renderPlatform);
 const dist = path.join(work, 'dist');
-writeDist(dist, new Map([[ENV, toFileTree(platform)]]), false);
-const readManifest = (file: string): Manifest => parse(fs.readFileSync(path.join(dist, ENV, CHART, file), 'utf8'));
+writeDist(dist, new Map([[ENV, toFileTree(platform)], ['dr', toFileTree(drPlatform)]]), false);
+const readManifest = (file: string, env = ENV): Manifest => parse(fs.readFileSync(path.join(dist, env, CHART, file), 'utf8'));
 const patroniCm = readManifest('configmap.db-postgres.postgres-patroni.yaml');
 const pgbouncerCm = readManifest('configmap.db-postgres.pgbouncer.yaml');
-const sts = readManifest('statefulset.db-postgres.postgres.yaml');
+const sts = readManifest(`statefulset.db-postgres.postgres-${ENV}.yaml`);
 const pgContainer = sts.spec.template.spec.containers.find((c: Manifest) => c.name === 'postgres');
 
 // --- Secret values as the installer would generate them, for exactly the declared Secrets.
@@ -95,7 +95,7 @@ describe('rendered configuration, checked by the programs themselves', () => {
     fs.writeFileSync(file, patroniCm.data['patroni.yml']);
     // A pod address (the validator rejects loopback connect addresses); the REST port moved off 8008 because
     // the validator fails when its port is taken.
-    const env = { ...podEnv(pgContainer, { name: 'postgres-0', ip: '10.42.0.15' }), PATRONI_RESTAPI_LISTEN: `127.0.0.1:${apiPort}`, PATH: BASE_PATH };
+    const env = { ...podEnv(pgContainer, { name: `${sts.metadata.name}-0`, ip: '10.42.0.15' }), PATRONI_RESTAPI_LISTEN: `127.0.0.1:${apiPort}`, PATH: BASE_PATH };
     const ok = spawnSync('patroni', ['--validate-config', file], { env, encoding: 'utf8' });
     expect({ status: ok.status, out: ok.stdout + ok.stderr }).toEqual({ status: 0, out: '' });
 
@@ -160,7 +160,43 @@ describe('a live three-member cluster from the rendered files', () => {
     return r?.status === 200 ? JSON.parse(r.body).members : undefined;
   }
 
-  const startPatroni = (m: Member) => procs.start(`patroni-${m.name}`, 'patroni', [configFile], m.env, work);
+  let etcdPort = 0;
+  const startPatroni = (m: Member, file = configFile) => procs.start(`patroni-${m.name}`, 'patroni', [file], m.env, work);
+
+  /** patroni.yml exactly as rendered but for the DCS, the lease timing and the script location. */
+  function localPatroniYml(cm: Manifest, file: string, edit: (yml: Record<string, any>) => void = () => undefined): string {
+    const yml = parse(cm.data['patroni.yml'], { version: '1.1' });
+    expect(yml.kubernetes.use_endpoints).toBe(true);
+    delete yml.kubernetes;
+    yml.etcd3 = { hosts: [`127.0.0.1:${etcdPort}`] };
+    Object.assign(yml.bootstrap.dcs, { ttl: 10, loop_wait: 2, retry_timeout: 3 });
+    yml.bootstrap.post_bootstrap = path.join(work, 'scripts', 'post-bootstrap.sh');
+    edit(yml);
+    const out = path.join(work, file);
+    fs.writeFileSync(out, stringify(yml, { version: '1.1', lineWidth: 0 }));
+    chownForService(work);
+    return out;
+  }
+
+  /** A member's environment: the pod's, resolved, without the Kubernetes DCS, on its own ports and folders. */
+  function memberEnv(container: Manifest, name: string, pgPort: number, apiPort: number): NodeJS.ProcessEnv {
+    const dir = path.join(work, name);
+    fs.mkdirSync(dir);
+    const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(podEnv(container, { name, ip: '127.0.0.1' }))
+      .filter(([k]) => !k.startsWith('PATRONI_KUBERNETES_')));
+    return Object.assign(env, {
+      PATRONI_POSTGRESQL_LISTEN: `127.0.0.1:${pgPort}`,
+      PATRONI_POSTGRESQL_CONNECT_ADDRESS: `127.0.0.1:${pgPort}`,
+      PATRONI_RESTAPI_LISTEN: `127.0.0.1:${apiPort}`,
+      PATRONI_RESTAPI_CONNECT_ADDRESS: `127.0.0.1:${apiPort}`,
+      PATRONI_POSTGRESQL_DATA_DIR: path.join(dir, 'data'),
+      PATRONI_POSTGRESQL_PGPASS: path.join(dir, 'pgpass'),
+      PATH: `${path.join(work, 'bin')}:${BASE_PATH}`,
+      HOME: dir,
+      WALG_STUB_ROOT: path.join(work, 's3'),
+      LC_ALL: 'C.UTF-8',
+    });
+  }
 
   test('a leader is elected, both replicas stream, and a synchronous standby is recorded', async () => {
     const [etcdClient, etcdPeer, ...ports] = await freePorts(8);
@@ -185,36 +221,13 @@ describe('a live three-member cluster from the rendered files', () => {
     fs.mkdirSync(scripts);
     for (const f of ['post-bootstrap.sh', 'restore.sh', 'backup-loop.sh']) fs.writeFileSync(path.join(scripts, f), patroniCm.data[f], { mode: 0o755 });
 
-    // patroni.yml exactly as rendered but for the DCS, the lease timing and the script location.
-    const yml = parse(patroniCm.data['patroni.yml'], { version: '1.1' });
-    expect(yml.kubernetes.use_endpoints).toBe(true);
-    delete yml.kubernetes;
-    yml.etcd3 = { hosts: [`127.0.0.1:${etcdClient}`] };
-    Object.assign(yml.bootstrap.dcs, { ttl: 10, loop_wait: 2, retry_timeout: 3 });
-    yml.bootstrap.post_bootstrap = path.join(scripts, 'post-bootstrap.sh');
-    configFile = path.join(work, 'patroni.yml');
-    fs.writeFileSync(configFile, stringify(yml, { version: '1.1', lineWidth: 0 }));
+    etcdPort = etcdClient;
+    configFile = localPatroniYml(patroniCm, 'patroni.yml');
 
     for (let i = 0; i < 3; i++) {
-      const name = `postgres-${i}`;
+      const name = `${sts.metadata.name}-${i}`;
       const [pgPort, apiPort] = [ports[2 * i], ports[2 * i + 1]];
-      const dir = path.join(work, name);
-      fs.mkdirSync(dir);
-      const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(podEnv(pgContainer, { name, ip: '127.0.0.1' }))
-        .filter(([k]) => !k.startsWith('PATRONI_KUBERNETES_')));
-      Object.assign(env, {
-        PATRONI_POSTGRESQL_LISTEN: `127.0.0.1:${pgPort}`,
-        PATRONI_POSTGRESQL_CONNECT_ADDRESS: `127.0.0.1:${pgPort}`,
-        PATRONI_RESTAPI_LISTEN: `127.0.0.1:${apiPort}`,
-        PATRONI_RESTAPI_CONNECT_ADDRESS: `127.0.0.1:${apiPort}`,
-        PATRONI_POSTGRESQL_DATA_DIR: path.join(dir, 'data'),
-        PATRONI_POSTGRESQL_PGPASS: path.join(dir, 'pgpass'),
-        PATH: `${bin}:${BASE_PATH}`,
-        HOME: dir,
-        WALG_STUB_ROOT: path.join(work, 's3'),
-        LC_ALL: 'C.UTF-8',
-      });
-      members.push({ name, pgPort, apiPort, dataDir: path.join(dir, 'data'), env });
+      members.push({ name, pgPort, apiPort, dataDir: path.join(work, name, 'data'), env: memberEnv(pgContainer, name, pgPort, apiPort) });
     }
     chownForService(work);
 
@@ -364,5 +377,46 @@ describe('a live three-member cluster from the rendered files', () => {
     expect(rows).toHaveLength(2);
     expect(await psql(asSuper(old), 'select pg_is_in_recovery()')).toBe('t');
   }, 120000);
+
+  test('dr: the rendered standby cluster follows the primary and is promoted by removing standby_cluster', async () => {
+    const drCm = readManifest('configmap.db-postgres.postgres-patroni.yaml', 'dr');
+    const drSts = readManifest('statefulset.db-postgres.postgres-dr.yaml', 'dr');
+    const drContainer = drSts.spec.template.spec.containers.find((c: Manifest) => c.name === 'postgres');
+    const standby = drPlatform.config.stores.postgres.standby!;
+    // The DR site has its own DCS (here: its own etcd namespace); production's primary is reached at a stable
+    // address (here: the stand-in primary Service).
+    const file = localPatroniYml(drCm, 'patroni-dr.yml', (yml) => {
+      expect([yml.bootstrap.dcs.standby_cluster.host, yml.bootstrap.dcs.standby_cluster.port]).toEqual([standby.host, standby.port]);
+      yml.namespace = '/dr-site/';
+      Object.assign(yml.bootstrap.dcs.standby_cluster, { host: '127.0.0.1', port: proxy!.port });
+    });
+    const [pgPort, apiPort] = await freePorts(2);
+    const name = `${drSts.metadata.name}-0`;
+    // The DR Secrets hold production's values (the standby is a physical copy): the same map serves both.
+    const m: Member = { name, pgPort, apiPort, dataDir: path.join(work, name, 'data'), env: memberEnv(drContainer, name, pgPort, apiPort) };
+    chownForService(work);
+    startPatroni(m, file);
+
+    await waitFor('the DR standby leader', 90000, async () => ((await httpGet(apiPort, '/standby-leader').catch(() => undefined))?.status === 200 ? true : undefined), 500);
+    await psql(asSuper(leader, 'receivables'), 'insert into acked (id) values (-3)');
+    await waitFor('the row streamed to DR', 30000, async () => ((await psql(asSuper(m, 'receivables'), 'select count(*) from acked where id = -3')) === '1' ? true : undefined), 300);
+    expect(await psql(asSuper(m), 'select pg_is_in_recovery()')).toBe('t');
+    // Production does not mistake the DR standby for one of its own synchronous standbys.
+    const names = (await psql(asSuper(leader), 'select application_name from pg_stat_replication')).split('\n');
+    expect(names).toContain(name);
+    expect(await psql(asSuper(leader), 'show synchronous_standby_names')).not.toContain(name);
+
+    // The documented promotion: drop standby_cluster from the DR cluster's dynamic configuration.
+    const promote = runAs('patronictl', ['-c', file, 'edit-config', '--force', '-s', 'standby_cluster=null'], { ...m.env });
+    expect({ status: promote.status, stderr: promote.status === 0 ? '' : promote.stderr }).toEqual({ status: 0, stderr: '' });
+    const promotedAt = Date.now();
+    await waitFor('DR promoted', 60000, async () => ((await httpGet(apiPort, '/primary').catch(() => undefined))?.status === 200
+      && (await psql(asSuper(m), 'select pg_is_in_recovery()')) === 'f' ? true : undefined), 500);
+    console.log(`postgres live: DR standby promoted ${((Date.now() - promotedAt) / 1000).toFixed(1)} s after patronictl edit-config`);
+    // Strict synchronous mode now applies to DR too, and this test runs one DR member: commit locally.
+    expect(await psql(asSuper(m, 'receivables'), 'begin; set local synchronous_commit = local; insert into acked (id) values (-4) returning id; commit')).toBe('-4');
+    const acknowledged = new Set((await psql(asSuper(m, 'receivables'), 'select id from acked')).split('\n').map(Number));
+    expect(acked.filter((id) => !acknowledged.has(id))).toEqual([]);
+  }, 180000);
 });
 

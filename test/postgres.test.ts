@@ -18,8 +18,9 @@ const find = (p: RenderedPlatform, kind: string, name: string): Manifest => {
   if (!m) throw new Error(`${kind} ${NS}/${name} is not rendered in ${p.config.name}`);
   return m;
 };
+const sts = (p: RenderedPlatform): Manifest => find(p, 'StatefulSet', `postgres-${p.config.name}`);
 const patroniYml = (p: RenderedPlatform) => parse(find(p, 'ConfigMap', 'postgres-patroni').data['patroni.yml'], { version: '1.1' });
-const container = (p: RenderedPlatform, name: string) => find(p, 'StatefulSet', 'postgres').spec.template.spec.containers.find((c: Manifest) => c.name === name);
+const container = (p: RenderedPlatform, name: string) => sts(p).spec.template.spec.containers.find((c: Manifest) => c.name === name);
 const envOf = (c: Manifest) => new Map<string, Manifest>((c.env ?? []).map((e: Manifest) => [e.name, e]));
 const ENVS = ['dev', 'staging', 'production', 'dr'];
 
@@ -31,7 +32,7 @@ describe('Patroni on the Kubernetes API', () => {
     expect(k.role_label).toBe(LABELS.role);
     expect([k.leader_label_value, k.follower_label_value, k.standby_leader_label_value]).toEqual(['primary', 'replica', 'primary']);
     // Patroni lists members by `labels` plus `scope_label: <scope>`: exactly the StatefulSet's pods.
-    const podLabels = find(env(name), 'StatefulSet', 'postgres').spec.template.metadata.labels;
+    const podLabels = sts(env(name)).spec.template.metadata.labels;
     for (const [key, value] of Object.entries({ ...k.labels, [k.scope_label]: patroniYml(env(name)).scope })) expect(podLabels[key]).toBe(value);
     expect(objects(env(name)).filter((o) => o.kind === 'Deployment').every((d) => d.spec.template.metadata.labels[LABELS.component] !== k.labels[LABELS.component])).toBe(true);
     // The Endpoints Patroni writes carry the port the primary Service declares, by name.
@@ -72,7 +73,7 @@ describe('Patroni on the Kubernetes API', () => {
     const binding = find(p, 'RoleBinding', 'postgres');
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'postgres' });
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'postgres', namespace: NS }]);
-    expect(find(p, 'StatefulSet', 'postgres').spec.template.spec.serviceAccountName).toBe('postgres');
+    expect(sts(p).spec.template.spec.serviceAccountName).toBe('postgres');
     expect(manifestsOf(p).filter((m) => m.kind === 'ClusterRole' && m.metadata.name.includes('postgres'))).toEqual([]);
   });
 });
@@ -96,9 +97,9 @@ describe('Services', () => {
 describe('the StatefulSet', () => {
   test('members per environment: 1 in dev, 3 in staging, production and dr; claims from the environment', () => {
     for (const [name, replicas, size, sc] of [['dev', 1, '5Gi', 'local-path'], ['staging', 3, '50Gi', 'ceph-rbd'], ['production', 3, '200Gi', 'ceph-rbd'], ['dr', 3, '200Gi', 'ceph-rbd']] as const) {
-      const sts = find(env(name), 'StatefulSet', 'postgres');
-      const claim = sts.spec.volumeClaimTemplates[0];
-      expect({ name, replicas: sts.spec.replicas, size: claim.spec.resources.requests.storage, sc: claim.spec.storageClassName, kind: claim.kind, apiVersion: claim.apiVersion })
+      const set = sts(env(name));
+      const claim = set.spec.volumeClaimTemplates[0];
+      expect({ name, replicas: set.spec.replicas, size: claim.spec.resources.requests.storage, sc: claim.spec.storageClassName, kind: claim.kind, apiVersion: claim.apiVersion })
         .toEqual({ name, replicas, size, sc, kind: 'PersistentVolumeClaim', apiVersion: 'v1' });
     }
   });
@@ -121,22 +122,28 @@ describe('the StatefulSet', () => {
 
   test('probes on Patroni\'s REST API, a grace period for a clean hand-over, anti-affinity across nodes', () => {
     const p = env('production');
-    const sts = find(p, 'StatefulSet', 'postgres');
+    const set = sts(p);
     const c = container(p, 'postgres');
     expect([c.readinessProbe.httpGet.path, c.livenessProbe.httpGet.path]).toEqual(['/readiness', '/liveness']);
     expect(c.ports.find((x: Manifest) => x.name === c.readinessProbe.httpGet.port)?.containerPort).toBe(8008);
-    expect(sts.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(60);
-    const anti = sts.spec.template.spec.affinity.podAntiAffinity;
+    expect(set.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(60);
+    const anti = set.spec.template.spec.affinity.podAntiAffinity;
     expect(anti.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey).toBe('kubernetes.io/hostname');
     // dev has one node: preferred only, or the single pod could not be rescheduled anywhere.
-    expect(find(env('dev'), 'StatefulSet', 'postgres').spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution).toBeUndefined();
+    expect(sts(env('dev')).spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution).toBeUndefined();
   });
 
   test('the disruption budget keeps a majority in HA and never blocks draining the single dev member', () => {
     expect(find(env('production'), 'PodDisruptionBudget', 'postgres').spec.maxUnavailable).toBe(1);
     const dev = find(env('dev'), 'PodDisruptionBudget', 'postgres');
     expect(dev.spec.maxUnavailable).toBe(1);
-    expect(find(env('dev'), 'StatefulSet', 'postgres').spec.replicas).toBe(1);
+    expect(sts(env('dev')).spec.replicas).toBe(1);
+  });
+
+  test('member names carry the environment, so a DR standby never shares an application_name with production', () => {
+    expect(sts(env('production')).metadata.name).toBe('postgres-production');
+    expect(sts(env('dr')).metadata.name).toBe('postgres-dr');
+    expect(sts(env('production')).spec.serviceName).toBe('postgres-members');
   });
 
   test('images are pinned and rewritten to the DR registry', () => {
@@ -149,7 +156,7 @@ describe('the StatefulSet', () => {
     const input = structuredClone(environmentInput('staging')) as Record<string, any>;
     input.stores.postgres.parameters = { work_mem: '32MB' };
     const changed = renderPlatform(validateEnvironment('staging', input));
-    const sum = (p: RenderedPlatform) => find(p, 'StatefulSet', 'postgres').spec.template.metadata.annotations['sme-receivables.io/config-sha256'];
+    const sum = (p: RenderedPlatform) => sts(p).spec.template.metadata.annotations['sme-receivables.io/config-sha256'];
     expect(sum(changed)).toMatch(/^[0-9a-f]{64}$/);
     expect(sum(changed)).not.toBe(sum(env('staging')));
     expect(patroniYml(changed).postgresql.parameters.work_mem).toBe('32MB');

@@ -228,7 +228,7 @@ export class PatroniCluster extends Construct {
 
     const memoryLimit = pg.resources.limits.memory;
     new StatefulSet(this, 'sts', {
-      metadata: m(name),
+      metadata: m(memberSetName(config.name, name)),
       spec: {
         serviceName: governing,
         replicas: pg.replicas,
@@ -298,6 +298,15 @@ export class PatroniCluster extends Construct {
         [{ port: pg.standby.port, name: 'postgresql' }], `the standby cluster streams from ${pg.standby.sourceEnvironment}'s primary`);
     }
   }
+}
+
+/**
+ * The StatefulSet, hence the member (pod) names, carry the environment: Patroni names each member after its pod
+ * and uses that as `application_name` towards the primary. A DR standby streaming from production must not
+ * share a name with a production member, or production could count it as its synchronous standby.
+ */
+export function memberSetName(environment: string, scope: string): string {
+  return `${scope}-${environment}`;
 }
 
 /** A quarter of the memory limit for /dev/shm (it counts against the limit), between 64 MiB and 1 GiB. */
