@@ -147,10 +147,7 @@ export const postgresSection = z.strictObject({
   /** `on`: Patroni promotes only the synchronous standby; `strict`: no commit is acknowledged without one. */
   synchronousMode: z.enum(['off', 'on', 'strict']),
   /** PostgreSQL parameters over the generator's (validated by `postgres -C` in the tests). */
-  parameters: z.record(
-    z.string().regex(PG_PARAMETER, { message: 'must be a PostgreSQL parameter name such as work_mem' }),
-    z.union([z.string(), z.number(), z.boolean()]),
-  ).default({}),
+  parameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
   pooler: z.strictObject({
     replicas: replicas(1),
     /** Server connections per user/database pair. */
@@ -539,6 +536,8 @@ function postgresRules(c: EnvironmentConfig, ctx: Ctx): void {
   }
   if (c.ha && pg.pooler.replicas < 2) issue(ctx, [...at, 'pooler', 'replicas'], 'must be at least 2 when ha is true (spec 002 §7.1.1: the pooler must not be a single point of failure)');
   for (const name of Object.keys(pg.parameters)) {
+    // Checked here, not in the record's key schema, whose error would not say what a valid name is.
+    if (!PG_PARAMETER.test(name)) issue(ctx, [...at, 'parameters', name], 'must be a PostgreSQL parameter name such as work_mem (lowercase letters, digits, "_", one optional "." for an extension)');
     if ((POSTGRES_MANAGED_PARAMETERS as readonly string[]).includes(name)) {
       issue(ctx, [...at, 'parameters', name], 'is set by the generator and Patroni (replication, archiving, sockets) and cannot be overridden');
     }

@@ -99,6 +99,16 @@ export interface PatroniNames {
   readonly namespace: string;
 }
 
+/**
+ * Password (SCRAM) authentication for everything, also on the socket; which pods may connect at all is the
+ * NetworkPolicies' job (the pod network has no fixed range to list here).
+ */
+const PG_HBA = [
+  'local all all scram-sha-256',
+  'host replication all 0.0.0.0/0 scram-sha-256',
+  'host all all 0.0.0.0/0 scram-sha-256',
+];
+
 /** Timing of Patroni's leader lease; the tests shorten it to keep the live failover short. */
 export const PATRONI_TIMING = { ttl: 30, loop_wait: 10, retry_timeout: 10 } as const;
 
@@ -134,6 +144,8 @@ export function patroniConfig(config: EnvironmentConfig, refs: StoreRefs, n: Pat
   const bootstrap: Record<string, unknown> = {
     dcs,
     initdb: ['data-checksums', { encoding: 'UTF8' }, { locale: 'C.UTF-8' }],
+    // Patroni 3 requires it here (its validator); 4 takes postgresql.pg_hba. The same rules either way.
+    pg_hba: PG_HBA,
     post_bootstrap: `${scripts}/post-bootstrap.sh`,
   };
   if (pg.restore) {
@@ -178,11 +190,7 @@ export function patroniConfig(config: EnvironmentConfig, refs: StoreRefs, n: Pat
       remove_data_directory_on_diverged_timelines: true,
       basebackup: [{ checkpoint: 'fast' }],
       parameters: params.local,
-      pg_hba: [
-        'local all all scram-sha-256',
-        'host replication all 0.0.0.0/0 scram-sha-256',
-        'host all all 0.0.0.0/0 scram-sha-256',
-      ],
+      pg_hba: PG_HBA,
     },
     // No /dev/watchdog in a restricted pod; the lease (ttl) and failsafe mode bound a stale primary instead.
     watchdog: { mode: 'off' },
@@ -241,6 +249,10 @@ export function pgbouncerIni(config: EnvironmentConfig, refs: StoreRefs): string
 export const POST_BOOTSTRAP_SH = `#!/bin/sh
 # Patroni passes a superuser connection URL; idempotent, so a restored cluster can run it again.
 set -eu
+# The password Patroni puts into its pgpass file for this call is keyed by the socket directory, which libpq
+# never matches when that directory is its compiled-in default (/var/run/postgresql): pass it directly
+# (taken from SUPERUSER_PASSWORD, because Patroni removes the PATRONI_* variables from its environment).
+export PGPASSWORD="\${SUPERUSER_PASSWORD}"
 psql "$1" -X -q -v ON_ERROR_STOP=1 -v app_user="$APP_USER" -v app_pw="$APP_PASSWORD" -v db="$APP_DATABASE" <<'SQL'
 SELECT format('CREATE ROLE %I LOGIN', :'app_user') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'app_user')
 \\gexec

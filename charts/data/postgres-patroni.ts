@@ -133,7 +133,13 @@ export class PatroniCluster extends Construct {
       { name: 'WALG_COMPRESSION_METHOD', value: 'lz4' },
       fromSecret('AWS_ACCESS_KEY_ID', p.s3Credentials, 'accessKey'),
       fromSecret('AWS_SECRET_ACCESS_KEY', p.s3Credentials, 'secretKey'),
-      // backup-push asks the local server for start/stop backup over the socket, as the superuser.
+      // The root filesystem is read-only: anything a tool keeps in $HOME goes to the pod's scratch space.
+      { name: 'HOME', value: '/tmp' },
+    ];
+    // Only in the backup container: backup-push asks the local server for start/stop backup over the socket,
+    // as the superuser. Never in Patroni's: libpq prefers PGPASSWORD over the pgpass file Patroni writes, so
+    // replicas would clone and stream as the replication user with the superuser's password.
+    const walgSession: k8s.EnvVar[] = [
       { name: 'PGHOST', value: SOCKET_DIR },
       { name: 'PGPORT', value: String(ref.primary.port) },
       fromSecret('PGUSER', s.superuser, 'username'),
@@ -154,7 +160,8 @@ export class PatroniCluster extends Construct {
       fromSecret('PATRONI_REWIND_PASSWORD', s.rewind, 'password'),
       fromSecret('PATRONI_RESTAPI_USERNAME', p.restApiCredentials, 'username'),
       fromSecret('PATRONI_RESTAPI_PASSWORD', p.restApiCredentials, 'password'),
-      // For post-bootstrap.sh: the application's role and database.
+      // For post-bootstrap.sh: its superuser session, the application's role and database.
+      fromSecret('SUPERUSER_PASSWORD', s.superuser, 'password'),
       fromSecret('APP_USER', s.app, 'username'),
       fromSecret('APP_PASSWORD', s.app, 'password'),
       { name: 'APP_DATABASE', value: ref.database },
@@ -164,6 +171,7 @@ export class PatroniCluster extends Construct {
         { name: 'RESTORE_BACKUP', value: pg.restore.backup },
       ] : []),
       ...walg,
+      { name: 'PGDATA', value: PGDATA },
     ];
 
     const mounts: k8s.VolumeMount[] = [
@@ -202,6 +210,7 @@ export class PatroniCluster extends Construct {
       command: ['/bin/sh', `${CONFIG_DIR}/scripts/backup-loop.sh`],
       env: [
         ...walg,
+        ...walgSession,
         { name: 'PATRONI_PORT', value: String(PATRONI_PORT) },
         { name: 'BACKUP_INTERVAL_HOURS', value: String(pg.backup.intervalHours) },
         { name: 'BACKUP_RETAIN_FULL', value: String(retainFull) },
@@ -219,7 +228,7 @@ export class PatroniCluster extends Construct {
 
     const memoryLimit = pg.resources.limits.memory;
     new StatefulSet(this, 'sts', {
-      metadata: m(name),
+      metadata: m(memberSetName(config.name, name)),
       spec: {
         serviceName: governing,
         replicas: pg.replicas,
@@ -289,6 +298,15 @@ export class PatroniCluster extends Construct {
         [{ port: pg.standby.port, name: 'postgresql' }], `the standby cluster streams from ${pg.standby.sourceEnvironment}'s primary`);
     }
   }
+}
+
+/**
+ * The StatefulSet, hence the member (pod) names, carry the environment: Patroni names each member after its pod
+ * and uses that as `application_name` towards the primary. A DR standby streaming from production must not
+ * share a name with a production member, or production could count it as its synchronous standby.
+ */
+export function memberSetName(environment: string, scope: string): string {
+  return `${scope}-${environment}`;
 }
 
 /** A quarter of the memory limit for /dev/shm (it counts against the limit), between 64 MiB and 1 GiB. */

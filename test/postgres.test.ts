@@ -1,0 +1,263 @@
+/**
+ * The PostgreSQL chart (11-postgres) per environment: what the live test (postgres.server.test.ts) cannot see
+ * because it runs without Kubernetes: the DCS settings, Services, RBAC, pod wiring, disruption budget, flows,
+ * Secrets, and the differences between environments.
+ */
+import { parse } from 'yaml';
+import { renderPlatform, type Manifest, type RenderedPlatform } from '../charts/platform';
+import { LABELS } from '../charts/lib/labels';
+import { environmentInput, validateEnvironment } from '../environments';
+import { renderAll, manifestsOf } from './support/render';
+
+const NS = 'db-postgres';
+const byEnv = new Map(renderAll().map((p) => [p.config.name, p]));
+const env = (name: string): RenderedPlatform => byEnv.get(name)!;
+const objects = (p: RenderedPlatform) => p.charts.find((c) => c.folder === '11-postgres')?.manifests ?? [];
+const find = (p: RenderedPlatform, kind: string, name: string): Manifest => {
+  const m = objects(p).find((o) => o.kind === kind && o.metadata.name === name && o.metadata.namespace === NS);
+  if (!m) throw new Error(`${kind} ${NS}/${name} is not rendered in ${p.config.name}`);
+  return m;
+};
+const sts = (p: RenderedPlatform): Manifest => find(p, 'StatefulSet', `postgres-${p.config.name}`);
+const patroniYml = (p: RenderedPlatform) => parse(find(p, 'ConfigMap', 'postgres-patroni').data['patroni.yml'], { version: '1.1' });
+const container = (p: RenderedPlatform, name: string) => sts(p).spec.template.spec.containers.find((c: Manifest) => c.name === name);
+const envOf = (c: Manifest) => new Map<string, Manifest>((c.env ?? []).map((e: Manifest) => [e.name, e]));
+const ENVS = ['dev', 'staging', 'production', 'dr'];
+
+describe('Patroni on the Kubernetes API', () => {
+  test.each(ENVS)('%s: Endpoints as DCS, member selection by labels, an explicit role label with primary/replica values', (name) => {
+    const k = patroniYml(env(name)).kubernetes;
+    expect(k.use_endpoints).toBe(true);
+    expect(k.namespace).toBe(NS);
+    expect(k.role_label).toBe(LABELS.role);
+    expect([k.leader_label_value, k.follower_label_value, k.standby_leader_label_value]).toEqual(['primary', 'replica', 'primary']);
+    // Patroni lists members by `labels` plus `scope_label: <scope>`: exactly the StatefulSet's pods.
+    const podLabels = sts(env(name)).spec.template.metadata.labels;
+    for (const [key, value] of Object.entries({ ...k.labels, [k.scope_label]: patroniYml(env(name)).scope })) expect(podLabels[key]).toBe(value);
+    expect(objects(env(name)).filter((o) => o.kind === 'Deployment').every((d) => d.spec.template.metadata.labels[LABELS.component] !== k.labels[LABELS.component])).toBe(true);
+    // The Endpoints Patroni writes carry the port the primary Service declares, by name.
+    const svcPorts = find(env(name), 'Service', 'postgres').spec.ports;
+    expect(k.ports).toEqual([{ name: svcPorts[0].name, port: svcPorts[0].port }]);
+  });
+
+  test.each(ENVS)('%s: rewind, slots, checksums, failsafe and a bootstrap that creates the application database', (name) => {
+    const y = patroniYml(env(name));
+    expect(y.bootstrap.dcs.postgresql.use_pg_rewind).toBe(true);
+    expect(y.bootstrap.dcs.postgresql.use_slots).toBe(true);
+    expect(y.bootstrap.dcs.failsafe_mode).toBe(true);
+    expect(y.bootstrap.initdb).toContain('data-checksums');
+    expect(y.bootstrap.post_bootstrap).toBe('/etc/patroni/scripts/post-bootstrap.sh');
+    expect(y.postgresql.parameters.archive_command).toBe('wal-g wal-push "%p"');
+    // wal_level etc. must be equal on every member: Patroni only takes them from the DCS.
+    expect(Object.keys(y.bootstrap.dcs.postgresql.parameters)).toEqual(expect.arrayContaining(['max_connections', 'wal_level', 'max_wal_senders']));
+    expect(y.postgresql.parameters.max_connections).toBeUndefined();
+    // YAML 1.1 quoting: PyYAML must read "on" as the string, not the boolean.
+    expect(find(env(name), 'ConfigMap', 'postgres-patroni').data['patroni.yml']).toMatch(/hot_standby: "on"/);
+  });
+
+  test('synchronous replication: strict in production (and dr, once promoted), on in staging, off in dev', () => {
+    const mode = (n: string) => {
+      const d = patroniYml(env(n)).bootstrap.dcs;
+      return `${d.synchronous_mode}/${d.synchronous_mode_strict}`;
+    };
+    expect(ENVS.map((n) => `${n}:${mode(n)}`)).toEqual(['dev:false/false', 'staging:true/false', 'production:true/true', 'dr:true/true']);
+  });
+
+  test('RBAC grants what Patroni touches with use_endpoints, bound to the pods\' ServiceAccount, in the namespace only', () => {
+    const p = env('production');
+    const role = find(p, 'Role', 'postgres');
+    const verbs = (resource: string) => role.rules.filter((r: Manifest) => r.resources.includes(resource)).flatMap((r: Manifest) => r.verbs);
+    expect(verbs('endpoints')).toEqual(expect.arrayContaining(['get', 'list', 'watch', 'create', 'patch', 'update', 'delete']));
+    expect(verbs('pods')).toEqual(expect.arrayContaining(['get', 'list', 'watch', 'patch']));
+    expect(verbs('secrets')).toEqual([]);
+    const binding = find(p, 'RoleBinding', 'postgres');
+    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'postgres' });
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'postgres', namespace: NS }]);
+    expect(sts(p).spec.template.spec.serviceAccountName).toBe('postgres');
+    expect(manifestsOf(p).filter((m) => m.kind === 'ClusterRole' && m.metadata.name.includes('postgres'))).toEqual([]);
+  });
+});
+
+describe('Services', () => {
+  test.each(ENVS)('%s: the primary has no selector and no rendered Endpoints; config is headless; replicas select the role label', (name) => {
+    const p = env(name);
+    const primary = find(p, 'Service', 'postgres');
+    expect(primary.spec.selector).toBeUndefined();
+    expect(manifestsOf(p).filter((m) => m.kind === 'Endpoints' || m.kind === 'EndpointSlice')).toEqual([]);
+    const cfg = find(p, 'Service', 'postgres-config');
+    expect({ clusterIP: cfg.spec.clusterIP, selector: cfg.spec.selector }).toEqual({ clusterIP: 'None', selector: undefined });
+    const replicas = find(p, 'Service', 'postgres-replicas');
+    expect(replicas.spec.selector[LABELS.role]).toBe(patroniYml(p).kubernetes.follower_label_value);
+    // The refs that applications connect with name exactly these Services.
+    expect([p.refs.postgres.primary.service, p.refs.postgres.replicas.service, p.refs.postgres.pooler.service]).toEqual(['postgres', 'postgres-replicas', 'pgbouncer']);
+    expect(find(p, 'Service', 'pgbouncer').spec.ports[0].port).toBe(p.refs.postgres.pooler.port);
+  });
+});
+
+describe('the StatefulSet', () => {
+  test('members per environment: 1 in dev, 3 in staging, production and dr; claims from the environment', () => {
+    for (const [name, replicas, size, sc] of [['dev', 1, '5Gi', 'local-path'], ['staging', 3, '50Gi', 'ceph-rbd'], ['production', 3, '200Gi', 'ceph-rbd'], ['dr', 3, '200Gi', 'ceph-rbd']] as const) {
+      const set = sts(env(name));
+      const claim = set.spec.volumeClaimTemplates[0];
+      expect({ name, replicas: set.spec.replicas, size: claim.spec.resources.requests.storage, sc: claim.spec.storageClassName, kind: claim.kind, apiVersion: claim.apiVersion })
+        .toEqual({ name, replicas, size, sc, kind: 'PersistentVolumeClaim', apiVersion: 'v1' });
+    }
+  });
+
+  test('identity from the downward API, addresses from the pod IP, credentials from Secrets only', () => {
+    const e = envOf(container(env('production'), 'postgres'));
+    expect(e.get('PATRONI_NAME')?.valueFrom.fieldRef.fieldPath).toBe('metadata.name');
+    expect(e.get('PATRONI_KUBERNETES_POD_IP')?.valueFrom.fieldRef.fieldPath).toBe('status.podIP');
+    expect(e.get('PATRONI_POSTGRESQL_CONNECT_ADDRESS')?.value).toBe('$(PATRONI_KUBERNETES_POD_IP):5432');
+    expect(e.get('PATRONI_RESTAPI_CONNECT_ADDRESS')?.value).toBe('$(PATRONI_KUBERNETES_POD_IP):8008');
+    for (const k of ['SUPERUSER', 'REPLICATION', 'REWIND']) {
+      expect(e.get(`PATRONI_${k}_PASSWORD`)?.valueFrom.secretKeyRef.key).toBe('password');
+      expect(e.get(`PATRONI_${k}_USERNAME`)?.valueFrom.secretKeyRef.key).toBe('username');
+    }
+    // libpq prefers PGPASSWORD over Patroni's pgpass: in Patroni's container it would break replication (the
+    // live test found this).
+    expect([...e.keys()].filter((k) => /^PG(PASSWORD|USER|HOST|PORT)$/.test(k))).toEqual([]);
+    expect(envOf(container(env('production'), 'backup')).get('PGPASSWORD')?.valueFrom.secretKeyRef.name).toBe('postgres-superuser');
+  });
+
+  test('probes on Patroni\'s REST API, a grace period for a clean hand-over, anti-affinity across nodes', () => {
+    const p = env('production');
+    const set = sts(p);
+    const c = container(p, 'postgres');
+    expect([c.readinessProbe.httpGet.path, c.livenessProbe.httpGet.path]).toEqual(['/readiness', '/liveness']);
+    expect(c.ports.find((x: Manifest) => x.name === c.readinessProbe.httpGet.port)?.containerPort).toBe(8008);
+    expect(set.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(60);
+    const anti = set.spec.template.spec.affinity.podAntiAffinity;
+    expect(anti.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey).toBe('kubernetes.io/hostname');
+    // dev has one node: preferred only, or the single pod could not be rescheduled anywhere.
+    expect(sts(env('dev')).spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution).toBeUndefined();
+  });
+
+  test('the disruption budget keeps a majority in HA and never blocks draining the single dev member', () => {
+    expect(find(env('production'), 'PodDisruptionBudget', 'postgres').spec.maxUnavailable).toBe(1);
+    const dev = find(env('dev'), 'PodDisruptionBudget', 'postgres');
+    expect(dev.spec.maxUnavailable).toBe(1);
+    expect(sts(env('dev')).spec.replicas).toBe(1);
+  });
+
+  test('member names carry the environment, so a DR standby never shares an application_name with production', () => {
+    expect(sts(env('production')).metadata.name).toBe('postgres-production');
+    expect(sts(env('dr')).metadata.name).toBe('postgres-dr');
+    expect(sts(env('production')).spec.serviceName).toBe('postgres-members');
+  });
+
+  test('images are pinned and rewritten to the DR registry', () => {
+    expect(container(env('production'), 'postgres').image).toBe('ghcr.io/zalando/spilo-17:4.0-p3');
+    expect(container(env('dr'), 'postgres').image).toBe('registry.dr.receivables.internal:5000/zalando/spilo-17:4.0-p3');
+    expect(patroniYml(env('production')).postgresql.bin_dir).toBe('/usr/lib/postgresql/15/bin');
+  });
+
+  test('a configuration change rolls the pods (checksum annotation)', () => {
+    const input = structuredClone(environmentInput('staging')) as Record<string, any>;
+    input.stores.postgres.parameters = { work_mem: '32MB' };
+    const changed = renderPlatform(validateEnvironment('staging', input));
+    const sum = (p: RenderedPlatform) => sts(p).spec.template.metadata.annotations['sme-receivables.io/config-sha256'];
+    expect(sum(changed)).toMatch(/^[0-9a-f]{64}$/);
+    expect(sum(changed)).not.toBe(sum(env('staging')));
+    expect(patroniYml(changed).postgresql.parameters.work_mem).toBe('32MB');
+  });
+});
+
+describe('backups, restore and DR', () => {
+  test('WAL-G archives to the environment\'s prefix of the postgres backup bucket on MinIO, path-style', () => {
+    for (const name of ENVS) {
+      const p = env(name);
+      const e = envOf(container(p, 'backup'));
+      expect(e.get('WALG_S3_PREFIX')?.value).toBe(`s3://${p.refs.minio.buckets.backups.postgres}/${name}/postgres`);
+      expect(e.get('AWS_ENDPOINT')?.value).toBe(p.refs.minio.url);
+      expect(e.get('AWS_S3_FORCE_PATH_STYLE')?.value).toBe('true');
+      expect(e.get('AWS_ACCESS_KEY_ID')?.valueFrom.secretKeyRef.name).toBe(p.refs.minio.credentials('postgres').name);
+    }
+  });
+
+  test('retention: enough full backups for the environment\'s recovery window', () => {
+    const retain = (n: string) => Number(envOf(container(env(n), 'backup')).get('BACKUP_RETAIN_FULL')?.value);
+    const interval = (n: string) => Number(envOf(container(env(n), 'backup')).get('BACKUP_INTERVAL_HOURS')?.value);
+    for (const n of ENVS) {
+      const days = env(n).config.stores.postgres.backup.retentionDays;
+      expect((retain(n) - 1) * interval(n)).toBeGreaterThanOrEqual(days * 24);
+    }
+    expect(interval('production')).toBe(6);
+  });
+
+  test('dr is a standby cluster following production\'s primary and replaying production\'s archive', () => {
+    const sc = patroniYml(env('dr')).bootstrap.dcs.standby_cluster;
+    expect(sc.host).toBe(env('dr').config.stores.postgres.standby!.host);
+    expect(sc.port).toBe(5432);
+    expect(sc.restore_command).toBe('WALG_S3_PREFIX=s3://backups-postgres/production/postgres wal-g wal-fetch "%f" "%p"');
+    for (const n of ['dev', 'staging', 'production']) expect(patroniYml(env(n)).bootstrap.dcs.standby_cluster).toBeUndefined();
+    // Its own archive (after promotion) goes to its own prefix, never into production's.
+    expect(envOf(container(env('dr'), 'postgres')).get('WALG_S3_PREFIX')?.value).toBe('s3://backups-postgres/dr/postgres');
+    const flow = env('dr').graph.flows.find((f) => f.why.includes('standby cluster streams'));
+    expect(flow && 'addresses' in flow.to ? flow.to.addresses.cidrs : []).toEqual(['10.10.0.0/24']);
+  });
+
+  test('restore: a new cluster bootstraps from a backup of the named environment, to a point in time', () => {
+    const input = structuredClone(environmentInput('staging')) as Record<string, any>;
+    input.stores.postgres.restore = { sourceEnvironment: 'production', targetTime: '2026-11-20T08:00:00Z' };
+    const p = renderPlatform(validateEnvironment('staging', input));
+    const b = patroniYml(p).bootstrap;
+    expect(b.method).toBe('walg_restore');
+    expect(b.walg_restore.command).toBe('/etc/patroni/scripts/restore.sh');
+    expect(b.walg_restore.recovery_conf).toEqual({
+      restore_command: 'WALG_S3_PREFIX=s3://backups-postgres/production/postgres wal-g wal-fetch "%f" "%p"',
+      recovery_target_timeline: 'latest', recovery_target_action: 'promote', recovery_target_time: '2026-11-20T08:00:00Z',
+    });
+    const e = envOf(container(p, 'postgres'));
+    expect([e.get('RESTORE_S3_PREFIX')?.value, e.get('RESTORE_BACKUP')?.value]).toEqual(['s3://backups-postgres/production/postgres', 'LATEST']);
+    expect(patroniYml(env('staging')).bootstrap.method).toBeUndefined();
+  });
+});
+
+describe('PgBouncer', () => {
+  test('2+ replicas outside dev, spread over nodes, with an exporter and a disruption budget', () => {
+    for (const [name, n] of [['dev', 1], ['staging', 2], ['production', 2], ['dr', 2]] as const) {
+      const d = find(env(name), 'Deployment', 'pgbouncer');
+      expect({ name, replicas: d.spec.replicas }).toEqual({ name, replicas: n });
+      expect(d.spec.template.spec.containers.map((c: Manifest) => c.name)).toEqual(['pgbouncer', 'exporter']);
+      expect(d.spec.template.spec.topologySpreadConstraints[0].topologyKey).toBe('kubernetes.io/hostname');
+      expect(find(env(name), 'PodDisruptionBudget', 'pgbouncer').spec.maxUnavailable).toBe(1);
+    }
+  });
+
+  test('points at the primary Service and lets go of a demoted primary', () => {
+    const p = env('production');
+    const ini = find(p, 'ConfigMap', 'pgbouncer').data['pgbouncer.ini'];
+    expect(ini).toContain(`receivables = host=${p.refs.postgres.primary.host} port=5432 dbname=receivables`);
+    for (const line of ['auth_type = scram-sha-256', 'pool_mode = transaction', 'server_lifetime = 300', 'server_check_query = select 1', 'tcp_keepalive = 1']) {
+      expect(ini.split('\n')).toContain(line);
+    }
+  });
+});
+
+describe('flows and Secrets', () => {
+  test.each(ENVS)('%s: every flow the tier needs is declared', (name) => {
+    const flows = env(name).graph.flows;
+    const has = (fromNs: string, toDesc: (f: (typeof flows)[number]) => boolean, port: number) =>
+      flows.some((f) => 'pods' in f.from && f.from.pods.namespace === fromNs && toDesc(f) && f.ports.some((x) => x.port === port));
+    const toPods = (ns: string, component: string) => (f: (typeof flows)[number]) => 'pods' in f.to && f.to.pods.namespace === ns && f.to.pods.selector[LABELS.component] === component;
+    expect(has(NS, toPods(NS, 'database'), 5432)).toBe(true); // pgbouncer → postgres, replication
+    expect(has(NS, toPods(NS, 'database'), 8008)).toBe(true); // Patroni ↔ Patroni
+    expect(has(NS, toPods('storage-minio', 'server'), 9000)).toBe(true); // WAL-G → MinIO
+    expect(has(NS, (f) => 'addresses' in f.to && f.to.addresses.display === 'kubernetes-api', 443)).toBe(true);
+    expect(has('monitoring', toPods(NS, 'database'), 8008)).toBe(true);
+    expect(has('monitoring', toPods(NS, 'pooler'), 9127)).toBe(true);
+    const pooler = flows.find((f) => 'pods' in f.from && f.from.pods.selector[LABELS.component] === 'pooler' && 'pods' in f.to && f.to.pods.selector[LABELS.component] === 'database');
+    expect(pooler?.ports).toEqual([{ port: 5432, name: 'postgresql' }]);
+  });
+
+  test('Secrets: the store\'s four with fixed user names, the MinIO copy, Patroni\'s API and the exporter\'s', () => {
+    const s = env('production').secrets.filter((x) => x.namespace === NS);
+    const byName = new Map(s.map((x) => [x.name, x]));
+    expect([...byName.keys()].sort()).toEqual(['minio-postgres', 'pgbouncer-stats', 'postgres-app', 'postgres-patroni-api', 'postgres-replication', 'postgres-rewind', 'postgres-superuser']);
+    expect(byName.get('minio-postgres')?.copyOf).toEqual({ namespace: 'storage-minio', name: 'minio-postgres' });
+    expect(byName.get('postgres-superuser')?.fixed).toEqual({ username: 'postgres' });
+    expect(byName.get('postgres-app')?.fixed).toEqual({ username: 'receivables' });
+    expect(byName.get('postgres-app')?.fixed?.password).toBeUndefined();
+  });
+});
