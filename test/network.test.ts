@@ -6,7 +6,7 @@
  */
 import { App } from 'cdk8s';
 import { DependencyGraph, INTERNET, PRIVATE_RANGES, PROMETHEUS, apiServer, ingressController, pods, type Flow } from '../charts/lib/graph';
-import { selectorLabels } from '../charts/lib/labels';
+import { LABELS, selectorLabels } from '../charts/lib/labels';
 import { toFileTree } from '../charts/lib/render';
 import { NetworkChart } from '../charts/network/chart';
 import { broadEgress, checkFlowPorts } from '../charts/network/consistency';
@@ -159,6 +159,19 @@ describe('generated policies', () => {
     expect(new Set(keys).size).toBe(keys.length);
   });
 
+  test('groups of one application that differ by component or member label get distinct names', () => {
+    const nginx = (component: string) => ({ namespace: 'ingress', selector: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': component }, display: 'ingress/ingress-nginx' });
+    const g = new DependencyGraph();
+    g.connect({ addresses: apiServer(config) }, { pods: nginx('admission-webhook') }, [{ port: 8443, name: 'webhook' }], 'webhook');
+    g.connect({ addresses: INTERNET }, { pods: nginx('controller') }, [{ port: 443, name: 'https' }], 'clients');
+    g.connect({ pods: pods('db-clickhouse', { name: 'clickhouse', component: 'server' }) }, { pods: { namespace: 'db-clickhouse', display: 'db-clickhouse/clickhouse-server',
+      selector: { ...selectorLabels({ name: 'clickhouse', component: 'server' }), [LABELS.shard]: '1' } } }, [{ port: 9009, name: 'interserver' }], 'shard 1 replicates');
+    expect(planPolicies(config, g).map((p) => `${p.namespace}/${p.name}`)).toEqual([
+      'db-clickhouse/clickhouse-server-1-ingress', 'db-clickhouse/clickhouse-server-egress',
+      'ingress/ingress-nginx-admission-webhook-ingress', 'ingress/ingress-nginx-controller-ingress',
+    ]);
+  });
+
   test('peers with the same ports share a rule; other namespaces by name label and pod labels; same namespace by pod labels', () => {
     const invoiceIn = find('app-core', 'invoice-service-api-ingress');
     expect(invoiceIn.rules).toEqual([
@@ -236,7 +249,7 @@ describe('generated policies', () => {
       .toThrow(/flow "big": port 70000 \(x\) is not in 1-65535/);
     expect(bad((g) => {
       g.connect({ pods: GATEWAY }, { pods: INVOICE }, [{ port: 1, name: 'x' }], 'a');
-      g.connect({ pods: GATEWAY }, { pods: { ...INVOICE, selector: { ...INVOICE.selector, 'app.kubernetes.io/instance': 'invoice-b' } } }, [{ port: 1, name: 'x' }], 'b');
+      g.connect({ pods: GATEWAY }, { pods: { ...INVOICE, selector: { 'app.kubernetes.io/name': 'invoice-service', 'app.kubernetes.io/component': 'api' } } }, [{ port: 1, name: 'x' }], 'b');
     })).toThrow(/two pod groups in namespace "app-core" would both get NetworkPolicies named "invoice-service-api-…"/);
   });
 });
