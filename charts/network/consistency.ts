@@ -3,9 +3,9 @@
  * of the destination listens on is a policy that lets nothing through (typically a Service port declared where
  * the container port differs), and the real traffic is then blocked.
  */
-import { PRIVATE_RANGES, type DependencyGraph, type PodGroup } from '../lib/graph';
+import type { DependencyGraph, PodGroup } from '../lib/graph';
 import { LABELS } from '../lib/labels';
-import { cidrWithin, protocolOf } from './policies';
+import { protocolOf } from './policies';
 
 type Obj = Record<string, any>;
 
@@ -83,23 +83,4 @@ export function checkFlowPorts(graph: DependencyGraph, manifests: readonly Obj[]
     }
   }
   return { mismatches: [...mismatches].sort(), unrendered: [...unrendered].sort(), suspicious: [...suspicious].sort() };
-}
-
-/**
- * Egress flows to an address range that contains a private range without excepting it. Where ipBlocks also match
- * pod and node addresses (Calico, Cilium), such a rule lets the client reach every pod that does not isolate its
- * ingress (kube-system, namespaces we do not render) on those ports. Deliberate for a Git server that may sit on
- * the private network; a mistake for "the internet" (use INTERNET). Reported, not refused.
- */
-export function broadEgress(graph: DependencyGraph): string[] {
-  const out = new Set<string>();
-  for (const f of graph.flows) {
-    if (!('pods' in f.from) || 'pods' in f.to) continue;
-    const a = f.to.addresses;
-    for (const cidr of a.cidrs) {
-      const open = PRIVATE_RANGES.filter((r) => r !== cidr && cidrWithin(r, cidr) && !(a.except ?? []).some((e) => cidrWithin(r, e)));
-      if (open.length) out.add(`flow "${f.why}": ${f.from.pods.display} → ${a.display} ${cidr} includes ${open.join(', ')}`);
-    }
-  }
-  return [...out].sort();
 }

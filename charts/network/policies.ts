@@ -10,7 +10,7 @@
  */
 import type { EnvironmentConfig } from '../../environments/schema';
 import { LABELS, type Labels } from '../lib/labels';
-import type { AddressRange, DependencyGraph, Flow, Peer, PodGroup, Port } from '../lib/graph';
+import { PRIVATE_RANGES, type AddressRange, type DependencyGraph, type Flow, type Peer, type PodGroup, type Port } from '../lib/graph';
 import { tenantNamespace } from '../lib/naming';
 
 /** Namespaces that we do not render but whose pods take part in flows (CoreDNS, k3s's Traefik). */
@@ -106,6 +106,21 @@ function mask(bits: number): number {
   return bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
 }
 
+/**
+ * Egress to a range wider than a private range must except it: with Calico or Cilium, an ipBlock such as
+ * 0.0.0.0/0 also matches pod and node addresses, so a bare "internet" rule would open every pod of the cluster on
+ * that port. A range that is itself private (a partner VPN, the API server) is deliberate and allowed.
+ */
+function checkEgressRange(a: AddressRange, f: Flow): void {
+  for (const cidr of a.cidrs) {
+    const open = PRIVATE_RANGES.filter((r) => r !== cidr && cidrWithin(r, cidr) && !(a.except ?? []).some((e) => cidrWithin(r, e)));
+    if (open.length) {
+      throw new Error(`flow "${f.why}": egress to ${a.display} ${cidr} would include the private ranges ${open.join(', ')} (pods and nodes); `
+        + 'list them in except (see INTERNET in charts/lib/graph.ts)');
+    }
+  }
+}
+
 /** One ipBlock per CIDR; each keeps only the exceptions inside it (the API rejects any other). */
 function ipBlocks(a: AddressRange): PolicyPeer[] {
   return [...a.cidrs].sort().map((cidr) => {
@@ -193,6 +208,7 @@ export function planPolicies(config: EnvironmentConfig, graph: DependencyGraph):
     for (const p of f.ports) {
       if (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535) throw new Error(`flow "${f.why}": port ${p.port} (${p.name}) is not in 1-65535`);
     }
+    if (!isPods(f.to)) checkEgressRange(f.to.addresses, f);
     if (fromOurs && isPods(f.from)) add(f.from.pods, 'Egress', f.to, f);
     if (toOurs && isPods(f.to)) add(f.to.pods, 'Ingress', f.from, f);
   }
