@@ -318,7 +318,7 @@ describe('address ranges and pod addresses', () => {
     const config = validateEnvironment('dev', input);
     const g = new DependencyGraph();
     g.connect({ pods: AGENT }, { addresses: apiServer(config) }, [{ port: 443, name: 'https' }], 'agent watches the API');
-    const env = environmentWith(config, g);
+    const env = environmentWith(config, g, { only: true });
     const plain = reachability(env);
     const calico = reachability(env, { podCidr: '10.42.0.0/16' });
     const holes = difference(calico.actual, plain.actual);
