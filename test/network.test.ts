@@ -20,6 +20,9 @@ import {
   AGENT, GATEWAY, INTEGRATION, INVOICE, POSTGRES_LEADER, REPORTS_JOB, environmentWith, fixtureGraph, mergeGraphs, networkManifests, tenantWorker,
 } from './support/network-fixture';
 import { modelErrors, unknownFields } from './support/k8s-schema';
+// Kept apart from the imports above so that edits to those lines merge cleanly.
+import { LABELS } from '../charts/lib/labels';
+import { addressIn } from './support/netpol';
 import { manifestsOf, renderAll } from './support/render';
 
 const ENVS = renderAll().map((p) => p.config.name);
@@ -81,14 +84,22 @@ function proveEnvironment(label: string, env: Environment): void {
   const kubeSystemStranger = pods.find((p) => p.namespace === 'kube-system' && p.labels[STRANGER_LABEL])!;
   expect(ours.filter((p) => r.evaluator.allowed(p, kubeSystemStranger, { port: 53, protocol: 'UDP' })).map((p) => p.id)).toEqual([]);
 
-  // The API server: reachable exactly from the pods that declare it.
+  // The API server: reachable exactly from the pods that declare a range holding it, on the ports they declare;
+  // those that reach it only through a broader range than the API server's own are named.
   const api = apiServer(env.config);
-  const apiProbe = { kind: 'address' as const, id: 'api', ip: api.cidrs[0].split('/')[0] };
-  const declared = new Set(ours.filter((p) => env.graph.flows.some((f) => 'addresses' in f.to && f.to.addresses.cidrs.some((c) => api.cidrs.includes(c))
-    && 'pods' in f.from && f.from.pods.namespace === p.namespace && Object.entries(f.from.pods.selector).every(([k, v]) => p.labels[k] === v))).map((p) => p.id));
-  for (const port of [443, 6443]) {
-    const reach = ours.filter((p) => r.evaluator.allowed(p, apiProbe, { port, protocol: 'TCP' })).map((p) => p.id);
-    expect({ label, port, reach: reach.filter((id) => !declared.has(id)) }).toEqual({ label, port, reach: [] });
+  for (const cidr of api.cidrs) {
+    const ip = addressIn(cidr)!;
+    const probe: NetEndpoint = { kind: 'address', id: `kubernetes-api ${ip}`, ip };
+    for (const port of [443, 6443]) {
+      const via = (p: NetEndpoint, explicit: boolean) => env.graph.flows.some((f) => isMember(p, f.from) && isMember(probe, f.to)
+        && f.ports.some((fp) => fp.port === port && (fp.protocol ?? 'TCP') === 'TCP')
+        && 'addresses' in f.to && f.to.addresses.cidrs.some((c) => api.cidrs.includes(c)) === explicit);
+      const reach = ours.filter((p) => r.evaluator.allowed(p, probe, { port, protocol: 'TCP' })).map((p) => p.id);
+      const explicit = ours.filter((p) => via(p, true)).map((p) => p.id);
+      const broader = ours.filter((p) => !via(p, true) && via(p, false)).map((p) => p.id);
+      expect({ label, ip, port, reach }).toEqual({ label, ip, port, reach: ours.filter((p) => explicit.includes(p.id) || broader.includes(p.id)).map((p) => p.id) });
+      if (broader.length) console.log(`${label}: reach the API server ${ip}:${port} only through a broader declared range: ${broader.join(', ')}`);
+    }
   }
 
   // Strangers (pods with labels nobody selects) reach nothing but DNS and are reached by nothing.
@@ -126,8 +137,15 @@ describe('the port consistency check', () => {
       'flow "gateway routes to invoice-service" allows 3001/TCP (admin) into app-core/invoice-service-api, whose containers (Deployment invoice-service) listen on 3000/TCP http',
     ]);
     expect(report.unrendered).toEqual([`app-core/gateway-api ${JSON.stringify(GATEWAY.selector)}`]);
-    expect(report.suspicious).toEqual([
-      `flow "gateway routes to invoice-service": app-core/gateway-api ${JSON.stringify(GATEWAY.selector)} selects none of the workloads of its namespace (Deployment invoice-service)`,
+    expect(report.suspicious).toEqual([]);
+    const typo = new DependencyGraph();
+    typo.connect({ pods: GATEWAY }, { pods: pods('app-core', { name: 'invoice-service', component: 'apii' }) }, [{ port: 3000, name: 'http' }], 'typo');
+    typo.connect({ pods: GATEWAY }, { pods: { namespace: 'app-core', selector: { 'acme.cert-manager.io/http01-solver': 'true' }, display: 'app-core/solver' } },
+      [{ port: 8089, name: 'http' }], 'solver pods are created at run time');
+    expect(checkFlowPorts(typo, [deployment]).suspicious).toEqual([
+      'flow "typo": app-core/invoice-service-apii {"app.kubernetes.io/name":"invoice-service","app.kubernetes.io/instance":"invoice-service","app.kubernetes.io/component":"apii"} '
+      + 'selects none of the workloads of application "invoice-service" in app-core (Deployment invoice-service '
+      + '{"app.kubernetes.io/name":"invoice-service","app.kubernetes.io/instance":"invoice-service","app.kubernetes.io/component":"api"})',
     ]);
   });
 
@@ -159,6 +177,19 @@ describe('generated policies', () => {
     expect(find('db-postgres', 'postgres-database-primary-ingress').podSelector).toEqual(POSTGRES_LEADER.selector);
     const keys = planned.map((p) => `${p.namespace}/${p.name}`);
     expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  test('groups of one application that differ by component or member label get distinct names', () => {
+    const nginx = (component: string) => ({ namespace: 'ingress', selector: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': component }, display: 'ingress/ingress-nginx' });
+    const g = new DependencyGraph();
+    g.connect({ addresses: apiServer(config) }, { pods: nginx('admission-webhook') }, [{ port: 8443, name: 'webhook' }], 'webhook');
+    g.connect({ addresses: INTERNET }, { pods: nginx('controller') }, [{ port: 443, name: 'https' }], 'clients');
+    g.connect({ pods: pods('db-clickhouse', { name: 'clickhouse', component: 'server' }) }, { pods: { namespace: 'db-clickhouse', display: 'db-clickhouse/clickhouse-server',
+      selector: { ...selectorLabels({ name: 'clickhouse', component: 'server' }), [LABELS.shard]: '1' } } }, [{ port: 9009, name: 'interserver' }], 'shard 1 replicates');
+    expect(planPolicies(config, g).map((p) => `${p.namespace}/${p.name}`)).toEqual([
+      'db-clickhouse/clickhouse-server-1-ingress', 'db-clickhouse/clickhouse-server-egress',
+      'ingress/ingress-nginx-admission-webhook-ingress', 'ingress/ingress-nginx-controller-ingress',
+    ]);
   });
 
   test('peers with the same ports share a rule; other namespaces by name label and pod labels; same namespace by pod labels', () => {
@@ -237,11 +268,12 @@ describe('generated policies', () => {
     expect(bad((g) => g.connect({ pods: AGENT }, { addresses: { cidrs: ['0.0.0.0/0'], except: ['10.0.0.0/8'], display: 'everywhere' } }, [{ port: 443, name: 'https' }], 'wide')))
       .toThrow(/flow "wide": egress to everywhere 0.0.0.0\/0 would include the private ranges 172.16.0.0\/12, 192.168.0.0\/16, 169.254.0.0\/16, 100.64.0.0\/10/);
     expect(bad((g) => g.connect({ pods: AGENT }, { addresses: { cidrs: ['10.0.0.0/8'], display: 'partner vpn' } }, [{ port: 443, name: 'https' }], 'vpn'))).not.toThrow();
+    expect(bad((g) => g.connect({ addresses: { cidrs: ['0.0.0.0/0'], display: 'clients' } }, { pods: GATEWAY }, [{ port: 443, name: 'https' }], 'ingress'))).not.toThrow();
     expect(bad((g) => g.connect({ pods: GATEWAY }, { pods: INVOICE }, [{ port: 70000, name: 'x' }], 'big')))
       .toThrow(/flow "big": port 70000 \(x\) is not in 1-65535/);
     expect(bad((g) => {
       g.connect({ pods: GATEWAY }, { pods: INVOICE }, [{ port: 1, name: 'x' }], 'a');
-      g.connect({ pods: GATEWAY }, { pods: { ...INVOICE, selector: { ...INVOICE.selector, 'app.kubernetes.io/instance': 'invoice-b' } } }, [{ port: 1, name: 'x' }], 'b');
+      g.connect({ pods: GATEWAY }, { pods: { ...INVOICE, selector: { 'app.kubernetes.io/name': 'invoice-service', 'app.kubernetes.io/component': 'api' } } }, [{ port: 1, name: 'x' }], 'b');
     })).toThrow(/two pod groups in namespace "app-core" would both get NetworkPolicies named "invoice-service-api-…"/);
   });
 });
@@ -288,7 +320,7 @@ describe('address ranges and pod addresses', () => {
     const config = validateEnvironment('dev', input);
     const g = new DependencyGraph();
     g.connect({ pods: AGENT }, { addresses: apiServer(config) }, [{ port: 443, name: 'https' }], 'agent watches the API');
-    const env = environmentWith(config, g);
+    const env = environmentWith(config, g, { only: true });
     const plain = reachability(env);
     const calico = reachability(env, { podCidr: '10.42.0.0/16' });
     const holes = difference(calico.actual, plain.actual);

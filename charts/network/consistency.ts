@@ -37,9 +37,12 @@ export interface PortReport {
   readonly mismatches: string[];
   /** Pod groups of flows that select no rendered workload (peers we do not render, or a wrong selector). */
   readonly unrendered: string[];
-  /** The unrendered groups in namespaces where workloads are rendered: most likely a wrong selector. */
+  /** Unrendered groups naming an application that is rendered in their namespace: most likely a wrong selector. */
   readonly suspicious: string[];
 }
+
+/** The stable identity labels of a workload, for messages. */
+const pick = (l: Record<string, string>) => Object.fromEntries([LABELS.name, LABELS.instance, LABELS.component].filter((k) => k in l).map((k) => [k, l[k]]));
 
 const sameGroup = (a: PodGroup, b: PodGroup) => a.namespace === b.namespace && JSON.stringify(Object.entries(a.selector).sort()) === JSON.stringify(Object.entries(b.selector).sort());
 
@@ -57,8 +60,14 @@ export function checkFlowPorts(graph: DependencyGraph, manifests: readonly Obj[]
       if (!('pods' in peer) || all.some((w) => selects(peer.pods, w)) || external.some((g) => sameGroup(g, peer.pods))) continue;
       const what = `${peer.pods.display} ${JSON.stringify(peer.pods.selector)}`;
       unrendered.add(what);
-      const present = all.filter((w) => w.namespace === peer.pods.namespace).map((w) => `${w.owner.kind} ${w.owner.metadata.name}`);
-      if (present.length) suspicious.add(`flow "${f.why}": ${what} selects none of the workloads of its namespace (${present.join(', ')})`);
+      // Same application, no workload: most likely a wrong component or instance. (Pods that controllers create at
+      // run time, such as cert-manager's ACME solvers, carry labels of their own and are not flagged.)
+      const app = peer.pods.selector[LABELS.name];
+      const sameApp = all.filter((w) => w.namespace === peer.pods.namespace && app !== undefined && w.labels[LABELS.name] === app);
+      if (sameApp.length) {
+        suspicious.add(`flow "${f.why}": ${what} selects none of the workloads of application "${app}" in ${peer.pods.namespace} `
+          + `(${sameApp.map((w) => `${w.owner.kind} ${w.owner.metadata.name} ${JSON.stringify(pick(w.labels))}`).join(', ')})`);
+      }
     }
     if (!('pods' in f.to)) continue;
     const group = f.to.pods;

@@ -67,14 +67,16 @@ const groupKey = (g: PodGroup) => `${g.namespace} ${selectorKey(g.selector)}`;
 const STABLE_KEYS = new Set<string>([LABELS.name, LABELS.instance, LABELS.component]);
 
 /**
- * The policy base name of a pod group: the part of its display after the namespace, plus the values of any
- * member selector keys (role, shard, pool) that the display does not already show, so that per-role groups of
- * one workload get distinct names.
+ * The policy base name of a pod group: the part of its display after the namespace, plus every selector value
+ * the display does not already show (a component, a role, a shard), so that groups of one application that
+ * differ by component or member role get distinct names: `ingress-nginx-controller`, `postgres-database-primary`.
  */
 export function groupName(g: PodGroup): string {
   let name = g.display.slice(g.display.lastIndexOf('/') + 1);
-  for (const [k, v] of Object.entries(g.selector).sort(([a], [b]) => a.localeCompare(b))) {
-    if (!STABLE_KEYS.has(k) && !name.split('-').includes(v)) name += `-${v}`;
+  // Stable identity keys first (name, instance, component), then member keys, each in key order.
+  const entries = Object.entries(g.selector).sort(([a], [b]) => Number(!STABLE_KEYS.has(a)) - Number(!STABLE_KEYS.has(b)) || a.localeCompare(b));
+  for (const [, v] of entries) {
+    if (v && !`-${name}-`.includes(`-${v}-`)) name += `-${v}`;
   }
   const label = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
   if (!label) throw new Error(`pod group "${g.display}" has no usable name for its NetworkPolicies`);

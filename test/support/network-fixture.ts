@@ -78,12 +78,12 @@ export function networkManifests(config: EnvironmentConfig, graph: DependencyGra
 }
 
 /**
- * The environment rendered as usual, with the platform's flows plus `extra` flows, and its 02-network chart
- * rendered from that combined graph.
+ * The environment rendered as usual, with the platform's flows plus `extra` flows (with `only`, the `extra`
+ * flows alone), and its 02-network chart rendered from that graph.
  */
-export function environmentWith(config: EnvironmentConfig, extra?: DependencyGraph): Environment {
+export function environmentWith(config: EnvironmentConfig, extra?: DependencyGraph, options: { only?: boolean } = {}): Environment {
   const p = renderPlatform(config);
-  const graph = mergeGraphs(p.graph, ...(extra ? [extra] : []));
+  const graph = mergeGraphs(...(options.only ? [] : [p.graph]), ...(extra ? [extra] : []));
   const others = p.charts.filter((c) => c.folder !== '02-network').flatMap((c) => c.manifests);
   return { config, graph, manifests: [...others, ...networkManifests(config, graph)] };
 }
