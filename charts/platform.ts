@@ -9,6 +9,7 @@ import { demandByNamespace } from './lib/demand';
 import type { PlatformContext } from './lib/context';
 import { DependencyGraph } from './lib/graph';
 import { AddonsChart } from './gitops/addons';
+import { addDemand, addonDemand } from './gitops/addons-demand';
 import { EXTERNAL_SECRETS_FOLDER, ExternalSecretsChart } from './gitops/external-secrets';
 import { GitOpsChart } from './gitops/gitops';
 import { protectData } from './gitops/protect';
@@ -79,7 +80,8 @@ export function renderPlatform(config: EnvironmentConfig): RenderedPlatform {
   }
   // Built last, rendered first: its quotas are sized from everything else.
   const namespaces = new NamespacesChart(app, '00-namespaces', {
-    config, demand: demandByNamespace(rendered.flatMap((c) => c.manifests)),
+    // The add-ons' pods are rendered by Argo CD from their charts: their demand is added from the catalog.
+    config, demand: addDemand(demandByNamespace(rendered.flatMap((c) => c.manifests)), addonDemand(config, addons.addons)),
   });
   rendered.push({ folder: namespaces.node.id, manifests: namespaces.toJson() });
   rendered.sort((a, b) => a.folder.localeCompare(b.folder));

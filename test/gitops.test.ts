@@ -16,7 +16,7 @@ import { imagesOf, toFileTree, writeDist } from '../charts/lib/render';
 import { DependencyGraph } from '../charts/lib/graph';
 import { addons } from '../charts/gitops/addons-catalog';
 import { GitOpsChart } from '../charts/gitops/gitops';
-import { applyOrder } from '../charts/gitops/order';
+import { applyOrder, foldersNeedingAddons } from '../charts/gitops/order';
 import { protectData } from '../charts/gitops/protect';
 import { manifestsOf, renderAll } from './support/render';
 import { applications, clusterKindAllowed, dependencies, destinationAllowed, groupOf, projects } from './support/gitops';
@@ -124,7 +124,7 @@ describe.each(all.map((p) => [p.config.name, p] as const))('%s', (_name, p) => {
   });
 
   test('waves follow the apply order and never put a consumer before what it depends on', () => {
-    const order = applyOrder(folders).filter((f) => f !== '99-gitops');
+    const order = applyOrder(folders, foldersNeedingAddons(p.charts)).filter((f) => f !== '99-gitops');
     const waves = order.map((f) => wave(childApps(p).find((a) => folderOf(p, a) === f)!));
     expect(waves.filter((w, i) => i > 0 && w <= waves[i - 1])).toEqual([]);
     expect(order[0]).toBe('00-namespaces');

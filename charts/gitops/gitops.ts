@@ -17,7 +17,7 @@ import type { RenderedChart } from '../platform';
 import { tenantNamespace } from '../lib/naming';
 import { ARGOCD_NAMESPACE, IN_CLUSTER, type Addon } from './addons-catalog';
 import { addApplication, addProject, argoMeta, projectName, syncPolicy } from './argo';
-import { GITOPS_FOLDER, holdsData, isArgoFolder, waveOf } from './order';
+import { foldersNeedingAddons, GITOPS_FOLDER, holdsData, isArgoFolder, waveOf } from './order';
 
 export interface GitOpsChartProps {
   readonly config: EnvironmentConfig;
@@ -48,6 +48,7 @@ export class GitOpsChart extends Chart {
     // A folder without objects does not exist in Git: it gets no Application.
     const charts = p.charts.filter((x) => x.manifests.length > 0);
     const folders = [...charts.map((x) => x.folder), id];
+    const needsAddons = foldersNeedingAddons(charts);
     const source = (folder: string) => ({ repoURL: c.gitops.repoURL, targetRevision: c.gitops.targetRevision, path: folderPath(c, folder) });
     const platformCharts = charts.filter((x) => !isArgoFolder(x.manifests));
 
@@ -60,7 +61,8 @@ export class GitOpsChart extends Chart {
       const group = String(m.apiVersion).includes('/') ? String(m.apiVersion).split('/')[0] : '';
       clusterKinds.set(`${group}/${m.kind}`, { group, kind: m.kind });
     }
-    const projectMeta = (name: string) => argoMeta(c, name, 'project') as IAppProject['metadata'];
+    // Wave -1: the projects exist before any Application that names them.
+    const projectMeta = (name: string) => argoMeta(c, name, 'project', { wave: -1 }) as IAppProject['metadata'];
     addProject(this, 'project-platform', projectMeta(projectName(c, 'platform')), {
       description: `The receivables platform in ${c.name}`,
       sourceRepos: [c.gitops.repoURL],
@@ -92,7 +94,7 @@ export class GitOpsChart extends Chart {
       const argo = isArgoFolder(chart.manifests);
       const data = chart.manifests.some(holdsData);
       addApplication(this, chart.folder, argoMeta(c, applicationName(c, chart.folder), 'folder', {
-        wave: waveOf(chart.folder, folders),
+        wave: waveOf(chart.folder, folders, needsAddons),
         // Deleting an Application deletes its objects only where no data lives (and never an add-on's CRDs).
         finalizer: !argo && !data,
       }), {
