@@ -253,6 +253,17 @@ describe('add-ons per environment', () => {
     for (const host of ['quay.io', 'registry.k8s.io', 'ghcr.io', 'docker.io', 'public.ecr.aws']) expect(values).not.toContain(host);
   });
 
+  test('inside the add-ons, the Prometheus stack syncs before every add-on that creates ServiceMonitors', () => {
+    for (const p of all.filter((x) => x.config.addons.monitoring.enabled)) {
+      const addonApps = applications(p).filter((a) => a.spec.source.chart);
+      const stack = wave(addonApps.find((a) => a.spec.source.chart === 'kube-prometheus-stack')!);
+      const monitored = addonApps.filter((a) => a.spec.source.chart !== 'kube-prometheus-stack'
+        && /"servicemonitor":\{"enabled":true\}/i.test(JSON.stringify(a.spec.source.helm.valuesObject)));
+      expect(monitored.length).toBeGreaterThan(1);
+      for (const a of monitored) expect({ app: a.metadata.name, after: wave(a) > stack }).toEqual({ app: a.metadata.name, after: true });
+    }
+  });
+
   test('Argo CD itself carries the Application health check that waves between Applications need', () => {
     const argo = applications(env('production')).find((a) => a.spec.source.chart === 'argo-cd')!;
     const lua = argo.spec.source.helm.valuesObject.configs.cm['resource.customizations.health.argoproj.io_Application'];

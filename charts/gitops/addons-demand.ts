@@ -65,7 +65,7 @@ export function addonPods(c: EnvironmentConfig, a: Addon): AddonPods[] {
         pods('kube-state-metrics', surge(1), v['kube-state-metrics'].resources),
         pods('node exporter', c.cluster.nodes, v['prometheus-node-exporter'].resources),
         pods('grafana', surge(1), v.grafana.resources, { defaulted: 2 }),
-        ...(v.prometheusOperator.admissionWebhooks.patch?.enabled === false ? [] : [pods('admission certificate jobs', 1, none, { defaulted: 1 })]),
+        pods('admission certificate jobs', 1, none, { defaulted: 1 }),
       ];
     }
     case 'external-secrets':
