@@ -115,7 +115,13 @@ describe.each(all.map((p) => [p.config.name, p] as const))('%s', (_name, p) => {
     expect(problems).toEqual([]);
   });
 
-  test('projects allow no more than needed: no wildcard source, destination or cluster kind', () => {
+  test('projects allow no more than needed: no wildcard source, destination or cluster kind; platform folders create no Argo CD objects', () => {
+    const platform = projects(p).find((pr) => pr.metadata.name === `${p.config.name}-platform`)!;
+    expect(platform.spec.namespaceResourceBlacklist).toContainEqual({ group: 'argoproj.io', kind: '*' });
+    for (const app of childApps(p).filter((a) => a.spec.project === platform.metadata.name)) {
+      const folder = p.charts.find((c) => c.folder === folderOf(p, app))!;
+      expect(folder.manifests.filter((m) => String(m.apiVersion).startsWith('argoproj.io/'))).toEqual([]);
+    }
     for (const pr of projects(p)) {
       expect(pr.spec.sourceRepos).not.toContain('*');
       for (const d of pr.spec.destinations) expect([d.server, d.namespace]).not.toContain('*');

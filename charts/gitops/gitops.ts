@@ -68,6 +68,8 @@ export class GitOpsChart extends Chart {
       sourceRepos: [c.gitops.repoURL],
       destinations: platformNamespaces.map((namespace) => ({ server: c.cluster.server, namespace })),
       clusterResourceWhitelist: [...clusterKinds.keys()].sort().map((k) => clusterKinds.get(k)!),
+      // An Application may name any project: a platform folder creating one would escape its own project.
+      namespaceResourceBlacklist: [{ group: 'argoproj.io', kind: '*' }],
     });
     const addonNamespaces = [...new Set(p.addons.filter((a) => a.namespace !== ARGOCD_NAMESPACE).map((a) => a.namespace))].sort();
     addProject(this, 'project-system', projectMeta(projectName(c, 'system')), {
