@@ -135,6 +135,10 @@ describe.each(all.map((p) => [p.config.name, p] as const))('%s', (_name, p) => {
     expect(waves.filter((w, i) => i > 0 && w <= waves[i - 1])).toEqual([]);
     expect(order[0]).toBe('00-namespaces');
     expect(waveViolations(p)).toEqual([]);
+    // The wave label (what an approver sorts by) is on the folders' Applications and nothing else.
+    const labelled = apps.filter((a) => a.metadata.labels['sme-receivables.io/wave']).map((a) => a.metadata.name).sort();
+    expect(labelled).toEqual(childApps(p).filter((a) => a.metadata.name !== `${p.config.name}-root`).map((a) => a.metadata.name).sort());
+    for (const a of apps.filter((x) => x.metadata.labels['sme-receivables.io/wave'])) expect(Number(a.metadata.labels['sme-receivables.io/wave'])).toBe(wave(a));
   });
 
   test('sync: automated with prune and self-heal where the environment syncs itself, manual (approved) elsewhere; retries with backoff; server-side apply', () => {

@@ -20,7 +20,7 @@ export class AddonsChart extends Chart {
     this.addons = addons(c);
     for (const a of this.addons) {
       addApplication(this, a.name, argoMeta(c, `${c.name}-${a.name}`, 'addon', {
-        wave: ADDON_WAVES[a.name],
+        wave: ADDON_WAVES[a.name], waveLabel: false,
         annotations: { [IMAGES_ANNOTATION]: a.images.join(',') },
       }), {
         project: projectName(c, 'system'),
