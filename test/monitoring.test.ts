@@ -32,6 +32,11 @@ function workload(kind: string, ns: string, name: string, component: string, rep
   };
 }
 
+function unnamedPort(w: Manifest, port: number): Manifest {
+  w.spec.template.spec.containers[0].ports.push({ containerPort: port });
+  return w;
+}
+
 /** Stores and an application in the shape their charts render, with and without declared scrape flows. */
 function sample() {
   const graph = new DependencyGraph();
@@ -39,13 +44,15 @@ function sample() {
     graph.connect({ pods: PROMETHEUS }, { pods: { namespace: ns, selector: labels(name, component), display: name } }, [{ port, name: 'metrics' }], `Prometheus scrapes ${name}`);
   scrape('db-postgres', 'postgres', 'database', 8008);
   scrape('app-core', 'api', 'api', 9464);
+  scrape('app-core', 'web', 'web', 9100);
   const charts: RenderedChart[] = [
     { folder: '11-postgres', manifests: [workload('StatefulSet', 'db-postgres', 'postgres', 'database', 3, [['postgresql', 5432], ['patroni', 8008]])] },
     // The exporter port is named `metrics` but no flow is declared: found, and reported as blocked.
     { folder: '12-redis', manifests: [workload('StatefulSet', 'db-redis', 'redis', 'server', 3, [['redis', 6379], ['metrics', 9121]])] },
     { folder: '21-api', manifests: [
       workload('Deployment', 'app-core', 'api', 'api', 2, [['http', 8080], ['otel', 9464]], { 'prometheus.io/path': '/internal/metrics' }),
-      workload('Deployment', 'app-core', 'web', 'web', 2, [['http', 8080]]),
+      unnamedPort(workload('Deployment', 'app-core', 'web', 'web', 2, [['http', 8080]]), 9100),
+      workload('Deployment', 'app-core', 'idle', 'idle', 1, [['http', 8080]]),
     ] },
   ];
   const ctx = { config: production, refs: storeRefs(production), graph, secrets: [] };
@@ -59,7 +66,8 @@ describe('scrape targets', () => {
   const endpoints = (name: string) => monitors.find((m) => m.metadata.name === name)?.spec.podMetricsEndpoints;
 
   test('one PodMonitor per scraped workload, on the named ports the graph or the port names point at', () => {
-    expect(monitors.map((m) => `${m.metadata.namespace}/${m.metadata.name}`).sort()).toEqual(['app-core/api', 'db-postgres/postgres', 'db-redis/redis']);
+    expect(monitors.map((m) => `${m.metadata.namespace}/${m.metadata.name}`).sort()).toEqual(['app-core/api', 'app-core/web', 'db-postgres/postgres', 'db-redis/redis']);
+    expect(endpoints('web')).toEqual([expect.objectContaining({ targetPort: 9100 })]);
     expect(endpoints('postgres')).toEqual([expect.objectContaining({ port: 'patroni', path: '/metrics', scheme: 'http' })]);
     expect(endpoints('redis')).toEqual([expect.objectContaining({ port: 'metrics' })]);
     expect(endpoints('api')).toEqual([expect.objectContaining({ port: 'otel', path: '/internal/metrics' })]);

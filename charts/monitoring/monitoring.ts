@@ -42,7 +42,9 @@ export class MonitoringChart extends Chart {
           jobLabel: LABELS.name,
           podTargetLabels: [LABELS.component, LABELS.instance],
           selector: { matchLabels: t.selector },
-          podMetricsEndpoints: t.ports.map((port) => ({ port, path: t.path, scheme: t.scheme, interval: '30s', scrapeTimeout: '10s' })),
+          podMetricsEndpoints: t.ports.map((port) => ({
+            ...(typeof port === 'string' ? { port } : { targetPort: port }), path: t.path, scheme: t.scheme, interval: '30s', scrapeTimeout: '10s',
+          })),
         },
       };
       new ApiObject(this, `pm-${t.namespace}-${t.workload.name}`, pm as any);

@@ -17,7 +17,7 @@ export function undeclaredScrapes(manifests: readonly Manifest[], graph: Depende
       && Object.entries<string>(pm.spec.selector.matchLabels).every(([k, v]) => template.metadata.labels?.[k] === v));
     for (const ep of pm.spec.podMetricsEndpoints) {
       const numbers = pods.flatMap(({ template }) => template.spec.containers.flatMap((c: Manifest) => c.ports ?? []))
-        .filter((cp: Manifest) => cp.name === ep.port).map((cp: Manifest) => cp.containerPort);
+        .filter((cp: Manifest) => (ep.port !== undefined ? cp.name === ep.port : cp.containerPort === ep.targetPort)).map((cp: Manifest) => cp.containerPort);
       const allowed = numbers.length > 0 && numbers.every((n: number) => graph.flows.some((f) => {
         if (!('pods' in f.from) || !('pods' in f.to)) return false;
         const to = f.to.pods;
@@ -25,7 +25,7 @@ export function undeclaredScrapes(manifests: readonly Manifest[], graph: Depende
           && to.namespace === ns && pods.some(({ template }) => Object.entries(to.selector).every(([k, v]) => template.metadata.labels?.[k] === v))
           && f.ports.some((p) => p.port === n);
       }));
-      if (!allowed) out.push(`${ns}/${pm.metadata.name}:${ep.port}`);
+      if (!allowed) out.push(`${ns}/${pm.metadata.name}:${ep.port ?? ep.targetPort}`);
     }
   }
   return out;
