@@ -75,7 +75,8 @@ describe.each(all.map((p) => [p.config.name] as const))('--dry-run plan of %s', 
     for (const f of nsFiles) expect(s[0][1][0]).toContain(` ${f}`);
     const folderSteps = s.map(([n]) => n).filter((n) => /^\d\d-/.test(n));
     expect([...folderSteps].sort()).toEqual([...folders(env)].sort());
-    const charts = folders(env).map((f) => ({ folder: f, manifests: fs.readdirSync(path.join(dist, env, f)).map((x) => ({ apiVersion: /^(podmonitor|prometheusrule)\./.test(x) ? 'monitoring.coreos.com/v1' : /^(externalsecret|secretstore)\./.test(x) ? 'external-secrets.io/v1beta1' : 'v1' })) }));
+    const charts = folders(env).map((f) => ({ folder: f, manifests: fs.readdirSync(path.join(dist, env, f))
+      .map((x) => ({ apiVersion: /^apiVersion: (.+)$/m.exec(fs.readFileSync(path.join(dist, env, f, x), 'utf8'))![1] })) }));
     expect(folderSteps).toEqual(applyOrder(folders(env), foldersNeedingAddons(charts)));
     expect(folderSteps[0]).toBe('00-namespaces');
     expect(folderSteps[folderSteps.length - 1]).toBe('99-gitops');
