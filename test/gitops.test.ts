@@ -162,13 +162,27 @@ describe.each(all.map((p) => [p.config.name, p] as const))('%s', (_name, p) => {
   test('data is never pruned or deleted: data-holding objects carry Prune=false,Delete=false and their Applications no cascade finalizer', () => {
     for (const c of p.charts) {
       const data = c.manifests.filter((m) => m.kind === 'PersistentVolumeClaim' || (m.kind === 'StatefulSet' && m.spec.volumeClaimTemplates?.length)
-        || (m.kind === 'Namespace' && m.metadata.labels['sme-receivables.io/tier'] === 'data'));
+        || (m.kind === 'Namespace' && ['data', 'tenant'].includes(m.metadata.labels['sme-receivables.io/tier'])));
       for (const m of data) expect(m.metadata.annotations?.['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
       const app = childApps(p).find((a) => folderOf(p, a) === c.folder)!;
       if (data.length) expect(app.metadata.finalizers ?? []).toEqual([]);
     }
     expect(p.charts.find((c) => c.folder === '00-namespaces')!.manifests.filter((m) => m.kind === 'Namespace' && m.metadata.name === 'db-postgres')
       .map((m) => m.metadata.annotations['argocd.argoproj.io/sync-options'])).toEqual(['Prune=false,Delete=false']);
+  });
+
+  test('add-ons declare the flows they need: the API server, admission webhooks, Argo CD to its repositories', () => {
+    const flows = p.graph.flows;
+    const fromNs = (ns: string) => flows.filter((f) => 'pods' in f.from && f.from.pods.namespace === ns);
+    for (const a of addons(p.config)) {
+      expect({ addon: a.name, toApi: fromNs(a.namespace).some((f) => 'addresses' in f.to && f.to.addresses.display === 'kubernetes-api') })
+        .toEqual({ addon: a.name, toApi: true });
+      if (a.name !== 'argo-cd') {
+        expect({ addon: a.name, webhook: flows.some((f) => 'addresses' in f.from && 'pods' in f.to && f.to.pods.namespace === a.namespace) })
+          .toEqual({ addon: a.name, webhook: true });
+      }
+    }
+    expect(fromNs('argocd').some((f) => 'addresses' in f.to && f.ports.some((port) => port.port === 443) && f.why.includes('repositories'))).toBe(true);
   });
 
   test('add-ons: pinned upstream Helm charts, one Application each, their images listed and pinned', () => {

@@ -104,7 +104,8 @@ export class GitOpsChart extends Chart {
         source: source(chart.folder),
         destination: argo
           ? { server: IN_CLUSTER, namespace: ARGOCD_NAMESPACE }
-          : { server: c.cluster.server, namespace: mainNamespace(chart) },
+          // Objects name their namespace; this is only the default, and must be one the project allows.
+          : { server: c.cluster.server, namespace: mainNamespace(chart) ?? c.namespaces[0].name },
         syncPolicy: syncPolicy(c),
       });
     }
@@ -114,6 +115,7 @@ export class GitOpsChart extends Chart {
 
 /** The namespace most of a folder's objects live in (the default for objects that name none). */
 function mainNamespace(chart: RenderedChart): string | undefined {
+  // (undefined when the folder holds only cluster-scoped objects)
   const count = new Map<string, number>();
   for (const m of chart.manifests) if (m.metadata?.namespace) count.set(m.metadata.namespace, (count.get(m.metadata.namespace) ?? 0) + 1);
   return [...count].sort(([a, x], [b, y]) => y - x || a.localeCompare(b))[0]?.[0];

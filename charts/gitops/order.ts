@@ -48,11 +48,14 @@ export function isArgoFolder(manifests: readonly Manifest[]): boolean {
   return manifests.length > 0 && manifests.every(isArgoObject);
 }
 
-/** Objects whose deletion loses data: PVCs, StatefulSets with claim templates, and the data tier's namespaces. */
+/**
+ * Objects whose deletion loses data: PVCs, StatefulSets with claim templates, and the namespaces of the data
+ * tier and of tenants (a tenant removed from the configuration keeps its namespace until someone deletes it).
+ */
 export function holdsData(m: Manifest): boolean {
   if (m.kind === 'PersistentVolumeClaim') return true;
   if (m.kind === 'StatefulSet') return (m.spec?.volumeClaimTemplates ?? []).length > 0;
-  if (m.kind === 'Namespace') return m.metadata?.labels?.['sme-receivables.io/tier'] === 'data';
+  if (m.kind === 'Namespace') return ['data', 'tenant'].includes(m.metadata?.labels?.['sme-receivables.io/tier']);
   return false;
 }
 
