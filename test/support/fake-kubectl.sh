@@ -18,6 +18,7 @@ case "${args[0]:-}" in
     exit 0 ;;
   create)
     input=$(cat)
+    # shellcheck disable=SC2016 # the template literal is JavaScript's, not the shell's
     id=$(printf '%s' "$input" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const m=JSON.parse(s).metadata;console.log(`${m.namespace}_${m.name}`)})')
     f="$FAKE_KUBECTL_STATE/$id.json"
     if [ -e "$f" ]; then echo "Error from server (AlreadyExists): secrets \"${id#*_}\" already exists" >&2; exit 1; fi
