@@ -118,7 +118,10 @@ export function plan(folders: readonly Folder[], o: PlanOptions): Step[] {
     for (const crd of [...crds.keys()].sort()) commands.push(established(crd));
     commands.push(apply([f.dir]));
     if (name === ADDONS_FOLDER) {
-      for (const app of f.objects.filter((x) => x.kind === 'Application')) {
+      // In the add-ons' own waves (the Prometheus stack first: the others create ServiceMonitors).
+      const wave = (x: Obj) => Number(x.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0);
+      const apps = f.objects.filter((x) => x.kind === 'Application').sort((a, b) => wave(a) - wave(b) || a.metadata.name.localeCompare(b.metadata.name));
+      for (const app of apps) {
         const at = ['--namespace', app.metadata.namespace, `application/${app.metadata.name}`];
         if (!app.spec.syncPolicy?.automated) {
           commands.push(['patch', ...at, '--type', 'merge', '--patch',

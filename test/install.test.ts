@@ -94,7 +94,11 @@ describe('a run', () => {
     expect(at(/^apply --server-side --field-manager=receivables-installer .*namespace\.db-postgres\.yaml/)).toBe(1);
     const addons = at(/^apply .*\/90-addons$/);
     expect(at(/^wait --for condition=established .*customresourcedefinition\/applications\.argoproj\.io/)).toBeLessThan(addons);
-    expect(at(/^wait --namespace argocd application\/dev-cert-manager --for jsonpath=\{\.status\.health\.status\}=Healthy/)).toBeGreaterThan(addons);
+    const certManager = at(/^wait --namespace argocd application\/dev-cert-manager --for jsonpath=\{\.status\.health\.status\}=Healthy/);
+    expect(certManager).toBeGreaterThan(addons);
+    // The Prometheus stack is awaited first (cert-manager creates ServiceMonitors), Argo CD's own upgrade last.
+    expect(at(/^wait --namespace argocd application\/dev-kube-prometheus-stack /)).toBeLessThan(certManager);
+    expect(at(/^wait --namespace argocd application\/dev-argo-cd /)).toBeGreaterThan(certManager);
     const store = at(/^apply .*\/11-postgres$/);
     const ready = at(/^wait --namespace db-postgres statefulset\/postgres --for jsonpath=\{\.status\.readyReplicas\}=3/);
     const app = at(/^apply .*\/21-api$/);
