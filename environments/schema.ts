@@ -174,7 +174,7 @@ export const addonsSection = z.strictObject({
   certManager: addonSwitch,
   /** kubeadm ships no ingress controller (k3s ships Traefik). */
   ingressNginx: addonSwitch,
-  /** kube-prometheus-stack; when enabled, 50-monitoring renders ServiceMonitors and store alerts. */
+  /** kube-prometheus-stack; when enabled, 50-monitoring renders PodMonitors and store alerts. */
   monitoring: z.strictObject({
     enabled: z.boolean(),
     prometheusReplicas: replicas(1),
