@@ -18,6 +18,8 @@ declare -A NEED=(
   # others
   # gitops and monitoring (issue 8): promtool checks and unit-tests the generated alerting rules
   [promtool]=prometheus
+  # Argo CD runs resource health checks in Lua 5.1 (gopher-lua): the Application health check is run for real
+  [lua5.1]=lua5.1
 )
 
 missing=()

@@ -288,10 +288,15 @@ describe('add-ons per environment', () => {
     }
   });
 
-  test('Argo CD itself carries the Application health check that waves between Applications need', () => {
+  test('Argo CD itself carries the Application health check that waves between Applications need, and it works (Lua 5.1)', () => {
     const argo = applications(env('production')).find((a) => a.spec.source.chart === 'argo-cd')!;
-    const lua = argo.spec.source.helm.valuesObject.configs.cm['resource.customizations.health.argoproj.io_Application'];
-    expect(lua).toMatch(/obj\.status\.health\.status/);
+    const lua: string = argo.spec.source.helm.valuesObject.configs.cm['resource.customizations.health.argoproj.io_Application'];
+    // Argo CD wraps the check in a function of `obj`; so does this harness, with the child's status as Argo CD sees it.
+    const check = (obj: string) => execFileSync('lua5.1', ['-e', `local obj = ${obj}\nlocal hs = (function() ${lua} end)()\nprint(hs.status .. "|" .. hs.message)`], { encoding: 'utf8' }).trim();
+    expect(check('{ status = { health = { status = "Healthy" } } }')).toBe('Healthy|');
+    expect(check('{ status = { health = { status = "Degraded", message = "postgres-0 not ready" } } }')).toBe('Degraded|postgres-0 not ready');
+    // A child not yet reconciled counts as Progressing, so the parent waits instead of moving on.
+    expect(check('{ metadata = { name = "x" } }')).toBe('Progressing|');
   });
 });
 
