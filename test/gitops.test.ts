@@ -236,8 +236,8 @@ describe('waves for any set of folders', () => {
 
   test('custom resources wait for the add-ons that install their CRDs', () => {
     const monitor = { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: 'x', namespace: 'monitoring' }, spec: {} };
-    const p = withCharts(dev, [{ folder: '50-monitoring', manifests: [monitor] }], new DependencyGraph());
-    expect(dependencies(p)).toContainEqual(expect.objectContaining({ consumer: '50-monitoring', provider: '90-addons' }));
+    const p = withCharts(dev, [{ folder: '55-monitors', manifests: [monitor] }], new DependencyGraph());
+    expect(dependencies(p)).toContainEqual(expect.objectContaining({ consumer: '55-monitors', provider: '90-addons' }));
     expect(waveViolations(p)).toEqual([]);
   });
 });

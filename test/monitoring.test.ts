@@ -92,7 +92,7 @@ describe('alerting rules', () => {
     expect(alerts('db-postgres')).toEqual(expect.arrayContaining(['PostgresMembersNotReady', 'PostgresQuorumLost', 'PostgresVolumeFillingUp',
       'PostgresVolumeFullIn24h', 'PostgresNoPrimary', 'PostgresFailover', 'PostgresReplicationLag', 'PostgresNoSynchronousStandby']));
     expect(alerts('db-redis')).toEqual(expect.arrayContaining(['RedisQuorumLost', 'RedisNoMaster', 'RedisFailover', 'RedisSentinelQuorum']));
-    expect(rules.map((r) => r.metadata.namespace).sort()).toEqual(['db-postgres', 'db-redis']);
+    expect(rules.map((r) => r.metadata.namespace).sort()).toEqual(['db-postgres', 'db-redis', 'monitoring']);
   });
 
   test('every store kind has rules for its health', () => {
@@ -101,12 +101,39 @@ describe('alerting rules', () => {
     }
   });
 
-  test('promtool accepts every rule of the sample and of every rendered environment, and of every store kind', () => {
-    const groups = [...rules, ...renderAll().flatMap((p) => rulesOf(p))].flatMap((r) => r.spec.groups);
-    for (const store of ['postgres', 'redis', 'minio', 'elasticsearch', 'clickhouse', 'kafka'] as const) {
-      groups.push({ name: store, rules: storeRules(production, store).map((r) => ({ alert: r.alert, expr: r.expr, for: r.for, labels: { severity: r.severity } })) });
-    }
-    expect(promtool(['check', 'rules', 'rules.yaml'], { 'rules.yaml': { groups } })).toMatch(/SUCCESS/);
+  test('promtool accepts every rule of the sample, of every rendered environment and of every store kind, without lint findings', () => {
+    // One file per source: each is what one Prometheus loads.
+    const files: Record<string, unknown> = {};
+    [rules, ...renderAll().map((p) => rulesOf(p))].forEach((rs, i) => { files[`rules-${i}.yaml`] = { groups: rs.flatMap((r) => r.spec.groups) }; });
+    files['stores.yaml'] = { groups: (['postgres', 'redis', 'minio', 'elasticsearch', 'clickhouse', 'kafka'] as const).map((store) => (
+      { name: store, rules: storeRules(production, store).map((r) => ({ alert: r.alert, expr: r.expr, for: r.for, labels: { severity: r.severity } })) })) };
+    const out = promtool(['check', 'rules', ...Object.keys(files)], files);
+    expect(out.match(/SUCCESS/g)).toHaveLength(Object.keys(files).length);
+    expect(out).not.toMatch(/FAILED|lint/i);
+  });
+
+  test('delivery alerts: an unhealthy Argo CD Application, a certificate close to expiry (promtool test rules)', () => {
+    const groups = rules.filter((r) => r.metadata.namespace === 'monitoring').flatMap((r) => r.spec.groups)
+      .map((g: Manifest) => ({ ...g, rules: g.rules.map(({ annotations: _a, ...r }: Manifest) => r) }));
+    const tests = {
+      rule_files: ['rules.yaml'], evaluation_interval: '1m',
+      tests: [{
+        interval: '1m',
+        input_series: [
+          { series: 'argocd_app_info{name="production-11-postgres", health_status="Degraded", sync_status="Synced"}', values: '1x30' },
+          { series: 'argocd_app_info{name="production-21-api", health_status="Healthy", sync_status="Synced"}', values: '1x30' },
+          { series: 'argocd_app_info{name="staging-21-api", health_status="Degraded", sync_status="Synced"}', values: '1x30' },
+          // Expires 10 days after the start: inside the 14-day window from the first minute.
+          { series: 'certmanager_certificate_expiration_timestamp_seconds{namespace="app-frontend", name="web"}', values: `${10 * 24 * 3600}x90` },
+        ],
+        alert_rule_test: [
+          { eval_time: '10m', alertname: 'ArgoCdApplicationUnhealthy', exp_alerts: [] },
+          { eval_time: '20m', alertname: 'ArgoCdApplicationUnhealthy', exp_alerts: [{ exp_labels: { severity: 'warning', namespace: 'monitoring', name: 'production-11-postgres', health_status: 'Degraded' } }] },
+          { eval_time: '70m', alertname: 'CertificateExpiresSoon', exp_alerts: [{ exp_labels: { severity: 'warning', namespace: 'monitoring', name: 'web' } }] },
+        ],
+      }],
+    };
+    expect(promtool(['test', 'rules', 'tests.yaml'], { 'rules.yaml': { groups }, 'tests.yaml': tests })).toMatch(/SUCCESS/);
   });
 
   test('the alerts fire on the failures they name (promtool test rules)', () => {

@@ -1,5 +1,5 @@
 /** Monitoring test helpers: which scrapes lack a graph flow, and promtool. */
-import { execFileSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -39,10 +39,10 @@ export function promtool(args: string[], files: Record<string, unknown>): string
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'promtool-'));
   try {
     for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), typeof content === 'string' ? content : stringify(content, { lineWidth: 0 }));
-    return execFileSync('promtool', args, { cwd: dir, encoding: 'utf8', stdio: 'pipe' });
-  } catch (e) {
-    const err = e as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`promtool ${args.join(' ')} failed:\n${err.stdout ?? ''}${err.stderr ?? err.message}`);
+    const r = spawnSync('promtool', args, { cwd: dir, encoding: 'utf8' });
+    const output = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+    if (r.status !== 0) throw new Error(`promtool ${args.join(' ')} failed:\n${output}${r.error?.message ?? ''}`);
+    return output;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
