@@ -166,11 +166,18 @@ export function run(steps: readonly Step[], kubectl: Kubectl, io: Io): number {
           + `stopped. Steps 1-${i} are applied; nothing was deleted. Fix the cause and run the installer again (applying is idempotent).`);
         return 1;
       }
-      if (c[0] !== 'apply') io.out(`    ${c.slice(0, 3).join(' ')}… ok (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+      if (c[0] !== 'apply') io.out(`    ${describe(c)}: ok (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     }
   }
   io.out(`installed: ${steps.filter((s) => !s.skipped).length} steps, ${steps.filter((s) => s.skipped).length} skipped`);
   return 0;
+}
+
+/** `wait for statefulset/postgres`, `sync application/production-cert-manager`, … */
+function describe(c: readonly string[]): string {
+  const target = c.find((a) => /^[a-z]+\/[a-z0-9.-]+$/.test(a)) ?? '';
+  const verb = c[0] === 'patch' ? 'sync' : c[0] === 'rollout' ? 'rollout of' : 'wait for';
+  return `${verb} ${target}`;
 }
 
 export function printPlan(env: string, steps: readonly Step[], kubectl: Kubectl, io: Io): void {
