@@ -147,8 +147,10 @@ function ingressNginx(c: EnvironmentConfig): Addon {
         replicaCount: c.ha ? 2 : 1,
         minAvailable: 1,
         resources: res('100m', '256Mi', '1', '512Mi'),
-        // On bare metal the LoadBalancer address comes from MetalLB or kube-vip; Local keeps client addresses.
-        service: { type: 'LoadBalancer', externalTrafficPolicy: 'Local' },
+        // Local keeps the clients' addresses (for rate limits and logs).
+        service: c.addons.ingressNginx.service === 'NodePort'
+          ? { type: 'NodePort', externalTrafficPolicy: 'Local', nodePorts: { http: 30080, https: 30443 } }
+          : { type: 'LoadBalancer', externalTrafficPolicy: 'Local' },
         metrics: { enabled: true, serviceMonitor: { enabled: c.addons.monitoring.enabled } },
         admissionWebhooks: { patch: { image: img(certgen) } },
       },
