@@ -145,6 +145,13 @@ describe('a run', () => {
     expect(r.stdout).not.toMatch(/argoproj/);
   });
 
+  test('--context goes on every kubectl call', () => {
+    const r = install('^apply .*01-tenants$', '--env', 'dev', '--context', 'site-a');
+    expect(r.calls.length).toBeGreaterThan(3);
+    for (const c of r.calls) expect(c.startsWith('--context site-a ')).toBe(true);
+    expect(r.stderr).toContain('kubectl --context site-a apply');
+  });
+
   test('usage errors name what is wrong', () => {
     expect(install(undefined).stderr).toMatch(/--env is required/);
     expect(install(undefined, '--env', 'qa').stderr).toMatch(/"qa" is not an environment/);

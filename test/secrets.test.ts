@@ -103,6 +103,12 @@ describe('values', () => {
     expect(seen.size).toBe(200);
   });
 
+  test('a Secret declared twice differently is refused; twice identically is one Secret', () => {
+    const a: DeclaredSecret = { namespace: 'a', name: 'x', keys: ['k'] };
+    expect(ordered([a, { ...a }])).toHaveLength(1);
+    expect(() => ordered([a, { ...a, keys: ['k', 'j'] }])).toThrow(/a\/x is declared twice, differently/);
+  });
+
   test('a copy of an undeclared original, or one lacking keys, is refused', () => {
     expect(() => ordered([{ namespace: 'a', name: 'x', keys: ['k'], copyOf: { namespace: 'b', name: 'y' } }])).toThrow(/copies b\/y, which is not declared/);
     expect(() => ordered([{ namespace: 'b', name: 'y', keys: ['k'] }, { namespace: 'a', name: 'x', keys: ['k', 'j'], copyOf: { namespace: 'b', name: 'y' } }]))
