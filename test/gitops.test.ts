@@ -161,8 +161,7 @@ describe.each(all.map((p) => [p.config.name, p] as const))('%s', (_name, p) => {
 
   test('data is never pruned or deleted: data-holding objects carry Prune=false,Delete=false and their Applications no cascade finalizer', () => {
     for (const c of p.charts) {
-      const data = c.manifests.filter((m) => m.kind === 'PersistentVolumeClaim' || (m.kind === 'StatefulSet' && m.spec.volumeClaimTemplates?.length)
-        || (m.kind === 'Namespace' && ['data', 'tenant'].includes(m.metadata.labels['sme-receivables.io/tier'])));
+      const data = c.manifests.filter((m) => ['PersistentVolumeClaim', 'Namespace'].includes(m.kind) || (m.kind === 'StatefulSet' && m.spec.volumeClaimTemplates?.length));
       for (const m of data) expect(m.metadata.annotations?.['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
       const app = childApps(p).find((a) => folderOf(p, a) === c.folder)!;
       if (data.length) expect(app.metadata.finalizers ?? []).toEqual([]);

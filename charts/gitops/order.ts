@@ -49,13 +49,13 @@ export function isArgoFolder(manifests: readonly Manifest[]): boolean {
 }
 
 /**
- * Objects whose deletion loses data: PVCs, StatefulSets with claim templates, and the namespaces of the data
- * tier and of tenants (a tenant removed from the configuration keeps its namespace until someone deletes it).
+ * Objects whose deletion loses data: PVCs, StatefulSets with claim templates, and every Namespace (deleting one
+ * deletes everything in it: a store's volumes, a tenant's data, Prometheus, Argo CD itself). A namespace removed
+ * from the configuration stays until someone deletes it.
  */
 export function holdsData(m: Manifest): boolean {
-  if (m.kind === 'PersistentVolumeClaim') return true;
+  if (m.kind === 'PersistentVolumeClaim' || m.kind === 'Namespace') return true;
   if (m.kind === 'StatefulSet') return (m.spec?.volumeClaimTemplates ?? []).length > 0;
-  if (m.kind === 'Namespace') return ['data', 'tenant'].includes(m.metadata?.labels?.['sme-receivables.io/tier']);
   return false;
 }
 
