@@ -83,6 +83,8 @@ function argoCd(c: EnvironmentConfig): Addon {
     name: 'argo-cd', namespace: ARGOCD_NAMESPACE, chart: 'argo-cd', repoURL: 'https://argoproj.github.io/argo-helm', version: '7.6.8',
     images: [argocd, redis],
     values: {
+      // The usual names (argocd-server, argocd-repo-server, …), which the argocd CLI and the docs expect.
+      fullnameOverride: 'argocd',
       global: { image: { repository: `${a.registry}/${a.repository}`, tag: a.tag, imagePullPolicy: c.images.pullPolicy } },
       // No SSO provider is configured here; dex would only add an unused pod.
       dex: { enabled: false },
