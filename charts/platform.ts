@@ -13,6 +13,7 @@ import { ElasticsearchChart } from './data/elasticsearch';
 import { RedisChart } from './data/redis';
 import { appCharts } from './apps/charts';
 import { AddonsChart } from './gitops/addons';
+import { addDemand, addonDemand } from './gitops/addons-demand';
 import { EXTERNAL_SECRETS_FOLDER, ExternalSecretsChart } from './gitops/external-secrets';
 import { GitOpsChart } from './gitops/gitops';
 import { protectData } from './gitops/protect';
@@ -97,7 +98,8 @@ export function renderPlatform(config: EnvironmentConfig): RenderedPlatform {
   }
   // Built last, rendered first: its quotas are sized from everything else.
   const namespaces = new NamespacesChart(app, '00-namespaces', {
-    config, demand: demandByNamespace(rendered.flatMap((c) => c.manifests)),
+    // The add-ons' pods are rendered by Argo CD from their charts: their demand is added from the catalog.
+    config, demand: addDemand(demandByNamespace(rendered.flatMap((c) => c.manifests)), addonDemand(config, addons.addons)),
   });
   rendered.push({ folder: namespaces.node.id, manifests: namespaces.toJson() });
   // Built after every other chart, because its policies come from the flows they all declared; applied as 02.

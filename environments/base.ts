@@ -103,7 +103,7 @@ export const base: DeepPartial<EnvironmentInput> = {
   addons: {
     chartMirror: '',
     certManager: { enabled: true },
-    ingressNginx: { enabled: false },
+    ingressNginx: { enabled: false, service: 'NodePort' },
     monitoring: { enabled: true, prometheusReplicas: 1, retention: '15d', volume: { size: '50Gi' } },
     externalSecrets: { enabled: false },
   },

@@ -310,8 +310,15 @@ export const addonsSection = z.strictObject({
   chartMirror: z.union([z.literal(''), z.url({ message: 'must be the URL of a Helm repository' })]),
   certManager: addonSwitch,
   /** kubeadm ships no ingress controller (k3s ships Traefik). */
-  ingressNginx: addonSwitch,
-  /** kube-prometheus-stack; when enabled, 50-monitoring renders ServiceMonitors and store alerts. */
+  ingressNginx: z.strictObject({
+    enabled: z.boolean(),
+    /**
+     * `NodePort`: the site's load balancer or DNS points at every node's 30080/30443; `LoadBalancer`: where
+     * MetalLB or kube-vip hands out addresses (without one the Service, and Argo CD's health, stay pending).
+     */
+    service: z.enum(['NodePort', 'LoadBalancer']),
+  }),
+  /** kube-prometheus-stack; when enabled, 50-monitoring renders PodMonitors and store alerts. */
   monitoring: z.strictObject({
     enabled: z.boolean(),
     prometheusReplicas: replicas(1),

@@ -31,6 +31,8 @@ declare -A NEED=(
   [lua5.1]=lua5.1
   # gitops and monitoring (issue 8): promtool checks and unit-tests the generated alerting rules
   [promtool]=prometheus
+  # Argo CD runs resource health checks in Lua 5.1 (gopher-lua): the Application health check is run for real
+  [lua5.1]=lua5.1
 )
 
 # chDB (ClickHouse built as a library, from the npm registry) loads the generated ClickHouse configuration for

@@ -16,7 +16,7 @@ import { imagesOf, toFileTree, writeDist } from '../charts/lib/render';
 import { DependencyGraph } from '../charts/lib/graph';
 import { addons } from '../charts/gitops/addons-catalog';
 import { GitOpsChart } from '../charts/gitops/gitops';
-import { applyOrder } from '../charts/gitops/order';
+import { applyOrder, foldersNeedingAddons } from '../charts/gitops/order';
 import { protectData } from '../charts/gitops/protect';
 import { manifestsOf, renderAll } from './support/render';
 import { applications, clusterKindAllowed, dependencies, destinationAllowed, groupOf, projects } from './support/gitops';
@@ -115,7 +115,13 @@ describe.each(all.map((p) => [p.config.name, p] as const))('%s', (_name, p) => {
     expect(problems).toEqual([]);
   });
 
-  test('projects allow no more than needed: no wildcard source, destination or cluster kind', () => {
+  test('projects allow no more than needed: no wildcard source, destination or cluster kind; platform folders create no Argo CD objects', () => {
+    const platform = projects(p).find((pr) => pr.metadata.name === `${p.config.name}-platform`)!;
+    expect(platform.spec.namespaceResourceBlacklist).toContainEqual({ group: 'argoproj.io', kind: '*' });
+    for (const app of childApps(p).filter((a) => a.spec.project === platform.metadata.name)) {
+      const folder = p.charts.find((c) => c.folder === folderOf(p, app))!;
+      expect(folder.manifests.filter((m) => String(m.apiVersion).startsWith('argoproj.io/'))).toEqual([]);
+    }
     for (const pr of projects(p)) {
       expect(pr.spec.sourceRepos).not.toContain('*');
       for (const d of pr.spec.destinations) expect([d.server, d.namespace]).not.toContain('*');
@@ -124,11 +130,15 @@ describe.each(all.map((p) => [p.config.name, p] as const))('%s', (_name, p) => {
   });
 
   test('waves follow the apply order and never put a consumer before what it depends on', () => {
-    const order = applyOrder(folders).filter((f) => f !== '99-gitops');
+    const order = applyOrder(folders, foldersNeedingAddons(p.charts)).filter((f) => f !== '99-gitops');
     const waves = order.map((f) => wave(childApps(p).find((a) => folderOf(p, a) === f)!));
     expect(waves.filter((w, i) => i > 0 && w <= waves[i - 1])).toEqual([]);
     expect(order[0]).toBe('00-namespaces');
     expect(waveViolations(p)).toEqual([]);
+    // The wave label (what an approver sorts by) is on the folders' Applications and nothing else.
+    const labelled = apps.filter((a) => a.metadata.labels['sme-receivables.io/wave']).map((a) => a.metadata.name).sort();
+    expect(labelled).toEqual(childApps(p).filter((a) => a.metadata.name !== `${p.config.name}-root`).map((a) => a.metadata.name).sort());
+    for (const a of apps.filter((x) => x.metadata.labels['sme-receivables.io/wave'])) expect(Number(a.metadata.labels['sme-receivables.io/wave'])).toBe(wave(a));
   });
 
   test('sync: automated with prune and self-heal where the environment syncs itself, manual (approved) elsewhere; retries with backoff; server-side apply', () => {
@@ -151,14 +161,27 @@ describe.each(all.map((p) => [p.config.name, p] as const))('%s', (_name, p) => {
 
   test('data is never pruned or deleted: data-holding objects carry Prune=false,Delete=false and their Applications no cascade finalizer', () => {
     for (const c of p.charts) {
-      const data = c.manifests.filter((m) => m.kind === 'PersistentVolumeClaim' || (m.kind === 'StatefulSet' && m.spec.volumeClaimTemplates?.length)
-        || (m.kind === 'Namespace' && m.metadata.labels['sme-receivables.io/tier'] === 'data'));
+      const data = c.manifests.filter((m) => ['PersistentVolumeClaim', 'Namespace'].includes(m.kind) || (m.kind === 'StatefulSet' && m.spec.volumeClaimTemplates?.length));
       for (const m of data) expect(m.metadata.annotations?.['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
       const app = childApps(p).find((a) => folderOf(p, a) === c.folder)!;
       if (data.length) expect(app.metadata.finalizers ?? []).toEqual([]);
     }
     expect(p.charts.find((c) => c.folder === '00-namespaces')!.manifests.filter((m) => m.kind === 'Namespace' && m.metadata.name === 'db-postgres')
       .map((m) => m.metadata.annotations['argocd.argoproj.io/sync-options'])).toEqual(['Prune=false,Delete=false']);
+  });
+
+  test('add-ons declare the flows they need: the API server, admission webhooks, Argo CD to its repositories', () => {
+    const flows = p.graph.flows;
+    const fromNs = (ns: string) => flows.filter((f) => 'pods' in f.from && f.from.pods.namespace === ns);
+    for (const a of addons(p.config)) {
+      expect({ addon: a.name, toApi: fromNs(a.namespace).some((f) => 'addresses' in f.to && f.to.addresses.display === 'kubernetes-api') })
+        .toEqual({ addon: a.name, toApi: true });
+      if (a.name !== 'argo-cd') {
+        expect({ addon: a.name, webhook: flows.some((f) => 'addresses' in f.from && 'pods' in f.to && f.to.pods.namespace === a.namespace) })
+          .toEqual({ addon: a.name, webhook: true });
+      }
+    }
+    expect(fromNs('argocd').some((f) => 'addresses' in f.to && f.ports.some((port) => port.port === 443) && f.why.includes('repositories'))).toBe(true);
   });
 
   test('add-ons: pinned upstream Helm charts, one Application each, their images listed and pinned', () => {
@@ -194,26 +217,26 @@ describe('waves for any set of folders', () => {
   const dev = env('dev');
 
   test('a store folder and an application using it: the store syncs first, the data is protected', () => {
-    const p = storeAndApp(dev, '18-fixture-store', '28-fixture-api');
+    const p = storeAndApp(dev, '11-postgres', '21-api');
     expect(waveViolations(p)).toEqual([]);
     const app = (f: string) => childApps(p).find((a) => folderOf(p, a) === f)!;
-    expect(wave(app('18-fixture-store'))).toBeLessThan(wave(app('28-fixture-api')));
-    expect(wave(app('90-addons'))).toBeLessThan(wave(app('18-fixture-store')));
-    expect(app('18-fixture-store').metadata.finalizers).toBeUndefined();
-    expect(app('28-fixture-api').metadata.finalizers).toEqual(['resources-finalizer.argocd.argoproj.io']);
-    const sts = p.charts.find((c) => c.folder === '18-fixture-store')!.manifests[0];
+    expect(wave(app('11-postgres'))).toBeLessThan(wave(app('21-api')));
+    expect(wave(app('90-addons'))).toBeLessThan(wave(app('11-postgres')));
+    expect(app('11-postgres').metadata.finalizers).toBeUndefined();
+    expect(app('21-api').metadata.finalizers).toEqual(['resources-finalizer.argocd.argoproj.io']);
+    const sts = p.charts.find((c) => c.folder === '11-postgres')!.manifests[0];
     expect(sts.metadata.annotations['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
   });
 
   test('the check catches a consumer placed before its store', () => {
-    const p = storeAndApp(dev, '27-fixture-store', '26-fixture-api');
-    expect(waveViolations(p)).toEqual([expect.stringMatching(/^26-fixture-api \(wave \d+\) before 27-fixture-store .*api uses postgres/)]);
+    const p = storeAndApp(dev, '25-postgres', '21-api');
+    expect(waveViolations(p)).toEqual([expect.stringMatching(/^21-api \(wave \d+\) before 25-postgres .*api uses postgres/)]);
   });
 
   test('custom resources wait for the add-ons that install their CRDs', () => {
     const monitor = { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: 'x', namespace: 'monitoring' }, spec: {} };
-    const p = withCharts(dev, [{ folder: '58-fixture-monitoring', manifests: [monitor] }], new DependencyGraph());
-    expect(dependencies(p)).toContainEqual(expect.objectContaining({ consumer: '58-fixture-monitoring', provider: '90-addons' }));
+    const p = withCharts(dev, [{ folder: '55-monitors', manifests: [monitor] }], new DependencyGraph());
+    expect(dependencies(p)).toContainEqual(expect.objectContaining({ consumer: '55-monitors', provider: '90-addons' }));
     expect(waveViolations(p)).toEqual([]);
   });
 });
@@ -253,10 +276,26 @@ describe('add-ons per environment', () => {
     for (const host of ['quay.io', 'registry.k8s.io', 'ghcr.io', 'docker.io', 'public.ecr.aws']) expect(values).not.toContain(host);
   });
 
-  test('Argo CD itself carries the Application health check that waves between Applications need', () => {
+  test('inside the add-ons, the Prometheus stack syncs before every add-on that creates ServiceMonitors', () => {
+    for (const p of all.filter((x) => x.config.addons.monitoring.enabled)) {
+      const addonApps = applications(p).filter((a) => a.spec.source.chart);
+      const stack = wave(addonApps.find((a) => a.spec.source.chart === 'kube-prometheus-stack')!);
+      const monitored = addonApps.filter((a) => a.spec.source.chart !== 'kube-prometheus-stack'
+        && /"servicemonitor":\{"enabled":true\}/i.test(JSON.stringify(a.spec.source.helm.valuesObject)));
+      expect(monitored.length).toBeGreaterThan(1);
+      for (const a of monitored) expect({ app: a.metadata.name, after: wave(a) > stack }).toEqual({ app: a.metadata.name, after: true });
+    }
+  });
+
+  test('Argo CD itself carries the Application health check that waves between Applications need, and it works (Lua 5.1)', () => {
     const argo = applications(env('production')).find((a) => a.spec.source.chart === 'argo-cd')!;
-    const lua = argo.spec.source.helm.valuesObject.configs.cm['resource.customizations.health.argoproj.io_Application'];
-    expect(lua).toMatch(/obj\.status\.health\.status/);
+    const lua: string = argo.spec.source.helm.valuesObject.configs.cm['resource.customizations.health.argoproj.io_Application'];
+    // Argo CD wraps the check in a function of `obj`; so does this harness, with the child's status as Argo CD sees it.
+    const check = (obj: string) => execFileSync('lua5.1', ['-e', `local obj = ${obj}\nlocal hs = (function() ${lua} end)()\nprint(hs.status .. "|" .. hs.message)`], { encoding: 'utf8' }).trim();
+    expect(check('{ status = { health = { status = "Healthy" } } }')).toBe('Healthy|');
+    expect(check('{ status = { health = { status = "Degraded", message = "postgres-0 not ready" } } }')).toBe('Degraded|postgres-0 not ready');
+    // A child not yet reconciled counts as Progressing, so the parent waits instead of moving on.
+    expect(check('{ metadata = { name = "x" } }')).toBe('Progressing|');
   });
 });
 

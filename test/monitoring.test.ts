@@ -32,6 +32,11 @@ function workload(kind: string, ns: string, name: string, component: string, rep
   };
 }
 
+function unnamedPort(w: Manifest, port: number): Manifest {
+  w.spec.template.spec.containers[0].ports.push({ containerPort: port });
+  return w;
+}
+
 /** Stores and an application in the shape their charts render, with and without declared scrape flows. */
 function sample() {
   const graph = new DependencyGraph();
@@ -39,13 +44,15 @@ function sample() {
     graph.connect({ pods: PROMETHEUS }, { pods: { namespace: ns, selector: labels(name, component), display: name } }, [{ port, name: 'metrics' }], `Prometheus scrapes ${name}`);
   scrape('db-postgres', 'postgres', 'database', 8008);
   scrape('app-core', 'api', 'api', 9464);
+  scrape('app-core', 'web', 'web', 9100);
   const charts: RenderedChart[] = [
     { folder: '11-postgres', manifests: [workload('StatefulSet', 'db-postgres', 'postgres', 'database', 3, [['postgresql', 5432], ['patroni', 8008]])] },
     // The exporter port is named `metrics` but no flow is declared: found, and reported as blocked.
     { folder: '12-redis', manifests: [workload('StatefulSet', 'db-redis', 'redis', 'server', 3, [['redis', 6379], ['metrics', 9121]])] },
     { folder: '21-api', manifests: [
       workload('Deployment', 'app-core', 'api', 'api', 2, [['http', 8080], ['otel', 9464]], { 'prometheus.io/path': '/internal/metrics' }),
-      workload('Deployment', 'app-core', 'web', 'web', 2, [['http', 8080]]),
+      unnamedPort(workload('Deployment', 'app-core', 'web', 'web', 2, [['http', 8080]]), 9100),
+      workload('Deployment', 'app-core', 'idle', 'idle', 1, [['http', 8080]]),
     ] },
   ];
   const ctx = { config: production, refs: storeRefs(production), graph, secrets: [] };
@@ -59,7 +66,8 @@ describe('scrape targets', () => {
   const endpoints = (name: string) => monitors.find((m) => m.metadata.name === name)?.spec.podMetricsEndpoints;
 
   test('one PodMonitor per scraped workload, on the named ports the graph or the port names point at', () => {
-    expect(monitors.map((m) => `${m.metadata.namespace}/${m.metadata.name}`).sort()).toEqual(['app-core/api', 'db-postgres/postgres', 'db-redis/redis']);
+    expect(monitors.map((m) => `${m.metadata.namespace}/${m.metadata.name}`).sort()).toEqual(['app-core/api', 'app-core/web', 'db-postgres/postgres', 'db-redis/redis']);
+    expect(endpoints('web')).toEqual([expect.objectContaining({ targetPort: 9100 })]);
     expect(endpoints('postgres')).toEqual([expect.objectContaining({ port: 'patroni', path: '/metrics', scheme: 'http' })]);
     expect(endpoints('redis')).toEqual([expect.objectContaining({ port: 'metrics' })]);
     expect(endpoints('api')).toEqual([expect.objectContaining({ port: 'otel', path: '/internal/metrics' })]);
@@ -84,7 +92,7 @@ describe('alerting rules', () => {
     expect(alerts('db-postgres')).toEqual(expect.arrayContaining(['PostgresMembersNotReady', 'PostgresQuorumLost', 'PostgresVolumeFillingUp',
       'PostgresVolumeFullIn24h', 'PostgresNoPrimary', 'PostgresFailover', 'PostgresReplicationLag', 'PostgresNoSynchronousStandby']));
     expect(alerts('db-redis')).toEqual(expect.arrayContaining(['RedisQuorumLost', 'RedisNoMaster', 'RedisFailover', 'RedisSentinelQuorum']));
-    expect(rules.map((r) => r.metadata.namespace).sort()).toEqual(['db-postgres', 'db-redis']);
+    expect(rules.map((r) => r.metadata.namespace).sort()).toEqual(['db-postgres', 'db-redis', 'monitoring']);
   });
 
   test('every store kind has rules for its health', () => {
@@ -93,16 +101,39 @@ describe('alerting rules', () => {
     }
   });
 
-  test('promtool accepts every rule of the sample and of every rendered environment, and of every store kind', () => {
-    // One file per rule set: group names are unique within an environment, not across environments.
-    const files: Record<string, unknown> = { 'sample.yaml': { groups: rules.flatMap((r) => r.spec.groups) } };
-    for (const p of renderAll()) files[`${p.config.name}.yaml`] = { groups: rulesOf(p).flatMap((r) => r.spec.groups) };
-    files['stores.yaml'] = {
-      groups: (['postgres', 'redis', 'minio', 'elasticsearch', 'clickhouse', 'kafka'] as const).map((store) =>
-        ({ name: store, rules: storeRules(production, store).map((r) => ({ alert: r.alert, expr: r.expr, for: r.for, labels: { severity: r.severity } })) })),
-    };
+  test('promtool accepts every rule of the sample, of every rendered environment and of every store kind, without lint findings', () => {
+    // One file per source: each is what one Prometheus loads.
+    const files: Record<string, unknown> = {};
+    [rules, ...renderAll().map((p) => rulesOf(p))].forEach((rs, i) => { files[`rules-${i}.yaml`] = { groups: rs.flatMap((r) => r.spec.groups) }; });
+    files['stores.yaml'] = { groups: (['postgres', 'redis', 'minio', 'elasticsearch', 'clickhouse', 'kafka'] as const).map((store) => (
+      { name: store, rules: storeRules(production, store).map((r) => ({ alert: r.alert, expr: r.expr, for: r.for, labels: { severity: r.severity } })) })) };
     const out = promtool(['check', 'rules', ...Object.keys(files)], files);
     expect(out.match(/SUCCESS/g)).toHaveLength(Object.keys(files).length);
+    expect(out).not.toMatch(/FAILED|lint/i);
+  });
+
+  test('delivery alerts: an unhealthy Argo CD Application, a certificate close to expiry (promtool test rules)', () => {
+    const groups = rules.filter((r) => r.metadata.namespace === 'monitoring').flatMap((r) => r.spec.groups)
+      .map((g: Manifest) => ({ ...g, rules: g.rules.map(({ annotations: _a, ...r }: Manifest) => r) }));
+    const tests = {
+      rule_files: ['rules.yaml'], evaluation_interval: '1m',
+      tests: [{
+        interval: '1m',
+        input_series: [
+          { series: 'argocd_app_info{name="production-11-postgres", health_status="Degraded", sync_status="Synced"}', values: '1x30' },
+          { series: 'argocd_app_info{name="production-21-api", health_status="Healthy", sync_status="Synced"}', values: '1x30' },
+          { series: 'argocd_app_info{name="staging-21-api", health_status="Degraded", sync_status="Synced"}', values: '1x30' },
+          // Expires 10 days after the start: inside the 14-day window from the first minute.
+          { series: 'certmanager_certificate_expiration_timestamp_seconds{namespace="app-frontend", name="web"}', values: `${10 * 24 * 3600}x90` },
+        ],
+        alert_rule_test: [
+          { eval_time: '10m', alertname: 'ArgoCdApplicationUnhealthy', exp_alerts: [] },
+          { eval_time: '20m', alertname: 'ArgoCdApplicationUnhealthy', exp_alerts: [{ exp_labels: { severity: 'warning', namespace: 'monitoring', name: 'production-11-postgres', health_status: 'Degraded' } }] },
+          { eval_time: '70m', alertname: 'CertificateExpiresSoon', exp_alerts: [{ exp_labels: { severity: 'warning', namespace: 'monitoring', name: 'web' } }] },
+        ],
+      }],
+    };
+    expect(promtool(['test', 'rules', 'tests.yaml'], { 'rules.yaml': { groups }, 'tests.yaml': tests })).toMatch(/SUCCESS/);
   });
 
   test('the alerts fire on the failures they name (promtool test rules)', () => {

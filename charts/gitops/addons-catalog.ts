@@ -72,6 +72,8 @@ end
 return hs
 `;
 
+const metrics = (c: EnvironmentConfig) => ({ enabled: true, serviceMonitor: { enabled: c.addons.monitoring.enabled } });
+
 function argoCd(c: EnvironmentConfig): Addon {
   const argocd = image(c, 'quay.io/argoproj/argocd:v2.12.4');
   const redis = image(c, 'public.ecr.aws/docker/library/redis:7.2.5-alpine');
@@ -81,13 +83,15 @@ function argoCd(c: EnvironmentConfig): Addon {
     name: 'argo-cd', namespace: ARGOCD_NAMESPACE, chart: 'argo-cd', repoURL: 'https://argoproj.github.io/argo-helm', version: '7.6.8',
     images: [argocd, redis],
     values: {
+      // The usual names (argocd-server, argocd-repo-server, …), which the argocd CLI and the docs expect.
+      fullnameOverride: 'argocd',
       global: { image: { repository: `${a.registry}/${a.repository}`, tag: a.tag, imagePullPolicy: c.images.pullPolicy } },
       // No SSO provider is configured here; dex would only add an unused pod.
       dex: { enabled: false },
       redis: { image: { repository: `${r.registry}/${r.repository}`, tag: r.tag }, resources: res('100m', '128Mi', '500m', '256Mi') },
-      controller: { resources: res('500m', '1Gi', '2', '2Gi'), metrics: { enabled: true } },
-      repoServer: { resources: res('250m', '256Mi', '1', '1Gi'), metrics: { enabled: true } },
-      server: { resources: res('100m', '128Mi', '500m', '256Mi'), metrics: { enabled: true } },
+      controller: { resources: res('500m', '1Gi', '2', '2Gi'), metrics: metrics(c) },
+      repoServer: { resources: res('250m', '256Mi', '1', '1Gi'), metrics: metrics(c) },
+      server: { resources: res('100m', '128Mi', '500m', '256Mi'), metrics: metrics(c) },
       applicationSet: { resources: res('100m', '128Mi', '500m', '256Mi') },
       notifications: { enabled: false },
       configs: {
@@ -145,8 +149,10 @@ function ingressNginx(c: EnvironmentConfig): Addon {
         replicaCount: c.ha ? 2 : 1,
         minAvailable: 1,
         resources: res('100m', '256Mi', '1', '512Mi'),
-        // On bare metal the LoadBalancer address comes from MetalLB or kube-vip; Local keeps client addresses.
-        service: { type: 'LoadBalancer', externalTrafficPolicy: 'Local' },
+        // Local keeps the clients' addresses (for rate limits and logs).
+        service: c.addons.ingressNginx.service === 'NodePort'
+          ? { type: 'NodePort', externalTrafficPolicy: 'Local', nodePorts: { http: 30080, https: 30443 } }
+          : { type: 'LoadBalancer', externalTrafficPolicy: 'Local' },
         metrics: { enabled: true, serviceMonitor: { enabled: c.addons.monitoring.enabled } },
         admissionWebhooks: { patch: { image: img(certgen) } },
       },
@@ -157,7 +163,6 @@ function ingressNginx(c: EnvironmentConfig): Addon {
 
 function prometheusStack(c: EnvironmentConfig): Addon {
   const m = c.addons.monitoring;
-  const useCertManager = c.addons.certManager.enabled;
   const refs = {
     operator: image(c, 'quay.io/prometheus-operator/prometheus-operator:v0.76.1'),
     reloader: image(c, 'quay.io/prometheus-operator/prometheus-config-reloader:v0.76.1'),
@@ -176,7 +181,7 @@ function prometheusStack(c: EnvironmentConfig): Addon {
   return {
     name: 'kube-prometheus-stack', namespace: 'monitoring', chart: 'kube-prometheus-stack',
     repoURL: 'https://prometheus-community.github.io/helm-charts', version: '62.7.0',
-    images: Object.entries(refs).filter(([k]) => k !== 'certgen' || !useCertManager).map(([, v]) => v),
+    images: Object.values(refs),
     values: {
       // Control-plane components that k3s and kubeadm bind to localhost: their scrape targets would be down.
       kubeEtcd: { enabled: false }, kubeControllerManager: { enabled: false }, kubeScheduler: { enabled: false }, kubeProxy: { enabled: false },
@@ -184,9 +189,9 @@ function prometheusStack(c: EnvironmentConfig): Addon {
         image: parts(refs.operator),
         prometheusConfigReloader: { image: parts(refs.reloader) },
         resources: res('100m', '256Mi', '500m', '512Mi'),
-        admissionWebhooks: useCertManager
-          ? { certManager: { enabled: true }, patch: { enabled: false } }
-          : { patch: { image: { ...parts(refs.certgen), sha: '' } } },
+        // Certificates from the chart's own job rather than cert-manager: the stack syncs first (the other add-ons
+        // create ServiceMonitors, which need its CRDs), so it cannot wait for cert-manager.
+        admissionWebhooks: { patch: { image: { ...parts(refs.certgen), sha: '' } } },
       },
       prometheus: {
         prometheusSpec: {
@@ -261,7 +266,10 @@ export function addons(c: EnvironmentConfig): Addon[] {
   return list.map((x) => ({ ...x, repoURL: a.chartMirror }));
 }
 
-/** Sync waves inside 90-addons: the CRD providers first, Argo CD's own upgrade last. */
+/**
+ * Sync waves inside 90-addons: the Prometheus stack first (the others create ServiceMonitors, which need its
+ * CRDs), then the rest, Argo CD's own upgrade last.
+ */
 export const ADDON_WAVES: Record<AddonName, number> = {
-  'cert-manager': 0, 'external-secrets': 0, 'ingress-nginx': 1, 'kube-prometheus-stack': 1, 'argo-cd': 2,
+  'kube-prometheus-stack': 0, 'cert-manager': 1, 'external-secrets': 1, 'ingress-nginx': 1, 'argo-cd': 2,
 };

@@ -20,7 +20,7 @@ export class AddonsChart extends Chart {
     this.addons = addons(c);
     for (const a of this.addons) {
       addApplication(this, a.name, argoMeta(c, `${c.name}-${a.name}`, 'addon', {
-        wave: ADDON_WAVES[a.name],
+        wave: ADDON_WAVES[a.name], waveLabel: false,
         annotations: { [IMAGES_ANNOTATION]: a.images.join(',') },
       }), {
         project: projectName(c, 'system'),
@@ -55,9 +55,10 @@ export function addonFlows(g: DependencyGraph, c: EnvironmentConfig, a: Addon): 
 
   switch (a.name) {
     case 'argo-cd': {
-      const [server, repo, controller, redis, appset] = ['argocd-server', 'argocd-repo-server', 'argocd-application-controller', 'argocd-redis', 'argocd-applicationset-controller']
-        .map((n) => group(ARGOCD_NAMESPACE, n));
-      [server, controller, appset].forEach(toApi);
+      const [server, repo, controller, redis, appset, redisInit] = ['argocd-server', 'argocd-repo-server', 'argocd-application-controller',
+        'argocd-redis', 'argocd-applicationset-controller', 'argocd-redis-secret-init'].map((n) => group(ARGOCD_NAMESPACE, n));
+      // The secret-init hook job writes Redis' password Secret.
+      [server, controller, appset, redisInit].forEach(toApi);
       for (const p of [server, controller, appset]) use(p, repo, tcp('repo-server', 8081), `${p.display} renders manifests through the repo server`);
       for (const p of [server, controller, repo]) use(p, redis, tcp('redis', 6379), `${p.display} caches in Argo CD's Redis`);
       // Git and Helm repositories on the internet; 0.0.0.0/0 without the private ranges, which would open every

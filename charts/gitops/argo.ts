@@ -36,10 +36,11 @@ export function syncPolicy(c: EnvironmentConfig, extra: readonly string[] = []):
   };
 }
 
-export function argoMeta(c: EnvironmentConfig, name: string, component: string, p: { wave?: number; finalizer?: boolean; annotations?: Record<string, string> } = {}) {
+/** `waveLabel`: the wave label is for the folders' Applications only (the add-ons have their own waves inside 90-addons). */
+export function argoMeta(c: EnvironmentConfig, name: string, component: string, p: { wave?: number; waveLabel?: boolean; finalizer?: boolean; annotations?: Record<string, string> } = {}) {
   const m = meta(c, {
     name, namespace: ARGOCD_NAMESPACE, id: { name: 'argocd', component, instance: name },
-    extraLabels: p.wave === undefined ? undefined : { [WAVE_LABEL]: String(p.wave).padStart(2, '0') },
+    extraLabels: p.wave === undefined || p.wave < 0 || p.waveLabel === false ? undefined : { [WAVE_LABEL]: String(p.wave).padStart(2, '0') },
     annotations: { ...(p.wave === undefined ? {} : { [SYNC_WAVE]: String(p.wave) }), ...p.annotations },
   });
   return { ...m, ...(p.finalizer ? { finalizers: [CASCADE_FINALIZER] } : {}) } as IApplication['metadata'];

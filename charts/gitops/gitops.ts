@@ -17,7 +17,7 @@ import type { RenderedChart } from '../platform';
 import { tenantNamespace } from '../lib/naming';
 import { ARGOCD_NAMESPACE, IN_CLUSTER, type Addon } from './addons-catalog';
 import { addApplication, addProject, argoMeta, projectName, syncPolicy } from './argo';
-import { GITOPS_FOLDER, holdsData, isArgoFolder, waveOf } from './order';
+import { foldersNeedingAddons, GITOPS_FOLDER, holdsData, isArgoFolder, waveOf } from './order';
 
 export interface GitOpsChartProps {
   readonly config: EnvironmentConfig;
@@ -48,6 +48,7 @@ export class GitOpsChart extends Chart {
     // A folder without objects does not exist in Git: it gets no Application.
     const charts = p.charts.filter((x) => x.manifests.length > 0);
     const folders = [...charts.map((x) => x.folder), id];
+    const needsAddons = foldersNeedingAddons(charts);
     const source = (folder: string) => ({ repoURL: c.gitops.repoURL, targetRevision: c.gitops.targetRevision, path: folderPath(c, folder) });
     const platformCharts = charts.filter((x) => !isArgoFolder(x.manifests));
 
@@ -60,12 +61,15 @@ export class GitOpsChart extends Chart {
       const group = String(m.apiVersion).includes('/') ? String(m.apiVersion).split('/')[0] : '';
       clusterKinds.set(`${group}/${m.kind}`, { group, kind: m.kind });
     }
-    const projectMeta = (name: string) => argoMeta(c, name, 'project') as IAppProject['metadata'];
+    // Wave -1: the projects exist before any Application that names them.
+    const projectMeta = (name: string) => argoMeta(c, name, 'project', { wave: -1 }) as IAppProject['metadata'];
     addProject(this, 'project-platform', projectMeta(projectName(c, 'platform')), {
       description: `The receivables platform in ${c.name}`,
       sourceRepos: [c.gitops.repoURL],
       destinations: platformNamespaces.map((namespace) => ({ server: c.cluster.server, namespace })),
       clusterResourceWhitelist: [...clusterKinds.keys()].sort().map((k) => clusterKinds.get(k)!),
+      // An Application may name any project: a platform folder creating one would escape its own project.
+      namespaceResourceBlacklist: [{ group: 'argoproj.io', kind: '*' }],
     });
     const addonNamespaces = [...new Set(p.addons.filter((a) => a.namespace !== ARGOCD_NAMESPACE).map((a) => a.namespace))].sort();
     addProject(this, 'project-system', projectMeta(projectName(c, 'system')), {
@@ -92,7 +96,7 @@ export class GitOpsChart extends Chart {
       const argo = isArgoFolder(chart.manifests);
       const data = chart.manifests.some(holdsData);
       addApplication(this, chart.folder, argoMeta(c, applicationName(c, chart.folder), 'folder', {
-        wave: waveOf(chart.folder, folders),
+        wave: waveOf(chart.folder, folders, needsAddons),
         // Deleting an Application deletes its objects only where no data lives (and never an add-on's CRDs).
         finalizer: !argo && !data,
       }), {
@@ -100,7 +104,8 @@ export class GitOpsChart extends Chart {
         source: source(chart.folder),
         destination: argo
           ? { server: IN_CLUSTER, namespace: ARGOCD_NAMESPACE }
-          : { server: c.cluster.server, namespace: mainNamespace(chart) },
+          // Objects name their namespace; this is only the default, and must be one the project allows.
+          : { server: c.cluster.server, namespace: mainNamespace(chart) ?? c.namespaces[0].name },
         syncPolicy: syncPolicy(c),
       });
     }
@@ -110,6 +115,7 @@ export class GitOpsChart extends Chart {
 
 /** The namespace most of a folder's objects live in (the default for objects that name none). */
 function mainNamespace(chart: RenderedChart): string | undefined {
+  // (undefined when the folder holds only cluster-scoped objects)
   const count = new Map<string, number>();
   for (const m of chart.manifests) if (m.metadata?.namespace) count.set(m.metadata.namespace, (count.get(m.metadata.namespace) ?? 0) + 1);
   return [...count].sort(([a, x], [b, y]) => y - x || a.localeCompare(b))[0]?.[0];

@@ -7,11 +7,11 @@
 import { stringify } from 'yaml';
 import type { RenderedPlatform } from '../platform';
 import { fileName } from '../lib/render';
-import { applyOrder, isArgoFolder } from './order';
+import { applyOrder, foldersNeedingAddons, isArgoFolder } from './order';
 
 export function kustomization(p: RenderedPlatform): string {
   const byFolder = new Map(p.charts.map((c) => [c.folder, c]));
-  const resources = applyOrder([...byFolder.keys()])
+  const resources = applyOrder([...byFolder.keys()], foldersNeedingAddons(p.charts))
     .map((f) => byFolder.get(f)!)
     .filter((c) => !isArgoFolder(c.manifests))
     .flatMap((c) => c.manifests.map((m) => `${c.folder}/${fileName(m)}`).sort());

@@ -16,7 +16,7 @@ import type { PlatformContext } from '../lib/context';
 import { LABELS, meta } from '../lib/labels';
 import type { RenderedChart } from '../platform';
 import { holdsData } from '../gitops/order';
-import { statefulSetRules, storeRules, type Rule } from './rules';
+import { platformRules, statefulSetRules, storeRules, type Rule } from './rules';
 import { scrapeTargets } from './targets';
 
 export interface MonitoringChartProps {
@@ -42,11 +42,30 @@ export class MonitoringChart extends Chart {
           jobLabel: LABELS.name,
           podTargetLabels: [LABELS.component, LABELS.instance],
           selector: { matchLabels: t.selector },
-          podMetricsEndpoints: t.ports.map((port) => ({ port, path: t.path, scheme: t.scheme, interval: '30s', scrapeTimeout: '10s' })),
+          podMetricsEndpoints: t.ports.map((port) => ({
+            ...(typeof port === 'string' ? { port } : { targetPort: port }), path: t.path, scheme: t.scheme, interval: '30s', scrapeTimeout: '10s',
+          })),
         },
       };
       new ApiObject(this, `pm-${t.namespace}-${t.workload.name}`, pm as any);
     }
+
+    const prometheusRule = (name: string, ns: string, groups: { name: string; rules: Rule[] }[]): IPrometheusRule => ({
+      apiVersion: API, kind: 'PrometheusRule',
+      metadata: m(name, ns, 'alert-rules'),
+      spec: {
+        groups: groups.filter((g) => g.rules.length).map((g) => ({
+          name: g.name,
+          rules: g.rules.map((r) => ({
+            alert: r.alert, expr: r.expr, for: r.for,
+            labels: { severity: r.severity, namespace: ns },
+            annotations: { summary: r.summary, description: r.description },
+          })),
+        })),
+      },
+    });
+    // Delivery: Argo CD and certificates, in the monitoring namespace.
+    new ApiObject(this, 'rules-platform', prometheusRule('platform-delivery', 'monitoring', [{ name: 'platform.delivery', rules: platformRules(c) }]) as any);
 
     // Rules by namespace: generic ones per data-holding StatefulSet, then the store's own.
     const all = p.charts.flatMap((x) => x.manifests);
@@ -60,21 +79,7 @@ export class MonitoringChart extends Chart {
       }
       const store = stores.find(([, n]) => n === ns)?.[0];
       if (store) groups.push({ name: `${store}.health`, rules: storeRules(c, store) });
-      const pr: IPrometheusRule = {
-        apiVersion: API, kind: 'PrometheusRule',
-        metadata: m(`${ns}-health`, ns, 'alert-rules'),
-        spec: {
-          groups: groups.filter((g) => g.rules.length).map((g) => ({
-            name: g.name,
-            rules: g.rules.map((r) => ({
-              alert: r.alert, expr: r.expr, for: r.for,
-              labels: { severity: r.severity, namespace: ns },
-              annotations: { summary: r.summary, description: r.description },
-            })),
-          })),
-        },
-      };
-      new ApiObject(this, `rules-${ns}`, pr as any);
+      new ApiObject(this, `rules-${ns}`, prometheusRule(`${ns}-health`, ns, groups) as any);
     }
   }
 }

@@ -156,3 +156,28 @@ export function storeRules(c: EnvironmentConfig, store: keyof typeof NAMESPACES)
 function camel(s: string): string {
   return s.split(/[^a-zA-Z0-9]+/).filter(Boolean).map((w) => w[0].toUpperCase() + w.slice(1)).join('');
 }
+
+/** The platform's delivery: Argo CD Applications (metrics of the Argo CD add-on) and certificates (cert-manager). */
+export function platformRules(c: EnvironmentConfig): Rule[] {
+  const env = `name=~"${c.name}-.*"`;
+  const rules: Rule[] = [
+    rule('ArgoCdApplicationUnhealthy', 'warning', '15m', `max by (name, health_status) (argocd_app_info{${env}, health_status!~"Healthy|Progressing"}) == 1`,
+      'Argo CD Application {{ $labels.name }} is {{ $labels.health_status }}', 'Some of its objects are not healthy: `argocd app get {{ $labels.name }}` shows which.'),
+    rule('ArgoCdApplicationSyncFailed', 'critical', '0m', `max by (name) (increase(argocd_app_sync_total{${env}, phase=~"Error|Failed"}[15m])) > 0`,
+      'Argo CD failed to sync {{ $labels.name }}', 'A sync ended in error in the last 15 minutes (retries included).'),
+  ];
+  // Where Argo CD syncs by itself, OutOfSync for long means self-heal cannot converge; elsewhere it awaits approval.
+  if (c.gitops.autoSync) {
+    rules.push(rule('ArgoCdApplicationOutOfSync', 'warning', '30m', `max by (name) (argocd_app_info{${env}, sync_status="OutOfSync"}) == 1`,
+      'Argo CD Application {{ $labels.name }} stays OutOfSync', 'Automated sync does not converge: a field is changed by something else, or the sync fails.'));
+  }
+  if (c.addons.certManager.enabled) {
+    rules.push(
+      rule('CertificateExpiresSoon', 'warning', '1h', '(certmanager_certificate_expiration_timestamp_seconds - time()) < 14 * 24 * 3600',
+        'Certificate {{ $labels.namespace }}/{{ $labels.name }} expires within 14 days', 'cert-manager renews 30 days ahead by default: renewal is failing.'),
+      rule('CertificateNotReady', 'critical', '15m', 'max by (namespace, name) (certmanager_certificate_ready_status{condition="False"}) == 1',
+        'Certificate {{ $labels.namespace }}/{{ $labels.name }} is not ready', '`kubectl describe certificate` shows why the issuer refused it.'),
+    );
+  }
+  return rules;
+}

@@ -15,8 +15,8 @@ export interface ScrapeTarget {
   /** The workload whose pods are scraped (its selector selects them). */
   readonly workload: { readonly kind: string; readonly name: string };
   readonly selector: Record<string, string>;
-  /** Named container ports, sorted. */
-  readonly ports: readonly string[];
+  /** Container ports by name, or by number where the container leaves the port unnamed; sorted. */
+  readonly ports: readonly (string | number)[];
   readonly path: string;
   readonly scheme: 'http' | 'https';
 }
@@ -35,15 +35,14 @@ export function scrapeTargets(charts: readonly RenderedChart[], graph: Dependenc
     const ns: string = w.metadata.namespace;
     const pod: Manifest = w.spec.template;
     const containerPorts: Manifest[] = (pod.spec.containers ?? []).flatMap((c: Manifest) => c.ports ?? []);
-    const ports = new Set<string>();
+    const ports = new Set<string | number>();
     for (const cp of containerPorts) if (cp.name && METRICS_PORT.test(cp.name)) ports.add(cp.name);
     for (const f of scraped) {
       if (!('pods' in f.to) || f.to.pods.namespace !== ns || !matches(f.to.pods.selector, pod.metadata?.labels)) continue;
       for (const p of f.ports) {
         const cp = containerPorts.find((x) => x.containerPort === p.port && (x.protocol ?? 'TCP') === (p.protocol ?? 'TCP'));
         if (!cp) continue; // a port of another workload behind the same labels
-        if (!cp.name) throw new Error(`${w.kind} ${ns}/${w.metadata.name}: Prometheus scrapes port ${p.port}, which needs a name for its PodMonitor`);
-        ports.add(cp.name);
+        ports.add(cp.name ?? cp.containerPort);
       }
     }
     if (!ports.size) continue;
@@ -52,7 +51,7 @@ export function scrapeTargets(charts: readonly RenderedChart[], graph: Dependenc
       namespace: ns,
       workload: { kind: w.kind, name: w.metadata.name },
       selector: w.spec.selector.matchLabels,
-      ports: [...ports].sort(),
+      ports: [...ports].sort((a, b) => String(a).localeCompare(String(b))),
       path: annotations['prometheus.io/path'] ?? '/metrics',
       scheme: annotations['prometheus.io/scheme'] === 'https' ? 'https' : 'http',
     });

@@ -1,5 +1,5 @@
 /** Monitoring test helpers: which scrapes lack a graph flow, and promtool. */
-import { execFileSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -17,7 +17,7 @@ export function undeclaredScrapes(manifests: readonly Manifest[], graph: Depende
       && Object.entries<string>(pm.spec.selector.matchLabels).every(([k, v]) => template.metadata.labels?.[k] === v));
     for (const ep of pm.spec.podMetricsEndpoints) {
       const numbers = pods.flatMap(({ template }) => template.spec.containers.flatMap((c: Manifest) => c.ports ?? []))
-        .filter((cp: Manifest) => cp.name === ep.port).map((cp: Manifest) => cp.containerPort);
+        .filter((cp: Manifest) => (ep.port !== undefined ? cp.name === ep.port : cp.containerPort === ep.targetPort)).map((cp: Manifest) => cp.containerPort);
       const allowed = numbers.length > 0 && numbers.every((n: number) => graph.flows.some((f) => {
         if (!('pods' in f.from) || !('pods' in f.to)) return false;
         const to = f.to.pods;
@@ -25,7 +25,7 @@ export function undeclaredScrapes(manifests: readonly Manifest[], graph: Depende
           && to.namespace === ns && pods.some(({ template }) => Object.entries(to.selector).every(([k, v]) => template.metadata.labels?.[k] === v))
           && f.ports.some((p) => p.port === n);
       }));
-      if (!allowed) out.push(`${ns}/${pm.metadata.name}:${ep.port}`);
+      if (!allowed) out.push(`${ns}/${pm.metadata.name}:${ep.port ?? ep.targetPort}`);
     }
   }
   return out;
@@ -39,10 +39,10 @@ export function promtool(args: string[], files: Record<string, unknown>): string
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'promtool-'));
   try {
     for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), typeof content === 'string' ? content : stringify(content, { lineWidth: 0 }));
-    return execFileSync('promtool', args, { cwd: dir, encoding: 'utf8', stdio: 'pipe' });
-  } catch (e) {
-    const err = e as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`promtool ${args.join(' ')} failed:\n${err.stdout ?? ''}${err.stderr ?? err.message}`);
+    const r = spawnSync('promtool', args, { cwd: dir, encoding: 'utf8' });
+    const output = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+    if (r.status !== 0) throw new Error(`promtool ${args.join(' ')} failed:\n${output}${r.error?.message ?? ''}`);
+    return output;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -1,0 +1,174 @@
+/**
+ * Generates every Secret an environment's manifests reference (the DeclaredSecrets of renderPlatform) with
+ * random values, and creates them in the cluster or prints them. Nothing is ever written to a file.
+ *
+ *   npm run secrets -- --env <env> --apply [--context <ctx>] [--kubectl <path>]
+ *   npm run secrets -- --env <env> --print            # YAML on stdout, e.g. for `kubectl create -f -` or kubeseal
+ *   npm run secrets -- --env <env> --vault-seed       # environments with secrets.source "vault": a script of
+ *                                                       `vault kv put -cas=0` commands (never overwrites)
+ *
+ * Existing Secrets are never overwritten: each is looked up first and created with `kubectl create` (which
+ * refuses an existing object). A copy (`copyOf`) gets the values of its original, read back from the cluster
+ * when the original already existed. `fixed` keys get their declared value.
+ */
+import { randomInt } from 'crypto';
+import { stringify } from 'yaml';
+import { renderPlatform } from '../charts/platform';
+import type { DeclaredSecret } from '../charts/data/refs';
+import { vaultPath } from '../charts/gitops/external-secrets';
+import { ConfigError, ENVIRONMENTS, loadEnvironment } from '../environments';
+import { Kubectl, parseFlags, UsageError } from './lib/kubectl';
+
+export type Values = Record<string, string>;
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/**
+ * A random value: 40 letters and digits (238 bits) for secrets; 20 lowercase letters and digits, starting with a
+ * letter, for identities (`*user*`, `accessKey`) that must be valid user names. Letters and digits only, so a
+ * value can go into a URL, a config file or a shell without quoting.
+ */
+export function randomValue(key: string): string {
+  const identity = /user|accesskey/i.test(key);
+  const alphabet = identity ? ALPHABET.slice(26) : ALPHABET;
+  const length = identity ? 20 : 40;
+  let v = identity ? ALPHABET[26 + randomInt(26)] : '';
+  while (v.length < length) v += alphabet[randomInt(alphabet.length)];
+  return v;
+}
+
+const id = (s: { namespace: string; name: string }) => `${s.namespace}/${s.name}`;
+
+/** Originals before their copies; checks that every copy's original is declared and has its keys. */
+export function ordered(secrets: readonly DeclaredSecret[]): DeclaredSecret[] {
+  const byId = new Map<string, DeclaredSecret>();
+  for (const s of secrets) {
+    const prev = byId.get(id(s));
+    if (prev && JSON.stringify(prev) !== JSON.stringify(s)) throw new Error(`Secret ${id(s)} is declared twice, differently`);
+    byId.set(id(s), s);
+  }
+  for (const s of byId.values()) {
+    if (!s.copyOf) continue;
+    const original = byId.get(id(s.copyOf));
+    if (!original) throw new Error(`Secret ${id(s)} copies ${id(s.copyOf)}, which is not declared`);
+    if (original.copyOf) throw new Error(`Secret ${id(s)} copies ${id(s.copyOf)}, which is itself a copy: copy the original`);
+    const missing = s.keys.filter((k) => !original.keys.includes(k));
+    if (missing.length) throw new Error(`Secret ${id(s)} copies ${id(s.copyOf)} but needs keys it lacks: ${missing.join(', ')}`);
+  }
+  const all = [...byId.values()].sort((a, b) => id(a).localeCompare(id(b)));
+  return [...all.filter((s) => !s.copyOf), ...all.filter((s) => s.copyOf)];
+}
+
+/** Values of every declared Secret; `known` holds values of Secrets that already exist (originals are copied from it). */
+export function generate(secrets: readonly DeclaredSecret[], known: ReadonlyMap<string, Values> = new Map()): Map<string, Values> {
+  const out = new Map<string, Values>();
+  for (const s of ordered(secrets)) {
+    const source = s.copyOf ? (known.get(id(s.copyOf)) ?? out.get(id(s.copyOf))) : undefined;
+    const values: Values = {};
+    for (const k of s.keys) values[k] = s.fixed?.[k] ?? (s.copyOf ? source?.[k] : undefined) ?? randomValue(k);
+    out.set(id(s), values);
+  }
+  return out;
+}
+
+export function secretManifest(env: string, s: DeclaredSecret, values: Values): Record<string, unknown> {
+  return {
+    apiVersion: 'v1', kind: 'Secret', type: 'Opaque',
+    metadata: {
+      name: s.name, namespace: s.namespace,
+      labels: { 'app.kubernetes.io/part-of': 'receivables-platform', 'app.kubernetes.io/managed-by': 'receivables-secrets', 'sme-receivables.io/environment': env },
+      annotations: { 'sme-receivables.io/generated-by': 'npm run secrets', ...(s.copyOf ? { 'sme-receivables.io/copy-of': id(s.copyOf) } : {}) },
+    },
+    data: Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+  };
+}
+
+interface Io { out: (s: string) => void; err: (s: string) => void }
+
+/** Creates the missing Secrets; returns the number of problems. */
+export function apply(env: string, secrets: readonly DeclaredSecret[], kubectl: Kubectl, io: Io): number {
+  const known = new Map<string, Values>();
+  const list = ordered(secrets);
+  let created = 0; let kept = 0; let problems = 0;
+  for (const s of list) {
+    const got = kubectl.run(['get', 'secret', '--namespace', s.namespace, s.name, '--output', 'json', '--ignore-not-found']);
+    if (got.code !== 0) {
+      io.err(`error: cannot read Secret ${id(s)}: ${got.stderr.trim()}\nstopped: nothing after ${id(s)} was created.`);
+      return problems + 1;
+    }
+    if (got.stdout.trim()) {
+      const data: Record<string, string> = JSON.parse(got.stdout).data ?? {};
+      const values = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
+      known.set(id(s), values);
+      kept++;
+      const missing = s.keys.filter((k) => !(k in values));
+      if (missing.length) { problems++; io.err(`warning: Secret ${id(s)} exists but lacks keys ${missing.join(', ')}: add them by hand (it is never overwritten)`); }
+      const original = s.copyOf && known.get(id(s.copyOf));
+      if (original && s.keys.some((k) => values[k] !== original[k])) {
+        problems++;
+        io.err(`warning: Secret ${id(s)} differs from its original ${id(s.copyOf!)}: delete it and run again to re-copy`);
+      }
+      io.out(`kept     ${id(s)} (exists)`);
+      continue;
+    }
+    const values = generate([s, ...(s.copyOf ? list.filter((o) => id(o) === id(s.copyOf!)) : [])], known).get(id(s))!;
+    const r = kubectl.run(['create', '--filename', '-', '--output', 'name'], JSON.stringify(secretManifest(env, s, values)));
+    if (r.code !== 0) {
+      io.err(`error: creating Secret ${id(s)} failed: ${r.stderr.trim()}\nstopped: nothing after ${id(s)} was created.`);
+      return problems + 1;
+    }
+    known.set(id(s), values);
+    created++;
+    io.out(`created  ${id(s)}${s.copyOf ? ` (copy of ${id(s.copyOf)})` : ''}`);
+  }
+  io.out(`${created} created, ${kept} kept, ${list.length} declared for ${env}`);
+  return problems;
+}
+
+/** A shell script that writes the originals into Vault's KV store, each only if absent (`-cas=0`). */
+export function vaultSeed(env: string, secrets: readonly DeclaredSecret[], vault: { mount: string; pathPrefix: string }): string {
+  const values = generate(secrets);
+  const lines = ['#!/bin/sh', `# Seeds Vault with the Secret values of ${env}. -cas=0 refuses to overwrite an existing path.`, 'set -e'];
+  for (const s of ordered(secrets).filter((x) => !x.copyOf)) {
+    const v = values.get(id(s))!;
+    const stored = Object.fromEntries(Object.entries(v).filter(([k]) => !(s.fixed && k in s.fixed)));
+    if (!Object.keys(stored).length) continue;
+    lines.push(`vault kv put -mount=${vault.mount} -cas=0 ${vaultPath(vault.pathPrefix, s)} - <<'EOF'`, JSON.stringify(stored), 'EOF');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function main(argv: string[], io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) }): number {
+  try {
+    const f = parseFlags(argv, ['env', 'context', 'kubectl'], ['apply', 'print', 'vault-seed', 'help']);
+    const modes = (['apply', 'print', 'vault-seed'] as const).filter((m) => f[m]);
+    if (f.help || typeof f.env !== 'string' || modes.length !== 1) throw new UsageError(f.help ? '' : 'give --env and exactly one of --apply, --print, --vault-seed');
+    const config = loadEnvironment(f.env);
+    const secrets = renderPlatform(config).secrets;
+    const mode = modes[0];
+    if (config.secrets.source === 'vault' && mode !== 'vault-seed') {
+      throw new UsageError(`environment "${config.name}" reads Secret values from Vault through External Secrets (secrets.source "vault"): seed Vault with --vault-seed instead`);
+    }
+    if (mode === 'vault-seed') {
+      if (config.secrets.source !== 'vault' || !config.secrets.vault) throw new UsageError(`environment "${config.name}" does not use Vault (secrets.source "${config.secrets.source}")`);
+      io.out(vaultSeed(config.name, secrets, config.secrets.vault));
+      return 0;
+    }
+    if (mode === 'print') {
+      const values = generate(secrets);
+      io.out(ordered(secrets).map((s) => stringify(secretManifest(config.name, s, values.get(id(s))!))).join('---\n'));
+      return 0;
+    }
+    const kubectl = new Kubectl(typeof f.kubectl === 'string' ? f.kubectl : 'kubectl', typeof f.context === 'string' ? f.context : undefined);
+    return apply(config.name, secrets, kubectl, io) ? 1 : 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      if (e.message) io.err(`error: ${e.message}`);
+      io.err(`usage: npm run secrets -- --env ${Object.keys(ENVIRONMENTS).join('|')} --apply|--print|--vault-seed [--context <ctx>] [--kubectl <path>]`);
+      return 2;
+    }
+    io.err(`error: ${e instanceof ConfigError || e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
+}
+
+if (require.main === module) process.exit(main(process.argv.slice(2)));

@@ -1,0 +1,47 @@
+/** A fake kubectl on PATH for installer and secret-generator tests: its call log and its stored Secrets. */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+export interface FakeKubectl {
+  readonly dir: string;
+  /** PATH with the fake first, as `kubectl`. */
+  readonly env: NodeJS.ProcessEnv;
+  readonly bin: string;
+  calls(): string[];
+  /** Stored Secrets, `namespace/name` → decoded values. */
+  secrets(): Map<string, Record<string, string>>;
+  store(namespace: string, name: string, values: Record<string, string>): void;
+  cleanup(): void;
+}
+
+export function fakeKubectl(fail?: string): FakeKubectl {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-kubectl-'));
+  const binDir = path.join(dir, 'bin');
+  const state = path.join(dir, 'state');
+  fs.mkdirSync(binDir);
+  fs.mkdirSync(state);
+  const bin = path.join(binDir, 'kubectl');
+  fs.copyFileSync(path.join(__dirname, 'fake-kubectl.sh'), bin);
+  fs.chmodSync(bin, 0o755);
+  const log = path.join(dir, 'calls.log');
+  fs.writeFileSync(log, '');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env, PATH: `${binDir}${path.delimiter}${process.env.PATH}`,
+    FAKE_KUBECTL_LOG: log, FAKE_KUBECTL_STATE: state, ...(fail ? { FAKE_KUBECTL_FAIL: fail } : {}),
+  };
+  return {
+    dir, env, bin,
+    calls: () => fs.readFileSync(log, 'utf8').split('\n').filter(Boolean),
+    secrets: () => new Map(fs.readdirSync(state).map((f) => {
+      const s = JSON.parse(fs.readFileSync(path.join(state, f), 'utf8'));
+      const values = Object.fromEntries(Object.entries<string>(s.data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
+      return [`${s.metadata.namespace}/${s.metadata.name}`, values];
+    })),
+    store: (namespace, name, values) => fs.writeFileSync(path.join(state, `${namespace}_${name}.json`), JSON.stringify({
+      apiVersion: 'v1', kind: 'Secret', metadata: { namespace, name },
+      data: Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+    })),
+    cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
+}
