@@ -55,6 +55,8 @@ function referenced(p: RenderedPlatform): Set<string> {
   for (const app of ms.filter((m) => m.kind === 'Application' && m.spec.source.helm)) {
     JSON.stringify(app.spec.source.helm.valuesObject, (k, v) => { if (k === 'existingSecret' && v) out.add(`${app.spec.destination.namespace}/${v}`); return v; });
   }
+  // Secrets that cert-manager writes for a rendered Certificate are not the generator's to create.
+  for (const cert of ms.filter((m) => m.kind === 'Certificate')) out.delete(`${cert.metadata.namespace}/${cert.spec.secretName}`);
   return out;
 }
 
