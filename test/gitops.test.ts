@@ -217,20 +217,20 @@ describe('waves for any set of folders', () => {
   const dev = env('dev');
 
   test('a store folder and an application using it: the store syncs first, the data is protected', () => {
-    const p = storeAndApp(dev, '11-postgres', '21-api');
+    const p = storeAndApp(dev, '18-fixture-store', '28-fixture-api');
     expect(waveViolations(p)).toEqual([]);
     const app = (f: string) => childApps(p).find((a) => folderOf(p, a) === f)!;
-    expect(wave(app('11-postgres'))).toBeLessThan(wave(app('21-api')));
-    expect(wave(app('90-addons'))).toBeLessThan(wave(app('11-postgres')));
-    expect(app('11-postgres').metadata.finalizers).toBeUndefined();
-    expect(app('21-api').metadata.finalizers).toEqual(['resources-finalizer.argocd.argoproj.io']);
-    const sts = p.charts.find((c) => c.folder === '11-postgres')!.manifests[0];
+    expect(wave(app('18-fixture-store'))).toBeLessThan(wave(app('28-fixture-api')));
+    expect(wave(app('90-addons'))).toBeLessThan(wave(app('18-fixture-store')));
+    expect(app('18-fixture-store').metadata.finalizers).toBeUndefined();
+    expect(app('28-fixture-api').metadata.finalizers).toEqual(['resources-finalizer.argocd.argoproj.io']);
+    const sts = p.charts.find((c) => c.folder === '18-fixture-store')!.manifests[0];
     expect(sts.metadata.annotations['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
   });
 
   test('the check catches a consumer placed before its store', () => {
-    const p = storeAndApp(dev, '25-postgres', '21-api');
-    expect(waveViolations(p)).toEqual([expect.stringMatching(/^21-api \(wave \d+\) before 25-postgres .*api uses postgres/)]);
+    const p = storeAndApp(dev, '27-fixture-store', '26-fixture-api');
+    expect(waveViolations(p)).toEqual([expect.stringMatching(/^26-fixture-api \(wave \d+\) before 27-fixture-store .*api uses postgres/)]);
   });
 
   test('custom resources wait for the add-ons that install their CRDs', () => {
