@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { stringify } from 'yaml';
+import { emitYaml } from './yaml';
 import { kustomization } from '../gitops/kustomize';
 import type { Manifest, RenderedPlatform } from '../platform';
 import { REACHABILITY_FILE, reachabilityMatrix } from '../network/matrix';
@@ -20,9 +20,9 @@ export function fileName(m: Manifest): string {
   return ns ? `${kind}.${ns}.${m.metadata.name}.yaml` : `${kind}.${m.metadata.name}.yaml`;
 }
 
+/** Never folds long strings, so a one-word change is a one-line diff (see ./yaml.ts). */
 export function toYaml(m: unknown): string {
-  // lineWidth 0: never fold long strings, so a one-word change is a one-line diff.
-  return stringify(m, { lineWidth: 0, aliasDuplicateObjects: false });
+  return emitYaml(m);
 }
 
 /**
