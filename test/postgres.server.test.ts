@@ -209,10 +209,15 @@ describe('a live three-member cluster from the rendered files', () => {
     fs.writeFileSync(path.join(bin, 'wal-g'), [
       '#!/bin/sh',
       'set -eu',
-      'dir="$WALG_STUB_ROOT/${WALG_S3_PREFIX#s3://}/wal_005"',
+      'root="$WALG_STUB_ROOT/${WALG_S3_PREFIX#s3://}"',
+      'dir="$root/wal_005"',
       'case "$1" in',
       '  wal-push) mkdir -p "$dir"; f=$(basename "$2"); cp "$2" "$dir/.$f"; mv "$dir/.$f" "$dir/$f" ;;',
       '  wal-fetch) test -f "$dir/$2" && cp "$dir/$2" "$3" ;;',
+      // Base backups: recorded with who asked (the member's Patroni port) instead of copied.
+      '  backup-push) mkdir -p "$root/basebackups_005"; echo "$2 $PATRONI_PORT" > "$root/basebackups_005/base_$(date +%s%N)" ;;',
+      '  backup-list) ls "$root/basebackups_005" 2>/dev/null | grep base_ || echo "No backups found" ;;',
+      '  delete) echo "$*" >> "$root/deletes" ;;',
       '  *) echo "wal-g stub: $1 is not implemented" >&2; exit 1 ;;',
       'esac',
       '',
@@ -275,6 +280,30 @@ describe('a live three-member cluster from the rendered files', () => {
       return f.length > 0 ? f : undefined;
     });
     expect(files[0]).toMatch(/^0000000100000000000000[0-9A-F]{2}$/);
+  }, 60000);
+
+  test('the backup container of every member runs, and only the primary pushes a base backup', async () => {
+    const backup = sts.spec.template.spec.containers.find((c: Manifest) => c.name === 'backup');
+    const script = path.join(work, 'scripts', 'backup-loop.sh');
+    expect(backup.command).toEqual(['/bin/sh', '/etc/patroni/scripts/backup-loop.sh']);
+    for (const m of members) {
+      const env = { ...podEnv(backup, { name: m.name, ip: '127.0.0.1' }), PATRONI_PORT: String(m.apiPort), PATH: `${path.join(work, 'bin')}:${BASE_PATH}`, HOME: work, WALG_STUB_ROOT: path.join(work, 's3') };
+      procs.start(`backup-${m.name}`, '/bin/sh', [script], env, work);
+    }
+    const root = path.join(work, 's3', 'backups-postgres', ENV, 'postgres');
+    const pushed = await waitFor('a base backup', 30000, () => {
+      const dir = path.join(root, 'basebackups_005');
+      const f = fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+      return f.length > 0 && fs.existsSync(path.join(root, 'deletes')) ? f.map((x) => fs.readFileSync(path.join(dir, x), 'utf8').trim()) : undefined;
+    }, 300);
+    await new Promise((r) => setTimeout(r, 2000)); // replicas would have pushed by now if they were going to
+    const all = fs.readdirSync(path.join(root, 'basebackups_005')).map((x) => fs.readFileSync(path.join(root, 'basebackups_005', x), 'utf8').trim());
+    expect(all).toEqual([`/home/postgres/pgdata/pgroot/data ${leader.apiPort}`]);
+    expect(pushed).toHaveLength(1);
+    const retain = backup.env.find((e: Manifest) => e.name === 'BACKUP_RETAIN_FULL').value;
+    expect(fs.readFileSync(path.join(root, 'deletes'), 'utf8').trim()).toBe(`delete retain FULL ${retain} --confirm`);
+    // SIGTERM ends the loop at once (in the pod it is PID 1, which ignores SIGTERM without its trap).
+    for (const m of members) expect(await procs.stop(`backup-${m.name}`, 3000)).toBe(true);
   }, 60000);
 
   test('the rendered PgBouncer accepts a SCRAM client and refuses a wrong password', async () => {

@@ -284,18 +284,25 @@ export const BACKUP_LOOP_SH = `#!/bin/sh
 set -u
 interval=$((BACKUP_INTERVAL_HOURS * 3600))
 heartbeat=/tmp/backup-heartbeat
+child=
+push=
+# PID 1 ignores SIGTERM without a handler: stop at once, with our children, when the pod stops (an unfinished
+# base backup is simply not listed; the next primary takes a new one).
+trap 'for p in $child $push; do kill "$p" 2>/dev/null; done; exit 0' TERM INT
+nap() { sleep "$1" & child=$!; wait "$child"; child=; }
 beat() { touch "$heartbeat"; }
 is_primary() { curl -fsS -o /dev/null "http://127.0.0.1:$PATRONI_PORT/primary"; }
 backup() {
   echo "backup: base backup to $WALG_S3_PREFIX" >&2
   wal-g backup-push "$PGDATA" &
-  pid=$!
-  while kill -0 "$pid" 2>/dev/null; do beat; sleep 10; done
-  if wait "$pid"; then
+  push=$!
+  while kill -0 "$push" 2>/dev/null; do beat; nap 10; done
+  if wait "$push"; then
     wal-g delete retain FULL "$BACKUP_RETAIN_FULL" --confirm || echo "backup: pruning failed" >&2
   else
     echo "backup: backup-push failed" >&2
   fi
+  push=
 }
 beat
 while :; do
@@ -303,7 +310,7 @@ while :; do
   if is_primary && ! wal-g backup-list 2>/dev/null | grep -q base_; then backup; fi
   now=$(date +%s)
   next=$(( (now / interval + 1) * interval ))
-  while [ "$(date +%s)" -lt "$next" ]; do beat; sleep 30; done
+  while [ "$(date +%s)" -lt "$next" ]; do beat; nap 30; done
   if is_primary; then backup; fi
 done
 `;

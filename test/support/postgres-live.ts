@@ -117,6 +117,18 @@ export class Processes {
     return s && fs.existsSync(s.logFile) ? fs.readFileSync(s.logFile, 'utf8') : '';
   }
 
+  /** SIGTERM to one started process by its PID, SIGKILL if it outlives `graceMs`; whether SIGTERM sufficed. */
+  async stop(name: string, graceMs = 5000): Promise<boolean> {
+    const pid = this.pidOf(name);
+    if (!pid || !isAlive(pid)) return true;
+    try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ }
+    const until = Date.now() + graceMs;
+    while (Date.now() < until && isAlive(pid)) await sleep(100);
+    if (!isAlive(pid)) return true;
+    try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    return false;
+  }
+
   /** SIGTERM to every process by PID, newest first, then SIGKILL to whatever is still alive after `graceMs`. */
   async stopAll(graceMs = 15000): Promise<void> {
     const pids = [...this.started].reverse().map((s) => s.child.pid).filter((p): p is number => !!p && isAlive(p));
