@@ -171,6 +171,7 @@ describe('a live three-member cluster from the rendered files', () => {
     yml.etcd3 = { hosts: [`127.0.0.1:${etcdPort}`] };
     Object.assign(yml.bootstrap.dcs, { ttl: 10, loop_wait: 2, retry_timeout: 3 });
     yml.bootstrap.post_bootstrap = path.join(work, 'scripts', 'post-bootstrap.sh');
+    for (const f of ['ssl_cert_file', 'ssl_key_file']) yml.postgresql.parameters[f] = path.join(work, 'tls', path.basename(yml.postgresql.parameters[f]));
     edit(yml);
     const out = path.join(work, file);
     fs.writeFileSync(out, stringify(yml, { version: '1.1', lineWidth: 0 }));
@@ -224,7 +225,13 @@ describe('a live three-member cluster from the rendered files', () => {
     ].join('\n'), { mode: 0o755 });
     const scripts = path.join(work, 'scripts');
     fs.mkdirSync(scripts);
-    for (const f of ['post-bootstrap.sh', 'restore.sh', 'backup-loop.sh']) fs.writeFileSync(path.join(scripts, f), patroniCm.data[f], { mode: 0o755 });
+    for (const f of ['post-bootstrap.sh', 'restore.sh', 'backup-loop.sh', 'tls-init.sh']) fs.writeFileSync(path.join(scripts, f), patroniCm.data[f], { mode: 0o755 });
+    // The init container's script makes the key and certificate (one pair serves every process here).
+    fs.mkdirSync(path.join(work, 'tls'));
+    chownForService(work);
+    const tls = runAs('/bin/sh', [path.join(scripts, 'tls-init.sh')], { PATH: BASE_PATH, TLS_DIR: path.join(work, 'tls'), POD_NAME: 'postgres-production-0' });
+    expect({ status: tls.status, stderr: tls.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(fs.statSync(path.join(work, 'tls', 'server.key')).mode & 0o777).toBe(0o600);
 
     etcdPort = etcdClient;
     configFile = localPatroniYml(patroniCm, 'patroni.yml');
@@ -266,6 +273,9 @@ describe('a live three-member cluster from the rendered files', () => {
     expect(state.filter((m) => m.role === 'sync_standby')).toHaveLength(1);
     // What the rendered config asks for is what runs: checksums, rewind prerequisites, synchronous names.
     expect(await psql(asSuper(leader), 'show data_checksums')).toBe('on');
+    // Encryption in transit: replication runs over TLS and a plain connection is refused.
+    expect(await psql(asSuper(leader), 'select count(*) from pg_stat_replication r join pg_stat_ssl s using (pid) where s.ssl')).toBe('2');
+    await expect(psql({ ...asSuper(leader), sslmode: 'disable' }, 'select 1')).rejects.toThrow(/no pg_hba.conf entry .* no encryption/);
     expect(await psql(asSuper(leader), 'show wal_log_hints')).toBe('on');
     expect(await psql(asSuper(leader), 'show synchronous_standby_names')).not.toBe('');
     // post-bootstrap.sh created the application's role and database.
@@ -317,7 +327,9 @@ describe('a live three-member cluster from the rendered files', () => {
       .replace(/host=\S+ port=\d+/, `host=127.0.0.1 port=${proxyPort}`)
       .replace(/^listen_addr = .*$/m, 'listen_addr = 127.0.0.1')
       .replace(/^listen_port = .*$/m, `listen_port = ${pgbouncerPort}`)
-      .replace(/^auth_file = .*$/m, `auth_file = ${path.join(dir, 'userlist.txt')}`);
+      .replace(/^auth_file = .*$/m, `auth_file = ${path.join(dir, 'userlist.txt')}`)
+      .replace(/^client_tls_(key|cert)_file = \/run\/tls\//gm, `client_tls_$1_file = ${path.join(work, 'tls')}/`);
+    expect(ini).toMatch(new RegExp(`^client_tls_key_file = ${path.join(work, 'tls')}/server.key$`, 'm'));
     expect(ini).toMatch(/^auth_type = scram-sha-256$/m);
     fs.writeFileSync(path.join(dir, 'pgbouncer.ini'), ini);
     fs.writeFileSync(path.join(dir, 'start.sh'), pgbouncerCm.data['start.sh'], { mode: 0o755 });
@@ -333,6 +345,9 @@ describe('a live three-member cluster from the rendered files', () => {
     expect(port).toBe(pgbouncerPort);
     expect(await psql(viaPooler(), 'select current_user')).toBe(app.user);
     expect(await psql(viaPooler(), 'select inet_server_port()')).toBe(String(leader.pgPort));
+    // TLS on both legs: PgBouncer refuses a plain client and talks TLS to PostgreSQL.
+    await expect(psql({ ...viaPooler(), sslmode: 'disable' }, 'select 1')).rejects.toThrow(/SSL required/);
+    expect(await psql(viaPooler(), 'select ssl from pg_stat_ssl where pid = pg_backend_pid()')).toBe('t');
     await expect(psql({ ...viaPooler(), password: 'wrong-password' }, 'select 1')).rejects.toThrow(/password authentication failed|SASL authentication failed/);
     await psql(viaPooler(), 'create table acked (id bigint primary key, at timestamptz not null default now())');
   }, 60000);

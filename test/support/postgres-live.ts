@@ -160,6 +160,8 @@ export interface PsqlTarget {
   readonly user: string;
   readonly password: string;
   readonly database: string;
+  /** libpq's sslmode; @default prefer (libpq's default) */
+  readonly sslmode?: string;
 }
 
 /**
@@ -170,7 +172,7 @@ export function psql(t: PsqlTarget, sql: string, timeoutMs = 30000): Promise<str
   const u = serviceUser();
   return new Promise((resolve, reject) => {
     const child = spawn(`${PG_BIN}/psql`, ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-p', String(t.port), '-U', t.user, '-d', t.database, '-c', sql],
-      { env: { PATH: process.env.PATH, PGPASSWORD: t.password, PGCONNECT_TIMEOUT: '5' }, stdio: ['ignore', 'pipe', 'pipe'], ...(u ? { uid: u.uid, gid: u.gid } : {}) });
+      { env: { PATH: process.env.PATH, PGPASSWORD: t.password, PGCONNECT_TIMEOUT: '5', PGSSLMODE: t.sslmode ?? 'prefer' }, stdio: ['ignore', 'pipe', 'pipe'], ...(u ? { uid: u.uid, gid: u.gid } : {}) });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
