@@ -78,6 +78,25 @@ describe('Patroni on the Kubernetes API', () => {
   });
 });
 
+describe('TLS in transit', () => {
+  test.each(ENVS)('%s: TCP only over TLS, per-pod certificates made before the servers start', (name) => {
+    const p = env(name);
+    const y = patroniYml(p);
+    expect(y.postgresql.pg_hba.filter((l: string) => l.startsWith('host '))).toEqual([]);
+    expect(y.postgresql.pg_hba.filter((l: string) => l.startsWith('hostssl '))).toHaveLength(2);
+    expect(y.postgresql.parameters.ssl).toBe('on');
+    const initTls = sts(p).spec.template.spec.initContainers.find((c: Manifest) => c.name === 'tls');
+    const tlsMount = (c: Manifest) => c.volumeMounts.find((v: Manifest) => v.name === 'tls')?.mountPath;
+    expect(tlsMount(initTls)).toBe(y.postgresql.parameters.ssl_cert_file.replace(/\/server\.crt$/, ''));
+    expect(tlsMount(container(p, 'postgres'))).toBe(tlsMount(initTls));
+    const ini = find(p, 'ConfigMap', 'pgbouncer').data['pgbouncer.ini'].split('\n');
+    expect(ini).toEqual(expect.arrayContaining(['client_tls_sslmode = require', 'server_tls_sslmode = require']));
+    const exporter = find(p, 'Deployment', 'pgbouncer').spec.template.spec.containers.find((c: Manifest) => c.name === 'exporter');
+    expect(envOf(exporter).get('PGBOUNCER_EXPORTER_CONNECTION_STRING')?.value).toMatch(/sslmode=require$/);
+    expect(p.refs.postgres.sslMode).toBe('require');
+  });
+});
+
 describe('Services', () => {
   test.each(ENVS)('%s: the primary has no selector and no rendered Endpoints; config is headless; replicas select the role label', (name) => {
     const p = env(name);
