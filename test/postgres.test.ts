@@ -3,6 +3,10 @@
  * because it runs without Kubernetes: the DCS settings, Services, RBAC, pod wiring, disruption budget, flows,
  * Secrets, and the differences between environments.
  */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { parse } from 'yaml';
 import { renderPlatform, type Manifest, type RenderedPlatform } from '../charts/platform';
 import { LABELS } from '../charts/lib/labels';
@@ -278,5 +282,20 @@ describe('flows and Secrets', () => {
     expect(byName.get('postgres-superuser')?.fixed).toEqual({ username: 'postgres' });
     expect(byName.get('postgres-app')?.fixed).toEqual({ username: 'receivables' });
     expect(byName.get('postgres-app')?.fixed?.password).toBeUndefined();
+  });
+});
+
+describe('scripts', () => {
+  test('every rendered shell script passes shellcheck as POSIX sh', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'postgres-sh-'));
+    try {
+      const scripts = ['postgres-patroni', 'pgbouncer'].flatMap((cm) => Object.entries(find(env('production'), 'ConfigMap', cm).data as Record<string, string>)
+        .filter(([k]) => k.endsWith('.sh')).map(([k, v]) => { const f = path.join(dir, `${cm}-${k}`); fs.writeFileSync(f, v); return f; }));
+      expect(scripts).toHaveLength(6);
+      const r = spawnSync('shellcheck', ['-s', 'sh', ...scripts], { encoding: 'utf8' });
+      expect({ status: r.status, out: r.stdout + r.stderr }).toEqual({ status: 0, out: '' });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

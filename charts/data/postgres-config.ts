@@ -306,7 +306,8 @@ child=
 push=
 # PID 1 ignores SIGTERM without a handler: stop at once, with our children, when the pod stops (an unfinished
 # base backup is simply not listed; the next primary takes a new one).
-trap 'for p in $child $push; do kill "$p" 2>/dev/null; done; exit 0' TERM INT
+stop() { for p in $child $push; do kill "$p" 2>/dev/null; done; exit 0; }
+trap stop TERM INT
 nap() { sleep "$1" & child=$!; wait "$child"; child=; }
 beat() { touch "$heartbeat"; }
 is_primary() { curl -fsS -o /dev/null "http://127.0.0.1:$PATRONI_PORT/primary"; }
