@@ -171,6 +171,7 @@ describe('a live three-member cluster from the rendered files', () => {
     yml.etcd3 = { hosts: [`127.0.0.1:${etcdPort}`] };
     Object.assign(yml.bootstrap.dcs, { ttl: 10, loop_wait: 2, retry_timeout: 3 });
     yml.bootstrap.post_bootstrap = path.join(work, 'scripts', 'post-bootstrap.sh');
+    for (const f of ['ssl_cert_file', 'ssl_key_file']) yml.postgresql.parameters[f] = path.join(work, 'tls', path.basename(yml.postgresql.parameters[f]));
     edit(yml);
     const out = path.join(work, file);
     fs.writeFileSync(out, stringify(yml, { version: '1.1', lineWidth: 0 }));
@@ -209,17 +210,28 @@ describe('a live three-member cluster from the rendered files', () => {
     fs.writeFileSync(path.join(bin, 'wal-g'), [
       '#!/bin/sh',
       'set -eu',
-      'dir="$WALG_STUB_ROOT/${WALG_S3_PREFIX#s3://}/wal_005"',
+      'root="$WALG_STUB_ROOT/${WALG_S3_PREFIX#s3://}"',
+      'dir="$root/wal_005"',
       'case "$1" in',
       '  wal-push) mkdir -p "$dir"; f=$(basename "$2"); cp "$2" "$dir/.$f"; mv "$dir/.$f" "$dir/$f" ;;',
       '  wal-fetch) test -f "$dir/$2" && cp "$dir/$2" "$3" ;;',
+      // Base backups: recorded with who asked (the member's Patroni port) instead of copied.
+      '  backup-push) mkdir -p "$root/basebackups_005"; echo "$2 $PATRONI_PORT" > "$root/basebackups_005/base_$(date +%s%N)" ;;',
+      '  backup-list) ls "$root/basebackups_005" 2>/dev/null | grep base_ || echo "No backups found" ;;',
+      '  delete) echo "$*" >> "$root/deletes" ;;',
       '  *) echo "wal-g stub: $1 is not implemented" >&2; exit 1 ;;',
       'esac',
       '',
     ].join('\n'), { mode: 0o755 });
     const scripts = path.join(work, 'scripts');
     fs.mkdirSync(scripts);
-    for (const f of ['post-bootstrap.sh', 'restore.sh', 'backup-loop.sh']) fs.writeFileSync(path.join(scripts, f), patroniCm.data[f], { mode: 0o755 });
+    for (const f of ['post-bootstrap.sh', 'restore.sh', 'backup-loop.sh', 'tls-init.sh']) fs.writeFileSync(path.join(scripts, f), patroniCm.data[f], { mode: 0o755 });
+    // The init container's script makes the key and certificate (one pair serves every process here).
+    fs.mkdirSync(path.join(work, 'tls'));
+    chownForService(work);
+    const tls = runAs('/bin/sh', [path.join(scripts, 'tls-init.sh')], { PATH: BASE_PATH, TLS_DIR: path.join(work, 'tls'), POD_NAME: 'postgres-production-0' });
+    expect({ status: tls.status, stderr: tls.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(fs.statSync(path.join(work, 'tls', 'server.key')).mode & 0o777).toBe(0o600);
 
     etcdPort = etcdClient;
     configFile = localPatroniYml(patroniCm, 'patroni.yml');
@@ -261,6 +273,9 @@ describe('a live three-member cluster from the rendered files', () => {
     expect(state.filter((m) => m.role === 'sync_standby')).toHaveLength(1);
     // What the rendered config asks for is what runs: checksums, rewind prerequisites, synchronous names.
     expect(await psql(asSuper(leader), 'show data_checksums')).toBe('on');
+    // Encryption in transit: replication runs over TLS and a plain connection is refused.
+    expect(await psql(asSuper(leader), 'select count(*) from pg_stat_replication r join pg_stat_ssl s using (pid) where s.ssl')).toBe('2');
+    await expect(psql({ ...asSuper(leader), sslmode: 'disable' }, 'select 1')).rejects.toThrow(/no pg_hba.conf entry .* no encryption/);
     expect(await psql(asSuper(leader), 'show wal_log_hints')).toBe('on');
     expect(await psql(asSuper(leader), 'show synchronous_standby_names')).not.toBe('');
     // post-bootstrap.sh created the application's role and database.
@@ -277,6 +292,30 @@ describe('a live three-member cluster from the rendered files', () => {
     expect(files[0]).toMatch(/^0000000100000000000000[0-9A-F]{2}$/);
   }, 60000);
 
+  test('the backup container of every member runs, and only the primary pushes a base backup', async () => {
+    const backup = sts.spec.template.spec.containers.find((c: Manifest) => c.name === 'backup');
+    const script = path.join(work, 'scripts', 'backup-loop.sh');
+    expect(backup.command).toEqual(['/bin/sh', '/etc/patroni/scripts/backup-loop.sh']);
+    for (const m of members) {
+      const env = { ...podEnv(backup, { name: m.name, ip: '127.0.0.1' }), PATRONI_PORT: String(m.apiPort), PATH: `${path.join(work, 'bin')}:${BASE_PATH}`, HOME: work, WALG_STUB_ROOT: path.join(work, 's3') };
+      procs.start(`backup-${m.name}`, '/bin/sh', [script], env, work);
+    }
+    const root = path.join(work, 's3', 'backups-postgres', ENV, 'postgres');
+    const pushed = await waitFor('a base backup', 30000, () => {
+      const dir = path.join(root, 'basebackups_005');
+      const f = fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+      return f.length > 0 && fs.existsSync(path.join(root, 'deletes')) ? f.map((x) => fs.readFileSync(path.join(dir, x), 'utf8').trim()) : undefined;
+    }, 300);
+    await new Promise((r) => setTimeout(r, 2000)); // replicas would have pushed by now if they were going to
+    const all = fs.readdirSync(path.join(root, 'basebackups_005')).map((x) => fs.readFileSync(path.join(root, 'basebackups_005', x), 'utf8').trim());
+    expect(all).toEqual([`/home/postgres/pgdata/pgroot/data ${leader.apiPort}`]);
+    expect(pushed).toHaveLength(1);
+    const retain = backup.env.find((e: Manifest) => e.name === 'BACKUP_RETAIN_FULL').value;
+    expect(fs.readFileSync(path.join(root, 'deletes'), 'utf8').trim()).toBe(`delete retain FULL ${retain} --confirm`);
+    // SIGTERM ends the loop at once (in the pod it is PID 1, which ignores SIGTERM without its trap).
+    for (const m of members) expect(await procs.stop(`backup-${m.name}`, 3000)).toBe(true);
+  }, 60000);
+
   test('the rendered PgBouncer accepts a SCRAM client and refuses a wrong password', async () => {
     proxy = new PrimaryServiceProxy(members);
     const proxyPort = await proxy.listen();
@@ -288,7 +327,9 @@ describe('a live three-member cluster from the rendered files', () => {
       .replace(/host=\S+ port=\d+/, `host=127.0.0.1 port=${proxyPort}`)
       .replace(/^listen_addr = .*$/m, 'listen_addr = 127.0.0.1')
       .replace(/^listen_port = .*$/m, `listen_port = ${pgbouncerPort}`)
-      .replace(/^auth_file = .*$/m, `auth_file = ${path.join(dir, 'userlist.txt')}`);
+      .replace(/^auth_file = .*$/m, `auth_file = ${path.join(dir, 'userlist.txt')}`)
+      .replace(/^client_tls_(key|cert)_file = \/run\/tls\//gm, `client_tls_$1_file = ${path.join(work, 'tls')}/`);
+    expect(ini).toMatch(new RegExp(`^client_tls_key_file = ${path.join(work, 'tls')}/server.key$`, 'm'));
     expect(ini).toMatch(/^auth_type = scram-sha-256$/m);
     fs.writeFileSync(path.join(dir, 'pgbouncer.ini'), ini);
     fs.writeFileSync(path.join(dir, 'start.sh'), pgbouncerCm.data['start.sh'], { mode: 0o755 });
@@ -304,6 +345,9 @@ describe('a live three-member cluster from the rendered files', () => {
     expect(port).toBe(pgbouncerPort);
     expect(await psql(viaPooler(), 'select current_user')).toBe(app.user);
     expect(await psql(viaPooler(), 'select inet_server_port()')).toBe(String(leader.pgPort));
+    // TLS on both legs: PgBouncer refuses a plain client and talks TLS to PostgreSQL.
+    await expect(psql({ ...viaPooler(), sslmode: 'disable' }, 'select 1')).rejects.toThrow(/SSL required/);
+    expect(await psql(viaPooler(), 'select ssl from pg_stat_ssl where pid = pg_backend_pid()')).toBe('t');
     await expect(psql({ ...viaPooler(), password: 'wrong-password' }, 'select 1')).rejects.toThrow(/password authentication failed|SASL authentication failed/);
     await psql(viaPooler(), 'create table acked (id bigint primary key, at timestamptz not null default now())');
   }, 60000);

@@ -3,6 +3,10 @@
  * because it runs without Kubernetes: the DCS settings, Services, RBAC, pod wiring, disruption budget, flows,
  * Secrets, and the differences between environments.
  */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { parse } from 'yaml';
 import { renderPlatform, type Manifest, type RenderedPlatform } from '../charts/platform';
 import { LABELS } from '../charts/lib/labels';
@@ -75,6 +79,25 @@ describe('Patroni on the Kubernetes API', () => {
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'postgres', namespace: NS }]);
     expect(sts(p).spec.template.spec.serviceAccountName).toBe('postgres');
     expect(manifestsOf(p).filter((m) => m.kind === 'ClusterRole' && m.metadata.name.includes('postgres'))).toEqual([]);
+  });
+});
+
+describe('TLS in transit', () => {
+  test.each(ENVS)('%s: TCP only over TLS, per-pod certificates made before the servers start', (name) => {
+    const p = env(name);
+    const y = patroniYml(p);
+    expect(y.postgresql.pg_hba.filter((l: string) => l.startsWith('host '))).toEqual([]);
+    expect(y.postgresql.pg_hba.filter((l: string) => l.startsWith('hostssl '))).toHaveLength(2);
+    expect(y.postgresql.parameters.ssl).toBe('on');
+    const initTls = sts(p).spec.template.spec.initContainers.find((c: Manifest) => c.name === 'tls');
+    const tlsMount = (c: Manifest) => c.volumeMounts.find((v: Manifest) => v.name === 'tls')?.mountPath;
+    expect(tlsMount(initTls)).toBe(y.postgresql.parameters.ssl_cert_file.replace(/\/server\.crt$/, ''));
+    expect(tlsMount(container(p, 'postgres'))).toBe(tlsMount(initTls));
+    const ini = find(p, 'ConfigMap', 'pgbouncer').data['pgbouncer.ini'].split('\n');
+    expect(ini).toEqual(expect.arrayContaining(['client_tls_sslmode = require', 'server_tls_sslmode = require']));
+    const exporter = find(p, 'Deployment', 'pgbouncer').spec.template.spec.containers.find((c: Manifest) => c.name === 'exporter');
+    expect(envOf(exporter).get('PGBOUNCER_EXPORTER_CONNECTION_STRING')?.value).toMatch(/sslmode=require$/);
+    expect(p.refs.postgres.sslMode).toBe('require');
   });
 });
 
@@ -259,5 +282,20 @@ describe('flows and Secrets', () => {
     expect(byName.get('postgres-superuser')?.fixed).toEqual({ username: 'postgres' });
     expect(byName.get('postgres-app')?.fixed).toEqual({ username: 'receivables' });
     expect(byName.get('postgres-app')?.fixed?.password).toBeUndefined();
+  });
+});
+
+describe('scripts', () => {
+  test('every rendered shell script passes shellcheck as POSIX sh', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'postgres-sh-'));
+    try {
+      const scripts = ['postgres-patroni', 'pgbouncer'].flatMap((cm) => Object.entries(find(env('production'), 'ConfigMap', cm).data as Record<string, string>)
+        .filter(([k]) => k.endsWith('.sh')).map(([k, v]) => { const f = path.join(dir, `${cm}-${k}`); fs.writeFileSync(f, v); return f; }));
+      expect(scripts).toHaveLength(6);
+      const r = spawnSync('shellcheck', ['-s', 'sh', ...scripts], { encoding: 'utf8' });
+      expect({ status: r.status, out: r.stdout + r.stderr }).toEqual({ status: 0, out: '' });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

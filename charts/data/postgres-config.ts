@@ -23,6 +23,14 @@ export const PATRONI_PORT = 8008;
 /** Patroni's label values on the member pods (Patroni 4 writes `primary` by default, 3 wrote `master`: be explicit). */
 export const ROLE = { primary: 'primary', replica: 'replica' } as const;
 
+/**
+ * Encryption in transit (spec 002 §12): every pod creates its own key and self-signed certificate at start in
+ * this memory-backed folder (init container `tls`); servers require TLS, clients use sslmode=require. Server
+ * identity is not verified yet: that needs the internal CA's certificates in Secrets the installer does not
+ * generate (see docs/postgres.md).
+ */
+export const TLS_DIR = '/run/tls';
+
 export const POOLER_PORT = 6432;
 export const POOLER_METRICS_PORT = 9127;
 export const POOLER_CONFIG_DIR = '/etc/pgbouncer/config';
@@ -70,6 +78,10 @@ export function postgresParameters(config: EnvironmentConfig): { dcs: Record<str
     hot_standby: 'on',
     hot_standby_feedback: 'on',
     password_encryption: 'scram-sha-256',
+    ssl: 'on',
+    ssl_cert_file: `${TLS_DIR}/server.crt`,
+    ssl_key_file: `${TLS_DIR}/server.key`,
+    ssl_min_protocol_version: 'TLSv1.2',
     unix_socket_directories: SOCKET_DIR,
     // Continuous archiving to MinIO: a WAL segment leaves the pod at the latest after archive_timeout.
     archive_mode: 'on',
@@ -100,13 +112,14 @@ export interface PatroniNames {
 }
 
 /**
- * Password (SCRAM) authentication for everything, also on the socket; which pods may connect at all is the
- * NetworkPolicies' job (the pod network has no fixed range to list here).
+ * Password (SCRAM) authentication for everything, also on the socket, and TCP only over TLS (no `host` line, so
+ * a plain connection matches nothing and is refused); which pods may connect at all is the NetworkPolicies' job
+ * (the pod network has no fixed range to list here).
  */
 const PG_HBA = [
   'local all all scram-sha-256',
-  'host replication all 0.0.0.0/0 scram-sha-256',
-  'host all all 0.0.0.0/0 scram-sha-256',
+  'hostssl replication all 0.0.0.0/0 scram-sha-256',
+  'hostssl all all 0.0.0.0/0 scram-sha-256',
 ];
 
 /** Timing of Patroni's leader lease; the tests shorten it to keep the live failover short. */
@@ -213,6 +226,11 @@ export function pgbouncerIni(config: EnvironmentConfig, refs: StoreRefs): string
     'auth_type = scram-sha-256',
     `auth_file = ${POOLER_AUTH_FILE}`,
     `stats_users = ${POOLER_STATS_USER}`,
+    // TLS both ways: clients must use it, and PgBouncer uses it towards PostgreSQL (which requires it).
+    'client_tls_sslmode = require',
+    `client_tls_key_file = ${TLS_DIR}/server.key`,
+    `client_tls_cert_file = ${TLS_DIR}/server.crt`,
+    'server_tls_sslmode = require',
     'pool_mode = transaction',
     `default_pool_size = ${p.defaultPoolSize}`,
     'reserve_pool_size = 5',
@@ -284,18 +302,26 @@ export const BACKUP_LOOP_SH = `#!/bin/sh
 set -u
 interval=$((BACKUP_INTERVAL_HOURS * 3600))
 heartbeat=/tmp/backup-heartbeat
+child=
+push=
+# PID 1 ignores SIGTERM without a handler: stop at once, with our children, when the pod stops (an unfinished
+# base backup is simply not listed; the next primary takes a new one).
+stop() { for p in $child $push; do kill "$p" 2>/dev/null; done; exit 0; }
+trap stop TERM INT
+nap() { sleep "$1" & child=$!; wait "$child"; child=; }
 beat() { touch "$heartbeat"; }
 is_primary() { curl -fsS -o /dev/null "http://127.0.0.1:$PATRONI_PORT/primary"; }
 backup() {
   echo "backup: base backup to $WALG_S3_PREFIX" >&2
   wal-g backup-push "$PGDATA" &
-  pid=$!
-  while kill -0 "$pid" 2>/dev/null; do beat; sleep 10; done
-  if wait "$pid"; then
+  push=$!
+  while kill -0 "$push" 2>/dev/null; do beat; nap 10; done
+  if wait "$push"; then
     wal-g delete retain FULL "$BACKUP_RETAIN_FULL" --confirm || echo "backup: pruning failed" >&2
   else
     echo "backup: backup-push failed" >&2
   fi
+  push=
 }
 beat
 while :; do
@@ -303,7 +329,7 @@ while :; do
   if is_primary && ! wal-g backup-list 2>/dev/null | grep -q base_; then backup; fi
   now=$(date +%s)
   next=$(( (now / interval + 1) * interval ))
-  while [ "$(date +%s)" -lt "$next" ]; do beat; sleep 30; done
+  while [ "$(date +%s)" -lt "$next" ]; do beat; nap 30; done
   if is_primary; then backup; fi
 done
 `;
@@ -319,4 +345,16 @@ umask 077
   printf '%s %s\\n' "$(quote "$STATS_USER")" "$(quote "$STATS_PASSWORD")"
 } > "$auth_file"
 exec pgbouncer "\${1:-${POOLER_CONFIG_DIR}/pgbouncer.ini}"
+`;
+
+/** Init container `tls`: a fresh private key and self-signed certificate for this pod (see TLS_DIR). */
+export const TLS_INIT_SH = `#!/bin/sh
+set -eu
+dir=\${TLS_DIR:-${TLS_DIR}}
+umask 077
+openssl req -new -x509 -nodes -days 3650 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \\
+  -subj "/CN=\${POD_NAME:-localhost}" -keyout "$dir/server.key" -out "$dir/server.crt" 2>/dev/null
+chmod 0600 "$dir/server.key"
+chmod 0644 "$dir/server.crt"
+echo "tls: created a self-signed certificate for \${POD_NAME:-localhost} in $dir"
 `;

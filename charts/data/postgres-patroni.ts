@@ -27,7 +27,7 @@ import { containerSecurityContext, podSecurityContext } from '../lib/security';
 import { StatefulSet } from '../lib/stateful-set';
 import {
   BACKUP_LOOP_SH, CONFIG_DIR, PATRONI_PORT, PGDATA, PGDATA_MOUNT, POST_BOOTSTRAP_SH, RESTORE_SH, ROLE, SOCKET_DIR,
-  patroniConfig, walgPrefix,
+  TLS_DIR, TLS_INIT_SH, patroniConfig, walgPrefix,
 } from './postgres-config';
 import type { SecretRef } from './refs';
 
@@ -85,6 +85,7 @@ export class PatroniCluster extends Construct {
       'post-bootstrap.sh': POST_BOOTSTRAP_SH,
       'restore.sh': RESTORE_SH,
       'backup-loop.sh': BACKUP_LOOP_SH,
+      'tls-init.sh': TLS_INIT_SH,
     };
     const configMap = `${name}-patroni`;
     new k8s.KubeConfigMap(this, 'config', { metadata: m(configMap), data: files });
@@ -179,6 +180,7 @@ export class PatroniCluster extends Construct {
       { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
       { name: 'run', mountPath: SOCKET_DIR },
       { name: 'tmp', mountPath: '/tmp' },
+      { name: 'tls', mountPath: TLS_DIR, readOnly: true },
     ];
     const patroniProbe = (path: string, failureThreshold: number): k8s.Probe => ({
       httpGet: { path, port: k8s.IntOrString.fromString('patroni'), scheme: 'HTTP' },
@@ -226,6 +228,16 @@ export class PatroniCluster extends Construct {
       volumeMounts: mounts,
     };
 
+    const tlsInit: k8s.Container = {
+      name: 'tls',
+      image: image(config, SPILO_IMAGE),
+      imagePullPolicy: config.images.pullPolicy,
+      command: ['/bin/sh', `${CONFIG_DIR}/scripts/tls-init.sh`],
+      env: [field('POD_NAME', 'metadata.name'), { name: 'TLS_DIR', value: TLS_DIR }],
+      resources: { requests: quantities({ cpu: '50m', memory: '32Mi' }), limits: quantities({ cpu: '200m', memory: '64Mi' }) },
+      securityContext: containerSecurityContext(),
+      volumeMounts: [{ name: 'config', mountPath: CONFIG_DIR, readOnly: true }, { name: 'tls', mountPath: TLS_DIR }],
+    };
     const memoryLimit = pg.resources.limits.memory;
     new StatefulSet(this, 'sts', {
       metadata: m(memberSetName(config.name, name)),
@@ -250,6 +262,7 @@ export class PatroniCluster extends Construct {
             // A stopping primary checkpoints, shuts down and hands the lock over; give it time to do so cleanly.
             terminationGracePeriodSeconds: 120,
             affinity: storeAntiAffinity(config, selector, pg.replicas),
+            initContainers: [tlsInit],
             containers: [postgres, backupContainer],
             volumes: [
               {
@@ -262,11 +275,14 @@ export class PatroniCluster extends Construct {
                     { key: 'post-bootstrap.sh', path: 'scripts/post-bootstrap.sh', mode: 0o555 },
                     { key: 'restore.sh', path: 'scripts/restore.sh', mode: 0o555 },
                     { key: 'backup-loop.sh', path: 'scripts/backup-loop.sh', mode: 0o555 },
+                    { key: 'tls-init.sh', path: 'scripts/tls-init.sh', mode: 0o555 },
                   ],
                 },
               },
               { name: 'run', emptyDir: {} },
               { name: 'tmp', emptyDir: {} },
+              // The pod's TLS key never touches a disk.
+              { name: 'tls', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Mi') } },
               // Parallel queries use POSIX shared memory; the runtime's default /dev/shm is 64 MiB.
               { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(shmSize(memoryLimit)) } },
             ],

@@ -14,7 +14,8 @@ import { meta, selectorLabels } from '../lib/labels';
 import { quantities, resources } from '../lib/resources';
 import { spreadOverNodes } from '../lib/scheduling';
 import { containerSecurityContext, podSecurityContext } from '../lib/security';
-import { PGBOUNCER_START_SH, POOLER_CONFIG_DIR, POOLER_METRICS_PORT, POOLER_PORT, pgbouncerIni } from './postgres-config';
+import { PGBOUNCER_START_SH, POOLER_CONFIG_DIR, POOLER_METRICS_PORT, POOLER_PORT, TLS_DIR, TLS_INIT_SH, pgbouncerIni } from './postgres-config';
+import { SPILO_IMAGE } from './postgres-patroni';
 import type { SecretRef } from './refs';
 
 export const PGBOUNCER_IMAGE = 'ghcr.io/cloudnative-pg/pgbouncer:1.24.1';
@@ -40,7 +41,7 @@ export class PgBouncer extends Construct {
     const selector = selectorLabels(ep.pods);
     const m = (n: string) => meta(config, { name: n, namespace: ns, id: ep.pods });
 
-    const files = { 'pgbouncer.ini': pgbouncerIni(config, refs), 'start.sh': PGBOUNCER_START_SH };
+    const files = { 'pgbouncer.ini': pgbouncerIni(config, refs), 'start.sh': PGBOUNCER_START_SH, 'tls-init.sh': TLS_INIT_SH };
     new k8s.KubeConfigMap(this, 'config', { metadata: m(name), data: files });
     const checksum = createHash('sha256').update(JSON.stringify(files)).digest('hex');
 
@@ -70,7 +71,19 @@ export class PgBouncer extends Construct {
         { name: 'config', mountPath: POOLER_CONFIG_DIR, readOnly: true },
         { name: 'auth', mountPath: '/etc/pgbouncer/auth' },
         { name: 'tmp', mountPath: '/tmp' },
+        { name: 'tls', mountPath: TLS_DIR, readOnly: true },
       ],
+    };
+    // The PgBouncer image has no openssl; the Spilo image (already on the database nodes) has.
+    const tlsInit: k8s.Container = {
+      name: 'tls',
+      image: image(config, SPILO_IMAGE),
+      imagePullPolicy: config.images.pullPolicy,
+      command: ['/bin/sh', `${POOLER_CONFIG_DIR}/tls-init.sh`],
+      env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } }, { name: 'TLS_DIR', value: TLS_DIR }],
+      resources: { requests: quantities({ cpu: '50m', memory: '32Mi' }), limits: quantities({ cpu: '200m', memory: '64Mi' }) },
+      securityContext: containerSecurityContext(),
+      volumeMounts: [{ name: 'config', mountPath: POOLER_CONFIG_DIR, readOnly: true }, { name: 'tls', mountPath: TLS_DIR }],
     };
     const exporter: k8s.Container = {
       name: 'exporter',
@@ -79,7 +92,7 @@ export class PgBouncer extends Construct {
       env: [
         fromSecret('STATS_USER', p.statsCredentials, 'username'),
         fromSecret('STATS_PASSWORD', p.statsCredentials, 'password'),
-        { name: 'PGBOUNCER_EXPORTER_CONNECTION_STRING', value: `postgres://$(STATS_USER):$(STATS_PASSWORD)@127.0.0.1:${POOLER_PORT}/pgbouncer?sslmode=disable` },
+        { name: 'PGBOUNCER_EXPORTER_CONNECTION_STRING', value: `postgres://$(STATS_USER):$(STATS_PASSWORD)@127.0.0.1:${POOLER_PORT}/pgbouncer?sslmode=require` },
       ],
       args: [`--web.listen-address=:${POOLER_METRICS_PORT}`],
       ports: [{ name: 'metrics', containerPort: POOLER_METRICS_PORT, protocol: 'TCP' }],
@@ -103,11 +116,13 @@ export class PgBouncer extends Construct {
             securityContext: podSecurityContext(PGBOUNCER_UID, PGBOUNCER_GID),
             terminationGracePeriodSeconds: 40,
             topologySpreadConstraints: spreadOverNodes(selector),
+            initContainers: [tlsInit],
             containers: [pgbouncer, exporter],
             volumes: [
               { name: 'config', configMap: { name, defaultMode: 0o444 } },
               { name: 'auth', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Mi') } },
               { name: 'tmp', emptyDir: {} },
+              { name: 'tls', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Mi') } },
             ],
           },
         },

@@ -37,6 +37,8 @@ export interface PostgresRef {
   /** Streaming replicas, for read scaling (spec 002 §7.1.3). */
   readonly replicas: Endpoint;
   readonly database: string;
+  /** Servers only accept TLS; certificates are per-pod self-signed for now, so `require`, not `verify-full`. */
+  readonly sslMode: 'require';
   readonly secrets: { readonly superuser: SecretRef; readonly replication: SecretRef; readonly rewind: SecretRef; readonly app: SecretRef };
 }
 
@@ -142,6 +144,7 @@ export function storeRefs(config: EnvironmentConfig): StoreRefs {
     primary: ep(pg, 'postgres', 5432, 'postgresql', { name: 'postgres', component: 'database' }),
     replicas: ep(pg, 'postgres-replicas', 5432, 'postgresql', { name: 'postgres', component: 'database' }),
     database: 'receivables',
+    sslMode: 'require',
     secrets: {
       superuser: { name: 'postgres-superuser', keys: userPassword },
       replication: { name: 'postgres-replication', keys: userPassword },

@@ -117,6 +117,18 @@ export class Processes {
     return s && fs.existsSync(s.logFile) ? fs.readFileSync(s.logFile, 'utf8') : '';
   }
 
+  /** SIGTERM to one started process by its PID, SIGKILL if it outlives `graceMs`; whether SIGTERM sufficed. */
+  async stop(name: string, graceMs = 5000): Promise<boolean> {
+    const pid = this.pidOf(name);
+    if (!pid || !isAlive(pid)) return true;
+    try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ }
+    const until = Date.now() + graceMs;
+    while (Date.now() < until && isAlive(pid)) await sleep(100);
+    if (!isAlive(pid)) return true;
+    try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    return false;
+  }
+
   /** SIGTERM to every process by PID, newest first, then SIGKILL to whatever is still alive after `graceMs`. */
   async stopAll(graceMs = 15000): Promise<void> {
     const pids = [...this.started].reverse().map((s) => s.child.pid).filter((p): p is number => !!p && isAlive(p));
@@ -148,6 +160,8 @@ export interface PsqlTarget {
   readonly user: string;
   readonly password: string;
   readonly database: string;
+  /** libpq's sslmode; @default prefer (libpq's default) */
+  readonly sslmode?: string;
 }
 
 /**
@@ -158,7 +172,7 @@ export function psql(t: PsqlTarget, sql: string, timeoutMs = 30000): Promise<str
   const u = serviceUser();
   return new Promise((resolve, reject) => {
     const child = spawn(`${PG_BIN}/psql`, ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-p', String(t.port), '-U', t.user, '-d', t.database, '-c', sql],
-      { env: { PATH: process.env.PATH, PGPASSWORD: t.password, PGCONNECT_TIMEOUT: '5' }, stdio: ['ignore', 'pipe', 'pipe'], ...(u ? { uid: u.uid, gid: u.gid } : {}) });
+      { env: { PATH: process.env.PATH, PGPASSWORD: t.password, PGCONNECT_TIMEOUT: '5', PGSSLMODE: t.sslmode ?? 'prefer' }, stdio: ['ignore', 'pipe', 'pipe'], ...(u ? { uid: u.uid, gid: u.gid } : {}) });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
