@@ -24,7 +24,7 @@ const eachEnv = envs.map((r) => [r.env, r] as const);
 /** What a dependency on a store must put into the ConfigMap, computed from the references alone. */
 function expectedSettings(refs: StoreRefs, store: StoreName): Record<string, string> {
   switch (store) {
-    case 'postgres': return { DATABASE_HOST: refs.postgres.pooler.host, DATABASE_PORT: String(refs.postgres.pooler.port), DATABASE_NAME: refs.postgres.database };
+    case 'postgres': return { DATABASE_HOST: refs.postgres.pooler.host, DATABASE_PORT: String(refs.postgres.pooler.port), DATABASE_NAME: refs.postgres.database, DATABASE_SSLMODE: 'require', PGSSLMODE: 'require' };
     case 'redis': return {
       REDIS_SENTINEL_HOST: refs.redis.sentinel.host, REDIS_SENTINEL_PORT: String(refs.redis.sentinel.port),
       REDIS_SENTINELS: `${refs.redis.sentinel.host}:${refs.redis.sentinel.port}`, REDIS_MASTER_NAME: refs.redis.masterSet,

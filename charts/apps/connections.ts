@@ -60,7 +60,8 @@ export function wire(scope: Construct, ctx: PlatformContext, plan: ServicePlan, 
   const stores: Record<StoreName, () => void> = {
     postgres: () => {
       const pg = refs.postgres;
-      Object.assign(settings, { DATABASE_HOST: pg.pooler.host, DATABASE_PORT: String(pg.pooler.port), DATABASE_NAME: pg.database });
+      // PgBouncer refuses clients without TLS; PGSSLMODE is what libpq-based drivers read.
+      Object.assign(settings, { DATABASE_HOST: pg.pooler.host, DATABASE_PORT: String(pg.pooler.port), DATABASE_NAME: pg.database, DATABASE_SSLMODE: pg.sslMode, PGSSLMODE: pg.sslMode });
       copyOfStoreSecret(ctx, ns, NAMESPACES.postgres, pg.secrets.app);
       env.push(secretEnv('DATABASE_USER', pg.secrets.app.name, 'username'), secretEnv('DATABASE_PASSWORD', pg.secrets.app.name, 'password'));
       use(pg.pooler, 'postgres (through PgBouncer)');
