@@ -184,9 +184,12 @@ describe('generated policies', () => {
     g.connect({ addresses: INTERNET }, { pods: nginx('controller') }, [{ port: 443, name: 'https' }], 'clients');
     g.connect({ pods: pods('db-clickhouse', { name: 'clickhouse', component: 'server' }) }, { pods: { namespace: 'db-clickhouse', display: 'db-clickhouse/clickhouse-server',
       selector: { ...selectorLabels({ name: 'clickhouse', component: 'server' }), [LABELS.shard]: '1' } } }, [{ port: 9009, name: 'interserver' }], 'shard 1 replicates');
+    g.connect({ pods: nginx('controller') }, { pods: { namespace: 'app-core', selector: { 'acme.cert-manager.io/http01-solver': 'true' }, display: 'app-core/acme-http01-solver' } },
+      [{ port: 8089, name: 'http' }], 'the ingress controller forwards ACME challenges');
     expect(planPolicies(config, g).map((p) => `${p.namespace}/${p.name}`)).toEqual([
+      'app-core/acme-http01-solver-ingress',
       'db-clickhouse/clickhouse-server-1-ingress', 'db-clickhouse/clickhouse-server-egress',
-      'ingress/ingress-nginx-admission-webhook-ingress', 'ingress/ingress-nginx-controller-ingress',
+      'ingress/ingress-nginx-admission-webhook-ingress', 'ingress/ingress-nginx-controller-egress', 'ingress/ingress-nginx-controller-ingress',
     ]);
   });
 
