@@ -217,6 +217,13 @@ describe('generated policies', () => {
     expect(planPolicies(config, g)[0].rules[0].peers).toEqual([
       { ipBlock: { cidr: '10.0.0.0/8', except: ['10.1.0.0/16'] } }, { ipBlock: { cidr: '192.168.1.0/24', except: ['192.168.1.128/25'] } },
     ]);
+    const covered = new DependencyGraph();
+    covered.connect({ pods: AGENT }, { addresses: { cidrs: ['10.0.0.0/8', '192.168.7.0/24'], except: ['10.0.0.0/8'], display: 'partners' } },
+      [{ port: 8443, name: 'https' }], 'agent calls partners');
+    expect(planPolicies(config, covered)[0].rules[0].peers).toEqual([{ ipBlock: { cidr: '192.168.7.0/24' } }]);
+    const nothing = new DependencyGraph();
+    nothing.connect({ pods: AGENT }, { addresses: { cidrs: ['10.1.0.0/16'], except: ['10.0.0.0/8'], display: 'gone' } }, [{ port: 1, name: 'x' }], 'x');
+    expect(() => planPolicies(config, nothing)).toThrow('address range "gone" (10.1.0.0/16) is entirely excepted (10.0.0.0/8)');
     const udp = find('app-integration', 'integration-api-egress');
     expect(udp.rules).toEqual([{ peers: [{ ipBlock: { cidr: '10.0.5.0/24' } }], ports: [{ protocol: 'UDP', port: 514 }] }]);
   });

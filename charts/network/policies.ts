@@ -123,9 +123,15 @@ function checkEgressRange(a: AddressRange, f: Flow): void {
   }
 }
 
-/** One ipBlock per CIDR; each keeps only the exceptions inside it (the API rejects any other). */
+/**
+ * One ipBlock per CIDR; each keeps only the exceptions strictly inside it (the API rejects any other), and a CIDR
+ * that an exception covers entirely is left out. A range with nothing left is an error: a rule without peers
+ * would allow every address.
+ */
 function ipBlocks(a: AddressRange): PolicyPeer[] {
-  return [...a.cidrs].sort().map((cidr) => {
+  const kept = a.cidrs.filter((cidr) => !(a.except ?? []).some((e) => cidrWithin(cidr, e)));
+  if (kept.length === 0) throw new Error(`address range "${a.display}" (${a.cidrs.join(', ')}) is entirely excepted (${(a.except ?? []).join(', ')})`);
+  return [...kept].sort().map((cidr) => {
     const except = (a.except ?? []).filter((e) => e !== cidr && cidrWithin(e, cidr)).sort();
     return { ipBlock: { cidr, ...(except.length ? { except } : {}) } };
   });
