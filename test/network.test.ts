@@ -357,6 +357,13 @@ describe('reachability matrix', () => {
     }
     expect(md).toContain('| app-agents/orchestrator-agent | internet (0.0.0.0/0 except 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 169.254.0.0/16, 100.64.0.0/10) | 443/TCP https |');
     expect(md).toContain('| app-integration | (outside the cluster) | 514/UDP |');
+    // The grid: the row of app-core has the gateway's and services' ports in the right columns.
+    const header = md.split('\n').find((l) => l.startsWith('| from \\ to |'))!.split(' | ');
+    const appCore = md.split('\n').find((l) => l.startsWith('| app-core | ') && l.split(' | ').length === header.length)!.split(' | ');
+    expect(appCore[header.indexOf('db-postgres')]).toBe('5432, 6432');
+    expect(appCore[header.indexOf('app-core')]).toBe('3000');
+    expect(appCore[header.indexOf('app-agents')]).toBe('·');
+    expect(md.split('\n').find((l) => l.startsWith('| app-integration | ') && l.split(' | ').length === header.length)).toContain('514/UDP');
     expect(md).toContain('| app-core/invoice-service-api | db-postgres/postgres-database [role=primary] | 5432/TCP postgresql | invoice-service migrates the schema on the leader |');
     expect(md).toContain('- tenant-acme (plan enterprise): reaches app-core/gateway-api (8000/TCP); reached from app-core/gateway-api (8080/TCP).');
     expect(md).toMatch(/- Every namespace that runs pods denies all ingress and egress by default \(`default-deny`\): app-agents, .*tenant-initech\./);
@@ -370,11 +377,17 @@ describe('reachability matrix', () => {
     const after = reachabilityMatrix(config, mergeGraphs(fixtureGraph(config), extra)).split('\n');
     const count = (lines: string[]) => Number(lines.find((l) => / connections between /.test(l))!.split(' ')[0]);
     expect(count(after)).toBe(count(before) + 1);
+    // The list of namespace pairs and of connections gain a line each; the grid's app-batch row gains a cell.
+    const gridRow = (lines: string[]) => lines.find((l) => l.startsWith('| app-batch | ') && l.split(' | ').length > 4)!;
     expect(after.filter((l) => !before.includes(l) && !/ connections between /.test(l))).toEqual([
       '| app-batch | app-core | 3000/TCP |',
+      gridRow(after),
       '| app-batch/reports-job | app-core/invoice-service-api | 3000/TCP http | reports job reads invoices |',
     ]);
-    expect(before.filter((l) => !after.includes(l) && !/ connections between /.test(l))).toEqual([]);
+    expect(before.filter((l) => !after.includes(l) && !/ connections between /.test(l))).toEqual([gridRow(before)]);
+    const header = after.find((l) => l.startsWith('| from \\ to |'))!.split(' | ');
+    expect(gridRow(after).split(' | ')[header.indexOf('app-core')]).toBe('3000');
+    expect(gridRow(before).split(' | ')[header.indexOf('app-core')]).toBe('·');
   });
 });
 
