@@ -186,9 +186,12 @@ describe('generated policies', () => {
     g.connect({ addresses: INTERNET }, { pods: nginx('controller') }, [{ port: 443, name: 'https' }], 'clients');
     g.connect({ pods: pods('db-clickhouse', { name: 'clickhouse', component: 'server' }) }, { pods: { namespace: 'db-clickhouse', display: 'db-clickhouse/clickhouse-server',
       selector: { ...selectorLabels({ name: 'clickhouse', component: 'server' }), [LABELS.shard]: '1' } } }, [{ port: 9009, name: 'interserver' }], 'shard 1 replicates');
+    g.connect({ pods: nginx('controller') }, { pods: { namespace: 'app-core', selector: { 'acme.cert-manager.io/http01-solver': 'true' }, display: 'app-core/acme-http01-solver' } },
+      [{ port: 8089, name: 'http' }], 'the ingress controller forwards ACME challenges');
     expect(planPolicies(config, g).map((p) => `${p.namespace}/${p.name}`)).toEqual([
+      'app-core/acme-http01-solver-ingress',
       'db-clickhouse/clickhouse-server-1-ingress', 'db-clickhouse/clickhouse-server-egress',
-      'ingress/ingress-nginx-admission-webhook-ingress', 'ingress/ingress-nginx-controller-ingress',
+      'ingress/ingress-nginx-admission-webhook-ingress', 'ingress/ingress-nginx-controller-egress', 'ingress/ingress-nginx-controller-ingress',
     ]);
   });
 
@@ -216,6 +219,13 @@ describe('generated policies', () => {
     expect(planPolicies(config, g)[0].rules[0].peers).toEqual([
       { ipBlock: { cidr: '10.0.0.0/8', except: ['10.1.0.0/16'] } }, { ipBlock: { cidr: '192.168.1.0/24', except: ['192.168.1.128/25'] } },
     ]);
+    const covered = new DependencyGraph();
+    covered.connect({ pods: AGENT }, { addresses: { cidrs: ['10.0.0.0/8', '192.168.7.0/24'], except: ['10.0.0.0/8'], display: 'partners' } },
+      [{ port: 8443, name: 'https' }], 'agent calls partners');
+    expect(planPolicies(config, covered)[0].rules[0].peers).toEqual([{ ipBlock: { cidr: '192.168.7.0/24' } }]);
+    const nothing = new DependencyGraph();
+    nothing.connect({ pods: AGENT }, { addresses: { cidrs: ['10.1.0.0/16'], except: ['10.0.0.0/8'], display: 'gone' } }, [{ port: 1, name: 'x' }], 'x');
+    expect(() => planPolicies(config, nothing)).toThrow('address range "gone" (10.1.0.0/16) is entirely excepted (10.0.0.0/8)');
     const udp = find('app-integration', 'integration-api-egress');
     expect(udp.rules).toEqual([{ peers: [{ ipBlock: { cidr: '10.0.5.0/24' } }], ports: [{ protocol: 'UDP', port: 514 }] }]);
   });
@@ -351,6 +361,13 @@ describe('reachability matrix', () => {
     }
     expect(md).toContain('| app-agents/orchestrator-agent | internet (0.0.0.0/0 except 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 169.254.0.0/16, 100.64.0.0/10) | 443/TCP https |');
     expect(md).toContain('| app-integration | (outside the cluster) | 514/UDP |');
+    // The grid: the row of app-core has the gateway's and services' ports in the right columns.
+    const header = md.split('\n').find((l) => l.startsWith('| from \\ to |'))!.split(' | ');
+    const appCore = md.split('\n').find((l) => l.startsWith('| app-core | ') && l.split(' | ').length === header.length)!.split(' | ');
+    expect(appCore[header.indexOf('db-postgres')]).toBe('5432, 6432');
+    expect(appCore[header.indexOf('app-core')]).toBe('3000');
+    expect(appCore[header.indexOf('app-agents')]).toBe('·');
+    expect(md.split('\n').find((l) => l.startsWith('| app-integration | ') && l.split(' | ').length === header.length)).toContain('514/UDP');
     expect(md).toContain('| app-core/invoice-service-api | db-postgres/postgres-database [role=primary] | 5432/TCP postgresql | invoice-service migrates the schema on the leader |');
     expect(md).toContain('- tenant-acme (plan enterprise): reaches app-core/gateway-api (8000/TCP); reached from app-core/gateway-api (8080/TCP).');
     expect(md).toMatch(/- Every namespace that runs pods denies all ingress and egress by default \(`default-deny`\): app-agents, .*tenant-initech\./);
@@ -364,11 +381,17 @@ describe('reachability matrix', () => {
     const after = reachabilityMatrix(config, mergeGraphs(fixtureGraph(config), extra)).split('\n');
     const count = (lines: string[]) => Number(lines.find((l) => / connections between /.test(l))!.split(' ')[0]);
     expect(count(after)).toBe(count(before) + 1);
+    // The list of namespace pairs and of connections gain a line each; the grid's app-batch row gains a cell.
+    const gridRow = (lines: string[]) => lines.find((l) => l.startsWith('| app-batch | ') && l.split(' | ').length > 4)!;
     expect(after.filter((l) => !before.includes(l) && !/ connections between /.test(l))).toEqual([
       '| app-batch | app-core | 3000/TCP |',
+      gridRow(after),
       '| app-batch/reports-job | app-core/invoice-service-api | 3000/TCP http | reports job reads invoices |',
     ]);
-    expect(before.filter((l) => !after.includes(l) && !/ connections between /.test(l))).toEqual([]);
+    expect(before.filter((l) => !after.includes(l) && !/ connections between /.test(l))).toEqual([gridRow(before)]);
+    const header = after.find((l) => l.startsWith('| from \\ to |'))!.split(' | ');
+    expect(gridRow(after).split(' | ')[header.indexOf('app-core')]).toBe('3000');
+    expect(gridRow(before).split(' | ')[header.indexOf('app-core')]).toBe('·');
   });
 });
 

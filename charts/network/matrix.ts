@@ -92,6 +92,18 @@ export function reachabilityMatrix(config: EnvironmentConfig, graph: DependencyG
   }
   if (pairs.size === 0) out.push('| (none) | | |');
 
+  // The same as a grid: one row per client namespace, one column per server namespace (a change is one row).
+  const namespaces = [...new Set([...pairs.keys()].flatMap((k) => k.split('|')))].sort((a, b) => Number(a === OUTSIDE) - Number(b === OUTSIDE) || a.localeCompare(b));
+  if (namespaces.length) {
+    out.push('', '## Matrix', '', 'Rows: from; columns: to; cells: TCP ports (UDP marked).', '',
+      `| from \\ to | ${namespaces.join(' | ')} |`, `| --- | ${namespaces.map(() => '---').join(' | ')} |`);
+    for (const from of namespaces) {
+      const cells = namespaces.map((to) => [...(pairs.get(`${from}|${to}`)?.values() ?? [])].sort(portOrder)
+        .map((p) => (protocolOf(p) === 'TCP' ? String(p.port) : `${p.port}/${protocolOf(p)}`)).join(', ') || '·');
+      if (cells.some((c) => c !== '·')) out.push(`| ${from} | ${cells.join(' | ')} |`);
+    }
+  }
+
   out.push('', '## Connections', '', '| from | to | ports | why |', '| --- | --- | --- | --- |');
   for (const r of sorted) {
     out.push(`| ${cell(r.from)} | ${cell(r.to)} | ${ports(r).map(portLabel).join(', ')} | ${cell([...r.why].sort().join('; '))} |`);

@@ -9,7 +9,7 @@
  * may reach a group and on which ports. Everything is sorted, so the YAML is stable and diffs are minimal.
  */
 import type { EnvironmentConfig } from '../../environments/schema';
-import { LABELS, type Labels } from '../lib/labels';
+import { LABELS, MEMBER_SELECTOR_KEYS, type Labels } from '../lib/labels';
 import { PRIVATE_RANGES, type AddressRange, type DependencyGraph, type Flow, type Peer, type PodGroup, type Port } from '../lib/graph';
 import { tenantNamespace } from '../lib/naming';
 
@@ -67,14 +67,16 @@ const groupKey = (g: PodGroup) => `${g.namespace} ${selectorKey(g.selector)}`;
 const STABLE_KEYS = new Set<string>([LABELS.name, LABELS.instance, LABELS.component]);
 
 /**
- * The policy base name of a pod group: the part of its display after the namespace, plus every selector value
- * the display does not already show (a component, a role, a shard), so that groups of one application that
+ * The policy base name of a pod group: the part of its display after the namespace, plus every value of our
+ * selector keys the display does not already show (a component, a role, a shard), so that groups of one application that
  * differ by component or member role get distinct names: `ingress-nginx-controller`, `postgres-database-primary`.
  */
 export function groupName(g: PodGroup): string {
   let name = g.display.slice(g.display.lastIndexOf('/') + 1);
-  // Stable identity keys first (name, instance, component), then member keys, each in key order.
-  const entries = Object.entries(g.selector).sort(([a], [b]) => Number(!STABLE_KEYS.has(a)) - Number(!STABLE_KEYS.has(b)) || a.localeCompare(b));
+  // Stable identity keys first (name, instance, component), then member keys, each in key order; labels of
+  // other schemes (e.g. cert-manager's `acme.cert-manager.io/http01-solver: "true"`) say nothing in a name.
+  const entries = Object.entries(g.selector).filter(([k]) => STABLE_KEYS.has(k) || MEMBER_SELECTOR_KEYS.includes(k))
+    .sort(([a], [b]) => Number(!STABLE_KEYS.has(a)) - Number(!STABLE_KEYS.has(b)) || a.localeCompare(b));
   for (const [, v] of entries) {
     if (v && !`-${name}-`.includes(`-${v}-`)) name += `-${v}`;
   }
@@ -121,9 +123,15 @@ function checkEgressRange(a: AddressRange, f: Flow): void {
   }
 }
 
-/** One ipBlock per CIDR; each keeps only the exceptions inside it (the API rejects any other). */
+/**
+ * One ipBlock per CIDR; each keeps only the exceptions strictly inside it (the API rejects any other), and a CIDR
+ * that an exception covers entirely is left out. A range with nothing left is an error: a rule without peers
+ * would allow every address.
+ */
 function ipBlocks(a: AddressRange): PolicyPeer[] {
-  return [...a.cidrs].sort().map((cidr) => {
+  const kept = a.cidrs.filter((cidr) => !(a.except ?? []).some((e) => cidrWithin(cidr, e)));
+  if (kept.length === 0) throw new Error(`address range "${a.display}" (${a.cidrs.join(', ')}) is entirely excepted (${(a.except ?? []).join(', ')})`);
+  return [...kept].sort().map((cidr) => {
     const except = (a.except ?? []).filter((e) => e !== cidr && cidrWithin(e, cidr)).sort();
     return { ipBlock: { cidr, ...(except.length ? { except } : {}) } };
   });

@@ -65,6 +65,7 @@ export interface Probe {
 export class PolicyEvaluator {
   private readonly byNamespace = new Map<string, Obj[]>();
   private readonly nsLabels = new Map<string, Labels>();
+  private readonly nsLabelCache = new Map<string, Labels>();
   private readonly cache = new WeakMap<PodEndpoint, { Ingress?: Obj[]; Egress?: Obj[] }>();
 
   /** `objects`: every rendered object (NetworkPolicies and Namespaces are used; the rest is ignored). */
@@ -80,11 +81,33 @@ export class PolicyEvaluator {
 
   /** Labels of a namespace, with the one the API server always sets. */
   namespaceLabels(ns: string): Labels {
-    return { ...(this.nsLabels.get(ns) ?? {}), 'kubernetes.io/metadata.name': ns };
+    let labels = this.nsLabelCache.get(ns);
+    if (!labels) {
+      labels = { ...(this.nsLabels.get(ns) ?? {}), 'kubernetes.io/metadata.name': ns };
+      this.nsLabelCache.set(ns, labels);
+    }
+    return labels;
   }
 
   allowed(src: NetEndpoint, dst: NetEndpoint, probe: Probe): boolean {
     return this.egressAllows(src, dst, probe) && this.ingressAllows(src, dst, probe);
+  }
+
+  /** `allowed` for many probes between one pair: the peer part of every rule is evaluated once. */
+  allowedMany(src: NetEndpoint, dst: NetEndpoint, probes: readonly Probe[]): boolean[] {
+    const egress = src.kind === 'pod' ? this.matchingRules(src, 'Egress', dst) : undefined;
+    const ingress = dst.kind === 'pod' ? this.matchingRules(dst, 'Ingress', src) : undefined;
+    const ok = (rules: Obj[] | undefined, p: Probe) => rules === undefined || rules.some((r) => portsMatch(r.ports, dst, p));
+    return probes.map((p) => ok(egress, p) && ok(ingress, p));
+  }
+
+  /** The rules whose peers admit `peer`, or undefined when the pod is not isolated in that direction. */
+  private matchingRules(pod: PodEndpoint, direction: 'Ingress' | 'Egress', peer: NetEndpoint): Obj[] | undefined {
+    const policies = this.selecting(pod, direction);
+    if (policies.length === 0) return undefined;
+    const key = direction === 'Ingress' ? 'ingress' : 'egress';
+    const peerKey = direction === 'Ingress' ? 'from' : 'to';
+    return policies.flatMap((policy) => (policy.spec[key] ?? []).filter((rule: Obj) => this.peersMatch(rule[peerKey], policy.metadata.namespace, peer)));
   }
 
   egressAllows(src: NetEndpoint, dst: NetEndpoint, probe: Probe): boolean {

@@ -132,25 +132,30 @@ export function reachability(env: Environment, options: ReachabilityOptions = {}
   const isOurs = (e: NetEndpoint) => e.kind === 'pod' && ours.has(e.namespace);
   const actual = new Set<string>();
   const expected = new Set<string>();
-  for (const src of eps) {
-    for (const dst of eps) {
-      if (!isOurs(src) && !isOurs(dst)) continue;
+  const flows = env.graph.flows;
+  // Membership of every endpoint in every flow's ends, computed once: [as a pod group member, by address too].
+  const fromOf = eps.map((e) => flows.map((f) => [isMember(e, f.from), isMember(e, f.from, podAddresses)]));
+  const toOf = eps.map((e) => flows.map((f) => [isMember(e, f.to), isMember(e, f.to, podAddresses)]));
+  eps.forEach((src, i) => {
+    eps.forEach((dst, j) => {
+      if (!isOurs(src) && !isOurs(dst)) return;
       // Each end that is isolated must have a flow of its own side: the client as a pod group in `from`, the
       // server as a pod group in `to` (address ranges only ever describe the far end).
       const srcIsolated = src.kind === 'pod' && isolated.has(src.namespace);
       const dstIsolated = dst.kind === 'pod' && isolated.has(dst.namespace);
-      const egress = env.graph.flows.filter((f) => 'pods' in f.from && isMember(src, f.from) && isMember(dst, f.to, podAddresses));
-      const ingress = env.graph.flows.filter((f) => 'pods' in f.to && isMember(dst, f.to) && isMember(src, f.from, podAddresses));
+      const egress = flows.filter((f, k) => 'pods' in f.from && fromOf[i][k][0] && toOf[j][k][1]);
+      const ingress = flows.filter((f, k) => 'pods' in f.to && toOf[j][k][0] && fromOf[i][k][1]);
       const dns = dst.id === KUBE_DNS.id && srcIsolated;
       const on = (fs: Flow[], p: Probe) => fs.some((f) => f.ports.some((fp) => fp.port === p.port && (fp.protocol ?? 'TCP') === p.protocol));
-      for (const p of ps) {
-        if (evaluator.allowed(src, dst, p)) actual.add(tuple(src, dst, p));
+      const allowed = evaluator.allowedMany(src, dst, ps);
+      ps.forEach((p, k) => {
+        if (allowed[k]) actual.add(tuple(src, dst, p));
         const egressOk = !srcIsolated || on(egress, p) || (dns && p.port === 53);
         const ingressOk = !dstIsolated || on(ingress, p);
         if (egressOk && ingressOk) expected.add(tuple(src, dst, p));
-      }
-    }
-  }
+      });
+    });
+  });
   return { endpoints: eps, probes: ps, actual, expected, evaluator };
 }
 
