@@ -5,7 +5,8 @@
 import { CATALOG, catalogProblems, type CatalogEntry } from '../environments/catalog';
 import { CatalogError, planServices } from '../charts/apps/plan';
 import { renderPlatform } from '../charts/platform';
-import { ConfigError, environmentInput, formatProblem, loadEnvironment, validateEnvironment } from '../environments';
+import { environmentInput, loadEnvironment, validateEnvironment } from '../environments';
+import { input, messagesOf } from './support/config';
 import { manifestsOf } from './support/render';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] extends object ? any : T[K] };
@@ -88,16 +89,7 @@ describe('catalog entries', () => {
 });
 
 describe('environment apps section', () => {
-  const input = (env: string) => structuredClone(environmentInput(env)) as Record<string, any>;
-  const problems = (env: string, cfg: Record<string, any>) => {
-    try {
-      validateEnvironment(env, cfg);
-    } catch (e) {
-      expect(e).toBeInstanceOf(ConfigError);
-      return (e as ConfigError).problems.map(formatProblem);
-    }
-    throw new Error('expected the configuration to be rejected');
-  };
+  const problems = messagesOf;
 
   test('an override of a service that is not in the catalog', () => {
     const cfg = input('staging');
@@ -156,7 +148,7 @@ describe('optional dependencies', () => {
     const p = renderPlatform(validateEnvironment('dev', cfg));
     const ms = manifestsOf(p);
     expect(ms.some((m) => m.metadata.name === 'model-server')).toBe(false);
-    expect(p.charts.map((c) => c.folder)).not.toContain('22-model-serving');
+    expect(p.charts.map((c) => c.folder)).not.toContain('20-model-serving');
     const cm = ms.find((m) => m.kind === 'ConfigMap' && m.metadata.name === 'collections-agent-config')!;
     expect(cm.data.MODEL_SERVER_URL).toBeUndefined();
     expect(cm.data.DATABASE_HOST).toBe(p.refs.postgres.pooler.host);

@@ -2,23 +2,8 @@
  * Invalid ClickHouse and Kafka topologies are refused before anything renders, each with a message that
  * names the environment, the field path, the value and what is allowed.
  */
-import { ConfigError, environmentInput, formatProblem, validateEnvironment, type ConfigProblem } from '../environments';
-
-type Input = Record<string, any>;
-
-function input(env: string): Input {
-  return structuredClone(environmentInput(env)) as Input;
-}
-
-function problemsOf(env: string, cfg: Input): ConfigProblem[] {
-  try {
-    validateEnvironment(env, cfg);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return [...(e as ConfigError).problems];
-  }
-  return [];
-}
+import { formatProblem } from '../environments';
+import { input, problemsOf, type Input } from './support/config';
 
 function expectProblem(env: string, cfg: Input, path: string, ...fragments: string[]): void {
   const problems = problemsOf(env, cfg);

@@ -1,21 +1,9 @@
 /** Elasticsearch settings that cannot form a sound cluster are refused, each naming the field. */
-import { ConfigError, environmentInput, formatProblem, validateEnvironment, type ConfigProblem } from '../environments';
-
-type Input = Record<string, any>;
-
-function input(env: string): Input {
-  return structuredClone(environmentInput(env)) as Input;
-}
+import { formatProblem } from '../environments';
+import { input, problemsOf, type Input } from './support/config';
 
 function problemsAt(env: string, cfg: Input, at: string): string[] {
-  let problems: ConfigProblem[] = [];
-  try {
-    validateEnvironment(env, cfg);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    problems = [...(e as ConfigError).problems];
-  }
-  return problems.filter((p) => p.path === at).map(formatProblem);
+  return problemsOf(env, cfg).filter((p) => p.path === at).map(formatProblem);
 }
 
 test('an even number of masters', () => {

@@ -2,24 +2,8 @@
  * Bad configuration: one test per rule. Each asserts that the message names the environment, the field path,
  * the value received and what is allowed, and that every problem is reported at once.
  */
-import { ConfigError, environmentInput, formatProblem, loadEnvironment, validateEnvironment, type ConfigProblem } from '../environments';
-
-type Input = Record<string, any>;
-
-/** A fresh, mutable copy of an environment's merged input. */
-function input(env: string): Input {
-  return structuredClone(environmentInput(env)) as Input;
-}
-
-function problemsOf(env: string, cfg: Input): ConfigProblem[] {
-  try {
-    validateEnvironment(env, cfg);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return [...(e as ConfigError).problems];
-  }
-  throw new Error('expected the configuration to be rejected');
-}
+import { formatProblem, loadEnvironment, validateEnvironment } from '../environments';
+import { input, problemsOf, type Input } from './support/config';
 
 /** Asserts exactly one problem at `path`, whose formatted message contains every fragment. */
 function expectProblem(env: string, cfg: Input, path: string, ...fragments: string[]): void {

@@ -9,24 +9,9 @@ import * as path from 'path';
 import { poolShapeChanges, recordedPools } from '../charts/data/minio-guard';
 import { toFileTree, writeDist } from '../charts/lib/render';
 import { renderPlatform } from '../charts/platform';
-import { ConfigError, environmentInput, formatProblem, validateEnvironment, type ConfigProblem } from '../environments';
+import { formatProblem, validateEnvironment } from '../environments';
+import { input, problemsOf, type Input } from './support/config';
 import { main } from '../main';
-
-type Input = Record<string, any>;
-
-function input(env: string): Input {
-  return structuredClone(environmentInput(env)) as Input;
-}
-
-function problemsOf(env: string, cfg: Input): ConfigProblem[] {
-  try {
-    validateEnvironment(env, cfg);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return [...(e as ConfigError).problems];
-  }
-  throw new Error('expected the configuration to be rejected');
-}
 
 function expectProblem(env: string, cfg: Input, at: string, ...fragments: string[]): void {
   const problems = problemsOf(env, cfg);

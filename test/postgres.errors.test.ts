@@ -1,21 +1,9 @@
 /** Bad PostgreSQL configuration: each rule names the environment, the field path and what is allowed. */
-import { ConfigError, environmentInput, formatProblem, validateEnvironment } from '../environments';
+import { input, messagesOf, type Input } from './support/config';
 
-type Input = Record<string, any>;
-const input = (env: string): Input => structuredClone(environmentInput(env)) as Input;
-
-function messages(env: string, cfg: Input): string[] {
-  try {
-    validateEnvironment(env, cfg);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).problems.map(formatProblem);
-  }
-  throw new Error('expected the configuration to be rejected');
-}
 
 function expectOnly(env: string, cfg: Input, ...fragments: string[]): void {
-  const all = messages(env, cfg);
+  const all = messagesOf(env, cfg);
   expect(all).toHaveLength(1);
   for (const f of [`environment "${env}"`, ...fragments]) expect(all[0]).toContain(f);
 }
@@ -27,7 +15,7 @@ test('synchronous replication needs standbys: "on" at least 2 members, "strict" 
   const staging = input('staging');
   staging.stores.postgres.synchronousMode = 'strict';
   staging.stores.postgres.replicas = 2;
-  expect(messages('staging', staging).join('\n')).toContain('stores.postgres.synchronousMode = "strict": "strict" needs at least 3 replicas');
+  expect(messagesOf('staging', staging).join('\n')).toContain('stores.postgres.synchronousMode = "strict": "strict" needs at least 3 replicas');
   const typo = input('production');
   typo.stores.postgres.synchronousMode = 'always';
   expectOnly('production', typo, 'stores.postgres.synchronousMode = "always"', 'off', 'strict');
