@@ -6,6 +6,7 @@
 import { CLICKHOUSE_USERS, ELASTICSEARCH_APP_USER, KAFKA_CLIENT_USER, NAMESPACES } from '../charts/data/refs';
 import { APP_ROLE } from '../charts/data/elasticsearch';
 import { isStore } from '../environments/catalog';
+import { renderPlatform } from '../charts/platform';
 import { containerEnv, podOf, rendered } from './support/apps';
 
 const envs = rendered();
@@ -98,5 +99,75 @@ describe('applications use their own store users, never a store superuser', () =
     }
     expect(ch).toBeGreaterThan(0);
     expect(kf).toBeGreaterThan(0);
+  });
+});
+
+describe('prometheus-adapter serves the External metrics the HPAs scale on', () => {
+  const adapterOf = (r: (typeof envs)[number]) => {
+    const app = r.ms.find((m) => m.kind === 'Application' && m.spec?.source?.chart === 'prometheus-adapter');
+    return app && { app, values: app.spec.source.helm.valuesObject };
+  };
+
+  test.each(eachEnv)('%s: every External metric of an HPA has an adapter rule that names it and keeps its selector label', (_e, r) => {
+    const external = r.ms.filter((m) => m.kind === 'HorizontalPodAutoscaler')
+      .flatMap((h) => h.spec.metrics.filter((x: { type: string }) => x.type === 'External').map((x: { external: { metric: { name: string; selector?: { matchLabels?: Record<string, string> } } } }) => ({ hpa: h.metadata.name, metric: x.external.metric })));
+    if (!r.p.config.addons.monitoring.enabled) {
+      // Nothing would serve them: the HPAs must not depend on them.
+      expect(external).toEqual([]);
+      return;
+    }
+    if (r.env === 'production') expect(external.length).toBeGreaterThan(0); // the agents scale on queue depth there
+    const a = adapterOf(r)!;
+    expect(a).toBeDefined();
+    const rules: { seriesQuery: string; name: { as: string }; metricsQuery: string }[] = a.values.rules.external;
+    for (const { hpa, metric } of external) {
+      const rule = rules.find((x) => x.name.as === metric.name);
+      expect({ hpa, metric: metric.name, served: !!rule }).toEqual({ hpa, metric: metric.name, served: true });
+      // The series the rule discovers are that metric, and the query applies the HPA's label matchers and
+      // keeps every label it selects on (else the selector would match nothing).
+      expect(rule!.seriesQuery.startsWith(`${metric.name}{`)).toBe(true);
+      expect(rule!.metricsQuery).toContain('<<.LabelMatchers>>');
+      for (const label of Object.keys(metric.selector?.matchLabels ?? {})) {
+        expect(rule!.seriesQuery).toContain(`${label}!=""`);
+        expect(rule!.metricsQuery).toMatch(new RegExp(`by \\(([^)]*\\b)?${label}\\b`));
+      }
+    }
+  });
+
+  test.each(eachEnv)('%s: the adapter is pinned, queries the Prometheus Service, and its flows are declared', (_e, r) => {
+    const a = adapterOf(r)!;
+    expect(a.app.spec.source.targetRevision).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(a.values.image.tag).toMatch(/^v\d+\.\d+\.\d+$/);
+    // The Prometheus URL names the Service the Prometheus operator creates for kube-prometheus-stack.
+    const promUrl = new URL(`${a.values.prometheus.url}:${a.values.prometheus.port}`);
+    const [svc, ns] = promUrl.hostname.split('.');
+    const stack = r.ms.find((m) => m.kind === 'Application' && m.spec?.source?.chart === 'kube-prometheus-stack')!;
+    expect(svc).toBe(`${stack.spec.source.helm.releaseName}-prometheus`);
+    expect(ns).toBe(stack.spec.destination.namespace);
+    expect(a.app.spec.destination.namespace).toBe(ns);
+
+    const adapterNs = a.app.spec.destination.namespace;
+    const isAdapter = (p: { pods?: { namespace: string; selector: Record<string, string> } }) =>
+      p.pods?.namespace === adapterNs && p.pods?.selector['app.kubernetes.io/name'] === 'prometheus-adapter';
+    const flows = r.p.graph.flows;
+    const api = r.p.config.cluster.apiServerCidrs;
+    const fromApi = flows.filter((f) => 'addresses' in f.from && JSON.stringify(f.from.addresses.cidrs) === JSON.stringify(api) && isAdapter(f.to as never));
+    expect(fromApi.flatMap((f) => f.ports.map((p) => p.port))).toContain(a.values.listenPort);
+    const toApi = flows.filter((f) => isAdapter(f.from as never) && 'addresses' in f.to && JSON.stringify(f.to.addresses.cidrs) === JSON.stringify(api));
+    expect(toApi.length).toBeGreaterThan(0);
+    const toProm = flows.filter((f) => isAdapter(f.from as never) && 'pods' in f.to && f.to.pods.namespace === ns
+      && f.to.pods.selector['app.kubernetes.io/name'] === 'prometheus');
+    expect(toProm.flatMap((f) => f.ports.map((p) => p.port))).toContain(Number(promUrl.port));
+  });
+
+  test('without monitoring there is no adapter, and the HPAs scale on resources only', () => {
+    const base = envs.find((r) => r.env === 'production')!.p.config;
+    const cfg = { ...base, addons: { ...base.addons, monitoring: { ...base.addons.monitoring, enabled: false } } };
+    const p = renderPlatform(cfg);
+    const ms = p.charts.flatMap((c) => c.manifests);
+    expect(ms.some((m) => m.kind === 'Application' && m.spec?.source?.chart === 'prometheus-adapter')).toBe(false);
+    const hpas = ms.filter((m) => m.kind === 'HorizontalPodAutoscaler');
+    expect(hpas.length).toBeGreaterThan(0);
+    for (const h of hpas) expect({ hpa: h.metadata.name, types: [...new Set(h.spec.metrics.map((x: { type: string }) => x.type))] }).toEqual({ hpa: h.metadata.name, types: ['Resource'] });
   });
 });
