@@ -3,7 +3,7 @@
  * Applications use least-privilege store users; External metrics of HPAs are served; declared Secret copies
  * match their originals; Services, probes and HPAs point at what the pods really have.
  */
-import { CLICKHOUSE_USERS, ELASTICSEARCH_APP_USER, KAFKA_CLIENT_USER, NAMESPACES } from '../charts/data/refs';
+import { CLICKHOUSE_USERS, ELASTICSEARCH_APP_USER, KAFKA_CLIENT_USER, MINIO_CLIENTS, NAMESPACES, type DeclaredSecret } from '../charts/data/refs';
 import { APP_ROLE } from '../charts/data/elasticsearch';
 import { isStore } from '../environments/catalog';
 import { renderPlatform } from '../charts/platform';
@@ -169,5 +169,56 @@ describe('prometheus-adapter serves the External metrics the HPAs scale on', () 
     const hpas = ms.filter((m) => m.kind === 'HorizontalPodAutoscaler');
     expect(hpas.length).toBeGreaterThan(0);
     for (const h of hpas) expect({ hpa: h.metadata.name, types: [...new Set(h.spec.metrics.map((x: { type: string }) => x.type))] }).toEqual({ hpa: h.metadata.name, types: ['Resource'] });
+  });
+});
+
+describe('declared Secrets: every copy has its original, no declaration contradicts another', () => {
+  const key = (s: { namespace: string; name: string }) => `${s.namespace}/${s.name}`;
+  const canonical = (s: DeclaredSecret) => JSON.stringify([s.namespace, s.name, [...s.keys].sort(), s.copyOf ? [s.copyOf.namespace, s.copyOf.name] : null,
+    Object.entries(s.fixed ?? {}).sort()]);
+
+  test.each(eachEnv)('%s: each copyOf names a declared original (not itself a copy) with the same keys', (_e, r) => {
+    const secrets = r.p.secrets;
+    const copies = secrets.filter((s) => s.copyOf);
+    expect(copies.length).toBeGreaterThan(0);
+    for (const c of copies) {
+      const originals = secrets.filter((s) => key(s) === key(c.copyOf!));
+      const where = `${key(c)} ← ${key(c.copyOf!)}`;
+      expect({ where, declared: originals.length > 0 }).toEqual({ where, declared: true });
+      for (const o of originals) {
+        // A copy of a copy would depend on the order the generator creates them in.
+        expect({ where, originalIsCopy: !!o.copyOf }).toEqual({ where, originalIsCopy: false });
+        expect({ where, keys: [...c.keys].sort() }).toEqual({ where, keys: [...o.keys].sort() });
+        // A copy's values are the original's: its own fixed keys could only contradict them.
+        if (c.fixed) expect({ where, fixed: c.fixed }).toEqual({ where, fixed: o.fixed });
+      }
+    }
+  });
+
+  test.each(eachEnv)('%s: every MinIO client credentials copy has its original in storage-minio, declared by the MinIO chart', (_e, r) => {
+    const minioCopies = r.p.secrets.filter((s) => s.copyOf && /^minio-/.test(s.name));
+    expect(minioCopies.length).toBeGreaterThan(0);
+    for (const c of minioCopies) {
+      expect(c.copyOf).toEqual({ namespace: NAMESPACES.minio, name: c.name });
+      const client = MINIO_CLIENTS.find((x) => r.p.refs.minio.credentials(x).name === c.name);
+      expect({ copy: key(c), client }).toEqual({ copy: key(c), client: expect.any(String) });
+      // The MinIO chart provisions the user from the original (its bucket and policy follow the client).
+      const provisioning = JSON.stringify(r.ms.filter((m) => m.metadata?.namespace === NAMESPACES.minio));
+      expect(provisioning).toContain(c.name);
+    }
+  });
+
+  test.each(eachEnv)('%s: declarations of one namespace/name agree; fixed keys are declared keys; one original name, one namespace', (_e, r) => {
+    const byKey = new Map<string, Set<string>>();
+    for (const s of r.p.secrets) byKey.set(key(s), (byKey.get(key(s)) ?? new Set()).add(canonical(s)));
+    for (const [k, forms] of byKey) expect({ secret: k, forms: forms.size }).toEqual({ secret: k, forms: 1 });
+    for (const s of r.p.secrets) {
+      for (const f of Object.keys(s.fixed ?? {})) expect({ secret: key(s), fixed: f, declared: s.keys.includes(f) }).toEqual({ secret: key(s), fixed: f, declared: true });
+    }
+    // An original of the same name in two namespaces would be two independent random values where a client
+    // expects the server's: a second namespace must declare a copy instead.
+    const originals = new Map<string, Set<string>>();
+    for (const s of r.p.secrets.filter((x) => !x.copyOf)) originals.set(s.name, (originals.get(s.name) ?? new Set()).add(s.namespace));
+    for (const [name, nss] of originals) expect({ name, namespaces: nss.size }).toEqual({ name, namespaces: 1 });
   });
 });
