@@ -6,8 +6,9 @@
 import { CLICKHOUSE_USERS, ELASTICSEARCH_APP_USER, KAFKA_CLIENT_USER, MINIO_CLIENTS, NAMESPACES, type DeclaredSecret } from '../charts/data/refs';
 import { APP_ROLE } from '../charts/data/elasticsearch';
 import { isStore } from '../environments/catalog';
-import { renderPlatform } from '../charts/platform';
+import { renderPlatform, type Manifest } from '../charts/platform';
 import { containerEnv, podOf, rendered } from './support/apps';
+import { describeObject, podTemplates } from './support/render';
 
 const envs = rendered();
 const eachEnv = envs.map((r) => [r.env, r] as const);
@@ -220,5 +221,69 @@ describe('declared Secrets: every copy has its original, no declaration contradi
     const originals = new Map<string, Set<string>>();
     for (const s of r.p.secrets.filter((x) => !x.copyOf)) originals.set(s.name, (originals.get(s.name) ?? new Set()).add(s.namespace));
     for (const [name, nss] of originals) expect({ name, namespaces: nss.size }).toEqual({ name, namespaces: 1 });
+  });
+});
+
+describe('Services, probes and HPAs point at what the pods have', () => {
+  type Pod = { owner: Manifest; template: Manifest };
+  const portMatches = (target: number | string, cp: Manifest) => (typeof target === 'string' ? cp.name === target : cp.containerPort === target);
+
+  test.each(eachEnv)('%s: every Service port is a container port (by number or name, same protocol) of every pod it selects', (_e, r) => {
+    const pods: Pod[] = podTemplates(r.ms);
+    let checked = 0;
+    for (const svc of r.ms.filter((m) => m.kind === 'Service' && m.spec.selector)) {
+      const selected = pods.filter(({ owner, template }) => owner.metadata.namespace === svc.metadata.namespace
+        && Object.entries(svc.spec.selector as Record<string, string>).every(([k, v]) => template.metadata.labels?.[k] === v));
+      for (const port of svc.spec.ports) {
+        const target = port.targetPort ?? port.port;
+        for (const { owner, template } of selected) {
+          const hit = template.spec.containers.flatMap((c: Manifest) => c.ports ?? []).find((cp: Manifest) => portMatches(target, cp));
+          const where = `${describeObject(svc)}:${port.name ?? port.port} → ${describeObject(owner)}`;
+          expect({ where, protocol: hit ? (hit.protocol ?? 'TCP') : 'no such container port' }).toEqual({ where, protocol: port.protocol ?? 'TCP' });
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(20);
+  });
+
+  test.each(eachEnv)('%s: every probe port is a port of its own container', (_e, r) => {
+    let checked = 0;
+    for (const { owner, template } of podTemplates(r.ms) as Pod[]) {
+      for (const c of [...template.spec.containers, ...(template.spec.initContainers ?? [])]) {
+        for (const kind of ['livenessProbe', 'readinessProbe', 'startupProbe']) {
+          const probe = c[kind];
+          const port = probe?.httpGet?.port ?? probe?.tcpSocket?.port ?? probe?.grpc?.port;
+          if (port === undefined) continue;
+          // A named port resolves only among the container's own ports.
+          const ok = (c.ports ?? []).some((cp: Manifest) => portMatches(port, cp));
+          const where = `${describeObject(owner)} ${c.name} ${kind} ${port}`;
+          expect({ where, ok }).toEqual({ where, ok: true });
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(10);
+  });
+
+  test.each(eachEnv)('%s: every HPA resource metric has a request for that resource in each container of its target', (_e, r) => {
+    for (const hpa of r.ms.filter((m) => m.kind === 'HorizontalPodAutoscaler')) {
+      const ref = hpa.spec.scaleTargetRef;
+      const target = r.ms.find((m) => m.kind === ref.kind && m.metadata.name === ref.name && m.metadata.namespace === hpa.metadata.namespace)!;
+      const containers: Manifest[] = target.spec.template.spec.containers;
+      for (const metric of hpa.spec.metrics) {
+        // Utilization is usage over the sum of the requests: the HPA refuses to compute it if one container lacks one.
+        if (metric.type === 'Resource') {
+          for (const c of containers) {
+            const where = `${describeObject(hpa)} ${metric.resource.name} ${c.name}`;
+            expect({ where, request: c.resources?.requests?.[metric.resource.name] !== undefined }).toEqual({ where, request: true });
+          }
+        }
+        if (metric.type === 'ContainerResource') {
+          const c = containers.find((x) => x.name === metric.containerResource.container);
+          expect(c?.resources?.requests?.[metric.containerResource.name]).toBeDefined();
+        }
+      }
+    }
   });
 });
