@@ -139,6 +139,13 @@ describe('prometheus-adapter serves the External metrics the HPAs scale on', () 
     const a = adapterOf(r)!;
     expect(a.app.spec.source.targetRevision).toMatch(/^\d+\.\d+\.\d+$/);
     expect(a.values.image.tag).toMatch(/^v\d+\.\d+\.\d+$/);
+    // HA: more than one adapter, and a valid PDB: the chart writes every field that is set, and its own default
+    // maxUnavailable (1) survives a null (the emitter drops nulls), so minAvailable must stay unset.
+    const pdb = a.values.podDisruptionBudget;
+    expect(a.values.replicas).toBe(r.p.config.ha ? 2 : 1);
+    expect(pdb.enabled).toBe(a.values.replicas > 1);
+    expect(pdb.minAvailable).toBeUndefined();
+    expect(pdb.maxUnavailable).toBe(1);
     // The Prometheus URL names the Service the Prometheus operator creates for kube-prometheus-stack.
     const promUrl = new URL(`${a.values.prometheus.url}:${a.values.prometheus.port}`);
     const [svc, ns] = promUrl.hostname.split('.');

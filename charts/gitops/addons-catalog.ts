@@ -255,7 +255,8 @@ function prometheusAdapter(c: EnvironmentConfig): Addon {
       listenPort: ADAPTER_PORT,
       replicas,
       // Unavailable adapter = no External metrics = HPAs stop scaling: keep one up through node drains.
-      podDisruptionBudget: { enabled: replicas > 1, minAvailable: 1, maxUnavailable: null },
+      // maxUnavailable only: the chart renders minAvailable too when it is set, next to its default maxUnavailable.
+      podDisruptionBudget: { enabled: replicas > 1, maxUnavailable: 1 },
       resources: res('100m', '128Mi', '500m', '256Mi'),
       securityContext: { ...restricted, readOnlyRootFilesystem: true, runAsUser: 10001 },
       rules: { default: false, custom: [], external: externalMetricRules() },
