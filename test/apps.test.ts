@@ -29,12 +29,12 @@ function expectedSettings(refs: StoreRefs, store: StoreName): Record<string, str
       REDIS_SENTINEL_HOST: refs.redis.sentinel.host, REDIS_SENTINEL_PORT: String(refs.redis.sentinel.port),
       REDIS_SENTINELS: `${refs.redis.sentinel.host}:${refs.redis.sentinel.port}`, REDIS_MASTER_NAME: refs.redis.masterSet,
     };
-    case 'kafka': return { KAFKA_BOOTSTRAP_SERVERS: refs.kafka.bootstrapServers };
+    case 'kafka': return { KAFKA_BOOTSTRAP_SERVERS: refs.kafka.bootstrapServers, KAFKA_SECURITY_PROTOCOL: 'SASL_PLAINTEXT', KAFKA_SASL_MECHANISM: 'PLAIN' };
     case 'clickhouse': return {
       CLICKHOUSE_HOST: refs.clickhouse.http.host, CLICKHOUSE_PORT: String(refs.clickhouse.http.port),
       CLICKHOUSE_URL: `http://${refs.clickhouse.http.host}:${refs.clickhouse.http.port}`, CLICKHOUSE_CLUSTER: refs.clickhouse.cluster,
     };
-    case 'elasticsearch': return { ELASTICSEARCH_URL: refs.elasticsearch.url };
+    case 'elasticsearch': return { ELASTICSEARCH_URL: refs.elasticsearch.url, ELASTICSEARCH_INDEX_PREFIX: refs.elasticsearch.appIndexPrefix };
     case 'minio': return { S3_ENDPOINT: refs.minio.url, S3_BUCKET: refs.minio.buckets.documents, S3_FORCE_PATH_STYLE: 'true' };
   }
 }
@@ -49,8 +49,8 @@ function expectedSecrets(refs: StoreRefs, store: StoreName): Record<string, [str
     case 'kafka': return { KAFKA_USERNAME: [refs.kafka.secret.name, 'username', NAMESPACES.kafka], KAFKA_PASSWORD: [refs.kafka.secret.name, 'password', NAMESPACES.kafka] };
     case 'clickhouse': return { CLICKHOUSE_USER: [refs.clickhouse.secret.name, 'username', NAMESPACES.clickhouse], CLICKHOUSE_PASSWORD: [refs.clickhouse.secret.name, 'password', NAMESPACES.clickhouse] };
     case 'elasticsearch': return {
-      ELASTICSEARCH_USERNAME: [refs.elasticsearch.secret.name, 'username', NAMESPACES.elasticsearch],
-      ELASTICSEARCH_PASSWORD: [refs.elasticsearch.secret.name, 'password', NAMESPACES.elasticsearch],
+      ELASTICSEARCH_USERNAME: [refs.elasticsearch.appSecret.name, 'username', NAMESPACES.elasticsearch],
+      ELASTICSEARCH_PASSWORD: [refs.elasticsearch.appSecret.name, 'password', NAMESPACES.elasticsearch],
     };
     case 'minio': return { S3_ACCESS_KEY_ID: [s3, 'accessKey', NAMESPACES.minio], S3_SECRET_ACCESS_KEY: [s3, 'secretKey', NAMESPACES.minio] };
   }

@@ -290,7 +290,8 @@ echo '{}'
     execFileSync('bash', [path.join(root, 'setup.sh')], {
       env: {
         PATH: `${root}/bin:/usr/bin:/bin`, ES_URL: 'https://es:9200', ELASTIC_PASSWORD: 'x', EXPORTER_USERNAME: 'exporter',
-        EXPORTER_PASSWORD: tricky, REPOSITORY: 'minio', SLM_POLICY: 'nightly', ILM_POLICY: 'logs', INDEX_TEMPLATE: 'logs',
+        EXPORTER_PASSWORD: tricky, APP_ROLE: 'receivables_app', APP_USERNAME: 'receivables-app', APP_PASSWORD: 'q"\\',
+        REPOSITORY: 'minio', SLM_POLICY: 'nightly', ILM_POLICY: 'logs', INDEX_TEMPLATE: 'logs',
       },
     });
     const calls = fs.readFileSync(log, 'utf8').trim().split('\n');
@@ -298,13 +299,16 @@ echo '{}'
     expect(calls.filter((c) => c.startsWith('PUT'))).toEqual([
       'PUT https://es:9200/_security/role/prometheus_exporter',
       'PUT https://es:9200/_security/user/exporter',
+      'PUT https://es:9200/_security/role/receivables_app',
+      'PUT https://es:9200/_security/user/receivables-app',
       'PUT https://es:9200/_snapshot/minio',
       'PUT https://es:9200/_slm/policy/nightly',
       'PUT https://es:9200/_ilm/policy/logs',
       'PUT https://es:9200/_index_template/logs',
     ]);
-    const user = JSON.parse(fs.readFileSync(`${log}.bodies`, 'utf8'));
+    const [user, app] = fs.readFileSync(`${log}.bodies`, 'utf8').trim().split('\n').map((b) => JSON.parse(b));
     expect(user.password).toBe(tricky);
+    expect(app).toEqual({ password: 'q"\\', roles: ['receivables_app'], full_name: 'Receivables applications' });
   });
 });
 

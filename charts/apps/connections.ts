@@ -80,7 +80,8 @@ export function wire(scope: Construct, ctx: PlatformContext, plan: ServicePlan, 
     },
     kafka: () => {
       const k = refs.kafka;
-      settings.KAFKA_BOOTSTRAP_SERVERS = k.bootstrapServers;
+      // The listener is SASL PLAIN: without these a client speaks PLAINTEXT and the broker drops it.
+      Object.assign(settings, { KAFKA_BOOTSTRAP_SERVERS: k.bootstrapServers, KAFKA_SECURITY_PROTOCOL: k.securityProtocol, KAFKA_SASL_MECHANISM: k.saslMechanism });
       copyOfStoreSecret(ctx, ns, NAMESPACES.kafka, k.secret);
       env.push(secretEnv('KAFKA_USERNAME', k.secret.name, 'username'), secretEnv('KAFKA_PASSWORD', k.secret.name, 'password'));
       // Bootstrap returns the brokers' advertised addresses: the same pods and port.
@@ -98,9 +99,10 @@ export function wire(scope: Construct, ctx: PlatformContext, plan: ServicePlan, 
     },
     elasticsearch: () => {
       const es = refs.elasticsearch;
-      Object.assign(settings, { ELASTICSEARCH_URL: es.url, ELASTICSEARCH_CA_FILE: `${ES_CA_DIR}/ca.crt` });
-      copyOfStoreSecret(ctx, ns, NAMESPACES.elasticsearch, es.secret);
-      env.push(secretEnv('ELASTICSEARCH_USERNAME', es.secret.name, 'username'), secretEnv('ELASTICSEARCH_PASSWORD', es.secret.name, 'password'));
+      // The applications' own user (limited to the app index patterns), never the `elastic` superuser.
+      Object.assign(settings, { ELASTICSEARCH_URL: es.url, ELASTICSEARCH_CA_FILE: `${ES_CA_DIR}/ca.crt`, ELASTICSEARCH_INDEX_PREFIX: es.appIndexPrefix });
+      copyOfStoreSecret(ctx, ns, NAMESPACES.elasticsearch, es.appSecret);
+      env.push(secretEnv('ELASTICSEARCH_USERNAME', es.appSecret.name, 'username'), secretEnv('ELASTICSEARCH_PASSWORD', es.appSecret.name, 'password'));
       // Elasticsearch serves TLS from the internal CA: the client gets its own certificate from the same issuer,
       // whose Secret carries the CA certificate to trust (and a client certificate, should ES require one).
       const certName = internalCertificateName(e.name);

@@ -168,7 +168,9 @@ export class AppWorkload extends Construct {
       if (h.memoryPercent !== undefined) {
         metrics.push({ type: 'Resource', resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: h.memoryPercent } } });
       }
-      if (h.queue) {
+      // The queue depth is an External metric served by prometheus-adapter, an add-on of the monitoring stack:
+      // without it the HPA would report the metric as failed and never scale down, so it scales on CPU alone.
+      if (h.queue && config.addons.monitoring.enabled) {
         metrics.push({
           type: 'External',
           external: {

@@ -93,7 +93,7 @@ exit 0
 
 /**
  * The setup Job: every call PUTs a complete definition, so a second run changes nothing. Waits for the cluster,
- * then creates the exporter's role and user, the snapshot repository on MinIO, the snapshot lifecycle policy,
+ * then creates the exporter's role and user, the applications' role and user, the snapshot repository on MinIO, the snapshot lifecycle policy,
  * and the log index lifecycle policy with its index template.
  */
 export const SETUP = `#!/bin/bash
@@ -127,6 +127,12 @@ password=$(json_escape "$EXPORTER_PASSWORD")
 printf '{"password":"%s","roles":["prometheus_exporter"],"full_name":"Prometheus exporter"}' "$password" \\
   | es -X PUT "$url/_security/user/$EXPORTER_USERNAME" --data-binary @- >/dev/null
 echo "exporter user ready"
+
+es -X PUT "$url/_security/role/$APP_ROLE" --data-binary "@$conf/app-role.json" >/dev/null
+password=$(json_escape "$APP_PASSWORD")
+printf '{"password":"%s","roles":["%s"],"full_name":"Receivables applications"}' "$password" "$APP_ROLE" \\
+  | es -X PUT "$url/_security/user/$APP_USERNAME" --data-binary @- >/dev/null
+echo "application user ready"
 
 es -X PUT "$url/_snapshot/$REPOSITORY" --data-binary "@$conf/snapshot-repository.json" >/dev/null
 echo "snapshot repository $REPOSITORY ready (verified by every master and data node)"

@@ -54,6 +54,8 @@ export const SECRETS = {
 export const SNAPSHOT_REPOSITORY = 'minio';
 export const SLM_POLICY = 'nightly-snapshots';
 export const ILM_POLICY = 'receivables-logs';
+/** The role of the applications' user (refs.elasticsearch.appSecret). */
+export const APP_ROLE = 'receivables_app';
 export const INDEX_TEMPLATE = 'receivables-logs';
 
 export function id(role: Role): Identity {
@@ -443,7 +445,7 @@ export class ElasticsearchChart extends Chart {
     });
     new k8s.KubeConfigMap(this, 'setup-config', {
       metadata: meta(config, { name, namespace: NS, id: ident }),
-      data: setupFiles(config, refs.minio.buckets.backups.elasticsearch),
+      data: setupFiles(config, refs.minio.buckets.backups.elasticsearch, refs.elasticsearch.appIndexPatterns),
     });
     const secret = (envName: string, secretName: string, key: string): k8s.EnvVar => ({ name: envName, valueFrom: { secretKeyRef: { name: secretName, key } } });
     new k8s.KubeJob(this, 'setup', {
@@ -470,6 +472,9 @@ export class ElasticsearchChart extends Chart {
                 secret('ELASTIC_PASSWORD', refs.elasticsearch.secret.name, 'password'),
                 secret('EXPORTER_USERNAME', SECRETS.exporter.name, 'username'),
                 secret('EXPORTER_PASSWORD', SECRETS.exporter.name, 'password'),
+                secret('APP_USERNAME', refs.elasticsearch.appSecret.name, 'username'),
+                secret('APP_PASSWORD', refs.elasticsearch.appSecret.name, 'password'),
+                { name: 'APP_ROLE', value: APP_ROLE },
                 { name: 'REPOSITORY', value: SNAPSHOT_REPOSITORY },
                 { name: 'SLM_POLICY', value: SLM_POLICY },
                 { name: 'ILM_POLICY', value: ILM_POLICY },
@@ -494,7 +499,7 @@ export class ElasticsearchChart extends Chart {
 }
 
 /** The setup Job's files: its script and the JSON bodies it PUTs. */
-export function setupFiles(config: EnvironmentConfig, bucket: string): Record<string, string> {
+export function setupFiles(config: EnvironmentConfig, bucket: string, appIndices: readonly string[]): Record<string, string> {
   const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
   const replicas = config.stores.elasticsearch.data >= 2 ? 1 : 0;
   return {
@@ -502,6 +507,12 @@ export function setupFiles(config: EnvironmentConfig, bucket: string): Record<st
     'exporter-role.json': json({
       cluster: ['monitor'],
       indices: [{ names: ['*'], privileges: ['monitor'], allow_restricted_indices: true }],
+    }),
+    // The applications: their own indices and aliases only (manage: create, reindex into a new index, swap the
+    // alias); no cluster privilege beyond monitor, so no user, role, snapshot or lifecycle changes.
+    'app-role.json': json({
+      cluster: ['monitor'],
+      indices: [{ names: [...appIndices], privileges: ['read', 'write', 'view_index_metadata', 'manage'] }],
     }),
     // One folder per environment, so a DR cluster can read production's snapshots without overwriting them.
     'snapshot-repository.json': json({ type: 's3', settings: { bucket, client: 'default', base_path: config.name, compress: true } }),

@@ -80,8 +80,14 @@ export type MinioClient = typeof MINIO_CLIENTS[number];
 export interface ElasticsearchRef {
   readonly http: Endpoint;
   readonly url: string;
-  /** Password of the built-in `elastic` user. */
+  /** Password of the built-in `elastic` user (the store's own Jobs and hooks only; never applications). */
   readonly secret: SecretRef;
+  /** The applications' user (`username` fixed): created by the setup Job, limited to `appIndexPatterns`. */
+  readonly appSecret: SecretRef;
+  /** The indices (and aliases) applications may read, write and manage; nothing else. */
+  readonly appIndexPatterns: readonly string[];
+  /** Prefix applications name their indices with, so that they fall under `appIndexPatterns`. */
+  readonly appIndexPrefix: string;
 }
 
 export interface ClickhouseRef {
@@ -186,6 +192,9 @@ export function storeRefs(config: EnvironmentConfig): StoreRefs {
     http,
     url: `https://${http.host}:${http.port}`,
     secret: { name: 'elasticsearch-credentials', keys: ['username', 'password'] },
+    appSecret: { name: 'elasticsearch-app', keys: userPassword },
+    appIndexPatterns: ['receivables-app-*'],
+    appIndexPrefix: 'receivables-app-',
   };
 
   const ch = NAMESPACES.clickhouse;
@@ -235,6 +244,7 @@ export function storeSecrets(refs: StoreRefs): DeclaredSecret[] {
     ...inNs(NAMESPACES.minio, refs.minio.rootSecret),
     // The built-in superuser: its name is fixed, its password generated.
     { ...refs.elasticsearch.secret, namespace: NAMESPACES.elasticsearch, fixed: { username: 'elastic' } },
+    { ...refs.elasticsearch.appSecret, namespace: NAMESPACES.elasticsearch, fixed: { username: ELASTICSEARCH_APP_USER } },
     // Usernames are fixed (the server configuration names them); only the passwords are generated.
     { ...refs.clickhouse.secret, namespace: NAMESPACES.clickhouse, fixed: { username: CLICKHOUSE_USERS.app } },
     { ...refs.clickhouse.adminSecret, namespace: NAMESPACES.clickhouse, fixed: { username: CLICKHOUSE_USERS.admin } },
@@ -244,6 +254,8 @@ export function storeSecrets(refs: StoreRefs): DeclaredSecret[] {
 
 /** ClickHouse users defined by the server configuration (users.d); their passwords come from the Secrets above. */
 export const CLICKHOUSE_USERS = { admin: 'admin', app: 'app' } as const;
+/** The Elasticsearch user of the applications (native realm; the setup Job creates it with its role). */
+export const ELASTICSEARCH_APP_USER = 'receivables-app';
 /** The Kafka client user (SASL PLAIN); its password comes from refs.kafka.secret. */
 export const KAFKA_CLIENT_USER = 'client';
 

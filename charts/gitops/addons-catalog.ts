@@ -1,20 +1,23 @@
 /**
  * The cluster add-ons that are not ours to re-implement, each from its upstream Helm chart at a pinned version:
  * Argo CD itself (it manages its own upgrades after the bootstrap), cert-manager, ingress-nginx (kubeadm only;
- * k3s ships Traefik), kube-prometheus-stack (spec 002 §3.3) and External Secrets (spec 002 §11.2.2).
+ * k3s ships Traefik), kube-prometheus-stack (spec 002 §3.3) with prometheus-adapter (the External metrics the
+ * agents' HPAs scale on) and External Secrets (spec 002 §11.2.2).
  *
  * Every image an add-on runs is pinned here and passed through `image()`, so the environment's registry setting
  * rewrites it and `images.txt` lists it (through the Application's images annotation).
  */
 import type { EnvironmentConfig } from '../../environments/schema';
+import { externalMetricRules } from '../apps/metrics';
 import { image } from '../lib/images';
+import { serviceHost } from '../lib/naming';
 
 /** Where Argo CD and its Application objects live (in each environment's own cluster). */
 export const ARGOCD_NAMESPACE = 'argocd';
 /** Argo CD's name for the cluster it runs in. */
 export const IN_CLUSTER = 'https://kubernetes.default.svc';
 
-export type AddonName = 'argo-cd' | 'cert-manager' | 'ingress-nginx' | 'kube-prometheus-stack' | 'external-secrets';
+export type AddonName = 'argo-cd' | 'cert-manager' | 'ingress-nginx' | 'kube-prometheus-stack' | 'prometheus-adapter' | 'external-secrets';
 
 export interface Addon {
   readonly name: AddonName;
@@ -228,6 +231,40 @@ function prometheusStack(c: EnvironmentConfig): Addon {
   };
 }
 
+/** The Prometheus Service kube-prometheus-stack creates for the release name `kube-prometheus-stack`. */
+export const PROMETHEUS_SERVICE = { name: 'kube-prometheus-stack-prometheus', namespace: 'monitoring', port: 9090 } as const;
+/** The port the adapter serves the aggregated metrics APIs on (the chart's listenPort; its Service maps 443 to it). */
+export const ADAPTER_PORT = 6443;
+
+/**
+ * prometheus-adapter serves `external.metrics.k8s.io` from Prometheus: the rules are exactly those the
+ * application tier's HPAs need (charts/apps/metrics.ts), so a queue metric an HPA names always has a rule.
+ * The chart's default custom-metrics rules are off: nothing scales on them, and each one costs a relist query.
+ */
+function prometheusAdapter(c: EnvironmentConfig): Addon {
+  const adapter = image(c, 'registry.k8s.io/prometheus-adapter/prometheus-adapter:v0.12.0');
+  const p = imageParts(adapter);
+  const replicas = c.ha ? 2 : 1;
+  return {
+    name: 'prometheus-adapter', namespace: PROMETHEUS_SERVICE.namespace, chart: 'prometheus-adapter',
+    repoURL: 'https://prometheus-community.github.io/helm-charts', version: '4.11.0',
+    images: [adapter],
+    values: {
+      image: { repository: `${p.registry}/${p.repository}`, tag: p.tag, pullPolicy: c.images.pullPolicy },
+      prometheus: { url: `http://${serviceHost(c, PROMETHEUS_SERVICE.name, PROMETHEUS_SERVICE.namespace)}`, port: PROMETHEUS_SERVICE.port, path: '' },
+      listenPort: ADAPTER_PORT,
+      replicas,
+      // Unavailable adapter = no External metrics = HPAs stop scaling: keep one up through node drains.
+      // maxUnavailable only: the chart renders minAvailable too when it is set, next to its default maxUnavailable.
+      podDisruptionBudget: { enabled: replicas > 1, maxUnavailable: 1 },
+      resources: res('100m', '128Mi', '500m', '256Mi'),
+      securityContext: { ...restricted, readOnlyRootFilesystem: true, runAsUser: 10001 },
+      rules: { default: false, custom: [], external: externalMetricRules() },
+    },
+    ignoreDifferences: [],
+  };
+}
+
 function externalSecrets(c: EnvironmentConfig): Addon {
   const eso = image(c, 'ghcr.io/external-secrets/external-secrets:v0.10.3');
   const p = imageParts(eso);
@@ -259,7 +296,7 @@ export function addons(c: EnvironmentConfig): Addon[] {
     argoCd(c),
     ...(a.certManager.enabled ? [certManager(c)] : []),
     ...(a.ingressNginx.enabled ? [ingressNginx(c)] : []),
-    ...(a.monitoring.enabled ? [prometheusStack(c)] : []),
+    ...(a.monitoring.enabled ? [prometheusStack(c), prometheusAdapter(c)] : []),
     ...(a.externalSecrets.enabled ? [externalSecrets(c)] : []),
   ];
   if (!a.chartMirror) return list;
@@ -271,5 +308,5 @@ export function addons(c: EnvironmentConfig): Addon[] {
  * CRDs), then the rest, Argo CD's own upgrade last.
  */
 export const ADDON_WAVES: Record<AddonName, number> = {
-  'kube-prometheus-stack': 0, 'cert-manager': 1, 'external-secrets': 1, 'ingress-nginx': 1, 'argo-cd': 2,
+  'kube-prometheus-stack': 0, 'cert-manager': 1, 'external-secrets': 1, 'ingress-nginx': 1, 'prometheus-adapter': 1, 'argo-cd': 2,
 };

@@ -68,6 +68,8 @@ export function addonPods(c: EnvironmentConfig, a: Addon): AddonPods[] {
         pods('admission certificate jobs', 1, none, { defaulted: 1 }),
       ];
     }
+    case 'prometheus-adapter':
+      return [pods('prometheus-adapter', surge(v.replicas), v.resources)];
     case 'external-secrets':
       return [
         pods('controller', surge(v.replicaCount), v.resources),

@@ -8,7 +8,7 @@ import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../../environments/schema';
 import type { PlatformContext } from '../lib/context';
 import { API_SERVER_PORTS, PROMETHEUS, PRIVATE_RANGES, apiServer, clusterNodes, ingressController, type DependencyGraph, type PodGroup, type Port } from '../lib/graph';
-import { ADDON_WAVES, addons, ARGOCD_NAMESPACE, GRAFANA_ADMIN_SECRET, IN_CLUSTER, type Addon } from './addons-catalog';
+import { ADAPTER_PORT, ADDON_WAVES, addons, ARGOCD_NAMESPACE, GRAFANA_ADMIN_SECRET, IN_CLUSTER, PROMETHEUS_SERVICE, type Addon } from './addons-catalog';
 import { addApplication, argoMeta, IMAGES_ANNOTATION, projectName, syncPolicy } from './argo';
 
 export class AddonsChart extends Chart {
@@ -103,6 +103,15 @@ export function addonFlows(g: DependencyGraph, c: EnvironmentConfig, a: Addon): 
       // Node exporter and the kubelet run on the host network: scraped at the node addresses.
       g.connect({ pods: PROMETHEUS }, { addresses: clusterNodes(c) }, tcp('metrics', 10250, 9100), 'Prometheus scrapes the kubelets and node exporters');
       scrape(PROMETHEUS, 9090, 8080); scrape(alertmanager, 9093, 8080); scrape(operator, 10250); scrape(ksm, 8080); scrape(grafana, 3000);
+      break;
+    }
+    case 'prometheus-adapter': {
+      // An aggregated API server: the API server proxies external.metrics.k8s.io to it, it checks the caller
+      // with the API server (delegated authentication and authorization) and answers from Prometheus.
+      const adapter = group(ns, 'prometheus-adapter');
+      g.connect(api, { pods: adapter }, tcp('https', ADAPTER_PORT), 'the API server proxies the metrics APIs to prometheus-adapter');
+      toApi(adapter);
+      use(adapter, PROMETHEUS, tcp('web', PROMETHEUS_SERVICE.port), 'prometheus-adapter queries Prometheus');
       break;
     }
     case 'external-secrets': {
