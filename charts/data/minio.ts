@@ -34,6 +34,8 @@ const NS = NAMESPACES.minio;
 const SERVER: Identity = { name: 'minio', component: 'server' };
 const PROVISIONER: Identity = { name: 'minio', component: 'provisioner' };
 const API_PORT = 9000;
+/** MinIO serves Prometheus metrics here (and per node at /minio/v2/metrics/node), not at /metrics. */
+export const METRICS_PATH = '/minio/v2/metrics/cluster';
 const CONSOLE_PORT = 9001;
 
 export function poolStatefulSet(pool: MinioPool): string {
@@ -86,7 +88,7 @@ export class MinioChart extends Chart {
     ctx.graph.connect({ pods: serverPods }, { pods: serverPods }, [{ port: API_PORT, name: 'internode' }],
       'MinIO servers talk to each other (storage REST and lock grid) on the API port');
     ctx.graph.connect({ pods: PROMETHEUS }, { pods: serverPods }, [{ port: API_PORT, name: 'metrics' }],
-      'Prometheus scrapes /minio/v2/metrics/cluster and /node');
+      `Prometheus scrapes ${METRICS_PATH}`);
     ctx.graph.use(pods(NS, PROVISIONER), s3, 'the provisioning Job creates buckets, policies and users');
 
     new k8s.KubeService(this, 'headless', {
@@ -147,7 +149,11 @@ export class MinioChart extends Chart {
         template: {
           metadata: {
             labels: { ...labels(config, SERVER, MINIO_VERSION), ...poolLabels },
-            annotations: { [`${POOL_ANNOTATION}-layout`]: `sets=${layout.sets} setSize=${layout.setSize} parity=EC:${layout.parity}` },
+            annotations: {
+              [`${POOL_ANNOTATION}-layout`]: `sets=${layout.sets} setSize=${layout.setSize} parity=EC:${layout.parity}`,
+              // The PodMonitor takes its path from here (charts/monitoring/targets.ts).
+              'prometheus.io/path': METRICS_PATH,
+            },
           },
           spec: {
             automountServiceAccountToken: false,
