@@ -4,6 +4,7 @@
  * them (ClickHouse's <prometheus> section), never from the PodMonitors themselves.
  */
 import { CATALOG } from '../environments/catalog';
+import { PROMETHEUS } from '../charts/lib/graph';
 import type { Manifest } from '../charts/platform';
 import { manifestsOf, renderAll } from './support/render';
 
@@ -59,15 +60,24 @@ function served(ms: Manifest[], w: Manifest, c: Manifest, port: number): string 
 
 const rows = renderAll().flatMap((p) => {
   const ms = manifestsOf(p);
-  return ms.filter((m) => m.kind === 'PodMonitor' && !m.metadata.namespace.startsWith('app-')).flatMap((pm) => (pm.spec.podMetricsEndpoints as Manifest[])
+  return ms.filter((m) => m.kind === 'PodMonitor').flatMap((pm) => (pm.spec.podMetricsEndpoints as Manifest[])
     .map((ep): [string, string, Manifest, Manifest, Manifest[]] => [p.config.name, `${pm.metadata.namespace}/${pm.metadata.name}:${ep.port ?? ep.targetPort}`, pm, ep, ms]));
 });
 
-test('monitoring renders PodMonitors for MinIO, Patroni, ClickHouse and the exporters (the table below is exercised)', () => {
+test('monitoring renders PodMonitors for MinIO, Patroni, ClickHouse, the exporters and the apps (the table below is exercised)', () => {
   const production = rows.filter(([env]) => env === 'production').map(([, id]) => id);
+  expect(production).toEqual(expect.arrayContaining(['app-core/api-gateway:metrics', 'app-core/invoice-service:http', 'app-agents/model-server:http']));
   for (const id of ['storage-minio/minio-pool-0:s3', 'db-postgres/postgres-production:patroni', 'db-clickhouse/clickhouse-shard0:metrics',
     'db-clickhouse/clickhouse-keeper:metrics', 'db-redis/redis:metrics', 'db-kafka/kafka-exporter:metrics', 'db-elasticsearch/elasticsearch-exporter:metrics']) {
     expect(production).toContain(id);
+  }
+});
+
+test('the static frontend (NGINX, no metrics endpoint) gets no PodMonitor and no Prometheus flow', () => {
+  for (const p of renderAll()) {
+    expect(rows.filter(([env, id]) => env === p.config.name && id.startsWith('app-frontend/web-frontend:'))).toEqual([]);
+    expect(p.graph.flows.filter((f) => 'pods' in f.from && f.from.pods.namespace === PROMETHEUS.namespace && 'pods' in f.to
+      && f.to.pods.namespace === 'app-frontend' && f.to.pods.selector['app.kubernetes.io/name'] === 'web-frontend')).toEqual([]);
   }
 });
 
