@@ -191,8 +191,8 @@ describe('connections', () => {
           expect({ svc: plan.entry.name, to: `${ep.namespace}/${ep.service}:${ep.port}`, ok }).toEqual({ svc: plan.entry.name, to: `${ep.namespace}/${ep.service}:${ep.port}`, ok: true });
         }
       }
-      // Prometheus scrapes every long-running service.
-      if (plan.entry.kind !== 'batch-job') {
+      // Prometheus scrapes every long-running service that serves metrics (NGINX of the static frontend does not).
+      if (plan.entry.kind !== 'batch-job' && plan.entry.kind !== 'static-frontend') {
         const port = plan.entry.metricsPort ?? plan.entry.port;
         expect(flows.some((f) => flowMatches(f, PROMETHEUS.namespace, PROMETHEUS.selector, plan.entry.namespace, from, port))).toBe(true);
       }

@@ -134,6 +134,8 @@ export class StaticFrontend extends Construct {
       mounts: [{ name: 'nginx-conf', mountPath: '/etc/nginx/nginx.conf', subPath: 'nginx.conf', readOnly: true }],
       writable: [{ name: 'tmp', path: '/tmp', sizeLimit: '128Mi' }],
       checksumOf: [conf],
+      // NGINX serves no /metrics (location / answers index.html with 200): a scrape would be a target always down.
+      metrics: false,
       probes: {
         liveness: httpProbe('/healthz', HTTP_PORT_NAME),
         readiness: httpProbe('/healthz', HTTP_PORT_NAME, { periodSeconds: 5 }),

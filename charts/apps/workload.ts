@@ -50,6 +50,8 @@ export interface KindSpec {
   readonly terminationGracePeriodSeconds?: number;
   /** Content of other ConfigMaps the pod mounts, for the roll-on-change checksum. */
   readonly checksumOf?: string[];
+  /** Whether the program serves Prometheus metrics (false: no scrape, it would only fetch HTML). @default true */
+  readonly metrics?: boolean;
 }
 
 export const HTTP_PORT_NAME = 'http';
@@ -205,8 +207,10 @@ export class AppWorkload extends Construct {
     }
 
     // Prometheus scrapes /metrics on the metrics port, or on the HTTP port when there is no separate one.
-    const metricsPort = e.metricsPort ?? e.port;
-    ctx.graph.connect({ pods: PROMETHEUS }, { pods: pods(ns, plan.id) },
-      [{ port: metricsPort, name: e.metricsPort !== undefined ? METRICS_PORT_NAME : HTTP_PORT_NAME }], `prometheus scrapes ${name}`);
+    if (spec.metrics ?? true) {
+      const metricsPort = e.metricsPort ?? e.port;
+      ctx.graph.connect({ pods: PROMETHEUS }, { pods: pods(ns, plan.id) },
+        [{ port: metricsPort, name: e.metricsPort !== undefined ? METRICS_PORT_NAME : HTTP_PORT_NAME }], `prometheus scrapes ${name}`);
+    }
   }
 }

@@ -16,7 +16,7 @@ import { disruptionBudget } from '../lib/disruption';
 import { PROMETHEUS, pods } from '../lib/graph';
 import { image } from '../lib/images';
 import { labels, meta, selectorLabels, type Identity } from '../lib/labels';
-import { podNames, serviceHost } from '../lib/naming';
+import { contentName, FINISHED_JOB_TTL_SECONDS, podNames, serviceHost } from '../lib/naming';
 import { parseMemory } from '../lib/quantity';
 import { quantities, resources } from '../lib/resources';
 import { spreadOverNodes, storeAntiAffinity } from '../lib/scheduling';
@@ -443,57 +443,56 @@ export class ElasticsearchChart extends Chart {
       metadata: meta(config, { name: 'elasticsearch-scripts', namespace: NS, id: { name: 'elasticsearch', component: 'scripts' } }),
       data: { 'prepare-config.sh': PREPARE_CONFIG, 'pre-stop.sh': PRE_STOP, 'post-start.sh': POST_START },
     });
+    const files = setupFiles(config, refs.minio.buckets.backups.elasticsearch, refs.elasticsearch.appIndexPatterns);
     new k8s.KubeConfigMap(this, 'setup-config', {
       metadata: meta(config, { name, namespace: NS, id: ident }),
-      data: setupFiles(config, refs.minio.buckets.backups.elasticsearch, refs.elasticsearch.appIndexPatterns),
+      data: files,
     });
     const secret = (envName: string, secretName: string, key: string): k8s.EnvVar => ({ name: envName, valueFrom: { secretKeyRef: { name: secretName, key } } });
+    const template: k8s.PodTemplateSpec = {
+      metadata: { labels: labels(config, ident) },
+      spec: {
+        restartPolicy: 'OnFailure',
+        automountServiceAccountToken: false,
+        securityContext: podSecurityContext(UID),
+        containers: [{
+          name: 'setup',
+          image: image(config, ES_IMAGE),
+          imagePullPolicy: config.images.pullPolicy,
+          command: ['bash', '/setup/setup.sh'],
+          env: [
+            { name: 'ES_URL', value: refs.elasticsearch.url },
+            secret('ELASTIC_PASSWORD', refs.elasticsearch.secret.name, 'password'),
+            secret('EXPORTER_USERNAME', SECRETS.exporter.name, 'username'),
+            secret('EXPORTER_PASSWORD', SECRETS.exporter.name, 'password'),
+            secret('APP_USERNAME', refs.elasticsearch.appSecret.name, 'username'),
+            secret('APP_PASSWORD', refs.elasticsearch.appSecret.name, 'password'),
+            { name: 'APP_ROLE', value: APP_ROLE },
+            { name: 'REPOSITORY', value: SNAPSHOT_REPOSITORY },
+            { name: 'SLM_POLICY', value: SLM_POLICY },
+            { name: 'ILM_POLICY', value: ILM_POLICY },
+            { name: 'INDEX_TEMPLATE', value: INDEX_TEMPLATE },
+          ],
+          resources: { requests: quantities({ cpu: '50m', memory: '64Mi' }), limits: quantities({ cpu: '250m', memory: '128Mi' }) },
+          securityContext: containerSecurityContext(),
+          volumeMounts: [
+            { name: 'setup', mountPath: '/setup', readOnly: true },
+            { name: 'ca', mountPath: '/certs', readOnly: true },
+          ],
+        }],
+        volumes: [
+          { name: 'setup', configMap: { name } },
+          { name: 'ca', secret: { secretName: SECRETS.httpTls, items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+        ],
+      },
+    };
     new k8s.KubeJob(this, 'setup', {
       metadata: meta(config, {
-        name, namespace: NS, id: ident,
+        // Named after its files and template: `kubectl apply` (installer, -k) then runs a changed one as a new Job.
+        name: contentName(name, { files, template }), namespace: NS, id: ident,
         annotations: { 'argocd.argoproj.io/hook': 'PostSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' },
       }),
-      spec: {
-        backoffLimit: 6,
-        activeDeadlineSeconds: 1800,
-        template: {
-          metadata: { labels: labels(config, ident) },
-          spec: {
-            restartPolicy: 'OnFailure',
-            automountServiceAccountToken: false,
-            securityContext: podSecurityContext(UID),
-            containers: [{
-              name: 'setup',
-              image: image(config, ES_IMAGE),
-              imagePullPolicy: config.images.pullPolicy,
-              command: ['bash', '/setup/setup.sh'],
-              env: [
-                { name: 'ES_URL', value: refs.elasticsearch.url },
-                secret('ELASTIC_PASSWORD', refs.elasticsearch.secret.name, 'password'),
-                secret('EXPORTER_USERNAME', SECRETS.exporter.name, 'username'),
-                secret('EXPORTER_PASSWORD', SECRETS.exporter.name, 'password'),
-                secret('APP_USERNAME', refs.elasticsearch.appSecret.name, 'username'),
-                secret('APP_PASSWORD', refs.elasticsearch.appSecret.name, 'password'),
-                { name: 'APP_ROLE', value: APP_ROLE },
-                { name: 'REPOSITORY', value: SNAPSHOT_REPOSITORY },
-                { name: 'SLM_POLICY', value: SLM_POLICY },
-                { name: 'ILM_POLICY', value: ILM_POLICY },
-                { name: 'INDEX_TEMPLATE', value: INDEX_TEMPLATE },
-              ],
-              resources: { requests: quantities({ cpu: '50m', memory: '64Mi' }), limits: quantities({ cpu: '250m', memory: '128Mi' }) },
-              securityContext: containerSecurityContext(),
-              volumeMounts: [
-                { name: 'setup', mountPath: '/setup', readOnly: true },
-                { name: 'ca', mountPath: '/certs', readOnly: true },
-              ],
-            }],
-            volumes: [
-              { name: 'setup', configMap: { name } },
-              { name: 'ca', secret: { secretName: SECRETS.httpTls, items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
-            ],
-          },
-        },
-      },
+      spec: { backoffLimit: 6, activeDeadlineSeconds: 1800, ttlSecondsAfterFinished: FINISHED_JOB_TTL_SECONDS, template },
     });
   }
 }

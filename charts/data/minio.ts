@@ -12,7 +12,7 @@ import type { PlatformContext } from '../lib/context';
 import { PROMETHEUS, pods } from '../lib/graph';
 import { image } from '../lib/images';
 import { LABELS, labels, meta, selectorLabels, type Identity, type Labels } from '../lib/labels';
-import { serviceHost } from '../lib/naming';
+import { contentName, FINISHED_JOB_TTL_SECONDS, serviceHost } from '../lib/naming';
 import { quantities, resources } from '../lib/resources';
 import { storeAntiAffinity } from '../lib/scheduling';
 import { containerSecurityContext, DEFAULT_UID, podSecurityContext } from '../lib/security';
@@ -34,6 +34,8 @@ const NS = NAMESPACES.minio;
 const SERVER: Identity = { name: 'minio', component: 'server' };
 const PROVISIONER: Identity = { name: 'minio', component: 'provisioner' };
 const API_PORT = 9000;
+/** MinIO serves Prometheus metrics here (and per node at /minio/v2/metrics/node), not at /metrics. */
+export const METRICS_PATH = '/minio/v2/metrics/cluster';
 const CONSOLE_PORT = 9001;
 
 export function poolStatefulSet(pool: MinioPool): string {
@@ -86,7 +88,7 @@ export class MinioChart extends Chart {
     ctx.graph.connect({ pods: serverPods }, { pods: serverPods }, [{ port: API_PORT, name: 'internode' }],
       'MinIO servers talk to each other (storage REST and lock grid) on the API port');
     ctx.graph.connect({ pods: PROMETHEUS }, { pods: serverPods }, [{ port: API_PORT, name: 'metrics' }],
-      'Prometheus scrapes /minio/v2/metrics/cluster and /node');
+      `Prometheus scrapes ${METRICS_PATH}`);
     ctx.graph.use(pods(NS, PROVISIONER), s3, 'the provisioning Job creates buckets, policies and users');
 
     new k8s.KubeService(this, 'headless', {
@@ -147,7 +149,11 @@ export class MinioChart extends Chart {
         template: {
           metadata: {
             labels: { ...labels(config, SERVER, MINIO_VERSION), ...poolLabels },
-            annotations: { [`${POOL_ANNOTATION}-layout`]: `sets=${layout.sets} setSize=${layout.setSize} parity=EC:${layout.parity}` },
+            annotations: {
+              [`${POOL_ANNOTATION}-layout`]: `sets=${layout.sets} setSize=${layout.setSize} parity=EC:${layout.parity}`,
+              // The PodMonitor takes its path from here (charts/monitoring/targets.ts).
+              'prometheus.io/path': METRICS_PATH,
+            },
           },
           spec: {
             automountServiceAccountToken: false,
@@ -214,72 +220,71 @@ export class MinioChart extends Chart {
   private provisioning(ctx: PlatformContext): void {
     const { config, refs } = ctx;
     const name = 'minio-provisioning';
+    const files = provisioningFiles(refs.minio);
     new k8s.KubeConfigMap(this, 'provisioning-config', {
       metadata: meta(config, { name, namespace: NS, id: PROVISIONER }),
-      data: provisioningFiles(refs.minio),
+      data: files,
     });
     const root = refs.minio.rootSecret.name;
+    const template: k8s.PodTemplateSpec = {
+      metadata: { labels: labels(config, PROVISIONER) },
+      spec: {
+        restartPolicy: 'OnFailure',
+        automountServiceAccountToken: false,
+        securityContext: podSecurityContext(DEFAULT_UID),
+        containers: [{
+          name: 'mc',
+          image: image(config, MC_IMAGE),
+          imagePullPolicy: config.images.pullPolicy,
+          command: ['/bin/sh', '/config/provision.sh'],
+          env: [
+            { name: 'MINIO_URL', value: refs.minio.url },
+            { name: 'MINIO_ROOT_USER', valueFrom: { secretKeyRef: { name: root, key: 'rootUser' } } },
+            { name: 'MINIO_ROOT_PASSWORD', valueFrom: { secretKeyRef: { name: root, key: 'rootPassword' } } },
+            { name: 'MC_CONFIG_DIR', value: '/tmp/mc' },
+            { name: 'HOME', value: '/tmp' },
+          ],
+          resources: {
+            requests: quantities({ cpu: '50m', memory: '64Mi' }),
+            limits: quantities({ cpu: '500m', memory: '256Mi' }),
+          },
+          securityContext: containerSecurityContext(),
+          volumeMounts: [
+            { name: 'config', mountPath: '/config', readOnly: true },
+            { name: 'clients', mountPath: '/clients', readOnly: true },
+            { name: 'tmp', mountPath: '/tmp' },
+          ],
+        }],
+        volumes: [
+          { name: 'config', configMap: { name } },
+          {
+            name: 'clients',
+            projected: {
+              defaultMode: 0o440,
+              sources: MINIO_CLIENTS.map((client) => ({
+                secret: {
+                  name: refs.minio.credentials(client).name,
+                  items: [
+                    { key: 'accessKey', path: `${client}/accessKey` },
+                    { key: 'secretKey', path: `${client}/secretKey` },
+                  ],
+                },
+              })),
+            },
+          },
+          { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+        ],
+      },
+    };
     new k8s.KubeJob(this, 'provisioning', {
       metadata: meta(config, {
-        name, namespace: NS, id: PROVISIONER,
+        // Named after its script and template: `kubectl apply` (installer, -k) then runs a changed one as a new Job.
+        name: contentName(name, { files, template }), namespace: NS, id: PROVISIONER,
         // Re-run on every Argo CD sync once MinIO is healthy (the script is idempotent); the previous run is
         // deleted first because a Job's template is immutable.
         annotations: { 'argocd.argoproj.io/hook': 'PostSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' },
       }),
-      spec: {
-        backoffLimit: 6,
-        activeDeadlineSeconds: 1800,
-        template: {
-          metadata: { labels: labels(config, PROVISIONER) },
-          spec: {
-            restartPolicy: 'OnFailure',
-            automountServiceAccountToken: false,
-            securityContext: podSecurityContext(DEFAULT_UID),
-            containers: [{
-              name: 'mc',
-              image: image(config, MC_IMAGE),
-              imagePullPolicy: config.images.pullPolicy,
-              command: ['/bin/sh', '/config/provision.sh'],
-              env: [
-                { name: 'MINIO_URL', value: refs.minio.url },
-                { name: 'MINIO_ROOT_USER', valueFrom: { secretKeyRef: { name: root, key: 'rootUser' } } },
-                { name: 'MINIO_ROOT_PASSWORD', valueFrom: { secretKeyRef: { name: root, key: 'rootPassword' } } },
-                { name: 'MC_CONFIG_DIR', value: '/tmp/mc' },
-                { name: 'HOME', value: '/tmp' },
-              ],
-              resources: {
-                requests: quantities({ cpu: '50m', memory: '64Mi' }),
-                limits: quantities({ cpu: '500m', memory: '256Mi' }),
-              },
-              securityContext: containerSecurityContext(),
-              volumeMounts: [
-                { name: 'config', mountPath: '/config', readOnly: true },
-                { name: 'clients', mountPath: '/clients', readOnly: true },
-                { name: 'tmp', mountPath: '/tmp' },
-              ],
-            }],
-            volumes: [
-              { name: 'config', configMap: { name } },
-              {
-                name: 'clients',
-                projected: {
-                  defaultMode: 0o440,
-                  sources: MINIO_CLIENTS.map((client) => ({
-                    secret: {
-                      name: refs.minio.credentials(client).name,
-                      items: [
-                        { key: 'accessKey', path: `${client}/accessKey` },
-                        { key: 'secretKey', path: `${client}/secretKey` },
-                      ],
-                    },
-                  })),
-                },
-              },
-              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
-            ],
-          },
-        },
-      },
+      spec: { backoffLimit: 6, activeDeadlineSeconds: 1800, ttlSecondsAfterFinished: FINISHED_JOB_TTL_SECONDS, template },
     });
   }
 }

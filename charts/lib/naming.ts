@@ -1,4 +1,5 @@
 /** Stable DNS names. Resource names are chosen by the constructs; these only compose them. */
+import { createHash } from 'crypto';
 import type { EnvironmentConfig } from '../../environments/schema';
 
 /** `<service>.<namespace>.svc.<cluster domain>` */
@@ -19,3 +20,14 @@ export function podNames(statefulSet: string, replicas: number): string[] {
 export function tenantNamespace(tenantId: string): string {
   return `tenant-${tenantId}`;
 }
+
+/**
+ * `<base>-<first 10 hex of sha256(JSON of content)>`, for Jobs applied with `kubectl apply`: a Job's pod template
+ * is immutable and a finished Job never runs again, so a changed script or spec must arrive under a new name.
+ */
+export function contentName(base: string, content: unknown): string {
+  return `${base}-${createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, 10)}`;
+}
+
+/** Finished content-named Jobs are collected after a day (their logs stay readable until then). */
+export const FINISHED_JOB_TTL_SECONDS = 86400;
