@@ -14,7 +14,13 @@ export const dr: DeepPartial<EnvironmentInput> = deepMerge(production, {
   images: { registry: 'registry.dr.receivables.internal:5000' },
   // Follows production's primary (exposed to the DR site at this address) and its WAL archive, which MinIO
   // replicates into this site's backup bucket. Promotion: docs/postgres.md.
-  stores: { postgres: { standby: { host: 'postgres.receivables.example.com', port: 5432, cidrs: ['10.10.0.0/24'], sourceEnvironment: 'production' } } },
+  // Failback: after a failover production is rebuilt as a standby of this site, so production's nodes get in here.
+  stores: {
+    postgres: {
+      standby: { host: 'postgres.receivables.example.com', port: 5432, cidrs: ['10.10.0.0/24'], sourceEnvironment: 'production' },
+      standbyClients: { cidrs: ['10.10.0.0/24'] },
+    },
+  },
   // Air-gapped: charts from the site's mirror, Secret values from the site's own Vault.
   addons: { chartMirror: 'https://charts.dr.receivables.internal', externalSecrets: { enabled: true } },
   secrets: {

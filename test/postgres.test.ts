@@ -220,6 +220,46 @@ describe('backups, restore and DR', () => {
     expect(flow && 'addresses' in flow.to ? flow.to.addresses.cidrs : []).toEqual(['10.10.0.0/24']);
   });
 
+  test('production lets the DR site in: an ipBlock ingress flow on 5432 and a LoadBalancer on the primary, source address kept', () => {
+    const ext = (n: string) => objects(env(n)).find((o) => o.kind === 'Service' && o.metadata.name === 'postgres-external');
+    const prod = env('production');
+    const svc = ext('production')!;
+    expect(svc.spec.type).toBe('LoadBalancer');
+    expect(svc.spec.externalTrafficPolicy).toBe('Local');
+    expect(svc.spec.selector[LABELS.role]).toBe(patroniYml(prod).kubernetes.leader_label_value);
+    // Selects exactly the members (plus the role), so it never lands on a pooler or another store.
+    expect(svc.spec.selector).toEqual({ ...sts(prod).spec.selector.matchLabels, [LABELS.role]: 'primary' });
+    expect(svc.spec.ports.map((x: Manifest) => [x.port, x.targetPort])).toEqual([[5432, 'postgresql']]);
+    // Production admits exactly dr's node range, the addresses dr's standby connects from.
+    const inbound = (n: string) => env(n).graph.flows.filter((f) => 'addresses' in f.from && 'pods' in f.to && f.to.pods.namespace === NS);
+    expect(inbound('production').map((f) => 'addresses' in f.from && [f.from.addresses.cidrs, f.ports.map((x) => x.port)])).toEqual([[env('dr').config.cluster.nodeCidrs, [5432]]]);
+    // The generated NetworkPolicy of the members carries it.
+    const netpol = env('production').charts.find((c) => c.folder === '02-network')!.manifests
+      .find((o) => o.kind === 'NetworkPolicy' && o.metadata.namespace === NS && o.metadata.name === 'postgres-database-ingress')!;
+    const rule = netpol.spec.ingress.find((r: Manifest) => r.from.some((f: Manifest) => f.ipBlock?.cidr === '10.30.0.0/24'));
+    expect(rule.ports).toEqual([{ port: 5432, protocol: 'TCP' }]);
+    // dr admits production for failback; dev and staging have no way in from outside.
+    expect(inbound('dr').map((f) => 'addresses' in f.from && f.from.addresses.cidrs)).toEqual([['10.10.0.0/24']]);
+    for (const n of ['dev', 'staging']) {
+      expect(ext(n)).toBeUndefined();
+      expect(inbound(n)).toEqual([]);
+    }
+  });
+
+  test('standbyClients: a NodePort on a fixed port, or no Service at all (the flow stays)', () => {
+    const render = (standbyClients: unknown) => {
+      const input = structuredClone(environmentInput('production')) as Record<string, any>;
+      input.stores.postgres.standbyClients = standbyClients;
+      const p = renderPlatform(validateEnvironment('production', input));
+      return { svc: objects(p).find((o) => o.kind === 'Service' && o.metadata.name === 'postgres-external'), flows: p.graph.flows.filter((f) => 'addresses' in f.from && f.why.includes('standby')) };
+    };
+    const np = render({ cidrs: ['192.0.2.0/24'], service: 'NodePort', nodePort: 30432 });
+    expect([np.svc?.spec.type, np.svc?.spec.ports[0].nodePort]).toEqual(['NodePort', 30432]);
+    const none = render({ cidrs: ['192.0.2.0/24'], service: 'none' });
+    expect(none.svc).toBeUndefined();
+    expect(none.flows.map((f) => 'addresses' in f.from && f.from.addresses.cidrs)).toEqual([['192.0.2.0/24']]);
+  });
+
   test('restore: a new cluster bootstraps from a backup of the named environment, to a point in time', () => {
     const input = structuredClone(environmentInput('staging')) as Record<string, any>;
     input.stores.postgres.restore = { sourceEnvironment: 'production', targetTime: '2026-11-20T08:00:00Z' };

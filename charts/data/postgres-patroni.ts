@@ -10,6 +10,8 @@
  *   Service must exist or Kubernetes garbage-collects those Endpoints.
  * - `<scope>-replicas`: streaming replicas by Patroni's role label, for read scaling (spec 002 §7.1.3).
  * - `<scope>-members` (headless): the StatefulSet's governing Service (stable pod DNS names).
+ * - `<scope>-external` (with `standbyClients`): the primary by role label, as a LoadBalancer or NodePort for the
+ *   other site's standby cluster.
  */
 import { createHash } from 'crypto';
 import { Construct } from 'constructs';
@@ -119,6 +121,21 @@ export class PatroniCluster extends Construct {
         ],
       },
     });
+
+    // The other site's standby reaches the primary from outside the cluster. Local traffic policy keeps its source
+    // address (the ingress rule below matches it) and answers only on the node running the primary.
+    const sc = pg.standbyClients;
+    if (sc && sc.service !== 'none') {
+      new k8s.KubeService(this, 'svc-external', {
+        metadata: m(`${name}-external`, { [ANNOTATIONS.description]: 'primary for the standby cluster of the other site' }),
+        spec: {
+          type: sc.service,
+          externalTrafficPolicy: 'Local',
+          selector: { ...selector, [LABELS.role]: ROLE.primary },
+          ports: [{ ...pgPort, targetPort: k8s.IntOrString.fromString(ref.primary.portName), ...(sc.nodePort ? { nodePort: sc.nodePort } : {}) }],
+        },
+      });
+    }
 
     // --- Pod environment: identity from the downward API, credentials from Secrets, WAL-G's target.
     const fromSecret = (envName: string, secret: SecretRef, key: string): k8s.EnvVar =>
@@ -309,6 +326,10 @@ export class PatroniCluster extends Construct {
     graph.connect({ pods: members }, { addresses: apiServer(config) }, API_SERVER_PORTS, 'Patroni keeps its leader lock and member state in the Kubernetes API');
     graph.use(members, refs.minio.s3, 'postgres archives WAL and pushes base backups to MinIO (WAL-G)');
     graph.connect({ pods: PROMETHEUS }, { pods: members }, [patroniPort], 'Prometheus scrapes Patroni /metrics');
+    if (sc) {
+      graph.connect({ addresses: { cidrs: sc.cidrs, display: 'postgres-standby-clients' } }, { pods: members }, [pgp],
+        'the other site\'s standby cluster replicates from this primary');
+    }
     if (pg.standby) {
       graph.connect({ pods: members }, { addresses: { cidrs: pg.standby.cidrs, display: `postgres-${pg.standby.sourceEnvironment}` } },
         [{ port: pg.standby.port, name: 'postgresql' }], `the standby cluster streams from ${pg.standby.sourceEnvironment}'s primary`);
