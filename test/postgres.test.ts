@@ -292,7 +292,7 @@ describe('PgBouncer', () => {
     const p = env('production');
     const ini = find(p, 'ConfigMap', 'pgbouncer').data['pgbouncer.ini'];
     expect(ini).toContain(`receivables = host=${p.refs.postgres.primary.host} port=5432 dbname=receivables`);
-    for (const line of ['auth_type = scram-sha-256', 'pool_mode = transaction', 'server_lifetime = 300', 'server_check_query = select 1', 'tcp_keepalive = 1']) {
+    for (const line of ['auth_type = scram-sha-256', 'pool_mode = transaction', 'max_prepared_statements = 200', 'server_lifetime = 300', 'server_check_query = select 1', 'tcp_keepalive = 1']) {
       expect(ini.split('\n')).toContain(line);
     }
   });

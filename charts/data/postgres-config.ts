@@ -232,6 +232,9 @@ export function pgbouncerIni(config: EnvironmentConfig, refs: StoreRefs): string
     `client_tls_cert_file = ${TLS_DIR}/server.crt`,
     'server_tls_sslmode = require',
     'pool_mode = transaction',
+    // Protocol-level prepared statements (asyncpg, SQLAlchemy, node-postgres named queries) survive transaction
+    // pooling: PgBouncer (>= 1.21) tracks them per client and prepares them on whichever server it hands out.
+    'max_prepared_statements = 200',
     `default_pool_size = ${p.defaultPoolSize}`,
     'reserve_pool_size = 5',
     'reserve_pool_timeout = 3',
