@@ -168,8 +168,16 @@ export const postgresSection = z.strictObject({
     port: z.number().int().min(1).max(65535).default(5432),
     /** Addresses the source primary is reached at (the egress NetworkPolicy allows exactly these). */
     cidrs: z.array(cidr).min(1, { message: 'must list at least one CIDR' }),
-    /** Whose WAL archive to replay when streaming falls behind (its prefix in this site's backup bucket). */
+    /** Whose WAL archive to replay when streaming falls behind (its prefix in the source's backup bucket). */
     sourceEnvironment: dnsLabel,
+    /**
+     * The source site's MinIO (S3 API), read directly by restore_command: nothing copies the archive into this
+     * site. Keys: Secret `postgres-source-archive` (the source's `minio-postgres` values); egress allows `cidrs`.
+     */
+    archive: z.strictObject({
+      endpoint: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL such as https://minio.example.com:9000' }),
+      cidrs: z.array(cidr).min(1, { message: 'must list at least one CIDR' }),
+    }),
   }).optional(),
   /**
    * The other site's standby cluster streams from this primary: NetworkPolicy ingress on the PostgreSQL port from

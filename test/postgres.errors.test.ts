@@ -74,3 +74,15 @@ test('standbyClients: addresses are CIDRs, a NodePort needs its fixed port and o
   kind.stores.postgres.standbyClients = { cidrs: ['10.30.0.0/24'], service: 'ClusterIP' };
   expectOnly('production', kind, 'stores.postgres.standbyClients.service', 'LoadBalancer');
 });
+
+test('a standby names the source site\'s archive endpoint (an http(s) URL) and its addresses', () => {
+  const missing = input('dr');
+  delete missing.stores.postgres.standby.archive;
+  expectOnly('dr', missing, 'stores.postgres.standby.archive');
+  const url = input('dr');
+  url.stores.postgres.standby.archive.endpoint = 'minio:9000';
+  expectOnly('dr', url, 'stores.postgres.standby.archive.endpoint', 'must be an http(s) URL');
+  const cidrs = input('dr');
+  cidrs.stores.postgres.standby.archive.cidrs = [];
+  expectOnly('dr', cidrs, 'stores.postgres.standby.archive.cidrs', 'at least one CIDR');
+});

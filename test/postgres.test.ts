@@ -212,7 +212,21 @@ describe('backups, restore and DR', () => {
     const sc = patroniYml(env('dr')).bootstrap.dcs.standby_cluster;
     expect(sc.host).toBe(env('dr').config.stores.postgres.standby!.host);
     expect(sc.port).toBe(5432);
-    expect(sc.restore_command).toBe('WALG_S3_PREFIX=s3://backups-postgres/production/postgres wal-g wal-fetch "%f" "%p"');
+    // The archive is read from production's own MinIO (nothing copies it into the DR site), with production's keys.
+    expect(sc.restore_command).toBe('AWS_ENDPOINT=http://minio.receivables.example.com:9000 AWS_ACCESS_KEY_ID="$SOURCE_AWS_ACCESS_KEY_ID" '
+      + 'AWS_SECRET_ACCESS_KEY="$SOURCE_AWS_SECRET_ACCESS_KEY" WALG_S3_PREFIX=s3://backups-postgres/production/postgres wal-g wal-fetch "%f" "%p"');
+    const pgEnv = envOf(container(env('dr'), 'postgres'));
+    for (const [name, key] of [['SOURCE_AWS_ACCESS_KEY_ID', 'accessKey'], ['SOURCE_AWS_SECRET_ACCESS_KEY', 'secretKey']]) {
+      expect(pgEnv.get(name)?.valueFrom.secretKeyRef).toEqual({ name: 'postgres-source-archive', key });
+    }
+    const declared = env('dr').secrets.find((x) => x.namespace === NS && x.name === 'postgres-source-archive');
+    expect([declared?.keys, declared?.copyOf, declared?.fixed]).toEqual([['accessKey', 'secretKey'], undefined, undefined]);
+    expect(env('production').secrets.some((x) => x.name === 'postgres-source-archive')).toBe(false);
+    const archiveFlow = env('dr').graph.flows.find((f) => f.why.includes('replays production\'s WAL archive'));
+    expect(archiveFlow && 'addresses' in archiveFlow.to && [archiveFlow.to.addresses.cidrs, archiveFlow.ports.map((x) => x.port)]).toEqual([['10.10.0.0/24'], [9000]]);
+    // And production admits dr's nodes at its MinIO (the generated NetworkPolicy follows the flow).
+    const minioIn = env('production').graph.flows.filter((f) => 'addresses' in f.from && 'pods' in f.to && f.to.pods.namespace === 'storage-minio');
+    expect(minioIn.map((f) => 'addresses' in f.from && [f.from.addresses.cidrs, f.ports.map((x) => x.port)])).toEqual([[['10.30.0.0/24'], [9000]]]);
     for (const n of ['dev', 'staging', 'production']) expect(patroniYml(env(n)).bootstrap.dcs.standby_cluster).toBeUndefined();
     // Its own archive (after promotion) goes to its own prefix, never into production's.
     expect(envOf(container(env('dr'), 'postgres')).get('WALG_S3_PREFIX')?.value).toBe('s3://backups-postgres/dr/postgres');
@@ -251,7 +265,7 @@ describe('backups, restore and DR', () => {
       const input = structuredClone(environmentInput('production')) as Record<string, any>;
       input.stores.postgres.standbyClients = standbyClients;
       const p = renderPlatform(validateEnvironment('production', input));
-      return { svc: objects(p).find((o) => o.kind === 'Service' && o.metadata.name === 'postgres-external'), flows: p.graph.flows.filter((f) => 'addresses' in f.from && f.why.includes('standby')) };
+      return { svc: objects(p).find((o) => o.kind === 'Service' && o.metadata.name === 'postgres-external'), flows: p.graph.flows.filter((f) => 'addresses' in f.from && f.why.includes('replicates from this primary')) };
     };
     const np = render({ cidrs: ['192.0.2.0/24'], service: 'NodePort', nodePort: 30432 });
     expect([np.svc?.spec.type, np.svc?.spec.ports[0].nodePort]).toEqual(['NodePort', 30432]);

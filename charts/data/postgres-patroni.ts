@@ -19,7 +19,7 @@ import { stringify } from 'yaml';
 import { k8s } from '../../imports/k8s';
 import type { PlatformContext } from '../lib/context';
 import { disruptionBudget } from '../lib/disruption';
-import { API_SERVER_PORTS, apiServer, endpointPods, PROMETHEUS, type Port } from '../lib/graph';
+import { API_SERVER_PORTS, apiServer, endpointPods, endpointPort, PROMETHEUS, type Port } from '../lib/graph';
 import { image } from '../lib/images';
 import { ANNOTATIONS, LABELS, meta, selectorLabels, type Identity } from '../lib/labels';
 import { parseMemory } from '../lib/quantity';
@@ -29,7 +29,7 @@ import { containerSecurityContext, podSecurityContext } from '../lib/security';
 import { StatefulSet } from '../lib/stateful-set';
 import {
   BACKUP_LOOP_SH, CONFIG_DIR, PATRONI_PORT, PGDATA, PGDATA_MOUNT, POST_BOOTSTRAP_SH, RESTORE_SH, ROLE, SOCKET_DIR,
-  TLS_DIR, TLS_INIT_SH, patroniConfig, walgPrefix,
+  SOURCE_S3_ENV, TLS_DIR, TLS_INIT_SH, patroniConfig, walgPrefix,
 } from './postgres-config';
 import type { SecretRef } from './refs';
 
@@ -45,6 +45,8 @@ export interface PatroniClusterProps {
   readonly s3Credentials: SecretRef;
   /** Patroni REST API credentials for its unsafe (POST/PATCH/DELETE) endpoints. */
   readonly restApiCredentials: SecretRef;
+  /** A standby's S3 keys for the source site's MinIO (its WAL archive). */
+  readonly sourceS3Credentials?: SecretRef;
 }
 
 export class PatroniCluster extends Construct {
@@ -189,6 +191,10 @@ export class PatroniCluster extends Construct {
         { name: 'RESTORE_BACKUP', value: pg.restore.backup },
       ] : []),
       ...walg,
+      ...(p.sourceS3Credentials ? [
+        fromSecret(SOURCE_S3_ENV.accessKey, p.sourceS3Credentials, 'accessKey'),
+        fromSecret(SOURCE_S3_ENV.secretKey, p.sourceS3Credentials, 'secretKey'),
+      ] : []),
       { name: 'PGDATA', value: PGDATA },
     ];
 
@@ -329,10 +335,15 @@ export class PatroniCluster extends Construct {
     if (sc) {
       graph.connect({ addresses: { cidrs: sc.cidrs, display: 'postgres-standby-clients' } }, { pods: members }, [pgp],
         'the other site\'s standby cluster replicates from this primary');
+      graph.connect({ addresses: { cidrs: sc.cidrs, display: 'postgres-standby-clients' } }, { pods: endpointPods(refs.minio.s3) }, [endpointPort(refs.minio.s3)],
+        'the other site\'s standby cluster replays this site\'s WAL archive (WAL-G)');
     }
     if (pg.standby) {
       graph.connect({ pods: members }, { addresses: { cidrs: pg.standby.cidrs, display: `postgres-${pg.standby.sourceEnvironment}` } },
         [{ port: pg.standby.port, name: 'postgresql' }], `the standby cluster streams from ${pg.standby.sourceEnvironment}'s primary`);
+      const archive = new URL(pg.standby.archive.endpoint);
+      graph.connect({ pods: members }, { addresses: { cidrs: pg.standby.archive.cidrs, display: `minio-${pg.standby.sourceEnvironment}` } },
+        [{ port: Number(archive.port) || (archive.protocol === 'https:' ? 443 : 80), name: 's3' }], `the standby cluster replays ${pg.standby.sourceEnvironment}'s WAL archive`);
     }
   }
 }
