@@ -12,9 +12,19 @@ export const dr: DeepPartial<EnvironmentInput> = deepMerge(production, {
   cluster: { apiServerCidrs: ['10.96.0.1/32', '10.30.0.0/24'], nodeCidrs: ['10.30.0.0/24'], server: 'https://dr-cluster.receivables.internal:6443' },
   ingress: { baseDomain: 'dr.receivables.example.com', tlsIssuer: 'ca' },
   images: { registry: 'registry.dr.receivables.internal:5000' },
-  // Follows production's primary (exposed to the DR site at this address) and its WAL archive, which MinIO
-  // replicates into this site's backup bucket. Promotion: docs/postgres.md.
-  stores: { postgres: { standby: { host: 'postgres.receivables.example.com', port: 5432, cidrs: ['10.10.0.0/24'], sourceEnvironment: 'production' } } },
+  // Follows production's primary (exposed to the DR site at this address) and reads its WAL archive from
+  // production's MinIO. Promotion: docs/postgres.md.
+  // Failback: after a failover production is rebuilt as a standby of this site, so production's nodes get in here.
+  stores: {
+    postgres: {
+      standby: {
+        host: 'postgres.receivables.example.com', port: 5432, cidrs: ['10.10.0.0/24'], sourceEnvironment: 'production',
+        // production's MinIO, exposed to this site (docs/postgres.md): restore_command replays its WAL archive.
+        archive: { endpoint: 'http://minio.receivables.example.com:9000', cidrs: ['10.10.0.0/24'] },
+      },
+      standbyClients: { cidrs: ['10.10.0.0/24'] },
+    },
+  },
   // Air-gapped: charts from the site's mirror, Secret values from the site's own Vault.
   addons: { chartMirror: 'https://charts.dr.receivables.internal', externalSecrets: { enabled: true } },
   secrets: {

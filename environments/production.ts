@@ -21,7 +21,8 @@ export const production: DeepPartial<EnvironmentInput> = {
     { id: 'initech', plan: 'starter', displayName: 'Initech' },
   ],
   stores: {
-    postgres: { replicas: 3, volume: { size: '200Gi' }, synchronousMode: 'strict' },
+    // The DR site's standby cluster (its nodes, 10.30.0.0/24) streams from the primary through a load balancer.
+    postgres: { replicas: 3, volume: { size: '200Gi' }, synchronousMode: 'strict', standbyClients: { cidrs: ['10.30.0.0/24'], service: 'LoadBalancer' } },
 
     redis: { replicas: 3, sentinels: 3, volume: { size: '10Gi' } },
 

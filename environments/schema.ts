@@ -168,8 +168,28 @@ export const postgresSection = z.strictObject({
     port: z.number().int().min(1).max(65535).default(5432),
     /** Addresses the source primary is reached at (the egress NetworkPolicy allows exactly these). */
     cidrs: z.array(cidr).min(1, { message: 'must list at least one CIDR' }),
-    /** Whose WAL archive to replay when streaming falls behind (its prefix in this site's backup bucket). */
+    /** Whose WAL archive to replay when streaming falls behind (its prefix in the source's backup bucket). */
     sourceEnvironment: dnsLabel,
+    /**
+     * The source site's MinIO (S3 API), read directly by restore_command: nothing copies the archive into this
+     * site. Keys: Secret `postgres-source-archive` (the source's `minio-postgres` values); egress allows `cidrs`.
+     */
+    archive: z.strictObject({
+      endpoint: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL such as https://minio.example.com:9000' }),
+      cidrs: z.array(cidr).min(1, { message: 'must list at least one CIDR' }),
+    }),
+  }).optional(),
+  /**
+   * The other site's standby cluster streams from this primary: NetworkPolicy ingress on the PostgreSQL port from
+   * `cidrs`, and (unless `service` is `none`) an external Service in front of the primary. Its traffic policy is
+   * Local, so the standby's source address survives and the ingress rule matches it.
+   */
+  standbyClients: z.strictObject({
+    cidrs: z.array(cidr).min(1, { message: 'must list at least one CIDR' }),
+    /** `none`: the standby reaches the pod network by routing, or through a load balancer of the site's own. */
+    service: z.enum(['LoadBalancer', 'NodePort', 'none']).default('LoadBalancer'),
+    /** The fixed node port (the standby's `standby.port`); only with `service: NodePort`, which requires it. */
+    nodePort: z.number().int().min(30000, { message: 'must be in the node port range 30000-32767' }).max(32767, { message: 'must be in the node port range 30000-32767' }).optional(),
   }).optional(),
   /** Bootstrap a NEW cluster from a backup instead of initdb (see docs/postgres.md, "Restore"). */
   restore: z.strictObject({
@@ -550,6 +570,9 @@ function postgresRules(c: EnvironmentConfig, ctx: Ctx): void {
     }
   }
   if (pg.standby && pg.restore) issue(ctx, [...at, 'restore'], 'cannot be combined with standby: a standby cluster copies its source, a restore starts a new history');
+  const sc = pg.standbyClients;
+  if (sc?.service === 'NodePort' && sc.nodePort === undefined) issue(ctx, [...at, 'standbyClients', 'nodePort'], 'is required with service NodePort (the standby site connects to this fixed port)');
+  if (sc && sc.service !== 'NodePort' && sc.nodePort !== undefined) issue(ctx, [...at, 'standbyClients', 'nodePort'], `only applies to service NodePort (service is ${sc.service})`);
   if (pg.standby?.sourceEnvironment === c.name) issue(ctx, [...at, 'standby', 'sourceEnvironment'], `must name another environment than "${c.name}" (a cluster cannot follow itself)`);
 }
 

@@ -13,6 +13,13 @@ declare -A NEED=(
   [pgbouncer]=pgbouncer
   [etcd]=etcd-server
   [etcdctl]=etcd-client
+  # to build PgBouncer 1.24 (below): bookworm's 1.18 lacks max_prepared_statements, which the rendered ini sets
+  [gcc]=gcc
+  [make]=make
+  [pkg-config]=pkg-config
+  [/usr/include/event2/event.h]=libevent-dev
+  [/usr/include/ares.h]=libc-ares-dev
+  [/usr/include/openssl/ssl.h]=libssl-dev
 
   # redis (issue 4)
   [redis-server]=redis-server
@@ -46,11 +53,26 @@ if [ "$(node -p "try { require('$CHDB_DIR/node_modules/chdb/package.json').versi
   npm install --prefix "$CHDB_DIR" --no-audit --no-fund --save-exact --loglevel=error "chdb@$CHDB_VERSION" >/dev/null
 fi
 
+# PgBouncer as in the pooler image (1.24.1), built from Debian's source tarball (trixie's), into .build/, once.
+build_pgbouncer() {
+  local version=1.24.1 sha=da72a3aba13072876d055a3e58dd4aba4a5de4ed6148e73033185245598fd3e0
+  local prefix="$CHDB_DIR/pgbouncer" src="$CHDB_DIR/pgbouncer-src"
+  "$prefix/bin/pgbouncer" --version 2>/dev/null | grep -q "^PgBouncer $version$" && return 0
+  echo "test-deps: building pgbouncer $version into .build/test-deps/pgbouncer" >&2
+  rm -rf "$src" && mkdir -p "$src"
+  curl -fsSL "http://deb.debian.org/debian/pool/main/p/pgbouncer/pgbouncer_$version.orig.tar.gz" -o "$src.tar.gz"
+  echo "$sha  $src.tar.gz" | sha256sum -c --quiet
+  tar xzf "$src.tar.gz" -C "$src" --strip-components=1
+  (cd "$src" && ./configure -q --prefix="$prefix" --without-systemd --without-pam --with-cares >/dev/null \
+    && make -s -j2 >/dev/null && make -s install >/dev/null)
+  rm -rf "$src" "$src.tar.gz"
+}
+
 missing=()
 for cmd in "${!NEED[@]}"; do
-  command -v "$cmd" >/dev/null 2>&1 || missing+=("${NEED[$cmd]}")
+  command -v "$cmd" >/dev/null 2>&1 || [ -f "$cmd" ] || missing+=("${NEED[$cmd]}")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+[ ${#missing[@]} -eq 0 ] && { build_pgbouncer; exit 0; }
 
 mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
 if [ "$(id -u)" -ne 0 ]; then
@@ -61,3 +83,4 @@ echo "test-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get -o DPkg::Lock::Timeout=300 update -qq >/dev/null
 apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+build_pgbouncer

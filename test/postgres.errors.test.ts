@@ -56,3 +56,33 @@ test('backup interval and retention are bounded', () => {
   c.stores.postgres.backup = { intervalHours: 0, retentionDays: 7 };
   expectOnly('production', c, 'stores.postgres.backup.intervalHours = 0', 'at least 1');
 });
+
+test('standbyClients: addresses are CIDRs, a NodePort needs its fixed port and only NodePort takes one', () => {
+  const np = input('production');
+  np.stores.postgres.standbyClients = { cidrs: ['10.30.0.0/24'], service: 'NodePort' };
+  expectOnly('production', np, 'stores.postgres.standbyClients.nodePort', 'is required with service NodePort');
+  const lb = input('production');
+  lb.stores.postgres.standbyClients = { cidrs: ['10.30.0.0/24'], nodePort: 30432 };
+  expectOnly('production', lb, 'stores.postgres.standbyClients.nodePort', 'only applies to service NodePort');
+  const range = input('production');
+  range.stores.postgres.standbyClients = { cidrs: ['10.30.0.0/24'], service: 'NodePort', nodePort: 5432 };
+  expectOnly('production', range, 'stores.postgres.standbyClients.nodePort', 'node port range');
+  const bad = input('production');
+  bad.stores.postgres.standbyClients = { cidrs: ['10.30.0.0'] };
+  expectOnly('production', bad, 'stores.postgres.standbyClients.cidrs', 'must be an IPv4 CIDR');
+  const kind = input('production');
+  kind.stores.postgres.standbyClients = { cidrs: ['10.30.0.0/24'], service: 'ClusterIP' };
+  expectOnly('production', kind, 'stores.postgres.standbyClients.service', 'LoadBalancer');
+});
+
+test('a standby names the source site\'s archive endpoint (an http(s) URL) and its addresses', () => {
+  const missing = input('dr');
+  delete missing.stores.postgres.standby.archive;
+  expectOnly('dr', missing, 'stores.postgres.standby.archive');
+  const url = input('dr');
+  url.stores.postgres.standby.archive.endpoint = 'minio:9000';
+  expectOnly('dr', url, 'stores.postgres.standby.archive.endpoint', 'must be an http(s) URL');
+  const cidrs = input('dr');
+  cidrs.stores.postgres.standby.archive.cidrs = [];
+  expectOnly('dr', cidrs, 'stores.postgres.standby.archive.cidrs', 'at least one CIDR');
+});

@@ -33,7 +33,7 @@ import { renderPlatform, type Manifest } from '../charts/platform';
 import { postgresParameters } from '../charts/data/postgres-config';
 import { environmentInput, loadEnvironments, validateEnvironment } from '../environments';
 import {
-  chownForService, freePorts, httpGet, isAlive, PG_BIN, postmasterPid, PrimaryServiceProxy, Processes, psql,
+  chownForService, freePorts, httpGet, isAlive, PG_BIN, PGBOUNCER_BIN, pgbench, postmasterPid, PrimaryServiceProxy, Processes, psql,
   runAs, serviceUser, waitFor, type PsqlTarget,
 } from './support/postgres-live';
 
@@ -337,7 +337,7 @@ describe('a live three-member cluster from the rendered files', () => {
 
     const deployment = readManifest('deployment.db-postgres.pgbouncer.yaml');
     const container = deployment.spec.template.spec.containers.find((c: Manifest) => c.name === 'pgbouncer');
-    const env = { ...podEnv(container, { name: 'pgbouncer-0', ip: '127.0.0.1' }), PGBOUNCER_AUTH_FILE: path.join(dir, 'userlist.txt'), PATH: BASE_PATH, HOME: dir };
+    const env = { ...podEnv(container, { name: 'pgbouncer-0', ip: '127.0.0.1' }), PGBOUNCER_AUTH_FILE: path.join(dir, 'userlist.txt'), PATH: `${PGBOUNCER_BIN}:${BASE_PATH}`, HOME: dir };
     // The container's own start script writes the auth file from the Secrets and execs PgBouncer.
     procs.start('pgbouncer', '/bin/sh', [path.join(dir, 'start.sh'), path.join(dir, 'pgbouncer.ini')], env, dir);
 
@@ -351,6 +351,32 @@ describe('a live three-member cluster from the rendered files', () => {
     await expect(psql({ ...viaPooler(), password: 'wrong-password' }, 'select 1')).rejects.toThrow(/password authentication failed|SASL authentication failed/);
     await psql(viaPooler(), 'create table acked (id bigint primary key, at timestamptz not null default now())');
   }, 60000);
+
+  test('protocol-level prepared statements work through the rendered PgBouncer in transaction mode; without max_prepared_statements they fail', async () => {
+    // pgbench -M prepared: each client Parses its statement once (named) and then only Binds/Executes it, as
+    // asyncpg and node-postgres do. More clients than the pool's server connections, so servers change hands.
+    const dir = path.join(work, 'pgbouncer');
+    const script = path.join(dir, 'prepared.sql');
+    fs.writeFileSync(script, '\\set id random(1, 100000)\nselect :id::bigint + 1, count(*) from acked where id = :id;\n', { mode: 0o644 });
+    const poolSize = Number(/^default_pool_size = (\d+)$/m.exec(fs.readFileSync(path.join(dir, 'pgbouncer.ini'), 'utf8'))![1]);
+    const clients = ['-M', 'prepared', '-c', String(poolSize + 10), '-j', '2', '-t', '40'];
+    const ok = await pgbench({ ...viaPooler(), sslmode: 'require' }, script, clients);
+    expect({ code: ok.code, failed: /number of failed transactions: 0 /.test(ok.out) }).toEqual({ code: 0, failed: true });
+    expect(ok.out).toMatch(new RegExp(`number of transactions actually processed: ${(poolSize + 10) * 40}/`));
+
+    // The same ini with the setting off, on another port: the statements a client prepared are missing on the
+    // server it is handed next, which is what the setting prevents.
+    const [offPort] = await freePorts(1);
+    const off = path.join(dir, 'pgbouncer-off.ini');
+    fs.writeFileSync(off, fs.readFileSync(path.join(dir, 'pgbouncer.ini'), 'utf8')
+      .replace(/^listen_port = .*$/m, `listen_port = ${offPort}`).replace(/^max_prepared_statements = .*$/m, 'max_prepared_statements = 0'), { mode: 0o644 });
+    procs.start('pgbouncer-off', `${PGBOUNCER_BIN}/pgbouncer`, [off], { PATH: BASE_PATH, HOME: dir }, dir);
+    await waitFor('the second pgbouncer answering', 20000, async () => (await psql({ ...viaPooler(), port: offPort }, 'select 1').catch(() => '')) === '1' ? true : undefined, 300);
+    const broken = await pgbench({ ...viaPooler(), port: offPort, sslmode: 'require' }, script, clients);
+    expect(broken.code).not.toBe(0);
+    expect(broken.out).toMatch(/prepared statement "?P_0"? (does not exist|already exists)/);
+    expect(await procs.stop('pgbouncer-off', 5000)).toBe(true);
+  }, 120000);
 
   test('kill -9 of the leader\'s Patroni and postmaster: a synchronous standby takes over with every acknowledged row', async () => {
     const oldLeader = leader;

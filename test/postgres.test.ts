@@ -212,12 +212,66 @@ describe('backups, restore and DR', () => {
     const sc = patroniYml(env('dr')).bootstrap.dcs.standby_cluster;
     expect(sc.host).toBe(env('dr').config.stores.postgres.standby!.host);
     expect(sc.port).toBe(5432);
-    expect(sc.restore_command).toBe('WALG_S3_PREFIX=s3://backups-postgres/production/postgres wal-g wal-fetch "%f" "%p"');
+    // The archive is read from production's own MinIO (nothing copies it into the DR site), with production's keys.
+    expect(sc.restore_command).toBe('AWS_ENDPOINT=http://minio.receivables.example.com:9000 AWS_ACCESS_KEY_ID="$SOURCE_AWS_ACCESS_KEY_ID" '
+      + 'AWS_SECRET_ACCESS_KEY="$SOURCE_AWS_SECRET_ACCESS_KEY" WALG_S3_PREFIX=s3://backups-postgres/production/postgres wal-g wal-fetch "%f" "%p"');
+    const pgEnv = envOf(container(env('dr'), 'postgres'));
+    for (const [name, key] of [['SOURCE_AWS_ACCESS_KEY_ID', 'accessKey'], ['SOURCE_AWS_SECRET_ACCESS_KEY', 'secretKey']]) {
+      expect(pgEnv.get(name)?.valueFrom.secretKeyRef).toEqual({ name: 'postgres-source-archive', key });
+    }
+    const declared = env('dr').secrets.find((x) => x.namespace === NS && x.name === 'postgres-source-archive');
+    expect([declared?.keys, declared?.copyOf, declared?.fixed]).toEqual([['accessKey', 'secretKey'], undefined, undefined]);
+    expect(env('production').secrets.some((x) => x.name === 'postgres-source-archive')).toBe(false);
+    const archiveFlow = env('dr').graph.flows.find((f) => f.why.includes('replays production\'s WAL archive'));
+    expect(archiveFlow && 'addresses' in archiveFlow.to && [archiveFlow.to.addresses.cidrs, archiveFlow.ports.map((x) => x.port)]).toEqual([['10.10.0.0/24'], [9000]]);
+    // And production admits dr's nodes at its MinIO (the generated NetworkPolicy follows the flow).
+    const minioIn = env('production').graph.flows.filter((f) => 'addresses' in f.from && 'pods' in f.to && f.to.pods.namespace === 'storage-minio');
+    expect(minioIn.map((f) => 'addresses' in f.from && [f.from.addresses.cidrs, f.ports.map((x) => x.port)])).toEqual([[['10.30.0.0/24'], [9000]]]);
     for (const n of ['dev', 'staging', 'production']) expect(patroniYml(env(n)).bootstrap.dcs.standby_cluster).toBeUndefined();
     // Its own archive (after promotion) goes to its own prefix, never into production's.
     expect(envOf(container(env('dr'), 'postgres')).get('WALG_S3_PREFIX')?.value).toBe('s3://backups-postgres/dr/postgres');
     const flow = env('dr').graph.flows.find((f) => f.why.includes('standby cluster streams'));
     expect(flow && 'addresses' in flow.to ? flow.to.addresses.cidrs : []).toEqual(['10.10.0.0/24']);
+  });
+
+  test('production lets the DR site in: an ipBlock ingress flow on 5432 and a LoadBalancer on the primary, source address kept', () => {
+    const ext = (n: string) => objects(env(n)).find((o) => o.kind === 'Service' && o.metadata.name === 'postgres-external');
+    const prod = env('production');
+    const svc = ext('production')!;
+    expect(svc.spec.type).toBe('LoadBalancer');
+    expect(svc.spec.externalTrafficPolicy).toBe('Local');
+    expect(svc.spec.selector[LABELS.role]).toBe(patroniYml(prod).kubernetes.leader_label_value);
+    // Selects exactly the members (plus the role), so it never lands on a pooler or another store.
+    expect(svc.spec.selector).toEqual({ ...sts(prod).spec.selector.matchLabels, [LABELS.role]: 'primary' });
+    expect(svc.spec.ports.map((x: Manifest) => [x.port, x.targetPort])).toEqual([[5432, 'postgresql']]);
+    // Production admits exactly dr's node range, the addresses dr's standby connects from.
+    const inbound = (n: string) => env(n).graph.flows.filter((f) => 'addresses' in f.from && 'pods' in f.to && f.to.pods.namespace === NS);
+    expect(inbound('production').map((f) => 'addresses' in f.from && [f.from.addresses.cidrs, f.ports.map((x) => x.port)])).toEqual([[env('dr').config.cluster.nodeCidrs, [5432]]]);
+    // The generated NetworkPolicy of the members carries it.
+    const netpol = env('production').charts.find((c) => c.folder === '02-network')!.manifests
+      .find((o) => o.kind === 'NetworkPolicy' && o.metadata.namespace === NS && o.metadata.name === 'postgres-database-ingress')!;
+    const rule = netpol.spec.ingress.find((r: Manifest) => r.from.some((f: Manifest) => f.ipBlock?.cidr === '10.30.0.0/24'));
+    expect(rule.ports).toEqual([{ port: 5432, protocol: 'TCP' }]);
+    // dr admits production for failback; dev and staging have no way in from outside.
+    expect(inbound('dr').map((f) => 'addresses' in f.from && f.from.addresses.cidrs)).toEqual([['10.10.0.0/24']]);
+    for (const n of ['dev', 'staging']) {
+      expect(ext(n)).toBeUndefined();
+      expect(inbound(n)).toEqual([]);
+    }
+  });
+
+  test('standbyClients: a NodePort on a fixed port, or no Service at all (the flow stays)', () => {
+    const render = (standbyClients: unknown) => {
+      const input = structuredClone(environmentInput('production')) as Record<string, any>;
+      input.stores.postgres.standbyClients = standbyClients;
+      const p = renderPlatform(validateEnvironment('production', input));
+      return { svc: objects(p).find((o) => o.kind === 'Service' && o.metadata.name === 'postgres-external'), flows: p.graph.flows.filter((f) => 'addresses' in f.from && f.why.includes('replicates from this primary')) };
+    };
+    const np = render({ cidrs: ['192.0.2.0/24'], service: 'NodePort', nodePort: 30432 });
+    expect([np.svc?.spec.type, np.svc?.spec.ports[0].nodePort]).toEqual(['NodePort', 30432]);
+    const none = render({ cidrs: ['192.0.2.0/24'], service: 'none' });
+    expect(none.svc).toBeUndefined();
+    expect(none.flows.map((f) => 'addresses' in f.from && f.from.addresses.cidrs)).toEqual([['192.0.2.0/24']]);
   });
 
   test('restore: a new cluster bootstraps from a backup of the named environment, to a point in time', () => {
@@ -252,7 +306,7 @@ describe('PgBouncer', () => {
     const p = env('production');
     const ini = find(p, 'ConfigMap', 'pgbouncer').data['pgbouncer.ini'];
     expect(ini).toContain(`receivables = host=${p.refs.postgres.primary.host} port=5432 dbname=receivables`);
-    for (const line of ['auth_type = scram-sha-256', 'pool_mode = transaction', 'server_lifetime = 300', 'server_check_query = select 1', 'tcp_keepalive = 1']) {
+    for (const line of ['auth_type = scram-sha-256', 'pool_mode = transaction', 'max_prepared_statements = 200', 'server_lifetime = 300', 'server_check_query = select 1', 'tcp_keepalive = 1']) {
       expect(ini.split('\n')).toContain(line);
     }
   });

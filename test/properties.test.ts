@@ -6,7 +6,7 @@ import { describeObject, everyObject, manifestsOf, podTemplates, renderAll } fro
 import { modelErrors, unknownFields } from './support/k8s-schema';
 import { imagesOf, toFileTree } from '../charts/lib/render';
 import type { Manifest } from '../charts/platform';
-import { MEMBER_SELECTOR_KEYS } from '../charts/lib/labels';
+import { LABELS, MEMBER_SELECTOR_KEYS } from '../charts/lib/labels';
 
 // Kinds that the Kubernetes API serves without a namespace (kubectl api-resources --namespaced=false).
 const CLUSTER_SCOPED = new Set([
@@ -205,8 +205,11 @@ describe('references', () => {
     for (const { p, ms } of byEnv) {
       const pods = podTemplates(ms);
       for (const svc of ms.filter((m) => m.kind === 'Service' && m.spec.selector)) {
+        // A member's role label is rewritten at run time (Patroni: primary/replica): the template must carry the
+        // key, its rendered value is only the starting one.
+        const { [LABELS.role]: role, ...fixedSelector } = svc.spec.selector;
         const targets = pods.filter(({ owner, template }) => owner.metadata.namespace === svc.metadata.namespace
-          && matches(svc.spec.selector, template.metadata.labels));
+          && matches(fixedSelector, template.metadata.labels) && (role === undefined || LABELS.role in template.metadata.labels));
         const where = `${p.config.name}: ${describeObject(svc)}`;
         expect({ where, selects: targets.length > 0 }).toEqual({ where, selects: true });
         for (const port of svc.spec.ports) {

@@ -59,6 +59,14 @@ function walFetchFrom(prefix: string): string {
   return `WALG_S3_PREFIX=${prefix} wal-g wal-fetch "%f" "%p"`;
 }
 
+/** The source site's S3 keys in the standby's container (Secret `postgres-source-archive`). */
+export const SOURCE_S3_ENV = { accessKey: 'SOURCE_AWS_ACCESS_KEY_ID', secretKey: 'SOURCE_AWS_SECRET_ACCESS_KEY' } as const;
+
+/** restore_command of a standby: the source site's own MinIO, with the source's keys (set in the container). */
+function walFetchFromSite(endpoint: string, prefix: string): string {
+  return `AWS_ENDPOINT=${endpoint} AWS_ACCESS_KEY_ID="$${SOURCE_S3_ENV.accessKey}" AWS_SECRET_ACCESS_KEY="$${SOURCE_S3_ENV.secretKey}" ${walFetchFrom(prefix)}`;
+}
+
 /** All PostgreSQL parameters of the environment, split into the DCS-wide and the per-member ones. */
 export function postgresParameters(config: EnvironmentConfig): { dcs: Record<string, ParamValue>; local: Record<string, ParamValue> } {
   const pg = config.stores.postgres;
@@ -149,7 +157,7 @@ export function patroniConfig(config: EnvironmentConfig, refs: StoreRefs, n: Pat
       host: pg.standby.host,
       port: pg.standby.port,
       // Streaming first; the source's WAL archive when the stream has moved past what the source still keeps.
-      restore_command: walFetchFrom(walgPrefix(refs, pg.standby.sourceEnvironment, n.scope)),
+      restore_command: walFetchFromSite(pg.standby.archive.endpoint, walgPrefix(refs, pg.standby.sourceEnvironment, n.scope)),
       create_replica_methods: ['basebackup'],
     };
   }
@@ -232,6 +240,9 @@ export function pgbouncerIni(config: EnvironmentConfig, refs: StoreRefs): string
     `client_tls_cert_file = ${TLS_DIR}/server.crt`,
     'server_tls_sslmode = require',
     'pool_mode = transaction',
+    // Protocol-level prepared statements (asyncpg, SQLAlchemy, node-postgres named queries) survive transaction
+    // pooling: PgBouncer (>= 1.21) tracks them per client and prepares them on whichever server it hands out.
+    'max_prepared_statements = 200',
     `default_pool_size = ${p.defaultPoolSize}`,
     'reserve_pool_size = 5',
     'reserve_pool_timeout = 3',

@@ -10,6 +10,8 @@
  *   Service must exist or Kubernetes garbage-collects those Endpoints.
  * - `<scope>-replicas`: streaming replicas by Patroni's role label, for read scaling (spec 002 §7.1.3).
  * - `<scope>-members` (headless): the StatefulSet's governing Service (stable pod DNS names).
+ * - `<scope>-external` (with `standbyClients`): the primary by role label, as a LoadBalancer or NodePort for the
+ *   other site's standby cluster.
  */
 import { createHash } from 'crypto';
 import { Construct } from 'constructs';
@@ -17,7 +19,7 @@ import { stringify } from 'yaml';
 import { k8s } from '../../imports/k8s';
 import type { PlatformContext } from '../lib/context';
 import { disruptionBudget } from '../lib/disruption';
-import { API_SERVER_PORTS, apiServer, endpointPods, PROMETHEUS, type Port } from '../lib/graph';
+import { API_SERVER_PORTS, apiServer, endpointPods, endpointPort, PROMETHEUS, type Port } from '../lib/graph';
 import { image } from '../lib/images';
 import { ANNOTATIONS, LABELS, meta, selectorLabels, type Identity } from '../lib/labels';
 import { parseMemory } from '../lib/quantity';
@@ -27,7 +29,7 @@ import { containerSecurityContext, podSecurityContext } from '../lib/security';
 import { StatefulSet } from '../lib/stateful-set';
 import {
   BACKUP_LOOP_SH, CONFIG_DIR, PATRONI_PORT, PGDATA, PGDATA_MOUNT, POST_BOOTSTRAP_SH, RESTORE_SH, ROLE, SOCKET_DIR,
-  TLS_DIR, TLS_INIT_SH, patroniConfig, walgPrefix,
+  SOURCE_S3_ENV, TLS_DIR, TLS_INIT_SH, patroniConfig, walgPrefix,
 } from './postgres-config';
 import type { SecretRef } from './refs';
 
@@ -43,6 +45,8 @@ export interface PatroniClusterProps {
   readonly s3Credentials: SecretRef;
   /** Patroni REST API credentials for its unsafe (POST/PATCH/DELETE) endpoints. */
   readonly restApiCredentials: SecretRef;
+  /** A standby's S3 keys for the source site's MinIO (its WAL archive). */
+  readonly sourceS3Credentials?: SecretRef;
 }
 
 export class PatroniCluster extends Construct {
@@ -120,6 +124,21 @@ export class PatroniCluster extends Construct {
       },
     });
 
+    // The other site's standby reaches the primary from outside the cluster. Local traffic policy keeps its source
+    // address (the ingress rule below matches it) and answers only on the node running the primary.
+    const sc = pg.standbyClients;
+    if (sc && sc.service !== 'none') {
+      new k8s.KubeService(this, 'svc-external', {
+        metadata: m(`${name}-external`, { [ANNOTATIONS.description]: 'primary for the standby cluster of the other site' }),
+        spec: {
+          type: sc.service,
+          externalTrafficPolicy: 'Local',
+          selector: { ...selector, [LABELS.role]: ROLE.primary },
+          ports: [{ ...pgPort, targetPort: k8s.IntOrString.fromString(ref.primary.portName), ...(sc.nodePort ? { nodePort: sc.nodePort } : {}) }],
+        },
+      });
+    }
+
     // --- Pod environment: identity from the downward API, credentials from Secrets, WAL-G's target.
     const fromSecret = (envName: string, secret: SecretRef, key: string): k8s.EnvVar =>
       ({ name: envName, valueFrom: { secretKeyRef: { name: secret.name, key } } });
@@ -172,6 +191,10 @@ export class PatroniCluster extends Construct {
         { name: 'RESTORE_BACKUP', value: pg.restore.backup },
       ] : []),
       ...walg,
+      ...(p.sourceS3Credentials ? [
+        fromSecret(SOURCE_S3_ENV.accessKey, p.sourceS3Credentials, 'accessKey'),
+        fromSecret(SOURCE_S3_ENV.secretKey, p.sourceS3Credentials, 'secretKey'),
+      ] : []),
       { name: 'PGDATA', value: PGDATA },
     ];
 
@@ -309,9 +332,18 @@ export class PatroniCluster extends Construct {
     graph.connect({ pods: members }, { addresses: apiServer(config) }, API_SERVER_PORTS, 'Patroni keeps its leader lock and member state in the Kubernetes API');
     graph.use(members, refs.minio.s3, 'postgres archives WAL and pushes base backups to MinIO (WAL-G)');
     graph.connect({ pods: PROMETHEUS }, { pods: members }, [patroniPort], 'Prometheus scrapes Patroni /metrics');
+    if (sc) {
+      graph.connect({ addresses: { cidrs: sc.cidrs, display: 'postgres-standby-clients' } }, { pods: members }, [pgp],
+        'the other site\'s standby cluster replicates from this primary');
+      graph.connect({ addresses: { cidrs: sc.cidrs, display: 'postgres-standby-clients' } }, { pods: endpointPods(refs.minio.s3) }, [endpointPort(refs.minio.s3)],
+        'the other site\'s standby cluster replays this site\'s WAL archive (WAL-G)');
+    }
     if (pg.standby) {
       graph.connect({ pods: members }, { addresses: { cidrs: pg.standby.cidrs, display: `postgres-${pg.standby.sourceEnvironment}` } },
         [{ port: pg.standby.port, name: 'postgresql' }], `the standby cluster streams from ${pg.standby.sourceEnvironment}'s primary`);
+      const archive = new URL(pg.standby.archive.endpoint);
+      graph.connect({ pods: members }, { addresses: { cidrs: pg.standby.archive.cidrs, display: `minio-${pg.standby.sourceEnvironment}` } },
+        [{ port: Number(archive.port) || (archive.protocol === 'https:' ? 443 : 80), name: 's3' }], `the standby cluster replays ${pg.standby.sourceEnvironment}'s WAL archive`);
     }
   }
 }

@@ -27,7 +27,11 @@ export class PostgresChart extends Chart {
       { ...stats, namespace: ns, fixed: { username: POOLER_STATS_USER } },
     );
 
-    new PatroniCluster(this, 'patroni', { ctx, s3Credentials: s3, restApiCredentials: restApi });
+    // A standby reads the source site's WAL archive with the source's keys (the installer copies them over).
+    const sourceS3: SecretRef | undefined = ctx.config.stores.postgres.standby ? { name: 'postgres-source-archive', keys: ['accessKey', 'secretKey'] } : undefined;
+    if (sourceS3) ctx.secrets.push({ ...sourceS3, namespace: ns });
+
+    new PatroniCluster(this, 'patroni', { ctx, s3Credentials: s3, restApiCredentials: restApi, sourceS3Credentials: sourceS3 });
     new PgBouncer(this, 'pgbouncer', { ctx, statsCredentials: stats });
   }
 }

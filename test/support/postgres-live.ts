@@ -188,6 +188,27 @@ export function psql(t: PsqlTarget, sql: string, timeoutMs = 30000): Promise<str
 }
 
 /**
+ * pgbench over TCP on 127.0.0.1 with a custom script (no initialisation, no vacuum); resolves with its exit code
+ * and output. Asynchronous for the same reason as psql.
+ */
+export function pgbench(t: PsqlTarget, script: string, args: string[], timeoutMs = 60000): Promise<{ code: number | null; out: string }> {
+  const u = serviceUser();
+  return new Promise((resolve, reject) => {
+    const child = spawn(`${PG_BIN}/pgbench`, ['-n', '-h', '127.0.0.1', '-p', String(t.port), '-U', t.user, '-f', script, ...args, t.database],
+      { env: { PATH: process.env.PATH, PGPASSWORD: t.password, PGCONNECT_TIMEOUT: '5', PGSSLMODE: t.sslmode ?? 'prefer' }, stdio: ['ignore', 'pipe', 'pipe'], ...(u ? { uid: u.uid, gid: u.gid } : {}) });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (e) => { clearTimeout(timer); reject(e); });
+    child.on('close', (code) => { clearTimeout(timer); resolve({ code, out }); });
+  });
+}
+
+/** PgBouncer as in the pooler image, built by scripts/test-deps.sh (Debian bookworm's 1.18 is too old). */
+export const PGBOUNCER_BIN = path.resolve(__dirname, '../../.build/test-deps/pgbouncer/bin');
+
+/**
  * A TCP proxy standing in for the primary Service: Kubernetes routes it to whatever address Patroni wrote into
  * the leader Endpoints; here each new connection goes to the member whose Patroni answers 200 on /primary.
  */
