@@ -262,6 +262,8 @@ export const clickhouseSection = z.strictObject({
   keeper: z.strictObject({ volume, resources: computeResources }),
   /** Cron schedule (UTC) of `BACKUP DATABASE … ON CLUSTER` to MinIO. */
   backupSchedule: z.string().regex(/^(\S+\s+){4}\S+$/, { message: 'must be a cron expression with five fields such as "0 2 * * *"' }),
+  /** Days a backup is kept; the backup job removes older ones after a successful run. */
+  backupRetentionDays: z.number().int().min(1, { message: 'must be at least 1 day: the job would remove the backup it just wrote' }).max(3650).default(14),
 });
 
 export const kafkaSection = z.strictObject({

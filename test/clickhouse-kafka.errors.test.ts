@@ -32,6 +32,12 @@ describe('ClickHouse', () => {
     expectProblem('production', cfg, 'stores.clickhouse.replicas', '= 1', 'must be at least 2 when ha is true');
   });
 
+  test.each([0, 1.5])('a backup retention of %p days', (n) => {
+    const cfg = input('production');
+    cfg.stores.clickhouse.backupRetentionDays = n;
+    expectProblem('production', cfg, 'stores.clickhouse.backupRetentionDays', `= ${n}`, n === 0 ? 'must be at least 1 day' : 'must be a whole number');
+  });
+
   test('a single Keeper where the environment demands HA', () => {
     const cfg = input('staging');
     cfg.stores.clickhouse.keepers = 1;

@@ -336,7 +336,10 @@ describe('scripts', () => {
   test('the backup job runs BACKUP … ON CLUSTER to the MinIO disk, against the cluster Service, as admin', () => {
     const dir = tmpDir();
     const bin = stubExecutable(dir, 'clickhouse-client');
-    const r = runScript('sh', c.serverCm.data['backup.sh'], { CLICKHOUSE_CLIENT_BIN: bin, CLICKHOUSE_USER: 'admin', CLICKHOUSE_PASSWORD: 'x' });
+    const r = runScript('sh', c.serverCm.data['backup.sh'], {
+      CLICKHOUSE_CLIENT_BIN: bin, CLICKHOUSE_USER: 'admin', CLICKHOUSE_PASSWORD: 'x',
+      MC_BIN: stubExecutable(dir, 'mc', 'exit 0'), BACKUP_S3_ACCESS_KEY: 'k', BACKUP_S3_SECRET_KEY: 's', HOME: dir,
+    });
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`--host ${p.refs.clickhouse.native.host} --port ${p.refs.clickhouse.native.port} --user admin`));
     expect(r.stdout).toMatch(/BACKUP DATABASE receivables ON CLUSTER 'receivables' TO Disk\('backups', '\d{8}T\d{6}Z'\)/);
@@ -348,6 +351,35 @@ describe('scripts', () => {
     expect(cron.spec.concurrencyPolicy).toBe('Forbid');
     expect(cron.spec.jobTemplate.spec.template.spec.containers[0].image).toBe(CLICKHOUSE_IMAGES.server);
     expect(cron.spec.jobTemplate.spec.template.metadata.labels).toMatchObject(selectorLabels(CLICKHOUSE_IDS.backup));
+  });
+
+  test('after a good backup the job removes the backups older than the retention, and only those', () => {
+    const days = p.config.stores.clickhouse.backupRetentionDays;
+    const folder = (daysAgo: number) => new Date(Date.now() - daysAgo * 86400000).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    const old = [folder(days + 30), folder(days + 1)];
+    const kept = [folder(days - 1), folder(1)];
+    const dir = tmpDir();
+    const log = path.join(dir, 'mc.log');
+    const listing = [...old, ...kept, 'not-a-backup'].map((f) => `[2026-01-01 01:30:00 UTC]     0B ${f}/`).join('\\n');
+    const mc = stubExecutable(dir, 'mc', `echo "$*" >>${log}\ncase "$1" in ls) printf '${listing}\\n'; exit 0 ;; *) exit 0 ;; esac`);
+    const env = { CLICKHOUSE_USER: 'admin', CLICKHOUSE_PASSWORD: 'x', BACKUP_S3_ACCESS_KEY: 'k', BACKUP_S3_SECRET_KEY: 's', MC_BIN: mc, HOME: dir };
+    const good = runScript('sh', c.serverCm.data['backup.sh'], { ...env, CLICKHOUSE_CLIENT_BIN: stubExecutable(dir, 'clickhouse-client') });
+    expect(good.stderr).toBe('');
+    expect(good.status).toBe(0);
+    const prefix = `backups/${p.refs.minio.buckets.backups.clickhouse}/production`;
+    const removed = fs.readFileSync(log, 'utf8').split('\n').filter((l) => l.startsWith('rm '));
+    expect(removed.sort()).toEqual(old.map((f) => `rm --recursive --force ${prefix}/${f}/`).sort());
+    expect(fs.readFileSync(log, 'utf8')).toContain(`alias set backups ${p.refs.minio.url} k s`);
+    // A failed backup removes nothing.
+    fs.rmSync(log);
+    const failed = runScript('sh', c.serverCm.data['backup.sh'], { ...env, CLICKHOUSE_CLIENT_BIN: stubExecutable(dir, 'failing-client', 'exit 1') });
+    expect(failed.status).not.toBe(0);
+    expect(fs.existsSync(log)).toBe(false);
+    // The job holds the MinIO key and may reach MinIO.
+    const spec = one(p, 'CronJob', NS, CLICKHOUSE_NAMES.backupCronJob).spec.jobTemplate.spec.template.spec;
+    expect(spec.initContainers[0].command).toEqual(['cp', '/usr/bin/mc', '/opt/tools/mc']);
+    expect(spec.containers[0].env.map((v: Manifest) => v.valueFrom?.secretKeyRef?.name)).toContain('minio-clickhouse');
+    expect(p.graph.flows.some((f) => f.why.includes('removes expired backups'))).toBe(true);
   });
 
   test('ClickHouse reads Kafka through the bootstrap Service with SASL, the password from the environment', () => {

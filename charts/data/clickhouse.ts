@@ -25,6 +25,7 @@ import {
   backupScript, CLICKHOUSE_ENV, CLICKHOUSE_PATHS, CLICKHOUSE_PORTS, clickhouseTopology, keeperConfigXml,
   keeperEntryScript, keeperProbeScript, KEEPER_PORTS, serverConfigXml, serverEntryScript, serverPodDomain, usersXml,
 } from './clickhouse-config';
+import { MC_IMAGE } from './minio';
 import { NAMESPACES, type DeclaredSecret } from './refs';
 
 /** One release line for server and Keeper (Keeper's protocol follows the server's). */
@@ -157,7 +158,7 @@ export class ClickhouseChart extends Chart {
     const clusterXml = serverConfigXml(config, refs);
     const users = usersXml(config, refs);
     const entry = serverEntryScript();
-    const backup = backupScript(refs);
+    const backup = backupScript(config, refs);
     new k8s.KubeConfigMap(this, 'server-config', {
       metadata: meta(config, { name: CLICKHOUSE_NAMES.serverConfig, namespace: ns, id: ids.server, version }),
       data: { 'cluster.xml': clusterXml, 'users.xml': users, 'entrypoint.sh': entry, 'backup.sh': backup },
@@ -292,6 +293,16 @@ export class ClickhouseChart extends Chart {
                 enableServiceLinks: false,
                 // No Kubernetes API access: no token in the pod.
                 automountServiceAccountToken: false,
+                // mc prunes expired backups; it is a static binary, copied from its own image.
+                initContainers: [{
+                  name: 'mc',
+                  image: image(config, MC_IMAGE),
+                  imagePullPolicy: config.images.pullPolicy,
+                  command: ['cp', '/usr/bin/mc', `${CLICKHOUSE_PATHS.tools}/mc`],
+                  resources: { requests: quantities({ cpu: '10m', memory: '32Mi' }), limits: quantities({ cpu: '200m', memory: '64Mi' }) },
+                  securityContext: containerSecurityContext(),
+                  volumeMounts: [{ name: 'tools', mountPath: CLICKHOUSE_PATHS.tools }],
+                }],
                 containers: [{
                   name: 'backup',
                   image: image(config, CLICKHOUSE_IMAGES.server),
@@ -301,16 +312,20 @@ export class ClickhouseChart extends Chart {
                     { name: 'HOME', value: '/tmp' },
                     secretEnv('CLICKHOUSE_USER', refs.clickhouse.adminSecret.name, 'username'),
                     secretEnv('CLICKHOUSE_PASSWORD', refs.clickhouse.adminSecret.name, 'password'),
+                    secretEnv(CLICKHOUSE_ENV.backupAccessKey, minio.name, 'accessKey'),
+                    secretEnv(CLICKHOUSE_ENV.backupSecretKey, minio.name, 'secretKey'),
                   ],
                   resources: { requests: quantities({ cpu: '50m', memory: '128Mi' }), limits: quantities({ cpu: '500m', memory: '512Mi' }) },
                   securityContext: containerSecurityContext(),
                   volumeMounts: [
                     { name: 'scripts', mountPath: CLICKHOUSE_PATHS.scripts, readOnly: true },
                     { name: 'tmp', mountPath: '/tmp' },
+                    { name: 'tools', mountPath: CLICKHOUSE_PATHS.tools, readOnly: true },
                   ],
                 }],
                 volumes: [
                   { name: 'scripts', configMap: { name: CLICKHOUSE_NAMES.serverConfig, items: [{ key: 'backup.sh', path: 'backup.sh' }], defaultMode: 0o555 } },
+                  { name: 'tools', emptyDir: { sizeLimit: k8s.Quantity.fromString('128Mi') } },
                   { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
                 ],
               },
@@ -333,6 +348,7 @@ export class ClickhouseChart extends Chart {
     graph.use(servers, refs.minio.s3, 'clickhouse writes backups to its MinIO bucket');
     graph.use(servers, refs.kafka.bootstrap, 'clickhouse Kafka engine tables consume from kafka');
     graph.use(pods(ns, ids.backup), refs.clickhouse.native, 'the clickhouse backup job starts BACKUP ON CLUSTER');
+    graph.use(pods(ns, ids.backup), refs.minio.s3, 'the clickhouse backup job removes expired backups from its MinIO bucket');
   }
 }
 
