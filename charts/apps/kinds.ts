@@ -8,7 +8,7 @@ import type { PlatformContext } from '../lib/context';
 import { parseMemory } from '../lib/quantity';
 import { frontendNginxConfig } from './frontend-config';
 import { MODELS } from './models';
-import { AppWorkload, httpProbe, HTTP_PORT_NAME } from './workload';
+import { AppWorkload, httpProbe, HTTP_PORT_NAME, type Rollout } from './workload';
 import type { ServicePlan } from './plan';
 import { k8s } from '../../imports/k8s';
 import { meta } from '../lib/labels';
@@ -68,6 +68,9 @@ export class PythonAgent extends Construct {
 }
 
 
+/** GPU model server rollouts: no surge pod (it would wait for a GPU nobody has), one pod replaced at a time. */
+export const ROLLOUT_GPU: Rollout = { maxSurge: 0, maxUnavailable: 1 };
+
 /**
  * The model server: an OpenAI-compatible server with the model baked into the image (no download at start;
  * works air-gapped). GPU mode requests the environment's GPU resource and lands on its GPU nodes; CPU mode runs
@@ -98,6 +101,9 @@ export class ModelServer extends Construct {
         nodeSelector: ms.nodeSelector,
         tolerations: ms.tolerations,
       } : {}),
+      // GPU nodes hold no spare GPU for a surge pod: replace one pod at a time instead of hanging in Pending
+      // (the one exception to maxUnavailable 0; the PDB allows the same one pod down).
+      ...(gpu ? { rollout: ROLLOUT_GPU } : {}),
       terminationGracePeriodSeconds: 60,
       probes: {
         startup: httpProbe('/health', HTTP_PORT_NAME, { periodSeconds: 10, failureThreshold: 90 }),
