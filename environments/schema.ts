@@ -291,6 +291,8 @@ export const appsSection = z.strictObject({
     /** @default 'nvidia.com/gpu' (the NVIDIA device plugin) */
     gpuResource: z.string().regex(/^[a-z0-9.-]+\/[a-z0-9.-]+$/, { message: 'must be an extended resource such as nvidia.com/gpu' }).default('nvidia.com/gpu'),
     gpusPerReplica: replicas(1).default(1),
+    /** Memory of one GPU of the nodes' GPU class; the model must fit (charts/apps/models.ts). @default 48Gi (L40S, A40) */
+    gpuMemory: memory.default('48Gi'),
     nodeSelector: z.record(z.string(), z.string()).default({}),
     tolerations: z.array(z.strictObject({
       key: z.string().min(1), operator: z.enum(['Exists', 'Equal']), value: z.string().optional(),

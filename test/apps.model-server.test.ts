@@ -5,10 +5,19 @@
 import { renderPlatform } from '../charts/platform';
 import { environmentInput, validateEnvironment } from '../environments';
 import type { Manifest } from '../charts/platform';
-import { rendered } from './support/apps';
+import { containerEnv, rendered } from './support/apps';
+import { GPU_MEMORY_UTILIZATION, KV_CACHE_GI, MODEL_BUILDS } from '../charts/apps/models';
+import { parseMemory } from '../charts/lib/quantity';
 
 const envs = rendered();
 const byEnv = (name: string) => envs.find((r) => r.env === name)!;
+const GI = 2 ** 30;
+
+function renderWith(env: string, edit: (input: Record<string, any>) => void): Manifest[] {
+  const input = structuredClone(environmentInput(env)) as Record<string, any>;
+  edit(input);
+  return renderPlatform(validateEnvironment(env, input)).charts.flatMap((c) => c.manifests);
+}
 
 /** Pods that may exist at once during a rollout, and ready pods that remain, for `replicas` pods. */
 function rolloutBounds(d: Manifest): { most: number; fewestReady: number } {
@@ -52,5 +61,53 @@ describe('GPU model server rollouts', () => {
     const others = prod.ms.filter((m) => m.kind === 'Deployment' && m.metadata.namespace.startsWith('app-') && m.metadata.name !== 'model-server');
     expect(others.length).toBeGreaterThan(10);
     for (const o of others) expect({ d: o.metadata.name, s: o.spec.strategy.rollingUpdate }).toEqual({ d: o.metadata.name, s: { maxSurge: 1, maxUnavailable: 0 } });
+  });
+});
+
+describe('model weights and sizing', () => {
+  test.each(envs.map((r) => [r.env, r] as const))('%s: the server reads the weights from a directory of the image that no volume hides, offline', (_e, r) => {
+    const d = r.find('Deployment', 'app-agents', 'model-server')!;
+    const c = d.spec.template.spec.containers[0];
+    const { settings } = containerEnv(r, 'app-agents', c);
+    const mode = r.p.config.apps.modelServer.mode as 'gpu' | 'cpu';
+    expect(settings.MODEL_PATH).toMatch(/^\/[^ ]+[^/]$/);
+    // A volume mounted at or above the directory (an emptyDir cache, say) would replace the image's files.
+    const hiding = c.volumeMounts.filter((m: Manifest) => `${settings.MODEL_PATH}/`.startsWith(`${m.mountPath.replace(/\/$/, '')}/`));
+    expect(hiding).toEqual([]);
+    expect(settings).toMatchObject({ HF_HUB_OFFLINE: '1', TRANSFORMERS_OFFLINE: '1', MODEL_NAME: MODEL_BUILDS[mode].served });
+    // The GPU and CPU builds are different images with different directories.
+    expect(c.image.endsWith('-cpu')).toBe(mode === 'cpu');
+  });
+
+  test('the GPU build is the 4-bit quantization, small enough for a 48 GB GPU; bf16 (65.5 GB) would not be', () => {
+    expect(MODEL_BUILDS.gpu.quantization).toBe('awq');
+    const usable48 = 48 * GPU_MEMORY_UTILIZATION;
+    expect(MODEL_BUILDS.gpu.weightsGi + KV_CACHE_GI).toBeLessThanOrEqual(usable48);
+    expect(65.5e9 / GI + KV_CACHE_GI).toBeGreaterThan(usable48);
+  });
+
+  test.each(envs.map((r) => [r.env, r] as const))('%s: the model fits the GPUs and the memory limit it gets', (_e, r) => {
+    const ms = r.p.config.apps.modelServer;
+    const c = r.find('Deployment', 'app-agents', 'model-server')!.spec.template.spec.containers[0];
+    const { settings } = containerEnv(r, 'app-agents', c);
+    const build = Object.values(MODEL_BUILDS).find((b) => b.path === settings.MODEL_PATH)!;
+    expect(build).toBeDefined();
+    expect(parseMemory(c.resources.limits.memory) / GI).toBeGreaterThanOrEqual(build.weightsGi + 1);
+    if (ms.mode === 'gpu') {
+      const gpus = Number(c.resources.limits[ms.gpuResource]);
+      expect((parseMemory(ms.gpuMemory) * gpus * Number(settings.GPU_MEMORY_UTILIZATION)) / GI).toBeGreaterThanOrEqual(build.weightsGi + KV_CACHE_GI);
+      expect(settings.TENSOR_PARALLEL_SIZE).toBe(String(gpus));
+    }
+  });
+
+  test('a GPU class too small, or a memory limit below the weights, is refused naming the field', () => {
+    expect(() => renderWith('production', (i) => { i.apps.modelServer.gpuMemory = '24Gi'; }))
+      .toThrow(/apps\.modelServer\.gpuMemory = "24Gi" × gpusPerReplica 1: 21\.6 GiB usable .* less than the 27 GiB/);
+    // Two 24 GB GPUs with tensor parallelism hold it.
+    const two = renderWith('production', (i) => { i.apps.modelServer.gpuMemory = '24Gi'; i.apps.modelServer.gpusPerReplica = 2; });
+    const cm = two.find((m) => m.kind === 'ConfigMap' && m.metadata.name === 'model-server-config')!;
+    expect(cm.data.TENSOR_PARALLEL_SIZE).toBe('2');
+    expect(() => renderWith('dev', (i) => { i.apps.services['model-server'].resources.limits.memory = '4Gi'; i.apps.services['model-server'].resources.requests.memory = '4Gi'; }))
+      .toThrow(/apps\.services\.model-server\.resources\.limits\.memory = "4Gi": must be at least 5Gi/);
   });
 });
