@@ -52,16 +52,21 @@ export const base: DeepPartial<EnvironmentInput> = {
     starter: {
       requestsCpu: '2', requestsMemory: '4Gi', limitsCpu: '4', limitsMemory: '8Gi', storage: '20Gi',
       pods: 20, persistentVolumeClaims: 5, rateLimitPerMinute: 600,
+      // Starter tenants run no integrations in the cluster: their pods reach only DNS (the API from outside).
+      network: { platformEndpoints: [] },
       limitRange: { defaultRequest: { cpu: '100m', memory: '128Mi' }, default: { cpu: '500m', memory: '512Mi' } },
     },
     business: {
       requestsCpu: '8', requestsMemory: '16Gi', limitsCpu: '16', limitsMemory: '32Gi', storage: '200Gi',
       pods: 60, persistentVolumeClaims: 20, rateLimitPerMinute: 3000,
+      // Their integrations (spec 002 §10.2.2) call the platform API through the gateway, under the plan's limit.
+      network: { platformEndpoints: ['api-gateway'] },
       limitRange: { defaultRequest: { cpu: '250m', memory: '256Mi' }, default: { cpu: '1', memory: '1Gi' } },
     },
     enterprise: {
       requestsCpu: '32', requestsMemory: '64Gi', limitsCpu: '64', limitsMemory: '128Gi', storage: '1Ti',
       pods: 200, persistentVolumeClaims: 50, rateLimitPerMinute: 12000,
+      network: { platformEndpoints: ['api-gateway'] },
       limitRange: { defaultRequest: { cpu: '250m', memory: '256Mi' }, default: { cpu: '2', memory: '2Gi' } },
     },
   },

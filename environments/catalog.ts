@@ -300,3 +300,28 @@ export function appsProblems(apps: EnvironmentConfig['apps'], catalog: readonly 
   }
   return out;
 }
+
+/**
+ * Tenant plans' network grants against the catalog: each platform endpoint must be a gateway (the entry point
+ * where the plan's rate limit and the authentication apply: a tenant calling a service directly would bypass
+ * both) that this environment runs.
+ */
+export function tenantPlanProblems(plans: EnvironmentConfig['tenantPlans'], apps: EnvironmentConfig['apps'], catalog: readonly CatalogEntry[] = CATALOG): { path: Path; message: string }[] {
+  const out: { path: Path; message: string }[] = [];
+  const gateways = catalog.filter((e) => e.kind === 'gateway').map((e) => e.name).sort();
+  for (const [name, plan] of Object.entries(plans)) {
+    const seen = new Set<string>();
+    plan.network.platformEndpoints.forEach((target, i) => {
+      const at: Path = ['tenantPlans', name, 'network', 'platformEndpoints', i];
+      if (seen.has(target)) out.push({ path: at, message: `duplicates "${target}"` });
+      seen.add(target);
+      if (!gateways.includes(target)) {
+        const what = isStore(target) ? 'a store' : catalog.some((e) => e.name === target) ? 'not a gateway' : 'not in the catalog';
+        out.push({ path: at, message: `"${target}" is ${what}: tenants may reach only the gateway (allowed: ${gateways.join(', ')})` });
+      } else if (apps.services[target]?.enabled === false) {
+        out.push({ path: at, message: `"${target}" is disabled in this environment (apps.services.${target}.enabled)` });
+      }
+    });
+  }
+  return out;
+}

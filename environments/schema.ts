@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { erasureLayout } from '../charts/data/minio-erasure';
 import { parseCpu, parseMemory } from '../charts/lib/quantity';
-import { appsProblems } from './catalog';
+import { appsProblems, tenantPlanProblems } from './catalog';
 
 // ---------------------------------------------------------------------------------------------------------
 // Primitive value types, each with the "what is allowed" wording used in error messages.
@@ -84,6 +84,11 @@ export const tenantPlan = z.strictObject({
   limitRange: limitRangeDefaults,
   /** API requests per minute at the gateway (spec 002 §10.3.1). */
   rateLimitPerMinute: replicas(1),
+  /**
+   * What the tenant's own workloads may reach besides DNS: platform entry points by catalog name (only the
+   * gateway kind, where the plan's rate limit and authentication apply). Never a store or another tenant.
+   */
+  network: z.strictObject({ platformEndpoints: z.array(dnsLabel).default([]) }).default({ platformEndpoints: [] }),
 });
 
 export const tenant = z.strictObject({
@@ -313,6 +318,8 @@ export const appsSection = z.strictObject({
     /** @default 'nvidia.com/gpu' (the NVIDIA device plugin) */
     gpuResource: z.string().regex(/^[a-z0-9.-]+\/[a-z0-9.-]+$/, { message: 'must be an extended resource such as nvidia.com/gpu' }).default('nvidia.com/gpu'),
     gpusPerReplica: replicas(1).default(1),
+    /** Memory of one GPU of the nodes' GPU class; the model must fit (charts/apps/models.ts). @default 48Gi (L40S, A40) */
+    gpuMemory: memory.default('48Gi'),
     nodeSelector: z.record(z.string(), z.string()).default({}),
     tolerations: z.array(z.strictObject({
       key: z.string().min(1), operator: z.enum(['Exists', 'Equal']), value: z.string().optional(),
@@ -492,6 +499,7 @@ function crossFieldRules(c: EnvironmentConfig, ctx: Ctx): void {
     withinLimit(ctx, [...at, 'requests', 'memory'], r.requests.memory, r.limits.memory, parseMemory, 'memory');
   }
   for (const p of appsProblems(c.apps)) issue(ctx, p.path, p.message);
+  for (const p of tenantPlanProblems(c.tenantPlans, c.apps)) issue(ctx, p.path, p.message);
 }
 
 function withinLimit(

@@ -7,8 +7,9 @@ import { Construct } from 'constructs';
 import type { PlatformContext } from '../lib/context';
 import { parseMemory } from '../lib/quantity';
 import { frontendNginxConfig } from './frontend-config';
-import { MODELS } from './models';
-import { AppWorkload, httpProbe, HTTP_PORT_NAME } from './workload';
+import { GPU_MEMORY_UTILIZATION, KV_CACHE_GI, MODEL_BUILDS, type ModelBuild } from './models';
+import type { EnvironmentConfig } from '../../environments/schema';
+import { AppWorkload, httpProbe, HTTP_PORT_NAME, type Rollout } from './workload';
 import type { ServicePlan } from './plan';
 import { k8s } from '../../imports/k8s';
 import { meta } from '../lib/labels';
@@ -68,9 +69,12 @@ export class PythonAgent extends Construct {
 }
 
 
+/** GPU model server rollouts: no surge pod (it would wait for a GPU nobody has), one pod replaced at a time. */
+export const ROLLOUT_GPU: Rollout = { maxSurge: 0, maxUnavailable: 1 };
+
 /**
- * The model server: an OpenAI-compatible server with the model baked into the image (no download at start;
- * works air-gapped). GPU mode requests the environment's GPU resource and lands on its GPU nodes; CPU mode runs
+ * The model server: an OpenAI-compatible server with the model baked into the image at MODEL_PATH (no download
+ * at start; works air-gapped; see models.ts for the builds and their sizes). GPU mode requests the environment's GPU resource and lands on its GPU nodes; CPU mode runs
  * a small distilled model from the `-cpu` build. Loading takes minutes: a startup probe of up to 15 minutes.
  */
 export class ModelServer extends Construct {
@@ -79,12 +83,17 @@ export class ModelServer extends Construct {
     const ms = ctx.config.apps.modelServer;
     const gpu = ms.mode === 'gpu';
     const image = gpu ? plan.entry.image : `${plan.entry.image}-cpu`;
+    const model = MODEL_BUILDS[gpu ? 'gpu' : 'cpu'];
+    const problems = modelSizeProblems(ms, plan, model);
+    if (problems.length) throw new Error(`model server in environment "${ctx.config.name}":\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     new AppWorkload(this, 'workload', ctx, plan, plans, {
       image,
-      // Kernel and compilation caches go to the /cache emptyDir (HOME, XDG); the model is in the image, offline.
+      // The weights are read from MODEL_PATH in the image, never through the Hugging Face cache (the hub is
+      // offline); the cache, kernel and compilation directories are the writable /cache emptyDir.
       settings: {
-        MODEL_NAME: gpu ? MODELS.gpu : MODELS.cpu, DEVICE: gpu ? 'cuda' : 'cpu',
-        HF_HUB_OFFLINE: '1', HF_HOME: '/cache/huggingface', HOME: '/cache', XDG_CACHE_HOME: '/cache',
+        MODEL_NAME: model.served, MODEL_PATH: model.path, QUANTIZATION: model.quantization, DEVICE: gpu ? 'cuda' : 'cpu',
+        ...(gpu ? { GPU_MEMORY_UTILIZATION: String(GPU_MEMORY_UTILIZATION), TENSOR_PARALLEL_SIZE: String(ms.gpusPerReplica) } : {}),
+        HF_HUB_OFFLINE: '1', TRANSFORMERS_OFFLINE: '1', HF_HOME: '/cache/huggingface', HOME: '/cache', XDG_CACHE_HOME: '/cache',
       },
       writable: [
         { name: 'tmp', path: '/tmp', sizeLimit: '2Gi' },
@@ -98,6 +107,9 @@ export class ModelServer extends Construct {
         nodeSelector: ms.nodeSelector,
         tolerations: ms.tolerations,
       } : {}),
+      // GPU nodes hold no spare GPU for a surge pod: replace one pod at a time instead of hanging in Pending
+      // (the one exception to maxUnavailable 0; the PDB allows the same one pod down).
+      ...(gpu ? { rollout: ROLLOUT_GPU } : {}),
       terminationGracePeriodSeconds: 60,
       probes: {
         startup: httpProbe('/health', HTTP_PORT_NAME, { periodSeconds: 10, failureThreshold: 90 }),
@@ -106,6 +118,30 @@ export class ModelServer extends Construct {
       },
     });
   }
+}
+
+/**
+ * Whether the model fits where it runs: on GPUs, its weights plus the KV-cache reserve within the usable memory
+ * of the replica's GPUs; in the container's memory limit, one copy of the weights (the CPU build holds them in
+ * RAM; the GPU build may stage a shard there while loading) plus 1 GiB for the server itself.
+ */
+export function modelSizeProblems(ms: EnvironmentConfig['apps']['modelServer'], plan: ServicePlan, model: ModelBuild): string[] {
+  const GI = 2 ** 30;
+  const problems: string[] = [];
+  if (ms.mode === 'gpu') {
+    const usable = (parseMemory(ms.gpuMemory) * ms.gpusPerReplica * GPU_MEMORY_UTILIZATION) / GI;
+    const need = model.weightsGi + KV_CACHE_GI;
+    if (usable < need) {
+      problems.push(`apps.modelServer.gpuMemory = "${ms.gpuMemory}" × gpusPerReplica ${ms.gpusPerReplica}: ${usable.toFixed(1)} GiB usable `
+        + `(${GPU_MEMORY_UTILIZATION * 100} %) is less than the ${need} GiB ${model.served} needs (${model.weightsGi} GiB weights + ${KV_CACHE_GI} GiB KV cache)`);
+    }
+  }
+  const limit = parseMemory(plan.resources.limits.memory) / GI;
+  if (limit < model.weightsGi + 1) {
+    problems.push(`apps.services.model-server.resources.limits.memory = "${plan.resources.limits.memory}": must be at least ${model.weightsGi + 1}Gi `
+      + `(${model.weightsGi} GiB of weights of ${model.served} + 1 GiB)`);
+  }
+  return problems;
 }
 
 /** uid 101 is the `nginx` user of the nginx-unprivileged base image. */

@@ -3,7 +3,8 @@
  * connection settings, Deployment, Service, HPA and PodDisruptionBudget. The construct of each kind (api,
  * agent, model server, frontend, gateway) supplies only its container specifics.
  *
- * Why these defaults: rolling updates never take a ready pod away first (maxUnavailable 0, spec 002 §6.2.1);
+ * Why these defaults: rolling updates never take a ready pod away first (maxUnavailable 0, spec 002 §6.2.1;
+ * the GPU model server is the one exception, see kinds.ts);
  * a preStop pause lets endpoints and the ingress controller drop a terminating pod before it stops accepting;
  * the root filesystem is read-only with emptyDirs where programs write; an HPA target has no spec.replicas
  * (Argo CD would fight the HPA); replicas spread over nodes.
@@ -52,7 +53,18 @@ export interface KindSpec {
   readonly checksumOf?: string[];
   /** Whether the program serves Prometheus metrics (false: no scrape, it would only fetch HTML). @default true */
   readonly metrics?: boolean;
+  /** @default ROLLOUT_NO_UNAVAILABILITY */
+  readonly rollout?: Rollout;
 }
+
+export interface Rollout {
+  readonly maxSurge: number;
+  readonly maxUnavailable: number;
+}
+
+/** Spec 002 §6.2.1: a new pod is ready before an old one goes. */
+export const ROLLOUT_NO_UNAVAILABILITY: Rollout = { maxSurge: 1, maxUnavailable: 0 };
+
 
 export const HTTP_PORT_NAME = 'http';
 export const METRICS_PORT_NAME = 'metrics';
@@ -95,6 +107,7 @@ export class AppWorkload extends Construct {
     const writable = spec.writable ?? [{ name: 'tmp', path: '/tmp', sizeLimit: '256Mi' }];
     const ports: k8s.ContainerPort[] = [{ name: HTTP_PORT_NAME, containerPort: e.port, protocol: 'TCP' }];
     if (e.metricsPort !== undefined) ports.push({ name: METRICS_PORT_NAME, containerPort: e.metricsPort, protocol: 'TCP' });
+    const rollout = spec.rollout ?? ROLLOUT_NO_UNAVAILABILITY;
     const checksum = createHash('sha256').update(JSON.stringify([sorted, ...(spec.checksumOf ?? [])])).digest('hex');
 
     this.deployment = new k8s.KubeDeployment(this, 'deployment', {
@@ -106,7 +119,7 @@ export class AppWorkload extends Construct {
         selector: { matchLabels: selectorLabels(plan.id) },
         strategy: {
           type: 'RollingUpdate',
-          rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) },
+          rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(rollout.maxUnavailable), maxSurge: k8s.IntOrString.fromNumber(rollout.maxSurge) },
         },
         template: {
           metadata: {
@@ -203,7 +216,8 @@ export class AppWorkload extends Construct {
     }
 
     if (plan.replicas > 1) {
-      disruptionBudget(this, { config, name, namespace: ns, id: plan.id, replicas: plan.replicas });
+      // A rollout that takes pods down must not take more than the budget allows a drain to.
+      disruptionBudget(this, { config, name, namespace: ns, id: plan.id, replicas: plan.replicas, maxUnavailable: Math.max(1, rollout.maxUnavailable) });
     }
 
     // Prometheus scrapes /metrics on the metrics port, or on the HTTP port when there is no separate one.
