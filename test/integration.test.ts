@@ -8,7 +8,7 @@ import { APP_ROLE } from '../charts/data/elasticsearch';
 import { isStore } from '../environments/catalog';
 import { renderPlatform, type Manifest } from '../charts/platform';
 import { containerEnv, podOf, rendered } from './support/apps';
-import { describeObject, podTemplates } from './support/render';
+import { describeObject, manifestsOf, podTemplates } from './support/render';
 
 const envs = rendered();
 const eachEnv = envs.map((r) => [r.env, r] as const);
@@ -43,7 +43,8 @@ describe('applications use their own store users, never a store superuser', () =
     expect(ELASTICSEARCH_APP_USER).not.toBe('elastic');
 
     // The setup Job creates that user from that Secret, with the role whose definition it PUTs.
-    const job = r.find('Job', NAMESPACES.elasticsearch, 'elasticsearch-setup')!;
+    // The Job's name carries a hash of its configuration (a changed setup runs again): match the prefix.
+    const job = manifestsOf(r.p).find((m) => m.kind === 'Job' && m.metadata.namespace === NAMESPACES.elasticsearch && /^elasticsearch-setup-[0-9a-f]+$/.test(m.metadata.name))!;
     const { settings, secrets } = containerEnv(r, NAMESPACES.elasticsearch, job.spec.template.spec.containers[0]);
     expect(secrets.APP_USERNAME).toEqual({ name: es.appSecret.name, key: 'username' });
     expect(secrets.APP_PASSWORD).toEqual({ name: es.appSecret.name, key: 'password' });
