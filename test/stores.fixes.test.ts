@@ -27,3 +27,32 @@ test.each(byEnv)('%s: one mc image for every MinIO client container (provisionin
     .some((c: Manifest) => /\/minio\/mc[:@]/.test(c.image))).length).toBeGreaterThanOrEqual(2);
   expect(new Set(mc).size).toBe(1);
 });
+
+const HOSTNAME = 'kubernetes.io/hostname';
+describe.each(renderAll().map((p) => [p.config.name, p] as const))('%s: Kafka and Elasticsearch members spread across nodes', (_env, p) => {
+  test.each(['db-kafka', 'db-elasticsearch'])('%s', (ns) => {
+    const statefulSets = manifestsOf(p).filter((m) => m.kind === 'StatefulSet' && m.metadata.namespace === ns);
+    expect(statefulSets.length).toBeGreaterThan(0);
+    for (const sts of statefulSets) {
+      const anti = sts.spec.template.spec.affinity?.podAntiAffinity ?? {};
+      const podLabels: Record<string, string> = sts.spec.template.metadata.labels;
+      // Required where the cluster has a node for every member (HA); preferred otherwise (dev's one node).
+      const required = p.config.ha && sts.spec.replicas <= p.config.cluster.nodes;
+      const terms: Manifest[] = required
+        ? anti.requiredDuringSchedulingIgnoredDuringExecution ?? []
+        : (anti.preferredDuringSchedulingIgnoredDuringExecution ?? []).map((t: Manifest) => t.podAffinityTerm);
+      expect({ sts: sts.metadata.name, required, terms: terms.length }).toEqual({ sts: sts.metadata.name, required, terms: 1 });
+      expect(terms[0].topologyKey).toBe(HOSTNAME);
+      // The term selects this StatefulSet's own members (not another role's), so two of them never share a node.
+      expect(Object.entries(terms[0].labelSelector.matchLabels).every(([k, v]) => podLabels[k] === v)).toBe(true);
+      expect(Object.entries(sts.spec.selector.matchLabels).every(([k, v]) => terms[0].labelSelector.matchLabels[k] === v)).toBe(true);
+    }
+  });
+});
+
+test('production requires anti-affinity for every Kafka and Elasticsearch StatefulSet', () => {
+  const p = renderAll().find((x) => x.config.name === 'production')!;
+  const sets = manifestsOf(p).filter((m) => m.kind === 'StatefulSet' && ['db-kafka', 'db-elasticsearch'].includes(m.metadata.namespace));
+  expect(sets.length).toBeGreaterThanOrEqual(3);
+  for (const sts of sets) expect(sts.spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution).toHaveLength(1);
+});
