@@ -133,6 +133,8 @@ export function elasticsearchYml(config: EnvironmentConfig, spec: RoleSpec, s3: 
     // Without mmap Lucene uses NIO: slower on large indices, but no vm.max_map_count and no privileged pod.
     ...(es.maxMapCount === 'disableMmap' ? { 'node.store.allow_mmap': false } : {}),
     'action.destructive_requires_name': true,
+    // No egress to the internet: the GeoIP database download could only fail (and log it) on every node.
+    'ingest.geoip.downloader.enabled': false,
     'xpack.security.enabled': true,
     'xpack.security.enrollment.enabled': false,
     'xpack.security.transport.ssl.enabled': true,

@@ -28,14 +28,14 @@ import { resources } from '../lib/resources';
 import { storeAntiAffinity } from '../lib/scheduling';
 import { containerSecurityContext, podSecurityContext } from '../lib/security';
 import { StatefulSet } from '../lib/stateful-set';
+// MinIO's client for the backup upload: the one pinned mc of the platform (each step is one mc command).
+import { MC_IMAGE } from './minio';
 import type { RedisRef } from './refs';
 import { REDIS_HA_SH, REDIS_PATHS, REDIS_SCRIPT, redisConf, sentinelConf, topologyEnv } from './redis-config';
 
 /** Tested with Debian's 7.0.15 (test/redis.server.test.ts); every directive used exists in 7.0 and 7.2. */
 export const REDIS_IMAGE = 'docker.io/library/redis:7.2.5';
 export const REDIS_EXPORTER_IMAGE = 'docker.io/oliver006/redis_exporter:v1.63.0';
-/** MinIO's client, for the backup upload (its image has no shell: each step is one mc command). */
-export const MC_IMAGE = 'docker.io/minio/mc:RELEASE.2024-04-18T16-45-29Z';
 /** The `redis` user of the official image. */
 const REDIS_UID = 999;
 const METRICS_PORT = 9121;
