@@ -6,6 +6,8 @@
  *   npm run secrets -- --env <env> --print            # YAML on stdout, e.g. for `kubectl create -f -` or kubeseal
  *   npm run secrets -- --env <env> --vault-seed       # environments with secrets.source "vault": a script of
  *                                                       `vault kv put -cas=0` commands (never overwrites)
+ *   npm run secrets -- --env dr --vault-seed --source-context <production's context>
+ *                                                     # a standby's Postgres Secrets get the source's values
  *
  * Existing Secrets are never overwritten: each is looked up first and created with `kubectl create` (which
  * refuses an existing object). A copy (`copyOf`) gets the values of its original, read back from the cluster
@@ -16,6 +18,7 @@ import { stringify } from 'yaml';
 import { renderPlatform } from '../charts/platform';
 import type { DeclaredSecret } from '../charts/data/refs';
 import { vaultPath } from '../charts/gitops/external-secrets';
+import { standbySourceSecrets } from '../charts/data/postgres';
 import { ConfigError, ENVIRONMENTS, loadEnvironment } from '../environments';
 import { Kubectl, parseFlags, UsageError } from './lib/kubectl';
 
@@ -84,6 +87,22 @@ export function secretManifest(env: string, s: DeclaredSecret, values: Values): 
 
 interface Io { out: (s: string) => void; err: (s: string) => void }
 
+/** Reads the Secrets a standby shares with its source from the source's cluster (keyed by the standby's id). */
+export function sourceValues(shared: ReturnType<typeof standbySourceSecrets>, secrets: readonly DeclaredSecret[], kubectl: Kubectl): Map<string, Values> {
+  const out = new Map<string, Values>();
+  for (const s of shared) {
+    const declared = secrets.find((d) => id(d) === id(s));
+    if (!declared) continue;
+    const got = kubectl.run(['get', 'secret', '--namespace', s.from.namespace, s.from.name, '--output', 'json']);
+    if (got.code !== 0) throw new Error(`cannot read Secret ${id(s.from)} in the source cluster: ${got.stderr.trim()}`);
+    const data: Record<string, string> = JSON.parse(got.stdout).data ?? {};
+    const missing = declared.keys.filter((k) => !(k in data));
+    if (missing.length) throw new Error(`Secret ${id(s.from)} in the source cluster lacks keys ${missing.join(', ')}`);
+    out.set(id(s), Object.fromEntries(declared.keys.map((k) => [k, Buffer.from(data[k], 'base64').toString()])));
+  }
+  return out;
+}
+
 /** Creates the missing Secrets; returns the number of problems. */
 export function apply(env: string, secrets: readonly DeclaredSecret[], kubectl: Kubectl, io: Io): number {
   const known = new Map<string, Values>();
@@ -124,9 +143,13 @@ export function apply(env: string, secrets: readonly DeclaredSecret[], kubectl: 
   return problems;
 }
 
-/** A shell script that writes the originals into Vault's KV store, each only if absent (`-cas=0`). */
-export function vaultSeed(env: string, secrets: readonly DeclaredSecret[], vault: { mount: string; pathPrefix: string }): string {
+/**
+ * A shell script that writes the originals into Vault's KV store, each only if absent (`-cas=0`). `given` holds
+ * values to use instead of fresh ones (a standby's Secrets read from its source's cluster).
+ */
+export function vaultSeed(env: string, secrets: readonly DeclaredSecret[], vault: { mount: string; pathPrefix: string }, given: ReadonlyMap<string, Values> = new Map()): string {
   const values = generate(secrets);
+  for (const [k, v] of given) if (values.has(k)) values.set(k, { ...values.get(k), ...v });
   const lines = ['#!/bin/sh', `# Seeds Vault with the Secret values of ${env}. -cas=0 refuses to overwrite an existing path.`, 'set -e'];
   for (const s of ordered(secrets).filter((x) => !x.copyOf)) {
     const v = values.get(id(s))!;
@@ -139,7 +162,7 @@ export function vaultSeed(env: string, secrets: readonly DeclaredSecret[], vault
 
 export function main(argv: string[], io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) }): number {
   try {
-    const f = parseFlags(argv, ['env', 'context', 'kubectl'], ['apply', 'print', 'vault-seed', 'help']);
+    const f = parseFlags(argv, ['env', 'context', 'kubectl', 'source-context'], ['apply', 'print', 'vault-seed', 'help']);
     const modes = (['apply', 'print', 'vault-seed'] as const).filter((m) => f[m]);
     if (f.help || typeof f.env !== 'string' || modes.length !== 1) throw new UsageError(f.help ? '' : 'give --env and exactly one of --apply, --print, --vault-seed');
     const config = loadEnvironment(f.env);
@@ -150,7 +173,13 @@ export function main(argv: string[], io: Io = { out: (s) => console.log(s), err:
     }
     if (mode === 'vault-seed') {
       if (config.secrets.source !== 'vault' || !config.secrets.vault) throw new UsageError(`environment "${config.name}" does not use Vault (secrets.source "${config.secrets.source}")`);
-      io.out(vaultSeed(config.name, secrets, config.secrets.vault));
+      let given = new Map<string, Values>();
+      if (typeof f['source-context'] === 'string') {
+        if (!config.stores.postgres.standby) throw new UsageError(`--source-context: environment "${config.name}" is not a standby of another environment`);
+        const source = new Kubectl(typeof f.kubectl === 'string' ? f.kubectl : 'kubectl', f['source-context']);
+        given = sourceValues(standbySourceSecrets(renderPlatform(config).refs), secrets, source);
+      }
+      io.out(vaultSeed(config.name, secrets, config.secrets.vault, given));
       return 0;
     }
     if (mode === 'print') {
@@ -163,7 +192,7 @@ export function main(argv: string[], io: Io = { out: (s) => console.log(s), err:
   } catch (e) {
     if (e instanceof UsageError) {
       if (e.message) io.err(`error: ${e.message}`);
-      io.err(`usage: npm run secrets -- --env ${Object.keys(ENVIRONMENTS).join('|')} --apply|--print|--vault-seed [--context <ctx>] [--kubectl <path>]`);
+      io.err(`usage: npm run secrets -- --env ${Object.keys(ENVIRONMENTS).join('|')} --apply|--print|--vault-seed [--context <ctx>] [--source-context <ctx>] [--kubectl <path>]`);
       return 2;
     }
     io.err(`error: ${e instanceof ConfigError || e instanceof Error ? e.message : String(e)}`);

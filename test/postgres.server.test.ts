@@ -55,7 +55,8 @@ const pgContainer = sts.spec.template.spec.containers.find((c: Manifest) => c.na
 
 // --- Secret values as the installer would generate them, for exactly the declared Secrets.
 const secretValues = new Map<string, Record<string, string>>();
-for (const s of platform.secrets.filter((x) => x.namespace === 'db-postgres')) {
+// dr's extra ones (production's archive keys) too: the DR member runs with the same map.
+for (const s of [...platform.secrets, ...drPlatform.secrets].filter((x) => x.namespace === 'db-postgres' && !secretValues.has(x.name))) {
   const values: Record<string, string> = {};
   for (const k of s.keys) values[k] = s.fixed?.[k] ?? `T${Math.random().toString(36).slice(2, 12)}x${s.name.length}`;
   secretValues.set(s.name, values);

@@ -9,7 +9,7 @@ import type { PlatformContext } from '../lib/context';
 import { POOLER_STATS_USER } from './postgres-config';
 import { PatroniCluster } from './postgres-patroni';
 import { PgBouncer } from './postgres-pgbouncer';
-import { NAMESPACES, type SecretRef } from './refs';
+import { NAMESPACES, type SecretRef, type StoreRefs } from './refs';
 
 export class PostgresChart extends Chart {
   constructor(scope: Construct, id: string, ctx: PlatformContext) {
@@ -34,4 +34,18 @@ export class PostgresChart extends Chart {
     new PatroniCluster(this, 'patroni', { ctx, s3Credentials: s3, restApiCredentials: restApi, sourceS3Credentials: sourceS3 });
     new PgBouncer(this, 'pgbouncer', { ctx, statsCredentials: stats });
   }
+}
+
+/**
+ * A standby's Secrets that must hold its source environment's values (it is a physical copy: same roles, same
+ * passwords; and it reads the source's archive with the source's MinIO keys), each with the source Secret it copies.
+ * `npm run secrets -- --vault-seed --source-context <ctx>` reads them from the source's cluster.
+ */
+export function standbySourceSecrets(refs: StoreRefs): { namespace: string; name: string; from: { namespace: string; name: string } }[] {
+  const ns = NAMESPACES.postgres;
+  const s = refs.postgres.secrets;
+  return [
+    ...[s.superuser, s.replication, s.rewind, s.app].map((x) => ({ namespace: ns, name: x.name, from: { namespace: ns, name: x.name } })),
+    { namespace: ns, name: 'postgres-source-archive', from: { namespace: NAMESPACES.minio, name: refs.minio.credentials('postgres').name } },
+  ];
 }
