@@ -99,7 +99,16 @@ export const base: DeepPartial<EnvironmentInput> = {
     },
 
     // Three copies, two acknowledged: an acknowledged write survives one lost broker, and writes go on without it.
-    kafka: { resources: { requests: { cpu: '500m', memory: '2Gi' }, limits: { cpu: '1', memory: '2Gi' } }, replicationFactor: 3, minInsyncReplicas: 2 },
+    kafka: {
+      resources: { requests: { cpu: '500m', memory: '2Gi' }, limits: { cpu: '1', memory: '2Gi' } }, replicationFactor: 3, minInsyncReplicas: 2,
+      // Domain events of the services (environments/catalog.ts); ClickHouse ingests invoices and payments.
+      topics: [
+        { name: 'invoice-events', partitions: 6, clickhouse: true },
+        { name: 'payment-events', partitions: 6, clickhouse: true },
+        { name: 'notification-requests', partitions: 3, retentionHours: 72 },
+        { name: 'integration-events', partitions: 3 },
+      ],
+    },
   },
 
   // Application tier: the catalog's production ranges (environments/catalog.ts), the model server on GPUs.

@@ -84,6 +84,34 @@ describe('Kafka', () => {
     expectProblem('production', cfg, 'stores.kafka.minInsyncReplicas', '= 1', 'must be at least 2 when ha is true');
   });
 
+  test.each([
+    ['Invoice_Events', 'name', "must be lower case letters, digits, '.' and '-'"],
+    ['-events', 'name', "must be lower case letters, digits, '.' and '-'"],
+  ])('a topic named %p', (name, field, message) => {
+    const cfg = input('production');
+    cfg.stores.kafka.topics = [{ name, partitions: 3 }];
+    expectProblem('production', cfg, `stores.kafka.topics[0].${field}`, message);
+  });
+
+  test('a topic with no partitions', () => {
+    const cfg = input('production');
+    cfg.stores.kafka.topics = [{ name: 'events', partitions: 0 }];
+    expectProblem('production', cfg, 'stores.kafka.topics[0].partitions', '= 0', 'must be at least 1');
+  });
+
+  test('a topic with more replicas than brokers, or fewer than min.insync.replicas', () => {
+    const cfg = input('production');
+    cfg.stores.kafka.topics = [{ name: 'events', partitions: 3, replicationFactor: 4 }, { name: 'audit', partitions: 1, replicationFactor: 1 }];
+    expectProblem('production', cfg, 'stores.kafka.topics[0].replicationFactor', '= 4', 'must not exceed stores.kafka.brokers (3)');
+    expectProblem('production', cfg, 'stores.kafka.topics[1].replicationFactor', '= 1', 'must be at least stores.kafka.minInsyncReplicas (2)');
+  });
+
+  test('a topic declared twice', () => {
+    const cfg = input('staging');
+    cfg.stores.kafka.topics = [{ name: 'events', partitions: 3 }, { name: 'events', partitions: 6 }];
+    expectProblem('staging', cfg, 'stores.kafka.topics[1].name', '"events" is declared twice');
+  });
+
   test('one broker where the environment demands HA', () => {
     const cfg = input('production');
     cfg.stores.kafka = { ...cfg.stores.kafka, brokers: 1, replicationFactor: 1, minInsyncReplicas: 1 };

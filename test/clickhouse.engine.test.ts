@@ -65,8 +65,9 @@ const QUERIES = {
   grants: 'SHOW GRANTS FOR app',
   profile: "SELECT setting_name, value, inherit_profile FROM system.settings_profile_elements WHERE profile_name = 'app' ORDER BY setting_name",
   disk: "SELECT type, object_storage_type, metadata_type, path FROM system.disks WHERE name = 'backups'",
-  collection: "SELECT arrayStringConcat(arraySort(mapKeys(collection)), ',') FROM system.named_collections WHERE name = 'kafka_ingest'",
-  kafkaTable: "CREATE TABLE kafka_probe (payload String) ENGINE = Kafka(kafka_ingest, kafka_topic_list = 'invoice-events', kafka_group_name = 'clickhouse-invoice-events')",
+  collection: "SELECT name, arrayStringConcat(arraySort(mapKeys(collection)), ',') FROM system.named_collections ORDER BY name",
+  // Everything a Kafka table needs comes from the topic's collection.
+  kafkaTable: 'CREATE TABLE kafka_probe (payload String) ENGINE = Kafka(kafka_invoice_events)',
   backupAst: '', // filled per platform: the backup job's own query
   restoreAst: "EXPLAIN AST RESTORE DATABASE receivables ON CLUSTER 'receivables' FROM Disk('backups', '20261123T013000Z')",
 };
@@ -120,8 +121,10 @@ describe.each(platforms)('ClickHouse engine loads the generated configuration: %
     expect(out.get('backupAst')).toMatch(/^BackupQuery/);
     expect(out.get('restoreAst')).toMatch(/^RestoreQuery/);
 
-    // Kafka: the named collection carries the broker list and format; a Kafka table can be created from it.
-    expect(out.get('collection')!.trim()).toBe('kafka_broker_list,kafka_format,kafka_group_name,kafka_handle_error_mode');
+    // Kafka: one named collection per declared topic that ClickHouse ingests, with broker list, topic, group and format.
+    const ingested = p.config.stores.kafka.topics.filter((t) => t.clickhouse).map((t) => `kafka_${t.name.replace(/[.-]/g, '_')}`).sort();
+    expect(ingested.length).toBeGreaterThan(0);
+    expect(tsv(out.get('collection')!)).toEqual(ingested.map((n) => [n, 'kafka_broker_list,kafka_format,kafka_group_name,kafka_handle_error_mode,kafka_topic_list']));
   });
 });
 

@@ -383,7 +383,8 @@ describe('scripts', () => {
   });
 
   test('ClickHouse reads Kafka through the bootstrap Service with SASL, the password from the environment', () => {
-    expect(c.serverXml.text('//named_collections/kafka_ingest/kafka_broker_list')).toBe(p.refs.kafka.bootstrapServers);
+    expect(c.serverXml.text('//named_collections/kafka_invoice_events/kafka_broker_list')).toBe(p.refs.kafka.bootstrapServers);
+    expect(c.serverXml.text('//named_collections/kafka_invoice_events/kafka_topic_list')).toBe('invoice-events');
     expect(c.serverXml.text('/clickhouse/kafka/security_protocol')).toBe('sasl_plaintext');
     expect(c.serverXml.text('/clickhouse/kafka/sasl_mechanism')).toBe(p.refs.kafka.saslMechanism);
     expect(c.serverXml.attributes('/clickhouse/kafka/sasl_password', 'from_env')).toEqual([CLICKHOUSE_ENV.kafkaPassword]);

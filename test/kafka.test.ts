@@ -178,6 +178,12 @@ describe.each(rendered)('%s', (_label, p) => {
     expect(p.refs.kafka.bootstrapServers).toBe(`kafka.${NS}.svc.${env(p)}:${ep.port}`);
     const pdbs = find(p, 'PodDisruptionBudget', NS).filter((x) => selects(x.spec.selector.matchLabels, sts.spec.template.metadata.labels));
     expect(pdbs.map((x) => x.spec.maxUnavailable)).toEqual([1]);
+    // Anti-affinity: two brokers never share a node where the environment is HA and has the nodes.
+    const anti = sts.spec.template.spec.affinity.podAntiAffinity;
+    const required = p.config.ha && p.config.stores.kafka.brokers <= p.config.cluster.nodes;
+    const term = required ? anti.requiredDuringSchedulingIgnoredDuringExecution?.[0] : anti.preferredDuringSchedulingIgnoredDuringExecution?.[0].podAffinityTerm;
+    expect(term?.topologyKey).toBe('kubernetes.io/hostname');
+    expect(selects(term.labelSelector.matchLabels, sts.spec.template.metadata.labels)).toBe(true);
     expect(sts.spec.volumeClaimTemplates.map((t: Manifest) => [t.apiVersion, t.kind, t.spec.storageClassName]))
       .toEqual([['v1', 'PersistentVolumeClaim', p.config.storageClass]]);
   });

@@ -9,6 +9,7 @@
 import type { EnvironmentConfig } from '../../environments/schema';
 import { podHost, serviceHost } from '../lib/naming';
 import { parseMemory } from '../lib/quantity';
+import { kafkaTopics } from './kafka-config';
 import { CLICKHOUSE_USERS, KAFKA_CLIENT_USER, NAMESPACES, type StoreRefs } from './refs';
 import { el, xmlDocument } from './xml';
 
@@ -58,8 +59,12 @@ export const CLICKHOUSE_PATHS = {
 
 /** The named disk that backups are written to (an `s3_plain` disk in MinIO's ClickHouse bucket). */
 export const BACKUP_DISK = 'backups';
-/** Named collection for Kafka engine tables: `ENGINE = Kafka(kafka_ingest, kafka_topic_list = '…', …)`. */
-export const KAFKA_COLLECTION = 'kafka_ingest';
+/**
+ * Named collection of a declared topic that ClickHouse ingests (`stores.kafka.topics[].clickhouse`):
+ * `ENGINE = Kafka(kafka_invoice_events)`. Only declared topics get one, so a table cannot wait on a topic that the
+ * topics Job never creates.
+ */
+export const kafkaCollection = (topic: string): string => `kafka_${topic.replace(/[.-]/g, '_')}`;
 
 export interface ClickhousePod {
   readonly name: string;
@@ -180,12 +185,13 @@ export function serverConfigXml(config: EnvironmentConfig, refs: StoreRefs): str
       el('sasl_username', KAFKA_CLIENT_USER),
       el('sasl_password', fromEnv(CLICKHOUSE_ENV.kafkaPassword))),
     el('named_collections',
-      el(KAFKA_COLLECTION,
+      ...kafkaTopics(config).filter((t) => t.clickhouse).map((t) => el(kafkaCollection(t.name),
         el('kafka_broker_list', kafka.bootstrapServers),
+        el('kafka_topic_list', t.name),
+        el('kafka_group_name', `clickhouse-${t.name}`),
         el('kafka_format', 'JSONEachRow'),
-        el('kafka_group_name', 'clickhouse'),
         // Malformed messages go to the _error virtual column instead of stopping the consumer.
-        el('kafka_handle_error_mode', 'stream'))),
+        el('kafka_handle_error_mode', 'stream')))),
     // Backups: an s3_plain disk in MinIO (plain object names, restorable into a new cluster).
     el('storage_configuration',
       el('disks',

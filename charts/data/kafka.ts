@@ -19,7 +19,7 @@ import { containerSecurityContext, podSecurityContext } from '../lib/security';
 import { StatefulSet } from '../lib/stateful-set';
 import {
   KAFKA_BROKER_USER, KAFKA_ENV, KAFKA_PATHS, KAFKA_PORTS, kafkaEntryScript, kafkaHeadlessDomain, kafkaHeapMiB,
-  kafkaLog4j, kafkaServerProperties, kafkaTopology,
+  kafkaLog4j, kafkaServerProperties, kafkaTopicsFile, kafkaTopicsScript, kafkaTopology,
 } from './kafka-config';
 import { KAFKA_CLIENT_USER, NAMESPACES } from './refs';
 
@@ -35,12 +35,14 @@ const NOBODY = 65534;
 export const KAFKA_IDS = {
   broker: { name: 'kafka', component: 'broker' },
   exporter: { name: 'kafka', component: 'exporter' },
+  topics: { name: 'kafka', component: 'topics' },
 } as const satisfies Record<string, Identity>;
 
 export const KAFKA_NAMES = {
   config: 'kafka-config',
   brokerSecret: 'kafka-broker',
   exporter: 'kafka-exporter',
+  topics: 'kafka-topics',
 } as const;
 
 const port = (name: string, containerPort: number): k8s.ContainerPort => ({ name, containerPort, protocol: 'TCP' });
@@ -194,11 +196,61 @@ export class KafkaChart extends Chart {
       spec: { selector: exporterSelector, ports: [servicePort('metrics', KAFKA_PORTS.exporter)] },
     });
 
+    // --- Topics -------------------------------------------------------------------------------------------------
+    // auto.create.topics.enable is false: this Job creates the declared topics. An Argo CD PostSync hook, so it
+    // runs once the brokers are healthy, after every sync (idempotent); the previous run is deleted first.
+    new k8s.KubeConfigMap(this, 'topics-config', {
+      metadata: meta(config, { name: KAFKA_NAMES.topics, namespace: ns, id: ids.topics }),
+      data: { 'topics.sh': kafkaTopicsScript(refs), 'topics.txt': kafkaTopicsFile(config) },
+    });
+    new k8s.KubeJob(this, 'topics', {
+      metadata: meta(config, {
+        name: KAFKA_NAMES.topics, namespace: ns, id: ids.topics,
+        annotations: { 'argocd.argoproj.io/hook': 'PostSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' },
+      }),
+      spec: {
+        backoffLimit: 6,
+        activeDeadlineSeconds: 1800,
+        template: {
+          metadata: { labels: meta(config, { name: KAFKA_NAMES.topics, id: ids.topics }).labels },
+          spec: {
+            restartPolicy: 'OnFailure',
+            securityContext: podSecurityContext(KAFKA_UID),
+            enableServiceLinks: false,
+            // No Kubernetes API access: no token in the pod.
+            automountServiceAccountToken: false,
+            containers: [{
+              name: 'topics',
+              image: image(config, KAFKA_IMAGES.kafka),
+              imagePullPolicy: config.images.pullPolicy,
+              command: ['/bin/bash', `${KAFKA_PATHS.config}/topics.sh`],
+              env: [
+                secretEnv('KAFKA_PASSWORD', refs.kafka.secret.name, 'password'),
+                { name: 'KAFKA_HEAP_OPTS', value: '-Xms128m -Xmx256m' },
+                { name: 'LOG_DIR', value: '/tmp/logs' },
+              ],
+              resources: { requests: quantities({ cpu: '100m', memory: '384Mi' }), limits: quantities({ cpu: '1', memory: '512Mi' }) },
+              securityContext: containerSecurityContext(),
+              volumeMounts: [
+                { name: 'config', mountPath: KAFKA_PATHS.config, readOnly: true },
+                { name: 'tmp', mountPath: '/tmp' },
+              ],
+            }],
+            volumes: [
+              { name: 'config', configMap: { name: KAFKA_NAMES.topics, defaultMode: 0o444 } },
+              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+            ],
+          },
+        },
+      },
+    });
+
     // --- Network flows --------------------------------------------------------------------------------------
     const brokers = pods(ns, ids.broker);
     graph.connect({ pods: brokers }, { pods: brokers }, [
       { port: KAFKA_PORTS.controller, name: 'controller' }, { port: KAFKA_PORTS.internal, name: 'internal' },
     ], 'kafka nodes run the KRaft controller quorum and replicate partitions');
+    graph.use(pods(ns, ids.topics), refs.kafka.bootstrap, 'the kafka-topics job creates the declared topics');
     graph.use(pods(ns, ids.exporter), refs.kafka.bootstrap, 'kafka-exporter reads cluster metadata and consumer-group offsets');
     graph.connect({ pods: PROMETHEUS }, { pods: pods(ns, ids.exporter) }, [{ port: KAFKA_PORTS.exporter, name: 'metrics' }], 'prometheus scrapes kafka-exporter');
   }
