@@ -27,6 +27,7 @@ import {
 } from './clickhouse-config';
 import { MC_IMAGE } from './minio';
 import { NAMESPACES, type DeclaredSecret } from './refs';
+import { servicePort } from '../lib/service';
 
 /** One release line for server and Keeper (Keeper's protocol follows the server's). */
 export const CLICKHOUSE_VERSION = '24.8.14.39';
@@ -53,7 +54,6 @@ export const CLICKHOUSE_NAMES = {
 
 const secretEnv = (name: string, secret: string, key: string): k8s.EnvVar => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
 const port = (name: string, containerPort: number): k8s.ContainerPort => ({ name, containerPort, protocol: 'TCP' });
-const servicePort = (name: string, p: number): k8s.ServicePort => ({ name, port: p, targetPort: k8s.IntOrString.fromString(name), protocol: 'TCP' });
 // The server is the container's main process: a crash restarts the container, not a watchdog-forked child.
 const NO_WATCHDOG: k8s.EnvVar = { name: 'CLICKHOUSE_WATCHDOG_ENABLE', value: '0' };
 const checksum = (...parts: string[]) => createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 16);

@@ -22,6 +22,7 @@ import {
   kafkaLog4j, kafkaServerProperties, kafkaTopicsFile, kafkaTopicsScript, kafkaTopology,
 } from './kafka-config';
 import { KAFKA_CLIENT_USER, NAMESPACES } from './refs';
+import { servicePort } from '../lib/service';
 
 export const KAFKA_VERSION = '3.9.1';
 export const KAFKA_IMAGES = {
@@ -46,7 +47,6 @@ export const KAFKA_NAMES = {
 } as const;
 
 const port = (name: string, containerPort: number): k8s.ContainerPort => ({ name, containerPort, protocol: 'TCP' });
-const servicePort = (name: string, p: number): k8s.ServicePort => ({ name, port: p, targetPort: k8s.IntOrString.fromString(name), protocol: 'TCP' });
 const secretEnv = (name: string, secret: string, key: string): k8s.EnvVar => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
 
 export class KafkaChart extends Chart {
