@@ -65,9 +65,27 @@ export function loadEnvironments(names: readonly string[] = Object.keys(ENVIRONM
       if (!(e instanceof ConfigError)) throw e;
       problems.push(...e.problems);
     }
+    problems.push(...sharedDomainProblems(name));
   }
   if (problems.length) throw new ConfigError(problems);
   return configs;
+}
+
+/**
+ * Two environments on one base domain would publish the same hostnames (and ask for the same certificates): the
+ * usual result of copying an environment file and forgetting its domain. Checked against every environment,
+ * also when only some are rendered.
+ */
+function sharedDomainProblems(name: string): ConfigProblem[] {
+  if (!(name in ENVIRONMENTS)) return [];
+  const domainOf = (env: string) => (environmentInput(env).ingress as { baseDomain?: unknown } | undefined)?.baseDomain;
+  const domain = domainOf(name);
+  if (typeof domain !== 'string') return [];
+  const others = Object.keys(ENVIRONMENTS).filter((o) => o !== name && domainOf(o) === domain);
+  return others.length ? [{
+    environment: name, path: 'ingress.baseDomain', value: domain,
+    message: `is also the base domain of environment${others.length > 1 ? 's' : ''} ${others.map((o) => `"${o}"`).join(', ')}: each environment needs its own (its hostnames and certificates would collide)`,
+  }] : [];
 }
 
 export function loadEnvironment(name: string): EnvironmentConfig {
