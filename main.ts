@@ -105,7 +105,10 @@ export function main(argv: string[]): number {
 function writeCdk8sOut(dir: string, trees: ReadonlyMap<string, FileTree>): void {
   fs.mkdirSync(dir, { recursive: true });
   for (const [env, tree] of trees) {
-    const docs = [...tree].filter(([f]) => f.includes('/') && f.endsWith('.yaml')).sort(([a], [b]) => a.localeCompare(b)).map(([, y]) => y);
+    // Chart folders in apply order; inside each, Namespaces and CRDs before what lives in them.
+    const rank = (f: string) => { const base = f.slice(f.indexOf('/') + 1); return base.startsWith('namespace.') ? 0 : base.startsWith('customresourcedefinition.') ? 1 : 2; };
+    const key = (f: string) => `${f.slice(0, f.indexOf('/'))}/${rank(f)}/${f}`;
+    const docs = [...tree].filter(([f]) => f.includes('/') && f.endsWith('.yaml')).sort(([a], [b]) => key(a).localeCompare(key(b))).map(([, y]) => y);
     fs.writeFileSync(path.join(dir, `${env}.k8s.yaml`), docs.join('---\n'));
   }
 }
