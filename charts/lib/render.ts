@@ -10,6 +10,7 @@ import { kustomization } from '../gitops/kustomize';
 import type { Manifest, RenderedPlatform } from '../platform';
 import { REACHABILITY_FILE, reachabilityMatrix } from '../network/matrix';
 import { diffTrees, isUnchanged, type Changes } from '../output/changes';
+import { ENDPOINTS_FILE, endpointsMarkdown } from '../output/endpoints';
 
 /** Relative path → file content. */
 export type FileTree = Map<string, string>;
@@ -61,6 +62,8 @@ export function toFileTree(p: RenderedPlatform): FileTree {
   const images = imagesOf(p.charts.flatMap((c) => c.manifests));
   files.set('images.txt', images.length ? `${images.join('\n')}\n` : '');
   files.set('kustomization.yaml', kustomization(p));
+  // Public hostnames, paths and what serves them, read from the rendered Ingresses and gateway routes.
+  files.set(ENDPOINTS_FILE, endpointsMarkdown(p.config.name, p.charts.flatMap((c) => c.manifests)));
   return files;
 }
 
