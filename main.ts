@@ -59,7 +59,7 @@ export function main(argv: string[]): number {
   const say = cdk8sOut ? (s: string) => console.error(s) : (s: string) => console.log(s);
   let names: string[] = [];
   try {
-    const { ConfigError, ENVIRONMENTS, loadEnvironments } = environmentsModule();
+    const { ConfigError, ENVIRONMENTS, fieldSource, loadEnvironments } = environmentsModule();
     names = Object.keys(ENVIRONMENTS);
     const { envs, out } = parseArgs(argv, names);
     const all = envs.length === names.length && envs.every((e) => e in ENVIRONMENTS);
@@ -69,7 +69,7 @@ export function main(argv: string[]): number {
     // Guards that need what was rendered before (the cluster's state): MinIO pools are never resized in place.
     const changes = configs.flatMap((c) => poolShapeChanges(c, path.join(path.resolve(out), c.name)));
     if (changes.length) throw new ConfigError(changes);
-    for (const config of configs) trees.set(config.name, toFileTree(renderPlatform(config)));
+    for (const config of configs) trees.set(config.name, toFileTree(renderPlatform(config), (field) => fieldSource(config.name, field)));
 
     const result = writeDist(path.resolve(out), trees, all);
     if (cdk8sOut && path.resolve(cdk8sOut) !== path.resolve(out)) writeCdk8sOut(path.resolve(cdk8sOut), trees);

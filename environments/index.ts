@@ -88,6 +88,22 @@ function sharedDomainProblems(name: string): ConfigProblem[] {
   }] : [];
 }
 
+/**
+ * The file that sets a field of an environment (dot path such as `ingress.baseDomain`): its own file when that
+ * sets it (including values it takes from a file it builds on, as dr from production), otherwise base.ts, otherwise
+ * the schema's default.
+ */
+export function fieldSource(name: string, fieldPath: string): string {
+  const has = (o: unknown) => fieldPath.split('.').every((k) => {
+    if (o === null || typeof o !== 'object' || !(k in o)) return false;
+    o = (o as Record<string, unknown>)[k];
+    return true;
+  });
+  if (has(ENVIRONMENTS[name])) return `environments/${name}.ts`;
+  if (has(base)) return 'environments/base.ts';
+  return 'default (environments/schema.ts)';
+}
+
 export function loadEnvironment(name: string): EnvironmentConfig {
   return loadEnvironments([name])[0];
 }

@@ -12,7 +12,7 @@ import { poolShapeChanges } from '../charts/data/minio-guard';
 import { renderPlatform } from '../charts/platform';
 import { readTree, toFileTree } from '../charts/lib/render';
 import { diffTrees, isUnchanged } from '../charts/output/changes';
-import { ConfigError, ENVIRONMENTS, loadEnvironments } from '../environments';
+import { ConfigError, ENVIRONMENTS, fieldSource, loadEnvironments } from '../environments';
 import { parseFlags, UsageError } from './lib/kubectl';
 
 interface Io { out: (s: string) => void; err: (s: string) => void }
@@ -29,7 +29,7 @@ export function main(argv: string[], io: Io = { out: (s) => console.log(s), err:
     if (guard.length) throw new ConfigError(guard);
     let stale = 0;
     for (const config of configs) {
-      const tree = toFileTree(renderPlatform(config));
+      const tree = toFileTree(renderPlatform(config), (field) => fieldSource(config.name, field));
       const before = readTree(path.join(dist, config.name));
       const c = diffTrees(before, tree);
       if (before && isUnchanged(c)) { io.out(`${config.name}: valid, dist/ is current (${tree.size} files)`); continue; }

@@ -144,6 +144,11 @@ describe('the synth program', () => {
     expect(synth(['--out', b]).status).toBe(0);
     expect(fs.readdirSync(a).sort()).toEqual([OUTPUT_RECORD, ...Object.keys(ENVIRONMENTS)].sort());
     expect(readTree(a)).toEqual(readTree(b));
+    // Beside the manifests: the public endpoints and the site checklist of each environment.
+    for (const env of Object.keys(ENVIRONMENTS)) {
+      expect(fs.readFileSync(path.join(a, env, 'endpoints.md'), 'utf8')).toMatch(new RegExp(`^# Public endpoints of ${env}\n`));
+      expect(fs.readFileSync(path.join(a, env, 'site-checklist.md'), 'utf8')).toMatch(new RegExp(`^# Site checklist: ${env}\n`));
+    }
   });
 
   test('--out into a folder holding other things deletes none of them, hidden ones included (issue 15)', () => {

@@ -11,6 +11,7 @@ import type { Manifest, RenderedPlatform } from '../platform';
 import { REACHABILITY_FILE, reachabilityMatrix } from '../network/matrix';
 import { diffTrees, isUnchanged, type Changes } from '../output/changes';
 import { ENDPOINTS_FILE, endpointsMarkdown } from '../output/endpoints';
+import { CHECKLIST_FILE, siteChecklist, type WhereSet } from '../output/checklist';
 
 /** Relative path → file content. */
 export type FileTree = Map<string, string>;
@@ -48,7 +49,11 @@ export function imagesOf(manifests: readonly Manifest[]): string[] {
   return [...images].sort();
 }
 
-export function toFileTree(p: RenderedPlatform): FileTree {
+/**
+ * @param whereSet where each field of the environment is set, for dist/<env>/site-checklist.md (synth and check
+ *   pass environments' fieldSource); without it no checklist is written (renders in tests).
+ */
+export function toFileTree(p: RenderedPlatform, whereSet?: WhereSet): FileTree {
   const files: FileTree = new Map();
   for (const chart of p.charts) {
     for (const m of chart.manifests) {
@@ -64,6 +69,7 @@ export function toFileTree(p: RenderedPlatform): FileTree {
   files.set('kustomization.yaml', kustomization(p));
   // Public hostnames, paths and what serves them, read from the rendered Ingresses and gateway routes.
   files.set(ENDPOINTS_FILE, endpointsMarkdown(p.config.name, p.charts.flatMap((c) => c.manifests)));
+  if (whereSet) files.set(CHECKLIST_FILE, siteChecklist(p, whereSet));
   return files;
 }
 
