@@ -3,18 +3,26 @@
  *
  *   node .build/main.js [--env dev[,staging…]] [--out dist]
  *
- * All environments are validated and rendered in memory before anything is written, so a bad configuration
- * leaves dist/ exactly as it was. `cdk8s synth` runs this same program (see cdk8s.yaml); it additionally gets a
- * copy in its own output folder, which the cdk8s CLI empties before every run.
+ * The environment files are type-checked first (when they changed), so a mistake TypeScript would catch is
+ * reported at its file and line, not as a stack trace into the bundle. All environments are validated and
+ * rendered in memory before anything is written, so a bad configuration leaves dist/ exactly as it was. Synth
+ * replaces and prunes only the environment folders it recorded as its own (charts/lib/render.ts), and prints
+ * one line per environment saying what changed. `cdk8s synth` runs this same program (see cdk8s.yaml); its
+ * output folder gets one multi-document `<env>.k8s.yaml` per environment.
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import { poolShapeChanges } from './charts/data/minio-guard';
 import { renderPlatform } from './charts/platform';
-import { toFileTree, writeDist, type FileTree } from './charts/lib/render';
-import { ConfigError, ENVIRONMENTS, loadEnvironments } from './environments';
+import { ForeignOutputError, toFileTree, writeDist, type FileTree } from './charts/lib/render';
+import { formatChanges } from './charts/output/changes';
+import { formatTypeProblem, typeCheckEnvironments } from './scripts/lib/typecheck';
 
-function parseArgs(argv: string[]): { envs: string[]; out: string } {
-  let envs: string[] = Object.keys(ENVIRONMENTS);
+// Loaded after the type check (see environmentsModule): evaluating a broken environment file must not come first.
+type Environments = typeof import('./environments');
+
+function parseArgs(argv: string[], names: readonly string[]): { envs: string[]; out: string } {
+  let envs: string[] = [...names];
   let out = 'dist';
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -32,38 +40,76 @@ function parseArgs(argv: string[]): { envs: string[]; out: string } {
 }
 
 class UsageError extends Error {}
+class TypeCheckError extends Error {}
+
+/** Type-checks the environment files (when changed since the last clean check), then loads them. */
+export function environmentsModule(root = process.cwd()): Environments {
+  const { problems } = typeCheckEnvironments(root);
+  if (problems.length) {
+    throw new TypeCheckError(`the environment files do not type-check (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n`
+      + problems.map((p) => `  ${formatTypeProblem(p)}`).join('\n'));
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./environments') as Environments;
+}
 
 export function main(argv: string[]): number {
+  // Under the cdk8s CLI our stdout is captured and never shown: the summary goes to stderr there.
+  const cdk8sOut = process.env.CDK8S_OUTDIR;
+  const say = cdk8sOut ? (s: string) => console.error(s) : (s: string) => console.log(s);
+  let names: string[] = [];
   try {
-    const { envs, out } = parseArgs(argv);
-    const all = envs.length === Object.keys(ENVIRONMENTS).length && envs.every((e) => e in ENVIRONMENTS);
+    const { ConfigError, ENVIRONMENTS, fieldSource, loadEnvironments } = environmentsModule();
+    names = Object.keys(ENVIRONMENTS);
+    const { envs, out } = parseArgs(argv, names);
+    const all = envs.length === names.length && envs.every((e) => e in ENVIRONMENTS);
     const started = Date.now();
     const trees = new Map<string, FileTree>();
     const configs = loadEnvironments(envs);
     // Guards that need what was rendered before (the cluster's state): MinIO pools are never resized in place.
     const changes = configs.flatMap((c) => poolShapeChanges(c, path.join(path.resolve(out), c.name)));
     if (changes.length) throw new ConfigError(changes);
-    for (const config of configs) trees.set(config.name, toFileTree(renderPlatform(config)));
+    for (const config of configs) trees.set(config.name, toFileTree(renderPlatform(config), (field) => fieldSource(config.name, field)));
 
-    writeDist(path.resolve(out), trees, all);
-    const cdk8sOut = process.env.CDK8S_OUTDIR;
-    if (cdk8sOut && path.resolve(cdk8sOut) !== path.resolve(out)) writeDist(path.resolve(cdk8sOut), trees, all);
+    const result = writeDist(path.resolve(out), trees, all);
+    if (cdk8sOut && path.resolve(cdk8sOut) !== path.resolve(out)) writeCdk8sOut(path.resolve(cdk8sOut), trees);
 
+    for (const [env, { changes: c, existed }] of result.environments) say(formatChanges(env, c, existed));
+    for (const env of result.pruned) say(`${env}: removed ${path.join(out, env)}/ (no longer an environment)`);
     const files = [...trees.values()].reduce((n, t) => n + t.size, 0);
-    console.log(`rendered ${[...trees.keys()].join(', ')} into ${out}/ (${files} files, ${Date.now() - started} ms)`);
+    const written = [...result.environments.values()].filter((e) => !e.existed || e.changes.added.length + e.changes.changed.length + e.changes.removed.length).length;
+    say(written || result.pruned.length
+      ? `synth: wrote ${written} of ${trees.size} environment${trees.size === 1 ? '' : 's'} into ${out}/ (${files} files, ${Date.now() - started} ms)`
+      : `synth: ${out}/ is up to date (${trees.size} environment${trees.size === 1 ? '' : 's'}, ${files} files, ${Date.now() - started} ms)`);
     return 0;
   } catch (e) {
     if (e instanceof UsageError) {
       if (e.message) console.error(`error: ${e.message}`);
-      console.error(`usage: synth [--env ${Object.keys(ENVIRONMENTS).join('|')}[,…]] [--out dist]`);
+      console.error(`usage: synth [--env ${names.join('|')}[,…]] [--out dist]`);
       return 2;
     }
-    if (e instanceof ConfigError) {
+    if (e instanceof TypeCheckError || e instanceof ForeignOutputError || (e instanceof Error && e.name === 'ConfigError')) {
       console.error(`error: ${e.message}\nnothing was written; dist/ is unchanged.`);
       return 1;
     }
     console.error(`error: rendering failed, dist/ is unchanged: ${e instanceof Error ? e.stack : e}`);
     return 1;
+  }
+}
+
+/**
+ * The cdk8s CLI's output folder (which it empties before every run): one multi-document manifest per
+ * environment, in apply order, as cdk8s apps usually write (`<chart>.k8s.yaml`), so the CLI lists four files
+ * rather than every object. dist/ stays the source of truth.
+ */
+function writeCdk8sOut(dir: string, trees: ReadonlyMap<string, FileTree>): void {
+  fs.mkdirSync(dir, { recursive: true });
+  for (const [env, tree] of trees) {
+    // Chart folders in apply order; inside each, Namespaces and CRDs before what lives in them.
+    const rank = (f: string) => { const base = f.slice(f.indexOf('/') + 1); return base.startsWith('namespace.') ? 0 : base.startsWith('customresourcedefinition.') ? 1 : 2; };
+    const key = (f: string) => `${f.slice(0, f.indexOf('/'))}/${rank(f)}/${f}`;
+    const docs = [...tree].filter(([f]) => f.includes('/') && f.endsWith('.yaml')).sort(([a], [b]) => key(a).localeCompare(key(b))).map(([, y]) => y);
+    fs.writeFileSync(path.join(dir, `${env}.k8s.yaml`), docs.join('---\n'));
   }
 }
 

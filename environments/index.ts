@@ -65,9 +65,43 @@ export function loadEnvironments(names: readonly string[] = Object.keys(ENVIRONM
       if (!(e instanceof ConfigError)) throw e;
       problems.push(...e.problems);
     }
+    problems.push(...sharedDomainProblems(name));
   }
   if (problems.length) throw new ConfigError(problems);
   return configs;
+}
+
+/**
+ * Two environments on one base domain would publish the same hostnames (and ask for the same certificates): the
+ * usual result of copying an environment file and forgetting its domain. Checked against every environment,
+ * also when only some are rendered.
+ */
+function sharedDomainProblems(name: string): ConfigProblem[] {
+  if (!(name in ENVIRONMENTS)) return [];
+  const domainOf = (env: string) => (environmentInput(env).ingress as { baseDomain?: unknown } | undefined)?.baseDomain;
+  const domain = domainOf(name);
+  if (typeof domain !== 'string') return [];
+  const others = Object.keys(ENVIRONMENTS).filter((o) => o !== name && domainOf(o) === domain);
+  return others.length ? [{
+    environment: name, path: 'ingress.baseDomain', value: domain,
+    message: `is also the base domain of environment${others.length > 1 ? 's' : ''} ${others.map((o) => `"${o}"`).join(', ')}: each environment needs its own (its hostnames and certificates would collide)`,
+  }] : [];
+}
+
+/**
+ * The file that sets a field of an environment (dot path such as `ingress.baseDomain`): its own file when that
+ * sets it (including values it takes from a file it builds on, as dr from production), otherwise base.ts, otherwise
+ * the schema's default.
+ */
+export function fieldSource(name: string, fieldPath: string): string {
+  const has = (o: unknown) => fieldPath.split('.').every((k) => {
+    if (o === null || typeof o !== 'object' || !(k in o)) return false;
+    o = (o as Record<string, unknown>)[k];
+    return true;
+  });
+  if (has(ENVIRONMENTS[name])) return `environments/${name}.ts`;
+  if (has(base)) return 'environments/base.ts';
+  return 'default (environments/schema.ts)';
 }
 
 export function loadEnvironment(name: string): EnvironmentConfig {

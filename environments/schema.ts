@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { erasureLayout } from '../charts/data/minio-erasure';
 import { parseCpu, parseMemory } from '../charts/lib/quantity';
+import { cidrNetwork, cronProblem } from './cron';
 import { appsProblems, tenantPlanProblems } from './catalog';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -27,8 +28,22 @@ export const dnsLabel = z.string().regex(DNS_LABEL, {
 export const dnsName = z.string().regex(DNS_NAME, { message: 'must be a lowercase DNS name such as example.com' });
 export const cpu = z.string().regex(CPU, { message: 'must be a CPU quantity such as 250m or 2' });
 export const memory = z.string().regex(MEMORY, { message: 'must be a memory quantity in Ki, Mi, Gi or Ti such as 512Mi' });
-export const storage = memory;
-export const cidr = z.string().regex(CIDR, { message: 'must be an IPv4 CIDR such as 10.43.0.1/32' });
+const STORAGE = /^[0-9]+(Ki|Mi|Gi|Ti)$/;
+/** A storage amount (quotas): zero allowed. */
+export const storage = z.string().regex(STORAGE, { message: 'must be a storage quantity in Ki, Mi, Gi or Ti such as 20Gi' });
+/** The size of a volume: a PersistentVolumeClaim of 0 bytes is refused by the API server. */
+export const volumeSize = z.string().regex(STORAGE, { message: 'must be a volume size in Ki, Mi, Gi or Ti such as 10Gi' })
+  .refine((q) => !STORAGE.test(q) || parseInt(q, 10) > 0, { message: 'must be a volume size greater than zero such as 10Gi' });
+export const cidr = z.string().regex(CIDR, { message: 'must be an IPv4 CIDR such as 10.43.0.1/32' })
+  .superRefine((c, ctx) => {
+    const network = cidrNetwork(c);
+    if (CIDR.test(c) && network !== c) ctx.addIssue({ code: 'custom', message: `has host bits set: its network is ${network} (write that, or /32 for one address)` });
+  });
+/** A CronJob schedule as Kubernetes parses it (every field's range, names, steps and lists; see ./cron.ts). */
+export const cronSchedule = z.string().superRefine((s, ctx) => {
+  const problem = cronProblem(s);
+  if (problem) ctx.addIssue({ code: 'custom', message: `${problem} (a cron schedule: minute hour day-of-month month day-of-week, such as "17 */6 * * *")` });
+});
 export const replicas = (min: number) => z.number().int({ message: 'must be a whole number' }).min(min, { message: `must be at least ${min}` });
 
 export const computeResources = z.strictObject({
@@ -138,7 +153,7 @@ export const podSecuritySection = z.strictObject({
   version: z.string().regex(/^v1\.[0-9]+$/, { message: 'must be a Kubernetes minor version such as v1.27' }),
 });
 
-const volume = z.strictObject({ size: storage });
+const volume = z.strictObject({ size: volumeSize });
 
 // One section per store; each store's construct documents what its fields do.
 
@@ -219,7 +234,7 @@ export const redisSection = z.strictObject({
   failoverTimeoutMilliseconds: z.number().int({ message: 'must be a whole number' }).min(10000, { message: 'must be at least 10000' }),
   /** RDB backups to MinIO (`refs.minio.buckets.backups.redis`), taken from a replica; older ones are pruned. */
   backup: z.strictObject({
-    schedule: z.string().regex(/^(\S+\s+){4}\S+$/, { message: 'must be a cron schedule of five fields such as "17 */6 * * *"' }),
+    schedule: cronSchedule,
     retentionDays: replicas(1),
   }),
   volume,
@@ -266,7 +281,7 @@ export const clickhouseSection = z.strictObject({
   /** ClickHouse Keeper: its own small volume (raft log and snapshots) and resources. */
   keeper: z.strictObject({ volume, resources: computeResources }),
   /** Cron schedule (UTC) of `BACKUP DATABASE … ON CLUSTER` to MinIO. */
-  backupSchedule: z.string().regex(/^(\S+\s+){4}\S+$/, { message: 'must be a cron expression with five fields such as "0 2 * * *"' }),
+  backupSchedule: cronSchedule,
   /** Days a backup is kept; the backup job removes older ones after a successful run. */
   backupRetentionDays: z.number().int().min(1, { message: 'must be at least 1 day: the job would remove the backup it just wrote' }).max(3650).default(14),
 });

@@ -103,6 +103,31 @@ export function sourceValues(shared: ReturnType<typeof standbySourceSecrets>, se
   return out;
 }
 
+/** Where an apply stopped, without claiming the Secret it stopped at. */
+function stopped(at: DeclaredSecret, created: number): string {
+  return `stopped at ${id(at)}: it and the Secrets after it were not created (${created} created before it).`;
+}
+
+/**
+ * kubectl's message without client-go's log lines (`E1204 20:59:42.58 … memcache.go:265] …`), which repeat the
+ * same failure several times; the last line is the one meant for a person.
+ */
+export function kubectlError(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/^[EIW][0-9]{4} [0-9:.]+ /.test(l));
+  return lines.length ? lines[lines.length - 1] : stderr.trim() || '(no message)';
+}
+
+/**
+ * Whether the cluster answers, checked before anything else as the installer does (`kubectl version` fails
+ * when the API server is unreachable). Returns a message when it does not.
+ */
+export function unreachable(kubectl: Kubectl, context: string | undefined): string | undefined {
+  const r = kubectl.run(['version', '--output', 'json']);
+  if (r.code === 0) return undefined;
+  return `cannot reach the cluster of ${context ? `context "${context}"` : 'the current kube context'}: ${kubectlError(r.stderr)}\n`
+    + 'nothing was created. Check `kubectl cluster-info` (or pass --context), then run again.';
+}
+
 /** Creates the missing Secrets; returns the number of problems. */
 export function apply(env: string, secrets: readonly DeclaredSecret[], kubectl: Kubectl, io: Io): number {
   const known = new Map<string, Values>();
@@ -111,7 +136,7 @@ export function apply(env: string, secrets: readonly DeclaredSecret[], kubectl: 
   for (const s of list) {
     const got = kubectl.run(['get', 'secret', '--namespace', s.namespace, s.name, '--output', 'json', '--ignore-not-found']);
     if (got.code !== 0) {
-      io.err(`error: cannot read Secret ${id(s)}: ${got.stderr.trim()}\nstopped: nothing after ${id(s)} was created.`);
+      io.err(`error: cannot read Secret ${id(s)}: ${kubectlError(got.stderr)}\n${stopped(s, created)}`);
       return problems + 1;
     }
     if (got.stdout.trim()) {
@@ -132,7 +157,7 @@ export function apply(env: string, secrets: readonly DeclaredSecret[], kubectl: 
     const values = generate([s, ...(s.copyOf ? list.filter((o) => id(o) === id(s.copyOf!)) : [])], known).get(id(s))!;
     const r = kubectl.run(['create', '--filename', '-', '--output', 'name'], JSON.stringify(secretManifest(env, s, values)));
     if (r.code !== 0) {
-      io.err(`error: creating Secret ${id(s)} failed: ${r.stderr.trim()}\nstopped: nothing after ${id(s)} was created.`);
+      io.err(`error: creating Secret ${id(s)} failed: ${kubectlError(r.stderr)}\n${stopped(s, created)}`);
       return problems + 1;
     }
     known.set(id(s), values);
@@ -187,7 +212,10 @@ export function main(argv: string[], io: Io = { out: (s) => console.log(s), err:
       io.out(ordered(secrets).map((s) => stringify(secretManifest(config.name, s, values.get(id(s))!))).join('---\n'));
       return 0;
     }
-    const kubectl = new Kubectl(typeof f.kubectl === 'string' ? f.kubectl : 'kubectl', typeof f.context === 'string' ? f.context : undefined);
+    const context = typeof f.context === 'string' ? f.context : undefined;
+    const kubectl = new Kubectl(typeof f.kubectl === 'string' ? f.kubectl : 'kubectl', context);
+    const down = unreachable(kubectl, context);
+    if (down) { io.err(`error: ${down}`); return 1; }
     return apply(config.name, secrets, kubectl, io) ? 1 : 0;
   } catch (e) {
     if (e instanceof UsageError) {

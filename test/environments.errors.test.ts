@@ -2,7 +2,8 @@
  * Bad configuration: one test per rule. Each asserts that the message names the environment, the field path,
  * the value received and what is allowed, and that every problem is reported at once.
  */
-import { formatProblem, loadEnvironment, validateEnvironment } from '../environments';
+import { ENVIRONMENTS, formatProblem, loadEnvironment, loadEnvironments, validateEnvironment } from '../environments';
+import { cidrNetwork, cronProblem } from '../environments/cron';
 import { input, problemsOf, type Input } from './support/config';
 
 /** Asserts exactly one problem at `path`, whose formatted message contains every fragment. */
@@ -16,12 +17,16 @@ function expectProblem(env: string, cfg: Input, path: string, ...fragments: stri
   for (const f of fragments) expect(text).toContain(f);
 }
 
+// The list of environments is derived, never written out: adding an environment must not break these tests.
+const NAMES = Object.keys(ENVIRONMENTS);
+
 test('every shipped environment is valid', () => {
-  for (const env of ['dev', 'staging', 'production', 'dr']) expect(loadEnvironment(env).name).toBe(env);
+  expect(NAMES.length).toBeGreaterThanOrEqual(4);
+  for (const env of NAMES) expect(loadEnvironment(env).name).toBe(env);
 });
 
 test('an unknown environment is refused with the list of environments', () => {
-  expect(() => loadEnvironment('prod')).toThrow(/"prod".*is not an environment \(allowed: dev, staging, production, dr\)/);
+  expect(() => loadEnvironment('prod')).toThrow(`"prod": is not an environment (allowed: ${NAMES.join(', ')})`);
 });
 
 describe('field rules', () => {
@@ -83,6 +88,64 @@ describe('field rules', () => {
     const cfg = input('dev');
     cfg.podSecurity.version = 'latest';
     expectProblem('dev', cfg, 'podSecurity.version', '"latest"', 'v1.27');
+  });
+});
+
+describe('values a cluster would reject (issue 15)', () => {
+  test.each([
+    ['99 xx * * *', 'minute "99"', 'allowed: 0-59'],
+    ['0 24 * * *', 'hour "24"', 'allowed: 0-23'],
+    ['0 2 0 * *', 'day of month "0"', 'allowed: 1-31'],
+    ['0 2 * 13 *', 'month "13"', 'JAN-DEC'],
+    ['0 2 * * MONDAY', 'day of week "MONDAY"', 'SUN-SAT'],
+    ['*/0 * * * *', 'step "0"', 'from 1 to 59'],
+    ['0 5-2 * * *', 'range "5-2" runs backwards', ''],
+    ['0 2 * *', 'has 4 fields, not 5', ''],
+    ['@fortnightly', 'is not a descriptor', '@daily'],
+  ])('the cron schedule %j', (schedule, what, allowed) => {
+    const cfg = input('staging');
+    cfg.stores.redis.backup.schedule = schedule;
+    expectProblem('staging', cfg, 'stores.redis.backup.schedule', JSON.stringify(schedule), what, allowed);
+    const ch = input('dev');
+    ch.stores.clickhouse.backupSchedule = schedule;
+    expectProblem('dev', ch, 'stores.clickhouse.backupSchedule', what);
+  });
+
+  test('cron schedules Kubernetes accepts are accepted', () => {
+    for (const s of ['17 */6 * * *', '30 1 * * *', '0 0 1,15 * MON-FRI', '5/15 0-23/2 ? JAN-jun 0,7', '@hourly', '0 3 * * sun']) {
+      expect({ s, problem: cronProblem(s) }).toEqual({ s, problem: undefined });
+    }
+  });
+
+  test.each(['0Gi', '0Ti', '10GB', '-1Gi'])('a volume size of %j (never called a memory quantity)', (size) => {
+    const cfg = input('production');
+    cfg.stores.kafka.volume.size = size;
+    const problems = problemsOf('production', cfg).filter((p) => p.path === 'stores.kafka.volume.size');
+    expect(problems).toHaveLength(1);
+    expect(formatProblem(problems[0])).toContain(`environment "production": stores.kafka.volume.size = ${JSON.stringify(size)}: must be a volume size`);
+    expect(formatProblem(problems[0])).not.toMatch(/memory/);
+  });
+
+  test('a CIDR with host bits set names its network', () => {
+    const cfg = input('staging');
+    cfg.cluster.nodeCidrs = ['10.20.0.5/24'];
+    expectProblem('staging', cfg, 'cluster.nodeCidrs[0]', '"10.20.0.5/24"', 'host bits', 'its network is 10.20.0.0/24');
+    expect(cidrNetwork('10.43.0.1/32')).toBe('10.43.0.1/32');
+    expect(cidrNetwork('192.168.7.9/16')).toBe('192.168.0.0/16');
+    expect(cidrNetwork('255.255.255.255/0')).toBe('0.0.0.0/0');
+  });
+
+  test('two environments on the same base domain (a copied environment keeping the other\'s hostnames)', () => {
+    const copy = structuredClone(ENVIRONMENTS.production);
+    ENVIRONMENTS.copied = copy;
+    try {
+      const err = (() => { try { loadEnvironments(['copied']); } catch (e) { return e as Error; } return undefined; })();
+      expect(err?.message).toContain('environment "copied": ingress.baseDomain = "receivables.example.com": is also the base domain of environment "production"');
+      copy.ingress = { ...copy.ingress, baseDomain: 'copied.receivables.example.com' };
+      expect(loadEnvironments(['copied'])[0].ingress.baseDomain).toBe('copied.receivables.example.com');
+    } finally {
+      delete ENVIRONMENTS.copied;
+    }
   });
 });
 

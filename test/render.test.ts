@@ -5,7 +5,7 @@
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { fileName, toFileTree, writeDist, type FileTree } from '../charts/lib/render';
+import { fileName, ForeignOutputError, OUTPUT_RECORD, toFileTree, writeDist, type FileTree } from '../charts/lib/render';
 import { renderPlatform } from '../charts/platform';
 import { ENVIRONMENTS, loadEnvironments } from '../environments';
 
@@ -15,14 +15,14 @@ fs.mkdirSync(path.join(ROOT, '.build'), { recursive: true });
 const tmp = fs.mkdtempSync(path.join(ROOT, '.build', 'render-test-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-/** Every file under a folder, relative path → bytes. */
+/** Every file under a folder, relative path → bytes (synth's record of its folders aside). */
 function readTree(dir: string): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
   const walk = (d: string) => {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else out.set(path.relative(dir, p), fs.readFileSync(p));
+      else if (!(d === dir && e.name === OUTPUT_RECORD)) out.set(path.relative(dir, p), fs.readFileSync(p));
     }
   };
   walk(dir);
@@ -70,7 +70,7 @@ describe('writeDist', () => {
     const broken = new Map([['dev', tree({ 'a/x.yaml': 'new' })], ['prod', tree({ f: 'file', 'f/y.yaml': 'boom' })]]);
     expect(() => writeDist(out, broken, true)).toThrow();
     expect(readTree(out)).toEqual(before);
-    expect(fs.readdirSync(out).sort()).toEqual(['dev', 'prod']);
+    expect(fs.readdirSync(out).sort()).toEqual([OUTPUT_RECORD, 'dev', 'prod']);
   });
 
   test('an environment whose files are unchanged is not rewritten; any difference rewrites it', () => {
@@ -90,11 +90,45 @@ describe('writeDist', () => {
     expect(readTree(out).get('dev/b/y.yaml')?.toString()).toBe('3');
   });
 
-  test('pruning removes folders of environments that no longer exist', () => {
+  test('pruning removes folders of environments that no longer exist, and says so', () => {
     const out = path.join(tmp, 'prune');
     writeDist(out, new Map([['dev', tree({ 'x.yaml': '1' })], ['gone', tree({ 'x.yaml': '1' })]]), true);
+    const r = writeDist(out, new Map([['dev', tree({ 'x.yaml': '1' })]]), true);
+    expect(r.pruned).toEqual(['gone']);
+    expect(fs.readdirSync(out).sort()).toEqual([OUTPUT_RECORD, 'dev']);
+  });
+
+  test('only what synth recorded is pruned: foreign folders, hidden ones included, survive (issue 15)', () => {
+    const out = path.join(tmp, 'foreign');
+    for (const d of ['.git', 'src', 'staging-notes']) fs.mkdirSync(path.join(out, d, 'sub'), { recursive: true });
+    fs.writeFileSync(path.join(out, '.git', 'HEAD'), 'ref: refs/heads/main\n');
+    fs.writeFileSync(path.join(out, 'src', 'sub', 'a.ts'), 'x');
     writeDist(out, new Map([['dev', tree({ 'x.yaml': '1' })]]), true);
-    expect(fs.readdirSync(out)).toEqual(['dev']);
+    const r = writeDist(out, new Map([['dev', tree({ 'x.yaml': '2' })]]), true);
+    expect(r.pruned).toEqual([]);
+    expect(fs.readdirSync(out).sort()).toEqual(['.git', OUTPUT_RECORD, 'dev', 'src', 'staging-notes'].sort());
+    expect(fs.readFileSync(path.join(out, '.git', 'HEAD'), 'utf8')).toBe('ref: refs/heads/main\n');
+    expect(fs.readFileSync(path.join(out, OUTPUT_RECORD), 'utf8')).toMatch(/\ndev\n$/);
+  });
+
+  test('a folder named like an environment that synth did not write is refused, and nothing is written', () => {
+    const out = path.join(tmp, 'refuse');
+    fs.mkdirSync(path.join(out, 'staging'), { recursive: true });
+    fs.writeFileSync(path.join(out, 'staging', 'mine.txt'), 'mine');
+    const write = () => writeDist(out, new Map([['dev', tree({ 'x.yaml': '1' })], ['staging', tree({ 'x.yaml': '1' })]]), true);
+    expect(write).toThrow(ForeignOutputError);
+    expect(write).toThrow(`${path.join(out, 'staging')} exists but was not written by synth`);
+    expect(fs.readdirSync(out)).toEqual(['staging']);
+    expect(fs.readFileSync(path.join(out, 'staging', 'mine.txt'), 'utf8')).toBe('mine');
+  });
+
+  test('an earlier render without the record (its listing files present) is adopted and replaced', () => {
+    const out = path.join(tmp, 'adopt');
+    fs.mkdirSync(path.join(out, 'dev'), { recursive: true });
+    for (const f of ['kustomization.yaml', 'images.txt', 'old.yaml']) fs.writeFileSync(path.join(out, 'dev', f), 'old');
+    const r = writeDist(out, new Map([['dev', tree({ 'kustomization.yaml': 'k', 'images.txt': 'i' })]]), true);
+    expect(r.environments.get('dev')?.changes).toEqual({ added: [], changed: ['images.txt', 'kustomization.yaml'], removed: ['old.yaml'], restarts: [] });
+    expect(fs.readdirSync(path.join(out, 'dev')).sort()).toEqual(['images.txt', 'kustomization.yaml']);
   });
 });
 
@@ -108,8 +142,34 @@ describe('the synth program', () => {
     const [a, b] = [path.join(tmp, 'a'), path.join(tmp, 'b')];
     expect(synth(['--out', a]).status).toBe(0);
     expect(synth(['--out', b]).status).toBe(0);
-    expect(fs.readdirSync(a).sort()).toEqual(Object.keys(ENVIRONMENTS).sort());
+    expect(fs.readdirSync(a).sort()).toEqual([OUTPUT_RECORD, ...Object.keys(ENVIRONMENTS)].sort());
     expect(readTree(a)).toEqual(readTree(b));
+    // Beside the manifests: the public endpoints and the site checklist of each environment.
+    for (const env of Object.keys(ENVIRONMENTS)) {
+      expect(fs.readFileSync(path.join(a, env, 'endpoints.md'), 'utf8')).toMatch(new RegExp(`^# Public endpoints of ${env}\n`));
+      expect(fs.readFileSync(path.join(a, env, 'site-checklist.md'), 'utf8')).toMatch(new RegExp(`^# Site checklist: ${env}\n`));
+    }
+  });
+
+  test('--out into a folder holding other things deletes none of them, hidden ones included (issue 15)', () => {
+    const out = path.join(tmp, 'project-root');
+    for (const d of ['.git', 'src', '.hidden']) fs.mkdirSync(path.join(out, d), { recursive: true });
+    fs.writeFileSync(path.join(out, 'src', 'index.ts'), 'export {};\n');
+    const r = synth(['--out', out]);
+    expect(r.status).toBe(0);
+    expect(fs.readdirSync(out).sort()).toEqual(['.git', '.hidden', OUTPUT_RECORD, 'src', ...Object.keys(ENVIRONMENTS)].sort());
+    expect(fs.readFileSync(path.join(out, 'src', 'index.ts'), 'utf8')).toBe('export {};\n');
+  });
+
+  test('says per environment what changed; nothing is "written" when nothing changed (issue 15)', () => {
+    const out = path.join(tmp, 'summary');
+    const names = Object.keys(ENVIRONMENTS);
+    const first = synth(['--out', out]);
+    for (const env of names) expect(first.stdout).toMatch(new RegExp(`^${env}: new, \\d+ files$`, 'm'));
+    const again = synth(['--out', out]);
+    expect(again.stdout.split('\n').slice(0, names.length)).toEqual(names.map((env) => `${env}: unchanged`));
+    expect(again.stdout).toMatch(/^synth: .* is up to date \(/m);
+    expect(again.stdout).not.toMatch(/wrote|rendered/);
   });
 
   test('renders a single environment and leaves the others alone', () => {
@@ -119,7 +179,7 @@ describe('the synth program', () => {
     fs.writeFileSync(path.join(out, 'dev', 'stray.yaml'), 'x');
     const r = synth(['--env', 'dev', '--out', out]);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/rendered dev into/);
+    expect(r.stdout).toBe(`dev: 1 removed\nsynth: wrote 1 of 1 environment into ${out}/ (${readTree(path.join(out, 'dev')).size} files, ${/\(\d+ files, (\d+) ms\)/.exec(r.stdout)?.[1]} ms)\n`);
     expect(fs.existsSync(path.join(out, 'dev', 'stray.yaml'))).toBe(false);
     expect(readTree(path.join(out, 'production'))).toEqual(before);
   });
@@ -128,33 +188,57 @@ describe('the synth program', () => {
     const out = path.join(tmp, 'usage');
     const r = synth(['--env', 'qa', '--out', out]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/"qa".*is not an environment \(allowed: dev, staging, production, dr\)/);
+    expect(r.stderr).toContain(`"qa": is not an environment (allowed: ${Object.keys(ENVIRONMENTS).join(', ')})`);
     expect(fs.existsSync(out)).toBe(false);
     expect(synth(['--bogus']).status).toBe(2);
   });
 
-  test('a broken environment file names the field and leaves dist/ exactly as it was', () => {
-    // A copy of the project whose staging file sets a replica count HA forbids and misspells a field.
-    const copy = path.join(tmp, 'project');
-    for (const d of ['charts', 'environments', 'imports']) fs.cpSync(path.join(ROOT, d), path.join(copy, d), { recursive: true });
-    fs.copyFileSync(path.join(ROOT, 'main.ts'), path.join(copy, 'main.ts'));
+  /** A copy of the project whose environment files `edit` changes, bundled as `npm run synth` bundles it. */
+  function brokenCopy(name: string, edit: (file: string, src: string) => string): string {
+    const copy = path.join(tmp, name);
+    for (const d of ['charts', 'environments', 'imports', 'scripts']) fs.cpSync(path.join(ROOT, d), path.join(copy, d), { recursive: true });
+    for (const f of ['main.ts', 'tsconfig.json', 'package.json']) fs.copyFileSync(path.join(ROOT, f), path.join(copy, f));
     fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'));
-    const stagingFile = path.join(copy, 'environments', 'staging.ts');
-    const src = fs.readFileSync(stagingFile, 'utf8');
-    const broken = src.replace(/redis: \{ replicas: 3,/, 'redis: { replicas: 1,').replace("storageClass: 'ceph-rbd'", "storageClas: 'ceph-rbd'");
-    expect(broken).not.toEqual(src);
-    fs.writeFileSync(stagingFile, broken);
-    const brokenJs = path.join(copy, 'main.js');
-    bundle('main.ts', brokenJs, copy);
+    for (const f of fs.readdirSync(path.join(copy, 'environments'))) {
+      const file = path.join(copy, 'environments', f);
+      const src = fs.readFileSync(file, 'utf8');
+      fs.writeFileSync(file, edit(f, src));
+    }
+    bundle('main.ts', path.join(copy, 'main.js'), copy);
+    return copy;
+  }
 
+  test('a broken environment file names the field and leaves dist/ exactly as it was', () => {
+    // The staging file sets a replica count HA forbids (valid TypeScript, refused by validation).
+    const copy = brokenCopy('project', (f, src) => (f === 'staging.ts' ? src.replace(/redis: \{ replicas: 3,/, 'redis: { replicas: 1,') : src));
+    expect(fs.readFileSync(path.join(copy, 'environments', 'staging.ts'), 'utf8')).toMatch(/redis: \{ replicas: 1,/);
     const out = path.join(tmp, 'kept');
     expect(synth(['--out', out]).status).toBe(0);
     const before = readTree(out);
-    const r = synth(['--out', out], brokenJs, copy);
+    const r = synth(['--out', out], path.join(copy, 'main.js'), copy);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('environment "staging": stores.redis.replicas = 1: must be at least 3 when ha is true');
-    expect(r.stderr).toContain('environment "staging": storageClas = "ceph-rbd": is not a known field');
-    expect(r.stderr).toContain('environment "staging": storageClass = (missing): is required');
+    expect(r.stderr).toContain('dist/ is unchanged');
+    expect(readTree(out)).toEqual(before);
+  });
+
+  test('a mistake TypeScript catches is reported at its file, line and identifier, not as a stack trace into the bundle (issue 15)', () => {
+    // A misspelt field and a misspelt identifier that would throw while the bundle loads the module.
+    const copy = brokenCopy('project-types', (f, src) => (f !== 'staging.ts' ? src
+      : src.replace("storageClass: 'ceph-rbd'", "storageClas: 'ceph-rbd'").replace('export const staging', 'export const typo = stagingg;\nexport const staging')));
+    const lines = fs.readFileSync(path.join(copy, 'environments', 'staging.ts'), 'utf8').split('\n');
+    const at = (needle: string) => `environments/staging.ts:${lines.findIndex((l) => l.includes(needle)) + 1}:`;
+    const out = path.join(tmp, 'kept-types');
+    expect(synth(['--out', out]).status).toBe(0);
+    const before = readTree(out);
+    const r = synth(['--out', out], path.join(copy, 'main.js'), copy);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^error: the environment files do not type-check/);
+    expect(r.stderr).toContain(`${at('stagingg')}`);
+    expect(r.stderr).toMatch(/Cannot find name 'stagingg'/);
+    expect(r.stderr).toContain(`${at('storageClas:')}`);
+    expect(r.stderr).toMatch(/'storageClas' does not exist/);
+    expect(r.stderr).not.toMatch(/main\.js:\d+|    at /);
     expect(r.stderr).toContain('dist/ is unchanged');
     expect(readTree(out)).toEqual(before);
   });

@@ -9,6 +9,9 @@ import { emitYaml } from './yaml';
 import { kustomization } from '../gitops/kustomize';
 import type { Manifest, RenderedPlatform } from '../platform';
 import { REACHABILITY_FILE, reachabilityMatrix } from '../network/matrix';
+import { diffTrees, isUnchanged, type Changes } from '../output/changes';
+import { ENDPOINTS_FILE, endpointsMarkdown } from '../output/endpoints';
+import { CHECKLIST_FILE, siteChecklist, type WhereSet } from '../output/checklist';
 
 /** Relative path → file content. */
 export type FileTree = Map<string, string>;
@@ -46,7 +49,11 @@ export function imagesOf(manifests: readonly Manifest[]): string[] {
   return [...images].sort();
 }
 
-export function toFileTree(p: RenderedPlatform): FileTree {
+/**
+ * @param whereSet where each field of the environment is set, for dist/<env>/site-checklist.md (synth and check
+ *   pass environments' fieldSource); without it no checklist is written (renders in tests).
+ */
+export function toFileTree(p: RenderedPlatform, whereSet?: WhereSet): FileTree {
   const files: FileTree = new Map();
   for (const chart of p.charts) {
     for (const m of chart.manifests) {
@@ -60,20 +67,60 @@ export function toFileTree(p: RenderedPlatform): FileTree {
   const images = imagesOf(p.charts.flatMap((c) => c.manifests));
   files.set('images.txt', images.length ? `${images.join('\n')}\n` : '');
   files.set('kustomization.yaml', kustomization(p));
+  // Public hostnames, paths and what serves them, read from the rendered Ingresses and gateway routes.
+  files.set(ENDPOINTS_FILE, endpointsMarkdown(p.config.name, p.charts.flatMap((c) => c.manifests)));
+  if (whereSet) files.set(CHECKLIST_FILE, siteChecklist(p, whereSet));
   return files;
 }
 
 /**
- * Replaces dist/<env>/ for each environment given. With `prune`, folders of environments that no longer
- * exist are removed too (only when every environment was rendered).
+ * The record, in the output folder, of the environment folders synth wrote there. Synth replaces and prunes
+ * only folders it recorded, so `--out` pointed at a folder holding anything else (a repository, sources, a
+ * hidden folder) never deletes it.
  */
-export function writeDist(outDir: string, trees: ReadonlyMap<string, FileTree>, prune: boolean): void {
+export const OUTPUT_RECORD = '.synth-output';
+
+/** The output folder holds a folder synth did not write where it would write an environment: nothing is written. */
+export class ForeignOutputError extends Error {
+  constructor(readonly folders: readonly string[]) {
+    super(`${folders.join(', ')} ${folders.length === 1 ? 'exists' : 'exist'} but ${folders.length === 1 ? 'was' : 'were'} not written by synth `
+      + `(not listed in ${OUTPUT_RECORD}): move ${folders.length === 1 ? 'it' : 'them'} away or render into another --out folder`);
+    this.name = 'ForeignOutputError';
+  }
+}
+
+export interface WriteResult {
+  /** Per environment rendered: what changed in its folder, and whether the folder existed before. */
+  readonly environments: ReadonlyMap<string, { readonly changes: Changes; readonly existed: boolean }>;
+  /** Folders of environments that no longer exist, removed by pruning (recorded as synth's own). */
+  readonly pruned: readonly string[];
+}
+
+/**
+ * Replaces dist/<env>/ for each environment given. With `prune`, folders of environments that no longer
+ * exist are removed too (only when every environment was rendered, and only folders synth recorded as its own).
+ * A folder synth would replace that it did not write is refused before anything is written.
+ */
+export function writeDist(outDir: string, trees: ReadonlyMap<string, FileTree>, prune: boolean): WriteResult {
+  const recorded = readRecord(outDir);
+  // An environment folder not in the record is adopted only when it is plainly an earlier render (output written
+  // before the record existed): it holds the listing files every render writes.
+  const foreign = [...trees.keys()].filter((env) => {
+    const dir = path.join(outDir, env);
+    return fs.existsSync(dir) && !recorded.has(env) && !RENDER_MARKS.every((f) => fs.existsSync(path.join(dir, f)));
+  });
+  if (foreign.length) throw new ForeignOutputError(foreign.map((env) => path.join(outDir, env)));
+
   fs.mkdirSync(outDir, { recursive: true });
+  const environments = new Map<string, { changes: Changes; existed: boolean }>();
   const staged: [string, string][] = [];
   try {
     for (const [env, tree] of trees) {
       // Reading is far cheaper than writing and swapping: an unchanged environment is left alone.
-      if (holds(path.join(outDir, env), tree)) continue;
+      const before = readTree(path.join(outDir, env));
+      const changes = diffTrees(before, tree);
+      environments.set(env, { changes, existed: before !== undefined });
+      if (before && isUnchanged(changes)) continue;
       const tmp = fs.mkdtempSync(path.join(outDir, `.tmp-${env}-`));
       staged.push([env, tmp]);
       for (const [rel, content] of [...tree].sort(([a], [b]) => a.localeCompare(b))) {
@@ -94,26 +141,60 @@ export function writeDist(outDir: string, trees: ReadonlyMap<string, FileTree>, 
     fs.renameSync(tmp, target);
     fs.rmSync(old, { recursive: true, force: true });
   }
+  const pruned: string[] = [];
   if (prune) {
-    for (const entry of fs.readdirSync(outDir, { withFileTypes: true })) {
-      if (entry.isDirectory() && !trees.has(entry.name)) fs.rmSync(path.join(outDir, entry.name), { recursive: true, force: true });
+    for (const env of [...recorded].sort()) {
+      if (trees.has(env) || !fs.existsSync(path.join(outDir, env))) continue;
+      fs.rmSync(path.join(outDir, env), { recursive: true, force: true });
+      pruned.push(env);
     }
   }
+  writeRecord(outDir, prune ? new Set(trees.keys()) : new Set([...recorded, ...trees.keys()]));
+  return { environments, pruned };
 }
 
-/** Whether `dir` holds exactly the files of `tree` (no more, no fewer, same bytes). */
-function holds(dir: string, tree: FileTree): boolean {
+/** Files every render writes at the top of an environment's folder (see toFileTree). */
+const RENDER_MARKS = ['kustomization.yaml', 'images.txt'];
+
+function readRecord(outDir: string): Set<string> {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(outDir, OUTPUT_RECORD), 'utf8');
+  } catch {
+    return new Set();
+  }
+  return new Set(text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')));
+}
+
+function writeRecord(outDir: string, envs: ReadonlySet<string>): void {
+  const text = '# Environment folders written by `npm run synth`: it replaces and prunes these, and nothing else here.\n'
+    + `${[...envs].sort().join('\n')}\n`;
+  const file = path.join(outDir, OUTPUT_RECORD);
+  try {
+    if (fs.readFileSync(file, 'utf8') === text) return;
+  } catch {
+    // not written yet
+  }
+  fs.writeFileSync(`${file}.tmp`, text);
+  fs.renameSync(`${file}.tmp`, file);
+}
+
+/**
+ * Every file under `dir`, relative path (with `/`) → content; undefined when `dir` does not exist. Anything that
+ * is neither a file nor a folder (a symlink) reads as content no render produces, so it counts as changed.
+ */
+export function readTree(dir: string): FileTree | undefined {
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(dir, { recursive: true, withFileTypes: true });
   } catch {
-    return false;
+    return undefined;
   }
-  const files = entries.filter((e) => e.isFile());
-  if (files.length !== tree.size || entries.some((e) => !e.isFile() && !e.isDirectory())) return false;
-  return files.every((e) => {
+  const tree: FileTree = new Map();
+  for (const e of entries) {
+    if (e.isDirectory()) continue;
     const rel = path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/');
-    const want = tree.get(rel);
-    return want !== undefined && fs.readFileSync(path.join(dir, rel), 'utf8') === want;
-  });
+    tree.set(rel, e.isFile() ? fs.readFileSync(path.join(dir, rel), 'utf8') : '\0not a file');
+  }
+  return tree;
 }

@@ -1,0 +1,69 @@
+/**
+ * Value checks the schema needs that a regular expression cannot express: cron schedules as Kubernetes parses
+ * them, and the network address of a CIDR.
+ */
+
+/**
+ * Kubernetes parses CronJob schedules with robfig/cron's standard parser (`cron.ParseStandard`): five fields,
+ * each a comma-separated list of `*`, `N` or `N-M`, optionally `/step`; names (JAN-DEC, SUN-SAT) in the month
+ * and day-of-week fields; `?` like `*` in the two day fields; day-of-week 7 is Sunday; or one of the
+ * descriptors below. A schedule it rejects is refused when the CronJob is applied.
+ */
+const FIELDS: readonly { name: string; min: number; max: number; names?: readonly string[] }[] = [
+  { name: 'minute', min: 0, max: 59 },
+  { name: 'hour', min: 0, max: 23 },
+  { name: 'day of month', min: 1, max: 31 },
+  { name: 'month', min: 1, max: 12, names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'] },
+  { name: 'day of week', min: 0, max: 7, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] },
+];
+const DESCRIPTORS = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly'];
+
+/** Why a schedule is not valid, or undefined when it is. */
+export function cronProblem(schedule: string): string | undefined {
+  const s = schedule.trim();
+  if (s.startsWith('@')) return DESCRIPTORS.includes(s) ? undefined : `"${s}" is not a descriptor (allowed: ${DESCRIPTORS.join(', ')})`;
+  const fields = s.split(/\s+/).filter(Boolean);
+  if (fields.length !== 5) return `has ${fields.length} field${fields.length === 1 ? '' : 's'}, not 5`;
+  for (const [i, f] of FIELDS.entries()) {
+    const problem = fieldProblem(fields[i], f, i === 2 || i === 4);
+    if (problem) return `${f.name} "${fields[i]}": ${problem}`;
+  }
+  return undefined;
+}
+
+function fieldProblem(text: string, f: (typeof FIELDS)[number], questionMark: boolean): string | undefined {
+  const value = (v: string): number | undefined => {
+    if (/^[0-9]+$/.test(v)) return Number(v);
+    const named = f.names?.indexOf(v.toUpperCase()) ?? -1;
+    return named >= 0 ? named + f.min : undefined;
+  };
+  const allowed = `${f.min}-${f.max}${f.names ? ` or ${f.names[0]}-${f.names[f.names.length - 1]}` : ''}`;
+  for (const item of text.split(',')) {
+    const [range, step, extra] = item.split('/');
+    if (extra !== undefined) return `"${item}" has more than one "/"`;
+    if (step !== undefined && !(/^[0-9]+$/.test(step) && Number(step) >= 1 && Number(step) <= f.max)) {
+      return `step "${step}" must be a whole number from 1 to ${f.max}`;
+    }
+    if (range === '*' || (questionMark && range === '?')) continue;
+    const [lo, hi, more] = range.split('-');
+    if (more !== undefined) return `"${range}" is not a value or a range`;
+    const a = value(lo);
+    const b = hi === undefined ? a : value(hi);
+    for (const [v, raw] of [[a, lo], [b, hi ?? lo]] as const) {
+      if (v === undefined || v < f.min || v > f.max) return `"${raw}" is not allowed here (allowed: ${allowed})`;
+    }
+    if (a! > b!) return `range "${range}" runs backwards`;
+  }
+  return undefined;
+}
+
+/** The network address of an IPv4 CIDR (`10.20.0.5/24` → `10.20.0.0/24`); unparsable input is returned as is. */
+export function cidrNetwork(cidr: string): string {
+  const m = /^([0-9]+)\.([0-9]+)\.([0-9]+)\.([0-9]+)\/([0-9]+)$/.exec(cidr);
+  if (!m) return cidr;
+  const bits = Number(m[5]);
+  const address = m.slice(1, 5).reduce((n, o) => n * 256 + Number(o), 0);
+  const size = 2 ** (32 - bits);
+  const network = Math.floor(address / size) * size;
+  return `${[24, 16, 8, 0].map((s) => Math.floor(network / 2 ** s) % 256).join('.')}/${bits}`;
+}

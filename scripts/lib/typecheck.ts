@@ -1,0 +1,77 @@
+/**
+ * Type-checks the environment files before synth evaluates them. esbuild bundles without type-checking, so a
+ * mistake TypeScript would catch (a misspelt identifier, a string where a number belongs) otherwise surfaces as
+ * a stack trace into the bundle (.build/main.js, renamed variables), or not at all. The TypeScript compiler is
+ * loaded from node_modules at run time (never bundled) and runs only when the environment sources changed
+ * since the last clean check: the hash of environments/ is kept in .build/.
+ */
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import { createRequire } from 'module';
+import * as path from 'path';
+
+export interface TypeProblem {
+  /** Relative to the project, e.g. `environments/staging.ts`. */
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  readonly message: string;
+}
+
+export interface TypeCheckResult {
+  readonly problems: readonly TypeProblem[];
+  /** false when the sources were unchanged since the last clean check. */
+  readonly ran: boolean;
+}
+
+const CACHE = path.join('.build', 'typecheck-environments.json');
+
+/**
+ * @param root the project folder (holding tsconfig.json and environments/)
+ * @param force check even when the sources did not change
+ */
+export function typeCheckEnvironments(root: string, force = false): TypeCheckResult {
+  const envDir = path.join(root, 'environments');
+  const tsconfig = path.join(root, 'tsconfig.json');
+  if (!fs.existsSync(envDir) || !fs.existsSync(tsconfig)) return { problems: [], ran: false };
+  const files = sourcesUnder(envDir);
+  const hash = createHash('sha256');
+  for (const f of [tsconfig, ...files]) hash.update(`${path.relative(root, f)}\0${fs.readFileSync(f, 'utf8')}\0`);
+  const digest = hash.digest('hex');
+  const cache = path.join(root, CACHE);
+  if (!force) {
+    try {
+      if (JSON.parse(fs.readFileSync(cache, 'utf8')).environments === digest) return { problems: [], ran: false };
+    } catch {
+      // no cache yet
+    }
+  }
+  // Loaded here, from the project's node_modules, so that bundling this file never bundles the compiler.
+  const ts: typeof import('typescript') = createRequire(path.join(root, 'package.json'))('typescript');
+  const config = ts.readConfigFile(tsconfig, (f) => ts.sys.readFile(f));
+  const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, root);
+  const program = ts.createProgram({ rootNames: files, options: { ...parsed.options, noEmit: true, incremental: false } });
+  const problems = ts.getPreEmitDiagnostics(program).map((d): TypeProblem => {
+    const message = ts.flattenDiagnosticMessageText(d.messageText, '\n    ');
+    if (!d.file || d.start === undefined) return { file: 'tsconfig.json', line: 0, column: 0, message };
+    const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
+    return { file: path.relative(root, d.file.fileName).split(path.sep).join('/'), line: line + 1, column: character + 1, message };
+  });
+  if (!problems.length) {
+    fs.mkdirSync(path.dirname(cache), { recursive: true });
+    fs.writeFileSync(cache, JSON.stringify({ environments: digest }));
+  }
+  return { problems, ran: true };
+}
+
+/** `environments/staging.ts:12:5: Object literal may only specify known properties, …` */
+export function formatTypeProblem(p: TypeProblem): string {
+  return `${p.file}:${p.line}:${p.column}: ${p.message}`;
+}
+
+function sourcesUnder(dir: string): string[] {
+  return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.d.ts'))
+    .map((e) => path.join(e.parentPath, e.name))
+    .sort();
+}

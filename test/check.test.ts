@@ -1,0 +1,51 @@
+/**
+ * `npm run check` (issue 15): validates and renders every environment in memory, writes nothing, says what
+ * synth would change, and exits non-zero on any configuration problem. The type-check half is `tsc` itself
+ * (the package script); this tests the program after it, in process.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ENVIRONMENTS } from '../environments';
+import { main } from '../scripts/check';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'check-test-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function check(...args: string[]) {
+  const out: string[] = []; const err: string[] = [];
+  const code = main(args, { out: (s) => out.push(s), err: (s) => err.push(s) });
+  return { code, out, err };
+}
+
+test('every environment valid against the committed dist/: one line each, nothing written', () => {
+  const dist = path.resolve(__dirname, '..', 'dist');
+  const r = check('--dist', dist);
+  expect(r.code).toBe(0);
+  const names = Object.keys(ENVIRONMENTS);
+  expect(r.out.slice(0, names.length).map((l) => l.split(':')[0])).toEqual(names);
+  expect(r.out[names.length]).toMatch(new RegExp(`^check: ${names.length} environments valid and rendered in memory, nothing written`));
+});
+
+test('an output folder that does not exist stays absent: check writes nothing', () => {
+  const dist = path.join(tmp, 'never');
+  const r = check('--env', 'dev', '--dist', dist);
+  expect(r.code).toBe(0);
+  expect(r.out[0]).toBe('dev: valid; synth would change dist/ (not rendered yet)');
+  expect(fs.existsSync(dist)).toBe(false);
+});
+
+test('a configuration problem exits 1 with the usual message', () => {
+  const broken = structuredClone(ENVIRONMENTS.dev) as Record<string, any>;
+  broken.ingress = { ...broken.ingress, baseDomain: 'broken.receivables.local' };
+  broken.stores = { ...broken.stores, redis: { ...broken.stores.redis, backup: { schedule: '99 xx * * *' } } };
+  ENVIRONMENTS.broken = broken;
+  try {
+    const r = check('--env', 'broken', '--dist', path.join(tmp, 'broken'));
+    expect(r.code).toBe(1);
+    expect(r.err.join('\n')).toContain('environment "broken": stores.redis.backup.schedule = "99 xx * * *": minute "99"');
+    expect(fs.existsSync(path.join(tmp, 'broken'))).toBe(false);
+  } finally {
+    delete ENVIRONMENTS.broken;
+  }
+});
