@@ -8,6 +8,7 @@
  * copy in its own output folder, which the cdk8s CLI empties before every run.
  */
 import * as path from 'path';
+import { checkFit } from './charts/capacity/fit';
 import { poolShapeChanges } from './charts/data/minio-guard';
 import { renderPlatform } from './charts/platform';
 import { toFileTree, writeDist, type FileTree } from './charts/lib/render';
@@ -43,7 +44,13 @@ export function main(argv: string[]): number {
     // Guards that need what was rendered before (the cluster's state): MinIO pools are never resized in place.
     const changes = configs.flatMap((c) => poolShapeChanges(c, path.join(path.resolve(out), c.name)));
     if (changes.length) throw new ConfigError(changes);
-    for (const config of configs) trees.set(config.name, toFileTree(renderPlatform(config)));
+    const platforms = configs.map(renderPlatform);
+    // Everything must fit the declared nodes (charts/capacity/fit.ts): refused like any configuration error.
+    const fits = platforms.map(checkFit);
+    const unfit = fits.flatMap((f) => f.problems);
+    if (unfit.length) throw new ConfigError(unfit);
+    for (const w of fits.flatMap((f) => f.warnings)) console.warn(`warning: ${w}`);
+    for (const p of platforms) trees.set(p.config.name, toFileTree(p));
 
     writeDist(path.resolve(out), trees, all);
     const cdk8sOut = process.env.CDK8S_OUTDIR;

@@ -21,7 +21,7 @@ test('every shipped environment is valid', () => {
 });
 
 test('an unknown environment is refused with the list of environments', () => {
-  expect(() => loadEnvironment('prod')).toThrow(/"prod".*is not an environment \(allowed: dev, staging, production, dr\)/);
+  expect(() => loadEnvironment('prod')).toThrow(/"prod".*is not an environment \(allowed: dev, staging, production, dr, onprem\)/);
 });
 
 describe('field rules', () => {

@@ -128,7 +128,7 @@ describe('the synth program', () => {
     const out = path.join(tmp, 'usage');
     const r = synth(['--env', 'qa', '--out', out]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/"qa".*is not an environment \(allowed: dev, staging, production, dr\)/);
+    expect(r.stderr).toMatch(/"qa".*is not an environment \(allowed: dev, staging, production, dr, onprem\)/);
     expect(fs.existsSync(out)).toBe(false);
     expect(synth(['--bogus']).status).toBe(2);
   });

@@ -9,6 +9,7 @@ import { emitYaml } from './yaml';
 import { kustomization } from '../gitops/kustomize';
 import type { Manifest, RenderedPlatform } from '../platform';
 import { REACHABILITY_FILE, reachabilityMatrix } from '../network/matrix';
+import { capacityFiles } from '../capacity/report';
 
 /** Relative path → file content. */
 export type FileTree = Map<string, string>;
@@ -57,6 +58,8 @@ export function toFileTree(p: RenderedPlatform): FileTree {
   }
   // Who may talk to whom, beside the manifests, so a change of exposure is a readable line in the diff.
   files.set(REACHABILITY_FILE, reachabilityMatrix(p.config, p.graph));
+  // Architecture and install-order diagrams and the capacity table, from the same objects (issue 16).
+  for (const [name, content] of capacityFiles(p)) files.set(name, content);
   const images = imagesOf(p.charts.flatMap((c) => c.manifests));
   files.set('images.txt', images.length ? `${images.join('\n')}\n` : '');
   files.set('kustomization.yaml', kustomization(p));
