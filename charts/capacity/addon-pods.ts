@@ -39,11 +39,15 @@ export interface AddonPod {
 }
 
 type V = Record<string, any>;
-type R = { requests: { cpu: string; memory: string }; limits: { cpu: string; memory: string } };
 
-/** prometheus-operator v0.76.1 flags --config-reloader-{cpu,memory}-{request,limit}: 10m and 50Mi by default,
- * applied because kube-prometheus-stack 62.7.0 leaves prometheusOperator.prometheusConfigReloader.resources empty. */
-const CONFIG_RELOADER: R = { requests: { cpu: '10m', memory: '50Mi' }, limits: { cpu: '10m', memory: '50Mi' } };
+/**
+ * The config-reloader sidecar the Prometheus operator adds to Prometheus and Alertmanager: kube-prometheus-stack
+ * 62.7.0 (templates/prometheus-operator/deployment.yaml) passes --config-reloader-{cpu,memory}-{request,limit}
+ * from prometheusOperator.prometheusConfigReloader.resources, `0` when empty as in our values, and prometheus-
+ * operator v0.76.1 (cmd/operator/main.go) documents "0 disables it and causes no request to be configured": the
+ * container has no resources, so the LimitRange default applies (not the operator's own 10m / 50Mi default).
+ */
+const CONFIG_RELOADER = 'limitRange' as const;
 
 const ARGO = 'argoproj/argo-helm argo-cd-7.6.8 charts/argo-cd';
 const CM = 'cert-manager/cert-manager v1.15.3 deploy/charts/cert-manager';
@@ -86,12 +90,13 @@ const PODS: Record<string, (v: V, c: EnvironmentConfig) => AddonPod[]> = {
     return [
       { name: 'prometheus-operator', replicas: 1, containers: [v.prometheusOperator.resources], source: `${KPS}/values.yaml prometheusOperator` },
       // The operator adds the config-reloader sidecar (and an init container of the same size) to each pod.
-      { name: 'prometheus', kind: 'StatefulSet', replicas: p.replicas, containers: [p.resources, CONFIG_RELOADER], storage: p.storageSpec.volumeClaimTemplate.spec.resources.requests.storage, source: `${KPS}/values.yaml prometheusOperator.prometheusConfigReloader.resources` },
-      { name: 'alertmanager', kind: 'StatefulSet', replicas: am.replicas, containers: [am.resources, CONFIG_RELOADER], storage: am.storage.volumeClaimTemplate.spec.resources.requests.storage, source: `${KPS}/values.yaml prometheusOperator.prometheusConfigReloader.resources` },
+      { name: 'prometheus', kind: 'StatefulSet', replicas: p.replicas, containers: [p.resources, CONFIG_RELOADER], storage: p.storageSpec.volumeClaimTemplate.spec.resources.requests.storage, source: `${KPS}/templates/prometheus-operator/deployment.yaml --config-reloader-*` },
+      { name: 'alertmanager', kind: 'StatefulSet', replicas: am.replicas, containers: [am.resources, CONFIG_RELOADER], storage: am.storage.volumeClaimTemplate.spec.resources.requests.storage, source: `${KPS}/templates/prometheus-operator/deployment.yaml --config-reloader-*` },
       { name: 'kube-state-metrics', replicas: 1, containers: [v['kube-state-metrics'].resources], source: `${KPS}/Chart.yaml kube-state-metrics 5.25.*` },
       // prometheus-node-exporter 4.39.0 values.yaml tolerations: [{effect: NoSchedule, operator: Exists}]: every node.
       { name: 'node-exporter', replicas: 0, containers: [v['prometheus-node-exporter'].resources], daemonSet: { toleratesAll: true }, source: 'prometheus-community/helm-charts prometheus-node-exporter-4.39.0 charts/prometheus-node-exporter/values.yaml tolerations' },
-      // kube-prometheus-stack values.yaml grafana.sidecar.dashboards/datasources enabled, grafana 8.5 sidecar.resources: {}.
+      // kube-prometheus-stack values.yaml grafana.sidecar.dashboards/datasources enabled; grafana/helm-charts grafana-8.5.12
+      // charts/grafana/values.yaml sidecar.resources: {} (both sidecars).
       { name: 'grafana', replicas: 1, containers: [v.grafana.resources, 'limitRange', 'limitRange'], source: `${KPS}/values.yaml grafana.sidecar` },
       // values.yaml prometheusOperator.admissionWebhooks.patch.resources: {} (hook Jobs).
       { name: 'prometheus-operator-admission', replicas: 1, containers: ['limitRange'], job: true, source: `${KPS}/values.yaml prometheusOperator.admissionWebhooks.patch.resources` },
