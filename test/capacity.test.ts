@@ -154,9 +154,14 @@ describe('an environment that does not fit is refused', () => {
     expect(fit.problems.length).toBeGreaterThan(0);
     const text = fit.problems.map(formatProblem).join('\n');
     expect(text).toMatch(/^environment "staging": cluster\.nodePools = \[.*general: 3 × 8 CPU \/ 32Gi/m);
-    expect(text).toMatch(/does not fit \(HPA minimums, node general-1 down\): \d+ pods? of (Deployment|StatefulSet) [a-z-]+\/[a-z0-9-]+ \([^)]+; each requests [0-9.m]+ CPU \/ [0-9.]+ GiB\)/);
-    expect(text).toMatch(/short by [0-9.]+ (CPU|GiB)/);
-    expect(text).toMatch(/fix: fewer replicas or smaller requests .*, or another node/);
+    // One problem per scenario and set of nodes, not one per pod.
+    expect(fit.problems.length).toBeLessThanOrEqual(fit.scenarios.length);
+    expect(text).toMatch(/does not fit \(HPA minimums, node general-1 down\): \d+ pods? finds? no room: [a-z-]+\/[a-z0-9-]+ ×\d+ \([0-9.m]+ CPU \/ [0-9.]+ GiB each\)/);
+    expect(text).toMatch(/The 2 nodes they may run on \(general-2, general-3: 14 CPU \/ 56\.0 GiB allocatable\) would need [0-9.]+ CPU \/ [0-9.]+ GiB, short by [0-9.]+ (CPU|GiB)/);
+    expect(text).toMatch(/fix: fewer replicas or smaller requests in this environment, or \d+ more "general" nodes? \(8 CPU \/ 32Gi, with one node down\)/);
+    // The figures add up: what the nodes would need minus what they have is the shortfall.
+    const m = /\(HPA maximums[^]*?allocatable\) would need ([0-9.]+) CPU[^]*?short by ([0-9.]+) CPU/.exec(text)!;
+    expect(Number(m[1]) - 21).toBeCloseTo(Number(m[2]), 1);
   });
 
   test('a GPU workload without a GPU pool says which labels and GPUs are missing', () => {
@@ -176,7 +181,7 @@ describe('an environment that does not fit is refused', () => {
       ENVIRONMENTS.onprem = deepMerge(saved, { apps: { services: { 'model-server': { resources: { requests: { cpu: '15', memory: '6Gi' }, limits: { cpu: '15', memory: '6Gi' } } } } } });
       expect(main(['--env', 'onprem', '--out', out])).toBe(1);
       expect(fs.readdirSync(out)).toEqual([]);
-      expect(errors.join('\n')).toMatch(/environment "onprem": cluster\.nodePools = .*does not fit .*Deployment app-agents\/model-server .*each requests 15 CPU/);
+      expect(errors.join('\n')).toMatch(/environment "onprem": cluster\.nodePools = .*does not fit .*app-agents\/model-server ×1 \(15 CPU \/ 6\.0 GiB each\)/);
       expect(errors.join('\n')).toContain('nothing was written');
     } finally {
       ENVIRONMENTS.onprem = saved;

@@ -84,11 +84,8 @@ export function checkFit(p: Pick<RenderedPlatform, 'config' | 'charts'>): FitRep
   const problems: ConfigProblem[] = [];
   const pools = c.cluster.nodePools.map((x) => `${x.name}: ${x.count} × ${x.cpu} CPU / ${x.memory}${x.gpus ? ` / ${x.gpus} GPU` : ''}`);
   for (const s of scenarios) {
-    for (const u of s.packing.unplaced) {
-      problems.push({
-        environment: c.name, path: 'cluster.nodePools', value: pools,
-        message: `does not fit (${s.title}): ${unplacedMessage(u.workload, u.count, s, nodes)}`,
-      });
+    for (const message of unplacedMessages(c, s, nodes)) {
+      problems.push({ environment: c.name, path: 'cluster.nodePools', value: pools, message: `does not fit (${s.title}): ${message}` });
     }
   }
   const warnings: string[] = [];
@@ -106,32 +103,61 @@ export function checkFit(p: Pick<RenderedPlatform, 'config' | 'charts'>): FitRep
   return { config: c, nodes, workloads, scenarios, problems, warnings };
 }
 
-/** Why pods of a workload found no node, by how much, and what would fix it. */
-function unplacedMessage(w: Workload, count: number, s: Scenario, all: readonly Node[]): string {
-  const need = `${formatCpu(w.requests.cpu)} CPU / ${gib(w.requests.memory)}${w.requests.gpus ? ` / ${w.requests.gpus} GPU` : ''}`;
-  const what = `${count} pod${count === 1 ? '' : 's'} of ${w.kind} ${w.id} (${w.source}; each requests ${need})`;
+const need = (w: Workload) => `${formatCpu(w.requests.cpu)} CPU / ${gib(w.requests.memory)}${w.requests.gpus ? ` / ${w.requests.gpus} GPU` : ''}`;
+const podsOf = (w: Workload, count: number) => `${count} pod${count === 1 ? '' : 's'} of ${w.kind} ${w.id} (${w.source}; each requests ${need(w)})`;
+/** How many workloads a grouped message names before "and N more". */
+const NAMED = 6;
+
+/**
+ * Why pods found no node, what is missing and what would fix it. Pods that no node may run (selector, taints,
+ * GPUs) or that their own anti-affinity keeps apart get a message each; pods that lack room are grouped by the
+ * nodes they may run on, with the shortfall of those nodes as a whole and how many more nodes would cover it.
+ */
+function unplacedMessages(c: EnvironmentConfig, s: Scenario, all: readonly Node[]): string[] {
+  const out: string[] = [];
   const up = s.packing.nodes;
-  const ok = up.filter((n) => eligible(w, n.node));
-  if (!ok.length) {
-    const sel = Object.entries(w.nodeSelector).map(([k, v]) => `${k}=${v}`).join(', ');
-    const everywhere = all.filter((n) => eligible(w, n)).length;
-    const reason = everywhere
-      ? `the only node${everywhere === 1 ? '' : 's'} it may run on ${everywhere === 1 ? 'is' : 'are'} down`
-      : `no node pool matches it${sel ? ` (node selector ${sel})` : ''}${w.requests.gpus ? ` with ${w.requests.gpus} GPU` : ''} and tolerates its taints`;
-    return `${what}: ${reason}; fix: add a node pool with those labels${w.requests.gpus ? ' and GPUs' : ''} (and a second node for one-down), or change the workload's placement`;
+  const rooms = new Map<string, { nodes: typeof up; pods: { w: Workload; count: number }[] }>();
+  for (const { workload: w, count } of s.packing.unplaced) {
+    const ok = up.filter((n) => eligible(w, n.node));
+    if (!ok.length) {
+      const sel = Object.entries(w.nodeSelector).map(([k, v]) => `${k}=${v}`).join(', ');
+      const everywhere = all.filter((n) => eligible(w, n)).length;
+      const reason = everywhere
+        ? `the only node${everywhere === 1 ? '' : 's'} it may run on ${everywhere === 1 ? 'is' : 'are'} down`
+        : `no node pool matches it${sel ? ` (node selector ${sel})` : ''}${w.requests.gpus ? ` with ${w.requests.gpus} GPU` : ''} and tolerates its taints`;
+      out.push(`${podsOf(w, count)}: ${reason}; fix: add a node pool with those labels${w.requests.gpus ? ' and GPUs' : ''} (and a spare node for one down), or change the workload's placement`);
+      continue;
+    }
+    if (selfExclusive(w) && count > 0 && ok.length < (s.name === 'maximum' ? w.maxReplicas : w.minReplicas)) {
+      out.push(`${podsOf(w, count)}: its required anti-affinity puts each pod on its own node, ${ok.length} may run it; fix: fewer replicas or another node`);
+      continue;
+    }
+    const key = ok.map((n) => n.node.name).join(',');
+    const g = rooms.get(key) ?? rooms.set(key, { nodes: ok, pods: [] }).get(key)!;
+    g.pods.push({ w, count });
   }
-  if (selfExclusive(w) && w.maxReplicas > ok.length && s.name === 'maximum') {
-    return `${what}: its required anti-affinity needs ${w.maxReplicas} nodes, ${ok.length} may run it; fix: fewer replicas or another node`;
+  for (const { nodes, pods } of rooms.values()) {
+    const sum = (f: (x: typeof nodes[number]) => number) => nodes.reduce((a, n) => a + f(n), 0);
+    const cap = { cpu: sum((n) => n.node.allocatable.cpu), memory: sum((n) => n.node.allocatable.memory) };
+    const placed = { cpu: sum((n) => n.used.cpu), memory: sum((n) => n.used.memory) };
+    const left = { cpu: pods.reduce((a, p) => a + p.count * p.w.requests.cpu, 0), memory: pods.reduce((a, p) => a + p.count * p.w.requests.memory, 0) };
+    const short = { cpu: placed.cpu + left.cpu - cap.cpu, memory: placed.memory + left.memory - cap.memory };
+    const count = pods.reduce((a, p) => a + p.count, 0);
+    const sorted = [...pods].sort((a, b) => b.count * b.w.requests.memory - a.count * a.w.requests.memory || a.w.id.localeCompare(b.w.id));
+    const named = sorted.slice(0, NAMED).map((p) => `${p.w.id} ×${p.count} (${need(p.w)} each)`).join(', ');
+    const more = sorted.length > NAMED ? ` and ${sorted.length - NAMED} more workloads` : '';
+    const names = nodes.map((n) => n.node.name);
+    const shortText = [short.cpu > 0 ? cores(short.cpu) : '', short.memory > 0 ? gib(short.memory) : ''].filter(Boolean).join(' and ');
+    // Another node of the pool these nodes belong to (the largest share of them), as many as the shortfall needs.
+    const pool = c.cluster.nodePools.find((p) => p.name === nodes[0].node.pool)!;
+    const per = nodes[0].node.allocatable;
+    const extra = Math.max(1, Math.ceil(Math.max(short.cpu / per.cpu, short.memory / per.memory)));
+    out.push(`${count} pod${count === 1 ? '' : 's'} find no room: ${named}${more}. `
+      + `The ${names.length} node${names.length === 1 ? '' : 's'} they may run on (${names.join(', ')}: ${cores(cap.cpu)} / ${gib(cap.memory)} allocatable) `
+      + `would need ${cores(placed.cpu + left.cpu)} / ${gib(placed.memory + left.memory)}`
+      + `${shortText ? `, short by ${shortText}` : ', enough in total but split across nodes so that no node takes them'}; `
+      + `fix: fewer replicas or smaller requests in this environment, or ${extra} more "${pool.name}" node${extra === 1 ? '' : 's'} `
+      + `(${pool.cpu} CPU / ${pool.memory}${s.down ? ', with one node down' : ''})`);
   }
-  const best = ok.map((n) => ({ n, cpu: n.node.allocatable.cpu - n.used.cpu, memory: n.node.allocatable.memory - n.used.memory }))
-    .sort((a, b) => Math.min(b.cpu / Math.max(w.requests.cpu, 1), b.memory / Math.max(w.requests.memory, 1)) - Math.min(a.cpu / Math.max(w.requests.cpu, 1), a.memory / Math.max(w.requests.memory, 1)))[0];
-  const shortCpu = count * w.requests.cpu - ok.reduce((a, n) => a + Math.max(0, n.node.allocatable.cpu - n.used.cpu), 0);
-  const shortMem = count * w.requests.memory - ok.reduce((a, n) => a + Math.max(0, n.node.allocatable.memory - n.used.memory), 0);
-  const short = [shortCpu > 0 ? cores(shortCpu) : '', shortMem > 0 ? gib(shortMem) : ''].filter(Boolean).join(' and ');
-  const requested = up.reduce((a, n) => ({ cpu: a.cpu + n.used.cpu, memory: a.memory + n.used.memory }), { cpu: 0, memory: 0 });
-  const allocatable = up.reduce((a, n) => ({ cpu: a.cpu + n.node.allocatable.cpu, memory: a.memory + n.node.allocatable.memory }), { cpu: 0, memory: 0 });
-  return `${what}: the freest node that may run it (${best.n.node.name}) has ${cores(best.cpu)} / ${gib(best.memory)} left`
-    + `${short ? `, the ${ok.length} eligible node${ok.length === 1 ? '' : 's'} together are short by ${short}` : ' (free space is split across nodes)'}`
-    + `; already placed ${cores(requested.cpu)} / ${gib(requested.memory)} of ${cores(allocatable.cpu)} / ${gib(allocatable.memory)} allocatable`
-    + `; fix: fewer replicas or smaller requests (${w.id} or others), or another node${s.down ? ' (this scenario has one node down)' : ''}`;
+  return out;
 }
