@@ -13,7 +13,7 @@ import * as path from 'path';
 import { pack, tolerates, type Node } from '../charts/capacity/binpack';
 import { checkFit, nodesOf } from '../charts/capacity/fit';
 import { capacityFiles } from '../charts/capacity/report';
-import type { Workload } from '../charts/capacity/workloads';
+import { renderedWorkloads, type Workload } from '../charts/capacity/workloads';
 import { applyOrder, foldersNeedingAddons, GITOPS_FOLDER } from '../charts/gitops/order';
 import { renderPlatform, type RenderedPlatform } from '../charts/platform';
 import { ENVIRONMENTS, formatProblem, loadEnvironment, validateEnvironment } from '../environments';
@@ -254,7 +254,8 @@ function parseMermaid(md: string): Diagram {
       if (!open.pop()) throw new Error('end without subgraph');
     } else if (/^\s*direction (TB|LR)$/.test(line)) {
       if (!open.length) throw new Error('direction outside a subgraph');
-    } else if ((m = new RegExp(`^\\s*(${ID})\\[(${LABEL})\\]$`).exec(line)) || (m = new RegExp(`^\\s*(${ID})\\(\\[(${LABEL})\\]\\)$`).exec(line))) {
+    } else if ((m = new RegExp(`^\\s*(${ID})\\[(${LABEL})\\]$`).exec(line)) || (m = new RegExp(`^\\s*(${ID})\\(\\[(${LABEL})\\]\\)$`).exec(line))
+      || (m = new RegExp(`^\\s*(${ID})\\[\\((${LABEL})\\)\\]$`).exec(line))) {
       define(m[1], m[2]);
     } else if ((m = new RegExp(`^\\s*(${ID}) -->(?:\\|(${LABEL})\\|)? (${ID})$`).exec(line))) {
       d.edges.push([m[1], m[3], m[2]]);
@@ -276,7 +277,8 @@ describe('diagrams and the capacity table in dist/<env>/', () => {
     expect(() => parseMermaid(wrap('flowchart LR\n  subgraph s["x"]\n  a["y"]'))).toThrow(/unclosed/);
     expect(() => parseMermaid(wrap('flowchart LR\n  a["say "hi""]'))).toThrow(/unrecognised/);
     expect(() => parseMermaid(wrap('flowchart LR\n  a["x"]\n  a["y"]'))).toThrow(/duplicate/);
-    expect(parseMermaid(wrap('flowchart TD\n  a["x"]\n  b(["y"])\n  a -->|"p 1"| b')).edges).toEqual([['a', 'b', '"p 1"']]);
+    expect(parseMermaid(wrap('flowchart TD\n  a["x"]\n  b(["y"])\n  c[("z")]\n  a -->|"p 1"| b')).edges).toEqual([['a', 'b', '"p 1"']]);
+    expect(() => parseMermaid(wrap('flowchart LR\n  c[("z"]'))).toThrow(/unrecognised/);
   });
 
   test.each(Object.keys(ENVIRONMENTS))('%s: architecture, install order and capacity', (env) => {
@@ -292,6 +294,15 @@ describe('diagrams and the capacity table in dist/<env>/', () => {
     }
     for (const ns of new Set(p.graph.flows.flatMap((f) => [f.from, f.to]).flatMap((x) => ('pods' in x ? [x.pods.namespace] : [])))) {
       expect(arch.subgraphs).toContain(`ns_${ns.replace(/[^A-Za-z0-9]+/g, '_')}`);
+    }
+    // Every rendered workload is in a box that names it or its pods, with its scale; stores are cylinders.
+    const archText = files.get('architecture.md')!;
+    for (const w of renderedWorkloads(p.charts)) {
+      const name = w.id.slice(w.namespace.length + 1);
+      const box = [...arch.nodes].find(([id, label]) => id.startsWith(`p_${w.namespace.replace(/-/g, '_')}_`) || id.startsWith('w_')
+        ? label.includes(w.kind) && (label.includes(name) || label.includes(`${w.labels['app.kubernetes.io/instance'] ?? ''}-`)) : false);
+      expect({ w: w.id, found: !!box }).toEqual({ w: w.id, found: true });
+      if (w.storage > 0) expect(archText).toMatch(new RegExp(`\\[\\("[^"]*(${name}|${w.labels['app.kubernetes.io/instance']}-)[^"]*${w.kind}`));
     }
     // The outside world reaches the ingress controller.
     expect(arch.edges.some(([a, b]) => a === 'x_clients' && /traefik|ingress_nginx/.test(b))).toBe(true);
