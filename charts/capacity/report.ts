@@ -12,7 +12,7 @@
 import { ADDON_WAVES, addons as addonCatalog } from '../gitops/addons-catalog';
 import { ADDONS_FOLDER, applyOrder, foldersNeedingAddons, GITOPS_FOLDER } from '../gitops/order';
 import { ingressController, type Flow, type Peer } from '../lib/graph';
-import { parseMemory } from '../lib/quantity';
+import { parseCpu, parseMemory } from '../lib/quantity';
 import type { RenderedPlatform } from '../platform';
 import { eligible } from './binpack';
 import { checkFit, cores, gib, type FitReport } from './fit';
@@ -259,6 +259,18 @@ export function capacityTable(fit: FitReport, p: Pick<RenderedPlatform, 'charts'
     'the store runs on with one member fewer, which is the failure it is built to survive.', '');
 
   const worst = fit.scenarios.find((s) => s.name === 'maximum')!;
+  // Tenants' own workloads are not rendered here: their quotas say what they may ask for. Shown, not checked.
+  if (c.tenants.length) {
+    const plans = c.tenants.map((t) => ({ t, plan: c.tenantPlans[t.plan] }));
+    const quota = plans.reduce((a, { plan }) => ({ cpu: a.cpu + parseCpu(plan.requestsCpu), memory: a.memory + parseMemory(plan.requestsMemory) }), { cpu: 0, memory: 0 });
+    const open = worst.packing.nodes.filter((n) => !n.node.taints.some((t) => t.effect !== 'PreferNoSchedule'));
+    const left = open.reduce((a, n) => ({ cpu: a.cpu + n.node.allocatable.cpu - n.used.cpu, memory: a.memory + n.node.allocatable.memory - n.used.memory }), { cpu: 0, memory: 0 });
+    lines.push('## Tenants', '',
+      `Tenant namespaces run their own workloads, not counted above. Their quotas allow ${cores(quota.cpu)} / ${gib(quota.memory)} of requests`
+      + ` (${plans.map(({ t, plan }) => `tenant-${t.id}: ${t.plan}, ${plan.requestsCpu} CPU / ${plan.requestsMemory}`).join('; ')}).`
+      + ` At the maximum the untainted nodes have ${cores(left.cpu)} / ${gib(left.memory)} of requests left:`
+      + ` room for ${left.cpu >= quota.cpu ? 'all' : pct(left.cpu, quota.cpu)} of the tenants' CPU quota and ${left.memory >= quota.memory ? 'all' : pct(left.memory, quota.memory)} of their memory quota.`, '');
+  }
   lines.push('## Placement at the maximum', '', 'One placement the check found (the scheduler may choose another):', '',
     '| node | pool | CPU requested | memory requested | GPUs | pods |', '| --- | --- | ---: | ---: | ---: | ---: |');
   for (const n of worst.packing.nodes) {
