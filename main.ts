@@ -12,6 +12,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { checkFit } from './charts/capacity/fit';
 import { poolShapeChanges } from './charts/data/minio-guard';
 import { renderPlatform } from './charts/platform';
 import { ForeignOutputError, toFileTree, writeDist, type FileTree } from './charts/lib/render';
@@ -69,7 +70,13 @@ export function main(argv: string[]): number {
     // Guards that need what was rendered before (the cluster's state): MinIO pools are never resized in place.
     const changes = configs.flatMap((c) => poolShapeChanges(c, path.join(path.resolve(out), c.name)));
     if (changes.length) throw new ConfigError(changes);
-    for (const config of configs) trees.set(config.name, toFileTree(renderPlatform(config), (field) => fieldSource(config.name, field)));
+    const platforms = configs.map(renderPlatform);
+    // Everything must fit the declared nodes (charts/capacity/fit.ts): refused like any configuration error.
+    const fits = platforms.map(checkFit);
+    const unfit = fits.flatMap((f) => f.problems);
+    if (unfit.length) throw new ConfigError(unfit);
+    for (const w of fits.flatMap((f) => f.warnings)) console.warn(`warning: ${w}`);
+    for (const p of platforms) trees.set(p.config.name, toFileTree(p, (field) => fieldSource(p.config.name, field)));
 
     const result = writeDist(path.resolve(out), trees, all);
     if (cdk8sOut && path.resolve(cdk8sOut) !== path.resolve(out)) writeCdk8sOut(path.resolve(cdk8sOut), trees);

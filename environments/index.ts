@@ -8,6 +8,7 @@ import { base } from './base';
 import { dev } from './dev';
 import { dr } from './dr';
 import { deepMerge, type DeepPartial } from './merge';
+import { onprem } from './onprem';
 import { production } from './production';
 import { environmentSchema, environmentShape, type EnvironmentConfig, type EnvironmentInput } from './schema';
 import { staging } from './staging';
@@ -15,7 +16,7 @@ import { staging } from './staging';
 export type { EnvironmentConfig } from './schema';
 
 /** The environments, in the order they are rendered. */
-export const ENVIRONMENTS: Record<string, DeepPartial<EnvironmentInput>> = { dev, staging, production, dr };
+export const ENVIRONMENTS: Record<string, DeepPartial<EnvironmentInput>> = { dev, staging, production, dr, onprem };
 
 export interface ConfigProblem {
   readonly environment: string;

@@ -112,6 +112,34 @@ export const tenant = z.strictObject({
   displayName: z.string().min(1).optional(),
 });
 
+/** A taint keeps pods that do not tolerate it off the pool's nodes (e.g. GPU nodes). */
+export const nodeTaint = z.strictObject({
+  key: z.string().min(1),
+  value: z.string().optional(),
+  effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']),
+});
+
+/** Identical nodes: what each has, what the system keeps of it, and the labels and taints they carry. */
+export const nodePool = z.strictObject({
+  name: dnsLabel,
+  count: replicas(1),
+  /** Per node. */
+  cpu,
+  memory,
+  /** nvidia.com/gpu per node (0: none). */
+  gpus: replicas(0),
+  /**
+   * Per node, not available to pods: the kubelet's system and kube reserve, eviction threshold, and the
+   * distribution's own pods that this repository does not render (CNI, kube-proxy, CoreDNS; on k3s the server,
+   * Traefik, local-path and metrics-server; the control plane where the node runs it).
+   */
+  reserved: z.strictObject({ cpu, memory }),
+  /** Node labels pods select on (e.g. nvidia.com/gpu.present). */
+  labels: z.record(z.string(), z.string()).default({}),
+  taints: z.array(nodeTaint).default([]),
+});
+export type NodePool = z.infer<typeof nodePool>;
+
 export const clusterSection = z.strictObject({
   /** k3s ships local-path storage, Traefik and an enforcing NetworkPolicy controller; kubeadm ships none. */
   flavour: z.enum(['k3s', 'kubeadm']),
@@ -121,8 +149,13 @@ export const clusterSection = z.strictObject({
   apiServerCidrs: z.array(cidr).min(1, { message: 'must list at least one CIDR' }),
   /** Address ranges of the nodes: host-network endpoints (kubelet, node exporter) are reached there. */
   nodeCidrs: z.array(cidr).min(1, { message: 'must list at least one CIDR' }),
-  /** Schedulable nodes: spreading is required (not just preferred) when there are enough of them. */
+  /**
+   * Nodes the platform's pods may run on (those of the untainted pools): spreading is required (not just
+   * preferred) when there are enough of them. Must agree with nodePools.
+   */
   nodes: replicas(1),
+  /** The machines, stated by each environment (no default per flavour): the render checks that everything fits. */
+  nodePools: z.array(nodePool).min(1, { message: 'must list at least one node pool (the render checks the fit against them)' }),
   /** Argo CD destination of this environment. */
   server: z.url({ message: 'must be a URL such as https://kubernetes.default.svc' }),
 });
@@ -504,6 +537,7 @@ function crossFieldRules(c: EnvironmentConfig, ctx: Ctx): void {
     need(['stores', 'kafka', 'minInsyncReplicas'], s.kafka.minInsyncReplicas, 2, 'an acknowledged write survives the loss of one broker');
     need(['cluster', 'nodes'], c.cluster.nodes, 3, 'replicas spread across nodes');
   }
+  clusterRules(c, ctx);
   minioRules(c, ctx);
   elasticsearchRules(c, ctx);
   postgresRules(c, ctx);
@@ -536,6 +570,24 @@ function withinLimit(
   ctx: Ctx, path: (string | number)[], request: string, limit: string, parse: (q: string) => number, what: string,
 ): void {
   if (parse(request) > parse(limit)) issue(ctx, path, `must not exceed the ${what} limit ${limit}`);
+}
+
+/** Node pools: unique names, a reserve smaller than the node, and `nodes` counting the untainted pools' nodes. */
+function clusterRules(c: EnvironmentConfig, ctx: Ctx): void {
+  const pools = c.cluster.nodePools;
+  const names = new Set<string>();
+  pools.forEach((p, i) => {
+    const at = ['cluster', 'nodePools', i];
+    if (names.has(p.name)) issue(ctx, [...at, 'name'], `duplicates node pool "${p.name}"`);
+    names.add(p.name);
+    if (parseCpu(p.reserved.cpu) >= parseCpu(p.cpu)) issue(ctx, [...at, 'reserved', 'cpu'], `must be less than the node's cpu ${p.cpu}`);
+    if (parseMemory(p.reserved.memory) >= parseMemory(p.memory)) issue(ctx, [...at, 'reserved', 'memory'], `must be less than the node's memory ${p.memory}`);
+  });
+  const open = pools.filter((p) => !p.taints.some((t) => t.effect !== 'PreferNoSchedule'));
+  const count = open.reduce((n, p) => n + p.count, 0);
+  if (pools.length && c.cluster.nodes !== count) {
+    issue(ctx, ['cluster', 'nodes'], `must equal the nodes of the untainted pools in cluster.nodePools: ${count} (${open.map((p) => `${p.name}: ${p.count}`).join(', ') || 'none'})`);
+  }
 }
 
 /** MinIO: every pool must form erasure sets MinIO accepts; in HA every pool keeps write quorum with a server down. */

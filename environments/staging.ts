@@ -2,12 +2,21 @@
 import type { DeepPartial } from './merge';
 import type { EnvironmentInput } from './schema';
 
+import { GPU_LABELS, GPU_TAINTS, KUBEADM_RESERVE } from './production';
+
 const floor = { requestsCpu: '1', requestsMemory: '2Gi', limitsCpu: '4', limitsMemory: '8Gi', storage: '20Gi', pods: 20, persistentVolumeClaims: 8 };
 
 export const staging: DeepPartial<EnvironmentInput> = {
   description: 'Staging: a three-node kubeadm cluster like production at reduced scale, deployed from main',
   ha: true,
-  cluster: { flavour: 'kubeadm', nodes: 3, apiServerCidrs: ['10.96.0.1/32', '10.20.0.0/24'], nodeCidrs: ['10.20.0.0/24'], server: 'https://kubernetes.default.svc' },
+  cluster: {
+    flavour: 'kubeadm', nodes: 3,
+    // Three general nodes and two GPU nodes (the model server survives one down; tainted: nothing else lands there).
+    nodePools: [
+      { name: 'general', count: 3, cpu: '32', memory: '128Gi', gpus: 0, reserved: KUBEADM_RESERVE },
+      { name: 'gpu', count: 2, cpu: '16', memory: '64Gi', gpus: 1, reserved: KUBEADM_RESERVE, labels: GPU_LABELS, taints: GPU_TAINTS },
+    ],
+    apiServerCidrs: ['10.96.0.1/32', '10.20.0.0/24'], nodeCidrs: ['10.20.0.0/24'], server: 'https://kubernetes.default.svc' },
   storageClass: 'ceph-rbd',
   ingress: { className: 'nginx', baseDomain: 'staging.receivables.example.com', tlsIssuer: 'acme', acmeEmail: 'platform@receivables.example.com' },
   gitops: { targetRevision: 'main', autoSync: true },

@@ -50,8 +50,8 @@ describe('GPU model server rollouts', () => {
   });
 
   test('the CPU build keeps the default (a surge pod needs no GPU); so does every other service', () => {
-    const dev = byEnv('dev');
-    expect(dev.find('Deployment', 'app-agents', 'model-server')!.spec.strategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
+    const onprem = byEnv('onprem');
+    expect(onprem.find('Deployment', 'app-agents', 'model-server')!.spec.strategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
     const input = structuredClone(environmentInput('production')) as Record<string, any>;
     input.apps.modelServer = { mode: 'cpu' };
     const ms = renderPlatform(validateEnvironment('production', input)).charts.flatMap((c) => c.manifests);
@@ -65,7 +65,10 @@ describe('GPU model server rollouts', () => {
 });
 
 describe('model weights and sizing', () => {
-  test.each(envs.map((r) => [r.env, r] as const))('%s: the server reads the weights from a directory of the image that no volume hides, offline', (_e, r) => {
+  // dev runs no model server (docs/capacity.md).
+  const serving = envs.filter((r) => r.p.config.apps.modelServer.mode !== 'disabled').map((r) => [r.env, r] as const);
+
+  test.each(serving)('%s: the server reads the weights from a directory of the image that no volume hides, offline', (_e, r) => {
     const d = r.find('Deployment', 'app-agents', 'model-server')!;
     const c = d.spec.template.spec.containers[0];
     const { settings } = containerEnv(r, 'app-agents', c);
@@ -86,7 +89,7 @@ describe('model weights and sizing', () => {
     expect(65.5e9 / GI + KV_CACHE_GI).toBeGreaterThan(usable48);
   });
 
-  test.each(envs.map((r) => [r.env, r] as const))('%s: the model fits the GPUs and the memory limit it gets', (_e, r) => {
+  test.each(serving)('%s: the model fits the GPUs and the memory limit it gets', (_e, r) => {
     const ms = r.p.config.apps.modelServer;
     const c = r.find('Deployment', 'app-agents', 'model-server')!.spec.template.spec.containers[0];
     const { settings } = containerEnv(r, 'app-agents', c);
@@ -107,7 +110,7 @@ describe('model weights and sizing', () => {
     const two = renderWith('production', (i) => { i.apps.modelServer.gpuMemory = '24Gi'; i.apps.modelServer.gpusPerReplica = 2; });
     const cm = two.find((m) => m.kind === 'ConfigMap' && m.metadata.name === 'model-server-config')!;
     expect(cm.data.TENSOR_PARALLEL_SIZE).toBe('2');
-    expect(() => renderWith('dev', (i) => { i.apps.services['model-server'].resources.limits.memory = '4Gi'; i.apps.services['model-server'].resources.requests.memory = '4Gi'; }))
+    expect(() => renderWith('onprem', (i) => { i.apps.services['model-server'].resources.limits.memory = '4Gi'; i.apps.services['model-server'].resources.requests.memory = '4Gi'; }))
       .toThrow(/apps\.services\.model-server\.resources\.limits\.memory = "4Gi": must be at least 5Gi/);
   });
 });

@@ -361,8 +361,8 @@ describe('pods', () => {
     const r = byEnv('dev');
     const d = r.find('Deployment', 'app-core', 'auth-service')!;
     expect(d.spec.template.spec.containers[0].resources).toEqual(r.p.config.apps.resources);
-    const ms = r.find('Deployment', 'app-agents', 'model-server')!;
-    expect(ms.spec.template.spec.containers[0].resources).toEqual(r.p.config.apps.services['model-server'].resources);
+    // dev runs no model server (it would not fit the 4-core / 8 GiB node: docs/capacity.md).
+    expect(r.find('Deployment', 'app-agents', 'model-server')).toBeUndefined();
   });
 
   test('the Node.js heap fits the memory limit', () => {
@@ -421,8 +421,8 @@ describe('model server', () => {
     expect(Number(quota.spec.hard[`requests.${ms.gpuResource}`])).toBeGreaterThanOrEqual((d.spec.replicas + surge) * ms.gpusPerReplica);
   });
 
-  test('dev: the CPU build, no GPU, no GPU placement', () => {
-    const r = byEnv('dev');
+  test('onprem: the CPU build, no GPU, no GPU placement', () => {
+    const r = byEnv('onprem');
     const pod = r.find('Deployment', 'app-agents', 'model-server')!.spec.template.spec;
     const c = pod.containers[0];
     expect(c.image).toMatch(/model-server:[\w.]+-cpu$/);
@@ -438,7 +438,7 @@ describe('model server', () => {
     expect(settings.MODEL_SERVER_URL).toBe(`http://${ep.host}:${ep.port}/v1`);
   });
 
-  test.each(eachEnv)('%s: agents ask for the model the model server loads', (_e, r) => {
+  test.each(eachEnv.filter(([e]) => e !== 'dev'))('%s: agents ask for the model the model server loads', (_e, r) => {
     const server = r.find('Deployment', 'app-agents', 'model-server')!;
     const served = containerEnv(r, 'app-agents', server.spec.template.spec.containers[0]).settings.MODEL_NAME;
     expect(served).toMatch(/DeepSeek-R1/);

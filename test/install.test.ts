@@ -22,8 +22,9 @@ beforeAll(() => {
   execFileSync(path.join(ROOT, 'node_modules/.bin/esbuild'), ['scripts/install.ts', '--bundle', '--platform=node', '--target=node20',
     '--packages=external', '--log-level=warning', `--outfile=${BUNDLE}`], { cwd: ROOT, stdio: 'pipe' });
   writeDist(dist, new Map(all.map((p) => [p.config.name, toFileTree(p)])), false);
-  // dev with a store, an application using it and monitoring, in the shape their charts render.
-  const extra = path.join(dist, 'dev');
+  // staging (dev runs no Prometheus stack: docs/capacity.md) with a store, an application using it and
+  // monitoring, in the shape their charts render.
+  const extra = path.join(dist, 'staging');
   const labels = (name: string) => ({ 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': name, 'app.kubernetes.io/component': 'server' });
   const workload = (kind: string, ns: string, name: string) => ({
     apiVersion: 'apps/v1', kind, metadata: { name, namespace: ns, labels: labels(name) },
@@ -86,7 +87,7 @@ describe.each(all.map((p) => [p.config.name] as const))('--dry-run plan of %s', 
 
 describe('a run', () => {
   test('applies server-side, waits for the CRDs a folder needs and for the stores before the services, hands over to Argo CD last', () => {
-    const r = install(undefined, '--env', 'dev');
+    const r = install(undefined, '--env', 'staging');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const at = (re: RegExp) => { const i = r.calls.findIndex((c) => re.test(c)); expect({ re: String(re), found: i >= 0 }).toEqual({ re: String(re), found: true }); return i; };
@@ -94,11 +95,11 @@ describe('a run', () => {
     expect(at(/^apply --server-side --field-manager=receivables-installer .*namespace\.db-postgres\.yaml/)).toBe(1);
     const addons = at(/^apply .*\/90-addons$/);
     expect(at(/^wait --for condition=established .*customresourcedefinition\/applications\.argoproj\.io/)).toBeLessThan(addons);
-    const certManager = at(/^wait --namespace argocd application\/dev-cert-manager --for jsonpath=\{\.status\.health\.status\}=Healthy/);
+    const certManager = at(/^wait --namespace argocd application\/staging-cert-manager --for jsonpath=\{\.status\.health\.status\}=Healthy/);
     expect(certManager).toBeGreaterThan(addons);
     // The Prometheus stack is awaited first (cert-manager creates ServiceMonitors), Argo CD's own upgrade last.
-    expect(at(/^wait --namespace argocd application\/dev-kube-prometheus-stack /)).toBeLessThan(certManager);
-    expect(at(/^wait --namespace argocd application\/dev-argo-cd /)).toBeGreaterThan(certManager);
+    expect(at(/^wait --namespace argocd application\/staging-kube-prometheus-stack /)).toBeLessThan(certManager);
+    expect(at(/^wait --namespace argocd application\/staging-argo-cd /)).toBeGreaterThan(certManager);
     const store = at(/^apply .*\/11-postgres$/);
     const ready = at(/^wait --namespace db-postgres statefulset\/postgres --for jsonpath=\{\.status\.readyReplicas\}=3/);
     const app = at(/^apply .*\/21-api$/);
@@ -108,7 +109,7 @@ describe('a run', () => {
     expect(at(/^rollout status --namespace app-core deployment\/api/)).toBeGreaterThan(app);
     expect(at(/^wait --for condition=established .*customresourcedefinition\/podmonitors\.monitoring\.coreos\.com/)).toBeLessThan(at(/^apply .*\/50-monitoring$/));
     expect(at(/^apply .*\/99-gitops$/)).toBe(r.calls.length - 1);
-    // dev syncs itself: no sync is triggered by hand.
+    // staging syncs itself: no sync is triggered by hand.
     expect(r.calls.filter((c) => c.startsWith('patch'))).toEqual([]);
     expect(r.calls.filter((c) => /^(delete|replace)\b|--prune/.test(c))).toEqual([]);
     expect(r.stdout).toMatch(/^installed: \d+ steps, 0 skipped$/m);
@@ -132,7 +133,7 @@ describe('a run', () => {
   });
 
   test('a missing CRD stops the run with the add-on to install', () => {
-    const r = install('customresourcedefinition/podmonitors', '--env', 'dev', '--without-argocd');
+    const r = install('customresourcedefinition/podmonitors', '--env', 'staging', '--without-argocd');
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/\(50-monitoring\) failed[\s\S]*does not serve podmonitors\.monitoring\.coreos\.com: install the add-on that provides it first/);
   });

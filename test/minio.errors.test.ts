@@ -100,6 +100,7 @@ describe('resizing a pool in place is refused against the previous render', () =
   test('more servers, more drives or another volume size for the same pool: one problem per field', () => {
     const cfg = input('production');
     cfg.cluster.nodes = 8;
+    cfg.cluster.nodePools[0].count = 8;
     cfg.stores.minio.pools[0] = { name: 'pool-0', servers: 8, drivesPerServer: 2, volume: { size: '1Ti' } };
     const problems = poolShapeChanges(validateEnvironment('production', cfg), path.join(dist, 'production'));
     expect(problems.map((p) => p.path)).toEqual([

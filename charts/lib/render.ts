@@ -12,6 +12,7 @@ import { REACHABILITY_FILE, reachabilityMatrix } from '../network/matrix';
 import { diffTrees, isUnchanged, type Changes } from '../output/changes';
 import { ENDPOINTS_FILE, endpointsMarkdown } from '../output/endpoints';
 import { CHECKLIST_FILE, siteChecklist, type WhereSet } from '../output/checklist';
+import { capacityFiles } from '../capacity/report';
 
 /** Relative path → file content. */
 export type FileTree = Map<string, string>;
@@ -64,6 +65,8 @@ export function toFileTree(p: RenderedPlatform, whereSet?: WhereSet): FileTree {
   }
   // Who may talk to whom, beside the manifests, so a change of exposure is a readable line in the diff.
   files.set(REACHABILITY_FILE, reachabilityMatrix(p.config, p.graph));
+  // Architecture and install-order diagrams and the capacity table, from the same objects (issue 16).
+  for (const [name, content] of capacityFiles(p)) files.set(name, content);
   const images = imagesOf(p.charts.flatMap((c) => c.manifests));
   files.set('images.txt', images.length ? `${images.join('\n')}\n` : '');
   files.set('kustomization.yaml', kustomization(p));
