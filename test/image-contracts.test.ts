@@ -199,6 +199,16 @@ describe('the checker catches each rule on a small pod', () => {
     expect(notMounted[0].message).toMatch(/runs the script \/etc\/x\/run.sh, which no ConfigMap mounts/);
   });
 
+  test('program: scripts and command settings of a configuration file given to the container\'s program run there too', () => {
+    const spilo = (archive: string) => pod([{ name: 'pg', image: 'ghcr.io/zalando/spilo-17:4.0-p3', command: ['patroni', '/etc/patroni/patroni.yml'],
+      volumeMounts: [{ name: 'cfg', mountPath: '/etc/patroni' }] }], {
+      volumes: [{ name: 'cfg', configMap: { name: 'cfg' } }], sc: { runAsUser: 101, fsGroup: 103 },
+      configMaps: { cfg: { 'patroni.yml': `postgresql:\n  parameters:\n    archive_command: ${archive}\n  callbacks:\n    on_start: /etc/patroni/cb.sh\n`, 'cb.sh': 'psql -c "select 1"\nbarman-cloud-backup x\n' } },
+    });
+    expect(show(check(spilo('wal-g wal-push "%p"')))).toEqual(['[program] pg (ghcr.io/zalando/spilo-17:4.0-p3): /etc/patroni/cb.sh runs "barman-cloud-backup", which the image does not have']);
+    expect(check(spilo('pgbackrest archive-push "%p"')).map((v) => v.message)).toContain('/etc/patroni/patroni.yml#archive_command runs "pgbackrest", which the image does not have');
+  });
+
   test('program: a program copied in by an init container counts, if the init image has it', () => {
     const copy = (src: string) => pod([{ name: 'c', image: 'docker.io/clickhouse/clickhouse-server:24.8.14.39', command: ['/opt/tools/mc', 'ls'], securityContext: { runAsNonRoot: true },
       volumeMounts: [{ name: 'tools', mountPath: '/opt/tools', readOnly: true }] }], {
@@ -223,6 +233,44 @@ describe('the checker catches each rule on a small pod', () => {
   test('contract: an image without a contract fails, naming it', () => {
     const v = check(pod([{ name: 'x', image: 'docker.io/library/busybox:1.36' }]));
     expect(show(v)).toEqual(['[contract] x (docker.io/library/busybox:1.36): image docker.io/library/busybox:1.36 has no contract in charts/lib/image-contracts.ts']);
+  });
+});
+
+describe('the checker fails real pods when they are broken', () => {
+  // Rendered pods, each changed in one place: the check must notice.
+  const find = (env: string, workload: string) => rows.find((r) => r.pod.env === env && r.pod.workload === workload)!.pod;
+  const prod = platforms.find((p) => p.config.name === 'production')!;
+  const lookup = lookupIn(prod.config.images.registry);
+  const withContainer = (p: PodUnderTest, name: string, change: (c: Manifest) => Manifest): PodUnderTest => {
+    const spec = p.template.spec;
+    const map = (cs?: Manifest[]) => cs?.map((c) => (c.name === name ? change(structuredClone(c)) : c));
+    return { ...p, template: { ...p.template, spec: { ...spec, initContainers: map(spec.initContainers), containers: map(spec.containers) } } };
+  };
+
+  test('Redis without its /data claim', () => {
+    const broken = withContainer(find('production', 'StatefulSet db-redis/redis'), 'redis', (c) => ({ ...c, volumeMounts: c.volumeMounts.filter((m: Manifest) => m.mountPath !== '/data') }));
+    expect(rulesOf(checkPod(broken, lookup))).toEqual(expect.arrayContaining(['volume', 'write']));
+  });
+
+  test('Elasticsearch without POD_IP in its main container', () => {
+    const broken = withContainer(find('production', 'StatefulSet db-elasticsearch/elasticsearch-data'), 'elasticsearch', (c) => ({ ...c, env: c.env.filter((e: Manifest) => e.name !== 'POD_IP') }));
+    expect(checkPod(broken, lookup).filter((v) => v.container === 'elasticsearch').map((v) => v.message)).toEqual([expect.stringMatching(/uses \$\{POD_IP\}: not set/)]);
+  });
+
+  test('the Redis start script run in the mc image', () => {
+    const broken = withContainer(find('production', 'StatefulSet db-redis/redis'), 'redis', (c) => ({ ...c, image: 'quay.io/minio/mc:RELEASE.2025-08-13T08-35-41Z' }));
+    expect(checkPod(broken, lookup).filter((v) => v.rule === 'program').map((v) => /runs "([^"]+)"/.exec(v.message)?.[1])).toEqual(expect.arrayContaining(['redis-cli', 'redis-server', 'awk', 'grep', 'sed']));
+  });
+
+  test('Patroni as another uid', () => {
+    const p = find('production', 'StatefulSet db-postgres/postgres-production');
+    const broken = { ...p, template: { ...p.template, spec: { ...p.template.spec, securityContext: { ...p.template.spec.securityContext, runAsUser: 1000 } } } };
+    expect(checkPod(broken, lookup).filter((v) => v.rule === 'user').map((v) => v.container)).toEqual(['postgres']);
+  });
+
+  test('Kafka with its logs on the read-only root', () => {
+    const broken = withContainer(find('production', 'StatefulSet db-kafka/kafka'), 'kafka', (c) => ({ ...c, env: c.env.filter((e: Manifest) => e.name !== 'LOG_DIR') }));
+    expect(checkPod(broken, lookup).map((v) => v.message)).toEqual(expect.arrayContaining([expect.stringMatching(/writes \/opt\/kafka\/logs/)]));
   });
 });
 

@@ -100,6 +100,8 @@ export interface ImageContract {
   /** Programs present (absolute paths), in groups with one citation each; only those our scripts may call are listed. */
   readonly programs?: readonly Fact<readonly string[]>[];
   readonly envConfig?: Fact<readonly EnvInterpolatedConfig[]>;
+  /** Settings of a configuration file whose values are shell command lines the image runs (`archive_command`). */
+  readonly configCommands?: Fact<readonly { readonly file: string; readonly keys: readonly string[] }[]>;
 }
 
 // ---- shared facts of base images ----------------------------------------------------------------------------
@@ -229,6 +231,10 @@ const upstream: ImageContract[] = [
     startRuns: { value: ['/launch.sh', 'runsvdir', 'patroni'], source: { ...SPILO, path: 'postgres-appliance/launch.sh' } },
     env: { value: { PGHOME: '/home/postgres', PGDATA: '/home/postgres/pgdata/pgroot/data', RW_DIR: '/run' }, source: SPILO },
     path: { value: [...STD_PATH, '/usr/lib/postgresql/17/bin'], source: { ...SPILO, note: 'ENV PATH=$PATH:/usr/lib/postgresql/$PGVERSION/bin' } },
+    configCommands: {
+      value: [{ file: '^patroni\\.yml$', keys: ['archive_command', 'restore_command', 'recovery_min_apply_delay_command'] }],
+      source: { repo: 'postgres/postgres', path: 'doc/src/sgml/config.sgml', tag: 'REL_17_0', note: 'archive_command and restore_command are shell commands run by the server (here under Patroni, in this container)' },
+    },
     writes: {
       value: [
         { path: '/home/postgres/pgdata/pgroot/data', by: ['patroni'], redirectedByEnv: 'PGDATA' },

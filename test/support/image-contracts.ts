@@ -215,9 +215,22 @@ function analyse(c: Obj, contract: ImageContract, files: Map<string, MountedFile
   } else invoke([...c.command, ...(c.args ?? [])], 'the command');
   for (const [hook, h] of Object.entries(c.lifecycle ?? {})) if ((h as Obj).exec) invoke((h as Obj).exec.command, `the ${hook} hook`);
   for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) if (c[probe]?.exec) invoke(c[probe].exec.command, `the ${probe}`);
-  // Scripts named by a mounted configuration file (Patroni's callbacks, …) run in this container too.
-  for (const [, f] of files) {
-    for (const m of f.content.matchAll(/(\/[A-Za-z0-9_./-]+\.sh)\b/g)) if (files.has(m[1])) runScript(m[1], 'a mounted configuration file');
+  // Scripts named by a mounted configuration file that a program here is given (Patroni's callbacks in the
+  // patroni.yml that `patroni` reads) run in this container too.
+  for (const [file, f] of files) {
+    if (!words.includes(file)) continue;
+    for (const m of f.content.matchAll(/(\/[A-Za-z0-9_./-]+\.sh)\b/g)) if (files.has(m[1])) runScript(m[1], file);
+    // Settings whose values are command lines (archive_command, …) run here too.
+    for (const cc of contract.configCommands?.value ?? []) {
+      if (!new RegExp(cc.file).test(path.posix.basename(file))) continue;
+      for (const key of cc.keys) {
+        for (const m of f.content.matchAll(new RegExp(`^\\s*${key}:\\s*(.+)$`, 'gm'))) {
+          const key2 = `${file}#${key}`;
+          files.set(key2, { content: m[1].replace(/^(['"])(.*)\1$/, '$2'), volume: f.volume });
+          runScript(key2, `${key} in ${file}`);
+        }
+      }
+    }
   }
   return { runs, env, words, scriptWrites, problems };
 }
