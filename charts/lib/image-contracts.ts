@@ -152,7 +152,10 @@ const CH_SERVER: Source = { repo: 'ClickHouse/ClickHouse', path: 'docker/server/
 const CH_KEEPER: Source = { repo: 'ClickHouse/ClickHouse', path: 'docker/keeper/Dockerfile', tag: 'v24.8.14.39-lts', commit: '000abf0a2aec9c2a365bbd6e11e095ea7cd7275e', note: 'stored version of 24.7 (VERSION 24.7.3.42) read; the repository is too large to fetch' };
 const ES: Source = { repo: 'elastic/elasticsearch', path: 'distribution/docker/src/docker/dockerfiles/default/Dockerfile', tag: 'v8.19.8', commit: '0729e2cac0970fa2ec1cc438cc2a58ddc1b1c3d4', note: 'repository too large to fetch; the stored version of the default (Ubuntu) image template read' };
 const ES_ENTRY: Source = { ...ES, path: 'distribution/docker/src/docker/bin/docker-entrypoint.sh', commit: '05a01332fef304cc73675a1fc48c8af6cc8a7fae' };
-const ES_SETTINGS: Source = { repo: 'elastic/cloud-on-k8s', path: 'issues/5577', tag: 'v8.19.8', note: 'the keystore tool (KeyStoreAwareCommand extends EnvironmentAwareCommand) loads elasticsearch.yml and resolves ${VAR} placeholders' };
+const ES_SETTINGS: readonly Source[] = [
+  { repo: 'elastic/elasticsearch', path: 'server/src/main/java/org/elasticsearch/common/cli/KeyStoreAwareCommand.java', tag: 'v8.19.8', commit: '024b6ac545f59a4b7c5244cf81d6a4cb6147ae97', note: 'KeyStoreAwareCommand extends EnvironmentAwareCommand, which loads elasticsearch.yml and resolves ${VAR} placeholders from the environment' },
+  { repo: 'elastic/cloud-on-k8s', path: 'issues/5577', tag: 'v8.19.8', note: 'elasticsearch-keystore in an init container fails on a ${VAR} of elasticsearch.yml unset there' },
+];
 const MINIO: Source = { repo: 'minio/minio', path: 'Dockerfile.release', tag: 'RELEASE.2025-09-07T16-13-09Z' };
 const MC: Source = { repo: 'minio/mc', path: 'Dockerfile.release', tag: 'RELEASE.2025-08-13T08-35-41Z' };
 const KONG: Source = { repo: 'Kong/docker-kong', path: 'ubuntu/Dockerfile', tag: '3.9.0' };
