@@ -127,7 +127,7 @@ const BUSYBOX_BASE = ['/bin', '/usr/bin'].flatMap((d) => at(d, [
 const UBI_MICRO_BASE = ['/bin', '/usr/bin'].flatMap((d) => at(d, [
   'sh', 'bash', 'cat', 'cp', 'mv', 'rm', 'mkdir', 'chmod', 'touch', 'sleep', 'date', 'cut', 'tr', 'head', 'tail',
   'sort', 'mktemp', 'sha256sum', 'timeout', 'id', 'env', 'basename', 'dirname', 'ls', 'ln', 'wc', 'tee', 'true',
-  'false', 'test', '[', 'printf', 'echo', 'kill',
+  'false', 'test', '[', 'printf', 'echo',
 ]));
 const UBI_MICRO_SOURCES: readonly Source[] = [
   { repo: 'minio/mc', path: 'Dockerfile.release', tag: 'RELEASE.2025-08-13T08-35-41Z', note: 'final stage FROM registry.access.redhat.com/ubi9/ubi-micro, no package installed' },

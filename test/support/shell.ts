@@ -65,7 +65,7 @@ function tokenize(src: string, subs: string[]): Token[] {
   const flush = () => { if (word !== undefined) out.push({ t: 'word', v: word }); word = undefined; };
   const heredocs: { delim: string; strip: boolean }[] = [];
   let i = 0;
-  const dollar = (inQuotes: boolean): boolean => {
+  const dollar = (): boolean => {
     // At src[i] === '$': command substitution, arithmetic, parameter expansion.
     if (src.startsWith('$((', i)) {
       const end = matching(src, i + 3, '(', ')');
@@ -86,7 +86,6 @@ function tokenize(src: string, subs: string[]): Token[] {
       i = end;
       return true;
     }
-    void inQuotes;
     return false;
   };
   while (i < src.length) {
@@ -121,7 +120,7 @@ function tokenize(src: string, subs: string[]): Token[] {
       i++;
       while (i < src.length && src[i] !== '"') {
         if (src[i] === '\\') { word += src[i + 1] ?? ''; i += 2; continue; }
-        if (src[i] === '$' && dollar(true)) continue;
+        if (src[i] === '$' && dollar()) continue;
         if (src[i] === '`') { const end = src.indexOf('`', i + 1); subs.push(src.slice(i + 1, end)); word += '$(…)'; i = end + 1; continue; }
         word += src[i++];
       }
@@ -129,7 +128,7 @@ function tokenize(src: string, subs: string[]): Token[] {
       continue;
     }
     if (c === '`') { const end = src.indexOf('`', i + 1); subs.push(src.slice(i + 1, end)); word = (word ?? '') + '$(…)'; i = end + 1; continue; }
-    if (c === '$' && dollar(false)) continue;
+    if (c === '$' && dollar()) continue;
     if (c === '<' && src[i + 1] === '(') {
       flush();
       const end = matching(src, i + 2, '(', ')');
