@@ -133,6 +133,7 @@ const UBI_MICRO_SOURCES: readonly Source[] = [
   { repo: 'minio/mc', path: 'Dockerfile.release', tag: 'RELEASE.2025-08-13T08-35-41Z', note: 'final stage FROM registry.access.redhat.com/ubi9/ubi-micro, no package installed' },
   { repo: 'minio/mc', path: 'issues/4764', tag: 'RELEASE.2023-09-29T16-41-22Z', note: 'since the switch to ubi-micro (minio/mc#4725) sed is not in the image' },
   { repo: 'jfrog/charts', path: 'issues/1721', tag: 'ubi8/ubi-micro:8.7.1', note: '"sh: grep: command not found" in ubi-micro' },
+  { repo: 'fatherlinux/ubi-micro', path: 'issues/5', tag: 'ubi8', note: 'the 18 packages of ubi-micro: bash, coreutils-single, glibc, ncurses, pcre2, … (no grep, sed, findutils)' },
 ];
 
 
