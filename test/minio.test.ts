@@ -214,7 +214,7 @@ describe('the provisioning script', () => {
     fs.writeFileSync(path.join(bin, 'mc'), `#!/bin/sh
 echo "$*" >> "${log}"
 case "$1 $2 $3" in
-  "admin user info") grep -q "^$5 " "${state}" 2>/dev/null && grep "^$5 " "${state}" | sed 's/^[^ ]* /"/; s/$/"/' ;;
+  "admin user info") /usr/bin/grep -q "^$5 " "${state}" 2>/dev/null && /usr/bin/grep "^$5 " "${state}" | /usr/bin/sed 's/^[^ ]* /"/; s/$/"/' ;;
   "admin policy attach") echo "$7 $5" >> "${state}" ;;
 esac
 exit 0
@@ -222,11 +222,15 @@ exit 0
     const script = cm.data['provision.sh'].replace(/\/config\//g, `${root}/config/`).replace('conf=/config', `conf=${root}/config`)
       .replace(/\/clients\//g, `${root}/clients/`);
     fs.writeFileSync(path.join(dir, 'run.sh'), script);
-    const env = { PATH: `${bin}:/usr/bin:/bin`, MINIO_URL: 'http://minio:9000', MINIO_ROOT_USER: 'root', MINIO_ROOT_PASSWORD: 'pw' };
-    execFileSync('dash', [path.join(dir, 'run.sh')], { env });
+    // Only what the mc image (UBI micro) has besides the shell's builtins: coreutils such as cat and sleep,
+    // and no grep or sed (see its contract in charts/lib/image-contracts.ts).
+    for (const tool of ['cat', 'sleep']) fs.symlinkSync(execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(), path.join(bin, tool));
+    const dash = execFileSync('sh', ['-c', 'command -v dash'], { encoding: 'utf8' }).trim();
+    const env = { PATH: bin, MINIO_URL: 'http://minio:9000', MINIO_ROOT_USER: 'root', MINIO_ROOT_PASSWORD: 'pw' };
+    execFileSync(dash, [path.join(dir, 'run.sh')], { env });
     const first = fs.readFileSync(log, 'utf8').trim().split('\n');
     fs.writeFileSync(log, '');
-    execFileSync('dash', [path.join(dir, 'run.sh')], { env });
+    execFileSync(dash, [path.join(dir, 'run.sh')], { env });
     const second = fs.readFileSync(log, 'utf8').trim().split('\n');
 
     const buckets = cm.data['buckets.txt'].trim().split('\n').map((l: string) => l.split(' '));

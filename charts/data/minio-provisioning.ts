@@ -124,9 +124,12 @@ while read -r client bucket <&3; do
   policy="readwrite-$bucket"
   mc admin policy create "$target" "$policy" "$conf/policy-$bucket.json" </dev/null
   mc admin user add "$target" "$access_key" "$secret_key" </dev/null
-  if ! mc admin user info "$target" "$access_key" --json </dev/null | grep -q "\\"$policy\\""; then
-    mc admin policy attach "$target" "$policy" --user "$access_key" </dev/null
-  fi
+  # The mc image (UBI micro) has no grep or sed: match the user's policies with the shell itself.
+  info=$(mc admin user info "$target" "$access_key" --json </dev/null) || info=
+  case "$info" in
+    *"\\"$policy\\""*) ;;
+    *) mc admin policy attach "$target" "$policy" --user "$access_key" </dev/null ;;
+  esac
   echo "user for $client ready (bucket $bucket)"
 done 3<"$conf/clients.txt"
 `;
