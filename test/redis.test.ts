@@ -320,7 +320,7 @@ describe('configuration errors', () => {
 
   test('a backup schedule that is not cron', () => {
     expect(problems('staging', (r) => { r.backup.schedule = 'hourly'; })).toEqual([
-      '- environment "staging": stores.redis.backup.schedule = "hourly": must be a cron schedule of five fields such as "17 */6 * * *"',
+      '- environment "staging": stores.redis.backup.schedule = "hourly": has 1 field, not 5 (a cron schedule has five fields: minute hour day-of-month month day-of-week, such as "17 */6 * * *")',
     ]);
   });
 
