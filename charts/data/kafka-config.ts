@@ -44,9 +44,11 @@ export const KAFKA_PATHS = {
   data: '/var/lib/kafka/data',
   /**
    * log.dirs, and with it the KRaft metadata log (metadata.log.dir defaults to the first log dir): a sub-folder
-   * of the claim, so the volume's lost+found never looks like a log directory.
+   * of the claim, so the volume's lost+found never looks like a log directory. Named `data` because that is where
+   * the claim held it before (mounted at /var/lib/kafka): on runtimes that never shadowed it (CRI-O creates
+   * image volumes as plain directories) an existing broker finds its partitions where they were.
    */
-  logDir: '/var/lib/kafka/data/logs',
+  logDir: '/var/lib/kafka/data/data',
   /** The per-pod configuration (contains the JAAS passwords): an in-memory emptyDir. */
   runtime: '/var/run/kafka',
   home: '/opt/kafka',
