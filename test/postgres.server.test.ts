@@ -9,6 +9,8 @@
  *    every acknowledged row.
  * 3. The rendered pgbouncer.ini accepts SCRAM clients and, after the failover, a new connection writes to the
  *    new leader.
+ * 4. Every environment's rendered patroni.yml runs: production and dr above; dev and staging with their own
+ *    member count and synchronous mode. The superuser is refused over TCP and used through the socket only.
  *
  * What differs from a pod, and why:
  * - The DCS: Patroni's `kubernetes` section (and the PATRONI_KUBERNETES_* variables) are replaced by a local
@@ -17,6 +19,8 @@
  * - Addresses, ports and file locations: three members share one loopback address, so each gets its own
  *   ports, data directory and pgpass file through the same PATRONI_* variables the pod sets; the scripts live
  *   in a temporary folder instead of /etc/patroni.
+ * - Versions: Debian 12's Patroni 3.0.2 and PostgreSQL 15.18, where the image (spilo-17:4.0-p3) has Patroni 4.0.4
+ *   and PGDG's PostgreSQL 15 (docs/postgres.md lists what that leaves unproven).
  * - Lease timing: ttl 10 / loop_wait 2 / retry_timeout 3 instead of 30 / 10 / 10, so that the failover takes
  *   seconds, not a minute (docs/postgres.md gives both).
  * - WAL-G is not packaged by Debian: a stub with the same command line keeps "S3" in a folder, which proves the
