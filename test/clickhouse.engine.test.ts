@@ -153,3 +153,19 @@ describe('ClickHouse engine: what the configuration refuses', () => {
     expect(run.results.map((r) => [r.ok, r.ok ? r.out.trim() : r.out])).toEqual([[true, ''], [true, 'Kafka']]);
   });
 });
+
+describe('ClickHouse engine: replicated tables (issue 13, defect 11)', () => {
+  test('default_replica_path is ClickHouse\'s own default with {uuid}: a dropped and re-created table gets a new Keeper path', () => {
+    // A path of {database}/{table} is reused by a table re-created under the same name, whose old replica
+    // metadata may still be in Keeper (REPLICA_ALREADY_EXISTS); {uuid} is new for every CREATE (Atomic databases).
+    // Not proven here: Keeper itself (chDB runs without one); the value is what the engine resolves from our files.
+    const p = platforms[0][1];
+    const run = runEngine(chdb!, generated(p), serverEnv(p, servers(p)[0], 0),
+      ["SELECT value, default FROM system.server_settings WHERE name = 'default_replica_path'"]);
+    expect(run.started).toBe(true);
+    const [[value, builtin]] = tsv(run.results[0].out);
+    expect(value).toContain('{uuid}');
+    expect(value).toContain('{shard}');
+    expect(value).toBe(builtin);
+  });
+});

@@ -4,13 +4,14 @@
  * certificates against every name clients and nodes use, disruption budgets against quorum, and the scripts
  * through shellcheck, bash -n and a run of the setup Job against a stand-in curl.
  */
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { renderPlatform, type Manifest } from '../charts/platform';
 import { INTERNAL_CA_ISSUER } from '../charts/data/refs';
+import { BOOTSTRAP_MARKER } from '../charts/data/elasticsearch-scripts';
 import { environmentInput, validateEnvironment } from '../environments';
 import { parseMemory } from '../charts/lib/quantity';
 import { manifestsOf, renderAll } from './support/render';
@@ -32,6 +33,8 @@ function nodesOf(ms: Manifest[]): Node[] {
     return { sts, container: pod.containers.find((c: Manifest) => c.name === 'elasticsearch'), yml: parse(cm.data['elasticsearch.yml']) };
   });
 }
+
+const prepareConfig = (n: Node): Manifest => n.sts.spec.template.spec.initContainers.find((c: Manifest) => c.name === 'prepare-config');
 
 const matches = (selector: Record<string, string>, l: Record<string, string>) => Object.entries(selector).every(([k, v]) => l[k] === v);
 
@@ -93,9 +96,31 @@ describe.each(renderAll().map((p) => [p.config.name, p] as const))('%s: rendered
       for (const other of nodes) {
         expect(matches(seedSvc.spec.selector, other.sts.spec.template.metadata.labels)).toBe(other === masters[0]);
       }
+      // Never in the ConfigMap: prepare-config.sh adds it for the first bootstrap only (see 'prepare-config.sh').
+      expect(n.yml['cluster.initial_master_nodes']).toBeUndefined();
       const masterPods = Array.from({ length: masters[0].sts.spec.replicas }, (_, i) => `${masters[0].sts.metadata.name}-${i}`);
-      if (n === masters[0]) expect(n.yml['cluster.initial_master_nodes']).toEqual(masterPods);
-      else expect(n.yml['cluster.initial_master_nodes']).toBeUndefined();
+      const bootstrap = prepareConfig(n).env.find((e: Manifest) => e.name === 'INITIAL_MASTER_NODES');
+      if (n === masters[0]) expect(bootstrap.value.split(',')).toEqual(masterPods);
+      else expect(bootstrap).toBeUndefined();
+    }
+  });
+
+  test('every ${VAR} in elasticsearch.yml is set in every container that loads it, init containers included (defect 1)', () => {
+    // The keystore tool of prepare-config loads elasticsearch.yml and resolves its placeholders like the node
+    // does (KeyStoreAwareCommand extends EnvironmentAwareCommand; elastic/cloud-on-k8s#5577).
+    for (const n of nodes) {
+      const pod = n.sts.spec.template.spec;
+      const vars = [...JSON.stringify(n.yml).matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((m) => m[1]);
+      expect(vars).toEqual(expect.arrayContaining(['POD_NAME', 'POD_IP']));
+      const settingsVolumes = pod.volumes.filter((v: Manifest) => v.configMap?.name === `${n.sts.metadata.name}-config`).map((v: Manifest) => v.name);
+      const configVolume = n.container.volumeMounts.find((m: Manifest) => m.mountPath === CONFIG_DIR).name;
+      const readers = [...pod.initContainers, ...pod.containers].filter((c: Manifest) =>
+        (c.volumeMounts ?? []).some((m: Manifest) => settingsVolumes.includes(m.name) || m.name === configVolume));
+      expect(readers.map((c: Manifest) => c.name).sort()).toEqual(['elasticsearch', 'prepare-config']);
+      for (const c of readers) {
+        const names = (c.env ?? []).map((e: Manifest) => e.name);
+        for (const v of vars) expect({ container: c.name, variable: v, set: names.includes(v) }).toEqual({ container: c.name, variable: v, set: true });
+      }
     }
   });
 
@@ -148,9 +173,36 @@ describe.each(renderAll().map((p) => [p.config.name, p] as const))('%s: rendered
     }
   });
 
+  test('transport TLS has a CA of its own, used for nothing else; HTTPS certificates come from the platform CA (defect 5)', () => {
+    const certs = ms.filter((m) => m.kind === 'Certificate');
+    const secretOf = (sts: Manifest, volume: string) => sts.spec.template.spec.volumes.find((v: Manifest) => v.name === volume).secret.secretName;
+    const mounted = (layer: string) => [...new Set(nodes.map((n) => secretOf(n.sts,
+      n.container.volumeMounts.find((m: Manifest) => m.mountPath === `${CONFIG_DIR}/certs/${layer}`).name)))];
+    const issuerOf = (secret: string) => certs.find((c) => c.metadata.namespace === NS && c.spec.secretName === secret)!.spec.issuerRef;
+
+    const [transportSecret] = mounted('transport');
+    expect(mounted('transport')).toHaveLength(1);
+    const ref = issuerOf(transportSecret);
+    expect(ref.kind).toBe('Issuer');
+    // A namespaced CA Issuer in the Elasticsearch namespace, over a self-signed root made for it alone.
+    const issuer = ms.find((m) => m.kind === 'Issuer' && m.metadata.namespace === NS && m.metadata.name === ref.name)!;
+    expect(issuer.spec.ca.secretName).toBeDefined();
+    const root = certs.find((c) => c.metadata.namespace === NS && c.spec.secretName === issuer.spec.ca.secretName)!;
+    expect(root.spec.isCA).toBe(true);
+    expect(ms.find((m) => m.kind === 'ClusterIssuer' && m.metadata.name === root.spec.issuerRef.name)!.spec).toEqual({ selfSigned: {} });
+    // Nothing but the transport certificate is signed by it; the platform CA is a different root.
+    const signed = certs.filter((c) => c.metadata.namespace === NS && c.spec.issuerRef.kind === 'Issuer' && c.spec.issuerRef.name === ref.name);
+    expect(signed.map((c) => c.spec.secretName)).toEqual([transportSecret]);
+    const platformCa = ms.find((m) => m.kind === 'ClusterIssuer' && m.metadata.name === INTERNAL_CA_ISSUER)!;
+    expect(platformCa.spec.ca.secretName).not.toBe(issuer.spec.ca.secretName);
+    // Transport trusts only ca.crt of its own Secret (cert-manager writes the issuing CA there).
+    for (const n of nodes) expect(n.yml['xpack.security.transport.ssl.certificate_authorities']).toEqual(['certs/transport/ca.crt']);
+
+    expect(mounted('http').map(issuerOf)).toEqual([{ name: INTERNAL_CA_ISSUER, kind: 'ClusterIssuer', group: 'cert-manager.io' }]);
+  });
+
   test('security and TLS are on; certificate files are mounted where elasticsearch.yml points', () => {
     const certs = ms.filter((m) => m.kind === 'Certificate' && m.metadata.namespace === NS);
-    for (const c of certs) expect(c.spec.issuerRef).toEqual({ name: INTERNAL_CA_ISSUER, kind: 'ClusterIssuer', group: 'cert-manager.io' });
     for (const n of nodes) {
       expect(n.yml['xpack.security.enabled']).toBe(true);
       for (const layer of ['transport', 'http']) {
@@ -312,17 +364,27 @@ echo '{}'
   });
 });
 
-describe('the drain hooks, against a stand-in curl', () => {
-  const ms = manifestsOf(renderAll().find((p) => p.config.name === 'production')!);
+/**
+ * The pods' scripts against stand-ins: a fake curl that answers like one node (id n1) of a cluster that forms after
+ * a few calls, whose shutdown API refuses the first DELETEs (no elected master yet), and a fake keystore tool that
+ * resolves elasticsearch.yml's placeholders as Elasticsearch's does. Not proven here: Elasticsearch itself (no
+ * Elasticsearch runs on this machine), kubelet's handling of a long postStart hook.
+ */
+describe('the start and drain hooks, against stand-ins', () => {
+  const p = renderAll().find((x) => x.config.name === 'production')!;
+  const ms = manifestsOf(p);
   const scripts = ms.find((m) => m.metadata.name === 'elasticsearch-scripts')!.data as Record<string, string>;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'es-hooks-'));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  /** Runs a hook with a fake curl that answers like a node whose id is n1 and logs "METHOD path body". */
-  function run(script: string, holdsData: boolean, shutdownBody: string): string[] {
-    const log = path.join(dir, `calls-${Math.random().toString(36).slice(2)}.log`);
-    fs.mkdirSync(path.join(dir, 'bin'), { recursive: true });
-    fs.writeFileSync(path.join(dir, 'bin', 'curl'), `#!/bin/bash
+  interface Cluster { formsAfter?: number; deleteFailures?: number; record?: boolean }
+  /** Runs a hook against the fake cluster; returns the calls ("METHOD path body") and the state directory. */
+  function run(script: string, holdsData: boolean, cluster: Cluster = {}): { calls: string[]; state: string } {
+    const state = fs.mkdtempSync(path.join(dir, 'state-'));
+    fs.mkdirSync(path.join(state, 'data'));
+    fs.mkdirSync(path.join(state, 'bin'));
+    if (cluster.record) fs.writeFileSync(path.join(state, 'record'), '');
+    fs.writeFileSync(path.join(state, 'bin', 'curl'), `#!/bin/bash
 method=GET; url=; body=
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -333,37 +395,120 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-echo "$method \${url#https://localhost:9200} $body" >> "${log}"
-case "$method \${url#https://localhost:9200}" in
+call="$method \${url#https://localhost:9200}"
+echo "$call $body" >> "${state}/calls.log"
+count() { n=$(( $(cat "${state}/$1" 2>/dev/null || echo 0) + 1 )); echo "$n" > "${state}/$1"; echo "$n"; }
+case "$call" in
+  "GET /?filter_path=cluster_uuid")
+    if [ "$(count uuid)" -gt ${cluster.formsAfter ?? 0} ]; then echo '{"cluster_uuid":"Xq3cluster"}'; else echo '{"cluster_uuid":"_na_"}'; fi ;;
   "GET /_nodes/_local?filter_path=nodes.*.name") echo '{"nodes":{"n1":{"name":"elasticsearch-data-0"}}}' ;;
-  "GET /_nodes/n1/shutdown") echo '${shutdownBody}' ;;
+  "GET /_nodes/n1/shutdown")
+    if [ -e "${state}/record" ]; then echo '{"nodes":[{"node_id":"n1","type":"RESTART","status":"COMPLETE"}]}'; else echo '{"nodes":[]}'; fi ;;
+  "PUT /_nodes/n1/shutdown") touch "${state}/record"; echo '{"acknowledged":true}' ;;
+  "DELETE /_nodes/n1/shutdown")
+    if [ "$(count delete)" -le ${cluster.deleteFailures ?? 0} ]; then echo 'curl: (22) 503' >&2; exit 22; fi
+    rm -f "${state}/record"; echo '{"acknowledged":true}' ;;
   *) echo '{"acknowledged":true}' ;;
 esac
 `, { mode: 0o755 });
-    const file = path.join(dir, 'hook.sh');
+    const file = path.join(state, 'hook.sh');
     fs.writeFileSync(file, script.replace('sleep 10', 'sleep 0'));
     execFileSync('bash', [file], {
-      env: { PATH: `${dir}/bin:/usr/bin:/bin`, ELASTIC_PASSWORD: 'x', POD_NAME: 'elasticsearch-data-0', NODE_HOLDS_DATA: String(holdsData), DRAIN_TIMEOUT_SECONDS: '5' },
+      timeout: 30_000,
+      env: {
+        PATH: `${state}/bin:/usr/bin:/bin`, ELASTIC_PASSWORD: 'x', POD_NAME: 'elasticsearch-data-0', NODE_HOLDS_DATA: String(holdsData),
+        DRAIN_TIMEOUT_SECONDS: '5', DATA_DIR: path.join(state, 'data'), RETRY_SECONDS: '0',
+      },
     });
-    return fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter(Boolean) : [];
+    const log = path.join(state, 'calls.log');
+    return { calls: fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter(Boolean) : [], state };
   }
 
   test('preStop on a data node registers a restart shutdown and stops waiting once it is COMPLETE', () => {
-    const calls = run(scripts['pre-stop.sh'], true, '{"nodes":[{"node_id":"n1","type":"RESTART","status":"COMPLETE"}]}');
+    const { calls } = run(scripts['pre-stop.sh'], true);
     const put = calls.find((c) => c.startsWith('PUT /_nodes/n1/shutdown '))!;
     expect(JSON.parse(put.slice('PUT /_nodes/n1/shutdown '.length))).toEqual({ type: 'restart', reason: 'pod elasticsearch-data-0 terminating', allocation_delay: '10m' });
     expect(calls.filter((c) => c.startsWith('GET /_nodes/n1/shutdown'))).toHaveLength(1);
   });
 
   test('preStop on a coordinating node touches nothing', () => {
-    expect(run(scripts['pre-stop.sh'], false, '{}')).toEqual([]);
+    expect(run(scripts['pre-stop.sh'], false).calls).toEqual([]);
   });
 
-  test('postStart removes the node\'s own shutdown record once the node answers', () => {
-    const calls = run(scripts['post-start.sh'], true, '{"nodes":[{"node_id":"n1","type":"RESTART","status":"COMPLETE"}]}');
-    expect(calls).toContain('DELETE /_nodes/n1/shutdown ');
-    const none = run(scripts['post-start.sh'], true, '{"nodes":[]}');
-    expect(none.filter((c) => c.startsWith('DELETE'))).toEqual([]);
+  test('postStart retries the removal of the node\'s shutdown record until it is gone (defect 6)', () => {
+    const { calls, state } = run(scripts['post-start.sh'], true, { record: true, deleteFailures: 3 });
+    expect(fs.existsSync(path.join(state, 'record'))).toBe(false);
+    expect(calls.filter((c) => c.startsWith('DELETE /_nodes/n1/shutdown'))).toHaveLength(4);
+    // The last word is a check that the record is gone, not the DELETE itself.
+    expect(calls[calls.length - 1]).toMatch(/^GET \/_nodes\/n1\/shutdown/);
+  });
+
+  test('postStart deletes nothing when there is no record', () => {
+    const { calls } = run(scripts['post-start.sh'], true);
+    expect(calls.filter((c) => c.startsWith('DELETE'))).toEqual([]);
+  });
+
+  test('postStart records the cluster in path.data once the node is in a formed cluster (defect 4), on every role', () => {
+    for (const holdsData of [true, false]) {
+      const { calls, state } = run(scripts['post-start.sh'], holdsData, { formsAfter: 2 });
+      expect(calls.filter((c) => c.startsWith('GET /?filter_path=cluster_uuid'))).toHaveLength(3);
+      expect(fs.readFileSync(path.join(state, 'data', BOOTSTRAP_MARKER), 'utf8')).toBe('Xq3cluster\n');
+    }
+  });
+
+  /** Runs prepare-config.sh with the init container's rendered env (fields filled as the kubelet would). */
+  function prepare(stsName: string, opts: { bootstrapped?: boolean } = {}) {
+    const sts = ms.find((m) => m.kind === 'StatefulSet' && m.metadata.namespace === NS && m.metadata.name === stsName)!;
+    const init = sts.spec.template.spec.initContainers.find((c: Manifest) => c.name === 'prepare-config');
+    const cm = ms.find((m) => m.kind === 'ConfigMap' && m.metadata.name === `${stsName}-config`)!;
+    const root = fs.mkdtempSync(path.join(dir, 'prepare-'));
+    const d = (...x: string[]) => path.join(root, ...x);
+    for (const sub of ['home/bin', 'home/config', 'target', 'settings', 'minio', 'data']) fs.mkdirSync(d(sub), { recursive: true });
+    fs.writeFileSync(d('home/config/jvm.options'), '-Xshare:auto\n');
+    fs.writeFileSync(d('settings/elasticsearch.yml'), cm.data['elasticsearch.yml']);
+    fs.writeFileSync(d('minio/accessKey'), 'ak');
+    fs.writeFileSync(d('minio/secretKey'), 'sk');
+    if (opts.bootstrapped) fs.writeFileSync(d('data', BOOTSTRAP_MARKER), 'Xq3cluster\n');
+    // Like elasticsearch-keystore: loads $ES_PATH_CONF/elasticsearch.yml and fails on a placeholder it cannot resolve.
+    fs.writeFileSync(d('home/bin/elasticsearch-keystore'), `#!/bin/bash
+for v in $(grep -o '\${[A-Za-z_][A-Za-z0-9_]*}' "$ES_PATH_CONF/elasticsearch.yml" | tr -d '\${}'); do
+  if [ -z "\${!v+set}" ]; then echo "Exception in thread \\"main\\" java.lang.IllegalArgumentException: Could not resolve placeholder '$v'" >&2; exit 1; fi
+done
+case " $* " in *" --stdin "*) cat > /dev/null ;; esac
+echo "$*" >> "${root}/keystore.log"
+`, { mode: 0o755 });
+    const env: Record<string, string> = {
+      PATH: '/usr/bin:/bin', ES_HOME: d('home'), CONFIG_TARGET: d('target'), SETTINGS_DIR: d('settings'), MINIO_DIR: d('minio'), DATA_DIR: d('data'),
+    };
+    for (const e of init.env) {
+      if (e.valueFrom?.fieldRef) env[e.name] = e.valueFrom.fieldRef.fieldPath === 'status.podIP' ? '10.42.0.7' : `${stsName}-0`;
+      else if (e.valueFrom?.secretKeyRef) env[e.name] = 'secret';
+      else env[e.name] = e.value;
+    }
+    const r = spawnSync('bash', ['-c', scripts['prepare-config.sh']], { env, encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe'] });
+    const yml = fs.existsSync(d('target/elasticsearch.yml')) ? parse(fs.readFileSync(d('target/elasticsearch.yml'), 'utf8')) : undefined;
+    const keystore = fs.existsSync(d('keystore.log')) ? fs.readFileSync(d('keystore.log'), 'utf8').trim().split('\n') : [];
+    return { status: r.status, stderr: r.stderr, yml, keystore };
+  }
+
+  test('prepare-config builds the keystore with the elasticsearch.yml the node runs with (defect 1)', () => {
+    for (const sts of ['elasticsearch-master', 'elasticsearch-data']) {
+      const r = prepare(sts);
+      expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+      expect(r.keystore).toEqual(['create', 'add --stdin --force bootstrap.password', 'add --stdin --force s3.client.default.access_key',
+        'add --stdin --force s3.client.default.secret_key']);
+      expect(r.yml['network.publish_host']).toBe('${POD_IP}');
+    }
+  });
+
+  test('cluster.initial_master_nodes only for a master\'s first bootstrap; omitted once its data path records a formed cluster (defect 4)', () => {
+    const masters = Array.from({ length: p.config.stores.elasticsearch.masters }, (_, i) => `elasticsearch-master-${i}`);
+    expect(prepare('elasticsearch-master').yml['cluster.initial_master_nodes']).toEqual(masters);
+    const restarted = prepare('elasticsearch-master', { bootstrapped: true });
+    expect(restarted.status).toBe(0);
+    expect(restarted.yml['cluster.initial_master_nodes']).toBeUndefined();
+    expect(restarted.yml['discovery.seed_hosts']).toHaveLength(1);
+    expect(prepare('elasticsearch-data').yml['cluster.initial_master_nodes']).toBeUndefined();
   });
 });
 

@@ -17,24 +17,6 @@ import { checkPod, expand, type PodUnderTest, type Violation } from './support/i
 import { describeObject, manifestsOf, podTemplates, renderAll } from './support/render';
 import { parseShell, programsOf } from './support/shell';
 
-/**
- * Real defects of issue 13 that this test finds and that other branches fix. Each entry must still occur (a
- * test below says so): after merging the fix, delete the entry.
- */
-const KNOWN_DEFECTS_FIXED_ON_OTHER_BRANCHES: readonly { defect: string; branch: string; rule: Violation['rule']; workload: RegExp; container: string; message: RegExp }[] = [
-  {
-    defect: 'issue 13 defect 2: Kafka data is not on its PVC (claim at /var/lib/kafka, image VOLUME /var/lib/kafka/data)',
-    branch: 'stores', rule: 'volume', workload: /^StatefulSet db-kafka\/kafka$/, container: 'kafka', message: /mounted at \/var\/lib\/kafka, a parent of the image's VOLUME \/var\/lib\/kafka\/data/,
-  },
-  {
-    defect: 'issue 13 defect 1: the prepare-config init container runs elasticsearch-keystore, which resolves ${POD_IP} of elasticsearch.yml, unset there',
-    branch: 'stores', rule: 'config-env', workload: /^StatefulSet db-elasticsearch\/elasticsearch-(master|data|coordinating)$/, container: 'prepare-config', message: /uses \$\{POD_IP\}: not set/,
-  },
-];
-const matchesKnown = (k: (typeof KNOWN_DEFECTS_FIXED_ON_OTHER_BRANCHES)[number], v: Violation) =>
-  k.rule === v.rule && k.container === v.container && k.workload.test(v.workload) && k.message.test(v.message);
-const isKnown = (v: Violation) => KNOWN_DEFECTS_FIXED_ON_OTHER_BRANCHES.some((k) => matchesKnown(k, v));
-
 const platforms = renderAll();
 const lookupIn = (registry: string) => (image: string) => contractFor(image, registry || undefined);
 
@@ -101,14 +83,7 @@ describe('every rendered pod respects the contracts of its images', () => {
   });
 
   test.each(rows.map((r) => [r.pod.env, r.pod.workload, r.violations]))('%s: %s', (_env, _w, violations) => {
-    // Known defects of issue 13 fixed on other branches are listed above; everything else must pass.
-    expect(show((violations as Violation[]).filter((v) => !isKnown(v)))).toEqual([]);
-  });
-
-  test.each(KNOWN_DEFECTS_FIXED_ON_OTHER_BRANCHES.map((k) => [k.defect, k.branch, k]))('known defect still present (delete this entry once %s is fixed by branch %s)', (_d, _b, k) => {
-    const known = k as (typeof KNOWN_DEFECTS_FIXED_ON_OTHER_BRANCHES)[number];
-    const hits = rows.flatMap((r) => r.violations).filter((v) => matchesKnown(known, v));
-    expect(hits.length).toBeGreaterThan(0);
+    expect(show(violations as Violation[])).toEqual([]);
   });
 });
 

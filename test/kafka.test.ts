@@ -96,6 +96,22 @@ describe.each(rendered)('%s', (_label, p) => {
     expect([...ids][0]).toMatch(/^[A-Za-z0-9_-]{22}$/);
   });
 
+  test('the claim is mounted exactly at the image\'s VOLUME; log.dirs and the KRaft metadata are in a sub-folder of it', () => {
+    // apache/kafka 3.9.1, docker/jvm/Dockerfile: VOLUME ["/etc/kafka/secrets", "/var/lib/kafka/data", "/mnt/shared/config"].
+    // A claim mounted above that path is shadowed there by the image's anonymous volume (containerd), so data
+    // written below it would live on the node, not on the claim.
+    const imageVolume = '/var/lib/kafka/data';
+    const claims = sts.spec.volumeClaimTemplates.map((t: Manifest) => t.metadata.name);
+    const claimMounts = container.volumeMounts.filter((m: Manifest) => claims.includes(m.name));
+    expect(claimMounts.map((m: Manifest) => [m.mountPath, m.subPath])).toEqual([[imageVolume, undefined]]);
+    for (const r of runs) {
+      const logDirs = r.props.get('log.dirs')!.split(',');
+      // metadata.log.dir defaults to the first log.dirs entry: unset, or also under the claim.
+      const metadata = r.props.get('metadata.log.dir') ?? logDirs[0];
+      for (const d of [...logDirs, metadata]) expect(d).toMatch(new RegExp(`^${imageVolume}/[^/]+$`));
+    }
+  });
+
   test('node ids are the ordinals and the controller quorum voters are exactly the rendered pods', () => {
     runs.forEach((r, i) => expect(r.props.get('node.id')).toBe(String(i)));
     const expected = runs.map((_, i) => `${i}@${fqdn(i)}:${portOf('controller')}`).join(',');

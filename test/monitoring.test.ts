@@ -177,6 +177,90 @@ describe('alerting rules', () => {
   });
 });
 
+describe('dr: the Postgres alerts of a standby cluster (issue 13, defect 8)', () => {
+  const dr = renderAll().find((p) => p.config.name === 'dr')!;
+  const groups = rulesOf(dr).filter((r) => r.metadata.namespace === 'db-postgres').flatMap((r) => r.spec.groups)
+    .map((g: Manifest) => ({ ...g, rules: g.rules.map(({ annotations: _a, ...r }: Manifest) => r) }));
+  const pg = 'namespace="db-postgres"';
+  const member = (pod: string) => `${pg}, pod="${pod}"`;
+  const MiB = 1024 * 1024;
+  /** Series as Patroni 4's /metrics reports them (patroni/patroni v4.0.4, patroni/api.py): a standby cluster following production. */
+  const standbyCluster = (opts: { leaderStreaming: string; lagging: string }) => [
+    { series: `patroni_primary{${member('postgres-dr-0')}}`, values: '0x20' },
+    { series: `patroni_standby_leader{${member('postgres-dr-0')}}`, values: '1x20' },
+    { series: `patroni_replica{${member('postgres-dr-0')}}`, values: '0x20' },
+    { series: `patroni_postgres_streaming{${member('postgres-dr-0')}}`, values: opts.leaderStreaming },
+    // The source wrote 300 MiB; the standby leader received all of it and replayed it.
+    { series: `patroni_xlog_received_location{${member('postgres-dr-0')}}`, values: `${300 * MiB}x20` },
+    { series: `patroni_xlog_replayed_location{${member('postgres-dr-0')}}`, values: `${300 * MiB}x20` },
+    ...['postgres-dr-1', 'postgres-dr-2'].flatMap((pod) => [
+      { series: `patroni_primary{${member(pod)}}`, values: '0x20' },
+      { series: `patroni_standby_leader{${member(pod)}}`, values: '0x20' },
+      { series: `patroni_replica{${member(pod)}}`, values: '1x20' },
+      { series: `patroni_sync_standby{${member(pod)}}`, values: '0x20' },
+      { series: `patroni_postgres_streaming{${member(pod)}}`, values: '1x20' },
+      { series: `patroni_xlog_received_location{${member(pod)}}`, values: `${300 * MiB}x20` },
+      { series: `patroni_xlog_replayed_location{${member(pod)}}`, values: pod === opts.lagging ? `${200 * MiB}x20` : `${300 * MiB}x20` },
+    ]),
+  ];
+
+  test('a healthy standby cluster raises nothing about primaries or synchronous standbys; a lagging member is seen against what the site received', () => {
+    const tests = {
+      rule_files: ['rules.yaml'], evaluation_interval: '1m',
+      tests: [{
+        interval: '1m',
+        input_series: standbyCluster({ leaderStreaming: '1x20', lagging: 'postgres-dr-2' }),
+        alert_rule_test: [
+          ...['PostgresNoPrimary', 'PostgresNoLeader', 'PostgresNoSynchronousStandby', 'PostgresStandbyNotStreaming', 'PostgresSeveralPrimaries']
+            .map((alertname) => ({ eval_time: '15m', alertname, exp_alerts: [] })),
+          { eval_time: '15m', alertname: 'PostgresReplicationLag', exp_alerts: [{ exp_labels: { severity: 'warning', namespace: 'db-postgres', pod: 'postgres-dr-2' } }] },
+        ],
+      }],
+    };
+    expect(promtool(['test', 'rules', 'tests.yaml'], { 'rules.yaml': { groups }, 'tests.yaml': tests })).toMatch(/SUCCESS/);
+  });
+
+  test('the standby leader losing its source, and the cluster losing its leader, are alerts', () => {
+    const input = standbyCluster({ leaderStreaming: '1x4 0x15', lagging: 'none' })
+      // From minute 12 no member holds the leader lock any more.
+      .map((x) => (x.series.startsWith('patroni_standby_leader') && x.series.includes('postgres-dr-0') ? { ...x, values: '1x11 0x8' } : x));
+    const tests = {
+      rule_files: ['rules.yaml'], evaluation_interval: '1m',
+      tests: [{
+        interval: '1m',
+        input_series: input,
+        alert_rule_test: [
+          { eval_time: '11m', alertname: 'PostgresStandbyNotStreaming', exp_alerts: [{ exp_labels: { severity: 'critical', namespace: 'db-postgres', pod: 'postgres-dr-0' } }] },
+          { eval_time: '11m', alertname: 'PostgresNoLeader', exp_alerts: [] },
+          { eval_time: '15m', alertname: 'PostgresNoLeader', exp_alerts: [{ exp_labels: { severity: 'critical', namespace: 'db-postgres' } }] },
+          { eval_time: '15m', alertname: 'PostgresReplicationLag', exp_alerts: [] },
+        ],
+      }],
+    };
+    expect(promtool(['test', 'rules', 'tests.yaml'], { 'rules.yaml': { groups }, 'tests.yaml': tests })).toMatch(/SUCCESS/);
+  });
+
+  test('once promoted (a primary, no standby leader), the synchronous standby is required again', () => {
+    const promoted = standbyCluster({ leaderStreaming: '0x20', lagging: 'none' }).map((x) => {
+      if (x.series.includes('postgres-dr-0') && x.series.startsWith('patroni_primary')) return { ...x, values: '1x20' };
+      if (x.series.includes('postgres-dr-0') && x.series.startsWith('patroni_standby_leader')) return { ...x, values: '0x20' };
+      return x;
+    });
+    const tests = {
+      rule_files: ['rules.yaml'], evaluation_interval: '1m',
+      tests: [{
+        interval: '1m',
+        input_series: [...promoted, { series: `patroni_xlog_location{${member('postgres-dr-0')}}`, values: `${300 * MiB}x20` }],
+        alert_rule_test: [
+          { eval_time: '10m', alertname: 'PostgresNoLeader', exp_alerts: [] },
+          { eval_time: '10m', alertname: 'PostgresNoSynchronousStandby', exp_alerts: [{ exp_labels: { severity: 'critical', namespace: 'db-postgres' } }] },
+        ],
+      }],
+    };
+    expect(promtool(['test', 'rules', 'tests.yaml'], { 'rules.yaml': { groups }, 'tests.yaml': tests })).toMatch(/SUCCESS/);
+  });
+});
+
 describe('rendered environments', () => {
   test.each(renderAll().map((p) => [p.config.name, p] as const))('%s: every PodMonitor endpoint is allowed by a Prometheus flow; monitoring only where the stack runs', (_n, p) => {
     const ms = manifestsOf(p);

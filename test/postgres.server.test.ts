@@ -9,6 +9,8 @@
  *    every acknowledged row.
  * 3. The rendered pgbouncer.ini accepts SCRAM clients and, after the failover, a new connection writes to the
  *    new leader.
+ * 4. Every environment's rendered patroni.yml runs: production and dr above; dev and staging with their own
+ *    member count and synchronous mode. The superuser is refused over TCP and used through the socket only.
  *
  * What differs from a pod, and why:
  * - The DCS: Patroni's `kubernetes` section (and the PATRONI_KUBERNETES_* variables) are replaced by a local
@@ -17,6 +19,8 @@
  * - Addresses, ports and file locations: three members share one loopback address, so each gets its own
  *   ports, data directory and pgpass file through the same PATRONI_* variables the pod sets; the scripts live
  *   in a temporary folder instead of /etc/patroni.
+ * - Versions: Debian 12's Patroni 3.0.2 and PostgreSQL 15.18, where the image (spilo-17:4.0-p3) has Patroni 4.0.4
+ *   and PGDG's PostgreSQL 15 (docs/postgres.md lists what that leaves unproven).
  * - Lease timing: ttl 10 / loop_wait 2 / retry_timeout 3 instead of 30 / 10 / 10, so that the failover takes
  *   seconds, not a minute (docs/postgres.md gives both).
  * - WAL-G is not packaged by Debian: a stub with the same command line keeps "S3" in a folder, which proves the
@@ -30,7 +34,7 @@ import * as path from 'path';
 import { parse, stringify } from 'yaml';
 import { toFileTree, writeDist } from '../charts/lib/render';
 import { renderPlatform, type Manifest } from '../charts/platform';
-import { postgresParameters } from '../charts/data/postgres-config';
+import { postgresParameters, SOCKET_DIR } from '../charts/data/postgres-config';
 import { environmentInput, loadEnvironments, validateEnvironment } from '../environments';
 import {
   chownForService, freePorts, httpGet, isAlive, PG_BIN, PGBOUNCER_BIN, pgbench, postmasterPid, PrimaryServiceProxy, Processes, psql,
@@ -44,9 +48,9 @@ const procs = new Processes(work);
 let proxy: PrimaryServiceProxy | undefined;
 
 // --- The rendered files, read back from a dist/ written by the same code as `npm run synth`.
-const [platform, drPlatform] = loadEnvironments([ENV, 'dr']).map(renderPlatform);
+const [platform, drPlatform, ...otherPlatforms] = loadEnvironments([ENV, 'dr', 'dev', 'staging']).map(renderPlatform);
 const dist = path.join(work, 'dist');
-writeDist(dist, new Map([[ENV, toFileTree(platform)], ['dr', toFileTree(drPlatform)]]), false);
+writeDist(dist, new Map([platform, drPlatform, ...otherPlatforms].map((p) => [p.config.name, toFileTree(p)])), false);
 const readManifest = (file: string, env = ENV): Manifest => parse(fs.readFileSync(path.join(dist, env, CHART, file), 'utf8'));
 const patroniCm = readManifest('configmap.db-postgres.postgres-patroni.yaml');
 const pgbouncerCm = readManifest('configmap.db-postgres.pgbouncer.yaml');
@@ -56,7 +60,7 @@ const pgContainer = sts.spec.template.spec.containers.find((c: Manifest) => c.na
 // --- Secret values as the installer would generate them, for exactly the declared Secrets.
 const secretValues = new Map<string, Record<string, string>>();
 // dr's extra ones (production's archive keys) too: the DR member runs with the same map.
-for (const s of [...platform.secrets, ...drPlatform.secrets].filter((x) => x.namespace === 'db-postgres' && !secretValues.has(x.name))) {
+for (const s of [platform, drPlatform, ...otherPlatforms].flatMap((p) => p.secrets).filter((x) => x.namespace === 'db-postgres' && !secretValues.has(x.name))) {
   const values: Record<string, string> = {};
   for (const k of s.keys) values[k] = s.fixed?.[k] ?? `T${Math.random().toString(36).slice(2, 12)}x${s.name.length}`;
   secretValues.set(s.name, values);
@@ -153,7 +157,8 @@ describe('a live three-member cluster from the rendered files', () => {
   let pgbouncerPort = 0;
   let leader: Member;
   const acked: number[] = [];
-  const asSuper = (m: Member, database = 'postgres'): PsqlTarget => ({ port: m.pgPort, ...superuser, database });
+  // The superuser only ever connects through the socket (pg_hba rejects it over TCP), as Patroni and the sidecar do.
+  const asSuper = (m: Member, database = 'postgres'): PsqlTarget => ({ host: SOCKET_DIR, port: m.pgPort, ...superuser, database });
   const viaPooler = (): PsqlTarget => ({ port: pgbouncerPort, ...app, database: 'receivables' });
 
   async function clusterState(m: Member): Promise<{ name: string; role: string; state: string }[] | undefined> {
@@ -276,7 +281,12 @@ describe('a live three-member cluster from the rendered files', () => {
     expect(await psql(asSuper(leader), 'show data_checksums')).toBe('on');
     // Encryption in transit: replication runs over TLS and a plain connection is refused.
     expect(await psql(asSuper(leader), 'select count(*) from pg_stat_replication r join pg_stat_ssl s using (pid) where s.ssl')).toBe('2');
-    await expect(psql({ ...asSuper(leader), sslmode: 'disable' }, 'select 1')).rejects.toThrow(/no pg_hba.conf entry .* no encryption/);
+    await expect(psql({ port: leader.pgPort, ...app, database: 'receivables', sslmode: 'disable' }, 'select 1')).rejects.toThrow(/no pg_hba.conf entry .* no encryption/);
+    // The superuser is refused over TCP, with or without TLS (issue 13, defect 10); the socket lets it in.
+    for (const sslmode of ['require', 'disable']) {
+      await expect(psql({ port: leader.pgPort, ...superuser, database: 'postgres', sslmode }, 'select 1')).rejects.toThrow(/pg_hba.conf rejects connection for host "127.0.0.1", user "postgres"/);
+    }
+    expect(await psql(asSuper(leader), 'select inet_server_addr() is null')).toBe('t');
     expect(await psql(asSuper(leader), 'show wal_log_hints')).toBe('on');
     expect(await psql(asSuper(leader), 'show synchronous_standby_names')).not.toBe('');
     // post-bootstrap.sh created the application's role and database.
@@ -489,5 +499,43 @@ describe('a live three-member cluster from the rendered files', () => {
     const acknowledged = new Set((await psql(asSuper(m, 'receivables'), 'select id from acked')).split('\n').map(Number));
     expect(acked.filter((id) => !acknowledged.has(id))).toEqual([]);
   }, 180000);
+  // production and dr run above; the other environments' rendered patroni.yml, each with its own member count and
+  // synchronous mode, in their own DCS namespace of the same etcd, then stopped again.
+  test.each(otherPlatforms.map((p) => [p.config.name, p] as const))('%s: the rendered patroni.yml bootstraps its members with its synchronous mode', async (envName, p) => {
+    const cm = readManifest('configmap.db-postgres.postgres-patroni.yaml', envName);
+    const envSts = readManifest(`statefulset.db-postgres.postgres-${envName}.yaml`, envName);
+    const envContainer = envSts.spec.template.spec.containers.find((c: Manifest) => c.name === 'postgres');
+    const file = localPatroniYml(cm, `patroni-${envName}.yml`, (yml) => { yml.namespace = `/${envName}-site/`; });
+    const count: number = p.config.stores.postgres.replicas;
+    const ports = await freePorts(2 * count);
+    const envMembers: Member[] = Array.from({ length: count }, (_, i) => {
+      const name = `${envSts.metadata.name}-${i}`;
+      return { name, pgPort: ports[2 * i], apiPort: ports[2 * i + 1], dataDir: path.join(work, name, 'data'), env: memberEnv(envContainer, name, ports[2 * i], ports[2 * i + 1]) };
+    });
+    chownForService(work);
+    for (const m of envMembers) startPatroni(m, file);
+    try {
+      const envLeader = await waitFor(`the ${envName} leader`, 90000, async () => {
+        for (const m of envMembers) if ((await httpGet(m.apiPort, '/primary').catch(() => undefined))?.status === 200) return m;
+        return undefined;
+      }, 500);
+      const sync = p.config.stores.postgres.synchronousMode !== 'off';
+      const rows = await waitFor(`${count - 1} streaming replicas`, 90000, async () => {
+        const list = (await psql(asSuper(envLeader), "select sync_state from pg_stat_replication where state = 'streaming'")).split('\n').filter(Boolean);
+        return list.length === count - 1 && (!sync || count === 1 || list.includes('sync')) ? list : undefined;
+      }, 500);
+      expect(rows.filter((r) => r === 'sync')).toHaveLength(sync && count > 1 ? 1 : 0);
+      expect(await psql(asSuper(envLeader), 'show data_checksums')).toBe('on');
+      expect(await psql(asSuper(envLeader), `select count(*) from pg_database where datname = '${p.refs.postgres.database}'`)).toBe('1');
+      await expect(psql({ port: envLeader.pgPort, ...superuser, database: 'postgres', sslmode: 'require' }, 'select 1')).rejects.toThrow(/pg_hba.conf rejects/);
+      console.log(`postgres live: ${envName} with ${count} member(s) up, leader ${envLeader.name}, replicas ${rows.join(',') || 'none'}`);
+    } finally {
+      for (const m of envMembers) {
+        const pm = postmasterPid(m.dataDir);
+        if (pm) procs.track(pm);
+        await procs.stop(`patroni-${m.name}`, 20000);
+      }
+    }
+  }, 200000);
 });
 

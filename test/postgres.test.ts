@@ -86,7 +86,8 @@ describe('TLS in transit', () => {
   test.each(ENVS)('%s: TCP only over TLS, per-pod certificates made before the servers start', (name) => {
     const p = env(name);
     const y = patroniYml(p);
-    expect(y.postgresql.pg_hba.filter((l: string) => l.startsWith('host '))).toEqual([]);
+    // `host` lines (plain or TLS) only ever reject; what accepts over TCP requires TLS.
+    expect(y.postgresql.pg_hba.filter((l: string) => l.startsWith('host ') && !l.endsWith(' reject'))).toEqual([]);
     expect(y.postgresql.pg_hba.filter((l: string) => l.startsWith('hostssl '))).toHaveLength(2);
     expect(y.postgresql.parameters.ssl).toBe('on');
     const initTls = sts(p).spec.template.spec.initContainers.find((c: Manifest) => c.name === 'tls');
@@ -351,5 +352,74 @@ describe('scripts', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('issue 13: the superuser, sidecars and images', () => {
+  /** The first pg_hba line PostgreSQL would match for a connection (no IPv6, no groups, no files: not used here). */
+  function hbaMethod(lines: string[], conn: { local: boolean; ssl: boolean; database: string; user: string }): string {
+    for (const l of lines) {
+      const [type, db, user, ...rest] = l.split(/\s+/);
+      const method = conn.local ? rest[0] : rest[1];
+      if (conn.local !== (type === 'local')) continue;
+      if (type === 'hostssl' && !conn.ssl) continue;
+      const dbMatches = db === 'replication' ? conn.database === 'replication' : (db === 'all' ? conn.database !== 'replication' : db === conn.database);
+      if (!dbMatches || (user !== 'all' && user !== conn.user)) continue;
+      return method;
+    }
+    return 'no entry';
+  }
+
+  test.each(ENVS)('%s: pg_hba refuses the superuser over the network, sessions and replication; the socket and other users get in (defect 10)', (name) => {
+    const p = env(name);
+    const hba: string[] = patroniYml(p).postgresql.pg_hba;
+    const superuser = p.secrets.find((x) => x.name === 'postgres-superuser')!.fixed!.username;
+    for (const database of ['postgres', 'receivables', 'replication']) {
+      for (const ssl of [true, false]) expect({ database, ssl, method: hbaMethod(hba, { local: false, ssl, database, user: superuser }) }).toEqual({ database, ssl, method: 'reject' });
+    }
+    expect(hbaMethod(hba, { local: true, ssl: false, database: 'postgres', user: superuser })).toBe('scram-sha-256');
+    expect(hbaMethod(hba, { local: false, ssl: true, database: 'receivables', user: 'receivables' })).toBe('scram-sha-256');
+    expect(hbaMethod(hba, { local: false, ssl: true, database: 'replication', user: 'replicator' })).toBe('scram-sha-256');
+  });
+
+  test.each(ENVS)('%s: every use of the superuser goes through the socket (defect 10)', (name) => {
+    const p = env(name);
+    const y = patroniYml(p);
+    // Patroni's own sessions and post_bootstrap's URL use the socket; rewind and replication have their own users.
+    expect(y.postgresql.use_unix_socket).toBe(true);
+    const containers = (m: Manifest) => [...(m.spec.template?.spec.initContainers ?? []), ...(m.spec.template?.spec.containers ?? []),
+      ...(m.spec.jobTemplate?.spec.template.spec.containers ?? [])];
+    const users = manifestsOf(p).flatMap((m) => (m.spec?.template || m.spec?.jobTemplate ? containers(m) : [])
+      .filter((c: Manifest) => (c.env ?? []).some((e: Manifest) => e.valueFrom?.secretKeyRef?.name === 'postgres-superuser'))
+      .map((c: Manifest) => `${m.kind}/${m.metadata.name}/${c.name}`));
+    expect(users.sort()).toEqual([`StatefulSet/postgres-${name}/backup`, `StatefulSet/postgres-${name}/postgres`]);
+    // The backup sidecar's libpq session (WAL-G backup-push) and Patroni's socket directory are one and the same.
+    const pghost = envOf(container(p, 'backup')).get('PGHOST')?.value;
+    expect(pghost).toBe(y.postgresql.parameters.unix_socket_directories ?? y.bootstrap.dcs.postgresql.parameters.unix_socket_directories);
+    expect(pghost.startsWith('/')).toBe(true);
+    // Patroni's environment has no PGHOST that could send a libpq client of its over TCP.
+    expect(envOf(container(p, 'postgres')).has('PGHOST')).toBe(false);
+  });
+
+  test.each(ENVS)('%s: sidecars keep liveness but never gate readiness (defect 7)', (name) => {
+    const p = env(name);
+    for (const [pod, main] of [[sts(p), 'postgres'], [find(p, 'Deployment', 'pgbouncer'), 'pgbouncer']] as const) {
+      const cs: Manifest[] = pod.spec.template.spec.containers;
+      expect({ pod: pod.metadata.name, ready: cs.filter((c) => c.readinessProbe).map((c) => c.name) }).toEqual({ pod: pod.metadata.name, ready: [main] });
+      expect({ pod: pod.metadata.name, live: cs.filter((c) => !c.livenessProbe).map((c) => c.name) }).toEqual({ pod: pod.metadata.name, live: [] });
+    }
+  });
+
+  test.each(ENVS)('%s: only the database members run the Spilo image; the pooler makes its key with its own image (defect 12)', (name) => {
+    const p = env(name);
+    const spilo = (c: Manifest) => /\/zalando\/spilo-\d+:/.test(c.image);
+    const users = manifestsOf(p).filter((m) => m.spec?.template?.spec).flatMap((m) =>
+      [...(m.spec.template.spec.initContainers ?? []), ...m.spec.template.spec.containers].filter(spilo).map(() => `${m.kind}/${m.metadata.name}`));
+    expect([...new Set(users)]).toEqual([`StatefulSet/postgres-${name}`]);
+    const pooler = find(p, 'Deployment', 'pgbouncer').spec.template.spec;
+    const [tls] = pooler.initContainers;
+    expect(tls.image).toBe(pooler.containers.find((c: Manifest) => c.name === 'pgbouncer').image);
+    // The script needs openssl, which the PgBouncer image carries (see postgres-pgbouncer.ts for the source).
+    expect(find(p, 'ConfigMap', 'pgbouncer').data['tls-init.sh']).toMatch(/^openssl req /m);
   });
 });

@@ -154,7 +154,10 @@ export function serverConfigXml(config: EnvironmentConfig, refs: StoreRefs): str
       el('shard', fromEnv(CLICKHOUSE_ENV.shard)),
       el('replica', fromEnv(CLICKHOUSE_ENV.replica))),
     // `ReplicatedMergeTree()` without arguments lands in a per-shard path and names the replica after the pod.
-    el('default_replica_path', '/clickhouse/tables/{shard}/{database}/{table}'),
+    // {uuid} (ClickHouse's own default, programs/server/config.xml of ClickHouse/ClickHouse v24.8): a table dropped
+    // and re-created under the same name gets a new Keeper path instead of REPLICA_ALREADY_EXISTS. ON CLUSTER DDL
+    // gives every replica the same UUID, so the replicas of a shard still share one path.
+    el('default_replica_path', '/clickhouse/tables/{uuid}/{shard}'),
     el('default_replica_name', '{replica}'),
     el('remote_servers',
       el(ch.cluster,

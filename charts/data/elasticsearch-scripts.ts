@@ -3,26 +3,50 @@
  * shellcheck and `bash -n` on exactly what is rendered. They run in the Elasticsearch image (bash and curl).
  */
 
-/** Init container: a writable config directory holding the image's defaults, our settings and the keystore. */
+/** The file in path.data that records the cluster a node has joined (written by post-start.sh). */
+export const BOOTSTRAP_MARKER = 'bootstrapped-cluster-uuid';
+
+/**
+ * Init container: a writable config directory holding the image's defaults, our settings and the keystore.
+ * `cluster.initial_master_nodes` is added only for the first bootstrap: while the node's data path holds no
+ * record of a formed cluster (BOOTSTRAP_MARKER). Elasticsearch warns that leaving it set risks a second
+ * bootstrap (a new, empty cluster) when a master restarts without its peers.
+ */
 export const PREPARE_CONFIG = `#!/bin/bash
 # Builds the config directory the node runs with (an emptyDir, so the root filesystem stays read-only):
 # the image's defaults, this role's elasticsearch.yml, and a keystore with the elastic user's bootstrap
 # password and MinIO's credentials for the snapshot repository (secure settings live only in the keystore).
+# The keystore tool loads elasticsearch.yml and resolves its \${VAR} placeholders (elastic/cloud-on-k8s#5577):
+# this container has the same POD_NAME and POD_IP as the node.
 set -euo pipefail
 
-target=/mnt/config
-keystore=/usr/share/elasticsearch/bin/elasticsearch-keystore
+home="\${ES_HOME:-/usr/share/elasticsearch}"
+target="\${CONFIG_TARGET:-/mnt/config}"
+settings="\${SETTINGS_DIR:-/mnt/settings}"
+minio="\${MINIO_DIR:-/mnt/minio}"
+data="\${DATA_DIR:-/mnt/data}"
+keystore="$home/bin/elasticsearch-keystore"
 
 # -R, not -a: ownership of the image files (1000:0) cannot and need not be preserved by a non-root user.
-cp -R /usr/share/elasticsearch/config/. "$target/"
-cp /mnt/settings/elasticsearch.yml "$target/elasticsearch.yml"
+cp -R "$home/config/." "$target/"
+cp "$settings/elasticsearch.yml" "$target/elasticsearch.yml"
 rm -f "$target/elasticsearch.keystore"
+
+# INITIAL_MASTER_NODES is set for the master nodes of a multi-node cluster only.
+if [ -n "\${INITIAL_MASTER_NODES:-}" ]; then
+  if [ -s "$data/${BOOTSTRAP_MARKER}" ]; then
+    echo "this node has joined cluster $(cat "$data/${BOOTSTRAP_MARKER}"): no cluster.initial_master_nodes"
+  else
+    echo "no formed cluster recorded in the data path: cluster.initial_master_nodes for the first bootstrap"
+    printf '\\ncluster.initial_master_nodes: [%s]\\n' "\${INITIAL_MASTER_NODES//,/, }" >> "$target/elasticsearch.yml"
+  fi
+fi
 
 export ES_PATH_CONF="$target"
 "$keystore" create
 printf '%s' "$ELASTIC_PASSWORD" | "$keystore" add --stdin --force bootstrap.password
-"$keystore" add --stdin --force s3.client.default.access_key </mnt/minio/accessKey
-"$keystore" add --stdin --force s3.client.default.secret_key </mnt/minio/secretKey
+"$keystore" add --stdin --force s3.client.default.access_key <"$minio/accessKey"
+"$keystore" add --stdin --force s3.client.default.secret_key <"$minio/secretKey"
 echo "config prepared for $POD_NAME"
 `;
 
@@ -63,8 +87,12 @@ exit 0
 `;
 
 /**
- * postStart: once the node answers again, removes the shutdown record a preStop registered for it, so that
- * allocation to it resumes at once (the record would otherwise stay until deleted). Gives up quietly.
+ * postStart: waits until the node answers as a member of a formed cluster, then
+ *  - records that cluster's UUID in path.data (BOOTSTRAP_MARKER), so that the next start omits
+ *    cluster.initial_master_nodes;
+ *  - on a node that holds shards, removes the shutdown record a preStop registered for it, retrying until it is
+ *    gone: while it exists Elasticsearch keeps the node's readiness port closed and stops allocating to it, so a
+ *    record left behind would stall the rolling restart. A DELETE fails while there is no elected master.
  */
 export const POST_START = `#!/bin/bash
 set -uo pipefail
@@ -75,20 +103,34 @@ es() {
     -u "elastic:\${ELASTIC_PASSWORD}" "$@"
 }
 url=https://localhost:9200
+data="\${DATA_DIR:-/usr/share/elasticsearch/data}"
+pause="\${RETRY_SECONDS:-5}"
+
+uuid=
+until [ -n "$uuid" ] && [ "$uuid" != _na_ ]; do
+  [ -z "$uuid" ] || sleep "$pause"
+  uuid=$(es "$url/?filter_path=cluster_uuid" 2>/dev/null | sed -n 's/.*"cluster_uuid":"\\([^"]*\\)".*/\\1/p')
+  uuid="\${uuid:-_na_}"
+done
+printf '%s\\n' "$uuid" > "$data/${BOOTSTRAP_MARKER}"
+echo "node is in cluster $uuid"
 
 [ "\${NODE_HOLDS_DATA:-false}" = true ] || exit 0
-deadline=$((SECONDS + 300))
-while [ "$SECONDS" -lt "$deadline" ]; do
+node_id=
+while [ -z "$node_id" ]; do
   node_id=$(es "$url/_nodes/_local?filter_path=nodes.*.name" 2>/dev/null | sed -n 's/.*"nodes":{"\\([^"]*\\)".*/\\1/p')
-  if [ -n "$node_id" ]; then
-    if es "$url/_nodes/$node_id/shutdown" 2>/dev/null | grep -q "\\"node_id\\":\\"$node_id\\""; then
-      es -X DELETE "$url/_nodes/$node_id/shutdown" >/dev/null 2>&1 || true
-    fi
-    exit 0
-  fi
-  sleep 5
+  [ -n "$node_id" ] || sleep "$pause"
 done
-exit 0
+while :; do
+  if records=$(es "$url/_nodes/$node_id/shutdown" 2>/dev/null); then
+    if ! printf '%s' "$records" | grep -q "\\"node_id\\":\\"$node_id\\""; then
+      echo "no shutdown record for node $node_id"
+      exit 0
+    fi
+    es -X DELETE "$url/_nodes/$node_id/shutdown" >/dev/null 2>&1 || echo "shutdown record of $node_id not removed yet; retrying"
+  fi
+  sleep "$pause"
+done
 `;
 
 /**

@@ -51,6 +51,13 @@ export const SECRETS = {
   httpTls: 'elasticsearch-http-tls',
   exporter: { name: 'elasticsearch-exporter', keys: ['username', 'password'] as const },
 } as const;
+/**
+ * The transport layer's own CA: a namespaced cert-manager CA Issuer over a root only it uses (charts/ingress/pki.ts).
+ * Transport verifies the chain only (verification_mode certificate: nodes publish pod IPs no certificate names), so
+ * the CA it trusts must issue node certificates and nothing else; the platform CA also issues client
+ * certificates to the applications, any of which would otherwise be accepted as a cluster node.
+ */
+export const TRANSPORT_CA = { issuer: 'elasticsearch-transport-ca', secret: 'elasticsearch-transport-ca' } as const;
 export const SNAPSHOT_REPOSITORY = 'minio';
 export const SLM_POLICY = 'nightly-snapshots';
 export const ILM_POLICY = 'receivables-logs';
@@ -106,7 +113,6 @@ function singleNode(config: EnvironmentConfig): boolean {
 /** elasticsearch.yml of one role, as an object (rendered as YAML; the tests parse it back). */
 export function elasticsearchYml(config: EnvironmentConfig, spec: RoleSpec, s3: { host: string; port: number }): Record<string, unknown> {
   const es = config.stores.elasticsearch;
-  const masters = roleSpecs(config)[0];
   const certs = (kind: 'transport' | 'http') => ({
     key: `certs/${kind}/tls.key`, certificate: `certs/${kind}/tls.crt`, certificate_authorities: [`certs/${kind}/ca.crt`],
   });
@@ -114,8 +120,7 @@ export function elasticsearchYml(config: EnvironmentConfig, spec: RoleSpec, s3: 
     ? { 'discovery.type': 'single-node' }
     : {
       'discovery.seed_hosts': [`${serviceHost(config, headlessName('master'), NS)}:${TRANSPORT_PORT}`],
-      // Only master-eligible nodes bootstrap the cluster; the names are exactly the master pods' node names.
-      ...(spec.role === 'master' ? { 'cluster.initial_master_nodes': podNames(statefulSetName('master'), masters.replicas) } : {}),
+      // cluster.initial_master_nodes is not here: prepare-config.sh adds it for the first bootstrap only.
     };
   const t = certs('transport');
   const h = certs('http');
@@ -138,7 +143,8 @@ export function elasticsearchYml(config: EnvironmentConfig, spec: RoleSpec, s3: 
     'xpack.security.enabled': true,
     'xpack.security.enrollment.enabled': false,
     'xpack.security.transport.ssl.enabled': true,
-    // Nodes publish pod IPs, which no certificate names: the chain to the internal CA is what is verified.
+    // Nodes publish pod IPs, which no certificate names: the chain is what is verified, to the transport layer's
+    // own CA (TRANSPORT_CA), which issues node certificates only.
     'xpack.security.transport.ssl.verification_mode': 'certificate',
     'xpack.security.transport.ssl.client_authentication': 'required',
     'xpack.security.transport.ssl.key': t.key,
@@ -153,6 +159,16 @@ export function elasticsearchYml(config: EnvironmentConfig, spec: RoleSpec, s3: 
     's3.client.default.protocol': 'http',
     's3.client.default.path_style_access': true,
   };
+}
+
+/**
+ * The node names that bootstrap the cluster (cluster.initial_master_nodes): exactly the master pods' names, for
+ * the masters of a multi-node cluster; none for a single node (discovery.type single-node) or other roles.
+ * prepare-config.sh sets them only while the node's data path records no formed cluster.
+ */
+export function initialMasterNodes(config: EnvironmentConfig, spec: RoleSpec): string[] {
+  if (singleNode(config) || spec.role !== 'master') return [];
+  return podNames(statefulSetName('master'), spec.replicas);
 }
 
 /** The DNS names clients and nodes use, which the HTTP certificate must cover. */
@@ -211,7 +227,6 @@ export class ElasticsearchChart extends Chart {
   private certificates(config: EnvironmentConfig, service: string): void {
     const d = config.cluster.clusterDomain;
     const base = {
-      issuerRef: { name: INTERNAL_CA_ISSUER, kind: 'ClusterIssuer', group: 'cert-manager.io' },
       duration: '2160h',
       renewBefore: '360h',
       // Elasticsearch reads PKCS#8 PEM keys and reloads the files when cert-manager renews them.
@@ -224,10 +239,13 @@ export class ElasticsearchChart extends Chart {
       spec: { secretName: name, ...base, ...spec },
     });
     cert(SECRETS.transportTls, {
+      issuerRef: { name: TRANSPORT_CA.issuer, kind: 'Issuer', group: 'cert-manager.io' },
       dnsNames: roleSpecs(config).map((r) => `*.${headlessName(r.role)}.${NS}.svc.${d}`),
       usages: ['server auth', 'client auth', 'digital signature', 'key encipherment'],
     });
     cert(SECRETS.httpTls, {
+      // Clients (the applications, the exporter) trust the platform CA for HTTPS.
+      issuerRef: { name: INTERNAL_CA_ISSUER, kind: 'ClusterIssuer', group: 'cert-manager.io' },
       dnsNames: httpDnsNames(config, service),
       ipAddresses: ['127.0.0.1'],
       usages: ['server auth', 'digital signature', 'key encipherment'],
@@ -269,6 +287,10 @@ export class ElasticsearchChart extends Chart {
 
     const field = (envName: string, path: string): k8s.EnvVar => ({ name: envName, valueFrom: { fieldRef: { fieldPath: path } } });
     const password: k8s.EnvVar = { name: 'ELASTIC_PASSWORD', valueFrom: { secretKeyRef: { name: credentials, key: 'password' } } };
+    // What elasticsearch.yml's placeholders refer to. Every container that loads elasticsearch.yml gets them: the
+    // keystore tool of prepare-config resolves them too (elastic/cloud-on-k8s#5577), not only the node.
+    const placeholders: k8s.EnvVar[] = [field('POD_NAME', 'metadata.name'), field('POD_IP', 'status.podIP')];
+    const bootstrap = initialMasterNodes(config, spec);
     const scriptsMount = { name: 'scripts', mountPath: '/mnt/scripts', readOnly: true };
     const tmp = (n: string, size: string) => ({ name: n, emptyDir: { sizeLimit: k8s.Quantity.fromString(size) } });
     const tcp = (port: string, periodSeconds: number, failureThreshold: number): k8s.Probe =>
@@ -291,13 +313,20 @@ export class ElasticsearchChart extends Chart {
       image: image(config, ES_IMAGE),
       imagePullPolicy: config.images.pullPolicy,
       command: ['bash', '/mnt/scripts/prepare-config.sh'],
-      env: [password, field('POD_NAME', 'metadata.name'), { name: 'ES_TMPDIR', value: '/tmp' }],
+      env: [
+        ...placeholders,
+        password,
+        { name: 'ES_TMPDIR', value: '/tmp' },
+        ...(bootstrap.length ? [{ name: 'INITIAL_MASTER_NODES', value: bootstrap.join(',') }] : []),
+      ],
       resources: { requests: quantities({ cpu: '100m', memory: '256Mi' }), limits: quantities({ cpu: '1', memory: '512Mi' }) },
       securityContext: containerSecurityContext(),
       volumeMounts: [
         { name: 'config', mountPath: '/mnt/config' },
         { name: 'settings', mountPath: '/mnt/settings', readOnly: true },
         { name: 'minio-credentials', mountPath: '/mnt/minio', readOnly: true },
+        // Only read: whether this node has already joined a formed cluster (post-start.sh records it there).
+        { name: 'data', mountPath: '/mnt/data', readOnly: true },
         scriptsMount,
         { name: 'tmp', mountPath: '/tmp' },
       ],
@@ -337,8 +366,7 @@ export class ElasticsearchChart extends Chart {
               image: image(config, ES_IMAGE),
               imagePullPolicy: config.images.pullPolicy,
               env: [
-                field('POD_NAME', 'metadata.name'),
-                field('POD_IP', 'status.podIP'),
+                ...placeholders,
                 password,
                 { name: 'ES_JAVA_OPTS', value: `-Xms${heap}m -Xmx${heap}m` },
                 { name: 'ES_TMPDIR', value: '/tmp' },

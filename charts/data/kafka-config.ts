@@ -36,9 +36,19 @@ export const KAFKA_ENV = {
 
 export const KAFKA_PATHS = {
   config: '/etc/kafka/generated',
-  data: '/var/lib/kafka',
-  /** log.dirs: a sub-folder, so the volume's lost+found never looks like a log directory. */
-  logDir: '/var/lib/kafka/data',
+  /**
+   * The claim's mount: exactly the image's `VOLUME /var/lib/kafka/data` (apache/kafka 3.9.1, docker/jvm/Dockerfile).
+   * Mounted anywhere above it, the claim would be shadowed there by the image's anonymous volume (containerd),
+   * and the partitions would live on the node.
+   */
+  data: '/var/lib/kafka/data',
+  /**
+   * log.dirs, and with it the KRaft metadata log (metadata.log.dir defaults to the first log dir): a sub-folder
+   * of the claim, so the volume's lost+found never looks like a log directory. Named `data` because that is where
+   * the claim held it before (mounted at /var/lib/kafka): on runtimes that never shadowed it (CRI-O creates
+   * image volumes as plain directories) an existing broker finds its partitions where they were.
+   */
+  logDir: '/var/lib/kafka/data/data',
   /** The per-pod configuration (contains the JAAS passwords): an in-memory emptyDir. */
   runtime: '/var/run/kafka',
   home: '/opt/kafka',

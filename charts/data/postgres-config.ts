@@ -9,7 +9,7 @@
 import type { EnvironmentConfig } from '../../environments/schema';
 import { LABELS, selectorLabels } from '../lib/labels';
 import { parseMemory } from '../lib/quantity';
-import type { StoreRefs } from './refs';
+import { POSTGRES_USERS, type StoreRefs } from './refs';
 
 /** The major version the pods run. The image carries several; the tests run Debian bookworm's, the same major. */
 export const PG_MAJOR = 15;
@@ -120,12 +120,18 @@ export interface PatroniNames {
 }
 
 /**
- * Password (SCRAM) authentication for everything, also on the socket, and TCP only over TLS (no `host` line, so
- * a plain connection matches nothing and is refused); which pods may connect at all is the NetworkPolicies' job
- * (the pod network has no fixed range to list here).
+ * Password (SCRAM) authentication for everything, also on the socket, and TCP only over TLS (no `host` line
+ * accepts, so a plain connection matches nothing and is refused); which pods may connect at all is the
+ * NetworkPolicies' job (the pod network has no fixed range to list here). The superuser (SUPERUSER) is refused
+ * over the network, for sessions and replication alike: Patroni (use_unix_socket), its post_bootstrap script
+ * and the backup sidecar's WAL-G reach the server through the socket; replication, rewind and the applications
+ * have their own users.
  */
+export const SUPERUSER = POSTGRES_USERS['postgres-superuser'];
 const PG_HBA = [
   'local all all scram-sha-256',
+  `host all ${SUPERUSER} all reject`,
+  `host replication ${SUPERUSER} all reject`,
   'hostssl replication all 0.0.0.0/0 scram-sha-256',
   'hostssl all all 0.0.0.0/0 scram-sha-256',
 ];

@@ -244,8 +244,9 @@ export class PatroniCluster extends Construct {
         requests: quantities({ cpu: '100m', memory: '128Mi' }),
         limits: quantities({ cpu: '1', memory: '512Mi' }),
       },
-      // The loop touches its heartbeat at least every 30 s, also while a backup is being pushed.
-      readinessProbe: { exec: { command: ['/bin/sh', '-c', 'test -n "$(find /tmp/backup-heartbeat -mmin -2)"'] }, periodSeconds: 30 },
+      // The loop touches its heartbeat at least every 30 s, also while a backup is being pushed. Liveness only: a
+      // sidecar must not gate the pod's readiness (a wal-g retrying against an unavailable MinIO would take the
+      // primary out of its Services); only the postgres container decides whether the member serves.
       livenessProbe: { exec: { command: ['/bin/sh', '-c', 'test -n "$(find /tmp/backup-heartbeat -mmin -5)"'] }, periodSeconds: 60, failureThreshold: 3, initialDelaySeconds: 60 },
       securityContext: containerSecurityContext(),
       volumeMounts: mounts,

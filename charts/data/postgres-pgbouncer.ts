@@ -15,7 +15,6 @@ import { quantities, resources } from '../lib/resources';
 import { spreadOverNodes } from '../lib/scheduling';
 import { containerSecurityContext, podSecurityContext } from '../lib/security';
 import { PGBOUNCER_START_SH, POOLER_CONFIG_DIR, POOLER_METRICS_PORT, POOLER_PORT, TLS_DIR, TLS_INIT_SH, pgbouncerIni } from './postgres-config';
-import { SPILO_IMAGE } from './postgres-patroni';
 import type { SecretRef } from './refs';
 
 export const PGBOUNCER_IMAGE = 'ghcr.io/cloudnative-pg/pgbouncer:1.24.1';
@@ -74,10 +73,12 @@ export class PgBouncer extends Construct {
         { name: 'tls', mountPath: TLS_DIR, readOnly: true },
       ],
     };
-    // The PgBouncer image has no openssl; the Spilo image (already on the database nodes) has.
+    // The PgBouncer image itself makes the key: it carries openssl (Debian's `postgresql` package pulls in
+    // ssl-cert, which depends on it; packages.txt of cloudnative-pg/pgbouncer-containers at v1.24.1-1 … v1.24.1-23
+    // lists openssl 3.0.x). No second image to pull on the pooler's nodes (Spilo is over 1 GB).
     const tlsInit: k8s.Container = {
       name: 'tls',
-      image: image(config, SPILO_IMAGE),
+      image: image(config, PGBOUNCER_IMAGE),
       imagePullPolicy: config.images.pullPolicy,
       command: ['/bin/sh', `${POOLER_CONFIG_DIR}/tls-init.sh`],
       env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } }, { name: 'TLS_DIR', value: TLS_DIR }],
@@ -97,7 +98,7 @@ export class PgBouncer extends Construct {
       args: [`--web.listen-address=:${POOLER_METRICS_PORT}`],
       ports: [{ name: 'metrics', containerPort: POOLER_METRICS_PORT, protocol: 'TCP' }],
       resources: { requests: quantities({ cpu: '10m', memory: '32Mi' }), limits: quantities({ cpu: '100m', memory: '64Mi' }) },
-      readinessProbe: { httpGet: { path: '/metrics', port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 30, timeoutSeconds: 5 },
+      // Liveness only: the exporter must not take the pooler out of its Service (only pgbouncer gates readiness).
       livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 30 },
       securityContext: containerSecurityContext(),
     };

@@ -267,6 +267,7 @@ const upstream: ImageContract[] = [
     programs: [
       { value: DEBIAN_BASE, source: { ...PGBOUNCER, note: 'FROM debian:bookworm-slim (required packages)' } },
       { value: ['/usr/bin/pgbouncer'], source: { ...PGBOUNCER, note: 'COPY --from=build pgbouncer /usr/bin/' } },
+      { value: ['/usr/bin/openssl'], source: { ...PGBOUNCER, path: 'packages.txt', note: 'openssl 3.0.17-1~deb12u3 (apt-get install postgresql pulls postgresql-common, which depends on ssl-cert, which depends on openssl); every v1.24.1-* release lists it' } },
     ],
   },
   {

@@ -156,6 +156,8 @@ export function runAs(command: string, args: string[], env: NodeJS.ProcessEnv, i
 }
 
 export interface PsqlTarget {
+  /** A socket directory, or a TCP address; @default 127.0.0.1 */
+  readonly host?: string;
   readonly port: number;
   readonly user: string;
   readonly password: string;
@@ -165,13 +167,13 @@ export interface PsqlTarget {
 }
 
 /**
- * One psql call over TCP on 127.0.0.1; rejects with psql's message on failure. Asynchronous on purpose: the
+ * One psql call (over TCP on 127.0.0.1 unless `host` names a socket directory); rejects with psql's message on failure. Asynchronous on purpose: the
  * stand-in primary Service runs in this process and must keep routing while psql waits.
  */
 export function psql(t: PsqlTarget, sql: string, timeoutMs = 30000): Promise<string> {
   const u = serviceUser();
   return new Promise((resolve, reject) => {
-    const child = spawn(`${PG_BIN}/psql`, ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-p', String(t.port), '-U', t.user, '-d', t.database, '-c', sql],
+    const child = spawn(`${PG_BIN}/psql`, ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-h', t.host ?? '127.0.0.1', '-p', String(t.port), '-U', t.user, '-d', t.database, '-c', sql],
       { env: { PATH: process.env.PATH, PGPASSWORD: t.password, PGCONNECT_TIMEOUT: '5', PGSSLMODE: t.sslmode ?? 'prefer' }, stdio: ['ignore', 'pipe', 'pipe'], ...(u ? { uid: u.uid, gid: u.gid } : {}) });
     let out = '';
     let err = '';
@@ -194,7 +196,7 @@ export function psql(t: PsqlTarget, sql: string, timeoutMs = 30000): Promise<str
 export function pgbench(t: PsqlTarget, script: string, args: string[], timeoutMs = 60000): Promise<{ code: number | null; out: string }> {
   const u = serviceUser();
   return new Promise((resolve, reject) => {
-    const child = spawn(`${PG_BIN}/pgbench`, ['-n', '-h', '127.0.0.1', '-p', String(t.port), '-U', t.user, '-f', script, ...args, t.database],
+    const child = spawn(`${PG_BIN}/pgbench`, ['-n', '-h', t.host ?? '127.0.0.1', '-p', String(t.port), '-U', t.user, '-f', script, ...args, t.database],
       { env: { PATH: process.env.PATH, PGPASSWORD: t.password, PGCONNECT_TIMEOUT: '5', PGSSLMODE: t.sslmode ?? 'prefer' }, stdio: ['ignore', 'pipe', 'pipe'], ...(u ? { uid: u.uid, gid: u.gid } : {}) });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
