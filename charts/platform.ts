@@ -6,8 +6,9 @@ import { App, type Chart } from 'cdk8s';
 import type { EnvironmentConfig } from '../environments/schema';
 import { storeRefs, storeSecrets, type DeclaredSecret, type StoreRefs } from './data/refs';
 import { demandByNamespace } from './lib/demand';
-import type { PlatformContext } from './lib/context';
+import type { PlatformContext } from './context';
 import { DependencyGraph } from './lib/graph';
+import type { Manifest, RenderedChart } from './lib/manifest';
 import { MinioChart } from './data/minio';
 import { ElasticsearchChart } from './data/elasticsearch';
 import { RedisChart } from './data/redis';
@@ -26,14 +27,8 @@ import { PostgresChart } from './data/postgres';
 import { ClickhouseChart } from './data/clickhouse';
 import { KafkaChart } from './data/kafka';
 
-/** A rendered Kubernetes object. */
-export type Manifest = Record<string, any>;
-
-export interface RenderedChart {
-  /** The folder under dist/<env>/, e.g. `00-namespaces`. */
-  readonly folder: string;
-  readonly manifests: readonly Manifest[];
-}
+// Defined in charts/lib/manifest.ts (the layer below every chart); exported here too for the composer's callers.
+export type { Manifest, RenderedChart };
 
 export interface RenderedPlatform {
   readonly config: EnvironmentConfig;

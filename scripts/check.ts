@@ -10,7 +10,7 @@
 import * as path from 'path';
 import { poolShapeChanges } from '../charts/data/minio-guard';
 import { renderPlatform } from '../charts/platform';
-import { readTree, toFileTree } from '../charts/lib/render';
+import { readTree, toFileTree } from '../charts/output/render';
 import { diffTrees, isUnchanged } from '../charts/output/changes';
 import { ConfigError, ENVIRONMENTS, fieldSource, loadEnvironments } from '../environments';
 import { parseFlags, UsageError } from './lib/kubectl';

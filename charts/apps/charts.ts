@@ -7,7 +7,7 @@
 import { Chart, type App } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { CATALOG, type CatalogEntry, type ServiceKind } from '../../environments/catalog';
-import type { PlatformContext } from '../lib/context';
+import type { PlatformContext } from '../context';
 import { INTERNET, pods } from '../lib/graph';
 import { IngressChart } from '../ingress/chart';
 import { BatchJob } from './batch-job';

@@ -10,7 +10,7 @@ import type { Construct } from 'constructs';
 import { isStore, type StoreName } from '../../environments/catalog';
 import { k8s } from '../../imports/k8s';
 import { INTERNAL_CA_ISSUER, NAMESPACES, type Endpoint, type SecretRef } from '../data/refs';
-import type { PlatformContext } from '../lib/context';
+import type { PlatformContext } from '../context';
 import { pods } from '../lib/graph';
 import { meta } from '../lib/labels';
 import { envName, type ServicePlan } from './plan';

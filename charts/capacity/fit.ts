@@ -11,7 +11,7 @@
  * A scenario where a pod finds no node is a configuration error naming the pod, the scenario, what it lacks and
  * what would fix it. Above WARN_ABOVE of a pool's allocatable CPU or memory at the maximum, a warning.
  */
-import type { ConfigProblem } from '../../environments';
+import type { ConfigProblem } from '../../environments/schema';
 import type { EnvironmentConfig } from '../../environments/schema';
 import { addons as addonCatalog } from '../gitops/addons-catalog';
 import { formatCpu, parseCpu, parseMemory } from '../lib/quantity';

@@ -11,7 +11,7 @@ import type { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import type { EnvironmentConfig } from '../../environments/schema';
 import { k8s } from '../../imports/k8s';
-import type { PlatformContext } from '../lib/context';
+import type { PlatformContext } from '../context';
 import { disruptionBudget } from '../lib/disruption';
 import { PROMETHEUS, pods } from '../lib/graph';
 import { image } from '../lib/images';

@@ -8,7 +8,7 @@ import { createHash } from 'crypto';
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { k8s } from '../../imports/k8s';
-import type { PlatformContext } from '../lib/context';
+import type { PlatformContext } from '../context';
 import { disruptionBudget } from '../lib/disruption';
 import { pods, PROMETHEUS } from '../lib/graph';
 import { image } from '../lib/images';

@@ -11,7 +11,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
-import type { ConfigProblem } from '../../environments';
+import type { ConfigProblem } from '../../environments/schema';
 import type { EnvironmentConfig } from '../../environments/schema';
 import { POOL_ANNOTATION, poolStatefulSet } from './minio';
 import { NAMESPACES } from './refs';

@@ -8,7 +8,7 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig, MinioPool } from '../../environments/schema';
 import { k8s } from '../../imports/k8s';
-import type { PlatformContext } from '../lib/context';
+import type { PlatformContext } from '../context';
 import { PROMETHEUS, pods } from '../lib/graph';
 import { image } from '../lib/images';
 import { LABELS, labels, meta, selectorLabels, type Identity, type Labels } from '../lib/labels';

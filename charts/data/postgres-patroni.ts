@@ -17,7 +17,7 @@ import { createHash } from 'crypto';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { k8s } from '../../imports/k8s';
-import type { PlatformContext } from '../lib/context';
+import type { PlatformContext } from '../context';
 import { disruptionBudget } from '../lib/disruption';
 import { API_SERVER_PORTS, apiServer, endpointPods, endpointPort, PROMETHEUS, type Port } from '../lib/graph';
 import { image } from '../lib/images';

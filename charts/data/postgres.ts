@@ -5,7 +5,7 @@
  */
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { PlatformContext } from '../lib/context';
+import type { PlatformContext } from '../context';
 import { POOLER_STATS_USER } from './postgres-config';
 import { PatroniCluster } from './postgres-patroni';
 import { PgBouncer } from './postgres-pgbouncer';

@@ -17,7 +17,7 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { ComputeResources, EnvironmentConfig } from '../../environments/schema';
 import { k8s } from '../../imports/k8s';
-import type { PlatformContext } from '../lib/context';
+import type { PlatformContext } from '../context';
 import { disruptionBudget } from '../lib/disruption';
 import { PROMETHEUS, endpointPods, pods, type DependencyGraph, type PodGroup, type Port } from '../lib/graph';
 import { image } from '../lib/images';

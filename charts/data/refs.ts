@@ -8,26 +8,11 @@
 import type { EnvironmentConfig } from '../../environments/schema';
 import { selectorLabels, type Identity, type Labels } from '../lib/labels';
 import { serviceHost } from '../lib/naming';
+import type { DeclaredSecret, Endpoint, SecretRef } from '../lib/endpoint';
 
-export interface Endpoint {
-  readonly namespace: string;
-  /** The Service name. */
-  readonly service: string;
-  /** The Service's cluster DNS name. */
-  readonly host: string;
-  readonly port: number;
-  /** The named container port behind the Service. */
-  readonly portName: string;
-  /** Identity of the pods that serve this endpoint (NetworkPolicies select them with its selector labels). */
-  readonly pods: Identity;
-}
+export type { DeclaredSecret, Endpoint, SecretRef };
 
-/** A Secret referenced by name; its values are generated at install time and never rendered. */
-export interface SecretRef {
-  readonly name: string;
-  /** The keys the Secret must hold. */
-  readonly keys: readonly string[];
-}
+
 
 export interface PostgresRef {
   /** PgBouncer in front of the primary: what applications use. */
@@ -221,17 +206,6 @@ export function storeRefs(config: EnvironmentConfig): StoreRefs {
   return { postgres, redis, minio, elasticsearch, clickhouse, kafka };
 }
 
-/** A Secret that must exist in a namespace before the pods there start (created by the secret generator). */
-export interface DeclaredSecret extends SecretRef {
-  readonly namespace: string;
-  /**
-   * The same values as another declared Secret, e.g. an application's copy of a store's credentials (a pod
-   * can only mount Secrets of its own namespace). The generator creates the original first and copies it.
-   */
-  readonly copyOf?: { readonly namespace: string; readonly name: string };
-  /** Keys with a fixed, non-secret value (a username); every other key gets a random value. */
-  readonly fixed?: Readonly<Record<string, string>>;
-}
 
 /** The Secrets the stores themselves read, each in its store's namespace. */
 export function storeSecrets(refs: StoreRefs): DeclaredSecret[] {

@@ -13,7 +13,7 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { IAppProject } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1';
 import type { EnvironmentConfig } from '../../environments/schema';
-import type { RenderedChart } from '../platform';
+import type { RenderedChart } from '../lib/manifest';
 import { tenantNamespace } from '../lib/naming';
 import { ARGOCD_NAMESPACE, IN_CLUSTER, type Addon } from './addons-catalog';
 import { addApplication, addProject, argoMeta, projectName, syncPolicy } from './argo';

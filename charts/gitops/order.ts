@@ -4,7 +4,7 @@
  * (cert-manager, External Secrets, the Prometheus stack) provide the CRDs that later folders use, so they
  * follow the namespaces they are installed into and precede everything else.
  */
-import type { Manifest } from '../platform';
+import type { Manifest } from '../lib/manifest';
 
 export const NAMESPACES_FOLDER = '00-namespaces';
 export const ADDONS_FOLDER = '90-addons';

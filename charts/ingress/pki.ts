@@ -12,7 +12,7 @@ import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../../environments/schema';
 import { TRANSPORT_CA } from '../data/elasticsearch';
 import { NAMESPACES } from '../data/refs';
-import type { PlatformContext } from '../lib/context';
+import type { PlatformContext } from '../context';
 import { meta } from '../lib/labels';
 import { InternalCa, SELF_SIGNED_ISSUER } from './chart';
 

@@ -17,7 +17,7 @@
  */
 import type { EnvironmentConfig } from '../../environments/schema';
 import { NAMESPACES } from '../data/refs';
-import type { Manifest } from '../platform';
+import type { Manifest } from '../lib/manifest';
 
 export interface Rule {
   readonly alert: string;

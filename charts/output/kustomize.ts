@@ -6,8 +6,8 @@
  */
 import { stringify } from 'yaml';
 import type { RenderedPlatform } from '../platform';
-import { fileName } from '../lib/render';
-import { applyOrder, foldersNeedingAddons, isArgoFolder } from './order';
+import { fileName } from '../lib/manifest';
+import { applyOrder, foldersNeedingAddons, isArgoFolder } from '../gitops/order';
 
 export function kustomization(p: RenderedPlatform): string {
   const byFolder = new Map(p.charts.map((c) => [c.folder, c]));

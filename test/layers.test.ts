@@ -1,0 +1,140 @@
+/**
+ * The import structure (DESIGN.md "Shape of the code"): no module imports itself through others, and no lower
+ * layer imports a higher one. Type-only imports count: a type that a lower module needs from a higher one is
+ * a type in the wrong layer.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as ts from 'typescript';
+
+const ROOT = path.resolve(__dirname, '..');
+const SOURCES = ['charts', 'environments', 'scripts'];
+
+/** Every project module (relative path) and the project modules it imports. */
+function importGraph(root: string = ROOT): Map<string, string[]> {
+  const files: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (p.endsWith('.ts') && !p.endsWith('.d.ts')) files.push(p);
+    }
+  };
+  for (const d of SOURCES) walk(path.join(root, d));
+  files.push(path.join(root, 'main.ts'));
+  const graph = new Map<string, string[]>();
+  for (const f of files) {
+    const imported = ts.preProcessFile(fs.readFileSync(f, 'utf8'), true, true).importedFiles
+      .filter((i) => i.fileName.startsWith('.'))
+      .map((i) => {
+        const base = path.resolve(path.dirname(f), i.fileName);
+        const hit = [`${base}.ts`, path.join(base, 'index.ts')].find((c) => fs.existsSync(c));
+        return hit ? path.relative(root, hit) : undefined;
+      })
+      .filter((x): x is string => x !== undefined && !x.startsWith('imports/'));
+    graph.set(path.relative(root, f), [...new Set(imported)]);
+  }
+  return graph;
+}
+
+/** Strongly connected components of more than one module, or a module importing itself (Tarjan). */
+function cycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
+  let next = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const out: string[][] = [];
+  const visit = (v: string): void => {
+    index.set(v, next); low.set(v, next); next++;
+    stack.push(v); onStack.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!index.has(w)) { visit(w); low.set(v, Math.min(low.get(v)!, low.get(w)!)); }
+      else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) === index.get(v)) {
+      const component: string[] = [];
+      let w: string;
+      do { w = stack.pop()!; onStack.delete(w); component.push(w); } while (w !== v);
+      if (component.length > 1 || graph.get(v)?.includes(v)) out.push(component.sort());
+    }
+  };
+  for (const v of [...graph.keys()].sort()) if (!index.has(v)) visit(v);
+  return out;
+}
+
+/**
+ * Layers, lowest first: what each group of modules may import besides itself. A group is a path prefix; a module
+ * belongs to the first group whose prefix it starts with.
+ */
+const SHAPE = ['environments/schema.ts', 'environments/cron.ts', 'environments/merge.ts'];
+const LAYERS: readonly { readonly group: string; readonly why: string; readonly mayImport: (target: string) => boolean }[] = [
+  { group: 'charts/lib/', why: 'shared types and helpers only', mayImport: (t) => t.startsWith('charts/lib/') || SHAPE.includes(t) },
+  ...SHAPE.map((group) => ({
+    group, why: 'the environment shape is below every chart', mayImport: (t: string) => t.startsWith('charts/lib/') || SHAPE.includes(t),
+  })),
+  {
+    group: 'charts/output/', why: 'output writing sits above the charts and below the programs',
+    mayImport: (t) => t.startsWith('charts/') || t.startsWith('environments/') && !isEnvironmentData(t),
+  },
+  {
+    group: 'charts/capacity/', why: 'capacity reads rendered charts (it is above the composer, below output)',
+    mayImport: (t) => t.startsWith('charts/') && !t.startsWith('charts/output/') || t.startsWith('environments/') && !isEnvironmentData(t),
+  },
+  {
+    group: 'charts/platform.ts', why: 'the composer sits above every chart',
+    mayImport: (t) => t.startsWith('charts/') && !t.startsWith('charts/output/') && !t.startsWith('charts/capacity/') || t.startsWith('environments/') && !isEnvironmentData(t),
+  },
+  {
+    group: 'charts/', why: 'a chart knows the configuration, never the composer, the output layer or the programs',
+    mayImport: (t) => t.startsWith('charts/') && !['charts/platform.ts'].includes(t) && !t.startsWith('charts/output/') && !t.startsWith('charts/capacity/')
+      || t.startsWith('environments/') && !isEnvironmentData(t),
+  },
+  {
+    group: 'environments/', why: 'configuration never reaches into the charts above the data tier',
+    mayImport: (t) => t.startsWith('environments/') || t.startsWith('charts/lib/') || t.startsWith('charts/data/'),
+  },
+];
+
+/** The environments' data and loader (index, base, one file per environment): read only by the programs. */
+function isEnvironmentData(t: string): boolean {
+  return t.startsWith('environments/') && !SHAPE.includes(t) && !['environments/rules.ts', 'environments/catalog.ts'].includes(t);
+}
+
+function layerViolations(graph: ReadonlyMap<string, readonly string[]>): string[] {
+  const out: string[] = [];
+  for (const [from, targets] of graph) {
+    const layer = LAYERS.find((l) => from.startsWith(l.group));
+    if (!layer) continue; // main.ts and scripts/: the programs, on top
+    for (const t of targets) {
+      if (t !== from && !layer.mayImport(t)) out.push(`${from} imports ${t} (${layer.group}: ${layer.why})`);
+    }
+  }
+  return out.sort();
+}
+
+describe('import structure', () => {
+  const graph = importGraph();
+
+  test('finds the project\'s modules and their imports', () => {
+    expect(graph.get('charts/platform.ts')).toContain('charts/lib/manifest.ts');
+    expect(graph.size).toBeGreaterThan(50);
+  });
+
+  test('has no import cycle', () => {
+    expect(cycles(graph)).toEqual([]);
+  });
+
+  test('no lower layer imports a higher one', () => {
+    expect(layerViolations(graph)).toEqual([]);
+  });
+
+  test('the checks catch a cycle and an upward import', () => {
+    const bad = new Map(graph);
+    bad.set('charts/lib/labels.ts', [...graph.get('charts/lib/labels.ts')!, 'charts/data/refs.ts']);
+    expect(cycles(bad).some((c) => c.includes('charts/lib/labels.ts') && c.includes('charts/data/refs.ts'))).toBe(true);
+    expect(layerViolations(bad)).toContain('charts/lib/labels.ts imports charts/data/refs.ts (charts/lib/: shared types and helpers only)');
+    bad.set('charts/monitoring/rules.ts', ['charts/platform.ts']);
+    expect(layerViolations(bad).some((v) => v.startsWith('charts/monitoring/rules.ts imports charts/platform.ts'))).toBe(true);
+  });
+});
