@@ -13,7 +13,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { checkFit } from './charts/capacity/fit';
-import { poolShapeChanges } from './charts/data/minio-guard';
+import { poolShapeChanges } from './charts/data/minio/guard';
 import { renderPlatform } from './charts/platform';
 import { ForeignOutputError, toFileTree, writeDist, type FileTree } from './charts/output/render';
 import { formatChanges } from './charts/output/changes';

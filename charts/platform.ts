@@ -9,9 +9,9 @@ import { demandByNamespace } from './lib/demand';
 import type { PlatformContext } from './context';
 import { DependencyGraph } from './lib/graph';
 import type { Manifest, RenderedChart } from './lib/manifest';
-import { MinioChart } from './data/minio';
-import { ElasticsearchChart } from './data/elasticsearch';
-import { RedisChart } from './data/redis';
+import { MinioChart } from './data/minio/chart';
+import { ElasticsearchChart } from './data/elasticsearch/chart';
+import { RedisChart } from './data/redis/chart';
 import { appCharts } from './apps/charts';
 import { AddonsChart } from './gitops/addons';
 import { addDemand, addonDemand } from './gitops/addons-demand';
@@ -23,9 +23,9 @@ import { NamespacesChart } from './namespaces';
 import { NetworkChart } from './network/chart';
 import { TenantsChart } from './tenants';
 import { PkiChart } from './ingress/pki';
-import { PostgresChart } from './data/postgres';
-import { ClickhouseChart } from './data/clickhouse';
-import { KafkaChart } from './data/kafka';
+import { PostgresChart } from './data/postgres/chart';
+import { ClickhouseChart } from './data/clickhouse/chart';
+import { KafkaChart } from './data/kafka/chart';
 
 // Defined in charts/lib/manifest.ts (the layer below every chart); exported here too for the composer's callers.
 export type { Manifest, RenderedChart };

@@ -4,7 +4,7 @@
  * shape with these rules: the one environments/index.ts validates with.
  */
 import { z } from 'zod';
-import { erasureLayout } from '../charts/data/minio-erasure';
+import { erasureLayout } from '../charts/data/minio/erasure';
 import { parseCpu, parseMemory } from '../charts/lib/quantity';
 import { CATALOG, isStore, resourceProblems, type CatalogEntry, type Path } from './catalog';
 import { environmentShape, PG_PARAMETER, type EnvironmentConfig } from './schema';

@@ -252,7 +252,7 @@ export const postgresSection = z.strictObject({
   }).optional(),
 });
 
-/** Redis servers (one master, the rest replicas) and their Sentinels; charts/data/redis.ts documents each use. */
+/** Redis servers (one master, the rest replicas) and their Sentinels; charts/data/redis/chart.ts documents each use. */
 export const redisSection = z.strictObject({
   replicas: replicas(1),
   /** Sentinel processes (own StatefulSet); the quorum is their majority. Odd: an even count adds no tolerance. */

@@ -8,7 +8,7 @@
  *   npm run check [-- --env dev[,staging…]] [--dist dist]
  */
 import * as path from 'path';
-import { poolShapeChanges } from '../charts/data/minio-guard';
+import { poolShapeChanges } from '../charts/data/minio/guard';
 import { renderPlatform } from '../charts/platform';
 import { readTree, toFileTree } from '../charts/output/render';
 import { diffTrees, isUnchanged } from '../charts/output/changes';

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { poolShapeChanges, recordedPools } from '../charts/data/minio-guard';
+import { poolShapeChanges, recordedPools } from '../charts/data/minio/guard';
 import { toFileTree, writeDist } from '../charts/output/render';
 import { renderPlatform } from '../charts/platform';
 import { formatProblem, validateEnvironment } from '../environments';

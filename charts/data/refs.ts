@@ -145,7 +145,7 @@ export function storeRefs(config: EnvironmentConfig): StoreRefs {
   };
 
   const rd = NAMESPACES.redis;
-  // Sentinels run in their own StatefulSet (see charts/data/redis.ts for why not as a sidecar).
+  // Sentinels run in their own StatefulSet (see charts/data/redis/chart.ts for why not as a sidecar).
   const redis: RedisRef = {
     sentinel: ep(rd, 'redis-sentinel', 26379, 'sentinel', { name: 'redis', component: 'sentinel' }),
     server: ep(rd, 'redis-headless', 6379, 'redis', { name: 'redis', component: 'server' }),

@@ -7,22 +7,22 @@
 import { createHash } from 'crypto';
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { k8s } from '../../imports/k8s';
-import type { PlatformContext } from '../context';
-import { disruptionBudget } from '../lib/disruption';
-import { pods, PROMETHEUS } from '../lib/graph';
-import { image } from '../lib/images';
-import { meta, selectorLabels, type Identity } from '../lib/labels';
-import { quantities, resources } from '../lib/resources';
-import { storeAntiAffinity } from '../lib/scheduling';
-import { containerSecurityContext, podSecurityContext } from '../lib/security';
-import { StatefulSet } from '../lib/stateful-set';
+import { k8s } from '../../../imports/k8s';
+import type { PlatformContext } from '../../context';
+import { disruptionBudget } from '../../lib/disruption';
+import { pods, PROMETHEUS } from '../../lib/graph';
+import { image } from '../../lib/images';
+import { meta, selectorLabels, type Identity } from '../../lib/labels';
+import { quantities, resources } from '../../lib/resources';
+import { storeAntiAffinity } from '../../lib/scheduling';
+import { containerSecurityContext, podSecurityContext } from '../../lib/security';
+import { StatefulSet } from '../../lib/stateful-set';
 import {
   KAFKA_BROKER_USER, KAFKA_ENV, KAFKA_PATHS, KAFKA_PORTS, kafkaEntryScript, kafkaHeadlessDomain, kafkaHeapMiB,
   kafkaLog4j, kafkaServerProperties, kafkaTopicsFile, kafkaTopicsScript, kafkaTopology,
-} from './kafka-config';
-import { KAFKA_CLIENT_USER, NAMESPACES } from './refs';
-import { servicePort } from '../lib/service';
+} from './server-config';
+import { KAFKA_CLIENT_USER, NAMESPACES } from '../refs';
+import { servicePort } from '../../lib/service';
 
 export const KAFKA_VERSION = '3.9.1';
 export const KAFKA_IMAGES = {

@@ -6,20 +6,20 @@
  */
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { EnvironmentConfig, MinioPool } from '../../environments/schema';
-import { k8s } from '../../imports/k8s';
-import type { PlatformContext } from '../context';
-import { PROMETHEUS, pods } from '../lib/graph';
-import { image } from '../lib/images';
-import { LABELS, labels, meta, selectorLabels, type Identity, type Labels } from '../lib/labels';
-import { contentName, FINISHED_JOB_TTL_SECONDS, serviceHost } from '../lib/naming';
-import { quantities, resources } from '../lib/resources';
-import { storeAntiAffinity } from '../lib/scheduling';
-import { containerSecurityContext, DEFAULT_UID, podSecurityContext } from '../lib/security';
-import { StatefulSet } from '../lib/stateful-set';
-import { erasureLayout, type ErasureLayout } from './minio-erasure';
-import { provisioningFiles } from './minio-provisioning';
-import { MINIO_CLIENTS, NAMESPACES } from './refs';
+import type { EnvironmentConfig, MinioPool } from '../../../environments/schema';
+import { k8s } from '../../../imports/k8s';
+import type { PlatformContext } from '../../context';
+import { PROMETHEUS, pods } from '../../lib/graph';
+import { image } from '../../lib/images';
+import { LABELS, labels, meta, selectorLabels, type Identity, type Labels } from '../../lib/labels';
+import { contentName, FINISHED_JOB_TTL_SECONDS, serviceHost } from '../../lib/naming';
+import { quantities, resources } from '../../lib/resources';
+import { storeAntiAffinity } from '../../lib/scheduling';
+import { containerSecurityContext, DEFAULT_UID, podSecurityContext } from '../../lib/security';
+import { StatefulSet } from '../../lib/stateful-set';
+import { erasureLayout, type ErasureLayout } from './erasure';
+import { provisioningFiles } from './provisioning';
+import { MINIO_CLIENTS, NAMESPACES } from '../refs';
 
 export const MINIO_IMAGE = 'quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z';
 export const MC_IMAGE = 'quay.io/minio/mc:RELEASE.2025-08-13T08-35-41Z';

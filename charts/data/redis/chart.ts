@@ -15,23 +15,23 @@
 import { createHash } from 'crypto';
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { ComputeResources, EnvironmentConfig } from '../../environments/schema';
-import { k8s } from '../../imports/k8s';
-import type { PlatformContext } from '../context';
-import { disruptionBudget } from '../lib/disruption';
-import { PROMETHEUS, endpointPods, pods, type DependencyGraph, type PodGroup, type Port } from '../lib/graph';
-import { image } from '../lib/images';
-import { meta, selectorLabels, type Identity } from '../lib/labels';
-import { podHost } from '../lib/naming';
-import { parseMemory } from '../lib/quantity';
-import { resources } from '../lib/resources';
-import { storeAntiAffinity } from '../lib/scheduling';
-import { containerSecurityContext, podSecurityContext } from '../lib/security';
-import { StatefulSet } from '../lib/stateful-set';
+import type { ComputeResources, EnvironmentConfig } from '../../../environments/schema';
+import { k8s } from '../../../imports/k8s';
+import type { PlatformContext } from '../../context';
+import { disruptionBudget } from '../../lib/disruption';
+import { PROMETHEUS, endpointPods, pods, type DependencyGraph, type PodGroup, type Port } from '../../lib/graph';
+import { image } from '../../lib/images';
+import { meta, selectorLabels, type Identity } from '../../lib/labels';
+import { podHost } from '../../lib/naming';
+import { parseMemory } from '../../lib/quantity';
+import { resources } from '../../lib/resources';
+import { storeAntiAffinity } from '../../lib/scheduling';
+import { containerSecurityContext, podSecurityContext } from '../../lib/security';
+import { StatefulSet } from '../../lib/stateful-set';
 // MinIO's client for the backup upload: the one pinned mc of the platform (each step is one mc command).
-import { MC_IMAGE } from './minio';
-import type { RedisRef } from './refs';
-import { REDIS_HA_SH, REDIS_PATHS, REDIS_SCRIPT, redisConf, sentinelConf, topologyEnv } from './redis-config';
+import { MC_IMAGE } from '../minio/chart';
+import type { RedisRef } from '../refs';
+import { REDIS_HA_SH, REDIS_PATHS, REDIS_SCRIPT, redisConf, sentinelConf, topologyEnv } from './server-config';
 
 /** Tested with Debian's 7.0.15 (test/redis.server.test.ts); every directive used exists in 7.0 and 7.2. */
 export const REDIS_IMAGE = 'docker.io/library/redis:7.2.5';

@@ -5,17 +5,17 @@
  */
 import { createHash } from 'crypto';
 import { Construct } from 'constructs';
-import { k8s } from '../../imports/k8s';
-import type { PlatformContext } from '../context';
-import { disruptionBudget } from '../lib/disruption';
-import { endpointPods, PROMETHEUS } from '../lib/graph';
-import { image } from '../lib/images';
-import { meta, selectorLabels } from '../lib/labels';
-import { quantities, resources } from '../lib/resources';
-import { spreadOverNodes } from '../lib/scheduling';
-import { containerSecurityContext, podSecurityContext } from '../lib/security';
-import { PGBOUNCER_START_SH, POOLER_CONFIG_DIR, POOLER_METRICS_PORT, POOLER_PORT, TLS_DIR, TLS_INIT_SH, pgbouncerIni } from './postgres-config';
-import type { SecretRef } from './refs';
+import { k8s } from '../../../imports/k8s';
+import type { PlatformContext } from '../../context';
+import { disruptionBudget } from '../../lib/disruption';
+import { endpointPods, PROMETHEUS } from '../../lib/graph';
+import { image } from '../../lib/images';
+import { meta, selectorLabels } from '../../lib/labels';
+import { quantities, resources } from '../../lib/resources';
+import { spreadOverNodes } from '../../lib/scheduling';
+import { containerSecurityContext, podSecurityContext } from '../../lib/security';
+import { PGBOUNCER_START_SH, POOLER_CONFIG_DIR, POOLER_METRICS_PORT, POOLER_PORT, TLS_DIR, TLS_INIT_SH, pgbouncerIni } from './server-config';
+import type { SecretRef } from '../refs';
 
 export const PGBOUNCER_IMAGE = 'ghcr.io/cloudnative-pg/pgbouncer:1.24.1';
 export const PGBOUNCER_EXPORTER_IMAGE = 'quay.io/prometheuscommunity/pgbouncer-exporter:v0.10.2';

@@ -16,22 +16,22 @@
 import { createHash } from 'crypto';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
-import { k8s } from '../../imports/k8s';
-import type { PlatformContext } from '../context';
-import { disruptionBudget } from '../lib/disruption';
-import { API_SERVER_PORTS, apiServer, endpointPods, endpointPort, PROMETHEUS, type Port } from '../lib/graph';
-import { image } from '../lib/images';
-import { ANNOTATIONS, LABELS, meta, selectorLabels, type Identity } from '../lib/labels';
-import { parseMemory } from '../lib/quantity';
-import { quantities, resources } from '../lib/resources';
-import { storeAntiAffinity } from '../lib/scheduling';
-import { containerSecurityContext, podSecurityContext } from '../lib/security';
-import { StatefulSet } from '../lib/stateful-set';
+import { k8s } from '../../../imports/k8s';
+import type { PlatformContext } from '../../context';
+import { disruptionBudget } from '../../lib/disruption';
+import { API_SERVER_PORTS, apiServer, endpointPods, endpointPort, PROMETHEUS, type Port } from '../../lib/graph';
+import { image } from '../../lib/images';
+import { ANNOTATIONS, LABELS, meta, selectorLabels, type Identity } from '../../lib/labels';
+import { parseMemory } from '../../lib/quantity';
+import { quantities, resources } from '../../lib/resources';
+import { storeAntiAffinity } from '../../lib/scheduling';
+import { containerSecurityContext, podSecurityContext } from '../../lib/security';
+import { StatefulSet } from '../../lib/stateful-set';
 import {
   BACKUP_LOOP_SH, CONFIG_DIR, PATRONI_PORT, PGDATA, PGDATA_MOUNT, POST_BOOTSTRAP_SH, RESTORE_SH, ROLE, SOCKET_DIR,
   SOURCE_S3_ENV, TLS_DIR, TLS_INIT_SH, patroniConfig, walgPrefix,
-} from './postgres-config';
-import type { SecretRef } from './refs';
+} from './server-config';
+import type { SecretRef } from '../refs';
 
 /** Spilo: Patroni 4, PostgreSQL 13-17 and WAL-G in one image (we run Patroni directly, not Spilo's launcher). */
 export const SPILO_IMAGE = 'ghcr.io/zalando/spilo-17:4.0-p3';

@@ -11,23 +11,23 @@
 import { createHash } from 'crypto';
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { k8s } from '../../imports/k8s';
-import type { PlatformContext } from '../context';
-import { disruptionBudget } from '../lib/disruption';
-import { pods, PROMETHEUS } from '../lib/graph';
-import { image } from '../lib/images';
-import { LABELS, meta, selectorLabels, type Identity, type Labels } from '../lib/labels';
-import { quantities, resources } from '../lib/resources';
-import { storeAntiAffinity } from '../lib/scheduling';
-import { containerSecurityContext, podSecurityContext } from '../lib/security';
-import { StatefulSet } from '../lib/stateful-set';
+import { k8s } from '../../../imports/k8s';
+import type { PlatformContext } from '../../context';
+import { disruptionBudget } from '../../lib/disruption';
+import { pods, PROMETHEUS } from '../../lib/graph';
+import { image } from '../../lib/images';
+import { LABELS, meta, selectorLabels, type Identity, type Labels } from '../../lib/labels';
+import { quantities, resources } from '../../lib/resources';
+import { storeAntiAffinity } from '../../lib/scheduling';
+import { containerSecurityContext, podSecurityContext } from '../../lib/security';
+import { StatefulSet } from '../../lib/stateful-set';
 import {
   backupScript, CLICKHOUSE_ENV, CLICKHOUSE_PATHS, CLICKHOUSE_PORTS, clickhouseTopology, keeperConfigXml,
   keeperEntryScript, keeperProbeScript, KEEPER_PORTS, serverConfigXml, serverEntryScript, serverPodDomain, usersXml,
-} from './clickhouse-config';
-import { MC_IMAGE } from './minio';
-import { NAMESPACES, type DeclaredSecret } from './refs';
-import { servicePort } from '../lib/service';
+} from './server-config';
+import { MC_IMAGE } from '../minio/chart';
+import { NAMESPACES, type DeclaredSecret } from '../refs';
+import { servicePort } from '../../lib/service';
 
 /** One release line for server and Keeper (Keeper's protocol follows the server's). */
 export const CLICKHOUSE_VERSION = '24.8.14.39';
