@@ -9,9 +9,7 @@ import { demandByNamespace } from './lib/demand';
 import type { PlatformContext } from './context';
 import { DependencyGraph } from './lib/graph';
 import type { Manifest, RenderedChart } from './lib/manifest';
-import { MinioChart } from './data/minio/chart';
-import { ElasticsearchChart } from './data/elasticsearch/chart';
-import { RedisChart } from './data/redis/chart';
+import { storeCharts } from './data';
 import { appCharts } from './apps/charts';
 import { AddonsChart } from './gitops/addons';
 import { addDemand, addonDemand } from './gitops/addons-demand';
@@ -23,9 +21,6 @@ import { NamespacesChart } from './namespaces';
 import { NetworkChart } from './network/chart';
 import { TenantsChart } from './tenants';
 import { PkiChart } from './ingress/pki';
-import { PostgresChart } from './data/postgres/chart';
-import { ClickhouseChart } from './data/clickhouse/chart';
-import { KafkaChart } from './data/kafka/chart';
 
 // Defined in charts/lib/manifest.ts (the layer below every chart); exported here too for the composer's callers.
 export type { Manifest, RenderedChart };
@@ -54,23 +49,8 @@ export function renderPlatform(config: EnvironmentConfig): RenderedPlatform {
     // The internal CA, before the stores whose certificates it issues.
     new PkiChart(app, '03-pki', ctx),
 
-    // network (issue 7)
-
-    // minio (issue 5)
-    new MinioChart(app, '10-minio', ctx),
-
-    // postgres (issue 3)
-    new PostgresChart(app, '11-postgres', ctx),
-
-    // redis (issue 4)
-    new RedisChart(app, '12-redis', ctx),
-
-    // kafka and clickhouse (issue 9)
-    new KafkaChart(app, '13-kafka', ctx),
-    new ClickhouseChart(app, '14-clickhouse', ctx),
-
-    // elasticsearch (issue 5)
-    new ElasticsearchChart(app, '15-elasticsearch', ctx),
+    // The stores (charts/data/index.ts), in their folders' order.
+    ...storeCharts(app, ctx),
 
     // applications and ingress (issue 6)
     ...appCharts(app, ctx),

@@ -10,12 +10,13 @@
  * the orchestrator sized like arbor-api (1/2Gi–2/4Gi, seed 003) and scaled vertically; batch jobs as seed 003's
  * queue workers (2 CPU / 4Gi, 30-minute deadline).
  */
+import { STORE_NAMES, type StoreName } from '../charts/data/refs';
 import { parseCpu, parseMemory } from '../charts/lib/quantity';
 import type { ComputeResources } from './schema';
 
-/** The stores an application can depend on: the keys of `StoreRefs` (charts/data/refs.ts). */
-export const STORES = ['postgres', 'redis', 'kafka', 'clickhouse', 'elasticsearch', 'minio'] as const;
-export type StoreName = typeof STORES[number];
+/** The stores an application can depend on: the registered store kinds (charts/data/refs.ts). */
+export const STORES: readonly StoreName[] = STORE_NAMES;
+export type { StoreName };
 
 /** Kinds of workload; each has one construct in charts/apps/. */
 export const SERVICE_KINDS = ['gateway', 'node-api', 'python-agent', 'model-server', 'static-frontend', 'batch-job'] as const;

@@ -1,0 +1,44 @@
+/**
+ * The store registry (charts/data/refs.ts for the facts, charts/data/index.ts for the charts): one folder per
+ * registered kind, each kind's chart rendered into its own folder and namespace, and every store Secret in its
+ * store's namespace. The compile-time half (a kind missing from one registry) is tsc's: see charts/data/index.ts.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { STORE_KINDS } from '../charts/data';
+import { NAMESPACES, STORE_NAMES, storeSecrets } from '../charts/data/refs';
+import { STORES } from '../environments/catalog';
+import { renderAll } from './support/render';
+
+const DATA = path.resolve(__dirname, '../charts/data');
+
+test('charts/data/ holds exactly one folder per registered store kind, each with its chart and its refs', () => {
+  const folders = fs.readdirSync(DATA, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  expect(folders).toEqual([...STORE_NAMES].sort());
+  for (const kind of STORE_NAMES) {
+    expect({ kind, files: ['chart.ts', 'refs.ts'].filter((f) => fs.existsSync(path.join(DATA, kind, f))) }).toEqual({ kind, files: ['chart.ts', 'refs.ts'] });
+  }
+});
+
+test('the catalog\'s stores are the registered kinds, and every namespace is a store\'s own', () => {
+  expect([...STORES].sort()).toEqual([...STORE_NAMES].sort());
+  expect(new Set(Object.values(NAMESPACES)).size).toBe(STORE_NAMES.length);
+});
+
+describe.each(renderAll().map((p) => [p.config.name, p] as const))('%s', (_env, p) => {
+  test.each(STORE_NAMES)('%s renders into its own folder, its objects in its own namespace', (kind) => {
+    const folder = STORE_KINDS[kind].folder;
+    const chart = p.charts.find((c) => c.folder === folder);
+    expect(chart?.manifests.length).toBeGreaterThan(0);
+    const elsewhere = chart!.manifests.filter((m) => m.metadata?.namespace !== undefined && m.metadata.namespace !== NAMESPACES[kind]);
+    expect(elsewhere.map((m) => `${m.kind} ${m.metadata.namespace}/${m.metadata.name}`)).toEqual([]);
+  });
+
+  test('every Secret a store reads is declared in its namespace', () => {
+    const secrets = storeSecrets(p.refs);
+    expect(secrets.length).toBeGreaterThanOrEqual(STORE_NAMES.length);
+    const namespaces = new Set<string>(Object.values(NAMESPACES));
+    expect(secrets.filter((s) => !namespaces.has(s.namespace))).toEqual([]);
+    for (const kind of STORE_NAMES) expect(secrets.some((s) => s.namespace === NAMESPACES[kind])).toBe(true);
+  });
+});
