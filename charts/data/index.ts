@@ -5,13 +5,21 @@
  */
 import type { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../../environments/schema';
 import type { PlatformContext } from '../context';
+import type { Rule, StoreAlertKit } from '../lib/alerts';
 import type { StoreName } from './refs';
+import { clickhouseAlerts } from './clickhouse/alerts';
 import { ClickhouseChart } from './clickhouse/chart';
+import { elasticsearchAlerts } from './elasticsearch/alerts';
 import { ElasticsearchChart } from './elasticsearch/chart';
+import { kafkaAlerts } from './kafka/alerts';
 import { KafkaChart } from './kafka/chart';
+import { minioAlerts } from './minio/alerts';
 import { MinioChart } from './minio/chart';
+import { postgresAlerts } from './postgres/alerts';
 import { PostgresChart } from './postgres/chart';
+import { redisAlerts } from './redis/alerts';
 import { RedisChart } from './redis/chart';
 
 export interface StoreKind<K extends StoreName> {
@@ -22,15 +30,17 @@ export interface StoreKind<K extends StoreName> {
    */
   readonly folder: `1${number}-${K}`;
   readonly chart: new (scope: Construct, id: string, ctx: PlatformContext) => Chart;
+  /** Alerting rules from the store's own metrics (the monitoring chart adds the generic StatefulSet ones). */
+  readonly alerts: (config: EnvironmentConfig, kit: StoreAlertKit) => Rule[];
 }
 
 export const STORE_KINDS: { readonly [K in StoreName]: StoreKind<K> } = {
-  minio: { folder: '10-minio', chart: MinioChart },
-  postgres: { folder: '11-postgres', chart: PostgresChart },
-  redis: { folder: '12-redis', chart: RedisChart },
-  kafka: { folder: '13-kafka', chart: KafkaChart },
-  clickhouse: { folder: '14-clickhouse', chart: ClickhouseChart },
-  elasticsearch: { folder: '15-elasticsearch', chart: ElasticsearchChart },
+  minio: { folder: '10-minio', chart: MinioChart, alerts: minioAlerts },
+  postgres: { folder: '11-postgres', chart: PostgresChart, alerts: postgresAlerts },
+  redis: { folder: '12-redis', chart: RedisChart, alerts: redisAlerts },
+  kafka: { folder: '13-kafka', chart: KafkaChart, alerts: kafkaAlerts },
+  clickhouse: { folder: '14-clickhouse', chart: ClickhouseChart, alerts: clickhouseAlerts },
+  elasticsearch: { folder: '15-elasticsearch', chart: ElasticsearchChart, alerts: elasticsearchAlerts },
 };
 
 /** Every store's chart, built in apply order. */
