@@ -64,35 +64,45 @@ function cycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
 }
 
 /**
- * Layers, lowest first: what each group of modules may import besides itself. A group is a path prefix; a module
- * belongs to the first group whose prefix it starts with.
+ * Layers, lowest first: what each group of modules may import besides itself. A module belongs to the first
+ * group that owns it.
  */
-const SHAPE = ['environments/schema.ts', 'environments/cron.ts', 'environments/merge.ts'];
-const LAYERS: readonly { readonly group: string; readonly why: string; readonly mayImport: (target: string) => boolean }[] = [
-  { group: 'charts/lib/', why: 'shared types and helpers only', mayImport: (t) => t.startsWith('charts/lib/') || SHAPE.includes(t) },
+const SHAPE = ['environments/values.ts', 'environments/cron.ts', 'environments/merge.ts', 'environments/schema.ts'];
+/** The store kinds' facts: configuration sections and refs, below the environment shape that includes them. */
+const isFacts = (t: string): boolean => ['charts/data/stores.ts', 'charts/data/kind.ts'].includes(t) || /^charts\/data\/[^/]+\/(config|refs)\.ts$/.test(t);
+const isLib = (t: string): boolean => t.startsWith('charts/lib/');
+const isConfig = (t: string): boolean => t.startsWith('environments/') && !isEnvironmentData(t);
+const under = (prefix: string) => (f: string): boolean => f.startsWith(prefix);
+const LAYERS: readonly { readonly group: string; readonly owns: (f: string) => boolean; readonly why: string; readonly mayImport: (target: string) => boolean }[] = [
+  { group: 'charts/lib/', owns: isLib, why: 'shared types and helpers only', mayImport: (t) => isLib(t) || SHAPE.includes(t) },
+  {
+    group: 'store facts', owns: isFacts, why: 'a store kind\'s section and refs sit below the environment shape',
+    mayImport: (t) => isLib(t) || isFacts(t) || ['environments/values.ts', 'environments/cron.ts'].includes(t),
+  },
   ...SHAPE.map((group) => ({
-    group, why: 'the environment shape is below every chart', mayImport: (t: string) => t.startsWith('charts/lib/') || SHAPE.includes(t),
+    group, owns: (f: string) => f === group, why: 'the environment shape is below every chart',
+    mayImport: (t: string) => isLib(t) || isFacts(t) || SHAPE.includes(t),
   })),
   {
-    group: 'charts/output/', why: 'output writing sits above the charts and below the programs',
-    mayImport: (t) => t.startsWith('charts/') || t.startsWith('environments/') && !isEnvironmentData(t),
+    group: 'charts/output/', owns: under('charts/output/'), why: 'output writing sits above the charts and below the programs',
+    mayImport: (t) => t.startsWith('charts/') || isConfig(t),
   },
   {
-    group: 'charts/capacity/', why: 'capacity reads rendered charts (it is above the composer, below output)',
-    mayImport: (t) => t.startsWith('charts/') && !t.startsWith('charts/output/') || t.startsWith('environments/') && !isEnvironmentData(t),
+    group: 'charts/capacity/', owns: under('charts/capacity/'), why: 'capacity reads rendered charts (it is above the composer, below output)',
+    mayImport: (t) => t.startsWith('charts/') && !t.startsWith('charts/output/') || isConfig(t),
   },
   {
-    group: 'charts/platform.ts', why: 'the composer sits above every chart',
-    mayImport: (t) => t.startsWith('charts/') && !t.startsWith('charts/output/') && !t.startsWith('charts/capacity/') || t.startsWith('environments/') && !isEnvironmentData(t),
+    group: 'charts/platform.ts', owns: (f) => f === 'charts/platform.ts', why: 'the composer sits above every chart',
+    mayImport: (t) => t.startsWith('charts/') && !t.startsWith('charts/output/') && !t.startsWith('charts/capacity/') || isConfig(t),
   },
   {
-    group: 'charts/', why: 'a chart knows the configuration, never the composer, the output layer or the programs',
-    mayImport: (t) => t.startsWith('charts/') && !['charts/platform.ts'].includes(t) && !t.startsWith('charts/output/') && !t.startsWith('charts/capacity/')
-      || t.startsWith('environments/') && !isEnvironmentData(t),
+    group: 'charts/', owns: under('charts/'), why: 'a chart knows the configuration, never the composer, the output layer or the programs',
+    mayImport: (t) => t.startsWith('charts/') && t !== 'charts/platform.ts' && !t.startsWith('charts/output/') && !t.startsWith('charts/capacity/')
+      || isConfig(t),
   },
   {
-    group: 'environments/', why: 'configuration never reaches into the charts above the data tier',
-    mayImport: (t) => t.startsWith('environments/') || t.startsWith('charts/lib/') || t.startsWith('charts/data/'),
+    group: 'environments/', owns: under('environments/'), why: 'configuration never reaches into the charts above the data tier',
+    mayImport: (t) => t.startsWith('environments/') || isLib(t) || t.startsWith('charts/data/'),
   },
 ];
 
@@ -104,7 +114,7 @@ function isEnvironmentData(t: string): boolean {
 function layerViolations(graph: ReadonlyMap<string, readonly string[]>): string[] {
   const out: string[] = [];
   for (const [from, targets] of graph) {
-    const layer = LAYERS.find((l) => from.startsWith(l.group));
+    const layer = LAYERS.find((l) => l.owns(from));
     if (!layer) continue; // main.ts and scripts/: the programs, on top
     for (const t of targets) {
       if (t !== from && !layer.mayImport(t)) out.push(`${from} imports ${t} (${layer.group}: ${layer.why})`);
@@ -134,6 +144,8 @@ describe('import structure', () => {
     bad.set('charts/lib/labels.ts', [...graph.get('charts/lib/labels.ts')!, 'charts/data/refs.ts']);
     expect(cycles(bad).some((c) => c.includes('charts/lib/labels.ts') && c.includes('charts/data/refs.ts'))).toBe(true);
     expect(layerViolations(bad)).toContain('charts/lib/labels.ts imports charts/data/refs.ts (charts/lib/: shared types and helpers only)');
+    bad.set('charts/data/redis/config.ts', ['charts/data/redis/chart.ts']);
+    expect(layerViolations(bad)).toContain('charts/data/redis/config.ts imports charts/data/redis/chart.ts (store facts: a store kind\'s section and refs sit below the environment shape)');
     bad.set('charts/monitoring/rules.ts', ['charts/platform.ts']);
     expect(layerViolations(bad).some((v) => v.startsWith('charts/monitoring/rules.ts imports charts/platform.ts'))).toBe(true);
   });

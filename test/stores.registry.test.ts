@@ -1,5 +1,5 @@
 /**
- * The store registry (charts/data/refs.ts for the facts, charts/data/index.ts for the charts): one folder per
+ * The store registry (charts/data/stores.ts for the sections and facts, charts/data/index.ts for the charts): one folder per
  * registered kind, each kind's chart rendered into its own folder and namespace, and every store Secret in its
  * store's namespace. The compile-time half (a kind missing from one registry) is tsc's: see charts/data/index.ts.
  */
@@ -12,11 +12,11 @@ import { renderAll } from './support/render';
 
 const DATA = path.resolve(__dirname, '../charts/data');
 
-test('charts/data/ holds exactly one folder per registered store kind, each with its chart, refs and alerts', () => {
+test('charts/data/ holds exactly one folder per registered store kind, each with its section, refs, chart and alerts', () => {
   const folders = fs.readdirSync(DATA, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
   expect(folders).toEqual([...STORE_NAMES].sort());
   for (const kind of STORE_NAMES) {
-    expect({ kind, files: ['alerts.ts', 'chart.ts', 'refs.ts'].filter((f) => fs.existsSync(path.join(DATA, kind, f))) }).toEqual({ kind, files: ['alerts.ts', 'chart.ts', 'refs.ts'] });
+    expect({ kind, files: ['alerts.ts', 'chart.ts', 'config.ts', 'refs.ts'].filter((f) => fs.existsSync(path.join(DATA, kind, f))) }).toEqual({ kind, files: ['alerts.ts', 'chart.ts', 'config.ts', 'refs.ts'] });
   }
 });
 

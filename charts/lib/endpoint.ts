@@ -3,7 +3,7 @@
  * (charts/data/refs.ts) and the dependency graph (./graph.ts) are built from them; they live in the lowest layer
  * so that neither has to import the data tier for a type.
  */
-import type { Identity } from './labels';
+import type { Identity } from './identity';
 
 export interface Endpoint {
   readonly namespace: string;

@@ -1,6 +1,7 @@
 /** How the platform reaches ClickHouse (HTTP, native, Keeper) and the Secrets its servers read. */
 import type { Endpoint, SecretRef } from '../../lib/endpoint';
-import type { Identity } from '../../lib/labels';
+import type { Identity } from '../../lib/identity';
+import { clickhouseSection } from './config';
 import { storeFacts, userPassword } from '../kind';
 
 export interface ClickhouseRef {
@@ -20,7 +21,8 @@ export interface ClickhouseRef {
 /** ClickHouse users defined by the server configuration (users.d); their passwords come from the Secrets below. */
 export const CLICKHOUSE_USERS = { admin: 'admin', app: 'app' } as const;
 
-export const clickhouse = storeFacts<ClickhouseRef>({
+export const clickhouse = storeFacts<typeof clickhouseSection, ClickhouseRef>({
+  config: clickhouseSection,
   namespace: 'db-clickhouse',
   refs: (_config, ep) => {
     const pods: Identity = { name: 'clickhouse', component: 'server' };

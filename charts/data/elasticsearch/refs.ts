@@ -1,5 +1,6 @@
 /** How the platform reaches Elasticsearch (HTTPS) and the Secrets its cluster reads. */
 import type { Endpoint, SecretRef } from '../../lib/endpoint';
+import { elasticsearchSection } from './config';
 import { storeFacts, userPassword } from '../kind';
 
 export interface ElasticsearchRef {
@@ -18,11 +19,11 @@ export interface ElasticsearchRef {
 /** The Elasticsearch user of the applications (native realm; the setup Job creates it with its role). */
 export const ELASTICSEARCH_APP_USER = 'receivables-app';
 
-export const elasticsearch = storeFacts<ElasticsearchRef>({
+export const elasticsearch = storeFacts<typeof elasticsearchSection, ElasticsearchRef>({
+  config: elasticsearchSection,
   namespace: 'db-elasticsearch',
-  refs: (config, ep) => {
+  refs: (es, ep) => {
     // HTTP is served by the coordinating nodes; without them by the data nodes; a lone master holds every role.
-    const es = config.stores.elasticsearch;
     const httpRole = es.coordinating > 0 ? 'coordinating' : es.data > 0 ? 'data' : 'master';
     const http = ep('elasticsearch', 9200, 'http', { name: 'elasticsearch', component: httpRole });
     return {

@@ -1,5 +1,6 @@
 /** How the platform reaches Kafka (SASL PLAIN bootstrap) and the Secret its brokers read. */
 import type { Endpoint, SecretRef } from '../../lib/endpoint';
+import { kafkaSection } from './config';
 import { storeFacts, userPassword } from '../kind';
 
 export interface KafkaRef {
@@ -16,7 +17,8 @@ export interface KafkaRef {
 /** The Kafka client user (SASL PLAIN); its password comes from refs.kafka.secret. */
 export const KAFKA_CLIENT_USER = 'client';
 
-export const kafka = storeFacts<KafkaRef>({
+export const kafka = storeFacts<typeof kafkaSection, KafkaRef>({
+  config: kafkaSection,
   namespace: 'db-kafka',
   refs: (_config, ep) => {
     const bootstrap = ep('kafka', 9092, 'client', { name: 'kafka', component: 'broker' });

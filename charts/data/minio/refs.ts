@@ -1,5 +1,6 @@
 /** How the platform reaches MinIO (S3), who its clients are, and the Secret its servers read. */
 import type { Endpoint, SecretRef } from '../../lib/endpoint';
+import { minioSection } from './config';
 import { storeFacts } from '../kind';
 
 export interface MinioRef {
@@ -28,7 +29,8 @@ export interface MinioRef {
 export const MINIO_CLIENTS = ['postgres', 'clickhouse', 'elasticsearch', 'redis', 'documents', 'logs'] as const;
 export type MinioClient = typeof MINIO_CLIENTS[number];
 
-export const minio = storeFacts<MinioRef>({
+export const minio = storeFacts<typeof minioSection, MinioRef>({
+  config: minioSection,
   namespace: 'storage-minio',
   refs: (_config, ep) => {
     const s3 = ep('minio', 9000, 's3', { name: 'minio', component: 'server' });

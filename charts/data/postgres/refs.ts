@@ -1,5 +1,6 @@
 /** How the platform reaches PostgreSQL (through PgBouncer) and the Secrets its cluster reads. */
 import type { Endpoint, SecretRef } from '../../lib/endpoint';
+import { postgresSection } from './config';
 import { storeFacts, userPassword } from '../kind';
 
 export interface PostgresRef {
@@ -20,7 +21,8 @@ export const POSTGRES_USERS: Readonly<Record<string, string>> = {
   'postgres-superuser': 'postgres', 'postgres-replication': 'replicator', 'postgres-rewind': 'rewind', 'postgres-app': 'receivables',
 };
 
-export const postgres = storeFacts<PostgresRef>({
+export const postgres = storeFacts<typeof postgresSection, PostgresRef>({
+  config: postgresSection,
   namespace: 'db-postgres',
   refs: (_config, ep) => ({
     pooler: ep('pgbouncer', 6432, 'pgbouncer', { name: 'postgres', component: 'pooler' }),

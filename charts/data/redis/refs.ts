@@ -1,5 +1,6 @@
 /** How the platform reaches Redis (through Sentinel) and the Secret its servers read. */
 import type { Endpoint, SecretRef } from '../../lib/endpoint';
+import { redisSection } from './config';
 import { storeFacts } from '../kind';
 
 export interface RedisRef {
@@ -11,7 +12,8 @@ export interface RedisRef {
   readonly secret: SecretRef;
 }
 
-export const redis = storeFacts<RedisRef>({
+export const redis = storeFacts<typeof redisSection, RedisRef>({
+  config: redisSection,
   namespace: 'db-redis',
   // Sentinels run in their own StatefulSet (see ./chart.ts for why not as a sidecar).
   refs: (_config, ep) => ({
