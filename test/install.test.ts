@@ -119,7 +119,8 @@ describe('a run', () => {
     expect(r.code).toBe(0);
     const patches = r.calls.filter((c) => c.startsWith('patch --namespace argocd application/'));
     expect(patches.map((c) => c.split(' ')[3]).sort()).toEqual(['application/production-argo-cd', 'application/production-cert-manager',
-      'application/production-ingress-nginx', 'application/production-kube-prometheus-stack', 'application/production-prometheus-adapter']);
+      'application/production-ingress-nginx', 'application/production-kube-prometheus-stack', 'application/production-metrics-server',
+      'application/production-prometheus-adapter']);
     for (const p of patches) expect(JSON.parse(p.slice(p.indexOf('{')))).toEqual({ operation: { initiatedBy: { username: 'receivables-installer' }, sync: { syncStrategy: { hook: {} } } } });
   });
 

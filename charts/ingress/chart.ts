@@ -79,6 +79,15 @@ export class InternalCa extends Construct {
   }
 }
 
+/** The internal CA ClusterIssuer over the site's own CA key pair (cluster.siteCa), supplied before the install. */
+export class SiteCaIssuer extends Construct {
+  constructor(scope: Construct, id: string, config: EnvironmentConfig) {
+    super(scope, id);
+    if (!config.cluster.siteCa) throw new Error(`environment "${config.name}": SiteCaIssuer needs cluster.siteCa`);
+    issuer(this, config, INTERNAL_CA_ISSUER, { ca: { secretName: config.cluster.siteCa.secretName } });
+  }
+}
+
 export class IngressChart extends Chart {
   constructor(scope: Construct, id: string, ctx: PlatformContext, plans: readonly ServicePlan[]) {
     super(scope, id, { disableResourceNameHashes: true });
