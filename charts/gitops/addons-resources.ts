@@ -46,9 +46,10 @@ const CERTS = k('cert-manager.io', 'Issuer', 'Certificate');
 const MONITORING = 'monitoring.coreos.com';
 const CERT_MANAGER = 'cert-manager.io';
 
-export function addonResources(c: EnvironmentConfig, a: Addon): AddonResources {
+/** @param bootstrap Argo CD installed by helm with argoCdBootstrapValues (no ServiceMonitors) */
+export function addonResources(c: EnvironmentConfig, a: Addon, bootstrap = false): AddonResources {
   const ns = a.namespace;
-  const monitored = c.addons.monitoring.enabled;
+  const monitored = c.addons.monitoring.enabled && !bootstrap;
   const sm = monitored ? SERVICE_MONITOR : [];
   const none = { crdGroups: [], apiServices: [], needsSecrets: [], issuedSecrets: [] };
   const uses = (...g: (string | false)[]) => g.filter((x): x is string => !!x);
