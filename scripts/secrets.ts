@@ -208,4 +208,5 @@ export function main(argv: string[], io: Io = { out: (s) => console.log(s), err:
   }
 }
 
-if (require.main === module) process.exit(main(process.argv.slice(2)));
+// Bundled into the installer too (which calls apply()): run only as the secrets program itself.
+if (require.main === module && /secrets[^/]*\.[jt]s$/.test(process.argv[1] ?? '')) process.exit(main(process.argv.slice(2)));

@@ -1,7 +1,12 @@
 /**
- * The installer, run as `npm run install:cluster` runs it, against a fake kubectl on PATH: the --dry-run plan
- * of each environment applies namespaces and CRDs first and every folder once, in the order of the Argo CD
- * waves; a run waits for CRDs and rollouts in the right places, never deletes, and stops at the first failure.
+ * The installer, run as `npm run install:cluster` runs it, against a fake kubectl (and helm) on PATH answering
+ * from a recorded bare k3s or kubeadm cluster (test/support/fake-kubectl-clusters/): the --dry-run plan of each
+ * environment bootstraps Argo CD, applies namespaces, Secrets and CRDs first and every folder once, in the order
+ * of the Argo CD waves, and prints the simulated timeline; a run shows and checks the cluster before changing
+ * anything, asks for confirmation, bootstraps Argo CD with helm or k3s's Helm controller, waits for CRDs and
+ * rollouts in the right places, deletes nothing but finished hook Jobs, never approves a manual sync unless told,
+ * and stops at the first failure with what to do. Unproven here: what a real API server, helm or Argo CD does
+ * with these calls (the simulator models that; a real cluster is the final proof).
  */
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -40,12 +45,23 @@ afterAll(() => {
   fakes.forEach((f) => f.cleanup());
 });
 
-function install(fail: string | undefined, ...args: string[]) {
-  const k = fakeKubectl(fail);
+interface Run { code: number | null; stdout: string; stderr: string; calls: string[]; fake: FakeKubectl }
+/** Runs the installer against a fake cluster (`cluster`: k3s, kubeadm or a fixture path), with a fake helm unless `helm` is false. */
+function installOn(o: { fail?: string; cluster?: string; helm?: boolean; stdin?: string; prepare?: (k: FakeKubectl) => void }, ...args: string[]): Run {
+  const k = fakeKubectl(o.fail, o.cluster, o.helm ?? true);
   fakes.push(k);
-  const r = spawnSync(process.execPath, [BUNDLE, '--dist', dist, ...args], { cwd: ROOT, env: k.env, encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, calls: k.calls() };
+  o.prepare?.(k);
+  const r = spawnSync(process.execPath, [BUNDLE, '--dist', dist, ...(o.helm === false ? ['--helm', path.join(k.dir, 'no-helm')] : []), ...args],
+    { cwd: ROOT, env: k.env, encoding: 'utf8', input: o.stdin ?? '' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, calls: k.calls(), fake: k };
 }
+const flavourOf = (env: string) => all.find((p) => p.config.name === env)!.config.cluster.flavour;
+/** The installer on a bare cluster of the environment's flavour, confirmed with --yes. */
+const install = (fail: string | undefined, ...args: string[]) => {
+  const env = args[args.indexOf('--env') + 1];
+  return installOn({ fail, cluster: env && env in Object.fromEntries(all.map((p) => [p.config.name, 1])) ? flavourOf(env) : 'k3s' }, ...args, ...(args.includes('--dry-run') ? [] : ['--yes']));
+};
+const kubectlCalls = (r: Run) => r.calls.filter((c) => !c.startsWith('helm '));
 
 /** The plan's steps: `[step name, command lines]`. */
 function steps(stdout: string): [string, string[]][] {
@@ -63,16 +79,17 @@ const folders = (env: string) => fs.readdirSync(path.join(dist, env), { withFile
 describe.each(all.map((p) => [p.config.name] as const))('--dry-run plan of %s', (env) => {
   const run = () => install(undefined, '--env', env, '--dry-run');
 
-  test('namespaces and CRDs first, then every folder exactly once in the order of the Argo CD waves; no kubectl call', () => {
+  test('bootstrap, namespaces, Secrets and CRDs first, then every folder exactly once in the order of the Argo CD waves; no call', () => {
     const r = run();
+    expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.calls).toEqual([]);
     const s = steps(r.stdout);
-    expect(s.slice(0, 2).map(([n]) => n)).toEqual(['namespaces', 'crds']);
-    // Every Namespace file of every folder is in the first step.
+    expect(s.slice(0, 4).map(([n]) => n)).toEqual(['bootstrap', 'namespaces', 'secrets', 'crds']);
+    // Every Namespace file of every folder is in the namespaces step.
     const nsFiles = folders(env).flatMap((f) => fs.readdirSync(path.join(dist, env, f)).filter((x) => x.startsWith('namespace.')).map((x) => path.join(dist, env, f, x)));
     expect(nsFiles.length).toBeGreaterThan(10);
-    for (const f of nsFiles) expect(s[0][1][0]).toContain(` ${f}`);
+    for (const f of nsFiles) expect(s[1][1][0]).toContain(` ${f}`);
     const folderSteps = s.map(([n]) => n).filter((n) => /^\d\d-/.test(n));
     expect([...folderSteps].sort()).toEqual([...folders(env)].sort());
     const charts = folders(env).map((f) => ({ folder: f, manifests: fs.readdirSync(path.join(dist, env, f))
@@ -80,19 +97,57 @@ describe.each(all.map((p) => [p.config.name] as const))('--dry-run plan of %s', 
     expect(folderSteps).toEqual(applyOrder(folders(env), foldersNeedingAddons(charts)));
     expect(folderSteps[0]).toBe('00-namespaces');
     expect(folderSteps[folderSteps.length - 1]).toBe('99-gitops');
-    expect(r.stdout).not.toMatch(/\b(delete|--prune|replace|--force)\b/);
+    expect(r.stdout).not.toMatch(/\b(--prune|replace|--force)\b/);
+    // The only deletes are of finished hook Jobs whose policy is BeforeHookCreation, right before re-creating them.
+    for (const line of r.stdout.split('\n').filter((l) => /\bdelete\b/.test(l))) expect(line.trim()).toMatch(/^kubectl delete --namespace [a-z-]+ job\/[a-z0-9-]+ --ignore-not-found --wait$/);
+  });
+
+  test('prints the simulated timeline of both install paths on a bare cluster, every step completing', () => {
+    const r = run();
+    expect(r.stdout).toMatch(new RegExp(`simulated installer install of ${env} on a bare cluster[\\s\\S]*every step can complete`));
+    expect(r.stdout).toMatch(new RegExp(`simulated Argo CD install of ${env} on a bare cluster[\\s\\S]*every step can complete`));
+    expect(r.stdout).not.toMatch(/BLOCKED/);
   });
 });
 
+test('--dry-run on a broken dist/ prints the first step that cannot complete and why, and fails', () => {
+  const broken = fs.mkdtempSync(path.join(os.tmpdir(), 'install-broken-'));
+  try {
+    fs.cpSync(path.join(dist, 'dev'), path.join(broken, 'dev'), { recursive: true });
+    const cm = fs.readdirSync(path.join(broken, 'dev', '22-core')).find((f) => f.startsWith('configmap.'))!;
+    fs.renameSync(path.join(broken, 'dev', '22-core', cm), path.join(broken, 'dev', '30-ingress', cm));
+    const k = fakeKubectl(undefined, 'k3s');
+    fakes.push(k);
+    const r = spawnSync(process.execPath, [BUNDLE, '--dist', broken, '--env', 'dev', '--dry-run'], { cwd: ROOT, env: k.env, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/BLOCKED 22-core: [\s\S]*needs ConfigMap app-core\/[a-z-]+, which does not exist by the end of this step \(provided only by step 30-ingress\)/);
+    expect(r.stdout).toMatch(/stops at step \d+ \(22-core\): it cannot complete/);
+  } finally {
+    fs.rmSync(broken, { recursive: true, force: true });
+  }
+});
+
 describe('a run', () => {
-  test('applies server-side, waits for the CRDs a folder needs and for the stores before the services, hands over to Argo CD last', () => {
+  test('shows and checks the cluster, bootstraps Argo CD with helm, creates the Secrets, waits for CRDs and for the stores before the services, hands over to Argo CD last', () => {
     const r = install(undefined, '--env', 'dev');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^kube context: default\nAPI server: +https:\/\/127\.0\.0\.1:6443 \(v1\.30\.5\+k3s1\)\nnodes: +1 \(1 Ready\)$/m);
+    expect(r.stdout).toMatch(/ok +cluster flavour: k3s/);
+    expect(r.stdout).toMatch(/ok +storage class local-path: present \(k3s ships it\)/);
     const at = (re: RegExp) => { const i = r.calls.findIndex((c) => re.test(c)); expect({ re: String(re), found: i >= 0 }).toEqual({ re: String(re), found: true }); return i; };
-    expect(at(/^version/)).toBe(0);
-    expect(at(/^apply --server-side --field-manager=receivables-installer .*namespace\.db-postgres\.yaml/)).toBe(1);
+    // Read-only questions first, nothing applied before the checks.
+    const firstChange = r.calls.findIndex((c) => /^(apply|create|patch|delete)|^helm upgrade/.test(c));
+    expect(r.calls.slice(0, firstChange).every((c) => /^(config view|version|get|helm version)/.test(c))).toBe(true);
+    const helm = at(/^helm upgrade --install argo-cd argo-cd --repo https:\/\/argoproj\.github\.io\/argo-helm --version 7\.6\.8 --namespace argocd --create-namespace --values \S+ --wait/);
+    expect(helm).toBe(firstChange);
+    const ns = at(/^apply --server-side --field-manager=receivables-installer .*namespace\.db-postgres\.yaml/);
+    expect(ns).toBeGreaterThan(helm);
+    const created = at(/^create --filename -/);
+    expect(created).toBeGreaterThan(ns);
+    expect(r.fake.secrets().size).toBe(all.find((p) => p.config.name === 'dev')!.secrets.length);
     const addons = at(/^apply .*\/90-addons$/);
+    expect(created).toBeLessThan(addons);
     expect(at(/^wait --for condition=established .*customresourcedefinition\/applications\.argoproj\.io/)).toBeLessThan(addons);
     const certManager = at(/^wait --namespace argocd application\/dev-cert-manager --for jsonpath=\{\.status\.health\.status\}=Healthy/);
     expect(certManager).toBeGreaterThan(addons);
@@ -110,21 +165,92 @@ describe('a run', () => {
     expect(at(/^apply .*\/99-gitops$/)).toBe(r.calls.length - 1);
     // dev syncs itself: no sync is triggered by hand.
     expect(r.calls.filter((c) => c.startsWith('patch'))).toEqual([]);
-    expect(r.calls.filter((c) => /^(delete|replace)\b|--prune/.test(c))).toEqual([]);
+    expect(r.calls.filter((c) => /^replace\b|--prune/.test(c))).toEqual([]);
+    for (const d of r.calls.filter((c) => c.startsWith('delete'))) expect(d).toMatch(/^delete --namespace [a-z-]+ job\/[a-z0-9-]+ --ignore-not-found --wait$/);
     expect(r.stdout).toMatch(/^installed: \d+ steps, 0 skipped$/m);
   });
 
-  test('in an environment with approved syncs, the installer triggers each add-on\'s sync (running it is the approval)', () => {
+  test('on k3s without helm, Argo CD is bootstrapped through k3s\'s Helm controller', () => {
+    const r = installOn({ cluster: 'k3s', helm: false }, '--env', 'dev', '--yes');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/ok +Argo CD: bootstrapped with k3s's Helm controller/);
+    const i = r.calls.findIndex((c) => /^apply --server-side --field-manager=receivables-installer --filename -$/.test(c));
+    expect(i).toBeGreaterThan(0);
+    expect(r.calls[i + 1]).toMatch(/^wait --namespace kube-system job\/helm-install-argo-cd --for condition=complete/);
+    expect(r.calls.filter((c) => c.startsWith('helm upgrade'))).toEqual([]);
+  });
+
+  test('on kubeadm without helm, it stops before changing anything and says to install helm', () => {
+    const r = installOn({ cluster: 'kubeadm', helm: false }, '--env', 'staging', '--yes');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/PROBLEM Argo CD: cannot be bootstrapped\n\s+what to do: install helm 3/);
+    expect(r.stderr).toMatch(/pre-flight problem\(s\) above: nothing was changed/);
+    expect(r.calls.filter((c) => /^(apply|create|patch|delete)/.test(c))).toEqual([]);
+  });
+
+  test('a cluster that does not match the environment (flavour, nodes) stops before any change, naming each problem', () => {
+    const r = installOn({ cluster: 'k3s' }, '--env', 'production', '--yes');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/PROBLEM cluster flavour: k3s \(kubelet v1\.30\.5\+k3s1\); production expects kubeadm/);
+    expect(r.stdout).toMatch(/PROBLEM nodes: 1 Ready of 1; production is sized for 5/);
+    expect(r.stdout).toMatch(/PROBLEM storage class ceph-rbd: missing/);
+    expect(r.calls.filter((c) => /^(apply|create|patch|delete)|^helm upgrade/.test(c))).toEqual([]);
+  });
+
+  test('kubectl too far from the API server version is a pre-flight problem', () => {
+    const fixture = path.join(os.tmpdir(), `skew-${process.pid}.json`);
+    const k3s = JSON.parse(fs.readFileSync(path.join(__dirname, 'support/fake-kubectl-clusters/k3s.json'), 'utf8'));
+    k3s.version.clientVersion.gitVersion = 'v1.27.3';
+    fs.writeFileSync(fixture, JSON.stringify(k3s));
+    try {
+      const r = installOn({ cluster: fixture }, '--env', 'dev', '--yes');
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(/PROBLEM kubectl v1\.27\.3 against API server v1\.30\.5\+k3s1/);
+    } finally { fs.rmSync(fixture, { force: true }); }
+  });
+
+  test('asks for confirmation: anything but "yes" changes nothing', () => {
+    const no = installOn({ cluster: 'k3s', stdin: 'no\n' }, '--env', 'dev');
+    expect(no.code).toBe(1);
+    expect(no.stdout).toMatch(/install dev into default \(https:\/\/127\.0\.0\.1:6443\)\? type "yes" to go on: /);
+    expect(no.stderr).toMatch(/not confirmed: nothing was changed/);
+    expect(no.calls.filter((c) => /^(apply|create)|^helm upgrade/.test(c))).toEqual([]);
+    const yes = installOn({ cluster: 'k3s', stdin: 'yes\n' }, '--env', 'dev');
+    expect(yes.code).toBe(0);
+  });
+
+  test('an environment with approved syncs: the installer waits for a person\'s approval unless told to approve', () => {
     const r = install(undefined, '--env', 'production');
     expect(r.code).toBe(0);
-    const patches = r.calls.filter((c) => c.startsWith('patch --namespace argocd application/'));
-    expect(patches.map((c) => c.split(' ')[3]).sort()).toEqual(['application/production-argo-cd', 'application/production-cert-manager',
-      'application/production-ingress-nginx', 'application/production-kube-prometheus-stack', 'application/production-metrics-server',
-      'application/production-prometheus-adapter']);
+    expect(r.calls.filter((c) => c.startsWith('patch'))).toEqual([]);
+    expect(r.stdout).toMatch(/production-cert-manager syncs when a person approves it: argocd app sync production-cert-manager \(or run the installer with --approve-syncs\)/);
+    const approved = install(undefined, '--env', 'production', '--approve-syncs');
+    expect(approved.code).toBe(0);
+    const patches = approved.calls.filter((c) => c.startsWith('patch --namespace argocd application/'));
+    expect(patches.map((c) => c.split(' ')[3]).sort()).toEqual(all.find((p) => p.config.name === 'production')!.charts.find((c) => c.folder === '90-addons')!.manifests
+      .map((m) => `application/${m.metadata.name}`).sort());
     for (const p of patches) expect(JSON.parse(p.slice(p.indexOf('{')))).toEqual({ operation: { initiatedBy: { username: 'receivables-installer' }, sync: { syncStrategy: { hook: {} } } } });
   });
 
-  test('stops at the first failure, says where, and runs nothing after it', () => {
+  test('an unapproved sync that times out stops with what to do', () => {
+    const r = install('^wait .*application/production-kube-prometheus-stack', '--env', 'production');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/what to do: nobody approved the sync of production-kube-prometheus-stack in time: approve it \(argocd app sync production-kube-prometheus-stack\) or run again with --approve-syncs/);
+  });
+
+  test('a site CA environment (dr) stops at the Secrets step until the site-supplied CA Secret exists, and generates only the bootstrap Secrets', () => {
+    const missing = install(undefined, '--env', 'dr');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/\(secrets\) failed: the site-supplied Secret cert-manager\/site-ca is missing[\s\S]*what to do: create it from the site CA's certificate and key: kubectl -n cert-manager create secret tls site-ca/);
+    const r = installOn({ cluster: 'kubeadm', prepare: (k) => k.store('cert-manager', 'site-ca', { 'tls.crt': 'x', 'tls.key': 'y' }) }, '--env', 'dr', '--yes');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect([...r.fake.secrets().keys()].sort()).toEqual(['cert-manager/site-ca', 'monitoring/grafana-admin']);
+    // Charts from the site's mirror, trusted through the site CA.
+    expect(r.calls.find((c) => c.startsWith('helm upgrade'))).toMatch(/--repo https:\/\/charts\.dr\.receivables\.internal .*--ca-file \S+site-ca\.pem/);
+  });
+
+  test('stops at the first failure, says where and what to do, and runs nothing after it', () => {
     const r = install('^apply .*01-tenants$', '--env', 'staging');
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^error: step \d+\/\d+ \(01-tenants\) failed: kubectl apply --server-side/m);
@@ -135,21 +261,23 @@ describe('a run', () => {
   test('a missing CRD stops the run with the add-on to install', () => {
     const r = install('customresourcedefinition/podmonitors', '--env', 'dev', '--without-argocd');
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/\(50-monitoring\) failed[\s\S]*does not serve podmonitors\.monitoring\.coreos\.com: install the add-on that provides it first/);
+    expect(r.stderr).toMatch(/\(50-monitoring\) failed[\s\S]*does not serve podmonitors\.monitoring\.coreos\.com: install the add-on that provides it first \(kube-prometheus-stack\)/);
   });
 
-  test('--without-argocd skips the Argo CD folders and calls nothing of Argo CD', () => {
+  test('--without-argocd skips the bootstrap and the Argo CD folders and calls nothing of Argo CD', () => {
     const r = install(undefined, '--env', 'staging', '--without-argocd', '--dry-run');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/90-addons: skipped \(--without-argocd/);
     expect(r.stdout).toMatch(/99-gitops: skipped \(--without-argocd/);
-    expect(r.stdout).not.toMatch(/argoproj/);
+    const plan = r.stdout.slice(0, r.stdout.indexOf('simulated'));
+    expect(plan).not.toMatch(/argoproj|helm|bootstrap/);
   });
 
-  test('--context goes on every kubectl call', () => {
+  test('--context goes on every kubectl and helm call', () => {
     const r = install('^apply .*01-tenants$', '--env', 'dev', '--context', 'site-a');
     expect(r.calls.length).toBeGreaterThan(3);
-    for (const c of r.calls) expect(c.startsWith('--context site-a ')).toBe(true);
+    for (const c of kubectlCalls(r)) expect(c.startsWith('--context site-a ')).toBe(true);
+    for (const c of r.calls.filter((x) => x.startsWith('helm ') && !x.startsWith('helm version'))) expect(c.startsWith('helm --kube-context site-a ')).toBe(true);
     expect(r.stderr).toContain('kubectl --context site-a apply');
   });
 
