@@ -81,6 +81,20 @@ describe('a broken input stops the replay at the right step, with the reason', (
     expect(sim.failed?.problems.join('\n')).toMatch(/needs Secret db-postgres\/[a-z-]+, which does not exist by the end of this step \(provided only by step 50-monitoring\)/);
   });
 
+  test('the grafana-admin Secret left to an ExternalSecret (issue 14 defect 2): the Prometheus stack stops in the first add-on wave', () => {
+    const p = anyEnv((x) => x.config.secrets.source === 'vault' && x.config.addons.monitoring.enabled);
+    const broken = mutate(p, (charts) => {
+      const es = charts.find((c) => c.folder === '05-external-secrets')!;
+      const template = es.manifests.find((m) => m.kind === 'ExternalSecret')!;
+      const store = es.manifests.find((m) => m.kind === 'SecretStore')!;
+      es.manifests.push({ ...store, metadata: { ...store.metadata, namespace: 'monitoring' } },
+        { ...template, metadata: { ...template.metadata, name: 'grafana-admin', namespace: 'monitoring' }, spec: { ...template.spec, target: { ...template.spec.target, name: 'grafana-admin' } } });
+    });
+    const sim = simulate({ ...broken, secrets: p.secrets.filter((s) => s.name !== 'grafana-admin') }, 'argocd');
+    expect(sim.failed?.step).toBe('addon kube-prometheus-stack');
+    expect(sim.failed?.problems).toContain('kube-prometheus-stack needs Secret monitoring/grafana-admin, which does not exist yet (provided only by step 05-external-secrets)');
+  });
+
   test('a kubeadm cluster without metrics-server: every CPU HPA stays Degraded', () => {
     const p = anyEnv((x) => x.config.cluster.flavour === 'kubeadm' && manifestsOf(x).some((m) => m.kind === 'HorizontalPodAutoscaler'));
     const broken = mutate(p, (charts) => {
