@@ -51,6 +51,17 @@ describe('a broken input stops the replay at the right step, with the reason', (
     }
   });
 
+  test('a chart mirror missing from the system project\'s sources: the add-ons are refused', () => {
+    const p = env('dev');
+    const broken = mutate(p, (charts) => {
+      const proj = charts.flatMap((c) => c.manifests).find((m) => m.kind === 'AppProject' && m.metadata.name.endsWith('-system'))!;
+      proj.spec.sourceRepos = proj.spec.sourceRepos.filter((r: string) => !r.includes('prometheus-community'));
+    });
+    const sim = simulate(broken, 'argocd');
+    expect(sim.failed?.step).toBe('addon kube-prometheus-stack');
+    expect(sim.failed?.problems).toContain('project dev-system does not allow the source repository https://prometheus-community.github.io/helm-charts');
+  });
+
   test('a ConfigMap rendered one wave too late: the workload that needs it cannot become Healthy', () => {
     const p = env('dev');
     let moved = '';

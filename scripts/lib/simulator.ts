@@ -137,6 +137,8 @@ interface Step {
   readonly project?: Obj;
   /** The Argo CD destination server of its Application. */
   readonly server?: string;
+  /** The repository its Application syncs from. */
+  readonly repo?: string;
   readonly objects?: readonly Obj[];
   readonly addon?: { readonly addon: Addon; readonly resources: AddonResources };
   /** Argo CD installed by helm: no project, no Argo CD yet. */
@@ -195,19 +197,19 @@ export function installSteps(input: SimInput, path: Path): Step[] {
   const addonSteps = (): Step[] => [...addonApps].sort((a, b) => wave(a) - wave(b) || a.metadata.name.localeCompare(b.metadata.name)).map((app) => {
     const addon = catalog.get(app.metadata.name);
     if (!addon) throw new Error(`Application ${app.metadata.name} is not an add-on of the catalog`);
-    return { id: `addon ${addon.name}`, what: `Argo CD syncs ${addon.chart} ${addon.version} into ${addon.namespace} (add-on wave ${wave(app)})`, project: projects.get(app.spec.project), server: app.spec.destination.server, addon: { addon, resources: addonResources(c, addon) } };
+    return { id: `addon ${addon.name}`, what: `Argo CD syncs ${addon.chart} ${addon.version} into ${addon.namespace} (add-on wave ${wave(app)})`, project: projects.get(app.spec.project), server: app.spec.destination.server, repo: app.spec.source.repoURL, addon: { addon, resources: addonResources(c, addon) } };
   });
   const folderStep = (folder: string, app?: Obj): Step[] => {
     const f = byFolder.get(folder)!;
     const project = app && projects.get(app.spec.project);
-    const out: Step[] = [{ id: folder, what: `${project ? 'Argo CD syncs' : 'kubectl applies'} ${f.manifests.length} objects`, project, server: app?.spec.destination.server, objects: f.manifests }];
+    const out: Step[] = [{ id: folder, what: `${project ? 'Argo CD syncs' : 'kubectl applies'} ${f.manifests.length} objects`, project, server: app?.spec.destination.server, repo: app?.spec.source.repoURL, objects: f.manifests }];
     if (folder === ADDONS_FOLDER) out.push(...addonSteps());
     return out;
   };
 
   if (path === 'argocd') {
     const root = apps.find((a) => a.spec.source?.path?.endsWith(`/${GITOPS_FOLDER}`));
-    steps.push({ id: GITOPS_FOLDER, what: 'the root Application syncs the projects and the child Applications', project: root && projects.get(root.spec.project), server: root?.spec.destination.server, objects: gitops?.manifests ?? [] });
+    steps.push({ id: GITOPS_FOLDER, what: 'the root Application syncs the projects and the child Applications', project: root && projects.get(root.spec.project), server: root?.spec.destination.server, repo: root?.spec.source.repoURL, objects: gitops?.manifests ?? [] });
     const children = apps.filter((a) => a !== root && a.spec.source?.path).sort((a, b) => wave(a) - wave(b));
     for (const child of children) {
       const folder = String(child.spec.source.path).split('/').pop()!;
@@ -274,6 +276,9 @@ export function simulate(input: SimInput, path: Path): Simulation {
       if (!s.groups.has(group) && !stepGroups.has(group)) problems.push(`${what}: the cluster does not serve ${group}/${kind} yet${later(`group ${group}`)}`);
       if (ns !== undefined && !s.namespaces.has(ns) && !stepNamespaces.has(ns)) problems.push(`${what}: namespace ${ns} does not exist yet${later(`Namespace ${ns}`)}`);
     };
+    if (step.project && step.repo && !(step.project.spec.sourceRepos ?? []).some((r: string) => glob(r, step.repo!))) {
+      problems.push(`project ${step.project.metadata.name} does not allow the source repository ${step.repo}`);
+    }
     for (const o of objects) admit(groupOf(o), o.kind, CLUSTER_SCOPED.has(o.kind) ? undefined : (o.metadata.namespace ?? 'default'), show(o));
     const a = step.addon;
     if (a) {
