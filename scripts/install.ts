@@ -26,6 +26,7 @@
  * --without-argocd: no bootstrap and no Argo CD folders; the add-ons must then be installed beforehand (helm,
  * with the values of dist/<env>/90-addons/), and the installer checks that their CRDs are served.
  */
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -44,8 +45,19 @@ export const FIELD_MANAGER = 'receivables-installer';
 const HOOK = 'argocd.argoproj.io/hook';
 const HOOK_DELETE = 'argocd.argoproj.io/hook-delete-policy';
 
-/** A command of a step: kubectl arguments, or `helm` with its arguments, with an optional hint on failure. */
-export interface Command { readonly tool: 'kubectl' | 'helm'; readonly args: readonly string[]; readonly input?: string; readonly hint?: string; readonly note?: string }
+/** A command of a step: kubectl or helm with its arguments. */
+export interface Command {
+  readonly tool: 'kubectl' | 'helm';
+  readonly args: readonly string[];
+  /** stdin (a manifest for `kubectl apply --filename -`). */
+  readonly input?: string;
+  /** Files written just before the command runs (helm's values and CA file), path → content. */
+  readonly files?: Readonly<Record<string, string>>;
+  /** Printed before it runs. */
+  readonly note?: string;
+  /** What to do when it fails. */
+  readonly hint?: string;
+}
 
 export interface Step {
   /** e.g. `11-postgres`, `namespaces`, `crds` */
@@ -122,7 +134,7 @@ function bootstrapCommands(c: EnvironmentConfig, how: 'helm' | 'helm-controller'
         '--create-namespace', '--values', valuesFile, ...(ca ? ['--ca-file', caFile] : []), '--wait', '--timeout', timeout],
       note: `values: the Argo CD add-on's (dist/${c.name}/${ADDONS_FOLDER}) without ServiceMonitors`,
       hint: 'helm could not install Argo CD: check that the chart repository is reachable from here (air-gapped: the site mirror) and run again',
-      input: JSON.stringify({ files: { [valuesFile]: values, ...(ca ? { [caFile]: ca } : {}) } }),
+      files: { [valuesFile]: values, ...(ca ? { [caFile]: ca } : {}) },
     });
   } else {
     // k3s's Helm controller (helm.cattle.io/v1 HelmChart in kube-system) runs helm in a Job.
@@ -257,14 +269,11 @@ export interface Io { out: (s: string) => void; err: (s: string) => void; ask?: 
 export class Helm {
   constructor(private readonly binary = 'helm', private readonly context?: string, private readonly env?: NodeJS.ProcessEnv) {}
   available(): boolean {
-    const { spawnSync } = require('child_process') as typeof import('child_process');
     const r = spawnSync(this.binary, ['version', '--short'], { encoding: 'utf8', env: this.env ?? process.env });
     return !r.error && r.status === 0;
   }
   run(c: Command): KubectlResult {
-    const { spawnSync } = require('child_process') as typeof import('child_process');
-    const files: Record<string, string> = c.input ? JSON.parse(c.input).files ?? {} : {};
-    for (const [f, content] of Object.entries(files)) fs.writeFileSync(f, content, { mode: 0o600 });
+    for (const [f, content] of Object.entries(c.files ?? {})) fs.writeFileSync(f, content, { mode: 0o600 });
     const r = spawnSync(this.binary, [...(this.context ? ['--kube-context', this.context] : []), ...c.args], { encoding: 'utf8', env: this.env ?? process.env });
     if (r.error) throw new Error(`cannot run ${this.binary}: ${r.error.message}`);
     return { code: r.status ?? 1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };

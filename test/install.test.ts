@@ -197,6 +197,20 @@ describe('a run', () => {
     expect(r.calls.filter((c) => /^(apply|create|patch|delete)|^helm upgrade/.test(c))).toEqual([]);
   });
 
+  test('where Argo CD already runs, the bootstrap is skipped (a re-run)', () => {
+    const fixture = path.join(os.tmpdir(), `argo-${process.pid}.json`);
+    const k3s = JSON.parse(fs.readFileSync(path.join(__dirname, 'support/fake-kubectl-clusters/k3s.json'), 'utf8'));
+    k3s.deployments.push('argocd/argocd-server');
+    fs.writeFileSync(fixture, JSON.stringify(k3s));
+    try {
+      const r = installOn({ cluster: fixture }, '--env', 'dev', '--yes');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/ok +Argo CD: already runs: not re-installed/);
+      expect(r.stdout).toMatch(/bootstrap: skipped \(Argo CD already runs in argocd\)/);
+      expect(r.calls.filter((c) => c.startsWith('helm'))).toEqual([]);
+    } finally { fs.rmSync(fixture, { force: true }); }
+  });
+
   test('kubectl too far from the API server version is a pre-flight problem', () => {
     const fixture = path.join(os.tmpdir(), `skew-${process.pid}.json`);
     const k3s = JSON.parse(fs.readFileSync(path.join(__dirname, 'support/fake-kubectl-clusters/k3s.json'), 'utf8'));

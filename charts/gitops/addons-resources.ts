@@ -8,7 +8,7 @@
  * simulator (test/support/simulator.ts), which checks every step against it.
  */
 import type { EnvironmentConfig } from '../../environments/schema';
-import type { Addon, AddonName } from './addons-catalog';
+import type { Addon } from './addons-catalog';
 
 export interface Kind { readonly group: string; readonly kind: string }
 export interface NamespacedKinds { readonly namespace: string; readonly kinds: readonly Kind[] }
@@ -172,5 +172,3 @@ export function distinctKinds(kinds: Iterable<Kind>): Kind[] {
   for (const x of kinds) m.set(kindKey(x), { group: x.group, kind: x.kind });
   return [...m.keys()].sort().map((key) => m.get(key)!);
 }
-
-export type { AddonName };
