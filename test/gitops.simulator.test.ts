@@ -10,7 +10,8 @@
 import { deepMerge } from '../environments/merge';
 import { environmentInput, validateEnvironment } from '../environments';
 import { renderPlatform, type Manifest, type RenderedPlatform } from '../charts/platform';
-import { formatSimulation, immutableChanges, simulate, type Path, type SimInput } from '../scripts/lib/simulator';
+import { formatSimulation, immutableChanges, installSteps, simulate, type Path, type SimInput } from '../scripts/lib/simulator';
+import { plan } from '../scripts/install';
 import { manifestsOf, renderAll } from './support/render';
 
 const all = renderAll();
@@ -25,6 +26,17 @@ describe.each(rows)('%s through %s', (env, path, p) => {
     const ids = sim.steps.map((s) => s.step);
     for (const c of p.charts) expect(ids).toContain(c.folder);
     for (const a of manifestsOf(p).filter((m) => m.kind === 'Application' && m.spec.source.chart)) expect(ids).toContain(`addon ${a.spec.source.chart}`);
+  });
+});
+
+describe.each(all.map((p) => [p.config.name, p] as const))('%s: the simulated installer is the real one', (_name, p) => {
+  test('the simulator replays the installer\'s steps in the installer\'s order (scripts/install.ts plan())', () => {
+    const folders = p.charts.map((c) => ({ name: c.folder, dir: `/dist/${c.folder}`, files: c.manifests.map((_, i) => `/dist/${c.folder}/${i}.yaml`), objects: c.manifests }));
+    const real = plan(folders, { withoutArgoCd: false, timeout: '10m', config: p.config, secrets: p.secrets, bootstrap: 'helm' }).map((s) => s.folder);
+    // The simulator folds the Secrets step into its prerequisites (created as soon as their namespace exists).
+    const simulated = installSteps(input(p), 'installer').map((s) => s.id).filter((id) => !id.startsWith('addon '));
+    expect(simulated).toEqual(real.filter((f) => f !== 'secrets'));
+    expect(real.indexOf('secrets')).toBe(real.indexOf('namespaces') + 1);
   });
 });
 
