@@ -137,7 +137,8 @@ function bootstrapCommands(c: EnvironmentConfig, how: 'helm' | 'helm-controller'
       files: { [valuesFile]: values, ...(ca ? { [caFile]: ca } : {}) },
     });
   } else {
-    // k3s's Helm controller (helm.cattle.io/v1 HelmChart in kube-system) runs helm in a Job.
+    // k3s's Helm controller (helm.cattle.io/v1 HelmChart in kube-system) runs helm in the Job helm-install-<name>;
+    // fields as in k3s-io/helm-controller doc/helmchart.md (targetNamespace, createNamespace, repoCA, valuesContent).
     const chart = {
       apiVersion: 'helm.cattle.io/v1', kind: 'HelmChart',
       metadata: { name: argo.name, namespace: 'kube-system' },
