@@ -145,7 +145,7 @@ describe('a run', () => {
     expect(ns).toBeGreaterThan(helm);
     const created = at(/^create --filename -/);
     expect(created).toBeGreaterThan(ns);
-    expect(r.fake.secrets().size).toBe(all.find((p) => p.config.name === 'dev')!.secrets.length);
+    expect(r.fake.secrets().size).toBe(new Set(all.find((p) => p.config.name === 'dev')!.secrets.map((x) => `${x.namespace}/${x.name}`)).size);
     const addons = at(/^apply .*\/90-addons$/);
     expect(created).toBeLessThan(addons);
     expect(at(/^wait --for condition=established .*customresourcedefinition\/applications\.argoproj\.io/)).toBeLessThan(addons);

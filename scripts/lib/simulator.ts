@@ -383,7 +383,10 @@ export function simulate(input: SimInput, path: Path): Simulation {
     out.push({ step: step.id, what: step.what, problems: [] });
   }
   const failed = out.find((r) => r.problems.length);
-  const list = [...pre.secrets.map((x) => `Secret ${x}`), ...pre.storageClasses.map((x) => `StorageClass ${x}`), ...pre.notes];
+  // One line per namespace: `Secrets in db-postgres: postgres-app, postgres-superuser`.
+  const byNs = new Map<string, string[]>();
+  for (const x of pre.secrets) { const [ns, name] = x.split('/'); byNs.set(ns, [...(byNs.get(ns) ?? []), name]); }
+  const list = [...[...byNs].map(([ns, names]) => `Secrets in ${ns}: ${names.join(', ')}`), ...pre.storageClasses.map((x) => `StorageClass ${x}`), ...pre.notes];
   return { path, prerequisites: list, steps: out, ...(failed ? { failed } : {}) };
 }
 
@@ -396,7 +399,7 @@ function issuerReady(s: State, ref: Obj, ns: string | undefined): boolean {
 
 /** The timeline as text: one line per step, then the failed step's reasons. */
 export function formatSimulation(env: string, sim: Simulation): string {
-  const lines = [`simulated ${sim.path === 'argocd' ? 'Argo CD' : 'installer'} install of ${env} on a bare cluster`, `  prerequisites: ${sim.prerequisites.length ? '' : 'none'}`];
+  const lines = [`simulated ${sim.path === 'argocd' ? 'Argo CD' : 'installer'} install of ${env} on a bare cluster`, `  prerequisites:${sim.prerequisites.length ? '' : ' none'}`];
   for (const p of sim.prerequisites) lines.push(`    - ${p}`);
   for (const [i, r] of sim.steps.entries()) {
     lines.push(`  ${String(i + 1).padStart(2)}. ${r.problems.length ? 'BLOCKED' : 'ok     '} ${r.step}: ${r.what}`);
