@@ -249,6 +249,16 @@ export function plan(folders: readonly Folder[], o: PlanOptions): Step[] {
           commands.push(kc(['rollout', 'status', ...at, `${x.kind.toLowerCase()}/${x.metadata.name}`, '--timeout', o.timeout]));
         }
       }
+      // What the controllers make of the folder: Secrets fetched from Vault, certificates issued.
+      const vault = o.config?.secrets.vault;
+      for (const x of f.objects.filter((y) => y.kind === 'ExternalSecret' || y.kind === 'Certificate')) {
+        const at = ['--namespace', x.metadata.namespace, `${x.kind.toLowerCase()}/${x.metadata.name}`];
+        commands.push(kc(['wait', ...at, '--for', 'condition=Ready', '--timeout', o.timeout], {
+          hint: x.kind === 'ExternalSecret'
+            ? `External Secrets could not read ${x.metadata.namespace}/${x.metadata.name} from Vault${vault ? ` (${vault.server})` : ''}: kubectl -n ${x.metadata.namespace} describe externalsecret ${x.metadata.name}; check that Vault is seeded (npm run secrets -- --env ${o.config?.name} --vault-seed), that the role ${vault?.rolePrefix ?? ''}${x.metadata.namespace} exists, and that Vault's certificate is signed by the site CA`
+            : `cert-manager did not issue ${x.metadata.namespace}/${x.metadata.name}: kubectl -n ${x.metadata.namespace} describe certificate ${x.metadata.name} (is its issuer Ready?)`,
+        }));
+      }
       // PostSync hooks, as Argo CD runs them: after the rest is ready; re-created where their policy says so
       // (a Job's template is immutable: a changed hook could not be applied over the old one).
       for (const h of hooks) {

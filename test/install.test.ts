@@ -260,6 +260,10 @@ describe('a run', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect([...r.fake.secrets().keys()].sort()).toEqual(['cert-manager/site-ca', 'monitoring/grafana-admin']);
+    // The stores start only once their Secrets are fetched from Vault.
+    const fetched = r.calls.findIndex((c) => /^wait --namespace db-postgres externalsecret\/postgres-superuser --for condition=Ready/.test(c));
+    expect(fetched).toBeGreaterThan(0);
+    expect(fetched).toBeLessThan(r.calls.findIndex((c) => /^apply .*\/11-postgres$/.test(c)));
     // Charts from the site's mirror, trusted through the site CA.
     expect(r.calls.find((c) => c.startsWith('helm upgrade'))).toMatch(/--repo https:\/\/charts\.dr\.receivables\.internal .*--ca-file \S+site-ca\.pem/);
   });
