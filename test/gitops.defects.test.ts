@@ -134,10 +134,11 @@ describe('(4) (5) a site with its own CA (every environment with cluster.siteCa)
   });
 
   test.each(sites.map((p) => [p.config.name, p] as const))('%s: the CA ClusterIssuer signs with the site-supplied Secret; no self-signed root Certificate can overwrite it', (_n, p) => {
-    const pki = p.charts.find((c) => c.folder === '03-pki')!.manifests;
-    expect(pki.filter((m) => m.kind === 'Certificate')).toEqual([]);
-    const ca = pki.filter((m) => m.kind === 'ClusterIssuer' && m.spec.ca);
-    expect(ca.map((m) => m.spec.ca.secretName)).toEqual([p.config.cluster.siteCa!.secretName]);
-    expect(pki.filter((m) => m.kind === 'ClusterIssuer' && m.spec.selfSigned)).toEqual([]);
+    const secret = p.config.cluster.siteCa!.secretName;
+    const ca = manifestsOf(p).filter((m) => m.kind === 'ClusterIssuer' && m.spec.ca);
+    expect(ca.map((m) => m.spec.ca.secretName)).toEqual([secret]);
+    // No Certificate of any folder writes the site's Secret (cert-manager would re-issue it over the site CA).
+    expect(manifestsOf(p).filter((m) => m.kind === 'Certificate' && m.metadata.namespace === 'cert-manager' && m.spec.secretName === secret)).toEqual([]);
+    expect(manifestsOf(p).filter((m) => m.kind === 'Certificate' && m.spec.isCA && m.metadata.namespace === 'cert-manager')).toEqual([]);
   });
 });
