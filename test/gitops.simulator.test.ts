@@ -46,7 +46,6 @@ function mutate(p: RenderedPlatform, f: (charts: { folder: string; manifests: Ma
   f(charts);
   return { config: p.config, charts, secrets: p.secrets };
 }
-const env = (name: string) => all.find((p) => p.config.name === name)!;
 const anyEnv = (pred: (p: RenderedPlatform) => boolean) => all.find(pred)!;
 
 describe('a broken input stops the replay at the right step, with the reason', () => {
@@ -64,18 +63,18 @@ describe('a broken input stops the replay at the right step, with the reason', (
   });
 
   test('a chart mirror missing from the system project\'s sources: the add-ons are refused', () => {
-    const p = env('dev');
+    const p = anyEnv((x) => x.config.addons.monitoring.enabled && !x.config.addons.chartMirror);
     const broken = mutate(p, (charts) => {
       const proj = charts.flatMap((c) => c.manifests).find((m) => m.kind === 'AppProject' && m.metadata.name.endsWith('-system'))!;
       proj.spec.sourceRepos = proj.spec.sourceRepos.filter((r: string) => !r.includes('prometheus-community'));
     });
     const sim = simulate(broken, 'argocd');
     expect(sim.failed?.step).toBe('addon kube-prometheus-stack');
-    expect(sim.failed?.problems).toContain('project dev-system does not allow the source repository https://prometheus-community.github.io/helm-charts');
+    expect(sim.failed?.problems).toContain(`project ${p.config.name}-system does not allow the source repository https://prometheus-community.github.io/helm-charts`);
   });
 
   test('a ConfigMap rendered one wave too late: the workload that needs it cannot become Healthy', () => {
-    const p = env('dev');
+    const p = all[0];
     let moved = '';
     const broken = mutate(p, (charts) => {
       const from = charts.find((c) => c.folder === '22-core')!;
@@ -136,9 +135,9 @@ describe('a broken input stops the replay at the right step, with the reason', (
   });
 
   test('the timeline names the first step that cannot complete and why', () => {
-    const p = env('dev');
+    const p = all[0];
     const broken = mutate(p, (charts) => { charts.find((c) => c.folder === '00-namespaces')!.manifests = charts.find((c) => c.folder === '00-namespaces')!.manifests.filter((m) => m.metadata.name !== 'db-postgres'); });
-    const text = formatSimulation('dev', simulate(broken, 'installer'));
+    const text = formatSimulation(p.config.name, simulate(broken, 'installer'));
     expect(text).toMatch(/ok      namespaces: /);
     expect(text).toMatch(/BLOCKED 00-namespaces: /);
     expect(text).toMatch(/namespace db-postgres does not exist yet/);

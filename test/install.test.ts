@@ -22,13 +22,26 @@ const BUNDLE = path.join(ROOT, '.build', 'test-install.js');
 const dist = fs.mkdtempSync(path.join(os.tmpdir(), 'install-dist-'));
 const fakes: FakeKubectl[] = [];
 const all = renderAll();
+// Environments by role, derived (never a fixed list): one that syncs itself and runs the Prometheus stack (the
+// full run), one on k3s, one kubeadm environment syncing only on approval without a site CA, one with a site CA.
+const pick = (what: string, f: (c: (typeof all)[number]['config']) => boolean) => {
+  const p = all.find((x) => f(x.config));
+  if (!p) throw new Error(`no environment ${what}`);
+  return p.config.name;
+};
+const RUN = pick('that syncs itself and runs the Prometheus stack', (c) => c.gitops.autoSync && c.addons.monitoring.enabled && !c.cluster.siteCa);
+const K3S = pick('on k3s', (c) => c.cluster.flavour === 'k3s');
+const MANUAL = pick('on kubeadm syncing on approval without a site CA', (c) => !c.gitops.autoSync && c.cluster.flavour === 'kubeadm' && !c.cluster.siteCa && c.addons.monitoring.enabled);
+const SITE = pick('with a site CA', (c) => !!c.cluster.siteCa);
+const BIG = pick('on kubeadm sized for more than one node', (c) => c.cluster.flavour === 'kubeadm' && c.cluster.nodes > 1);
+const fixtureOf = (env: string) => JSON.parse(fs.readFileSync(path.join(__dirname, 'support/fake-kubectl-clusters', `${all.find((p) => p.config.name === env)!.config.cluster.flavour}.json`), 'utf8'));
 
 beforeAll(() => {
   execFileSync(path.join(ROOT, 'node_modules/.bin/esbuild'), ['scripts/install.ts', '--bundle', '--platform=node', '--target=node20',
     '--packages=external', '--log-level=warning', `--outfile=${BUNDLE}`], { cwd: ROOT, stdio: 'pipe' });
   writeDist(dist, new Map(all.map((p) => [p.config.name, toFileTree(p)])), false);
   // dev with a store, an application using it and monitoring, in the shape their charts render.
-  const extra = path.join(dist, 'dev');
+  const extra = path.join(dist, RUN);
   const labels = (name: string) => ({ 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': name, 'app.kubernetes.io/component': 'server' });
   const workload = (kind: string, ns: string, name: string) => ({
     apiVersion: 'apps/v1', kind, metadata: { name, namespace: ns, labels: labels(name) },
@@ -113,12 +126,12 @@ describe.each(all.map((p) => [p.config.name] as const))('--dry-run plan of %s', 
 test('--dry-run on a broken dist/ prints the first step that cannot complete and why, and fails', () => {
   const broken = fs.mkdtempSync(path.join(os.tmpdir(), 'install-broken-'));
   try {
-    fs.cpSync(path.join(dist, 'dev'), path.join(broken, 'dev'), { recursive: true });
-    const cm = fs.readdirSync(path.join(broken, 'dev', '22-core')).find((f) => f.startsWith('configmap.'))!;
-    fs.renameSync(path.join(broken, 'dev', '22-core', cm), path.join(broken, 'dev', '30-ingress', cm));
+    fs.cpSync(path.join(dist, K3S), path.join(broken, K3S), { recursive: true });
+    const cm = fs.readdirSync(path.join(broken, K3S, '22-core')).find((f) => f.startsWith('configmap.'))!;
+    fs.renameSync(path.join(broken, K3S, '22-core', cm), path.join(broken, K3S, '30-ingress', cm));
     const k = fakeKubectl(undefined, 'k3s');
     fakes.push(k);
-    const r = spawnSync(process.execPath, [BUNDLE, '--dist', broken, '--env', 'dev', '--dry-run'], { cwd: ROOT, env: k.env, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [BUNDLE, '--dist', broken, '--env', K3S, '--dry-run'], { cwd: ROOT, env: k.env, encoding: 'utf8' });
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/BLOCKED 22-core: [\s\S]*needs ConfigMap app-core\/[a-z-]+, which does not exist by the end of this step \(provided only by step 30-ingress\)/);
     expect(r.stdout).toMatch(/stops at step \d+ \(22-core\): it cannot complete/);
@@ -129,12 +142,14 @@ test('--dry-run on a broken dist/ prints the first step that cannot complete and
 
 describe('a run', () => {
   test('shows and checks the cluster, bootstraps Argo CD with helm, creates the Secrets, waits for CRDs and for the stores before the services, hands over to Argo CD last', () => {
-    const r = install(undefined, '--env', 'dev');
+    const r = install(undefined, '--env', RUN);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^kube context: default\nAPI server: +https:\/\/127\.0\.0\.1:6443 \(v1\.30\.5\+k3s1\)\nnodes: +1 \(1 Ready\)$/m);
-    expect(r.stdout).toMatch(/ok +cluster flavour: k3s/);
-    expect(r.stdout).toMatch(/ok +storage class local-path: present \(k3s ships it\)/);
+    const f = fixtureOf(RUN);
+    const run = all.find((p) => p.config.name === RUN)!.config;
+    expect(r.stdout).toContain(`kube context: ${f.configView['current-context']}\nAPI server:   ${f.configView.clusters[0].cluster.server} (${f.version.serverVersion.gitVersion})\nnodes:        ${f.nodes.items.length} (${f.nodes.items.length} Ready)\n`);
+    expect(r.stdout).toMatch(new RegExp(`ok +cluster flavour: ${run.cluster.flavour}`));
+    expect(r.stdout).toMatch(new RegExp(`ok +storage class ${run.storageClass}: present`));
     const at = (re: RegExp) => { const i = r.calls.findIndex((c) => re.test(c)); expect({ re: String(re), found: i >= 0 }).toEqual({ re: String(re), found: true }); return i; };
     // Read-only questions first, nothing applied before the checks.
     const firstChange = r.calls.findIndex((c) => /^(apply|create|patch|delete)|^helm upgrade/.test(c));
@@ -145,15 +160,15 @@ describe('a run', () => {
     expect(ns).toBeGreaterThan(helm);
     const created = at(/^create --filename -/);
     expect(created).toBeGreaterThan(ns);
-    expect(r.fake.secrets().size).toBe(new Set(all.find((p) => p.config.name === 'dev')!.secrets.map((x) => `${x.namespace}/${x.name}`)).size);
+    expect(r.fake.secrets().size).toBe(new Set(all.find((p) => p.config.name === RUN)!.secrets.map((x) => `${x.namespace}/${x.name}`)).size);
     const addons = at(/^apply .*\/90-addons$/);
     expect(created).toBeLessThan(addons);
     expect(at(/^wait --for condition=established .*customresourcedefinition\/applications\.argoproj\.io/)).toBeLessThan(addons);
-    const certManager = at(/^wait --namespace argocd application\/dev-cert-manager --for jsonpath=\{\.status\.health\.status\}=Healthy/);
+    const certManager = at(new RegExp(`^wait --namespace argocd application/${RUN}-cert-manager --for jsonpath=\\{\\.status\\.health\\.status\\}=Healthy`));
     expect(certManager).toBeGreaterThan(addons);
     // The Prometheus stack is awaited first (cert-manager creates ServiceMonitors), Argo CD's own upgrade last.
-    expect(at(/^wait --namespace argocd application\/dev-kube-prometheus-stack /)).toBeLessThan(certManager);
-    expect(at(/^wait --namespace argocd application\/dev-argo-cd /)).toBeGreaterThan(certManager);
+    expect(at(new RegExp(`^wait --namespace argocd application/${RUN}-kube-prometheus-stack `))).toBeLessThan(certManager);
+    expect(at(new RegExp(`^wait --namespace argocd application/${RUN}-argo-cd `))).toBeGreaterThan(certManager);
     const store = at(/^apply .*\/11-postgres$/);
     const ready = at(/^wait --namespace db-postgres statefulset\/postgres --for jsonpath=\{\.status\.readyReplicas\}=3/);
     const app = at(/^apply .*\/21-api$/);
@@ -163,7 +178,7 @@ describe('a run', () => {
     expect(at(/^rollout status --namespace app-core deployment\/api/)).toBeGreaterThan(app);
     expect(at(/^wait --for condition=established .*customresourcedefinition\/podmonitors\.monitoring\.coreos\.com/)).toBeLessThan(at(/^apply .*\/50-monitoring$/));
     expect(at(/^apply .*\/99-gitops$/)).toBe(r.calls.length - 1);
-    // dev syncs itself: no sync is triggered by hand.
+    // It syncs itself: no sync is triggered by hand.
     expect(r.calls.filter((c) => c.startsWith('patch'))).toEqual([]);
     expect(r.calls.filter((c) => /^replace\b|--prune/.test(c))).toEqual([]);
     for (const d of r.calls.filter((c) => c.startsWith('delete'))) expect(d).toMatch(/^delete --namespace [a-z-]+ job\/[a-z0-9-]+ --ignore-not-found --wait$/);
@@ -171,7 +186,7 @@ describe('a run', () => {
   });
 
   test('on k3s without helm, Argo CD is bootstrapped through k3s\'s Helm controller', () => {
-    const r = installOn({ cluster: 'k3s', helm: false }, '--env', 'dev', '--yes');
+    const r = installOn({ cluster: 'k3s', helm: false }, '--env', K3S, '--yes');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/ok +Argo CD: bootstrapped with k3s's Helm controller/);
     const i = r.calls.findIndex((c) => /^apply --server-side --field-manager=receivables-installer --filename -$/.test(c));
@@ -181,7 +196,7 @@ describe('a run', () => {
   });
 
   test('on kubeadm without helm, it stops before changing anything and says to install helm', () => {
-    const r = installOn({ cluster: 'kubeadm', helm: false }, '--env', 'staging', '--yes');
+    const r = installOn({ cluster: 'kubeadm', helm: false }, '--env', BIG, '--yes');
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/PROBLEM Argo CD: cannot be bootstrapped\n\s+what to do: install helm 3/);
     expect(r.stderr).toMatch(/pre-flight problem\(s\) above: nothing was changed/);
@@ -189,11 +204,12 @@ describe('a run', () => {
   });
 
   test('a cluster that does not match the environment (flavour, nodes) stops before any change, naming each problem', () => {
-    const r = installOn({ cluster: 'k3s' }, '--env', 'production', '--yes');
+    const big = all.find((p) => p.config.name === BIG)!.config;
+    const r = installOn({ cluster: 'k3s' }, '--env', BIG, '--yes');
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/PROBLEM cluster flavour: k3s \(kubelet v1\.30\.5\+k3s1\); production expects kubeadm/);
-    expect(r.stdout).toMatch(/PROBLEM nodes: 1 Ready of 1; production is sized for 5/);
-    expect(r.stdout).toMatch(/PROBLEM storage class ceph-rbd: missing/);
+    expect(r.stdout).toContain(`PROBLEM cluster flavour: k3s (kubelet v1.30.5+k3s1); ${BIG} expects kubeadm`);
+    expect(r.stdout).toContain(`PROBLEM nodes: 1 Ready of 1; ${BIG} is sized for ${big.cluster.nodes}`);
+    if (big.storageClass !== 'local-path') expect(r.stdout).toContain(`PROBLEM storage class ${big.storageClass}: missing`);
     expect(r.calls.filter((c) => /^(apply|create|patch|delete)|^helm upgrade/.test(c))).toEqual([]);
   });
 
@@ -203,7 +219,7 @@ describe('a run', () => {
     k3s.deployments.push('argocd/argocd-server');
     fs.writeFileSync(fixture, JSON.stringify(k3s));
     try {
-      const r = installOn({ cluster: fixture }, '--env', 'dev', '--yes');
+      const r = installOn({ cluster: fixture }, '--env', K3S, '--yes');
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/ok +Argo CD: already runs: not re-installed/);
       expect(r.stdout).toMatch(/bootstrap: skipped \(Argo CD already runs in argocd\)/);
@@ -217,59 +233,63 @@ describe('a run', () => {
     k3s.version.clientVersion.gitVersion = 'v1.27.3';
     fs.writeFileSync(fixture, JSON.stringify(k3s));
     try {
-      const r = installOn({ cluster: fixture }, '--env', 'dev', '--yes');
+      const r = installOn({ cluster: fixture }, '--env', K3S, '--yes');
       expect(r.code).toBe(1);
       expect(r.stdout).toMatch(/PROBLEM kubectl v1\.27\.3 against API server v1\.30\.5\+k3s1/);
     } finally { fs.rmSync(fixture, { force: true }); }
   });
 
   test('asks for confirmation: anything but "yes" changes nothing', () => {
-    const no = installOn({ cluster: 'k3s', stdin: 'no\n' }, '--env', 'dev');
+    const no = installOn({ cluster: 'k3s', stdin: 'no\n' }, '--env', K3S);
     expect(no.code).toBe(1);
-    expect(no.stdout).toMatch(/install dev into default \(https:\/\/127\.0\.0\.1:6443\)\? type "yes" to go on: /);
+    expect(no.stdout).toContain(`install ${K3S} into default (https://127.0.0.1:6443)? type "yes" to go on: `);
     expect(no.stderr).toMatch(/not confirmed: nothing was changed/);
     expect(no.calls.filter((c) => /^(apply|create)|^helm upgrade/.test(c))).toEqual([]);
-    const yes = installOn({ cluster: 'k3s', stdin: 'yes\n' }, '--env', 'dev');
+    const yes = installOn({ cluster: 'k3s', stdin: 'yes\n' }, '--env', K3S);
     expect(yes.code).toBe(0);
   });
 
   test('an environment with approved syncs: the installer waits for a person\'s approval unless told to approve', () => {
-    const r = install(undefined, '--env', 'production');
+    const r = install(undefined, '--env', MANUAL);
     expect(r.code).toBe(0);
     expect(r.calls.filter((c) => c.startsWith('patch'))).toEqual([]);
-    expect(r.stdout).toMatch(/production-cert-manager syncs when a person approves it: argocd app sync production-cert-manager \(or run the installer with --approve-syncs\)/);
-    const approved = install(undefined, '--env', 'production', '--approve-syncs');
+    expect(r.stdout).toContain(`${MANUAL}-cert-manager syncs when a person approves it: argocd app sync ${MANUAL}-cert-manager (or run the installer with --approve-syncs)`);
+    const approved = install(undefined, '--env', MANUAL, '--approve-syncs');
     expect(approved.code).toBe(0);
     const patches = approved.calls.filter((c) => c.startsWith('patch --namespace argocd application/'));
-    expect(patches.map((c) => c.split(' ')[3]).sort()).toEqual(all.find((p) => p.config.name === 'production')!.charts.find((c) => c.folder === '90-addons')!.manifests
+    expect(patches.map((c) => c.split(' ')[3]).sort()).toEqual(all.find((p) => p.config.name === MANUAL)!.charts.find((c) => c.folder === '90-addons')!.manifests
       .map((m) => `application/${m.metadata.name}`).sort());
     for (const p of patches) expect(JSON.parse(p.slice(p.indexOf('{')))).toEqual({ operation: { initiatedBy: { username: 'receivables-installer' }, sync: { syncStrategy: { hook: {} } } } });
   });
 
   test('an unapproved sync that times out stops with what to do', () => {
-    const r = install('^wait .*application/production-kube-prometheus-stack', '--env', 'production');
+    const r = install(`^wait .*application/${MANUAL}-kube-prometheus-stack`, '--env', MANUAL);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/what to do: nobody approved the sync of production-kube-prometheus-stack in time: approve it \(argocd app sync production-kube-prometheus-stack\) or run again with --approve-syncs/);
+    expect(r.stderr).toContain(`what to do: nobody approved the sync of ${MANUAL}-kube-prometheus-stack in time: approve it (argocd app sync ${MANUAL}-kube-prometheus-stack) or run again with --approve-syncs`);
   });
 
   test('a site CA environment (dr) stops at the Secrets step until the site-supplied CA Secret exists, and generates only the bootstrap Secrets', () => {
-    const missing = install(undefined, '--env', 'dr');
+    const site = all.find((p) => p.config.name === SITE)!.config;
+    const ca = site.cluster.siteCa!.secretName;
+    const missing = install(undefined, '--env', SITE);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/\(secrets\) failed: the site-supplied Secret cert-manager\/site-ca is missing[\s\S]*what to do: create it from the site CA's certificate and key: kubectl -n cert-manager create secret tls site-ca/);
-    const r = installOn({ cluster: 'kubeadm', prepare: (k) => k.store('cert-manager', 'site-ca', { 'tls.crt': 'x', 'tls.key': 'y' }) }, '--env', 'dr', '--yes');
+    expect(missing.stderr).toContain(`(secrets) failed: the site-supplied Secret cert-manager/${ca} is missing`);
+    expect(missing.stderr).toContain(`what to do: create it from the site CA's certificate and key: kubectl -n cert-manager create secret tls ${ca}`);
+    const r = installOn({ cluster: site.cluster.flavour, prepare: (k) => k.store('cert-manager', ca, { 'tls.crt': 'x', 'tls.key': 'y' }) }, '--env', SITE, '--yes');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect([...r.fake.secrets().keys()].sort()).toEqual(['cert-manager/site-ca', 'monitoring/grafana-admin']);
+    // With Vault, only the bootstrap Secret is generated; External Secrets provides the rest.
+    if (site.secrets.source === 'vault') expect([...r.fake.secrets().keys()].sort()).toEqual([`cert-manager/${ca}`, 'monitoring/grafana-admin']);
     // The stores start only once their Secrets are fetched from Vault.
     const fetched = r.calls.findIndex((c) => /^wait --namespace db-postgres externalsecret\/postgres-superuser --for condition=Ready/.test(c));
     expect(fetched).toBeGreaterThan(0);
     expect(fetched).toBeLessThan(r.calls.findIndex((c) => /^apply .*\/11-postgres$/.test(c)));
     // Charts from the site's mirror, trusted through the site CA.
-    expect(r.calls.find((c) => c.startsWith('helm upgrade'))).toMatch(/--repo https:\/\/charts\.dr\.receivables\.internal .*--ca-file \S+site-ca\.pem/);
+    if (site.addons.chartMirror) expect(r.calls.find((c) => c.startsWith('helm upgrade'))).toMatch(new RegExp(`--repo ${site.addons.chartMirror} .*--ca-file \\S+site-ca\\.pem`));
   });
 
   test('stops at the first failure, says where and what to do, and runs nothing after it', () => {
-    const r = install('^apply .*01-tenants$', '--env', 'staging');
+    const r = install('^apply .*01-tenants$', '--env', RUN);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^error: step \d+\/\d+ \(01-tenants\) failed: kubectl apply --server-side/m);
     expect(r.stderr).toMatch(/nothing was deleted/);
@@ -277,13 +297,13 @@ describe('a run', () => {
   });
 
   test('a missing CRD stops the run with the add-on to install', () => {
-    const r = install('customresourcedefinition/podmonitors', '--env', 'dev', '--without-argocd');
+    const r = install('customresourcedefinition/podmonitors', '--env', RUN, '--without-argocd');
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/\(50-monitoring\) failed[\s\S]*does not serve podmonitors\.monitoring\.coreos\.com: install the add-on that provides it first \(kube-prometheus-stack\)/);
   });
 
   test('--without-argocd skips the bootstrap and the Argo CD folders and calls nothing of Argo CD', () => {
-    const r = install(undefined, '--env', 'staging', '--without-argocd', '--dry-run');
+    const r = install(undefined, '--env', RUN, '--without-argocd', '--dry-run');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/90-addons: skipped \(--without-argocd/);
     expect(r.stdout).toMatch(/99-gitops: skipped \(--without-argocd/);
@@ -292,7 +312,7 @@ describe('a run', () => {
   });
 
   test('--context goes on every kubectl and helm call', () => {
-    const r = install('^apply .*01-tenants$', '--env', 'dev', '--context', 'site-a');
+    const r = install('^apply .*01-tenants$', '--env', K3S, '--context', 'site-a');
     expect(r.calls.length).toBeGreaterThan(3);
     for (const c of kubectlCalls(r)) expect(c.startsWith('--context site-a ')).toBe(true);
     for (const c of r.calls.filter((x) => x.startsWith('helm ') && !x.startsWith('helm version'))) expect(c.startsWith('helm --kube-context site-a ')).toBe(true);
