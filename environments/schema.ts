@@ -122,6 +122,16 @@ export const clusterSection = z.strictObject({
   nodePools: z.array(nodePool).min(1, { message: 'must list at least one node pool (the render checks the fit against them)' }),
   /** Argo CD destination of this environment. */
   server: z.url({ message: 'must be a URL such as https://kubernetes.default.svc' }),
+  /**
+   * The site's own certificate authority (air-gapped sites; issue 14): its Vault, chart mirror and Git server
+   * present certificates it signs, so External Secrets and Argo CD trust `certificate` (public, PEM); cert-manager
+   * issues the internal certificates from its key pair, supplied as the Secret `secretName` (keys tls.crt and
+   * tls.key) in cert-manager's namespace before the install (never in Git). Unset: a self-signed internal root.
+   */
+  siteCa: z.strictObject({
+    certificate: z.string().regex(/^-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+-----END CERTIFICATE-----\n?$/, { message: 'must be one PEM certificate' }),
+    secretName: dnsLabel,
+  }).optional(),
 });
 
 export const ingressSection = z.strictObject({
@@ -143,6 +153,11 @@ export const gitopsSection = z.strictObject({
   targetRevision: z.string().min(1),
   /** Automated sync with prune and self-heal; false means a person approves each sync. */
   autoSync: z.boolean(),
+  /**
+   * Address ranges of a site's own Git server and chart mirror: Argo CD's repo server reaches only public
+   * addresses otherwise (its egress excludes the private ranges). @default none
+   */
+  sourceCidrs: z.array(cidr).optional(),
 });
 
 export const podSecuritySection = z.strictObject({

@@ -3,6 +3,8 @@
  * random values, and creates them in the cluster or prints them. Nothing is ever written to a file.
  *
  *   npm run secrets -- --env <env> --apply [--context <ctx>] [--kubectl <path>]
+ *                                                     # Vault environments: only the bootstrap Secrets, which
+ *                                                       add-ons need before External Secrets runs
  *   npm run secrets -- --env <env> --print            # YAML on stdout, e.g. for `kubectl create -f -` or kubeseal
  *   npm run secrets -- --env <env> --vault-seed       # environments with secrets.source "vault": a script of
  *                                                       `vault kv put -cas=0` commands (never overwrites)
@@ -18,6 +20,7 @@ import { stringify } from 'yaml';
 import { renderPlatform } from '../charts/platform';
 import type { DeclaredSecret } from '../charts/data/refs';
 import { vaultPath } from '../charts/gitops/external-secrets';
+import { isBootstrapSecret } from '../charts/gitops/addons-catalog';
 import { standbySourceSecrets } from '../charts/data/postgres/chart';
 import { ConfigError, ENVIRONMENTS, loadEnvironment } from '../environments';
 import { Kubectl, parseFlags, UsageError } from './lib/kubectl';
@@ -191,11 +194,16 @@ export function main(argv: string[], io: Io = { out: (s) => console.log(s), err:
     const modes = (['apply', 'print', 'vault-seed'] as const).filter((m) => f[m]);
     if (f.help || typeof f.env !== 'string' || modes.length !== 1) throw new UsageError(f.help ? '' : 'give --env and exactly one of --apply, --print, --vault-seed');
     const config = loadEnvironment(f.env);
-    const secrets = renderPlatform(config).secrets;
+    const declared = renderPlatform(config).secrets;
     const mode = modes[0];
-    if (config.secrets.source === 'vault' && mode !== 'vault-seed') {
-      throw new UsageError(`environment "${config.name}" reads Secret values from Vault through External Secrets (secrets.source "vault"): seed Vault with --vault-seed instead`);
+    const vault = config.secrets.source === 'vault';
+    // In a Vault environment, External Secrets provides every Secret except the bootstrap ones (grafana-admin:
+    // kube-prometheus-stack needs it before External Secrets is installed), which are generated in the cluster.
+    const secrets = vault ? declared.filter((s) => (mode === 'vault-seed') !== isBootstrapSecret(s)) : declared;
+    if (vault && mode === 'print') {
+      throw new UsageError(`environment "${config.name}" reads Secret values from Vault through External Secrets (secrets.source "vault"): seed Vault with --vault-seed, and create the bootstrap Secrets with --apply`);
     }
+    if (vault && mode === 'apply') io.out(`${config.name} reads its Secrets from Vault: creating only the bootstrap Secrets (${secrets.map(id).join(', ')}); seed Vault with --vault-seed`);
     if (mode === 'vault-seed') {
       if (config.secrets.source !== 'vault' || !config.secrets.vault) throw new UsageError(`environment "${config.name}" does not use Vault (secrets.source "${config.secrets.source}")`);
       let given = new Map<string, Values>();
@@ -228,4 +236,5 @@ export function main(argv: string[], io: Io = { out: (s) => console.log(s), err:
   }
 }
 
-if (require.main === module) process.exit(main(process.argv.slice(2)));
+// Bundled into the installer too (which calls apply()): run only as the secrets program itself.
+if (require.main === module && /secrets[^/]*\.[jt]s$/.test(process.argv[1] ?? '')) process.exit(main(process.argv.slice(2)));

@@ -475,8 +475,14 @@ describe('ingress', () => {
     for (const t of r.p.config.tenants) expect(api.spec.rules.map((x: Manifest) => x.host)).toContain(`${t.id}.api.${ingress.baseDomain}`);
   });
 
-  test.each(eachEnv)('%s: the internal CA chain is always rendered: self-signed root Certificate in cert-manager, CA ClusterIssuer over its Secret', (_e, r) => {
+  test.each(eachEnv)('%s: the internal CA chain is rendered: a self-signed root Certificate in cert-manager, CA ClusterIssuer over its Secret (the site\'s own Secret where there is a site CA)', (_e, r) => {
     const ca = r.find('ClusterIssuer', undefined, INTERNAL_CA_ISSUER)!;
+    if (r.p.config.cluster.siteCa) {
+      // Issue 14 (5): no root Certificate cert-manager could re-issue over the site's Secret.
+      expect(ca.spec.ca.secretName).toBe(r.p.config.cluster.siteCa.secretName);
+      expect(r.ms.filter((m) => m.kind === 'Certificate' && m.spec.secretName === ca.spec.ca.secretName)).toEqual([]);
+      return;
+    }
     const root = r.ms.find((m) => m.kind === 'Certificate' && m.metadata.namespace === 'cert-manager' && m.spec.secretName === ca.spec.ca.secretName)!;
     expect(root.spec.isCA).toBe(true);
     const rootIssuer = r.find('ClusterIssuer', undefined, root.spec.issuerRef.name)!;

@@ -33,3 +33,13 @@ test('secret source, chart mirror and retention are checked', () => {
   expect(all).toContainEqual(expect.stringMatching(/addons\.chartMirror = "not a url"/));
   expect(all).toContainEqual(expect.stringMatching(/addons\.monitoring\.retention = "2 weeks": must be a Prometheus duration/));
 });
+
+test('a site CA must be one PEM certificate with a Secret name; source ranges must be CIDRs (issue 14)', () => {
+  const cfg = input('dr');
+  cfg.cluster.siteCa = { certificate: '-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n', secretName: 'Site_CA' };
+  cfg.gitops.sourceCidrs = ['git.dr.internal'];
+  const all = messagesOf('dr', cfg);
+  expect(all).toContainEqual(expect.stringMatching(/^environment "dr": cluster\.siteCa\.certificate = "-----BEGIN PRIVATE KEY-----.*": must be one PEM certificate/));
+  expect(all).toContainEqual(expect.stringMatching(/^environment "dr": cluster\.siteCa\.secretName = "Site_CA"/));
+  expect(all).toContainEqual(expect.stringMatching(/^environment "dr": gitops\.sourceCidrs\[0\] = "git\.dr\.internal": must be an IPv4 CIDR/));
+});

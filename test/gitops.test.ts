@@ -117,7 +117,8 @@ describe.each(all.map((p) => [p.config.name, p] as const))('%s', (_name, p) => {
 
   test('projects allow no more than needed: no wildcard source, destination or cluster kind; platform folders create no Argo CD objects', () => {
     const platform = projects(p).find((pr) => pr.metadata.name === `${p.config.name}-platform`)!;
-    expect(platform.spec.namespaceResourceBlacklist).toContainEqual({ group: 'argoproj.io', kind: '*' });
+    expect(platform.spec.namespaceResourceWhitelist.length).toBeGreaterThan(0);
+    expect(platform.spec.namespaceResourceWhitelist.filter((w: Manifest) => w.group === 'argoproj.io' || w.kind === '*')).toEqual([]);
     for (const app of childApps(p).filter((a) => a.spec.project === platform.metadata.name)) {
       const folder = p.charts.find((c) => c.folder === folderOf(p, app))!;
       expect(folder.manifests.filter((m) => String(m.apiVersion).startsWith('argoproj.io/'))).toEqual([]);
@@ -250,9 +251,13 @@ describe('add-ons per environment', () => {
   });
 
   test('each add-on is switchable', () => {
-    const c = withConfig('staging', { addons: { certManager: { enabled: false }, monitoring: { enabled: false } } });
+    const c = withConfig('staging', { addons: { monitoring: { enabled: false }, ingressNginx: { enabled: false } } });
     const charts = applications(renderPlatform(c)).map((a) => a.spec.source.chart).filter(Boolean).sort();
-    expect(charts).toEqual(['argo-cd', 'ingress-nginx']);
+    // metrics-server is not a switch: kubeadm ships no metrics.k8s.io server.
+    expect(charts).toEqual(['argo-cd', 'cert-manager', 'metrics-server']);
+    // The aggregated APIs' certificates come from cert-manager.
+    expect(() => renderPlatform(withConfig('staging', { addons: { certManager: { enabled: false } } })))
+      .toThrow(/environment "staging": addons\.certManager\.enabled = false: must be true when prometheus-adapter or metrics-server is installed/);
   });
 
   test('an air-gapped environment takes every chart from its mirror and every image from its registry', () => {

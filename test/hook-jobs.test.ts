@@ -61,13 +61,19 @@ test('a changed pod template (image registry) renames both Jobs: no "field is im
   for (const [, base] of HOOK_JOBS) expect(nameOf(after, base)).not.toBe(nameOf(before, base));
 });
 
-test('the installer applies each hook Job with its folder and names no Job (any hash works)', () => {
+test('the installer runs each hook Job in its folder\'s step after the rest, as Argo CD would: re-created, then awaited (any hash works)', () => {
   const p = renderAll().find((x) => x.config.name === 'production')!;
-  const folders = p.charts.map((c) => ({ name: c.folder, dir: `/dist/${c.folder}`, files: [], objects: c.manifests }));
+  const folders = p.charts.map((c) => ({ name: c.folder, dir: `/dist/${c.folder}`, files: c.manifests.map((m) => `/dist/${c.folder}/${m.kind}.${m.metadata.name}.yaml`), objects: c.manifests }));
   const steps = plan(folders, { withoutArgoCd: false, timeout: '10m' });
   for (const [ns, base] of HOOK_JOBS) {
-    const folder = p.charts.find((c) => c.manifests.some((m) => m.kind === 'Job' && m.metadata.namespace === ns && m.metadata.name.startsWith(`${base}-`)))!.folder;
-    expect(steps.find((st) => st.folder === folder)!.commands.some((c) => c.includes(`/dist/${folder}`))).toBe(true);
+    const chart = p.charts.find((c) => c.manifests.some((m) => m.kind === 'Job' && m.metadata.namespace === ns && m.metadata.name.startsWith(`${base}-`)))!;
+    const job = chart.manifests.find((m) => m.kind === 'Job' && m.metadata.name.startsWith(`${base}-`))!;
+    const lines = steps.find((st) => st.folder === chart.folder)!.commands.map((c) => c.args.join(' '));
+    const applyJob = lines.findIndex((l) => l.includes(`/dist/${chart.folder}/Job.${job.metadata.name}.yaml`));
+    expect(applyJob).toBeGreaterThan(0);
+    // The rest of the folder first, the Job file not with it; the name is the rendered one (read from dist/).
+    expect(lines[0]).not.toContain(`Job.${job.metadata.name}`);
+    expect(lines[applyJob - 1]).toBe(`delete --namespace ${ns} job/${job.metadata.name} --ignore-not-found --wait`);
+    expect(lines[applyJob + 1]).toMatch(new RegExp(`^wait --namespace ${ns} job/${job.metadata.name} --for condition=complete`));
   }
-  expect(JSON.stringify(steps)).not.toMatch(/job\//i);
 });

@@ -207,14 +207,19 @@ describe('failures and Vault', () => {
     expect(k.calls().filter((c) => c.startsWith('create'))).toHaveLength(1);
   });
 
-  test('an environment reading Vault refuses --apply and seeds Vault without overwriting', () => {
+  test('an environment reading Vault creates only the bootstrap Secrets with --apply and seeds Vault with the rest, without overwriting', () => {
     const dr = renderAll().find((p) => p.config.name === 'dr')!;
-    const refused = secrets(fake(), '--env', 'dr', '--apply');
+    const refused = secrets(fake(), '--env', 'dr', '--print');
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/reads Secret values from Vault.*--vault-seed/);
+    // grafana-admin is needed by kube-prometheus-stack (first add-on wave) before External Secrets runs.
+    const k = fake();
+    const applied = secrets(k, '--env', 'dr', '--apply');
+    expect(applied.code).toBe(0);
+    expect([...k.secrets().keys()]).toEqual(['monitoring/grafana-admin']);
     const seed = secrets(undefined, '--env', 'dr', '--vault-seed');
     expect(seed.code).toBe(0);
-    const originals = dr.secrets.filter((s) => !s.copyOf && s.keys.some((key) => !(s.fixed && key in s.fixed)));
+    const originals = dr.secrets.filter((s) => !s.copyOf && s.keys.some((key) => !(s.fixed && key in s.fixed)) && s.name !== 'grafana-admin');
     const puts = seed.stdout.split('\n').filter((l) => l.startsWith('vault kv put'));
     expect(puts).toHaveLength(originals.length);
     for (const l of puts) expect(l).toMatch(/^vault kv put -mount=secret -cas=0 receivables\/dr\/[a-z-]+\/[a-z-]+ - <<'EOF'$/);

@@ -13,6 +13,7 @@ import { AppWorkload, httpProbe, HTTP_PORT_NAME, type Rollout } from './workload
 import type { ServicePlan } from './plan';
 import { k8s } from '../../imports/k8s';
 import { meta } from '../lib/labels';
+import { queueEnv } from './metrics';
 
 export interface KindProps {
   readonly ctx: PlatformContext;
@@ -54,8 +55,8 @@ export class PythonAgent extends Construct {
         HOME: '/tmp',
         WEB_CONCURRENCY: '1',
         AGENT_NAME: name,
-        // The Redis list the agent consumes; its length is the queue-depth metric its HPA follows.
-        TASK_QUEUE: `agent-tasks:${name}`,
+        // The Redis list the agent consumes; its length is the queue-depth metric its HPA follows (metrics.ts).
+        ...queueEnv(name, plan.entry.scaling.type === 'horizontal' ? plan.entry.scaling.queue?.metric : undefined),
       },
       writable: [{ name: 'tmp', path: '/tmp', sizeLimit: '1Gi' }],
       terminationGracePeriodSeconds: 120,

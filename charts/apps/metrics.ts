@@ -23,3 +23,26 @@ export function externalMetricRules(catalog: readonly CatalogEntry[] = CATALOG):
     metricsQuery: `max(${metric}{<<.LabelMatchers>>}) by (queue)`,
   }));
 }
+
+/**
+ * The queue-depth contract between an agent, prometheus-adapter and the agent's HPA (docs/apps.md):
+ *  - the agent consumes the Redis list `TASK_QUEUE` = `agent-tasks:<agent>`;
+ *  - it exports the list's length as `<QUEUE_METRIC>{queue="<agent>"}` (QUEUE_METRIC_LABELS tells it the label:
+ *    a Kubernetes label selector value cannot hold the list name's `:`, so the label is the agent's name);
+ *  - the adapter rule serves `<metric>` grouped by `queue` (externalMetricRules above);
+ *  - the HPA selects `queue: <agent>` (queueSelector).
+ */
+export const QUEUE_LABEL = 'queue';
+export const taskQueue = (agent: string): string => `agent-tasks:${agent}`;
+export const queueSelector = (agent: string): Record<string, string> => ({ [QUEUE_LABEL]: agent });
+
+/** The environment variables that tell an agent its queue and how to export its depth. */
+export function queueEnv(agent: string, metric?: string): Record<string, string> {
+  return {
+    TASK_QUEUE: taskQueue(agent),
+    ...(metric ? {
+      QUEUE_METRIC: metric,
+      QUEUE_METRIC_LABELS: Object.entries(queueSelector(agent)).map(([k, v]) => `${k}=${v}`).join(','),
+    } : {}),
+  };
+}

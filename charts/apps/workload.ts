@@ -22,6 +22,7 @@ import { spreadOverNodes } from '../lib/scheduling';
 import { containerSecurityContext, DEFAULT_UID, podSecurityContext } from '../lib/security';
 import { wire } from './connections';
 import type { ServicePlan } from './plan';
+import { queueSelector } from './metrics';
 
 export interface Probes {
   /** For slow starters: liveness and readiness wait until it succeeds. */
@@ -189,7 +190,7 @@ export class AppWorkload extends Construct {
         metrics.push({
           type: 'External',
           external: {
-            metric: { name: h.queue.metric, selector: { matchLabels: { queue: name } } },
+            metric: { name: h.queue.metric, selector: { matchLabels: queueSelector(name) } },
             target: { type: 'AverageValue', averageValue: k8s.Quantity.fromString(String(h.queue.averageValue)) },
           },
         });

@@ -2,7 +2,8 @@
  * The cluster add-ons that are not ours to re-implement, each from its upstream Helm chart at a pinned version:
  * Argo CD itself (it manages its own upgrades after the bootstrap), cert-manager, ingress-nginx (kubeadm only;
  * k3s ships Traefik), kube-prometheus-stack (spec 002 §3.3) with prometheus-adapter (the External metrics the
- * agents' HPAs scale on) and External Secrets (spec 002 §11.2.2).
+ * agents' HPAs scale on), metrics-server (the resource metrics every CPU/memory HPA needs; kubeadm only: k3s
+ * ships one) and External Secrets (spec 002 §11.2.2). What each chart creates: addons-resources.ts.
  *
  * Every image an add-on runs is pinned here and passed through `image()`, so the environment's registry setting
  * rewrites it and `images.txt` lists it (through the Application's images annotation).
@@ -17,7 +18,7 @@ export const ARGOCD_NAMESPACE = 'argocd';
 /** Argo CD's name for the cluster it runs in. */
 export const IN_CLUSTER = 'https://kubernetes.default.svc';
 
-export type AddonName = 'argo-cd' | 'cert-manager' | 'ingress-nginx' | 'kube-prometheus-stack' | 'prometheus-adapter' | 'external-secrets';
+export type AddonName = 'argo-cd' | 'cert-manager' | 'ingress-nginx' | 'kube-prometheus-stack' | 'prometheus-adapter' | 'metrics-server' | 'external-secrets';
 
 export interface Addon {
   readonly name: AddonName;
@@ -42,6 +43,8 @@ const WEBHOOK_CA = [
   { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'] },
   { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'] },
 ];
+/** An aggregated API whose CA bundle cert-manager's cainjector writes (cert-manager.io/inject-ca-from). */
+const APISERVICE_CA = { group: 'apiregistration.k8s.io', kind: 'APIService', jqPathExpressions: ['.spec.caBundle'] };
 const CRD_CONVERSION_CA = { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition', jqPathExpressions: ['.spec.conversion.webhook.clientConfig.caBundle'] };
 
 /** `registry`, `repository` (path) and `tag` of an image reference, for charts that take them apart. */
@@ -77,6 +80,17 @@ return hs
 
 const metrics = (c: EnvironmentConfig) => ({ enabled: true, serviceMonitor: { enabled: c.addons.monitoring.enabled } });
 
+/**
+ * Hosts Argo CD fetches from that present certificates of the site's own CA (air-gapped sites): the GitOps
+ * repository and the chart mirror. Argo CD trusts a custom CA per host (argocd-tls-certs-cm, rendered by the
+ * argo-cd chart from configs.tls.certificates).
+ */
+export function siteHosts(c: EnvironmentConfig): string[] {
+  if (!c.cluster.siteCa) return [];
+  const host = (u: string) => { try { return new URL(u).hostname; } catch { return undefined; } };
+  return [...new Set([host(c.gitops.repoURL), c.addons.chartMirror ? host(c.addons.chartMirror) : undefined].filter((h): h is string => !!h))].sort();
+}
+
 function argoCd(c: EnvironmentConfig): Addon {
   const argocd = image(c, 'quay.io/argoproj/argocd:v2.12.4');
   const redis = image(c, 'public.ecr.aws/docker/library/redis:7.2.5-alpine');
@@ -104,6 +118,7 @@ function argoCd(c: EnvironmentConfig): Addon {
           'application.resourceTrackingMethod': 'annotation',
         },
         params: { 'server.insecure': false },
+        ...(c.cluster.siteCa ? { tls: { certificates: Object.fromEntries(siteHosts(c).map((h) => [h, c.cluster.siteCa!.certificate])) } } : {}),
       },
     },
     ignoreDifferences: [],
@@ -260,8 +275,41 @@ function prometheusAdapter(c: EnvironmentConfig): Addon {
       resources: res('100m', '128Mi', '500m', '256Mi'),
       securityContext: { ...restricted, readOnlyRootFilesystem: true, runAsUser: 10001 },
       rules: { default: false, custom: [], external: externalMetricRules() },
+      // The API server verifies the adapter's serving certificate (prometheus-adapter-4.11.0 templates/
+      // external-metrics-apiservice.yaml drops insecureSkipTLSVerify and asks cert-manager's cainjector for the
+      // CA bundle; templates/certmanager.yaml issues the certificate the Deployment mounts).
+      certManager: { enabled: true },
     },
-    ignoreDifferences: [],
+    ignoreDifferences: [APISERVICE_CA],
+  };
+}
+
+/**
+ * metrics-server serves metrics.k8s.io, which every CPU and memory HPA reads. k3s ships it; kubeadm does not.
+ * Its serving certificate comes from cert-manager (metrics-server-helm-chart-3.13.0 templates/certificate.yaml,
+ * tls.type cert-manager) and the API server verifies it (apiService.insecureSkipTLSVerify false). It verifies
+ * the kubelets' serving certificates with the cluster CA, which needs kubeadm's `serverTLSBootstrap: true`
+ * (docs/gitops-install.md): kubelet-insecure-tls is not set.
+ */
+function metricsServer(c: EnvironmentConfig): Addon {
+  const ref = image(c, 'registry.k8s.io/metrics-server/metrics-server:v0.8.0');
+  const p = imageParts(ref);
+  const replicas = c.ha ? 2 : 1;
+  return {
+    name: 'metrics-server', namespace: 'kube-system', chart: 'metrics-server',
+    repoURL: 'https://kubernetes-sigs.github.io/metrics-server/', version: '3.13.0',
+    images: [ref],
+    values: {
+      image: { repository: `${p.registry}/${p.repository}`, tag: p.tag, pullPolicy: c.images.pullPolicy },
+      replicas,
+      podDisruptionBudget: { enabled: replicas > 1, maxUnavailable: 1 },
+      tls: { type: 'cert-manager', clusterDomain: c.cluster.clusterDomain },
+      apiService: { insecureSkipTLSVerify: false },
+      resources: res('100m', '200Mi', '500m', '400Mi'),
+      metrics: { enabled: c.addons.monitoring.enabled },
+      serviceMonitor: { enabled: c.addons.monitoring.enabled },
+    },
+    ignoreDifferences: [APISERVICE_CA],
   };
 }
 
@@ -286,17 +334,44 @@ function externalSecrets(c: EnvironmentConfig): Addon {
   };
 }
 
+/**
+ * The values `helm install` bootstraps Argo CD with on a bare cluster: the catalog's, without ServiceMonitors
+ * (the Prometheus operator's CRDs come later, from kube-prometheus-stack); Argo CD's own Application (the last
+ * add-on wave) then upgrades it to the catalog's values.
+ */
+export function argoCdBootstrapValues(c: EnvironmentConfig): Record<string, unknown> {
+  const v = JSON.parse(JSON.stringify(argoCd(c).values));
+  for (const part of ['controller', 'repoServer', 'server']) v[part].metrics.serviceMonitor.enabled = false;
+  return v;
+}
+
 /** Grafana's admin login, generated by the secret generator like every other Secret. */
 export const GRAFANA_ADMIN_SECRET = { name: 'grafana-admin', namespace: 'monitoring', keys: ['username', 'password'], fixed: { username: 'admin' } } as const;
+
+/**
+ * Secrets an add-on needs before External Secrets can run (grafana-admin: kube-prometheus-stack syncs in the
+ * first add-on wave, grafana 8.5.12 _pod.tpl reads it with a non-optional secretKeyRef, External Secrets comes
+ * later). They are generated in the cluster by `npm run secrets -- --apply` in every environment, Vault ones
+ * included, and never read from Vault (`namespace/name`).
+ */
+export const BOOTSTRAP_SECRETS: ReadonlySet<string> = new Set([`${GRAFANA_ADMIN_SECRET.namespace}/${GRAFANA_ADMIN_SECRET.name}`]);
+export const isBootstrapSecret = (s: { namespace: string; name: string }) => BOOTSTRAP_SECRETS.has(`${s.namespace}/${s.name}`);
+
+/** k3s ships metrics-server (and serves metrics.k8s.io); kubeadm ships none. */
+export const needsMetricsServer = (c: EnvironmentConfig) => c.cluster.flavour !== 'k3s';
 
 /** The add-ons an environment runs, in install order (Argo CD first: it installs the rest). */
 export function addons(c: EnvironmentConfig): Addon[] {
   const a = c.addons;
+  if ((a.monitoring.enabled || needsMetricsServer(c)) && !a.certManager.enabled) {
+    throw new Error(`environment "${c.name}": addons.certManager.enabled = false: must be true when prometheus-adapter or metrics-server is installed (their APIService certificates come from cert-manager)`);
+  }
   const list = [
     argoCd(c),
     ...(a.certManager.enabled ? [certManager(c)] : []),
     ...(a.ingressNginx.enabled ? [ingressNginx(c)] : []),
     ...(a.monitoring.enabled ? [prometheusStack(c), prometheusAdapter(c)] : []),
+    ...(needsMetricsServer(c) ? [metricsServer(c)] : []),
     ...(a.externalSecrets.enabled ? [externalSecrets(c)] : []),
   ];
   if (!a.chartMirror) return list;
@@ -305,8 +380,10 @@ export function addons(c: EnvironmentConfig): Addon[] {
 
 /**
  * Sync waves inside 90-addons: the Prometheus stack first (the others create ServiceMonitors, which need its
- * CRDs), then the rest, Argo CD's own upgrade last.
+ * CRDs), then cert-manager and the rest, then the aggregated metrics APIs (their serving certificates come from
+ * cert-manager), Argo CD's own upgrade last.
  */
 export const ADDON_WAVES: Record<AddonName, number> = {
-  'kube-prometheus-stack': 0, 'cert-manager': 1, 'external-secrets': 1, 'ingress-nginx': 1, 'prometheus-adapter': 1, 'argo-cd': 2,
+  'kube-prometheus-stack': 0, 'cert-manager': 1, 'external-secrets': 1, 'ingress-nginx': 1,
+  'prometheus-adapter': 2, 'metrics-server': 2, 'argo-cd': 3,
 };

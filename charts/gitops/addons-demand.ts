@@ -70,6 +70,8 @@ export function addonPods(c: EnvironmentConfig, a: Addon): AddonPods[] {
     }
     case 'prometheus-adapter':
       return [pods('prometheus-adapter', surge(v.replicas), v.resources)];
+    case 'metrics-server':
+      return [pods('metrics-server', surge(v.replicas), v.resources)];
     case 'external-secrets':
       return [
         pods('controller', surge(v.replicaCount), v.resources),
@@ -85,6 +87,8 @@ export function addonPods(c: EnvironmentConfig, a: Addon): AddonPods[] {
 export function addonDemand(c: EnvironmentConfig, addons: readonly Addon[]): Map<string, Demand> {
   const out = new Map<string, Demand>();
   for (const a of addons) {
+    // kube-system (metrics-server) is the cluster's own: no quota of ours to size.
+    if (!c.namespaces.some((n) => n.name === a.namespace)) continue;
     const d = out.get(a.namespace) ?? emptyDemand();
     const defaults = c.quota.limitRange[c.namespaces.find((n) => n.name === a.namespace)?.tier ?? 'system'];
     for (const p of addonPods(c, a)) {

@@ -36,6 +36,12 @@ export class AddonsChart extends Chart {
   }
 }
 
+/** The port of an http(s) or ssh URL (its scheme's default when absent). */
+function urlPort(u: string): number {
+  const url = new URL(u);
+  return Number(url.port || ({ 'https:': 443, 'http:': 80, 'ssh:': 22 } as Record<string, number>)[url.protocol] || 443);
+}
+
 const tcp = (name: string, ...ports: number[]): Port[] => ports.map((port) => ({ port, name }));
 const group = (namespace: string, name: string, extra: Record<string, string> = {}): PodGroup => {
   const component = extra['app.kubernetes.io/component'];
@@ -64,6 +70,12 @@ export function addonFlows(g: DependencyGraph, c: EnvironmentConfig, a: Addon): 
       // Git and Helm repositories on the internet; 0.0.0.0/0 without the private ranges, which would open every
       // pod and node (a private Git server or mirror needs its own range: see docs/network.md).
       g.connect({ pods: repo }, { addresses: { cidrs: ['0.0.0.0/0'], except: PRIVATE_RANGES, display: 'Git and Helm repositories' } }, [...tcp('https', 443), ...tcp('ssh', 22)], 'the repo server fetches Git and Helm repositories');
+      // A site's own Git server and chart mirror sit on private addresses: their ranges, on their URLs' ports.
+      const site = c.gitops.sourceCidrs ?? [];
+      if (site.length) {
+        const ports = [...new Set([c.gitops.repoURL, c.addons.chartMirror].filter(Boolean).map(urlPort))].sort((x, y) => x - y);
+        g.connect({ pods: repo }, { addresses: { cidrs: site, display: 'site Git server and chart mirror' } }, [...tcp('https', ...ports), ...tcp('ssh', 22)], 'the repo server fetches from the site\'s Git server and chart mirror');
+      }
       if (c.cluster.server !== IN_CLUSTER) g.connect({ pods: controller }, api, API_SERVER_PORTS, 'the application controller syncs the destination cluster');
       scrape(controller, 8082); scrape(server, 8083); scrape(repo, 8084);
       break;
@@ -112,6 +124,14 @@ export function addonFlows(g: DependencyGraph, c: EnvironmentConfig, a: Addon): 
       g.connect(api, { pods: adapter }, tcp('https', ADAPTER_PORT), 'the API server proxies the metrics APIs to prometheus-adapter');
       toApi(adapter);
       use(adapter, PROMETHEUS, tcp('web', PROMETHEUS_SERVICE.port), 'prometheus-adapter queries Prometheus');
+      break;
+    }
+    case 'metrics-server': {
+      // kube-system has no policies of ours: these flows document it (and open Prometheus' egress to it).
+      const ms = group(ns, 'metrics-server');
+      g.connect(api, { pods: ms }, tcp('https', 10250), 'the API server proxies metrics.k8s.io to metrics-server');
+      toApi(ms);
+      scrape(ms, 10250);
       break;
     }
     case 'external-secrets': {

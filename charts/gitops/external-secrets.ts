@@ -4,7 +4,11 @@
  * Vault (role `<rolePrefix><namespace>`, so a namespace reads only its own paths) and one ExternalSecret per
  * declared Secret. Values live at `<mount>/<pathPrefix>/<namespace>/<secret>`, one property per key; a copy
  * (`copyOf`) reads the original's path, so both hold the same values; `fixed` keys are written by the template.
- * Secrets are never deleted with their ExternalSecret (deletionPolicy Retain).
+ * Secrets are never deleted with their ExternalSecret: creationPolicy Orphan (no owner reference, so deleting
+ * or pruning the ExternalSecret, or its whole Application, does not garbage-collect the Secret: external-secrets
+ * docs, guides/ownership-deletion-policy.md) and deletionPolicy Retain (a value removed from Vault stays). Its
+ * Application has no cascade finalizer either (gitops.ts). The SecretStore trusts the site's CA where there is
+ * one (cluster.siteCa). Bootstrap Secrets (addons-catalog.ts) are generated in the cluster, not read from Vault.
  */
 import { ApiObject, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
@@ -14,6 +18,7 @@ import type { DeclaredSecret } from '../data/refs';
 import type { PlatformContext } from '../context';
 import { k8s } from '../../imports/k8s';
 import { meta } from '../lib/labels';
+import { isBootstrapSecret } from './addons-catalog';
 
 export const EXTERNAL_SECRETS_FOLDER = '05-external-secrets';
 export const VAULT_STORE = 'vault';
@@ -36,7 +41,7 @@ export class ExternalSecretsChart extends Chart {
       meta(c, { name, namespace, id: { name: 'external-secrets', component, instance: name } });
 
     const byNs = new Map<string, DeclaredSecret[]>();
-    for (const s of ctx.secrets) byNs.set(s.namespace, [...(byNs.get(s.namespace) ?? []), s]);
+    for (const s of ctx.secrets.filter((x) => !isBootstrapSecret(x))) byNs.set(s.namespace, [...(byNs.get(s.namespace) ?? []), s]);
     for (const [ns, secrets] of [...byNs].sort(([a], [b]) => a.localeCompare(b))) {
       new k8s.KubeServiceAccount(this, `sa-${ns}`, { metadata: m(VAULT_SERVICE_ACCOUNT, ns, 'vault-auth'), automountServiceAccountToken: false });
       const store: ISecretStore = {
@@ -46,6 +51,7 @@ export class ExternalSecretsChart extends Chart {
           provider: {
             vault: {
               server: vault.server, path: vault.mount, version: 'v2',
+              ...(c.cluster.siteCa ? { caBundle: Buffer.from(c.cluster.siteCa.certificate).toString('base64') } : {}),
               auth: { kubernetes: { mountPath: vault.authMount, role: `${vault.rolePrefix}${ns}`, serviceAccountRef: { name: VAULT_SERVICE_ACCOUNT } } },
             },
           },
@@ -62,7 +68,7 @@ export class ExternalSecretsChart extends Chart {
             refreshInterval: '1h',
             secretStoreRef: { name: VAULT_STORE, kind: 'SecretStore' },
             target: {
-              name: s.name, creationPolicy: 'Owner', deletionPolicy: 'Retain',
+              name: s.name, creationPolicy: 'Orphan', deletionPolicy: 'Retain',
               ...(Object.keys(fixed).length ? {
                 template: {
                   engineVersion: 'v2',

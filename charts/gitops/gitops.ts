@@ -3,9 +3,15 @@
  * child Application per other chart folder of dist/<env>/, in sync waves following the apply order.
  *
  *  - `<env>-platform` holds the platform's own folders: sources only the GitOps repository, destinations only
- *    the namespaces the platform renders into, cluster-scoped kinds only those the platform renders.
+ *    the namespaces the platform renders into, and exactly the kinds (cluster-scoped and namespaced) the
+ *    platform renders: never an Argo CD object, nor anything else in argocd or an add-on namespace.
  *  - `<env>-system` holds the root, the add-ons folder and the add-on Applications: Helm repositories of the
- *    add-ons, their namespaces, and the cluster-scoped kinds upstream charts install (CRDs, webhooks, RBAC).
+ *    add-ons, their namespaces, and exactly the kinds the pinned charts create with our values
+ *    (addons-resources.ts), APIServices included.
+ *
+ * Every whitelist is derived from what is deployed into the project: Argo CD refuses to sync an object whose
+ * kind a non-empty whitelist lacks (argo-cd v2.12.4 controller/sync.go, the project's IsGroupKindPermitted
+ * check before the sync starts), and the Application then never becomes Healthy.
  *
  * Built last, from the list of rendered folders, so it covers whatever charts exist.
  */
@@ -13,9 +19,10 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { IAppProject } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1';
 import type { EnvironmentConfig } from '../../environments/schema';
-import type { RenderedChart } from '../lib/manifest';
+import type { Manifest, RenderedChart } from '../lib/manifest';
 import { tenantNamespace } from '../lib/naming';
 import { ARGOCD_NAMESPACE, IN_CLUSTER, type Addon } from './addons-catalog';
+import { addonResources, distinctKinds, type Kind } from './addons-resources';
 import { addApplication, addProject, argoMeta, projectName, syncPolicy } from './argo';
 import { foldersNeedingAddons, GITOPS_FOLDER, holdsData, isArgoFolder, waveOf } from './order';
 
@@ -25,16 +32,6 @@ export interface GitOpsChartProps {
   readonly charts: readonly RenderedChart[];
   readonly addons: readonly Addon[];
 }
-
-/** Cluster-scoped kinds the add-ons' upstream charts create. */
-export const SYSTEM_CLUSTER_KINDS = [
-  { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
-  { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
-  { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
-  { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration' },
-  { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration' },
-  { group: 'networking.k8s.io', kind: 'IngressClass' },
-];
 
 /** The path of a folder in the GitOps repository. */
 export const folderPath = (c: EnvironmentConfig, folder: string) => `dist/${c.name}/${folder}`;
@@ -55,32 +52,37 @@ export class GitOpsChart extends Chart {
     // ----- projects
     // Tenants come and go without touching the project: one glob covers their namespaces.
     const platformNamespaces = [...c.namespaces.map((n) => n.name), tenantNamespace('*')].sort();
-    const clusterKinds = new Map<string, { group: string; kind: string }>();
-    for (const m of platformCharts.flatMap((x) => x.manifests)) {
-      if (m.metadata?.namespace) continue;
-      const group = String(m.apiVersion).includes('/') ? String(m.apiVersion).split('/')[0] : '';
-      clusterKinds.set(`${group}/${m.kind}`, { group, kind: m.kind });
-    }
+    const platformObjects = platformCharts.flatMap((x) => x.manifests);
+    const kindOf = (m: Manifest): Kind => ({ group: String(m.apiVersion).includes('/') ? String(m.apiVersion).split('/')[0] : '', kind: String(m.kind) });
     // Wave -1: the projects exist before any Application that names them.
     const projectMeta = (name: string) => argoMeta(c, name, 'project', { wave: -1 }) as IAppProject['metadata'];
     addProject(this, 'project-platform', projectMeta(projectName(c, 'platform')), {
       description: `The receivables platform in ${c.name}`,
       sourceRepos: [c.gitops.repoURL],
       destinations: platformNamespaces.map((namespace) => ({ server: c.cluster.server, namespace })),
-      clusterResourceWhitelist: [...clusterKinds.keys()].sort().map((k) => clusterKinds.get(k)!),
-      // An Application may name any project: a platform folder creating one would escape its own project.
-      namespaceResourceBlacklist: [{ group: 'argoproj.io', kind: '*' }],
+      clusterResourceWhitelist: distinctKinds(platformObjects.filter((m) => !m.metadata?.namespace).map(kindOf)),
+      // Only what the platform renders: no Argo CD object (an Application may name any project, so a platform
+      // folder creating one would escape its own project), nothing else it does not deploy.
+      namespaceResourceWhitelist: distinctKinds(platformObjects.filter((m) => m.metadata?.namespace).map(kindOf)),
     });
-    const addonNamespaces = [...new Set(p.addons.filter((a) => a.namespace !== ARGOCD_NAMESPACE).map((a) => a.namespace))].sort();
+    const resources = p.addons.map((a) => addonResources(c, a));
+    const argoObjects = charts.filter((x) => isArgoFolder(x.manifests)).flatMap((x) => x.manifests);
+    const systemNamespaces = [...new Set(resources.flatMap((r) => r.namespaced.map((n) => n.namespace)))].filter((n) => n !== ARGOCD_NAMESPACE).sort();
     addProject(this, 'project-system', projectMeta(projectName(c, 'system')), {
       description: `Argo CD, its Applications and the cluster add-ons of ${c.name}`,
       sourceRepos: [...new Set([c.gitops.repoURL, ...p.addons.map((a) => a.repoURL)])],
       destinations: [
         { server: IN_CLUSTER, namespace: ARGOCD_NAMESPACE },
-        // kube-prometheus-stack puts the Services it scrapes CoreDNS and the kubelets through into kube-system.
-        ...['kube-system', ...addonNamespaces].map((namespace) => ({ server: c.cluster.server, namespace })),
+        // e.g. kube-system: kube-prometheus-stack's CoreDNS and kubelet Services, the RoleBindings of the
+        // aggregated API servers, cert-manager's leader election Role.
+        ...systemNamespaces.map((namespace) => ({ server: c.cluster.server, namespace })),
       ],
-      clusterResourceWhitelist: SYSTEM_CLUSTER_KINDS,
+      clusterResourceWhitelist: distinctKinds(resources.flatMap((r) => r.cluster)),
+      // The root folder's AppProjects and Applications, the add-on Applications, and what the charts create.
+      namespaceResourceWhitelist: distinctKinds([
+        ...resources.flatMap((r) => r.namespaced.flatMap((n) => n.kinds)),
+        ...argoObjects.map(kindOf), { group: 'argoproj.io', kind: 'AppProject' }, { group: 'argoproj.io', kind: 'Application' },
+      ]),
     });
 
     // ----- the root: this folder, which holds the projects, the root itself and the children
@@ -95,10 +97,12 @@ export class GitOpsChart extends Chart {
     for (const chart of charts) {
       const argo = isArgoFolder(chart.manifests);
       const data = chart.manifests.some(holdsData);
+      // ExternalSecrets: deleting their Application must not take the Secrets (and the stores' credentials) with it.
+      const secrets = chart.manifests.some((m) => m.kind === 'ExternalSecret');
       addApplication(this, chart.folder, argoMeta(c, applicationName(c, chart.folder), 'folder', {
         wave: waveOf(chart.folder, folders, needsAddons),
         // Deleting an Application deletes its objects only where no data lives (and never an add-on's CRDs).
-        finalizer: !argo && !data,
+        finalizer: !argo && !data && !secrets,
       }), {
         project: projectName(c, argo ? 'system' : 'platform'),
         source: source(chart.folder),

@@ -79,6 +79,19 @@ export class InternalCa extends Construct {
   }
 }
 
+/**
+ * The internal CA ClusterIssuer over the site's own CA key pair (cluster.siteCa), supplied before the install,
+ * and no root Certificate over it. The self-signed ClusterIssuer stays for other, private roots.
+ */
+export class SiteCaIssuer extends Construct {
+  constructor(scope: Construct, id: string, config: EnvironmentConfig) {
+    super(scope, id);
+    if (!config.cluster.siteCa) throw new Error(`environment "${config.name}": SiteCaIssuer needs cluster.siteCa`);
+    issuer(this, config, SELF_SIGNED_ISSUER, { selfSigned: {} });
+    issuer(this, config, INTERNAL_CA_ISSUER, { ca: { secretName: config.cluster.siteCa.secretName } });
+  }
+}
+
 export class IngressChart extends Chart {
   constructor(scope: Construct, id: string, ctx: PlatformContext, plans: readonly ServicePlan[]) {
     super(scope, id, { disableResourceNameHashes: true });

@@ -6,6 +6,12 @@
  *    applications' client certificates;
  *  - Elasticsearch's transport CA (Issuer TRANSPORT_CA.issuer in the Elasticsearch namespace): node-to-node
  *    certificates only, so that no certificate of the platform CA is accepted as a cluster node.
+ *
+ * A site with its own CA (cluster.siteCa) supplies the internal CA's key pair as a Secret: the CA ClusterIssuer
+ * signs with it and no self-signed root Certificate is rendered for it, since cert-manager would re-issue that
+ * Certificate over a Secret lacking its issuer annotations (cert-manager v1.15.3
+ * internal/controller/certificates/policies/checks.go, SecretIssuerAnnotationsMismatch), silently replacing the
+ * site's CA. The self-signed ClusterIssuer stays: the transport CA's root is signed with it.
  */
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
@@ -14,7 +20,7 @@ import { TRANSPORT_CA } from '../data/elasticsearch/chart';
 import { NAMESPACES } from '../data/refs';
 import type { PlatformContext } from '../context';
 import { meta } from '../lib/labels';
-import { InternalCa, SELF_SIGNED_ISSUER } from './chart';
+import { InternalCa, SELF_SIGNED_ISSUER, SiteCaIssuer } from './chart';
 
 /**
  * A CA of its own for Elasticsearch's transport layer: a root Certificate in the Elasticsearch namespace signed by
@@ -52,7 +58,8 @@ export class ElasticsearchTransportCa extends Construct {
 export class PkiChart extends Chart {
   constructor(scope: Construct, id: string, ctx: PlatformContext) {
     super(scope, id, { disableResourceNameHashes: true });
-    new InternalCa(this, 'internal-ca', ctx.config);
+    if (ctx.config.cluster.siteCa) new SiteCaIssuer(this, 'internal-ca', ctx.config);
+    else new InternalCa(this, 'internal-ca', ctx.config);
     new ElasticsearchTransportCa(this, 'elasticsearch-transport-ca', ctx.config);
   }
 }

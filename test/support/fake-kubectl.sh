@@ -1,21 +1,53 @@
 #!/usr/bin/env bash
-# A stand-in for kubectl in tests (no API server runs here). Records every call, one line of arguments per
-# call, in $FAKE_KUBECTL_LOG; keeps Secrets created with `create --filename -` as files in $FAKE_KUBECTL_STATE
-# (returned by `get secret`); fails any call whose arguments match the regex $FAKE_KUBECTL_FAIL.
+# A stand-in for kubectl, and for helm when installed under that name, in tests (no API server runs here).
+# Records every call, one line of arguments per call (helm's prefixed with "helm "), in $FAKE_KUBECTL_LOG;
+# keeps Secrets created with `create --filename -` as files in $FAKE_KUBECTL_STATE (returned by `get secret`);
+# answers the installer's read-only questions (config view, version, nodes, storage class, Argo CD) from the
+# recorded bare cluster $FAKE_CLUSTER (test/support/fake-kubectl-clusters/<flavour>.json); fails any call whose
+# arguments match the regex $FAKE_KUBECTL_FAIL. It proves the order and the arguments of the calls, not what a
+# real API server would do with them.
 set -u
-printf '%s\n' "$*" >> "$FAKE_KUBECTL_LOG"
+tool=kubectl
+if [ "$(basename "$0")" = helm ]; then tool=helm; fi
+if [ "$tool" = helm ]; then printf 'helm %s\n' "$*" >> "$FAKE_KUBECTL_LOG"; else printf '%s\n' "$*" >> "$FAKE_KUBECTL_LOG"; fi
 args=("$@")
-if [ "${args[0]:-}" = "--context" ]; then args=("${args[@]:2}"); fi
-if [ -n "${FAKE_KUBECTL_FAIL:-}" ] && printf '%s' "${args[*]}" | grep -Eq -- "$FAKE_KUBECTL_FAIL"; then
+if [ "${args[0]:-}" = "--context" ] || [ "${args[0]:-}" = "--kube-context" ]; then args=("${args[@]:2}"); fi
+shown="${args[*]}"
+if [ "$tool" = helm ]; then shown="helm $shown"; fi
+if [ -n "${FAKE_KUBECTL_FAIL:-}" ] && printf '%s' "$shown" | grep -Eq -- "$FAKE_KUBECTL_FAIL"; then
   echo "error: simulated failure of: ${args[*]}" >&2
   exit 1
 fi
+# A field of the recorded cluster, as JSON.
+cluster() {
+  node -e 'const c=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));const v=c[process.argv[2]];process.stdout.write(typeof v==="string"?v:JSON.stringify(v))' "${FAKE_CLUSTER:?FAKE_CLUSTER names the recorded cluster}" "$1"
+}
+# Whether a name is in a list field of the recorded cluster.
+listed() {
+  node -e 'const c=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));process.exit((c[process.argv[2]]||[]).includes(process.argv[3])?0:1)' "${FAKE_CLUSTER:?}" "$1" "$2"
+}
+if [ "$tool" = helm ]; then
+  case "${args[0]:-}" in
+    version) echo 'v3.16.2+g13654a5'; exit 0 ;;
+    *) exit 0 ;;
+  esac
+fi
 case "${args[0]:-}" in
   get)
-    # get secret --namespace <ns> <name> --output json --ignore-not-found
-    f="$FAKE_KUBECTL_STATE/${args[3]}_${args[4]}.json"
-    if [ -f "$f" ]; then cat "$f"; fi
-    exit 0 ;;
+    case "${args[1]:-}" in
+      secret)
+        # get secret --namespace <ns> <name> --output json|name --ignore-not-found
+        f="$FAKE_KUBECTL_STATE/${args[3]}_${args[4]}.json"
+        if [ -f "$f" ]; then
+          if [ "${args[6]:-}" = name ]; then echo "secret/${args[4]}"; else cat "$f"; fi
+        fi
+        exit 0 ;;
+      nodes) cluster nodes; exit 0 ;;
+      storageclass) if listed storageClasses "${args[2]}"; then echo "storageclass.storage.k8s.io/${args[2]}"; fi; exit 0 ;;
+      deployment) if listed deployments "${args[3]}/${args[4]}"; then echo "deployment.apps/${args[4]}"; fi; exit 0 ;;
+      *) exit 0 ;;
+    esac ;;
+  config) cluster configView; exit 0 ;;
   create)
     input=$(cat)
     # shellcheck disable=SC2016 # the template literal is JavaScript's, not the shell's
@@ -26,7 +58,7 @@ case "${args[0]:-}" in
     echo "secret/${id#*_}"
     exit 0 ;;
   version)
-    echo '{"serverVersion":{"gitVersion":"v1.30.0"}}'
+    if [ -n "${FAKE_CLUSTER:-}" ]; then cluster version; else echo '{"serverVersion":{"gitVersion":"v1.30.0"}}'; fi
     exit 0 ;;
   *)
     exit 0 ;;

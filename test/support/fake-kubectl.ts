@@ -15,7 +15,12 @@ export interface FakeKubectl {
   cleanup(): void;
 }
 
-export function fakeKubectl(fail?: string): FakeKubectl {
+/**
+ * @param fail regex of calls that fail
+ * @param cluster the recorded bare cluster the read-only calls answer from (`k3s`, `kubeadm`, or a file's path)
+ * @param helm put a fake helm on PATH too
+ */
+export function fakeKubectl(fail?: string, cluster?: string, helm = false): FakeKubectl {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-kubectl-'));
   const binDir = path.join(dir, 'bin');
   const state = path.join(dir, 'state');
@@ -24,11 +29,13 @@ export function fakeKubectl(fail?: string): FakeKubectl {
   const bin = path.join(binDir, 'kubectl');
   fs.copyFileSync(path.join(__dirname, 'fake-kubectl.sh'), bin);
   fs.chmodSync(bin, 0o755);
+  if (helm) { fs.copyFileSync(bin, path.join(binDir, 'helm')); fs.chmodSync(path.join(binDir, 'helm'), 0o755); }
   const log = path.join(dir, 'calls.log');
   fs.writeFileSync(log, '');
   const env: NodeJS.ProcessEnv = {
     ...process.env, PATH: `${binDir}${path.delimiter}${process.env.PATH}`,
     FAKE_KUBECTL_LOG: log, FAKE_KUBECTL_STATE: state, ...(fail ? { FAKE_KUBECTL_FAIL: fail } : {}),
+    ...(cluster ? { FAKE_CLUSTER: cluster.includes('/') ? cluster : path.join(__dirname, 'fake-kubectl-clusters', `${cluster}.json`) } : {}),
   };
   return {
     dir, env, bin,
