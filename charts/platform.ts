@@ -8,6 +8,7 @@ import { storeRefs, storeSecrets, type DeclaredSecret, type StoreRefs } from './
 import { demandByNamespace } from './lib/demand';
 import type { PlatformContext } from './context';
 import { DependencyGraph } from './lib/graph';
+import { FOLDERS } from './lib/folders';
 import type { Manifest, RenderedChart } from './lib/manifest';
 import { storeCharts } from './data';
 import { appCharts } from './apps/charts';
@@ -41,13 +42,13 @@ export function renderPlatform(config: EnvironmentConfig): RenderedPlatform {
   const refs = storeRefs(config);
   const ctx: PlatformContext = { config, refs, graph: new DependencyGraph(), secrets: storeSecrets(refs) };
 
-  // Folder prefixes: 0x namespaces, tenants and network; 1x stores; 2x applications; 3x ingress; 5x
-  // monitoring; 9x GitOps. Each chart is one Argo CD Application and one step of the installer.
-  const addons = new AddonsChart(app, '90-addons', ctx);
+  // Folders and their apply order: charts/lib/folders.ts. Each chart is one Argo CD Application and one step
+  // of the installer.
+  const addons = new AddonsChart(app, FOLDERS.addons, ctx);
   const charts: Chart[] = [
-    new TenantsChart(app, '01-tenants', ctx),
+    new TenantsChart(app, FOLDERS.tenants, ctx),
     // The internal CA, before the stores whose certificates it issues.
-    new PkiChart(app, '03-pki', ctx),
+    new PkiChart(app, FOLDERS.pki, ctx),
 
     // The stores (charts/data/index.ts), in their folders' order.
     ...storeCharts(app, ctx),
@@ -67,23 +68,23 @@ export function renderPlatform(config: EnvironmentConfig): RenderedPlatform {
   }
   // Monitoring: scrape targets and store alerts derived from everything rendered above and from the graph.
   if (config.addons.monitoring.enabled) {
-    const monitoring = new MonitoringChart(app, '50-monitoring', { ctx, charts: rendered });
+    const monitoring = new MonitoringChart(app, FOLDERS.monitoring, { ctx, charts: rendered });
     const manifests = monitoring.toJson();
     if (manifests.length) rendered.push({ folder: monitoring.node.id, manifests });
   }
   // Built last, rendered first: its quotas are sized from everything else.
-  const namespaces = new NamespacesChart(app, '00-namespaces', {
+  const namespaces = new NamespacesChart(app, FOLDERS.namespaces, {
     // The add-ons' pods are rendered by Argo CD from their charts: their demand is added from the catalog.
     config, demand: addDemand(demandByNamespace(rendered.flatMap((c) => c.manifests)), addonDemand(config, addons.addons)),
   });
   rendered.push({ folder: namespaces.node.id, manifests: namespaces.toJson() });
   // Built after every other chart, because its policies come from the flows they all declared; applied as 02.
-  const network = new NetworkChart(app, '02-network', { config, graph: ctx.graph });
+  const network = new NetworkChart(app, FOLDERS.network, { config, graph: ctx.graph });
   rendered.push({ folder: network.node.id, manifests: network.toJson() });
   rendered.sort((a, b) => a.folder.localeCompare(b.folder));
   // GitOps last: one Application per folder rendered above; data-holding objects are kept by Argo CD.
   protectData(rendered);
-  const gitops = new GitOpsChart(app, '99-gitops', { config, charts: rendered, addons: addons.addons });
+  const gitops = new GitOpsChart(app, FOLDERS.gitops, { config, charts: rendered, addons: addons.addons });
   rendered.push({ folder: gitops.node.id, manifests: gitops.toJson() });
   return { ...ctx, charts: rendered };
 }

@@ -17,6 +17,7 @@ import { kafkaAlerts } from './kafka/alerts';
 import { KafkaChart } from './kafka/chart';
 import { minioAlerts } from './minio/alerts';
 import { MinioChart } from './minio/chart';
+import { MINIO_FOLDER } from './minio/guard';
 import { postgresAlerts } from './postgres/alerts';
 import { PostgresChart } from './postgres/chart';
 import { redisAlerts } from './redis/alerts';
@@ -35,7 +36,7 @@ export interface StoreKind<K extends StoreName> {
 }
 
 export const STORE_KINDS: { readonly [K in StoreName]: StoreKind<K> } = {
-  minio: { folder: '10-minio', chart: MinioChart, alerts: minioAlerts },
+  minio: { folder: MINIO_FOLDER, chart: MinioChart, alerts: minioAlerts },
   postgres: { folder: '11-postgres', chart: PostgresChart, alerts: postgresAlerts },
   redis: { folder: '12-redis', chart: RedisChart, alerts: redisAlerts },
   kafka: { folder: '13-kafka', chart: KafkaChart, alerts: kafkaAlerts },
