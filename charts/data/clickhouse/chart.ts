@@ -26,7 +26,7 @@ import {
   keeperEntryScript, keeperProbeScript, KEEPER_PORTS, serverConfigXml, serverEntryScript, serverPodDomain, usersXml,
 } from './server-config';
 import { MC_IMAGE } from '../minio/chart';
-import { NAMESPACES, type DeclaredSecret } from '../refs';
+import { NAMESPACES, type DeclaredSecret, type SecretRef } from '../refs';
 import { servicePort } from '../../lib/service';
 
 /** One release line for server and Keeper (Keeper's protocol follows the server's). */
@@ -61,16 +61,17 @@ const checksum = (...parts: string[]) => createHash('sha256').update(parts.join(
 export class ClickhouseChart extends Chart {
   constructor(scope: Construct, id: string, ctx: PlatformContext) {
     super(scope, id, { disableResourceNameHashes: true });
-    const { config, refs, graph } = ctx;
-    const c = config.stores.clickhouse;
-    const ns = NAMESPACES.clickhouse;
-    const t = clickhouseTopology(config);
-    const ids = CLICKHOUSE_IDS;
-    const version = CLICKHOUSE_VERSION;
-    const serverSelector = selectorLabels(ids.server);
-    const keeperSelector = selectorLabels(ids.keeper);
+    const minio = this.secrets(ctx);
+    this.keeper(ctx);
+    this.servers(ctx, minio);
+    this.backups(ctx, minio);
+    this.flows(ctx);
+  }
 
-    // --- Secrets this chart's pods read (values generated at install time) --------------------------------
+  /** The Secrets this chart's pods read (values generated at install time); returns the MinIO credentials' copy. */
+  private secrets(ctx: PlatformContext): SecretRef {
+    const { refs } = ctx;
+    const ns = NAMESPACES.clickhouse;
     const minio = refs.minio.credentials('clickhouse');
     const declared: DeclaredSecret[] = [
       { name: CLICKHOUSE_NAMES.interserverSecret, keys: ['interserver-password', 'cluster-secret'], namespace: ns },
@@ -78,8 +79,18 @@ export class ClickhouseChart extends Chart {
       { ...refs.kafka.secret, namespace: ns, copyOf: { namespace: NAMESPACES.kafka, name: refs.kafka.secret.name } },
     ];
     ctx.secrets.push(...declared);
+    return minio;
+  }
 
-    // --- Keeper ---------------------------------------------------------------------------------------------
+  /** ClickHouse Keeper: its configuration, Services, StatefulSet and disruption budget. */
+  private keeper(ctx: PlatformContext): void {
+    const { config, refs } = ctx;
+    const c = config.stores.clickhouse;
+    const ns = NAMESPACES.clickhouse;
+    const t = clickhouseTopology(config);
+    const ids = CLICKHOUSE_IDS;
+    const version = CLICKHOUSE_VERSION;
+    const keeperSelector = selectorLabels(CLICKHOUSE_IDS.keeper);
     const keeperXml = keeperConfigXml(config);
     const keeperScript = keeperEntryScript();
     const keeperProbe = keeperProbeScript();
@@ -153,8 +164,17 @@ export class ClickhouseChart extends Chart {
       },
     });
     disruptionBudget(this, { config, name: t.keeperStatefulSet, namespace: ns, id: ids.keeper, replicas: c.keepers });
+  }
 
-    // --- Servers --------------------------------------------------------------------------------------------
+  /** The servers: configuration, Services, and per shard a StatefulSet of its replicas and a disruption budget. */
+  private servers(ctx: PlatformContext, minio: SecretRef): void {
+    const { config, refs } = ctx;
+    const c = config.stores.clickhouse;
+    const ns = NAMESPACES.clickhouse;
+    const t = clickhouseTopology(config);
+    const ids = CLICKHOUSE_IDS;
+    const version = CLICKHOUSE_VERSION;
+    const serverSelector = selectorLabels(CLICKHOUSE_IDS.server);
     const clusterXml = serverConfigXml(config, refs);
     const users = usersXml(config, refs);
     const entry = serverEntryScript();
@@ -270,8 +290,15 @@ export class ClickhouseChart extends Chart {
         },
       });
     }
+  }
 
-    // --- Backups --------------------------------------------------------------------------------------------
+  /** The backup CronJob: BACKUP … ON CLUSTER to MinIO, then pruning of expired backups. */
+  private backups(ctx: PlatformContext, minio: SecretRef): void {
+    const { config, refs } = ctx;
+    const c = config.stores.clickhouse;
+    const ns = NAMESPACES.clickhouse;
+    const ids = CLICKHOUSE_IDS;
+    const version = CLICKHOUSE_VERSION;
     new k8s.KubeCronJob(this, 'backup', {
       metadata: meta(config, { name: CLICKHOUSE_NAMES.backupCronJob, namespace: ns, id: ids.backup, version }),
       spec: {
@@ -334,8 +361,13 @@ export class ClickhouseChart extends Chart {
         },
       },
     });
+  }
 
-    // --- Network flows --------------------------------------------------------------------------------------
+  /** The network flows of the servers, Keeper and the backup job. */
+  private flows(ctx: PlatformContext): void {
+    const { refs, graph } = ctx;
+    const ns = NAMESPACES.clickhouse;
+    const ids = CLICKHOUSE_IDS;
     const servers = pods(ns, ids.server);
     const keepers = pods(ns, ids.keeper);
     graph.connect({ pods: servers }, { pods: servers }, [
