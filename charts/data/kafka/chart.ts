@@ -52,16 +52,28 @@ const secretEnv = (name: string, secret: string, key: string): k8s.EnvVar => ({ 
 export class KafkaChart extends Chart {
   constructor(scope: Construct, id: string, ctx: PlatformContext) {
     super(scope, id, { disableResourceNameHashes: true });
-    const { config, refs, graph } = ctx;
+    this.secrets(ctx);
+    this.brokers(ctx);
+    this.exporter(ctx);
+    this.topics(ctx);
+    this.flows(ctx);
+  }
+
+  /** The Secret the brokers authenticate each other with (the client one is the store's, refs.ts). */
+  private secrets(ctx: PlatformContext): void {
+    const ns = NAMESPACES.kafka;
+    ctx.secrets.push({ name: KAFKA_NAMES.brokerSecret, keys: ['username', 'password'], namespace: ns, fixed: { username: KAFKA_BROKER_USER } });
+  }
+
+  /** The brokers (KRaft, combined controller and broker): configuration, Services, StatefulSet, disruption budget. */
+  private brokers(ctx: PlatformContext): void {
+    const { config, refs } = ctx;
     const k = config.stores.kafka;
     const ns = NAMESPACES.kafka;
     const t = kafkaTopology(config);
     const version = KAFKA_VERSION;
     const ids = KAFKA_IDS;
-    const brokerSelector = selectorLabels(ids.broker);
-
-    ctx.secrets.push({ name: KAFKA_NAMES.brokerSecret, keys: ['username', 'password'], namespace: ns, fixed: { username: KAFKA_BROKER_USER } });
-
+    const brokerSelector = selectorLabels(KAFKA_IDS.broker);
     const properties = kafkaServerProperties(config, refs);
     const entry = kafkaEntryScript();
     const log4j = kafkaLog4j();
@@ -153,8 +165,14 @@ export class KafkaChart extends Chart {
       },
     });
     disruptionBudget(this, { config, name: t.statefulSet, namespace: ns, id: ids.broker, replicas: k.brokers });
+  }
 
-    // kafka-exporter: one per cluster (it reads cluster-wide metadata; one per broker would duplicate series).
+  /** kafka-exporter: one per cluster (it reads cluster-wide metadata; one per broker would duplicate series). */
+  private exporter(ctx: PlatformContext): void {
+    const { config, refs } = ctx;
+    const ns = NAMESPACES.kafka;
+    const t = kafkaTopology(config);
+    const ids = KAFKA_IDS;
     const exporterSelector = selectorLabels(ids.exporter);
     new k8s.KubeDeployment(this, 'exporter', {
       metadata: meta(config, { name: KAFKA_NAMES.exporter, namespace: ns, id: ids.exporter }),
@@ -195,8 +213,13 @@ export class KafkaChart extends Chart {
       metadata: meta(config, { name: KAFKA_NAMES.exporter, namespace: ns, id: ids.exporter }),
       spec: { selector: exporterSelector, ports: [servicePort('metrics', KAFKA_PORTS.exporter)] },
     });
+  }
 
-    // --- Topics -------------------------------------------------------------------------------------------------
+  /** The declared topics: created (when missing) by a Job after every sync. */
+  private topics(ctx: PlatformContext): void {
+    const { config, refs } = ctx;
+    const ns = NAMESPACES.kafka;
+    const ids = KAFKA_IDS;
     // auto.create.topics.enable is false: this Job creates the declared topics. An Argo CD PostSync hook, so it
     // runs once the brokers are healthy, after every sync (idempotent); the previous run is deleted first.
     new k8s.KubeConfigMap(this, 'topics-config', {
@@ -244,8 +267,13 @@ export class KafkaChart extends Chart {
         },
       },
     });
+  }
 
-    // --- Network flows --------------------------------------------------------------------------------------
+  /** The network flows of the brokers, the topics Job and the exporter. */
+  private flows(ctx: PlatformContext): void {
+    const { refs, graph } = ctx;
+    const ns = NAMESPACES.kafka;
+    const ids = KAFKA_IDS;
     const brokers = pods(ns, ids.broker);
     graph.connect({ pods: brokers }, { pods: brokers }, [
       { port: KAFKA_PORTS.controller, name: 'controller' }, { port: KAFKA_PORTS.internal, name: 'internal' },
