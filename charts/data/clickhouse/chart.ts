@@ -17,6 +17,7 @@ import { disruptionBudget } from '../../lib/disruption';
 import { pods, PROMETHEUS } from '../../lib/graph';
 import { image } from '../../lib/images';
 import { LABELS, meta, selectorLabels, type Identity, type Labels } from '../../lib/labels';
+import { secretEnv } from '../../lib/env';
 import { quantities, resources } from '../../lib/resources';
 import { storeAntiAffinity } from '../../lib/scheduling';
 import { containerSecurityContext, podSecurityContext } from '../../lib/security';
@@ -52,7 +53,6 @@ export const CLICKHOUSE_NAMES = {
   backupCronJob: 'clickhouse-backup',
 } as const;
 
-const secretEnv = (name: string, secret: string, key: string): k8s.EnvVar => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
 const port = (name: string, containerPort: number): k8s.ContainerPort => ({ name, containerPort, protocol: 'TCP' });
 // The server is the container's main process: a crash restarts the container, not a watchdog-forked child.
 const NO_WATCHDOG: k8s.EnvVar = { name: 'CLICKHOUSE_WATCHDOG_ENABLE', value: '0' };

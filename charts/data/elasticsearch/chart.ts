@@ -16,6 +16,7 @@ import { disruptionBudget } from '../../lib/disruption';
 import { PROMETHEUS, pods } from '../../lib/graph';
 import { image } from '../../lib/images';
 import { labels, meta, selectorLabels, type Identity } from '../../lib/labels';
+import { secretEnv } from '../../lib/env';
 import { contentName, FINISHED_JOB_TTL_SECONDS, podNames, serviceHost } from '../../lib/naming';
 import { parseMemory } from '../../lib/quantity';
 import { quantities, resources } from '../../lib/resources';
@@ -286,7 +287,7 @@ export class ElasticsearchChart extends Chart {
     const checksum = createHash('sha256').update(yml).update(PREPARE_CONFIG).update(PRE_STOP).update(POST_START).digest('hex');
 
     const field = (envName: string, path: string): k8s.EnvVar => ({ name: envName, valueFrom: { fieldRef: { fieldPath: path } } });
-    const password: k8s.EnvVar = { name: 'ELASTIC_PASSWORD', valueFrom: { secretKeyRef: { name: credentials, key: 'password' } } };
+    const password = secretEnv('ELASTIC_PASSWORD', credentials, 'password');
     // What elasticsearch.yml's placeholders refer to. Every container that loads elasticsearch.yml gets them: the
     // keystore tool of prepare-config resolves them too (elastic/cloud-on-k8s#5577), not only the node.
     const placeholders: k8s.EnvVar[] = [field('POD_NAME', 'metadata.name'), field('POD_IP', 'status.podIP')];
@@ -422,7 +423,6 @@ export class ElasticsearchChart extends Chart {
     const { config, refs } = ctx;
     const name = 'elasticsearch-exporter';
     const selector = selectorLabels(ident);
-    const secret = (envName: string, key: string): k8s.EnvVar => ({ name: envName, valueFrom: { secretKeyRef: { name: SECRETS.exporter.name, key } } });
     new k8s.KubeDeployment(this, 'exporter', {
       metadata: meta(config, { name, namespace: NS, id: ident }),
       spec: {
@@ -447,7 +447,7 @@ export class ElasticsearchChart extends Chart {
                 `--web.listen-address=:${EXPORTER_PORT}`,
               ],
               // Least privilege: a user with the monitor privileges only, created by the setup Job.
-              env: [secret('ES_USERNAME', 'username'), secret('ES_PASSWORD', 'password')],
+              env: [secretEnv('ES_USERNAME', SECRETS.exporter.name, 'username'), secretEnv('ES_PASSWORD', SECRETS.exporter.name, 'password')],
               ports: [{ name: 'metrics', containerPort: EXPORTER_PORT }],
               livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 20, timeoutSeconds: 5 },
               readinessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 10, timeoutSeconds: 5 },
@@ -478,7 +478,6 @@ export class ElasticsearchChart extends Chart {
       metadata: meta(config, { name, namespace: NS, id: ident }),
       data: files,
     });
-    const secret = (envName: string, secretName: string, key: string): k8s.EnvVar => ({ name: envName, valueFrom: { secretKeyRef: { name: secretName, key } } });
     const template: k8s.PodTemplateSpec = {
       metadata: { labels: labels(config, ident) },
       spec: {
@@ -492,11 +491,11 @@ export class ElasticsearchChart extends Chart {
           command: ['bash', '/setup/setup.sh'],
           env: [
             { name: 'ES_URL', value: refs.elasticsearch.url },
-            secret('ELASTIC_PASSWORD', refs.elasticsearch.secret.name, 'password'),
-            secret('EXPORTER_USERNAME', SECRETS.exporter.name, 'username'),
-            secret('EXPORTER_PASSWORD', SECRETS.exporter.name, 'password'),
-            secret('APP_USERNAME', refs.elasticsearch.appSecret.name, 'username'),
-            secret('APP_PASSWORD', refs.elasticsearch.appSecret.name, 'password'),
+            secretEnv('ELASTIC_PASSWORD', refs.elasticsearch.secret.name, 'password'),
+            secretEnv('EXPORTER_USERNAME', SECRETS.exporter.name, 'username'),
+            secretEnv('EXPORTER_PASSWORD', SECRETS.exporter.name, 'password'),
+            secretEnv('APP_USERNAME', refs.elasticsearch.appSecret.name, 'username'),
+            secretEnv('APP_PASSWORD', refs.elasticsearch.appSecret.name, 'password'),
             { name: 'APP_ROLE', value: APP_ROLE },
             { name: 'REPOSITORY', value: SNAPSHOT_REPOSITORY },
             { name: 'SLM_POLICY', value: SLM_POLICY },

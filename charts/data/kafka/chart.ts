@@ -13,6 +13,7 @@ import { disruptionBudget } from '../../lib/disruption';
 import { pods, PROMETHEUS } from '../../lib/graph';
 import { image } from '../../lib/images';
 import { meta, selectorLabels, type Identity } from '../../lib/labels';
+import { secretEnv } from '../../lib/env';
 import { quantities, resources } from '../../lib/resources';
 import { storeAntiAffinity } from '../../lib/scheduling';
 import { containerSecurityContext, podSecurityContext } from '../../lib/security';
@@ -47,7 +48,6 @@ export const KAFKA_NAMES = {
 } as const;
 
 const port = (name: string, containerPort: number): k8s.ContainerPort => ({ name, containerPort, protocol: 'TCP' });
-const secretEnv = (name: string, secret: string, key: string): k8s.EnvVar => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
 
 export class KafkaChart extends Chart {
   constructor(scope: Construct, id: string, ctx: PlatformContext) {

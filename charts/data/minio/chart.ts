@@ -12,6 +12,7 @@ import type { PlatformContext } from '../../context';
 import { PROMETHEUS, pods } from '../../lib/graph';
 import { image } from '../../lib/images';
 import { LABELS, labels, meta, selectorLabels, type Identity, type Labels } from '../../lib/labels';
+import { secretEnv } from '../../lib/env';
 import { contentName, FINISHED_JOB_TTL_SECONDS, serviceHost } from '../../lib/naming';
 import { quantities, resources } from '../../lib/resources';
 import { storeAntiAffinity } from '../../lib/scheduling';
@@ -120,8 +121,6 @@ export class MinioChart extends Chart {
     const poolLabels: Labels = { [LABELS.pool]: pool.name };
     const selector = { ...selectorLabels(SERVER), ...poolLabels };
     const drives = Array.from({ length: pool.drivesPerServer }, (_, i) => `data${i}`);
-    const secretEnv = (envName: string, key: string): k8s.EnvVar =>
-      ({ name: envName, valueFrom: { secretKeyRef: { name: rootSecret, key } } });
     const health = (path: string, periodSeconds: number, failureThreshold: number): k8s.Probe => ({
       httpGet: { path, port: k8s.IntOrString.fromString('s3') }, periodSeconds, timeoutSeconds: 5, failureThreshold,
     });
@@ -167,8 +166,8 @@ export class MinioChart extends Chart {
               command: ['minio'],
               args: ['server', '--address', `:${API_PORT}`, '--console-address', `:${CONSOLE_PORT}`, '--certs-dir', '/tmp/certs', ...args],
               env: [
-                secretEnv('MINIO_ROOT_USER', 'rootUser'),
-                secretEnv('MINIO_ROOT_PASSWORD', 'rootPassword'),
+                secretEnv('MINIO_ROOT_USER', rootSecret, 'rootUser'),
+                secretEnv('MINIO_ROOT_PASSWORD', rootSecret, 'rootPassword'),
                 // Metrics without a token: only Prometheus may reach the port (NetworkPolicy from the graph).
                 { name: 'MINIO_PROMETHEUS_AUTH_TYPE', value: 'public' },
                 { name: 'MINIO_SITE_REGION', value: region },
@@ -239,8 +238,8 @@ export class MinioChart extends Chart {
           command: ['/bin/sh', '/config/provision.sh'],
           env: [
             { name: 'MINIO_URL', value: refs.minio.url },
-            { name: 'MINIO_ROOT_USER', valueFrom: { secretKeyRef: { name: root, key: 'rootUser' } } },
-            { name: 'MINIO_ROOT_PASSWORD', valueFrom: { secretKeyRef: { name: root, key: 'rootPassword' } } },
+            secretEnv('MINIO_ROOT_USER', root, 'rootUser'),
+            secretEnv('MINIO_ROOT_PASSWORD', root, 'rootPassword'),
             { name: 'MC_CONFIG_DIR', value: '/tmp/mc' },
             { name: 'HOME', value: '/tmp' },
           ],

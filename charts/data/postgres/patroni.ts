@@ -22,6 +22,7 @@ import { disruptionBudget } from '../../lib/disruption';
 import { API_SERVER_PORTS, apiServer, endpointPods, endpointPort, PROMETHEUS, type Port } from '../../lib/graph';
 import { image } from '../../lib/images';
 import { ANNOTATIONS, LABELS, meta, selectorLabels, type Identity } from '../../lib/labels';
+import { secretEnv } from '../../lib/env';
 import { parseMemory } from '../../lib/quantity';
 import { quantities, resources } from '../../lib/resources';
 import { storeAntiAffinity } from '../../lib/scheduling';
@@ -140,8 +141,6 @@ export class PatroniCluster extends Construct {
     }
 
     // --- Pod environment: identity from the downward API, credentials from Secrets, WAL-G's target.
-    const fromSecret = (envName: string, secret: SecretRef, key: string): k8s.EnvVar =>
-      ({ name: envName, valueFrom: { secretKeyRef: { name: secret.name, key } } });
     const field = (envName: string, path: string): k8s.EnvVar => ({ name: envName, valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: path } } });
     const s = ref.secrets;
     const retainFull = Math.ceil((pg.backup.retentionDays * 24) / pg.backup.intervalHours) + 1;
@@ -151,8 +150,8 @@ export class PatroniCluster extends Construct {
       { name: 'AWS_S3_FORCE_PATH_STYLE', value: 'true' },
       { name: 'AWS_REGION', value: 'us-east-1' },
       { name: 'WALG_COMPRESSION_METHOD', value: 'lz4' },
-      fromSecret('AWS_ACCESS_KEY_ID', p.s3Credentials, 'accessKey'),
-      fromSecret('AWS_SECRET_ACCESS_KEY', p.s3Credentials, 'secretKey'),
+      secretEnv('AWS_ACCESS_KEY_ID', p.s3Credentials, 'accessKey'),
+      secretEnv('AWS_SECRET_ACCESS_KEY', p.s3Credentials, 'secretKey'),
       // The root filesystem is read-only: anything a tool keeps in $HOME goes to the pod's scratch space.
       { name: 'HOME', value: '/tmp' },
     ];
@@ -162,8 +161,8 @@ export class PatroniCluster extends Construct {
     const walgSession: k8s.EnvVar[] = [
       { name: 'PGHOST', value: SOCKET_DIR },
       { name: 'PGPORT', value: String(ref.primary.port) },
-      fromSecret('PGUSER', s.superuser, 'username'),
-      fromSecret('PGPASSWORD', s.superuser, 'password'),
+      secretEnv('PGUSER', s.superuser, 'username'),
+      secretEnv('PGPASSWORD', s.superuser, 'password'),
       { name: 'PGDATA', value: PGDATA },
     ];
     const patroniEnv: k8s.EnvVar[] = [
@@ -172,18 +171,18 @@ export class PatroniCluster extends Construct {
       field('PATRONI_KUBERNETES_POD_IP', 'status.podIP'),
       { name: 'PATRONI_POSTGRESQL_CONNECT_ADDRESS', value: `$(PATRONI_KUBERNETES_POD_IP):${ref.primary.port}` },
       { name: 'PATRONI_RESTAPI_CONNECT_ADDRESS', value: `$(PATRONI_KUBERNETES_POD_IP):${PATRONI_PORT}` },
-      fromSecret('PATRONI_SUPERUSER_USERNAME', s.superuser, 'username'),
-      fromSecret('PATRONI_SUPERUSER_PASSWORD', s.superuser, 'password'),
-      fromSecret('PATRONI_REPLICATION_USERNAME', s.replication, 'username'),
-      fromSecret('PATRONI_REPLICATION_PASSWORD', s.replication, 'password'),
-      fromSecret('PATRONI_REWIND_USERNAME', s.rewind, 'username'),
-      fromSecret('PATRONI_REWIND_PASSWORD', s.rewind, 'password'),
-      fromSecret('PATRONI_RESTAPI_USERNAME', p.restApiCredentials, 'username'),
-      fromSecret('PATRONI_RESTAPI_PASSWORD', p.restApiCredentials, 'password'),
+      secretEnv('PATRONI_SUPERUSER_USERNAME', s.superuser, 'username'),
+      secretEnv('PATRONI_SUPERUSER_PASSWORD', s.superuser, 'password'),
+      secretEnv('PATRONI_REPLICATION_USERNAME', s.replication, 'username'),
+      secretEnv('PATRONI_REPLICATION_PASSWORD', s.replication, 'password'),
+      secretEnv('PATRONI_REWIND_USERNAME', s.rewind, 'username'),
+      secretEnv('PATRONI_REWIND_PASSWORD', s.rewind, 'password'),
+      secretEnv('PATRONI_RESTAPI_USERNAME', p.restApiCredentials, 'username'),
+      secretEnv('PATRONI_RESTAPI_PASSWORD', p.restApiCredentials, 'password'),
       // For post-bootstrap.sh: its superuser session, the application's role and database.
-      fromSecret('SUPERUSER_PASSWORD', s.superuser, 'password'),
-      fromSecret('APP_USER', s.app, 'username'),
-      fromSecret('APP_PASSWORD', s.app, 'password'),
+      secretEnv('SUPERUSER_PASSWORD', s.superuser, 'password'),
+      secretEnv('APP_USER', s.app, 'username'),
+      secretEnv('APP_PASSWORD', s.app, 'password'),
       { name: 'APP_DATABASE', value: ref.database },
       // For restore.sh (only used when the environment bootstraps from a backup).
       ...(pg.restore ? [
@@ -192,8 +191,8 @@ export class PatroniCluster extends Construct {
       ] : []),
       ...walg,
       ...(p.sourceS3Credentials ? [
-        fromSecret(SOURCE_S3_ENV.accessKey, p.sourceS3Credentials, 'accessKey'),
-        fromSecret(SOURCE_S3_ENV.secretKey, p.sourceS3Credentials, 'secretKey'),
+        secretEnv(SOURCE_S3_ENV.accessKey, p.sourceS3Credentials, 'accessKey'),
+        secretEnv(SOURCE_S3_ENV.secretKey, p.sourceS3Credentials, 'secretKey'),
       ] : []),
       { name: 'PGDATA', value: PGDATA },
     ];

@@ -11,6 +11,7 @@ import { disruptionBudget } from '../../lib/disruption';
 import { endpointPods, PROMETHEUS } from '../../lib/graph';
 import { image } from '../../lib/images';
 import { meta, selectorLabels } from '../../lib/labels';
+import { secretEnv } from '../../lib/env';
 import { quantities, resources } from '../../lib/resources';
 import { spreadOverNodes } from '../../lib/scheduling';
 import { containerSecurityContext, podSecurityContext } from '../../lib/security';
@@ -45,8 +46,6 @@ export class PgBouncer extends Construct {
     const checksum = createHash('sha256').update(JSON.stringify(files)).digest('hex');
 
     const app = refs.postgres.secrets.app;
-    const fromSecret = (envName: string, secret: SecretRef, key: string): k8s.EnvVar =>
-      ({ name: envName, valueFrom: { secretKeyRef: { name: secret.name, key } } });
 
     const pgbouncer: k8s.Container = {
       name: 'pgbouncer',
@@ -54,10 +53,10 @@ export class PgBouncer extends Construct {
       imagePullPolicy: config.images.pullPolicy,
       command: ['/bin/sh', `${POOLER_CONFIG_DIR}/start.sh`],
       env: [
-        fromSecret('APP_USER', app, 'username'),
-        fromSecret('APP_PASSWORD', app, 'password'),
-        fromSecret('STATS_USER', p.statsCredentials, 'username'),
-        fromSecret('STATS_PASSWORD', p.statsCredentials, 'password'),
+        secretEnv('APP_USER', app, 'username'),
+        secretEnv('APP_PASSWORD', app, 'password'),
+        secretEnv('STATS_USER', p.statsCredentials, 'username'),
+        secretEnv('STATS_PASSWORD', p.statsCredentials, 'password'),
       ],
       ports: [{ name: ep.portName, containerPort: POOLER_PORT, protocol: 'TCP' }],
       resources: resources(pooler.resources),
@@ -91,8 +90,8 @@ export class PgBouncer extends Construct {
       image: image(config, PGBOUNCER_EXPORTER_IMAGE),
       imagePullPolicy: config.images.pullPolicy,
       env: [
-        fromSecret('STATS_USER', p.statsCredentials, 'username'),
-        fromSecret('STATS_PASSWORD', p.statsCredentials, 'password'),
+        secretEnv('STATS_USER', p.statsCredentials, 'username'),
+        secretEnv('STATS_PASSWORD', p.statsCredentials, 'password'),
         { name: 'PGBOUNCER_EXPORTER_CONNECTION_STRING', value: `postgres://$(STATS_USER):$(STATS_PASSWORD)@127.0.0.1:${POOLER_PORT}/pgbouncer?sslmode=require` },
       ],
       args: [`--web.listen-address=:${POOLER_METRICS_PORT}`],
