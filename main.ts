@@ -12,11 +12,9 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { checkFit } from './charts/capacity/fit';
-import { poolShapeChanges } from './charts/data/minio-guard';
-import { renderPlatform } from './charts/platform';
 import { ForeignOutputError, toFileTree, writeDist, type FileTree } from './charts/lib/render';
 import { formatChanges } from './charts/output/changes';
+import { renderEnvironments } from './charts/output/prepare';
 import { formatTypeProblem, typeCheckEnvironments } from './scripts/lib/typecheck';
 
 // Loaded after the type check (see environmentsModule): evaluating a broken environment file must not come first.
@@ -66,16 +64,10 @@ export function main(argv: string[]): number {
     const all = envs.length === names.length && envs.every((e) => e in ENVIRONMENTS);
     const started = Date.now();
     const trees = new Map<string, FileTree>();
-    const configs = loadEnvironments(envs);
-    // Guards that need what was rendered before (the cluster's state): MinIO pools are never resized in place.
-    const changes = configs.flatMap((c) => poolShapeChanges(c, path.join(path.resolve(out), c.name)));
-    if (changes.length) throw new ConfigError(changes);
-    const platforms = configs.map(renderPlatform);
-    // Everything must fit the declared nodes (charts/capacity/fit.ts): refused like any configuration error.
-    const fits = platforms.map(checkFit);
-    const unfit = fits.flatMap((f) => f.problems);
-    if (unfit.length) throw new ConfigError(unfit);
-    for (const w of fits.flatMap((f) => f.warnings)) console.warn(`warning: ${w}`);
+    // Guards that read the previous render, the render, and the fit check against the declared nodes.
+    const { platforms, problems, warnings } = renderEnvironments(loadEnvironments(envs), path.resolve(out));
+    if (problems.length) throw new ConfigError(problems);
+    for (const w of warnings) console.warn(`warning: ${w}`);
     for (const p of platforms) trees.set(p.config.name, toFileTree(p, (field) => fieldSource(p.config.name, field)));
 
     const result = writeDist(path.resolve(out), trees, all);
