@@ -21,6 +21,9 @@ const DESCRIPTORS = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@
 /** `@every` followed by what Go's time.ParseDuration reads (`1h30m`, `90s`, `1.5h`). */
 const EVERY = /^@every ([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
 
+/** What every schedule message ends with, so a reader who does not know cron sees the shape. */
+export const CRON_HINT = 'a cron schedule has five fields: minute hour day-of-month month day-of-week, such as "17 */6 * * *"';
+
 /** Why a schedule is not valid, or undefined when it is. */
 export function cronProblem(schedule: string): string | undefined {
   const s = schedule.trim();
