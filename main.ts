@@ -20,8 +20,9 @@ import { formatTypeProblem, typeCheckEnvironments } from './scripts/lib/typechec
 // Loaded after the type check (see environmentsModule): evaluating a broken environment file must not come first.
 type Environments = typeof import('./environments');
 
-function parseArgs(argv: string[], names: readonly string[]): { envs: string[]; out: string } {
-  let envs: string[] = [...names];
+/** `envs` undefined: every environment. */
+function parseArgs(argv: string[]): { envs?: string[]; out: string } {
+  let envs: string[] | undefined;
   let out = 'dist';
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -57,10 +58,14 @@ export function main(argv: string[]): number {
   const cdk8sOut = process.env.CDK8S_OUTDIR;
   const say = cdk8sOut ? (s: string) => console.error(s) : (s: string) => console.log(s);
   let names: string[] = [];
+  // The folder every message names as left alone on failure: known before anything else can fail.
+  let out = 'dist';
   try {
+    const args = parseArgs(argv);
+    out = args.out;
     const { ConfigError, ENVIRONMENTS, fieldSource, loadEnvironments } = environmentsModule();
     names = Object.keys(ENVIRONMENTS);
-    const { envs, out } = parseArgs(argv, names);
+    const envs = args.envs ?? names;
     const all = envs.length === names.length && envs.every((e) => e in ENVIRONMENTS);
     const started = Date.now();
     const trees = new Map<string, FileTree>();
@@ -84,14 +89,17 @@ export function main(argv: string[]): number {
   } catch (e) {
     if (e instanceof UsageError) {
       if (e.message) console.error(`error: ${e.message}`);
-      console.error(`usage: synth [--env ${names.join('|')}[,…]] [--out dist]`);
+      if (!names.length) {
+        try { names = Object.keys(environmentsModule().ENVIRONMENTS); } catch { /* a broken environment file: usage without the names */ }
+      }
+      console.error(`usage: synth [--env ${names.length ? names.join('|') : '<environment>'}[,…]] [--out dist]`);
       return 2;
     }
     if (e instanceof TypeCheckError || e instanceof ForeignOutputError || (e instanceof Error && e.name === 'ConfigError')) {
-      console.error(`error: ${e.message}\nnothing was written; dist/ is unchanged.`);
+      console.error(`error: ${e.message}\nnothing was written; ${out}/ is unchanged.`);
       return 1;
     }
-    console.error(`error: rendering failed, dist/ is unchanged: ${e instanceof Error ? e.stack : e}`);
+    console.error(`error: rendering failed, ${out}/ is unchanged: ${e instanceof Error ? e.stack : e}`);
     return 1;
   }
 }
