@@ -10,7 +10,7 @@
  */
 import * as path from 'path';
 import { readTree, toFileTree } from '../charts/lib/render';
-import { diffTrees, isUnchanged } from '../charts/output/changes';
+import { diffTrees, isUnchanged, summarizeChanges } from '../charts/output/changes';
 import { renderEnvironments } from '../charts/output/prepare';
 import { ConfigError, ENVIRONMENTS, fieldSource, loadEnvironments } from '../environments';
 import { parseFlags, UsageError } from './lib/kubectl';
@@ -36,9 +36,7 @@ export function main(argv: string[], io: Io = { out: (s) => console.log(s), err:
       const c = diffTrees(before, tree);
       if (before && isUnchanged(c)) { io.out(`${config.name}: valid, dist/ is current (${tree.size} files)`); continue; }
       stale++;
-      const what = !before ? 'not rendered yet' : [[c.changed, 'changed'], [c.added, 'added'], [c.removed, 'removed']]
-        .filter(([xs]) => xs.length).map(([xs, w]) => `${xs.length} ${w}`).join(', ');
-      io.out(`${config.name}: valid; synth would change dist/ (${what}${c.restarts.length ? `; restarts ${c.restarts.join(', ')}` : ''})`);
+      io.out(`${config.name}: valid; synth would change dist/ (${before ? summarizeChanges(c) : 'not rendered yet'})`);
     }
     io.out(`check: ${platforms.length} environment${platforms.length === 1 ? '' : 's'} valid and rendered in memory, nothing written (${Date.now() - started} ms)`
       + (stale ? `; run \`npm run synth\` to update dist/` : ''));
