@@ -41,7 +41,9 @@ function sizeField(store: Record<string, unknown>, at: string, size: string): st
 /** Problems (in the configuration's terms where it can tell) with the StatefulSets of `p` against `envDir`. */
 export function statefulSetChanges(p: RenderedPlatform, envDir: string): ConfigProblem[] {
   const c = p.config;
-  const where = path.join(path.basename(path.dirname(envDir)), path.basename(envDir));
+  // `dist/staging` inside the project, the absolute path of an --out folder elsewhere: a path the user can delete in.
+  const relative = path.relative(process.cwd(), envDir);
+  const where = relative.startsWith('..') || path.isAbsolute(relative) ? envDir : relative;
   const problems: ConfigProblem[] = [];
   for (const chart of p.charts) {
     for (const m of chart.manifests.filter((x) => x.kind === 'StatefulSet' && x.metadata.namespace !== NAMESPACES.minio)) {
@@ -56,6 +58,8 @@ export function statefulSetChanges(p: RenderedPlatform, envDir: string): ConfigP
       const claims = (s: Manifest | undefined) => new Map<string, Manifest>((s?.spec?.volumeClaimTemplates ?? []).map((t: Manifest) => [t.metadata?.name, t.spec]));
       const [old, now] = [claims(before), claims(m)];
       const forbidden = `the API server refuses any change to its ${changed.join(', ')} (every sync would fail)`;
+      // The way through once the cluster side is done (or where no cluster runs this render yet).
+      const done = ` Once done (or if no cluster runs ${where} yet), delete ${path.join(where, chart.folder, fileName(m))} and render again`;
       const resized = [...now].filter(([n, s]) => old.has(n) && old.get(n)?.resources?.requests?.storage !== s?.resources?.requests?.storage);
       const reclassed = [...now].filter(([n, s]) => old.has(n) && old.get(n)?.storageClassName !== s?.storageClassName);
       if (changed.length === 1 && changed[0] === 'volumeClaimTemplates' && resized.length && !reclassed.length) {
@@ -64,7 +68,7 @@ export function statefulSetChanges(p: RenderedPlatform, envDir: string): ConfigP
           problems.push({
             environment: c.name, path: (storeKey && sizeField(c.stores[storeKey] as unknown as Record<string, unknown>, store, size)) || store || 'stores', value: size,
             message: `${id} has claims "${claim}" of ${old.get(claim)!.resources.requests.storage} in ${where}: ${forbidden}. Keep that size, or expand the existing `
-              + `claims (kubectl patch pvc, where the storage class allows expansion), then delete the StatefulSet with --cascade=orphan and let Argo CD recreate it with the new template`,
+              + `claims (kubectl patch pvc, where the storage class allows expansion), then delete the StatefulSet with --cascade=orphan and let Argo CD recreate it with the new template.${done}`,
           });
         }
         continue;
@@ -72,7 +76,7 @@ export function statefulSetChanges(p: RenderedPlatform, envDir: string): ConfigP
       problems.push({
         environment: c.name, path: reclassed.length ? 'storageClass' : store || 'stores', value: reclassed.length ? c.storageClass : m.metadata.name,
         message: `${id} in ${where} differs in ${changed.join(', ')}: ${forbidden}. Keep them as rendered, or migrate: `
-          + 'a new StatefulSet beside the old one (or a backup and restore), since an existing one cannot take the change',
+          + `a new StatefulSet beside the old one (or a backup and restore), since an existing one cannot take the change.${done}`,
       });
     }
   }
