@@ -111,6 +111,10 @@ const PODS: Record<string, (v: V, c: EnvironmentConfig) => AddonPod[]> = {
     { name: 'external-secrets-webhook', replicas: 1, containers: [v.webhook.resources], source: `${ESO}/values.yaml webhook.replicaCount` },
     { name: 'external-secrets-cert-controller', replicas: 1, containers: [v.certController.resources], source: `${ESO}/values.yaml certController.replicaCount` },
   ],
+  // Installed where the cluster flavour ships no metrics API (kubeadm); the catalog passes replicas and resources.
+  'metrics-server': (v) => [
+    { name: 'metrics-server', replicas: v.replicas, containers: [v.resources], source: 'kubernetes-sigs/metrics-server metrics-server-helm-chart-3.13.0 charts/metrics-server/values.yaml replicas, resources' },
+  ],
 };
 
 /** The pods of one add-on with the catalog's values. */
