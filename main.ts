@@ -12,18 +12,17 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { checkFit } from './charts/capacity/fit';
-import { poolShapeChanges } from './charts/data/minio/guard';
-import { renderPlatform } from './charts/platform';
 import { ForeignOutputError, toFileTree, writeDist, type FileTree } from './charts/output/render';
 import { formatChanges } from './charts/output/changes';
+import { renderEnvironments } from './charts/output/prepare';
 import { formatTypeProblem, typeCheckEnvironments } from './scripts/lib/typecheck';
 
 // Loaded after the type check (see environmentsModule): evaluating a broken environment file must not come first.
 type Environments = typeof import('./environments');
 
-function parseArgs(argv: string[], names: readonly string[]): { envs: string[]; out: string } {
-  let envs: string[] = [...names];
+/** `envs` undefined: every environment. */
+function parseArgs(argv: string[]): { envs?: string[]; out: string } {
+  let envs: string[] | undefined;
   let out = 'dist';
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -59,23 +58,21 @@ export function main(argv: string[]): number {
   const cdk8sOut = process.env.CDK8S_OUTDIR;
   const say = cdk8sOut ? (s: string) => console.error(s) : (s: string) => console.log(s);
   let names: string[] = [];
+  // The folder every message names as left alone on failure: known before anything else can fail.
+  let out = 'dist';
   try {
+    const args = parseArgs(argv);
+    out = args.out;
     const { ConfigError, ENVIRONMENTS, fieldSource, loadEnvironments } = environmentsModule();
     names = Object.keys(ENVIRONMENTS);
-    const { envs, out } = parseArgs(argv, names);
+    const envs = args.envs ?? names;
     const all = envs.length === names.length && envs.every((e) => e in ENVIRONMENTS);
     const started = Date.now();
     const trees = new Map<string, FileTree>();
-    const configs = loadEnvironments(envs);
-    // Guards that need what was rendered before (the cluster's state): MinIO pools are never resized in place.
-    const changes = configs.flatMap((c) => poolShapeChanges(c, path.join(path.resolve(out), c.name)));
-    if (changes.length) throw new ConfigError(changes);
-    const platforms = configs.map(renderPlatform);
-    // Everything must fit the declared nodes (charts/capacity/fit.ts): refused like any configuration error.
-    const fits = platforms.map(checkFit);
-    const unfit = fits.flatMap((f) => f.problems);
-    if (unfit.length) throw new ConfigError(unfit);
-    for (const w of fits.flatMap((f) => f.warnings)) console.warn(`warning: ${w}`);
+    // Guards that read the previous render, the render, and the fit check against the declared nodes.
+    const { platforms, problems, warnings } = renderEnvironments(loadEnvironments(envs), path.resolve(out));
+    if (problems.length) throw new ConfigError(problems);
+    for (const w of warnings) console.warn(`warning: ${w}`);
     for (const p of platforms) trees.set(p.config.name, toFileTree(p, (field) => fieldSource(p.config.name, field)));
 
     const result = writeDist(path.resolve(out), trees, all);
@@ -92,14 +89,17 @@ export function main(argv: string[]): number {
   } catch (e) {
     if (e instanceof UsageError) {
       if (e.message) console.error(`error: ${e.message}`);
-      console.error(`usage: synth [--env ${names.join('|')}[,…]] [--out dist]`);
+      if (!names.length) {
+        try { names = Object.keys(environmentsModule().ENVIRONMENTS); } catch { /* a broken environment file: usage without the names */ }
+      }
+      console.error(`usage: synth [--env ${names.length ? names.join('|') : '<environment>'}[,…]] [--out dist]`);
       return 2;
     }
     if (e instanceof TypeCheckError || e instanceof ForeignOutputError || (e instanceof Error && e.name === 'ConfigError')) {
-      console.error(`error: ${e.message}\nnothing was written; dist/ is unchanged.`);
+      console.error(`error: ${e.message}\nnothing was written; ${out}/ is unchanged.`);
       return 1;
     }
-    console.error(`error: rendering failed, dist/ is unchanged: ${e instanceof Error ? e.stack : e}`);
+    console.error(`error: rendering failed, ${out}/ is unchanged: ${e instanceof Error ? e.stack : e}`);
     return 1;
   }
 }

@@ -12,6 +12,7 @@
  */
 import { STORE_NAMES, type StoreName } from '../charts/data/refs';
 import { parseCpu, parseMemory } from '../charts/lib/quantity';
+import { CRON_HINT, cronProblem } from './cron';
 import type { ComputeResources } from './schema';
 
 /** The stores an application can depend on: the registered store kinds (charts/data/refs.ts). */
@@ -215,7 +216,8 @@ export function catalogProblems(catalog: readonly CatalogEntry[]): CatalogProble
     if (e.publicPath !== undefined && !/^\/[a-z0-9/-]*[a-z0-9]$/.test(e.publicPath)) add('publicPath', `"${e.publicPath}" must be a path such as /api/v1/invoices`);
     if (e.kind === 'batch-job' && e.publicPath) add('publicPath', 'a batch job cannot be public');
     if (e.kind === 'batch-job' && !e.schedule) add('schedule', 'is required for a batch job');
-    if (e.schedule !== undefined && e.schedule.trim().split(/\s+/).length !== 5) add('schedule', `"${e.schedule}" must be a cron expression of five fields`);
+    const cron = e.schedule === undefined ? undefined : cronProblem(e.schedule);
+    if (cron) add('schedule', `"${e.schedule}": ${cron} (${CRON_HINT})`);
     const s = e.scaling;
     if (s.type === 'horizontal') {
       if (!(s.minReplicas >= 1)) add('scaling.minReplicas', `${s.minReplicas} must be at least 1`);

@@ -4,34 +4,42 @@
  */
 
 /**
- * Kubernetes parses CronJob schedules with robfig/cron's standard parser (`cron.ParseStandard`): five fields,
- * each a comma-separated list of `*`, `N` or `N-M`, optionally `/step`; names (JAN-DEC, SUN-SAT) in the month
- * and day-of-week fields; `?` like `*` in the two day fields; day-of-week 7 is Sunday; or one of the
- * descriptors below. A schedule it rejects is refused when the CronJob is applied.
+ * Kubernetes parses CronJob schedules with robfig/cron's standard parser (`cron.ParseStandard`, v3: parser.go
+ * getRange, spec.go bounds): five fields, each a comma-separated list of `*` (or `?`), `N` or `N-M`, optionally
+ * `/step` (any whole number from 1; `N/step` runs from N to the field's maximum); names (JAN-DEC, SUN-SAT) in the
+ * month and day-of-week fields; day of week 0-6 (7 is out of range there, not a second Sunday); or one of the
+ * descriptors below, or `@every <Go duration>`. A schedule it rejects is refused when the CronJob is applied.
  */
 const FIELDS: readonly { name: string; min: number; max: number; names?: readonly string[] }[] = [
   { name: 'minute', min: 0, max: 59 },
   { name: 'hour', min: 0, max: 23 },
   { name: 'day of month', min: 1, max: 31 },
   { name: 'month', min: 1, max: 12, names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'] },
-  { name: 'day of week', min: 0, max: 7, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] },
+  { name: 'day of week', min: 0, max: 6, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] },
 ];
 const DESCRIPTORS = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly'];
+/** `@every` followed by what Go's time.ParseDuration reads (`1h30m`, `90s`, `1.5h`). */
+const EVERY = /^@every ([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
+
+/** What every schedule message ends with, so a reader who does not know cron sees the shape. */
+export const CRON_HINT = 'a cron schedule has five fields: minute hour day-of-month month day-of-week, such as "17 */6 * * *"';
 
 /** Why a schedule is not valid, or undefined when it is. */
 export function cronProblem(schedule: string): string | undefined {
   const s = schedule.trim();
-  if (s.startsWith('@')) return DESCRIPTORS.includes(s) ? undefined : `"${s}" is not a descriptor (allowed: ${DESCRIPTORS.join(', ')})`;
+  if (s.startsWith('@')) {
+    return DESCRIPTORS.includes(s) || EVERY.test(s) ? undefined : `"${s}" is not a descriptor (allowed: ${DESCRIPTORS.join(', ')}, @every <duration> such as @every 1h30m)`;
+  }
   const fields = s.split(/\s+/).filter(Boolean);
   if (fields.length !== 5) return `has ${fields.length} field${fields.length === 1 ? '' : 's'}, not 5`;
   for (const [i, f] of FIELDS.entries()) {
-    const problem = fieldProblem(fields[i], f, i === 2 || i === 4);
+    const problem = fieldProblem(fields[i], f);
     if (problem) return `${f.name} "${fields[i]}": ${problem}`;
   }
   return undefined;
 }
 
-function fieldProblem(text: string, f: (typeof FIELDS)[number], questionMark: boolean): string | undefined {
+function fieldProblem(text: string, f: (typeof FIELDS)[number]): string | undefined {
   const value = (v: string): number | undefined => {
     if (/^[0-9]+$/.test(v)) return Number(v);
     const named = f.names?.indexOf(v.toUpperCase()) ?? -1;
@@ -41,10 +49,8 @@ function fieldProblem(text: string, f: (typeof FIELDS)[number], questionMark: bo
   for (const item of text.split(',')) {
     const [range, step, extra] = item.split('/');
     if (extra !== undefined) return `"${item}" has more than one "/"`;
-    if (step !== undefined && !(/^[0-9]+$/.test(step) && Number(step) >= 1 && Number(step) <= f.max)) {
-      return `step "${step}" must be a whole number from 1 to ${f.max}`;
-    }
-    if (range === '*' || (questionMark && range === '?')) continue;
+    if (step !== undefined && !(/^[0-9]+$/.test(step) && Number(step) >= 1)) return `step "${step}" must be a whole number of at least 1`;
+    if (range === '*' || range === '?') continue;
     const [lo, hi, more] = range.split('-');
     if (more !== undefined) return `"${range}" is not a value or a range`;
     const a = value(lo);

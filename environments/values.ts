@@ -3,7 +3,7 @@
  * shared by the environment shape (./schema.ts) and the store kinds' own sections (charts/data/<kind>/config.ts).
  */
 import { z } from 'zod';
-import { cidrNetwork, cronProblem } from './cron';
+import { cidrNetwork, CRON_HINT, cronProblem } from './cron';
 
 const DNS_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -32,7 +32,7 @@ export const cidr = z.string().regex(CIDR, { message: 'must be an IPv4 CIDR such
 /** A CronJob schedule as Kubernetes parses it (every field's range, names, steps and lists; see ./cron.ts). */
 export const cronSchedule = z.string().superRefine((s, ctx) => {
   const problem = cronProblem(s);
-  if (problem) ctx.addIssue({ code: 'custom', message: `${problem} (a cron schedule has five fields: minute hour day-of-month month day-of-week, such as "17 */6 * * *")` });
+  if (problem) ctx.addIssue({ code: 'custom', message: `${problem} (${CRON_HINT})` });
 });
 export const replicas = (min: number) => z.number().int({ message: 'must be a whole number' }).min(min, { message: `must be at least ${min}` });
 

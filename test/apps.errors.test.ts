@@ -81,6 +81,12 @@ describe('catalog entries', () => {
     ]);
   });
 
+  test('a batch job schedule is parsed as Kubernetes parses it, not only counted', () => {
+    expectCatalogProblem(withEntry('ageing-report', (e) => { e.schedule = '0 25 * * *'; }), 'catalog.ageing-report.schedule',
+      '"0 25 * * *"', 'hour "25"', 'allowed: 0-23', 'five fields');
+    expectCatalogProblem(withEntry('ageing-report', (e) => { e.schedule = '0 2 * *'; }), 'catalog.ageing-report.schedule', 'has 4 fields, not 5');
+  });
+
   test('a batch job without a schedule, and one that is public', () => {
     const c = withEntry('ageing-report', (e) => { delete e.schedule; e.publicPath = '/api/v1/reports'; });
     const paths = catalogProblems(c).map((p) => p.path).sort();

@@ -320,6 +320,16 @@ describe('diagrams and the capacity table in dist/<env>/', () => {
     for (const ns of new Set(fit.workloads.map((w) => w.namespace))) expect(table).toMatch(new RegExp(`^\\| ${ns} \\|`, 'm'));
   });
 
+  test('add-on boxes the graph names by their short name carry the add-on pods\' kind and scale', () => {
+    // The graph names cert-manager's pods `cert-manager/webhook`; the add-on's pod is `cert-manager-webhook`.
+    const arch = parseMermaid(capacityFiles(renderPlatform(loadEnvironment('production')))[0][1]);
+    const label = (id: string) => [...arch.nodes].find(([n]) => n === id)?.[1];
+    expect(label('p_cert_manager_webhook')).toBe('"webhook: Deployment ×2"'); // two in HA (addons-catalog.ts)
+    expect(label('p_cert_manager_cainjector')).toBe('"cainjector: Deployment ×1"');
+    expect(label('p_cert_manager_startupapicheck')).toBe('"startupapicheck: Job"');
+    expect(label('p_monitoring_kube_prometheus_stack_prometheus_operator')).toBe('"kube-prometheus-stack-prometheus-operator: Deployment ×1"');
+  });
+
   test('the rendered files are the ones in dist/ and linked from each other', () => {
     for (const env of Object.keys(ENVIRONMENTS)) {
       for (const f of ['architecture.md', 'install-order.md', 'capacity.md']) expect(fs.existsSync(path.join('dist', env, f))).toBe(true);

@@ -49,3 +49,27 @@ test('a configuration problem exits 1 with the usual message', () => {
     delete ENVIRONMENTS.broken;
   }
 });
+
+// check must refuse what synth refuses: an environment that does not fit its declared nodes is a configuration
+// error there too, and the fit warnings synth prints are printed by check as well.
+test('an environment that does not fit its nodes exits 1, as synth would refuse it', () => {
+  const small = structuredClone(ENVIRONMENTS.dev) as Record<string, any>;
+  small.ingress = { ...small.ingress, baseDomain: 'small.receivables.local' };
+  small.cluster = { ...small.cluster, nodePools: [{ ...small.cluster.nodePools[0], cpu: '2', memory: '4Gi' }] };
+  ENVIRONMENTS.small = small;
+  try {
+    const r = check('--env', 'small', '--dist', path.join(tmp, 'small'));
+    expect(r.code).toBe(1);
+    expect(r.err.join('\n')).toContain('environment "small": cluster.nodePools = ');
+    expect(r.err.join('\n')).toContain('does not fit (HPA minimums');
+    expect(r.out.join('\n')).not.toContain('valid');
+  } finally {
+    delete ENVIRONMENTS.small;
+  }
+});
+
+test('the fit warnings synth prints are printed by check', () => {
+  const r = check('--env', 'dev', '--dist', path.resolve(__dirname, '..', 'dist'));
+  expect(r.code).toBe(0);
+  expect(r.err.filter((l) => l.startsWith('warning: environment "dev": node pool "dev" is '))).toHaveLength(1);
+});

@@ -98,7 +98,11 @@ describe('values a cluster would reject (issue 15)', () => {
     ['0 2 0 * *', 'day of month "0"', 'allowed: 1-31'],
     ['0 2 * 13 *', 'month "13"', 'JAN-DEC'],
     ['0 2 * * MONDAY', 'day of week "MONDAY"', 'SUN-SAT'],
-    ['*/0 * * * *', 'step "0"', 'from 1 to 59'],
+    ['*/0 * * * *', 'step "0"', 'a whole number of at least 1'],
+    // robfig/cron (what Kubernetes parses with) bounds the day of week to 0-6: 7 is not a second Sunday there.
+    ['0 3 * * 7', 'day of week "7"', 'allowed: 0-6'],
+    ['0 3 * * 5-7', 'day of week "5-7": "7" is not allowed', 'allowed: 0-6'],
+    ['@every 1 hour', 'is not a descriptor', '@every <duration>'],
     ['0 5-2 * * *', 'range "5-2" runs backwards', ''],
     ['0 2 * *', 'has 4 fields, not 5', ''],
     ['@fortnightly', 'is not a descriptor', '@daily'],
@@ -112,7 +116,9 @@ describe('values a cluster would reject (issue 15)', () => {
   });
 
   test('cron schedules Kubernetes accepts are accepted', () => {
-    for (const s of ['17 */6 * * *', '30 1 * * *', '0 0 1,15 * MON-FRI', '5/15 0-23/2 ? JAN-jun 0,7', '@hourly', '0 3 * * sun']) {
+    // robfig/cron accepts `?` in every field, steps beyond the field's range (one run) and `@every <Go duration>`.
+    for (const s of ['17 */6 * * *', '30 1 * * *', '0 0 1,15 * MON-FRI', '5/15 0-23/2 ? JAN-jun 0,6', '@hourly', '0 3 * * sun',
+      '? * * * *', '*/90 * * * *', '@every 1h30m', '@every 90s']) {
       expect({ s, problem: cronProblem(s) }).toEqual({ s, problem: undefined });
     }
   });

@@ -30,6 +30,33 @@ describe.each(renderAll().map((p) => [p.config.name, p] as const))('%s', (name, 
     }
   });
 
+  test('names the machines the fit check assumes, and the file that declares them', () => {
+    const nodes = md.slice(md.indexOf('## Nodes'), md.indexOf('## ', md.indexOf('## Nodes') + 3));
+    expect(nodes).toContain(`\`cluster.nodePools\` in ${fieldSource(name, 'cluster.nodePools')}`);
+    for (const pool of p.config.cluster.nodePools) {
+      expect(nodes).toContain(`${pool.name}: ${pool.count} × ${pool.cpu} CPU / ${pool.memory}${pool.gpus ? ` / ${pool.gpus} GPU` : ''}`);
+    }
+  });
+
+  test('says what the public certificates need from the site, by the issuer the Ingress certificates use', () => {
+    const ms = p.charts.flatMap((c) => c.manifests);
+    const tls = md.slice(md.indexOf('## Public TLS'), md.indexOf('## ', md.indexOf('## Public TLS') + 3));
+    const issuers = new Set(ms.filter((m) => m.kind === 'Certificate' && ms.some((i) => i.kind === 'Ingress' && i.metadata.namespace === m.metadata.namespace
+      && (i.spec.tls ?? []).some((t: Manifest) => t.secretName === m.spec.secretName))).map((m) => m.spec.issuerRef.name));
+    expect(issuers.size).toBe(1);
+    const issuer = ms.find((m) => m.kind === 'ClusterIssuer' && issuers.has(m.metadata.name))!;
+    if (issuer.spec.acme) {
+      expect(tls).toContain('HTTP-01');
+      expect(tls).toContain('port 80');
+    } else if (issuer.spec.ca) {
+      const root = ms.find((m) => m.kind === 'Certificate' && m.spec.secretName === issuer.spec.ca.secretName)!;
+      expect(tls).toContain(`kubectl -n ${root.metadata.namespace} get secret ${issuer.spec.ca.secretName}`);
+    } else {
+      expect(issuer.spec.selfSigned).toBeDefined();
+      expect(tls).toContain('self-signed');
+    }
+  });
+
   test('the DNS entries are exactly the hosts of the rendered Ingresses', () => {
     const hosts = p.charts.flatMap((c) => c.manifests).filter((m) => m.kind === 'Ingress').flatMap((m) => m.spec.rules.map((r: Manifest) => r.host));
     const listed = md.slice(md.indexOf('## DNS entries')).split('\n').filter((l) => l.startsWith('- `')).map((l) => /`([^`]+)`/.exec(l)![1]);

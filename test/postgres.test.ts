@@ -26,7 +26,8 @@ const sts = (p: RenderedPlatform): Manifest => find(p, 'StatefulSet', `postgres-
 const patroniYml = (p: RenderedPlatform) => parse(find(p, 'ConfigMap', 'postgres-patroni').data['patroni.yml'], { version: '1.1' });
 const container = (p: RenderedPlatform, name: string) => sts(p).spec.template.spec.containers.find((c: Manifest) => c.name === name);
 const envOf = (c: Manifest) => new Map<string, Manifest>((c.env ?? []).map((e: Manifest) => [e.name, e]));
-const ENVS = ['dev', 'staging', 'production', 'dr'];
+// Every environment, derived: a new one is covered by every per-environment test without editing this file.
+const ENVS = [...byEnv.keys()];
 
 describe('Patroni on the Kubernetes API', () => {
   test.each(ENVS)('%s: Endpoints as DCS, member selection by labels, an explicit role label with primary/replica values', (name) => {
@@ -64,7 +65,15 @@ describe('Patroni on the Kubernetes API', () => {
       const d = patroniYml(env(n)).bootstrap.dcs;
       return `${d.synchronous_mode}/${d.synchronous_mode_strict}`;
     };
-    expect(ENVS.map((n) => `${n}:${mode(n)}`)).toEqual(['dev:false/false', 'staging:true/false', 'production:true/true', 'dr:true/true']);
+    const named = ['dev', 'staging', 'production', 'dr'];
+    expect(named.map((n) => `${n}:${mode(n)}`)).toEqual(['dev:false/false', 'staging:true/false', 'production:true/true', 'dr:true/true']);
+    // Every environment renders the mode it sets, and an HA one never replicates asynchronously only.
+    const asRendered = { off: 'false/false', on: 'true/false', strict: 'true/true' } as const;
+    for (const n of ENVS) {
+      const set = env(n).config.stores.postgres.synchronousMode;
+      expect({ n, mode: mode(n) }).toEqual({ n, mode: asRendered[set] });
+      if (env(n).config.ha) expect({ n, set }).not.toEqual({ n, set: 'off' });
+    }
   });
 
   test('RBAC grants what Patroni touches with use_endpoints, bound to the pods\' ServiceAccount, in the namespace only', () => {
@@ -125,6 +134,16 @@ describe('the StatefulSet', () => {
       const claim = set.spec.volumeClaimTemplates[0];
       expect({ name, replicas: set.spec.replicas, size: claim.spec.resources.requests.storage, sc: claim.spec.storageClassName, kind: claim.kind, apiVersion: claim.apiVersion })
         .toEqual({ name, replicas, size, sc, kind: 'PersistentVolumeClaim', apiVersion: 'v1' });
+    }
+    // Every environment: one member without HA, at least three (a majority survives one loss) with it; the
+    // claim as the environment sets it.
+    for (const name of ENVS) {
+      const { config } = env(name);
+      const set = sts(env(name));
+      const claim = set.spec.volumeClaimTemplates[0].spec;
+      expect({ name, ha: config.ha, ok: config.ha ? set.spec.replicas >= 3 : set.spec.replicas === 1 }).toEqual({ name, ha: config.ha, ok: true });
+      expect({ name, size: claim.resources.requests.storage, sc: claim.storageClassName })
+        .toEqual({ name, size: config.stores.postgres.volume.size, sc: config.storageClass });
     }
   });
 
@@ -228,7 +247,9 @@ describe('backups, restore and DR', () => {
     // And production admits dr's nodes at its MinIO (the generated NetworkPolicy follows the flow).
     const minioIn = env('production').graph.flows.filter((f) => 'addresses' in f.from && 'pods' in f.to && f.to.pods.namespace === 'storage-minio');
     expect(minioIn.map((f) => 'addresses' in f.from && [f.from.addresses.cidrs, f.ports.map((x) => x.port)])).toEqual([[['10.30.0.0/24'], [9000]]]);
-    for (const n of ['dev', 'staging', 'production']) expect(patroniYml(env(n)).bootstrap.dcs.standby_cluster).toBeUndefined();
+    const primaries = ENVS.filter((n) => !env(n).config.stores.postgres.standby);
+    expect(primaries).toEqual(expect.arrayContaining(['dev', 'staging', 'production']));
+    for (const n of primaries) expect({ n, standby: patroniYml(env(n)).bootstrap.dcs.standby_cluster }).toEqual({ n, standby: undefined });
     // Its own archive (after promotion) goes to its own prefix, never into production's.
     expect(envOf(container(env('dr'), 'postgres')).get('WALG_S3_PREFIX')?.value).toBe('s3://backups-postgres/dr/postgres');
     const flow = env('dr').graph.flows.find((f) => f.why.includes('standby cluster streams'));

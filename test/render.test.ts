@@ -62,6 +62,15 @@ describe('writeDist', () => {
     expect([...readTree(out)].map(([k, v]) => [k, v.toString()])).toEqual([['dev/a/x.yaml', '2']]);
   });
 
+  test('environment folders get the permissions of any folder made here, not those of a private temporary one', () => {
+    const out = path.join(tmp, 'modes');
+    writeDist(out, new Map([['dev', tree({ 'a/x.yaml': '1' })]]), true);
+    const mode = (p: string) => (fs.statSync(p).mode & 0o777).toString(8);
+    // `a/` is made by mkdir (mode 777 less the umask); `dev/` is swapped in from a temporary folder (700 by default).
+    expect(mode(path.join(out, 'dev'))).toBe(mode(path.join(out, 'dev', 'a')));
+    expect(mode(path.join(out, 'dev'))).toBe((0o777 & ~process.umask()).toString(8));
+  });
+
   test('a failure while writing leaves the previous output untouched and no temporary folder behind', () => {
     const out = path.join(tmp, 'atomic');
     writeDist(out, new Map([['dev', tree({ 'a/x.yaml': 'good' })], ['prod', tree({ 'b/y.yaml': 'good' })]]), true);
@@ -218,7 +227,9 @@ describe('the synth program', () => {
     const r = synth(['--out', out], path.join(copy, 'main.js'), copy);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('environment "staging": stores.redis.replicas = 1: must be at least 3 when ha is true');
-    expect(r.stderr).toContain('dist/ is unchanged');
+    // It names the folder it left alone: --out's, not dist/.
+    expect(r.stderr).toContain(`nothing was written; ${out}/ is unchanged.`);
+    expect(r.stderr).not.toContain('dist/');
     expect(readTree(out)).toEqual(before);
   });
 
@@ -239,7 +250,9 @@ describe('the synth program', () => {
     expect(r.stderr).toContain(`${at('storageClas:')}`);
     expect(r.stderr).toMatch(/'storageClas' does not exist/);
     expect(r.stderr).not.toMatch(/main\.js:\d+|    at /);
-    expect(r.stderr).toContain('dist/ is unchanged');
+    // It names the folder it left alone: --out's, not dist/.
+    expect(r.stderr).toContain(`nothing was written; ${out}/ is unchanged.`);
+    expect(r.stderr).not.toContain('dist/');
     expect(readTree(out)).toEqual(before);
   });
 });

@@ -111,9 +111,9 @@ const PODS: Record<string, (v: V, c: EnvironmentConfig) => AddonPod[]> = {
     { name: 'external-secrets-webhook', replicas: 1, containers: [v.webhook.resources], source: `${ESO}/values.yaml webhook.replicaCount` },
     { name: 'external-secrets-cert-controller', replicas: 1, containers: [v.certController.resources], source: `${ESO}/values.yaml certController.replicaCount` },
   ],
-  // kubernetes-sigs/metrics-server chart values.yaml: replicas 1, resources.requests 100m / 200Mi (no limits).
+  // Installed where the cluster flavour ships no metrics API (kubeadm); the catalog passes replicas and resources.
   'metrics-server': (v) => [
-    { name: 'metrics-server', replicas: v.replicas ?? 1, containers: [v.resources ?? { requests: { cpu: '100m', memory: '200Mi' }, limits: { cpu: '100m', memory: '200Mi' } }], source: 'kubernetes-sigs/metrics-server charts/metrics-server/values.yaml resources' },
+    { name: 'metrics-server', replicas: v.replicas, containers: [v.resources], source: 'kubernetes-sigs/metrics-server metrics-server-helm-chart-3.13.0 charts/metrics-server/values.yaml replicas, resources' },
   ],
 };
 

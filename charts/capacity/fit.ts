@@ -42,6 +42,10 @@ export interface FitReport {
   readonly warnings: readonly string[];
 }
 
+/** `general: 3 × 16 CPU / 64Gi`, `gpu: 2 × 16 CPU / 64Gi / 1 GPU`: a pool as messages and the checklist name it. */
+export const poolSummary = (p: EnvironmentConfig['cluster']['nodePools'][number]): string =>
+  `${p.name}: ${p.count} × ${p.cpu} CPU / ${p.memory}${p.gpus ? ` / ${p.gpus} GPU` : ''}`;
+
 export function nodesOf(c: EnvironmentConfig): Node[] {
   return c.cluster.nodePools.flatMap((p) => Array.from({ length: p.count }, (_, i) => ({
     name: `${p.name}-${i + 1}`, pool: p.name, labels: p.labels, taints: p.taints,
@@ -82,7 +86,7 @@ export function checkFit(p: Pick<RenderedPlatform, 'config' | 'charts'>): FitRep
   scenarios.push({ name: 'maximum', title: 'HPA maximums and every Job, all nodes', packing: pack(nodes, workloads, (w) => w.maxReplicas), waiting: [] });
 
   const problems: ConfigProblem[] = [];
-  const pools = c.cluster.nodePools.map((x) => `${x.name}: ${x.count} × ${x.cpu} CPU / ${x.memory}${x.gpus ? ` / ${x.gpus} GPU` : ''}`);
+  const pools = c.cluster.nodePools.map(poolSummary);
   for (const s of scenarios) {
     for (const message of unplacedMessages(c, s, nodes)) {
       problems.push({ environment: c.name, path: 'cluster.nodePools', value: pools, message: `does not fit (${s.title}): ${message}` });

@@ -95,7 +95,10 @@ export function architecture(p: RenderedPlatform): string {
   for (const box of nodes.values()) {
     if (!box.selector) continue;
     let mine = workloads.filter((w) => w.namespace === box.namespace && Object.entries(box.selector!).every(([k, v]) => w.labels[k] === v));
-    if (!mine.length) mine = addonPods.filter((w) => w.id === `${box.namespace}/${box.label}`);
+    // The graph may name an add-on's pods by their short name (`cert-manager/webhook` for cert-manager-webhook)
+    // or by a longer one (kube-prometheus-stack-prometheus-operator for prometheus-operator).
+    const shortOrLong = (a: string, b: string) => a === b || a.endsWith(`-${b}`) || b.endsWith(`-${a}`);
+    if (!mine.length) mine = addonPods.filter((w) => w.namespace === box.namespace && shortOrLong(w.id.slice(w.namespace.length + 1), box.label));
     mine.forEach((w) => shown.add(w));
     const name = (w: Workload) => w.id.slice(w.namespace.length + 1);
     if (mine.length === 1) box.label = `${box.label}: ${scale(mine[0])}`;

@@ -439,6 +439,7 @@ const addons: ImageContract[] = [
   addon('quay.io/kiwigrid/k8s-sidecar', '1.27.4', { uid: 65534, gid: 65534, needsOwnUser: false }, [], [], { repo: 'kiwigrid/k8s-sidecar', path: 'Dockerfile', tag: '1.27.4', note: 'USER 65534:65534; CMD python -u /app/sidecar.py' }),
   addon('docker.io/grafana/grafana', '11.2.0', { uid: 472, gid: 0, needsOwnUser: false }, [], [], { repo: 'grafana/grafana', path: 'Dockerfile', tag: 'v11.2.0', note: 'repository too large to fetch; ARG GF_UID="472", GF_GID="0" read from the stored Dockerfile (entry point not read)' }),
   addon('ghcr.io/external-secrets/external-secrets', 'v0.10.3', { uid: 65534, needsOwnUser: false }, [], ['/bin/external-secrets'], { repo: 'external-secrets/external-secrets', path: 'Dockerfile', tag: 'v0.10.3' }),
+  addon('registry.k8s.io/metrics-server/metrics-server', 'v0.8.0', { uid: 65534, needsOwnUser: false }, [], ['/metrics-server'], { repo: 'kubernetes-sigs/metrics-server', path: 'Dockerfile', tag: 'v0.8.0', note: 'FROM gcr.io/distroless/static; USER 65534; ENTRYPOINT ["/metrics-server"]' }),
 ];
 
 // ---- the platform's own images: the contract the platform requires of them ---------------------------------------

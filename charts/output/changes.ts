@@ -44,10 +44,15 @@ export function isUnchanged(c: Changes): boolean {
 export function formatChanges(env: string, c: Changes, existedBefore = true): string {
   if (!existedBefore) return `${env}: new, ${c.added.length} files`;
   if (isUnchanged(c)) return `${env}: unchanged`;
+  return `${env}: ${summarizeChanges(c)}`;
+}
+
+/** `2 changed, 1 added; restarts StatefulSet db-redis/redis` (synth's and check's wording). */
+export function summarizeChanges(c: Changes): string {
   const counts = ([[c.changed, 'changed'], [c.added, 'added'], [c.removed, 'removed']] as const)
     .filter(([xs]) => xs.length).map(([xs, what]) => `${xs.length} ${what}`);
   const restarts = c.restarts.length ? `; restarts ${c.restarts.join(', ')}` : '';
-  return `${env}: ${counts.join(', ')}${restarts}`;
+  return `${counts.join(', ')}${restarts}`;
 }
 
 /** `11-postgres/statefulset.db-postgres.postgres.yaml` → `StatefulSet db-postgres/postgres`. */

@@ -3,6 +3,8 @@
  * its current value and the file and field that set it, and the DNS entries to create. Generated beside the
  * manifests so it always matches them; the hostnames come from the rendered Ingresses.
  */
+import { poolSummary } from '../capacity/fit';
+import type { Manifest } from '../lib/manifest';
 import type { RenderedPlatform } from '../platform';
 import { ingressEndpoints } from './endpoints';
 
@@ -64,6 +66,17 @@ export function siteChecklist(p: RenderedPlatform, whereSet: WhereSet): string {
     '| --- | --- | --- | --- |',
     ...items.map((i) => `| \`${i.field}\` | ${i.what} | ${show(i.value)}${flag(i.value)} | ${whereSet(i.field)} |`),
     '',
+    '## Nodes',
+    '',
+    `The render checks that everything fits these machines (\`cluster.nodePools\` in ${whereSet('cluster.nodePools')}; CPU and`,
+    'memory per node, before the system reserve). Declare the site\'s own if they differ, then `npm run check`:',
+    '',
+    ...c.cluster.nodePools.map((pool) => `- ${poolSummary(pool)}${Object.keys(pool.labels).length ? ` (labels ${Object.entries(pool.labels).map(([k, v]) => `\`${k}=${v}\``).join(', ')})` : ''}`),
+    '',
+    '## Public TLS',
+    '',
+    publicTls(p.charts.flatMap((ch) => ch.manifests)),
+    '',
     '## Images',
     '',
     c.images.registry
@@ -80,4 +93,33 @@ export function siteChecklist(p: RenderedPlatform, whereSet: WhereSet): string {
     '',
   ];
   return lines.join('\n');
+}
+
+/**
+ * What the site must provide or distribute for the public certificates, read from the issuer the rendered
+ * Ingress certificates name (charts/ingress), so it says what the manifests do.
+ */
+function publicTls(ms: readonly Manifest[]): string {
+  const tlsSecrets = new Set(ms.filter((m) => m.kind === 'Ingress').flatMap((m) => (m.spec?.tls ?? []).map((t: { secretName: string }) => `${m.metadata.namespace}/${t.secretName}`)));
+  const certs = ms.filter((m) => m.kind === 'Certificate' && tlsSecrets.has(`${m.metadata.namespace}/${m.spec.secretName}`));
+  const issuer = ms.find((m) => m.kind === 'ClusterIssuer' && certs.some((x) => x.spec.issuerRef.name === m.metadata.name));
+  if (!issuer) return 'No Ingress certificate is rendered.';
+  if (issuer.spec.acme) {
+    return `cert-manager obtains each host's certificate from ${issuer.spec.acme.server} with the HTTP-01 challenge: every host below must `
+      + 'resolve publicly to the ingress controller, and port 80 must be reachable from that ACME server (the internet, for Let\'s Encrypt).';
+  }
+  if (issuer.spec.ca) {
+    const secret = issuer.spec.ca.secretName as string;
+    const root = ms.find((m) => m.kind === 'Certificate' && m.spec.secretName === secret);
+    const ns = root?.metadata.namespace ?? 'cert-manager';
+    return [
+      `The certificates are issued by the platform's own CA (ClusterIssuer ${issuer.metadata.name}), made in the cluster at install:`,
+      'browsers and API clients must trust it. Once 03-pki is applied, export it and distribute it to them:',
+      '',
+      '```sh',
+      `kubectl -n ${ns} get secret ${secret} -o jsonpath='{.data.ca\\.crt}' | base64 -d > ${secret}.crt`,
+      '```',
+    ].join('\n');
+  }
+  return `The certificates are self-signed (ClusterIssuer ${issuer.metadata.name}): browsers warn, and API clients must trust each one.`;
 }

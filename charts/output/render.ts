@@ -121,6 +121,9 @@ export function writeDist(outDir: string, trees: ReadonlyMap<string, FileTree>, 
       environments.set(env, { changes, existed: before !== undefined });
       if (before && isUnchanged(changes)) continue;
       const tmp = fs.mkdtempSync(path.join(outDir, `.tmp-${env}-`));
+      // mkdtemp makes a private folder (700); once swapped in it is the environment's folder, which others (a web
+      // server, CI under another user) read like any folder made here.
+      fs.chmodSync(tmp, 0o777 & ~process.umask());
       staged.push([env, tmp]);
       for (const [rel, content] of [...tree].sort(([a], [b]) => a.localeCompare(b))) {
         const file = path.join(tmp, rel);

@@ -2,8 +2,9 @@
  * Type-checks the environment files before synth evaluates them. esbuild bundles without type-checking, so a
  * mistake TypeScript would catch (a misspelt identifier, a string where a number belongs) otherwise surfaces as
  * a stack trace into the bundle (.build/main.js, renamed variables), or not at all. The TypeScript compiler is
- * loaded from node_modules at run time (never bundled) and runs only when the environment sources changed
- * since the last clean check: the hash of environments/ is kept in .build/.
+ * loaded from node_modules at run time (never bundled) and runs only when a source it read changed since the
+ * last clean check: the files of environments/ and those they import (a change to charts/lib/quantity.ts can
+ * break an environment file), whose list and hash are kept in .build/.
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
@@ -35,17 +36,22 @@ export function typeCheckEnvironments(root: string, force = false): TypeCheckRes
   const tsconfig = path.join(root, 'tsconfig.json');
   if (!fs.existsSync(envDir) || !fs.existsSync(tsconfig)) return { problems: [], ran: false };
   const files = sourcesUnder(envDir);
-  const hash = createHash('sha256');
-  for (const f of [tsconfig, ...files]) hash.update(`${path.relative(root, f)}\0${fs.readFileSync(f, 'utf8')}\0`);
-  const digest = hash.digest('hex');
   const cache = path.join(root, CACHE);
-  if (!force) {
-    try {
-      if (JSON.parse(fs.readFileSync(cache, 'utf8')).environments === digest) return { problems: [], ran: false };
-    } catch {
-      // no cache yet
-    }
+  let previous: { environments?: string; imports?: string[] } = {};
+  try {
+    previous = JSON.parse(fs.readFileSync(cache, 'utf8'));
+  } catch {
+    // no cache yet
   }
+  // The environment files and what they imported when last checked (a file gone since reads as changed).
+  const digestOf = (imports: readonly string[]) => {
+    const hash = createHash('sha256');
+    for (const f of [tsconfig, ...files, ...imports.map((i) => path.join(root, i))]) {
+      hash.update(`${path.relative(root, f)}\0${fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '\0gone'}\0`);
+    }
+    return hash.digest('hex');
+  };
+  if (!force && previous.environments === digestOf(previous.imports ?? [])) return { problems: [], ran: false };
   // Loaded here, from the project's node_modules, so that bundling this file never bundles the compiler.
   const ts: typeof import('typescript') = createRequire(path.join(root, 'package.json'))('typescript');
   const config = ts.readConfigFile(tsconfig, (f) => ts.sys.readFile(f));
@@ -58,8 +64,12 @@ export function typeCheckEnvironments(root: string, force = false): TypeCheckRes
     return { file: path.relative(root, d.file.fileName).split(path.sep).join('/'), line: line + 1, column: character + 1, message };
   });
   if (!problems.length) {
+    const own = new Set(files);
+    const imports = program.getSourceFiles().map((f) => path.resolve(f.fileName))
+      .filter((f) => !own.has(f) && !path.relative(root, f).startsWith('..') && !f.split(path.sep).includes('node_modules'))
+      .map((f) => path.relative(root, f).split(path.sep).join('/')).sort();
     fs.mkdirSync(path.dirname(cache), { recursive: true });
-    fs.writeFileSync(cache, JSON.stringify({ environments: digest }));
+    fs.writeFileSync(cache, JSON.stringify({ environments: digestOf(imports), imports }));
   }
   return { problems, ran: true };
 }
