@@ -56,16 +56,21 @@ export class PatroniCluster extends Construct {
 
   constructor(scope: Construct, id: string, p: PatroniClusterProps) {
     super(scope, id);
-    const { config, refs, graph } = p.ctx;
-    const pg = config.stores.postgres;
+    this.id = p.ctx.refs.postgres.primary.pods;
+    this.rbac(p);
+    const files = this.configuration(p);
+    const governing = this.services(p);
+    this.members(p, files, governing);
+    this.flows(p);
+  }
+
+  /** RBAC: exactly what Patroni's Kubernetes DCS touches with use_endpoints (no ConfigMaps then). */
+  private rbac(p: PatroniClusterProps): void {
+    const { config, refs } = p.ctx;
     const ref = refs.postgres;
     const ns = ref.primary.namespace;
     const name = ref.primary.service; // the Patroni scope
-    this.id = ref.primary.pods;
-    const selector = selectorLabels(this.id);
     const m = (objName: string, annotations?: Record<string, string>) => meta(config, { name: objName, namespace: ns, id: this.id, annotations });
-
-    // --- RBAC: exactly what Patroni's Kubernetes DCS touches with use_endpoints (no ConfigMaps then).
     new k8s.KubeServiceAccount(this, 'sa', { metadata: m(name), automountServiceAccountToken: true });
     new k8s.KubeRole(this, 'role', {
       metadata: m(name),
@@ -81,8 +86,15 @@ export class PatroniCluster extends Construct {
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
       subjects: [{ kind: 'ServiceAccount', name, namespace: ns }],
     });
+  }
 
-    // --- Configuration
+  /** patroni.yml and the scripts in one ConfigMap; returns its name and the checksum that rolls the members. */
+  private configuration(p: PatroniClusterProps): { readonly configMap: string; readonly checksum: string } {
+    const { config, refs } = p.ctx;
+    const ref = refs.postgres;
+    const ns = ref.primary.namespace;
+    const name = ref.primary.service; // the Patroni scope
+    const m = (objName: string, annotations?: Record<string, string>) => meta(config, { name: objName, namespace: ns, id: this.id, annotations });
     // YAML 1.1, as Patroni's PyYAML reads it: strings such as "on" are quoted, or they would turn into booleans.
     const patroniYml = stringify(patroniConfig(config, refs, { scope: name, namespace: ns }), { lineWidth: 0, version: '1.1' });
     const files: Record<string, string> = {
@@ -95,8 +107,21 @@ export class PatroniCluster extends Construct {
     const configMap = `${name}-patroni`;
     new k8s.KubeConfigMap(this, 'config', { metadata: m(configMap), data: files });
     const checksum = createHash('sha256').update(JSON.stringify(files)).digest('hex');
+    return { configMap, checksum };
+  }
 
-    // --- Services
+  /**
+   * The primary's, the replicas' and the members' Services, and the one the other site's standby reaches;
+   * returns the governing Service.
+   */
+  private services(p: PatroniClusterProps): string {
+    const { config, refs } = p.ctx;
+    const pg = config.stores.postgres;
+    const ref = refs.postgres;
+    const ns = ref.primary.namespace;
+    const name = ref.primary.service; // the Patroni scope
+    const selector = selectorLabels(this.id);
+    const m = (objName: string, annotations?: Record<string, string>) => meta(config, { name: objName, namespace: ns, id: this.id, annotations });
     const pgPort = { name: ref.primary.portName, port: ref.primary.port, targetPort: k8s.IntOrString.fromNumber(ref.primary.port), protocol: 'TCP' };
     new k8s.KubeService(this, 'svc-primary', {
       metadata: m(name, { [ANNOTATIONS.description]: 'primary: Patroni writes the Endpoints of this Service (the leader lock); they are not rendered' }),
@@ -139,8 +164,22 @@ export class PatroniCluster extends Construct {
         },
       });
     }
+    return governing;
+  }
 
-    // --- Pod environment: identity from the downward API, credentials from Secrets, WAL-G's target.
+  /**
+   * The members: their environment (identity from the downward API, credentials from Secrets, WAL-G's target),
+   * StatefulSet and disruption budget.
+   */
+  private members(p: PatroniClusterProps, files: { readonly configMap: string; readonly checksum: string }, governing: string): void {
+    const { config, refs } = p.ctx;
+    const pg = config.stores.postgres;
+    const ref = refs.postgres;
+    const ns = ref.primary.namespace;
+    const name = ref.primary.service; // the Patroni scope
+    const selector = selectorLabels(this.id);
+    const m = (objName: string, annotations?: Record<string, string>) => meta(config, { name: objName, namespace: ns, id: this.id, annotations });
+    const { configMap, checksum } = files;
     const field = (envName: string, path: string): k8s.EnvVar => ({ name: envName, valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: path } } });
     const s = ref.secrets;
     const retainFull = Math.ceil((pg.backup.retentionDays * 24) / pg.backup.intervalHours) + 1;
@@ -323,8 +362,14 @@ export class PatroniCluster extends Construct {
     });
 
     disruptionBudget(this, { config, name, namespace: ns, id: this.id, replicas: pg.replicas });
+  }
 
-    // --- Network flows
+  /** The network flows of the members. */
+  private flows(p: PatroniClusterProps): void {
+    const { config, refs, graph } = p.ctx;
+    const pg = config.stores.postgres;
+    const ref = refs.postgres;
+    const sc = pg.standbyClients;
     const members = endpointPods(ref.primary);
     const pgp: Port = { port: ref.primary.port, name: ref.primary.portName };
     const patroniPort: Port = { port: PATRONI_PORT, name: 'patroni' };
@@ -346,6 +391,7 @@ export class PatroniCluster extends Construct {
         [{ port: Number(archive.port) || (archive.protocol === 'https:' ? 443 : 80), name: 's3' }], `the standby cluster replays ${pg.standby.sourceEnvironment}'s WAL archive`);
     }
   }
+
 }
 
 /**
