@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { STORE_KINDS } from '../charts/data';
 import { NAMESPACES, STORE_NAMES, storeSecrets } from '../charts/data/refs';
+import { STORE_REGISTRY } from '../charts/data/stores';
 import { STORES } from '../environments/catalog';
 import { renderAll } from './support/render';
 
@@ -32,6 +33,20 @@ describe.each(renderAll().map((p) => [p.config.name, p] as const))('%s', (_env, 
     expect(chart?.manifests.length).toBeGreaterThan(0);
     const elsewhere = chart!.manifests.filter((m) => m.metadata?.namespace !== undefined && m.metadata.namespace !== NAMESPACES[kind]);
     expect(elsewhere.map((m) => `${m.kind} ${m.metadata.namespace}/${m.metadata.name}`)).toEqual([]);
+  });
+
+  test('what each kind requires is exactly the other stores its pods reach', () => {
+    const kindOf = new Map(STORE_NAMES.map((k) => [NAMESPACES[k], k]));
+    const reached = new Map(STORE_NAMES.map((k) => [k, new Set<string>()]));
+    for (const f of p.graph.flows) {
+      if (!('pods' in f.from) || !('pods' in f.to)) continue;
+      const from = kindOf.get(f.from.pods.namespace);
+      const to = kindOf.get(f.to.pods.namespace);
+      if (from && to && from !== to) reached.get(from)!.add(to);
+    }
+    for (const kind of STORE_NAMES) {
+      expect({ kind, requires: [...STORE_REGISTRY[kind].requires].sort() }).toEqual({ kind, requires: [...reached.get(kind)!].sort() });
+    }
   });
 
   test('every Secret a store reads is declared in its namespace', () => {

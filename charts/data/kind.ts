@@ -17,6 +17,11 @@ export interface StoreFacts<S extends z.ZodType, R> {
   readonly config: S;
   /** The namespace the store runs in. */
   readonly namespace: string;
+  /**
+   * The other store kinds this one's pods use (MinIO for backups, Kafka for ClickHouse's Kafka engine): a
+   * platform that has this kind must have those (test/stores.registry.test.ts checks them against the flows).
+   */
+  readonly requires: readonly string[];
   /** How the rest of the platform reaches the store: the only place its hosts, ports and Secret names are spelt. */
   readonly refs: (section: z.infer<S>, endpoint: EndpointIn) => R;
   /** The Secrets the store itself reads, each in its namespace (the secret generator creates exactly these). */

@@ -24,6 +24,7 @@ export const CLICKHOUSE_USERS = { admin: 'admin', app: 'app' } as const;
 export const clickhouse = storeFacts<typeof clickhouseSection, ClickhouseRef>({
   config: clickhouseSection,
   namespace: 'db-clickhouse',
+  requires: ['minio', 'kafka'],
   refs: (_config, ep) => {
     const pods: Identity = { name: 'clickhouse', component: 'server' };
     return {

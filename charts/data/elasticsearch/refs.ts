@@ -22,6 +22,7 @@ export const ELASTICSEARCH_APP_USER = 'receivables-app';
 export const elasticsearch = storeFacts<typeof elasticsearchSection, ElasticsearchRef>({
   config: elasticsearchSection,
   namespace: 'db-elasticsearch',
+  requires: ['minio'],
   refs: (es, ep) => {
     // HTTP is served by the coordinating nodes; without them by the data nodes; a lone master holds every role.
     const httpRole = es.coordinating > 0 ? 'coordinating' : es.data > 0 ? 'data' : 'master';

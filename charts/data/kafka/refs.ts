@@ -20,6 +20,7 @@ export const KAFKA_CLIENT_USER = 'client';
 export const kafka = storeFacts<typeof kafkaSection, KafkaRef>({
   config: kafkaSection,
   namespace: 'db-kafka',
+  requires: [],
   refs: (_config, ep) => {
     const bootstrap = ep('kafka', 9092, 'client', { name: 'kafka', component: 'broker' });
     return {

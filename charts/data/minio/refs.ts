@@ -32,6 +32,7 @@ export type MinioClient = typeof MINIO_CLIENTS[number];
 export const minio = storeFacts<typeof minioSection, MinioRef>({
   config: minioSection,
   namespace: 'storage-minio',
+  requires: [],
   refs: (_config, ep) => {
     const s3 = ep('minio', 9000, 's3', { name: 'minio', component: 'server' });
     const buckets = {

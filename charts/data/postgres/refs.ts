@@ -24,6 +24,7 @@ export const POSTGRES_USERS: Readonly<Record<string, string>> = {
 export const postgres = storeFacts<typeof postgresSection, PostgresRef>({
   config: postgresSection,
   namespace: 'db-postgres',
+  requires: ['minio'],
   refs: (_config, ep) => ({
     pooler: ep('pgbouncer', 6432, 'pgbouncer', { name: 'postgres', component: 'pooler' }),
     primary: ep('postgres', 5432, 'postgresql', { name: 'postgres', component: 'database' }),

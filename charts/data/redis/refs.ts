@@ -15,6 +15,7 @@ export interface RedisRef {
 export const redis = storeFacts<typeof redisSection, RedisRef>({
   config: redisSection,
   namespace: 'db-redis',
+  requires: ['minio'],
   // Sentinels run in their own StatefulSet (see ./chart.ts for why not as a sidecar).
   refs: (_config, ep) => ({
     sentinel: ep('redis-sentinel', 26379, 'sentinel', { name: 'redis', component: 'sentinel' }),
