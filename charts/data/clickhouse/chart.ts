@@ -21,7 +21,7 @@ import { secretEnv } from '../../lib/env';
 import { quantities, resources } from '../../lib/resources';
 import { storeAntiAffinity } from '../../lib/scheduling';
 import { containerSecurityContext, podSecurityContext } from '../../lib/security';
-import { StatefulSet } from '../../lib/stateful-set';
+import { claimTemplate, StatefulSet } from '../../lib/stateful-set';
 import {
   backupScript, CLICKHOUSE_ENV, CLICKHOUSE_PATHS, CLICKHOUSE_PORTS, clickhouseTopology, keeperConfigXml,
   keeperEntryScript, keeperProbeScript, KEEPER_PORTS, serverConfigXml, serverEntryScript, serverPodDomain, usersXml,
@@ -160,7 +160,7 @@ export class ClickhouseChart extends Chart {
             ],
           },
         },
-        volumeClaimTemplates: [claim('data', config.storageClass, c.keeper.volume.size, ids.keeper)],
+        volumeClaimTemplates: [claimTemplate('data', selectorLabels(ids.keeper), config.storageClass, c.keeper.volume.size)],
       },
     });
     disruptionBudget(this, { config, name: t.keeperStatefulSet, namespace: ns, id: ids.keeper, replicas: c.keepers });
@@ -276,7 +276,7 @@ export class ClickhouseChart extends Chart {
               ],
             },
           },
-          volumeClaimTemplates: [claim('data', config.storageClass, c.volume.size, ids.server)],
+          volumeClaimTemplates: [claimTemplate('data', selectorLabels(ids.server), config.storageClass, c.volume.size)],
         },
       });
       // Per shard: with two or more replicas one may be down, so every shard stays readable and writable.
@@ -382,11 +382,4 @@ export class ClickhouseChart extends Chart {
     graph.use(pods(ns, ids.backup), refs.clickhouse.native, 'the clickhouse backup job starts BACKUP ON CLUSTER');
     graph.use(pods(ns, ids.backup), refs.minio.s3, 'the clickhouse backup job removes expired backups from its MinIO bucket');
   }
-}
-
-function claim(name: string, storageClass: string, size: string, id: Identity): k8s.KubePersistentVolumeClaimProps {
-  return {
-    metadata: { name, labels: selectorLabels(id) },
-    spec: { accessModes: ['ReadWriteOnce'], storageClassName: storageClass, resources: { requests: quantities({ storage: size }) } },
-  };
 }

@@ -22,7 +22,7 @@ import { parseMemory } from '../../lib/quantity';
 import { quantities, resources } from '../../lib/resources';
 import { spreadOverNodes, storeAntiAffinity } from '../../lib/scheduling';
 import { containerSecurityContext, podSecurityContext } from '../../lib/security';
-import { StatefulSet } from '../../lib/stateful-set';
+import { claimTemplate, StatefulSet } from '../../lib/stateful-set';
 import { POST_START, PRE_STOP, PREPARE_CONFIG, SETUP } from './scripts';
 import { INTERNAL_CA_ISSUER, NAMESPACES } from '../refs';
 
@@ -403,14 +403,7 @@ export class ElasticsearchChart extends Chart {
           },
         },
         ...(spec.volume ? {
-          volumeClaimTemplates: [{
-            metadata: { name: 'data', labels: selector },
-            spec: {
-              accessModes: ['ReadWriteOnce'],
-              storageClassName: config.storageClass,
-              resources: { requests: quantities({ storage: spec.volume }) },
-            },
-          }],
+          volumeClaimTemplates: [claimTemplate('data', selector, config.storageClass, spec.volume)],
         } : {}),
       },
     });

@@ -17,7 +17,7 @@ import { secretEnv } from '../../lib/env';
 import { quantities, resources } from '../../lib/resources';
 import { storeAntiAffinity } from '../../lib/scheduling';
 import { containerSecurityContext, podSecurityContext } from '../../lib/security';
-import { StatefulSet } from '../../lib/stateful-set';
+import { claimTemplate, StatefulSet } from '../../lib/stateful-set';
 import {
   KAFKA_BROKER_USER, KAFKA_ENV, KAFKA_PATHS, KAFKA_PORTS, kafkaEntryScript, kafkaHeadlessDomain, kafkaHeapMiB,
   kafkaLog4j, kafkaServerProperties, kafkaTopicsFile, kafkaTopicsScript, kafkaTopology,
@@ -158,10 +158,7 @@ export class KafkaChart extends Chart {
             ],
           },
         },
-        volumeClaimTemplates: [{
-          metadata: { name: 'data', labels: brokerSelector },
-          spec: { accessModes: ['ReadWriteOnce'], storageClassName: config.storageClass, resources: { requests: quantities({ storage: k.volume.size }) } },
-        }],
+        volumeClaimTemplates: [claimTemplate('data', brokerSelector, config.storageClass, k.volume.size)],
       },
     });
     disruptionBudget(this, { config, name: t.statefulSet, namespace: ns, id: ids.broker, replicas: k.brokers });

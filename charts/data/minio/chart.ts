@@ -17,7 +17,7 @@ import { contentName, FINISHED_JOB_TTL_SECONDS, serviceHost } from '../../lib/na
 import { quantities, resources } from '../../lib/resources';
 import { storeAntiAffinity } from '../../lib/scheduling';
 import { containerSecurityContext, DEFAULT_UID, podSecurityContext } from '../../lib/security';
-import { StatefulSet } from '../../lib/stateful-set';
+import { claimTemplate, StatefulSet } from '../../lib/stateful-set';
 import { erasureLayout, type ErasureLayout } from './erasure';
 import { provisioningFiles } from './provisioning';
 import { MINIO_CLIENTS, NAMESPACES } from '../refs';
@@ -192,14 +192,7 @@ export class MinioChart extends Chart {
             volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } }],
           },
         },
-        volumeClaimTemplates: drives.map((d) => ({
-          metadata: { name: d, labels: { ...selectorLabels(SERVER), ...poolLabels } },
-          spec: {
-            accessModes: ['ReadWriteOnce'],
-            storageClassName: config.storageClass,
-            resources: { requests: quantities({ storage: pool.volume.size }) },
-          },
-        })),
+        volumeClaimTemplates: drives.map((d) => claimTemplate(d, { ...selectorLabels(SERVER), ...poolLabels }, config.storageClass, pool.volume.size)),
       },
     });
 

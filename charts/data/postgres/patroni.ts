@@ -27,7 +27,7 @@ import { parseMemory } from '../../lib/quantity';
 import { quantities, resources } from '../../lib/resources';
 import { storeAntiAffinity } from '../../lib/scheduling';
 import { containerSecurityContext, podSecurityContext } from '../../lib/security';
-import { StatefulSet } from '../../lib/stateful-set';
+import { claimTemplate, StatefulSet } from '../../lib/stateful-set';
 import {
   BACKUP_LOOP_SH, CONFIG_DIR, PATRONI_PORT, PGDATA, PGDATA_MOUNT, POST_BOOTSTRAP_SH, RESTORE_SH, ROLE, SOCKET_DIR,
   SOURCE_S3_ENV, TLS_DIR, TLS_INIT_SH, patroniConfig, walgPrefix,
@@ -350,14 +350,7 @@ export class PatroniCluster extends Construct {
             ],
           },
         },
-        volumeClaimTemplates: [{
-          metadata: { name: 'pgdata', labels: selector },
-          spec: {
-            accessModes: ['ReadWriteOnce'],
-            storageClassName: config.storageClass,
-            resources: { requests: quantities({ storage: pg.volume.size }) },
-          },
-        }],
+        volumeClaimTemplates: [claimTemplate('pgdata', selector, config.storageClass, pg.volume.size)],
       },
     });
 
