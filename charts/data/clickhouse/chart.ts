@@ -28,7 +28,7 @@ import {
 } from './server-config';
 import { MC_IMAGE } from '../minio/chart';
 import { NAMESPACES, type DeclaredSecret, type SecretRef } from '../refs';
-import { servicePort } from '../../lib/service';
+import { headlessService, servicePort } from '../../lib/service';
 
 /** One release line for server and Keeper (Keeper's protocol follows the server's). */
 export const CLICKHOUSE_VERSION = '24.8.14.39';
@@ -99,13 +99,8 @@ export class ClickhouseChart extends Chart {
       data: { 'keeper.xml': keeperXml, 'entrypoint.sh': keeperScript, 'probe.sh': keeperProbe },
     });
     // Raft peers must resolve each other before they are ready (publishNotReadyAddresses).
-    new k8s.KubeService(this, 'keeper-headless', {
-      metadata: meta(config, { name: t.keeperHeadless, namespace: ns, id: ids.keeper }),
-      spec: {
-        clusterIp: 'None', publishNotReadyAddresses: true, selector: keeperSelector,
-        ports: [servicePort('keeper', KEEPER_PORTS.client), servicePort('raft', KEEPER_PORTS.raft), servicePort('metrics', KEEPER_PORTS.metrics)],
-      },
-    });
+    headlessService(this, 'keeper-headless', meta(config, { name: t.keeperHeadless, namespace: ns, id: ids.keeper }), keeperSelector,
+      [servicePort('keeper', KEEPER_PORTS.client), servicePort('raft', KEEPER_PORTS.raft), servicePort('metrics', KEEPER_PORTS.metrics)]);
     new k8s.KubeService(this, 'keeper', {
       metadata: meta(config, { name: refs.clickhouse.keeper.service, namespace: ns, id: ids.keeper }),
       spec: { selector: keeperSelector, ports: [servicePort(refs.clickhouse.keeper.portName, refs.clickhouse.keeper.port)] },
@@ -183,16 +178,10 @@ export class ClickhouseChart extends Chart {
       metadata: meta(config, { name: CLICKHOUSE_NAMES.serverConfig, namespace: ns, id: ids.server, version }),
       data: { 'cluster.xml': clusterXml, 'users.xml': users, 'entrypoint.sh': entry, 'backup.sh': backup },
     });
-    new k8s.KubeService(this, 'server-headless', {
-      metadata: meta(config, { name: t.headless, namespace: ns, id: ids.server }),
-      spec: {
-        clusterIp: 'None', publishNotReadyAddresses: true, selector: serverSelector,
-        ports: [
-          servicePort('http', CLICKHOUSE_PORTS.http), servicePort('native', CLICKHOUSE_PORTS.native),
-          servicePort('interserver', CLICKHOUSE_PORTS.interserver), servicePort('metrics', CLICKHOUSE_PORTS.metrics),
-        ],
-      },
-    });
+    headlessService(this, 'server-headless', meta(config, { name: t.headless, namespace: ns, id: ids.server }), serverSelector, [
+      servicePort('http', CLICKHOUSE_PORTS.http), servicePort('native', CLICKHOUSE_PORTS.native),
+      servicePort('interserver', CLICKHOUSE_PORTS.interserver), servicePort('metrics', CLICKHOUSE_PORTS.metrics),
+    ]);
     new k8s.KubeService(this, 'server', {
       metadata: meta(config, { name: refs.clickhouse.http.service, namespace: ns, id: ids.server }),
       spec: {

@@ -17,6 +17,7 @@ import { PROMETHEUS, pods } from '../../lib/graph';
 import { image } from '../../lib/images';
 import { labels, meta, selectorLabels, type Identity } from '../../lib/labels';
 import { secretEnv } from '../../lib/env';
+import { headlessService } from '../../lib/service';
 import { contentName, FINISHED_JOB_TTL_SECONDS, podNames, serviceHost } from '../../lib/naming';
 import { parseMemory } from '../../lib/quantity';
 import { quantities, resources } from '../../lib/resources';
@@ -263,19 +264,11 @@ export class ElasticsearchChart extends Chart {
     const credentials = refs.elasticsearch.secret.name;
     const heap = heapMiB(config);
 
-    new k8s.KubeService(this, `${spec.role}-headless`, {
-      metadata: meta(config, { name: headlessName(spec.role), namespace: NS, id: ident }),
-      spec: {
-        clusterIp: 'None',
-        // Discovery must find masters that are not ready yet: readiness needs an elected master.
-        publishNotReadyAddresses: true,
-        selector,
-        ports: [
-          { name: 'http', port: HTTP_PORT, targetPort: k8s.IntOrString.fromString('http') },
-          { name: 'transport', port: TRANSPORT_PORT, targetPort: k8s.IntOrString.fromString('transport') },
-        ],
-      },
-    });
+    // Discovery must find masters that are not ready yet: readiness needs an elected master.
+    headlessService(this, `${spec.role}-headless`, meta(config, { name: headlessName(spec.role), namespace: NS, id: ident }), selector, [
+      { name: 'http', port: HTTP_PORT, targetPort: k8s.IntOrString.fromString('http') },
+      { name: 'transport', port: TRANSPORT_PORT, targetPort: k8s.IntOrString.fromString('transport') },
+    ]);
 
     const settings = `${name}-config`;
     const yml = stringify(elasticsearchYml(config, spec, refs.minio.s3), { lineWidth: 0 });

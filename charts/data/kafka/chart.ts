@@ -23,7 +23,7 @@ import {
   kafkaLog4j, kafkaServerProperties, kafkaTopicsFile, kafkaTopicsScript, kafkaTopology,
 } from './server-config';
 import { KAFKA_CLIENT_USER, NAMESPACES } from '../refs';
-import { servicePort } from '../../lib/service';
+import { headlessService, servicePort } from '../../lib/service';
 
 export const KAFKA_VERSION = '3.9.1';
 export const KAFKA_IMAGES = {
@@ -83,13 +83,8 @@ export class KafkaChart extends Chart {
     });
 
     // Controllers must reach each other before any of them is ready (publishNotReadyAddresses).
-    new k8s.KubeService(this, 'headless', {
-      metadata: meta(config, { name: t.headless, namespace: ns, id: ids.broker }),
-      spec: {
-        clusterIp: 'None', publishNotReadyAddresses: true, selector: brokerSelector,
-        ports: [servicePort('client', KAFKA_PORTS.client), servicePort('internal', KAFKA_PORTS.internal), servicePort('controller', KAFKA_PORTS.controller)],
-      },
-    });
+    headlessService(this, 'headless', meta(config, { name: t.headless, namespace: ns, id: ids.broker }), brokerSelector,
+      [servicePort('client', KAFKA_PORTS.client), servicePort('internal', KAFKA_PORTS.internal), servicePort('controller', KAFKA_PORTS.controller)]);
     new k8s.KubeService(this, 'bootstrap', {
       metadata: meta(config, { name: refs.kafka.bootstrap.service, namespace: ns, id: ids.broker }),
       spec: { selector: brokerSelector, ports: [servicePort(refs.kafka.bootstrap.portName, refs.kafka.bootstrap.port)] },

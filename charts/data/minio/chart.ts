@@ -13,6 +13,7 @@ import { PROMETHEUS, pods } from '../../lib/graph';
 import { image } from '../../lib/images';
 import { LABELS, labels, meta, selectorLabels, type Identity, type Labels } from '../../lib/labels';
 import { secretEnv } from '../../lib/env';
+import { headlessService } from '../../lib/service';
 import { contentName, FINISHED_JOB_TTL_SECONDS, serviceHost } from '../../lib/naming';
 import { quantities, resources } from '../../lib/resources';
 import { storeAntiAffinity } from '../../lib/scheduling';
@@ -92,16 +93,9 @@ export class MinioChart extends Chart {
       `Prometheus scrapes ${METRICS_PATH}`);
     ctx.graph.use(pods(NS, PROVISIONER), s3, 'the provisioning Job creates buckets, policies and users');
 
-    new k8s.KubeService(this, 'headless', {
-      metadata: meta(config, { name: MINIO_HEADLESS, namespace: NS, id: SERVER }),
-      spec: {
-        clusterIp: 'None',
-        // Servers must resolve each other before they are ready: MinIO only becomes ready once the sets form.
-        publishNotReadyAddresses: true,
-        selector: selectorLabels(SERVER),
-        ports: [{ name: s3.portName, port: API_PORT, targetPort: k8s.IntOrString.fromString(s3.portName) }],
-      },
-    });
+    // Servers must resolve each other before they are ready: MinIO only becomes ready once the sets form.
+    headlessService(this, 'headless', meta(config, { name: MINIO_HEADLESS, namespace: NS, id: SERVER }), selectorLabels(SERVER),
+      [{ name: s3.portName, port: API_PORT, targetPort: k8s.IntOrString.fromString(s3.portName) }]);
     new k8s.KubeService(this, 'service', {
       metadata: meta(config, { name: s3.service, namespace: NS, id: SERVER }),
       spec: {

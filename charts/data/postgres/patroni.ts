@@ -23,6 +23,7 @@ import { API_SERVER_PORTS, apiServer, endpointPods, endpointPort, PROMETHEUS, ty
 import { image } from '../../lib/images';
 import { ANNOTATIONS, LABELS, meta, selectorLabels, type Identity } from '../../lib/labels';
 import { secretEnv } from '../../lib/env';
+import { headlessService } from '../../lib/service';
 import { parseMemory } from '../../lib/quantity';
 import { quantities, resources } from '../../lib/resources';
 import { storeAntiAffinity } from '../../lib/scheduling';
@@ -136,19 +137,11 @@ export class PatroniCluster extends Construct {
       spec: { type: 'ClusterIP', selector: { ...selector, [LABELS.role]: ROLE.replica }, ports: [{ ...pgPort, targetPort: k8s.IntOrString.fromString(ref.primary.portName) }] },
     });
     const governing = `${name}-members`;
-    new k8s.KubeService(this, 'svc-members', {
-      metadata: m(governing),
-      spec: {
-        clusterIp: 'None',
-        // Members must resolve each other while not ready (a replica cloning from the primary is not ready).
-        publishNotReadyAddresses: true,
-        selector,
-        ports: [
-          { ...pgPort, targetPort: k8s.IntOrString.fromString(ref.primary.portName) },
-          { name: 'patroni', port: PATRONI_PORT, targetPort: k8s.IntOrString.fromString('patroni'), protocol: 'TCP' },
-        ],
-      },
-    });
+    // Members must resolve each other while not ready (a replica cloning from the primary is not ready).
+    headlessService(this, 'svc-members', m(governing), selector, [
+      { ...pgPort, targetPort: k8s.IntOrString.fromString(ref.primary.portName) },
+      { name: 'patroni', port: PATRONI_PORT, targetPort: k8s.IntOrString.fromString('patroni'), protocol: 'TCP' },
+    ]);
 
     // The other site's standby reaches the primary from outside the cluster. Local traffic policy keeps its source
     // address (the ingress rule below matches it) and answers only on the node running the primary.
