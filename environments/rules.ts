@@ -4,10 +4,16 @@
  * shape with these rules: the one environments/index.ts validates with.
  */
 import { z } from 'zod';
-import { erasureLayout } from '../charts/data/minio/erasure';
 import { parseCpu, parseMemory } from '../charts/lib/quantity';
 import { CATALOG, isStore, resourceProblems, type CatalogEntry, type Path } from './catalog';
-import { environmentShape, PG_PARAMETER, type EnvironmentConfig } from './schema';
+import { environmentShape, type EnvironmentConfig } from './schema';
+import { STORE_NAMES, STORE_REGISTRY, type StoreName, type StoreSections } from '../charts/data/stores';
+import type { Issue, RuleContext } from '../charts/data/kind';
+
+/** One kind's rules, typed per kind. */
+function storeRules<K extends StoreName>(kind: K, section: StoreSections[K], env: RuleContext, issue: Issue): void {
+  (STORE_REGISTRY[kind].rules as (s: StoreSections[K], e: RuleContext, i: Issue) => void)(section, env, issue);
+}
 
 // `when` makes the cross-field rules run even when some field failed, so one run reports every problem. The
 // data may then be malformed in places; a rule that trips over that is skipped (the field error says why).
@@ -60,30 +66,19 @@ function crossFieldRules(c: EnvironmentConfig, ctx: Ctx): void {
     issue(ctx, ['ingress', 'acmeEmail'], 'is required when tlsIssuer is "acme" (Let\'s Encrypt needs a contact address)');
   }
 
-  // HA means every store survives the loss of one pod (or one node) without losing quorum or data.
+  // HA means every store survives the loss of one pod (or one node) without losing quorum or data (each
+  // kind's minimums are among its rules, below).
   if (c.ha) {
-    const s = c.stores;
     const need = (path: (string | number)[], value: number, min: number, why: string) => {
       if (value < min) issue(ctx, path, `must be at least ${min} when ha is true (${why})`);
     };
-    need(['stores', 'postgres', 'replicas'], s.postgres.replicas, 3, 'a leader plus a synchronous standby plus one spare');
-    need(['stores', 'redis', 'replicas'], s.redis.replicas, 3, 'Sentinel needs a quorum of 2 out of 3');
-    need(['stores', 'redis', 'sentinels'], s.redis.sentinels, 3, 'a failover needs a majority of Sentinels with one of them lost');
-    need(['stores', 'redis', 'minReplicasToWrite'], s.redis.minReplicasToWrite, 1, 'a master cut off from its replicas must stop accepting writes it would lose');
-    need(['stores', 'elasticsearch', 'masters'], s.elasticsearch.masters, 3, 'master election needs a majority');
-    need(['stores', 'elasticsearch', 'data'], s.elasticsearch.data, 2, 'replica shards on a second data node');
-    need(['stores', 'clickhouse', 'replicas'], s.clickhouse.replicas, 2, 'every shard needs a second replica');
-    need(['stores', 'clickhouse', 'keepers'], s.clickhouse.keepers, 3, 'Keeper\'s raft needs a majority');
-    need(['stores', 'kafka', 'brokers'], s.kafka.brokers, 3, 'min.insync.replicas 2 with one broker lost');
-    need(['stores', 'kafka', 'minInsyncReplicas'], s.kafka.minInsyncReplicas, 2, 'an acknowledged write survives the loss of one broker');
     need(['cluster', 'nodes'], c.cluster.nodes, 3, 'replicas spread across nodes');
   }
   clusterRules(c, ctx);
-  minioRules(c, ctx);
-  elasticsearchRules(c, ctx);
-  postgresRules(c, ctx);
-  redisRules(c, ctx);
-  clickhouseKafkaRules(c, ctx);
+  // Each store kind's own rules (charts/data/<kind>/config.ts), in the registry's order.
+  const env = { name: c.name, ha: c.ha, nodes: c.cluster.nodes, namespaces: c.namespaces };
+  const report = (path: (string | number)[], message: string) => issue(ctx, path, message);
+  for (const kind of STORE_NAMES) storeRules(kind, c.stores[kind], env, report);
   // GitOps and installation
   if (c.addons.ingressNginx.enabled && c.cluster.flavour === 'k3s') {
     issue(ctx, ['addons', 'ingressNginx', 'enabled'], 'must be false on k3s, which ships Traefik as its ingress controller');
@@ -129,123 +124,6 @@ function clusterRules(c: EnvironmentConfig, ctx: Ctx): void {
   if (pools.length && c.cluster.nodes !== count) {
     issue(ctx, ['cluster', 'nodes'], `must equal the nodes of the untainted pools in cluster.nodePools: ${count} (${open.map((p) => `${p.name}: ${p.count}`).join(', ') || 'none'})`);
   }
-}
-
-/** MinIO: every pool must form erasure sets MinIO accepts; in HA every pool keeps write quorum with a server down. */
-function minioRules(c: EnvironmentConfig, ctx: Ctx): void {
-  const m = c.stores.minio;
-  const at = (i: number, f: string) => ['stores', 'minio', 'pools', i, f];
-  const names = new Set<string>();
-  m.pools.forEach((pool, i) => {
-    if (names.has(pool.name)) issue(ctx, at(i, 'name'), `duplicates pool name "${pool.name}"`);
-    names.add(pool.name);
-    const drives = pool.servers * pool.drivesPerServer;
-    if (drives === 1 && (c.ha || m.pools.length > 1)) {
-      issue(ctx, at(i, 'servers'), 'one server with one drive is MinIO\'s single-drive mode: only for a single-pool, non-HA environment (use at least 4 drives)');
-      return;
-    }
-    if (drives > 1 && drives < 4) {
-      issue(ctx, at(i, 'drivesPerServer'), `gives ${drives} drives (${pool.servers} × ${pool.drivesPerServer}): an erasure-coded pool needs at least 4 drives`);
-      return;
-    }
-    const layout = erasureLayout(pool, m.parity);
-    if ('error' in layout) {
-      const field = layout.error.startsWith('parity') ? ['stores', 'minio', 'parity'] : at(i, 'drivesPerServer');
-      issue(ctx, field, `pool "${pool.name}" (${pool.servers} servers × ${pool.drivesPerServer} drives): ${layout.error}`);
-      return;
-    }
-    if (c.ha && layout.serversTolerated < 1) {
-      issue(ctx, at(i, 'servers'), `pool "${pool.name}" (${pool.servers} × ${pool.drivesPerServer}, erasure set ${layout.setSize}, EC:${layout.parity}) loses write quorum (${layout.writeQuorum} of ${layout.setSize}) when one server is down: use more servers or more parity (ha is true)`);
-    }
-    if (c.ha && pool.servers > c.cluster.nodes) {
-      issue(ctx, at(i, 'servers'), `must be at most cluster.nodes (${c.cluster.nodes}) when ha is true: two servers of a pool on one node would both fall with it`);
-    }
-  });
-}
-
-/** Elasticsearch: an odd number of masters; a lone master holds every role; mmap choice matches Pod Security. */
-function elasticsearchRules(c: EnvironmentConfig, ctx: Ctx): void {
-  const es = c.stores.elasticsearch;
-  if (es.masters % 2 === 0) {
-    issue(ctx, ['stores', 'elasticsearch', 'masters'], 'must be odd (1, 3, 5): an even number of masters adds no failure tolerance over one fewer');
-  }
-  if (es.data === 0 && es.coordinating > 0) {
-    issue(ctx, ['stores', 'elasticsearch', 'coordinating'], 'must be 0 when data is 0 (the masters then hold every role and serve HTTP themselves)');
-  }
-  const ns = c.namespaces.find((n) => n.name === 'db-elasticsearch');
-  if (es.maxMapCount === 'sysctlInitContainer' && ns && ns.podSecurity !== 'privileged') {
-    issue(ctx, ['stores', 'elasticsearch', 'maxMapCount'], `"sysctlInitContainer" runs a privileged init container, which namespace db-elasticsearch (podSecurity "${ns.podSecurity}") rejects: set its podSecurity to privileged with a reason, or use "disableMmap"`);
-  }
-}
-
-/** Parameters the generator or Patroni owns: setting them would break replication, archiving or the pod. */
-export const POSTGRES_MANAGED_PARAMETERS = [
-  'listen_addresses', 'port', 'data_directory', 'hba_file', 'ident_file', 'config_file', 'unix_socket_directories',
-  'archive_mode', 'archive_command', 'restore_command', 'primary_conninfo', 'primary_slot_name',
-  'synchronous_standby_names', 'cluster_name', 'hot_standby', 'wal_level', 'wal_log_hints',
-] as const;
-
-function postgresRules(c: EnvironmentConfig, ctx: Ctx): void {
-  const pg = c.stores.postgres;
-  const at = ['stores', 'postgres'];
-  if (pg.synchronousMode === 'on' && pg.replicas < 2) {
-    issue(ctx, [...at, 'synchronousMode'], `"on" needs at least 2 replicas (stores.postgres.replicas is ${pg.replicas}): a synchronous standby must exist`);
-  }
-  if (pg.synchronousMode === 'strict' && pg.replicas < 3) {
-    issue(ctx, [...at, 'synchronousMode'], `"strict" needs at least 3 replicas (stores.postgres.replicas is ${pg.replicas}), or losing one standby stops every write`);
-  }
-  if (c.ha && pg.pooler.replicas < 2) issue(ctx, [...at, 'pooler', 'replicas'], 'must be at least 2 when ha is true (spec 002 §7.1.1: the pooler must not be a single point of failure)');
-  for (const name of Object.keys(pg.parameters)) {
-    // Checked here, not in the record's key schema, whose error would not say what a valid name is.
-    if (!PG_PARAMETER.test(name)) issue(ctx, [...at, 'parameters', name], 'must be a PostgreSQL parameter name such as work_mem (lowercase letters, digits, "_", one optional "." for an extension)');
-    if ((POSTGRES_MANAGED_PARAMETERS as readonly string[]).includes(name)) {
-      issue(ctx, [...at, 'parameters', name], 'is set by the generator and Patroni (replication, archiving, sockets) and cannot be overridden');
-    }
-  }
-  if (pg.standby && pg.restore) issue(ctx, [...at, 'restore'], 'cannot be combined with standby: a standby cluster copies its source, a restore starts a new history');
-  const sc = pg.standbyClients;
-  if (sc?.service === 'NodePort' && sc.nodePort === undefined) issue(ctx, [...at, 'standbyClients', 'nodePort'], 'is required with service NodePort (the standby site connects to this fixed port)');
-  if (sc && sc.service !== 'NodePort' && sc.nodePort !== undefined) issue(ctx, [...at, 'standbyClients', 'nodePort'], `only applies to service NodePort (service is ${sc.service})`);
-  if (pg.standby?.sourceEnvironment === c.name) issue(ctx, [...at, 'standby', 'sourceEnvironment'], `must name another environment than "${c.name}" (a cluster cannot follow itself)`);
-}
-
-/** Redis: a master must be able to meet min-replicas-to-write (checked once replicas itself is acceptable). */
-function redisRules(c: EnvironmentConfig, ctx: Ctx): void {
-  const r = c.stores.redis;
-  if (r.replicas < (c.ha ? 3 : 1)) return; // replicas itself is reported
-  if (r.minReplicasToWrite > r.replicas - 1) {
-    issue(ctx, ['stores', 'redis', 'minReplicasToWrite'],
-      `must be at most replicas - 1 = ${r.replicas - 1} (a master with fewer replicas than that refuses every write)`);
-  }
-}
-
-/** ClickHouse Keeper and Kafka topologies that cannot work (issue 9). */
-function clickhouseKafkaRules(c: EnvironmentConfig, ctx: Ctx): void {
-  const ch = c.stores.clickhouse;
-  if (ch.keepers % 2 === 0) {
-    issue(ctx, ['stores', 'clickhouse', 'keepers'], `must be odd (1, 3 or 5): an ensemble of ${ch.keepers} tolerates no more failures than one of ${ch.keepers - 1} and can split evenly`);
-  }
-  const k = c.stores.kafka;
-  if (k.replicationFactor > k.brokers) {
-    issue(ctx, ['stores', 'kafka', 'replicationFactor'], `must not exceed stores.kafka.brokers (${k.brokers}): every replica of a partition needs its own broker`);
-  }
-  if (k.minInsyncReplicas > k.replicationFactor) {
-    issue(ctx, ['stores', 'kafka', 'minInsyncReplicas'], `must not exceed stores.kafka.replicationFactor (${k.replicationFactor}): no write could ever be acknowledged`);
-  } else if (k.brokers > 1 && k.minInsyncReplicas >= k.replicationFactor) {
-    issue(ctx, ['stores', 'kafka', 'minInsyncReplicas'], `must be below stores.kafka.replicationFactor (${k.replicationFactor}) with more than one broker, or losing one broker stops all writes`);
-  }
-  const seen = new Set<string>();
-  k.topics.forEach((t, i) => {
-    if (seen.has(t.name)) issue(ctx, ['stores', 'kafka', 'topics', i, 'name'], `"${t.name}" is declared twice`);
-    seen.add(t.name);
-    const rf = t.replicationFactor;
-    if (rf === undefined) return;
-    if (rf > k.brokers) {
-      issue(ctx, ['stores', 'kafka', 'topics', i, 'replicationFactor'], `must not exceed stores.kafka.brokers (${k.brokers}): every replica of a partition needs its own broker`);
-    } else if (rf < k.minInsyncReplicas) {
-      issue(ctx, ['stores', 'kafka', 'topics', i, 'replicationFactor'], `must be at least stores.kafka.minInsyncReplicas (${k.minInsyncReplicas}): no write with acks=all could be acknowledged`);
-    }
-  });
 }
 
 /** Cross-field rules of an environment's `apps` section against the catalog (run by crossFieldRules above). */

@@ -24,6 +24,11 @@ export interface StoreFacts<S extends z.ZodType, R> {
   readonly requires: readonly string[];
   /** How the rest of the platform reaches the store: the only place its hosts, ports and Secret names are spelt. */
   readonly refs: (section: z.infer<S>, endpoint: EndpointIn) => R;
+  /**
+   * The section's cross-field rules (HA minimums, topologies that cannot work), reported at their full paths
+   * (`stores.<kind>.…`); environments/rules.ts runs them for every kind.
+   */
+  readonly rules: (section: z.infer<S>, env: RuleContext, issue: Issue) => void;
   /** The Secrets the store itself reads, each in its namespace (the secret generator creates exactly these). */
   readonly secrets: (ref: R, namespace: string) => DeclaredSecret[];
 }
@@ -31,6 +36,23 @@ export interface StoreFacts<S extends z.ZodType, R> {
 /** Keeps a kind's section and ref types where it is declared (`storeFacts<typeof section, PostgresRef>({ … })`). */
 export function storeFacts<S extends z.ZodType, R>(facts: StoreFacts<S, R>): StoreFacts<S, R> {
   return facts;
+}
+
+/** What a store's rules may know of the environment besides its own section. */
+export interface RuleContext {
+  readonly name: string;
+  readonly ha: boolean;
+  /** `cluster.nodes` */
+  readonly nodes: number;
+  readonly namespaces: readonly { readonly name: string; readonly podSecurity: string }[];
+}
+
+/** Reports a problem at a full path of the environment. */
+export type Issue = (path: (string | number)[], message: string) => void;
+
+/** HA means every store survives the loss of one pod (or one node) without losing quorum or data. */
+export function haMinimum(env: RuleContext, issue: Issue, path: (string | number)[], value: number, min: number, why: string): void {
+  if (env.ha && value < min) issue(path, `must be at least ${min} when ha is true (${why})`);
 }
 
 export const userPassword = ['username', 'password'] as const;

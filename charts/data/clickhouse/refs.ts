@@ -1,7 +1,7 @@
 /** How the platform reaches ClickHouse (HTTP, native, Keeper) and the Secrets its servers read. */
 import type { Endpoint, SecretRef } from '../../lib/endpoint';
 import type { Identity } from '../../lib/identity';
-import { clickhouseSection } from './config';
+import { clickhouseRules, clickhouseSection } from './config';
 import { storeFacts, userPassword } from '../kind';
 
 export interface ClickhouseRef {
@@ -25,6 +25,7 @@ export const clickhouse = storeFacts<typeof clickhouseSection, ClickhouseRef>({
   config: clickhouseSection,
   namespace: 'db-clickhouse',
   requires: ['minio', 'kafka'],
+  rules: clickhouseRules,
   refs: (_config, ep) => {
     const pods: Identity = { name: 'clickhouse', component: 'server' };
     return {

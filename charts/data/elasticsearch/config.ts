@@ -3,6 +3,7 @@
  * charts/data/stores.ts; masters, data and coordinating nodes (./chart.ts).
  */
 import { z } from 'zod';
+import { haMinimum, type Issue, type RuleContext } from '../kind';
 import { computeResources, replicas, volume } from '../../../environments/values';
 
 export const elasticsearchSection = z.strictObject({
@@ -21,3 +22,20 @@ export const elasticsearchSection = z.strictObject({
    */
   maxMapCount: z.enum(['disableMmap', 'sysctlInitContainer']),
 });
+
+/** Elasticsearch: an odd number of masters; a lone master holds every role; mmap choice matches Pod Security. */
+export function elasticsearchRules(section: z.infer<typeof elasticsearchSection>, env: RuleContext, issue: Issue): void {
+  haMinimum(env, issue, ['stores', 'elasticsearch', 'masters'], section.masters, 3, 'master election needs a majority');
+  haMinimum(env, issue, ['stores', 'elasticsearch', 'data'], section.data, 2, 'replica shards on a second data node');
+  const es = section;
+  if (es.masters % 2 === 0) {
+    issue(['stores', 'elasticsearch', 'masters'], 'must be odd (1, 3, 5): an even number of masters adds no failure tolerance over one fewer');
+  }
+  if (es.data === 0 && es.coordinating > 0) {
+    issue(['stores', 'elasticsearch', 'coordinating'], 'must be 0 when data is 0 (the masters then hold every role and serve HTTP themselves)');
+  }
+  const ns = env.namespaces.find((n) => n.name === 'db-elasticsearch');
+  if (es.maxMapCount === 'sysctlInitContainer' && ns && ns.podSecurity !== 'privileged') {
+    issue(['stores', 'elasticsearch', 'maxMapCount'], `"sysctlInitContainer" runs a privileged init container, which namespace db-elasticsearch (podSecurity "${ns.podSecurity}") rejects: set its podSecurity to privileged with a reason, or use "disableMmap"`);
+  }
+}

@@ -1,6 +1,6 @@
 /** How the platform reaches Elasticsearch (HTTPS) and the Secrets its cluster reads. */
 import type { Endpoint, SecretRef } from '../../lib/endpoint';
-import { elasticsearchSection } from './config';
+import { elasticsearchRules, elasticsearchSection } from './config';
 import { storeFacts, userPassword } from '../kind';
 
 export interface ElasticsearchRef {
@@ -23,6 +23,7 @@ export const elasticsearch = storeFacts<typeof elasticsearchSection, Elasticsear
   config: elasticsearchSection,
   namespace: 'db-elasticsearch',
   requires: ['minio'],
+  rules: elasticsearchRules,
   refs: (es, ep) => {
     // HTTP is served by the coordinating nodes; without them by the data nodes; a lone master holds every role.
     const httpRole = es.coordinating > 0 ? 'coordinating' : es.data > 0 ? 'data' : 'master';

@@ -1,6 +1,6 @@
 /** How the platform reaches Kafka (SASL PLAIN bootstrap) and the Secret its brokers read. */
 import type { Endpoint, SecretRef } from '../../lib/endpoint';
-import { kafkaSection } from './config';
+import { kafkaRules, kafkaSection } from './config';
 import { storeFacts, userPassword } from '../kind';
 
 export interface KafkaRef {
@@ -21,6 +21,7 @@ export const kafka = storeFacts<typeof kafkaSection, KafkaRef>({
   config: kafkaSection,
   namespace: 'db-kafka',
   requires: [],
+  rules: kafkaRules,
   refs: (_config, ep) => {
     const bootstrap = ep('kafka', 9092, 'client', { name: 'kafka', component: 'broker' });
     return {

@@ -1,6 +1,6 @@
 /** How the platform reaches MinIO (S3), who its clients are, and the Secret its servers read. */
 import type { Endpoint, SecretRef } from '../../lib/endpoint';
-import { minioSection } from './config';
+import { minioRules, minioSection } from './config';
 import { storeFacts } from '../kind';
 
 export interface MinioRef {
@@ -33,6 +33,7 @@ export const minio = storeFacts<typeof minioSection, MinioRef>({
   config: minioSection,
   namespace: 'storage-minio',
   requires: [],
+  rules: minioRules,
   refs: (_config, ep) => {
     const s3 = ep('minio', 9000, 's3', { name: 'minio', component: 'server' });
     const buckets = {

@@ -4,6 +4,7 @@
  * beside it).
  */
 import { z } from 'zod';
+import { haMinimum, type Issue, type RuleContext } from '../kind';
 import { cidr, computeResources, dnsLabel, replicas, volume } from '../../../environments/values';
 
 export const PG_PARAMETER = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$/;
@@ -68,3 +69,35 @@ export const postgresSection = z.strictObject({
     targetTime: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 time with a zone such as 2026-01-31T12:00:00Z' }).optional(),
   }).optional(),
 });
+
+/** Parameters the generator or Patroni owns: setting them would break replication, archiving or the pod. */
+export const POSTGRES_MANAGED_PARAMETERS = [
+  'listen_addresses', 'port', 'data_directory', 'hba_file', 'ident_file', 'config_file', 'unix_socket_directories',
+  'archive_mode', 'archive_command', 'restore_command', 'primary_conninfo', 'primary_slot_name',
+  'synchronous_standby_names', 'cluster_name', 'hot_standby', 'wal_level', 'wal_log_hints',
+] as const;
+
+export function postgresRules(section: z.infer<typeof postgresSection>, env: RuleContext, issue: Issue): void {
+  haMinimum(env, issue, ['stores', 'postgres', 'replicas'], section.replicas, 3, 'a leader plus a synchronous standby plus one spare');
+  const pg = section;
+  const at = ['stores', 'postgres'];
+  if (pg.synchronousMode === 'on' && pg.replicas < 2) {
+    issue([...at, 'synchronousMode'], `"on" needs at least 2 replicas (stores.postgres.replicas is ${pg.replicas}): a synchronous standby must exist`);
+  }
+  if (pg.synchronousMode === 'strict' && pg.replicas < 3) {
+    issue([...at, 'synchronousMode'], `"strict" needs at least 3 replicas (stores.postgres.replicas is ${pg.replicas}), or losing one standby stops every write`);
+  }
+  if (env.ha && pg.pooler.replicas < 2) issue([...at, 'pooler', 'replicas'], 'must be at least 2 when ha is true (spec 002 §7.1.1: the pooler must not be a single point of failure)');
+  for (const name of Object.keys(pg.parameters)) {
+    // Checked here, not in the record's key schema, whose error would not say what a valid name is.
+    if (!PG_PARAMETER.test(name)) issue([...at, 'parameters', name], 'must be a PostgreSQL parameter name such as work_mem (lowercase letters, digits, "_", one optional "." for an extension)');
+    if ((POSTGRES_MANAGED_PARAMETERS as readonly string[]).includes(name)) {
+      issue([...at, 'parameters', name], 'is set by the generator and Patroni (replication, archiving, sockets) and cannot be overridden');
+    }
+  }
+  if (pg.standby && pg.restore) issue([...at, 'restore'], 'cannot be combined with standby: a standby cluster copies its source, a restore starts a new history');
+  const sc = pg.standbyClients;
+  if (sc?.service === 'NodePort' && sc.nodePort === undefined) issue([...at, 'standbyClients', 'nodePort'], 'is required with service NodePort (the standby site connects to this fixed port)');
+  if (sc && sc.service !== 'NodePort' && sc.nodePort !== undefined) issue([...at, 'standbyClients', 'nodePort'], `only applies to service NodePort (service is ${sc.service})`);
+  if (pg.standby?.sourceEnvironment === env.name) issue([...at, 'standby', 'sourceEnvironment'], `must name another environment than "${env.name}" (a cluster cannot follow itself)`);
+}

@@ -1,6 +1,6 @@
 /** How the platform reaches PostgreSQL (through PgBouncer) and the Secrets its cluster reads. */
 import type { Endpoint, SecretRef } from '../../lib/endpoint';
-import { postgresSection } from './config';
+import { postgresRules, postgresSection } from './config';
 import { storeFacts, userPassword } from '../kind';
 
 export interface PostgresRef {
@@ -25,6 +25,7 @@ export const postgres = storeFacts<typeof postgresSection, PostgresRef>({
   config: postgresSection,
   namespace: 'db-postgres',
   requires: ['minio'],
+  rules: postgresRules,
   refs: (_config, ep) => ({
     pooler: ep('pgbouncer', 6432, 'pgbouncer', { name: 'postgres', component: 'pooler' }),
     primary: ep('postgres', 5432, 'postgresql', { name: 'postgres', component: 'database' }),

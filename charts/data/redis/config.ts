@@ -3,6 +3,7 @@
  * charts/data/stores.ts; the Redis servers and their Sentinels (./chart.ts documents each field's use).
  */
 import { z } from 'zod';
+import { haMinimum, type Issue, type RuleContext } from '../kind';
 import { computeResources, cronSchedule, replicas, volume } from '../../../environments/values';
 
 /** Redis servers (one master, the rest replicas) and their Sentinels; ./chart.ts documents each use. */
@@ -24,3 +25,16 @@ export const redisSection = z.strictObject({
   volume,
   resources: computeResources,
 });
+
+/** Redis: a master must be able to meet min-replicas-to-write (checked once replicas itself is acceptable). */
+export function redisRules(section: z.infer<typeof redisSection>, env: RuleContext, issue: Issue): void {
+  haMinimum(env, issue, ['stores', 'redis', 'replicas'], section.replicas, 3, 'Sentinel needs a quorum of 2 out of 3');
+  haMinimum(env, issue, ['stores', 'redis', 'sentinels'], section.sentinels, 3, 'a failover needs a majority of Sentinels with one of them lost');
+  haMinimum(env, issue, ['stores', 'redis', 'minReplicasToWrite'], section.minReplicasToWrite, 1, 'a master cut off from its replicas must stop accepting writes it would lose');
+  const r = section;
+  if (r.replicas < (env.ha ? 3 : 1)) return; // replicas itself is reported
+  if (r.minReplicasToWrite > r.replicas - 1) {
+    issue(['stores', 'redis', 'minReplicasToWrite'],
+      `must be at most replicas - 1 = ${r.replicas - 1} (a master with fewer replicas than that refuses every write)`);
+  }
+}

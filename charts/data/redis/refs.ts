@@ -1,6 +1,6 @@
 /** How the platform reaches Redis (through Sentinel) and the Secret its servers read. */
 import type { Endpoint, SecretRef } from '../../lib/endpoint';
-import { redisSection } from './config';
+import { redisRules, redisSection } from './config';
 import { storeFacts } from '../kind';
 
 export interface RedisRef {
@@ -16,6 +16,7 @@ export const redis = storeFacts<typeof redisSection, RedisRef>({
   config: redisSection,
   namespace: 'db-redis',
   requires: ['minio'],
+  rules: redisRules,
   // Sentinels run in their own StatefulSet (see ./chart.ts for why not as a sidecar).
   refs: (_config, ep) => ({
     sentinel: ep('redis-sentinel', 26379, 'sentinel', { name: 'redis', component: 'sentinel' }),
