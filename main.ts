@@ -13,7 +13,7 @@ import { renderPlatform } from './charts/platform';
 import { toFileTree, writeDist, type FileTree } from './charts/lib/render';
 import { ConfigError, ENVIRONMENTS, loadEnvironments } from './environments';
 
-function parseArgs(argv: string[]): { envs: string[]; out: string } {
+export function parseArgs(argv: string[]): { envs: string[]; out: string } {
   let envs: string[] = Object.keys(ENVIRONMENTS);
   let out = 'dist';
   for (let i = 0; i < argv.length; i++) {
@@ -33,17 +33,23 @@ function parseArgs(argv: string[]): { envs: string[]; out: string } {
 
 class UsageError extends Error {}
 
+/** Loads, validates and renders `envs` in memory, nothing written (scripts/synth.ts's watch mode reuses it). */
+export function renderEnvironments(envs: readonly string[], out: string): Map<string, FileTree> {
+  const trees = new Map<string, FileTree>();
+  const configs = loadEnvironments(envs);
+  // Guards that need what was rendered before (the cluster's state): MinIO pools are never resized in place.
+  const changes = configs.flatMap((c) => poolShapeChanges(c, path.join(path.resolve(out), c.name)));
+  if (changes.length) throw new ConfigError(changes);
+  for (const config of configs) trees.set(config.name, toFileTree(renderPlatform(config)));
+  return trees;
+}
+
 export function main(argv: string[]): number {
   try {
     const { envs, out } = parseArgs(argv);
     const all = envs.length === Object.keys(ENVIRONMENTS).length && envs.every((e) => e in ENVIRONMENTS);
     const started = Date.now();
-    const trees = new Map<string, FileTree>();
-    const configs = loadEnvironments(envs);
-    // Guards that need what was rendered before (the cluster's state): MinIO pools are never resized in place.
-    const changes = configs.flatMap((c) => poolShapeChanges(c, path.join(path.resolve(out), c.name)));
-    if (changes.length) throw new ConfigError(changes);
-    for (const config of configs) trees.set(config.name, toFileTree(renderPlatform(config)));
+    const trees = renderEnvironments(envs, out);
 
     writeDist(path.resolve(out), trees, all);
     const cdk8sOut = process.env.CDK8S_OUTDIR;
