@@ -6,15 +6,16 @@
 import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { bootstrapLauncher, edit, projectCopy } from './support/project-copy';
+import { bootstrapLauncher, edit, projectCopy } from '../scripts/lib/project-copy';
 
+const ROOT = path.resolve(__dirname, '..');
 let copy: string;
 let child: ChildProcess;
 let stdout = '';
 let stderr = '';
 
 beforeAll(() => {
-  copy = projectCopy('watch-copy');
+  copy = projectCopy(ROOT, 'watch-copy');
   const launcher = bootstrapLauncher(copy);
   child = spawn(process.execPath, [launcher, '--watch', '--env', 'dev,staging', '--out', path.join(copy, 'out')], { cwd: copy, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (d) => { stdout += d; });

@@ -9,8 +9,11 @@ import * as path from 'path';
 import type { Metafile } from 'esbuild';
 import { decide, recordBuild } from '../scripts/lib/build-cache';
 import { affectedEnvironments, changeSummary } from '../scripts/synth-watch';
-import { ROOT, bootstrapLauncher, edit, projectCopy } from './support/project-copy';
+import { bootstrapLauncher, edit, projectCopy } from '../scripts/lib/project-copy';
 
+const ROOT = path.resolve(__dirname, '..');
+
+fs.mkdirSync(path.join(ROOT, '.build'), { recursive: true });
 const tmp = fs.mkdtempSync(path.join(ROOT, '.build', 'synth-test-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -125,7 +128,7 @@ describe('npm run synth in a copy of the project', () => {
   let copy: string;
   let launcher: string;
   beforeAll(() => {
-    copy = projectCopy('synth-copy');
+    copy = projectCopy(ROOT, 'synth-copy');
     launcher = bootstrapLauncher(copy);
   });
   afterAll(() => fs.rmSync(copy, { recursive: true, force: true }));

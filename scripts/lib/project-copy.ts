@@ -1,15 +1,14 @@
 /**
- * A throw-away copy of the project's sources (node_modules linked, not copied) for tests that run the synth
- * launcher as a user would and edit sources under it. Kept inside the project's git-ignored .build/ so that
+ * A throw-away copy of the project's sources (node_modules linked, not copied) for tests and the bench, which run
+ * the synth launcher as a user would and edit sources under it. Kept inside the project's git-ignored .build/ so that
  * bundles and node resolve node_modules as they do in the real tree.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 
-export const ROOT = path.resolve(__dirname, '..', '..');
-
-export function projectCopy(prefix: string): string {
+/** A copy of the project at `ROOT`, in `ROOT/.build/<prefix>-XXXXXX`. */
+export function projectCopy(ROOT: string, prefix: string): string {
   fs.mkdirSync(path.join(ROOT, '.build'), { recursive: true });
   const copy = fs.mkdtempSync(path.join(ROOT, '.build', `${prefix}-`));
   for (const d of ['charts', 'environments', 'imports', 'scripts']) fs.cpSync(path.join(ROOT, d), path.join(copy, d), { recursive: true });
@@ -20,7 +19,7 @@ export function projectCopy(prefix: string): string {
 
 /** What `npm run synth` does on a fresh checkout: bundle the launcher with the esbuild CLI. */
 export function bootstrapLauncher(copy: string): string {
-  execFileSync(path.join(ROOT, 'node_modules/.bin/esbuild'), ['scripts/synth.ts', '--bundle', '--platform=node', '--target=node20',
+  execFileSync(path.join(copy, 'node_modules/.bin/esbuild'), ['scripts/synth.ts', '--bundle', '--platform=node', '--target=node20',
     '--packages=external', '--log-level=warning', '--outfile=.build/synth.js'], { cwd: copy, stdio: 'pipe' });
   return path.join(copy, '.build', 'synth.js');
 }
