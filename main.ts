@@ -21,7 +21,7 @@ import { formatTypeProblem, typeCheckEnvironments } from './scripts/lib/typechec
 type Environments = typeof import('./environments');
 
 /** `envs` undefined: every environment. */
-function parseArgs(argv: string[]): { envs?: string[]; out: string } {
+export function parseArgs(argv: string[]): { envs?: string[]; out: string } {
   let envs: string[] | undefined;
   let out = 'dist';
   for (let i = 0; i < argv.length; i++) {
@@ -40,7 +40,9 @@ function parseArgs(argv: string[]): { envs?: string[]; out: string } {
 }
 
 class UsageError extends Error {}
-class TypeCheckError extends Error {}
+class TypeCheckError extends Error {
+  name = 'TypeCheckError';
+}
 
 /** Type-checks the environment files (when changed since the last clean check), then loads them. */
 export function environmentsModule(root = process.cwd()): Environments {
@@ -53,27 +55,42 @@ export function environmentsModule(root = process.cwd()): Environments {
   return require('./environments') as Environments;
 }
 
+/** Every environment's name (loads the environment files after their type check). */
+export function environmentNames(): string[] {
+  return Object.keys(environmentsModule().ENVIRONMENTS);
+}
+
+/**
+ * Loads, validates and renders `requested` (every environment when undefined) in memory, nothing written:
+ * the guards that read the previous render in `out`, the render, and the fit check against the declared nodes.
+ * Throws ConfigError (or TypeCheckError) on any problem; prints the fit check's warnings. `all` says whether
+ * every environment was rendered (synth then prunes folders of environments that no longer exist).
+ * The watch mode (scripts/synth-watch.ts) renders through this too.
+ */
+export function renderTrees(requested: readonly string[] | undefined, out: string): { trees: Map<string, FileTree>; all: boolean } {
+  const { ConfigError, ENVIRONMENTS, fieldSource, loadEnvironments } = environmentsModule();
+  const names = Object.keys(ENVIRONMENTS);
+  const envs = requested ?? names;
+  const all = envs.length === names.length && envs.every((e) => e in ENVIRONMENTS);
+  const { platforms, problems, warnings } = renderEnvironments(loadEnvironments(envs), path.resolve(out));
+  if (problems.length) throw new ConfigError(problems);
+  for (const w of warnings) console.warn(`warning: ${w}`);
+  const trees = new Map<string, FileTree>();
+  for (const p of platforms) trees.set(p.config.name, toFileTree(p, (field) => fieldSource(p.config.name, field)));
+  return { trees, all };
+}
+
 export function main(argv: string[]): number {
   // Under the cdk8s CLI our stdout is captured and never shown: the summary goes to stderr there.
   const cdk8sOut = process.env.CDK8S_OUTDIR;
   const say = cdk8sOut ? (s: string) => console.error(s) : (s: string) => console.log(s);
-  let names: string[] = [];
   // The folder every message names as left alone on failure: known before anything else can fail.
   let out = 'dist';
   try {
     const args = parseArgs(argv);
     out = args.out;
-    const { ConfigError, ENVIRONMENTS, fieldSource, loadEnvironments } = environmentsModule();
-    names = Object.keys(ENVIRONMENTS);
-    const envs = args.envs ?? names;
-    const all = envs.length === names.length && envs.every((e) => e in ENVIRONMENTS);
     const started = Date.now();
-    const trees = new Map<string, FileTree>();
-    // Guards that read the previous render, the render, and the fit check against the declared nodes.
-    const { platforms, problems, warnings } = renderEnvironments(loadEnvironments(envs), path.resolve(out));
-    if (problems.length) throw new ConfigError(problems);
-    for (const w of warnings) console.warn(`warning: ${w}`);
-    for (const p of platforms) trees.set(p.config.name, toFileTree(p, (field) => fieldSource(p.config.name, field)));
+    const { trees, all } = renderTrees(args.envs, out);
 
     const result = writeDist(path.resolve(out), trees, all);
     if (cdk8sOut && path.resolve(cdk8sOut) !== path.resolve(out)) writeCdk8sOut(path.resolve(cdk8sOut), trees);
@@ -89,9 +106,8 @@ export function main(argv: string[]): number {
   } catch (e) {
     if (e instanceof UsageError) {
       if (e.message) console.error(`error: ${e.message}`);
-      if (!names.length) {
-        try { names = Object.keys(environmentsModule().ENVIRONMENTS); } catch { /* a broken environment file: usage without the names */ }
-      }
+      let names: string[] = [];
+      try { names = environmentNames(); } catch { /* a broken environment file: usage without the names */ }
       console.error(`usage: synth [--env ${names.length ? names.join('|') : '<environment>'}[,…]] [--out dist]`);
       return 2;
     }

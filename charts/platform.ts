@@ -6,6 +6,7 @@ import { App, type Chart } from 'cdk8s';
 import type { EnvironmentConfig } from '../environments/schema';
 import { storeRefs, storeSecrets, type DeclaredSecret, type StoreRefs } from './data/refs';
 import { demandByNamespace } from './lib/demand';
+import { chartManifests } from './lib/to-json';
 import type { PlatformContext } from './context';
 import { DependencyGraph } from './lib/graph';
 import { FOLDERS } from './lib/folders';
@@ -60,16 +61,16 @@ export function renderPlatform(config: EnvironmentConfig): RenderedPlatform {
     addons,
   ];
 
-  const rendered = charts.map((c) => ({ folder: c.node.id, manifests: c.toJson() }));
+  const rendered = charts.map((c) => ({ folder: c.node.id, manifests: chartManifests(c) }));
   // Secret values from Vault: one ExternalSecret per Secret declared above.
   if (config.secrets.source === 'vault') {
     const externalSecrets = new ExternalSecretsChart(app, EXTERNAL_SECRETS_FOLDER, ctx);
-    rendered.push({ folder: externalSecrets.node.id, manifests: externalSecrets.toJson() });
+    rendered.push({ folder: externalSecrets.node.id, manifests: chartManifests(externalSecrets) });
   }
   // Monitoring: scrape targets and store alerts derived from everything rendered above and from the graph.
   if (config.addons.monitoring.enabled) {
     const monitoring = new MonitoringChart(app, FOLDERS.monitoring, { ctx, charts: rendered });
-    const manifests = monitoring.toJson();
+    const manifests = chartManifests(monitoring);
     if (manifests.length) rendered.push({ folder: monitoring.node.id, manifests });
   }
   // Built last, rendered first: its quotas are sized from everything else.
@@ -77,14 +78,14 @@ export function renderPlatform(config: EnvironmentConfig): RenderedPlatform {
     // The add-ons' pods are rendered by Argo CD from their charts: their demand is added from the catalog.
     config, demand: addDemand(demandByNamespace(rendered.flatMap((c) => c.manifests)), addonDemand(config, addons.addons)),
   });
-  rendered.push({ folder: namespaces.node.id, manifests: namespaces.toJson() });
+  rendered.push({ folder: namespaces.node.id, manifests: chartManifests(namespaces) });
   // Built after every other chart, because its policies come from the flows they all declared; applied as 02.
   const network = new NetworkChart(app, FOLDERS.network, { config, graph: ctx.graph });
-  rendered.push({ folder: network.node.id, manifests: network.toJson() });
+  rendered.push({ folder: network.node.id, manifests: chartManifests(network) });
   rendered.sort((a, b) => a.folder.localeCompare(b.folder));
   // GitOps last: one Application per folder rendered above; data-holding objects are kept by Argo CD.
   protectData(rendered);
   const gitops = new GitOpsChart(app, FOLDERS.gitops, { config, charts: rendered, addons: addons.addons });
-  rendered.push({ folder: gitops.node.id, manifests: gitops.toJson() });
+  rendered.push({ folder: gitops.node.id, manifests: chartManifests(gitops) });
   return { ...ctx, charts: rendered };
 }

@@ -1,74 +1,186 @@
 /**
- * Prints how long rendering takes, next to the cost of merely loading cdk8s and cdk8s-plus-27 in a bare node
- * process (the floor any render pays). Figures are medians of several runs; nothing here asserts.
+ * How fast a synth is, in one run, per platform and for everything, next to the floor any render pays: a bare
+ * `node` process that only loads cdk8s and cdk8s-plus-27. Figures are medians of several runs, wall time and
+ * (for processes) CPU time, which a busy shared machine disturbs less. Nothing here asserts.
  *
- *   npm run bench
+ *   npm run bench [-- --runs 7]
+ *
+ * - whole process: `node .build/synth.js` (what `npm run synth` runs, without npm's own start-up), with the
+ *   bundle reused and with `--rebuild`;
+ * - in process: load + validate + build + YAML of every environment, warm (what a long-running process pays);
+ * - watch: in a copy of the project, a save of an environment file until its re-render is written;
+ * - tenant scaling: production with 0 / 100 / 1,000 / 2,000 generated tenants, and the cost per tenant.
  */
-import { execFileSync } from 'child_process';
+import { execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { renderPlatform } from '../charts/platform';
 import { toFileTree } from '../charts/output/render';
-import { ENVIRONMENTS, environmentInput, validateEnvironment } from '../environments';
+import { ENVIRONMENTS, environmentInput, loadEnvironments, validateEnvironment } from '../environments';
+import { bootstrapLauncher, edit, projectCopy } from './lib/project-copy';
 
-const RUNS = 5;
-const main = path.join(__dirname, 'main.js');
-const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-dist-'));
+const ROOT = path.resolve(__dirname, '..');
+const LAUNCHER = path.join(ROOT, '.build', 'synth.js');
+const argRuns = process.argv.indexOf('--runs');
+const RUNS = argRuns > 0 ? Number(process.argv[argRuns + 1]) : 5;
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
+/**
+ * Platforms and their environments. One today (spec 002's receivables); each further platform adds a line
+ * here and gets its own rows below.
+ */
+const PLATFORMS: Record<string, string[]> = { receivables: Object.keys(ENVIRONMENTS) };
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** CPU time of waited-for children so far, in ms (Linux /proc; 0 elsewhere). */
+function childrenCpuMs(): number {
+  try {
+    const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 16 and 17 of proc(5) (cutime, cstime), counted from the state field (3).
+    return ((Number(f[13]) + Number(f[14])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
 }
 
-function timeProcess(args: string[], runs = RUNS): number {
-  const times: number[] = [];
+interface Timing { readonly wall: number; readonly cpu: number }
+
+function timeProcess(args: string[], runs = RUNS): Timing {
+  const walls: number[] = [];
+  const cpus: number[] = [];
+  execFileSync(process.execPath, args, { stdio: 'ignore' }); // warm the page cache and the code cache
   for (let i = 0; i < runs; i++) {
-    const t0 = process.hrtime.bigint();
+    const c0 = childrenCpuMs();
+    const t0 = performance.now();
     execFileSync(process.execPath, args, { stdio: 'ignore' });
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    walls.push(performance.now() - t0);
+    cpus.push(childrenCpuMs() - c0);
   }
-  return median(times);
+  return { wall: median(walls), cpu: median(cpus) };
 }
 
-function timeInProcess(fn: () => void, runs = RUNS): number {
-  fn(); // warm the module cache and the JIT
+function timeInProcess<T>(fn: () => T, runs = RUNS): { ms: number; result: T } {
+  let result = fn(); // warm the JIT
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const t0 = process.hrtime.bigint();
-    fn();
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    const t0 = performance.now();
+    result = fn();
+    times.push(performance.now() - t0);
   }
-  return median(times);
+  return { ms: median(times), result };
+}
+
+const ms = (x: number) => `${x.toFixed(0).padStart(6)} ms`;
+let bare: Timing;
+function row(label: string, t: Timing | number, extra = '') {
+  const wall = typeof t === 'number' ? t : t.wall;
+  const cpu = typeof t === 'number' ? '' : `cpu ${ms(t.cpu)}`;
+  const ratio = typeof t === 'number' ? '' : `${(t.wall / bare.wall).toFixed(2)}x bare`;
+  console.log(`  ${label.padEnd(50)} ${ms(wall)}  ${cpu.padEnd(13)} ${ratio.padEnd(10)} ${extra}`);
+}
+
+function renderAll(envs: readonly string[]) {
+  return loadEnvironments(envs).map((c) => {
+    const p = renderPlatform(c);
+    return { objects: p.charts.reduce((n, ch) => n + ch.manifests.length, 0), files: toFileTree(p).size };
+  });
+}
+
+/** Median time from saving an environment file to its re-render being written, measured in a watch process. */
+async function watchRerender(platformEnvs: readonly string[], env: string, runs: number): Promise<{ observed: number; reported: number }> {
+  const copy = projectCopy(ROOT, 'bench-watch');
+  const out = path.join(copy, 'out');
+  const child = spawn(process.execPath, [bootstrapLauncher(copy), '--watch', '--env', platformEnvs.join(','), '--out', out], { cwd: copy, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout!.on('data', (d) => { stdout += d; });
+  child.stderr!.on('data', () => undefined);
+  const waitFor = async (from: number, re: RegExp) => {
+    const end = Date.now() + 120_000;
+    for (;;) {
+      const m = stdout.slice(from).match(re);
+      if (m) return m;
+      if (Date.now() > end || child.exitCode !== null) throw new Error(`watch: no ${re} in:\n${stdout}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+  try {
+    await waitFor(0, /watching \d+ sources/);
+    const observed: number[] = [];
+    const reported: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const from = stdout.length;
+      const t0 = performance.now();
+      // A comment: the bundle changes, the output does not (what is measured is the loop, not the diff).
+      edit(copy, `environments/${env}.ts`, /$/, `\n// bench ${i}\n`);
+      const m = await waitFor(from, new RegExp(`^rendered ${env} into .* in (\\d+) ms`, 'm'));
+      observed.push(performance.now() - t0);
+      reported.push(Number(m[1]));
+    }
+    return { observed: median(observed), reported: median(reported) };
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    child.stdout!.destroy();
+    child.stderr!.destroy();
+    fs.rmSync(copy, { recursive: true, force: true });
+  }
 }
 
 function withTenants(n: number) {
-  const input = environmentInput('production') as any;
+  const input = environmentInput('production') as { tenants?: unknown };
   const plans = ['starter', 'business', 'enterprise'];
   input.tenants = Array.from({ length: n }, (_, i) => ({ id: `bench-${String(i).padStart(4, '0')}`, plan: plans[i % 3] }));
   return input;
 }
 
-const row = (label: string, ms: number, extra = '') => console.log(`${label.padEnd(48)} ${ms.toFixed(0).padStart(7)} ms  ${extra}`);
+async function benchmark() {
+  console.log(`synth bench: ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(2)}, node ${process.version}, medians of ${RUNS} runs\n`);
+  execFileSync(process.execPath, [LAUNCHER, '--build'], { stdio: 'ignore' });
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-dist-'));
+  try {
+    bare = timeProcess(['-e', "require('cdk8s'); require('cdk8s-plus-27')"]);
+    console.log('floor');
+    row('bare node: load cdk8s + cdk8s-plus-27', bare);
 
-const bare = timeProcess(['-e', "require('cdk8s'); require('cdk8s-plus-27')"]);
-row('bare node: load cdk8s + cdk8s-plus-27', bare);
-for (const env of Object.keys(ENVIRONMENTS)) {
-  const ms = timeProcess([main, '--env', env, '--out', out]);
-  row(`synth --env ${env} (whole process)`, ms, `${(ms / bare).toFixed(2)}x bare`);
-}
-const all = timeProcess([main, '--out', out]);
-row('synth, all environments (whole process)', all, `${(all / bare).toFixed(2)}x bare (aim: <= 3x)`);
+    const groups: [string, string[]][] = [...Object.entries(PLATFORMS), ['everything', Object.values(PLATFORMS).flat()]];
+    for (const [name, envs] of groups) {
+      console.log(`\n${name} (${envs.join(', ')})`);
+      const args = ['--env', envs.join(','), '--out', out];
+      const reused = timeProcess([LAUNCHER, ...args]);
+      row('synth, whole process, bundle reused', reused, '(aim: <= 3x bare)');
+      row('synth, whole process, with a rebuild (--rebuild)', timeProcess([LAUNCHER, '--rebuild', ...args]));
+      const platform = name !== 'everything';
+      if (platform) for (const env of envs) row(`  of which ${env} alone (bundle reused)`, timeProcess([LAUNCHER, '--env', env, '--out', out]));
+      const inProcess = timeInProcess(() => renderAll(envs));
+      const objects = inProcess.result.reduce((n, r) => n + r.objects, 0);
+      const files = inProcess.result.reduce((n, r) => n + r.files, 0);
+      row('render in process (warm): load + build + YAML', inProcess.ms,
+        `${objects} objects, ${files} files: ${Math.round(objects / (inProcess.ms / 1000)).toLocaleString('en')} objects/s`);
+      if (!platform) continue;
+      const env = envs[0];
+      const w = await watchRerender(envs, env, RUNS);
+      row(`watch: save of environments/${env}.ts to ${env} rewritten`, w.observed, `(the watch's own figure: ${w.reported} ms, after a 100 ms debounce)`);
+    }
 
-console.log('\nin-process render of production (validate + build + YAML), by tenant count:');
-const base = timeInProcess(() => toFileTree(renderPlatform(validateEnvironment('production', withTenants(0)))));
-row('  production, 0 generated tenants', base);
-let previous = base;
-for (const n of [100, 1000]) {
-  const input = withTenants(n);
-  const ms = timeInProcess(() => toFileTree(renderPlatform(validateEnvironment('production', input))), n >= 1000 ? 3 : RUNS);
-  row(`  production, ${n} generated tenants`, ms, `${((ms - base) / n).toFixed(2)} ms per tenant`);
-  previous = ms;
+    console.log('\ntenant scaling: production rendered in process (warm), generated tenants');
+    const base = timeInProcess(() => toFileTree(renderPlatform(validateEnvironment('production', withTenants(0))))).ms;
+    row('0 tenants', base);
+    for (const n of [100, 1000, 2000]) {
+      const input = withTenants(n);
+      const t = timeInProcess(() => toFileTree(renderPlatform(validateEnvironment('production', input))), n >= 1000 ? 3 : RUNS).ms;
+      row(`${n.toLocaleString('en')} tenants`, t, `${((t - base) / n).toFixed(2)} ms per tenant`);
+    }
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
 }
-void previous;
-fs.rmSync(out, { recursive: true, force: true });
+
+benchmark().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -49,8 +49,11 @@ describe.each(renderAll().map((p) => [p.config.name, p] as const))('%s', (name, 
       expect(tls).toContain('HTTP-01');
       expect(tls).toContain('port 80');
     } else if (issuer.spec.ca) {
-      const root = ms.find((m) => m.kind === 'Certificate' && m.spec.secretName === issuer.spec.ca.secretName)!;
-      expect(tls).toContain(`kubectl -n ${root.metadata.namespace} get secret ${issuer.spec.ca.secretName}`);
+      // The CA's key pair is a rendered root Certificate's Secret, or (cluster.siteCa) one the site supplies in
+      // cert-manager's namespace, where a ClusterIssuer reads it.
+      const root = ms.find((m) => m.kind === 'Certificate' && m.spec.secretName === issuer.spec.ca.secretName);
+      expect(root === undefined).toBe(p.config.cluster.siteCa !== undefined);
+      expect(tls).toContain(`kubectl -n ${root?.metadata.namespace ?? 'cert-manager'} get secret ${issuer.spec.ca.secretName}`);
     } else {
       expect(issuer.spec.selfSigned).toBeDefined();
       expect(tls).toContain('self-signed');

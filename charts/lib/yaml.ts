@@ -61,14 +61,17 @@ function inline(v: unknown, indent: string): string | undefined {
     case 'boolean': return v ? 'true' : 'false';
     case 'object':
       if (Array.isArray(v)) return v.length ? undefined : '[]';
-      return Object.values(v as object).some((x) => x !== undefined) ? undefined : '{}';
+      for (const k in v as Record<string, unknown>) if ((v as Record<string, unknown>)[k] !== undefined) return undefined;
+      return '{}';
     default:
       throw new Error(`cannot write a ${typeof v} to YAML`);
   }
 }
 
 function mapping(obj: Record<string, unknown>, indent: string, out: string[]): void {
-  for (const [k, v] of Object.entries(obj)) {
+  // for…in rather than Object.entries: same keys, same order (plain data), no array per entry.
+  for (const k in obj) {
+    const v = obj[k];
     if (v === undefined) continue;
     const key = scalarString(k);
     const s = inline(v, `${indent}  `);
@@ -88,10 +91,9 @@ function sequence(arr: readonly unknown[], indent: string, out: string[]): void 
       continue;
     }
     // A collection item starts on the dash's line: `- key: value`, `- - item`.
-    const sub: string[] = [];
-    node(item, `${indent}  `, sub);
-    sub[0] = `${indent}- ${sub[0].slice(indent.length + 2)}`;
-    out.push(...sub);
+    const first = out.length;
+    node(item, `${indent}  `, out);
+    out[first] = `${indent}- ${out[first].slice(indent.length + 2)}`;
   }
 }
 

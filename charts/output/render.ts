@@ -32,12 +32,18 @@ export function toYaml(m: unknown): string {
  */
 export function imagesOf(manifests: readonly Manifest[]): string[] {
   const images = new Set<string>();
-  const visit = (v: unknown, key?: string): void => {
-    if (Array.isArray(v)) { v.forEach((x) => visit(x, key)); return; }
-    if (v === null || typeof v !== 'object') return;
+  // Every object of every manifest is visited: no per-object arrays (Object.entries), no calls for scalars.
+  const visit = (v: object, key?: string): void => {
+    if (Array.isArray(v)) {
+      for (const x of v) if (typeof x === 'object' && x !== null) visit(x, key);
+      return;
+    }
     const o = v as Record<string, unknown>;
     if ((key === 'containers' || key === 'initContainers') && typeof o.image === 'string') images.add(o.image);
-    for (const [k, x] of Object.entries(o)) visit(x, k);
+    for (const k in o) {
+      const x = o[k];
+      if (typeof x === 'object' && x !== null) visit(x, k);
+    }
   };
   manifests.forEach((m) => visit(m));
   for (const m of manifests) {

@@ -1,0 +1,8 @@
+/**
+ * The synth program as scripts/synth.ts loads it (bundled into .build/program.js): main.ts's entry points, and
+ * what the watch mode needs besides. Loading it neither renders nor loads the environment files (main.ts
+ * type-checks them first).
+ */
+export { environmentNames, main, parseArgs, renderTrees } from '../main';
+export { writeDist, type FileTree } from '../charts/output/render';
+export { formatChanges } from '../charts/output/changes';

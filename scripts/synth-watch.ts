@@ -1,0 +1,205 @@
+/**
+ * `npm run synth -- --watch`: render, then re-render what each saved change affects, until stopped.
+ *
+ * The program is bundled incrementally by esbuild with its packages left outside, so cdk8s, cdk8s-plus-27 and
+ * zod stay loaded (and compiled) across renders and only the project's own code (about 400 KB) is rebundled and
+ * re-evaluated after a save. A change is a source whose bytes changed (an editor that saves twice, or touches a
+ * file, renders nothing); the environments it affects are found in esbuild's import graph: a file that only
+ * environment files import (environments/dev.ts, or production.ts which dr.ts builds on) affects those
+ * environments, anything else affects all. A configuration or bundling error is printed and the watch goes on;
+ * dist/ keeps the last good render, and the next good save renders every environment still pending.
+ */
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { BuildContext, Metafile } from 'esbuild';
+import { loadBundle } from './lib/build-cache';
+
+type FileTree = Map<string, string>;
+type Changes = import('../charts/output/changes').Changes;
+
+/** What the watch mode uses of the program bundle (scripts/synth-program.ts). */
+interface Program {
+  parseArgs(argv: string[]): { envs?: string[]; out: string };
+  environmentNames(): string[];
+  renderTrees(envs: readonly string[] | undefined, out: string): { trees: Map<string, FileTree>; all: boolean };
+  writeDist(outDir: string, trees: ReadonlyMap<string, FileTree>, prune: boolean): {
+    environments: ReadonlyMap<string, { changes: Changes; existed: boolean }>;
+  };
+  formatChanges(env: string, c: Changes, existedBefore?: boolean): string;
+}
+
+/** The environment a file belongs to by name: `environments/<env>.ts`. */
+export const environmentFile = (env: string): string => `environments/${env}.ts`;
+
+/**
+ * The environments a change of `changed` (paths relative to the root) affects, given the bundle's import graph:
+ * a file reachable from the entry point without passing through an environment file affects every
+ * environment; otherwise it affects the environments whose file reaches it.
+ */
+export function affectedEnvironments(metafile: Metafile, changed: readonly string[], envs: readonly string[]): string[] {
+  const imports = (file: string) => (metafile.inputs[file]?.imports ?? []).filter((i) => !i.external).map((i) => i.path);
+  const reach = (from: string[], stopAt: ReadonlySet<string>) => {
+    const seen = new Set<string>();
+    const todo = [...from];
+    while (todo.length) {
+      const f = todo.pop()!;
+      if (seen.has(f) || stopAt.has(f)) continue;
+      seen.add(f);
+      todo.push(...imports(f));
+    }
+    return seen;
+  };
+  const envFiles = new Set(envs.map(environmentFile).filter((f) => f in metafile.inputs));
+  // Entry points: inputs that nothing imports.
+  const imported = new Set(Object.keys(metafile.inputs).flatMap(imports));
+  const shared = reach(Object.keys(metafile.inputs).filter((f) => !imported.has(f)), envFiles);
+  if (changed.some((f) => shared.has(f) || !(f in metafile.inputs))) return [...envs];
+  return envs.filter((env) => {
+    const own = reach([environmentFile(env)], new Set());
+    return changed.some((f) => own.has(f));
+  });
+}
+
+function hash(file: string): string | undefined {
+  try {
+    return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+  } catch {
+    return undefined;
+  }
+}
+
+function errorText(e: unknown): string {
+  // The program is a separate bundle: its ConfigError is recognised by name, not by class.
+  if (e instanceof Error && ['ConfigError', 'TypeCheckError', 'ForeignOutputError'].includes(e.name)) return `error: ${e.message}\nnothing was written; the output folder is unchanged.`;
+  return `error: rendering failed, dist/ is unchanged: ${e instanceof Error ? e.stack : String(e)}`;
+}
+
+export interface WatchOptions {
+  /** Quiet period after the last file event before rebuilding (editors write a file in several steps). @default 100 */
+  readonly debounceMs?: number;
+}
+
+/** Watches until the process is stopped (SIGINT, SIGTERM). */
+export async function watch(root: string, args: string[], opts: WatchOptions = {}): Promise<void> {
+  const esbuild = require('esbuild') as typeof import('esbuild');
+  const outfile = path.join(root, '.build', 'watch', 'program.js');
+  const ctx: BuildContext<{ metafile: true; write: false }> = await esbuild.context({
+    entryPoints: ['scripts/synth-program.ts'], bundle: true, platform: 'node', target: 'node20', packages: 'external',
+    absWorkingDir: root, outfile, write: false, metafile: true, logLevel: 'error',
+  });
+  // esbuild's service process ends with ours (its stdin closes): nothing to wait for.
+  const stop = () => process.exit(0);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+
+  let metafile: Metafile | undefined;
+  let program: Program | undefined;
+  /** Content of every input as last bundled. */
+  const hashes = new Map<string, string | undefined>();
+  const watchers = new Map<string, fs.FSWatcher>();
+  let envs: string[] = [];
+  let out = 'dist';
+  /** Environments whose last render failed or never happened: rendered with the next good save. */
+  const pending = new Set<string>();
+
+  const inputs = () => Object.keys(metafile?.inputs ?? {}).filter((f) => !f.startsWith('node_modules/') && !f.includes('/node_modules/'));
+
+  const bundle = async (): Promise<boolean> => {
+    const before = new Map(inputs().map((f) => [f, hash(path.join(root, f))]));
+    try {
+      const result = await ctx.rebuild();
+      metafile = result.metafile;
+      program = loadBundle(outfile, { code: result.outputFiles[0].text }).exports as Program;
+    } catch {
+      console.error(`error: bundling failed (see above); dist/ is unchanged.${metafile ? ' Watching for the next save.' : ''}`);
+      return false;
+    } finally {
+      // What was read for this bundle: files hashed before it, files new to the graph now.
+      for (const f of inputs()) hashes.set(f, before.has(f) ? before.get(f) : hash(path.join(root, f)));
+      follow();
+    }
+    return true;
+  };
+
+  const render = (which: readonly string[], started: number, bundleMs: number) => {
+    try {
+      const t0 = Date.now();
+      const { trees: rendered, all } = program!.renderTrees(which, out);
+      const t1 = Date.now();
+      // The same one line per environment as synth prints (charts/output/changes.ts).
+      const written = program!.writeDist(path.resolve(out), rendered, all);
+      for (const [env, { changes, existed }] of written.environments) {
+        console.log(`  ${program!.formatChanges(env, changes, existed)}`);
+        pending.delete(env);
+      }
+      console.log(`rendered ${which.join(', ')} into ${out}/ in ${Date.now() - started} ms (bundle ${bundleMs} ms, render ${t1 - t0} ms, write ${Date.now() - t1} ms)`);
+    } catch (e) {
+      console.error(errorText(e));
+    }
+  };
+
+  let timer: NodeJS.Timeout | undefined;
+  let busy = false;
+  let again = false;
+
+  const onChange = async () => {
+    if (busy) { again = true; return; }
+    busy = true;
+    try {
+      const changed = inputs().filter((f) => hash(path.join(root, f)) !== hashes.get(f));
+      if (!changed.length) return;
+      const started = Date.now();
+      const previous = metafile!;
+      console.log(`\nchanged: ${changed.join(', ')}`);
+      if (!(await bundle())) {
+        // Not knowing what the broken save meant, render everything it may touch once it is fixed.
+        for (const env of affectedEnvironments(previous, changed, envs)) pending.add(env);
+        return;
+      }
+      for (const env of affectedEnvironments(metafile!, changed, envs)) pending.add(env);
+      const which = envs.filter((e) => pending.has(e));
+      render(which, started, Date.now() - started);
+    } finally {
+      busy = false;
+      if (again) { again = false; schedule(); }
+    }
+  };
+
+  const schedule = () => {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => void onChange(), opts.debounceMs ?? 100);
+  };
+
+  /** Watches the folders of the current inputs (a folder, not the file: editors replace files on save). */
+  const follow = () => {
+    const dirs = new Set(inputs().map((f) => path.dirname(path.join(root, f))));
+    for (const [dir, w] of watchers) if (!dirs.has(dir)) { w.close(); watchers.delete(dir); }
+    for (const dir of dirs) if (!watchers.has(dir)) watchers.set(dir, fs.watch(dir, schedule));
+  };
+
+  const started = Date.now();
+  const close = async () => {
+    await ctx.dispose();
+    for (const w of watchers.values()) w.close();
+  };
+  if (!(await bundle())) {
+    // Without a first bundle there is no import graph to watch: fix it, then start again.
+    process.exitCode = 1;
+    return close();
+  }
+  try {
+    const parsed = program!.parseArgs(args);
+    envs = parsed.envs ?? program!.environmentNames();
+    out = parsed.out;
+  } catch (e) {
+    let names = '<environment>';
+    try { names = program!.environmentNames().join('|'); } catch { /* a broken environment file: usage without the names */ }
+    console.error(`error: ${e instanceof Error ? e.message : e}\nusage: synth --watch [--env ${names}[,…]] [--out dist]`);
+    process.exitCode = 2;
+    return close();
+  }
+  envs.forEach((e) => pending.add(e));
+  render(envs, started, Date.now() - started);
+  console.log(`watching ${inputs().length} sources (Ctrl-C to stop)`);
+}

@@ -1,0 +1,103 @@
+/**
+ * `npm run synth`: renders dist/ with the program bundled from main.ts, and bundles only when a source it was
+ * built from changed (scripts/lib/build-cache.ts), saying which.
+ *
+ *   node .build/synth.js [--env dev[,staging…]] [--out dist]   render once (main.ts's arguments)
+ *   node .build/synth.js --watch [--env …] [--out …]           render, then re-render what each saved change affects
+ *   node .build/synth.js --rebuild …                            bundle first whatever the record says
+ *   node .build/synth.js --build                                bundle only
+ *
+ * This launcher is itself a bundle (.build/synth.js, built by `npm run build` or on first use); it checks its
+ * own sources the same way and, when they changed, rebuilds itself and runs the new one.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { build, buildKey, decide, loadBundle, readRecord, type Bundle } from './lib/build-cache';
+
+/** The project root: this file runs as .build/synth.js. */
+export const ROOT = path.resolve(__dirname, '..');
+const BUILD = path.join(ROOT, '.build');
+
+const NODE = { bundle: true, platform: 'node', target: 'node20', logLevel: 'warning' } as const;
+
+/** This launcher. */
+export const LAUNCHER: Bundle = {
+  outfile: path.join(BUILD, 'synth.js'),
+  recordFile: path.join(BUILD, 'synth.build.json'),
+  options: { ...NODE, entryPoints: ['scripts/synth.ts'], packages: 'external' },
+};
+
+/** The program: main.ts and its packages in one file, which loads faster than node_modules file by file. */
+export const PROGRAM: Bundle = {
+  outfile: path.join(BUILD, 'program.js'),
+  recordFile: path.join(BUILD, 'program.build.json'),
+  options: { ...NODE, entryPoints: ['scripts/synth-program.ts'] },
+};
+
+/** `[flags of this launcher, arguments for main.ts]` */
+function split(argv: readonly string[]): [Set<string>, string[]] {
+  const own = new Set(['--watch', '--build', '--rebuild']);
+  return [new Set(argv.filter((a) => own.has(a))), argv.filter((a) => !own.has(a))];
+}
+
+function rel(file: string): string {
+  return path.relative(ROOT, file);
+}
+
+function list(files: readonly string[], max = 5): string {
+  return files.length > max ? `${files.slice(0, max).join(', ')}, … (${files.length - max} more)` : files.join(', ');
+}
+
+/** Bundles `b` when its record says so (or `force`), printing what was decided and why. False if bundling failed. */
+export function ensureBuilt(b: Bundle, force: boolean): boolean {
+  const decision = force ? { reuse: false as const, reason: 'asked to rebuild', changed: [] } : decide(ROOT, readRecord(b.recordFile), buildKey(b), b.outfile);
+  if (decision.reuse) {
+    console.log(`bundle: ${rel(b.outfile)} reused (no source changed since it was built)`);
+    return true;
+  }
+  try {
+    const { ms } = build(ROOT, b);
+    const which = decision.changed.length ? `: ${list(decision.changed)}` : '';
+    console.log(`bundle: ${rel(b.outfile)} rebuilt in ${ms} ms (${decision.reason}${which})`);
+    return true;
+  } catch {
+    // esbuild has printed the errors with their file and line.
+    console.error(`error: bundling ${rel(b.outfile)} failed; dist/ is unchanged.`);
+    return false;
+  }
+}
+
+function run(argv: readonly string[]): number {
+  // A changed launcher rebuilds itself, then hands over to the new one (once: SYNTH_RELAUNCHED stops a loop).
+  if (!process.env.SYNTH_RELAUNCHED && !decide(ROOT, readRecord(LAUNCHER.recordFile), buildKey(LAUNCHER), LAUNCHER.outfile).reuse) {
+    try {
+      build(ROOT, LAUNCHER);
+    } catch {
+      console.error('error: bundling scripts/synth.ts failed');
+      return 1;
+    }
+    const r = spawnSync(process.execPath, [LAUNCHER.outfile, ...argv], { stdio: 'inherit', env: { ...process.env, SYNTH_RELAUNCHED: '1' } });
+    return r.status ?? 1;
+  }
+
+  const [flags, args] = split(argv);
+  if (flags.has('--watch')) {
+    // Loaded only for --watch; it keeps its own incremental bundle of the program.
+    const { watch } = require('./synth-watch') as typeof import('./synth-watch');
+    void watch(ROOT, args);
+    return -1;
+  }
+  if (!ensureBuilt(PROGRAM, flags.has('--build') || flags.has('--rebuild'))) return 1;
+  if (flags.has('--build')) return 0;
+  fs.mkdirSync(BUILD, { recursive: true });
+  const program = loadBundle(PROGRAM.outfile, { codeCache: true });
+  const status = (program.exports as { main(argv: string[]): number }).main(args);
+  program.saveCodeCache();
+  return status;
+}
+
+if (require.main === module) {
+  const status = run(process.argv.slice(2));
+  if (status >= 0) process.exitCode = status;
+}

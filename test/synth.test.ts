@@ -1,0 +1,167 @@
+/**
+ * The synth launcher (scripts/synth.ts): the bundle is reused while no source it was built from changed, and
+ * rebuilt, naming the sources, when one did. The decision function on files made for it, then the whole
+ * program in a copy of the project, run as `npm run synth` runs it.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Metafile } from 'esbuild';
+import { decide, recordBuild } from '../scripts/lib/build-cache';
+import { affectedEnvironments } from '../scripts/synth-watch';
+import { bootstrapLauncher, edit, projectCopy } from '../scripts/lib/project-copy';
+
+const ROOT = path.resolve(__dirname, '..');
+
+fs.mkdirSync(path.join(ROOT, '.build'), { recursive: true });
+const tmp = fs.mkdtempSync(path.join(ROOT, '.build', 'synth-test-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+/** A metafile whose inputs are `files`, each importing the ones listed. */
+function metafile(graph: Record<string, string[]>): Metafile {
+  const inputs: Metafile['inputs'] = {};
+  for (const [f, imports] of Object.entries(graph)) inputs[f] = { bytes: 1, imports: imports.map((p) => ({ path: p, kind: 'import-statement' })) };
+  return { inputs, outputs: {} };
+}
+
+describe('the cache decision', () => {
+  const root = path.join(tmp, 'decide');
+  const out = path.join(root, 'out.js');
+  const write = (rel: string, text: string) => {
+    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    fs.writeFileSync(path.join(root, rel), text);
+  };
+  /** A build that started well before now, so that no input counts as modified during it. */
+  const recorded = () => recordBuild(root, 'key', out, metafile({ 'a.ts': ['lib/b.ts'], 'lib/b.ts': [] }), Date.now() + 60_000 * -1);
+  const past = (rel: string, secondsAgo: number) => {
+    const t = new Date(Date.now() - secondsAgo * 1000);
+    fs.utimesSync(path.join(root, rel), t, t);
+  };
+
+  beforeEach(() => {
+    fs.rmSync(root, { recursive: true, force: true });
+    write('a.ts', 'export const a = 1;');
+    write('lib/b.ts', 'export const b = 2;');
+    write('out.js', 'bundle');
+    for (const f of ['a.ts', 'lib/b.ts', 'out.js']) past(f, 120);
+  });
+
+  test('nothing changed: reuse', () => {
+    expect(decide(root, recorded(), 'key', out)).toEqual({ reuse: true });
+  });
+
+  test('a touched file with the same bytes: reuse; one changed byte: rebuild, naming the file', () => {
+    const record = recorded();
+    past('lib/b.ts', 5);
+    expect(decide(root, record, 'key', out)).toEqual({ reuse: true });
+    write('lib/b.ts', 'export const b = 3;');
+    past('lib/b.ts', 5);
+    expect(decide(root, record, 'key', out)).toEqual({ reuse: false, reason: '1 source changed', changed: ['lib/b.ts'] });
+  });
+
+  test('a change that keeps the size and the mtime is not seen (as make); one that moves either is', () => {
+    const record = recorded();
+    const { mtime } = fs.statSync(path.join(root, 'a.ts'));
+    write('a.ts', 'export const a = 9;');
+    fs.utimesSync(path.join(root, 'a.ts'), mtime, mtime);
+    expect(decide(root, record, 'key', out).reuse).toBe(true);
+    past('a.ts', 3);
+    expect(decide(root, record, 'key', out)).toMatchObject({ reuse: false, changed: ['a.ts'] });
+  });
+
+  test('a deleted input, another key, a missing or replaced bundle, no record: rebuild', () => {
+    const record = recorded();
+    expect(decide(root, record, 'other', out)).toMatchObject({ reuse: false, reason: 'esbuild or its options changed' });
+    expect(decide(root, undefined, 'key', out)).toMatchObject({ reuse: false, reason: 'no previous build' });
+    write('out.js', 'another bundle');
+    expect(decide(root, record, 'key', out)).toMatchObject({ reuse: false, reason: 'out.js is missing or was replaced' });
+    const record2 = recorded();
+    fs.rmSync(path.join(root, 'lib/b.ts'));
+    expect(decide(root, record2, 'key', out)).toMatchObject({ reuse: false, changed: ['lib/b.ts'] });
+  });
+
+  test('a source modified while the bundle was being built is never trusted', () => {
+    write('a.ts', 'export const a = 5;'); // now: after the start of the build below
+    const record = recordBuild(root, 'key', out, metafile({ 'a.ts': [] }), Date.now() - 1000);
+    expect(record.inputs['a.ts'].sha256).toBeNull();
+    expect(decide(root, record, 'key', out)).toMatchObject({ reuse: false, changed: ['a.ts'] });
+  });
+});
+
+describe('which environments a change affects (watch mode)', () => {
+  const graph = metafile({
+    'scripts/synth-program.ts': ['main.ts'],
+    'main.ts': ['environments/index.ts', 'charts/platform.ts'],
+    'charts/platform.ts': ['charts/lib/labels.ts'],
+    'charts/lib/labels.ts': [],
+    'environments/index.ts': ['environments/base.ts', 'environments/dev.ts', 'environments/production.ts', 'environments/dr.ts'],
+    'environments/base.ts': [],
+    'environments/dev.ts': ['environments/dev-helpers.ts'],
+    'environments/dev-helpers.ts': [],
+    'environments/production.ts': [],
+    'environments/dr.ts': ['environments/production.ts'],
+  });
+  const envs = ['dev', 'production', 'dr'];
+  test.each([
+    [['environments/dev.ts'], ['dev']],
+    [['environments/dev-helpers.ts'], ['dev']],
+    [['environments/production.ts'], ['production', 'dr']],
+    [['environments/dr.ts'], ['dr']],
+    [['environments/dev.ts', 'environments/dr.ts'], ['dev', 'dr']],
+    [['environments/base.ts'], envs],
+    [['environments/index.ts'], envs],
+    [['charts/lib/labels.ts'], envs],
+    [['charts/new-file.ts'], envs],
+  ])('%j affects %j', (changed, want) => {
+    expect(affectedEnvironments(graph, changed, envs)).toEqual(want);
+  });
+});
+
+describe('npm run synth in a copy of the project', () => {
+  let copy: string;
+  let launcher: string;
+  beforeAll(() => {
+    copy = projectCopy(ROOT, 'synth-copy');
+    launcher = bootstrapLauncher(copy);
+  });
+  afterAll(() => fs.rmSync(copy, { recursive: true, force: true }));
+
+  const synth = (...args: string[]) => {
+    const r = spawnSync(process.execPath, [launcher, '--env', 'dev', '--out', path.join(copy, 'out'), ...args], { cwd: copy, encoding: 'utf8' });
+    // The fit check's warnings (dev's node is nearly full at its maximum) are not errors.
+    const errors = r.stderr.split('\n').filter((l) => l && !l.startsWith('warning: ')).join('\n');
+    expect({ status: r.status, stderr: errors }).toEqual({ status: 0, stderr: '' });
+    return r.stdout;
+  };
+  const bundleTime = () => fs.statSync(path.join(copy, '.build', 'program.js')).mtimeMs;
+
+  test('bundles once, then reuses the bundle until a source changes; output identical each time', () => {
+    expect(synth()).toMatch(/^bundle: \.build\/program\.js rebuilt in \d+ ms \(no previous build\)\ndev: new, \d+ files\nsynth: wrote 1 of 1 environment into /);
+    const built = bundleTime();
+    const first = fs.readFileSync(path.join(copy, 'out', 'dev', 'images.txt'), 'utf8');
+
+    expect(synth()).toMatch(/^bundle: \.build\/program\.js reused \(no source changed since it was built\)\ndev: unchanged\nsynth: .* is up to date /);
+    expect(bundleTime()).toBe(built);
+
+    // Touched, same bytes: still reused.
+    const devFile = path.join(copy, 'environments', 'dev.ts');
+    const later = new Date(Date.now() + 5000);
+    fs.utimesSync(devFile, later, later);
+    expect(synth()).toMatch(/^bundle: \.build\/program\.js reused/);
+
+    // A changed source: rebuilt, and named.
+    edit(copy, 'environments/dev.ts', "displayName: 'Demo tenant' }", "displayName: 'Demo tenant' }, { id: 'cacheco', plan: 'starter' }");
+    expect(synth()).toMatch(/^bundle: \.build\/program\.js rebuilt in \d+ ms \(1 source changed: environments\/dev\.ts\)\n/);
+    expect(bundleTime()).not.toBe(built);
+    expect(fs.existsSync(path.join(copy, 'out', 'dev', '01-tenants', 'namespace.tenant-cacheco.yaml'))).toBe(true);
+    expect(fs.readFileSync(path.join(copy, 'out', 'dev', 'images.txt'), 'utf8')).toBe(first);
+    expect(synth()).toMatch(/^bundle: \.build\/program\.js reused/);
+  });
+
+  test('--rebuild bundles whatever the record says; a changed launcher rebuilds itself and runs the new one', () => {
+    expect(synth('--rebuild')).toMatch(/^bundle: \.build\/program\.js rebuilt in \d+ ms \(asked to rebuild\)/);
+    edit(copy, 'scripts/synth.ts', "console.log(`bundle: ${rel(b.outfile)} reused", "console.log(`bundle (new launcher): ${rel(b.outfile)} reused");
+    expect(synth()).toMatch(/^bundle \(new launcher\): \.build\/program\.js reused/);
+    expect(synth()).toMatch(/^bundle \(new launcher\): \.build\/program\.js reused/);
+  });
+});
