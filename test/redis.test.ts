@@ -71,8 +71,17 @@ describe.each(byEnv.map((p) => [p.config.name, p] as const))('%s', (env, p) => {
     expect(claim.spec.storageClassName).toBe(p.config.storageClass);
     expect(claim.spec.resources.requests.storage).toBe(r.volume.size);
     expect(container(servers, 'redis').volumeMounts).toContainEqual({ name: 'data', mountPath: '/data' });
-    // Sentinels keep no disk: they relearn the state from their peers.
-    expect(sentinels.spec.volumeClaimTemplates).toBeUndefined();
+    // Sentinels keep their saved state (who is master, the epochs) on a small claim of their own: a full restart
+    // resumes it instead of guessing (test/redis.outage.server.test.ts).
+    const [state] = sentinels.spec.volumeClaimTemplates;
+    expect(state).toMatchObject({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data' } });
+    expect(state.spec.storageClassName).toBe(p.config.storageClass);
+    expect(container(sentinels, 'sentinel').volumeMounts).toContainEqual({ name: 'data', mountPath: '/data' });
+    expect(sentinels.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Retain', whenScaled: 'Retain' });
+    // Sentinel runs the script as its client-reconfig-script: the ConfigMap is mounted executable.
+    for (const sts of [servers, sentinels]) {
+      expect(sts.spec.template.spec.volumes.find((v: Manifest) => v.name === 'config').configMap.defaultMode).toBe(0o555);
+    }
   });
 
   test('the restore step writes the AOF directory and base file redis.conf names', () => {

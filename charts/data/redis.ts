@@ -48,6 +48,11 @@ const MAXMEMORY_FRACTION = 0.7;
 /** Seconds a stopping master waits for its failover; the grace period adds Redis' own shutdown-timeout. */
 const PRESTOP_WAIT_SECONDS = 30;
 const SHUTDOWN_TIMEOUT_SECONDS = 10;
+/**
+ * A Sentinel's saved state (master, epochs, known members; no password): a few hundred bytes. Provisioners
+ * round a claim up to their minimum size.
+ */
+const SENTINEL_VOLUME_SIZE = '64Mi';
 
 const SENTINEL_RESOURCES: ComputeResources = { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '250m', memory: '64Mi' } };
 const EXPORTER_RESOURCES: ComputeResources = { requests: { cpu: '25m', memory: '48Mi' }, limits: { cpu: '200m', memory: '48Mi' } };
@@ -97,7 +102,7 @@ export class RedisChart extends Chart {
       }),
       'topology.env': topologyEnv({
         masterSet: ref.masterSet, servers, sentinels, startupAttempts: 5, preStopWaitSeconds: PRESTOP_WAIT_SECONDS,
-        failoverWaitSeconds: Math.ceil(r.failoverTimeoutMilliseconds / 1000),
+        failoverWaitSeconds: Math.ceil(r.failoverTimeoutMilliseconds / 1000), tls: false,
       }),
       [REDIS_SCRIPT]: REDIS_HA_SH,
     };
@@ -148,6 +153,8 @@ export class RedisChart extends Chart {
         startup: { periodSeconds: 5, failureThreshold: 60 },
         preStop: false,
       },
+      // Kept across a full restart, the Sentinels' memory of who is master decides the roles: see docs/redis.md.
+      volumeSize: SENTINEL_VOLUME_SIZE,
     });
 
     disruptionBudget(this, { config, name: STATEFUL_SET, namespace: ns, id: serverId, replicas: r.replicas });
@@ -267,7 +274,7 @@ interface StatefulSetProps {
   readonly checksum: string;
   readonly secret: string;
   readonly main: MainContainer;
-  /** A data volume per pod (servers); Sentinels keep their state in an emptyDir and relearn it from peers. */
+  /** A data volume per pod: the servers' data set, the Sentinels' saved state. */
   readonly volumeSize?: string;
 }
 
@@ -341,7 +348,8 @@ function statefulSet(scope: Construct, p: StatefulSetProps): void {
           terminationGracePeriodSeconds: main.preStop ? PRESTOP_WAIT_SECONDS + SHUTDOWN_TIMEOUT_SECONDS + 20 : 30,
           containers: [container, exporter],
           volumes: [
-            { name: 'config', configMap: { name: CONFIG_MAP, defaultMode: 0o444 } },
+            // Executable: Sentinel runs redis-ha.sh itself as its client-reconfig-script.
+            { name: 'config', configMap: { name: CONFIG_MAP, defaultMode: 0o555 } },
             // Group-readable for the pod's fsGroup; the exporter reads the password through its env instead.
             { name: 'auth', secret: { secretName: p.secret, defaultMode: 0o440, items: [{ key: 'password', path: 'password' }] } },
             // Runtime configuration with the password: in memory, never on a disk.

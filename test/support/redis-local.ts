@@ -120,7 +120,8 @@ export class LocalRedis {
       fs.writeFileSync(path.join(m.configDir, 'redis.conf'), redisConf);
       fs.writeFileSync(path.join(m.configDir, 'sentinel.conf'), sentinelConf);
       fs.writeFileSync(path.join(m.configDir, 'topology.env'), topology);
-      fs.writeFileSync(path.join(m.configDir, 'redis-ha.sh'), f['redis-ha.sh']);
+      // Executable, as the ConfigMap mounts it: Sentinel runs it as its client-reconfig-script.
+      fs.writeFileSync(path.join(m.configDir, 'redis-ha.sh'), f['redis-ha.sh'], { mode: 0o755 });
     }
   }
 
@@ -142,11 +143,14 @@ export class LocalRedis {
   private scriptEnv(m: Member): NodeJS.ProcessEnv {
     return {
       PATH: process.env.PATH, POD_NAME: m.podName, REDIS_CONFIG_DIR: m.configDir, REDIS_RUN_DIR: m.runDir,
-      REDIS_PASSWORD_FILE: this.passwordFile,
+      REDIS_DATA_DIR: m.dataDir, REDIS_PASSWORD_FILE: this.passwordFile,
     };
   }
 
-  /** Starts a member through the rendered start-up script (which execs the server: same PID). */
+  /**
+   * Starts a member through the rendered start-up script, in a process group of its own, as a container holds
+   * its processes: the script execs the server, or (a cold-start candidate) runs it beside the election.
+   */
   start(m: Member): void {
     const log = path.join(this.root, `${m.podName}.log`);
     this.logs.push(log);
@@ -154,6 +158,7 @@ export class LocalRedis {
     const child = spawn('sh', [path.join(m.configDir, 'redis-ha.sh'), m.kind], {
       env: this.scriptEnv(m),
       stdio: ['ignore', fd, fd],
+      detached: true,
     });
     fs.closeSync(fd);
     child.unref();
@@ -166,11 +171,17 @@ export class LocalRedis {
     return { status: r.status, output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
   }
 
-  /** SIGKILL (or another signal) by PID. */
+  /** SIGKILL (or another signal) to the member's process group (the group of the PID it was started as). */
   signal(m: Member, sig: NodeJS.Signals): void {
     if (m.pid === undefined) return;
-    try { process.kill(m.pid, sig); } catch { /* already gone */ }
+    try { process.kill(-m.pid, sig); } catch { /* already gone */ }
     if (sig === 'SIGKILL') m.pid = undefined;
+  }
+
+  /** Whether the member's server or Sentinel process is running (its process group has a member). */
+  running(m: Member): boolean {
+    if (m.pid === undefined) return false;
+    try { process.kill(-m.pid, 0); return true; } catch { return false; }
   }
 
   stopAll(): void {
@@ -220,6 +231,42 @@ export class LocalRedis {
     const out: Record<string, string> = {};
     for (const l of this.cli(m, 'INFO', section)) { const i = l.indexOf(':'); if (i > 0) out[l.slice(0, i)] = l.slice(i + 1); }
     return out;
+  }
+
+  /** The running servers that answer ROLE master. */
+  masters(): Member[] {
+    return this.servers.filter((m) => m.pid !== undefined && this.role(m) === 'master');
+  }
+
+  /** Every running Sentinel names `m` as master, knows the other Sentinels and `replicas` replicas, sees it up. */
+  sentinelsAgreeOn(m: Member, replicas: number): boolean {
+    const up = this.sentinels.filter((s) => s.pid !== undefined);
+    return up.every((s) => {
+      const v = this.sentinelView(s);
+      return this.sentinelMaster(s) === m && Number(v['num-other-sentinels']) === up.length - 1
+        && Number(v['num-slaves']) >= replicas && !/o_down|s_down/.test(v.flags ?? '');
+    });
+  }
+
+  /** A replica of `master` that finished its sync; `roles` collects each role `r` reports, in order. */
+  linkedTo(r: Member, master: Member, roles?: string[]): boolean {
+    const i = this.info(r, 'replication');
+    if (roles && i.role && roles[roles.length - 1] !== i.role) roles.push(i.role);
+    return i.role === 'slave' && Number(i.master_port) === master.port && i.master_link_status === 'up' && i.master_sync_in_progress === '0';
+  }
+
+  /**
+   * Waits for one master that every running Sentinel names, with every other running server linked to it.
+   * `seen` collects the largest number of masters observed at once while waiting (a split brain shows as 2).
+   */
+  async stable(ms: number, seen?: { maxMasters: number }): Promise<Member> {
+    return waitFor('one master, named by every Sentinel, with every replica linked', ms, () => {
+      const masters = this.masters();
+      if (seen) seen.maxMasters = Math.max(seen.maxMasters, masters.length);
+      if (masters.length !== 1) return undefined;
+      const replicas = this.servers.filter((r) => r !== masters[0] && r.pid !== undefined);
+      return replicas.every((r) => this.linkedTo(r, masters[0])) && this.sentinelsAgreeOn(masters[0], replicas.length) ? masters[0] : undefined;
+    }, 200);
   }
 
   get masterSet(): string {
