@@ -11,7 +11,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { LocalRedis, renderedRedisFiles, waitFor, type Member } from './support/redis-local';
+import { LocalRedis, makeTestCertificates, renderedRedisFiles, waitFor, type Member } from './support/redis-local';
 import { loadEnvironment } from '../environments';
 
 jest.setTimeout(120_000);
@@ -60,11 +60,15 @@ test('the test runs the rendered files, rewritten only in addresses and paths', 
   expect(cluster.sentinels).toHaveLength(3);
   const changed = cluster.changedLines();
   for (const line of changed) {
-    expect(line).toMatch(/^(redis\.conf: (bind|port|dir) |sentinel\.conf: (bind|port|dir) |topology\.env: (REDIS|SENTINEL)_NODES=)/);
+    expect(line).toMatch(/^(redis\.conf|sentinel\.conf): (bind|tls-port|tls-cert-file|tls-key-file|tls-ca-cert-file|dir) |^topology\.env: (REDIS|SENTINEL)_NODES=/);
   }
   // The script itself is unchanged.
   expect(changed.filter((l) => l.startsWith('redis-ha.sh'))).toEqual([]);
   expect(cluster.rendered.files['sentinel.conf']).toMatch(/^sentinel monitor \S+ @MASTER_HOST@ @MASTER_PORT@ 2$/m);
+  // TLS only: the plain port stays off in what runs.
+  for (const m of cluster.members) {
+    expect(fs.readFileSync(path.join(m.configDir, m.kind === 'redis' ? 'redis.conf' : 'sentinel.conf'), 'utf8')).toMatch(/^port 0$/m);
+  }
 });
 
 test('a full start elects exactly one master (ordinal 0) and every Sentinel names it', () => {
@@ -80,6 +84,25 @@ test('the probes pass on a healthy group: every server live and ready, every Sen
   for (const s of cluster.sentinels) {
     expect({ s: s.podName, live: cluster.run(s, 'sentinel-live').status, ready: cluster.run(s, 'sentinel-ready').status }).toEqual({ s: s.podName, live: 0, ready: 0 });
   }
+});
+
+test('TLS only: a plain-text client gets nothing; a client with only the CA (as the apps) is served; a certificate from another CA is refused', () => {
+  const [server] = cluster.servers;
+  const [sentinel] = cluster.sentinels;
+  const cli = (m: Member, args: string[]) => spawnSync('redis-cli', [...args, '--no-auth-warning', '--raw', '-h', '127.0.0.1', '-p', String(m.port), 'PING'], {
+    env: { PATH: process.env.PATH, REDISCLI_AUTH: cluster.password }, encoding: 'utf8', timeout: 5000,
+  });
+  for (const m of [server, sentinel]) {
+    expect(cli(m, []).stdout).not.toMatch(/PONG/);
+    expect(cli(m, ['--tls', '--cacert', path.join(cluster.tlsDir, 'ca.crt')]).stdout.trim()).toBe('PONG');
+    // The server's certificate is verified: a client that trusts another CA does not talk to it.
+    const other = makeTestCertificates(path.join(cluster.root, `other-ca-${m.podName}`));
+    expect(cli(m, ['--tls', '--cacert', path.join(other, 'ca.crt')]).stdout).not.toMatch(/PONG/);
+    // A client certificate is optional, but one from another CA is refused.
+    expect(cli(m, ['--tls', '--cacert', path.join(cluster.tlsDir, 'ca.crt'), '--cert', path.join(other, 'tls.crt'), '--key', path.join(other, 'tls.key')]).stdout).not.toMatch(/PONG/);
+  }
+  // Replication runs over TLS too: the replicas are linked although the plain port is off.
+  expect(cluster.servers.filter((m) => cluster.info(m, 'replication').master_link_status === 'up')).toHaveLength(2);
 });
 
 test(`${KEYS} keys written with WAIT 2 are acknowledged by both replicas`, () => {
@@ -239,7 +262,7 @@ test('a backup taken by the backup step (from a replica, checked), placed as res
   const backupDir = fs.mkdtempSync(path.join(cluster.root, 'backup-'));
   // The CronJob's first step, as it runs there: no POD_NAME, only the topology and the password.
   const r = spawnSync('sh', [path.join(master.configDir, 'redis-ha.sh'), 'backup'], {
-    env: { PATH: process.env.PATH, REDIS_CONFIG_DIR: master.configDir, REDIS_PASSWORD_FILE: path.join(cluster.root, 'password'), BACKUP_DIR: backupDir },
+    env: { PATH: process.env.PATH, REDIS_CONFIG_DIR: master.configDir, REDIS_PASSWORD_FILE: path.join(cluster.root, 'password'), REDIS_TLS_DIR: cluster.tlsDir, BACKUP_DIR: backupDir },
     encoding: 'utf8', timeout: 60_000,
   });
   expect(r.status).toBe(0);

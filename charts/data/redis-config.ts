@@ -26,13 +26,32 @@ export interface RedisConfProps {
   readonly minReplicasMaxLagSeconds: number;
 }
 
+/**
+ * TLS on every connection (spec 002 §12, encryption in transit): the plain port is off; clients, replicas,
+ * Sentinels and the script all use the pod's certificate from the internal CA (Certificate `redis-tls`).
+ * A client certificate is checked when presented but not required: the password authenticates, and any
+ * namespace can obtain a certificate from the same ClusterIssuer, so requiring one would prove nothing more.
+ * The pinned image is built with TLS (docker-library/redis, 7.2/debian/Dockerfile at "Update 7.2 to 7.2.5":
+ * BUILD_TLS=yes); so is Debian's, which the real-server tests run.
+ */
+function tlsConf(port: number): string {
+  return `port 0
+tls-port ${port}
+tls-cert-file ${REDIS_PATHS.tls}/tls.crt
+tls-key-file ${REDIS_PATHS.tls}/tls.key
+tls-ca-cert-file ${REDIS_PATHS.tls}/ca.crt
+tls-auth-clients optional
+tls-replication yes
+tls-protocols "TLSv1.2 TLSv1.3"`;
+}
+
 /** The static part of every server's configuration; the script appends announce address, passwords and role. */
 export function redisConf(p: RedisConfProps): string {
   return `# Redis server of the platform's Sentinel group (rendered by charts/data/redis-config.ts).
 # redis-ha.sh copies this file and appends replica-announce-ip, requirepass/masterauth from the Secret and, on
 # a replica, replicaof <master>. Never put a password here.
 bind * -::*
-port ${p.port}
+${tlsConf(p.port)}
 tcp-keepalive 60
 timeout 0
 dir ${REDIS_PATHS.data}
@@ -86,7 +105,8 @@ export function sentinelConf(p: SentinelConfProps): string {
 # the other Sentinels or the servers name), appends requirepass and auth-pass from the Secret, and writes the
 # result to a writable emptyDir: Sentinel rewrites its configuration file and exits if it cannot.
 bind * -::*
-port ${p.port}
+# Clients, and the other Sentinels (tls-replication applies to every connection Sentinel makes), over TLS.
+${tlsConf(p.port)}
 dir ${REDIS_PATHS.run}
 # Pod IPs change on every restart: Sentinel stores and announces the pods' DNS names instead.
 sentinel resolve-hostnames yes
@@ -112,8 +132,6 @@ export interface TopologyProps {
   readonly preStopWaitSeconds: number;
   /** Seconds a restarting old master waits for the failover away from it that the Sentinels are running. */
   readonly failoverWaitSeconds: number;
-  /** Whether servers, Sentinels and the script's redis-cli speak TLS. */
-  readonly tls: boolean;
 }
 
 export function topologyEnv(p: TopologyProps): string {
@@ -124,7 +142,6 @@ SENTINEL_NODES="${p.sentinels.join(' ')}"
 STARTUP_ATTEMPTS=${p.startupAttempts}
 PRESTOP_WAIT_SECONDS=${p.preStopWaitSeconds}
 FAILOVER_WAIT_SECONDS=${p.failoverWaitSeconds}
-TLS=${p.tls ? 'yes' : 'no'}
 `;
 }
 
@@ -174,10 +191,8 @@ resolves_within() {
 # A value for a configuration file: double-quoted, with \\ and " escaped.
 quoted() { printf '"%s"\\n' "$(printf '%s' "$1" | sed 's/[\\\\"]/\\\\&/g')"; }
 
-# redis-cli's TLS options with this pod's certificate when the group speaks TLS (TLS=yes in topology.env);
-# split into words where used.
-TLS_ARGS=""
-if [ "$TLS" = yes ]; then TLS_ARGS="--tls --cacert $TLS_DIR/ca.crt --cert $TLS_DIR/tls.crt --key $TLS_DIR/tls.key"; fi
+# redis-cli over TLS with this pod's certificate (split into words where used).
+TLS_ARGS="--tls --cacert $TLS_DIR/ca.crt --cert $TLS_DIR/tls.crt --key $TLS_DIR/tls.key"
 
 # cli HOST:PORT COMMAND...: one command with a 3 s bound; the reply in raw form (empty when unreachable).
 cli() {
@@ -344,6 +359,12 @@ cold_start() {
   done
 }
 
+# cert-manager renews the certificate in the mounted Secret; Redis reads its files only at start and on a
+# CONFIG SET of a tls-* setting. CERT_MARK holds the checksum of the certificate the process loaded.
+CERT_MARK="$RUN_DIR/tls.cksum"
+certificate_sum() { cksum < "$TLS_DIR/tls.crt"; }
+certificate_renewed() { [ "$(certificate_sum)" != "$(cat "$CERT_MARK" 2>/dev/null || true)" ]; }
+
 start_redis() {
   SELF=$(nth "$ORDINAL" $REDIS_NODES)
   master=""; candidate=""
@@ -378,6 +399,7 @@ start_redis() {
   if [ -z "$candidate" ]; then restore_if_asked; fi
   umask 077
   mkdir -p "$RUN_DIR"
+  certificate_sum > "$CERT_MARK"
   conf="$RUN_DIR/redis.conf"
   {
     cat "$CONFIG_DIR/redis.conf"
@@ -446,6 +468,7 @@ start_sentinel() {
   resolves_within 30 "$host" || true
   umask 077
   mkdir -p "$RUN_DIR"
+  certificate_sum > "$CERT_MARK"; rm -f "$CERT_MARK.seen"
   conf="$RUN_DIR/sentinel.conf"
   sed -e "s|@ANNOUNCE_HOST@|$(host_of "$SELF")|" -e "s|@MASTER_HOST@|$host|" -e "s|@MASTER_PORT@|$(port_of "$master")|" \\
     "$CONFIG_DIR/sentinel.conf" > "$conf"
@@ -515,11 +538,22 @@ case \${1:-} in
     # LOADING (reading the AOF) and MASTERDOWN are alive; only no answer at all is not.
     case $(cli "$(nth "$ORDINAL" $REDIS_NODES)" PING) in PONG|LOADING*|MASTERDOWN*) exit 0 ;; *) exit 1 ;; esac ;;
   redis-ready)
+    self=$(nth "$ORDINAL" $REDIS_NODES)
+    # A renewed certificate is loaded in place (the same path set again reloads every TLS file).
+    if certificate_renewed && [ "$(cli "$self" CONFIG SET tls-cert-file "$TLS_DIR/tls.crt")" = OK ]; then
+      certificate_sum > "$CERT_MARK"; log "loaded the renewed certificate"
+    fi
     # A master is ready; a replica once it is linked to its master and done with the initial sync.
-    info=$(cli "$(nth "$ORDINAL" $REDIS_NODES)" INFO replication | tr -d '\\r')
+    info=$(cli "$self" INFO replication | tr -d '\\r')
     printf '%s\\n' "$info" | grep -qx 'role:master' && exit 0
     printf '%s\\n' "$info" | grep -qx 'master_link_status:up' && printf '%s\\n' "$info" | grep -qx 'master_sync_in_progress:0' ;;
   sentinel-live)
+    # Sentinel cannot reload its certificate: after a renewal it is restarted (its state is saved), one
+    # Sentinel a minute in ordinal order so that the others keep their quorum meanwhile.
+    if certificate_renewed; then
+      [ -f "$CERT_MARK.seen" ] || now > "$CERT_MARK.seen"
+      if [ $(($(now) - $(cat "$CERT_MARK.seen"))) -ge $((ORDINAL * 60)) ]; then log "the certificate was renewed: restarting"; exit 1; fi
+    fi
     [ "$(cli "$(nth "$ORDINAL" $SENTINEL_NODES)" PING)" = PONG ] ;;
   sentinel-ready)
     # Ready once it can tell clients where the master is.

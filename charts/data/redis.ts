@@ -13,7 +13,7 @@
  * then connect to the pod name it returns (see `useRedis` and docs/redis.md).
  */
 import { createHash } from 'crypto';
-import { Chart } from 'cdk8s';
+import { ApiObject, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { ComputeResources, EnvironmentConfig } from '../../environments/schema';
 import { k8s } from '../../imports/k8s';
@@ -22,7 +22,7 @@ import { disruptionBudget } from '../lib/disruption';
 import { PROMETHEUS, endpointPods, pods, type DependencyGraph, type PodGroup, type Port } from '../lib/graph';
 import { image } from '../lib/images';
 import { meta, selectorLabels, type Identity } from '../lib/labels';
-import { podHost } from '../lib/naming';
+import { podHost, serviceHost } from '../lib/naming';
 import { parseMemory } from '../lib/quantity';
 import { resources } from '../lib/resources';
 import { storeAntiAffinity } from '../lib/scheduling';
@@ -30,7 +30,7 @@ import { containerSecurityContext, podSecurityContext } from '../lib/security';
 import { StatefulSet } from '../lib/stateful-set';
 // MinIO's client for the backup upload: the one pinned mc of the platform (each step is one mc command).
 import { MC_IMAGE } from './minio';
-import type { RedisRef } from './refs';
+import { INTERNAL_CA_ISSUER, type RedisRef } from './refs';
 import { REDIS_HA_SH, REDIS_PATHS, REDIS_SCRIPT, redisConf, sentinelConf, topologyEnv } from './redis-config';
 
 /** Tested with Debian's 7.0.15 (test/redis.server.test.ts); every directive used exists in 7.0 and 7.2. */
@@ -43,6 +43,8 @@ const STATEFUL_SET = 'redis';
 const SENTINEL_STATEFUL_SET = 'redis-sentinel';
 const SENTINEL_HEADLESS = 'redis-sentinel-headless';
 const CONFIG_MAP = 'redis-config';
+/** The Certificate (and its Secret) every server and Sentinel serves and presents: see tlsConf. */
+export const REDIS_TLS_SECRET = 'redis-tls';
 /** Of the memory limit, what Redis may use for data: the rest is for the fork of an AOF rewrite or snapshot. */
 const MAXMEMORY_FRACTION = 0.7;
 /** Seconds a stopping master waits for its failover; the grace period adds Redis' own shutdown-timeout. */
@@ -102,13 +104,15 @@ export class RedisChart extends Chart {
       }),
       'topology.env': topologyEnv({
         masterSet: ref.masterSet, servers, sentinels, startupAttempts: 5, preStopWaitSeconds: PRESTOP_WAIT_SECONDS,
-        failoverWaitSeconds: Math.ceil(r.failoverTimeoutMilliseconds / 1000), tls: false,
+        failoverWaitSeconds: Math.ceil(r.failoverTimeoutMilliseconds / 1000),
       }),
       [REDIS_SCRIPT]: REDIS_HA_SH,
     };
     new k8s.KubeConfigMap(this, 'config', { metadata: meta(config, { name: CONFIG_MAP, namespace: ns, id: serverId }), data: files });
     // Pods roll when their configuration changes (a ConfigMap change alone restarts nothing).
     const checksum = createHash('sha256').update(JSON.stringify(files)).digest('hex').slice(0, 16);
+
+    redisCertificate(this, config, ns, [ref.server.service, SENTINEL_HEADLESS], ref.sentinel.service);
 
     // Headless Services give every pod its stable DNS name; published before readiness, because replicas
     // and Sentinels must reach a server that is still syncing or loading.
@@ -163,6 +167,31 @@ export class RedisChart extends Chart {
     declareFlows(ctx.graph, ref);
     backupCronJob(this, ctx, checksum);
   }
+}
+
+/**
+ * One certificate for every server and Sentinel from the internal CA: any pod name of either headless
+ * Service, the client-facing Sentinel Service, and localhost (the exporter beside each process). Redis verifies
+ * the chain, not the name; Go's client in redis_exporter verifies the name, hence localhost.
+ */
+function redisCertificate(scope: Construct, config: EnvironmentConfig, ns: string, headless: readonly string[], service: string): void {
+  new ApiObject(scope, 'certificate', {
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'Certificate',
+    metadata: meta(config, { name: REDIS_TLS_SECRET, namespace: ns, id: { name: 'redis', component: 'tls' } }),
+    spec: {
+      secretName: REDIS_TLS_SECRET,
+      issuerRef: { name: INTERNAL_CA_ISSUER, kind: 'ClusterIssuer', group: 'cert-manager.io' },
+      commonName: serviceHost(config, service, ns),
+      dnsNames: [...headless.map((h) => `*.${serviceHost(config, h, ns)}`), serviceHost(config, service, ns), 'localhost'],
+      ipAddresses: ['127.0.0.1'],
+      // Replicas and Sentinels present it as clients too.
+      usages: ['server auth', 'client auth', 'digital signature', 'key encipherment'],
+      duration: '2160h',
+      renewBefore: '360h',
+      privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
+    },
+  });
 }
 
 /**
@@ -229,6 +258,7 @@ function backupCronJob(scope: Construct, ctx: PlatformContext, checksum: string)
                   volumeMounts: [
                     { name: 'config', mountPath: REDIS_PATHS.config, readOnly: true },
                     { name: 'auth', mountPath: REDIS_PATHS.passwordFile.slice(0, REDIS_PATHS.passwordFile.lastIndexOf('/')), readOnly: true },
+                    { name: 'tls', mountPath: REDIS_PATHS.tls, readOnly: true },
                     { name: 'backup', mountPath: '/backup' },
                   ],
                 },
@@ -238,6 +268,7 @@ function backupCronJob(scope: Construct, ctx: PlatformContext, checksum: string)
               volumes: [
                 { name: 'config', configMap: { name: CONFIG_MAP, defaultMode: 0o444 } },
                 { name: 'auth', secret: { secretName: ref.secret.name, defaultMode: 0o440, items: [{ key: 'password', path: 'password' }] } },
+                { name: 'tls', secret: { secretName: REDIS_TLS_SECRET, defaultMode: 0o440 } },
                 // An RDB is smaller than the data set in memory, which maxmemory bounds below the limit.
                 { name: 'backup', emptyDir: { sizeLimit: k8s.Quantity.fromString(`${Math.ceil(limit / 2 ** 20)}Mi`) } },
                 { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
@@ -287,6 +318,7 @@ function statefulSet(scope: Construct, p: StatefulSetProps): void {
     { name: 'config', mountPath: REDIS_PATHS.config, readOnly: true },
     { name: 'auth', mountPath: REDIS_PATHS.passwordFile.slice(0, REDIS_PATHS.passwordFile.lastIndexOf('/')), readOnly: true },
     { name: 'run', mountPath: REDIS_PATHS.run },
+    { name: 'tls', mountPath: REDIS_PATHS.tls, readOnly: true },
     ...(p.volumeSize ? [{ name: 'data', mountPath: REDIS_PATHS.data }] : []),
   ];
   const container: k8s.Container = {
@@ -310,10 +342,16 @@ function statefulSet(scope: Construct, p: StatefulSetProps): void {
     image: image(config, REDIS_EXPORTER_IMAGE),
     imagePullPolicy: config.images.pullPolicy,
     env: [
-      { name: 'REDIS_ADDR', value: `redis://localhost:${main.port}` },
+      // rediss: TLS to the process beside it, verified against the internal CA, presenting the pod's certificate
+      // (oliver006/redis_exporter, main.go at v1.63.0: REDIS_EXPORTER_TLS_* variables).
+      { name: 'REDIS_ADDR', value: `rediss://localhost:${main.port}` },
       { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: p.secret, key: 'password' } } },
+      { name: 'REDIS_EXPORTER_TLS_CA_CERT_FILE', value: `${REDIS_PATHS.tls}/ca.crt` },
+      { name: 'REDIS_EXPORTER_TLS_CLIENT_CERT_FILE', value: `${REDIS_PATHS.tls}/tls.crt` },
+      { name: 'REDIS_EXPORTER_TLS_CLIENT_KEY_FILE', value: `${REDIS_PATHS.tls}/tls.key` },
       { name: 'REDIS_EXPORTER_WEB_LISTEN_ADDRESS', value: `:${METRICS_PORT}` },
     ],
+    volumeMounts: [{ name: 'tls', mountPath: REDIS_PATHS.tls, readOnly: true }],
     ports: [{ name: 'metrics', containerPort: METRICS_PORT }],
     resources: resources(EXPORTER_RESOURCES),
     securityContext: containerSecurityContext(),
@@ -352,6 +390,8 @@ function statefulSet(scope: Construct, p: StatefulSetProps): void {
             { name: 'config', configMap: { name: CONFIG_MAP, defaultMode: 0o555 } },
             // Group-readable for the pod's fsGroup; the exporter reads the password through its env instead.
             { name: 'auth', secret: { secretName: p.secret, defaultMode: 0o440, items: [{ key: 'password', path: 'password' }] } },
+            // The pod's certificate and key (group-readable for the fsGroup, like the password).
+            { name: 'tls', secret: { secretName: REDIS_TLS_SECRET, defaultMode: 0o440 } },
             // Runtime configuration with the password: in memory, never on a disk.
             { name: 'run', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('16Mi') } },
           ],

@@ -44,6 +44,7 @@ async function freePort(): Promise<number> {
 
 /** Replaces each `from` exactly once per occurrence listed; throws when a pattern is not found. */
 function replaceLine(text: string, pattern: RegExp, replacement: string, what: string): string {
+  pattern.lastIndex = 0;
   if (!pattern.test(text)) throw new Error(`rewrite for loopback: "${what}" not found`);
   return text.replace(pattern, replacement);
 }
@@ -67,6 +68,8 @@ export class LocalRedis {
   readonly members: Member[] = [];
   readonly password = randomBytes(18).toString('base64url');
   private passwordFile = '';
+  /** The test CA and the certificate every member serves and presents (made with openssl, never committed). */
+  tlsDir = '';
   private logs: string[] = [];
 
   private constructor(readonly root: string, readonly rendered: RenderedRedis) {}
@@ -102,19 +105,23 @@ export class LocalRedis {
     }
     this.passwordFile = path.join(this.root, 'password');
     fs.writeFileSync(this.passwordFile, this.password, { mode: 0o600 });
+    this.tlsDir = makeTestCertificates(path.join(this.root, 'tls'));
 
     // Every member sees the same topology, with loopback addresses.
     let topology = f['topology.env'];
     for (const m of this.members) topology = topology.split(m.rendered).join(`127.0.0.1:${m.port}`);
     for (const m of this.members) {
+      const tlsFiles = [/^(tls-(?:cert|key|ca-cert)-file) \/etc\/redis-tls\//gm, `$1 ${this.tlsDir}/`, 'tls files'];
       const redisConf = [
         [/^bind .*$/m, 'bind 127.0.0.1', 'bind'],
-        [/^port 6379$/m, `port ${m.port}`, 'port'],
+        [/^tls-port 6379$/m, `tls-port ${m.port}`, 'tls-port'],
+        tlsFiles,
         [/^dir \/data$/m, `dir ${m.dataDir}`, 'dir'],
       ].reduce((t, [p, r, w]) => replaceLine(t, p as RegExp, r as string, `redis.conf ${w}`), f['redis.conf']);
       const sentinelConf = [
         [/^bind .*$/m, 'bind 127.0.0.1', 'bind'],
-        [/^port 26379$/m, `port ${m.port}`, 'port'],
+        [/^tls-port 26379$/m, `tls-port ${m.port}`, 'tls-port'],
+        tlsFiles,
         [/^dir \/run\/redis$/m, `dir ${m.runDir}`, 'dir'],
       ].reduce((t, [p, r, w]) => replaceLine(t, p as RegExp, r as string, `sentinel.conf ${w}`), f['sentinel.conf']);
       fs.writeFileSync(path.join(m.configDir, 'redis.conf'), redisConf);
@@ -143,7 +150,7 @@ export class LocalRedis {
   private scriptEnv(m: Member): NodeJS.ProcessEnv {
     return {
       PATH: process.env.PATH, POD_NAME: m.podName, REDIS_CONFIG_DIR: m.configDir, REDIS_RUN_DIR: m.runDir,
-      REDIS_DATA_DIR: m.dataDir, REDIS_PASSWORD_FILE: this.passwordFile,
+      REDIS_DATA_DIR: m.dataDir, REDIS_PASSWORD_FILE: this.passwordFile, REDIS_TLS_DIR: this.tlsDir,
     };
   }
 
@@ -191,9 +198,14 @@ export class LocalRedis {
     }
   }
 
+  /** redis-cli's options for TLS with the test certificate (the plain port is off). */
+  tlsArgs(): string[] {
+    return ['--tls', '--cacert', path.join(this.tlsDir, 'ca.crt'), '--cert', path.join(this.tlsDir, 'tls.crt'), '--key', path.join(this.tlsDir, 'tls.key')];
+  }
+
   /** One command; the raw reply lines ([] when unreachable). */
   cli(m: Member, ...args: string[]): string[] {
-    const r = spawnSync('redis-cli', ['--no-auth-warning', '--raw', '-h', '127.0.0.1', '-p', String(m.port), ...args], {
+    const r = spawnSync('redis-cli', [...this.tlsArgs(), '--no-auth-warning', '--raw', '-h', '127.0.0.1', '-p', String(m.port), ...args], {
       env: { PATH: process.env.PATH, REDISCLI_AUTH: this.password }, encoding: 'utf8', timeout: 5000,
     });
     const lines = (r.stdout ?? '').split('\n').map((l) => l.replace(/\r$/, ''));
@@ -203,7 +215,7 @@ export class LocalRedis {
 
   /** Many commands on one connection (a pipeline): one reply line each. */
   pipeline(m: Member, commands: string[]): string[] {
-    const out = execFileSync('redis-cli', ['--no-auth-warning', '--raw', '-h', '127.0.0.1', '-p', String(m.port)], {
+    const out = execFileSync('redis-cli', [...this.tlsArgs(), '--no-auth-warning', '--raw', '-h', '127.0.0.1', '-p', String(m.port)], {
       env: { PATH: process.env.PATH, REDISCLI_AUTH: this.password }, input: `${commands.join('\n')}\n`, encoding: 'utf8', timeout: 60000,
     });
     return out.split('\n').slice(0, commands.length);
@@ -276,6 +288,22 @@ export class LocalRedis {
   tail(lines = 30): string {
     return [...new Set(this.logs)].filter((l) => fs.existsSync(l)).map((l) => `== ${path.basename(l)}\n${fs.readFileSync(l, 'utf8').split('\n').slice(-lines).join('\n')}`).join('\n');
   }
+}
+
+/**
+ * A throw-away CA and one certificate for 127.0.0.1/localhost, usable as server and client certificate, made
+ * with openssl in `dir` at test time (EC P-256, as cert-manager issues them; valid for one day).
+ */
+export function makeTestCertificates(dir: string): string {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  ssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-subj', '/CN=redis test CA', '-days', '1');
+  ssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'tls.key', '-out', 'tls.csr', '-subj', '/CN=localhost');
+  fs.writeFileSync(path.join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n');
+  ssl('x509', '-req', '-in', 'tls.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'tls.crt', '-days', '1', '-extfile', 'ext.cnf');
+  fs.rmSync(path.join(dir, 'ca.key'));
+  for (const f of ['tls.key']) fs.chmodSync(path.join(dir, f), 0o600);
+  return dir;
 }
 
 /** Polls until `check` returns a value other than undefined/false, or throws after `ms`. */
