@@ -196,7 +196,7 @@ test('a master cut off from its replicas refuses writes after min-replicas-max-l
 });
 
 test('preStop of a terminating master fails over away from it before it stops', async () => {
-  const old = masters()[0];
+  const old = await stable(60_000);
   const t0 = Date.now();
   const r = cluster.run(old, 'pre-stop', 60_000);
   timings['preStop of the master to a new master'] = Date.now() - t0;

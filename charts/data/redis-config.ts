@@ -174,6 +174,8 @@ ORDINAL=\${POD_NAME##*-}
 # A cold-start candidate replicates from this name, which never resolves (RFC 6761 reserves .invalid): it loads
 # its data and answers its peers, read-only, without following anyone yet.
 CANDIDATE_HOST=candidate.redis-ha.invalid
+# Redis' default replica-priority, which redis.conf keeps.
+REPLICA_PRIORITY=100
 SENTINEL_STATE="$DATA_DIR/sentinel-state.conf"
 
 log() { echo "redis-ha: $*" >&2; }
@@ -293,6 +295,15 @@ restore_if_asked() {
   echo 'file appendonly.aof.1.base.rdb seq 1 type b' > "$data/appendonlydir/appendonly.aof.manifest"
 }
 
+# replicaof HOST:PORT | replicaof NO ONE: this server follows HOST:PORT, or becomes master. The reply is "OK",
+# or "OK Already connected to specified master".
+replicaof() {
+  case $(if [ "$1" = NO ]; then cli "$SELF" REPLICAOF NO ONE; else cli "$SELF" REPLICAOF "$(host_of "$1")" "$(port_of "$1")"; fi) in
+    OK*) return 0 ;;
+    *) return 1 ;;
+  esac
+}
+
 # A cold start: no Sentinel names a master and no server answers as one. Every server that starts now runs
 # as a candidate (a replica of CANDIDATE_HOST) and they elect one master among those that answer:
 #  - a candidate decides only after it has been visible to its peers for SETTLE seconds, longer than any
@@ -318,9 +329,9 @@ cold_start() {
     [ -n "$visible" ] || { visible=$(now); log "cold start: candidate, deciding in $settle s"; }
     if m=$(sentinel_master) || m=$(peer_master); then
       if [ "$m" = "$SELF" ]; then
-        [ "$(cli "$SELF" REPLICAOF NO ONE)" = OK ] && { log "the Sentinels name this server: starting as master"; return 0; }
+        replicaof NO && { log "the Sentinels name this server: master"; return 0; }
       else
-        [ "$(cli "$SELF" REPLICAOF "$(host_of "$m")" "$(port_of "$m")")" = OK ] && { log "$m is master: replica of it"; return 0; }
+        replicaof "$m" && { log "$m is master: replica of it"; return 0; }
       fi
       continue
     fi
@@ -332,7 +343,7 @@ cold_start() {
       silent=$((silent + 1))
       [ "$silent" -ge "$settle" ] || continue
       log "cold start: $vote stopped answering, withdrawing the vote"
-      cli "$SELF" REPLICAOF "$CANDIDATE_HOST" "$(port_of "$SELF")" >/dev/null
+      replicaof "$CANDIDATE_HOST:$(port_of "$SELF")" || true
       visible=""; silent=0
       continue
     fi
@@ -352,9 +363,9 @@ cold_start() {
       i=$((i + 1))
     done
     if [ "$best" != "$SELF" ]; then
-      [ "$(cli "$SELF" REPLICAOF "$(host_of "$best")" "$(port_of "$best")")" = OK ] && log "cold start: voting for $best"
+      if replicaof "$best"; then log "cold start: voting for $best"; fi
     elif [ "$votes" -ge "$need" ]; then
-      [ "$(cli "$SELF" REPLICAOF NO ONE)" = OK ] && { log "cold start: elected with $votes of $n votes: master"; return 0; }
+      replicaof NO && { log "cold start: elected with $votes of $n votes: master"; return 0; }
     fi
   done
 }
@@ -364,6 +375,37 @@ cold_start() {
 CERT_MARK="$RUN_DIR/tls.cksum"
 certificate_sum() { cksum < "$TLS_DIR/tls.crt"; }
 certificate_renewed() { [ "$(certificate_sum)" != "$(cat "$CERT_MARK" 2>/dev/null || true)" ]; }
+
+# A replica starts unpromotable (replica-priority 0) and becomes promotable once it has synced from its master.
+# Restarted together with the others after an outage it holds only its own AOF, and the Sentinels cannot tell
+# (Redis keeps no replication offset across a restart): without this they could promote it over the master
+# that holds every acknowledged write, while that master is still starting. After FAILOVER_WAIT_SECONDS
+# without a sync (that master is not coming back), it becomes promotable anyway: a replica is the best left.
+promotable_once_synced() {
+  waited=0
+  while [ "$waited" -lt "$FAILOVER_WAIT_SECONDS" ] && kill -0 "$pid" 2>/dev/null; do
+    cli "$SELF" INFO replication | tr -d '\\r' | grep -qx 'master_link_status:up' && break
+    waited=$((waited + 1)); sleep 1
+  done
+  while kill -0 "$pid" 2>/dev/null; do
+    if [ "$(cli "$SELF" CONFIG SET replica-priority "$REPLICA_PRIORITY")" = OK ]; then
+      if [ "$waited" -ge "$FAILOVER_WAIT_SECONDS" ]; then log "not synced within $FAILOVER_WAIT_SECONDS s: promotable anyway"; else log "synced: promotable"; fi
+      return 0
+    fi
+    sleep 1
+  done
+}
+
+# Runs the server with TASK beside it: this shell stays PID 1 and hands SIGTERM on.
+serve_with() {
+  redis-server "$conf" &
+  pid=$!
+  trap 'kill -TERM "$pid" 2>/dev/null || true' TERM INT
+  "$1" &
+  status=0
+  while kill -0 "$pid" 2>/dev/null; do wait "$pid" || status=$?; done
+  exit "$status"
+}
 
 start_redis() {
   SELF=$(nth "$ORDINAL" $REDIS_NODES)
@@ -410,20 +452,13 @@ start_redis() {
       echo "replicaof $CANDIDATE_HOST $(port_of "$SELF")"
     elif [ "$master" != "$SELF" ]; then
       echo "replicaof $(host_of "$master") $(port_of "$master")"
+      echo "replica-priority 0"
     fi
   } > "$conf"
-  if [ -z "$candidate" ]; then
-    if [ "$master" = "$SELF" ]; then log "starting as master"; else log "starting as replica of $master"; fi
-    exec redis-server "$conf"
-  fi
-  # The election runs beside the server: this shell stays PID 1 and hands SIGTERM on.
-  redis-server "$conf" &
-  pid=$!
-  trap 'kill -TERM "$pid" 2>/dev/null || true' TERM INT
-  cold_start &
-  status=0
-  while kill -0 "$pid" 2>/dev/null; do wait "$pid" || status=$?; done
-  exit "$status"
+  if [ -n "$candidate" ]; then serve_with cold_start; fi
+  if [ "$master" = "$SELF" ]; then log "starting as master"; exec redis-server "$conf"; fi
+  log "starting as replica of $master, promotable once synced"
+  serve_with promotable_once_synced
 }
 
 # Sentinel's state (the master, the epochs, the known replicas and Sentinels) without the password lines,
@@ -499,11 +534,15 @@ pre_stop() {
   [ "$(count $REDIS_NODES)" -gt 1 ] || return 0
   [ "$(cli "$SELF" ROLE | sed -n 1p)" = master ] || return 0
   log "this master is stopping: asking the Sentinels to fail over"
-  for s in $SENTINEL_NODES; do
-    [ "$(cli "$s" SENTINEL FAILOVER "$MASTER_SET")" = OK ] && break
-  done
-  waited=0
+  waited=0; asked=""
   while [ "$waited" -lt "$PRESTOP_WAIT_SECONDS" ]; do
+    # A Sentinel refuses while it sees no good replica (one that just resynced) or runs another failover:
+    # ask again each second until one accepts.
+    if [ -z "$asked" ]; then
+      for s in $SENTINEL_NODES; do
+        if [ "$(cli "$s" SENTINEL FAILOVER "$MASTER_SET")" = OK ]; then asked=$s; break; fi
+      done
+    fi
     m=$(sentinel_master) || m=""
     if [ -n "$m" ] && [ "$m" != "$SELF" ]; then log "failed over to $m"; return 0; fi
     waited=$((waited + 1)); sleep 1

@@ -255,8 +255,11 @@ export class LocalRedis {
     const up = this.sentinels.filter((s) => s.pid !== undefined);
     return up.every((s) => {
       const v = this.sentinelView(s);
+      // Every replica it knows is up too (a Sentinel refuses a failover while it sees none in good shape).
+      const replicaFlags = this.cli(s, 'SENTINEL', 'REPLICAS', this.masterSet).filter((_, i, all) => all[i - 1] === 'flags');
       return this.sentinelMaster(s) === m && Number(v['num-other-sentinels']) === up.length - 1
-        && Number(v['num-slaves']) >= replicas && !/o_down|s_down/.test(v.flags ?? '');
+        && Number(v['num-slaves']) >= replicas && !/o_down|s_down/.test(v.flags ?? '')
+        && replicaFlags.filter((f) => !/s_down|disconnected/.test(f)).length >= replicas;
     });
   }
 
@@ -300,10 +303,30 @@ export function makeTestCertificates(dir: string): string {
   ssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-subj', '/CN=redis test CA', '-days', '1');
   ssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'tls.key', '-out', 'tls.csr', '-subj', '/CN=localhost');
   fs.writeFileSync(path.join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n');
-  ssl('x509', '-req', '-in', 'tls.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'tls.crt', '-days', '1', '-extfile', 'ext.cnf');
-  fs.rmSync(path.join(dir, 'ca.key'));
-  for (const f of ['tls.key']) fs.chmodSync(path.join(dir, f), 0o600);
+  renewTestCertificate(dir);
   return dir;
+}
+
+/** A new key and certificate from the same test CA, written over tls.key and tls.crt (as cert-manager renews). */
+export function renewTestCertificate(dir: string): void {
+  const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  ssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'tls.key.new', '-out', 'tls.csr', '-subj', '/CN=localhost');
+  ssl('x509', '-req', '-in', 'tls.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'tls.crt.new', '-days', '1', '-extfile', 'ext.cnf');
+  fs.chmodSync(path.join(dir, 'tls.key.new'), 0o600);
+  fs.renameSync(path.join(dir, 'tls.key.new'), path.join(dir, 'tls.key'));
+  fs.renameSync(path.join(dir, 'tls.crt.new'), path.join(dir, 'tls.crt'));
+}
+
+/** The serial number of the certificate a TLS server on 127.0.0.1:`port` presents. */
+export function servedCertificateSerial(port: number): string {
+  const served = spawnSync('openssl', ['s_client', '-connect', `127.0.0.1:${port}`], { input: '', encoding: 'utf8', timeout: 10_000 }).stdout ?? '';
+  const pem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(served)?.[0] ?? '';
+  return spawnSync('openssl', ['x509', '-noout', '-serial'], { input: pem, encoding: 'utf8' }).stdout.trim();
+}
+
+/** The serial number of a certificate file. */
+export function certificateSerial(file: string): string {
+  return execFileSync('openssl', ['x509', '-noout', '-serial', '-in', file], { encoding: 'utf8' }).trim();
 }
 
 /** Polls until `check` returns a value other than undefined/false, or throws after `ms`. */
