@@ -10,7 +10,10 @@
  * still spreads each set over the nodes.
  *
  * Clients are Sentinel-aware: they ask `redis-sentinel:26379` for the master of `refs.redis.masterSet` and
- * then connect to the pod name it returns (see `useRedis` and docs/redis.md).
+ * then connect to the pod name it returns, both over TLS only (see `useRedis` and docs/redis.md).
+ *
+ * Roles are decided by redis-ha.sh (redis-config.ts): the Sentinels' saved state carries who is master across
+ * a full restart; only a true cold start is an election among the servers that answer.
  */
 import { createHash } from 'crypto';
 import { ApiObject, Chart } from 'cdk8s';
