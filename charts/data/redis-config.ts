@@ -372,8 +372,8 @@ cold_start() {
 
 # cert-manager renews the certificate in the mounted Secret; Redis reads its files only at start and on a
 # CONFIG SET of a tls-* setting. CERT_MARK holds the checksum of the certificate the process loaded.
-CERT_MARK="$RUN_DIR/tls.cksum"
-certificate_sum() { cksum < "$TLS_DIR/tls.crt"; }
+CERT_MARK="$RUN_DIR/tls.sha256"
+certificate_sum() { sha256sum < "$TLS_DIR/tls.crt"; }
 certificate_renewed() { [ "$(certificate_sum)" != "$(cat "$CERT_MARK" 2>/dev/null || true)" ]; }
 
 # A replica starts unpromotable (replica-priority 0) and becomes promotable once it has synced from its master.
@@ -396,12 +396,13 @@ promotable_once_synced() {
   done
 }
 
-# Runs the server with TASK beside it: this shell stays PID 1 and hands SIGTERM on.
+# Runs the server with the cold-start election (candidate) or promotable_once_synced (replica) beside it:
+# this shell stays PID 1 and hands SIGTERM on.
 serve_with() {
   redis-server "$conf" &
   pid=$!
   trap 'kill -TERM "$pid" 2>/dev/null || true' TERM INT
-  "$1" &
+  if [ "$1" = candidate ]; then cold_start & else promotable_once_synced & fi
   status=0
   while kill -0 "$pid" 2>/dev/null; do wait "$pid" || status=$?; done
   exit "$status"
@@ -455,10 +456,10 @@ start_redis() {
       echo "replica-priority 0"
     fi
   } > "$conf"
-  if [ -n "$candidate" ]; then serve_with cold_start; fi
+  if [ -n "$candidate" ]; then serve_with candidate; fi
   if [ "$master" = "$SELF" ]; then log "starting as master"; exec redis-server "$conf"; fi
   log "starting as replica of $master, promotable once synced"
-  serve_with promotable_once_synced
+  serve_with replica
 }
 
 # Sentinel's state (the master, the epochs, the known replicas and Sentinels) without the password lines,
@@ -509,7 +510,7 @@ start_sentinel() {
     "$CONFIG_DIR/sentinel.conf" > "$conf"
   {
     # A stable identity per pod: the other Sentinels recognise a restarted one instead of counting a new one.
-    echo "sentinel myid $(printf '%s' "$SELF" | sha1sum | cut -c1-40)"
+    echo "sentinel myid $(printf '%s' "$SELF" | sha256sum | cut -c1-40)"
     if [ -f "$SENTINEL_STATE" ]; then
       # Known replicas and Sentinels whose pods have no address now are left out (Sentinel would refuse
       # them); they are rediscovered when they return.
