@@ -25,6 +25,8 @@ declare -A NEED=(
   [redis-server]=redis-server
   [redis-sentinel]=redis-sentinel
   [redis-cli]=redis-tools
+  # the Redis tests make a throw-away CA and certificates (TLS only, issue 13)
+  [openssl]=openssl
 
   # minio and elasticsearch (issue 5): the provisioning script is POSIX sh, checked with dash -n and run by dash
   [dash]=dash

@@ -3,7 +3,8 @@
  * redis-sentinel on 127.0.0.1 (one server, one Sentinel with quorum 1, min-replicas-to-write 0). Clients use
  * Sentinel exactly as in production; a restarted server is master again at once, with its data from the AOF.
  */
-import { LocalRedis, renderedRedisFiles, waitFor } from './support/redis-local';
+import * as path from 'path';
+import { LocalRedis, certificateSerial, renderedRedisFiles, renewTestCertificate, servedCertificateSerial, waitFor } from './support/redis-local';
 
 jest.setTimeout(60_000);
 
@@ -41,4 +42,30 @@ test('restarted, the server is master again with its data, and its preStop does 
   await waitFor('the server to answer as master', 20_000, () => cluster.role(server) === 'master');
   expect(cluster.cli(server, 'GET', 'session:1')).toEqual(['alice']);
   expect(cluster.sentinelMaster(sentinel)).toBe(server);
+});
+
+test('a renewed certificate: the server loads it in place from its readiness probe; the Sentinel asks to be restarted', async () => {
+  const [server] = cluster.servers;
+  const [sentinel] = cluster.sentinels;
+  const crt = path.join(cluster.tlsDir, 'tls.crt');
+  expect(servedCertificateSerial(server.port)).toBe(certificateSerial(crt));
+  expect(cluster.run(server, 'redis-ready').output).toBe('');
+  expect(cluster.run(sentinel, 'sentinel-live').status).toBe(0);
+  renewTestCertificate(cluster.tlsDir);
+  expect(servedCertificateSerial(server.port)).not.toBe(certificateSerial(crt));
+  const ready = cluster.run(server, 'redis-ready');
+  expect(ready).toEqual({ status: 0, output: 'redis-ha: loaded the renewed certificate\n' });
+  expect(servedCertificateSerial(server.port)).toBe(certificateSerial(crt));
+  // Once loaded, the next probe does nothing.
+  expect(cluster.run(server, 'redis-ready')).toEqual({ status: 0, output: '' });
+  // Sentinel cannot reload: its liveness fails (ordinal 0 at once, the others a minute apart each) and the
+  // kubelet restarts it, with the new certificate and its saved state.
+  const live = cluster.run(sentinel, 'sentinel-live');
+  expect(live.status).toBe(1);
+  expect(live.output).toMatch(/certificate was renewed/);
+  cluster.signal(sentinel, 'SIGKILL');
+  cluster.start(sentinel);
+  await waitFor('the restarted Sentinel to name the server', 20_000, () => cluster.sentinelMaster(sentinel) === server);
+  expect(servedCertificateSerial(sentinel.port)).toBe(certificateSerial(crt));
+  expect(cluster.run(sentinel, 'sentinel-live').status).toBe(0);
 });

@@ -11,7 +11,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { LocalRedis, renderedRedisFiles, waitFor, type Member } from './support/redis-local';
+import { LocalRedis, makeTestCertificates, renderedRedisFiles, waitFor, type Member } from './support/redis-local';
 import { loadEnvironment } from '../environments';
 
 jest.setTimeout(120_000);
@@ -25,24 +25,8 @@ const timings: Record<string, number> = {};
 
 let cluster: LocalRedis;
 
-/** The servers that answer ROLE master. */
-const masters = () => cluster.servers.filter((m) => m.pid !== undefined && cluster.role(m) === 'master');
-
-/** Every Sentinel names `m` as master, knows the other Sentinels and the replicas. */
-function sentinelsAgreeOn(m: Member, replicas: number): boolean {
-  return cluster.sentinels.every((s) => {
-    const v = cluster.sentinelView(s);
-    return cluster.sentinelMaster(s) === m && Number(v['num-other-sentinels']) === cluster.sentinels.length - 1
-      && Number(v['num-slaves']) >= replicas && !/o_down|s_down/.test(v.flags ?? '');
-  });
-}
-
-/** A replica of `master` that finished its sync; `roles` collects each role `r` reports, in order. */
-function linkedTo(r: Member, master: Member, roles?: string[]): boolean {
-  const i = cluster.info(r, 'replication');
-  if (roles && i.role && roles[roles.length - 1] !== i.role) roles.push(i.role);
-  return i.role === 'slave' && Number(i.master_port) === master.port && i.master_link_status === 'up' && i.master_sync_in_progress === '0';
-}
+const masters = () => cluster.masters();
+const linkedTo = (r: Member, master: Member, roles?: string[]) => cluster.linkedTo(r, master, roles);
 
 /** Every acknowledged key is on `m` with its value. */
 function acknowledgedKeysOn(m: Member): number {
@@ -50,15 +34,7 @@ function acknowledgedKeysOn(m: Member): number {
   return replies.filter((r, i) => r === value(i)).length;
 }
 
-/** Waits for one master that every Sentinel names, with every other running server linked to it. */
-async function stable(ms: number): Promise<Member> {
-  return waitFor('one master, named by every Sentinel, with every replica linked', ms, () => {
-    const ms = masters();
-    if (ms.length !== 1) return undefined;
-    const replicas = cluster.servers.filter((r) => r !== ms[0] && r.pid !== undefined);
-    return replicas.every((r) => linkedTo(r, ms[0])) && sentinelsAgreeOn(ms[0], replicas.length) ? ms[0] : undefined;
-  }, 200);
-}
+const stable = (ms: number) => cluster.stable(ms);
 
 beforeAll(async () => {
   cluster = await LocalRedis.create(renderedRedisFiles(ENV));
@@ -84,11 +60,15 @@ test('the test runs the rendered files, rewritten only in addresses and paths', 
   expect(cluster.sentinels).toHaveLength(3);
   const changed = cluster.changedLines();
   for (const line of changed) {
-    expect(line).toMatch(/^(redis\.conf: (bind|port|dir) |sentinel\.conf: (bind|port|dir) |topology\.env: (REDIS|SENTINEL)_NODES=)/);
+    expect(line).toMatch(/^(redis\.conf|sentinel\.conf): (bind|tls-port|tls-cert-file|tls-key-file|tls-ca-cert-file|dir) |^topology\.env: (REDIS|SENTINEL)_NODES=/);
   }
   // The script itself is unchanged.
   expect(changed.filter((l) => l.startsWith('redis-ha.sh'))).toEqual([]);
   expect(cluster.rendered.files['sentinel.conf']).toMatch(/^sentinel monitor \S+ @MASTER_HOST@ @MASTER_PORT@ 2$/m);
+  // TLS only: the plain port stays off in what runs.
+  for (const m of cluster.members) {
+    expect(fs.readFileSync(path.join(m.configDir, m.kind === 'redis' ? 'redis.conf' : 'sentinel.conf'), 'utf8')).toMatch(/^port 0$/m);
+  }
 });
 
 test('a full start elects exactly one master (ordinal 0) and every Sentinel names it', () => {
@@ -104,6 +84,25 @@ test('the probes pass on a healthy group: every server live and ready, every Sen
   for (const s of cluster.sentinels) {
     expect({ s: s.podName, live: cluster.run(s, 'sentinel-live').status, ready: cluster.run(s, 'sentinel-ready').status }).toEqual({ s: s.podName, live: 0, ready: 0 });
   }
+});
+
+test('TLS only: a plain-text client gets nothing; a client with only the CA (as the apps) is served; a certificate from another CA is refused', () => {
+  const [server] = cluster.servers;
+  const [sentinel] = cluster.sentinels;
+  const cli = (m: Member, args: string[]) => spawnSync('redis-cli', [...args, '--no-auth-warning', '--raw', '-h', '127.0.0.1', '-p', String(m.port), 'PING'], {
+    env: { PATH: process.env.PATH, REDISCLI_AUTH: cluster.password }, encoding: 'utf8', timeout: 5000,
+  });
+  for (const m of [server, sentinel]) {
+    expect(cli(m, []).stdout).not.toMatch(/PONG/);
+    expect(cli(m, ['--tls', '--cacert', path.join(cluster.tlsDir, 'ca.crt')]).stdout.trim()).toBe('PONG');
+    // The server's certificate is verified: a client that trusts another CA does not talk to it.
+    const other = makeTestCertificates(path.join(cluster.root, `other-ca-${m.podName}`));
+    expect(cli(m, ['--tls', '--cacert', path.join(other, 'ca.crt')]).stdout).not.toMatch(/PONG/);
+    // A client certificate is optional, but one from another CA is refused.
+    expect(cli(m, ['--tls', '--cacert', path.join(cluster.tlsDir, 'ca.crt'), '--cert', path.join(other, 'tls.crt'), '--key', path.join(other, 'tls.key')]).stdout).not.toMatch(/PONG/);
+  }
+  // Replication runs over TLS too: the replicas are linked although the plain port is off.
+  expect(cluster.servers.filter((m) => cluster.info(m, 'replication').master_link_status === 'up')).toHaveLength(2);
 });
 
 test(`${KEYS} keys written with WAIT 2 are acknowledged by both replicas`, () => {
@@ -196,18 +195,25 @@ test('a master cut off from its replicas refuses writes after min-replicas-max-l
   await waitFor('writes to be accepted again', 20_000, () => cluster.cli(master, 'SET', 'after-heal', '1')[0] === 'OK', 250);
 });
 
-test('preStop of a terminating master fails over away from it before it stops', () => {
-  const old = masters()[0];
+test('preStop of a terminating master fails over away from it before it stops', async () => {
+  const old = await stable(60_000);
   const t0 = Date.now();
   const r = cluster.run(old, 'pre-stop', 60_000);
   timings['preStop of the master to a new master'] = Date.now() - t0;
   expect(r.status).toBe(0);
-  expect(r.output).toMatch(/failed over to 127\.0\.0\.1:\d+/);
-  const named = cluster.sentinels.map((s) => cluster.sentinelMaster(s));
-  expect(named.every((m) => m && m === named[0] && m !== old)).toBe(true);
-  expect(cluster.role(named[0]!)).toBe('master');
+  const to = /failed over to 127\.0\.0\.1:(\d+)/.exec(r.output);
+  expect(to).not.toBeNull();
+  const promoted = cluster.servers.find((m) => m.port === Number(to![1]))!;
+  expect(promoted).not.toBe(old);
+  // The preStop returns once the Sentinel with the newest epoch names the new master; the others learn it from
+  // its hello messages within a few seconds (longer on a busy machine): wait for all of them, with a bound.
+  await waitFor('every Sentinel to name the promoted server', 20_000, () => {
+    const named = cluster.sentinels.map((s) => cluster.sentinelMaster(s));
+    return named.every((m) => m === promoted);
+  }, 100);
+  expect(cluster.role(promoted)).toBe('master');
   // The preStop of a replica does nothing.
-  const replica = cluster.servers.find((m) => m !== old && m !== named[0])!;
+  const replica = cluster.servers.find((m) => m !== old && m !== promoted)!;
   expect(cluster.run(replica, 'pre-stop')).toEqual({ status: 0, output: '' });
 });
 
@@ -250,13 +256,13 @@ test('a restart of every server at once while the Sentinels keep running ends wi
   expect(cluster.servers).toContain(before);
 });
 
-test('a backup taken by the backup step (from a replica, checked), placed as restore.rdb on ordinal 0, is the data set after a full restart', async () => {
+test('a backup taken by the backup step (from a replica, checked), placed as restore.rdb on the master the Sentinels name, is the data set after a full restart', async () => {
   const master = await stable(30_000);
   expect(cluster.pipeline(master, ['SET before-backup 1', 'WAIT 2 5000'])).toEqual(['OK', '2']);
   const backupDir = fs.mkdtempSync(path.join(cluster.root, 'backup-'));
   // The CronJob's first step, as it runs there: no POD_NAME, only the topology and the password.
   const r = spawnSync('sh', [path.join(master.configDir, 'redis-ha.sh'), 'backup'], {
-    env: { PATH: process.env.PATH, REDIS_CONFIG_DIR: master.configDir, REDIS_PASSWORD_FILE: path.join(cluster.root, 'password'), BACKUP_DIR: backupDir },
+    env: { PATH: process.env.PATH, REDIS_CONFIG_DIR: master.configDir, REDIS_PASSWORD_FILE: path.join(cluster.root, 'password'), REDIS_TLS_DIR: cluster.tlsDir, BACKUP_DIR: backupDir },
     encoding: 'utf8', timeout: 60_000,
   });
   expect(r.status).toBe(0);
@@ -270,9 +276,11 @@ test('a backup taken by the backup step (from a replica, checked), placed as res
   expect(path.basename(backup)).toMatch(/^redis-\d{8}T\d{6}Z\.rdb$/);
   expect(cluster.pipeline(master, ['SET after-backup 1', 'WAIT 2 5000'])).toEqual(['OK', '2']);
 
-  // The documented restore: everything down, the file into the data volume of redis-0, everything up.
+  // The documented restore: the file into the data volume of the master the Sentinels name, everything down,
+  // everything up (the Sentinels resume their saved state and name it again).
+  const first = cluster.sentinelMaster(cluster.sentinels[0])!;
+  expect(first).toBe(master);
   for (const m of cluster.members) cluster.signal(m, 'SIGKILL');
-  const [first] = cluster.servers;
   fs.copyFileSync(backup, path.join(first.dataDir, 'restore.rdb'));
   for (const m of cluster.members) cluster.start(m);
   const restored = await stable(60_000);

@@ -71,8 +71,17 @@ describe.each(byEnv.map((p) => [p.config.name, p] as const))('%s', (env, p) => {
     expect(claim.spec.storageClassName).toBe(p.config.storageClass);
     expect(claim.spec.resources.requests.storage).toBe(r.volume.size);
     expect(container(servers, 'redis').volumeMounts).toContainEqual({ name: 'data', mountPath: '/data' });
-    // Sentinels keep no disk: they relearn the state from their peers.
-    expect(sentinels.spec.volumeClaimTemplates).toBeUndefined();
+    // Sentinels keep their saved state (who is master, the epochs) on a small claim of their own: a full restart
+    // resumes it instead of guessing (test/redis.outage.server.test.ts).
+    const [state] = sentinels.spec.volumeClaimTemplates;
+    expect(state).toMatchObject({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data' } });
+    expect(state.spec.storageClassName).toBe(p.config.storageClass);
+    expect(container(sentinels, 'sentinel').volumeMounts).toContainEqual({ name: 'data', mountPath: '/data' });
+    expect(sentinels.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Retain', whenScaled: 'Retain' });
+    // Sentinel runs the script as its client-reconfig-script: the ConfigMap is mounted executable.
+    for (const sts of [servers, sentinels]) {
+      expect(sts.spec.template.spec.volumes.find((v: Manifest) => v.name === 'config').configMap.defaultMode).toBe(0o555);
+    }
   });
 
   test('the restore step writes the AOF directory and base file redis.conf names', () => {
@@ -193,8 +202,58 @@ describe.each(byEnv.map((p) => [p.config.name, p] as const))('%s', (env, p) => {
     for (const [sts, port] of [[servers, ref.server.port], [sentinels, ref.sentinel.port]] as const) {
       const m = container(sts, 'metrics');
       expect(m.ports).toEqual([{ name: 'metrics', containerPort: 9121 }]);
-      expect(m.env).toContainEqual({ name: 'REDIS_ADDR', value: `redis://localhost:${port}` });
+      // TLS to the process beside it, trusting the internal CA, with the pod's certificate.
+      expect(m.env).toContainEqual({ name: 'REDIS_ADDR', value: `rediss://localhost:${port}` });
+      expect(m.env).toContainEqual({ name: 'REDIS_EXPORTER_TLS_CA_CERT_FILE', value: '/etc/redis-tls/ca.crt' });
+      expect(m.env).toContainEqual({ name: 'REDIS_EXPORTER_TLS_CLIENT_CERT_FILE', value: '/etc/redis-tls/tls.crt' });
+      expect(m.env).toContainEqual({ name: 'REDIS_EXPORTER_TLS_CLIENT_KEY_FILE', value: '/etc/redis-tls/tls.key' });
+      expect(m.volumeMounts).toEqual([{ name: 'tls', mountPath: '/etc/redis-tls', readOnly: true }]);
       expect(m.livenessProbe.httpGet.path).toBe('/health');
+    }
+  });
+
+  test('TLS only, with a certificate of the internal CA for every pod name, the Sentinel Service and localhost', () => {
+    for (const [conf, port] of [[f['redis.conf'], ref.server.port], [f['sentinel.conf'], ref.sentinel.port]] as const) {
+      expect(directive(conf, 'port')).toBe('0');
+      expect(Number(directive(conf, 'tls-port'))).toBe(port);
+      expect(directive(conf, 'tls-cert-file')).toBe('/etc/redis-tls/tls.crt');
+      expect(directive(conf, 'tls-key-file')).toBe('/etc/redis-tls/tls.key');
+      expect(directive(conf, 'tls-ca-cert-file')).toBe('/etc/redis-tls/ca.crt');
+      // Replication and (for Sentinel) every outgoing link, to servers and to the other Sentinels.
+      expect(directive(conf, 'tls-replication')).toBe('yes');
+      expect(directive(conf, 'tls-auth-clients')).toBe('optional');
+    }
+    const cert = find(p, 'Certificate', 'redis-tls');
+    expect(cert.spec.secretName).toBe('redis-tls');
+    expect(cert.spec.issuerRef).toEqual({ name: 'platform-internal-ca', kind: 'ClusterIssuer', group: 'cert-manager.io' });
+    const domain = p.config.cluster.clusterDomain;
+    const matches = (name: string) => cert.spec.dnsNames.some((d: string) => d === name || (d.startsWith('*.') && name.split('.').slice(1).join('.') === d.slice(2)));
+    const list = (name: string) => (new RegExp(`^${name}="([^"]*)"$`, 'm').exec(f['topology.env'])?.[1] ?? '').split(' ');
+    for (const host of [...list('REDIS_NODES'), ...list('SENTINEL_NODES')].map((a) => a.split(':')[0])) expect(matches(host)).toBe(true);
+    expect(matches(`${ref.sentinel.service}.${NS}.svc.${domain}`)).toBe(true);
+    expect(matches('localhost')).toBe(true);
+    expect(cert.spec.ipAddresses).toEqual(['127.0.0.1']);
+    expect(cert.spec.usages).toEqual(expect.arrayContaining(['server auth', 'client auth']));
+    // Every process that talks to Redis mounts it: servers, Sentinels, their exporters, the backup's dump step.
+    const cron = find(p, 'CronJob', 'redis-backup').spec.jobTemplate.spec.template.spec;
+    for (const [pod, c] of [[servers.spec.template.spec, container(servers, 'redis')], [sentinels.spec.template.spec, container(sentinels, 'sentinel')], [cron, cron.initContainers[0]]]) {
+      expect(pod.volumes).toContainEqual({ name: 'tls', secret: { secretName: 'redis-tls', defaultMode: 0o440 } });
+      expect(c.volumeMounts).toContainEqual({ name: 'tls', mountPath: '/etc/redis-tls', readOnly: true });
+    }
+  });
+
+  test('every application that uses Redis is told to use TLS and trusts the internal CA', () => {
+    const users = p.charts.flatMap((c) => c.manifests).filter((m) => m.kind === 'ConfigMap' && m.data?.REDIS_MASTER_NAME);
+    expect(users.length).toBeGreaterThan(0);
+    for (const cm of users) {
+      expect(cm.data).toMatchObject({ REDIS_TLS: 'true', REDIS_TLS_CA_FILE: '/etc/receivables/redis-ca/ca.crt' });
+      const workloads = p.charts.flatMap((c) => c.manifests).filter((m) => m.metadata.namespace === cm.metadata.namespace && m.spec?.template?.spec?.volumes?.some((v: Manifest) => v.name === 'redis-ca'));
+      expect(workloads.length).toBeGreaterThan(0);
+      for (const w of workloads) {
+        const secret = w.spec.template.spec.volumes.find((v: Manifest) => v.name === 'redis-ca').secret.secretName;
+        const cert = p.charts.flatMap((c) => c.manifests).find((m) => m.kind === 'Certificate' && m.metadata.namespace === cm.metadata.namespace && m.spec.secretName === secret);
+        expect(cert?.spec.issuerRef.name).toBe('platform-internal-ca');
+      }
     }
   });
 

@@ -27,6 +27,8 @@ export interface Wiring {
 
 /** Where a client of Elasticsearch finds the internal CA certificate. */
 export const ES_CA_DIR = '/etc/receivables/elasticsearch-ca';
+/** Where a client of Redis finds the internal CA certificate (servers and Sentinels speak TLS only). */
+export const REDIS_CA_DIR = '/etc/receivables/redis-ca';
 
 /** Declares a Secret in a namespace once, however many services of that namespace use it. */
 export function declareSecret(ctx: PlatformContext, namespace: string, ref: SecretRef, copyOf?: { namespace: string; name: string }): void {
@@ -41,7 +43,7 @@ function copyOfStoreSecret(ctx: PlatformContext, namespace: string, storeNamespa
 
 const secretEnv = (name: string, secret: string, key: string): k8s.EnvVar => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
 
-/** The internal-CA Certificate of a service that talks to Elasticsearch (its Secret carries ca.crt). */
+/** The internal-CA Certificate of a service that talks to Elasticsearch or Redis (its Secret carries ca.crt). */
 export function internalCertificateName(service: string): string {
   return `${service}-internal-tls`;
 }
@@ -57,6 +59,28 @@ export function wire(scope: Construct, ctx: PlatformContext, plan: ServicePlan, 
   const mounts: k8s.VolumeMount[] = [];
   const use = (endpoint: Endpoint, what: string) => graph.use(self, endpoint, `${e.name} uses ${what}`);
 
+  /** The service's internal-CA Certificate (once, whichever stores need it); its Secret carries ca.crt. */
+  const internalCertificate = (): string => {
+    const certName = internalCertificateName(e.name);
+    if (scope.node.tryFindChild('internal-certificate')) return certName;
+    new ApiObject(scope, 'internal-certificate', {
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Certificate',
+      metadata: meta(config, { name: certName, namespace: ns, id: plan.id }),
+      spec: {
+        secretName: certName,
+        commonName: plan.endpoint?.host ?? `${e.name}.${ns}`,
+        dnsNames: [plan.endpoint?.host ?? `${e.name}.${ns}`],
+        usages: ['digital signature', 'client auth'],
+        duration: '2160h',
+        renewBefore: '360h',
+        privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
+        issuerRef: { name: INTERNAL_CA_ISSUER, kind: 'ClusterIssuer', group: 'cert-manager.io' },
+      },
+    });
+    return certName;
+  };
+
   const stores: Record<StoreName, () => void> = {
     postgres: () => {
       const pg = refs.postgres;
@@ -71,7 +95,13 @@ export function wire(scope: Construct, ctx: PlatformContext, plan: ServicePlan, 
       Object.assign(settings, {
         REDIS_SENTINEL_HOST: r.sentinel.host, REDIS_SENTINEL_PORT: String(r.sentinel.port),
         REDIS_SENTINELS: `${r.sentinel.host}:${r.sentinel.port}`, REDIS_MASTER_NAME: r.masterSet,
+        // TLS to Sentinel and to the servers it names, verified against the internal CA (no client certificate
+        // needed: the password authenticates).
+        REDIS_TLS: 'true', REDIS_TLS_CA_FILE: `${REDIS_CA_DIR}/ca.crt`,
       });
+      internalCertificate();
+      volumes.push({ name: 'redis-ca', secret: { secretName: internalCertificateName(e.name), items: [{ key: 'ca.crt', path: 'ca.crt' }], defaultMode: 0o444 } });
+      mounts.push({ name: 'redis-ca', mountPath: REDIS_CA_DIR, readOnly: true });
       copyOfStoreSecret(ctx, ns, NAMESPACES.redis, r.secret);
       env.push(secretEnv('REDIS_PASSWORD', r.secret.name, 'password'));
       use(r.sentinel, 'redis sentinel (master discovery)');
@@ -105,22 +135,7 @@ export function wire(scope: Construct, ctx: PlatformContext, plan: ServicePlan, 
       env.push(secretEnv('ELASTICSEARCH_USERNAME', es.appSecret.name, 'username'), secretEnv('ELASTICSEARCH_PASSWORD', es.appSecret.name, 'password'));
       // Elasticsearch serves TLS from the internal CA: the client gets its own certificate from the same issuer,
       // whose Secret carries the CA certificate to trust (and a client certificate, should ES require one).
-      const certName = internalCertificateName(e.name);
-      new ApiObject(scope, 'internal-certificate', {
-        apiVersion: 'cert-manager.io/v1',
-        kind: 'Certificate',
-        metadata: meta(config, { name: certName, namespace: ns, id: plan.id }),
-        spec: {
-          secretName: certName,
-          commonName: plan.endpoint?.host ?? `${e.name}.${ns}`,
-          dnsNames: [plan.endpoint?.host ?? `${e.name}.${ns}`],
-          usages: ['digital signature', 'client auth'],
-          duration: '2160h',
-          renewBefore: '360h',
-          privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
-          issuerRef: { name: INTERNAL_CA_ISSUER, kind: 'ClusterIssuer', group: 'cert-manager.io' },
-        },
-      });
+      const certName = internalCertificate();
       volumes.push({ name: 'elasticsearch-ca', secret: { secretName: certName, items: [{ key: 'ca.crt', path: 'ca.crt' }], defaultMode: 0o444 } });
       mounts.push({ name: 'elasticsearch-ca', mountPath: ES_CA_DIR, readOnly: true });
       use(es.http, 'elasticsearch (HTTPS)');

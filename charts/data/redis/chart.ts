@@ -10,10 +10,13 @@
  * still spreads each set over the nodes.
  *
  * Clients are Sentinel-aware: they ask `redis-sentinel:26379` for the master of `refs.redis.masterSet` and
- * then connect to the pod name it returns (see `useRedis` and docs/redis.md).
+ * then connect to the pod name it returns, both over TLS only (see `useRedis` and docs/redis.md).
+ *
+ * Roles are decided by redis-ha.sh (redis-config.ts): the Sentinels' saved state carries who is master across
+ * a full restart; only a true cold start is an election among the servers that answer.
  */
 import { createHash } from 'crypto';
-import { Chart } from 'cdk8s';
+import { ApiObject, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { ComputeResources, EnvironmentConfig } from '../../../environments/schema';
 import { k8s } from '../../../imports/k8s';
@@ -22,7 +25,7 @@ import { disruptionBudget } from '../../lib/disruption';
 import { PROMETHEUS, endpointPods, pods, type DependencyGraph, type PodGroup, type Port } from '../../lib/graph';
 import { image } from '../../lib/images';
 import { meta, selectorLabels, type Identity } from '../../lib/labels';
-import { podHost } from '../../lib/naming';
+import { podHost, serviceHost } from '../../lib/naming';
 import { parseMemory } from '../../lib/quantity';
 import { resources } from '../../lib/resources';
 import { storeAntiAffinity } from '../../lib/scheduling';
@@ -30,7 +33,7 @@ import { containerSecurityContext, podSecurityContext } from '../../lib/security
 import { StatefulSet } from '../../lib/stateful-set';
 // MinIO's client for the backup upload: the one pinned mc of the platform (each step is one mc command).
 import { MC_IMAGE } from '../minio/chart';
-import type { RedisRef } from '../refs';
+import { INTERNAL_CA_ISSUER, type RedisRef } from '../refs';
 import { REDIS_HA_SH, REDIS_PATHS, REDIS_SCRIPT, redisConf, sentinelConf, topologyEnv } from './server-config';
 
 /** Tested with Debian's 7.0.15 (test/redis.server.test.ts); every directive used exists in 7.0 and 7.2. */
@@ -43,11 +46,18 @@ const STATEFUL_SET = 'redis';
 const SENTINEL_STATEFUL_SET = 'redis-sentinel';
 const SENTINEL_HEADLESS = 'redis-sentinel-headless';
 const CONFIG_MAP = 'redis-config';
+/** The Certificate (and its Secret) every server and Sentinel serves and presents: see tlsConf. */
+export const REDIS_TLS_SECRET = 'redis-tls';
 /** Of the memory limit, what Redis may use for data: the rest is for the fork of an AOF rewrite or snapshot. */
 const MAXMEMORY_FRACTION = 0.7;
 /** Seconds a stopping master waits for its failover; the grace period adds Redis' own shutdown-timeout. */
 const PRESTOP_WAIT_SECONDS = 30;
 const SHUTDOWN_TIMEOUT_SECONDS = 10;
+/**
+ * A Sentinel's saved state (master, epochs, known members; no password): a few hundred bytes. Provisioners
+ * round a claim up to their minimum size.
+ */
+const SENTINEL_VOLUME_SIZE = '64Mi';
 
 const SENTINEL_RESOURCES: ComputeResources = { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '250m', memory: '64Mi' } };
 const EXPORTER_RESOURCES: ComputeResources = { requests: { cpu: '25m', memory: '48Mi' }, limits: { cpu: '200m', memory: '48Mi' } };
@@ -105,6 +115,8 @@ export class RedisChart extends Chart {
     // Pods roll when their configuration changes (a ConfigMap change alone restarts nothing).
     const checksum = createHash('sha256').update(JSON.stringify(files)).digest('hex').slice(0, 16);
 
+    redisCertificate(this, config, ns, [ref.server.service, SENTINEL_HEADLESS], ref.sentinel.service);
+
     // Headless Services give every pod its stable DNS name; published before readiness, because replicas
     // and Sentinels must reach a server that is still syncing or loading.
     const headless = (name: string, id: Identity, port: number, portName: string) => new k8s.KubeService(this, `svc-${name}`, {
@@ -148,6 +160,8 @@ export class RedisChart extends Chart {
         startup: { periodSeconds: 5, failureThreshold: 60 },
         preStop: false,
       },
+      // Kept across a full restart, the Sentinels' memory of who is master decides the roles: see docs/redis.md.
+      volumeSize: SENTINEL_VOLUME_SIZE,
     });
 
     disruptionBudget(this, { config, name: STATEFUL_SET, namespace: ns, id: serverId, replicas: r.replicas });
@@ -156,6 +170,31 @@ export class RedisChart extends Chart {
     declareFlows(ctx.graph, ref);
     backupCronJob(this, ctx, checksum);
   }
+}
+
+/**
+ * One certificate for every server and Sentinel from the internal CA: any pod name of either headless
+ * Service, the client-facing Sentinel Service, and localhost (the exporter beside each process). Redis verifies
+ * the chain, not the name; Go's client in redis_exporter verifies the name, hence localhost.
+ */
+function redisCertificate(scope: Construct, config: EnvironmentConfig, ns: string, headless: readonly string[], service: string): void {
+  new ApiObject(scope, 'certificate', {
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'Certificate',
+    metadata: meta(config, { name: REDIS_TLS_SECRET, namespace: ns, id: { name: 'redis', component: 'tls' } }),
+    spec: {
+      secretName: REDIS_TLS_SECRET,
+      issuerRef: { name: INTERNAL_CA_ISSUER, kind: 'ClusterIssuer', group: 'cert-manager.io' },
+      commonName: serviceHost(config, service, ns),
+      dnsNames: [...headless.map((h) => `*.${serviceHost(config, h, ns)}`), serviceHost(config, service, ns), 'localhost'],
+      ipAddresses: ['127.0.0.1'],
+      // Replicas and Sentinels present it as clients too.
+      usages: ['server auth', 'client auth', 'digital signature', 'key encipherment'],
+      duration: '2160h',
+      renewBefore: '360h',
+      privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
+    },
+  });
 }
 
 /**
@@ -222,6 +261,7 @@ function backupCronJob(scope: Construct, ctx: PlatformContext, checksum: string)
                   volumeMounts: [
                     { name: 'config', mountPath: REDIS_PATHS.config, readOnly: true },
                     { name: 'auth', mountPath: REDIS_PATHS.passwordFile.slice(0, REDIS_PATHS.passwordFile.lastIndexOf('/')), readOnly: true },
+                    { name: 'tls', mountPath: REDIS_PATHS.tls, readOnly: true },
                     { name: 'backup', mountPath: '/backup' },
                   ],
                 },
@@ -231,6 +271,7 @@ function backupCronJob(scope: Construct, ctx: PlatformContext, checksum: string)
               volumes: [
                 { name: 'config', configMap: { name: CONFIG_MAP, defaultMode: 0o444 } },
                 { name: 'auth', secret: { secretName: ref.secret.name, defaultMode: 0o440, items: [{ key: 'password', path: 'password' }] } },
+                { name: 'tls', secret: { secretName: REDIS_TLS_SECRET, defaultMode: 0o440 } },
                 // An RDB is smaller than the data set in memory, which maxmemory bounds below the limit.
                 { name: 'backup', emptyDir: { sizeLimit: k8s.Quantity.fromString(`${Math.ceil(limit / 2 ** 20)}Mi`) } },
                 { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
@@ -267,7 +308,7 @@ interface StatefulSetProps {
   readonly checksum: string;
   readonly secret: string;
   readonly main: MainContainer;
-  /** A data volume per pod (servers); Sentinels keep their state in an emptyDir and relearn it from peers. */
+  /** A data volume per pod: the servers' data set, the Sentinels' saved state. */
   readonly volumeSize?: string;
 }
 
@@ -280,6 +321,7 @@ function statefulSet(scope: Construct, p: StatefulSetProps): void {
     { name: 'config', mountPath: REDIS_PATHS.config, readOnly: true },
     { name: 'auth', mountPath: REDIS_PATHS.passwordFile.slice(0, REDIS_PATHS.passwordFile.lastIndexOf('/')), readOnly: true },
     { name: 'run', mountPath: REDIS_PATHS.run },
+    { name: 'tls', mountPath: REDIS_PATHS.tls, readOnly: true },
     ...(p.volumeSize ? [{ name: 'data', mountPath: REDIS_PATHS.data }] : []),
   ];
   const container: k8s.Container = {
@@ -303,10 +345,16 @@ function statefulSet(scope: Construct, p: StatefulSetProps): void {
     image: image(config, REDIS_EXPORTER_IMAGE),
     imagePullPolicy: config.images.pullPolicy,
     env: [
-      { name: 'REDIS_ADDR', value: `redis://localhost:${main.port}` },
+      // rediss: TLS to the process beside it, verified against the internal CA, presenting the pod's certificate
+      // (oliver006/redis_exporter, main.go at v1.63.0: REDIS_EXPORTER_TLS_* variables).
+      { name: 'REDIS_ADDR', value: `rediss://localhost:${main.port}` },
       { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: p.secret, key: 'password' } } },
+      { name: 'REDIS_EXPORTER_TLS_CA_CERT_FILE', value: `${REDIS_PATHS.tls}/ca.crt` },
+      { name: 'REDIS_EXPORTER_TLS_CLIENT_CERT_FILE', value: `${REDIS_PATHS.tls}/tls.crt` },
+      { name: 'REDIS_EXPORTER_TLS_CLIENT_KEY_FILE', value: `${REDIS_PATHS.tls}/tls.key` },
       { name: 'REDIS_EXPORTER_WEB_LISTEN_ADDRESS', value: `:${METRICS_PORT}` },
     ],
+    volumeMounts: [{ name: 'tls', mountPath: REDIS_PATHS.tls, readOnly: true }],
     ports: [{ name: 'metrics', containerPort: METRICS_PORT }],
     resources: resources(EXPORTER_RESOURCES),
     securityContext: containerSecurityContext(),
@@ -341,9 +389,12 @@ function statefulSet(scope: Construct, p: StatefulSetProps): void {
           terminationGracePeriodSeconds: main.preStop ? PRESTOP_WAIT_SECONDS + SHUTDOWN_TIMEOUT_SECONDS + 20 : 30,
           containers: [container, exporter],
           volumes: [
-            { name: 'config', configMap: { name: CONFIG_MAP, defaultMode: 0o444 } },
+            // Executable: Sentinel runs redis-ha.sh itself as its client-reconfig-script.
+            { name: 'config', configMap: { name: CONFIG_MAP, defaultMode: 0o555 } },
             // Group-readable for the pod's fsGroup; the exporter reads the password through its env instead.
             { name: 'auth', secret: { secretName: p.secret, defaultMode: 0o440, items: [{ key: 'password', path: 'password' }] } },
+            // The pod's certificate and key (group-readable for the fsGroup, like the password).
+            { name: 'tls', secret: { secretName: REDIS_TLS_SECRET, defaultMode: 0o440 } },
             // Runtime configuration with the password: in memory, never on a disk.
             { name: 'run', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('16Mi') } },
           ],
