@@ -13,11 +13,11 @@ import { renderAll } from './support/render';
 
 const DATA = path.resolve(__dirname, '../charts/data');
 
-test('charts/data/ holds exactly one folder per registered store kind, each with its section, refs, chart and alerts', () => {
+test('charts/data/ holds exactly one folder per registered store kind, each with its section, refs, chart, client wiring and alerts', () => {
   const folders = fs.readdirSync(DATA, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
   expect(folders).toEqual([...STORE_NAMES].sort());
   for (const kind of STORE_NAMES) {
-    expect({ kind, files: ['alerts.ts', 'chart.ts', 'config.ts', 'refs.ts'].filter((f) => fs.existsSync(path.join(DATA, kind, f))) }).toEqual({ kind, files: ['alerts.ts', 'chart.ts', 'config.ts', 'refs.ts'] });
+    expect({ kind, files: ['alerts.ts', 'chart.ts', 'client.ts', 'config.ts', 'refs.ts'].filter((f) => fs.existsSync(path.join(DATA, kind, f))) }).toEqual({ kind, files: ['alerts.ts', 'chart.ts', 'client.ts', 'config.ts', 'refs.ts'] });
   }
 });
 
