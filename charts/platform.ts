@@ -50,7 +50,7 @@ export interface RenderedPlatform {
 export function renderPlatform(config: EnvironmentConfig): RenderedPlatform {
   const app = new App();
   const refs = storeRefs(config);
-  const ctx: PlatformContext = { config, refs, graph: new DependencyGraph(), secrets: storeSecrets(refs) };
+  const ctx: PlatformContext = { config, refs, graph: new DependencyGraph({ monitoring: config.addons.monitoring.enabled }), secrets: storeSecrets(refs) };
 
   // Folder prefixes: 0x namespaces, tenants and network; 1x stores; 2x applications; 3x ingress; 5x
   // monitoring; 9x GitOps. Each chart is one Argo CD Application and one step of the installer.
