@@ -291,8 +291,8 @@ describe.each(byEnv.map((p) => [p.config.name, p] as const))('%s', (env, p) => {
     expect(has(sentinel, server, 6379)).toBe(true);
     expect(has(sentinel, sentinel, 26379)).toBe(true);
     expect(has(server, sentinel, 26379)).toBe(true);
-    expect(has({ 'app.kubernetes.io/name': 'prometheus' }, server, 9121)).toBe(true);
-    expect(has({ 'app.kubernetes.io/name': 'prometheus' }, sentinel, 9121)).toBe(true);
+    expect(has({ 'app.kubernetes.io/name': 'prometheus' }, server, 9121)).toBe(p.config.addons.monitoring.enabled);
+    expect(has({ 'app.kubernetes.io/name': 'prometheus' }, sentinel, 9121)).toBe(p.config.addons.monitoring.enabled);
     // Nothing else reaches the servers from this chart's own declarations.
     expect(has(server, server, 26379)).toBe(false);
   });

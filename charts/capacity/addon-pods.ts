@@ -8,9 +8,9 @@
  * where the software itself sets them (the Prometheus operator's config reloader) that figure is used. Each
  * entry cites the chart source it relied on.
  *
- * charts/gitops/addons-demand.ts sizes the quotas from the same values, with the rolling-update surge added; this
- * file counts steady-state pods (no surge) and says which run on every node (DaemonSets) and which are one-off
- * hook Jobs, which the fit check needs and the quota does not.
+ * This is the only record of the add-ons' pods: charts/gitops/addons-demand.ts sizes the namespace quotas from it
+ * (adding the rolling-update surge). Counts here are steady-state pods; DaemonSets and hook Jobs are marked so
+ * the fit check places them per node and counts them at their maximum only.
  */
 import type { EnvironmentConfig } from '../../environments/schema';
 import type { Addon } from '../gitops/addons-catalog';

@@ -15,11 +15,17 @@ import type { ConfigProblem } from '../../environments/schema';
 import type { EnvironmentConfig } from '../../environments/schema';
 import { addons as addonCatalog } from '../gitops/addons-catalog';
 import { formatCpu, parseCpu, parseMemory } from '../lib/quantity';
-import type { RenderedPlatform } from '../platform';
+import type { RenderedChart } from '../lib/manifest';
 import { eligible, pack, selfExclusive, type Node, type Packing } from './binpack';
 import { addonWorkloads, renderedWorkloads, type Workload } from './workloads';
 
 /** Warn above this share of a pool's allocatable CPU or memory at the maximum. */
+/** What the fit check reads of a rendered environment (a RenderedPlatform is one; this module sits below the composer). */
+export interface RenderedCharts {
+  readonly config: EnvironmentConfig;
+  readonly charts: readonly RenderedChart[];
+}
+
 export const WARN_ABOVE = 0.85;
 
 export interface Scenario {
@@ -56,14 +62,14 @@ export function nodesOf(c: EnvironmentConfig): Node[] {
 }
 
 /** Every workload of the platform: rendered ones and the add-ons'. */
-export function platformWorkloads(p: Pick<RenderedPlatform, 'config' | 'charts'>): Workload[] {
+export function platformWorkloads(p: RenderedCharts): Workload[] {
   return [...renderedWorkloads(p.charts), ...addonWorkloads(p.config, addonCatalog(p.config))];
 }
 
 export const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
 export const cores = (m: number) => `${(m / 1000).toFixed(m % 1000 === 0 ? 0 : 2)} CPU`;
 
-export function checkFit(p: Pick<RenderedPlatform, 'config' | 'charts'>): FitReport {
+export function checkFit(p: RenderedCharts): FitReport {
   const c = p.config;
   const nodes = nodesOf(c);
   const workloads = platformWorkloads(p);

@@ -53,9 +53,9 @@ export function addonFlows(g: DependencyGraph, c: EnvironmentConfig, a: Addon): 
   const api = { addresses: apiServer(c) };
   const toApi = (p: PodGroup) => g.connect({ pods: p }, api, API_SERVER_PORTS, `${p.display} talks to the Kubernetes API`);
   const webhook = (p: PodGroup, port: number) => g.connect(api, { pods: p }, tcp('webhook', port), `the API server calls the ${a.name} admission webhook`);
-  const scrape = (p: PodGroup, ...ports: number[]) => {
-    if (c.addons.monitoring.enabled) g.connect({ pods: PROMETHEUS }, { pods: p }, tcp('metrics', ...ports), `Prometheus scrapes ${p.display}`);
-  };
+  // Dropped by the graph where monitoring is not installed (charts/lib/graph.ts).
+  const scrape = (p: PodGroup, ...ports: number[]) =>
+    g.connect({ pods: PROMETHEUS }, { pods: p }, tcp('metrics', ...ports), `Prometheus scrapes ${p.display}`);
   const use = (from: PodGroup, to: PodGroup, ports: Port[], why: string) => g.connect({ pods: from }, { pods: to }, ports, why);
   const ns = a.namespace;
 

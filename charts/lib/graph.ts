@@ -60,12 +60,25 @@ export const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 
 
 export const INTERNET: AddressRange = { cidrs: ['0.0.0.0/0'], except: PRIVATE_RANGES, display: 'internet' };
 
+export interface GraphOptions {
+  /**
+   * Whether the monitoring stack (kube-prometheus-stack: Prometheus and the rest of the monitoring namespace) is
+   * installed. Where it is not, flows from or to pods of the monitoring namespace are dropped here, whichever
+   * chart declares them, so no NetworkPolicy admits and no diagram draws a Prometheus that does not exist.
+   * @default true
+   */
+  readonly monitoring?: boolean;
+}
+
 export class DependencyGraph {
   private readonly list: Flow[] = [];
 
-  /** Declares that `from` opens connections to `to` on `ports`. */
+  constructor(private readonly options: GraphOptions = {}) {}
+
+  /** Declares that `from` opens connections to `to` on `ports` (dropped when one end is not installed). */
   connect(from: Peer, to: Peer, ports: readonly Port[], why: string): void {
     if (ports.length === 0) throw new Error(`flow "${why}" names no port`);
+    if (this.options.monitoring === false && [from, to].some((p) => 'pods' in p && p.pods.namespace === MONITORING_NAMESPACE)) return;
     this.list.push({ from, to, ports, why });
   }
 
@@ -83,9 +96,12 @@ export class DependencyGraph {
 // Peers that are not ours but that our pods talk to or are reached by.
 // ---------------------------------------------------------------------------------------------------------
 
+/** Where kube-prometheus-stack runs (charts/gitops/addons-catalog.ts installs it there). */
+const MONITORING_NAMESPACE = 'monitoring';
+
 /** Prometheus of the monitoring stack (kube-prometheus-stack labels its pods app.kubernetes.io/name=prometheus). */
 export const PROMETHEUS: PodGroup = {
-  namespace: 'monitoring', selector: { 'app.kubernetes.io/name': 'prometheus' }, display: 'monitoring/prometheus',
+  namespace: MONITORING_NAMESPACE, selector: { 'app.kubernetes.io/name': 'prometheus' }, display: 'monitoring/prometheus',
 };
 
 /** The ingress controller: Traefik bundled with k3s (kube-system), or ingress-nginx installed into `ingress`. */
