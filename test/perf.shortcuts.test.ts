@@ -1,7 +1,8 @@
 /**
  * The shortcuts synth takes to stay fast read and write exactly what the full work would: the kustomization
  * printed without the `yaml` package, the MinIO guard parsing only a StatefulSet's metadata, and the StatefulSet
- * guard skipping the parse of a previous file whose bytes are this render's.
+ * guard skipping the parse of a previous file whose bytes are this render's, endpoints.md reading the gateway's
+ * routes from the value kong.yml was printed from.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -10,6 +11,7 @@ import { parse, stringify } from 'yaml';
 import { metadataBlock } from '../charts/data/minio-guard';
 import { kustomization } from '../charts/gitops/kustomize';
 import { renderEnvironments } from '../charts/output/prepare';
+import { printedValue } from '../charts/lib/yaml';
 import { environmentInput, loadEnvironments, validateEnvironment } from '../environments';
 import { renderAll } from './support/render';
 
@@ -21,6 +23,13 @@ test.each(platforms.map((p) => [p.config.name, p] as const))('%s: the kustomizat
   const data = parse(text) as { resources: string[] };
   expect(data.resources.length).toBeGreaterThan(100);
   expect(text).toBe(stringify(data, { lineWidth: 0 }));
+});
+
+test.each(platforms.map((p) => [p.config.name, p] as const))('%s: the value recorded for kong.yml is what parsing it gives', (_env, p) => {
+  const texts = p.charts.flatMap((c) => c.manifests).filter((m) => m.kind === 'ConfigMap' && typeof m.data?.['kong.yml'] === 'string').map((m) => m.data['kong.yml'] as string);
+  expect(texts.length).toBe(1);
+  expect(printedValue(texts[0])).toBeDefined();
+  expect(JSON.parse(JSON.stringify(printedValue(texts[0])))).toEqual(parse(texts[0]));
 });
 
 test('every StatefulSet\'s metadata block parses to its metadata, whatever the folder', () => {
