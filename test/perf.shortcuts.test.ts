@@ -2,12 +2,13 @@
  * The shortcuts synth takes to stay fast read and write exactly what the full work would: the kustomization
  * printed without the `yaml` package, the MinIO guard parsing only a StatefulSet's metadata, and the StatefulSet
  * guard skipping the parse of a previous file whose bytes are this render's, endpoints.md reading the gateway's
- * routes from the value kong.yml was printed from.
+ * routes from the value kong.yml was printed from, and the fit check packing each render once.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parse, stringify } from 'yaml';
+import { checkFit } from '../charts/capacity/fit';
 import { metadataBlock } from '../charts/data/minio-guard';
 import { kustomization } from '../charts/gitops/kustomize';
 import { renderEnvironments } from '../charts/output/prepare';
@@ -30,6 +31,15 @@ test.each(platforms.map((p) => [p.config.name, p] as const))('%s: the value reco
   expect(texts.length).toBe(1);
   expect(printedValue(texts[0])).toBeDefined();
   expect(JSON.parse(JSON.stringify(printedValue(texts[0])))).toEqual(parse(texts[0]));
+});
+
+test('the fit report is computed once per render (synth and capacity.md share it), and afresh for another configuration', () => {
+  const p = platforms[0];
+  const first = checkFit(p);
+  expect(checkFit(p)).toBe(first);
+  const other = checkFit({ charts: p.charts, config: { ...p.config } });
+  expect(other).not.toBe(first);
+  expect(other.scenarios).toEqual(first.scenarios);
 });
 
 test('every StatefulSet\'s metadata block parses to its metadata, whatever the folder', () => {
