@@ -13,7 +13,7 @@ import * as path from 'path';
 import { parse } from 'yaml';
 import type { ConfigProblem } from '../../environments';
 import { NAMESPACES } from '../data/refs';
-import { fileName } from '../lib/render';
+import { fileName, toYaml } from '../lib/render';
 import type { Manifest, RenderedPlatform } from '../platform';
 
 const IMMUTABLE = ['volumeClaimTemplates', 'selector', 'serviceName', 'podManagementPolicy'] as const;
@@ -49,7 +49,11 @@ export function statefulSetChanges(p: RenderedPlatform, envDir: string): ConfigP
     for (const m of chart.manifests.filter((x) => x.kind === 'StatefulSet' && x.metadata.namespace !== NAMESPACES.minio)) {
       const file = path.join(envDir, chart.folder, fileName(m));
       if (!fs.existsSync(file)) continue;
-      const before = parse(fs.readFileSync(file, 'utf8')) as Manifest;
+      const text = fs.readFileSync(file, 'utf8');
+      // The same bytes as this render writes: nothing changed, and parsing the previous render (the dearest part
+      // of this guard) is skipped. The emitter round-trips through the parser (test/yaml.test.ts).
+      if (text === toYaml(m)) continue;
+      const before = parse(text) as Manifest;
       const changed = IMMUTABLE.filter((f) => canonical(before?.spec?.[f]) !== canonical(m.spec?.[f]));
       if (!changed.length) continue;
       const id = `StatefulSet ${m.metadata.namespace}/${m.metadata.name}`;
