@@ -48,3 +48,15 @@ test('a file the environments import that changed is checked again: its change c
   expect(r.ran).toBe(true);
   expect(r.problems.map((p) => `${p.file}:${p.line}`)).toEqual(['environments/dev.ts:2']);
 });
+
+test('in one process (the watch), a file broken then fixed is checked from its new text each time', () => {
+  // The compiler keeps parsed files whose text is unchanged between checks; a changed one must be read anew.
+  const root = project('warm');
+  const dev = path.join(root, 'environments', 'dev.ts');
+  expect(typeCheckEnvironments(root).problems).toEqual([]);
+  fs.writeFileSync(dev, "import { size } from '../lib/size';\nexport const replicas: string = size;\n");
+  expect(typeCheckEnvironments(root).problems.map((p) => `${p.file}:${p.line}`)).toEqual(['environments/dev.ts:2']);
+  fs.writeFileSync(dev, "import { size } from '../lib/size';\nexport const replicas: number = size;\n");
+  // Forced: the fixed text is the last clean one, which alone would skip the check.
+  expect(typeCheckEnvironments(root, true)).toEqual({ problems: [], ran: true });
+});

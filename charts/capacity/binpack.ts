@@ -67,8 +67,18 @@ export function selfExclusive(w: Workload): boolean {
   return w.antiAffinity.some((t) => matches(t, w));
 }
 
+/** Per pair of workloads, once: a node holds many pods of the same few workloads, asked again for every pod placed. */
+const PAIRS = new WeakMap<Workload, Map<Workload, boolean>>();
+
 function conflicts(w: Workload, on: readonly Workload[]): boolean {
-  return on.some((o) => w.antiAffinity.some((t) => matches(t, o)) || o.antiAffinity.some((t) => matches(t, w)));
+  let known = PAIRS.get(w);
+  if (!known) PAIRS.set(w, (known = new Map()));
+  const seen = known;
+  return on.some((o) => {
+    let c = seen.get(o);
+    if (c === undefined) seen.set(o, (c = w.antiAffinity.some((t) => matches(t, o)) || o.antiAffinity.some((t) => matches(t, w))));
+    return c;
+  });
 }
 
 const free = (p: Placed) => ({

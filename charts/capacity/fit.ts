@@ -69,7 +69,15 @@ export function platformWorkloads(p: RenderedCharts): Workload[] {
 export const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
 export const cores = (m: number) => `${(m / 1000).toFixed(m % 1000 === 0 ? 0 : 2)} CPU`;
 
+/**
+ * Reports already computed, by rendered charts: synth checks the fit before writing and capacity.md shows the
+ * same report, so each rendered platform is packed once. Keyed by the charts array (a render's own) and its config.
+ */
+const REPORTS = new WeakMap<object, FitReport>();
+
 export function checkFit(p: RenderedCharts): FitReport {
+  const known = REPORTS.get(p.charts);
+  if (known && known.config === p.config) return known;
   const c = p.config;
   const nodes = nodesOf(c);
   const workloads = platformWorkloads(p);
@@ -110,7 +118,9 @@ export function checkFit(p: RenderedCharts): FitReport {
       }
     }
   }
-  return { config: c, nodes, workloads, scenarios, problems, warnings };
+  const report: FitReport = { config: c, nodes, workloads, scenarios, problems, warnings };
+  REPORTS.set(p.charts, report);
+  return report;
 }
 
 const need = (w: Workload) => `${formatCpu(w.requests.cpu)} CPU / ${gib(w.requests.memory)}${w.requests.gpus ? ` / ${w.requests.gpus} GPU` : ''}`;

@@ -110,3 +110,23 @@ export function emitYaml(value: unknown): string {
   node(value, '', out);
   return `${out.join('\n')}\n`;
 }
+
+/**
+ * Values whose YAML text a chart printed (e.g. the gateway's kong.yml), keyed by that text: a reader of the
+ * rendered text (charts/output/endpoints.ts) gets the value back without parsing it again. A few entries only
+ * (the latest render's); the watch mode renders many times in one process.
+ */
+const PRINTED = new Map<string, unknown>();
+
+/** Records that `text` is YAML of `value` (as the `yaml` package or this emitter printed it); returns `text`. */
+export function printedFrom(text: string, value: unknown): string {
+  PRINTED.delete(text);
+  PRINTED.set(text, value);
+  if (PRINTED.size > 32) PRINTED.delete(PRINTED.keys().next().value as string);
+  return text;
+}
+
+/** The value recorded for `text` by printedFrom, if any. */
+export function printedValue(text: string): unknown {
+  return PRINTED.get(text);
+}

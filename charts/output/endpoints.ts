@@ -4,6 +4,7 @@
  * deployed. Every host listed needs a DNS entry pointing at the ingress controller.
  */
 import { parse } from 'yaml';
+import { printedValue } from '../lib/yaml';
 import { CATALOG } from '../../environments/catalog';
 import type { Manifest } from '../lib/manifest';
 
@@ -48,7 +49,7 @@ export function ingressEndpoints(manifests: readonly Manifest[]): Endpoint[] {
 export function gatewayRoutes(manifests: readonly Manifest[]): GatewayRoute[] {
   const routes: GatewayRoute[] = [];
   for (const m of manifests.filter((x) => x.kind === 'ConfigMap' && typeof x.data?.['kong.yml'] === 'string')) {
-    const kong = parse(m.data['kong.yml']) as { services?: { name: string; routes?: { paths?: string[]; hosts?: string[] }[] }[] };
+    const kong = (printedValue(m.data['kong.yml']) ?? parse(m.data['kong.yml'])) as { services?: { name: string; routes?: { paths?: string[]; hosts?: string[] }[] }[] };
     for (const s of kong.services ?? []) {
       for (const r of s.routes ?? []) routes.push({ paths: r.paths ?? [], service: s.name, hosts: r.hosts ?? [] });
     }

@@ -4,9 +4,9 @@
  * GitOps, which is the bootstrap's decision (docs/gitops-install.md), not a side effect of a plain apply.
  * Listing files rather than folders keeps the chart folders plain directories for Argo CD.
  */
-import { stringify } from 'yaml';
 import type { RenderedPlatform } from '../platform';
 import { fileName } from '../lib/manifest';
+import { scalarString } from '../lib/yaml';
 import { applyOrder, foldersNeedingAddons, isArgoFolder } from '../gitops/order';
 
 export function kustomization(p: RenderedPlatform): string {
@@ -15,10 +15,11 @@ export function kustomization(p: RenderedPlatform): string {
     .map((f) => byFolder.get(f)!)
     .filter((c) => !isArgoFolder(c.manifests))
     .flatMap((c) => c.manifests.map((m) => `${c.folder}/${fileName(m)}`).sort());
-  return stringify({
-    apiVersion: 'kustomize.config.k8s.io/v1beta1',
-    kind: 'Kustomization',
-    // Labels are already on every object; kustomize must not add or change any.
-    resources,
-  }, { lineWidth: 0 });
+  // Printed directly rather than with the `yaml` package's stringify (a document tree per environment, and the
+  // package loaded on every synth). Paths are `folder/file`: a `/` and no quote, `#` or `: `, which YAML can
+  // only read as that string, so they stay plain (as stringify wrote them); anything else is quoted.
+  const item = (r: string) => (/^[A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9._-]+$/.test(r) ? r : scalarString(r));
+  // Labels are already on every object; kustomize must not add or change any.
+  return ['apiVersion: kustomize.config.k8s.io/v1beta1', 'kind: Kustomization', resources.length ? 'resources:' : 'resources: []',
+    ...resources.map((r) => `  - ${item(r)}`)].join('\n') + '\n';
 }

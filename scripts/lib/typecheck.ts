@@ -28,6 +28,14 @@ export interface TypeCheckResult {
 const CACHE = path.join('.build', 'typecheck-environments.json');
 
 /**
+ * Parsed source files by name with the text they were parsed from, and the last program: kept on the process,
+ * not this module, because the watch loads a new bundle of it after every save.
+ */
+const WARM: { parsed: Map<string, { text: string; file: import('typescript').SourceFile }>; program?: import('typescript').Program } =
+  ((globalThis as Record<string, unknown>).__synthTypeCheck as typeof WARM | undefined) ?? { parsed: new Map() };
+(globalThis as Record<string, unknown>).__synthTypeCheck = WARM;
+
+/**
  * @param root the project folder (holding tsconfig.json and environments/)
  * @param force check even when the sources did not change
  */
@@ -56,7 +64,21 @@ export function typeCheckEnvironments(root: string, force = false): TypeCheckRes
   const ts: typeof import('typescript') = createRequire(path.join(root, 'package.json'))('typescript');
   const config = ts.readConfigFile(tsconfig, (f) => ts.sys.readFile(f));
   const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, root);
-  const program = ts.createProgram({ rootNames: files, options: { ...parsed.options, noEmit: true, incremental: false } });
+  const options = { ...parsed.options, noEmit: true, incremental: false };
+  // A long-running process (the watch) checks again after each save: files whose text is unchanged (the
+  // compiler's own lib files, cdk8s's declarations, imports/) keep their parsed trees, so only the checker reruns.
+  const host = ts.createCompilerHost(options);
+  const read = host.getSourceFile;
+  host.getSourceFile = (name, lang, onError) => {
+    const text = ts.sys.readFile(name);
+    const known = WARM.parsed.get(name);
+    if (text !== undefined && known?.text === text) return known.file;
+    const file = read.call(host, name, lang, onError);
+    if (file && text !== undefined) WARM.parsed.set(name, { text, file });
+    return file;
+  };
+  const program = ts.createProgram({ rootNames: files, options, host, oldProgram: WARM.program });
+  WARM.program = program;
   const problems = ts.getPreEmitDiagnostics(program).map((d): TypeProblem => {
     const message = ts.flattenDiagnosticMessageText(d.messageText, '\n    ');
     if (!d.file || d.start === undefined) return { file: 'tsconfig.json', line: 0, column: 0, message };

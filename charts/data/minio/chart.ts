@@ -29,7 +29,7 @@ export const MINIO_VERSION = 'RELEASE.2025-09-07T16-13-09Z';
 
 /** The headless Service that gives every server its stable DNS name (shared by all pools). */
 export const MINIO_HEADLESS = 'minio-hl';
-/** Records each pool's shape on its StatefulSet; the synth refuses to change it (see minio-guard.ts). */
+/** Records each pool's shape on its StatefulSet; the synth refuses to change it (see ./guard.ts). */
 export const POOL_ANNOTATION = 'sme-receivables.io/minio-pool';
 
 const NS = NAMESPACES.minio;

@@ -29,6 +29,16 @@ export interface RecordedPool {
   readonly file: string;
 }
 
+/**
+ * The top-level `metadata:` block of a rendered manifest (block style, as charts/lib/yaml.ts writes it), or the
+ * whole text when there is none: all the guard reads, and a small part of a StatefulSet to parse. Lines of the
+ * block are indented (or blank, inside a literal string); the next top-level key ends it.
+ */
+export function metadataBlock(text: string): string {
+  const m = /^metadata:\n(?:[ \t].*\n|\n)*/m.exec(text);
+  return m ? m[0] : text;
+}
+
 /** The pools recorded in a previously rendered environment folder (none when it was never rendered). */
 export function recordedPools(envDir: string): RecordedPool[] {
   const dir = path.join(envDir, MINIO_FOLDER);
@@ -36,7 +46,7 @@ export function recordedPools(envDir: string): RecordedPool[] {
   const prefix = `statefulset.${NAMESPACES.minio}.`;
   const out: RecordedPool[] = [];
   for (const file of fs.readdirSync(dir).filter((f) => f.startsWith(prefix) && f.endsWith('.yaml')).sort()) {
-    const doc = parse(fs.readFileSync(path.join(dir, file), 'utf8'));
+    const doc = parse(metadataBlock(fs.readFileSync(path.join(dir, file), 'utf8')));
     const shape = doc?.metadata?.annotations?.[POOL_ANNOTATION];
     const name = doc?.metadata?.labels?.['sme-receivables.io/pool'];
     if (typeof shape !== 'string' || typeof name !== 'string') continue;
