@@ -6,13 +6,13 @@
  * The environment files are type-checked first (when they changed), so a mistake TypeScript would catch is
  * reported at its file and line, not as a stack trace into the bundle. All environments are validated and
  * rendered in memory before anything is written, so a bad configuration leaves dist/ exactly as it was. Synth
- * replaces and prunes only the environment folders it recorded as its own (charts/lib/render.ts), and prints
+ * replaces and prunes only the environment folders it recorded as its own (charts/output/render.ts), and prints
  * one line per environment saying what changed. `cdk8s synth` runs this same program (see cdk8s.yaml); its
  * output folder gets one multi-document `<env>.k8s.yaml` per environment.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ForeignOutputError, toFileTree, writeDist, type FileTree } from './charts/lib/render';
+import { ForeignOutputError, toFileTree, writeDist, type FileTree } from './charts/output/render';
 import { formatChanges } from './charts/output/changes';
 import { renderEnvironments } from './charts/output/prepare';
 import { formatTypeProblem, typeCheckEnvironments } from './scripts/lib/typecheck';

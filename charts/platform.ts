@@ -7,11 +7,11 @@ import type { EnvironmentConfig } from '../environments/schema';
 import { storeRefs, storeSecrets, type DeclaredSecret, type StoreRefs } from './data/refs';
 import { demandByNamespace } from './lib/demand';
 import { chartManifests } from './lib/to-json';
-import type { PlatformContext } from './lib/context';
+import type { PlatformContext } from './context';
 import { DependencyGraph } from './lib/graph';
-import { MinioChart } from './data/minio';
-import { ElasticsearchChart } from './data/elasticsearch';
-import { RedisChart } from './data/redis';
+import { FOLDERS } from './lib/folders';
+import type { Manifest, RenderedChart } from './lib/manifest';
+import { storeCharts } from './data';
 import { appCharts } from './apps/charts';
 import { AddonsChart } from './gitops/addons';
 import { addDemand, addonDemand } from './gitops/addons-demand';
@@ -23,18 +23,9 @@ import { NamespacesChart } from './namespaces';
 import { NetworkChart } from './network/chart';
 import { TenantsChart } from './tenants';
 import { PkiChart } from './ingress/pki';
-import { PostgresChart } from './data/postgres';
-import { ClickhouseChart } from './data/clickhouse';
-import { KafkaChart } from './data/kafka';
 
-/** A rendered Kubernetes object. */
-export type Manifest = Record<string, any>;
-
-export interface RenderedChart {
-  /** The folder under dist/<env>/, e.g. `00-namespaces`. */
-  readonly folder: string;
-  readonly manifests: readonly Manifest[];
-}
+// Defined in charts/lib/manifest.ts (the layer below every chart); exported here too for the composer's callers.
+export type { Manifest, RenderedChart };
 
 export interface RenderedPlatform {
   readonly config: EnvironmentConfig;
@@ -47,69 +38,69 @@ export interface RenderedPlatform {
   readonly graph: DependencyGraph;
 }
 
+/**
+ * One environment in two phases. Declare: every chart that stands on its own (tenants, the CA, the stores, the
+ * applications and ingress, the add-ons), each registering its Secrets and network flows in the context. Derive,
+ * in this order, what needs all of that: Vault's ExternalSecrets (from the declared Secrets), monitoring (from the
+ * rendered workloads and the flows), the namespaces (quotas sized from every workload), the network policies (from
+ * every flow), and GitOps (one Application per folder).
+ */
 export function renderPlatform(config: EnvironmentConfig): RenderedPlatform {
   const app = new App();
   const refs = storeRefs(config);
   const ctx: PlatformContext = { config, refs, graph: new DependencyGraph({ monitoring: config.addons.monitoring.enabled }), secrets: storeSecrets(refs) };
+  const { charts, addons } = declare(app, ctx);
+  const rendered: RenderedChart[] = charts.map(render);
+  rendered.push(...deriveExternalSecrets(app, ctx));
+  rendered.push(...deriveMonitoring(app, ctx, rendered));
+  rendered.push(render(deriveNamespaces(app, config, rendered, addons)));
+  rendered.push(render(new NetworkChart(app, FOLDERS.network, { config, graph: ctx.graph })));
+  rendered.sort((a, b) => a.folder.localeCompare(b.folder));
+  rendered.push(deriveGitOps(app, config, rendered, addons));
+  return { ...ctx, charts: rendered };
+}
 
-  // Folder prefixes: 0x namespaces, tenants and network; 1x stores; 2x applications; 3x ingress; 5x
-  // monitoring; 9x GitOps. Each chart is one Argo CD Application and one step of the installer.
-  const addons = new AddonsChart(app, '90-addons', ctx);
+const render = (c: Chart): RenderedChart => ({ folder: c.node.id, manifests: chartManifests(c) });
+
+/** The charts that stand on their own. Folders and their apply order: charts/lib/folders.ts. */
+function declare(app: App, ctx: PlatformContext): { readonly charts: readonly Chart[]; readonly addons: AddonsChart } {
+  // Each chart is one Argo CD Application and one step of the installer.
+  const addons = new AddonsChart(app, FOLDERS.addons, ctx);
   const charts: Chart[] = [
-    new TenantsChart(app, '01-tenants', ctx),
+    new TenantsChart(app, FOLDERS.tenants, ctx),
     // The internal CA, before the stores whose certificates it issues.
-    new PkiChart(app, '03-pki', ctx),
-
-    // network (issue 7)
-
-    // minio (issue 5)
-    new MinioChart(app, '10-minio', ctx),
-
-    // postgres (issue 3)
-    new PostgresChart(app, '11-postgres', ctx),
-
-    // redis (issue 4)
-    new RedisChart(app, '12-redis', ctx),
-
-    // kafka and clickhouse (issue 9)
-    new KafkaChart(app, '13-kafka', ctx),
-    new ClickhouseChart(app, '14-clickhouse', ctx),
-
-    // elasticsearch (issue 5)
-    new ElasticsearchChart(app, '15-elasticsearch', ctx),
-
-    // applications and ingress (issue 6)
+    new PkiChart(app, FOLDERS.pki, ctx),
+    // The stores (charts/data/index.ts), in their folders' order.
+    ...storeCharts(app, ctx),
     ...appCharts(app, ctx),
-
-    // monitoring and gitops (issue 8): the add-ons declare their flows here, before anything reads the graph
+    // The add-ons declare their flows here too, before anything reads the graph.
     addons,
   ];
+  return { charts, addons };
+}
 
-  const rendered = charts.map((c) => ({ folder: c.node.id, manifests: chartManifests(c) }));
-  // Secret values from Vault: one ExternalSecret per Secret declared above.
-  if (config.secrets.source === 'vault') {
-    const externalSecrets = new ExternalSecretsChart(app, EXTERNAL_SECRETS_FOLDER, ctx);
-    rendered.push({ folder: externalSecrets.node.id, manifests: chartManifests(externalSecrets) });
-  }
-  // Monitoring: scrape targets and store alerts derived from everything rendered above and from the graph.
-  if (config.addons.monitoring.enabled) {
-    const monitoring = new MonitoringChart(app, '50-monitoring', { ctx, charts: rendered });
-    const manifests = chartManifests(monitoring);
-    if (manifests.length) rendered.push({ folder: monitoring.node.id, manifests });
-  }
-  // Built last, rendered first: its quotas are sized from everything else.
-  const namespaces = new NamespacesChart(app, '00-namespaces', {
+/** Secret values from Vault: one ExternalSecret per Secret declared above. */
+function deriveExternalSecrets(app: App, ctx: PlatformContext): RenderedChart[] {
+  return ctx.config.secrets.source === 'vault' ? [render(new ExternalSecretsChart(app, EXTERNAL_SECRETS_FOLDER, ctx))] : [];
+}
+
+/** Scrape targets and store alerts, from everything rendered so far and from the graph (none when empty). */
+function deriveMonitoring(app: App, ctx: PlatformContext, rendered: readonly RenderedChart[]): RenderedChart[] {
+  if (!ctx.config.addons.monitoring.enabled) return [];
+  const monitoring = render(new MonitoringChart(app, FOLDERS.monitoring, { ctx, charts: rendered }));
+  return monitoring.manifests.length ? [monitoring] : [];
+}
+
+/** Built last, applied first: its quotas are sized from everything else. */
+function deriveNamespaces(app: App, config: EnvironmentConfig, rendered: readonly RenderedChart[], addons: AddonsChart): Chart {
+  return new NamespacesChart(app, FOLDERS.namespaces, {
     // The add-ons' pods are rendered by Argo CD from their charts: their demand is added from the catalog.
     config, demand: addDemand(demandByNamespace(rendered.flatMap((c) => c.manifests)), addonDemand(config, addons.addons)),
   });
-  rendered.push({ folder: namespaces.node.id, manifests: chartManifests(namespaces) });
-  // Built after every other chart, because its policies come from the flows they all declared; applied as 02.
-  const network = new NetworkChart(app, '02-network', { config, graph: ctx.graph });
-  rendered.push({ folder: network.node.id, manifests: chartManifests(network) });
-  rendered.sort((a, b) => a.folder.localeCompare(b.folder));
-  // GitOps last: one Application per folder rendered above; data-holding objects are kept by Argo CD.
+}
+
+/** One Application per folder rendered above; data-holding objects are kept by Argo CD. */
+function deriveGitOps(app: App, config: EnvironmentConfig, rendered: RenderedChart[], addons: AddonsChart): RenderedChart {
   protectData(rendered);
-  const gitops = new GitOpsChart(app, '99-gitops', { config, charts: rendered, addons: addons.addons });
-  rendered.push({ folder: gitops.node.id, manifests: chartManifests(gitops) });
-  return { ...ctx, charts: rendered };
+  return render(new GitOpsChart(app, FOLDERS.gitops, { config, charts: rendered, addons: addons.addons }));
 }

@@ -6,7 +6,7 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { planServices } from './apps/plan';
-import type { PlatformContext } from './lib/context';
+import type { PlatformContext } from './context';
 import { endpointPods, endpointPort, type PodGroup } from './lib/graph';
 import { LABELS } from './lib/labels';
 import { PlatformNamespace } from './lib/namespace';

@@ -10,13 +10,14 @@
  * the orchestrator sized like arbor-api (1/2Gi–2/4Gi, seed 003) and scaled vertically; batch jobs as seed 003's
  * queue workers (2 CPU / 4Gi, 30-minute deadline).
  */
+import { STORE_NAMES, type StoreName } from '../charts/data/refs';
 import { parseCpu, parseMemory } from '../charts/lib/quantity';
 import { CRON_HINT, cronProblem } from './cron';
-import type { ComputeResources, EnvironmentConfig } from './schema';
+import type { ComputeResources } from './schema';
 
-/** The stores an application can depend on: the keys of `StoreRefs` (charts/data/refs.ts). */
-export const STORES = ['postgres', 'redis', 'kafka', 'clickhouse', 'elasticsearch', 'minio'] as const;
-export type StoreName = typeof STORES[number];
+/** The stores an application can depend on: the registered store kinds (charts/data/refs.ts). */
+export const STORES: readonly StoreName[] = STORE_NAMES;
+export type { StoreName };
 
 /** Kinds of workload; each has one construct in charts/apps/. */
 export const SERVICE_KINDS = ['gateway', 'node-api', 'python-agent', 'model-server', 'static-frontend', 'batch-job'] as const;
@@ -256,9 +257,10 @@ export function isStore(target: string): target is StoreName {
   return (STORES as readonly string[]).includes(target);
 }
 
-type Path = (string | number)[];
+export type Path = (string | number)[];
 
-function resourceProblems(r: ComputeResources, at: string | Path): [Path, string][] {
+/** A request above its limit, at `at` (shared by the catalog's own check and an environment's `apps` rules). */
+export function resourceProblems(r: ComputeResources, at: string | Path): [Path, string][] {
   const base = typeof at === 'string' ? [at] : at;
   const out: [Path, string][] = [];
   try {
@@ -266,64 +268,6 @@ function resourceProblems(r: ComputeResources, at: string | Path): [Path, string
     if (parseMemory(r.requests.memory) > parseMemory(r.limits.memory)) out.push([[...base, 'requests', 'memory'], `must not exceed the memory limit ${r.limits.memory}`]);
   } catch (e) {
     out.push([base, e instanceof Error ? e.message : String(e)]);
-  }
-  return out;
-}
-
-/** Cross-field rules of an environment's `apps` section against the catalog (run by environments/schema.ts). */
-export function appsProblems(apps: EnvironmentConfig['apps'], catalog: readonly CatalogEntry[] = CATALOG): { path: Path; message: string }[] {
-  const out: { path: Path; message: string }[] = [];
-  const byName = new Map(catalog.map((e) => [e.name, e]));
-  const cap = apps.replicaCap;
-  if (cap && cap.minReplicas > cap.maxReplicas) {
-    out.push({ path: ['apps', 'replicaCap', 'minReplicas'], message: `must not be above replicaCap.maxReplicas ${cap.maxReplicas}` });
-  }
-  if (apps.resources) for (const [path, message] of resourceProblems(apps.resources, ['apps', 'resources'])) out.push({ path, message });
-  for (const [name, o] of Object.entries(apps.services ?? {})) {
-    const at: Path = ['apps', 'services', name];
-    const e = byName.get(name);
-    if (!e) {
-      out.push({ path: at, message: `is not a service of the catalog (allowed: ${[...byName.keys()].sort().join(', ')})` });
-      continue;
-    }
-    const horizontal = e.scaling.type === 'horizontal';
-    if ((o.minReplicas !== undefined || o.maxReplicas !== undefined) && !horizontal) {
-      out.push({ path: [...at, o.minReplicas !== undefined ? 'minReplicas' : 'maxReplicas'], message: `does not apply: ${name} has ${e.kind === 'batch-job' ? 'no replicas (a CronJob)' : 'fixed replicas (use replicas)'}` });
-    }
-    if (o.replicas !== undefined && horizontal && apps.autoscaling) {
-      out.push({ path: [...at, 'replicas'], message: `does not apply while autoscaling is on: ${name} scales horizontally (use minReplicas/maxReplicas)` });
-    }
-    if (horizontal && e.scaling.type === 'horizontal') {
-      const min = o.minReplicas ?? Math.min(e.scaling.minReplicas, cap?.minReplicas ?? Infinity);
-      const max = o.maxReplicas ?? Math.max(min, Math.min(e.scaling.maxReplicas, cap?.maxReplicas ?? Infinity));
-      if (min > max) out.push({ path: [...at, 'minReplicas'], message: `${min} is above maxReplicas ${max}` });
-    }
-    if (o.resources) for (const [path, message] of resourceProblems(o.resources, [...at, 'resources'])) out.push({ path, message });
-  }
-  return out;
-}
-
-/**
- * Tenant plans' network grants against the catalog: each platform endpoint must be a gateway (the entry point
- * where the plan's rate limit and the authentication apply: a tenant calling a service directly would bypass
- * both) that this environment runs.
- */
-export function tenantPlanProblems(plans: EnvironmentConfig['tenantPlans'], apps: EnvironmentConfig['apps'], catalog: readonly CatalogEntry[] = CATALOG): { path: Path; message: string }[] {
-  const out: { path: Path; message: string }[] = [];
-  const gateways = catalog.filter((e) => e.kind === 'gateway').map((e) => e.name).sort();
-  for (const [name, plan] of Object.entries(plans)) {
-    const seen = new Set<string>();
-    plan.network.platformEndpoints.forEach((target, i) => {
-      const at: Path = ['tenantPlans', name, 'network', 'platformEndpoints', i];
-      if (seen.has(target)) out.push({ path: at, message: `duplicates "${target}"` });
-      seen.add(target);
-      if (!gateways.includes(target)) {
-        const what = isStore(target) ? 'a store' : catalog.some((e) => e.name === target) ? 'not a gateway' : 'not in the catalog';
-        out.push({ path: at, message: `"${target}" is ${what}: tenants may reach only the gateway (allowed: ${gateways.join(', ')})` });
-      } else if (apps.services[target]?.enabled === false) {
-        out.push({ path: at, message: `"${target}" is disabled in this environment (apps.services.${target}.enabled)` });
-      }
-    });
   }
   return out;
 }

@@ -10,21 +10,16 @@ import { dr } from './dr';
 import { deepMerge, type DeepPartial } from './merge';
 import { onprem } from './onprem';
 import { production } from './production';
-import { environmentSchema, environmentShape, type EnvironmentConfig, type EnvironmentInput } from './schema';
+import { environmentSchema } from './rules';
+import type { ConfigProblem } from './schema';
+import { environmentShape, type EnvironmentConfig, type EnvironmentInput } from './schema';
 import { staging } from './staging';
 
-export type { EnvironmentConfig } from './schema';
+export type { ConfigProblem, EnvironmentConfig } from './schema';
 
 /** The environments, in the order they are rendered. */
 export const ENVIRONMENTS: Record<string, DeepPartial<EnvironmentInput>> = { dev, staging, production, dr, onprem };
 
-export interface ConfigProblem {
-  readonly environment: string;
-  /** e.g. `stores.postgres.replicas` or `tenants[1].id` */
-  readonly path: string;
-  readonly value: unknown;
-  readonly message: string;
-}
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly ConfigProblem[]) {

@@ -16,7 +16,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { renderPlatform } from '../charts/platform';
-import { toFileTree } from '../charts/lib/render';
+import { toFileTree } from '../charts/output/render';
 import { ENVIRONMENTS, environmentInput, loadEnvironments, validateEnvironment } from '../environments';
 import { bootstrapLauncher, edit, projectCopy } from './lib/project-copy';
 

@@ -9,7 +9,7 @@
  *   npm run check [-- --env dev[,staging…]] [--dist dist]
  */
 import * as path from 'path';
-import { readTree, toFileTree } from '../charts/lib/render';
+import { readTree, toFileTree } from '../charts/output/render';
 import { diffTrees, isUnchanged, summarizeChanges } from '../charts/output/changes';
 import { renderEnvironments } from '../charts/output/prepare';
 import { ConfigError, ENVIRONMENTS, fieldSource, loadEnvironments } from '../environments';

@@ -21,7 +21,7 @@ import { renderPlatform } from '../charts/platform';
 import type { DeclaredSecret } from '../charts/data/refs';
 import { vaultPath } from '../charts/gitops/external-secrets';
 import { isBootstrapSecret } from '../charts/gitops/addons-catalog';
-import { standbySourceSecrets } from '../charts/data/postgres';
+import { standbySourceSecrets } from '../charts/data/postgres/chart';
 import { ConfigError, ENVIRONMENTS, loadEnvironment } from '../environments';
 import { Kubectl, parseFlags, UsageError } from './lib/kubectl';
 

@@ -4,5 +4,5 @@
  * type-checks them first).
  */
 export { environmentNames, main, parseArgs, renderTrees } from '../main';
-export { writeDist, type FileTree } from '../charts/lib/render';
+export { writeDist, type FileTree } from '../charts/output/render';
 export { formatChanges } from '../charts/output/changes';

@@ -76,7 +76,7 @@ describe('catalog entries', () => {
     const c = withEntry('payment-service', (e) => { e.dependsOn = [{ target: 'ledger-service' }, { target: 'payment-service' }]; });
     const problems = catalogProblems(c).map((p) => `${p.path}: ${p.message}`);
     expect(problems).toEqual([
-      'catalog.payment-service.dependsOn[0]: "ledger-service" is neither a store (postgres, redis, kafka, clickhouse, elasticsearch, minio) nor a service of the catalog',
+      'catalog.payment-service.dependsOn[0]: "ledger-service" is neither a store (postgres, redis, minio, elasticsearch, clickhouse, kafka) nor a service of the catalog',
       'catalog.payment-service.dependsOn[1]: a service cannot depend on itself',
     ]);
   });

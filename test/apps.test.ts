@@ -5,7 +5,7 @@
  */
 import { CATALOG, isStore, type StoreName } from '../environments/catalog';
 import { INTERNAL_CA_ISSUER, NAMESPACES, type Endpoint, type StoreRefs } from '../charts/data/refs';
-import { ES_CA_DIR } from '../charts/apps/connections';
+import { ES_CA_DIR } from '../charts/data/elasticsearch/client';
 import { PLATFORM_REGISTRY } from '../environments/catalog';
 import { ingressController, PROMETHEUS, type Flow } from '../charts/lib/graph';
 import { selectorLabels } from '../charts/lib/labels';

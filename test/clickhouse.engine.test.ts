@@ -7,8 +7,8 @@
  * password_sha256_hex, grants in users.xml) are the same in both.
  */
 import type { Manifest, RenderedPlatform } from '../charts/platform';
-import { CLICKHOUSE_ENV } from '../charts/data/clickhouse-config';
-import { CLICKHOUSE_NAMES } from '../charts/data/clickhouse';
+import { CLICKHOUSE_ENV } from '../charts/data/clickhouse/server-config';
+import { CLICKHOUSE_NAMES } from '../charts/data/clickhouse/chart';
 import { LABELS } from '../charts/lib/labels';
 import { chdbModule, runEngine, SESSION_USER_OVERLAY, tsv, type EngineRun } from './support/chdb';
 import { cleanupTmp, find, one, parseEnv, renderVariant, runScript, stubExecutable, tmpDir } from './support/clickhouse-kafka';

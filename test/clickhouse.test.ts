@@ -11,8 +11,8 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
 import type { Manifest, RenderedPlatform } from '../charts/platform';
-import { CLICKHOUSE_ENV } from '../charts/data/clickhouse-config';
-import { CLICKHOUSE_IDS, CLICKHOUSE_IMAGES, CLICKHOUSE_NAMES } from '../charts/data/clickhouse';
+import { CLICKHOUSE_ENV } from '../charts/data/clickhouse/server-config';
+import { CLICKHOUSE_IDS, CLICKHOUSE_IMAGES, CLICKHOUSE_NAMES } from '../charts/data/clickhouse/chart';
 import { LABELS, selectorLabels } from '../charts/lib/labels';
 import {
   cleanupTmp, find, one, parseEnv, renderVariant, runScript, selects, shellcheck, stubExecutable, tmpDir, XmlDoc, xmlErrors,

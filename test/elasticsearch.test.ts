@@ -11,7 +11,7 @@ import * as path from 'path';
 import { parse } from 'yaml';
 import { renderPlatform, type Manifest } from '../charts/platform';
 import { INTERNAL_CA_ISSUER } from '../charts/data/refs';
-import { BOOTSTRAP_MARKER } from '../charts/data/elasticsearch-scripts';
+import { BOOTSTRAP_MARKER } from '../charts/data/elasticsearch/scripts';
 import { environmentInput, validateEnvironment } from '../environments';
 import { parseMemory } from '../charts/lib/quantity';
 import { manifestsOf, renderAll } from './support/render';

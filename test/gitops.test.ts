@@ -12,7 +12,7 @@ import { App } from 'cdk8s';
 import { deepMerge } from '../environments/merge';
 import { environmentInput, loadEnvironment, validateEnvironment, type EnvironmentConfig } from '../environments';
 import { renderPlatform, type Manifest, type RenderedChart, type RenderedPlatform } from '../charts/platform';
-import { imagesOf, toFileTree, writeDist } from '../charts/lib/render';
+import { imagesOf, toFileTree, writeDist } from '../charts/output/render';
 import { DependencyGraph } from '../charts/lib/graph';
 import { addons } from '../charts/gitops/addons-catalog';
 import { GitOpsChart } from '../charts/gitops/gitops';

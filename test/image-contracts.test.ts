@@ -11,7 +11,7 @@
  * sh; add-on images are only checked for having a sourced contract, since upstream charts render their pods.
  */
 import { contractFor, IMAGE_CONTRACTS, type ImageContract, type Source } from '../charts/lib/image-contracts';
-import { toFileTree } from '../charts/lib/render';
+import { toFileTree } from '../charts/output/render';
 import type { Manifest } from '../charts/platform';
 import { checkPod, expand, type PodUnderTest, type Violation } from './support/image-contracts';
 import { describeObject, manifestsOf, podTemplates, renderAll } from './support/render';

@@ -12,7 +12,7 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { toFileTree, toYaml, writeDist } from '../charts/lib/render';
+import { toFileTree, toYaml, writeDist } from '../charts/output/render';
 import { applyOrder, foldersNeedingAddons } from '../charts/gitops/order';
 import { fakeKubectl, type FakeKubectl } from './support/fake-kubectl';
 import { renderAll } from './support/render';

@@ -4,7 +4,7 @@
  * match their originals; Services, probes and HPAs point at what the pods really have.
  */
 import { CLICKHOUSE_USERS, ELASTICSEARCH_APP_USER, KAFKA_CLIENT_USER, MINIO_CLIENTS, NAMESPACES, type DeclaredSecret } from '../charts/data/refs';
-import { APP_ROLE } from '../charts/data/elasticsearch';
+import { APP_ROLE } from '../charts/data/elasticsearch/chart';
 import { isStore } from '../environments/catalog';
 import { renderPlatform, type Manifest } from '../charts/platform';
 import { containerEnv, podOf, rendered } from './support/apps';

@@ -10,8 +10,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Manifest, RenderedPlatform } from '../charts/platform';
-import { KAFKA_IMAGES, KAFKA_NAMES } from '../charts/data/kafka';
-import { KAFKA_ENV } from '../charts/data/kafka-config';
+import { KAFKA_IMAGES, KAFKA_NAMES } from '../charts/data/kafka/chart';
+import { KAFKA_ENV } from '../charts/data/kafka/server-config';
 import { selectorLabels } from '../charts/lib/labels';
 import {
   cleanupTmp, find, one, parseProperties, renderVariant, runScript, selects, shellcheck, stubExecutable, tmpDir,

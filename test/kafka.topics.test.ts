@@ -7,9 +7,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Manifest, RenderedPlatform } from '../charts/platform';
-import { KAFKA_IDS, KAFKA_IMAGES, KAFKA_NAMES } from '../charts/data/kafka';
-import { CLICKHOUSE_NAMES } from '../charts/data/clickhouse';
-import { KAFKA_PORTS } from '../charts/data/kafka-config';
+import { KAFKA_IDS, KAFKA_IMAGES, KAFKA_NAMES } from '../charts/data/kafka/chart';
+import { CLICKHOUSE_NAMES } from '../charts/data/clickhouse/chart';
+import { KAFKA_PORTS } from '../charts/data/kafka/server-config';
 import { KAFKA_CLIENT_USER } from '../charts/data/refs';
 import { image } from '../charts/lib/images';
 import { selectorLabels } from '../charts/lib/labels';

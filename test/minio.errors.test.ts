@@ -6,8 +6,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { poolShapeChanges, recordedPools } from '../charts/data/minio-guard';
-import { toFileTree, writeDist } from '../charts/lib/render';
+import { poolShapeChanges, recordedPools } from '../charts/data/minio/guard';
+import { toFileTree, writeDist } from '../charts/output/render';
 import { renderPlatform } from '../charts/platform';
 import { formatProblem, validateEnvironment } from '../environments';
 import { input, problemsOf, type Input } from './support/config';

@@ -7,7 +7,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { defaultParity, erasureLayout, erasureSetSize, erasureSets, expandEllipses, quorums } from '../charts/data/minio-erasure';
+import { defaultParity, erasureLayout, erasureSetSize, erasureSets, expandEllipses, quorums } from '../charts/data/minio/erasure';
 import { MINIO_CLIENTS } from '../charts/data/refs';
 import type { Manifest } from '../charts/platform';
 import { manifestsOf, renderAll } from './support/render';

@@ -7,7 +7,7 @@
 import { App } from 'cdk8s';
 import { acmeSolver, DependencyGraph, INTERNET, PRIVATE_RANGES, PROMETHEUS, apiServer, ingressController, pods, type Flow } from '../charts/lib/graph';
 import { selectorLabels } from '../charts/lib/labels';
-import { toFileTree } from '../charts/lib/render';
+import { toFileTree } from '../charts/output/render';
 import { NetworkChart } from '../charts/network/chart';
 import { checkFlowPorts } from '../charts/network/consistency';
 import { REACHABILITY_FILE, reachabilityMatrix } from '../charts/network/matrix';

@@ -2,7 +2,7 @@
  * The change summary after a synth (issue 15): files added, changed and removed per environment, and which
  * workloads restart because a checksum/* annotation of their pod template changed. Exercised on real renders.
  */
-import { toFileTree } from '../charts/lib/render';
+import { toFileTree } from '../charts/output/render';
 import { diffTrees, formatChanges } from '../charts/output/changes';
 import { renderPlatform } from '../charts/platform';
 import { validateEnvironment } from '../environments';

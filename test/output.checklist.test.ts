@@ -3,7 +3,7 @@
  * the file that sets it, and the DNS entries to create (exactly the rendered Ingress hosts).
  */
 import { CHECKLIST_FILE, siteChecklist } from '../charts/output/checklist';
-import { toFileTree } from '../charts/lib/render';
+import { toFileTree } from '../charts/output/render';
 import { renderPlatform, type Manifest } from '../charts/platform';
 import { ENVIRONMENTS, fieldSource, loadEnvironments } from '../environments';
 import { renderAll } from './support/render';

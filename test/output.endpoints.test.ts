@@ -2,7 +2,7 @@
  * dist/<env>/endpoints.md (issue 15): every public host and path, and what serves it, for every environment,
  * read from the rendered Ingresses and gateway routes, so it names exactly what is deployed.
  */
-import { toFileTree } from '../charts/lib/render';
+import { toFileTree } from '../charts/output/render';
 import { ENDPOINTS_FILE, gatewayRoutes, ingressEndpoints } from '../charts/output/endpoints';
 import { renderPlatform, type Manifest } from '../charts/platform';
 import { apiHost, tenantApiHost, webHost } from '../charts/apps/kinds';

@@ -1,5 +1,5 @@
 /** dr holds production's Postgres passwords: `--vault-seed --source-context` seeds them from production's cluster. */
-import { standbySourceSecrets } from '../charts/data/postgres';
+import { standbySourceSecrets } from '../charts/data/postgres/chart';
 import type { Kubectl } from '../scripts/lib/kubectl';
 import { sourceValues, vaultSeed } from '../scripts/secrets';
 import { renderAll } from './support/render';

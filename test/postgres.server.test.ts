@@ -32,9 +32,9 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse, stringify } from 'yaml';
-import { toFileTree, writeDist } from '../charts/lib/render';
+import { toFileTree, writeDist } from '../charts/output/render';
 import { renderPlatform, type Manifest } from '../charts/platform';
-import { postgresParameters, SOCKET_DIR } from '../charts/data/postgres-config';
+import { postgresParameters, SOCKET_DIR } from '../charts/data/postgres/server-config';
 import { environmentInput, loadEnvironments, validateEnvironment } from '../environments';
 import {
   chownForService, freePorts, httpGet, isAlive, PG_BIN, PGBOUNCER_BIN, pgbench, postmasterPid, PrimaryServiceProxy, Processes, psql,

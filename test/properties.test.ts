@@ -4,7 +4,7 @@
  */
 import { describeObject, everyObject, manifestsOf, podTemplates, renderAll } from './support/render';
 import { modelErrors, unknownFields } from './support/k8s-schema';
-import { imagesOf, toFileTree } from '../charts/lib/render';
+import { imagesOf, toFileTree } from '../charts/output/render';
 import type { Manifest } from '../charts/platform';
 import { LABELS, MEMBER_SELECTOR_KEYS } from '../charts/lib/labels';
 

@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { renderPlatform, type Manifest, type RenderedPlatform } from '../charts/platform';
-import { REDIS_IMAGE, sentinelQuorum, useRedis } from '../charts/data/redis';
+import { REDIS_IMAGE, sentinelQuorum, useRedis } from '../charts/data/redis/chart';
 import { DependencyGraph, pods } from '../charts/lib/graph';
 import { selectorLabels } from '../charts/lib/labels';
 import { parseMemory } from '../charts/lib/quantity';

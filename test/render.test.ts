@@ -5,7 +5,7 @@
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { fileName, ForeignOutputError, OUTPUT_RECORD, toFileTree, writeDist, type FileTree } from '../charts/lib/render';
+import { fileName, ForeignOutputError, OUTPUT_RECORD, toFileTree, writeDist, type FileTree } from '../charts/output/render';
 import { renderPlatform } from '../charts/platform';
 import { ENVIRONMENTS, loadEnvironments } from '../environments';
 

@@ -4,12 +4,12 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { CLICKHOUSE_IMAGES } from '../charts/data/clickhouse';
-import { ES_IMAGE, EXPORTER_IMAGE } from '../charts/data/elasticsearch';
-import { KAFKA_IMAGES } from '../charts/data/kafka';
-import { MC_IMAGE, MINIO_IMAGE } from '../charts/data/minio';
-import { SPILO_IMAGE } from '../charts/data/postgres-patroni';
-import { PGBOUNCER_EXPORTER_IMAGE, PGBOUNCER_IMAGE } from '../charts/data/postgres-pgbouncer';
+import { CLICKHOUSE_IMAGES } from '../charts/data/clickhouse/chart';
+import { ES_IMAGE, EXPORTER_IMAGE } from '../charts/data/elasticsearch/chart';
+import { KAFKA_IMAGES } from '../charts/data/kafka/chart';
+import { MC_IMAGE, MINIO_IMAGE } from '../charts/data/minio/chart';
+import { SPILO_IMAGE } from '../charts/data/postgres/patroni';
+import { PGBOUNCER_EXPORTER_IMAGE, PGBOUNCER_IMAGE } from '../charts/data/postgres/pgbouncer';
 import { podTemplates, manifestsOf, renderAll } from './support/render';
 
 const ROOT = path.join(__dirname, '..');

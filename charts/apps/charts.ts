@@ -7,7 +7,8 @@
 import { Chart, type App } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { CATALOG, type CatalogEntry, type ServiceKind } from '../../environments/catalog';
-import type { PlatformContext } from '../lib/context';
+import type { PlatformContext } from '../context';
+import { FOLDERS } from '../lib/folders';
 import { INTERNET, pods } from '../lib/graph';
 import { IngressChart } from '../ingress/chart';
 import { BatchJob } from './batch-job';
@@ -28,13 +29,13 @@ const CONSTRUCTS: Record<ServiceKind, new (scope: Construct, id: string, p: Kind
 export const APP_FOLDERS: readonly [string, (p: ServicePlan) => boolean][] = [
   // Providers before their consumers (Argo CD waves follow the folder order): agents use the model server,
   // core services use integration, the frontend uses core, the gateway routes to all of them.
-  ['20-model-serving', (p) => p.entry.kind === 'model-server'],
-  ['21-integration', (p) => p.entry.namespace === 'app-integration'],
-  ['22-core', (p) => p.entry.namespace === 'app-core' && p.entry.kind !== 'gateway'],
-  ['23-agents', (p) => p.entry.kind === 'python-agent'],
-  ['24-frontend', (p) => p.entry.namespace === 'app-frontend'],
-  ['25-batch', (p) => p.entry.namespace === 'app-batch'],
-  ['29-gateway', (p) => p.entry.kind === 'gateway'],
+  [FOLDERS.modelServing, (p) => p.entry.kind === 'model-server'],
+  [FOLDERS.integration, (p) => p.entry.namespace === 'app-integration'],
+  [FOLDERS.core, (p) => p.entry.namespace === 'app-core' && p.entry.kind !== 'gateway'],
+  [FOLDERS.agents, (p) => p.entry.kind === 'python-agent'],
+  [FOLDERS.frontend, (p) => p.entry.namespace === 'app-frontend'],
+  [FOLDERS.batch, (p) => p.entry.namespace === 'app-batch'],
+  [FOLDERS.gateway, (p) => p.entry.kind === 'gateway'],
 ];
 
 export class AppTierChart extends Chart {
@@ -64,6 +65,6 @@ export function appCharts(app: App, ctx: PlatformContext, catalog: readonly Cata
   }
   const orphans = plans.filter((p) => !claimed.has(p)).map((p) => p.entry.name);
   if (orphans.length) throw new Error(`catalog entries ${orphans.join(', ')} belong to no application chart folder`);
-  charts.push(new IngressChart(app, '30-ingress', ctx, plans));
+  charts.push(new IngressChart(app, FOLDERS.ingress, ctx, plans));
   return charts;
 }

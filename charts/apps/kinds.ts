@@ -4,7 +4,7 @@
  * (gateway.ts) and batch jobs (batch-job.ts) have their own files.
  */
 import { Construct } from 'constructs';
-import type { PlatformContext } from '../lib/context';
+import type { PlatformContext } from '../context';
 import { parseMemory } from '../lib/quantity';
 import { frontendNginxConfig } from './frontend-config';
 import { GPU_MEMORY_UTILIZATION, KV_CACHE_GI, MODEL_BUILDS, type ModelBuild } from './models';

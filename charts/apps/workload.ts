@@ -12,7 +12,7 @@
 import { createHash } from 'crypto';
 import { Construct } from 'constructs';
 import { k8s } from '../../imports/k8s';
-import type { PlatformContext } from '../lib/context';
+import type { PlatformContext } from '../context';
 import { disruptionBudget } from '../lib/disruption';
 import { PROMETHEUS, pods } from '../lib/graph';
 import { image } from '../lib/images';

@@ -11,15 +11,21 @@
  * A scenario where a pod finds no node is a configuration error naming the pod, the scenario, what it lacks and
  * what would fix it. Above WARN_ABOVE of a pool's allocatable CPU or memory at the maximum, a warning.
  */
-import type { ConfigProblem } from '../../environments';
+import type { ConfigProblem } from '../../environments/schema';
 import type { EnvironmentConfig } from '../../environments/schema';
 import { addons as addonCatalog } from '../gitops/addons-catalog';
 import { formatCpu, parseCpu, parseMemory } from '../lib/quantity';
-import type { RenderedPlatform } from '../platform';
+import type { RenderedChart } from '../lib/manifest';
 import { eligible, pack, selfExclusive, type Node, type Packing } from './binpack';
 import { addonWorkloads, renderedWorkloads, type Workload } from './workloads';
 
 /** Warn above this share of a pool's allocatable CPU or memory at the maximum. */
+/** What the fit check reads of a rendered environment (a RenderedPlatform is one; this module sits below the composer). */
+export interface RenderedCharts {
+  readonly config: EnvironmentConfig;
+  readonly charts: readonly RenderedChart[];
+}
+
 export const WARN_ABOVE = 0.85;
 
 export interface Scenario {
@@ -56,7 +62,7 @@ export function nodesOf(c: EnvironmentConfig): Node[] {
 }
 
 /** Every workload of the platform: rendered ones and the add-ons'. */
-export function platformWorkloads(p: Pick<RenderedPlatform, 'config' | 'charts'>): Workload[] {
+export function platformWorkloads(p: RenderedCharts): Workload[] {
   return [...renderedWorkloads(p.charts), ...addonWorkloads(p.config, addonCatalog(p.config))];
 }
 
@@ -69,7 +75,7 @@ export const cores = (m: number) => `${(m / 1000).toFixed(m % 1000 === 0 ? 0 : 2
  */
 const REPORTS = new WeakMap<object, FitReport>();
 
-export function checkFit(p: Pick<RenderedPlatform, 'config' | 'charts'>): FitReport {
+export function checkFit(p: RenderedCharts): FitReport {
   const known = REPORTS.get(p.charts);
   if (known && known.config === p.config) return known;
   const c = p.config;

@@ -7,7 +7,7 @@
 import type { EnvironmentConfig } from '../../environments/schema';
 import type { Addon } from '../gitops/addons-catalog';
 import { parseCpu, parseMemory } from '../lib/quantity';
-import type { Manifest } from '../platform';
+import type { Manifest } from '../lib/manifest';
 import { addonPodsOf, type ContainerResources } from './addon-pods';
 
 export interface Resources {

@@ -6,7 +6,7 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../../environments/schema';
-import type { PlatformContext } from '../lib/context';
+import type { PlatformContext } from '../context';
 import { API_SERVER_PORTS, PROMETHEUS, PRIVATE_RANGES, apiServer, clusterNodes, ingressController, type DependencyGraph, type PodGroup, type Port } from '../lib/graph';
 import { ADAPTER_PORT, ADDON_WAVES, addons, ARGOCD_NAMESPACE, GRAFANA_ADMIN_SECRET, IN_CLUSTER, PROMETHEUS_SERVICE, type Addon } from './addons-catalog';
 import { addApplication, argoMeta, IMAGES_ANNOTATION, projectName, syncPolicy } from './argo';

@@ -15,12 +15,13 @@ import type { Construct } from 'constructs';
 import type { IExternalSecret } from '@kubernetes-models/external-secrets/external-secrets.io/v1beta1/ExternalSecret';
 import type { ISecretStore } from '@kubernetes-models/external-secrets/external-secrets.io/v1beta1/SecretStore';
 import type { DeclaredSecret } from '../data/refs';
-import type { PlatformContext } from '../lib/context';
+import type { PlatformContext } from '../context';
 import { k8s } from '../../imports/k8s';
+import { FOLDERS } from '../lib/folders';
 import { meta } from '../lib/labels';
 import { isBootstrapSecret } from './addons-catalog';
 
-export const EXTERNAL_SECRETS_FOLDER = '05-external-secrets';
+export const EXTERNAL_SECRETS_FOLDER = FOLDERS.externalSecrets;
 export const VAULT_STORE = 'vault';
 export const VAULT_SERVICE_ACCOUNT = 'vault-auth';
 const API = 'external-secrets.io/v1beta1';

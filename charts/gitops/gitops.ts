@@ -19,7 +19,7 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { IAppProject } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1';
 import type { EnvironmentConfig } from '../../environments/schema';
-import type { Manifest, RenderedChart } from '../platform';
+import type { Manifest, RenderedChart } from '../lib/manifest';
 import { tenantNamespace } from '../lib/naming';
 import { ARGOCD_NAMESPACE, IN_CLUSTER, type Addon } from './addons-catalog';
 import { addonResources, distinctKinds, type Kind } from './addons-resources';

@@ -4,11 +4,12 @@
  * (cert-manager, External Secrets, the Prometheus stack) provide the CRDs that later folders use, so they
  * follow the namespaces they are installed into and precede everything else.
  */
-import type { Manifest } from '../platform';
+import type { Manifest } from '../lib/manifest';
+import { FOLDERS } from '../lib/folders';
 
-export const NAMESPACES_FOLDER = '00-namespaces';
-export const ADDONS_FOLDER = '90-addons';
-export const GITOPS_FOLDER = '99-gitops';
+export const NAMESPACES_FOLDER = FOLDERS.namespaces;
+export const ADDONS_FOLDER = FOLDERS.addons;
+export const GITOPS_FOLDER = FOLDERS.gitops;
 
 /** Custom resource groups whose CRDs the add-ons install. */
 export const ADDON_GROUPS = /^(.*\.)?(cert-manager\.io|monitoring\.coreos\.com|external-secrets\.io)$/;

@@ -3,7 +3,7 @@
  * mistake, or an Application deleted with its cascade finalizer, would otherwise take the volumes with it.
  * `Prune=false,Delete=false` on the object itself makes Argo CD leave it in place (reported as orphaned).
  */
-import type { Manifest, RenderedChart } from '../platform';
+import type { Manifest, RenderedChart } from '../lib/manifest';
 import { holdsData } from './order';
 
 export const SYNC_OPTIONS_ANNOTATION = 'argocd.argoproj.io/sync-options';

@@ -15,7 +15,7 @@ import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../../environments/schema';
 import { k8s } from '../../imports/k8s';
 import { INTERNAL_CA_ISSUER } from '../data/refs';
-import type { PlatformContext } from '../lib/context';
+import type { PlatformContext } from '../context';
 import { acmeSolver, API_SERVER_PORTS, apiServer, ingressController, INTERNET, pods, PROMETHEUS, type PodGroup } from '../lib/graph';
 import { meta, type Identity } from '../lib/labels';
 import { apiHost, tenantApiHost, webHost } from '../apps/kinds';

@@ -16,9 +16,9 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../../environments/schema';
-import { TRANSPORT_CA } from '../data/elasticsearch';
+import { TRANSPORT_CA } from '../data/elasticsearch/chart';
 import { NAMESPACES } from '../data/refs';
-import type { PlatformContext } from '../lib/context';
+import type { PlatformContext } from '../context';
 import { meta } from '../lib/labels';
 import { InternalCa, SELF_SIGNED_ISSUER, SiteCaIssuer } from './chart';
 

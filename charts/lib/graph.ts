@@ -5,7 +5,7 @@
  * generated from this graph and from nothing else, so they cannot disagree with what the workloads are wired to.
  */
 import type { EnvironmentConfig } from '../../environments/schema';
-import type { Endpoint } from '../data/refs';
+import type { Endpoint } from './endpoint';
 import { selectorLabels, type Identity, type Labels } from './labels';
 
 /** A set of pods: in one namespace, selected by labels. */

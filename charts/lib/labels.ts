@@ -4,6 +4,7 @@
  */
 import type { EnvironmentConfig } from '../../environments/schema';
 import type { k8s } from '../../imports/k8s';
+import type { Identity } from './identity';
 
 export const PART_OF = 'receivables-platform';
 const PREFIX = 'sme-receivables.io';
@@ -34,15 +35,8 @@ export const ANNOTATIONS = {
   description: `${PREFIX}/description`,
 } as const;
 
-/** Who a set of pods is: the stable identity that selectors match on. */
-export interface Identity {
-  /** The application, e.g. `postgres`, `invoice-service`. */
-  readonly name: string;
-  /** The component within it, e.g. `database`, `pooler`, `api`. */
-  readonly component: string;
-  /** @default the name */
-  readonly instance?: string;
-}
+// Identity is defined in ./identity.ts (it needs no configuration, so the store facts can use it).
+export type { Identity };
 
 export type Labels = Record<string, string>;
 

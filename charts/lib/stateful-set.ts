@@ -7,6 +7,8 @@
  */
 import type { Construct } from 'constructs';
 import { k8s } from '../../imports/k8s';
+import type { Labels } from './labels';
+import { quantities } from './resources';
 
 export class StatefulSet extends k8s.KubeStatefulSet {
   constructor(scope: Construct, id: string, props: k8s.KubeStatefulSetProps) {
@@ -21,4 +23,15 @@ export class StatefulSet extends k8s.KubeStatefulSet {
     }
     return json;
   }
+}
+
+/**
+ * One volume claim template of a store's StatefulSet: a ReadWriteOnce volume of `size` from `storageClass`,
+ * labelled with the pods' selector labels (so a claim can be traced to its pods).
+ */
+export function claimTemplate(name: string, labels: Labels, storageClass: string, size: string): k8s.KubePersistentVolumeClaimProps {
+  return {
+    metadata: { name, labels },
+    spec: { accessModes: ['ReadWriteOnce'], storageClassName: storageClass, resources: { requests: quantities({ storage: size }) } },
+  };
 }

@@ -7,7 +7,7 @@
  * Path and scheme default to `/metrics` over HTTP; a pod template overrides them with the conventional
  * `prometheus.io/path` and `prometheus.io/scheme` annotations.
  */
-import type { Manifest, RenderedChart } from '../platform';
+import type { Manifest, RenderedChart } from '../lib/manifest';
 import { PROMETHEUS, type DependencyGraph } from '../lib/graph';
 
 export interface ScrapeTarget {

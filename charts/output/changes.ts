@@ -5,7 +5,7 @@
  * and a watch mode print the same line.
  */
 
-/** Relative path → file content (the same shape as charts/lib/render.ts's FileTree). */
+/** Relative path → file content (the same shape as charts/output/render.ts's FileTree). */
 export type Tree = ReadonlyMap<string, string>;
 
 export interface Changes {

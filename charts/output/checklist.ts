@@ -4,7 +4,8 @@
  * manifests so it always matches them; the hostnames come from the rendered Ingresses.
  */
 import { poolSummary } from '../capacity/fit';
-import type { Manifest, RenderedPlatform } from '../platform';
+import type { Manifest } from '../lib/manifest';
+import type { RenderedPlatform } from '../platform';
 import { ingressEndpoints } from './endpoints';
 
 export const CHECKLIST_FILE = 'site-checklist.md';

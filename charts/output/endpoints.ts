@@ -6,7 +6,7 @@
 import { parse } from 'yaml';
 import { printedValue } from '../lib/yaml';
 import { CATALOG } from '../../environments/catalog';
-import type { Manifest } from '../platform';
+import type { Manifest } from '../lib/manifest';
 
 export const ENDPOINTS_FILE = 'endpoints.md';
 

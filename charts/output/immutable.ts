@@ -6,15 +6,16 @@
  * forbidden" (kubernetes/kubernetes v1.27.0, pkg/apis/apps/validation/validation.go ValidateStatefulSetUpdate).
  * The configuration alone cannot tell a change from a first render, so this compares with the previous render in
  * `dist/<env>/`, the folder Argo CD applies, i.e. what the cluster runs. MinIO's pools have their own guard
- * (charts/data/minio-guard.ts) and are skipped here.
+ * (charts/data/minio/guard.ts) and are skipped here.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
-import type { ConfigProblem } from '../../environments';
+import type { ConfigProblem } from '../../environments/schema';
 import { NAMESPACES } from '../data/refs';
-import { fileName, toYaml } from '../lib/render';
-import type { Manifest, RenderedPlatform } from '../platform';
+import { fileName, type Manifest } from '../lib/manifest';
+import { toYaml } from './render';
+import type { RenderedPlatform } from '../platform';
 
 const IMMUTABLE = ['volumeClaimTemplates', 'selector', 'serviceName', 'podManagementPolicy'] as const;
 

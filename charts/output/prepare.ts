@@ -5,10 +5,10 @@
  * the fit check against the declared nodes.
  */
 import * as path from 'path';
-import type { ConfigProblem } from '../../environments';
+import type { ConfigProblem } from '../../environments/schema';
 import type { EnvironmentConfig } from '../../environments/schema';
 import { checkFit } from '../capacity/fit';
-import { poolShapeChanges } from '../data/minio-guard';
+import { poolShapeChanges } from '../data/minio/guard';
 import { renderPlatform, type RenderedPlatform } from '../platform';
 import { statefulSetChanges } from './immutable';
 

@@ -14,7 +14,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { toFileTree } from '../../charts/lib/render';
+import { toFileTree } from '../../charts/output/render';
 import { renderPlatform } from '../../charts/platform';
 import { loadEnvironment } from '../../environments';
 

@@ -5,11 +5,11 @@
  */
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { PlatformContext } from '../lib/context';
-import { POOLER_STATS_USER } from './postgres-config';
-import { PatroniCluster } from './postgres-patroni';
-import { PgBouncer } from './postgres-pgbouncer';
-import { NAMESPACES, type SecretRef, type StoreRefs } from './refs';
+import type { PlatformContext } from '../../context';
+import { POOLER_STATS_USER } from './server-config';
+import { PatroniCluster } from './patroni';
+import { PgBouncer } from './pgbouncer';
+import { NAMESPACES, type SecretRef, type StoreRefs } from '../refs';
 
 export class PostgresChart extends Chart {
   constructor(scope: Construct, id: string, ctx: PlatformContext) {

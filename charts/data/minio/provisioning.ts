@@ -3,7 +3,7 @@
  * user per client limited to its own bucket. Rendered as data files next to one generic POSIX script, so the
  * script is the same in every environment and is linted as it is (shellcheck, sh -n) in the tests.
  */
-import { MINIO_CLIENTS, type MinioClient, type MinioRef } from './refs';
+import { MINIO_CLIENTS, type MinioClient, type MinioRef } from '../refs';
 
 /** Lifecycle of a bucket. Versioned buckets keep overwritten or deleted objects for `noncurrentDays`. */
 export interface BucketPolicy {

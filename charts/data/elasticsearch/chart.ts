@@ -9,21 +9,23 @@ import { createHash } from 'crypto';
 import { ApiObject, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { stringify } from 'yaml';
-import type { EnvironmentConfig } from '../../environments/schema';
-import { k8s } from '../../imports/k8s';
-import type { PlatformContext } from '../lib/context';
-import { disruptionBudget } from '../lib/disruption';
-import { PROMETHEUS, pods } from '../lib/graph';
-import { image } from '../lib/images';
-import { labels, meta, selectorLabels, type Identity } from '../lib/labels';
-import { contentName, FINISHED_JOB_TTL_SECONDS, podNames, serviceHost } from '../lib/naming';
-import { parseMemory } from '../lib/quantity';
-import { quantities, resources } from '../lib/resources';
-import { spreadOverNodes, storeAntiAffinity } from '../lib/scheduling';
-import { containerSecurityContext, podSecurityContext } from '../lib/security';
-import { StatefulSet } from '../lib/stateful-set';
-import { POST_START, PRE_STOP, PREPARE_CONFIG, SETUP } from './elasticsearch-scripts';
-import { INTERNAL_CA_ISSUER, NAMESPACES } from './refs';
+import type { EnvironmentConfig } from '../../../environments/schema';
+import { k8s } from '../../../imports/k8s';
+import type { PlatformContext } from '../../context';
+import { disruptionBudget } from '../../lib/disruption';
+import { PROMETHEUS, pods } from '../../lib/graph';
+import { image } from '../../lib/images';
+import { labels, meta, selectorLabels, type Identity } from '../../lib/labels';
+import { secretEnv } from '../../lib/env';
+import { headlessService } from '../../lib/service';
+import { contentName, FINISHED_JOB_TTL_SECONDS, podNames, serviceHost } from '../../lib/naming';
+import { parseMemory } from '../../lib/quantity';
+import { quantities, resources } from '../../lib/resources';
+import { spreadOverNodes, storeAntiAffinity } from '../../lib/scheduling';
+import { containerSecurityContext, podSecurityContext } from '../../lib/security';
+import { claimTemplate, StatefulSet } from '../../lib/stateful-set';
+import { POST_START, PRE_STOP, PREPARE_CONFIG, SETUP } from './scripts';
+import { INTERNAL_CA_ISSUER, NAMESPACES } from '../refs';
 
 export const ES_VERSION = '8.19.8';
 export const ES_IMAGE = `docker.elastic.co/elasticsearch/elasticsearch:${ES_VERSION}`;
@@ -262,19 +264,11 @@ export class ElasticsearchChart extends Chart {
     const credentials = refs.elasticsearch.secret.name;
     const heap = heapMiB(config);
 
-    new k8s.KubeService(this, `${spec.role}-headless`, {
-      metadata: meta(config, { name: headlessName(spec.role), namespace: NS, id: ident }),
-      spec: {
-        clusterIp: 'None',
-        // Discovery must find masters that are not ready yet: readiness needs an elected master.
-        publishNotReadyAddresses: true,
-        selector,
-        ports: [
-          { name: 'http', port: HTTP_PORT, targetPort: k8s.IntOrString.fromString('http') },
-          { name: 'transport', port: TRANSPORT_PORT, targetPort: k8s.IntOrString.fromString('transport') },
-        ],
-      },
-    });
+    // Discovery must find masters that are not ready yet: readiness needs an elected master.
+    headlessService(this, `${spec.role}-headless`, meta(config, { name: headlessName(spec.role), namespace: NS, id: ident }), selector, [
+      { name: 'http', port: HTTP_PORT, targetPort: k8s.IntOrString.fromString('http') },
+      { name: 'transport', port: TRANSPORT_PORT, targetPort: k8s.IntOrString.fromString('transport') },
+    ]);
 
     const settings = `${name}-config`;
     const yml = stringify(elasticsearchYml(config, spec, refs.minio.s3), { lineWidth: 0 });
@@ -286,7 +280,7 @@ export class ElasticsearchChart extends Chart {
     const checksum = createHash('sha256').update(yml).update(PREPARE_CONFIG).update(PRE_STOP).update(POST_START).digest('hex');
 
     const field = (envName: string, path: string): k8s.EnvVar => ({ name: envName, valueFrom: { fieldRef: { fieldPath: path } } });
-    const password: k8s.EnvVar = { name: 'ELASTIC_PASSWORD', valueFrom: { secretKeyRef: { name: credentials, key: 'password' } } };
+    const password = secretEnv('ELASTIC_PASSWORD', credentials, 'password');
     // What elasticsearch.yml's placeholders refer to. Every container that loads elasticsearch.yml gets them: the
     // keystore tool of prepare-config resolves them too (elastic/cloud-on-k8s#5577), not only the node.
     const placeholders: k8s.EnvVar[] = [field('POD_NAME', 'metadata.name'), field('POD_IP', 'status.podIP')];
@@ -402,14 +396,7 @@ export class ElasticsearchChart extends Chart {
           },
         },
         ...(spec.volume ? {
-          volumeClaimTemplates: [{
-            metadata: { name: 'data', labels: selector },
-            spec: {
-              accessModes: ['ReadWriteOnce'],
-              storageClassName: config.storageClass,
-              resources: { requests: quantities({ storage: spec.volume }) },
-            },
-          }],
+          volumeClaimTemplates: [claimTemplate('data', selector, config.storageClass, spec.volume)],
         } : {}),
       },
     });
@@ -422,7 +409,6 @@ export class ElasticsearchChart extends Chart {
     const { config, refs } = ctx;
     const name = 'elasticsearch-exporter';
     const selector = selectorLabels(ident);
-    const secret = (envName: string, key: string): k8s.EnvVar => ({ name: envName, valueFrom: { secretKeyRef: { name: SECRETS.exporter.name, key } } });
     new k8s.KubeDeployment(this, 'exporter', {
       metadata: meta(config, { name, namespace: NS, id: ident }),
       spec: {
@@ -447,7 +433,7 @@ export class ElasticsearchChart extends Chart {
                 `--web.listen-address=:${EXPORTER_PORT}`,
               ],
               // Least privilege: a user with the monitor privileges only, created by the setup Job.
-              env: [secret('ES_USERNAME', 'username'), secret('ES_PASSWORD', 'password')],
+              env: [secretEnv('ES_USERNAME', SECRETS.exporter.name, 'username'), secretEnv('ES_PASSWORD', SECRETS.exporter.name, 'password')],
               ports: [{ name: 'metrics', containerPort: EXPORTER_PORT }],
               livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 20, timeoutSeconds: 5 },
               readinessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 10, timeoutSeconds: 5 },
@@ -478,7 +464,6 @@ export class ElasticsearchChart extends Chart {
       metadata: meta(config, { name, namespace: NS, id: ident }),
       data: files,
     });
-    const secret = (envName: string, secretName: string, key: string): k8s.EnvVar => ({ name: envName, valueFrom: { secretKeyRef: { name: secretName, key } } });
     const template: k8s.PodTemplateSpec = {
       metadata: { labels: labels(config, ident) },
       spec: {
@@ -492,11 +477,11 @@ export class ElasticsearchChart extends Chart {
           command: ['bash', '/setup/setup.sh'],
           env: [
             { name: 'ES_URL', value: refs.elasticsearch.url },
-            secret('ELASTIC_PASSWORD', refs.elasticsearch.secret.name, 'password'),
-            secret('EXPORTER_USERNAME', SECRETS.exporter.name, 'username'),
-            secret('EXPORTER_PASSWORD', SECRETS.exporter.name, 'password'),
-            secret('APP_USERNAME', refs.elasticsearch.appSecret.name, 'username'),
-            secret('APP_PASSWORD', refs.elasticsearch.appSecret.name, 'password'),
+            secretEnv('ELASTIC_PASSWORD', refs.elasticsearch.secret.name, 'password'),
+            secretEnv('EXPORTER_USERNAME', SECRETS.exporter.name, 'username'),
+            secretEnv('EXPORTER_PASSWORD', SECRETS.exporter.name, 'password'),
+            secretEnv('APP_USERNAME', refs.elasticsearch.appSecret.name, 'username'),
+            secretEnv('APP_PASSWORD', refs.elasticsearch.appSecret.name, 'password'),
             { name: 'APP_ROLE', value: APP_ROLE },
             { name: 'REPOSITORY', value: SNAPSHOT_REPOSITORY },
             { name: 'SLM_POLICY', value: SLM_POLICY },

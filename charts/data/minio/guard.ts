@@ -11,10 +11,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
-import type { ConfigProblem } from '../../environments';
-import type { EnvironmentConfig } from '../../environments/schema';
-import { POOL_ANNOTATION, poolStatefulSet } from './minio';
-import { NAMESPACES } from './refs';
+import type { ConfigProblem } from '../../../environments/schema';
+import type { EnvironmentConfig } from '../../../environments/schema';
+import { POOL_ANNOTATION, poolStatefulSet } from './chart';
+import { NAMESPACES } from '../refs';
 
 export const MINIO_FOLDER = '10-minio';
 

@@ -6,20 +6,22 @@
  */
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { EnvironmentConfig, MinioPool } from '../../environments/schema';
-import { k8s } from '../../imports/k8s';
-import type { PlatformContext } from '../lib/context';
-import { PROMETHEUS, pods } from '../lib/graph';
-import { image } from '../lib/images';
-import { LABELS, labels, meta, selectorLabels, type Identity, type Labels } from '../lib/labels';
-import { contentName, FINISHED_JOB_TTL_SECONDS, serviceHost } from '../lib/naming';
-import { quantities, resources } from '../lib/resources';
-import { storeAntiAffinity } from '../lib/scheduling';
-import { containerSecurityContext, DEFAULT_UID, podSecurityContext } from '../lib/security';
-import { StatefulSet } from '../lib/stateful-set';
-import { erasureLayout, type ErasureLayout } from './minio-erasure';
-import { provisioningFiles } from './minio-provisioning';
-import { MINIO_CLIENTS, NAMESPACES } from './refs';
+import type { EnvironmentConfig, MinioPool } from '../../../environments/schema';
+import { k8s } from '../../../imports/k8s';
+import type { PlatformContext } from '../../context';
+import { PROMETHEUS, pods } from '../../lib/graph';
+import { image } from '../../lib/images';
+import { LABELS, labels, meta, selectorLabels, type Identity, type Labels } from '../../lib/labels';
+import { secretEnv } from '../../lib/env';
+import { headlessService } from '../../lib/service';
+import { contentName, FINISHED_JOB_TTL_SECONDS, serviceHost } from '../../lib/naming';
+import { quantities, resources } from '../../lib/resources';
+import { storeAntiAffinity } from '../../lib/scheduling';
+import { containerSecurityContext, DEFAULT_UID, podSecurityContext } from '../../lib/security';
+import { claimTemplate, StatefulSet } from '../../lib/stateful-set';
+import { erasureLayout, type ErasureLayout } from './erasure';
+import { provisioningFiles } from './provisioning';
+import { MINIO_CLIENTS, NAMESPACES } from '../refs';
 
 export const MINIO_IMAGE = 'quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z';
 export const MC_IMAGE = 'quay.io/minio/mc:RELEASE.2025-08-13T08-35-41Z';
@@ -27,7 +29,7 @@ export const MINIO_VERSION = 'RELEASE.2025-09-07T16-13-09Z';
 
 /** The headless Service that gives every server its stable DNS name (shared by all pools). */
 export const MINIO_HEADLESS = 'minio-hl';
-/** Records each pool's shape on its StatefulSet; the synth refuses to change it (see minio-guard.ts). */
+/** Records each pool's shape on its StatefulSet; the synth refuses to change it (see ./guard.ts). */
 export const POOL_ANNOTATION = 'sme-receivables.io/minio-pool';
 
 const NS = NAMESPACES.minio;
@@ -91,16 +93,9 @@ export class MinioChart extends Chart {
       `Prometheus scrapes ${METRICS_PATH}`);
     ctx.graph.use(pods(NS, PROVISIONER), s3, 'the provisioning Job creates buckets, policies and users');
 
-    new k8s.KubeService(this, 'headless', {
-      metadata: meta(config, { name: MINIO_HEADLESS, namespace: NS, id: SERVER }),
-      spec: {
-        clusterIp: 'None',
-        // Servers must resolve each other before they are ready: MinIO only becomes ready once the sets form.
-        publishNotReadyAddresses: true,
-        selector: selectorLabels(SERVER),
-        ports: [{ name: s3.portName, port: API_PORT, targetPort: k8s.IntOrString.fromString(s3.portName) }],
-      },
-    });
+    // Servers must resolve each other before they are ready: MinIO only becomes ready once the sets form.
+    headlessService(this, 'headless', meta(config, { name: MINIO_HEADLESS, namespace: NS, id: SERVER }), selectorLabels(SERVER),
+      [{ name: s3.portName, port: API_PORT, targetPort: k8s.IntOrString.fromString(s3.portName) }]);
     new k8s.KubeService(this, 'service', {
       metadata: meta(config, { name: s3.service, namespace: NS, id: SERVER }),
       spec: {
@@ -120,8 +115,6 @@ export class MinioChart extends Chart {
     const poolLabels: Labels = { [LABELS.pool]: pool.name };
     const selector = { ...selectorLabels(SERVER), ...poolLabels };
     const drives = Array.from({ length: pool.drivesPerServer }, (_, i) => `data${i}`);
-    const secretEnv = (envName: string, key: string): k8s.EnvVar =>
-      ({ name: envName, valueFrom: { secretKeyRef: { name: rootSecret, key } } });
     const health = (path: string, periodSeconds: number, failureThreshold: number): k8s.Probe => ({
       httpGet: { path, port: k8s.IntOrString.fromString('s3') }, periodSeconds, timeoutSeconds: 5, failureThreshold,
     });
@@ -167,8 +160,8 @@ export class MinioChart extends Chart {
               command: ['minio'],
               args: ['server', '--address', `:${API_PORT}`, '--console-address', `:${CONSOLE_PORT}`, '--certs-dir', '/tmp/certs', ...args],
               env: [
-                secretEnv('MINIO_ROOT_USER', 'rootUser'),
-                secretEnv('MINIO_ROOT_PASSWORD', 'rootPassword'),
+                secretEnv('MINIO_ROOT_USER', rootSecret, 'rootUser'),
+                secretEnv('MINIO_ROOT_PASSWORD', rootSecret, 'rootPassword'),
                 // Metrics without a token: only Prometheus may reach the port (NetworkPolicy from the graph).
                 { name: 'MINIO_PROMETHEUS_AUTH_TYPE', value: 'public' },
                 { name: 'MINIO_SITE_REGION', value: region },
@@ -193,14 +186,7 @@ export class MinioChart extends Chart {
             volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } }],
           },
         },
-        volumeClaimTemplates: drives.map((d) => ({
-          metadata: { name: d, labels: { ...selectorLabels(SERVER), ...poolLabels } },
-          spec: {
-            accessModes: ['ReadWriteOnce'],
-            storageClassName: config.storageClass,
-            resources: { requests: quantities({ storage: pool.volume.size }) },
-          },
-        })),
+        volumeClaimTemplates: drives.map((d) => claimTemplate(d, { ...selectorLabels(SERVER), ...poolLabels }, config.storageClass, pool.volume.size)),
       },
     });
 
@@ -239,8 +225,8 @@ export class MinioChart extends Chart {
           command: ['/bin/sh', '/config/provision.sh'],
           env: [
             { name: 'MINIO_URL', value: refs.minio.url },
-            { name: 'MINIO_ROOT_USER', valueFrom: { secretKeyRef: { name: root, key: 'rootUser' } } },
-            { name: 'MINIO_ROOT_PASSWORD', valueFrom: { secretKeyRef: { name: root, key: 'rootPassword' } } },
+            secretEnv('MINIO_ROOT_USER', root, 'rootUser'),
+            secretEnv('MINIO_ROOT_PASSWORD', root, 'rootPassword'),
             { name: 'MC_CONFIG_DIR', value: '/tmp/mc' },
             { name: 'HOME', value: '/tmp' },
           ],

@@ -5,10 +5,10 @@
  * passwords come from Secrets, then formats the storage on first start and starts the server.
  */
 import { createHash } from 'crypto';
-import type { EnvironmentConfig } from '../../environments/schema';
-import { podHost, serviceHost } from '../lib/naming';
-import { parseMemory } from '../lib/quantity';
-import { KAFKA_CLIENT_USER, NAMESPACES, type StoreRefs } from './refs';
+import type { EnvironmentConfig } from '../../../environments/schema';
+import { podHost, serviceHost } from '../../lib/naming';
+import { parseMemory } from '../../lib/quantity';
+import { KAFKA_CLIENT_USER, NAMESPACES, type StoreRefs } from '../refs';
 
 export const KAFKA_PORTS = {
   /** Clients (SASL PLAIN): the bootstrap port of refs.kafka. */

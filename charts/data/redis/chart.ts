@@ -18,23 +18,25 @@
 import { createHash } from 'crypto';
 import { ApiObject, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { ComputeResources, EnvironmentConfig } from '../../environments/schema';
-import { k8s } from '../../imports/k8s';
-import type { PlatformContext } from '../lib/context';
-import { disruptionBudget } from '../lib/disruption';
-import { PROMETHEUS, endpointPods, pods, type DependencyGraph, type PodGroup, type Port } from '../lib/graph';
-import { image } from '../lib/images';
-import { meta, selectorLabels, type Identity } from '../lib/labels';
-import { podHost, serviceHost } from '../lib/naming';
-import { parseMemory } from '../lib/quantity';
-import { resources } from '../lib/resources';
-import { storeAntiAffinity } from '../lib/scheduling';
-import { containerSecurityContext, podSecurityContext } from '../lib/security';
-import { StatefulSet } from '../lib/stateful-set';
+import type { ComputeResources, EnvironmentConfig } from '../../../environments/schema';
+import { k8s } from '../../../imports/k8s';
+import type { PlatformContext } from '../../context';
+import { disruptionBudget } from '../../lib/disruption';
+import { PROMETHEUS, endpointPods, pods, type DependencyGraph, type PodGroup, type Port } from '../../lib/graph';
+import { image } from '../../lib/images';
+import { meta, selectorLabels, type Identity } from '../../lib/labels';
+import { podHost, serviceHost } from '../../lib/naming';
+import { parseMemory } from '../../lib/quantity';
+import { resources } from '../../lib/resources';
+import { storeAntiAffinity } from '../../lib/scheduling';
+import { containerSecurityContext, podSecurityContext } from '../../lib/security';
+import { claimTemplate, StatefulSet } from '../../lib/stateful-set';
+import { headlessService } from '../../lib/service';
+import { secretEnv } from '../../lib/env';
 // MinIO's client for the backup upload: the one pinned mc of the platform (each step is one mc command).
-import { MC_IMAGE } from './minio';
-import { INTERNAL_CA_ISSUER, type RedisRef } from './refs';
-import { REDIS_HA_SH, REDIS_PATHS, REDIS_SCRIPT, redisConf, sentinelConf, topologyEnv } from './redis-config';
+import { MC_IMAGE } from '../minio/chart';
+import { INTERNAL_CA_ISSUER, type RedisRef } from '../refs';
+import { REDIS_HA_SH, REDIS_PATHS, REDIS_SCRIPT, redisConf, sentinelConf, topologyEnv } from './server-config';
 
 /** Tested with Debian's 7.0.15 (test/redis.server.test.ts); every directive used exists in 7.0 and 7.2. */
 export const REDIS_IMAGE = 'docker.io/library/redis:7.2.5';
@@ -119,15 +121,8 @@ export class RedisChart extends Chart {
 
     // Headless Services give every pod its stable DNS name; published before readiness, because replicas
     // and Sentinels must reach a server that is still syncing or loading.
-    const headless = (name: string, id: Identity, port: number, portName: string) => new k8s.KubeService(this, `svc-${name}`, {
-      metadata: meta(config, { name, namespace: ns, id }),
-      spec: {
-        clusterIp: 'None',
-        publishNotReadyAddresses: true,
-        selector: selectorLabels(id),
-        ports: [{ name: portName, port, targetPort: k8s.IntOrString.fromString(portName) }],
-      },
-    });
+    const headless = (name: string, id: Identity, port: number, portName: string) => headlessService(this, `svc-${name}`,
+      meta(config, { name, namespace: ns, id }), selectorLabels(id), [{ name: portName, port, targetPort: k8s.IntOrString.fromString(portName) }]);
     headless(ref.server.service, serverId, ref.server.port, ref.server.portName);
     headless(SENTINEL_HEADLESS, sentinelId, ref.sentinel.port, ref.sentinel.portName);
     // What clients use: any ready Sentinel.
@@ -219,8 +214,8 @@ function backupCronJob(scope: Construct, ctx: PlatformContext, checksum: string)
     imagePullPolicy: config.images.pullPolicy,
     args: ['--config-dir', '/tmp/mc', ...args],
     env: [
-      { name: 'ACCESS_KEY', valueFrom: { secretKeyRef: { name: credentials.name, key: 'accessKey' } } },
-      { name: 'SECRET_KEY', valueFrom: { secretKeyRef: { name: credentials.name, key: 'secretKey' } } },
+      secretEnv('ACCESS_KEY', credentials, 'accessKey'),
+      secretEnv('SECRET_KEY', credentials, 'secretKey'),
       // mc's alias from the environment; Kubernetes expands $(VAR) from the variables above.
       { name: 'MC_HOST_backup', value: `http://$(ACCESS_KEY):$(SECRET_KEY)@${minio.s3.host}:${minio.s3.port}` },
     ],
@@ -348,7 +343,7 @@ function statefulSet(scope: Construct, p: StatefulSetProps): void {
       // rediss: TLS to the process beside it, verified against the internal CA, presenting the pod's certificate
       // (oliver006/redis_exporter, main.go at v1.63.0: REDIS_EXPORTER_TLS_* variables).
       { name: 'REDIS_ADDR', value: `rediss://localhost:${main.port}` },
-      { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: p.secret, key: 'password' } } },
+      secretEnv('REDIS_PASSWORD', p.secret, 'password'),
       { name: 'REDIS_EXPORTER_TLS_CA_CERT_FILE', value: `${REDIS_PATHS.tls}/ca.crt` },
       { name: 'REDIS_EXPORTER_TLS_CLIENT_CERT_FILE', value: `${REDIS_PATHS.tls}/tls.crt` },
       { name: 'REDIS_EXPORTER_TLS_CLIENT_KEY_FILE', value: `${REDIS_PATHS.tls}/tls.key` },
@@ -401,14 +396,7 @@ function statefulSet(scope: Construct, p: StatefulSetProps): void {
         },
       },
       ...(p.volumeSize ? {
-        volumeClaimTemplates: [{
-          metadata: { name: 'data', labels: selectorLabels(p.id) },
-          spec: {
-            accessModes: ['ReadWriteOnce'],
-            storageClassName: config.storageClass,
-            resources: { requests: { storage: k8s.Quantity.fromString(p.volumeSize) } },
-          },
-        }],
+        volumeClaimTemplates: [claimTemplate('data', selectorLabels(p.id), config.storageClass, p.volumeSize)],
         // Keep the data of a deleted or scaled-down StatefulSet: Redis data is not recreated from elsewhere.
         persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
       } : {}),

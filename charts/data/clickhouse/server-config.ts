@@ -6,11 +6,11 @@
  * DNS name) reaches ClickHouse through `from_env` attributes filled from the pod's environment, so one
  * ConfigMap serves a whole StatefulSet and a changed topology is one rendered diff.
  */
-import type { EnvironmentConfig } from '../../environments/schema';
-import { podHost, serviceHost } from '../lib/naming';
-import { parseMemory } from '../lib/quantity';
-import { kafkaTopics } from './kafka-config';
-import { CLICKHOUSE_USERS, KAFKA_CLIENT_USER, NAMESPACES, type StoreRefs } from './refs';
+import type { EnvironmentConfig } from '../../../environments/schema';
+import { podHost, serviceHost } from '../../lib/naming';
+import { parseMemory } from '../../lib/quantity';
+import { kafkaTopics } from '../kafka/server-config';
+import { CLICKHOUSE_USERS, KAFKA_CLIENT_USER, NAMESPACES, type StoreRefs } from '../refs';
 import { el, xmlDocument } from './xml';
 
 export const CLICKHOUSE_PORTS = {

@@ -5,17 +5,18 @@
  */
 import { createHash } from 'crypto';
 import { Construct } from 'constructs';
-import { k8s } from '../../imports/k8s';
-import type { PlatformContext } from '../lib/context';
-import { disruptionBudget } from '../lib/disruption';
-import { endpointPods, PROMETHEUS } from '../lib/graph';
-import { image } from '../lib/images';
-import { meta, selectorLabels } from '../lib/labels';
-import { quantities, resources } from '../lib/resources';
-import { spreadOverNodes } from '../lib/scheduling';
-import { containerSecurityContext, podSecurityContext } from '../lib/security';
-import { PGBOUNCER_START_SH, POOLER_CONFIG_DIR, POOLER_METRICS_PORT, POOLER_PORT, TLS_DIR, TLS_INIT_SH, pgbouncerIni } from './postgres-config';
-import type { SecretRef } from './refs';
+import { k8s } from '../../../imports/k8s';
+import type { PlatformContext } from '../../context';
+import { disruptionBudget } from '../../lib/disruption';
+import { endpointPods, PROMETHEUS } from '../../lib/graph';
+import { image } from '../../lib/images';
+import { meta, selectorLabels } from '../../lib/labels';
+import { secretEnv } from '../../lib/env';
+import { quantities, resources } from '../../lib/resources';
+import { spreadOverNodes } from '../../lib/scheduling';
+import { containerSecurityContext, podSecurityContext } from '../../lib/security';
+import { PGBOUNCER_START_SH, POOLER_CONFIG_DIR, POOLER_METRICS_PORT, POOLER_PORT, TLS_DIR, TLS_INIT_SH, pgbouncerIni } from './server-config';
+import type { SecretRef } from '../refs';
 
 export const PGBOUNCER_IMAGE = 'ghcr.io/cloudnative-pg/pgbouncer:1.24.1';
 export const PGBOUNCER_EXPORTER_IMAGE = 'quay.io/prometheuscommunity/pgbouncer-exporter:v0.10.2';
@@ -45,8 +46,6 @@ export class PgBouncer extends Construct {
     const checksum = createHash('sha256').update(JSON.stringify(files)).digest('hex');
 
     const app = refs.postgres.secrets.app;
-    const fromSecret = (envName: string, secret: SecretRef, key: string): k8s.EnvVar =>
-      ({ name: envName, valueFrom: { secretKeyRef: { name: secret.name, key } } });
 
     const pgbouncer: k8s.Container = {
       name: 'pgbouncer',
@@ -54,10 +53,10 @@ export class PgBouncer extends Construct {
       imagePullPolicy: config.images.pullPolicy,
       command: ['/bin/sh', `${POOLER_CONFIG_DIR}/start.sh`],
       env: [
-        fromSecret('APP_USER', app, 'username'),
-        fromSecret('APP_PASSWORD', app, 'password'),
-        fromSecret('STATS_USER', p.statsCredentials, 'username'),
-        fromSecret('STATS_PASSWORD', p.statsCredentials, 'password'),
+        secretEnv('APP_USER', app, 'username'),
+        secretEnv('APP_PASSWORD', app, 'password'),
+        secretEnv('STATS_USER', p.statsCredentials, 'username'),
+        secretEnv('STATS_PASSWORD', p.statsCredentials, 'password'),
       ],
       ports: [{ name: ep.portName, containerPort: POOLER_PORT, protocol: 'TCP' }],
       resources: resources(pooler.resources),
@@ -91,8 +90,8 @@ export class PgBouncer extends Construct {
       image: image(config, PGBOUNCER_EXPORTER_IMAGE),
       imagePullPolicy: config.images.pullPolicy,
       env: [
-        fromSecret('STATS_USER', p.statsCredentials, 'username'),
-        fromSecret('STATS_PASSWORD', p.statsCredentials, 'password'),
+        secretEnv('STATS_USER', p.statsCredentials, 'username'),
+        secretEnv('STATS_PASSWORD', p.statsCredentials, 'password'),
         { name: 'PGBOUNCER_EXPORTER_CONNECTION_STRING', value: `postgres://$(STATS_USER):$(STATS_PASSWORD)@127.0.0.1:${POOLER_PORT}/pgbouncer?sslmode=require` },
       ],
       args: [`--web.listen-address=:${POOLER_METRICS_PORT}`],

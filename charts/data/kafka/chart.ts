@@ -7,22 +7,23 @@
 import { createHash } from 'crypto';
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { k8s } from '../../imports/k8s';
-import type { PlatformContext } from '../lib/context';
-import { disruptionBudget } from '../lib/disruption';
-import { pods, PROMETHEUS } from '../lib/graph';
-import { image } from '../lib/images';
-import { meta, selectorLabels, type Identity } from '../lib/labels';
-import { quantities, resources } from '../lib/resources';
-import { storeAntiAffinity } from '../lib/scheduling';
-import { containerSecurityContext, podSecurityContext } from '../lib/security';
-import { StatefulSet } from '../lib/stateful-set';
+import { k8s } from '../../../imports/k8s';
+import type { PlatformContext } from '../../context';
+import { disruptionBudget } from '../../lib/disruption';
+import { pods, PROMETHEUS } from '../../lib/graph';
+import { image } from '../../lib/images';
+import { meta, selectorLabels, type Identity } from '../../lib/labels';
+import { secretEnv } from '../../lib/env';
+import { quantities, resources } from '../../lib/resources';
+import { storeAntiAffinity } from '../../lib/scheduling';
+import { containerSecurityContext, podSecurityContext } from '../../lib/security';
+import { claimTemplate, StatefulSet } from '../../lib/stateful-set';
 import {
   KAFKA_BROKER_USER, KAFKA_ENV, KAFKA_PATHS, KAFKA_PORTS, kafkaEntryScript, kafkaHeadlessDomain, kafkaHeapMiB,
   kafkaLog4j, kafkaServerProperties, kafkaTopicsFile, kafkaTopicsScript, kafkaTopology,
-} from './kafka-config';
-import { KAFKA_CLIENT_USER, NAMESPACES } from './refs';
-import { servicePort } from '../lib/service';
+} from './server-config';
+import { KAFKA_CLIENT_USER, NAMESPACES } from '../refs';
+import { headlessService, servicePort } from '../../lib/service';
 
 export const KAFKA_VERSION = '3.9.1';
 export const KAFKA_IMAGES = {
@@ -47,21 +48,32 @@ export const KAFKA_NAMES = {
 } as const;
 
 const port = (name: string, containerPort: number): k8s.ContainerPort => ({ name, containerPort, protocol: 'TCP' });
-const secretEnv = (name: string, secret: string, key: string): k8s.EnvVar => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
 
 export class KafkaChart extends Chart {
   constructor(scope: Construct, id: string, ctx: PlatformContext) {
     super(scope, id, { disableResourceNameHashes: true });
-    const { config, refs, graph } = ctx;
+    this.secrets(ctx);
+    this.brokers(ctx);
+    this.exporter(ctx);
+    this.topics(ctx);
+    this.flows(ctx);
+  }
+
+  /** The Secret the brokers authenticate each other with (the client one is the store's, refs.ts). */
+  private secrets(ctx: PlatformContext): void {
+    const ns = NAMESPACES.kafka;
+    ctx.secrets.push({ name: KAFKA_NAMES.brokerSecret, keys: ['username', 'password'], namespace: ns, fixed: { username: KAFKA_BROKER_USER } });
+  }
+
+  /** The brokers (KRaft, combined controller and broker): configuration, Services, StatefulSet, disruption budget. */
+  private brokers(ctx: PlatformContext): void {
+    const { config, refs } = ctx;
     const k = config.stores.kafka;
     const ns = NAMESPACES.kafka;
     const t = kafkaTopology(config);
     const version = KAFKA_VERSION;
     const ids = KAFKA_IDS;
-    const brokerSelector = selectorLabels(ids.broker);
-
-    ctx.secrets.push({ name: KAFKA_NAMES.brokerSecret, keys: ['username', 'password'], namespace: ns, fixed: { username: KAFKA_BROKER_USER } });
-
+    const brokerSelector = selectorLabels(KAFKA_IDS.broker);
     const properties = kafkaServerProperties(config, refs);
     const entry = kafkaEntryScript();
     const log4j = kafkaLog4j();
@@ -71,13 +83,8 @@ export class KafkaChart extends Chart {
     });
 
     // Controllers must reach each other before any of them is ready (publishNotReadyAddresses).
-    new k8s.KubeService(this, 'headless', {
-      metadata: meta(config, { name: t.headless, namespace: ns, id: ids.broker }),
-      spec: {
-        clusterIp: 'None', publishNotReadyAddresses: true, selector: brokerSelector,
-        ports: [servicePort('client', KAFKA_PORTS.client), servicePort('internal', KAFKA_PORTS.internal), servicePort('controller', KAFKA_PORTS.controller)],
-      },
-    });
+    headlessService(this, 'headless', meta(config, { name: t.headless, namespace: ns, id: ids.broker }), brokerSelector,
+      [servicePort('client', KAFKA_PORTS.client), servicePort('internal', KAFKA_PORTS.internal), servicePort('controller', KAFKA_PORTS.controller)]);
     new k8s.KubeService(this, 'bootstrap', {
       metadata: meta(config, { name: refs.kafka.bootstrap.service, namespace: ns, id: ids.broker }),
       spec: { selector: brokerSelector, ports: [servicePort(refs.kafka.bootstrap.portName, refs.kafka.bootstrap.port)] },
@@ -146,15 +153,18 @@ export class KafkaChart extends Chart {
             ],
           },
         },
-        volumeClaimTemplates: [{
-          metadata: { name: 'data', labels: brokerSelector },
-          spec: { accessModes: ['ReadWriteOnce'], storageClassName: config.storageClass, resources: { requests: quantities({ storage: k.volume.size }) } },
-        }],
+        volumeClaimTemplates: [claimTemplate('data', brokerSelector, config.storageClass, k.volume.size)],
       },
     });
     disruptionBudget(this, { config, name: t.statefulSet, namespace: ns, id: ids.broker, replicas: k.brokers });
+  }
 
-    // kafka-exporter: one per cluster (it reads cluster-wide metadata; one per broker would duplicate series).
+  /** kafka-exporter: one per cluster (it reads cluster-wide metadata; one per broker would duplicate series). */
+  private exporter(ctx: PlatformContext): void {
+    const { config, refs } = ctx;
+    const ns = NAMESPACES.kafka;
+    const t = kafkaTopology(config);
+    const ids = KAFKA_IDS;
     const exporterSelector = selectorLabels(ids.exporter);
     new k8s.KubeDeployment(this, 'exporter', {
       metadata: meta(config, { name: KAFKA_NAMES.exporter, namespace: ns, id: ids.exporter }),
@@ -195,8 +205,13 @@ export class KafkaChart extends Chart {
       metadata: meta(config, { name: KAFKA_NAMES.exporter, namespace: ns, id: ids.exporter }),
       spec: { selector: exporterSelector, ports: [servicePort('metrics', KAFKA_PORTS.exporter)] },
     });
+  }
 
-    // --- Topics -------------------------------------------------------------------------------------------------
+  /** The declared topics: created (when missing) by a Job after every sync. */
+  private topics(ctx: PlatformContext): void {
+    const { config, refs } = ctx;
+    const ns = NAMESPACES.kafka;
+    const ids = KAFKA_IDS;
     // auto.create.topics.enable is false: this Job creates the declared topics. An Argo CD PostSync hook, so it
     // runs once the brokers are healthy, after every sync (idempotent); the previous run is deleted first.
     new k8s.KubeConfigMap(this, 'topics-config', {
@@ -244,8 +259,13 @@ export class KafkaChart extends Chart {
         },
       },
     });
+  }
 
-    // --- Network flows --------------------------------------------------------------------------------------
+  /** The network flows of the brokers, the topics Job and the exporter. */
+  private flows(ctx: PlatformContext): void {
+    const { refs, graph } = ctx;
+    const ns = NAMESPACES.kafka;
+    const ids = KAFKA_IDS;
     const brokers = pods(ns, ids.broker);
     graph.connect({ pods: brokers }, { pods: brokers }, [
       { port: KAFKA_PORTS.controller, name: 'controller' }, { port: KAFKA_PORTS.internal, name: 'internal' },

@@ -1,7 +1,8 @@
-/** What every chart of an environment receives: the validated configuration and the shared registries. */
-import type { EnvironmentConfig } from '../../environments/schema';
-import type { DeclaredSecret, StoreRefs } from '../data/refs';
-import type { DependencyGraph } from './graph';
+/** What every chart of an environment receives: the validated configuration and the shared registries (the
+ * composition layer's type, beside charts/platform.ts: it names the stores' refs, so it cannot live in charts/lib/). */
+import type { EnvironmentConfig } from '../environments/schema';
+import type { DeclaredSecret, StoreRefs } from './data/refs';
+import type { DependencyGraph } from './lib/graph';
 
 export interface PlatformContext {
   readonly config: EnvironmentConfig;

@@ -11,23 +11,24 @@
 import { createHash } from 'crypto';
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { k8s } from '../../imports/k8s';
-import type { PlatformContext } from '../lib/context';
-import { disruptionBudget } from '../lib/disruption';
-import { pods, PROMETHEUS } from '../lib/graph';
-import { image } from '../lib/images';
-import { LABELS, meta, selectorLabels, type Identity, type Labels } from '../lib/labels';
-import { quantities, resources } from '../lib/resources';
-import { storeAntiAffinity } from '../lib/scheduling';
-import { containerSecurityContext, podSecurityContext } from '../lib/security';
-import { StatefulSet } from '../lib/stateful-set';
+import { k8s } from '../../../imports/k8s';
+import type { PlatformContext } from '../../context';
+import { disruptionBudget } from '../../lib/disruption';
+import { pods, PROMETHEUS } from '../../lib/graph';
+import { image } from '../../lib/images';
+import { LABELS, meta, selectorLabels, type Identity, type Labels } from '../../lib/labels';
+import { secretEnv } from '../../lib/env';
+import { quantities, resources } from '../../lib/resources';
+import { storeAntiAffinity } from '../../lib/scheduling';
+import { containerSecurityContext, podSecurityContext } from '../../lib/security';
+import { claimTemplate, StatefulSet } from '../../lib/stateful-set';
 import {
   backupScript, CLICKHOUSE_ENV, CLICKHOUSE_PATHS, CLICKHOUSE_PORTS, clickhouseTopology, keeperConfigXml,
   keeperEntryScript, keeperProbeScript, KEEPER_PORTS, serverConfigXml, serverEntryScript, serverPodDomain, usersXml,
-} from './clickhouse-config';
-import { MC_IMAGE } from './minio';
-import { NAMESPACES, type DeclaredSecret } from './refs';
-import { servicePort } from '../lib/service';
+} from './server-config';
+import { MC_IMAGE } from '../minio/chart';
+import { NAMESPACES, type DeclaredSecret, type SecretRef } from '../refs';
+import { headlessService, servicePort } from '../../lib/service';
 
 /** One release line for server and Keeper (Keeper's protocol follows the server's). */
 export const CLICKHOUSE_VERSION = '24.8.14.39';
@@ -52,7 +53,6 @@ export const CLICKHOUSE_NAMES = {
   backupCronJob: 'clickhouse-backup',
 } as const;
 
-const secretEnv = (name: string, secret: string, key: string): k8s.EnvVar => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
 const port = (name: string, containerPort: number): k8s.ContainerPort => ({ name, containerPort, protocol: 'TCP' });
 // The server is the container's main process: a crash restarts the container, not a watchdog-forked child.
 const NO_WATCHDOG: k8s.EnvVar = { name: 'CLICKHOUSE_WATCHDOG_ENABLE', value: '0' };
@@ -61,16 +61,17 @@ const checksum = (...parts: string[]) => createHash('sha256').update(parts.join(
 export class ClickhouseChart extends Chart {
   constructor(scope: Construct, id: string, ctx: PlatformContext) {
     super(scope, id, { disableResourceNameHashes: true });
-    const { config, refs, graph } = ctx;
-    const c = config.stores.clickhouse;
-    const ns = NAMESPACES.clickhouse;
-    const t = clickhouseTopology(config);
-    const ids = CLICKHOUSE_IDS;
-    const version = CLICKHOUSE_VERSION;
-    const serverSelector = selectorLabels(ids.server);
-    const keeperSelector = selectorLabels(ids.keeper);
+    const minio = this.secrets(ctx);
+    this.keeper(ctx);
+    this.servers(ctx, minio);
+    this.backups(ctx, minio);
+    this.flows(ctx);
+  }
 
-    // --- Secrets this chart's pods read (values generated at install time) --------------------------------
+  /** The Secrets this chart's pods read (values generated at install time); returns the MinIO credentials' copy. */
+  private secrets(ctx: PlatformContext): SecretRef {
+    const { refs } = ctx;
+    const ns = NAMESPACES.clickhouse;
     const minio = refs.minio.credentials('clickhouse');
     const declared: DeclaredSecret[] = [
       { name: CLICKHOUSE_NAMES.interserverSecret, keys: ['interserver-password', 'cluster-secret'], namespace: ns },
@@ -78,8 +79,18 @@ export class ClickhouseChart extends Chart {
       { ...refs.kafka.secret, namespace: ns, copyOf: { namespace: NAMESPACES.kafka, name: refs.kafka.secret.name } },
     ];
     ctx.secrets.push(...declared);
+    return minio;
+  }
 
-    // --- Keeper ---------------------------------------------------------------------------------------------
+  /** ClickHouse Keeper: its configuration, Services, StatefulSet and disruption budget. */
+  private keeper(ctx: PlatformContext): void {
+    const { config, refs } = ctx;
+    const c = config.stores.clickhouse;
+    const ns = NAMESPACES.clickhouse;
+    const t = clickhouseTopology(config);
+    const ids = CLICKHOUSE_IDS;
+    const version = CLICKHOUSE_VERSION;
+    const keeperSelector = selectorLabels(CLICKHOUSE_IDS.keeper);
     const keeperXml = keeperConfigXml(config);
     const keeperScript = keeperEntryScript();
     const keeperProbe = keeperProbeScript();
@@ -88,13 +99,8 @@ export class ClickhouseChart extends Chart {
       data: { 'keeper.xml': keeperXml, 'entrypoint.sh': keeperScript, 'probe.sh': keeperProbe },
     });
     // Raft peers must resolve each other before they are ready (publishNotReadyAddresses).
-    new k8s.KubeService(this, 'keeper-headless', {
-      metadata: meta(config, { name: t.keeperHeadless, namespace: ns, id: ids.keeper }),
-      spec: {
-        clusterIp: 'None', publishNotReadyAddresses: true, selector: keeperSelector,
-        ports: [servicePort('keeper', KEEPER_PORTS.client), servicePort('raft', KEEPER_PORTS.raft), servicePort('metrics', KEEPER_PORTS.metrics)],
-      },
-    });
+    headlessService(this, 'keeper-headless', meta(config, { name: t.keeperHeadless, namespace: ns, id: ids.keeper }), keeperSelector,
+      [servicePort('keeper', KEEPER_PORTS.client), servicePort('raft', KEEPER_PORTS.raft), servicePort('metrics', KEEPER_PORTS.metrics)]);
     new k8s.KubeService(this, 'keeper', {
       metadata: meta(config, { name: refs.clickhouse.keeper.service, namespace: ns, id: ids.keeper }),
       spec: { selector: keeperSelector, ports: [servicePort(refs.clickhouse.keeper.portName, refs.clickhouse.keeper.port)] },
@@ -149,12 +155,21 @@ export class ClickhouseChart extends Chart {
             ],
           },
         },
-        volumeClaimTemplates: [claim('data', config.storageClass, c.keeper.volume.size, ids.keeper)],
+        volumeClaimTemplates: [claimTemplate('data', selectorLabels(ids.keeper), config.storageClass, c.keeper.volume.size)],
       },
     });
     disruptionBudget(this, { config, name: t.keeperStatefulSet, namespace: ns, id: ids.keeper, replicas: c.keepers });
+  }
 
-    // --- Servers --------------------------------------------------------------------------------------------
+  /** The servers: configuration, Services, and per shard a StatefulSet of its replicas and a disruption budget. */
+  private servers(ctx: PlatformContext, minio: SecretRef): void {
+    const { config, refs } = ctx;
+    const c = config.stores.clickhouse;
+    const ns = NAMESPACES.clickhouse;
+    const t = clickhouseTopology(config);
+    const ids = CLICKHOUSE_IDS;
+    const version = CLICKHOUSE_VERSION;
+    const serverSelector = selectorLabels(CLICKHOUSE_IDS.server);
     const clusterXml = serverConfigXml(config, refs);
     const users = usersXml(config, refs);
     const entry = serverEntryScript();
@@ -163,16 +178,10 @@ export class ClickhouseChart extends Chart {
       metadata: meta(config, { name: CLICKHOUSE_NAMES.serverConfig, namespace: ns, id: ids.server, version }),
       data: { 'cluster.xml': clusterXml, 'users.xml': users, 'entrypoint.sh': entry, 'backup.sh': backup },
     });
-    new k8s.KubeService(this, 'server-headless', {
-      metadata: meta(config, { name: t.headless, namespace: ns, id: ids.server }),
-      spec: {
-        clusterIp: 'None', publishNotReadyAddresses: true, selector: serverSelector,
-        ports: [
-          servicePort('http', CLICKHOUSE_PORTS.http), servicePort('native', CLICKHOUSE_PORTS.native),
-          servicePort('interserver', CLICKHOUSE_PORTS.interserver), servicePort('metrics', CLICKHOUSE_PORTS.metrics),
-        ],
-      },
-    });
+    headlessService(this, 'server-headless', meta(config, { name: t.headless, namespace: ns, id: ids.server }), serverSelector, [
+      servicePort('http', CLICKHOUSE_PORTS.http), servicePort('native', CLICKHOUSE_PORTS.native),
+      servicePort('interserver', CLICKHOUSE_PORTS.interserver), servicePort('metrics', CLICKHOUSE_PORTS.metrics),
+    ]);
     new k8s.KubeService(this, 'server', {
       metadata: meta(config, { name: refs.clickhouse.http.service, namespace: ns, id: ids.server }),
       spec: {
@@ -256,7 +265,7 @@ export class ClickhouseChart extends Chart {
               ],
             },
           },
-          volumeClaimTemplates: [claim('data', config.storageClass, c.volume.size, ids.server)],
+          volumeClaimTemplates: [claimTemplate('data', selectorLabels(ids.server), config.storageClass, c.volume.size)],
         },
       });
       // Per shard: with two or more replicas one may be down, so every shard stays readable and writable.
@@ -270,8 +279,15 @@ export class ClickhouseChart extends Chart {
         },
       });
     }
+  }
 
-    // --- Backups --------------------------------------------------------------------------------------------
+  /** The backup CronJob: BACKUP … ON CLUSTER to MinIO, then pruning of expired backups. */
+  private backups(ctx: PlatformContext, minio: SecretRef): void {
+    const { config, refs } = ctx;
+    const c = config.stores.clickhouse;
+    const ns = NAMESPACES.clickhouse;
+    const ids = CLICKHOUSE_IDS;
+    const version = CLICKHOUSE_VERSION;
     new k8s.KubeCronJob(this, 'backup', {
       metadata: meta(config, { name: CLICKHOUSE_NAMES.backupCronJob, namespace: ns, id: ids.backup, version }),
       spec: {
@@ -334,8 +350,13 @@ export class ClickhouseChart extends Chart {
         },
       },
     });
+  }
 
-    // --- Network flows --------------------------------------------------------------------------------------
+  /** The network flows of the servers, Keeper and the backup job. */
+  private flows(ctx: PlatformContext): void {
+    const { refs, graph } = ctx;
+    const ns = NAMESPACES.clickhouse;
+    const ids = CLICKHOUSE_IDS;
     const servers = pods(ns, ids.server);
     const keepers = pods(ns, ids.keeper);
     graph.connect({ pods: servers }, { pods: servers }, [
@@ -350,11 +371,4 @@ export class ClickhouseChart extends Chart {
     graph.use(pods(ns, ids.backup), refs.clickhouse.native, 'the clickhouse backup job starts BACKUP ON CLUSTER');
     graph.use(pods(ns, ids.backup), refs.minio.s3, 'the clickhouse backup job removes expired backups from its MinIO bucket');
   }
-}
-
-function claim(name: string, storageClass: string, size: string, id: Identity): k8s.KubePersistentVolumeClaimProps {
-  return {
-    metadata: { name, labels: selectorLabels(id) },
-    spec: { accessModes: ['ReadWriteOnce'], storageClassName: storageClass, resources: { requests: quantities({ storage: size }) } },
-  };
 }

@@ -6,10 +6,10 @@
  * Everything that differs per pod (name, addresses) or is secret comes from `PATRONI_*` environment variables
  * set by the StatefulSet (see postgres-patroni.ts); Patroni lays them over this file.
  */
-import type { EnvironmentConfig } from '../../environments/schema';
-import { LABELS, selectorLabels } from '../lib/labels';
-import { parseMemory } from '../lib/quantity';
-import { POSTGRES_USERS, type StoreRefs } from './refs';
+import type { EnvironmentConfig } from '../../../environments/schema';
+import { LABELS, selectorLabels } from '../../lib/labels';
+import { parseMemory } from '../../lib/quantity';
+import { POSTGRES_USERS, type StoreRefs } from '../refs';
 
 /** The major version the pods run. The image carries several; the tests run Debian bookworm's, the same major. */
 export const PG_MAJOR = 15;

@@ -16,22 +16,24 @@
 import { createHash } from 'crypto';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
-import { k8s } from '../../imports/k8s';
-import type { PlatformContext } from '../lib/context';
-import { disruptionBudget } from '../lib/disruption';
-import { API_SERVER_PORTS, apiServer, endpointPods, endpointPort, PROMETHEUS, type Port } from '../lib/graph';
-import { image } from '../lib/images';
-import { ANNOTATIONS, LABELS, meta, selectorLabels, type Identity } from '../lib/labels';
-import { parseMemory } from '../lib/quantity';
-import { quantities, resources } from '../lib/resources';
-import { storeAntiAffinity } from '../lib/scheduling';
-import { containerSecurityContext, podSecurityContext } from '../lib/security';
-import { StatefulSet } from '../lib/stateful-set';
+import { k8s } from '../../../imports/k8s';
+import type { PlatformContext } from '../../context';
+import { disruptionBudget } from '../../lib/disruption';
+import { API_SERVER_PORTS, apiServer, endpointPods, endpointPort, PROMETHEUS, type Port } from '../../lib/graph';
+import { image } from '../../lib/images';
+import { ANNOTATIONS, LABELS, meta, selectorLabels, type Identity } from '../../lib/labels';
+import { secretEnv } from '../../lib/env';
+import { headlessService } from '../../lib/service';
+import { parseMemory } from '../../lib/quantity';
+import { quantities, resources } from '../../lib/resources';
+import { storeAntiAffinity } from '../../lib/scheduling';
+import { containerSecurityContext, podSecurityContext } from '../../lib/security';
+import { claimTemplate, StatefulSet } from '../../lib/stateful-set';
 import {
   BACKUP_LOOP_SH, CONFIG_DIR, PATRONI_PORT, PGDATA, PGDATA_MOUNT, POST_BOOTSTRAP_SH, RESTORE_SH, ROLE, SOCKET_DIR,
   SOURCE_S3_ENV, TLS_DIR, TLS_INIT_SH, patroniConfig, walgPrefix,
-} from './postgres-config';
-import type { SecretRef } from './refs';
+} from './server-config';
+import type { SecretRef } from '../refs';
 
 /** Spilo: Patroni 4, PostgreSQL 13-17 and WAL-G in one image (we run Patroni directly, not Spilo's launcher). */
 export const SPILO_IMAGE = 'ghcr.io/zalando/spilo-17:4.0-p3';
@@ -55,16 +57,21 @@ export class PatroniCluster extends Construct {
 
   constructor(scope: Construct, id: string, p: PatroniClusterProps) {
     super(scope, id);
-    const { config, refs, graph } = p.ctx;
-    const pg = config.stores.postgres;
+    this.id = p.ctx.refs.postgres.primary.pods;
+    this.rbac(p);
+    const files = this.configuration(p);
+    const governing = this.services(p);
+    this.members(p, files, governing);
+    this.flows(p);
+  }
+
+  /** RBAC: exactly what Patroni's Kubernetes DCS touches with use_endpoints (no ConfigMaps then). */
+  private rbac(p: PatroniClusterProps): void {
+    const { config, refs } = p.ctx;
     const ref = refs.postgres;
     const ns = ref.primary.namespace;
     const name = ref.primary.service; // the Patroni scope
-    this.id = ref.primary.pods;
-    const selector = selectorLabels(this.id);
     const m = (objName: string, annotations?: Record<string, string>) => meta(config, { name: objName, namespace: ns, id: this.id, annotations });
-
-    // --- RBAC: exactly what Patroni's Kubernetes DCS touches with use_endpoints (no ConfigMaps then).
     new k8s.KubeServiceAccount(this, 'sa', { metadata: m(name), automountServiceAccountToken: true });
     new k8s.KubeRole(this, 'role', {
       metadata: m(name),
@@ -80,8 +87,15 @@ export class PatroniCluster extends Construct {
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
       subjects: [{ kind: 'ServiceAccount', name, namespace: ns }],
     });
+  }
 
-    // --- Configuration
+  /** patroni.yml and the scripts in one ConfigMap; returns its name and the checksum that rolls the members. */
+  private configuration(p: PatroniClusterProps): { readonly configMap: string; readonly checksum: string } {
+    const { config, refs } = p.ctx;
+    const ref = refs.postgres;
+    const ns = ref.primary.namespace;
+    const name = ref.primary.service; // the Patroni scope
+    const m = (objName: string, annotations?: Record<string, string>) => meta(config, { name: objName, namespace: ns, id: this.id, annotations });
     // YAML 1.1, as Patroni's PyYAML reads it: strings such as "on" are quoted, or they would turn into booleans.
     const patroniYml = stringify(patroniConfig(config, refs, { scope: name, namespace: ns }), { lineWidth: 0, version: '1.1' });
     const files: Record<string, string> = {
@@ -94,8 +108,21 @@ export class PatroniCluster extends Construct {
     const configMap = `${name}-patroni`;
     new k8s.KubeConfigMap(this, 'config', { metadata: m(configMap), data: files });
     const checksum = createHash('sha256').update(JSON.stringify(files)).digest('hex');
+    return { configMap, checksum };
+  }
 
-    // --- Services
+  /**
+   * The primary's, the replicas' and the members' Services, and the one the other site's standby reaches;
+   * returns the governing Service.
+   */
+  private services(p: PatroniClusterProps): string {
+    const { config, refs } = p.ctx;
+    const pg = config.stores.postgres;
+    const ref = refs.postgres;
+    const ns = ref.primary.namespace;
+    const name = ref.primary.service; // the Patroni scope
+    const selector = selectorLabels(this.id);
+    const m = (objName: string, annotations?: Record<string, string>) => meta(config, { name: objName, namespace: ns, id: this.id, annotations });
     const pgPort = { name: ref.primary.portName, port: ref.primary.port, targetPort: k8s.IntOrString.fromNumber(ref.primary.port), protocol: 'TCP' };
     new k8s.KubeService(this, 'svc-primary', {
       metadata: m(name, { [ANNOTATIONS.description]: 'primary: Patroni writes the Endpoints of this Service (the leader lock); they are not rendered' }),
@@ -110,19 +137,11 @@ export class PatroniCluster extends Construct {
       spec: { type: 'ClusterIP', selector: { ...selector, [LABELS.role]: ROLE.replica }, ports: [{ ...pgPort, targetPort: k8s.IntOrString.fromString(ref.primary.portName) }] },
     });
     const governing = `${name}-members`;
-    new k8s.KubeService(this, 'svc-members', {
-      metadata: m(governing),
-      spec: {
-        clusterIp: 'None',
-        // Members must resolve each other while not ready (a replica cloning from the primary is not ready).
-        publishNotReadyAddresses: true,
-        selector,
-        ports: [
-          { ...pgPort, targetPort: k8s.IntOrString.fromString(ref.primary.portName) },
-          { name: 'patroni', port: PATRONI_PORT, targetPort: k8s.IntOrString.fromString('patroni'), protocol: 'TCP' },
-        ],
-      },
-    });
+    // Members must resolve each other while not ready (a replica cloning from the primary is not ready).
+    headlessService(this, 'svc-members', m(governing), selector, [
+      { ...pgPort, targetPort: k8s.IntOrString.fromString(ref.primary.portName) },
+      { name: 'patroni', port: PATRONI_PORT, targetPort: k8s.IntOrString.fromString('patroni'), protocol: 'TCP' },
+    ]);
 
     // The other site's standby reaches the primary from outside the cluster. Local traffic policy keeps its source
     // address (the ingress rule below matches it) and answers only on the node running the primary.
@@ -138,10 +157,22 @@ export class PatroniCluster extends Construct {
         },
       });
     }
+    return governing;
+  }
 
-    // --- Pod environment: identity from the downward API, credentials from Secrets, WAL-G's target.
-    const fromSecret = (envName: string, secret: SecretRef, key: string): k8s.EnvVar =>
-      ({ name: envName, valueFrom: { secretKeyRef: { name: secret.name, key } } });
+  /**
+   * The members: their environment (identity from the downward API, credentials from Secrets, WAL-G's target),
+   * StatefulSet and disruption budget.
+   */
+  private members(p: PatroniClusterProps, files: { readonly configMap: string; readonly checksum: string }, governing: string): void {
+    const { config, refs } = p.ctx;
+    const pg = config.stores.postgres;
+    const ref = refs.postgres;
+    const ns = ref.primary.namespace;
+    const name = ref.primary.service; // the Patroni scope
+    const selector = selectorLabels(this.id);
+    const m = (objName: string, annotations?: Record<string, string>) => meta(config, { name: objName, namespace: ns, id: this.id, annotations });
+    const { configMap, checksum } = files;
     const field = (envName: string, path: string): k8s.EnvVar => ({ name: envName, valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: path } } });
     const s = ref.secrets;
     const retainFull = Math.ceil((pg.backup.retentionDays * 24) / pg.backup.intervalHours) + 1;
@@ -151,8 +182,8 @@ export class PatroniCluster extends Construct {
       { name: 'AWS_S3_FORCE_PATH_STYLE', value: 'true' },
       { name: 'AWS_REGION', value: 'us-east-1' },
       { name: 'WALG_COMPRESSION_METHOD', value: 'lz4' },
-      fromSecret('AWS_ACCESS_KEY_ID', p.s3Credentials, 'accessKey'),
-      fromSecret('AWS_SECRET_ACCESS_KEY', p.s3Credentials, 'secretKey'),
+      secretEnv('AWS_ACCESS_KEY_ID', p.s3Credentials, 'accessKey'),
+      secretEnv('AWS_SECRET_ACCESS_KEY', p.s3Credentials, 'secretKey'),
       // The root filesystem is read-only: anything a tool keeps in $HOME goes to the pod's scratch space.
       { name: 'HOME', value: '/tmp' },
     ];
@@ -162,8 +193,8 @@ export class PatroniCluster extends Construct {
     const walgSession: k8s.EnvVar[] = [
       { name: 'PGHOST', value: SOCKET_DIR },
       { name: 'PGPORT', value: String(ref.primary.port) },
-      fromSecret('PGUSER', s.superuser, 'username'),
-      fromSecret('PGPASSWORD', s.superuser, 'password'),
+      secretEnv('PGUSER', s.superuser, 'username'),
+      secretEnv('PGPASSWORD', s.superuser, 'password'),
       { name: 'PGDATA', value: PGDATA },
     ];
     const patroniEnv: k8s.EnvVar[] = [
@@ -172,18 +203,18 @@ export class PatroniCluster extends Construct {
       field('PATRONI_KUBERNETES_POD_IP', 'status.podIP'),
       { name: 'PATRONI_POSTGRESQL_CONNECT_ADDRESS', value: `$(PATRONI_KUBERNETES_POD_IP):${ref.primary.port}` },
       { name: 'PATRONI_RESTAPI_CONNECT_ADDRESS', value: `$(PATRONI_KUBERNETES_POD_IP):${PATRONI_PORT}` },
-      fromSecret('PATRONI_SUPERUSER_USERNAME', s.superuser, 'username'),
-      fromSecret('PATRONI_SUPERUSER_PASSWORD', s.superuser, 'password'),
-      fromSecret('PATRONI_REPLICATION_USERNAME', s.replication, 'username'),
-      fromSecret('PATRONI_REPLICATION_PASSWORD', s.replication, 'password'),
-      fromSecret('PATRONI_REWIND_USERNAME', s.rewind, 'username'),
-      fromSecret('PATRONI_REWIND_PASSWORD', s.rewind, 'password'),
-      fromSecret('PATRONI_RESTAPI_USERNAME', p.restApiCredentials, 'username'),
-      fromSecret('PATRONI_RESTAPI_PASSWORD', p.restApiCredentials, 'password'),
+      secretEnv('PATRONI_SUPERUSER_USERNAME', s.superuser, 'username'),
+      secretEnv('PATRONI_SUPERUSER_PASSWORD', s.superuser, 'password'),
+      secretEnv('PATRONI_REPLICATION_USERNAME', s.replication, 'username'),
+      secretEnv('PATRONI_REPLICATION_PASSWORD', s.replication, 'password'),
+      secretEnv('PATRONI_REWIND_USERNAME', s.rewind, 'username'),
+      secretEnv('PATRONI_REWIND_PASSWORD', s.rewind, 'password'),
+      secretEnv('PATRONI_RESTAPI_USERNAME', p.restApiCredentials, 'username'),
+      secretEnv('PATRONI_RESTAPI_PASSWORD', p.restApiCredentials, 'password'),
       // For post-bootstrap.sh: its superuser session, the application's role and database.
-      fromSecret('SUPERUSER_PASSWORD', s.superuser, 'password'),
-      fromSecret('APP_USER', s.app, 'username'),
-      fromSecret('APP_PASSWORD', s.app, 'password'),
+      secretEnv('SUPERUSER_PASSWORD', s.superuser, 'password'),
+      secretEnv('APP_USER', s.app, 'username'),
+      secretEnv('APP_PASSWORD', s.app, 'password'),
       { name: 'APP_DATABASE', value: ref.database },
       // For restore.sh (only used when the environment bootstraps from a backup).
       ...(pg.restore ? [
@@ -192,8 +223,8 @@ export class PatroniCluster extends Construct {
       ] : []),
       ...walg,
       ...(p.sourceS3Credentials ? [
-        fromSecret(SOURCE_S3_ENV.accessKey, p.sourceS3Credentials, 'accessKey'),
-        fromSecret(SOURCE_S3_ENV.secretKey, p.sourceS3Credentials, 'secretKey'),
+        secretEnv(SOURCE_S3_ENV.accessKey, p.sourceS3Credentials, 'accessKey'),
+        secretEnv(SOURCE_S3_ENV.secretKey, p.sourceS3Credentials, 'secretKey'),
       ] : []),
       { name: 'PGDATA', value: PGDATA },
     ];
@@ -312,20 +343,19 @@ export class PatroniCluster extends Construct {
             ],
           },
         },
-        volumeClaimTemplates: [{
-          metadata: { name: 'pgdata', labels: selector },
-          spec: {
-            accessModes: ['ReadWriteOnce'],
-            storageClassName: config.storageClass,
-            resources: { requests: quantities({ storage: pg.volume.size }) },
-          },
-        }],
+        volumeClaimTemplates: [claimTemplate('pgdata', selector, config.storageClass, pg.volume.size)],
       },
     });
 
     disruptionBudget(this, { config, name, namespace: ns, id: this.id, replicas: pg.replicas });
+  }
 
-    // --- Network flows
+  /** The network flows of the members. */
+  private flows(p: PatroniClusterProps): void {
+    const { config, refs, graph } = p.ctx;
+    const pg = config.stores.postgres;
+    const ref = refs.postgres;
+    const sc = pg.standbyClients;
     const members = endpointPods(ref.primary);
     const pgp: Port = { port: ref.primary.port, name: ref.primary.portName };
     const patroniPort: Port = { port: PATRONI_PORT, name: 'patroni' };
@@ -347,6 +377,7 @@ export class PatroniCluster extends Construct {
         [{ port: Number(archive.port) || (archive.protocol === 'https:' ? 443 : 80), name: 's3' }], `the standby cluster replays ${pg.standby.sourceEnvironment}'s WAL archive`);
     }
   }
+
 }
 
 /**

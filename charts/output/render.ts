@@ -5,24 +5,20 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { emitYaml } from './yaml';
-import { kustomization } from '../gitops/kustomize';
-import type { Manifest, RenderedPlatform } from '../platform';
+import { emitYaml } from '../lib/yaml';
+import { kustomization } from './kustomize';
+import { fileName, type Manifest } from '../lib/manifest';
+import type { RenderedPlatform } from '../platform';
 import { REACHABILITY_FILE, reachabilityMatrix } from '../network/matrix';
-import { diffTrees, isUnchanged, type Changes } from '../output/changes';
-import { ENDPOINTS_FILE, endpointsMarkdown } from '../output/endpoints';
-import { CHECKLIST_FILE, siteChecklist, type WhereSet } from '../output/checklist';
+import { diffTrees, isUnchanged, type Changes } from './changes';
+import { ENDPOINTS_FILE, endpointsMarkdown } from './endpoints';
+import { CHECKLIST_FILE, siteChecklist, type WhereSet } from './checklist';
 import { capacityFiles } from '../capacity/report';
 
 /** Relative path → file content. */
 export type FileTree = Map<string, string>;
 
-/** `<kind>.<namespace>.<name>.yaml`, or `<kind>.<name>.yaml` for cluster-scoped objects. */
-export function fileName(m: Manifest): string {
-  const kind = String(m.kind).toLowerCase();
-  const ns = m.metadata?.namespace;
-  return ns ? `${kind}.${ns}.${m.metadata.name}.yaml` : `${kind}.${m.metadata.name}.yaml`;
-}
+export { fileName };
 
 /** Never folds long strings, so a one-word change is a one-line diff (see ./yaml.ts). */
 export function toYaml(m: unknown): string {

@@ -5,9 +5,9 @@
  * Listing files rather than folders keeps the chart folders plain directories for Argo CD.
  */
 import type { RenderedPlatform } from '../platform';
-import { fileName } from '../lib/render';
+import { fileName } from '../lib/manifest';
 import { scalarString } from '../lib/yaml';
-import { applyOrder, foldersNeedingAddons, isArgoFolder } from './order';
+import { applyOrder, foldersNeedingAddons, isArgoFolder } from '../gitops/order';
 
 export function kustomization(p: RenderedPlatform): string {
   const byFolder = new Map(p.charts.map((c) => [c.folder, c]));

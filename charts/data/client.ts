@@ -1,0 +1,25 @@
+/**
+ * How a service of the catalog is wired to a store it depends on. Each kind's client.ts (registered in ./index.ts)
+ * adds the connection settings, Secret references, volumes and network flows through this kit, which
+ * charts/apps/connections.ts builds for each (service, store) pair: settings, Secrets and flows come from one
+ * function, so they cannot disagree.
+ */
+import type { k8s } from '../../imports/k8s';
+import type { Endpoint, SecretRef } from '../lib/endpoint';
+import type { StoreRefs } from './refs';
+
+export interface ClientKit {
+  readonly refs: StoreRefs;
+  /** The service's non-secret settings (its ConfigMap). */
+  readonly settings: Record<string, string>;
+  /** Environment variables from Secrets, by reference only. */
+  readonly env: k8s.EnvVar[];
+  readonly volumes: k8s.Volume[];
+  readonly mounts: k8s.VolumeMount[];
+  /** A copy, in the service's namespace, of a Secret of the store's namespace (a pod reads only its own namespace's). */
+  readonly copySecret: (ref: SecretRef) => void;
+  /** The service's internal-CA Certificate (created once); returns its Secret's name (which carries ca.crt). */
+  readonly internalCertificate: () => string;
+  /** Declares the flow from the service's pods to a store endpoint. */
+  readonly use: (endpoint: Endpoint, what: string) => void;
+}

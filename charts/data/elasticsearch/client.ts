@@ -1,0 +1,20 @@
+/** How a service uses Elasticsearch (HTTPS, the internal CA): its settings, Secret copies, volumes and network flows. */
+import { secretEnv } from '../../lib/env';
+import type { ClientKit } from '../client';
+
+/** Where a client of Elasticsearch finds the internal CA certificate. */
+export const ES_CA_DIR = '/etc/receivables/elasticsearch-ca';
+
+export function elasticsearchClient({ refs, settings, env, volumes, mounts, copySecret, internalCertificate, use }: ClientKit): void {
+  const es = refs.elasticsearch;
+  // The applications' own user (limited to the app index patterns), never the `elastic` superuser.
+  Object.assign(settings, { ELASTICSEARCH_URL: es.url, ELASTICSEARCH_CA_FILE: `${ES_CA_DIR}/ca.crt`, ELASTICSEARCH_INDEX_PREFIX: es.appIndexPrefix });
+  copySecret(es.appSecret);
+  env.push(secretEnv('ELASTICSEARCH_USERNAME', es.appSecret.name, 'username'), secretEnv('ELASTICSEARCH_PASSWORD', es.appSecret.name, 'password'));
+  // Elasticsearch serves TLS from the internal CA: the client gets its own certificate from the same issuer,
+  // whose Secret carries the CA certificate to trust (and a client certificate, should ES require one).
+  const certName = internalCertificate();
+  volumes.push({ name: 'elasticsearch-ca', secret: { secretName: certName, items: [{ key: 'ca.crt', path: 'ca.crt' }], defaultMode: 0o444 } });
+  mounts.push({ name: 'elasticsearch-ca', mountPath: ES_CA_DIR, readOnly: true });
+  use(es.http, 'elasticsearch (HTTPS)');
+}

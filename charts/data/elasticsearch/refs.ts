@@ -1,0 +1,45 @@
+/** How the platform reaches Elasticsearch (HTTPS) and the Secrets its cluster reads. */
+import type { Endpoint, SecretRef } from '../../lib/endpoint';
+import { elasticsearchRules, elasticsearchSection } from './config';
+import { storeFacts, userPassword } from '../kind';
+
+export interface ElasticsearchRef {
+  readonly http: Endpoint;
+  readonly url: string;
+  /** Password of the built-in `elastic` user (the store's own Jobs and hooks only; never applications). */
+  readonly secret: SecretRef;
+  /** The applications' user (`username` fixed): created by the setup Job, limited to `appIndexPatterns`. */
+  readonly appSecret: SecretRef;
+  /** The indices (and aliases) applications may read, write and manage; nothing else. */
+  readonly appIndexPatterns: readonly string[];
+  /** Prefix applications name their indices with, so that they fall under `appIndexPatterns`. */
+  readonly appIndexPrefix: string;
+}
+
+/** The Elasticsearch user of the applications (native realm; the setup Job creates it with its role). */
+export const ELASTICSEARCH_APP_USER = 'receivables-app';
+
+export const elasticsearch = storeFacts<typeof elasticsearchSection, ElasticsearchRef>({
+  config: elasticsearchSection,
+  namespace: 'db-elasticsearch',
+  requires: ['minio'],
+  rules: elasticsearchRules,
+  refs: (es, ep) => {
+    // HTTP is served by the coordinating nodes; without them by the data nodes; a lone master holds every role.
+    const httpRole = es.coordinating > 0 ? 'coordinating' : es.data > 0 ? 'data' : 'master';
+    const http = ep('elasticsearch', 9200, 'http', { name: 'elasticsearch', component: httpRole });
+    return {
+      http,
+      url: `https://${http.host}:${http.port}`,
+      secret: { name: 'elasticsearch-credentials', keys: ['username', 'password'] },
+      appSecret: { name: 'elasticsearch-app', keys: userPassword },
+      appIndexPatterns: ['receivables-app-*'],
+      appIndexPrefix: 'receivables-app-',
+    };
+  },
+  secrets: (es, namespace) => [
+    // The built-in superuser: its name is fixed, its password generated.
+    { ...es.secret, namespace, fixed: { username: 'elastic' } },
+    { ...es.appSecret, namespace, fixed: { username: ELASTICSEARCH_APP_USER } },
+  ],
+});

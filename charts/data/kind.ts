@@ -1,0 +1,58 @@
+/**
+ * What each store kind gives the registries: its configuration section and facts (namespace, refs, Secrets;
+ * registered in ./stores.ts) and its chart and alerts (registered in ./index.ts). The two registries are typed
+ * over the same store names, so a kind registered in one and not the other is a compile error. They are
+ * separate because the facts sit below the environment shape (whose `stores` section they define) and below
+ * every chart (which reads the refs of every store), while the charts sit above both.
+ */
+import type { z } from 'zod';
+import type { DeclaredSecret, Endpoint } from '../lib/endpoint';
+import type { Identity } from '../lib/identity';
+
+/** An endpoint in the store's own namespace: its Service, port, port name and the pods behind it. */
+export type EndpointIn = (service: string, port: number, portName: string, pods: Identity) => Endpoint;
+
+export interface StoreFacts<S extends z.ZodType, R> {
+  /** The kind's section of an environment, `stores.<kind>` (./<kind>/config.ts). */
+  readonly config: S;
+  /** The namespace the store runs in. */
+  readonly namespace: string;
+  /**
+   * The other store kinds this one's pods use (MinIO for backups, Kafka for ClickHouse's Kafka engine): a
+   * platform that has this kind must have those (test/stores.registry.test.ts checks them against the flows).
+   */
+  readonly requires: readonly string[];
+  /** How the rest of the platform reaches the store: the only place its hosts, ports and Secret names are spelt. */
+  readonly refs: (section: z.infer<S>, endpoint: EndpointIn) => R;
+  /**
+   * The section's cross-field rules (HA minimums, topologies that cannot work), reported at their full paths
+   * (`stores.<kind>.…`); environments/rules.ts runs them for every kind.
+   */
+  readonly rules: (section: z.infer<S>, env: RuleContext, issue: Issue) => void;
+  /** The Secrets the store itself reads, each in its namespace (the secret generator creates exactly these). */
+  readonly secrets: (ref: R, namespace: string) => DeclaredSecret[];
+}
+
+/** Keeps a kind's section and ref types where it is declared (`storeFacts<typeof section, PostgresRef>({ … })`). */
+export function storeFacts<S extends z.ZodType, R>(facts: StoreFacts<S, R>): StoreFacts<S, R> {
+  return facts;
+}
+
+/** What a store's rules may know of the environment besides its own section. */
+export interface RuleContext {
+  readonly name: string;
+  readonly ha: boolean;
+  /** `cluster.nodes` */
+  readonly nodes: number;
+  readonly namespaces: readonly { readonly name: string; readonly podSecurity: string }[];
+}
+
+/** Reports a problem at a full path of the environment. */
+export type Issue = (path: (string | number)[], message: string) => void;
+
+/** HA means every store survives the loss of one pod (or one node) without losing quorum or data. */
+export function haMinimum(env: RuleContext, issue: Issue, path: (string | number)[], value: number, min: number, why: string): void {
+  if (env.ha && value < min) issue(path, `must be at least ${min} when ha is true (${why})`);
+}
+
+export const userPassword = ['username', 'password'] as const;

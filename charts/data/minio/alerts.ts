@@ -1,0 +1,18 @@
+/**
+ * MinIO's alerting rules from its own metrics: `/minio/v2/metrics/cluster` (minio_cluster_*). A rule whose metric
+ * is absent never fires; the generic StatefulSet rules (charts/monitoring/rules.ts) still cover the store.
+ */
+import type { EnvironmentConfig } from '../../../environments/schema';
+import { rule, type Rule, type StoreAlertKit } from '../../lib/alerts';
+
+export function minioAlerts(_c: EnvironmentConfig, { n }: StoreAlertKit): Rule[] {
+  return [
+    rule('MinioNodesOffline', 'critical', '5m', `max(minio_cluster_nodes_offline_total{${n}}) > 0`, 'MinIO servers offline', '{{ $value }} MinIO servers are offline.'),
+    rule('MinioDrivesOffline', 'warning', '5m', `max(minio_cluster_drive_offline_total{${n}} or minio_cluster_disk_offline_total{${n}}) > 0`,
+      'MinIO drives offline', '{{ $value }} drives are offline: erasure coding is using its parity.'),
+    rule('MinioWriteQuorum', 'critical', '1m', `min(minio_cluster_health_erasure_set_online_drives{${n}} - minio_cluster_health_erasure_set_write_quorum{${n}}) < 0`,
+      'MinIO lost write quorum', 'An erasure set has fewer online drives than its write quorum: uploads fail.'),
+    rule('MinioCapacityLow', 'warning', '15m', `min(minio_cluster_capacity_usable_free_bytes{${n}} / minio_cluster_capacity_usable_total_bytes{${n}}) < 0.15`,
+      'MinIO is more than 85 % full', 'Backups and documents will fail to upload when it is full.'),
+  ];
+}

@@ -1,0 +1,27 @@
+/**
+ * The store kinds: one line per kind. Each kind's folder (charts/data/<kind>/) declares its configuration section
+ * (config.ts) and its facts (refs.ts); the environment's `stores` section, the store names, the refs and the
+ * Secrets all derive from this table, and the chart registry (./index.ts) is typed over its names. The order
+ * is the order of the `stores` section and of the stores' Secrets.
+ */
+import type { z } from 'zod';
+import { postgres } from './postgres/refs';
+import { redis } from './redis/refs';
+import { minio } from './minio/refs';
+import { elasticsearch } from './elasticsearch/refs';
+import { clickhouse } from './clickhouse/refs';
+import { kafka } from './kafka/refs';
+
+export const STORE_REGISTRY = { postgres, redis, minio, elasticsearch, clickhouse, kafka } as const;
+
+/** A store kind's name: a key of the registry. */
+export type StoreName = keyof typeof STORE_REGISTRY;
+export const STORE_NAMES = Object.keys(STORE_REGISTRY) as StoreName[];
+
+/** The environment's `stores` section: one field per kind, its kind's section. */
+export function storeSections(): { readonly [K in StoreName]: typeof STORE_REGISTRY[K]['config'] } {
+  return Object.fromEntries(STORE_NAMES.map((k) => [k, STORE_REGISTRY[k].config])) as { [K in StoreName]: typeof STORE_REGISTRY[K]['config'] };
+}
+
+/** Each kind's section, as parsed. */
+export type StoreSections = { readonly [K in StoreName]: z.infer<typeof STORE_REGISTRY[K]['config']> };

@@ -1,0 +1,185 @@
+/**
+ * An environment's cross-field rules, beside its shape (./schema.ts): what a single field's schema cannot say
+ * (HA minimums, store topologies, the apps section against the service catalog). `environmentSchema` is the
+ * shape with these rules: the one environments/index.ts validates with.
+ */
+import { z } from 'zod';
+import { parseCpu, parseMemory } from '../charts/lib/quantity';
+import { CATALOG, isStore, resourceProblems, type CatalogEntry, type Path } from './catalog';
+import { environmentShape, type EnvironmentConfig } from './schema';
+import { STORE_NAMES, STORE_REGISTRY, type StoreName, type StoreSections } from '../charts/data/stores';
+import type { Issue, RuleContext } from '../charts/data/kind';
+
+/** One kind's rules, typed per kind. */
+function storeRules<K extends StoreName>(kind: K, section: StoreSections[K], env: RuleContext, issue: Issue): void {
+  (STORE_REGISTRY[kind].rules as (s: StoreSections[K], e: RuleContext, i: Issue) => void)(section, env, issue);
+}
+
+// `when` makes the cross-field rules run even when some field failed, so one run reports every problem. The
+// data may then be malformed in places; a rule that trips over that is skipped (the field error says why).
+export const environmentSchema = environmentShape.superRefine((cfg, ctx) => {
+  try {
+    crossFieldRules(cfg, ctx);
+  } catch {
+    // malformed input already reported by the shape check
+  }
+}, { when: () => true });
+
+// ---------------------------------------------------------------------------------------------------------
+// Cross-field rules
+// ---------------------------------------------------------------------------------------------------------
+
+type Ctx = z.core.$RefinementCtx<EnvironmentConfig>;
+
+function issue(ctx: Ctx, path: (string | number)[], message: string): void {
+  ctx.addIssue({ code: 'custom', path, message });
+}
+
+function crossFieldRules(c: EnvironmentConfig, ctx: Ctx): void {
+
+  const nsNames = new Set<string>();
+  c.namespaces.forEach((ns, i) => {
+    if (nsNames.has(ns.name)) issue(ctx, ['namespaces', i, 'name'], `duplicates namespace "${ns.name}"`);
+    nsNames.add(ns.name);
+    if (ns.podSecurity !== 'restricted' && !ns.podSecurityReason) {
+      issue(ctx, ['namespaces', i, 'podSecurityReason'], `is required because podSecurity is "${ns.podSecurity}" (only "restricted" needs no reason)`);
+    }
+  });
+
+  const seen = new Map<string, number>();
+  c.tenants.forEach((t, i) => {
+    const first = seen.get(t.id);
+    if (first !== undefined) issue(ctx, ['tenants', i, 'id'], `duplicates tenants[${first}].id "${t.id}"`);
+    else seen.set(t.id, i);
+    if (!(t.plan in c.tenantPlans)) {
+      issue(ctx, ['tenants', i, 'plan'], `is not a plan of this environment (allowed: ${Object.keys(c.tenantPlans).sort().join(', ')})`);
+    }
+    if (nsNames.has(`tenant-${t.id}`)) issue(ctx, ['tenants', i, 'id'], `collides with the platform namespace "tenant-${t.id}"`);
+  });
+
+  for (const [name, plan] of Object.entries(c.tenantPlans)) {
+    withinLimit(ctx, ['tenantPlans', name, 'requestsCpu'], plan.requestsCpu, plan.limitsCpu, parseCpu, 'CPU');
+    withinLimit(ctx, ['tenantPlans', name, 'requestsMemory'], plan.requestsMemory, plan.limitsMemory, parseMemory, 'memory');
+  }
+
+  if (c.ingress.tlsIssuer === 'acme' && !c.ingress.acmeEmail) {
+    issue(ctx, ['ingress', 'acmeEmail'], 'is required when tlsIssuer is "acme" (Let\'s Encrypt needs a contact address)');
+  }
+
+  // HA means every store survives the loss of one pod (or one node) without losing quorum or data (each
+  // kind's minimums are among its rules, below).
+  if (c.ha) {
+    const need = (path: (string | number)[], value: number, min: number, why: string) => {
+      if (value < min) issue(ctx, path, `must be at least ${min} when ha is true (${why})`);
+    };
+    need(['cluster', 'nodes'], c.cluster.nodes, 3, 'replicas spread across nodes');
+  }
+  clusterRules(c, ctx);
+  // Each store kind's own rules (charts/data/<kind>/config.ts), in the registry's order.
+  const env = { name: c.name, ha: c.ha, nodes: c.cluster.nodes, namespaces: c.namespaces };
+  const report = (path: (string | number)[], message: string) => issue(ctx, path, message);
+  for (const kind of STORE_NAMES) storeRules(kind, c.stores[kind], env, report);
+  // GitOps and installation
+  if (c.addons.ingressNginx.enabled && c.cluster.flavour === 'k3s') {
+    issue(ctx, ['addons', 'ingressNginx', 'enabled'], 'must be false on k3s, which ships Traefik as its ingress controller');
+  }
+  if (c.addons.ingressNginx.enabled && c.ingress.className !== 'nginx') {
+    issue(ctx, ['ingress', 'className'], `must be "nginx" when addons.ingressNginx is enabled (got "${c.ingress.className}")`);
+  }
+  if (c.secrets.source === 'vault') {
+    if (!c.secrets.vault) issue(ctx, ['secrets', 'vault'], 'is required when secrets.source is "vault"');
+    if (!c.addons.externalSecrets.enabled) {
+      issue(ctx, ['addons', 'externalSecrets', 'enabled'], 'must be true when secrets.source is "vault" (External Secrets reads Vault)');
+    }
+  }
+  for (const [store, section] of Object.entries(c.stores)) {
+    const r = section.resources;
+    const at = ['stores', store, 'resources'];
+    withinLimit(ctx, [...at, 'requests', 'cpu'], r.requests.cpu, r.limits.cpu, parseCpu, 'CPU');
+    withinLimit(ctx, [...at, 'requests', 'memory'], r.requests.memory, r.limits.memory, parseMemory, 'memory');
+  }
+  for (const p of appsProblems(c.apps)) issue(ctx, p.path, p.message);
+  for (const p of tenantPlanProblems(c.tenantPlans, c.apps)) issue(ctx, p.path, p.message);
+}
+
+function withinLimit(
+  ctx: Ctx, path: (string | number)[], request: string, limit: string, parse: (q: string) => number, what: string,
+): void {
+  if (parse(request) > parse(limit)) issue(ctx, path, `must not exceed the ${what} limit ${limit}`);
+}
+
+/** Node pools: unique names, a reserve smaller than the node, and `nodes` counting the untainted pools' nodes. */
+function clusterRules(c: EnvironmentConfig, ctx: Ctx): void {
+  const pools = c.cluster.nodePools;
+  const names = new Set<string>();
+  pools.forEach((p, i) => {
+    const at = ['cluster', 'nodePools', i];
+    if (names.has(p.name)) issue(ctx, [...at, 'name'], `duplicates node pool "${p.name}"`);
+    names.add(p.name);
+    if (parseCpu(p.reserved.cpu) >= parseCpu(p.cpu)) issue(ctx, [...at, 'reserved', 'cpu'], `must be less than the node's cpu ${p.cpu}`);
+    if (parseMemory(p.reserved.memory) >= parseMemory(p.memory)) issue(ctx, [...at, 'reserved', 'memory'], `must be less than the node's memory ${p.memory}`);
+  });
+  const open = pools.filter((p) => !p.taints.some((t) => t.effect !== 'PreferNoSchedule'));
+  const count = open.reduce((n, p) => n + p.count, 0);
+  if (pools.length && c.cluster.nodes !== count) {
+    issue(ctx, ['cluster', 'nodes'], `must equal the nodes of the untainted pools in cluster.nodePools: ${count} (${open.map((p) => `${p.name}: ${p.count}`).join(', ') || 'none'})`);
+  }
+}
+
+/** Cross-field rules of an environment's `apps` section against the catalog (run by crossFieldRules above). */
+export function appsProblems(apps: EnvironmentConfig['apps'], catalog: readonly CatalogEntry[] = CATALOG): { path: Path; message: string }[] {
+  const out: { path: Path; message: string }[] = [];
+  const byName = new Map(catalog.map((e) => [e.name, e]));
+  const cap = apps.replicaCap;
+  if (cap && cap.minReplicas > cap.maxReplicas) {
+    out.push({ path: ['apps', 'replicaCap', 'minReplicas'], message: `must not be above replicaCap.maxReplicas ${cap.maxReplicas}` });
+  }
+  if (apps.resources) for (const [path, message] of resourceProblems(apps.resources, ['apps', 'resources'])) out.push({ path, message });
+  for (const [name, o] of Object.entries(apps.services ?? {})) {
+    const at: Path = ['apps', 'services', name];
+    const e = byName.get(name);
+    if (!e) {
+      out.push({ path: at, message: `is not a service of the catalog (allowed: ${[...byName.keys()].sort().join(', ')})` });
+      continue;
+    }
+    const horizontal = e.scaling.type === 'horizontal';
+    if ((o.minReplicas !== undefined || o.maxReplicas !== undefined) && !horizontal) {
+      out.push({ path: [...at, o.minReplicas !== undefined ? 'minReplicas' : 'maxReplicas'], message: `does not apply: ${name} has ${e.kind === 'batch-job' ? 'no replicas (a CronJob)' : 'fixed replicas (use replicas)'}` });
+    }
+    if (o.replicas !== undefined && horizontal && apps.autoscaling) {
+      out.push({ path: [...at, 'replicas'], message: `does not apply while autoscaling is on: ${name} scales horizontally (use minReplicas/maxReplicas)` });
+    }
+    if (horizontal && e.scaling.type === 'horizontal') {
+      const min = o.minReplicas ?? Math.min(e.scaling.minReplicas, cap?.minReplicas ?? Infinity);
+      const max = o.maxReplicas ?? Math.max(min, Math.min(e.scaling.maxReplicas, cap?.maxReplicas ?? Infinity));
+      if (min > max) out.push({ path: [...at, 'minReplicas'], message: `${min} is above maxReplicas ${max}` });
+    }
+    if (o.resources) for (const [path, message] of resourceProblems(o.resources, [...at, 'resources'])) out.push({ path, message });
+  }
+  return out;
+}
+
+/**
+ * Tenant plans' network grants against the catalog: each platform endpoint must be a gateway (the entry point
+ * where the plan's rate limit and the authentication apply: a tenant calling a service directly would bypass
+ * both) that this environment runs.
+ */
+export function tenantPlanProblems(plans: EnvironmentConfig['tenantPlans'], apps: EnvironmentConfig['apps'], catalog: readonly CatalogEntry[] = CATALOG): { path: Path; message: string }[] {
+  const out: { path: Path; message: string }[] = [];
+  const gateways = catalog.filter((e) => e.kind === 'gateway').map((e) => e.name).sort();
+  for (const [name, plan] of Object.entries(plans)) {
+    const seen = new Set<string>();
+    plan.network.platformEndpoints.forEach((target, i) => {
+      const at: Path = ['tenantPlans', name, 'network', 'platformEndpoints', i];
+      if (seen.has(target)) out.push({ path: at, message: `duplicates "${target}"` });
+      seen.add(target);
+      if (!gateways.includes(target)) {
+        const what = isStore(target) ? 'a store' : catalog.some((e) => e.name === target) ? 'not a gateway' : 'not in the catalog';
+        out.push({ path: at, message: `"${target}" is ${what}: tenants may reach only the gateway (allowed: ${gateways.join(', ')})` });
+      } else if (apps.services[target]?.enabled === false) {
+        out.push({ path: at, message: `"${target}" is disabled in this environment (apps.services.${target}.enabled)` });
+      }
+    });
+  }
+  return out;
+}
