@@ -10,7 +10,7 @@
  * This launcher is itself a bundle (.build/synth.js, built by `npm run build` or on first use); it checks its
  * own sources the same way and, when they changed, rebuilds itself and runs the new one.
  */
-import { spawnSync } from 'child_process';
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { build, buildKey, decide, loadBundle, readRecord, type Bundle } from './lib/build-cache';
@@ -77,8 +77,11 @@ function run(argv: readonly string[]): number {
       console.error('error: bundling scripts/synth.ts failed');
       return 1;
     }
-    const r = spawnSync(process.execPath, [LAUNCHER.outfile, ...argv], { stdio: 'inherit', env: { ...process.env, SYNTH_RELAUNCHED: '1' } });
-    return r.status ?? 1;
+    // Asynchronously, passing Ctrl-C and SIGTERM on: a watch run by the new launcher must end with this process.
+    const child = spawn(process.execPath, [LAUNCHER.outfile, ...argv], { stdio: 'inherit', env: { ...process.env, SYNTH_RELAUNCHED: '1' } });
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+    child.on('exit', (code) => { process.exitCode = code ?? 1; });
+    return -1;
   }
 
   const [flags, args] = split(argv);

@@ -34,8 +34,23 @@ afterAll(async () => {
   }
   child.stdout!.destroy();
   child.stderr!.destroy();
+  const left = processesOf(copy);
+  for (const pid of left) process.kill(pid, 'SIGKILL');
   fs.rmSync(copy, { recursive: true, force: true });
+  // Stopping the watch stops every process it started (a relaunched launcher included).
+  expect(left).toEqual([]);
 });
+
+/** PIDs of the processes whose command line names `dir` (Linux /proc). */
+function processesOf(dir: string): number[] {
+  return fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((pid) => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir);
+    } catch {
+      return false;
+    }
+  }).map(Number);
+}
 
 /** Resolves when `text()` matches, or fails after `ms` with what was printed. */
 async function waitFor(text: () => string, re: RegExp, ms = 60_000): Promise<RegExpMatchArray> {
