@@ -1,14 +1,16 @@
 /**
- * Renders every environment (or those named with --env) into dist/<env>/.
+ * Renders every environment of every platform (or those selected with --platform and --env) into
+ * dist/<platform>/<env>/.
  *
- *   node .build/main.js [--env dev[,staging…]] [--out dist]
+ *   node .build/main.js [--platform receivables[,fnb…]] [--env dev[,staging…]] [--out dist]
  *
  * The environment files are type-checked first (when they changed), so a mistake TypeScript would catch is
  * reported at its file and line, not as a stack trace into the bundle. All environments are validated and
  * rendered in memory before anything is written, so a bad configuration leaves dist/ exactly as it was. Synth
- * replaces and prunes only the environment folders it recorded as its own (charts/output/render.ts), and prints
- * one line per environment saying what changed. `cdk8s synth` runs this same program (see cdk8s.yaml); its
- * output folder gets one multi-document `<env>.k8s.yaml` per environment.
+ * replaces and prunes only the environment folders it recorded as its own (charts/output/render.ts), only
+ * within the platforms it rendered in full, and prints one line per environment saying what changed.
+ * `cdk8s synth` runs this same program (see cdk8s.yaml); its output folder gets one multi-document
+ * `<platform>-<env>.k8s.yaml` per environment.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -20,9 +22,17 @@ import { formatTypeProblem, typeCheckEnvironments } from './scripts/lib/typechec
 // Loaded after the type check (see environmentsModule): evaluating a broken environment file must not come first.
 type Environments = typeof import('./environments');
 
-/** `envs` undefined: every environment. */
-export function parseArgs(argv: string[]): { envs?: string[]; out: string } {
+/** What to render: undefined means all (every platform; every environment of the platforms chosen). */
+export interface Selection {
+  readonly platforms?: readonly string[];
+  readonly envs?: readonly string[];
+  /** Instead of the two: exactly these environments, by folder (`receivables/dev`; the watch mode's). */
+  readonly folders?: readonly string[];
+}
+
+export function parseArgs(argv: string[]): Selection & { out: string } {
   let envs: string[] | undefined;
+  let platforms: string[] | undefined;
   let out = 'dist';
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -32,11 +42,12 @@ export function parseArgs(argv: string[]): { envs?: string[]; out: string } {
       return v;
     };
     if (a === '--env') envs = value().split(',').filter(Boolean);
+    else if (a === '--platform') platforms = value().split(',').filter(Boolean);
     else if (a === '--out') out = value();
     else if (a === '--help' || a === '-h') throw new UsageError('');
     else throw new UsageError(`unknown argument "${a}"`);
   }
-  return { envs, out };
+  return { platforms, envs, out };
 }
 
 class UsageError extends Error {}
@@ -55,29 +66,52 @@ export function environmentsModule(root = process.cwd()): Environments {
   return require('./environments') as Environments;
 }
 
-/** Every environment's name (loads the environment files after their type check). */
-export function environmentNames(): string[] {
-  return Object.keys(environmentsModule().ENVIRONMENTS);
+/** The environments a selection names (ConfigError for a platform or environment there is not). */
+function selectedTargets(s: Selection): { platform: string; env: string }[] {
+  const { selectTargets } = environmentsModule();
+  if (!s.folders) return selectTargets(s.platforms, s.envs);
+  return s.folders.flatMap((f) => {
+    const [platform, env, ...rest] = f.split('/');
+    return selectTargets([platform], [env, ...rest]);
+  });
+}
+
+/** The folders (`receivables/dev`) of the environments a selection names. */
+export function selectedFolders(s: Selection): string[] {
+  const { targetKey } = environmentsModule();
+  return selectedTargets(s).map(targetKey);
+}
+
+/** Every platform's name and every environment's (loads the environment files after their type check). */
+export function targetNames(): { platforms: string[]; envs: string[] } {
+  const { PLATFORMS } = environmentsModule();
+  return { platforms: Object.keys(PLATFORMS), envs: [...new Set(Object.values(PLATFORMS).flatMap((p) => Object.keys(p.environments)))] };
 }
 
 /**
- * Loads, validates and renders `requested` (every environment when undefined) in memory, nothing written:
- * the guards that read the previous render in `out`, the render, and the fit check against the declared nodes.
- * Throws ConfigError (or TypeCheckError) on any problem; prints the fit check's warnings. `all` says whether
- * every environment was rendered (synth then prunes folders of environments that no longer exist).
+ * Loads, validates and renders the selection (environment names alone: those of every platform) in memory,
+ * nothing written: the guards that read the previous render in `out`, the render, and the fit check against
+ * the declared nodes. Throws ConfigError (or TypeCheckError) on any problem; prints the fit check's warnings.
+ * Trees are keyed by folder (`receivables/dev`). `prune` says which recorded folders not rendered now synth may
+ * remove: every one when everything was rendered, else those of the platforms whose every environment was.
  * The watch mode (scripts/synth-watch.ts) renders through this too.
  */
-export function renderTrees(requested: readonly string[] | undefined, out: string): { trees: Map<string, FileTree>; all: boolean } {
-  const { ConfigError, ENVIRONMENTS, fieldSource, loadEnvironments } = environmentsModule();
-  const names = Object.keys(ENVIRONMENTS);
-  const envs = requested ?? names;
-  const all = envs.length === names.length && envs.every((e) => e in ENVIRONMENTS);
-  const { platforms, problems, warnings } = renderEnvironments(loadEnvironments(envs), path.resolve(out));
+export function renderTrees(selection: Selection | readonly string[] | undefined, out: string): { trees: Map<string, FileTree>; all: boolean; prune: (folder: string) => boolean } {
+  const { ConfigError, PLATFORMS, fieldSource, loadTargets, targetKey } = environmentsModule();
+  const s: Selection = Array.isArray(selection) ? { envs: selection as readonly string[] } : (selection ?? {}) as Selection;
+  const targets = selectedTargets(s);
+  const all = !s.envs && !s.platforms && !s.folders;
+  const whole = new Set(Object.keys(PLATFORMS).filter((p) => Object.keys(PLATFORMS[p].environments).every((env) => targets.some((t) => t.platform === p && t.env === env))));
+  const prune = (folder: string) => all || whole.has(folder.split('/')[0]);
+  const { platforms, problems, warnings } = renderEnvironments(loadTargets(targets), path.resolve(out));
   if (problems.length) throw new ConfigError(problems);
   for (const w of warnings) console.warn(`warning: ${w}`);
   const trees = new Map<string, FileTree>();
-  for (const p of platforms) trees.set(p.config.name, toFileTree(p, (field) => fieldSource(p.config.name, field)));
-  return { trees, all };
+  for (const p of platforms) {
+    const t = { platform: p.config.platform.name, env: p.config.name };
+    trees.set(targetKey(t), toFileTree(p, (field) => fieldSource(t.env, field, t.platform)));
+  }
+  return { trees, all, prune };
 }
 
 export function main(argv: string[]): number {
@@ -90,13 +124,13 @@ export function main(argv: string[]): number {
     const args = parseArgs(argv);
     out = args.out;
     const started = Date.now();
-    const { trees, all } = renderTrees(args.envs, out);
+    const { trees, prune } = renderTrees(args, out);
 
-    const result = writeDist(path.resolve(out), trees, all);
+    const result = writeDist(path.resolve(out), trees, prune);
     if (cdk8sOut && path.resolve(cdk8sOut) !== path.resolve(out)) writeCdk8sOut(path.resolve(cdk8sOut), trees);
 
     for (const [env, { changes: c, existed }] of result.environments) say(formatChanges(env, c, existed));
-    for (const env of result.pruned) say(`${env}: removed ${path.join(out, env)}/ (no longer an environment)`);
+    for (const folder of result.pruned) say(`${folder}: removed ${path.join(out, folder)}/ (no longer an environment)`);
     const files = [...trees.values()].reduce((n, t) => n + t.size, 0);
     const written = [...result.environments.values()].filter((e) => !e.existed || e.changes.added.length + e.changes.changed.length + e.changes.removed.length).length;
     say(written || result.pruned.length
@@ -106,9 +140,10 @@ export function main(argv: string[]): number {
   } catch (e) {
     if (e instanceof UsageError) {
       if (e.message) console.error(`error: ${e.message}`);
-      let names: string[] = [];
-      try { names = environmentNames(); } catch { /* a broken environment file: usage without the names */ }
-      console.error(`usage: synth [--env ${names.length ? names.join('|') : '<environment>'}[,…]] [--out dist]`);
+      let names = { platforms: [] as string[], envs: [] as string[] };
+      try { names = targetNames(); } catch { /* a broken environment file: usage without the names */ }
+      const choice = (xs: string[], what: string) => (xs.length ? xs.join('|') : what);
+      console.error(`usage: synth [--platform ${choice(names.platforms, '<platform>')}[,…]] [--env ${choice(names.envs, '<environment>')}[,…]] [--out dist]`);
       return 2;
     }
     if (e instanceof TypeCheckError || e instanceof ForeignOutputError || (e instanceof Error && e.name === 'ConfigError')) {
@@ -132,7 +167,7 @@ function writeCdk8sOut(dir: string, trees: ReadonlyMap<string, FileTree>): void 
     const rank = (f: string) => { const base = f.slice(f.indexOf('/') + 1); return base.startsWith('namespace.') ? 0 : base.startsWith('customresourcedefinition.') ? 1 : 2; };
     const key = (f: string) => `${f.slice(0, f.indexOf('/'))}/${rank(f)}/${f}`;
     const docs = [...tree].filter(([f]) => f.includes('/') && f.endsWith('.yaml')).sort(([a], [b]) => key(a).localeCompare(key(b))).map(([, y]) => y);
-    fs.writeFileSync(path.join(dir, `${env}.k8s.yaml`), docs.join('---\n'));
+    fs.writeFileSync(path.join(dir, `${env.replaceAll('/', '-')}.k8s.yaml`), docs.join('---\n'));
   }
 }
 

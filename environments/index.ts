@@ -1,25 +1,37 @@
 /**
- * Loading an environment: base merged with the environment's overrides, then validated once. Every problem of
- * every requested environment is collected before anything is rendered, each naming the environment, the field
- * path, the value received and what is allowed.
+ * Loading an environment of a platform: the platform's base merged with the environment's overrides and the
+ * platform's description, then validated once. Every problem of every requested environment is collected
+ * before anything is rendered, each naming the environment, the field path, the value received and what is
+ * allowed.
  */
 import { z } from 'zod';
-import { base } from './base';
-import { dev } from './dev';
-import { dr } from './dr';
 import { deepMerge, type DeepPartial } from './merge';
-import { onprem } from './onprem';
-import { production } from './production';
+import type { PlatformDescription } from './platform';
+import { receivables } from './receivables';
 import { environmentSchema } from './rules';
 import type { ConfigProblem } from './schema';
 import { environmentShape, type EnvironmentConfig, type EnvironmentInput } from './schema';
-import { staging } from './staging';
 
 export type { ConfigProblem, EnvironmentConfig } from './schema';
+export type { PlatformDescription } from './platform';
 
-/** The environments, in the order they are rendered. */
-export const ENVIRONMENTS: Record<string, DeepPartial<EnvironmentInput>> = { dev, staging, production, dr, onprem };
+/** The platforms, in the order they are rendered. Adding one: a folder environments/<name>/ and a line here. */
+export const PLATFORMS: Record<string, PlatformDescription> = { receivables };
 
+/** The platform a command means when it names none (the first one built; most tests render it). */
+export const DEFAULT_PLATFORM = 'receivables';
+
+/** The default platform's environments, in the order they are rendered. */
+export const ENVIRONMENTS: Record<string, DeepPartial<EnvironmentInput>> = receivables.environments;
+
+/** One environment of one platform: what synth renders into dist/<platform>/<env>/. */
+export interface Target {
+  readonly platform: string;
+  readonly env: string;
+}
+
+/** `receivables/dev`: the folder under dist/ and how messages name an environment. */
+export const targetKey = (t: Target): string => `${t.platform}/${t.env}`;
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly ConfigProblem[]) {
@@ -34,74 +46,116 @@ export function formatProblem(p: ConfigProblem): string {
   return `environment "${p.environment}": ${p.path || '(root)'} = ${value}: ${p.message}`;
 }
 
-/** The raw input of an environment: base merged with its file, `name` filled from its key. */
-export function environmentInput(name: string): DeepPartial<EnvironmentInput> {
-  const own = ENVIRONMENTS[name];
-  if (!own) {
-    throw new ConfigError([{ environment: name, path: '', value: name, message: `is not an environment (allowed: ${Object.keys(ENVIRONMENTS).join(', ')})` }]);
-  }
-  return deepMerge(deepMerge(base, { name }), own);
+/** The platform of that name, or a ConfigError naming the platforms there are. */
+export function platformNamed(name: string): PlatformDescription {
+  const p = PLATFORMS[name];
+  if (!p) throw new ConfigError([{ environment: name, path: '', value: name, message: `is not a platform (allowed: ${Object.keys(PLATFORMS).join(', ')})` }]);
+  return p;
 }
 
-/** Validates a raw input; throws ConfigError listing every problem. */
+/**
+ * The environments selected by `--platform` and `--env` (either undefined: all): every environment of each
+ * selected platform, or only those named (a name no selected platform has is an error naming the choices).
+ */
+export function selectTargets(platforms?: readonly string[], envs?: readonly string[]): Target[] {
+  const problems: ConfigProblem[] = [];
+  const chosen = (platforms ?? Object.keys(PLATFORMS)).filter((name) => {
+    if (name in PLATFORMS) return true;
+    problems.push({ environment: name, path: '', value: name, message: `is not a platform (allowed: ${Object.keys(PLATFORMS).join(', ')})` });
+    return false;
+  });
+  const targets = chosen.flatMap((platform) => Object.keys(PLATFORMS[platform].environments)
+    .filter((env) => !envs || envs.includes(env)).map((env) => ({ platform, env })));
+  for (const env of envs ?? []) {
+    if (!targets.some((t) => t.env === env)) {
+      const allowed = [...new Set(chosen.flatMap((p) => Object.keys(PLATFORMS[p].environments)))];
+      problems.push({ environment: env, path: '', value: env, message: `is not an environment (allowed: ${allowed.join(', ')})` });
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return targets;
+}
+
+/** Every environment of every platform. */
+export const allTargets = (): Target[] => selectTargets();
+
+/** The raw input of an environment: its platform's base merged with its file, `name` and `platform` filled in. */
+export function environmentInput(name: string, platform: string = DEFAULT_PLATFORM): DeepPartial<EnvironmentInput> {
+  const p = platformNamed(platform);
+  const own = p.environments[name];
+  if (!own) {
+    throw new ConfigError([{ environment: targetKey({ platform, env: name }), path: '', value: name, message: `is not an environment (allowed: ${Object.keys(p.environments).join(', ')})` }]);
+  }
+  const input = deepMerge(deepMerge(p.base, { name }), own);
+  // The description's own fields: not an environment's to set.
+  return { ...input, platform: { name: p.name, displayName: p.displayName, catalog: p.catalog } } as DeepPartial<EnvironmentInput>;
+}
+
+/** Validates a raw input; throws ConfigError listing every problem. `environment` names it in the messages. */
 export function validateEnvironment(environment: string, input: unknown): EnvironmentConfig {
   const result = environmentSchema.safeParse(input);
   if (result.success) return result.data;
   throw new ConfigError(result.error.issues.flatMap((i) => toProblems(environment, input, i)));
 }
 
-/** Loads and validates several environments, reporting the problems of all of them at once. */
-export function loadEnvironments(names: readonly string[] = Object.keys(ENVIRONMENTS)): EnvironmentConfig[] {
+/** Loads and validates environments, reporting the problems of all of them at once. */
+export function loadTargets(targets: readonly Target[]): EnvironmentConfig[] {
   const problems: ConfigProblem[] = [];
   const configs: EnvironmentConfig[] = [];
-  for (const name of names) {
+  for (const t of targets) {
     try {
-      configs.push(validateEnvironment(name, environmentInput(name)));
+      configs.push(validateEnvironment(targetKey(t), environmentInput(t.env, t.platform)));
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       problems.push(...e.problems);
     }
-    problems.push(...sharedDomainProblems(name));
+    problems.push(...sharedDomainProblems(t));
   }
   if (problems.length) throw new ConfigError(problems);
   return configs;
 }
 
+/** Loads and validates several environments of one platform (all of them by default). */
+export function loadEnvironments(names?: readonly string[], platform: string = DEFAULT_PLATFORM): EnvironmentConfig[] {
+  return loadTargets((names ?? Object.keys(platformNamed(platform).environments)).map((env) => ({ platform, env })));
+}
+
+export function loadEnvironment(name: string, platform: string = DEFAULT_PLATFORM): EnvironmentConfig {
+  return loadEnvironments([name], platform)[0];
+}
+
 /**
  * Two environments on one base domain would publish the same hostnames (and ask for the same certificates): the
- * usual result of copying an environment file and forgetting its domain. Checked against every environment,
- * also when only some are rendered.
+ * usual result of copying an environment file and forgetting its domain. Checked against every environment of
+ * every platform, also when only some are rendered.
  */
-function sharedDomainProblems(name: string): ConfigProblem[] {
-  if (!(name in ENVIRONMENTS)) return [];
-  const domainOf = (env: string) => (environmentInput(env).ingress as { baseDomain?: unknown } | undefined)?.baseDomain;
-  const domain = domainOf(name);
+function sharedDomainProblems(t: Target): ConfigProblem[] {
+  if (!(t.env in (PLATFORMS[t.platform]?.environments ?? {}))) return [];
+  const domainOf = (o: Target) => (environmentInput(o.env, o.platform).ingress as { baseDomain?: unknown } | undefined)?.baseDomain;
+  const domain = domainOf(t);
   if (typeof domain !== 'string') return [];
-  const others = Object.keys(ENVIRONMENTS).filter((o) => o !== name && domainOf(o) === domain);
+  const others = allTargets().filter((o) => targetKey(o) !== targetKey(t) && domainOf(o) === domain).map(targetKey);
   return others.length ? [{
-    environment: name, path: 'ingress.baseDomain', value: domain,
+    environment: targetKey(t), path: 'ingress.baseDomain', value: domain,
     message: `is also the base domain of environment${others.length > 1 ? 's' : ''} ${others.map((o) => `"${o}"`).join(', ')}: each environment needs its own (its hostnames and certificates would collide)`,
   }] : [];
 }
 
 /**
  * The file that sets a field of an environment (dot path such as `ingress.baseDomain`): its own file when that
- * sets it (including values it takes from a file it builds on, as dr from production), otherwise base.ts, otherwise
- * the schema's default.
+ * sets it (including values it takes from a file it builds on, as dr from production), otherwise the platform's
+ * base.ts, otherwise the schema's default.
  */
-export function fieldSource(name: string, fieldPath: string): string {
+export function fieldSource(name: string, fieldPath: string, platform: string = DEFAULT_PLATFORM): string {
+  const p = platformNamed(platform);
   const has = (o: unknown) => fieldPath.split('.').every((k) => {
     if (o === null || typeof o !== 'object' || !(k in o)) return false;
     o = (o as Record<string, unknown>)[k];
     return true;
   });
-  if (has(ENVIRONMENTS[name])) return `environments/${name}.ts`;
-  if (has(base)) return 'environments/base.ts';
+  if (has(p.environments[name])) return `${p.folder}/${name}.ts`;
+  if (has(p.base)) return `${p.folder}/base.ts`;
   return 'default (environments/schema.ts)';
-}
-
-export function loadEnvironment(name: string): EnvironmentConfig {
-  return loadEnvironments([name])[0];
 }
 
 // ---------------------------------------------------------------------------------------------------------

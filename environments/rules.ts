@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { parseCpu, parseMemory } from '../charts/lib/quantity';
-import { CATALOG, isStore, resourceProblems, type CatalogEntry, type Path } from './catalog';
+import { isStore, resourceProblems, type CatalogEntry, type Path } from './catalog';
 import { environmentShape, type EnvironmentConfig } from './schema';
 import { STORE_NAMES, STORE_REGISTRY, type StoreName, type StoreSections } from '../charts/data/stores';
 import type { Issue, RuleContext } from '../charts/data/kind';
@@ -98,8 +98,9 @@ function crossFieldRules(c: EnvironmentConfig, ctx: Ctx): void {
     withinLimit(ctx, [...at, 'requests', 'cpu'], r.requests.cpu, r.limits.cpu, parseCpu, 'CPU');
     withinLimit(ctx, [...at, 'requests', 'memory'], r.requests.memory, r.limits.memory, parseMemory, 'memory');
   }
-  for (const p of appsProblems(c.apps)) issue(ctx, p.path, p.message);
-  for (const p of tenantPlanProblems(c.tenantPlans, c.apps)) issue(ctx, p.path, p.message);
+  const catalog = c.platform.catalog;
+  for (const p of appsProblems(c.apps, catalog)) issue(ctx, p.path, p.message);
+  for (const p of tenantPlanProblems(c.tenantPlans, c.apps, catalog)) issue(ctx, p.path, p.message);
 }
 
 function withinLimit(
@@ -127,7 +128,7 @@ function clusterRules(c: EnvironmentConfig, ctx: Ctx): void {
 }
 
 /** Cross-field rules of an environment's `apps` section against the catalog (run by crossFieldRules above). */
-export function appsProblems(apps: EnvironmentConfig['apps'], catalog: readonly CatalogEntry[] = CATALOG): { path: Path; message: string }[] {
+export function appsProblems(apps: EnvironmentConfig['apps'], catalog: readonly CatalogEntry[]): { path: Path; message: string }[] {
   const out: { path: Path; message: string }[] = [];
   const byName = new Map(catalog.map((e) => [e.name, e]));
   const cap = apps.replicaCap;
@@ -164,7 +165,7 @@ export function appsProblems(apps: EnvironmentConfig['apps'], catalog: readonly 
  * where the plan's rate limit and the authentication apply: a tenant calling a service directly would bypass
  * both) that this environment runs.
  */
-export function tenantPlanProblems(plans: EnvironmentConfig['tenantPlans'], apps: EnvironmentConfig['apps'], catalog: readonly CatalogEntry[] = CATALOG): { path: Path; message: string }[] {
+export function tenantPlanProblems(plans: EnvironmentConfig['tenantPlans'], apps: EnvironmentConfig['apps'], catalog: readonly CatalogEntry[]): { path: Path; message: string }[] {
   const out: { path: Path; message: string }[] = [];
   const gateways = catalog.filter((e) => e.kind === 'gateway').map((e) => e.name).sort();
   for (const [name, plan] of Object.entries(plans)) {

@@ -11,6 +11,7 @@ import {
   cidr, computeResources, cpu, dnsLabel, dnsName, memory, REGISTRY, replicas, storage, volume,
 } from './values';
 import { storeSections } from '../charts/data/stores';
+import type { CatalogEntry } from './catalog';
 
 export * from './values';
 export { PG_PARAMETER } from '../charts/data/postgres/config';
@@ -250,7 +251,21 @@ export const secretsSection = z.strictObject({
   }).optional(),
 });
 
+/**
+ * What an environment takes from its platform's description (environments/<platform>/index.ts), filled in by
+ * the loader: an environment file does not set it.
+ */
+export const platformSection = z.strictObject({
+  /** `receivables`: the folder dist/<name>/<env>/ and the prefix of the Argo CD names (`<name>-<env>-…`). */
+  name: dnsLabel,
+  /** The platform in prose, e.g. "receivables" in "the receivables platform". */
+  displayName: z.string().min(1),
+  /** The platform's services (environments/catalog.ts checks the entries: platform.catalog.<entry>.<field>). */
+  catalog: z.custom<readonly CatalogEntry[]>((v) => Array.isArray(v), { message: 'must be a list of catalog entries' }),
+});
+
 export const environmentShape = z.strictObject({
+  platform: platformSection,
   name: dnsLabel,
   description: z.string().min(1),
   /** Production-grade availability: stores must run as real HA clusters. */

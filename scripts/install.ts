@@ -20,7 +20,7 @@
  * completed hook Jobs (no prune): re-running it is safe. `--dry-run` prints the plan and the simulated timeline
  * (scripts/lib/simulator.ts) without calling kubectl.
  *
- *   npm run install:cluster -- --env <env> [--dry-run] [--yes] [--approve-syncs] [--context <ctx>]
+ *   npm run install:cluster -- [--platform <platform>] --env <env> [--dry-run] [--yes] [--approve-syncs] [--context <ctx>]
  *       [--without-argocd] [--timeout 10m] [--dist dist] [--kubectl <path>] [--helm <path>]
  *
  * --without-argocd: no bootstrap and no Argo CD folders; the add-ons must then be installed beforehand (helm,
@@ -35,7 +35,8 @@ import { ADDONS_FOLDER, applyOrder, foldersNeedingAddons, GITOPS_FOLDER, isArgoF
 import { addons as addonCatalog, ARGOCD_NAMESPACE, argoCdBootstrapValues, isBootstrapSecret, siteHosts } from '../charts/gitops/addons-catalog';
 import { renderPlatform } from '../charts/platform';
 import type { DeclaredSecret } from '../charts/data/refs';
-import { ENVIRONMENTS, loadEnvironment, type EnvironmentConfig } from '../environments';
+import { DEFAULT_PLATFORM, loadEnvironment, PLATFORMS, type EnvironmentConfig } from '../environments';
+import { outputFolder } from '../charts/lib/naming';
 import { Kubectl, parseFlags, UsageError, type KubectlResult } from './lib/kubectl';
 import { bareCluster, formatSimulation, simulate } from './lib/simulator';
 import { apply as applySecrets } from './secrets';
@@ -132,7 +133,7 @@ function bootstrapCommands(c: EnvironmentConfig, how: 'helm' | 'helm-controller'
       // The release name of the argo-cd Application (helm.releaseName), so Argo CD's own Application takes it over.
       args: ['upgrade', '--install', argo.name, argo.chart, '--repo', argo.repoURL, '--version', argo.version, '--namespace', ARGOCD_NAMESPACE,
         '--create-namespace', '--values', valuesFile, ...(ca ? ['--ca-file', caFile] : []), '--wait', '--timeout', timeout],
-      note: `values: the Argo CD add-on's (dist/${c.name}/${ADDONS_FOLDER}) without ServiceMonitors`,
+      note: `values: the Argo CD add-on's (dist/${outputFolder(c)}/${ADDONS_FOLDER}) without ServiceMonitors`,
       hint: 'helm could not install Argo CD: check that the chart repository is reachable from here (air-gapped: the site mirror) and run again',
       files: { [valuesFile]: values, ...(ca ? { [caFile]: ca } : {}) },
     });
@@ -398,14 +399,14 @@ export function preflight(c: EnvironmentConfig, f: ClusterFacts, helmAvailable: 
   let problems = 0;
   const check = (ok: boolean, what: string, fix: string) => { lines.push(`  ${ok ? 'ok     ' : 'PROBLEM'} ${what}${ok ? '' : `\n            what to do: ${fix}`}`); if (!ok) problems++; };
   check(f.flavour === c.cluster.flavour, `cluster flavour: ${f.flavour} (kubelet ${f.kubeletVersion}); ${c.name} expects ${c.cluster.flavour}`,
-    `use the kube context of ${c.name}'s ${c.cluster.flavour} cluster (--context), or fix cluster.flavour in environments/${c.name}.ts`);
+    `use the kube context of ${c.name}'s ${c.cluster.flavour} cluster (--context), or fix cluster.flavour in environments/${outputFolder(c)}.ts`);
   check(f.readyNodes >= c.cluster.nodes, `nodes: ${f.readyNodes} Ready of ${f.nodes}; ${c.name} is sized for ${c.cluster.nodes}`,
     `join the missing nodes (or wait until they are Ready): spreading and quorums need ${c.cluster.nodes}`);
   const skew = Math.abs(minor(f.clientVersion) - minor(f.serverVersion));
   check(skew <= 1, `kubectl ${f.clientVersion} against API server ${f.serverVersion} (supported skew: one minor version)`, `install a kubectl within one minor version of ${f.serverVersion}`);
   const shipped = bareCluster(f.flavour).storageClasses.includes(c.storageClass);
   check(f.storageClass, `storage class ${c.storageClass}: ${f.storageClass ? 'present' : 'missing'}${shipped ? ` (${f.flavour} ships it)` : ''}`,
-    `install the storage provisioner that provides StorageClass ${c.storageClass} (environments/${c.name}.ts storageClass)`);
+    `install the storage provisioner that provides StorageClass ${c.storageClass} (environments/${outputFolder(c)}.ts storageClass)`);
   if (!withoutArgoCd) {
     const how = f.argoCdRuns ? 'already runs: not re-installed' : helmAvailable ? 'bootstrapped with helm' : f.flavour === 'k3s' ? 'bootstrapped with k3s\'s Helm controller' : 'cannot be bootstrapped';
     check(f.argoCdRuns || helmAvailable || f.flavour === 'k3s', `Argo CD: ${how}`, 'install helm 3 (https://helm.sh) on this machine, or install Argo CD first (docs/gitops-install.md)');
@@ -436,16 +437,19 @@ function readLine(): string | undefined {
 
 export function main(argv: string[], io: Io = { out: (s) => console.log(s), err: (s) => console.error(s), ask: (q) => { process.stdout.write(q); return readLine(); } }): number {
   try {
-    const f = parseFlags(argv, ['env', 'context', 'kubectl', 'helm', 'timeout', 'dist'], ['dry-run', 'without-argocd', 'yes', 'approve-syncs', 'help']);
+    const f = parseFlags(argv, ['platform', 'env', 'context', 'kubectl', 'helm', 'timeout', 'dist'], ['dry-run', 'without-argocd', 'yes', 'approve-syncs', 'help']);
     if (f.help || typeof f.env !== 'string') throw new UsageError(f.help ? '' : '--env is required');
-    if (!(f.env in ENVIRONMENTS)) throw new UsageError(`"${f.env}" is not an environment (allowed: ${Object.keys(ENVIRONMENTS).join(', ')})`);
+    const platformName = typeof f.platform === 'string' ? f.platform : DEFAULT_PLATFORM;
+    if (!(platformName in PLATFORMS)) throw new UsageError(`"${platformName}" is not a platform (allowed: ${Object.keys(PLATFORMS).join(', ')})`);
+    const environments = PLATFORMS[platformName].environments;
+    if (!(f.env in environments)) throw new UsageError(`"${f.env}" is not an environment (allowed: ${Object.keys(environments).join(', ')})`);
     const timeout = typeof f.timeout === 'string' ? f.timeout : '10m';
     if (!/^[0-9]+(s|m|h)$/.test(timeout)) throw new UsageError(`--timeout must be a duration such as 10m (got "${timeout}")`);
     const dist = typeof f.dist === 'string' ? f.dist : 'dist';
     const withoutArgoCd = f['without-argocd'] === true;
-    const config = loadEnvironment(f.env);
+    const config = loadEnvironment(f.env, platformName);
     const platform = renderPlatform(config);
-    const folders = readDist(path.join(dist, f.env));
+    const folders = readDist(path.join(dist, outputFolder(config)));
     const context = typeof f.context === 'string' ? f.context : undefined;
     const kubectl = new Kubectl(typeof f.kubectl === 'string' ? f.kubectl : 'kubectl', context);
     const helm = new Helm(typeof f.helm === 'string' ? f.helm : 'helm', context);
@@ -489,7 +493,7 @@ export function main(argv: string[], io: Io = { out: (s) => console.log(s), err:
   } catch (e) {
     if (e instanceof UsageError) {
       if (e.message) io.err(`error: ${e.message}`);
-      io.err(`usage: npm run install:cluster -- --env ${Object.keys(ENVIRONMENTS).join('|')} [--dry-run] [--yes] [--approve-syncs] [--context <ctx>] [--without-argocd] [--timeout 10m] [--dist dist] [--kubectl <path>] [--helm <path>]`);
+      io.err(`usage: npm run install:cluster -- [--platform ${Object.keys(PLATFORMS).join('|')}] --env ${Object.keys(PLATFORMS[DEFAULT_PLATFORM].environments).join('|')} [--dry-run] [--yes] [--approve-syncs] [--context <ctx>] [--without-argocd] [--timeout 10m] [--dist dist] [--kubectl <path>] [--helm <path>]`);
       return 2;
     }
     io.err(`error: ${e instanceof Error ? e.message : String(e)}`);

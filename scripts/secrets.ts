@@ -22,7 +22,7 @@ import type { DeclaredSecret } from '../charts/data/refs';
 import { vaultPath } from '../charts/gitops/external-secrets';
 import { isBootstrapSecret } from '../charts/gitops/addons-catalog';
 import { standbySourceSecrets } from '../charts/data/postgres/chart';
-import { ConfigError, ENVIRONMENTS, loadEnvironment } from '../environments';
+import { ConfigError, DEFAULT_PLATFORM, loadEnvironment, PLATFORMS } from '../environments';
 import { Kubectl, parseFlags, UsageError } from './lib/kubectl';
 
 export type Values = Record<string, string>;
@@ -190,10 +190,10 @@ export function vaultSeed(env: string, secrets: readonly DeclaredSecret[], vault
 
 export function main(argv: string[], io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) }): number {
   try {
-    const f = parseFlags(argv, ['env', 'context', 'kubectl', 'source-context'], ['apply', 'print', 'vault-seed', 'help']);
+    const f = parseFlags(argv, ['platform', 'env', 'context', 'kubectl', 'source-context'], ['apply', 'print', 'vault-seed', 'help']);
     const modes = (['apply', 'print', 'vault-seed'] as const).filter((m) => f[m]);
     if (f.help || typeof f.env !== 'string' || modes.length !== 1) throw new UsageError(f.help ? '' : 'give --env and exactly one of --apply, --print, --vault-seed');
-    const config = loadEnvironment(f.env);
+    const config = loadEnvironment(f.env, typeof f.platform === 'string' ? f.platform : DEFAULT_PLATFORM);
     const declared = renderPlatform(config).secrets;
     const mode = modes[0];
     const vault = config.secrets.source === 'vault';
@@ -228,7 +228,7 @@ export function main(argv: string[], io: Io = { out: (s) => console.log(s), err:
   } catch (e) {
     if (e instanceof UsageError) {
       if (e.message) io.err(`error: ${e.message}`);
-      io.err(`usage: npm run secrets -- --env ${Object.keys(ENVIRONMENTS).join('|')} --apply|--print|--vault-seed [--context <ctx>] [--source-context <ctx>] [--kubectl <path>]`);
+      io.err(`usage: npm run secrets -- [--platform ${Object.keys(PLATFORMS).join('|')}] --env ${Object.keys(PLATFORMS[DEFAULT_PLATFORM].environments).join('|')} --apply|--print|--vault-seed [--context <ctx>] [--source-context <ctx>] [--kubectl <path>]`);
       return 2;
     }
     io.err(`error: ${e instanceof ConfigError || e instanceof Error ? e.message : String(e)}`);

@@ -3,6 +3,6 @@
  * what the watch mode needs besides. Loading it neither renders nor loads the environment files (main.ts
  * type-checks them first).
  */
-export { environmentNames, main, parseArgs, renderTrees } from '../main';
+export { main, parseArgs, renderTrees, selectedFolders, targetNames } from '../main';
 export { writeDist, type FileTree } from '../charts/output/render';
 export { formatChanges } from '../charts/output/changes';

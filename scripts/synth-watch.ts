@@ -20,17 +20,20 @@ type Changes = import('../charts/output/changes').Changes;
 
 /** What the watch mode uses of the program bundle (scripts/synth-program.ts). */
 interface Program {
-  parseArgs(argv: string[]): { envs?: string[]; out: string };
-  environmentNames(): string[];
-  renderTrees(envs: readonly string[] | undefined, out: string): { trees: Map<string, FileTree>; all: boolean };
-  writeDist(outDir: string, trees: ReadonlyMap<string, FileTree>, prune: boolean): {
+  parseArgs(argv: string[]): Selection & { out: string };
+  targetNames(): { platforms: string[]; envs: string[] };
+  selectedFolders(s: Selection): string[];
+  renderTrees(s: Selection, out: string): { trees: Map<string, FileTree>; prune: (folder: string) => boolean };
+  writeDist(outDir: string, trees: ReadonlyMap<string, FileTree>, prune: (folder: string) => boolean): {
     environments: ReadonlyMap<string, { changes: Changes; existed: boolean }>;
   };
   formatChanges(env: string, c: Changes, existedBefore?: boolean): string;
 }
 
-/** The environment a file belongs to by name: `environments/<env>.ts`. */
-export const environmentFile = (env: string): string => `environments/${env}.ts`;
+interface Selection { platforms?: readonly string[]; envs?: readonly string[]; folders?: readonly string[] }
+
+/** The file of an environment, by its folder under dist/: `environments/receivables/dev.ts`. */
+export const environmentFile = (folder: string): string => `environments/${folder}.ts`;
 
 /**
  * The environments a change of `changed` (paths relative to the root) affects, given the bundle's import graph:
@@ -125,10 +128,10 @@ export async function watch(root: string, args: string[], opts: WatchOptions = {
   const render = (which: readonly string[], started: number, bundleMs: number) => {
     try {
       const t0 = Date.now();
-      const { trees: rendered, all } = program!.renderTrees(which, out);
+      const { trees: rendered, prune } = program!.renderTrees({ folders: which }, out);
       const t1 = Date.now();
       // The same one line per environment as synth prints (charts/output/changes.ts).
-      const written = program!.writeDist(path.resolve(out), rendered, all);
+      const written = program!.writeDist(path.resolve(out), rendered, prune);
       for (const [env, { changes, existed }] of written.environments) {
         console.log(`  ${program!.formatChanges(env, changes, existed)}`);
         pending.delete(env);
@@ -190,12 +193,12 @@ export async function watch(root: string, args: string[], opts: WatchOptions = {
   }
   try {
     const parsed = program!.parseArgs(args);
-    envs = parsed.envs ?? program!.environmentNames();
+    envs = program!.selectedFolders(parsed);
     out = parsed.out;
   } catch (e) {
-    let names = '<environment>';
-    try { names = program!.environmentNames().join('|'); } catch { /* a broken environment file: usage without the names */ }
-    console.error(`error: ${e instanceof Error ? e.message : e}\nusage: synth --watch [--env ${names}[,…]] [--out dist]`);
+    let names = { platforms: ['<platform>'], envs: ['<environment>'] };
+    try { names = program!.targetNames(); } catch { /* a broken environment file: usage without the names */ }
+    console.error(`error: ${e instanceof Error ? e.message : e}\nusage: synth --watch [--platform ${names.platforms.join('|')}[,…]] [--env ${names.envs.join('|')}[,…]] [--out dist]`);
     process.exitCode = 2;
     return close();
   }

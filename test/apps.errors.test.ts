@@ -2,7 +2,11 @@
  * Bad catalog entries and bad `apps` sections: each fails with a message naming the entry (or the environment
  * field path) and what is wrong; every problem is reported at once.
  */
-import { CATALOG, catalogProblems, type CatalogEntry } from '../environments/catalog';
+import { catalogProblems, type CatalogEntry } from '../environments/catalog';
+import { CATALOG } from '../environments/receivables/catalog';
+
+/** The receivables platform's application namespaces (spec 002 §5.1.2): where its catalog may place services. */
+const APP_NAMESPACES = ['app-core', 'app-agents', 'app-frontend', 'app-integration', 'app-batch'];
 import { CatalogError, planServices } from '../charts/apps/plan';
 import { renderPlatform } from '../charts/platform';
 import { environmentInput, loadEnvironment, validateEnvironment } from '../environments';
@@ -21,7 +25,7 @@ function withEntry(name: string, change: (e: Mutable<CatalogEntry>) => void): Ca
 }
 
 function expectCatalogProblem(catalog: CatalogEntry[], path: string, ...fragments: string[]): void {
-  const problems = catalogProblems(catalog);
+  const problems = catalogProblems(catalog, APP_NAMESPACES);
   const at = problems.filter((p) => p.path === path);
   expect({ path, found: at.length, all: problems }).toEqual({ path, found: 1, all: expect.anything() });
   for (const f of fragments) expect(at[0].message).toContain(f);
@@ -31,7 +35,7 @@ function expectCatalogProblem(catalog: CatalogEntry[], path: string, ...fragment
 }
 
 test('the shipped catalog has no problem', () => {
-  expect(catalogProblems(CATALOG)).toEqual([]);
+  expect(catalogProblems(CATALOG, APP_NAMESPACES)).toEqual([]);
 });
 
 describe('catalog entries', () => {
@@ -74,7 +78,7 @@ describe('catalog entries', () => {
 
   test('a dependency on an unknown service and on itself, reported together', () => {
     const c = withEntry('payment-service', (e) => { e.dependsOn = [{ target: 'ledger-service' }, { target: 'payment-service' }]; });
-    const problems = catalogProblems(c).map((p) => `${p.path}: ${p.message}`);
+    const problems = catalogProblems(c, APP_NAMESPACES).map((p) => `${p.path}: ${p.message}`);
     expect(problems).toEqual([
       'catalog.payment-service.dependsOn[0]: "ledger-service" is neither a store (postgres, redis, minio, elasticsearch, clickhouse, kafka) nor a service of the catalog',
       'catalog.payment-service.dependsOn[1]: a service cannot depend on itself',
@@ -89,7 +93,7 @@ describe('catalog entries', () => {
 
   test('a batch job without a schedule, and one that is public', () => {
     const c = withEntry('ageing-report', (e) => { delete e.schedule; e.publicPath = '/api/v1/reports'; });
-    const paths = catalogProblems(c).map((p) => p.path).sort();
+    const paths = catalogProblems(c, APP_NAMESPACES).map((p) => p.path).sort();
     expect(paths).toEqual(['catalog.ageing-report.publicPath', 'catalog.ageing-report.schedule']);
   });
 });

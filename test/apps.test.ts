@@ -3,10 +3,11 @@
  * against the store references, Secrets, HPAs, PDBs, pod security, the model server's placement and the
  * declared network flows.
  */
-import { CATALOG, isStore, type StoreName } from '../environments/catalog';
+import { isStore, type StoreName } from '../environments/catalog';
+import { CATALOG } from '../environments/receivables/catalog';
 import { INTERNAL_CA_ISSUER, NAMESPACES, type Endpoint, type StoreRefs } from '../charts/data/refs';
 import { ES_CA_DIR } from '../charts/data/elasticsearch/client';
-import { PLATFORM_REGISTRY } from '../environments/catalog';
+import { PLATFORM_REGISTRY } from '../environments/receivables/catalog';
 import { ingressController, PROMETHEUS, type Flow } from '../charts/lib/graph';
 import { selectorLabels } from '../charts/lib/labels';
 import { parseCpu, parseMemory } from '../charts/lib/quantity';
@@ -377,7 +378,7 @@ describe('pods', () => {
 
 describe('external metrics', () => {
   test.each(eachEnv)('%s: every External metric an HPA scales on has a prometheus-adapter rule', (_e, r) => {
-    const rules = new Map(externalMetricRules().map((x) => [x.name.as, x]));
+    const rules = new Map(externalMetricRules(CATALOG).map((x) => [x.name.as, x]));
     for (const h of r.ms.filter((m) => m.kind === 'HorizontalPodAutoscaler')) {
       for (const m of h.spec.metrics.filter((x: Manifest) => x.type === 'External')) {
         const rule = rules.get(m.external.metric.name);

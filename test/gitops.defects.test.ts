@@ -3,6 +3,7 @@
  * derived, never hard-coded). Each test failed before its fix. The simulator (gitops.simulator.test.ts) proves
  * the same properties through whole install replays; these pin each one down where it is produced.
  */
+import { CATALOG } from '../environments/receivables/catalog';
 import type { Manifest, RenderedPlatform } from '../charts/platform';
 import { externalMetricRules } from '../charts/apps/metrics';
 import { manifestsOf, renderAll } from './support/render';
@@ -88,7 +89,7 @@ describe.each(envs)('%s', (_name, p) => {
     if (!monitoring) { expect(hpas).toEqual([]); return; }
     // Without autoscaling (dev) or on a standby site (zero replicas until failover) there is no HPA.
     if (p.config.apps.autoscaling && !p.config.apps.standby) expect(hpas.length).toBeGreaterThan(0);
-    const rules = externalMetricRules();
+    const rules = externalMetricRules(CATALOG);
     for (const h of hpas) {
       const ext = h.spec.metrics.find((x: Manifest) => x.type === 'External').external.metric;
       const deploy = objects.find((m) => m.kind === 'Deployment' && m.metadata.namespace === h.metadata.namespace && m.metadata.name === h.spec.scaleTargetRef.name)!;

@@ -3,7 +3,7 @@
  * paths come from the programs (their documentation and defaults) or from the rendered configuration that sets
  * them (ClickHouse's <prometheus> section), never from the PodMonitors themselves.
  */
-import { CATALOG } from '../environments/catalog';
+import { CATALOG } from '../environments/receivables/catalog';
 import { PROMETHEUS } from '../charts/lib/graph';
 import type { Manifest } from '../charts/platform';
 import { manifestsOf, renderAll } from './support/render';

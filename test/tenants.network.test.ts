@@ -3,7 +3,7 @@
  * plus DNS, proven with the NetworkPolicy evaluator on the rendered policies of every environment; never a store,
  * another tenant or anything else, and nothing outside the tenant reaches in. Bad grants fail validation by field.
  */
-import { CATALOG } from '../environments/catalog';
+import { CATALOG } from '../environments/receivables/catalog';
 import { environmentInput, validateEnvironment } from '../environments';
 import { renderPlatform, type Manifest, type RenderedPlatform } from '../charts/platform';
 import { tenantNamespace } from '../charts/lib/naming';

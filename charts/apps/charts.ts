@@ -6,7 +6,7 @@
  */
 import { Chart, type App } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { CATALOG, type CatalogEntry, type ServiceKind } from '../../environments/catalog';
+import type { CatalogEntry, ServiceKind } from '../../environments/catalog';
 import type { PlatformContext } from '../context';
 import { FOLDERS } from '../lib/folders';
 import { INTERNET, pods } from '../lib/graph';
@@ -53,7 +53,7 @@ export class AppTierChart extends Chart {
 }
 
 /** Every chart of the application tier and the ingress, in apply order. */
-export function appCharts(app: App, ctx: PlatformContext, catalog: readonly CatalogEntry[] = CATALOG): Chart[] {
+export function appCharts(app: App, ctx: PlatformContext, catalog: readonly CatalogEntry[] = ctx.config.platform.catalog): Chart[] {
   const plans = planServices(ctx.config, catalog);
   const claimed = new Set<ServicePlan>();
   const charts: Chart[] = [];

@@ -3,7 +3,7 @@
  * (`external.metrics.k8s.io`). The monitoring stack renders these rules into its adapter configuration; the
  * contract is that every External metric an HPA names here has a rule.
  */
-import { CATALOG, type CatalogEntry } from '../../environments/catalog';
+import type { CatalogEntry } from '../../environments/catalog';
 
 export interface AdapterExternalRule {
   readonly seriesQuery: string;
@@ -13,7 +13,7 @@ export interface AdapterExternalRule {
 }
 
 /** One rule per distinct queue metric of the catalog: the deepest queue per `queue` label. */
-export function externalMetricRules(catalog: readonly CatalogEntry[] = CATALOG): AdapterExternalRule[] {
+export function externalMetricRules(catalog: readonly CatalogEntry[]): AdapterExternalRule[] {
   const metrics = new Set<string>();
   for (const e of catalog) if (e.scaling.type === 'horizontal' && e.scaling.queue) metrics.add(e.scaling.queue.metric);
   return [...metrics].sort().map((metric) => ({

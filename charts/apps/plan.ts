@@ -3,7 +3,7 @@
  * its identity, and the endpoint other services reach it at. Computed once per environment from the catalog and
  * the environment's `apps` section; every construct reads the plan, none re-derives it.
  */
-import { CATALOG, catalogProblems, type CatalogEntry, type ServiceKind } from '../../environments/catalog';
+import { catalogProblems, type CatalogEntry, type ServiceKind } from '../../environments/catalog';
 import type { ComputeResources, EnvironmentConfig } from '../../environments/schema';
 import type { Endpoint } from '../data/refs';
 import type { Identity } from '../lib/labels';
@@ -43,8 +43,8 @@ export const COMPONENT: Record<ServiceKind, string> = {
 export class CatalogError extends Error {}
 
 /** Plans every catalog entry; throws CatalogError naming each bad entry and field. */
-export function planServices(config: EnvironmentConfig, catalog: readonly CatalogEntry[] = CATALOG): ServicePlan[] {
-  const problems = catalogProblems(catalog);
+export function planServices(config: EnvironmentConfig, catalog: readonly CatalogEntry[] = config.platform.catalog): ServicePlan[] {
+  const problems = catalogProblems(catalog, config.namespaces.filter((n) => n.tier === 'app').map((n) => n.name));
   if (problems.length) {
     throw new CatalogError(`invalid service catalog (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p.path}: ${p.message}`).join('\n')}`);
   }

@@ -274,7 +274,7 @@ function prometheusAdapter(c: EnvironmentConfig): Addon {
       podDisruptionBudget: { enabled: replicas > 1, maxUnavailable: 1 },
       resources: res('100m', '128Mi', '500m', '256Mi'),
       securityContext: { ...restricted, readOnlyRootFilesystem: true, runAsUser: 10001 },
-      rules: { default: false, custom: [], external: externalMetricRules() },
+      rules: { default: false, custom: [], external: externalMetricRules(c.platform.catalog) },
       // The API server verifies the adapter's serving certificate (prometheus-adapter-4.11.0 templates/
       // external-metrics-apiservice.yaml drops insecureSkipTLSVerify and asks cert-manager's cainjector for the
       // CA bundle; templates/certmanager.yaml issues the certificate the Deployment mounts).

@@ -10,6 +10,7 @@ import type { PlatformContext } from '../context';
 import { API_SERVER_PORTS, PROMETHEUS, PRIVATE_RANGES, apiServer, clusterNodes, ingressController, type DependencyGraph, type PodGroup, type Port } from '../lib/graph';
 import { ADAPTER_PORT, ADDON_WAVES, addons, ARGOCD_NAMESPACE, GRAFANA_ADMIN_SECRET, IN_CLUSTER, PROMETHEUS_SERVICE, type Addon } from './addons-catalog';
 import { addApplication, argoMeta, IMAGES_ANNOTATION, projectName, syncPolicy } from './argo';
+import { deploymentName } from '../lib/naming';
 
 export class AddonsChart extends Chart {
   readonly addons: readonly Addon[];
@@ -19,7 +20,7 @@ export class AddonsChart extends Chart {
     const c = ctx.config;
     this.addons = addons(c);
     for (const a of this.addons) {
-      addApplication(this, a.name, argoMeta(c, `${c.name}-${a.name}`, 'addon', {
+      addApplication(this, a.name, argoMeta(c, `${deploymentName(c)}-${a.name}`, 'addon', {
         wave: ADDON_WAVES[a.name], waveLabel: false,
         annotations: { [IMAGES_ANNOTATION]: a.images.join(',') },
       }), {

@@ -6,6 +6,7 @@ import { ApiObject, type Chart } from 'cdk8s';
 import { AppProject, Application, type IAppProject, type IApplication } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1';
 import type { EnvironmentConfig } from '../../environments/schema';
 import { meta } from '../lib/labels';
+import { deploymentName } from '../lib/naming';
 import { ARGOCD_NAMESPACE } from './addons-catalog';
 
 export const CASCADE_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
@@ -18,7 +19,7 @@ export const IMAGES_ANNOTATION = 'sme-receivables.io/images';
 export type ApplicationSpec = IApplication['spec'];
 export type SyncPolicy = NonNullable<ApplicationSpec['syncPolicy']>;
 
-export const projectName = (c: EnvironmentConfig, kind: 'platform' | 'system') => `${c.name}-${kind}`;
+export const projectName = (c: EnvironmentConfig, kind: 'platform' | 'system') => `${deploymentName(c)}-${kind}`;
 
 /** Retries with exponential backoff: 10 s, 20 s, 40 s, 80 s, 160 s. */
 const RETRY = { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } };

@@ -1,6 +1,6 @@
 /**
  * 99-gitops: per environment, two AppProjects, the root Application (app of apps) over this folder, and one
- * child Application per other chart folder of dist/<env>/, in sync waves following the apply order.
+ * child Application per other chart folder of dist/<platform>/<env>/, in sync waves following the apply order.
  *
  *  - `<env>-platform` holds the platform's own folders: sources only the GitOps repository, destinations only
  *    the namespaces the platform renders into, and exactly the kinds (cluster-scoped and namespaced) the
@@ -20,7 +20,7 @@ import type { Construct } from 'constructs';
 import type { IAppProject } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1';
 import type { EnvironmentConfig } from '../../environments/schema';
 import type { Manifest, RenderedChart } from '../lib/manifest';
-import { tenantNamespace } from '../lib/naming';
+import { deploymentName, outputFolder, tenantNamespace } from '../lib/naming';
 import { ARGOCD_NAMESPACE, IN_CLUSTER, type Addon } from './addons-catalog';
 import { addonResources, distinctKinds, type Kind } from './addons-resources';
 import { addApplication, addProject, argoMeta, projectName, syncPolicy } from './argo';
@@ -34,9 +34,9 @@ export interface GitOpsChartProps {
 }
 
 /** The path of a folder in the GitOps repository. */
-export const folderPath = (c: EnvironmentConfig, folder: string) => `dist/${c.name}/${folder}`;
-export const applicationName = (c: EnvironmentConfig, folder: string) => `${c.name}-${folder}`;
-export const rootName = (c: EnvironmentConfig) => `${c.name}-root`;
+export const folderPath = (c: EnvironmentConfig, folder: string) => `dist/${outputFolder(c)}/${folder}`;
+export const applicationName = (c: EnvironmentConfig, folder: string) => `${deploymentName(c)}-${folder}`;
+export const rootName = (c: EnvironmentConfig) => `${deploymentName(c)}-root`;
 
 export class GitOpsChart extends Chart {
   constructor(scope: Construct, id: string, p: GitOpsChartProps) {
@@ -57,7 +57,7 @@ export class GitOpsChart extends Chart {
     // Wave -1: the projects exist before any Application that names them.
     const projectMeta = (name: string) => argoMeta(c, name, 'project', { wave: -1 }) as IAppProject['metadata'];
     addProject(this, 'project-platform', projectMeta(projectName(c, 'platform')), {
-      description: `The receivables platform in ${c.name}`,
+      description: `The ${c.platform.displayName} platform in ${c.name}`,
       sourceRepos: [c.gitops.repoURL],
       destinations: platformNamespaces.map((namespace) => ({ server: c.cluster.server, namespace })),
       clusterResourceWhitelist: distinctKinds(platformObjects.filter((m) => !m.metadata?.namespace).map(kindOf)),

@@ -31,3 +31,13 @@ export function contentName(base: string, content: unknown): string {
 
 /** Finished content-named Jobs are collected after a day (their logs stay readable until then). */
 export const FINISHED_JOB_TTL_SECONDS = 86400;
+
+/** `receivables/dev`: the environment's folder under dist/ (and how the output layer names it). */
+export function outputFolder(config: EnvironmentConfig): string {
+  return `${config.platform.name}/${config.name}`;
+}
+
+/** `receivables-dev`: the prefix of the environment's Argo CD names, so two platforms can share one Argo CD. */
+export function deploymentName(config: EnvironmentConfig): string {
+  return `${config.platform.name}-${config.name}`;
+}

@@ -22,6 +22,7 @@ import { STORE_KINDS } from '../data';
 import { NAMESPACES, type StoreName } from '../data/refs';
 import { rule, storeAlertKit, type Rule } from '../lib/alerts';
 import type { Manifest } from '../lib/manifest';
+import { deploymentName } from '../lib/naming';
 
 export type { Rule };
 
@@ -79,7 +80,7 @@ function camel(s: string): string {
 
 /** The platform's delivery: Argo CD Applications (metrics of the Argo CD add-on) and certificates (cert-manager). */
 export function platformRules(c: EnvironmentConfig): Rule[] {
-  const env = `name=~"${c.name}-.*"`;
+  const env = `name=~"${deploymentName(c)}-.*"`;
   const rules: Rule[] = [
     rule('ArgoCdApplicationUnhealthy', 'warning', '15m', `max by (name, health_status) (argocd_app_info{${env}, health_status!~"Healthy|Progressing"}) == 1`,
       'Argo CD Application {{ $labels.name }} is {{ $labels.health_status }}', 'Some of its objects are not healthy: `argocd app get {{ $labels.name }}` shows which.'),

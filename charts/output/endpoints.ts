@@ -5,7 +5,7 @@
  */
 import { parse } from 'yaml';
 import { printedValue } from '../lib/yaml';
-import { CATALOG } from '../../environments/catalog';
+import type { CatalogEntry } from '../../environments/catalog';
 import type { Manifest } from '../lib/manifest';
 
 export const ENDPOINTS_FILE = 'endpoints.md';
@@ -57,10 +57,10 @@ export function gatewayRoutes(manifests: readonly Manifest[]): GatewayRoute[] {
   return routes.sort((a, b) => (a.paths[0] ?? '').localeCompare(b.paths[0] ?? ''));
 }
 
-export function endpointsMarkdown(env: string, manifests: readonly Manifest[]): string {
+export function endpointsMarkdown(env: string, manifests: readonly Manifest[], catalog: readonly CatalogEntry[]): string {
   const endpoints = ingressEndpoints(manifests);
   const routes = gatewayRoutes(manifests);
-  const describe = (service: string) => CATALOG.find((e) => e.name === service)?.description ?? '';
+  const describe = (service: string) => catalog.find((e) => e.name === service)?.description ?? '';
   const hosts = [...new Set(endpoints.map((e) => e.host))];
   const lines = [
     `# Public endpoints of ${env}`,

@@ -11,6 +11,7 @@ import { checkFit } from '../capacity/fit';
 import { poolShapeChanges } from '../data/minio/guard';
 import { renderPlatform, type RenderedPlatform } from '../platform';
 import { statefulSetChanges } from './immutable';
+import { outputFolder } from '../lib/naming';
 
 export interface Prepared {
   /** One per environment, in the order given; empty when a guard refused the change (nothing was rendered). */
@@ -23,11 +24,11 @@ export interface Prepared {
 
 /** @param outDir the output folder whose `<env>/` holds each environment's previous render */
 export function renderEnvironments(configs: readonly EnvironmentConfig[], outDir: string): Prepared {
-  const guard = configs.flatMap((c) => poolShapeChanges(c, path.join(outDir, c.name)));
+  const guard = configs.flatMap((c) => poolShapeChanges(c, path.join(outDir, outputFolder(c))));
   if (guard.length) return { platforms: [], problems: guard, warnings: [] };
   const platforms = configs.map(renderPlatform);
   // What the API server would refuse to change on the StatefulSets the cluster runs (the previous render).
-  const immutable = platforms.flatMap((p) => statefulSetChanges(p, path.join(outDir, p.config.name)));
+  const immutable = platforms.flatMap((p) => statefulSetChanges(p, path.join(outDir, outputFolder(p.config))));
   const fits = platforms.map(checkFit);
   return { platforms, problems: [...immutable, ...fits.flatMap((f) => f.problems)], warnings: fits.flatMap((f) => f.warnings) };
 }

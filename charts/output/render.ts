@@ -14,6 +14,7 @@ import { diffTrees, isUnchanged, type Changes } from './changes';
 import { ENDPOINTS_FILE, endpointsMarkdown } from './endpoints';
 import { CHECKLIST_FILE, siteChecklist, type WhereSet } from './checklist';
 import { capacityFiles } from '../capacity/report';
+import { outputFolder } from '../lib/naming';
 
 /** Relative path → file content. */
 export type FileTree = Map<string, string>;
@@ -61,7 +62,7 @@ export function toFileTree(p: RenderedPlatform, whereSet?: WhereSet): FileTree {
   for (const chart of p.charts) {
     for (const m of chart.manifests) {
       const rel = `${chart.folder}/${fileName(m)}`;
-      if (files.has(rel)) throw new Error(`two objects render to dist/${p.config.name}/${rel}: ${m.kind} ${m.metadata?.namespace ?? ''}/${m.metadata?.name}`);
+      if (files.has(rel)) throw new Error(`two objects render to dist/${outputFolder(p.config)}/${rel}: ${m.kind} ${m.metadata?.namespace ?? ''}/${m.metadata?.name}`);
       files.set(rel, toYaml(m));
     }
   }
@@ -73,7 +74,7 @@ export function toFileTree(p: RenderedPlatform, whereSet?: WhereSet): FileTree {
   files.set('images.txt', images.length ? `${images.join('\n')}\n` : '');
   files.set('kustomization.yaml', kustomization(p));
   // Public hostnames, paths and what serves them, read from the rendered Ingresses and gateway routes.
-  files.set(ENDPOINTS_FILE, endpointsMarkdown(p.config.name, p.charts.flatMap((c) => c.manifests)));
+  files.set(ENDPOINTS_FILE, endpointsMarkdown(p.config.name, p.charts.flatMap((c) => c.manifests), p.config.platform.catalog));
   if (whereSet) files.set(CHECKLIST_FILE, siteChecklist(p, whereSet));
   return files;
 }
@@ -102,11 +103,13 @@ export interface WriteResult {
 }
 
 /**
- * Replaces dist/<env>/ for each environment given. With `prune`, folders of environments that no longer
- * exist are removed too (only when every environment was rendered, and only folders synth recorded as its own).
- * A folder synth would replace that it did not write is refused before anything is written.
+ * Replaces `<outDir>/<folder>/` for each folder given (`receivables/dev`: one environment of one platform). With
+ * `prune`, recorded folders not rendered now are removed too: all of them (`true`, when every environment of
+ * every platform was rendered) or those it accepts (the environments of the platforms rendered in full); only
+ * ever folders synth recorded as its own. A folder synth would replace that it did not write is refused before
+ * anything is written.
  */
-export function writeDist(outDir: string, trees: ReadonlyMap<string, FileTree>, prune: boolean): WriteResult {
+export function writeDist(outDir: string, trees: ReadonlyMap<string, FileTree>, prune: boolean | ((folder: string) => boolean)): WriteResult {
   const recorded = readRecord(outDir);
   // An environment folder not in the record is adopted only when it is plainly an earlier render (output written
   // before the record existed): it holds the listing files every render writes.
@@ -126,7 +129,7 @@ export function writeDist(outDir: string, trees: ReadonlyMap<string, FileTree>, 
       const changes = diffTrees(before, tree);
       environments.set(env, { changes, existed: before !== undefined });
       if (before && isUnchanged(changes)) continue;
-      const tmp = fs.mkdtempSync(path.join(outDir, `.tmp-${env}-`));
+      const tmp = fs.mkdtempSync(path.join(outDir, `.tmp-${env.replaceAll('/', '-')}-`));
       // mkdtemp makes a private folder (700); once swapped in it is the environment's folder, which others (a web
       // server, CI under another user) read like any folder made here.
       fs.chmodSync(tmp, 0o777 & ~process.umask());
@@ -145,19 +148,24 @@ export function writeDist(outDir: string, trees: ReadonlyMap<string, FileTree>, 
   for (const [env, tmp] of staged) {
     const target = path.join(outDir, env);
     const old = `${tmp}-old`;
+    fs.mkdirSync(path.dirname(target), { recursive: true });
     if (fs.existsSync(target)) fs.renameSync(target, old);
     fs.renameSync(tmp, target);
     fs.rmSync(old, { recursive: true, force: true });
   }
   const pruned: string[] = [];
-  if (prune) {
-    for (const env of [...recorded].sort()) {
-      if (trees.has(env) || !fs.existsSync(path.join(outDir, env))) continue;
-      fs.rmSync(path.join(outDir, env), { recursive: true, force: true });
-      pruned.push(env);
+  const prunable = (folder: string) => !trees.has(folder) && (prune === true || (typeof prune === 'function' && prune(folder)));
+  for (const folder of [...recorded].sort()) {
+    if (!prunable(folder)) continue;
+    if (fs.existsSync(path.join(outDir, folder))) {
+      fs.rmSync(path.join(outDir, folder), { recursive: true, force: true });
+      pruned.push(folder);
     }
+    // A platform's folder goes with its last environment.
+    const parent = path.dirname(path.join(outDir, folder));
+    if (parent !== path.resolve(outDir) && fs.existsSync(parent) && fs.readdirSync(parent).length === 0) fs.rmdirSync(parent);
   }
-  writeRecord(outDir, prune ? new Set(trees.keys()) : new Set([...recorded, ...trees.keys()]));
+  writeRecord(outDir, new Set([...[...recorded].filter((f) => !prunable(f)), ...trees.keys()]));
   return { environments, pruned };
 }
 

@@ -22,6 +22,7 @@ import type { EnvironmentConfig } from '../../environments/schema';
 import { addons as addonCatalog, ARGOCD_NAMESPACE, isBootstrapSecret, type Addon } from '../../charts/gitops/addons-catalog';
 import { addonResources, type AddonResources } from '../../charts/gitops/addons-resources';
 import { ADDONS_FOLDER, applyOrder, foldersNeedingAddons, GITOPS_FOLDER, isArgoFolder } from '../../charts/gitops/order';
+import { deploymentName } from '../../charts/lib/naming';
 
 type Obj = Record<string, any>;
 export interface SimFolder { readonly folder: string; readonly manifests: readonly Obj[] }
@@ -189,9 +190,9 @@ export function installSteps(input: SimInput, path: Path): Step[] {
   const gitops = byFolder.get(GITOPS_FOLDER);
   const projects = new Map((gitops?.manifests ?? []).filter((m) => m.kind === 'AppProject').map((p) => [p.metadata.name, p]));
   const apps = (gitops?.manifests ?? []).filter((m) => m.kind === 'Application');
-  const catalog = new Map(addonCatalog(c).map((a) => [`${c.name}-${a.name}`, a]));
+  const catalog = new Map(addonCatalog(c).map((a) => [`${deploymentName(c)}-${a.name}`, a]));
   const addonApps = (byFolder.get(ADDONS_FOLDER)?.manifests ?? []).filter((m) => m.kind === 'Application');
-  const argo = catalog.get(`${c.name}-argo-cd`)!;
+  const argo = catalog.get(`${deploymentName(c)}-argo-cd`)!;
   const steps: Step[] = [{ id: 'bootstrap', what: `helm installs Argo CD (chart ${argo.version}) into ${ARGOCD_NAMESPACE}, without ServiceMonitors`, bootstrap: true, addon: { addon: argo, resources: addonResources(c, argo, true) } }];
   const wave = (m: Obj) => Number(m.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0);
   const addonSteps = (): Step[] => [...addonApps].sort((a, b) => wave(a) - wave(b) || a.metadata.name.localeCompare(b.metadata.name)).map((app) => {

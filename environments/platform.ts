@@ -1,0 +1,29 @@
+/**
+ * A platform: what the generator renders, described as data. Each platform is one folder,
+ * environments/<platform>/, holding its description (index.ts), its service catalog, the values its environments
+ * share (base.ts) and one file per environment with only what differs; the shape, the rules, merging and
+ * loading are shared (this folder). The registry of platforms is environments/index.ts.
+ */
+import type { CatalogEntry } from './catalog';
+import type { DeepPartial } from './merge';
+import type { EnvironmentInput } from './schema';
+
+export interface PlatformDescription {
+  /** dist/<name>/<env>/; Argo CD names start with `<name>-<env>-`. A DNS label. */
+  readonly name: string;
+  /** The platform in prose: "the <displayName> platform". */
+  readonly displayName: string;
+  /** The folder of its files, e.g. `environments/receivables` (error messages name the file that sets a field). */
+  readonly folder: string;
+  /** Its services. */
+  readonly catalog: readonly CatalogEntry[];
+  /** What every environment shares: environment files hold only what differs. */
+  readonly base: DeepPartial<EnvironmentInput>;
+  /** Its environments, by name, in the order they are rendered. */
+  readonly environments: Record<string, DeepPartial<EnvironmentInput>>;
+}
+
+/** Keeps a description's literal types where it is written. */
+export function definePlatform(p: PlatformDescription): PlatformDescription {
+  return p;
+}
