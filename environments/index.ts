@@ -43,13 +43,14 @@ export class ConfigError extends Error {
 
 export function formatProblem(p: ConfigProblem): string {
   const value = p.value === undefined ? '(missing)' : truncate(JSON.stringify(p.value));
-  return `environment "${p.environment}": ${p.path || '(root)'} = ${value}: ${p.message}`;
+  const where = [p.platform && `platform "${p.platform}"`, p.environment && `environment "${p.environment}"`].filter(Boolean).join(', ');
+  return `${where}: ${p.path || '(root)'} = ${value}: ${p.message}`;
 }
 
 /** The platform of that name, or a ConfigError naming the platforms there are. */
 export function platformNamed(name: string): PlatformDescription {
   const p = PLATFORMS[name];
-  if (!p) throw new ConfigError([{ environment: name, path: '', value: name, message: `is not a platform (allowed: ${Object.keys(PLATFORMS).join(', ')})` }]);
+  if (!p) throw new ConfigError([{ platform: name, environment: '', path: '', value: name, message: `is not a platform (allowed: ${Object.keys(PLATFORMS).join(', ')})` }]);
   return p;
 }
 
@@ -61,7 +62,7 @@ export function selectTargets(platforms?: readonly string[], envs?: readonly str
   const problems: ConfigProblem[] = [];
   const chosen = (platforms ?? Object.keys(PLATFORMS)).filter((name) => {
     if (name in PLATFORMS) return true;
-    problems.push({ environment: name, path: '', value: name, message: `is not a platform (allowed: ${Object.keys(PLATFORMS).join(', ')})` });
+    problems.push({ platform: name, environment: '', path: '', value: name, message: `is not a platform (allowed: ${Object.keys(PLATFORMS).join(', ')})` });
     return false;
   });
   const targets = chosen.flatMap((platform) => Object.keys(PLATFORMS[platform].environments)
@@ -84,7 +85,7 @@ export function environmentInput(name: string, platform: string = DEFAULT_PLATFO
   const p = platformNamed(platform);
   const own = p.environments[name];
   if (!own) {
-    throw new ConfigError([{ environment: targetKey({ platform, env: name }), path: '', value: name, message: `is not an environment (allowed: ${Object.keys(p.environments).join(', ')})` }]);
+    throw new ConfigError([{ platform, environment: name, path: '', value: name, message: `is not an environment (allowed: ${Object.keys(p.environments).join(', ')})` }]);
   }
   const input = deepMerge(deepMerge(p.base, { name }), own);
   // The description's own fields: not an environment's to set.
@@ -104,10 +105,10 @@ export function loadTargets(targets: readonly Target[]): EnvironmentConfig[] {
   const configs: EnvironmentConfig[] = [];
   for (const t of targets) {
     try {
-      configs.push(validateEnvironment(targetKey(t), environmentInput(t.env, t.platform)));
+      configs.push(validateEnvironment(t.env, environmentInput(t.env, t.platform)));
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
-      problems.push(...e.problems);
+      problems.push(...e.problems.map((p) => ({ platform: t.platform, ...p })));
     }
     problems.push(...sharedDomainProblems(t));
   }
@@ -134,9 +135,10 @@ function sharedDomainProblems(t: Target): ConfigProblem[] {
   const domainOf = (o: Target) => (environmentInput(o.env, o.platform).ingress as { baseDomain?: unknown } | undefined)?.baseDomain;
   const domain = domainOf(t);
   if (typeof domain !== 'string') return [];
-  const others = allTargets().filter((o) => targetKey(o) !== targetKey(t) && domainOf(o) === domain).map(targetKey);
+  // Named as the environment is where they share its platform, with their platform otherwise.
+  const others = allTargets().filter((o) => targetKey(o) !== targetKey(t) && domainOf(o) === domain).map((o) => (o.platform === t.platform ? o.env : targetKey(o)));
   return others.length ? [{
-    environment: targetKey(t), path: 'ingress.baseDomain', value: domain,
+    platform: t.platform, environment: t.env, path: 'ingress.baseDomain', value: domain,
     message: `is also the base domain of environment${others.length > 1 ? 's' : ''} ${others.map((o) => `"${o}"`).join(', ')}: each environment needs its own (its hostnames and certificates would collide)`,
   }] : [];
 }

@@ -299,6 +299,8 @@ export type Tenant = z.infer<typeof tenant>;
 
 /** One problem of an environment's configuration (charts report their own, e.g. capacity, in this shape too). */
 export interface ConfigProblem {
+  /** The platform of the environment (set by the loader and the render; unset in single-environment checks). */
+  readonly platform?: string;
   readonly environment: string;
   /** e.g. `stores.postgres.replicas` or `tenants[1].id` */
   readonly path: string;

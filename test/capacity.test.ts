@@ -332,7 +332,7 @@ describe('diagrams and the capacity table in dist/<env>/', () => {
 
   test('the rendered files are the ones in dist/ and linked from each other', () => {
     for (const env of Object.keys(ENVIRONMENTS)) {
-      for (const f of ['architecture.md', 'install-order.md', 'capacity.md']) expect(fs.existsSync(path.join('dist', env, f))).toBe(true);
+      for (const f of ['architecture.md', 'install-order.md', 'capacity.md']) expect(fs.existsSync(path.join('dist', 'receivables', env, f))).toBe(true);
     }
     expect(fs.readFileSync('dist/dev/architecture.md', 'utf8')).toContain('[capacity.md](capacity.md)');
     // Tenants' quotas (base.ts plans: enterprise 32 CPU / 64Gi, business 8 / 16Gi, starter 2 / 4Gi) are shown beside the fit.

@@ -8,7 +8,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ENVIRONMENTS } from '../environments';
+import { ENVIRONMENTS, PLATFORMS } from '../environments';
 
 const ROOT = path.resolve(__dirname, '..');
 fs.mkdirSync(path.join(ROOT, '.build'), { recursive: true });
@@ -24,17 +24,18 @@ test("the README's `npm run cdk8s -- synth` renders dist/ and prints the summary
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'));
 
   const r = spawnSync('npm', ['run', '--silent', 'cdk8s', '--', 'synth'], { cwd: copy, encoding: 'utf8' });
-  const names = Object.keys(ENVIRONMENTS);
+  const names = Object.entries(PLATFORMS).flatMap(([p, d]) => Object.keys(d.environments).map((env) => `${p}-${env}`));
   expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: expect.any(String) });
   const output = `${r.stdout}${r.stderr}`;
   expect(output).not.toMatch(/A new version|    at |Error:/);
   expect(r.stderr).toMatch(/^synth: wrote \d+ of \d+ environments into dist\/ \(\d+ files, \d+ ms\)$/m);
   const listed = r.stdout.split('\n').filter((l) => l.startsWith('  - '));
   expect(listed.sort()).toEqual(names.map((n) => `  - .build/cdk8s.out/${n}.k8s.yaml`).sort());
-  expect(fs.readdirSync(path.join(copy, 'dist')).filter((d) => !d.startsWith('.')).sort()).toEqual([...names].sort());
+  expect(fs.readdirSync(path.join(copy, 'dist')).filter((d) => !d.startsWith('.')).sort()).toEqual(Object.keys(PLATFORMS).sort());
+  expect(fs.readdirSync(path.join(copy, 'dist', 'receivables')).sort()).toEqual(Object.keys(ENVIRONMENTS).sort());
   // The CLI's file holds every object of the environment's folders, in apply order: namespaces first.
-  const dev = fs.readFileSync(path.join(copy, '.build', 'cdk8s.out', 'dev.k8s.yaml'), 'utf8');
-  const objects = fs.readdirSync(path.join(copy, 'dist', 'dev'), { recursive: true }).filter((f) => String(f).includes('/') && String(f).endsWith('.yaml'));
+  const dev = fs.readFileSync(path.join(copy, '.build', 'cdk8s.out', 'receivables-dev.k8s.yaml'), 'utf8');
+  const objects = fs.readdirSync(path.join(copy, 'dist', 'receivables', 'dev'), { recursive: true }).filter((f) => String(f).includes('/') && String(f).endsWith('.yaml'));
   expect(dev.split(/^---$/m)).toHaveLength(objects.length);
   expect(dev).toMatch(/^apiVersion: v1\nkind: Namespace\n/);
 });

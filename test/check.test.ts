@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ENVIRONMENTS } from '../environments';
+import { ENVIRONMENTS, PLATFORMS } from '../environments';
 import { main } from '../scripts/check';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'check-test-'));
@@ -22,7 +22,7 @@ test('every environment valid against the committed dist/: one line each, nothin
   const dist = path.resolve(__dirname, '..', 'dist');
   const r = check('--dist', dist);
   expect(r.code).toBe(0);
-  const names = Object.keys(ENVIRONMENTS);
+  const names = Object.entries(PLATFORMS).flatMap(([p, d]) => Object.keys(d.environments).map((env) => `${p}/${env}`));
   expect(r.out.slice(0, names.length).map((l) => l.split(':')[0])).toEqual(names);
   expect(r.out[names.length]).toMatch(new RegExp(`^check: ${names.length} environments valid and rendered in memory, nothing written`));
 });
@@ -31,7 +31,7 @@ test('an output folder that does not exist stays absent: check writes nothing', 
   const dist = path.join(tmp, 'never');
   const r = check('--env', 'dev', '--dist', dist);
   expect(r.code).toBe(0);
-  expect(r.out[0]).toBe('dev: valid; synth would change dist/ (not rendered yet)');
+  expect(r.out[0]).toBe('receivables/dev: valid; synth would change dist/ (not rendered yet)');
   expect(fs.existsSync(dist)).toBe(false);
 });
 

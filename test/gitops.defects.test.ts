@@ -8,11 +8,12 @@ import type { Manifest, RenderedPlatform } from '../charts/platform';
 import { externalMetricRules } from '../charts/apps/metrics';
 import { manifestsOf, renderAll } from './support/render';
 import { applications, clusterKindAllowed, groupOf, projects } from './support/gitops';
+import { deploymentName, outputFolder } from '../charts/lib/naming';
 
 const all = renderAll();
 const envs = all.map((p) => [p.config.name, p] as const);
-const project = (p: RenderedPlatform, kind: 'platform' | 'system') => projects(p).find((x) => x.metadata.name === `${p.config.name}-${kind}`)!;
-const addonApp = (p: RenderedPlatform, name: string) => applications(p).find((a) => a.metadata.name === `${p.config.name}-${name}`);
+const project = (p: RenderedPlatform, kind: 'platform' | 'system') => projects(p).find((x) => x.metadata.name === `${deploymentName(p.config)}-${kind}`)!;
+const addonApp = (p: RenderedPlatform, name: string) => applications(p).find((a) => a.metadata.name === `${deploymentName(p.config)}-${name}`);
 const valuesOf = (p: RenderedPlatform, name: string) => addonApp(p, name)?.spec.source.helm.valuesObject;
 const folderOf = (p: RenderedPlatform, m: Manifest) => p.charts.find((c) => c.manifests.includes(m))!.folder;
 
@@ -61,7 +62,7 @@ describe.each(envs)('%s', (_name, p) => {
     for (const m of es) expect({ name: m.metadata.name, policy: m.spec.target.creationPolicy }).toEqual({ name: m.metadata.name, policy: 'Orphan' });
     const folders = new Set(es.map((m) => folderOf(p, m)));
     for (const f of folders) {
-      const app = applications(p).find((a) => a.spec.source.path === `dist/${p.config.name}/${f}`)!;
+      const app = applications(p).find((a) => a.spec.source.path === `dist/${outputFolder(p.config)}/${f}`)!;
       expect(app.metadata.finalizers ?? []).toEqual([]);
     }
   });

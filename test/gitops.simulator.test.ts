@@ -13,6 +13,7 @@ import { renderPlatform, type Manifest, type RenderedPlatform } from '../charts/
 import { formatSimulation, immutableChanges, installSteps, simulate, type Path, type SimInput } from '../scripts/lib/simulator';
 import { plan } from '../scripts/install';
 import { manifestsOf, renderAll } from './support/render';
+import { deploymentName } from '../charts/lib/naming';
 
 const all = renderAll();
 const input = (p: RenderedPlatform): SimInput => ({ config: p.config, charts: p.charts, secrets: p.secrets });
@@ -60,7 +61,7 @@ describe('a broken input stops the replay at the right step, with the reason', (
     for (const path of ['argocd', 'installer'] as Path[]) {
       const sim = simulate(broken, path);
       expect(sim.failed?.step).toBe(`addon ${first}`);
-      expect(sim.failed?.problems).toContain(`project ${p.config.name}-system does not allow cluster-scoped apiregistration.k8s.io/APIService (${first}'s APIService): Argo CD refuses the sync`);
+      expect(sim.failed?.problems).toContain(`project ${deploymentName(p.config)}-system does not allow cluster-scoped apiregistration.k8s.io/APIService (${first}'s APIService): Argo CD refuses the sync`);
     }
   });
 
@@ -72,7 +73,7 @@ describe('a broken input stops the replay at the right step, with the reason', (
     });
     const sim = simulate(broken, 'argocd');
     expect(sim.failed?.step).toBe('addon kube-prometheus-stack');
-    expect(sim.failed?.problems).toContain(`project ${p.config.name}-system does not allow the source repository https://prometheus-community.github.io/helm-charts`);
+    expect(sim.failed?.problems).toContain(`project ${deploymentName(p.config)}-system does not allow the source repository https://prometheus-community.github.io/helm-charts`);
   });
 
   test('a ConfigMap rendered one wave too late: the workload that needs it cannot become Healthy', () => {

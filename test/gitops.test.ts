@@ -20,6 +20,7 @@ import { applyOrder, foldersNeedingAddons } from '../charts/gitops/order';
 import { protectData } from '../charts/gitops/protect';
 import { manifestsOf, renderAll } from './support/render';
 import { applications, clusterKindAllowed, dependencies, destinationAllowed, groupOf, projects } from './support/gitops';
+import { deploymentName, outputFolder } from '../charts/lib/naming';
 
 const all = renderAll();
 const env = (name: string) => all.find((p) => p.config.name === name)!;
@@ -28,7 +29,7 @@ const withConfig = (name: string, override: unknown): EnvironmentConfig =>
 
 const wave = (app: Manifest) => Number(app.metadata.annotations['argocd.argoproj.io/sync-wave']);
 const folderOf = (p: RenderedPlatform, app: Manifest) => {
-  const prefix = `dist/${p.config.name}/`;
+  const prefix = `dist/${outputFolder(p.config)}/`;
   expect(app.spec.source.path?.startsWith(prefix) ?? true).toBe(true);
   return app.spec.source.path?.slice(prefix.length);
 };
@@ -90,7 +91,7 @@ describe.each(all.map((p) => [p.config.name, p] as const))('%s', (_name, p) => {
   test('every chart folder is covered by exactly one Application, and one root covers the GitOps folder', () => {
     const covered = childApps(p).map((a) => folderOf(p, a)).sort();
     expect(covered).toEqual([...folders].sort());
-    const roots = childApps(p).filter((a) => a.metadata.name === `${p.config.name}-root`);
+    const roots = childApps(p).filter((a) => a.metadata.name === `${deploymentName(p.config)}-root`);
     expect(roots.map((r) => folderOf(p, r))).toEqual(['99-gitops']);
     // The root manages the folder that holds every child.
     const gitops = p.charts.find((c) => c.folder === '99-gitops')!;
@@ -116,7 +117,7 @@ describe.each(all.map((p) => [p.config.name, p] as const))('%s', (_name, p) => {
   });
 
   test('projects allow no more than needed: no wildcard source, destination or cluster kind; platform folders create no Argo CD objects', () => {
-    const platform = projects(p).find((pr) => pr.metadata.name === `${p.config.name}-platform`)!;
+    const platform = projects(p).find((pr) => pr.metadata.name === `${deploymentName(p.config)}-platform`)!;
     expect(platform.spec.namespaceResourceWhitelist.length).toBeGreaterThan(0);
     expect(platform.spec.namespaceResourceWhitelist.filter((w: Manifest) => w.group === 'argoproj.io' || w.kind === '*')).toEqual([]);
     for (const app of childApps(p).filter((a) => a.spec.project === platform.metadata.name)) {
@@ -138,7 +139,7 @@ describe.each(all.map((p) => [p.config.name, p] as const))('%s', (_name, p) => {
     expect(waveViolations(p)).toEqual([]);
     // The wave label (what an approver sorts by) is on the folders' Applications and nothing else.
     const labelled = apps.filter((a) => a.metadata.labels['sme-receivables.io/wave']).map((a) => a.metadata.name).sort();
-    expect(labelled).toEqual(childApps(p).filter((a) => a.metadata.name !== `${p.config.name}-root`).map((a) => a.metadata.name).sort());
+    expect(labelled).toEqual(childApps(p).filter((a) => a.metadata.name !== `${deploymentName(p.config)}-root`).map((a) => a.metadata.name).sort());
     for (const a of apps.filter((x) => x.metadata.labels['sme-receivables.io/wave'])) expect(Number(a.metadata.labels['sme-receivables.io/wave'])).toBe(wave(a));
   });
 
@@ -263,7 +264,7 @@ describe('add-ons per environment', () => {
   test('an air-gapped environment takes every chart from its mirror and every image from its registry', () => {
     const dr = env('dr');
     for (const a of applications(dr).filter((x) => x.spec.source.chart)) expect(a.spec.source.repoURL).toBe(dr.config.addons.chartMirror);
-    const system = projects(dr).find((pr) => pr.metadata.name === 'dr-system')!;
+    const system = projects(dr).find((pr) => pr.metadata.name === 'receivables-dr-system')!;
     expect(system.spec.sourceRepos.sort()).toEqual([dr.config.addons.chartMirror, dr.config.gitops.repoURL].sort());
   });
 

@@ -19,7 +19,9 @@ import { renderAll } from './support/render';
 
 const ROOT = path.resolve(__dirname, '..');
 const BUNDLE = path.join(ROOT, '.build', 'test-install.js');
-const dist = fs.mkdtempSync(path.join(os.tmpdir(), 'install-dist-'));
+const distRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'install-dist-'));
+/** The platform's folder in it: dist/receivables/<env>/. */
+const dist = path.join(distRoot, 'receivables');
 const fakes: FakeKubectl[] = [];
 const all = renderAll();
 // Environments by role, derived (never a fixed list): one that syncs itself and runs the Prometheus stack (the
@@ -39,7 +41,7 @@ const fixtureOf = (env: string) => JSON.parse(fs.readFileSync(path.join(__dirnam
 beforeAll(() => {
   execFileSync(path.join(ROOT, 'node_modules/.bin/esbuild'), ['scripts/install.ts', '--bundle', '--platform=node', '--target=node20',
     '--packages=external', '--log-level=warning', `--outfile=${BUNDLE}`], { cwd: ROOT, stdio: 'pipe' });
-  writeDist(dist, new Map(all.map((p) => [p.config.name, toFileTree(p)])), false);
+  writeDist(distRoot, new Map(all.map((p) => [`receivables/${p.config.name}`, toFileTree(p)])), false);
   // dev with a store, an application using it and monitoring, in the shape their charts render.
   const extra = path.join(dist, RUN);
   const labels = (name: string) => ({ 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': name, 'app.kubernetes.io/component': 'server' });
@@ -54,7 +56,7 @@ beforeAll(() => {
 });
 afterAll(() => {
   fs.rmSync(BUNDLE, { force: true });
-  fs.rmSync(dist, { recursive: true, force: true });
+  fs.rmSync(distRoot, { recursive: true, force: true });
   fakes.forEach((f) => f.cleanup());
 });
 
@@ -64,7 +66,7 @@ function installOn(o: { fail?: string; cluster?: string; helm?: boolean; stdin?:
   const k = fakeKubectl(o.fail, o.cluster, o.helm ?? true);
   fakes.push(k);
   o.prepare?.(k);
-  const r = spawnSync(process.execPath, [BUNDLE, '--dist', dist, ...(o.helm === false ? ['--helm', path.join(k.dir, 'no-helm')] : []), ...args],
+  const r = spawnSync(process.execPath, [BUNDLE, '--dist', distRoot, ...(o.helm === false ? ['--helm', path.join(k.dir, 'no-helm')] : []), ...args],
     { cwd: ROOT, env: k.env, encoding: 'utf8', input: o.stdin ?? '' });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, calls: k.calls(), fake: k };
 }
@@ -126,9 +128,9 @@ describe.each(all.map((p) => [p.config.name] as const))('--dry-run plan of %s', 
 test('--dry-run on a broken dist/ prints the first step that cannot complete and why, and fails', () => {
   const broken = fs.mkdtempSync(path.join(os.tmpdir(), 'install-broken-'));
   try {
-    fs.cpSync(path.join(dist, K3S), path.join(broken, K3S), { recursive: true });
-    const cm = fs.readdirSync(path.join(broken, K3S, '22-core')).find((f) => f.startsWith('configmap.'))!;
-    fs.renameSync(path.join(broken, K3S, '22-core', cm), path.join(broken, K3S, '30-ingress', cm));
+    fs.cpSync(path.join(dist, K3S), path.join(broken, 'receivables', K3S), { recursive: true });
+    const cm = fs.readdirSync(path.join(broken, 'receivables', K3S, '22-core')).find((f) => f.startsWith('configmap.'))!;
+    fs.renameSync(path.join(broken, 'receivables', K3S, '22-core', cm), path.join(broken, 'receivables', K3S, '30-ingress', cm));
     const k = fakeKubectl(undefined, 'k3s');
     fakes.push(k);
     const r = spawnSync(process.execPath, [BUNDLE, '--dist', broken, '--env', K3S, '--dry-run'], { cwd: ROOT, env: k.env, encoding: 'utf8' });
@@ -164,11 +166,11 @@ describe('a run', () => {
     const addons = at(/^apply .*\/90-addons$/);
     expect(created).toBeLessThan(addons);
     expect(at(/^wait --for condition=established .*customresourcedefinition\/applications\.argoproj\.io/)).toBeLessThan(addons);
-    const certManager = at(new RegExp(`^wait --namespace argocd application/${RUN}-cert-manager --for jsonpath=\\{\\.status\\.health\\.status\\}=Healthy`));
+    const certManager = at(new RegExp(`^wait --namespace argocd application/receivables-${RUN}-cert-manager --for jsonpath=\\{\\.status\\.health\\.status\\}=Healthy`));
     expect(certManager).toBeGreaterThan(addons);
     // The Prometheus stack is awaited first (cert-manager creates ServiceMonitors), Argo CD's own upgrade last.
-    expect(at(new RegExp(`^wait --namespace argocd application/${RUN}-kube-prometheus-stack `))).toBeLessThan(certManager);
-    expect(at(new RegExp(`^wait --namespace argocd application/${RUN}-argo-cd `))).toBeGreaterThan(certManager);
+    expect(at(new RegExp(`^wait --namespace argocd application/receivables-${RUN}-kube-prometheus-stack `))).toBeLessThan(certManager);
+    expect(at(new RegExp(`^wait --namespace argocd application/receivables-${RUN}-argo-cd `))).toBeGreaterThan(certManager);
     const store = at(/^apply .*\/11-postgres$/);
     const ready = at(/^wait --namespace db-postgres statefulset\/postgres --for jsonpath=\{\.status\.readyReplicas\}=3/);
     const app = at(/^apply .*\/21-api$/);
@@ -253,7 +255,7 @@ describe('a run', () => {
     const r = install(undefined, '--env', MANUAL);
     expect(r.code).toBe(0);
     expect(r.calls.filter((c) => c.startsWith('patch'))).toEqual([]);
-    expect(r.stdout).toContain(`${MANUAL}-cert-manager syncs when a person approves it: argocd app sync ${MANUAL}-cert-manager (or run the installer with --approve-syncs)`);
+    expect(r.stdout).toContain(`receivables-${MANUAL}-cert-manager syncs when a person approves it: argocd app sync receivables-${MANUAL}-cert-manager (or run the installer with --approve-syncs)`);
     const approved = install(undefined, '--env', MANUAL, '--approve-syncs');
     expect(approved.code).toBe(0);
     const patches = approved.calls.filter((c) => c.startsWith('patch --namespace argocd application/'));
@@ -263,9 +265,9 @@ describe('a run', () => {
   });
 
   test('an unapproved sync that times out stops with what to do', () => {
-    const r = install(`^wait .*application/${MANUAL}-kube-prometheus-stack`, '--env', MANUAL);
+    const r = install(`^wait .*application/receivables-${MANUAL}-kube-prometheus-stack`, '--env', MANUAL);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`what to do: nobody approved the sync of ${MANUAL}-kube-prometheus-stack in time: approve it (argocd app sync ${MANUAL}-kube-prometheus-stack) or run again with --approve-syncs`);
+    expect(r.stderr).toContain(`what to do: nobody approved the sync of receivables-${MANUAL}-kube-prometheus-stack in time: approve it (argocd app sync receivables-${MANUAL}-kube-prometheus-stack) or run again with --approve-syncs`);
   });
 
   test('a site CA environment (dr) stops at the Secrets step until the site-supplied CA Secret exists, and generates only the bootstrap Secrets', () => {

@@ -86,13 +86,13 @@ describe('resizing a pool in place is refused against the previous render', () =
 
   const render = (cfg: Input) => {
     const config = validateEnvironment('production', cfg);
-    writeDist(dist, new Map([['production', toFileTree(renderPlatform(config))]]), false);
+    writeDist(dist, new Map([['receivables/production', toFileTree(renderPlatform(config))]]), false);
     return config;
   };
 
   test('the previous render records each pool\'s shape', () => {
     render(input('production'));
-    expect(recordedPools(path.join(dist, 'production'))).toEqual([
+    expect(recordedPools(path.join(dist, 'receivables', 'production'))).toEqual([
       { name: 'pool-0', position: 0, servers: 4, drivesPerServer: 4, volume: '500Gi', file: '10-minio/statefulset.storage-minio.minio-pool-0.yaml' },
     ]);
   });
@@ -102,20 +102,20 @@ describe('resizing a pool in place is refused against the previous render', () =
     cfg.cluster.nodes = 8;
     cfg.cluster.nodePools[0].count = 8;
     cfg.stores.minio.pools[0] = { name: 'pool-0', servers: 8, drivesPerServer: 2, volume: { size: '1Ti' } };
-    const problems = poolShapeChanges(validateEnvironment('production', cfg), path.join(dist, 'production'));
+    const problems = poolShapeChanges(validateEnvironment('production', cfg), path.join(dist, 'receivables', 'production'));
     expect(problems.map((p) => p.path)).toEqual([
       'stores.minio.pools[0].servers', 'stores.minio.pools[0].drivesPerServer', 'stores.minio.pools[0].volume.size',
     ]);
-    expect(formatProblem(problems[0])).toMatch(/pool "pool-0" has 4 servers in dist\/production\/10-minio: MinIO cannot resize a pool in place.*add a new pool/);
+    expect(formatProblem(problems[0])).toMatch(/pool "pool-0" has 4 servers in dist\/receivables\/production\/10-minio: MinIO cannot resize a pool in place.*add a new pool/);
   });
 
   test('adding a pool is fine; removing one asks for decommissioning first', () => {
     const grown = input('production');
     grown.stores.minio.pools.push({ name: 'pool-1', servers: 4, drivesPerServer: 2, volume: { size: '1Ti' } });
-    expect(poolShapeChanges(validateEnvironment('production', grown), path.join(dist, 'production'))).toEqual([]);
+    expect(poolShapeChanges(validateEnvironment('production', grown), path.join(dist, 'receivables', 'production'))).toEqual([]);
     render(grown);
     const shrunk = input('production');
-    const problems = poolShapeChanges(validateEnvironment('production', shrunk), path.join(dist, 'production'));
+    const problems = poolShapeChanges(validateEnvironment('production', shrunk), path.join(dist, 'receivables', 'production'));
     expect(problems).toHaveLength(1);
     expect(formatProblem(problems[0])).toMatch(/stores\.minio\.pools = \["pool-0"\]: pool "pool-1".*is missing.*decommission/);
   });
@@ -123,12 +123,12 @@ describe('resizing a pool in place is refused against the previous render', () =
   test('pools keep their order; a new pool goes last', () => {
     const swapped = input('production');
     swapped.stores.minio.pools = [{ name: 'pool-1', servers: 4, drivesPerServer: 2, volume: { size: '1Ti' } }, ...swapped.stores.minio.pools];
-    const problems = poolShapeChanges(validateEnvironment('production', swapped), path.join(dist, 'production'));
+    const problems = poolShapeChanges(validateEnvironment('production', swapped), path.join(dist, 'receivables', 'production'));
     expect(problems.map(formatProblem)).toEqual([expect.stringMatching(/stores\.minio\.pools = \["pool-1","pool-0"\]: changes the order of the pools .*append new pools at the end/)]);
     const inserted = input('production');
     inserted.stores.minio.pools = [{ name: 'pool-new', servers: 4, drivesPerServer: 2, volume: { size: '1Ti' } }, ...inserted.stores.minio.pools,
       { name: 'pool-1', servers: 4, drivesPerServer: 2, volume: { size: '1Ti' } }];
-    expect(poolShapeChanges(validateEnvironment('production', inserted), path.join(dist, 'production')).map((p) => p.path)).toEqual(['stores.minio.pools']);
+    expect(poolShapeChanges(validateEnvironment('production', inserted), path.join(dist, 'receivables', 'production')).map((p) => p.path)).toEqual(['stores.minio.pools']);
   });
 
   test('a first render (no previous folder) has nothing to compare with', () => {
@@ -142,7 +142,7 @@ describe('resizing a pool in place is refused against the previous render', () =
     const err = jest.spyOn(console, 'error').mockImplementation((m: string) => { errors.push(m); });
     try {
       expect(main(['--env', 'production', '--out', out])).toBe(0);
-      const file = path.join(out, 'production', '10-minio', 'statefulset.storage-minio.minio-pool-0.yaml');
+      const file = path.join(out, 'receivables', 'production', '10-minio', 'statefulset.storage-minio.minio-pool-0.yaml');
       const before = fs.readFileSync(file, 'utf8');
       // Someone hand-edits the recorded shape (any YAML spelling of the annotation must be read).
       fs.writeFileSync(file, before.replace('\\"servers\\":4', '\\"servers\\":2'));

@@ -120,15 +120,15 @@ describe('alerting rules', () => {
       tests: [{
         interval: '1m',
         input_series: [
-          { series: 'argocd_app_info{name="production-11-postgres", health_status="Degraded", sync_status="Synced"}', values: '1x30' },
-          { series: 'argocd_app_info{name="production-21-api", health_status="Healthy", sync_status="Synced"}', values: '1x30' },
-          { series: 'argocd_app_info{name="staging-21-api", health_status="Degraded", sync_status="Synced"}', values: '1x30' },
+          { series: 'argocd_app_info{name="receivables-production-11-postgres", health_status="Degraded", sync_status="Synced"}', values: '1x30' },
+          { series: 'argocd_app_info{name="receivables-production-21-api", health_status="Healthy", sync_status="Synced"}', values: '1x30' },
+          { series: 'argocd_app_info{name="fnb-production-21-api", health_status="Degraded", sync_status="Synced"}', values: '1x30' },
           // Expires 10 days after the start: inside the 14-day window from the first minute.
           { series: 'certmanager_certificate_expiration_timestamp_seconds{namespace="app-frontend", name="web"}', values: `${10 * 24 * 3600}x90` },
         ],
         alert_rule_test: [
           { eval_time: '10m', alertname: 'ArgoCdApplicationUnhealthy', exp_alerts: [] },
-          { eval_time: '20m', alertname: 'ArgoCdApplicationUnhealthy', exp_alerts: [{ exp_labels: { severity: 'warning', namespace: 'monitoring', name: 'production-11-postgres', health_status: 'Degraded' } }] },
+          { eval_time: '20m', alertname: 'ArgoCdApplicationUnhealthy', exp_alerts: [{ exp_labels: { severity: 'warning', namespace: 'monitoring', name: 'receivables-production-11-postgres', health_status: 'Degraded' } }] },
           { eval_time: '70m', alertname: 'CertificateExpiresSoon', exp_alerts: [{ exp_labels: { severity: 'warning', namespace: 'monitoring', name: 'web' } }] },
         ],
       }],

@@ -21,7 +21,7 @@ test('the enforcement check takes its image from the environment\'s images.txt',
   expect(m).not.toBeNull();
   const pattern = new RegExp(m![1]);
   for (const env of Object.keys(ENVIRONMENTS)) {
-    const images = fs.readFileSync(path.join(ROOT, 'dist', env, 'images.txt'), 'utf8').split('\n').filter(Boolean);
+    const images = fs.readFileSync(path.join(ROOT, 'dist', 'receivables', env, 'images.txt'), 'utf8').split('\n').filter(Boolean);
     expect({ env, matches: images.filter((i) => pattern.test(i)).length }).toEqual({ env, matches: 1 });
   }
   // No image named outright: it would not be mirrored at an air-gapped site.
@@ -34,7 +34,7 @@ test.each(Object.keys(ENVIRONMENTS))('%s: the enforcement check\'s pod passes Po
   const out = execFileSync('bash', ['-euc', `${fake}\n${block!.split('<env>').join(env)}`], { cwd: ROOT, encoding: 'utf8' });
   const args: string[] = JSON.parse(out);
   const image = args.find((a) => a.startsWith('--image='))!.slice('--image='.length);
-  expect(fs.readFileSync(path.join(ROOT, 'dist', env, 'images.txt'), 'utf8').split('\n')).toContain(image);
+  expect(fs.readFileSync(path.join(ROOT, 'dist', 'receivables', env, 'images.txt'), 'utf8').split('\n')).toContain(image);
   const pod = JSON.parse(args.find((a) => a.startsWith('--overrides='))!.slice('--overrides='.length));
   expect(pod.spec.containers).toHaveLength(1);
   const [c] = pod.spec.containers;

@@ -26,7 +26,7 @@ describe.each(renderAll().map((p) => [p.config.name, p] as const))('%s', (name, 
       const v = valueAt(p.config, f);
       const shown = v === '' ? '(empty)' : Array.isArray(v) ? v.map((x) => `\`${x}\``).join(', ') : `\`${v}\``;
       expect({ f, value: value.replace(/ \*\*placeholder.*$/, '') }).toEqual({ f, value: shown });
-      expect(where).toMatch(new RegExp(`^environments/(${name}|base)\\.ts$`));
+      expect(where).toMatch(new RegExp(`^environments/receivables/(${name}|base)\\.ts$`));
     }
   });
 
@@ -73,11 +73,11 @@ test('"set in" names the environment file when it sets the field, base.ts when i
     const [config] = loadEnvironments(['sitecheck']);
     const rows = rowsOf(siteChecklist(renderPlatform(config), (f) => fieldSource('sitecheck', f)));
     const row = (f: string) => rows.find(([field]) => field === `\`${f}\``)!;
-    expect(row('gitops.repoURL')).toEqual(['`gitops.repoURL`', expect.any(String), '`https://git.acme.test/deploy.git`', 'environments/sitecheck.ts']);
-    expect(row('addons.chartMirror')[3]).toBe('environments/base.ts');
+    expect(row('gitops.repoURL')).toEqual(['`gitops.repoURL`', expect.any(String), '`https://git.acme.test/deploy.git`', 'environments/receivables/sitecheck.ts']);
+    expect(row('addons.chartMirror')[3]).toBe('environments/receivables/base.ts');
     const staging = rowsOf(toFileTree(renderPlatform(loadEnvironments(['staging'])[0]), (f) => fieldSource('staging', f)).get(CHECKLIST_FILE)!);
     expect(staging.find(([f]) => f === '`gitops.repoURL`')![2]).toMatch(/example\.com.*\*\*placeholder \(example domain\): replace\*\*$/);
-    expect(staging.find(([f]) => f === '`gitops.repoURL`')![3]).toBe('environments/base.ts');
+    expect(staging.find(([f]) => f === '`gitops.repoURL`')![3]).toBe('environments/receivables/base.ts');
   } finally {
     delete ENVIRONMENTS.sitecheck;
   }

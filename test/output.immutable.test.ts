@@ -24,8 +24,8 @@ test('a new volume size for a store\'s StatefulSet is refused, naming the field,
   const p = problems((i) => { i.stores.kafka.volume.size = '21Gi'; });
   expect(p.map((x) => [x.path, x.value])).toEqual([['stores.kafka.volume.size', '21Gi']]);
   const text = formatProblem(p[0]);
-  for (const f of ['environment "staging"', 'StatefulSet db-kafka/kafka', 'of 20Gi in dist/staging', 'the API server refuses', '--cascade=orphan',
-    'delete dist/staging/13-kafka/statefulset.db-kafka.kafka.yaml and render again']) expect(text).toContain(f);
+  for (const f of ['environment "staging"', 'StatefulSet db-kafka/kafka', 'of 20Gi in dist/receivables/staging', 'the API server refuses', '--cascade=orphan',
+    'delete dist/receivables/staging/13-kafka/statefulset.db-kafka.kafka.yaml and render again']) expect(text).toContain(f);
 });
 
 test('the size of ClickHouse Keeper\'s claims is named by its own field', () => {

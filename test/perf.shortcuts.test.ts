@@ -16,7 +16,7 @@ import { printedValue } from '../charts/lib/yaml';
 import { environmentInput, loadEnvironments, validateEnvironment } from '../environments';
 import { renderAll } from './support/render';
 
-const DIST = path.resolve(__dirname, '..', 'dist');
+const DIST = path.resolve(__dirname, '..', 'dist', 'receivables');
 const platforms = renderAll();
 
 test.each(platforms.map((p) => [p.config.name, p] as const))('%s: the kustomization is what the yaml package printed, byte for byte', (_env, p) => {
@@ -67,10 +67,10 @@ describe('the StatefulSet guard against a previous render written differently', 
   let out: string;
   beforeAll(() => {
     out = fs.mkdtempSync(path.join(os.tmpdir(), 'perf-guard-'));
-    fs.cpSync(path.join(DIST, 'staging'), path.join(out, 'staging'), { recursive: true });
+    fs.cpSync(path.join(DIST, 'staging'), path.join(out, 'receivables', 'staging'), { recursive: true });
   });
   afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
-  const kafka = () => path.join(out, 'staging', '13-kafka', 'statefulset.db-kafka.kafka.yaml');
+  const kafka = () => path.join(out, 'receivables', 'staging', '13-kafka', 'statefulset.db-kafka.kafka.yaml');
 
   test('the same data in other bytes (so the file is parsed) is accepted', () => {
     fs.writeFileSync(kafka(), stringify(parse(fs.readFileSync(kafka(), 'utf8')), { indentSeq: false }));

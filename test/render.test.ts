@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { fileName, ForeignOutputError, OUTPUT_RECORD, toFileTree, writeDist, type FileTree } from '../charts/output/render';
 import { renderPlatform } from '../charts/platform';
-import { ENVIRONMENTS, loadEnvironments } from '../environments';
+import { ENVIRONMENTS, loadEnvironments, PLATFORMS } from '../environments';
 
 const ROOT = path.resolve(__dirname, '..');
 // Inside the project (git-ignored .build/) so that bundled programs resolve node_modules.
@@ -107,6 +107,17 @@ describe('writeDist', () => {
     expect(fs.readdirSync(out).sort()).toEqual([OUTPUT_RECORD, 'dev']);
   });
 
+  test('a platform rendered in full prunes only its own environments; a platform\'s folder goes with its last one (issue 17)', () => {
+    const out = path.join(tmp, 'prune-platforms');
+    writeDist(out, new Map(['a/dev', 'a/gone', 'b/dev', 'c/old'].map((f) => [f, tree({ 'x.yaml': '1' })])), true);
+    const r = writeDist(out, new Map([['a/dev', tree({ 'x.yaml': '1' })]]), (f) => f.startsWith('a/') || f.startsWith('c/'));
+    expect(r.pruned).toEqual(['a/gone', 'c/old']);
+    expect(fs.readdirSync(out).sort()).toEqual([OUTPUT_RECORD, 'a', 'b']);
+    expect(fs.readdirSync(path.join(out, 'a'))).toEqual(['dev']);
+    // b was not rendered in full: kept, and still recorded as synth's own.
+    expect(fs.readFileSync(path.join(out, OUTPUT_RECORD), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'))).toEqual(['a/dev', 'b/dev']);
+  });
+
   test('only what synth recorded is pruned: foreign folders, hidden ones included, survive (issue 15)', () => {
     const out = path.join(tmp, 'foreign');
     for (const d of ['.git', 'src', 'staging-notes']) fs.mkdirSync(path.join(out, d, 'sub'), { recursive: true });
@@ -151,12 +162,13 @@ describe('the synth program', () => {
     const [a, b] = [path.join(tmp, 'a'), path.join(tmp, 'b')];
     expect(synth(['--out', a]).status).toBe(0);
     expect(synth(['--out', b]).status).toBe(0);
-    expect(fs.readdirSync(a).sort()).toEqual([OUTPUT_RECORD, ...Object.keys(ENVIRONMENTS)].sort());
+    expect(fs.readdirSync(a).sort()).toEqual([OUTPUT_RECORD, ...Object.keys(PLATFORMS)].sort());
+    for (const [name, p] of Object.entries(PLATFORMS)) expect(fs.readdirSync(path.join(a, name)).sort()).toEqual(Object.keys(p.environments).sort());
     expect(readTree(a)).toEqual(readTree(b));
     // Beside the manifests: the public endpoints and the site checklist of each environment.
     for (const env of Object.keys(ENVIRONMENTS)) {
-      expect(fs.readFileSync(path.join(a, env, 'endpoints.md'), 'utf8')).toMatch(new RegExp(`^# Public endpoints of ${env}\n`));
-      expect(fs.readFileSync(path.join(a, env, 'site-checklist.md'), 'utf8')).toMatch(new RegExp(`^# Site checklist: ${env}\n`));
+      expect(fs.readFileSync(path.join(a, 'receivables', env, 'endpoints.md'), 'utf8')).toMatch(new RegExp(`^# Public endpoints of ${env}\n`));
+      expect(fs.readFileSync(path.join(a, 'receivables', env, 'site-checklist.md'), 'utf8')).toMatch(new RegExp(`^# Site checklist: ${env}\n`));
     }
   });
 
@@ -166,13 +178,13 @@ describe('the synth program', () => {
     fs.writeFileSync(path.join(out, 'src', 'index.ts'), 'export {};\n');
     const r = synth(['--out', out]);
     expect(r.status).toBe(0);
-    expect(fs.readdirSync(out).sort()).toEqual(['.git', '.hidden', OUTPUT_RECORD, 'src', ...Object.keys(ENVIRONMENTS)].sort());
+    expect(fs.readdirSync(out).sort()).toEqual(['.git', '.hidden', OUTPUT_RECORD, 'src', ...Object.keys(PLATFORMS)].sort());
     expect(fs.readFileSync(path.join(out, 'src', 'index.ts'), 'utf8')).toBe('export {};\n');
   });
 
   test('says per environment what changed; nothing is "written" when nothing changed (issue 15)', () => {
     const out = path.join(tmp, 'summary');
-    const names = Object.keys(ENVIRONMENTS);
+    const names = Object.keys(ENVIRONMENTS).map((env) => `receivables/${env}`);
     const first = synth(['--out', out]);
     for (const env of names) expect(first.stdout).toMatch(new RegExp(`^${env}: new, \\d+ files$`, 'm'));
     const again = synth(['--out', out]);
@@ -184,13 +196,19 @@ describe('the synth program', () => {
   test('renders a single environment and leaves the others alone', () => {
     const out = path.join(tmp, 'single');
     expect(synth(['--out', out]).status).toBe(0);
-    const before = readTree(path.join(out, 'production'));
-    fs.writeFileSync(path.join(out, 'dev', 'stray.yaml'), 'x');
+    const [dev, production] = ['dev', 'production'].map((env) => path.join(out, 'receivables', env));
+    const before = readTree(production);
+    fs.writeFileSync(path.join(dev, 'stray.yaml'), 'x');
     const r = synth(['--env', 'dev', '--out', out]);
     expect(r.status).toBe(0);
-    expect(r.stdout).toBe(`dev: 1 removed\nsynth: wrote 1 of 1 environment into ${out}/ (${readTree(path.join(out, 'dev')).size} files, ${/\(\d+ files, (\d+) ms\)/.exec(r.stdout)?.[1]} ms)\n`);
-    expect(fs.existsSync(path.join(out, 'dev', 'stray.yaml'))).toBe(false);
-    expect(readTree(path.join(out, 'production'))).toEqual(before);
+    expect(r.stdout).toBe(`receivables/dev: 1 removed\nsynth: wrote 1 of 1 environment into ${out}/ (${readTree(dev).size} files, ${/\(\d+ files, (\d+) ms\)/.exec(r.stdout)?.[1]} ms)\n`);
+    expect(fs.existsSync(path.join(dev, 'stray.yaml'))).toBe(false);
+    expect(readTree(production)).toEqual(before);
+    // --platform selects too; an unknown one is named with the choices.
+    expect(synth(['--platform', 'receivables', '--env', 'dev', '--out', out]).stdout).toMatch(/^receivables\/dev: unchanged$/m);
+    const bad = synth(['--platform', 'nope', '--out', out]);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain(`platform "nope": (root) = "nope": is not a platform (allowed: ${Object.keys(PLATFORMS).join(', ')})`);
   });
 
   test('an unknown argument or environment fails with usage and writes nothing', () => {
@@ -208,8 +226,8 @@ describe('the synth program', () => {
     for (const d of ['charts', 'environments', 'imports', 'scripts']) fs.cpSync(path.join(ROOT, d), path.join(copy, d), { recursive: true });
     for (const f of ['main.ts', 'tsconfig.json', 'package.json']) fs.copyFileSync(path.join(ROOT, f), path.join(copy, f));
     fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'));
-    for (const f of fs.readdirSync(path.join(copy, 'environments'))) {
-      const file = path.join(copy, 'environments', f);
+    for (const f of fs.readdirSync(path.join(copy, 'environments', 'receivables'))) {
+      const file = path.join(copy, 'environments', 'receivables', f);
       const src = fs.readFileSync(file, 'utf8');
       fs.writeFileSync(file, edit(f, src));
     }
@@ -220,7 +238,7 @@ describe('the synth program', () => {
   test('a broken environment file names the field and leaves dist/ exactly as it was', () => {
     // The staging file sets a replica count HA forbids (valid TypeScript, refused by validation).
     const copy = brokenCopy('project', (f, src) => (f === 'staging.ts' ? src.replace(/redis: \{ replicas: 3,/, 'redis: { replicas: 1,') : src));
-    expect(fs.readFileSync(path.join(copy, 'environments', 'staging.ts'), 'utf8')).toMatch(/redis: \{ replicas: 1,/);
+    expect(fs.readFileSync(path.join(copy, 'environments', 'receivables', 'staging.ts'), 'utf8')).toMatch(/redis: \{ replicas: 1,/);
     const out = path.join(tmp, 'kept');
     expect(synth(['--out', out]).status).toBe(0);
     const before = readTree(out);
@@ -237,8 +255,8 @@ describe('the synth program', () => {
     // A misspelt field and a misspelt identifier that would throw while the bundle loads the module.
     const copy = brokenCopy('project-types', (f, src) => (f !== 'staging.ts' ? src
       : src.replace("storageClass: 'ceph-rbd'", "storageClas: 'ceph-rbd'").replace('export const staging', 'export const typo = stagingg;\nexport const staging')));
-    const lines = fs.readFileSync(path.join(copy, 'environments', 'staging.ts'), 'utf8').split('\n');
-    const at = (needle: string) => `environments/staging.ts:${lines.findIndex((l) => l.includes(needle)) + 1}:`;
+    const lines = fs.readFileSync(path.join(copy, 'environments', 'receivables', 'staging.ts'), 'utf8').split('\n');
+    const at = (needle: string) => `environments/receivables/staging.ts:${lines.findIndex((l) => l.includes(needle)) + 1}:`;
     const out = path.join(tmp, 'kept-types');
     expect(synth(['--out', out]).status).toBe(0);
     const before = readTree(out);

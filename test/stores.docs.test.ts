@@ -28,7 +28,7 @@ const used = new Set(rendered.flatMap((p) => podTemplates(manifestsOf(p)).flatMa
   [...(template.spec.initContainers ?? []), ...template.spec.containers].map((c: { image: string }) => c.image))));
 // Every environment's images.txt, derived from the environments (onprem's was left out when they were listed by hand).
 const listed = new Set(rendered.map((p) => p.config.name).flatMap((env) =>
-  fs.readFileSync(path.join(ROOT, 'dist', env, 'images.txt'), 'utf8').split('\n').filter(Boolean)));
+  fs.readFileSync(path.join(ROOT, 'dist', 'receivables', env, 'images.txt'), 'utf8').split('\n').filter(Boolean)));
 
 test.each(Object.entries(DOCS))('%s names only images dist/ uses, and every image of its store', (doc, storeImages) => {
   const text = fs.readFileSync(path.join(ROOT, doc), 'utf8');

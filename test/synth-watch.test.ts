@@ -68,27 +68,27 @@ const quiet = () => new Promise((r) => setTimeout(r, 1500));
 
 test('watches after a first render of the environments asked for', async () => {
   await waitFor(() => stdout, /watching \d+ sources/);
-  expect(stdout).toMatch(/^rendered dev, staging into .*\/out\/ in \d+ ms/m);
-  expect(fs.existsSync(path.join(copy, 'out', 'dev', 'kustomization.yaml'))).toBe(true);
+  expect(stdout).toMatch(/^rendered receivables\/dev, receivables\/staging into .*\/out\/ in \d+ ms/m);
+  expect(fs.existsSync(path.join(copy, 'out', 'receivables', 'dev', 'kustomization.yaml'))).toBe(true);
   expect(renders()).toBe(1);
 });
 
 test('a saved change re-renders once, only the environment it affects, and says what changed', async () => {
   const before = stdout.length;
-  edit(copy, 'environments/dev.ts', "displayName: 'Demo tenant' }", "displayName: 'Demo tenant' }, { id: 'watchco', plan: 'starter' }");
-  await waitFor(() => stdout.slice(before), /^rendered dev into /m);
+  edit(copy, 'environments/receivables/dev.ts', "displayName: 'Demo tenant' }", "displayName: 'Demo tenant' }, { id: 'watchco', plan: 'starter' }");
+  await waitFor(() => stdout.slice(before), /^rendered receivables\/dev into /m);
   await quiet();
   const after = stdout.slice(before);
-  expect(after).toMatch(/^changed: environments\/dev\.ts$/m);
+  expect(after).toMatch(/^changed: environments\/receivables\/dev\.ts$/m);
   // The same summary line as synth's (charts/output/changes.ts): the tenant's namespace, quota, policies… are new.
-  expect(after).toMatch(/^ {2}dev: (.*, )?\d+ added/m);
+  expect(after).toMatch(/^ {2}receivables\/dev: (.*, )?\d+ added/m);
   expect(after).not.toMatch(/staging/);
   expect(renders()).toBe(2);
-  expect(fs.existsSync(path.join(copy, 'out', 'dev', '01-tenants', 'namespace.tenant-watchco.yaml'))).toBe(true);
+  expect(fs.existsSync(path.join(copy, 'out', 'receivables', 'dev', '01-tenants', 'namespace.tenant-watchco.yaml'))).toBe(true);
 });
 
 test('saving the same bytes again renders nothing', async () => {
-  const file = path.join(copy, 'environments', 'dev.ts');
+  const file = path.join(copy, 'environments', 'receivables', 'dev.ts');
   fs.writeFileSync(file, fs.readFileSync(file));
   await quiet();
   expect(renders()).toBe(2);
@@ -97,18 +97,18 @@ test('saving the same bytes again renders nothing', async () => {
 test('a configuration error is reported and the watch goes on; the next good save renders', async () => {
   const errBefore = stderr.length;
   const outBefore = stdout.length;
-  const devDir = path.join(copy, 'out', 'dev');
+  const devDir = path.join(copy, 'out', 'receivables', 'dev');
   const kept = fs.readFileSync(path.join(devDir, 'kustomization.yaml'), 'utf8');
   // Type-correct but refused by validation (a misspelt field would already be caught by the type check).
-  edit(copy, 'environments/dev.ts', "minReplicasToWrite: 0, volume: { size: '1Gi' }", "minReplicasToWrite: 0, volume: { size: '0Gi' }");
+  edit(copy, 'environments/receivables/dev.ts', "minReplicasToWrite: 0, volume: { size: '1Gi' }", "minReplicasToWrite: 0, volume: { size: '0Gi' }");
   await waitFor(() => stderr.slice(errBefore), /environment "dev": stores\.redis\.volume\.size = "0Gi"/);
   await quiet();
   expect(child.exitCode).toBeNull();
   expect(renders()).toBe(2);
   expect(fs.readFileSync(path.join(devDir, 'kustomization.yaml'), 'utf8')).toBe(kept);
 
-  edit(copy, 'environments/dev.ts', "minReplicasToWrite: 0, volume: { size: '0Gi' }", "minReplicasToWrite: 0, volume: { size: '1Gi' }");
-  await waitFor(() => stdout.slice(outBefore), /^rendered dev into /m);
+  edit(copy, 'environments/receivables/dev.ts', "minReplicasToWrite: 0, volume: { size: '0Gi' }", "minReplicasToWrite: 0, volume: { size: '1Gi' }");
+  await waitFor(() => stdout.slice(outBefore), /^rendered receivables\/dev into /m);
   await quiet();
   expect(renders()).toBe(3);
 });
@@ -116,11 +116,11 @@ test('a configuration error is reported and the watch goes on; the next good sav
 test('a type error in an environment file is reported at its file and line, and the next good save renders', async () => {
   const errBefore = stderr.length;
   const outBefore = stdout.length;
-  edit(copy, 'environments/dev.ts', "storageClass: 'local-path'", "storageClas: 'local-path'");
-  await waitFor(() => stderr.slice(errBefore), /environments\/dev\.ts:\d+:\d+: .*'storageClas' does not exist/);
+  edit(copy, 'environments/receivables/dev.ts', "storageClass: 'local-path'", "storageClas: 'local-path'");
+  await waitFor(() => stderr.slice(errBefore), /environments\/receivables\/dev\.ts:\d+:\d+: .*'storageClas' does not exist/);
   expect(child.exitCode).toBeNull();
-  edit(copy, 'environments/dev.ts', "storageClas: 'local-path'", "storageClass: 'local-path'");
-  await waitFor(() => stdout.slice(outBefore), /^rendered dev into /m);
+  edit(copy, 'environments/receivables/dev.ts', "storageClas: 'local-path'", "storageClass: 'local-path'");
+  await waitFor(() => stdout.slice(outBefore), /^rendered receivables\/dev into /m);
   await quiet();
   expect(renders()).toBe(4);
 });
@@ -133,7 +133,7 @@ test('a syntax error is reported by the bundler and the watch goes on', async ()
   expect(child.exitCode).toBeNull();
   edit(copy, 'charts/lib/labels.ts', '\nexport const broken = ;\n', '\n');
   // A shared file: both environments are re-rendered.
-  await waitFor(() => stdout.slice(outBefore), /^rendered dev, staging into /m);
+  await waitFor(() => stdout.slice(outBefore), /^rendered receivables\/dev, receivables\/staging into /m);
   await quiet();
   expect(renders()).toBe(5);
 });

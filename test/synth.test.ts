@@ -94,22 +94,24 @@ describe('which environments a change affects (watch mode)', () => {
     'main.ts': ['environments/index.ts', 'charts/platform.ts'],
     'charts/platform.ts': ['charts/lib/labels.ts'],
     'charts/lib/labels.ts': [],
-    'environments/index.ts': ['environments/base.ts', 'environments/dev.ts', 'environments/production.ts', 'environments/dr.ts'],
-    'environments/base.ts': [],
-    'environments/dev.ts': ['environments/dev-helpers.ts'],
-    'environments/dev-helpers.ts': [],
-    'environments/production.ts': [],
-    'environments/dr.ts': ['environments/production.ts'],
+    'environments/index.ts': ['environments/receivables/index.ts'],
+    'environments/receivables/index.ts': ['environments/receivables/base.ts', 'environments/receivables/dev.ts', 'environments/receivables/production.ts', 'environments/receivables/dr.ts'],
+    'environments/receivables/base.ts': [],
+    'environments/receivables/dev.ts': ['environments/receivables/dev-helpers.ts'],
+    'environments/receivables/dev-helpers.ts': [],
+    'environments/receivables/production.ts': [],
+    'environments/receivables/dr.ts': ['environments/receivables/production.ts'],
   });
-  const envs = ['dev', 'production', 'dr'];
+  const envs = ['receivables/dev', 'receivables/production', 'receivables/dr'];
   test.each([
-    [['environments/dev.ts'], ['dev']],
-    [['environments/dev-helpers.ts'], ['dev']],
-    [['environments/production.ts'], ['production', 'dr']],
-    [['environments/dr.ts'], ['dr']],
-    [['environments/dev.ts', 'environments/dr.ts'], ['dev', 'dr']],
-    [['environments/base.ts'], envs],
+    [['environments/receivables/dev.ts'], ['receivables/dev']],
+    [['environments/receivables/dev-helpers.ts'], ['receivables/dev']],
+    [['environments/receivables/production.ts'], ['receivables/production', 'receivables/dr']],
+    [['environments/receivables/dr.ts'], ['receivables/dr']],
+    [['environments/receivables/dev.ts', 'environments/receivables/dr.ts'], ['receivables/dev', 'receivables/dr']],
+    [['environments/receivables/base.ts'], envs],
     [['environments/index.ts'], envs],
+    [['environments/receivables/index.ts'], envs],
     [['charts/lib/labels.ts'], envs],
     [['charts/new-file.ts'], envs],
   ])('%j affects %j', (changed, want) => {
@@ -136,25 +138,25 @@ describe('npm run synth in a copy of the project', () => {
   const bundleTime = () => fs.statSync(path.join(copy, '.build', 'program.js')).mtimeMs;
 
   test('bundles once, then reuses the bundle until a source changes; output identical each time', () => {
-    expect(synth()).toMatch(/^bundle: \.build\/program\.js rebuilt in \d+ ms \(no previous build\)\ndev: new, \d+ files\nsynth: wrote 1 of 1 environment into /);
+    expect(synth()).toMatch(/^bundle: \.build\/program\.js rebuilt in \d+ ms \(no previous build\)\nreceivables\/dev: new, \d+ files\nsynth: wrote 1 of 1 environment into /);
     const built = bundleTime();
-    const first = fs.readFileSync(path.join(copy, 'out', 'dev', 'images.txt'), 'utf8');
+    const first = fs.readFileSync(path.join(copy, 'out', 'receivables', 'dev', 'images.txt'), 'utf8');
 
-    expect(synth()).toMatch(/^bundle: \.build\/program\.js reused \(no source changed since it was built\)\ndev: unchanged\nsynth: .* is up to date /);
+    expect(synth()).toMatch(/^bundle: \.build\/program\.js reused \(no source changed since it was built\)\nreceivables\/dev: unchanged\nsynth: .* is up to date /);
     expect(bundleTime()).toBe(built);
 
     // Touched, same bytes: still reused.
-    const devFile = path.join(copy, 'environments', 'dev.ts');
+    const devFile = path.join(copy, 'environments', 'receivables', 'dev.ts');
     const later = new Date(Date.now() + 5000);
     fs.utimesSync(devFile, later, later);
     expect(synth()).toMatch(/^bundle: \.build\/program\.js reused/);
 
     // A changed source: rebuilt, and named.
-    edit(copy, 'environments/dev.ts', "displayName: 'Demo tenant' }", "displayName: 'Demo tenant' }, { id: 'cacheco', plan: 'starter' }");
-    expect(synth()).toMatch(/^bundle: \.build\/program\.js rebuilt in \d+ ms \(1 source changed: environments\/dev\.ts\)\n/);
+    edit(copy, 'environments/receivables/dev.ts', "displayName: 'Demo tenant' }", "displayName: 'Demo tenant' }, { id: 'cacheco', plan: 'starter' }");
+    expect(synth()).toMatch(/^bundle: \.build\/program\.js rebuilt in \d+ ms \(1 source changed: environments\/receivables\/dev\.ts\)\n/);
     expect(bundleTime()).not.toBe(built);
-    expect(fs.existsSync(path.join(copy, 'out', 'dev', '01-tenants', 'namespace.tenant-cacheco.yaml'))).toBe(true);
-    expect(fs.readFileSync(path.join(copy, 'out', 'dev', 'images.txt'), 'utf8')).toBe(first);
+    expect(fs.existsSync(path.join(copy, 'out', 'receivables', 'dev', '01-tenants', 'namespace.tenant-cacheco.yaml'))).toBe(true);
+    expect(fs.readFileSync(path.join(copy, 'out', 'receivables', 'dev', 'images.txt'), 'utf8')).toBe(first);
     expect(synth()).toMatch(/^bundle: \.build\/program\.js reused/);
   });
 

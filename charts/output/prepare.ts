@@ -24,11 +24,13 @@ export interface Prepared {
 
 /** @param outDir the output folder whose `<env>/` holds each environment's previous render */
 export function renderEnvironments(configs: readonly EnvironmentConfig[], outDir: string): Prepared {
-  const guard = configs.flatMap((c) => poolShapeChanges(c, path.join(outDir, outputFolder(c))));
+  // Each problem names its platform too (the charts' own checks know only the environment).
+  const of = (c: EnvironmentConfig, ps: readonly ConfigProblem[]) => ps.map((p) => ({ platform: c.platform.name, ...p }));
+  const guard = configs.flatMap((c) => of(c, poolShapeChanges(c, path.join(outDir, outputFolder(c)))));
   if (guard.length) return { platforms: [], problems: guard, warnings: [] };
   const platforms = configs.map(renderPlatform);
   // What the API server would refuse to change on the StatefulSets the cluster runs (the previous render).
-  const immutable = platforms.flatMap((p) => statefulSetChanges(p, path.join(outDir, outputFolder(p.config))));
+  const immutable = platforms.flatMap((p) => of(p.config, statefulSetChanges(p, path.join(outDir, outputFolder(p.config)))));
   const fits = platforms.map(checkFit);
-  return { platforms, problems: [...immutable, ...fits.flatMap((f) => f.problems)], warnings: fits.flatMap((f) => f.warnings) };
+  return { platforms, problems: [...immutable, ...platforms.flatMap((p, i) => of(p.config, fits[i].problems))], warnings: fits.flatMap((f) => f.warnings) };
 }

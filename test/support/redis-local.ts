@@ -26,7 +26,7 @@ export interface RenderedRedis {
 export function renderedRedisFiles(env: string): RenderedRedis {
   const tree = toFileTree(renderPlatform(loadEnvironment(env)));
   const yaml = tree.get('12-redis/configmap.db-redis.redis-config.yaml');
-  if (!yaml) throw new Error(`dist/${env}/12-redis has no redis-config ConfigMap`);
+  if (!yaml) throw new Error(`dist/receivables/${env}/12-redis has no redis-config ConfigMap`);
   return { env, files: parse(yaml).data };
 }
 

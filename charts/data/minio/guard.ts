@@ -64,7 +64,7 @@ export function poolShapeChanges(config: EnvironmentConfig, envDir: string): Con
   const problems: ConfigProblem[] = [];
   const env = config.name;
   const pools = config.stores.minio.pools;
-  const where = path.join(path.basename(path.dirname(envDir)), path.basename(envDir), MINIO_FOLDER);
+  const where = path.join(...envDir.split(path.sep).slice(-3), MINIO_FOLDER);
   const recorded = recordedPools(envDir);
   // Pools keep their relative order and new ones go last: MinIO knows pools by their place in the arguments.
   const known = new Set(recorded.map((r) => r.name));
