@@ -19,9 +19,8 @@ import { container, containerPort, emptyDir } from '../../lib/container';
 import { LABELS, meta, selectorLabels, type Identity, type Labels } from '../../lib/labels';
 import { fieldEnv, secretEnv, secretEnvs } from '../../lib/env';
 import { quantities, resources } from '../../lib/resources';
-import { storeAntiAffinity } from '../../lib/scheduling';
 import { podSecurityContext } from '../../lib/security';
-import { claimTemplate, StatefulSet } from '../../lib/stateful-set';
+import { storeStatefulSet } from '../../lib/stateful-set';
 import {
   backupScript, CLICKHOUSE_ENV, CLICKHOUSE_PATHS, CLICKHOUSE_PORTS, clickhouseTopology, keeperConfigXml,
   keeperEntryScript, keeperProbeScript, KEEPER_PORTS, serverConfigXml, serverEntryScript, serverPodDomain, usersXml,
@@ -120,49 +119,46 @@ export class ClickhouseChart extends Chart {
       exec: { command: ['/bin/sh', `${CLICKHOUSE_PATHS.keeperConfig}/probe.sh`] },
       periodSeconds, timeoutSeconds: 5, failureThreshold,
     });
-    new StatefulSet(this, 'keeper-sts', {
+    storeStatefulSet(this, 'keeper-sts', {
+      config,
       metadata: meta(config, { name: t.keeperStatefulSet, namespace: NS, id, version }),
-      spec: {
-        replicas: c.keepers,
-        serviceName: t.keeperHeadless,
-        // Members join one by one. A member waiting for its quorum counts as ready (it cannot get one alone).
-        podManagementPolicy: 'OrderedReady',
-        updateStrategy: { type: 'RollingUpdate' },
-        selector: { matchLabels: selector },
-        template: {
-          metadata: {
-            labels: meta(config, { name: t.keeperStatefulSet, id, version }).labels,
-            annotations: { [CONFIG_CHECKSUM]: checksum },
-          },
-          spec: {
-            securityContext: podSecurityContext(CLICKHOUSE_UID),
-            affinity: storeAntiAffinity(config, selector, c.keepers),
-            terminationGracePeriodSeconds: 60,
-            enableServiceLinks: false,
-            // No Kubernetes API access: no token in the pod.
-            automountServiceAccountToken: false,
-            containers: [container(config, 'keeper', CLICKHOUSE_IMAGES.keeper, {
-              command: ['/bin/sh', `${CLICKHOUSE_PATHS.keeperConfig}/entrypoint.sh`],
-              env: [fieldEnv('POD_NAME', 'metadata.name'), NO_WATCHDOG],
-              ports: [containerPort('keeper', KEEPER_PORTS.client), containerPort('raft', KEEPER_PORTS.raft), containerPort('metrics', KEEPER_PORTS.metrics)],
-              resources: resources(c.keeper.resources),
-              startupProbe: ruok(30, 5),
-              readinessProbe: ruok(3, 10),
-              livenessProbe: ruok(6, 10),
-              volumeMounts: [
-                { name: 'config', mountPath: CLICKHOUSE_PATHS.keeperConfig, readOnly: true },
-                { name: 'data', mountPath: CLICKHOUSE_PATHS.keeperData },
-                { name: 'tmp', mountPath: '/tmp' },
-              ],
-            })],
-            volumes: [
-              { name: 'config', configMap: { name: CLICKHOUSE_NAMES.keeperConfig, defaultMode: 0o444 } },
-              emptyDir('tmp', '256Mi'),
-            ],
-          },
+      replicas: c.keepers,
+      serviceName: t.keeperHeadless,
+      // Members join one by one. A member waiting for its quorum counts as ready (it cannot get one alone).
+      podManagementPolicy: 'OrderedReady',
+      selector,
+      template: {
+        metadata: {
+          labels: meta(config, { name: t.keeperStatefulSet, id, version }).labels,
+          annotations: { [CONFIG_CHECKSUM]: checksum },
         },
-        volumeClaimTemplates: [claimTemplate('data', selector, config.storageClass, c.keeper.volume.size)],
+        spec: {
+          securityContext: podSecurityContext(CLICKHOUSE_UID),
+          terminationGracePeriodSeconds: 60,
+          enableServiceLinks: false,
+          // No Kubernetes API access: no token in the pod.
+          automountServiceAccountToken: false,
+          containers: [container(config, 'keeper', CLICKHOUSE_IMAGES.keeper, {
+            command: ['/bin/sh', `${CLICKHOUSE_PATHS.keeperConfig}/entrypoint.sh`],
+            env: [fieldEnv('POD_NAME', 'metadata.name'), NO_WATCHDOG],
+            ports: [containerPort('keeper', KEEPER_PORTS.client), containerPort('raft', KEEPER_PORTS.raft), containerPort('metrics', KEEPER_PORTS.metrics)],
+            resources: resources(c.keeper.resources),
+            startupProbe: ruok(30, 5),
+            readinessProbe: ruok(3, 10),
+            livenessProbe: ruok(6, 10),
+            volumeMounts: [
+              { name: 'config', mountPath: CLICKHOUSE_PATHS.keeperConfig, readOnly: true },
+              { name: 'data', mountPath: CLICKHOUSE_PATHS.keeperData },
+              { name: 'tmp', mountPath: '/tmp' },
+            ],
+          })],
+          volumes: [
+            { name: 'config', configMap: { name: CLICKHOUSE_NAMES.keeperConfig, defaultMode: 0o444 } },
+            emptyDir('tmp', '256Mi'),
+          ],
+        },
       },
+      claims: [{ name: 'data', size: c.keeper.volume.size }],
     });
   }
 
@@ -208,39 +204,38 @@ export class ClickhouseChart extends Chart {
     const version = CLICKHOUSE_VERSION;
     const shardLabel: Labels = { [LABELS.shard]: String(shard.index) };
     const selector = { ...selectorLabels(id), ...shardLabel };
-    new StatefulSet(this, `server-${shard.statefulSet}`, {
+    storeStatefulSet(this, `server-${shard.statefulSet}`, {
+      config,
       metadata: meta(config, { name: shard.statefulSet, namespace: NS, id, version, extraLabels: shardLabel }),
-      spec: {
-        replicas: c.replicas,
-        serviceName: t.headless,
-        // Replicas of a shard do not depend on each other to start; updates still go one pod at a time.
-        podManagementPolicy: 'Parallel',
-        updateStrategy: { type: 'RollingUpdate' },
-        selector: { matchLabels: selector },
-        template: {
-          metadata: {
-            labels: meta(config, { name: shard.statefulSet, id, version, extraLabels: shardLabel }).labels,
-            annotations: { [CONFIG_CHECKSUM]: checksum },
-          },
-          spec: {
-            securityContext: podSecurityContext(CLICKHOUSE_UID),
-            // The replicas of one shard never share a node: losing a node never loses a shard.
-            affinity: storeAntiAffinity(config, selector, c.replicas),
-            terminationGracePeriodSeconds: 120,
-            enableServiceLinks: false,
-            // No Kubernetes API access: no token in the pod.
-            automountServiceAccountToken: false,
-            containers: [this.serverContainer(ctx, shard, minio)],
-            volumes: [
-              { name: 'config', configMap: { name: CLICKHOUSE_NAMES.serverConfig, items: [{ key: 'cluster.xml', path: 'cluster.xml' }], defaultMode: 0o444 } },
-              { name: 'users', configMap: { name: CLICKHOUSE_NAMES.serverConfig, items: [{ key: 'users.xml', path: 'users.xml' }], defaultMode: 0o444 } },
-              { name: 'scripts', configMap: { name: CLICKHOUSE_NAMES.serverConfig, items: [{ key: 'entrypoint.sh', path: 'entrypoint.sh' }, { key: 'backup.sh', path: 'backup.sh' }], defaultMode: 0o555 } },
-              emptyDir('tmp', '1Gi'),
-            ],
-          },
+      replicas: c.replicas,
+      serviceName: t.headless,
+      // Replicas of a shard do not depend on each other to start; updates still go one pod at a time.
+      podManagementPolicy: 'Parallel',
+      // By shard: the replicas of one shard never share a node, so losing a node never loses a shard.
+      selector,
+      template: {
+        metadata: {
+          labels: meta(config, { name: shard.statefulSet, id, version, extraLabels: shardLabel }).labels,
+          annotations: { [CONFIG_CHECKSUM]: checksum },
         },
-        volumeClaimTemplates: [claimTemplate('data', selectorLabels(id), config.storageClass, c.volume.size)],
+        spec: {
+          securityContext: podSecurityContext(CLICKHOUSE_UID),
+          terminationGracePeriodSeconds: 120,
+          enableServiceLinks: false,
+          // No Kubernetes API access: no token in the pod.
+          automountServiceAccountToken: false,
+          containers: [this.serverContainer(ctx, shard, minio)],
+          volumes: [
+            { name: 'config', configMap: { name: CLICKHOUSE_NAMES.serverConfig, items: [{ key: 'cluster.xml', path: 'cluster.xml' }], defaultMode: 0o444 } },
+            { name: 'users', configMap: { name: CLICKHOUSE_NAMES.serverConfig, items: [{ key: 'users.xml', path: 'users.xml' }], defaultMode: 0o444 } },
+            { name: 'scripts', configMap: { name: CLICKHOUSE_NAMES.serverConfig, items: [{ key: 'entrypoint.sh', path: 'entrypoint.sh' }, { key: 'backup.sh', path: 'backup.sh' }], defaultMode: 0o555 } },
+            emptyDir('tmp', '1Gi'),
+          ],
+        },
       },
+      claims: [{ name: 'data', size: c.volume.size }],
+      // The claims carry the servers' identity, not the shard (as they always have: their labels are immutable).
+      claimLabels: selectorLabels(id),
     });
     // Per shard: with two or more replicas one may be down, so every shard stays readable and writable.
     const pdbName = shard.statefulSet;

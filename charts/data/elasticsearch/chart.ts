@@ -22,9 +22,9 @@ import { clusterService, headlessService, namedPort } from '../../lib/service';
 import { contentName, FINISHED_JOB_TTL_SECONDS, podNames, serviceHost } from '../../lib/naming';
 import { parseMemory } from '../../lib/quantity';
 import { quantities, resources } from '../../lib/resources';
-import { spreadOverNodes, storeAntiAffinity } from '../../lib/scheduling';
+import { spreadOverNodes } from '../../lib/scheduling';
 import { containerSecurityContext, podSecurityContext } from '../../lib/security';
-import { claimTemplate, StatefulSet } from '../../lib/stateful-set';
+import { storeStatefulSet } from '../../lib/stateful-set';
 import { POST_START, PRE_STOP, PREPARE_CONFIG, SETUP } from './scripts';
 import { INTERNAL_CA_ISSUER, NAMESPACES } from '../refs';
 
@@ -383,32 +383,28 @@ export class ElasticsearchChart extends Chart {
     if (!spec.volume) volumes.push(emptyDir('data', '1Gi'));
     const containers = this.nodeContainers(ctx, spec);
 
-    new StatefulSet(this, name, {
+    storeStatefulSet(this, name, {
+      config,
       metadata: meta(config, { name, namespace: NS, id: ident, version: ES_VERSION }),
-      spec: {
-        serviceName: headlessName(spec.role),
-        replicas: spec.replicas,
-        // Nodes join independently; a master quorum forms as soon as a majority is up.
-        podManagementPolicy: 'Parallel',
-        updateStrategy: { type: 'RollingUpdate' },
-        selector: { matchLabels: selector },
-        template: {
-          metadata: { labels: labels(config, ident, ES_VERSION), annotations: { [annotationKey(config, 'config-checksum')]: checksum } },
-          spec: {
-            automountServiceAccountToken: false,
-            securityContext: podSecurityContext(UID),
-            affinity: storeAntiAffinity(config, selector, spec.replicas),
-            // preStop drains for up to 120 s; Elasticsearch then needs time to close cleanly.
-            terminationGracePeriodSeconds: 180,
-            initContainers: containers.init,
-            containers: [containers.main],
-            volumes,
-          },
+      serviceName: headlessName(spec.role),
+      replicas: spec.replicas,
+      // Nodes join independently; a master quorum forms as soon as a majority is up.
+      podManagementPolicy: 'Parallel',
+      selector,
+      template: {
+        metadata: { labels: labels(config, ident, ES_VERSION), annotations: { [annotationKey(config, 'config-checksum')]: checksum } },
+        spec: {
+          automountServiceAccountToken: false,
+          securityContext: podSecurityContext(UID),
+          // preStop drains for up to 120 s; Elasticsearch then needs time to close cleanly.
+          terminationGracePeriodSeconds: 180,
+          initContainers: containers.init,
+          containers: [containers.main],
+          volumes,
         },
-        ...(spec.volume ? {
-          volumeClaimTemplates: [claimTemplate('data', selector, config.storageClass, spec.volume)],
-        } : {}),
       },
+      // Coordinating nodes keep their node metadata in an emptyDir (see the volumes above).
+      claims: spec.volume ? [{ name: 'data', size: spec.volume }] : [],
     });
   }
 

@@ -15,9 +15,8 @@ import { container, containerPort, emptyDir } from '../../lib/container';
 import { meta, selectorLabels, type Identity } from '../../lib/labels';
 import { secretEnv } from '../../lib/env';
 import { quantities, resources } from '../../lib/resources';
-import { storeAntiAffinity } from '../../lib/scheduling';
 import { podSecurityContext } from '../../lib/security';
-import { claimTemplate, StatefulSet } from '../../lib/stateful-set';
+import { storeStatefulSet } from '../../lib/stateful-set';
 import {
   KAFKA_BROKER_USER, KAFKA_ENV, KAFKA_PATHS, KAFKA_PORTS, kafkaEntryScript, kafkaHeadlessDomain, kafkaHeapMiB,
   kafkaLog4j, kafkaServerProperties, kafkaTopicsFile, kafkaTopicsScript, kafkaTopology,
@@ -107,39 +106,36 @@ export class KafkaChart extends Chart {
     const version = KAFKA_VERSION;
     const id = KAFKA_IDS.broker;
     const selector = selectorLabels(id);
-    new StatefulSet(this, 'sts', {
+    storeStatefulSet(this, 'sts', {
+      config,
       metadata: meta(config, { name: t.statefulSet, namespace: ns, id, version }),
-      spec: {
-        replicas: k.brokers,
-        serviceName: t.headless,
-        // The controller quorum needs a majority running before any broker can become ready.
-        podManagementPolicy: 'Parallel',
-        updateStrategy: { type: 'RollingUpdate' },
-        selector: { matchLabels: selector },
-        template: {
-          metadata: {
-            labels: meta(config, { name: t.statefulSet, id, version }).labels,
-            annotations: { [CONFIG_CHECKSUM]: checksum },
-          },
-          spec: {
-            securityContext: podSecurityContext(KAFKA_UID),
-            affinity: storeAntiAffinity(config, selector, k.brokers),
-            // Controlled shutdown moves partition leaderships away before the broker stops.
-            terminationGracePeriodSeconds: 120,
-            enableServiceLinks: false,
-            // No Kubernetes API access: no token in the pod.
-            automountServiceAccountToken: false,
-            containers: [this.brokerContainer(ctx)],
-            volumes: [
-              { name: 'config', configMap: { name: KAFKA_NAMES.config, defaultMode: 0o444 } },
-              // The per-pod server.properties holds the JAAS passwords: memory only, never on a disk.
-              emptyDir('runtime', '16Mi', 'Memory'),
-              emptyDir('tmp', '1Gi'),
-            ],
-          },
+      replicas: k.brokers,
+      serviceName: t.headless,
+      // The controller quorum needs a majority running before any broker can become ready.
+      podManagementPolicy: 'Parallel',
+      selector,
+      template: {
+        metadata: {
+          labels: meta(config, { name: t.statefulSet, id, version }).labels,
+          annotations: { [CONFIG_CHECKSUM]: checksum },
         },
-        volumeClaimTemplates: [claimTemplate('data', selector, config.storageClass, k.volume.size)],
+        spec: {
+          securityContext: podSecurityContext(KAFKA_UID),
+          // Controlled shutdown moves partition leaderships away before the broker stops.
+          terminationGracePeriodSeconds: 120,
+          enableServiceLinks: false,
+          // No Kubernetes API access: no token in the pod.
+          automountServiceAccountToken: false,
+          containers: [this.brokerContainer(ctx)],
+          volumes: [
+            { name: 'config', configMap: { name: KAFKA_NAMES.config, defaultMode: 0o444 } },
+            // The per-pod server.properties holds the JAAS passwords: memory only, never on a disk.
+            emptyDir('runtime', '16Mi', 'Memory'),
+            emptyDir('tmp', '1Gi'),
+          ],
+        },
       },
+      claims: [{ name: 'data', size: k.volume.size }],
     });
   }
 

@@ -17,9 +17,8 @@ import { secretEnv, secretEnvs } from '../../lib/env';
 import { clusterService, headlessService, namedPort } from '../../lib/service';
 import { contentName, FINISHED_JOB_TTL_SECONDS, serviceHost } from '../../lib/naming';
 import { quantities, resources } from '../../lib/resources';
-import { storeAntiAffinity } from '../../lib/scheduling';
 import { containerSecurityContext, DEFAULT_UID, podSecurityContext } from '../../lib/security';
-import { claimTemplate, StatefulSet } from '../../lib/stateful-set';
+import { storeStatefulSet } from '../../lib/stateful-set';
 import { erasureLayout, type ErasureLayout } from './erasure';
 import { provisioningFiles } from './provisioning';
 import { MINIO_CLIENTS, NAMESPACES } from '../refs';
@@ -117,7 +116,8 @@ export class MinioChart extends Chart {
       httpGet: { path, port: k8s.IntOrString.fromString('s3') }, periodSeconds, timeoutSeconds: 5, failureThreshold,
     });
 
-    new StatefulSet(this, name, {
+    storeStatefulSet(this, name, {
+      config,
       metadata: meta(config, {
         name, namespace: NS, id: SERVER, version: MINIO_VERSION, extraLabels: poolLabels,
         annotations: {
@@ -127,60 +127,57 @@ export class MinioChart extends Chart {
           }),
         },
       }),
-      spec: {
-        serviceName: MINIO_HEADLESS,
-        replicas: pool.servers,
-        // All servers of a pool must start together: MinIO waits for its erasure sets before serving.
-        podManagementPolicy: 'Parallel',
-        // A new pool or a new MinIO release must reach every server at once (servers with different pool lists
-        // or versions refuse each other), which a rolling update cannot do: the operator restarts all servers
-        // together after a sync (docs/minio.md, "Changing MinIO").
-        updateStrategy: { type: 'OnDelete' },
-        selector: { matchLabels: selector },
-        template: {
-          metadata: {
-            labels: { ...labels(config, SERVER, MINIO_VERSION), ...poolLabels },
-            annotations: {
-              [`${poolAnnotation(config)}-layout`]: `sets=${layout.sets} setSize=${layout.setSize} parity=EC:${layout.parity}`,
-              // The PodMonitor takes its path from here (charts/monitoring/targets.ts).
-              'prometheus.io/path': METRICS_PATH,
-            },
-          },
-          spec: {
-            automountServiceAccountToken: false,
-            securityContext: podSecurityContext(DEFAULT_UID),
-            affinity: storeAntiAffinity(config, selector, pool.servers),
-            terminationGracePeriodSeconds: 60,
-            containers: [container(config, 'minio', MINIO_IMAGE, {
-              command: ['minio'],
-              args: ['server', '--address', `:${API_PORT}`, '--console-address', `:${CONSOLE_PORT}`, '--certs-dir', '/tmp/certs', ...args],
-              env: [
-                ...secretEnvs(rootSecret, { MINIO_ROOT_USER: 'rootUser', MINIO_ROOT_PASSWORD: 'rootPassword' }),
-                // Metrics without a token: only Prometheus may reach the port (NetworkPolicy from the graph).
-                { name: 'MINIO_PROMETHEUS_AUTH_TYPE', value: 'public' },
-                { name: 'MINIO_SITE_REGION', value: region },
-                ...(layout.setSize > 1 ? [{ name: 'MINIO_STORAGE_CLASS_STANDARD', value: `EC:${layout.parity}` }] : []),
-                { name: 'HOME', value: '/tmp' },
-              ],
-              ports: [
-                { name: 's3', containerPort: API_PORT },
-                { name: 'console', containerPort: CONSOLE_PORT },
-              ],
-              // Distributed start-up waits for the other servers; allow it 10 minutes before liveness applies.
-              startupProbe: health('/minio/health/live', 10, 60),
-              livenessProbe: health('/minio/health/live', 10, 3),
-              readinessProbe: health('/minio/health/ready', 10, 3),
-              resources: resources(config.stores.minio.resources),
-              volumeMounts: [
-                ...drives.map((d, i) => ({ name: d, mountPath: drivePath(i) })),
-                { name: 'tmp', mountPath: '/tmp' },
-              ],
-            })],
-            volumes: [emptyDir('tmp', '64Mi')],
+      serviceName: MINIO_HEADLESS,
+      replicas: pool.servers,
+      // All servers of a pool must start together: MinIO waits for its erasure sets before serving.
+      podManagementPolicy: 'Parallel',
+      // A new pool or a new MinIO release must reach every server at once (servers with different pool lists
+      // or versions refuse each other), which a rolling update cannot do: the operator restarts all servers
+      // together after a sync (docs/minio.md, "Changing MinIO").
+      updateStrategy: 'OnDelete',
+      selector,
+      template: {
+        metadata: {
+          labels: { ...labels(config, SERVER, MINIO_VERSION), ...poolLabels },
+          annotations: {
+            [`${poolAnnotation(config)}-layout`]: `sets=${layout.sets} setSize=${layout.setSize} parity=EC:${layout.parity}`,
+            // The PodMonitor takes its path from here (charts/monitoring/targets.ts).
+            'prometheus.io/path': METRICS_PATH,
           },
         },
-        volumeClaimTemplates: drives.map((d) => claimTemplate(d, { ...selectorLabels(SERVER), ...poolLabels }, config.storageClass, pool.volume.size)),
+        spec: {
+          automountServiceAccountToken: false,
+          securityContext: podSecurityContext(DEFAULT_UID),
+          terminationGracePeriodSeconds: 60,
+          containers: [container(config, 'minio', MINIO_IMAGE, {
+            command: ['minio'],
+            args: ['server', '--address', `:${API_PORT}`, '--console-address', `:${CONSOLE_PORT}`, '--certs-dir', '/tmp/certs', ...args],
+            env: [
+              ...secretEnvs(rootSecret, { MINIO_ROOT_USER: 'rootUser', MINIO_ROOT_PASSWORD: 'rootPassword' }),
+              // Metrics without a token: only Prometheus may reach the port (NetworkPolicy from the graph).
+              { name: 'MINIO_PROMETHEUS_AUTH_TYPE', value: 'public' },
+              { name: 'MINIO_SITE_REGION', value: region },
+              ...(layout.setSize > 1 ? [{ name: 'MINIO_STORAGE_CLASS_STANDARD', value: `EC:${layout.parity}` }] : []),
+              { name: 'HOME', value: '/tmp' },
+            ],
+            ports: [
+              { name: 's3', containerPort: API_PORT },
+              { name: 'console', containerPort: CONSOLE_PORT },
+            ],
+            // Distributed start-up waits for the other servers; allow it 10 minutes before liveness applies.
+            startupProbe: health('/minio/health/live', 10, 60),
+            livenessProbe: health('/minio/health/live', 10, 3),
+            readinessProbe: health('/minio/health/ready', 10, 3),
+            resources: resources(config.stores.minio.resources),
+            volumeMounts: [
+              ...drives.map((d, i) => ({ name: d, mountPath: drivePath(i) })),
+              { name: 'tmp', mountPath: '/tmp' },
+            ],
+          })],
+          volumes: [emptyDir('tmp', '64Mi')],
+        },
       },
+      claims: drives.map((d) => ({ name: d, size: pool.volume.size })),
     });
 
     // Every erasure set keeps write quorum with `serversTolerated` servers of this pool down; pools have their

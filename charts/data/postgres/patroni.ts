@@ -26,9 +26,8 @@ import { fieldEnv, secretEnv, secretEnvs } from '../../lib/env';
 import { headlessService } from '../../lib/service';
 import { parseMemory } from '../../lib/quantity';
 import { quantities, resources } from '../../lib/resources';
-import { storeAntiAffinity } from '../../lib/scheduling';
 import { podSecurityContext } from '../../lib/security';
-import { claimTemplate, StatefulSet } from '../../lib/stateful-set';
+import { storeStatefulSet } from '../../lib/stateful-set';
 import {
   BACKUP_LOOP_SH, CONFIG_DIR, PATRONI_PORT, PGDATA, PGDATA_MOUNT, POST_BOOTSTRAP_SH, RESTORE_SH, ROLE, SOCKET_DIR,
   SOURCE_S3_ENV, TLS_DIR, TLS_INIT_SH, patroniConfig, walgPrefix,
@@ -302,57 +301,54 @@ export class PatroniCluster extends Construct {
     const selector = selectorLabels(this.id);
     const { configMap, checksum } = files;
     const containers = this.memberContainers(p);
-    new StatefulSet(this, 'sts', {
+    storeStatefulSet(this, 'sts', {
+      config,
       metadata: meta(config, { name: memberSetName(config.name, name), namespace: ns, id: this.id }),
-      spec: {
-        serviceName: governing,
-        replicas: pg.replicas,
-        // Patroni's leader race decides who bootstraps; ordered start only slows recovery of a whole cluster.
-        podManagementPolicy: 'Parallel',
-        updateStrategy: { type: 'RollingUpdate' },
-        selector: { matchLabels: selector },
-        template: {
-          metadata: {
-            // The role label is Patroni's from the first loop on; `replica` until then keeps a new pod out of
-            // the primary's way and matches the replicas Service's selector by construction.
-            labels: { ...meta(config, { name, id: this.id }).labels, [LABELS.role]: ROLE.replica },
-            annotations: { [annotationKey(config, 'config-sha256')]: checksum },
-          },
-          spec: {
-            serviceAccountName: name,
-            enableServiceLinks: false,
-            securityContext: podSecurityContext(SPILO_UID, SPILO_GID),
-            // A stopping primary checkpoints, shuts down and hands the lock over; give it time to do so cleanly.
-            terminationGracePeriodSeconds: 120,
-            affinity: storeAntiAffinity(config, selector, pg.replicas),
-            initContainers: containers.init,
-            containers: containers.main,
-            volumes: [
-              {
-                name: 'config',
-                configMap: {
-                  name: configMap,
-                  defaultMode: 0o444,
-                  items: [
-                    { key: 'patroni.yml', path: 'patroni.yml' },
-                    { key: 'post-bootstrap.sh', path: 'scripts/post-bootstrap.sh', mode: 0o555 },
-                    { key: 'restore.sh', path: 'scripts/restore.sh', mode: 0o555 },
-                    { key: 'backup-loop.sh', path: 'scripts/backup-loop.sh', mode: 0o555 },
-                    { key: 'tls-init.sh', path: 'scripts/tls-init.sh', mode: 0o555 },
-                  ],
-                },
-              },
-              emptyDir('run'),
-              emptyDir('tmp'),
-              // The pod's TLS key never touches a disk.
-              emptyDir('tls', '1Mi', 'Memory'),
-              // Parallel queries use POSIX shared memory; the runtime's default /dev/shm is 64 MiB.
-              emptyDir('dshm', shmSize(pg.resources.limits.memory), 'Memory'),
-            ],
-          },
+      serviceName: governing,
+      replicas: pg.replicas,
+      // Patroni's leader race decides who bootstraps; ordered start only slows recovery of a whole cluster.
+      podManagementPolicy: 'Parallel',
+      selector,
+      template: {
+        metadata: {
+          // The role label is Patroni's from the first loop on; `replica` until then keeps a new pod out of
+          // the primary's way and matches the replicas Service's selector by construction.
+          labels: { ...meta(config, { name, id: this.id }).labels, [LABELS.role]: ROLE.replica },
+          annotations: { [annotationKey(config, 'config-sha256')]: checksum },
         },
-        volumeClaimTemplates: [claimTemplate('pgdata', selector, config.storageClass, pg.volume.size)],
+        spec: {
+          serviceAccountName: name,
+          enableServiceLinks: false,
+          securityContext: podSecurityContext(SPILO_UID, SPILO_GID),
+          // A stopping primary checkpoints, shuts down and hands the lock over; give it time to do so cleanly.
+          terminationGracePeriodSeconds: 120,
+          initContainers: containers.init,
+          containers: containers.main,
+          volumes: [
+            {
+              name: 'config',
+              configMap: {
+                name: configMap,
+                defaultMode: 0o444,
+                items: [
+                  { key: 'patroni.yml', path: 'patroni.yml' },
+                  { key: 'post-bootstrap.sh', path: 'scripts/post-bootstrap.sh', mode: 0o555 },
+                  { key: 'restore.sh', path: 'scripts/restore.sh', mode: 0o555 },
+                  { key: 'backup-loop.sh', path: 'scripts/backup-loop.sh', mode: 0o555 },
+                  { key: 'tls-init.sh', path: 'scripts/tls-init.sh', mode: 0o555 },
+                ],
+              },
+            },
+            emptyDir('run'),
+            emptyDir('tmp'),
+            // The pod's TLS key never touches a disk.
+            emptyDir('tls', '1Mi', 'Memory'),
+            // Parallel queries use POSIX shared memory; the runtime's default /dev/shm is 64 MiB.
+            emptyDir('dshm', shmSize(pg.resources.limits.memory), 'Memory'),
+          ],
+        },
       },
+      claims: [{ name: 'pgdata', size: pg.volume.size }],
     });
   }
 

@@ -28,9 +28,8 @@ import { meta, selectorLabels, type Identity } from '../../lib/labels';
 import { podHost, serviceHost } from '../../lib/naming';
 import { parseMemory } from '../../lib/quantity';
 import { resources } from '../../lib/resources';
-import { storeAntiAffinity } from '../../lib/scheduling';
 import { podSecurityContext } from '../../lib/security';
-import { claimTemplate, StatefulSet } from '../../lib/stateful-set';
+import { storeStatefulSet } from '../../lib/stateful-set';
 import { clusterService, headlessService, namedPort } from '../../lib/service';
 import { fieldEnv, secretEnv, secretEnvs } from '../../lib/env';
 // MinIO's client for the backup upload: the one pinned mc of the platform (each step is one mc command).
@@ -334,50 +333,45 @@ function statefulSet(scope: Construct, p: StatefulSetProps): void {
     readinessProbe: { httpGet: { path: '/health', port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 10, timeoutSeconds: 5 },
   });
 
-  new StatefulSet(scope, `sts-${p.name}`, {
+  storeStatefulSet(scope, `sts-${p.name}`, {
+    config,
     metadata: meta(config, { name: p.name, namespace: p.ns, id: p.id }),
-    spec: {
-      serviceName: p.headless,
-      replicas: p.replicas,
-      // All members start together: the start-up script, not the start order, decides who is master, and a
-      // replica that waits for its master must not block the master's own start (OrderedReady would).
-      podManagementPolicy: 'Parallel',
-      updateStrategy: { type: 'RollingUpdate' },
-      selector: { matchLabels: selectorLabels(p.id) },
-      template: {
-        metadata: {
-          labels: meta(config, { name: p.name, id: p.id }).labels,
-          annotations: {
-            [CONFIG_CHECKSUM]: p.checksum,
-            'prometheus.io/scrape': 'true',
-            'prometheus.io/port': String(METRICS_PORT),
-          },
-        },
-        spec: {
-          automountServiceAccountToken: false,
-          enableServiceLinks: false,
-          securityContext: podSecurityContext(REDIS_UID),
-          affinity: storeAntiAffinity(config, selectorLabels(p.id), p.replicas),
-          terminationGracePeriodSeconds: main.preStop ? PRESTOP_WAIT_SECONDS + SHUTDOWN_TIMEOUT_SECONDS + 20 : 30,
-          containers: [server, exporter],
-          volumes: [
-            // Executable: Sentinel runs redis-ha.sh itself as its client-reconfig-script.
-            { name: 'config', configMap: { name: CONFIG_MAP, defaultMode: 0o555 } },
-            // Group-readable for the pod's fsGroup; the exporter reads the password through its env instead.
-            { name: 'auth', secret: { secretName: p.secret, defaultMode: 0o440, items: [{ key: 'password', path: 'password' }] } },
-            // The pod's certificate and key (group-readable for the fsGroup, like the password).
-            { name: 'tls', secret: { secretName: REDIS_TLS_SECRET, defaultMode: 0o440 } },
-            // Runtime configuration with the password: in memory, never on a disk.
-            emptyDir('run', '16Mi', 'Memory'),
-          ],
+    serviceName: p.headless,
+    replicas: p.replicas,
+    // All members start together: the start-up script, not the start order, decides who is master, and a
+    // replica that waits for its master must not block the master's own start (OrderedReady would).
+    podManagementPolicy: 'Parallel',
+    selector: selectorLabels(p.id),
+    template: {
+      metadata: {
+        labels: meta(config, { name: p.name, id: p.id }).labels,
+        annotations: {
+          [CONFIG_CHECKSUM]: p.checksum,
+          'prometheus.io/scrape': 'true',
+          'prometheus.io/port': String(METRICS_PORT),
         },
       },
-      ...(p.volumeSize ? {
-        volumeClaimTemplates: [claimTemplate('data', selectorLabels(p.id), config.storageClass, p.volumeSize)],
-        // Keep the data of a deleted or scaled-down StatefulSet: Redis data is not recreated from elsewhere.
-        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
-      } : {}),
+      spec: {
+        automountServiceAccountToken: false,
+        enableServiceLinks: false,
+        securityContext: podSecurityContext(REDIS_UID),
+        terminationGracePeriodSeconds: main.preStop ? PRESTOP_WAIT_SECONDS + SHUTDOWN_TIMEOUT_SECONDS + 20 : 30,
+        containers: [server, exporter],
+        volumes: [
+          // Executable: Sentinel runs redis-ha.sh itself as its client-reconfig-script.
+          { name: 'config', configMap: { name: CONFIG_MAP, defaultMode: 0o555 } },
+          // Group-readable for the pod's fsGroup; the exporter reads the password through its env instead.
+          { name: 'auth', secret: { secretName: p.secret, defaultMode: 0o440, items: [{ key: 'password', path: 'password' }] } },
+          // The pod's certificate and key (group-readable for the fsGroup, like the password).
+          { name: 'tls', secret: { secretName: REDIS_TLS_SECRET, defaultMode: 0o440 } },
+          // Runtime configuration with the password: in memory, never on a disk.
+          emptyDir('run', '16Mi', 'Memory'),
+        ],
+      },
     },
+    claims: p.volumeSize ? [{ name: 'data', size: p.volumeSize }] : [],
+    // Keep the data of a deleted or scaled-down StatefulSet: Redis data is not recreated from elsewhere.
+    retainClaims: true,
   });
 }
 
