@@ -19,7 +19,8 @@ import { container, emptyDir } from '../../lib/container';
 import { annotationKey, labels, meta, selectorLabels, type Identity } from '../../lib/labels';
 import { fieldEnv, secretEnv, secretEnvs } from '../../lib/env';
 import { clusterService, headlessService, namedPort } from '../../lib/service';
-import { contentName, FINISHED_JOB_TTL_SECONDS, podNames, serviceHost } from '../../lib/naming';
+import { setupJob } from '../../lib/job';
+import { podNames, serviceHost } from '../../lib/naming';
 import { parseMemory } from '../../lib/quantity';
 import { quantities, resources } from '../../lib/resources';
 import { spreadOverNodes } from '../../lib/scheduling';
@@ -497,14 +498,7 @@ export class ElasticsearchChart extends Chart {
         ],
       },
     };
-    new k8s.KubeJob(this, 'setup', {
-      metadata: meta(config, {
-        // Named after its files and template: `kubectl apply` (installer, -k) then runs a changed one as a new Job.
-        name: contentName(name, { files, template }), namespace: NS, id: ident,
-        annotations: { 'argocd.argoproj.io/hook': 'PostSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' },
-      }),
-      spec: { backoffLimit: 6, activeDeadlineSeconds: 1800, ttlSecondsAfterFinished: FINISHED_JOB_TTL_SECONDS, template },
-    });
+    setupJob(this, 'setup', { config, name, namespace: NS, id: ident, files, template });
   }
 }
 

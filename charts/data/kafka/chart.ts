@@ -11,6 +11,7 @@ import type { PlatformContext } from '../../context';
 import { disruptionBudget } from '../../lib/disruption';
 import { pods, PROMETHEUS } from '../../lib/graph';
 import { CONFIG_CHECKSUM, configChecksum } from '../../lib/checksum';
+import { POST_SYNC_HOOK } from '../../lib/job';
 import { container, containerPort, emptyDir } from '../../lib/container';
 import { meta, selectorLabels, type Identity } from '../../lib/labels';
 import { secretEnv } from '../../lib/env';
@@ -230,7 +231,7 @@ export class KafkaChart extends Chart {
     new k8s.KubeJob(this, 'topics', {
       metadata: meta(config, {
         name: KAFKA_NAMES.topics, namespace: ns, id: ids.topics,
-        annotations: { 'argocd.argoproj.io/hook': 'PostSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' },
+        annotations: { ...POST_SYNC_HOOK },
       }),
       spec: {
         backoffLimit: 6,

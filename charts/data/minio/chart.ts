@@ -15,7 +15,8 @@ import { annotationKey, LABELS, labels, meta, selectorLabels, type Identity, typ
 import { container, emptyDir } from '../../lib/container';
 import { secretEnv, secretEnvs } from '../../lib/env';
 import { clusterService, headlessService, namedPort } from '../../lib/service';
-import { contentName, FINISHED_JOB_TTL_SECONDS, serviceHost } from '../../lib/naming';
+import { setupJob } from '../../lib/job';
+import { serviceHost } from '../../lib/naming';
 import { quantities, resources } from '../../lib/resources';
 import { containerSecurityContext, DEFAULT_UID, podSecurityContext } from '../../lib/security';
 import { storeStatefulSet } from '../../lib/stateful-set';
@@ -254,15 +255,7 @@ export class MinioChart extends Chart {
         ],
       },
     };
-    new k8s.KubeJob(this, 'provisioning', {
-      metadata: meta(config, {
-        // Named after its script and template: `kubectl apply` (installer, -k) then runs a changed one as a new Job.
-        name: contentName(name, { files, template }), namespace: NS, id: PROVISIONER,
-        // Re-run on every Argo CD sync once MinIO is healthy (the script is idempotent); the previous run is
-        // deleted first because a Job's template is immutable.
-        annotations: { 'argocd.argoproj.io/hook': 'PostSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' },
-      }),
-      spec: { backoffLimit: 6, activeDeadlineSeconds: 1800, ttlSecondsAfterFinished: FINISHED_JOB_TTL_SECONDS, template },
-    });
+    // Re-run on every Argo CD sync once MinIO is healthy (the script is idempotent).
+    setupJob(this, 'provisioning', { config, name, namespace: NS, id: PROVISIONER, files, template });
   }
 }
