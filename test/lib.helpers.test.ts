@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { createHash } from 'crypto';
 import { Chart, Testing } from 'cdk8s';
+import { certificate } from '../charts/lib/certificate';
 import { CONFIG_CHECKSUM, configChecksum } from '../charts/lib/checksum';
 import { container, containerPort, emptyDir } from '../charts/lib/container';
 import { fieldEnv, secretEnvs } from '../charts/lib/env';
@@ -10,7 +11,7 @@ import { POST_SYNC_HOOK, setupJob } from '../charts/lib/job';
 import { annotationKey, labelDomain, LABELS } from '../charts/lib/labels';
 import { clusterService, headlessService, namedPort, servicePort } from '../charts/lib/service';
 import { storeStatefulSet } from '../charts/lib/stateful-set';
-import { unknownFields } from './support/k8s-schema';
+import { modelErrors, unknownFields } from './support/k8s-schema';
 import { loadEnvironment } from '../environments';
 
 const dev = loadEnvironment('dev');
@@ -167,5 +168,31 @@ describe('setupJob', () => {
     expect(b.metadata.name).not.toBe(a.metadata.name);
     expect(a.metadata.annotations).toMatchObject(POST_SYNC_HOOK);
     expect(a.spec.ttlSecondsAfterFinished).toBeGreaterThan(0);
+  });
+});
+
+describe('certificate', () => {
+  test('a 90-day ECDSA leaf whose key rotates on renewal, named after its Secret, valid for cert-manager', () => {
+    const chart = new Chart(Testing.app(), 'c');
+    certificate(chart, 'x', {
+      config: dev, name: 'x-tls', namespace: 'n', id: { name: 'x', component: 'tls' },
+      issuer: { name: 'internal-ca', kind: 'ClusterIssuer' }, subject: { dnsNames: ['x.n.svc'] }, privateKey: { encoding: 'PKCS8' },
+    });
+    const [cert] = Testing.synth(chart);
+    expect(cert.spec).toMatchObject({
+      secretName: 'x-tls', dnsNames: ['x.n.svc'], duration: '2160h', renewBefore: '360h',
+      issuerRef: { name: 'internal-ca', kind: 'ClusterIssuer', group: 'cert-manager.io' },
+      privateKey: { algorithm: 'ECDSA', size: 256, encoding: 'PKCS8', rotationPolicy: 'Always' },
+    });
+    expect(modelErrors(cert)).toBeUndefined();
+  });
+
+  test('a caller cannot turn key rotation off by the private key settings', () => {
+    const chart = new Chart(Testing.app(), 'c');
+    certificate(chart, 'x', {
+      config: dev, name: 'x-tls', namespace: 'n', id: { name: 'x', component: 'tls' },
+      issuer: { name: 'i', kind: 'Issuer' }, subject: {}, privateKey: { rotationPolicy: 'Never' },
+    });
+    expect(Testing.synth(chart)[0].spec.privateKey.rotationPolicy).toBe('Always');
   });
 });

@@ -5,7 +5,7 @@
  * the exporter's user, the snapshot repository on MinIO, snapshot and index lifecycle policies. Dev runs a single
  * node holding every role through the same code.
  */
-import { ApiObject, Chart } from 'cdk8s';
+import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import type { EnvironmentConfig } from '../../../environments/schema';
@@ -13,6 +13,7 @@ import { k8s } from '../../../imports/k8s';
 import type { PlatformContext } from '../../context';
 import { disruptionBudget } from '../../lib/disruption';
 import { PROMETHEUS, pods } from '../../lib/graph';
+import { certificate } from '../../lib/certificate';
 import { configChecksum } from '../../lib/checksum';
 import { image } from '../../lib/images';
 import { container, emptyDir } from '../../lib/container';
@@ -236,29 +237,28 @@ export class ElasticsearchChart extends Chart {
 
   private certificates(config: EnvironmentConfig, service: string): void {
     const d = config.cluster.clusterDomain;
-    const base = {
-      duration: '2160h',
-      renewBefore: '360h',
+    const common = {
+      config, namespace: NS, id: { name: 'elasticsearch', component: 'tls' },
       // Elasticsearch reads PKCS#8 PEM keys and reloads the files when cert-manager renews them.
-      privateKey: { algorithm: 'ECDSA', size: 256, encoding: 'PKCS8', rotationPolicy: 'Always' },
+      privateKey: { encoding: 'PKCS8' },
     };
-    const cert = (name: string, spec: Record<string, unknown>) => new ApiObject(this, name, {
-      apiVersion: 'cert-manager.io/v1',
-      kind: 'Certificate',
-      metadata: meta(config, { name, namespace: NS, id: { name: 'elasticsearch', component: 'tls' } }),
-      spec: { secretName: name, ...base, ...spec },
+    certificate(this, SECRETS.transportTls, {
+      ...common, name: SECRETS.transportTls,
+      issuer: { name: TRANSPORT_CA.issuer, kind: 'Issuer' },
+      subject: {
+        dnsNames: roleSpecs(config).map((r) => `*.${headlessName(r.role)}.${NS}.svc.${d}`),
+        usages: ['server auth', 'client auth', 'digital signature', 'key encipherment'],
+      },
     });
-    cert(SECRETS.transportTls, {
-      issuerRef: { name: TRANSPORT_CA.issuer, kind: 'Issuer', group: 'cert-manager.io' },
-      dnsNames: roleSpecs(config).map((r) => `*.${headlessName(r.role)}.${NS}.svc.${d}`),
-      usages: ['server auth', 'client auth', 'digital signature', 'key encipherment'],
-    });
-    cert(SECRETS.httpTls, {
+    certificate(this, SECRETS.httpTls, {
+      ...common, name: SECRETS.httpTls,
       // Clients (the applications, the exporter) trust the platform CA for HTTPS.
-      issuerRef: { name: INTERNAL_CA_ISSUER, kind: 'ClusterIssuer', group: 'cert-manager.io' },
-      dnsNames: httpDnsNames(config, service),
-      ipAddresses: ['127.0.0.1'],
-      usages: ['server auth', 'digital signature', 'key encipherment'],
+      issuer: { name: INTERNAL_CA_ISSUER, kind: 'ClusterIssuer' },
+      subject: {
+        dnsNames: httpDnsNames(config, service),
+        ipAddresses: ['127.0.0.1'],
+        usages: ['server auth', 'digital signature', 'key encipherment'],
+      },
     });
   }
 

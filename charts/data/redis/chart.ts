@@ -15,13 +15,14 @@
  * Roles are decided by redis-ha.sh (redis-config.ts): the Sentinels' saved state carries who is master across
  * a full restart; only a true cold start is an election among the servers that answer.
  */
-import { ApiObject, Chart } from 'cdk8s';
+import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { ComputeResources, EnvironmentConfig } from '../../../environments/schema';
 import { k8s } from '../../../imports/k8s';
 import type { PlatformContext } from '../../context';
 import { disruptionBudget } from '../../lib/disruption';
 import { PROMETHEUS, endpointPods, pods, type DependencyGraph, type PodGroup, type Port } from '../../lib/graph';
+import { certificate } from '../../lib/certificate';
 import { CONFIG_CHECKSUM, configChecksum } from '../../lib/checksum';
 import { container, emptyDir } from '../../lib/container';
 import { meta, selectorLabels, type Identity } from '../../lib/labels';
@@ -167,21 +168,15 @@ export class RedisChart extends Chart {
  * the chain, not the name; Go's client in redis_exporter verifies the name, hence localhost.
  */
 function redisCertificate(scope: Construct, config: EnvironmentConfig, ns: string, headless: readonly string[], service: string): void {
-  new ApiObject(scope, 'certificate', {
-    apiVersion: 'cert-manager.io/v1',
-    kind: 'Certificate',
-    metadata: meta(config, { name: REDIS_TLS_SECRET, namespace: ns, id: { name: 'redis', component: 'tls' } }),
-    spec: {
-      secretName: REDIS_TLS_SECRET,
-      issuerRef: { name: INTERNAL_CA_ISSUER, kind: 'ClusterIssuer', group: 'cert-manager.io' },
+  certificate(scope, 'certificate', {
+    config, name: REDIS_TLS_SECRET, namespace: ns, id: { name: 'redis', component: 'tls' },
+    issuer: { name: INTERNAL_CA_ISSUER, kind: 'ClusterIssuer' },
+    subject: {
       commonName: serviceHost(config, service, ns),
       dnsNames: [...headless.map((h) => `*.${serviceHost(config, h, ns)}`), serviceHost(config, service, ns), 'localhost'],
       ipAddresses: ['127.0.0.1'],
       // Replicas and Sentinels present it as clients too.
       usages: ['server auth', 'client auth', 'digital signature', 'key encipherment'],
-      duration: '2160h',
-      renewBefore: '360h',
-      privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
     },
   });
 }
