@@ -5,7 +5,7 @@ import { createHash } from 'crypto';
 import { Chart, Testing } from 'cdk8s';
 import { certificate } from '../charts/lib/certificate';
 import { CONFIG_CHECKSUM, configChecksum } from '../charts/lib/checksum';
-import { container, containerPort, emptyDir } from '../charts/lib/container';
+import { container, containerPort, emptyDir, execProbe, httpProbe, tcpProbe } from '../charts/lib/container';
 import { fieldEnv, secretEnvs } from '../charts/lib/env';
 import { POST_SYNC_HOOK, setupJob } from '../charts/lib/job';
 import { annotationKey, labelDomain, LABELS } from '../charts/lib/labels';
@@ -88,6 +88,19 @@ describe('container', () => {
     const run = emptyDir('run', '16Mi', 'Memory');
     expect(run.emptyDir?.medium).toBe('Memory');
     expect(run.emptyDir?.sizeLimit?.value).toBe('16Mi');
+  });
+});
+
+describe('probes', () => {
+  test('named timing, a 5 s timeout unless told otherwise, ports by name', () => {
+    expect(tcpProbe('client', { periodSeconds: 10, failureThreshold: 60 })).toEqual({
+      tcpSocket: { port: expect.objectContaining({ value: 'client' }) }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 60,
+    });
+    const http = httpProbe('/ping', 'http', { periodSeconds: 20, timeoutSeconds: 2 }, 'HTTP');
+    expect(http.httpGet).toMatchObject({ path: '/ping', scheme: 'HTTP' });
+    expect(http.timeoutSeconds).toBe(2);
+    expect(http).not.toHaveProperty('failureThreshold');
+    expect(execProbe(['sh', 'probe.sh'], { periodSeconds: 5, failureThreshold: 2 }).exec).toEqual({ command: ['sh', 'probe.sh'] });
   });
 });
 

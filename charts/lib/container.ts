@@ -40,3 +40,31 @@ export function emptyDir(name: string, sizeLimit?: string, medium?: 'Memory'): k
     },
   };
 }
+
+/** When a probe runs and how many failures in a row fail it; every probe times out after `timeoutSeconds`. */
+export interface ProbeTiming {
+  readonly periodSeconds: number;
+  /** @default the API server's (3) */
+  readonly failureThreshold?: number;
+  /** @default 5: the API server's 1 s is too short for a loaded store */
+  readonly timeoutSeconds?: number;
+}
+
+function timing(t: ProbeTiming): Pick<k8s.Probe, 'periodSeconds' | 'timeoutSeconds' | 'failureThreshold'> {
+  return { periodSeconds: t.periodSeconds, timeoutSeconds: t.timeoutSeconds ?? 5, ...(t.failureThreshold !== undefined ? { failureThreshold: t.failureThreshold } : {}) };
+}
+
+/** A TCP connect to the container port named `port`. */
+export function tcpProbe(port: string, t: ProbeTiming): k8s.Probe {
+  return { tcpSocket: { port: k8s.IntOrString.fromString(port) }, ...timing(t) };
+}
+
+/** An HTTP GET of `path` on the container port named `port` (success: 200–399). */
+export function httpProbe(path: string, port: string, t: ProbeTiming, scheme?: 'HTTP' | 'HTTPS'): k8s.Probe {
+  return { httpGet: { path, port: k8s.IntOrString.fromString(port), ...(scheme ? { scheme } : {}) }, ...timing(t) };
+}
+
+/** A command in the container (success: exit status 0). */
+export function execProbe(command: readonly string[], t: ProbeTiming): k8s.Probe {
+  return { exec: { command: [...command] }, ...timing(t) };
+}

@@ -15,7 +15,7 @@ import type { PlatformContext } from '../../context';
 import { disruptionBudget } from '../../lib/disruption';
 import { pods, PROMETHEUS } from '../../lib/graph';
 import { CONFIG_CHECKSUM, configChecksum } from '../../lib/checksum';
-import { container, containerPort, emptyDir } from '../../lib/container';
+import { container, containerPort, emptyDir, execProbe, httpProbe } from '../../lib/container';
 import { LABELS, meta, selectorLabels, type Identity, type Labels } from '../../lib/labels';
 import { fieldEnv, secretEnv, secretEnvs } from '../../lib/env';
 import { quantities, resources } from '../../lib/resources';
@@ -115,10 +115,7 @@ export class ClickhouseChart extends Chart {
     const version = CLICKHOUSE_VERSION;
     const selector = selectorLabels(id);
     // ruok, or still waiting for a quorum (see keeperProbeScript): never "ready" while hung.
-    const ruok = (failureThreshold: number, periodSeconds: number): k8s.Probe => ({
-      exec: { command: ['/bin/sh', `${CLICKHOUSE_PATHS.keeperConfig}/probe.sh`] },
-      periodSeconds, timeoutSeconds: 5, failureThreshold,
-    });
+    const ruok = ['/bin/sh', `${CLICKHOUSE_PATHS.keeperConfig}/probe.sh`];
     storeStatefulSet(this, 'keeper-sts', {
       config,
       metadata: meta(config, { name: t.keeperStatefulSet, namespace: NS, id, version }),
@@ -143,9 +140,9 @@ export class ClickhouseChart extends Chart {
             env: [fieldEnv('POD_NAME', 'metadata.name'), NO_WATCHDOG],
             ports: [containerPort('keeper', KEEPER_PORTS.client), containerPort('raft', KEEPER_PORTS.raft), containerPort('metrics', KEEPER_PORTS.metrics)],
             resources: resources(c.keeper.resources),
-            startupProbe: ruok(30, 5),
-            readinessProbe: ruok(3, 10),
-            livenessProbe: ruok(6, 10),
+            startupProbe: execProbe(ruok, { periodSeconds: 5, failureThreshold: 30 }),
+            readinessProbe: execProbe(ruok, { periodSeconds: 10, failureThreshold: 3 }),
+            livenessProbe: execProbe(ruok, { periodSeconds: 10, failureThreshold: 6 }),
             volumeMounts: [
               { name: 'config', mountPath: CLICKHOUSE_PATHS.keeperConfig, readOnly: true },
               { name: 'data', mountPath: CLICKHOUSE_PATHS.keeperData },
@@ -254,9 +251,6 @@ export class ClickhouseChart extends Chart {
     const { config, refs } = ctx;
     const e = CLICKHOUSE_ENV;
     const domain = serverPodDomain(config, clickhouseTopology(config));
-    const ping = (failureThreshold: number, periodSeconds: number): k8s.Probe => ({
-      httpGet: { path: '/ping', port: k8s.IntOrString.fromString('http') }, periodSeconds, timeoutSeconds: 5, failureThreshold,
-    });
     return container(config, 'clickhouse', CLICKHOUSE_IMAGES.server, {
       command: ['/bin/sh', `${CLICKHOUSE_PATHS.scripts}/entrypoint.sh`],
       env: [
@@ -277,9 +271,9 @@ export class ClickhouseChart extends Chart {
       ],
       resources: resources(config.stores.clickhouse.resources),
       // Loading many parts after a restart can take minutes: allow 10 before liveness applies.
-      startupProbe: ping(60, 10),
-      readinessProbe: ping(3, 10),
-      livenessProbe: ping(6, 20),
+      startupProbe: httpProbe('/ping', 'http', { periodSeconds: 10, failureThreshold: 60 }),
+      readinessProbe: httpProbe('/ping', 'http', { periodSeconds: 10, failureThreshold: 3 }),
+      livenessProbe: httpProbe('/ping', 'http', { periodSeconds: 20, failureThreshold: 6 }),
       volumeMounts: [
         { name: 'config', mountPath: CLICKHOUSE_PATHS.configD, readOnly: true },
         { name: 'users', mountPath: CLICKHOUSE_PATHS.usersD, readOnly: true },

@@ -16,7 +16,7 @@ import { PROMETHEUS, pods } from '../../lib/graph';
 import { certificate } from '../../lib/certificate';
 import { configChecksum } from '../../lib/checksum';
 import { image } from '../../lib/images';
-import { container, emptyDir } from '../../lib/container';
+import { container, emptyDir, tcpProbe } from '../../lib/container';
 import { annotationKey, labels, meta, selectorLabels, type Identity } from '../../lib/labels';
 import { fieldEnv, secretEnv, secretEnvs } from '../../lib/env';
 import { clusterService, headlessService, namedPort } from '../../lib/service';
@@ -298,8 +298,6 @@ export class ElasticsearchChart extends Chart {
     const placeholders: k8s.EnvVar[] = [fieldEnv('POD_NAME', 'metadata.name'), fieldEnv('POD_IP', 'status.podIP')];
     const bootstrap = initialMasterNodes(config, spec);
     const scriptsMount = { name: 'scripts', mountPath: '/mnt/scripts', readOnly: true };
-    const tcp = (port: string, periodSeconds: number, failureThreshold: number): k8s.Probe =>
-      ({ tcpSocket: { port: k8s.IntOrString.fromString(port) }, periodSeconds, timeoutSeconds: 5, failureThreshold });
 
     const init: k8s.Container[] = [];
     if (es.maxMapCount === 'sysctlInitContainer') {
@@ -345,9 +343,9 @@ export class ElasticsearchChart extends Chart {
         { name: 'readiness', containerPort: READINESS_PORT },
       ],
       // Recovery of a large node may take long: liveness only applies once the transport port is up.
-      startupProbe: tcp('transport', 10, 60),
-      livenessProbe: tcp('transport', 10, 6),
-      readinessProbe: tcp('readiness', 5, 3),
+      startupProbe: tcpProbe('transport', { periodSeconds: 10, failureThreshold: 60 }),
+      livenessProbe: tcpProbe('transport', { periodSeconds: 10, failureThreshold: 6 }),
+      readinessProbe: tcpProbe('readiness', { periodSeconds: 5, failureThreshold: 3 }),
       lifecycle: {
         preStop: { exec: { command: ['bash', '/mnt/scripts/pre-stop.sh'] } },
         postStart: { exec: { command: ['bash', '/mnt/scripts/post-start.sh'] } },
@@ -436,8 +434,8 @@ export class ElasticsearchChart extends Chart {
               // Least privilege: a user with the monitor privileges only, created by the setup Job.
               env: secretEnvs(SECRETS.exporter.name, { ES_USERNAME: 'username', ES_PASSWORD: 'password' }),
               ports: [{ name: 'metrics', containerPort: EXPORTER_PORT }],
-              livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 20, timeoutSeconds: 5 },
-              readinessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 10, timeoutSeconds: 5 },
+              livenessProbe: tcpProbe('metrics', { periodSeconds: 20 }),
+              readinessProbe: tcpProbe('metrics', { periodSeconds: 10 }),
               resources: { requests: quantities({ cpu: '50m', memory: '64Mi' }), limits: quantities({ cpu: '250m', memory: '128Mi' }) },
               volumeMounts: [{ name: 'ca', mountPath: '/certs', readOnly: true }],
             })],

@@ -12,7 +12,7 @@ import { disruptionBudget } from '../../lib/disruption';
 import { pods, PROMETHEUS } from '../../lib/graph';
 import { CONFIG_CHECKSUM, configChecksum } from '../../lib/checksum';
 import { POST_SYNC_HOOK } from '../../lib/job';
-import { container, containerPort, emptyDir } from '../../lib/container';
+import { container, containerPort, emptyDir, httpProbe, tcpProbe } from '../../lib/container';
 import { meta, selectorLabels, type Identity } from '../../lib/labels';
 import { secretEnv } from '../../lib/env';
 import { quantities, resources } from '../../lib/resources';
@@ -145,9 +145,6 @@ export class KafkaChart extends Chart {
     const { config, refs } = ctx;
     const t = kafkaTopology(config);
     const heap = kafkaHeapMiB(config);
-    const tcp = (failureThreshold: number, periodSeconds: number): k8s.Probe => ({
-      tcpSocket: { port: k8s.IntOrString.fromString('client') }, periodSeconds, timeoutSeconds: 5, failureThreshold,
-    });
     return container(config, 'kafka', KAFKA_IMAGES.kafka, {
       command: ['/bin/bash', `${KAFKA_PATHS.config}/entrypoint.sh`],
       env: [
@@ -163,9 +160,9 @@ export class KafkaChart extends Chart {
       ],
       ports: [containerPort('client', KAFKA_PORTS.client), containerPort('internal', KAFKA_PORTS.internal), containerPort('controller', KAFKA_PORTS.controller)],
       resources: resources(config.stores.kafka.resources),
-      startupProbe: tcp(60, 10),
-      readinessProbe: tcp(3, 10),
-      livenessProbe: tcp(6, 20),
+      startupProbe: tcpProbe('client', { periodSeconds: 10, failureThreshold: 60 }),
+      readinessProbe: tcpProbe('client', { periodSeconds: 10, failureThreshold: 3 }),
+      livenessProbe: tcpProbe('client', { periodSeconds: 20, failureThreshold: 6 }),
       volumeMounts: [
         { name: 'config', mountPath: KAFKA_PATHS.config, readOnly: true },
         { name: 'data', mountPath: KAFKA_PATHS.data },
@@ -206,8 +203,8 @@ export class KafkaChart extends Chart {
               env: [secretEnv('KAFKA_PASSWORD', refs.kafka.secret.name, 'password')],
               ports: [containerPort('metrics', KAFKA_PORTS.exporter)],
               resources: { requests: quantities({ cpu: '50m', memory: '64Mi' }), limits: quantities({ cpu: '250m', memory: '128Mi' }) },
-              readinessProbe: { httpGet: { path: '/', port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 15, timeoutSeconds: 5 },
-              livenessProbe: { httpGet: { path: '/', port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 4 },
+              readinessProbe: httpProbe('/', 'metrics', { periodSeconds: 15 }),
+              livenessProbe: httpProbe('/', 'metrics', { periodSeconds: 30, failureThreshold: 4 }),
             })],
           },
         },

@@ -12,7 +12,7 @@ import type { PlatformContext } from '../../context';
 import { PROMETHEUS, pods } from '../../lib/graph';
 import { image } from '../../lib/images';
 import { annotationKey, LABELS, labels, meta, selectorLabels, type Identity, type Labels } from '../../lib/labels';
-import { container, emptyDir } from '../../lib/container';
+import { container, emptyDir, httpProbe } from '../../lib/container';
 import { secretEnv, secretEnvs } from '../../lib/env';
 import { clusterService, headlessService, namedPort } from '../../lib/service';
 import { setupJob } from '../../lib/job';
@@ -113,9 +113,6 @@ export class MinioChart extends Chart {
     const poolLabels: Labels = { [LABELS.pool]: pool.name };
     const selector = { ...selectorLabels(SERVER), ...poolLabels };
     const drives = Array.from({ length: pool.drivesPerServer }, (_, i) => `data${i}`);
-    const health = (path: string, periodSeconds: number, failureThreshold: number): k8s.Probe => ({
-      httpGet: { path, port: k8s.IntOrString.fromString('s3') }, periodSeconds, timeoutSeconds: 5, failureThreshold,
-    });
 
     storeStatefulSet(this, name, {
       config,
@@ -166,9 +163,9 @@ export class MinioChart extends Chart {
               { name: 'console', containerPort: CONSOLE_PORT },
             ],
             // Distributed start-up waits for the other servers; allow it 10 minutes before liveness applies.
-            startupProbe: health('/minio/health/live', 10, 60),
-            livenessProbe: health('/minio/health/live', 10, 3),
-            readinessProbe: health('/minio/health/ready', 10, 3),
+            startupProbe: httpProbe('/minio/health/live', 's3', { periodSeconds: 10, failureThreshold: 60 }),
+            livenessProbe: httpProbe('/minio/health/live', 's3', { periodSeconds: 10, failureThreshold: 3 }),
+            readinessProbe: httpProbe('/minio/health/ready', 's3', { periodSeconds: 10, failureThreshold: 3 }),
             resources: resources(config.stores.minio.resources),
             volumeMounts: [
               ...drives.map((d, i) => ({ name: d, mountPath: drivePath(i) })),

@@ -20,7 +20,7 @@ import type { PlatformContext } from '../../context';
 import { disruptionBudget } from '../../lib/disruption';
 import { API_SERVER_PORTS, apiServer, endpointPods, endpointPort, PROMETHEUS, type Port } from '../../lib/graph';
 import { configChecksum } from '../../lib/checksum';
-import { container, containerPort, emptyDir } from '../../lib/container';
+import { container, containerPort, emptyDir, httpProbe } from '../../lib/container';
 import { ANNOTATIONS, annotationKey, LABELS, meta, selectorLabels, type Identity } from '../../lib/labels';
 import { fieldEnv, secretEnv, secretEnvs } from '../../lib/env';
 import { headlessService } from '../../lib/service';
@@ -247,10 +247,7 @@ export class PatroniCluster extends Construct {
       { name: 'tmp', mountPath: '/tmp' },
       { name: 'tls', mountPath: TLS_DIR, readOnly: true },
     ];
-    const patroniProbe = (path: string, failureThreshold: number): k8s.Probe => ({
-      httpGet: { path, port: k8s.IntOrString.fromString('patroni'), scheme: 'HTTP' },
-      periodSeconds: 10, timeoutSeconds: 5, failureThreshold,
-    });
+    const patroniProbe = (path: string, failureThreshold: number) => httpProbe(path, 'patroni', { periodSeconds: 10, failureThreshold }, 'HTTP');
 
     const postgres = container(config, 'postgres', SPILO_IMAGE, {
       command: ['patroni', `${CONFIG_DIR}/patroni.yml`],
@@ -258,7 +255,7 @@ export class PatroniCluster extends Construct {
       env: this.patroniEnv(p),
       resources: resources(pg.resources),
       // Patroni answers /readiness once Postgres runs and (replica) streams; /liveness while its loop runs.
-      startupProbe: { ...patroniProbe('/liveness', 90) },
+      startupProbe: patroniProbe('/liveness', 90),
       readinessProbe: patroniProbe('/readiness', 3),
       livenessProbe: patroniProbe('/liveness', 6),
       volumeMounts: [...mounts, { name: 'dshm', mountPath: '/dev/shm' }],

@@ -24,7 +24,7 @@ import { disruptionBudget } from '../../lib/disruption';
 import { PROMETHEUS, endpointPods, pods, type DependencyGraph, type PodGroup, type Port } from '../../lib/graph';
 import { certificate } from '../../lib/certificate';
 import { CONFIG_CHECKSUM, configChecksum } from '../../lib/checksum';
-import { container, emptyDir } from '../../lib/container';
+import { container, emptyDir, execProbe, httpProbe } from '../../lib/container';
 import { meta, selectorLabels, type Identity } from '../../lib/labels';
 import { podHost, serviceHost } from '../../lib/naming';
 import { parseMemory } from '../../lib/quantity';
@@ -290,7 +290,6 @@ interface StatefulSetProps {
 function statefulSet(scope: Construct, p: StatefulSetProps): void {
   const { config, main } = p;
   const script = (...args: string[]) => ['sh', `${REDIS_PATHS.config}/${REDIS_SCRIPT}`, ...args];
-  const exec = (...args: string[]): k8s.ExecAction => ({ command: script(...args) });
   const mounts: k8s.VolumeMount[] = [
     { name: 'config', mountPath: REDIS_PATHS.config, readOnly: true },
     { name: 'auth', mountPath: REDIS_PATHS.passwordFile.slice(0, REDIS_PATHS.passwordFile.lastIndexOf('/')), readOnly: true },
@@ -304,11 +303,11 @@ function statefulSet(scope: Construct, p: StatefulSetProps): void {
     ports: [{ name: main.portName, containerPort: main.port }],
     resources: resources(main.resources),
     volumeMounts: mounts,
-    startupProbe: { exec: exec(`${main.mode}-live`), periodSeconds: main.startup.periodSeconds, timeoutSeconds: 5, failureThreshold: main.startup.failureThreshold },
-    livenessProbe: { exec: exec(`${main.mode}-live`), periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+    startupProbe: execProbe(script(`${main.mode}-live`), main.startup),
+    livenessProbe: execProbe(script(`${main.mode}-live`), { periodSeconds: 10, failureThreshold: 3 }),
     // Role-aware for servers: a replica is ready only when linked to its master and synced.
-    readinessProbe: { exec: exec(`${main.mode}-ready`), periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 2 },
-    ...(main.preStop ? { lifecycle: { preStop: { exec: exec('pre-stop') } } } : {}),
+    readinessProbe: execProbe(script(`${main.mode}-ready`), { periodSeconds: 5, failureThreshold: 2 }),
+    ...(main.preStop ? { lifecycle: { preStop: { exec: { command: script('pre-stop') } } } } : {}),
   });
   const exporter = container(config, 'metrics', REDIS_EXPORTER_IMAGE, {
     env: [
@@ -324,8 +323,8 @@ function statefulSet(scope: Construct, p: StatefulSetProps): void {
     volumeMounts: [{ name: 'tls', mountPath: REDIS_PATHS.tls, readOnly: true }],
     ports: [{ name: 'metrics', containerPort: METRICS_PORT }],
     resources: resources(EXPORTER_RESOURCES),
-    livenessProbe: { httpGet: { path: '/health', port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 20, timeoutSeconds: 5 },
-    readinessProbe: { httpGet: { path: '/health', port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 10, timeoutSeconds: 5 },
+    livenessProbe: httpProbe('/health', 'metrics', { periodSeconds: 20 }),
+    readinessProbe: httpProbe('/health', 'metrics', { periodSeconds: 10 }),
   });
 
   storeStatefulSet(scope, `sts-${p.name}`, {
