@@ -45,9 +45,56 @@ export class PgBouncer extends Construct {
     const files = { 'pgbouncer.ini': pgbouncerIni(config, refs), 'start.sh': PGBOUNCER_START_SH, 'tls-init.sh': TLS_INIT_SH };
     new k8s.KubeConfigMap(this, 'config', { metadata: m(name), data: files });
     const checksum = configChecksum(files);
+    const containers = this.containers(p);
 
+    new k8s.KubeDeployment(this, 'deployment', {
+      metadata: m(name),
+      spec: {
+        replicas: pooler.replicas,
+        selector: { matchLabels: selector },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
+        template: {
+          metadata: { labels: meta(config, { name, id: ep.pods }).labels, annotations: { [annotationKey(config, 'config-sha256')]: checksum } },
+          spec: {
+            enableServiceLinks: false,
+            automountServiceAccountToken: false,
+            securityContext: podSecurityContext(PGBOUNCER_UID, PGBOUNCER_GID),
+            terminationGracePeriodSeconds: 40,
+            topologySpreadConstraints: spreadOverNodes(selector),
+            initContainers: containers.init,
+            containers: containers.main,
+            volumes: [
+              { name: 'config', configMap: { name, defaultMode: 0o444 } },
+              emptyDir('auth', '1Mi', 'Memory'),
+              emptyDir('tmp'),
+              emptyDir('tls', '1Mi', 'Memory'),
+            ],
+          },
+        },
+      },
+    });
+
+    new k8s.KubeService(this, 'svc', {
+      metadata: m(name),
+      spec: {
+        type: 'ClusterIP',
+        selector,
+        ports: [servicePort(ep.portName, ep.port)],
+      },
+    });
+    disruptionBudget(this, { config, name, namespace: ns, id: ep.pods, replicas: pooler.replicas });
+
+    const pods = endpointPods(ep);
+    graph.use(pods, refs.postgres.primary, 'pgbouncer pools connections to the postgres primary');
+    graph.connect({ pods: PROMETHEUS }, { pods }, [{ port: POOLER_METRICS_PORT, name: 'metrics' }], 'Prometheus scrapes the pgbouncer exporter');
+  }
+
+  /** The pooler's containers: the TLS key maker (init), PgBouncer, and the exporter of its statistics. */
+  private containers(p: PgBouncerProps): { readonly init: k8s.Container[]; readonly main: k8s.Container[] } {
+    const { config, refs } = p.ctx;
+    const pooler = config.stores.postgres.pooler;
+    const ep = refs.postgres.pooler;
     const app = refs.postgres.secrets.app;
-
     const stats = secretEnvs(p.statsCredentials, { STATS_USER: 'username', STATS_PASSWORD: 'password' });
     const pgbouncer = container(config, 'pgbouncer', PGBOUNCER_IMAGE, {
       command: ['/bin/sh', `${POOLER_CONFIG_DIR}/start.sh`],
@@ -85,46 +132,6 @@ export class PgBouncer extends Construct {
       // Liveness only: the exporter must not take the pooler out of its Service (only pgbouncer gates readiness).
       livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 30 },
     });
-
-    new k8s.KubeDeployment(this, 'deployment', {
-      metadata: m(name),
-      spec: {
-        replicas: pooler.replicas,
-        selector: { matchLabels: selector },
-        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
-        template: {
-          metadata: { labels: meta(config, { name, id: ep.pods }).labels, annotations: { [annotationKey(config, 'config-sha256')]: checksum } },
-          spec: {
-            enableServiceLinks: false,
-            automountServiceAccountToken: false,
-            securityContext: podSecurityContext(PGBOUNCER_UID, PGBOUNCER_GID),
-            terminationGracePeriodSeconds: 40,
-            topologySpreadConstraints: spreadOverNodes(selector),
-            initContainers: [tlsInit],
-            containers: [pgbouncer, exporter],
-            volumes: [
-              { name: 'config', configMap: { name, defaultMode: 0o444 } },
-              emptyDir('auth', '1Mi', 'Memory'),
-              emptyDir('tmp'),
-              emptyDir('tls', '1Mi', 'Memory'),
-            ],
-          },
-        },
-      },
-    });
-
-    new k8s.KubeService(this, 'svc', {
-      metadata: m(name),
-      spec: {
-        type: 'ClusterIP',
-        selector,
-        ports: [servicePort(ep.portName, ep.port)],
-      },
-    });
-    disruptionBudget(this, { config, name, namespace: ns, id: ep.pods, replicas: pooler.replicas });
-
-    const pods = endpointPods(ep);
-    graph.use(pods, refs.postgres.primary, 'pgbouncer pools connections to the postgres primary');
-    graph.connect({ pods: PROMETHEUS }, { pods }, [{ port: POOLER_METRICS_PORT, name: 'metrics' }], 'Prometheus scrapes the pgbouncer exporter');
+    return { init: [tlsInit], main: [pgbouncer, exporter] };
   }
 }
