@@ -10,6 +10,7 @@ import { fieldEnv, secretEnvs } from '../charts/lib/env';
 import { POST_SYNC_HOOK, setupJob } from '../charts/lib/job';
 import { annotationKey, labelDomain, LABELS } from '../charts/lib/labels';
 import { clusterService, headlessService, namedPort, servicePort } from '../charts/lib/service';
+import { isolatedPod } from '../charts/lib/security';
 import { storeStatefulSet } from '../charts/lib/stateful-set';
 import { modelErrors, unknownFields } from './support/k8s-schema';
 import { loadEnvironment } from '../environments';
@@ -88,6 +89,16 @@ describe('container', () => {
     const run = emptyDir('run', '16Mi', 'Memory');
     expect(run.emptyDir?.medium).toBe('Memory');
     expect(run.emptyDir?.sizeLimit?.value).toBe('16Mi');
+  });
+});
+
+describe('isolatedPod', () => {
+  test('no API token, no service links, non-root as the given user and group', () => {
+    const pod = isolatedPod(999, 996);
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.enableServiceLinks).toBe(false);
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 999, runAsGroup: 996, fsGroup: 996, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(isolatedPod(101).securityContext?.runAsGroup).toBe(101);
   });
 });
 

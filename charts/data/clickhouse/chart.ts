@@ -19,7 +19,7 @@ import { container, containerPort, emptyDir, execProbe, httpProbe } from '../../
 import { LABELS, meta, selectorLabels, type Identity, type Labels } from '../../lib/labels';
 import { fieldEnv, secretEnv, secretEnvs } from '../../lib/env';
 import { quantities, resources } from '../../lib/resources';
-import { podSecurityContext } from '../../lib/security';
+import { isolatedPod } from '../../lib/security';
 import { storeStatefulSet } from '../../lib/stateful-set';
 import {
   backupScript, CLICKHOUSE_ENV, CLICKHOUSE_PATHS, CLICKHOUSE_PORTS, clickhouseTopology, keeperConfigXml,
@@ -130,11 +130,8 @@ export class ClickhouseChart extends Chart {
           annotations: { [CONFIG_CHECKSUM]: checksum },
         },
         spec: {
-          securityContext: podSecurityContext(CLICKHOUSE_UID),
+          ...isolatedPod(CLICKHOUSE_UID),
           terminationGracePeriodSeconds: 60,
-          enableServiceLinks: false,
-          // No Kubernetes API access: no token in the pod.
-          automountServiceAccountToken: false,
           containers: [container(config, 'keeper', CLICKHOUSE_IMAGES.keeper, {
             command: ['/bin/sh', `${CLICKHOUSE_PATHS.keeperConfig}/entrypoint.sh`],
             env: [fieldEnv('POD_NAME', 'metadata.name'), NO_WATCHDOG],
@@ -216,11 +213,8 @@ export class ClickhouseChart extends Chart {
           annotations: { [CONFIG_CHECKSUM]: checksum },
         },
         spec: {
-          securityContext: podSecurityContext(CLICKHOUSE_UID),
+          ...isolatedPod(CLICKHOUSE_UID),
           terminationGracePeriodSeconds: 120,
-          enableServiceLinks: false,
-          // No Kubernetes API access: no token in the pod.
-          automountServiceAccountToken: false,
           containers: [this.serverContainer(ctx, shard, minio)],
           volumes: [
             { name: 'config', configMap: { name: CLICKHOUSE_NAMES.serverConfig, items: [{ key: 'cluster.xml', path: 'cluster.xml' }], defaultMode: 0o444 } },
@@ -307,10 +301,7 @@ export class ClickhouseChart extends Chart {
               metadata: { labels: meta(config, { name: CLICKHOUSE_NAMES.backupCronJob, id: ids.backup, version }).labels },
               spec: {
                 restartPolicy: 'Never',
-                securityContext: podSecurityContext(CLICKHOUSE_UID),
-                enableServiceLinks: false,
-                // No Kubernetes API access: no token in the pod.
-                automountServiceAccountToken: false,
+                ...isolatedPod(CLICKHOUSE_UID),
                 // mc prunes expired backups; it is a static binary, copied from its own image.
                 initContainers: [container(config, 'mc', MC_IMAGE, {
                   command: ['cp', '/usr/bin/mc', `${CLICKHOUSE_PATHS.tools}/mc`],

@@ -16,7 +16,7 @@ import { container, containerPort, emptyDir, httpProbe, tcpProbe } from '../../l
 import { meta, selectorLabels, type Identity } from '../../lib/labels';
 import { secretEnv } from '../../lib/env';
 import { quantities, resources } from '../../lib/resources';
-import { podSecurityContext } from '../../lib/security';
+import { isolatedPod } from '../../lib/security';
 import { storeStatefulSet } from '../../lib/stateful-set';
 import {
   KAFKA_BROKER_USER, KAFKA_ENV, KAFKA_PATHS, KAFKA_PORTS, kafkaEntryScript, kafkaHeadlessDomain, kafkaHeapMiB,
@@ -121,12 +121,9 @@ export class KafkaChart extends Chart {
           annotations: { [CONFIG_CHECKSUM]: checksum },
         },
         spec: {
-          securityContext: podSecurityContext(KAFKA_UID),
+          ...isolatedPod(KAFKA_UID),
           // Controlled shutdown moves partition leaderships away before the broker stops.
           terminationGracePeriodSeconds: 120,
-          enableServiceLinks: false,
-          // No Kubernetes API access: no token in the pod.
-          automountServiceAccountToken: false,
           containers: [this.brokerContainer(ctx)],
           volumes: [
             { name: 'config', configMap: { name: KAFKA_NAMES.config, defaultMode: 0o444 } },
@@ -187,10 +184,7 @@ export class KafkaChart extends Chart {
         template: {
           metadata: { labels: meta(config, { name: KAFKA_NAMES.exporter, id: ids.exporter }).labels },
           spec: {
-            securityContext: podSecurityContext(NOBODY),
-            enableServiceLinks: false,
-            // No Kubernetes API access: no token in the pod.
-            automountServiceAccountToken: false,
+            ...isolatedPod(NOBODY),
             containers: [container(config, 'exporter', KAFKA_IMAGES.exporter, {
               args: [
                 ...t.nodes.map((n) => `--kafka.server=${n.host}:${KAFKA_PORTS.client}`),
@@ -237,10 +231,7 @@ export class KafkaChart extends Chart {
           metadata: { labels: meta(config, { name: KAFKA_NAMES.topics, id: ids.topics }).labels },
           spec: {
             restartPolicy: 'OnFailure',
-            securityContext: podSecurityContext(KAFKA_UID),
-            enableServiceLinks: false,
-            // No Kubernetes API access: no token in the pod.
-            automountServiceAccountToken: false,
+            ...isolatedPod(KAFKA_UID),
             containers: [container(config, 'topics', KAFKA_IMAGES.kafka, {
               command: ['/bin/bash', `${KAFKA_PATHS.config}/topics.sh`],
               env: [

@@ -15,7 +15,7 @@ import { fieldEnv, secretEnvs } from '../../lib/env';
 import { quantities, resources } from '../../lib/resources';
 import { spreadOverNodes } from '../../lib/scheduling';
 import { servicePort } from '../../lib/service';
-import { podSecurityContext } from '../../lib/security';
+import { isolatedPod } from '../../lib/security';
 import { PGBOUNCER_START_SH, POOLER_CONFIG_DIR, POOLER_METRICS_PORT, POOLER_PORT, TLS_DIR, TLS_INIT_SH, pgbouncerIni } from './server-config';
 import type { SecretRef } from '../refs';
 
@@ -56,9 +56,7 @@ export class PgBouncer extends Construct {
         template: {
           metadata: { labels: meta(config, { name, id: ep.pods }).labels, annotations: { [annotationKey(config, 'config-sha256')]: checksum } },
           spec: {
-            enableServiceLinks: false,
-            automountServiceAccountToken: false,
-            securityContext: podSecurityContext(PGBOUNCER_UID, PGBOUNCER_GID),
+            ...isolatedPod(PGBOUNCER_UID, PGBOUNCER_GID),
             terminationGracePeriodSeconds: 40,
             topologySpreadConstraints: spreadOverNodes(selector),
             initContainers: containers.init,

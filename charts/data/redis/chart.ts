@@ -29,7 +29,7 @@ import { meta, selectorLabels, type Identity } from '../../lib/labels';
 import { podHost, serviceHost } from '../../lib/naming';
 import { parseMemory } from '../../lib/quantity';
 import { resources } from '../../lib/resources';
-import { podSecurityContext } from '../../lib/security';
+import { isolatedPod } from '../../lib/security';
 import { storeStatefulSet } from '../../lib/stateful-set';
 import { clusterService, headlessService, namedPort } from '../../lib/service';
 import { fieldEnv, secretEnv, secretEnvs } from '../../lib/env';
@@ -225,9 +225,7 @@ function backupCronJob(scope: Construct, ctx: PlatformContext, checksum: string)
             metadata: { labels: meta(config, { name: 'redis-backup', id }).labels, annotations: { [CONFIG_CHECKSUM]: checksum } },
             spec: {
               restartPolicy: 'Never',
-              automountServiceAccountToken: false,
-              enableServiceLinks: false,
-              securityContext: podSecurityContext(REDIS_UID),
+              ...isolatedPod(REDIS_UID),
               initContainers: [
                 container(config, 'dump', REDIS_IMAGE, {
                   command: ['sh', `${REDIS_PATHS.config}/${REDIS_SCRIPT}`, 'backup'],
@@ -346,9 +344,7 @@ function statefulSet(scope: Construct, p: StatefulSetProps): void {
         },
       },
       spec: {
-        automountServiceAccountToken: false,
-        enableServiceLinks: false,
-        securityContext: podSecurityContext(REDIS_UID),
+        ...isolatedPod(REDIS_UID),
         terminationGracePeriodSeconds: main.preStop ? PRESTOP_WAIT_SECONDS + SHUTDOWN_TIMEOUT_SECONDS + 20 : 30,
         containers: [server, exporter],
         volumes: [
