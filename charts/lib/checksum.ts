@@ -19,11 +19,11 @@ export type ChecksumInput = string | readonly string[] | Readonly<Record<string,
  * @param digits how many hex digits to keep (an annotation need not be 64 long); @default all 64
  */
 export function configChecksum(content: ChecksumInput, digits?: number): string {
-  const text = typeof content === 'string' ? content : isTexts(content) ? content.join('\0') : JSON.stringify(content);
-  const hex = createHash('sha256').update(text).digest('hex');
   if (digits !== undefined && (!Number.isInteger(digits) || digits < 8 || digits > 64)) {
     throw new Error(`configChecksum: digits ${digits} must be a whole number from 8 to 64`);
   }
+  const text = typeof content === 'string' ? content : isTexts(content) ? content.join('\0') : JSON.stringify(content);
+  const hex = createHash('sha256').update(text).digest('hex');
   return digits === undefined ? hex : hex.slice(0, digits);
 }
 
