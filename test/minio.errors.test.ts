@@ -91,8 +91,8 @@ describe('resizing a pool in place is refused against the previous render', () =
   };
 
   test('the previous render records each pool\'s shape', () => {
-    render(input('production'));
-    expect(recordedPools(path.join(dist, 'receivables', 'production'))).toEqual([
+    const config = render(input('production'));
+    expect(recordedPools(config, path.join(dist, 'receivables', 'production'))).toEqual([
       { name: 'pool-0', position: 0, servers: 4, drivesPerServer: 4, volume: '500Gi', file: '10-minio/statefulset.storage-minio.minio-pool-0.yaml' },
     ]);
   });

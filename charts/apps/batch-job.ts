@@ -3,13 +3,13 @@
  * and the sizes of seed 003's queue workers, finished Jobs cleaned up after a day, and the same connection
  * settings, Secret references and declared flows as a long-running service.
  */
-import { createHash } from 'crypto';
 import { Construct } from 'constructs';
 import { k8s } from '../../imports/k8s';
-import { image } from '../lib/images';
+import { CONFIG_CHECKSUM, configChecksum } from '../lib/checksum';
+import { container, emptyDir } from '../lib/container';
 import { meta } from '../lib/labels';
 import { resources } from '../lib/resources';
-import { containerSecurityContext, DEFAULT_UID, podSecurityContext } from '../lib/security';
+import { DEFAULT_UID, podSecurityContext } from '../lib/security';
 import { wire } from './connections';
 import type { KindProps } from './kinds';
 import { configMapName } from './workload';
@@ -51,7 +51,7 @@ export class BatchJob extends Construct {
             template: {
               metadata: {
                 labels: m(e.name).labels,
-                annotations: { 'checksum/config': createHash('sha256').update(JSON.stringify(settings)).digest('hex') },
+                annotations: { [CONFIG_CHECKSUM]: configChecksum(settings) },
               },
               spec: {
                 restartPolicy: 'Never',
@@ -59,18 +59,14 @@ export class BatchJob extends Construct {
                 automountServiceAccountToken: false,
                 enableServiceLinks: false,
                 securityContext: podSecurityContext(DEFAULT_UID),
-                containers: [{
-                  name: e.name,
-                  image: image(config, e.image),
-                  imagePullPolicy: config.images.pullPolicy,
+                containers: [container(config, e.name, e.image, {
                   args: [...(e.args ?? [])],
                   envFrom: [{ configMapRef: { name: configMapName(e.name) } }],
                   ...(wiring.secretEnv.length ? { env: wiring.secretEnv } : {}),
                   resources: resources(plan.resources),
-                  securityContext: containerSecurityContext(),
                   volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...wiring.mounts],
-                }],
-                volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } }, ...wiring.volumes],
+                })],
+                volumes: [emptyDir('tmp', '1Gi'), ...wiring.volumes],
               },
             },
           },

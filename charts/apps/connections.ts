@@ -5,7 +5,6 @@
  * Elasticsearch's TLS, and one declared network flow per dependency. Since the settings, the Secrets and the
  * flows come from the same loop, they cannot disagree.
  */
-import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { isStore } from '../../environments/catalog';
 import { STORE_KINDS } from '../data';
@@ -13,7 +12,7 @@ import { k8s } from '../../imports/k8s';
 import { INTERNAL_CA_ISSUER, NAMESPACES, type Endpoint, type SecretRef } from '../data/refs';
 import type { PlatformContext } from '../context';
 import { pods } from '../lib/graph';
-import { meta } from '../lib/labels';
+import { certificate } from '../lib/certificate';
 import { envName, type ServicePlan } from './plan';
 import { MODELS } from './models';
 
@@ -58,19 +57,13 @@ export function wire(scope: Construct, ctx: PlatformContext, plan: ServicePlan, 
   const internalCertificate = (): string => {
     const certName = internalCertificateName(e.name);
     if (scope.node.tryFindChild('internal-certificate')) return certName;
-    new ApiObject(scope, 'internal-certificate', {
-      apiVersion: 'cert-manager.io/v1',
-      kind: 'Certificate',
-      metadata: meta(config, { name: certName, namespace: ns, id: plan.id }),
-      spec: {
-        secretName: certName,
+    certificate(scope, 'internal-certificate', {
+      config, name: certName, namespace: ns, id: plan.id,
+      issuer: { name: INTERNAL_CA_ISSUER, kind: 'ClusterIssuer' },
+      subject: {
         commonName: plan.endpoint?.host ?? `${e.name}.${ns}`,
         dnsNames: [plan.endpoint?.host ?? `${e.name}.${ns}`],
         usages: ['digital signature', 'client auth'],
-        duration: '2160h',
-        renewBefore: '360h',
-        privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
-        issuerRef: { name: INTERNAL_CA_ISSUER, kind: 'ClusterIssuer', group: 'cert-manager.io' },
       },
     });
     return certName;

@@ -9,17 +9,17 @@
  * the root filesystem is read-only with emptyDirs where programs write; an HPA target has no spec.replicas
  * (Argo CD would fight the HPA); replicas spread over nodes.
  */
-import { createHash } from 'crypto';
 import { Construct } from 'constructs';
 import { k8s } from '../../imports/k8s';
 import type { PlatformContext } from '../context';
 import { disruptionBudget } from '../lib/disruption';
 import { PROMETHEUS, pods } from '../lib/graph';
-import { image } from '../lib/images';
+import { CONFIG_CHECKSUM, configChecksum } from '../lib/checksum';
+import { container, containerPort, emptyDir } from '../lib/container';
 import { meta, selectorLabels } from '../lib/labels';
 import { resources } from '../lib/resources';
 import { spreadOverNodes } from '../lib/scheduling';
-import { containerSecurityContext, DEFAULT_UID, podSecurityContext } from '../lib/security';
+import { DEFAULT_UID, podSecurityContext } from '../lib/security';
 import { wire } from './connections';
 import type { ServicePlan } from './plan';
 import { queueSelector } from './metrics';
@@ -106,10 +106,10 @@ export class AppWorkload extends Construct {
     new k8s.KubeConfigMap(this, 'config', { metadata: m(configMapName(name)), data: sorted });
 
     const writable = spec.writable ?? [{ name: 'tmp', path: '/tmp', sizeLimit: '256Mi' }];
-    const ports: k8s.ContainerPort[] = [{ name: HTTP_PORT_NAME, containerPort: e.port, protocol: 'TCP' }];
-    if (e.metricsPort !== undefined) ports.push({ name: METRICS_PORT_NAME, containerPort: e.metricsPort, protocol: 'TCP' });
+    const ports: k8s.ContainerPort[] = [containerPort(HTTP_PORT_NAME, e.port)];
+    if (e.metricsPort !== undefined) ports.push(containerPort(METRICS_PORT_NAME, e.metricsPort));
     const rollout = spec.rollout ?? ROLLOUT_NO_UNAVAILABILITY;
-    const checksum = createHash('sha256').update(JSON.stringify([sorted, ...(spec.checksumOf ?? [])])).digest('hex');
+    const checksum = configChecksum(JSON.stringify([sorted, ...(spec.checksumOf ?? [])]));
 
     this.deployment = new k8s.KubeDeployment(this, 'deployment', {
       metadata: m(name),
@@ -125,7 +125,7 @@ export class AppWorkload extends Construct {
         template: {
           metadata: {
             labels: m(name).labels,
-            annotations: { 'checksum/config': checksum },
+            annotations: { [CONFIG_CHECKSUM]: checksum },
           },
           spec: {
             serviceAccountName: name,
@@ -136,16 +136,12 @@ export class AppWorkload extends Construct {
             topologySpreadConstraints: spreadOverNodes(selectorLabels(plan.id)),
             ...(spec.nodeSelector && Object.keys(spec.nodeSelector).length ? { nodeSelector: spec.nodeSelector } : {}),
             ...(spec.tolerations?.length ? { tolerations: spec.tolerations } : {}),
-            containers: [{
-              name,
-              image: image(config, spec.image ?? e.image),
-              imagePullPolicy: config.images.pullPolicy,
+            containers: [container(config, name, spec.image ?? e.image, {
               ...(spec.args ? { args: spec.args } : {}),
               ports,
               envFrom: [{ configMapRef: { name: configMapName(name) } }],
               ...(wiring.secretEnv.length || spec.env?.length ? { env: [...wiring.secretEnv, ...(spec.env ?? [])] } : {}),
               resources: resources(plan.resources, spec.extraLimits),
-              securityContext: containerSecurityContext(),
               ...(spec.probes.startup ? { startupProbe: spec.probes.startup } : {}),
               livenessProbe: spec.probes.liveness,
               readinessProbe: spec.probes.readiness,
@@ -156,9 +152,9 @@ export class AppWorkload extends Construct {
                 ...wiring.mounts,
                 ...(spec.mounts ?? []),
               ],
-            }],
+            })],
             volumes: [
-              ...writable.map((w) => ({ name: w.name, emptyDir: { sizeLimit: k8s.Quantity.fromString(w.sizeLimit) } })),
+              ...writable.map((w) => emptyDir(w.name, w.sizeLimit)),
               ...wiring.volumes,
               ...(spec.volumes ?? []),
             ],

@@ -9,6 +9,19 @@ import type { Identity } from './identity';
 export const PART_OF = 'receivables-platform';
 const PREFIX = 'sme-receivables.io';
 
+/**
+ * The domain of the platform's own label and annotation keys. Taking the environment's configuration, so that
+ * the domain can come from the platform description in this one place.
+ */
+export function labelDomain(_config: EnvironmentConfig): string {
+  return PREFIX;
+}
+
+/** `<label domain>/<name>`: the one spelling of every platform-owned annotation key (`config-sha256`, `minio-pool`, …). */
+export function annotationKey(config: EnvironmentConfig, name: string): string {
+  return `${labelDomain(config)}/${name}`;
+}
+
 export const LABELS = {
   name: 'app.kubernetes.io/name',
   instance: 'app.kubernetes.io/instance',

@@ -30,3 +30,12 @@ export function containerSecurityContext(o: ContainerSecurityOptions = {}): k8s.
     seccompProfile: { type: 'RuntimeDefault' },
   };
 }
+
+/**
+ * The pod-level isolation of a store's pods: no Kubernetes API token (none of them calls the API), no service-link
+ * variables (a namespace's Services would otherwise appear in every container's environment), and the
+ * restricted security context as `uid`/`gid`.
+ */
+export function isolatedPod(uid: number = DEFAULT_UID, gid: number = uid): Pick<k8s.PodSpec, 'automountServiceAccountToken' | 'enableServiceLinks' | 'securityContext'> {
+  return { automountServiceAccountToken: false, enableServiceLinks: false, securityContext: podSecurityContext(uid, gid) };
+}

@@ -8,27 +8,27 @@
  *   pod has a stable DNS name that `remote_servers` and `interserver_http_host` use.
  * - Backups: a CronJob runs `BACKUP DATABASE … ON CLUSTER` to an s3_plain disk in MinIO.
  */
-import { createHash } from 'crypto';
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { k8s } from '../../../imports/k8s';
 import type { PlatformContext } from '../../context';
 import { disruptionBudget } from '../../lib/disruption';
 import { pods, PROMETHEUS } from '../../lib/graph';
-import { image } from '../../lib/images';
+import { CONFIG_CHECKSUM, configChecksum } from '../../lib/checksum';
+import { container, containerPort, emptyDir, execProbe, httpProbe } from '../../lib/container';
 import { LABELS, meta, selectorLabels, type Identity, type Labels } from '../../lib/labels';
-import { secretEnv } from '../../lib/env';
+import { fieldEnv, secretEnv, secretEnvs } from '../../lib/env';
 import { quantities, resources } from '../../lib/resources';
-import { storeAntiAffinity } from '../../lib/scheduling';
-import { containerSecurityContext, podSecurityContext } from '../../lib/security';
-import { claimTemplate, StatefulSet } from '../../lib/stateful-set';
+import { isolatedPod } from '../../lib/security';
+import { storeStatefulSet } from '../../lib/stateful-set';
 import {
   backupScript, CLICKHOUSE_ENV, CLICKHOUSE_PATHS, CLICKHOUSE_PORTS, clickhouseTopology, keeperConfigXml,
   keeperEntryScript, keeperProbeScript, KEEPER_PORTS, serverConfigXml, serverEntryScript, serverPodDomain, usersXml,
+  type ClickhouseShard,
 } from './server-config';
 import { MC_IMAGE } from '../minio/chart';
 import { NAMESPACES, type DeclaredSecret, type SecretRef } from '../refs';
-import { headlessService, servicePort } from '../../lib/service';
+import { clusterService, headlessService, servicePort } from '../../lib/service';
 
 /** One release line for server and Keeper (Keeper's protocol follows the server's). */
 export const CLICKHOUSE_VERSION = '24.8.14.39';
@@ -53,10 +53,9 @@ export const CLICKHOUSE_NAMES = {
   backupCronJob: 'clickhouse-backup',
 } as const;
 
-const port = (name: string, containerPort: number): k8s.ContainerPort => ({ name, containerPort, protocol: 'TCP' });
+const NS = NAMESPACES.clickhouse;
 // The server is the container's main process: a crash restarts the container, not a watchdog-forked child.
 const NO_WATCHDOG: k8s.EnvVar = { name: 'CLICKHOUSE_WATCHDOG_ENABLE', value: '0' };
-const checksum = (...parts: string[]) => createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 16);
 
 export class ClickhouseChart extends Chart {
   constructor(scope: Construct, id: string, ctx: PlatformContext) {
@@ -71,12 +70,11 @@ export class ClickhouseChart extends Chart {
   /** The Secrets this chart's pods read (values generated at install time); returns the MinIO credentials' copy. */
   private secrets(ctx: PlatformContext): SecretRef {
     const { refs } = ctx;
-    const ns = NAMESPACES.clickhouse;
     const minio = refs.minio.credentials('clickhouse');
     const declared: DeclaredSecret[] = [
-      { name: CLICKHOUSE_NAMES.interserverSecret, keys: ['interserver-password', 'cluster-secret'], namespace: ns },
-      { ...minio, namespace: ns, copyOf: { namespace: NAMESPACES.minio, name: minio.name } },
-      { ...refs.kafka.secret, namespace: ns, copyOf: { namespace: NAMESPACES.kafka, name: refs.kafka.secret.name } },
+      { name: CLICKHOUSE_NAMES.interserverSecret, keys: ['interserver-password', 'cluster-secret'], namespace: NS },
+      { ...minio, namespace: NS, copyOf: { namespace: NAMESPACES.minio, name: minio.name } },
+      { ...refs.kafka.secret, namespace: NS, copyOf: { namespace: NAMESPACES.kafka, name: refs.kafka.secret.name } },
     ];
     ctx.secrets.push(...declared);
     return minio;
@@ -84,212 +82,210 @@ export class ClickhouseChart extends Chart {
 
   /** ClickHouse Keeper: its configuration, Services, StatefulSet and disruption budget. */
   private keeper(ctx: PlatformContext): void {
-    const { config, refs } = ctx;
-    const c = config.stores.clickhouse;
-    const ns = NAMESPACES.clickhouse;
-    const t = clickhouseTopology(config);
-    const ids = CLICKHOUSE_IDS;
-    const version = CLICKHOUSE_VERSION;
-    const keeperSelector = selectorLabels(CLICKHOUSE_IDS.keeper);
-    const keeperXml = keeperConfigXml(config);
-    const keeperScript = keeperEntryScript();
-    const keeperProbe = keeperProbeScript();
+    const { config } = ctx;
+    const files = { 'keeper.xml': keeperConfigXml(config), 'entrypoint.sh': keeperEntryScript(), 'probe.sh': keeperProbeScript() };
     new k8s.KubeConfigMap(this, 'keeper-config', {
-      metadata: meta(config, { name: CLICKHOUSE_NAMES.keeperConfig, namespace: ns, id: ids.keeper, version }),
-      data: { 'keeper.xml': keeperXml, 'entrypoint.sh': keeperScript, 'probe.sh': keeperProbe },
+      metadata: meta(config, { name: CLICKHOUSE_NAMES.keeperConfig, namespace: NS, id: CLICKHOUSE_IDS.keeper, version: CLICKHOUSE_VERSION }),
+      data: files,
     });
+    this.keeperServices(ctx);
+    this.keeperStatefulSet(ctx, configChecksum([files['keeper.xml'], files['entrypoint.sh'], files['probe.sh']], 16));
+    disruptionBudget(this, { config, name: clickhouseTopology(config).keeperStatefulSet, namespace: NS, id: CLICKHOUSE_IDS.keeper, replicas: config.stores.clickhouse.keepers });
+  }
+
+  /** Keeper's governing headless Service and the client Service the servers use. */
+  private keeperServices(ctx: PlatformContext): void {
+    const { config, refs } = ctx;
+    const t = clickhouseTopology(config);
+    const id = CLICKHOUSE_IDS.keeper;
+    const selector = selectorLabels(id);
     // Raft peers must resolve each other before they are ready (publishNotReadyAddresses).
-    headlessService(this, 'keeper-headless', meta(config, { name: t.keeperHeadless, namespace: ns, id: ids.keeper }), keeperSelector,
+    headlessService(this, 'keeper-headless', meta(config, { name: t.keeperHeadless, namespace: NS, id }), selector,
       [servicePort('keeper', KEEPER_PORTS.client), servicePort('raft', KEEPER_PORTS.raft), servicePort('metrics', KEEPER_PORTS.metrics)]);
-    new k8s.KubeService(this, 'keeper', {
-      metadata: meta(config, { name: refs.clickhouse.keeper.service, namespace: ns, id: ids.keeper }),
-      spec: { selector: keeperSelector, ports: [servicePort(refs.clickhouse.keeper.portName, refs.clickhouse.keeper.port)] },
-    });
+    clusterService(this, 'keeper', meta(config, { name: refs.clickhouse.keeper.service, namespace: NS, id }), selector,
+      [servicePort(refs.clickhouse.keeper.portName, refs.clickhouse.keeper.port)]);
+  }
+
+  /** Keeper's StatefulSet: members join one at a time, raft log and snapshots on their own volume. */
+  private keeperStatefulSet(ctx: PlatformContext, checksum: string): void {
+    const { config } = ctx;
+    const c = config.stores.clickhouse;
+    const t = clickhouseTopology(config);
+    const id = CLICKHOUSE_IDS.keeper;
+    const version = CLICKHOUSE_VERSION;
+    const selector = selectorLabels(id);
     // ruok, or still waiting for a quorum (see keeperProbeScript): never "ready" while hung.
-    const ruok = (failureThreshold: number, periodSeconds: number): k8s.Probe => ({
-      exec: { command: ['/bin/sh', `${CLICKHOUSE_PATHS.keeperConfig}/probe.sh`] },
-      periodSeconds, timeoutSeconds: 5, failureThreshold,
-    });
-    new StatefulSet(this, 'keeper-sts', {
-      metadata: meta(config, { name: t.keeperStatefulSet, namespace: ns, id: ids.keeper, version }),
-      spec: {
-        replicas: c.keepers,
-        serviceName: t.keeperHeadless,
-        // Members join one by one. A member waiting for its quorum counts as ready (it cannot get one alone).
-        podManagementPolicy: 'OrderedReady',
-        updateStrategy: { type: 'RollingUpdate' },
-        selector: { matchLabels: keeperSelector },
-        template: {
-          metadata: {
-            labels: meta(config, { name: t.keeperStatefulSet, id: ids.keeper, version }).labels,
-            annotations: { 'checksum/config': checksum(keeperXml, keeperScript, keeperProbe) },
-          },
-          spec: {
-            securityContext: podSecurityContext(CLICKHOUSE_UID),
-            affinity: storeAntiAffinity(config, keeperSelector, c.keepers),
-            terminationGracePeriodSeconds: 60,
-            enableServiceLinks: false,
-            // No Kubernetes API access: no token in the pod.
-            automountServiceAccountToken: false,
-            containers: [{
-              name: 'keeper',
-              image: image(config, CLICKHOUSE_IMAGES.keeper),
-              imagePullPolicy: config.images.pullPolicy,
-              command: ['/bin/sh', `${CLICKHOUSE_PATHS.keeperConfig}/entrypoint.sh`],
-              env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }, NO_WATCHDOG],
-              ports: [port('keeper', KEEPER_PORTS.client), port('raft', KEEPER_PORTS.raft), port('metrics', KEEPER_PORTS.metrics)],
-              resources: resources(c.keeper.resources),
-              securityContext: containerSecurityContext(),
-              startupProbe: ruok(30, 5),
-              readinessProbe: ruok(3, 10),
-              livenessProbe: ruok(6, 10),
-              volumeMounts: [
-                { name: 'config', mountPath: CLICKHOUSE_PATHS.keeperConfig, readOnly: true },
-                { name: 'data', mountPath: CLICKHOUSE_PATHS.keeperData },
-                { name: 'tmp', mountPath: '/tmp' },
-              ],
-            }],
-            volumes: [
-              { name: 'config', configMap: { name: CLICKHOUSE_NAMES.keeperConfig, defaultMode: 0o444 } },
-              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
-            ],
-          },
+    const ruok = ['/bin/sh', `${CLICKHOUSE_PATHS.keeperConfig}/probe.sh`];
+    storeStatefulSet(this, 'keeper-sts', {
+      config,
+      metadata: meta(config, { name: t.keeperStatefulSet, namespace: NS, id, version }),
+      replicas: c.keepers,
+      serviceName: t.keeperHeadless,
+      // Members join one by one. A member waiting for its quorum counts as ready (it cannot get one alone).
+      podManagementPolicy: 'OrderedReady',
+      selector,
+      template: {
+        metadata: {
+          labels: meta(config, { name: t.keeperStatefulSet, id, version }).labels,
+          annotations: { [CONFIG_CHECKSUM]: checksum },
         },
-        volumeClaimTemplates: [claimTemplate('data', selectorLabels(ids.keeper), config.storageClass, c.keeper.volume.size)],
+        spec: {
+          ...isolatedPod(CLICKHOUSE_UID),
+          terminationGracePeriodSeconds: 60,
+          containers: [container(config, 'keeper', CLICKHOUSE_IMAGES.keeper, {
+            command: ['/bin/sh', `${CLICKHOUSE_PATHS.keeperConfig}/entrypoint.sh`],
+            env: [fieldEnv('POD_NAME', 'metadata.name'), NO_WATCHDOG],
+            ports: [containerPort('keeper', KEEPER_PORTS.client), containerPort('raft', KEEPER_PORTS.raft), containerPort('metrics', KEEPER_PORTS.metrics)],
+            resources: resources(c.keeper.resources),
+            startupProbe: execProbe(ruok, { periodSeconds: 5, failureThreshold: 30 }),
+            readinessProbe: execProbe(ruok, { periodSeconds: 10, failureThreshold: 3 }),
+            livenessProbe: execProbe(ruok, { periodSeconds: 10, failureThreshold: 6 }),
+            volumeMounts: [
+              { name: 'config', mountPath: CLICKHOUSE_PATHS.keeperConfig, readOnly: true },
+              { name: 'data', mountPath: CLICKHOUSE_PATHS.keeperData },
+              { name: 'tmp', mountPath: '/tmp' },
+            ],
+          })],
+          volumes: [
+            { name: 'config', configMap: { name: CLICKHOUSE_NAMES.keeperConfig, defaultMode: 0o444 } },
+            emptyDir('tmp', '256Mi'),
+          ],
+        },
       },
+      claims: [{ name: 'data', size: c.keeper.volume.size }],
     });
-    disruptionBudget(this, { config, name: t.keeperStatefulSet, namespace: ns, id: ids.keeper, replicas: c.keepers });
   }
 
   /** The servers: configuration, Services, and per shard a StatefulSet of its replicas and a disruption budget. */
   private servers(ctx: PlatformContext, minio: SecretRef): void {
     const { config, refs } = ctx;
-    const c = config.stores.clickhouse;
-    const ns = NAMESPACES.clickhouse;
-    const t = clickhouseTopology(config);
-    const ids = CLICKHOUSE_IDS;
-    const version = CLICKHOUSE_VERSION;
-    const serverSelector = selectorLabels(CLICKHOUSE_IDS.server);
-    const clusterXml = serverConfigXml(config, refs);
-    const users = usersXml(config, refs);
-    const entry = serverEntryScript();
-    const backup = backupScript(config, refs);
+    const files = {
+      'cluster.xml': serverConfigXml(config, refs),
+      'users.xml': usersXml(config, refs),
+      'entrypoint.sh': serverEntryScript(),
+      'backup.sh': backupScript(config, refs),
+    };
     new k8s.KubeConfigMap(this, 'server-config', {
-      metadata: meta(config, { name: CLICKHOUSE_NAMES.serverConfig, namespace: ns, id: ids.server, version }),
-      data: { 'cluster.xml': clusterXml, 'users.xml': users, 'entrypoint.sh': entry, 'backup.sh': backup },
+      metadata: meta(config, { name: CLICKHOUSE_NAMES.serverConfig, namespace: NS, id: CLICKHOUSE_IDS.server, version: CLICKHOUSE_VERSION }),
+      data: files,
     });
-    headlessService(this, 'server-headless', meta(config, { name: t.headless, namespace: ns, id: ids.server }), serverSelector, [
+    this.serverServices(ctx);
+    // Only the backup CronJob runs backup.sh (from its own mount): a new one rolls no server.
+    const checksum = configChecksum([files['cluster.xml'], files['users.xml'], files['entrypoint.sh']], 16);
+    for (const shard of clickhouseTopology(config).shards) this.shard(ctx, shard, checksum, minio);
+  }
+
+  /** The servers' governing headless Service and the Service clients query through. */
+  private serverServices(ctx: PlatformContext): void {
+    const { config, refs } = ctx;
+    const t = clickhouseTopology(config);
+    const id = CLICKHOUSE_IDS.server;
+    const selector = selectorLabels(id);
+    headlessService(this, 'server-headless', meta(config, { name: t.headless, namespace: NS, id }), selector, [
       servicePort('http', CLICKHOUSE_PORTS.http), servicePort('native', CLICKHOUSE_PORTS.native),
       servicePort('interserver', CLICKHOUSE_PORTS.interserver), servicePort('metrics', CLICKHOUSE_PORTS.metrics),
     ]);
-    new k8s.KubeService(this, 'server', {
-      metadata: meta(config, { name: refs.clickhouse.http.service, namespace: ns, id: ids.server }),
+    clusterService(this, 'server', meta(config, { name: refs.clickhouse.http.service, namespace: NS, id }), selector,
+      [servicePort(refs.clickhouse.http.portName, refs.clickhouse.http.port), servicePort(refs.clickhouse.native.portName, refs.clickhouse.native.port)]);
+  }
+
+  /** One shard: a StatefulSet of its replicas (selected by the shard label) and its disruption budget. */
+  private shard(ctx: PlatformContext, shard: ClickhouseShard, checksum: string, minio: SecretRef): void {
+    const { config } = ctx;
+    const c = config.stores.clickhouse;
+    const t = clickhouseTopology(config);
+    const id = CLICKHOUSE_IDS.server;
+    const version = CLICKHOUSE_VERSION;
+    const shardLabel: Labels = { [LABELS.shard]: String(shard.index) };
+    const selector = { ...selectorLabels(id), ...shardLabel };
+    storeStatefulSet(this, `server-${shard.statefulSet}`, {
+      config,
+      metadata: meta(config, { name: shard.statefulSet, namespace: NS, id, version, extraLabels: shardLabel }),
+      replicas: c.replicas,
+      serviceName: t.headless,
+      // Replicas of a shard do not depend on each other to start; updates still go one pod at a time.
+      podManagementPolicy: 'Parallel',
+      // By shard: the replicas of one shard never share a node, so losing a node never loses a shard.
+      selector,
+      template: {
+        metadata: {
+          labels: meta(config, { name: shard.statefulSet, id, version, extraLabels: shardLabel }).labels,
+          annotations: { [CONFIG_CHECKSUM]: checksum },
+        },
+        spec: {
+          ...isolatedPod(CLICKHOUSE_UID),
+          terminationGracePeriodSeconds: 120,
+          containers: [this.serverContainer(ctx, shard, minio)],
+          volumes: [
+            { name: 'config', configMap: { name: CLICKHOUSE_NAMES.serverConfig, items: [{ key: 'cluster.xml', path: 'cluster.xml' }], defaultMode: 0o444 } },
+            { name: 'users', configMap: { name: CLICKHOUSE_NAMES.serverConfig, items: [{ key: 'users.xml', path: 'users.xml' }], defaultMode: 0o444 } },
+            { name: 'scripts', configMap: { name: CLICKHOUSE_NAMES.serverConfig, items: [{ key: 'entrypoint.sh', path: 'entrypoint.sh' }, { key: 'backup.sh', path: 'backup.sh' }], defaultMode: 0o555 } },
+            emptyDir('tmp', '1Gi'),
+          ],
+        },
+      },
+      claims: [{ name: 'data', size: c.volume.size }],
+      // The claims carry the servers' identity, not the shard (as they always have: their labels are immutable).
+      claimLabels: selectorLabels(id),
+    });
+    // Per shard: with two or more replicas one may be down, so every shard stays readable and writable.
+    const pdbName = shard.statefulSet;
+    new k8s.KubePodDisruptionBudget(this, `pdb-${pdbName}`, {
+      metadata: meta(config, { name: pdbName, namespace: NS, id, extraLabels: shardLabel }),
       spec: {
-        selector: serverSelector,
-        ports: [servicePort(refs.clickhouse.http.portName, refs.clickhouse.http.port), servicePort(refs.clickhouse.native.portName, refs.clickhouse.native.port)],
+        maxUnavailable: k8s.IntOrString.fromNumber(1),
+        selector: { matchLabels: selector },
+        unhealthyPodEvictionPolicy: 'AlwaysAllow',
       },
     });
+  }
 
+  /** A server of `shard`: its macros and interserver host from the pod's identity, every password from a Secret. */
+  private serverContainer(ctx: PlatformContext, shard: ClickhouseShard, minio: SecretRef): k8s.Container {
+    const { config, refs } = ctx;
     const e = CLICKHOUSE_ENV;
-    const domain = serverPodDomain(config, t);
-    const ping = (failureThreshold: number, periodSeconds: number): k8s.Probe => ({
-      httpGet: { path: '/ping', port: k8s.IntOrString.fromString('http') }, periodSeconds, timeoutSeconds: 5, failureThreshold,
+    const domain = serverPodDomain(config, clickhouseTopology(config));
+    return container(config, 'clickhouse', CLICKHOUSE_IMAGES.server, {
+      command: ['/bin/sh', `${CLICKHOUSE_PATHS.scripts}/entrypoint.sh`],
+      env: [
+        fieldEnv(e.podName, 'metadata.name'),
+        NO_WATCHDOG,
+        { name: e.shard, value: shard.macro },
+        { name: e.replica, value: `$(${e.podName})` },
+        { name: e.interserverHost, value: `$(${e.podName}).${domain}` },
+        ...secretEnvs(CLICKHOUSE_NAMES.interserverSecret, { [e.interserverPassword]: 'interserver-password', [e.clusterSecret]: 'cluster-secret' }),
+        secretEnv(e.adminPassword, refs.clickhouse.adminSecret.name, 'password'),
+        secretEnv(e.appPassword, refs.clickhouse.secret.name, 'password'),
+        secretEnv(e.kafkaPassword, refs.kafka.secret.name, 'password'),
+        ...secretEnvs(minio, { [e.backupAccessKey]: 'accessKey', [e.backupSecretKey]: 'secretKey' }),
+      ],
+      ports: [
+        containerPort('http', CLICKHOUSE_PORTS.http), containerPort('native', CLICKHOUSE_PORTS.native),
+        containerPort('interserver', CLICKHOUSE_PORTS.interserver), containerPort('metrics', CLICKHOUSE_PORTS.metrics),
+      ],
+      resources: resources(config.stores.clickhouse.resources),
+      // Loading many parts after a restart can take minutes: allow 10 before liveness applies.
+      startupProbe: httpProbe('/ping', 'http', { periodSeconds: 10, failureThreshold: 60 }),
+      readinessProbe: httpProbe('/ping', 'http', { periodSeconds: 10, failureThreshold: 3 }),
+      livenessProbe: httpProbe('/ping', 'http', { periodSeconds: 20, failureThreshold: 6 }),
+      volumeMounts: [
+        { name: 'config', mountPath: CLICKHOUSE_PATHS.configD, readOnly: true },
+        { name: 'users', mountPath: CLICKHOUSE_PATHS.usersD, readOnly: true },
+        { name: 'scripts', mountPath: CLICKHOUSE_PATHS.scripts, readOnly: true },
+        { name: 'data', mountPath: CLICKHOUSE_PATHS.data },
+        { name: 'tmp', mountPath: '/tmp' },
+      ],
     });
-    for (const shard of t.shards) {
-      const shardLabel: Labels = { [LABELS.shard]: String(shard.index) };
-      const selector = { ...serverSelector, ...shardLabel };
-      new StatefulSet(this, `server-${shard.statefulSet}`, {
-        metadata: meta(config, { name: shard.statefulSet, namespace: ns, id: ids.server, version, extraLabels: shardLabel }),
-        spec: {
-          replicas: c.replicas,
-          serviceName: t.headless,
-          // Replicas of a shard do not depend on each other to start; updates still go one pod at a time.
-          podManagementPolicy: 'Parallel',
-          updateStrategy: { type: 'RollingUpdate' },
-          selector: { matchLabels: selector },
-          template: {
-            metadata: {
-              labels: meta(config, { name: shard.statefulSet, id: ids.server, version, extraLabels: shardLabel }).labels,
-              annotations: { 'checksum/config': checksum(clusterXml, users, entry) },
-            },
-            spec: {
-              securityContext: podSecurityContext(CLICKHOUSE_UID),
-              // The replicas of one shard never share a node: losing a node never loses a shard.
-              affinity: storeAntiAffinity(config, selector, c.replicas),
-              terminationGracePeriodSeconds: 120,
-              enableServiceLinks: false,
-              // No Kubernetes API access: no token in the pod.
-              automountServiceAccountToken: false,
-              containers: [{
-                name: 'clickhouse',
-                image: image(config, CLICKHOUSE_IMAGES.server),
-                imagePullPolicy: config.images.pullPolicy,
-                command: ['/bin/sh', `${CLICKHOUSE_PATHS.scripts}/entrypoint.sh`],
-                env: [
-                  { name: e.podName, valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-                  NO_WATCHDOG,
-                  { name: e.shard, value: shard.macro },
-                  { name: e.replica, value: `$(${e.podName})` },
-                  { name: e.interserverHost, value: `$(${e.podName}).${domain}` },
-                  secretEnv(e.interserverPassword, CLICKHOUSE_NAMES.interserverSecret, 'interserver-password'),
-                  secretEnv(e.clusterSecret, CLICKHOUSE_NAMES.interserverSecret, 'cluster-secret'),
-                  secretEnv(e.adminPassword, refs.clickhouse.adminSecret.name, 'password'),
-                  secretEnv(e.appPassword, refs.clickhouse.secret.name, 'password'),
-                  secretEnv(e.kafkaPassword, refs.kafka.secret.name, 'password'),
-                  secretEnv(e.backupAccessKey, minio.name, 'accessKey'),
-                  secretEnv(e.backupSecretKey, minio.name, 'secretKey'),
-                ],
-                ports: [
-                  port('http', CLICKHOUSE_PORTS.http), port('native', CLICKHOUSE_PORTS.native),
-                  port('interserver', CLICKHOUSE_PORTS.interserver), port('metrics', CLICKHOUSE_PORTS.metrics),
-                ],
-                resources: resources(c.resources),
-                securityContext: containerSecurityContext(),
-                // Loading many parts after a restart can take minutes: allow 10 before liveness applies.
-                startupProbe: ping(60, 10),
-                readinessProbe: ping(3, 10),
-                livenessProbe: ping(6, 20),
-                volumeMounts: [
-                  { name: 'config', mountPath: CLICKHOUSE_PATHS.configD, readOnly: true },
-                  { name: 'users', mountPath: CLICKHOUSE_PATHS.usersD, readOnly: true },
-                  { name: 'scripts', mountPath: CLICKHOUSE_PATHS.scripts, readOnly: true },
-                  { name: 'data', mountPath: CLICKHOUSE_PATHS.data },
-                  { name: 'tmp', mountPath: '/tmp' },
-                ],
-              }],
-              volumes: [
-                { name: 'config', configMap: { name: CLICKHOUSE_NAMES.serverConfig, items: [{ key: 'cluster.xml', path: 'cluster.xml' }], defaultMode: 0o444 } },
-                { name: 'users', configMap: { name: CLICKHOUSE_NAMES.serverConfig, items: [{ key: 'users.xml', path: 'users.xml' }], defaultMode: 0o444 } },
-                { name: 'scripts', configMap: { name: CLICKHOUSE_NAMES.serverConfig, items: [{ key: 'entrypoint.sh', path: 'entrypoint.sh' }, { key: 'backup.sh', path: 'backup.sh' }], defaultMode: 0o555 } },
-                { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
-              ],
-            },
-          },
-          volumeClaimTemplates: [claimTemplate('data', selectorLabels(ids.server), config.storageClass, c.volume.size)],
-        },
-      });
-      // Per shard: with two or more replicas one may be down, so every shard stays readable and writable.
-      const pdbName = shard.statefulSet;
-      new k8s.KubePodDisruptionBudget(this, `pdb-${pdbName}`, {
-        metadata: meta(config, { name: pdbName, namespace: ns, id: ids.server, extraLabels: shardLabel }),
-        spec: {
-          maxUnavailable: k8s.IntOrString.fromNumber(1),
-          selector: { matchLabels: selector },
-          unhealthyPodEvictionPolicy: 'AlwaysAllow',
-        },
-      });
-    }
   }
 
   /** The backup CronJob: BACKUP … ON CLUSTER to MinIO, then pruning of expired backups. */
   private backups(ctx: PlatformContext, minio: SecretRef): void {
     const { config, refs } = ctx;
     const c = config.stores.clickhouse;
-    const ns = NAMESPACES.clickhouse;
     const ids = CLICKHOUSE_IDS;
     const version = CLICKHOUSE_VERSION;
     new k8s.KubeCronJob(this, 'backup', {
-      metadata: meta(config, { name: CLICKHOUSE_NAMES.backupCronJob, namespace: ns, id: ids.backup, version }),
+      metadata: meta(config, { name: CLICKHOUSE_NAMES.backupCronJob, namespace: NS, id: ids.backup, version }),
       spec: {
         schedule: c.backupSchedule,
         timeZone: 'Etc/UTC',
@@ -305,44 +301,31 @@ export class ClickhouseChart extends Chart {
               metadata: { labels: meta(config, { name: CLICKHOUSE_NAMES.backupCronJob, id: ids.backup, version }).labels },
               spec: {
                 restartPolicy: 'Never',
-                securityContext: podSecurityContext(CLICKHOUSE_UID),
-                enableServiceLinks: false,
-                // No Kubernetes API access: no token in the pod.
-                automountServiceAccountToken: false,
+                ...isolatedPod(CLICKHOUSE_UID),
                 // mc prunes expired backups; it is a static binary, copied from its own image.
-                initContainers: [{
-                  name: 'mc',
-                  image: image(config, MC_IMAGE),
-                  imagePullPolicy: config.images.pullPolicy,
+                initContainers: [container(config, 'mc', MC_IMAGE, {
                   command: ['cp', '/usr/bin/mc', `${CLICKHOUSE_PATHS.tools}/mc`],
                   resources: { requests: quantities({ cpu: '10m', memory: '32Mi' }), limits: quantities({ cpu: '200m', memory: '64Mi' }) },
-                  securityContext: containerSecurityContext(),
                   volumeMounts: [{ name: 'tools', mountPath: CLICKHOUSE_PATHS.tools }],
-                }],
-                containers: [{
-                  name: 'backup',
-                  image: image(config, CLICKHOUSE_IMAGES.server),
-                  imagePullPolicy: config.images.pullPolicy,
+                })],
+                containers: [container(config, 'backup', CLICKHOUSE_IMAGES.server, {
                   command: ['/bin/sh', `${CLICKHOUSE_PATHS.scripts}/backup.sh`],
                   env: [
                     { name: 'HOME', value: '/tmp' },
-                    secretEnv('CLICKHOUSE_USER', refs.clickhouse.adminSecret.name, 'username'),
-                    secretEnv('CLICKHOUSE_PASSWORD', refs.clickhouse.adminSecret.name, 'password'),
-                    secretEnv(CLICKHOUSE_ENV.backupAccessKey, minio.name, 'accessKey'),
-                    secretEnv(CLICKHOUSE_ENV.backupSecretKey, minio.name, 'secretKey'),
+                    ...secretEnvs(refs.clickhouse.adminSecret, { CLICKHOUSE_USER: 'username', CLICKHOUSE_PASSWORD: 'password' }),
+                    ...secretEnvs(minio, { [CLICKHOUSE_ENV.backupAccessKey]: 'accessKey', [CLICKHOUSE_ENV.backupSecretKey]: 'secretKey' }),
                   ],
                   resources: { requests: quantities({ cpu: '50m', memory: '128Mi' }), limits: quantities({ cpu: '500m', memory: '512Mi' }) },
-                  securityContext: containerSecurityContext(),
                   volumeMounts: [
                     { name: 'scripts', mountPath: CLICKHOUSE_PATHS.scripts, readOnly: true },
                     { name: 'tmp', mountPath: '/tmp' },
                     { name: 'tools', mountPath: CLICKHOUSE_PATHS.tools, readOnly: true },
                   ],
-                }],
+                })],
                 volumes: [
                   { name: 'scripts', configMap: { name: CLICKHOUSE_NAMES.serverConfig, items: [{ key: 'backup.sh', path: 'backup.sh' }], defaultMode: 0o555 } },
-                  { name: 'tools', emptyDir: { sizeLimit: k8s.Quantity.fromString('128Mi') } },
-                  { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+                  emptyDir('tools', '128Mi'),
+                  emptyDir('tmp', '64Mi'),
                 ],
               },
             },
@@ -355,10 +338,9 @@ export class ClickhouseChart extends Chart {
   /** The network flows of the servers, Keeper and the backup job. */
   private flows(ctx: PlatformContext): void {
     const { refs, graph } = ctx;
-    const ns = NAMESPACES.clickhouse;
     const ids = CLICKHOUSE_IDS;
-    const servers = pods(ns, ids.server);
-    const keepers = pods(ns, ids.keeper);
+    const servers = pods(NS, ids.server);
+    const keepers = pods(NS, ids.keeper);
     graph.connect({ pods: servers }, { pods: servers }, [
       { port: CLICKHOUSE_PORTS.native, name: 'native' }, { port: CLICKHOUSE_PORTS.interserver, name: 'interserver' },
     ], 'clickhouse servers run distributed queries and DDL on each other and replicas fetch parts');
@@ -368,7 +350,7 @@ export class ClickhouseChart extends Chart {
     graph.connect({ pods: PROMETHEUS }, { pods: keepers }, [{ port: KEEPER_PORTS.metrics, name: 'metrics' }], 'prometheus scrapes clickhouse keeper');
     graph.use(servers, refs.minio.s3, 'clickhouse writes backups to its MinIO bucket');
     graph.use(servers, refs.kafka.bootstrap, 'clickhouse Kafka engine tables consume from kafka');
-    graph.use(pods(ns, ids.backup), refs.clickhouse.native, 'the clickhouse backup job starts BACKUP ON CLUSTER');
-    graph.use(pods(ns, ids.backup), refs.minio.s3, 'the clickhouse backup job removes expired backups from its MinIO bucket');
+    graph.use(pods(NS, ids.backup), refs.clickhouse.native, 'the clickhouse backup job starts BACKUP ON CLUSTER');
+    graph.use(pods(NS, ids.backup), refs.minio.s3, 'the clickhouse backup job removes expired backups from its MinIO bucket');
   }
 }

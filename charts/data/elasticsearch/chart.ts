@@ -5,8 +5,7 @@
  * the exporter's user, the snapshot repository on MinIO, snapshot and index lifecycle policies. Dev runs a single
  * node holding every role through the same code.
  */
-import { createHash } from 'crypto';
-import { ApiObject, Chart } from 'cdk8s';
+import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import type { EnvironmentConfig } from '../../../environments/schema';
@@ -14,16 +13,20 @@ import { k8s } from '../../../imports/k8s';
 import type { PlatformContext } from '../../context';
 import { disruptionBudget } from '../../lib/disruption';
 import { PROMETHEUS, pods } from '../../lib/graph';
+import { certificate } from '../../lib/certificate';
+import { configChecksum } from '../../lib/checksum';
 import { image } from '../../lib/images';
-import { labels, meta, selectorLabels, type Identity } from '../../lib/labels';
-import { secretEnv } from '../../lib/env';
-import { headlessService } from '../../lib/service';
-import { contentName, FINISHED_JOB_TTL_SECONDS, podNames, serviceHost } from '../../lib/naming';
+import { container, emptyDir, tcpProbe } from '../../lib/container';
+import { annotationKey, labels, meta, selectorLabels, type Identity } from '../../lib/labels';
+import { fieldEnv, secretEnv, secretEnvs } from '../../lib/env';
+import { clusterService, headlessService, namedPort } from '../../lib/service';
+import { setupJob } from '../../lib/job';
+import { podNames, serviceHost } from '../../lib/naming';
 import { parseMemory } from '../../lib/quantity';
 import { quantities, resources } from '../../lib/resources';
-import { spreadOverNodes, storeAntiAffinity } from '../../lib/scheduling';
+import { spreadOverNodes } from '../../lib/scheduling';
 import { containerSecurityContext, podSecurityContext } from '../../lib/security';
-import { claimTemplate, StatefulSet } from '../../lib/stateful-set';
+import { storeStatefulSet } from '../../lib/stateful-set';
 import { POST_START, PRE_STOP, PREPARE_CONFIG, SETUP } from './scripts';
 import { INTERNAL_CA_ISSUER, NAMESPACES } from '../refs';
 
@@ -72,6 +75,10 @@ export function id(role: Role): Identity {
 }
 export function statefulSetName(role: Role): string {
   return `elasticsearch-${role}`;
+}
+/** The ConfigMap of a role's elasticsearch.yml. */
+function settingsName(role: Role): string {
+  return `${statefulSetName(role)}-config`;
 }
 export function headlessName(role: Role): string {
   return `elasticsearch-${role}-hl`;
@@ -183,129 +190,125 @@ export function httpDnsNames(config: EnvironmentConfig, service: string): string
   ];
 }
 
+const EXPORTER_ID: Identity = { name: 'elasticsearch', component: 'exporter' };
+const SETUP_ID: Identity = { name: 'elasticsearch', component: 'setup' };
+
 export class ElasticsearchChart extends Chart {
   constructor(scope: Construct, chartId: string, ctx: PlatformContext) {
     super(scope, chartId, { disableResourceNameHashes: true });
     const { config, refs } = ctx;
     const http = refs.elasticsearch.http;
-    const specs = roleSpecs(config);
+    this.secrets(ctx);
+    this.flows(ctx);
+    this.certificates(config, http.service);
+    clusterService(this, 'http', meta(config, { name: http.service, namespace: NS, id: http.pods }), selectorLabels(http.pods),
+      [namedPort(http.portName, http.port, 'http')]);
+    for (const spec of roleSpecs(config)) this.nodeSet(ctx, spec);
+    this.exporter(ctx, EXPORTER_ID);
+    this.setupJob(ctx, SETUP_ID);
+  }
 
-    const minioCopy = refs.minio.credentials('elasticsearch');
+  /** The Secrets this chart's pods read besides the store's own: MinIO keys for snapshots, the exporter's user. */
+  private secrets(ctx: PlatformContext): void {
+    const minioCopy = ctx.refs.minio.credentials('elasticsearch');
     ctx.secrets.push(
       { ...minioCopy, namespace: NS, copyOf: { namespace: NAMESPACES.minio, name: minioCopy.name } },
       { ...SECRETS.exporter, keys: [...SECRETS.exporter.keys], namespace: NS, fixed: { username: 'exporter' } },
     );
+  }
 
-    // Flows: every node talks transport to every node; masters and data nodes write snapshots to MinIO.
+  /** Every node talks transport to every node; masters and data nodes write snapshots to MinIO. */
+  private flows(ctx: PlatformContext): void {
+    const { config, refs, graph } = ctx;
+    const http = refs.elasticsearch.http;
+    const specs = roleSpecs(config);
     for (const a of specs) {
       for (const b of specs) {
-        ctx.graph.connect({ pods: pods(NS, id(a.role)) }, { pods: pods(NS, id(b.role)) }, [{ port: TRANSPORT_PORT, name: 'transport' }],
+        graph.connect({ pods: pods(NS, id(a.role)) }, { pods: pods(NS, id(b.role)) }, [{ port: TRANSPORT_PORT, name: 'transport' }],
           `Elasticsearch ${a.role} nodes talk to ${b.role} nodes (cluster coordination, shard traffic)`);
       }
-      if (a.role !== 'coordinating') ctx.graph.use(pods(NS, id(a.role)), refs.minio.s3, `Elasticsearch ${a.role} nodes write snapshots to MinIO`);
+      if (a.role !== 'coordinating') graph.use(pods(NS, id(a.role)), refs.minio.s3, `Elasticsearch ${a.role} nodes write snapshots to MinIO`);
     }
-    const exporter: Identity = { name: 'elasticsearch', component: 'exporter' };
-    const setup: Identity = { name: 'elasticsearch', component: 'setup' };
-    ctx.graph.use(pods(NS, exporter), http, 'the exporter reads cluster, node and index statistics');
-    ctx.graph.use(pods(NS, setup), http, 'the setup Job registers users, the snapshot repository and lifecycle policies');
-    ctx.graph.connect({ pods: PROMETHEUS }, { pods: pods(NS, exporter) }, [{ port: EXPORTER_PORT, name: 'metrics' }],
+    graph.use(pods(NS, EXPORTER_ID), http, 'the exporter reads cluster, node and index statistics');
+    graph.use(pods(NS, SETUP_ID), http, 'the setup Job registers users, the snapshot repository and lifecycle policies');
+    graph.connect({ pods: PROMETHEUS }, { pods: pods(NS, EXPORTER_ID) }, [{ port: EXPORTER_PORT, name: 'metrics' }],
       'Prometheus scrapes the Elasticsearch exporter');
-
-    this.certificates(config, http.service);
-
-    new k8s.KubeService(this, 'http', {
-      metadata: meta(config, { name: http.service, namespace: NS, id: http.pods }),
-      spec: {
-        selector: selectorLabels(http.pods),
-        ports: [{ name: http.portName, port: http.port, targetPort: k8s.IntOrString.fromString('http') }],
-      },
-    });
-
-    for (const spec of specs) this.nodeSet(ctx, spec);
-    this.exporter(ctx, exporter);
-    this.setupJob(ctx, setup);
   }
 
   private certificates(config: EnvironmentConfig, service: string): void {
     const d = config.cluster.clusterDomain;
-    const base = {
-      duration: '2160h',
-      renewBefore: '360h',
+    const common = {
+      config, namespace: NS, id: { name: 'elasticsearch', component: 'tls' },
       // Elasticsearch reads PKCS#8 PEM keys and reloads the files when cert-manager renews them.
-      privateKey: { algorithm: 'ECDSA', size: 256, encoding: 'PKCS8', rotationPolicy: 'Always' },
+      privateKey: { encoding: 'PKCS8' },
     };
-    const cert = (name: string, spec: Record<string, unknown>) => new ApiObject(this, name, {
-      apiVersion: 'cert-manager.io/v1',
-      kind: 'Certificate',
-      metadata: meta(config, { name, namespace: NS, id: { name: 'elasticsearch', component: 'tls' } }),
-      spec: { secretName: name, ...base, ...spec },
+    certificate(this, SECRETS.transportTls, {
+      ...common, name: SECRETS.transportTls,
+      issuer: { name: TRANSPORT_CA.issuer, kind: 'Issuer' },
+      subject: {
+        dnsNames: roleSpecs(config).map((r) => `*.${headlessName(r.role)}.${NS}.svc.${d}`),
+        usages: ['server auth', 'client auth', 'digital signature', 'key encipherment'],
+      },
     });
-    cert(SECRETS.transportTls, {
-      issuerRef: { name: TRANSPORT_CA.issuer, kind: 'Issuer', group: 'cert-manager.io' },
-      dnsNames: roleSpecs(config).map((r) => `*.${headlessName(r.role)}.${NS}.svc.${d}`),
-      usages: ['server auth', 'client auth', 'digital signature', 'key encipherment'],
-    });
-    cert(SECRETS.httpTls, {
+    certificate(this, SECRETS.httpTls, {
+      ...common, name: SECRETS.httpTls,
       // Clients (the applications, the exporter) trust the platform CA for HTTPS.
-      issuerRef: { name: INTERNAL_CA_ISSUER, kind: 'ClusterIssuer', group: 'cert-manager.io' },
-      dnsNames: httpDnsNames(config, service),
-      ipAddresses: ['127.0.0.1'],
-      usages: ['server auth', 'digital signature', 'key encipherment'],
+      issuer: { name: INTERNAL_CA_ISSUER, kind: 'ClusterIssuer' },
+      subject: {
+        dnsNames: httpDnsNames(config, service),
+        ipAddresses: ['127.0.0.1'],
+        usages: ['server auth', 'digital signature', 'key encipherment'],
+      },
     });
   }
 
+  /** The nodes of one role: their headless Service, settings, StatefulSet and disruption budget. */
   private nodeSet(ctx: PlatformContext, spec: RoleSpec): void {
-    const { config, refs } = ctx;
-    const es = config.stores.elasticsearch;
-    const name = statefulSetName(spec.role);
+    const { config } = ctx;
     const ident = id(spec.role);
-    const selector = selectorLabels(ident);
-    const holdsData = spec.nodeRoles.includes('data');
-    const credentials = refs.elasticsearch.secret.name;
-    const heap = heapMiB(config);
-
     // Discovery must find masters that are not ready yet: readiness needs an elected master.
-    headlessService(this, `${spec.role}-headless`, meta(config, { name: headlessName(spec.role), namespace: NS, id: ident }), selector, [
-      { name: 'http', port: HTTP_PORT, targetPort: k8s.IntOrString.fromString('http') },
-      { name: 'transport', port: TRANSPORT_PORT, targetPort: k8s.IntOrString.fromString('transport') },
-    ]);
+    headlessService(this, `${spec.role}-headless`, meta(config, { name: headlessName(spec.role), namespace: NS, id: ident }), selectorLabels(ident),
+      [namedPort('http', HTTP_PORT), namedPort('transport', TRANSPORT_PORT)]);
+    const checksum = this.nodeSettings(ctx, spec);
+    this.nodeStatefulSet(ctx, spec, checksum);
+    // Masters: one down keeps a majority of an odd count. Data: one down keeps a copy of every shard (1 replica).
+    disruptionBudget(this, { config, name: statefulSetName(spec.role), namespace: NS, id: ident, replicas: spec.replicas, maxUnavailable: 1 });
+  }
 
-    const settings = `${name}-config`;
+  /** elasticsearch.yml of one role in its ConfigMap; returns the checksum that rolls the nodes. */
+  private nodeSettings(ctx: PlatformContext, spec: RoleSpec): string {
+    const { config, refs } = ctx;
     const yml = stringify(elasticsearchYml(config, spec, refs.minio.s3), { lineWidth: 0 });
     new k8s.KubeConfigMap(this, `${spec.role}-config`, {
-      metadata: meta(config, { name: settings, namespace: NS, id: ident }),
+      metadata: meta(config, { name: settingsName(spec.role), namespace: NS, id: id(spec.role) }),
       data: { 'elasticsearch.yml': yml },
     });
     // Pods read their settings once, at start: a changed file or script rolls the StatefulSet.
-    const checksum = createHash('sha256').update(yml).update(PREPARE_CONFIG).update(PRE_STOP).update(POST_START).digest('hex');
+    return configChecksum(yml + PREPARE_CONFIG + PRE_STOP + POST_START);
+  }
 
-    const field = (envName: string, path: string): k8s.EnvVar => ({ name: envName, valueFrom: { fieldRef: { fieldPath: path } } });
-    const password = secretEnv('ELASTIC_PASSWORD', credentials, 'password');
+  /** The containers of a node: the optional sysctl and prepare-config (init), then Elasticsearch. */
+  private nodeContainers(ctx: PlatformContext, spec: RoleSpec): { readonly init: k8s.Container[]; readonly main: k8s.Container } {
+    const { config, refs } = ctx;
+    const es = config.stores.elasticsearch;
+    const heap = heapMiB(config);
+    const password = secretEnv('ELASTIC_PASSWORD', refs.elasticsearch.secret.name, 'password');
     // What elasticsearch.yml's placeholders refer to. Every container that loads elasticsearch.yml gets them: the
     // keystore tool of prepare-config resolves them too (elastic/cloud-on-k8s#5577), not only the node.
-    const placeholders: k8s.EnvVar[] = [field('POD_NAME', 'metadata.name'), field('POD_IP', 'status.podIP')];
+    const placeholders: k8s.EnvVar[] = [fieldEnv('POD_NAME', 'metadata.name'), fieldEnv('POD_IP', 'status.podIP')];
     const bootstrap = initialMasterNodes(config, spec);
     const scriptsMount = { name: 'scripts', mountPath: '/mnt/scripts', readOnly: true };
-    const tmp = (n: string, size: string) => ({ name: n, emptyDir: { sizeLimit: k8s.Quantity.fromString(size) } });
-    const tcp = (port: string, periodSeconds: number, failureThreshold: number): k8s.Probe =>
-      ({ tcpSocket: { port: k8s.IntOrString.fromString(port) }, periodSeconds, timeoutSeconds: 5, failureThreshold });
 
-    const initContainers: k8s.Container[] = [];
+    const init: k8s.Container[] = [];
     if (es.maxMapCount === 'sysctlInitContainer') {
       // The environment chose mmap: raise the host's limit (needs the namespace at Pod Security privileged).
-      initContainers.push({
-        name: 'sysctl',
-        image: image(config, ES_IMAGE),
-        imagePullPolicy: config.images.pullPolicy,
+      init.push(container(config, 'sysctl', ES_IMAGE, {
         command: ['sysctl', '-w', 'vm.max_map_count=262144'],
         securityContext: { privileged: true, runAsUser: 0, runAsNonRoot: false },
         resources: { requests: quantities({ cpu: '10m', memory: '16Mi' }), limits: quantities({ cpu: '100m', memory: '32Mi' }) },
-      });
+      }));
     }
-    initContainers.push({
-      name: 'prepare-config',
-      image: image(config, ES_IMAGE),
-      imagePullPolicy: config.images.pullPolicy,
+    init.push(container(config, 'prepare-config', ES_IMAGE, {
       command: ['bash', '/mnt/scripts/prepare-config.sh'],
       env: [
         ...placeholders,
@@ -314,7 +317,6 @@ export class ElasticsearchChart extends Chart {
         ...(bootstrap.length ? [{ name: 'INITIAL_MASTER_NODES', value: bootstrap.join(',') }] : []),
       ],
       resources: { requests: quantities({ cpu: '100m', memory: '256Mi' }), limits: quantities({ cpu: '1', memory: '512Mi' }) },
-      securityContext: containerSecurityContext(),
       volumeMounts: [
         { name: 'config', mountPath: '/mnt/config' },
         { name: 'settings', mountPath: '/mnt/settings', readOnly: true },
@@ -324,85 +326,85 @@ export class ElasticsearchChart extends Chart {
         scriptsMount,
         { name: 'tmp', mountPath: '/tmp' },
       ],
-    });
+    }));
 
+    const main = container(config, 'elasticsearch', ES_IMAGE, {
+      env: [
+        ...placeholders,
+        password,
+        { name: 'ES_JAVA_OPTS', value: `-Xms${heap}m -Xmx${heap}m` },
+        { name: 'ES_TMPDIR', value: '/tmp' },
+        { name: 'NODE_HOLDS_DATA', value: String(spec.nodeRoles.includes('data')) },
+        { name: 'DRAIN_TIMEOUT_SECONDS', value: '120' },
+      ],
+      ports: [
+        { name: 'http', containerPort: HTTP_PORT },
+        { name: 'transport', containerPort: TRANSPORT_PORT },
+        { name: 'readiness', containerPort: READINESS_PORT },
+      ],
+      // Recovery of a large node may take long: liveness only applies once the transport port is up.
+      startupProbe: tcpProbe('transport', { periodSeconds: 10, failureThreshold: 60 }),
+      livenessProbe: tcpProbe('transport', { periodSeconds: 10, failureThreshold: 6 }),
+      readinessProbe: tcpProbe('readiness', { periodSeconds: 5, failureThreshold: 3 }),
+      lifecycle: {
+        preStop: { exec: { command: ['bash', '/mnt/scripts/pre-stop.sh'] } },
+        postStart: { exec: { command: ['bash', '/mnt/scripts/post-start.sh'] } },
+      },
+      resources: resources(es.resources),
+      volumeMounts: [
+        { name: 'config', mountPath: CONFIG_DIR },
+        { name: 'transport-tls', mountPath: `${CONFIG_DIR}/certs/transport`, readOnly: true },
+        { name: 'http-tls', mountPath: `${CONFIG_DIR}/certs/http`, readOnly: true },
+        { name: 'data', mountPath: DATA_DIR },
+        { name: 'logs', mountPath: '/usr/share/elasticsearch/logs' },
+        { name: 'tmp', mountPath: '/tmp' },
+        scriptsMount,
+      ],
+    });
+    return { init, main };
+  }
+
+  /** The StatefulSet of one role: its pods, volumes and, for master and data nodes, their data volume. */
+  private nodeStatefulSet(ctx: PlatformContext, spec: RoleSpec, checksum: string): void {
+    const { config, refs } = ctx;
+    const name = statefulSetName(spec.role);
+    const ident = id(spec.role);
+    const selector = selectorLabels(ident);
     const volumes: k8s.Volume[] = [
-      tmp('config', '64Mi'), tmp('tmp', '1Gi'), tmp('logs', '1Gi'),
-      { name: 'settings', configMap: { name: settings } },
+      emptyDir('config', '64Mi'), emptyDir('tmp', '1Gi'), emptyDir('logs', '1Gi'),
+      { name: 'settings', configMap: { name: settingsName(spec.role) } },
       { name: 'scripts', configMap: { name: 'elasticsearch-scripts', defaultMode: 0o555 } },
       // Keys readable by the elasticsearch user and group only (0440 with fsGroup).
       { name: 'minio-credentials', secret: { secretName: refs.minio.credentials('elasticsearch').name, defaultMode: 0o440 } },
       { name: 'transport-tls', secret: { secretName: SECRETS.transportTls, defaultMode: 0o440 } },
       { name: 'http-tls', secret: { secretName: SECRETS.httpTls, defaultMode: 0o440 } },
     ];
-    if (!spec.volume) volumes.push(tmp('data', '1Gi'));
+    if (!spec.volume) volumes.push(emptyDir('data', '1Gi'));
+    const containers = this.nodeContainers(ctx, spec);
 
-    new StatefulSet(this, name, {
+    storeStatefulSet(this, name, {
+      config,
       metadata: meta(config, { name, namespace: NS, id: ident, version: ES_VERSION }),
-      spec: {
-        serviceName: headlessName(spec.role),
-        replicas: spec.replicas,
-        // Nodes join independently; a master quorum forms as soon as a majority is up.
-        podManagementPolicy: 'Parallel',
-        updateStrategy: { type: 'RollingUpdate' },
-        selector: { matchLabels: selector },
-        template: {
-          metadata: { labels: labels(config, ident, ES_VERSION), annotations: { 'sme-receivables.io/config-checksum': checksum } },
-          spec: {
-            automountServiceAccountToken: false,
-            securityContext: podSecurityContext(UID),
-            affinity: storeAntiAffinity(config, selector, spec.replicas),
-            // preStop drains for up to 120 s; Elasticsearch then needs time to close cleanly.
-            terminationGracePeriodSeconds: 180,
-            initContainers,
-            containers: [{
-              name: 'elasticsearch',
-              image: image(config, ES_IMAGE),
-              imagePullPolicy: config.images.pullPolicy,
-              env: [
-                ...placeholders,
-                password,
-                { name: 'ES_JAVA_OPTS', value: `-Xms${heap}m -Xmx${heap}m` },
-                { name: 'ES_TMPDIR', value: '/tmp' },
-                { name: 'NODE_HOLDS_DATA', value: String(holdsData) },
-                { name: 'DRAIN_TIMEOUT_SECONDS', value: '120' },
-              ],
-              ports: [
-                { name: 'http', containerPort: HTTP_PORT },
-                { name: 'transport', containerPort: TRANSPORT_PORT },
-                { name: 'readiness', containerPort: READINESS_PORT },
-              ],
-              // Recovery of a large node may take long: liveness only applies once the transport port is up.
-              startupProbe: tcp('transport', 10, 60),
-              livenessProbe: tcp('transport', 10, 6),
-              readinessProbe: tcp('readiness', 5, 3),
-              lifecycle: {
-                preStop: { exec: { command: ['bash', '/mnt/scripts/pre-stop.sh'] } },
-                postStart: { exec: { command: ['bash', '/mnt/scripts/post-start.sh'] } },
-              },
-              resources: resources(es.resources),
-              securityContext: containerSecurityContext(),
-              volumeMounts: [
-                { name: 'config', mountPath: CONFIG_DIR },
-                { name: 'transport-tls', mountPath: `${CONFIG_DIR}/certs/transport`, readOnly: true },
-                { name: 'http-tls', mountPath: `${CONFIG_DIR}/certs/http`, readOnly: true },
-                { name: 'data', mountPath: DATA_DIR },
-                { name: 'logs', mountPath: '/usr/share/elasticsearch/logs' },
-                { name: 'tmp', mountPath: '/tmp' },
-                scriptsMount,
-              ],
-            }],
-            volumes,
-          },
+      serviceName: headlessName(spec.role),
+      replicas: spec.replicas,
+      // Nodes join independently; a master quorum forms as soon as a majority is up.
+      podManagementPolicy: 'Parallel',
+      selector,
+      template: {
+        metadata: { labels: labels(config, ident, ES_VERSION), annotations: { [annotationKey(config, 'config-checksum')]: checksum } },
+        spec: {
+          automountServiceAccountToken: false,
+          securityContext: podSecurityContext(UID),
+          // preStop drains for up to 120 s; Elasticsearch then needs time to close cleanly.
+          terminationGracePeriodSeconds: 180,
+          initContainers: containers.init,
+          containers: [containers.main],
+          volumes,
         },
-        ...(spec.volume ? {
-          volumeClaimTemplates: [claimTemplate('data', selector, config.storageClass, spec.volume)],
-        } : {}),
       },
+      // Coordinating nodes keep their node metadata in an emptyDir (see the volumes above).
+      claims: spec.volume ? [{ name: 'data', size: spec.volume }] : [],
     });
-
-    // Masters: one down keeps a majority of an odd count. Data: one down keeps a copy of every shard (1 replica).
-    disruptionBudget(this, { config, name, namespace: NS, id: ident, replicas: spec.replicas, maxUnavailable: 1 });
   }
 
   private exporter(ctx: PlatformContext, ident: Identity): void {
@@ -420,10 +422,7 @@ export class ElasticsearchChart extends Chart {
             automountServiceAccountToken: false,
             securityContext: podSecurityContext(),
             topologySpreadConstraints: spreadOverNodes(selector),
-            containers: [{
-              name: 'exporter',
-              image: image(config, EXPORTER_IMAGE),
-              imagePullPolicy: config.images.pullPolicy,
+            containers: [container(config, 'exporter', EXPORTER_IMAGE, {
               args: [
                 `--es.uri=${refs.elasticsearch.url}`,
                 '--es.ca=/certs/ca.crt',
@@ -433,23 +432,19 @@ export class ElasticsearchChart extends Chart {
                 `--web.listen-address=:${EXPORTER_PORT}`,
               ],
               // Least privilege: a user with the monitor privileges only, created by the setup Job.
-              env: [secretEnv('ES_USERNAME', SECRETS.exporter.name, 'username'), secretEnv('ES_PASSWORD', SECRETS.exporter.name, 'password')],
+              env: secretEnvs(SECRETS.exporter.name, { ES_USERNAME: 'username', ES_PASSWORD: 'password' }),
               ports: [{ name: 'metrics', containerPort: EXPORTER_PORT }],
-              livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 20, timeoutSeconds: 5 },
-              readinessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 10, timeoutSeconds: 5 },
+              livenessProbe: tcpProbe('metrics', { periodSeconds: 20 }),
+              readinessProbe: tcpProbe('metrics', { periodSeconds: 10 }),
               resources: { requests: quantities({ cpu: '50m', memory: '64Mi' }), limits: quantities({ cpu: '250m', memory: '128Mi' }) },
-              securityContext: containerSecurityContext(),
               volumeMounts: [{ name: 'ca', mountPath: '/certs', readOnly: true }],
-            }],
+            })],
             volumes: [{ name: 'ca', secret: { secretName: SECRETS.httpTls, items: [{ key: 'ca.crt', path: 'ca.crt' }] } }],
           },
         },
       },
     });
-    new k8s.KubeService(this, 'exporter-service', {
-      metadata: meta(config, { name, namespace: NS, id: ident }),
-      spec: { selector, ports: [{ name: 'metrics', port: EXPORTER_PORT, targetPort: k8s.IntOrString.fromString('metrics') }] },
-    });
+    clusterService(this, 'exporter-service', meta(config, { name, namespace: NS, id: ident }), selector, [namedPort('metrics', EXPORTER_PORT)]);
   }
 
   private setupJob(ctx: PlatformContext, ident: Identity): void {
@@ -470,6 +465,8 @@ export class ElasticsearchChart extends Chart {
         restartPolicy: 'OnFailure',
         automountServiceAccountToken: false,
         securityContext: podSecurityContext(UID),
+        // Spelt out rather than built with container(): the Job's name hashes this template as written, key order
+        // included, so building it differently would rename (and re-run) the Job.
         containers: [{
           name: 'setup',
           image: image(config, ES_IMAGE),
@@ -478,10 +475,8 @@ export class ElasticsearchChart extends Chart {
           env: [
             { name: 'ES_URL', value: refs.elasticsearch.url },
             secretEnv('ELASTIC_PASSWORD', refs.elasticsearch.secret.name, 'password'),
-            secretEnv('EXPORTER_USERNAME', SECRETS.exporter.name, 'username'),
-            secretEnv('EXPORTER_PASSWORD', SECRETS.exporter.name, 'password'),
-            secretEnv('APP_USERNAME', refs.elasticsearch.appSecret.name, 'username'),
-            secretEnv('APP_PASSWORD', refs.elasticsearch.appSecret.name, 'password'),
+            ...secretEnvs(SECRETS.exporter.name, { EXPORTER_USERNAME: 'username', EXPORTER_PASSWORD: 'password' }),
+            ...secretEnvs(refs.elasticsearch.appSecret, { APP_USERNAME: 'username', APP_PASSWORD: 'password' }),
             { name: 'APP_ROLE', value: APP_ROLE },
             { name: 'REPOSITORY', value: SNAPSHOT_REPOSITORY },
             { name: 'SLM_POLICY', value: SLM_POLICY },
@@ -501,14 +496,7 @@ export class ElasticsearchChart extends Chart {
         ],
       },
     };
-    new k8s.KubeJob(this, 'setup', {
-      metadata: meta(config, {
-        // Named after its files and template: `kubectl apply` (installer, -k) then runs a changed one as a new Job.
-        name: contentName(name, { files, template }), namespace: NS, id: ident,
-        annotations: { 'argocd.argoproj.io/hook': 'PostSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' },
-      }),
-      spec: { backoffLimit: 6, activeDeadlineSeconds: 1800, ttlSecondsAfterFinished: FINISHED_JOB_TTL_SECONDS, template },
-    });
+    setupJob(this, 'setup', { config, name, namespace: NS, id: ident, files, template });
   }
 }
 

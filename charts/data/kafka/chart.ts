@@ -4,26 +4,26 @@
  * passwords from Secrets, replication settings from the environment, a PDB, anti-affinity, and
  * kafka-exporter for Prometheus (brokers, partitions, under-replication, consumer-group lag).
  */
-import { createHash } from 'crypto';
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { k8s } from '../../../imports/k8s';
 import type { PlatformContext } from '../../context';
 import { disruptionBudget } from '../../lib/disruption';
 import { pods, PROMETHEUS } from '../../lib/graph';
-import { image } from '../../lib/images';
+import { CONFIG_CHECKSUM, configChecksum } from '../../lib/checksum';
+import { POST_SYNC_HOOK } from '../../lib/job';
+import { container, containerPort, emptyDir, httpProbe, tcpProbe } from '../../lib/container';
 import { meta, selectorLabels, type Identity } from '../../lib/labels';
 import { secretEnv } from '../../lib/env';
 import { quantities, resources } from '../../lib/resources';
-import { storeAntiAffinity } from '../../lib/scheduling';
-import { containerSecurityContext, podSecurityContext } from '../../lib/security';
-import { claimTemplate, StatefulSet } from '../../lib/stateful-set';
+import { isolatedPod } from '../../lib/security';
+import { storeStatefulSet } from '../../lib/stateful-set';
 import {
   KAFKA_BROKER_USER, KAFKA_ENV, KAFKA_PATHS, KAFKA_PORTS, kafkaEntryScript, kafkaHeadlessDomain, kafkaHeapMiB,
   kafkaLog4j, kafkaServerProperties, kafkaTopicsFile, kafkaTopicsScript, kafkaTopology,
 } from './server-config';
 import { KAFKA_CLIENT_USER, NAMESPACES } from '../refs';
-import { headlessService, servicePort } from '../../lib/service';
+import { clusterService, headlessService, servicePort } from '../../lib/service';
 
 export const KAFKA_VERSION = '3.9.1';
 export const KAFKA_IMAGES = {
@@ -47,8 +47,6 @@ export const KAFKA_NAMES = {
   topics: 'kafka-topics',
 } as const;
 
-const port = (name: string, containerPort: number): k8s.ContainerPort => ({ name, containerPort, protocol: 'TCP' });
-
 export class KafkaChart extends Chart {
   constructor(scope: Construct, id: string, ctx: PlatformContext) {
     super(scope, id, { disableResourceNameHashes: true });
@@ -67,96 +65,108 @@ export class KafkaChart extends Chart {
 
   /** The brokers (KRaft, combined controller and broker): configuration, Services, StatefulSet, disruption budget. */
   private brokers(ctx: PlatformContext): void {
+    const { config } = ctx;
+    const t = kafkaTopology(config);
+    const checksum = this.brokerConfig(ctx);
+    this.brokerServices(ctx);
+    this.brokerStatefulSet(ctx, checksum);
+    disruptionBudget(this, { config, name: t.statefulSet, namespace: NAMESPACES.kafka, id: KAFKA_IDS.broker, replicas: config.stores.kafka.brokers });
+  }
+
+  /** server.properties, the entry script and log4j in one ConfigMap; returns the checksum that rolls the brokers. */
+  private brokerConfig(ctx: PlatformContext): string {
     const { config, refs } = ctx;
+    const files = { 'server.properties': kafkaServerProperties(config, refs), 'entrypoint.sh': kafkaEntryScript(), 'log4j.properties': kafkaLog4j() };
+    new k8s.KubeConfigMap(this, 'config', {
+      metadata: meta(config, { name: KAFKA_NAMES.config, namespace: NAMESPACES.kafka, id: KAFKA_IDS.broker, version: KAFKA_VERSION }),
+      data: files,
+    });
+    return configChecksum([files['server.properties'], files['entrypoint.sh'], files['log4j.properties']], 16);
+  }
+
+  /** The governing headless Service and the bootstrap Service clients start from. */
+  private brokerServices(ctx: PlatformContext): void {
+    const { config, refs } = ctx;
+    const ns = NAMESPACES.kafka;
+    const t = kafkaTopology(config);
+    const id = KAFKA_IDS.broker;
+    const selector = selectorLabels(id);
+    // Controllers must reach each other before any of them is ready (publishNotReadyAddresses).
+    headlessService(this, 'headless', meta(config, { name: t.headless, namespace: ns, id }), selector,
+      [servicePort('client', KAFKA_PORTS.client), servicePort('internal', KAFKA_PORTS.internal), servicePort('controller', KAFKA_PORTS.controller)]);
+    clusterService(this, 'bootstrap', meta(config, { name: refs.kafka.bootstrap.service, namespace: ns, id }), selector,
+      [servicePort(refs.kafka.bootstrap.portName, refs.kafka.bootstrap.port)]);
+  }
+
+  /** The brokers' StatefulSet: one pod per KRaft node, its log directories on its own volume. */
+  private brokerStatefulSet(ctx: PlatformContext, checksum: string): void {
+    const { config } = ctx;
     const k = config.stores.kafka;
     const ns = NAMESPACES.kafka;
     const t = kafkaTopology(config);
     const version = KAFKA_VERSION;
-    const ids = KAFKA_IDS;
-    const brokerSelector = selectorLabels(KAFKA_IDS.broker);
-    const properties = kafkaServerProperties(config, refs);
-    const entry = kafkaEntryScript();
-    const log4j = kafkaLog4j();
-    new k8s.KubeConfigMap(this, 'config', {
-      metadata: meta(config, { name: KAFKA_NAMES.config, namespace: ns, id: ids.broker, version }),
-      data: { 'server.properties': properties, 'entrypoint.sh': entry, 'log4j.properties': log4j },
-    });
-
-    // Controllers must reach each other before any of them is ready (publishNotReadyAddresses).
-    headlessService(this, 'headless', meta(config, { name: t.headless, namespace: ns, id: ids.broker }), brokerSelector,
-      [servicePort('client', KAFKA_PORTS.client), servicePort('internal', KAFKA_PORTS.internal), servicePort('controller', KAFKA_PORTS.controller)]);
-    new k8s.KubeService(this, 'bootstrap', {
-      metadata: meta(config, { name: refs.kafka.bootstrap.service, namespace: ns, id: ids.broker }),
-      spec: { selector: brokerSelector, ports: [servicePort(refs.kafka.bootstrap.portName, refs.kafka.bootstrap.port)] },
-    });
-
-    const tcp = (failureThreshold: number, periodSeconds: number): k8s.Probe => ({
-      tcpSocket: { port: k8s.IntOrString.fromString('client') }, periodSeconds, timeoutSeconds: 5, failureThreshold,
-    });
-    const heap = kafkaHeapMiB(config);
-    new StatefulSet(this, 'sts', {
-      metadata: meta(config, { name: t.statefulSet, namespace: ns, id: ids.broker, version }),
-      spec: {
-        replicas: k.brokers,
-        serviceName: t.headless,
-        // The controller quorum needs a majority running before any broker can become ready.
-        podManagementPolicy: 'Parallel',
-        updateStrategy: { type: 'RollingUpdate' },
-        selector: { matchLabels: brokerSelector },
-        template: {
-          metadata: {
-            labels: meta(config, { name: t.statefulSet, id: ids.broker, version }).labels,
-            annotations: { 'checksum/config': createHash('sha256').update([properties, entry, log4j].join('\0')).digest('hex').slice(0, 16) },
-          },
-          spec: {
-            securityContext: podSecurityContext(KAFKA_UID),
-            affinity: storeAntiAffinity(config, brokerSelector, k.brokers),
-            // Controlled shutdown moves partition leaderships away before the broker stops.
-            terminationGracePeriodSeconds: 120,
-            enableServiceLinks: false,
-            // No Kubernetes API access: no token in the pod.
-            automountServiceAccountToken: false,
-            containers: [{
-              name: 'kafka',
-              image: image(config, KAFKA_IMAGES.kafka),
-              imagePullPolicy: config.images.pullPolicy,
-              command: ['/bin/bash', `${KAFKA_PATHS.config}/entrypoint.sh`],
-              env: [
-                { name: KAFKA_ENV.headlessDomain, value: kafkaHeadlessDomain(config, t) },
-                { name: KAFKA_ENV.clusterId, value: t.clusterId },
-                secretEnv(KAFKA_ENV.clientPassword, refs.kafka.secret.name, 'password'),
-                secretEnv(KAFKA_ENV.brokerPassword, KAFKA_NAMES.brokerSecret, 'password'),
-                { name: 'KAFKA_HEAP_OPTS', value: `-Xms${heap}m -Xmx${heap}m` },
-                { name: 'KAFKA_LOG4J_OPTS', value: `-Dlog4j.configuration=file:${KAFKA_PATHS.config}/log4j.properties` },
-                // kafka-run-class.sh writes there; no GC log file (-loggc is left out of EXTRA_ARGS).
-                { name: 'LOG_DIR', value: '/tmp/logs' },
-                { name: 'EXTRA_ARGS', value: '-name kafkaServer' },
-              ],
-              ports: [port('client', KAFKA_PORTS.client), port('internal', KAFKA_PORTS.internal), port('controller', KAFKA_PORTS.controller)],
-              resources: resources(k.resources),
-              securityContext: containerSecurityContext(),
-              startupProbe: tcp(60, 10),
-              readinessProbe: tcp(3, 10),
-              livenessProbe: tcp(6, 20),
-              volumeMounts: [
-                { name: 'config', mountPath: KAFKA_PATHS.config, readOnly: true },
-                { name: 'data', mountPath: KAFKA_PATHS.data },
-                { name: 'runtime', mountPath: KAFKA_PATHS.runtime },
-                { name: 'tmp', mountPath: '/tmp' },
-              ],
-            }],
-            volumes: [
-              { name: 'config', configMap: { name: KAFKA_NAMES.config, defaultMode: 0o444 } },
-              // The per-pod server.properties holds the JAAS passwords: memory only, never on a disk.
-              { name: 'runtime', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('16Mi') } },
-              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
-            ],
-          },
+    const id = KAFKA_IDS.broker;
+    const selector = selectorLabels(id);
+    storeStatefulSet(this, 'sts', {
+      config,
+      metadata: meta(config, { name: t.statefulSet, namespace: ns, id, version }),
+      replicas: k.brokers,
+      serviceName: t.headless,
+      // The controller quorum needs a majority running before any broker can become ready.
+      podManagementPolicy: 'Parallel',
+      selector,
+      template: {
+        metadata: {
+          labels: meta(config, { name: t.statefulSet, id, version }).labels,
+          annotations: { [CONFIG_CHECKSUM]: checksum },
         },
-        volumeClaimTemplates: [claimTemplate('data', brokerSelector, config.storageClass, k.volume.size)],
+        spec: {
+          ...isolatedPod(KAFKA_UID),
+          // Controlled shutdown moves partition leaderships away before the broker stops.
+          terminationGracePeriodSeconds: 120,
+          containers: [this.brokerContainer(ctx)],
+          volumes: [
+            { name: 'config', configMap: { name: KAFKA_NAMES.config, defaultMode: 0o444 } },
+            // The per-pod server.properties holds the JAAS passwords: memory only, never on a disk.
+            emptyDir('runtime', '16Mi', 'Memory'),
+            emptyDir('tmp', '1Gi'),
+          ],
+        },
       },
+      claims: [{ name: 'data', size: k.volume.size }],
     });
-    disruptionBudget(this, { config, name: t.statefulSet, namespace: ns, id: ids.broker, replicas: k.brokers });
+  }
+
+  /** The broker container: the entry script renders the pod's server.properties, then starts Kafka. */
+  private brokerContainer(ctx: PlatformContext): k8s.Container {
+    const { config, refs } = ctx;
+    const t = kafkaTopology(config);
+    const heap = kafkaHeapMiB(config);
+    return container(config, 'kafka', KAFKA_IMAGES.kafka, {
+      command: ['/bin/bash', `${KAFKA_PATHS.config}/entrypoint.sh`],
+      env: [
+        { name: KAFKA_ENV.headlessDomain, value: kafkaHeadlessDomain(config, t) },
+        { name: KAFKA_ENV.clusterId, value: t.clusterId },
+        secretEnv(KAFKA_ENV.clientPassword, refs.kafka.secret.name, 'password'),
+        secretEnv(KAFKA_ENV.brokerPassword, KAFKA_NAMES.brokerSecret, 'password'),
+        { name: 'KAFKA_HEAP_OPTS', value: `-Xms${heap}m -Xmx${heap}m` },
+        { name: 'KAFKA_LOG4J_OPTS', value: `-Dlog4j.configuration=file:${KAFKA_PATHS.config}/log4j.properties` },
+        // kafka-run-class.sh writes there; no GC log file (-loggc is left out of EXTRA_ARGS).
+        { name: 'LOG_DIR', value: '/tmp/logs' },
+        { name: 'EXTRA_ARGS', value: '-name kafkaServer' },
+      ],
+      ports: [containerPort('client', KAFKA_PORTS.client), containerPort('internal', KAFKA_PORTS.internal), containerPort('controller', KAFKA_PORTS.controller)],
+      resources: resources(config.stores.kafka.resources),
+      startupProbe: tcpProbe('client', { periodSeconds: 10, failureThreshold: 60 }),
+      readinessProbe: tcpProbe('client', { periodSeconds: 10, failureThreshold: 3 }),
+      livenessProbe: tcpProbe('client', { periodSeconds: 20, failureThreshold: 6 }),
+      volumeMounts: [
+        { name: 'config', mountPath: KAFKA_PATHS.config, readOnly: true },
+        { name: 'data', mountPath: KAFKA_PATHS.data },
+        { name: 'runtime', mountPath: KAFKA_PATHS.runtime },
+        { name: 'tmp', mountPath: '/tmp' },
+      ],
+    });
   }
 
   /** kafka-exporter: one per cluster (it reads cluster-wide metadata; one per broker would duplicate series). */
@@ -174,14 +184,8 @@ export class KafkaChart extends Chart {
         template: {
           metadata: { labels: meta(config, { name: KAFKA_NAMES.exporter, id: ids.exporter }).labels },
           spec: {
-            securityContext: podSecurityContext(NOBODY),
-            enableServiceLinks: false,
-            // No Kubernetes API access: no token in the pod.
-            automountServiceAccountToken: false,
-            containers: [{
-              name: 'exporter',
-              image: image(config, KAFKA_IMAGES.exporter),
-              imagePullPolicy: config.images.pullPolicy,
+            ...isolatedPod(NOBODY),
+            containers: [container(config, 'exporter', KAFKA_IMAGES.exporter, {
               args: [
                 ...t.nodes.map((n) => `--kafka.server=${n.host}:${KAFKA_PORTS.client}`),
                 '--sasl.enabled',
@@ -191,20 +195,17 @@ export class KafkaChart extends Chart {
                 `--web.listen-address=:${KAFKA_PORTS.exporter}`,
               ],
               env: [secretEnv('KAFKA_PASSWORD', refs.kafka.secret.name, 'password')],
-              ports: [port('metrics', KAFKA_PORTS.exporter)],
+              ports: [containerPort('metrics', KAFKA_PORTS.exporter)],
               resources: { requests: quantities({ cpu: '50m', memory: '64Mi' }), limits: quantities({ cpu: '250m', memory: '128Mi' }) },
-              securityContext: containerSecurityContext(),
-              readinessProbe: { httpGet: { path: '/', port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 15, timeoutSeconds: 5 },
-              livenessProbe: { httpGet: { path: '/', port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 4 },
-            }],
+              readinessProbe: httpProbe('/', 'metrics', { periodSeconds: 15 }),
+              livenessProbe: httpProbe('/', 'metrics', { periodSeconds: 30, failureThreshold: 4 }),
+            })],
           },
         },
       },
     });
-    new k8s.KubeService(this, 'exporter-svc', {
-      metadata: meta(config, { name: KAFKA_NAMES.exporter, namespace: ns, id: ids.exporter }),
-      spec: { selector: exporterSelector, ports: [servicePort('metrics', KAFKA_PORTS.exporter)] },
-    });
+    clusterService(this, 'exporter-svc', meta(config, { name: KAFKA_NAMES.exporter, namespace: ns, id: ids.exporter }), exporterSelector,
+      [servicePort('metrics', KAFKA_PORTS.exporter)]);
   }
 
   /** The declared topics: created (when missing) by a Job after every sync. */
@@ -221,7 +222,7 @@ export class KafkaChart extends Chart {
     new k8s.KubeJob(this, 'topics', {
       metadata: meta(config, {
         name: KAFKA_NAMES.topics, namespace: ns, id: ids.topics,
-        annotations: { 'argocd.argoproj.io/hook': 'PostSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' },
+        annotations: { ...POST_SYNC_HOOK },
       }),
       spec: {
         backoffLimit: 6,
@@ -230,14 +231,8 @@ export class KafkaChart extends Chart {
           metadata: { labels: meta(config, { name: KAFKA_NAMES.topics, id: ids.topics }).labels },
           spec: {
             restartPolicy: 'OnFailure',
-            securityContext: podSecurityContext(KAFKA_UID),
-            enableServiceLinks: false,
-            // No Kubernetes API access: no token in the pod.
-            automountServiceAccountToken: false,
-            containers: [{
-              name: 'topics',
-              image: image(config, KAFKA_IMAGES.kafka),
-              imagePullPolicy: config.images.pullPolicy,
+            ...isolatedPod(KAFKA_UID),
+            containers: [container(config, 'topics', KAFKA_IMAGES.kafka, {
               command: ['/bin/bash', `${KAFKA_PATHS.config}/topics.sh`],
               env: [
                 secretEnv('KAFKA_PASSWORD', refs.kafka.secret.name, 'password'),
@@ -245,15 +240,14 @@ export class KafkaChart extends Chart {
                 { name: 'LOG_DIR', value: '/tmp/logs' },
               ],
               resources: { requests: quantities({ cpu: '100m', memory: '384Mi' }), limits: quantities({ cpu: '1', memory: '512Mi' }) },
-              securityContext: containerSecurityContext(),
               volumeMounts: [
                 { name: 'config', mountPath: KAFKA_PATHS.config, readOnly: true },
                 { name: 'tmp', mountPath: '/tmp' },
               ],
-            }],
+            })],
             volumes: [
               { name: 'config', configMap: { name: KAFKA_NAMES.topics, defaultMode: 0o444 } },
-              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+              emptyDir('tmp', '64Mi'),
             ],
           },
         },

@@ -11,14 +11,15 @@ import { k8s } from '../../../imports/k8s';
 import type { PlatformContext } from '../../context';
 import { PROMETHEUS, pods } from '../../lib/graph';
 import { image } from '../../lib/images';
-import { LABELS, labels, meta, selectorLabels, type Identity, type Labels } from '../../lib/labels';
-import { secretEnv } from '../../lib/env';
-import { headlessService } from '../../lib/service';
-import { contentName, FINISHED_JOB_TTL_SECONDS, serviceHost } from '../../lib/naming';
+import { annotationKey, LABELS, labels, meta, selectorLabels, type Identity, type Labels } from '../../lib/labels';
+import { container, emptyDir, httpProbe } from '../../lib/container';
+import { secretEnv, secretEnvs } from '../../lib/env';
+import { clusterService, headlessService, namedPort } from '../../lib/service';
+import { setupJob } from '../../lib/job';
+import { serviceHost } from '../../lib/naming';
 import { quantities, resources } from '../../lib/resources';
-import { storeAntiAffinity } from '../../lib/scheduling';
 import { containerSecurityContext, DEFAULT_UID, podSecurityContext } from '../../lib/security';
-import { claimTemplate, StatefulSet } from '../../lib/stateful-set';
+import { storeStatefulSet } from '../../lib/stateful-set';
 import { erasureLayout, type ErasureLayout } from './erasure';
 import { provisioningFiles } from './provisioning';
 import { MINIO_CLIENTS, NAMESPACES } from '../refs';
@@ -29,8 +30,10 @@ export const MINIO_VERSION = 'RELEASE.2025-09-07T16-13-09Z';
 
 /** The headless Service that gives every server its stable DNS name (shared by all pools). */
 export const MINIO_HEADLESS = 'minio-hl';
-/** Records each pool's shape on its StatefulSet; the synth refuses to change it (see ./guard.ts). */
-export const POOL_ANNOTATION = 'sme-receivables.io/minio-pool';
+/** The annotation that records each pool's shape on its StatefulSet; the synth refuses to change it (see ./guard.ts). */
+export function poolAnnotation(config: EnvironmentConfig): string {
+  return annotationKey(config, 'minio-pool');
+}
 
 const NS = NAMESPACES.minio;
 const SERVER: Identity = { name: 'minio', component: 'server' };
@@ -95,14 +98,9 @@ export class MinioChart extends Chart {
 
     // Servers must resolve each other before they are ready: MinIO only becomes ready once the sets form.
     headlessService(this, 'headless', meta(config, { name: MINIO_HEADLESS, namespace: NS, id: SERVER }), selectorLabels(SERVER),
-      [{ name: s3.portName, port: API_PORT, targetPort: k8s.IntOrString.fromString(s3.portName) }]);
-    new k8s.KubeService(this, 'service', {
-      metadata: meta(config, { name: s3.service, namespace: NS, id: SERVER }),
-      spec: {
-        selector: selectorLabels(SERVER),
-        ports: [{ name: s3.portName, port: s3.port, targetPort: k8s.IntOrString.fromString(s3.portName) }],
-      },
-    });
+      [namedPort(s3.portName, API_PORT)]);
+    clusterService(this, 'service', meta(config, { name: s3.service, namespace: NS, id: SERVER }), selectorLabels(SERVER),
+      [namedPort(s3.portName, s3.port)]);
 
     const args = serverArguments(config);
     for (const pool of m.pools) this.pool(config, pool, args, refs.minio.rootSecret.name, refs.minio.region);
@@ -115,79 +113,69 @@ export class MinioChart extends Chart {
     const poolLabels: Labels = { [LABELS.pool]: pool.name };
     const selector = { ...selectorLabels(SERVER), ...poolLabels };
     const drives = Array.from({ length: pool.drivesPerServer }, (_, i) => `data${i}`);
-    const health = (path: string, periodSeconds: number, failureThreshold: number): k8s.Probe => ({
-      httpGet: { path, port: k8s.IntOrString.fromString('s3') }, periodSeconds, timeoutSeconds: 5, failureThreshold,
-    });
 
-    new StatefulSet(this, name, {
+    storeStatefulSet(this, name, {
+      config,
       metadata: meta(config, {
         name, namespace: NS, id: SERVER, version: MINIO_VERSION, extraLabels: poolLabels,
         annotations: {
           // Position: MinIO knows pools by their place in the server arguments.
-          [POOL_ANNOTATION]: JSON.stringify({
+          [poolAnnotation(config)]: JSON.stringify({
             position: config.stores.minio.pools.indexOf(pool), servers: pool.servers, drivesPerServer: pool.drivesPerServer, volume: pool.volume.size,
           }),
         },
       }),
-      spec: {
-        serviceName: MINIO_HEADLESS,
-        replicas: pool.servers,
-        // All servers of a pool must start together: MinIO waits for its erasure sets before serving.
-        podManagementPolicy: 'Parallel',
-        // A new pool or a new MinIO release must reach every server at once (servers with different pool lists
-        // or versions refuse each other), which a rolling update cannot do: the operator restarts all servers
-        // together after a sync (docs/minio.md, "Changing MinIO").
-        updateStrategy: { type: 'OnDelete' },
-        selector: { matchLabels: selector },
-        template: {
-          metadata: {
-            labels: { ...labels(config, SERVER, MINIO_VERSION), ...poolLabels },
-            annotations: {
-              [`${POOL_ANNOTATION}-layout`]: `sets=${layout.sets} setSize=${layout.setSize} parity=EC:${layout.parity}`,
-              // The PodMonitor takes its path from here (charts/monitoring/targets.ts).
-              'prometheus.io/path': METRICS_PATH,
-            },
-          },
-          spec: {
-            automountServiceAccountToken: false,
-            securityContext: podSecurityContext(DEFAULT_UID),
-            affinity: storeAntiAffinity(config, selector, pool.servers),
-            terminationGracePeriodSeconds: 60,
-            containers: [{
-              name: 'minio',
-              image: image(config, MINIO_IMAGE),
-              imagePullPolicy: config.images.pullPolicy,
-              command: ['minio'],
-              args: ['server', '--address', `:${API_PORT}`, '--console-address', `:${CONSOLE_PORT}`, '--certs-dir', '/tmp/certs', ...args],
-              env: [
-                secretEnv('MINIO_ROOT_USER', rootSecret, 'rootUser'),
-                secretEnv('MINIO_ROOT_PASSWORD', rootSecret, 'rootPassword'),
-                // Metrics without a token: only Prometheus may reach the port (NetworkPolicy from the graph).
-                { name: 'MINIO_PROMETHEUS_AUTH_TYPE', value: 'public' },
-                { name: 'MINIO_SITE_REGION', value: region },
-                ...(layout.setSize > 1 ? [{ name: 'MINIO_STORAGE_CLASS_STANDARD', value: `EC:${layout.parity}` }] : []),
-                { name: 'HOME', value: '/tmp' },
-              ],
-              ports: [
-                { name: 's3', containerPort: API_PORT },
-                { name: 'console', containerPort: CONSOLE_PORT },
-              ],
-              // Distributed start-up waits for the other servers; allow it 10 minutes before liveness applies.
-              startupProbe: health('/minio/health/live', 10, 60),
-              livenessProbe: health('/minio/health/live', 10, 3),
-              readinessProbe: health('/minio/health/ready', 10, 3),
-              resources: resources(config.stores.minio.resources),
-              securityContext: containerSecurityContext(),
-              volumeMounts: [
-                ...drives.map((d, i) => ({ name: d, mountPath: drivePath(i) })),
-                { name: 'tmp', mountPath: '/tmp' },
-              ],
-            }],
-            volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } }],
+      serviceName: MINIO_HEADLESS,
+      replicas: pool.servers,
+      // All servers of a pool must start together: MinIO waits for its erasure sets before serving.
+      podManagementPolicy: 'Parallel',
+      // A new pool or a new MinIO release must reach every server at once (servers with different pool lists
+      // or versions refuse each other), which a rolling update cannot do: the operator restarts all servers
+      // together after a sync (docs/minio.md, "Changing MinIO").
+      updateStrategy: 'OnDelete',
+      selector,
+      template: {
+        metadata: {
+          labels: { ...labels(config, SERVER, MINIO_VERSION), ...poolLabels },
+          annotations: {
+            [`${poolAnnotation(config)}-layout`]: `sets=${layout.sets} setSize=${layout.setSize} parity=EC:${layout.parity}`,
+            // The PodMonitor takes its path from here (charts/monitoring/targets.ts).
+            'prometheus.io/path': METRICS_PATH,
           },
         },
-        volumeClaimTemplates: drives.map((d) => claimTemplate(d, { ...selectorLabels(SERVER), ...poolLabels }, config.storageClass, pool.volume.size)),
+        spec: {
+          automountServiceAccountToken: false,
+          securityContext: podSecurityContext(DEFAULT_UID),
+          terminationGracePeriodSeconds: 60,
+          containers: [container(config, 'minio', MINIO_IMAGE, {
+            command: ['minio'],
+            args: ['server', '--address', `:${API_PORT}`, '--console-address', `:${CONSOLE_PORT}`, '--certs-dir', '/tmp/certs', ...args],
+            env: [
+              ...secretEnvs(rootSecret, { MINIO_ROOT_USER: 'rootUser', MINIO_ROOT_PASSWORD: 'rootPassword' }),
+              // Metrics without a token: only Prometheus may reach the port (NetworkPolicy from the graph).
+              { name: 'MINIO_PROMETHEUS_AUTH_TYPE', value: 'public' },
+              { name: 'MINIO_SITE_REGION', value: region },
+              ...(layout.setSize > 1 ? [{ name: 'MINIO_STORAGE_CLASS_STANDARD', value: `EC:${layout.parity}` }] : []),
+              { name: 'HOME', value: '/tmp' },
+            ],
+            ports: [
+              { name: 's3', containerPort: API_PORT },
+              { name: 'console', containerPort: CONSOLE_PORT },
+            ],
+            // Distributed start-up waits for the other servers; allow it 10 minutes before liveness applies.
+            startupProbe: httpProbe('/minio/health/live', 's3', { periodSeconds: 10, failureThreshold: 60 }),
+            livenessProbe: httpProbe('/minio/health/live', 's3', { periodSeconds: 10, failureThreshold: 3 }),
+            readinessProbe: httpProbe('/minio/health/ready', 's3', { periodSeconds: 10, failureThreshold: 3 }),
+            resources: resources(config.stores.minio.resources),
+            volumeMounts: [
+              ...drives.map((d, i) => ({ name: d, mountPath: drivePath(i) })),
+              { name: 'tmp', mountPath: '/tmp' },
+            ],
+          })],
+          volumes: [emptyDir('tmp', '64Mi')],
+        },
       },
+      claims: drives.map((d) => ({ name: d, size: pool.volume.size })),
     });
 
     // Every erasure set keeps write quorum with `serversTolerated` servers of this pool down; pools have their
@@ -212,6 +200,8 @@ export class MinioChart extends Chart {
       data: files,
     });
     const root = refs.minio.rootSecret.name;
+    // Spelt out rather than built with container(): the Job's name hashes this template as written, key order
+    // included, so building it differently would rename (and re-run) the Job.
     const template: k8s.PodTemplateSpec = {
       metadata: { labels: labels(config, PROVISIONER) },
       spec: {
@@ -262,15 +252,7 @@ export class MinioChart extends Chart {
         ],
       },
     };
-    new k8s.KubeJob(this, 'provisioning', {
-      metadata: meta(config, {
-        // Named after its script and template: `kubectl apply` (installer, -k) then runs a changed one as a new Job.
-        name: contentName(name, { files, template }), namespace: NS, id: PROVISIONER,
-        // Re-run on every Argo CD sync once MinIO is healthy (the script is idempotent); the previous run is
-        // deleted first because a Job's template is immutable.
-        annotations: { 'argocd.argoproj.io/hook': 'PostSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' },
-      }),
-      spec: { backoffLimit: 6, activeDeadlineSeconds: 1800, ttlSecondsAfterFinished: FINISHED_JOB_TTL_SECONDS, template },
-    });
+    // Re-run on every Argo CD sync once MinIO is healthy (the script is idempotent).
+    setupJob(this, 'provisioning', { config, name, namespace: NS, id: PROVISIONER, files, template });
   }
 }

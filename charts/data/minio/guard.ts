@@ -5,7 +5,7 @@
  * every server of it refuse to start (the drives' format no longer matches the argument), and fewer lose data.
  * StatefulSet claim templates are immutable too, so a new volume size would fail every sync. Capacity grows by
  * adding a pool. The configuration alone cannot tell a change from a first render, so this compares with the
- * shape recorded on each pool's StatefulSet (annotation `sme-receivables.io/minio-pool`) in the previously
+ * shape recorded on each pool's StatefulSet (annotation `poolAnnotation()`, `<label domain>/minio-pool`) in the previously
  * rendered `dist/<env>/10-minio/` — the folder Argo CD applies, i.e. what the cluster runs.
  */
 import * as fs from 'fs';
@@ -13,7 +13,8 @@ import * as path from 'path';
 import { parse } from 'yaml';
 import type { ConfigProblem } from '../../../environments/schema';
 import type { EnvironmentConfig } from '../../../environments/schema';
-import { POOL_ANNOTATION, poolStatefulSet } from './chart';
+import { LABELS } from '../../lib/labels';
+import { poolAnnotation, poolStatefulSet } from './chart';
 import { NAMESPACES } from '../refs';
 
 export const MINIO_FOLDER = '10-minio';
@@ -40,15 +41,15 @@ export function metadataBlock(text: string): string {
 }
 
 /** The pools recorded in a previously rendered environment folder (none when it was never rendered). */
-export function recordedPools(envDir: string): RecordedPool[] {
+export function recordedPools(config: EnvironmentConfig, envDir: string): RecordedPool[] {
   const dir = path.join(envDir, MINIO_FOLDER);
   if (!fs.existsSync(dir)) return [];
   const prefix = `statefulset.${NAMESPACES.minio}.`;
   const out: RecordedPool[] = [];
   for (const file of fs.readdirSync(dir).filter((f) => f.startsWith(prefix) && f.endsWith('.yaml')).sort()) {
     const doc = parse(metadataBlock(fs.readFileSync(path.join(dir, file), 'utf8')));
-    const shape = doc?.metadata?.annotations?.[POOL_ANNOTATION];
-    const name = doc?.metadata?.labels?.['sme-receivables.io/pool'];
+    const shape = doc?.metadata?.annotations?.[poolAnnotation(config)];
+    const name = doc?.metadata?.labels?.[LABELS.pool];
     if (typeof shape !== 'string' || typeof name !== 'string') continue;
     const s = JSON.parse(shape) as { position: number; servers: number; drivesPerServer: number; volume: string };
     out.push({ name, position: s.position, servers: s.servers, drivesPerServer: s.drivesPerServer, volume: s.volume, file: `${MINIO_FOLDER}/${file}` });
@@ -65,7 +66,7 @@ export function poolShapeChanges(config: EnvironmentConfig, envDir: string): Con
   const env = config.name;
   const pools = config.stores.minio.pools;
   const where = path.join(...envDir.split(path.sep).slice(-3), MINIO_FOLDER);
-  const recorded = recordedPools(envDir);
+  const recorded = recordedPools(config, envDir);
   // Pools keep their relative order and new ones go last: MinIO knows pools by their place in the arguments.
   const known = new Set(recorded.map((r) => r.name));
   const kept = pools.map((p) => p.name).filter((n) => known.has(n));

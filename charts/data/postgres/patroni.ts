@@ -13,22 +13,21 @@
  * - `<scope>-external` (with `standbyClients`): the primary by role label, as a LoadBalancer or NodePort for the
  *   other site's standby cluster.
  */
-import { createHash } from 'crypto';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { k8s } from '../../../imports/k8s';
 import type { PlatformContext } from '../../context';
 import { disruptionBudget } from '../../lib/disruption';
 import { API_SERVER_PORTS, apiServer, endpointPods, endpointPort, PROMETHEUS, type Port } from '../../lib/graph';
-import { image } from '../../lib/images';
-import { ANNOTATIONS, LABELS, meta, selectorLabels, type Identity } from '../../lib/labels';
-import { secretEnv } from '../../lib/env';
+import { configChecksum } from '../../lib/checksum';
+import { container, containerPort, emptyDir, httpProbe } from '../../lib/container';
+import { ANNOTATIONS, annotationKey, LABELS, meta, selectorLabels, type Identity } from '../../lib/labels';
+import { fieldEnv, secretEnv, secretEnvs } from '../../lib/env';
 import { headlessService } from '../../lib/service';
 import { parseMemory } from '../../lib/quantity';
 import { quantities, resources } from '../../lib/resources';
-import { storeAntiAffinity } from '../../lib/scheduling';
-import { containerSecurityContext, podSecurityContext } from '../../lib/security';
-import { claimTemplate, StatefulSet } from '../../lib/stateful-set';
+import { podSecurityContext } from '../../lib/security';
+import { storeStatefulSet } from '../../lib/stateful-set';
 import {
   BACKUP_LOOP_SH, CONFIG_DIR, PATRONI_PORT, PGDATA, PGDATA_MOUNT, POST_BOOTSTRAP_SH, RESTORE_SH, ROLE, SOCKET_DIR,
   SOURCE_S3_ENV, TLS_DIR, TLS_INIT_SH, patroniConfig, walgPrefix,
@@ -51,6 +50,12 @@ export interface PatroniClusterProps {
   readonly sourceS3Credentials?: SecretRef;
 }
 
+/** The ConfigMap of patroni.yml and the scripts, and the checksum of its files that rolls the members. */
+interface PatroniFiles {
+  readonly configMap: string;
+  readonly checksum: string;
+}
+
 export class PatroniCluster extends Construct {
   /** The pods' identity (what NetworkPolicies and the pooler's flow select). */
   readonly id: Identity;
@@ -65,16 +70,19 @@ export class PatroniCluster extends Construct {
     this.flows(p);
   }
 
+  /** Metadata of one of the cluster's objects: in the cluster's namespace, labelled with the members' identity. */
+  private objectMeta(p: PatroniClusterProps, name: string, annotations?: Record<string, string>): k8s.ObjectMeta {
+    return meta(p.ctx.config, { name, namespace: p.ctx.refs.postgres.primary.namespace, id: this.id, annotations });
+  }
+
   /** RBAC: exactly what Patroni's Kubernetes DCS touches with use_endpoints (no ConfigMaps then). */
   private rbac(p: PatroniClusterProps): void {
-    const { config, refs } = p.ctx;
-    const ref = refs.postgres;
+    const ref = p.ctx.refs.postgres;
     const ns = ref.primary.namespace;
     const name = ref.primary.service; // the Patroni scope
-    const m = (objName: string, annotations?: Record<string, string>) => meta(config, { name: objName, namespace: ns, id: this.id, annotations });
-    new k8s.KubeServiceAccount(this, 'sa', { metadata: m(name), automountServiceAccountToken: true });
+    new k8s.KubeServiceAccount(this, 'sa', { metadata: this.objectMeta(p, name), automountServiceAccountToken: true });
     new k8s.KubeRole(this, 'role', {
-      metadata: m(name),
+      metadata: this.objectMeta(p, name),
       rules: [
         // Leader lock, cluster config, sync and failover keys live in Endpoints named after the scope.
         { apiGroups: [''], resources: ['endpoints'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'] },
@@ -83,19 +91,18 @@ export class PatroniCluster extends Construct {
       ],
     });
     new k8s.KubeRoleBinding(this, 'rolebinding', {
-      metadata: m(name),
+      metadata: this.objectMeta(p, name),
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
       subjects: [{ kind: 'ServiceAccount', name, namespace: ns }],
     });
   }
 
   /** patroni.yml and the scripts in one ConfigMap; returns its name and the checksum that rolls the members. */
-  private configuration(p: PatroniClusterProps): { readonly configMap: string; readonly checksum: string } {
+  private configuration(p: PatroniClusterProps): PatroniFiles {
     const { config, refs } = p.ctx;
     const ref = refs.postgres;
     const ns = ref.primary.namespace;
     const name = ref.primary.service; // the Patroni scope
-    const m = (objName: string, annotations?: Record<string, string>) => meta(config, { name: objName, namespace: ns, id: this.id, annotations });
     // YAML 1.1, as Patroni's PyYAML reads it: strings such as "on" are quoted, or they would turn into booleans.
     const patroniYml = stringify(patroniConfig(config, refs, { scope: name, namespace: ns }), { lineWidth: 0, version: '1.1' });
     const files: Record<string, string> = {
@@ -106,8 +113,8 @@ export class PatroniCluster extends Construct {
       'tls-init.sh': TLS_INIT_SH,
     };
     const configMap = `${name}-patroni`;
-    new k8s.KubeConfigMap(this, 'config', { metadata: m(configMap), data: files });
-    const checksum = createHash('sha256').update(JSON.stringify(files)).digest('hex');
+    new k8s.KubeConfigMap(this, 'config', { metadata: this.objectMeta(p, configMap), data: files });
+    const checksum = configChecksum(files);
     return { configMap, checksum };
   }
 
@@ -119,26 +126,24 @@ export class PatroniCluster extends Construct {
     const { config, refs } = p.ctx;
     const pg = config.stores.postgres;
     const ref = refs.postgres;
-    const ns = ref.primary.namespace;
     const name = ref.primary.service; // the Patroni scope
     const selector = selectorLabels(this.id);
-    const m = (objName: string, annotations?: Record<string, string>) => meta(config, { name: objName, namespace: ns, id: this.id, annotations });
     const pgPort = { name: ref.primary.portName, port: ref.primary.port, targetPort: k8s.IntOrString.fromNumber(ref.primary.port), protocol: 'TCP' };
     new k8s.KubeService(this, 'svc-primary', {
-      metadata: m(name, { [ANNOTATIONS.description]: 'primary: Patroni writes the Endpoints of this Service (the leader lock); they are not rendered' }),
+      metadata: this.objectMeta(p, name, { [ANNOTATIONS.description]: 'primary: Patroni writes the Endpoints of this Service (the leader lock); they are not rendered' }),
       spec: { type: 'ClusterIP', ports: [pgPort] },
     });
     new k8s.KubeService(this, 'svc-config', {
-      metadata: m(`${name}-config`),
+      metadata: this.objectMeta(p, `${name}-config`),
       spec: { clusterIp: 'None', ports: [pgPort] },
     });
     new k8s.KubeService(this, 'svc-replicas', {
-      metadata: m(ref.replicas.service),
+      metadata: this.objectMeta(p, ref.replicas.service),
       spec: { type: 'ClusterIP', selector: { ...selector, [LABELS.role]: ROLE.replica }, ports: [{ ...pgPort, targetPort: k8s.IntOrString.fromString(ref.primary.portName) }] },
     });
     const governing = `${name}-members`;
     // Members must resolve each other while not ready (a replica cloning from the primary is not ready).
-    headlessService(this, 'svc-members', m(governing), selector, [
+    headlessService(this, 'svc-members', this.objectMeta(p, governing), selector, [
       { ...pgPort, targetPort: k8s.IntOrString.fromString(ref.primary.portName) },
       { name: 'patroni', port: PATRONI_PORT, targetPort: k8s.IntOrString.fromString('patroni'), protocol: 'TCP' },
     ]);
@@ -148,7 +153,7 @@ export class PatroniCluster extends Construct {
     const sc = pg.standbyClients;
     if (sc && sc.service !== 'none') {
       new k8s.KubeService(this, 'svc-external', {
-        metadata: m(`${name}-external`, { [ANNOTATIONS.description]: 'primary for the standby cluster of the other site' }),
+        metadata: this.objectMeta(p, `${name}-external`, { [ANNOTATIONS.description]: 'primary for the standby cluster of the other site' }),
         spec: {
           type: sc.service,
           externalTrafficPolicy: 'Local',
@@ -160,75 +165,81 @@ export class PatroniCluster extends Construct {
     return governing;
   }
 
-  /**
-   * The members: their environment (identity from the downward API, credentials from Secrets, WAL-G's target),
-   * StatefulSet and disruption budget.
-   */
-  private members(p: PatroniClusterProps, files: { readonly configMap: string; readonly checksum: string }, governing: string): void {
+  /** The members: their containers, StatefulSet and disruption budget. */
+  private members(p: PatroniClusterProps, files: PatroniFiles, governing: string): void {
     const { config, refs } = p.ctx;
-    const pg = config.stores.postgres;
     const ref = refs.postgres;
-    const ns = ref.primary.namespace;
     const name = ref.primary.service; // the Patroni scope
-    const selector = selectorLabels(this.id);
-    const m = (objName: string, annotations?: Record<string, string>) => meta(config, { name: objName, namespace: ns, id: this.id, annotations });
-    const { configMap, checksum } = files;
-    const field = (envName: string, path: string): k8s.EnvVar => ({ name: envName, valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: path } } });
-    const s = ref.secrets;
-    const retainFull = Math.ceil((pg.backup.retentionDays * 24) / pg.backup.intervalHours) + 1;
-    const walg: k8s.EnvVar[] = [
-      { name: 'WALG_S3_PREFIX', value: walgPrefix(refs, config.name, name) },
+    this.memberStatefulSet(p, files, governing);
+    disruptionBudget(this, { config, name, namespace: ref.primary.namespace, id: this.id, replicas: config.stores.postgres.replicas });
+  }
+
+  /** WAL-G's target and S3 credentials: the backup bucket of this environment in MinIO. */
+  private walgEnv(p: PatroniClusterProps): k8s.EnvVar[] {
+    const { config, refs } = p.ctx;
+    return [
+      { name: 'WALG_S3_PREFIX', value: walgPrefix(refs, config.name, refs.postgres.primary.service) },
       { name: 'AWS_ENDPOINT', value: refs.minio.url },
       { name: 'AWS_S3_FORCE_PATH_STYLE', value: 'true' },
       { name: 'AWS_REGION', value: 'us-east-1' },
       { name: 'WALG_COMPRESSION_METHOD', value: 'lz4' },
-      secretEnv('AWS_ACCESS_KEY_ID', p.s3Credentials, 'accessKey'),
-      secretEnv('AWS_SECRET_ACCESS_KEY', p.s3Credentials, 'secretKey'),
+      ...secretEnvs(p.s3Credentials, { AWS_ACCESS_KEY_ID: 'accessKey', AWS_SECRET_ACCESS_KEY: 'secretKey' }),
       // The root filesystem is read-only: anything a tool keeps in $HOME goes to the pod's scratch space.
       { name: 'HOME', value: '/tmp' },
     ];
-    // Only in the backup container: backup-push asks the local server for start/stop backup over the socket,
-    // as the superuser. Never in Patroni's: libpq prefers PGPASSWORD over the pgpass file Patroni writes, so
-    // replicas would clone and stream as the replication user with the superuser's password.
-    const walgSession: k8s.EnvVar[] = [
-      { name: 'PGHOST', value: SOCKET_DIR },
-      { name: 'PGPORT', value: String(ref.primary.port) },
-      secretEnv('PGUSER', s.superuser, 'username'),
-      secretEnv('PGPASSWORD', s.superuser, 'password'),
-      { name: 'PGDATA', value: PGDATA },
-    ];
-    const patroniEnv: k8s.EnvVar[] = [
-      field('PATRONI_NAME', 'metadata.name'),
-      field('PATRONI_KUBERNETES_NAMESPACE', 'metadata.namespace'),
-      field('PATRONI_KUBERNETES_POD_IP', 'status.podIP'),
+  }
+
+  /**
+   * Patroni's environment: the member's identity from the downward API, every credential from a Secret, what
+   * post-bootstrap.sh and restore.sh need, and WAL-G's target.
+   */
+  private patroniEnv(p: PatroniClusterProps): k8s.EnvVar[] {
+    const { config, refs } = p.ctx;
+    const pg = config.stores.postgres;
+    const ref = refs.postgres;
+    const name = ref.primary.service; // the Patroni scope
+    const s = ref.secrets;
+    return [
+      fieldEnv('PATRONI_NAME', 'metadata.name', 'v1'),
+      fieldEnv('PATRONI_KUBERNETES_NAMESPACE', 'metadata.namespace', 'v1'),
+      fieldEnv('PATRONI_KUBERNETES_POD_IP', 'status.podIP', 'v1'),
       { name: 'PATRONI_POSTGRESQL_CONNECT_ADDRESS', value: `$(PATRONI_KUBERNETES_POD_IP):${ref.primary.port}` },
       { name: 'PATRONI_RESTAPI_CONNECT_ADDRESS', value: `$(PATRONI_KUBERNETES_POD_IP):${PATRONI_PORT}` },
-      secretEnv('PATRONI_SUPERUSER_USERNAME', s.superuser, 'username'),
-      secretEnv('PATRONI_SUPERUSER_PASSWORD', s.superuser, 'password'),
-      secretEnv('PATRONI_REPLICATION_USERNAME', s.replication, 'username'),
-      secretEnv('PATRONI_REPLICATION_PASSWORD', s.replication, 'password'),
-      secretEnv('PATRONI_REWIND_USERNAME', s.rewind, 'username'),
-      secretEnv('PATRONI_REWIND_PASSWORD', s.rewind, 'password'),
-      secretEnv('PATRONI_RESTAPI_USERNAME', p.restApiCredentials, 'username'),
-      secretEnv('PATRONI_RESTAPI_PASSWORD', p.restApiCredentials, 'password'),
+      ...secretEnvs(s.superuser, { PATRONI_SUPERUSER_USERNAME: 'username', PATRONI_SUPERUSER_PASSWORD: 'password' }),
+      ...secretEnvs(s.replication, { PATRONI_REPLICATION_USERNAME: 'username', PATRONI_REPLICATION_PASSWORD: 'password' }),
+      ...secretEnvs(s.rewind, { PATRONI_REWIND_USERNAME: 'username', PATRONI_REWIND_PASSWORD: 'password' }),
+      ...secretEnvs(p.restApiCredentials, { PATRONI_RESTAPI_USERNAME: 'username', PATRONI_RESTAPI_PASSWORD: 'password' }),
       // For post-bootstrap.sh: its superuser session, the application's role and database.
       secretEnv('SUPERUSER_PASSWORD', s.superuser, 'password'),
-      secretEnv('APP_USER', s.app, 'username'),
-      secretEnv('APP_PASSWORD', s.app, 'password'),
+      ...secretEnvs(s.app, { APP_USER: 'username', APP_PASSWORD: 'password' }),
       { name: 'APP_DATABASE', value: ref.database },
       // For restore.sh (only used when the environment bootstraps from a backup).
       ...(pg.restore ? [
         { name: 'RESTORE_S3_PREFIX', value: walgPrefix(refs, pg.restore.sourceEnvironment, name) },
         { name: 'RESTORE_BACKUP', value: pg.restore.backup },
       ] : []),
-      ...walg,
-      ...(p.sourceS3Credentials ? [
-        secretEnv(SOURCE_S3_ENV.accessKey, p.sourceS3Credentials, 'accessKey'),
-        secretEnv(SOURCE_S3_ENV.secretKey, p.sourceS3Credentials, 'secretKey'),
-      ] : []),
+      ...this.walgEnv(p),
+      ...(p.sourceS3Credentials ? secretEnvs(p.sourceS3Credentials, { [SOURCE_S3_ENV.accessKey]: 'accessKey', [SOURCE_S3_ENV.secretKey]: 'secretKey' }) : []),
       { name: 'PGDATA', value: PGDATA },
     ];
+  }
 
+  /** The containers of a member: the TLS key maker (init), Postgres under Patroni, and the backup loop. */
+  private memberContainers(p: PatroniClusterProps): { readonly init: k8s.Container[]; readonly main: k8s.Container[] } {
+    const { config, refs } = p.ctx;
+    const pg = config.stores.postgres;
+    const ref = refs.postgres;
+    const s = ref.secrets;
+    const retainFull = Math.ceil((pg.backup.retentionDays * 24) / pg.backup.intervalHours) + 1;
+    // Only in the backup container: backup-push asks the local server for start/stop backup over the socket,
+    // as the superuser. Never in Patroni's: libpq prefers PGPASSWORD over the pgpass file Patroni writes, so
+    // replicas would clone and stream as the replication user with the superuser's password.
+    const walgSession: k8s.EnvVar[] = [
+      { name: 'PGHOST', value: SOCKET_DIR },
+      { name: 'PGPORT', value: String(ref.primary.port) },
+      ...secretEnvs(s.superuser, { PGUSER: 'username', PGPASSWORD: 'password' }),
+      { name: 'PGDATA', value: PGDATA },
+    ];
     const mounts: k8s.VolumeMount[] = [
       { name: 'pgdata', mountPath: PGDATA_MOUNT },
       { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
@@ -236,36 +247,23 @@ export class PatroniCluster extends Construct {
       { name: 'tmp', mountPath: '/tmp' },
       { name: 'tls', mountPath: TLS_DIR, readOnly: true },
     ];
-    const patroniProbe = (path: string, failureThreshold: number): k8s.Probe => ({
-      httpGet: { path, port: k8s.IntOrString.fromString('patroni'), scheme: 'HTTP' },
-      periodSeconds: 10, timeoutSeconds: 5, failureThreshold,
-    });
+    const patroniProbe = (path: string, failureThreshold: number) => httpProbe(path, 'patroni', { periodSeconds: 10, failureThreshold }, 'HTTP');
 
-    const postgres: k8s.Container = {
-      name: 'postgres',
-      image: image(config, SPILO_IMAGE),
-      imagePullPolicy: config.images.pullPolicy,
+    const postgres = container(config, 'postgres', SPILO_IMAGE, {
       command: ['patroni', `${CONFIG_DIR}/patroni.yml`],
-      ports: [
-        { name: ref.primary.portName, containerPort: ref.primary.port, protocol: 'TCP' },
-        { name: 'patroni', containerPort: PATRONI_PORT, protocol: 'TCP' },
-      ],
-      env: patroniEnv,
+      ports: [containerPort(ref.primary.portName, ref.primary.port), containerPort('patroni', PATRONI_PORT)],
+      env: this.patroniEnv(p),
       resources: resources(pg.resources),
       // Patroni answers /readiness once Postgres runs and (replica) streams; /liveness while its loop runs.
-      startupProbe: { ...patroniProbe('/liveness', 90) },
+      startupProbe: patroniProbe('/liveness', 90),
       readinessProbe: patroniProbe('/readiness', 3),
       livenessProbe: patroniProbe('/liveness', 6),
-      securityContext: containerSecurityContext(),
       volumeMounts: [...mounts, { name: 'dshm', mountPath: '/dev/shm' }],
-    };
-    const backupContainer: k8s.Container = {
-      name: 'backup',
-      image: image(config, SPILO_IMAGE),
-      imagePullPolicy: config.images.pullPolicy,
+    });
+    const backup = container(config, 'backup', SPILO_IMAGE, {
       command: ['/bin/sh', `${CONFIG_DIR}/scripts/backup-loop.sh`],
       env: [
-        ...walg,
+        ...this.walgEnv(p),
         ...walgSession,
         { name: 'PATRONI_PORT', value: String(PATRONI_PORT) },
         { name: 'BACKUP_INTERVAL_HOURS', value: String(pg.backup.intervalHours) },
@@ -279,75 +277,76 @@ export class PatroniCluster extends Construct {
       // sidecar must not gate the pod's readiness (a wal-g retrying against an unavailable MinIO would take the
       // primary out of its Services); only the postgres container decides whether the member serves.
       livenessProbe: { exec: { command: ['/bin/sh', '-c', 'test -n "$(find /tmp/backup-heartbeat -mmin -5)"'] }, periodSeconds: 60, failureThreshold: 3, initialDelaySeconds: 60 },
-      securityContext: containerSecurityContext(),
       volumeMounts: mounts,
-    };
-
-    const tlsInit: k8s.Container = {
-      name: 'tls',
-      image: image(config, SPILO_IMAGE),
-      imagePullPolicy: config.images.pullPolicy,
-      command: ['/bin/sh', `${CONFIG_DIR}/scripts/tls-init.sh`],
-      env: [field('POD_NAME', 'metadata.name'), { name: 'TLS_DIR', value: TLS_DIR }],
-      resources: { requests: quantities({ cpu: '50m', memory: '32Mi' }), limits: quantities({ cpu: '200m', memory: '64Mi' }) },
-      securityContext: containerSecurityContext(),
-      volumeMounts: [{ name: 'config', mountPath: CONFIG_DIR, readOnly: true }, { name: 'tls', mountPath: TLS_DIR }],
-    };
-    const memoryLimit = pg.resources.limits.memory;
-    new StatefulSet(this, 'sts', {
-      metadata: m(memberSetName(config.name, name)),
-      spec: {
-        serviceName: governing,
-        replicas: pg.replicas,
-        // Patroni's leader race decides who bootstraps; ordered start only slows recovery of a whole cluster.
-        podManagementPolicy: 'Parallel',
-        updateStrategy: { type: 'RollingUpdate' },
-        selector: { matchLabels: selector },
-        template: {
-          metadata: {
-            // The role label is Patroni's from the first loop on; `replica` until then keeps a new pod out of
-            // the primary's way and matches the replicas Service's selector by construction.
-            labels: { ...meta(config, { name, id: this.id }).labels, [LABELS.role]: ROLE.replica },
-            annotations: { 'sme-receivables.io/config-sha256': checksum },
-          },
-          spec: {
-            serviceAccountName: name,
-            enableServiceLinks: false,
-            securityContext: podSecurityContext(SPILO_UID, SPILO_GID),
-            // A stopping primary checkpoints, shuts down and hands the lock over; give it time to do so cleanly.
-            terminationGracePeriodSeconds: 120,
-            affinity: storeAntiAffinity(config, selector, pg.replicas),
-            initContainers: [tlsInit],
-            containers: [postgres, backupContainer],
-            volumes: [
-              {
-                name: 'config',
-                configMap: {
-                  name: configMap,
-                  defaultMode: 0o444,
-                  items: [
-                    { key: 'patroni.yml', path: 'patroni.yml' },
-                    { key: 'post-bootstrap.sh', path: 'scripts/post-bootstrap.sh', mode: 0o555 },
-                    { key: 'restore.sh', path: 'scripts/restore.sh', mode: 0o555 },
-                    { key: 'backup-loop.sh', path: 'scripts/backup-loop.sh', mode: 0o555 },
-                    { key: 'tls-init.sh', path: 'scripts/tls-init.sh', mode: 0o555 },
-                  ],
-                },
-              },
-              { name: 'run', emptyDir: {} },
-              { name: 'tmp', emptyDir: {} },
-              // The pod's TLS key never touches a disk.
-              { name: 'tls', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Mi') } },
-              // Parallel queries use POSIX shared memory; the runtime's default /dev/shm is 64 MiB.
-              { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(shmSize(memoryLimit)) } },
-            ],
-          },
-        },
-        volumeClaimTemplates: [claimTemplate('pgdata', selector, config.storageClass, pg.volume.size)],
-      },
     });
+    const tlsInit = container(config, 'tls', SPILO_IMAGE, {
+      command: ['/bin/sh', `${CONFIG_DIR}/scripts/tls-init.sh`],
+      env: [fieldEnv('POD_NAME', 'metadata.name', 'v1'), { name: 'TLS_DIR', value: TLS_DIR }],
+      resources: { requests: quantities({ cpu: '50m', memory: '32Mi' }), limits: quantities({ cpu: '200m', memory: '64Mi' }) },
+      volumeMounts: [{ name: 'config', mountPath: CONFIG_DIR, readOnly: true }, { name: 'tls', mountPath: TLS_DIR }],
+    });
+    return { init: [tlsInit], main: [postgres, backup] };
+  }
 
-    disruptionBudget(this, { config, name, namespace: ns, id: this.id, replicas: pg.replicas });
+  /** The members' StatefulSet: Patroni's service account, the role label, the configuration and the volumes. */
+  private memberStatefulSet(p: PatroniClusterProps, files: PatroniFiles, governing: string): void {
+    const { config, refs } = p.ctx;
+    const pg = config.stores.postgres;
+    const ref = refs.postgres;
+    const ns = ref.primary.namespace;
+    const name = ref.primary.service; // the Patroni scope
+    const selector = selectorLabels(this.id);
+    const { configMap, checksum } = files;
+    const containers = this.memberContainers(p);
+    storeStatefulSet(this, 'sts', {
+      config,
+      metadata: meta(config, { name: memberSetName(config.name, name), namespace: ns, id: this.id }),
+      serviceName: governing,
+      replicas: pg.replicas,
+      // Patroni's leader race decides who bootstraps; ordered start only slows recovery of a whole cluster.
+      podManagementPolicy: 'Parallel',
+      selector,
+      template: {
+        metadata: {
+          // The role label is Patroni's from the first loop on; `replica` until then keeps a new pod out of
+          // the primary's way and matches the replicas Service's selector by construction.
+          labels: { ...meta(config, { name, id: this.id }).labels, [LABELS.role]: ROLE.replica },
+          annotations: { [annotationKey(config, 'config-sha256')]: checksum },
+        },
+        spec: {
+          serviceAccountName: name,
+          enableServiceLinks: false,
+          securityContext: podSecurityContext(SPILO_UID, SPILO_GID),
+          // A stopping primary checkpoints, shuts down and hands the lock over; give it time to do so cleanly.
+          terminationGracePeriodSeconds: 120,
+          initContainers: containers.init,
+          containers: containers.main,
+          volumes: [
+            {
+              name: 'config',
+              configMap: {
+                name: configMap,
+                defaultMode: 0o444,
+                items: [
+                  { key: 'patroni.yml', path: 'patroni.yml' },
+                  { key: 'post-bootstrap.sh', path: 'scripts/post-bootstrap.sh', mode: 0o555 },
+                  { key: 'restore.sh', path: 'scripts/restore.sh', mode: 0o555 },
+                  { key: 'backup-loop.sh', path: 'scripts/backup-loop.sh', mode: 0o555 },
+                  { key: 'tls-init.sh', path: 'scripts/tls-init.sh', mode: 0o555 },
+                ],
+              },
+            },
+            emptyDir('run'),
+            emptyDir('tmp'),
+            // The pod's TLS key never touches a disk.
+            emptyDir('tls', '1Mi', 'Memory'),
+            // Parallel queries use POSIX shared memory; the runtime's default /dev/shm is 64 MiB.
+            emptyDir('dshm', shmSize(pg.resources.limits.memory), 'Memory'),
+          ],
+        },
+      },
+      claims: [{ name: 'pgdata', size: pg.volume.size }],
+    });
   }
 
   /** The network flows of the members. */

@@ -3,18 +3,19 @@
  * pooling; server connections are recycled and checked so that after a failover they reach the new leader
  * (the primary Service's Endpoints follow Patroni's lock). An exporter sidecar serves the pool statistics.
  */
-import { createHash } from 'crypto';
 import { Construct } from 'constructs';
 import { k8s } from '../../../imports/k8s';
 import type { PlatformContext } from '../../context';
 import { disruptionBudget } from '../../lib/disruption';
 import { endpointPods, PROMETHEUS } from '../../lib/graph';
-import { image } from '../../lib/images';
-import { meta, selectorLabels } from '../../lib/labels';
-import { secretEnv } from '../../lib/env';
+import { configChecksum } from '../../lib/checksum';
+import { container, containerPort, emptyDir } from '../../lib/container';
+import { annotationKey, meta, selectorLabels } from '../../lib/labels';
+import { fieldEnv, secretEnvs } from '../../lib/env';
 import { quantities, resources } from '../../lib/resources';
 import { spreadOverNodes } from '../../lib/scheduling';
-import { containerSecurityContext, podSecurityContext } from '../../lib/security';
+import { servicePort } from '../../lib/service';
+import { isolatedPod } from '../../lib/security';
 import { PGBOUNCER_START_SH, POOLER_CONFIG_DIR, POOLER_METRICS_PORT, POOLER_PORT, TLS_DIR, TLS_INIT_SH, pgbouncerIni } from './server-config';
 import type { SecretRef } from '../refs';
 
@@ -43,64 +44,8 @@ export class PgBouncer extends Construct {
 
     const files = { 'pgbouncer.ini': pgbouncerIni(config, refs), 'start.sh': PGBOUNCER_START_SH, 'tls-init.sh': TLS_INIT_SH };
     new k8s.KubeConfigMap(this, 'config', { metadata: m(name), data: files });
-    const checksum = createHash('sha256').update(JSON.stringify(files)).digest('hex');
-
-    const app = refs.postgres.secrets.app;
-
-    const pgbouncer: k8s.Container = {
-      name: 'pgbouncer',
-      image: image(config, PGBOUNCER_IMAGE),
-      imagePullPolicy: config.images.pullPolicy,
-      command: ['/bin/sh', `${POOLER_CONFIG_DIR}/start.sh`],
-      env: [
-        secretEnv('APP_USER', app, 'username'),
-        secretEnv('APP_PASSWORD', app, 'password'),
-        secretEnv('STATS_USER', p.statsCredentials, 'username'),
-        secretEnv('STATS_PASSWORD', p.statsCredentials, 'password'),
-      ],
-      ports: [{ name: ep.portName, containerPort: POOLER_PORT, protocol: 'TCP' }],
-      resources: resources(pooler.resources),
-      readinessProbe: { tcpSocket: { port: k8s.IntOrString.fromString(ep.portName) }, periodSeconds: 5, failureThreshold: 2 },
-      livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString(ep.portName) }, periodSeconds: 10, failureThreshold: 6 },
-      // Leave the Service's endpoints before PgBouncer stops accepting (SIGTERM lets running queries finish).
-      lifecycle: { preStop: { exec: { command: ['/bin/sleep', '5'] } } },
-      securityContext: containerSecurityContext(),
-      volumeMounts: [
-        { name: 'config', mountPath: POOLER_CONFIG_DIR, readOnly: true },
-        { name: 'auth', mountPath: '/etc/pgbouncer/auth' },
-        { name: 'tmp', mountPath: '/tmp' },
-        { name: 'tls', mountPath: TLS_DIR, readOnly: true },
-      ],
-    };
-    // The PgBouncer image itself makes the key: it carries openssl (Debian's `postgresql` package pulls in
-    // ssl-cert, which depends on it; packages.txt of cloudnative-pg/pgbouncer-containers at v1.24.1-1 … v1.24.1-23
-    // lists openssl 3.0.x). No second image to pull on the pooler's nodes (Spilo is over 1 GB).
-    const tlsInit: k8s.Container = {
-      name: 'tls',
-      image: image(config, PGBOUNCER_IMAGE),
-      imagePullPolicy: config.images.pullPolicy,
-      command: ['/bin/sh', `${POOLER_CONFIG_DIR}/tls-init.sh`],
-      env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } }, { name: 'TLS_DIR', value: TLS_DIR }],
-      resources: { requests: quantities({ cpu: '50m', memory: '32Mi' }), limits: quantities({ cpu: '200m', memory: '64Mi' }) },
-      securityContext: containerSecurityContext(),
-      volumeMounts: [{ name: 'config', mountPath: POOLER_CONFIG_DIR, readOnly: true }, { name: 'tls', mountPath: TLS_DIR }],
-    };
-    const exporter: k8s.Container = {
-      name: 'exporter',
-      image: image(config, PGBOUNCER_EXPORTER_IMAGE),
-      imagePullPolicy: config.images.pullPolicy,
-      env: [
-        secretEnv('STATS_USER', p.statsCredentials, 'username'),
-        secretEnv('STATS_PASSWORD', p.statsCredentials, 'password'),
-        { name: 'PGBOUNCER_EXPORTER_CONNECTION_STRING', value: `postgres://$(STATS_USER):$(STATS_PASSWORD)@127.0.0.1:${POOLER_PORT}/pgbouncer?sslmode=require` },
-      ],
-      args: [`--web.listen-address=:${POOLER_METRICS_PORT}`],
-      ports: [{ name: 'metrics', containerPort: POOLER_METRICS_PORT, protocol: 'TCP' }],
-      resources: { requests: quantities({ cpu: '10m', memory: '32Mi' }), limits: quantities({ cpu: '100m', memory: '64Mi' }) },
-      // Liveness only: the exporter must not take the pooler out of its Service (only pgbouncer gates readiness).
-      livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 30 },
-      securityContext: containerSecurityContext(),
-    };
+    const checksum = configChecksum(files);
+    const containers = this.containers(p);
 
     new k8s.KubeDeployment(this, 'deployment', {
       metadata: m(name),
@@ -109,20 +54,18 @@ export class PgBouncer extends Construct {
         selector: { matchLabels: selector },
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
         template: {
-          metadata: { labels: meta(config, { name, id: ep.pods }).labels, annotations: { 'sme-receivables.io/config-sha256': checksum } },
+          metadata: { labels: meta(config, { name, id: ep.pods }).labels, annotations: { [annotationKey(config, 'config-sha256')]: checksum } },
           spec: {
-            enableServiceLinks: false,
-            automountServiceAccountToken: false,
-            securityContext: podSecurityContext(PGBOUNCER_UID, PGBOUNCER_GID),
+            ...isolatedPod(PGBOUNCER_UID, PGBOUNCER_GID),
             terminationGracePeriodSeconds: 40,
             topologySpreadConstraints: spreadOverNodes(selector),
-            initContainers: [tlsInit],
-            containers: [pgbouncer, exporter],
+            initContainers: containers.init,
+            containers: containers.main,
             volumes: [
               { name: 'config', configMap: { name, defaultMode: 0o444 } },
-              { name: 'auth', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Mi') } },
-              { name: 'tmp', emptyDir: {} },
-              { name: 'tls', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Mi') } },
+              emptyDir('auth', '1Mi', 'Memory'),
+              emptyDir('tmp'),
+              emptyDir('tls', '1Mi', 'Memory'),
             ],
           },
         },
@@ -134,7 +77,7 @@ export class PgBouncer extends Construct {
       spec: {
         type: 'ClusterIP',
         selector,
-        ports: [{ name: ep.portName, port: ep.port, targetPort: k8s.IntOrString.fromString(ep.portName), protocol: 'TCP' }],
+        ports: [servicePort(ep.portName, ep.port)],
       },
     });
     disruptionBudget(this, { config, name, namespace: ns, id: ep.pods, replicas: pooler.replicas });
@@ -142,5 +85,51 @@ export class PgBouncer extends Construct {
     const pods = endpointPods(ep);
     graph.use(pods, refs.postgres.primary, 'pgbouncer pools connections to the postgres primary');
     graph.connect({ pods: PROMETHEUS }, { pods }, [{ port: POOLER_METRICS_PORT, name: 'metrics' }], 'Prometheus scrapes the pgbouncer exporter');
+  }
+
+  /** The pooler's containers: the TLS key maker (init), PgBouncer, and the exporter of its statistics. */
+  private containers(p: PgBouncerProps): { readonly init: k8s.Container[]; readonly main: k8s.Container[] } {
+    const { config, refs } = p.ctx;
+    const pooler = config.stores.postgres.pooler;
+    const ep = refs.postgres.pooler;
+    const app = refs.postgres.secrets.app;
+    const stats = secretEnvs(p.statsCredentials, { STATS_USER: 'username', STATS_PASSWORD: 'password' });
+    const pgbouncer = container(config, 'pgbouncer', PGBOUNCER_IMAGE, {
+      command: ['/bin/sh', `${POOLER_CONFIG_DIR}/start.sh`],
+      env: [...secretEnvs(app, { APP_USER: 'username', APP_PASSWORD: 'password' }), ...stats],
+      ports: [containerPort(ep.portName, POOLER_PORT)],
+      resources: resources(pooler.resources),
+      readinessProbe: { tcpSocket: { port: k8s.IntOrString.fromString(ep.portName) }, periodSeconds: 5, failureThreshold: 2 },
+      livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString(ep.portName) }, periodSeconds: 10, failureThreshold: 6 },
+      // Leave the Service's endpoints before PgBouncer stops accepting (SIGTERM lets running queries finish).
+      lifecycle: { preStop: { exec: { command: ['/bin/sleep', '5'] } } },
+      volumeMounts: [
+        { name: 'config', mountPath: POOLER_CONFIG_DIR, readOnly: true },
+        { name: 'auth', mountPath: '/etc/pgbouncer/auth' },
+        { name: 'tmp', mountPath: '/tmp' },
+        { name: 'tls', mountPath: TLS_DIR, readOnly: true },
+      ],
+    });
+    // The PgBouncer image itself makes the key: it carries openssl (Debian's `postgresql` package pulls in
+    // ssl-cert, which depends on it; packages.txt of cloudnative-pg/pgbouncer-containers at v1.24.1-1 … v1.24.1-23
+    // lists openssl 3.0.x). No second image to pull on the pooler's nodes (Spilo is over 1 GB).
+    const tlsInit = container(config, 'tls', PGBOUNCER_IMAGE, {
+      command: ['/bin/sh', `${POOLER_CONFIG_DIR}/tls-init.sh`],
+      env: [fieldEnv('POD_NAME', 'metadata.name', 'v1'), { name: 'TLS_DIR', value: TLS_DIR }],
+      resources: { requests: quantities({ cpu: '50m', memory: '32Mi' }), limits: quantities({ cpu: '200m', memory: '64Mi' }) },
+      volumeMounts: [{ name: 'config', mountPath: POOLER_CONFIG_DIR, readOnly: true }, { name: 'tls', mountPath: TLS_DIR }],
+    });
+    const exporter = container(config, 'exporter', PGBOUNCER_EXPORTER_IMAGE, {
+      env: [
+        ...stats,
+        { name: 'PGBOUNCER_EXPORTER_CONNECTION_STRING', value: `postgres://$(STATS_USER):$(STATS_PASSWORD)@127.0.0.1:${POOLER_PORT}/pgbouncer?sslmode=require` },
+      ],
+      args: [`--web.listen-address=:${POOLER_METRICS_PORT}`],
+      ports: [containerPort('metrics', POOLER_METRICS_PORT)],
+      resources: { requests: quantities({ cpu: '10m', memory: '32Mi' }), limits: quantities({ cpu: '100m', memory: '64Mi' }) },
+      // Liveness only: the exporter must not take the pooler out of its Service (only pgbouncer gates readiness).
+      livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 30 },
+    });
+    return { init: [tlsInit], main: [pgbouncer, exporter] };
   }
 }

@@ -15,24 +15,24 @@
  * Roles are decided by redis-ha.sh (redis-config.ts): the Sentinels' saved state carries who is master across
  * a full restart; only a true cold start is an election among the servers that answer.
  */
-import { createHash } from 'crypto';
-import { ApiObject, Chart } from 'cdk8s';
+import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { ComputeResources, EnvironmentConfig } from '../../../environments/schema';
 import { k8s } from '../../../imports/k8s';
 import type { PlatformContext } from '../../context';
 import { disruptionBudget } from '../../lib/disruption';
 import { PROMETHEUS, endpointPods, pods, type DependencyGraph, type PodGroup, type Port } from '../../lib/graph';
-import { image } from '../../lib/images';
+import { certificate } from '../../lib/certificate';
+import { CONFIG_CHECKSUM, configChecksum } from '../../lib/checksum';
+import { container, emptyDir, execProbe, httpProbe } from '../../lib/container';
 import { meta, selectorLabels, type Identity } from '../../lib/labels';
 import { podHost, serviceHost } from '../../lib/naming';
 import { parseMemory } from '../../lib/quantity';
 import { resources } from '../../lib/resources';
-import { storeAntiAffinity } from '../../lib/scheduling';
-import { containerSecurityContext, podSecurityContext } from '../../lib/security';
-import { claimTemplate, StatefulSet } from '../../lib/stateful-set';
-import { headlessService } from '../../lib/service';
-import { secretEnv } from '../../lib/env';
+import { isolatedPod } from '../../lib/security';
+import { storeStatefulSet } from '../../lib/stateful-set';
+import { clusterService, headlessService, namedPort } from '../../lib/service';
+import { fieldEnv, secretEnv, secretEnvs } from '../../lib/env';
 // MinIO's client for the backup upload: the one pinned mc of the platform (each step is one mc command).
 import { MC_IMAGE } from '../minio/chart';
 import { INTERNAL_CA_ISSUER, type RedisRef } from '../refs';
@@ -115,24 +115,19 @@ export class RedisChart extends Chart {
     };
     new k8s.KubeConfigMap(this, 'config', { metadata: meta(config, { name: CONFIG_MAP, namespace: ns, id: serverId }), data: files });
     // Pods roll when their configuration changes (a ConfigMap change alone restarts nothing).
-    const checksum = createHash('sha256').update(JSON.stringify(files)).digest('hex').slice(0, 16);
+    const checksum = configChecksum(files, 16);
 
     redisCertificate(this, config, ns, [ref.server.service, SENTINEL_HEADLESS], ref.sentinel.service);
 
     // Headless Services give every pod its stable DNS name; published before readiness, because replicas
     // and Sentinels must reach a server that is still syncing or loading.
     const headless = (name: string, id: Identity, port: number, portName: string) => headlessService(this, `svc-${name}`,
-      meta(config, { name, namespace: ns, id }), selectorLabels(id), [{ name: portName, port, targetPort: k8s.IntOrString.fromString(portName) }]);
+      meta(config, { name, namespace: ns, id }), selectorLabels(id), [namedPort(portName, port)]);
     headless(ref.server.service, serverId, ref.server.port, ref.server.portName);
     headless(SENTINEL_HEADLESS, sentinelId, ref.sentinel.port, ref.sentinel.portName);
     // What clients use: any ready Sentinel.
-    new k8s.KubeService(this, 'svc-sentinel', {
-      metadata: meta(config, { name: ref.sentinel.service, namespace: ns, id: sentinelId }),
-      spec: {
-        selector: selectorLabels(sentinelId),
-        ports: [{ name: ref.sentinel.portName, port: ref.sentinel.port, targetPort: k8s.IntOrString.fromString(ref.sentinel.portName) }],
-      },
-    });
+    clusterService(this, 'svc-sentinel', meta(config, { name: ref.sentinel.service, namespace: ns, id: sentinelId }), selectorLabels(sentinelId),
+      [namedPort(ref.sentinel.portName, ref.sentinel.port)]);
 
     const common = { config, ns, checksum, secret: ref.secret.name };
     statefulSet(this, {
@@ -173,21 +168,15 @@ export class RedisChart extends Chart {
  * the chain, not the name; Go's client in redis_exporter verifies the name, hence localhost.
  */
 function redisCertificate(scope: Construct, config: EnvironmentConfig, ns: string, headless: readonly string[], service: string): void {
-  new ApiObject(scope, 'certificate', {
-    apiVersion: 'cert-manager.io/v1',
-    kind: 'Certificate',
-    metadata: meta(config, { name: REDIS_TLS_SECRET, namespace: ns, id: { name: 'redis', component: 'tls' } }),
-    spec: {
-      secretName: REDIS_TLS_SECRET,
-      issuerRef: { name: INTERNAL_CA_ISSUER, kind: 'ClusterIssuer', group: 'cert-manager.io' },
+  certificate(scope, 'certificate', {
+    config, name: REDIS_TLS_SECRET, namespace: ns, id: { name: 'redis', component: 'tls' },
+    issuer: { name: INTERNAL_CA_ISSUER, kind: 'ClusterIssuer' },
+    subject: {
       commonName: serviceHost(config, service, ns),
       dnsNames: [...headless.map((h) => `*.${serviceHost(config, h, ns)}`), serviceHost(config, service, ns), 'localhost'],
       ipAddresses: ['127.0.0.1'],
       // Replicas and Sentinels present it as clients too.
       usages: ['server auth', 'client auth', 'digital signature', 'key encipherment'],
-      duration: '2160h',
-      renewBefore: '360h',
-      privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
     },
   });
 }
@@ -208,19 +197,14 @@ function backupCronJob(scope: Construct, ctx: PlatformContext, checksum: string)
   // The MinIO chart declares (and provisions) the original in its namespace; a pod reads a copy in its own.
   ctx.secrets.push({ ...credentials, namespace: ns, copyOf: { namespace: original?.namespace ?? minio.s3.namespace, name: credentials.name } });
   const target = `backup/${minio.buckets.backups.redis}/${config.name}/`;
-  const mc = (name: string, args: string[]): k8s.Container => ({
-    name,
-    image: image(config, MC_IMAGE),
-    imagePullPolicy: config.images.pullPolicy,
+  const mc = (name: string, args: string[]): k8s.Container => container(config, name, MC_IMAGE, {
     args: ['--config-dir', '/tmp/mc', ...args],
     env: [
-      secretEnv('ACCESS_KEY', credentials, 'accessKey'),
-      secretEnv('SECRET_KEY', credentials, 'secretKey'),
+      ...secretEnvs(credentials, { ACCESS_KEY: 'accessKey', SECRET_KEY: 'secretKey' }),
       // mc's alias from the environment; Kubernetes expands $(VAR) from the variables above.
       { name: 'MC_HOST_backup', value: `http://$(ACCESS_KEY):$(SECRET_KEY)@${minio.s3.host}:${minio.s3.port}` },
     ],
     resources: resources(BACKUP_RESOURCES),
-    securityContext: containerSecurityContext(),
     volumeMounts: [{ name: 'backup', mountPath: '/backup', readOnly: true }, { name: 'tmp', mountPath: '/tmp' }],
   });
   const limit = parseMemory(config.stores.redis.resources.limits.memory);
@@ -238,28 +222,22 @@ function backupCronJob(scope: Construct, ctx: PlatformContext, checksum: string)
           activeDeadlineSeconds: 3600,
           ttlSecondsAfterFinished: 86400,
           template: {
-            metadata: { labels: meta(config, { name: 'redis-backup', id }).labels, annotations: { 'checksum/config': checksum } },
+            metadata: { labels: meta(config, { name: 'redis-backup', id }).labels, annotations: { [CONFIG_CHECKSUM]: checksum } },
             spec: {
               restartPolicy: 'Never',
-              automountServiceAccountToken: false,
-              enableServiceLinks: false,
-              securityContext: podSecurityContext(REDIS_UID),
+              ...isolatedPod(REDIS_UID),
               initContainers: [
-                {
-                  name: 'dump',
-                  image: image(config, REDIS_IMAGE),
-                  imagePullPolicy: config.images.pullPolicy,
+                container(config, 'dump', REDIS_IMAGE, {
                   command: ['sh', `${REDIS_PATHS.config}/${REDIS_SCRIPT}`, 'backup'],
                   env: [{ name: 'BACKUP_DIR', value: '/backup' }],
                   resources: resources(BACKUP_RESOURCES),
-                  securityContext: containerSecurityContext(),
                   volumeMounts: [
                     { name: 'config', mountPath: REDIS_PATHS.config, readOnly: true },
                     { name: 'auth', mountPath: REDIS_PATHS.passwordFile.slice(0, REDIS_PATHS.passwordFile.lastIndexOf('/')), readOnly: true },
                     { name: 'tls', mountPath: REDIS_PATHS.tls, readOnly: true },
                     { name: 'backup', mountPath: '/backup' },
                   ],
-                },
+                }),
                 mc('upload', ['cp', '--recursive', '/backup/', target]),
               ],
               containers: [mc('prune', ['rm', '--recursive', '--force', '--older-than', `${config.stores.redis.backup.retentionDays}d`, target])],
@@ -268,8 +246,8 @@ function backupCronJob(scope: Construct, ctx: PlatformContext, checksum: string)
                 { name: 'auth', secret: { secretName: ref.secret.name, defaultMode: 0o440, items: [{ key: 'password', path: 'password' }] } },
                 { name: 'tls', secret: { secretName: REDIS_TLS_SECRET, defaultMode: 0o440 } },
                 // An RDB is smaller than the data set in memory, which maxmemory bounds below the limit.
-                { name: 'backup', emptyDir: { sizeLimit: k8s.Quantity.fromString(`${Math.ceil(limit / 2 ** 20)}Mi`) } },
-                { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
+                emptyDir('backup', `${Math.ceil(limit / 2 ** 20)}Mi`),
+                emptyDir('tmp', '16Mi'),
               ],
             },
           },
@@ -310,8 +288,6 @@ interface StatefulSetProps {
 function statefulSet(scope: Construct, p: StatefulSetProps): void {
   const { config, main } = p;
   const script = (...args: string[]) => ['sh', `${REDIS_PATHS.config}/${REDIS_SCRIPT}`, ...args];
-  const exec = (...args: string[]): k8s.ExecAction => ({ command: script(...args) });
-  const podName: k8s.EnvVar = { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } };
   const mounts: k8s.VolumeMount[] = [
     { name: 'config', mountPath: REDIS_PATHS.config, readOnly: true },
     { name: 'auth', mountPath: REDIS_PATHS.passwordFile.slice(0, REDIS_PATHS.passwordFile.lastIndexOf('/')), readOnly: true },
@@ -319,26 +295,19 @@ function statefulSet(scope: Construct, p: StatefulSetProps): void {
     { name: 'tls', mountPath: REDIS_PATHS.tls, readOnly: true },
     ...(p.volumeSize ? [{ name: 'data', mountPath: REDIS_PATHS.data }] : []),
   ];
-  const container: k8s.Container = {
-    name: main.name,
-    image: image(config, REDIS_IMAGE),
-    imagePullPolicy: config.images.pullPolicy,
+  const server = container(config, main.name, REDIS_IMAGE, {
     command: script(main.mode),
-    env: [podName],
+    env: [fieldEnv('POD_NAME', 'metadata.name')],
     ports: [{ name: main.portName, containerPort: main.port }],
     resources: resources(main.resources),
-    securityContext: containerSecurityContext(),
     volumeMounts: mounts,
-    startupProbe: { exec: exec(`${main.mode}-live`), periodSeconds: main.startup.periodSeconds, timeoutSeconds: 5, failureThreshold: main.startup.failureThreshold },
-    livenessProbe: { exec: exec(`${main.mode}-live`), periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+    startupProbe: execProbe(script(`${main.mode}-live`), main.startup),
+    livenessProbe: execProbe(script(`${main.mode}-live`), { periodSeconds: 10, failureThreshold: 3 }),
     // Role-aware for servers: a replica is ready only when linked to its master and synced.
-    readinessProbe: { exec: exec(`${main.mode}-ready`), periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 2 },
-    ...(main.preStop ? { lifecycle: { preStop: { exec: exec('pre-stop') } } } : {}),
-  };
-  const exporter: k8s.Container = {
-    name: 'metrics',
-    image: image(config, REDIS_EXPORTER_IMAGE),
-    imagePullPolicy: config.images.pullPolicy,
+    readinessProbe: execProbe(script(`${main.mode}-ready`), { periodSeconds: 5, failureThreshold: 2 }),
+    ...(main.preStop ? { lifecycle: { preStop: { exec: { command: script('pre-stop') } } } } : {}),
+  });
+  const exporter = container(config, 'metrics', REDIS_EXPORTER_IMAGE, {
     env: [
       // rediss: TLS to the process beside it, verified against the internal CA, presenting the pod's certificate
       // (oliver006/redis_exporter, main.go at v1.63.0: REDIS_EXPORTER_TLS_* variables).
@@ -352,55 +321,47 @@ function statefulSet(scope: Construct, p: StatefulSetProps): void {
     volumeMounts: [{ name: 'tls', mountPath: REDIS_PATHS.tls, readOnly: true }],
     ports: [{ name: 'metrics', containerPort: METRICS_PORT }],
     resources: resources(EXPORTER_RESOURCES),
-    securityContext: containerSecurityContext(),
-    livenessProbe: { httpGet: { path: '/health', port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 20, timeoutSeconds: 5 },
-    readinessProbe: { httpGet: { path: '/health', port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 10, timeoutSeconds: 5 },
-  };
+    livenessProbe: httpProbe('/health', 'metrics', { periodSeconds: 20 }),
+    readinessProbe: httpProbe('/health', 'metrics', { periodSeconds: 10 }),
+  });
 
-  new StatefulSet(scope, `sts-${p.name}`, {
+  storeStatefulSet(scope, `sts-${p.name}`, {
+    config,
     metadata: meta(config, { name: p.name, namespace: p.ns, id: p.id }),
-    spec: {
-      serviceName: p.headless,
-      replicas: p.replicas,
-      // All members start together: the start-up script, not the start order, decides who is master, and a
-      // replica that waits for its master must not block the master's own start (OrderedReady would).
-      podManagementPolicy: 'Parallel',
-      updateStrategy: { type: 'RollingUpdate' },
-      selector: { matchLabels: selectorLabels(p.id) },
-      template: {
-        metadata: {
-          labels: meta(config, { name: p.name, id: p.id }).labels,
-          annotations: {
-            'checksum/config': p.checksum,
-            'prometheus.io/scrape': 'true',
-            'prometheus.io/port': String(METRICS_PORT),
-          },
-        },
-        spec: {
-          automountServiceAccountToken: false,
-          enableServiceLinks: false,
-          securityContext: podSecurityContext(REDIS_UID),
-          affinity: storeAntiAffinity(config, selectorLabels(p.id), p.replicas),
-          terminationGracePeriodSeconds: main.preStop ? PRESTOP_WAIT_SECONDS + SHUTDOWN_TIMEOUT_SECONDS + 20 : 30,
-          containers: [container, exporter],
-          volumes: [
-            // Executable: Sentinel runs redis-ha.sh itself as its client-reconfig-script.
-            { name: 'config', configMap: { name: CONFIG_MAP, defaultMode: 0o555 } },
-            // Group-readable for the pod's fsGroup; the exporter reads the password through its env instead.
-            { name: 'auth', secret: { secretName: p.secret, defaultMode: 0o440, items: [{ key: 'password', path: 'password' }] } },
-            // The pod's certificate and key (group-readable for the fsGroup, like the password).
-            { name: 'tls', secret: { secretName: REDIS_TLS_SECRET, defaultMode: 0o440 } },
-            // Runtime configuration with the password: in memory, never on a disk.
-            { name: 'run', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('16Mi') } },
-          ],
+    serviceName: p.headless,
+    replicas: p.replicas,
+    // All members start together: the start-up script, not the start order, decides who is master, and a
+    // replica that waits for its master must not block the master's own start (OrderedReady would).
+    podManagementPolicy: 'Parallel',
+    selector: selectorLabels(p.id),
+    template: {
+      metadata: {
+        labels: meta(config, { name: p.name, id: p.id }).labels,
+        annotations: {
+          [CONFIG_CHECKSUM]: p.checksum,
+          'prometheus.io/scrape': 'true',
+          'prometheus.io/port': String(METRICS_PORT),
         },
       },
-      ...(p.volumeSize ? {
-        volumeClaimTemplates: [claimTemplate('data', selectorLabels(p.id), config.storageClass, p.volumeSize)],
-        // Keep the data of a deleted or scaled-down StatefulSet: Redis data is not recreated from elsewhere.
-        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
-      } : {}),
+      spec: {
+        ...isolatedPod(REDIS_UID),
+        terminationGracePeriodSeconds: main.preStop ? PRESTOP_WAIT_SECONDS + SHUTDOWN_TIMEOUT_SECONDS + 20 : 30,
+        containers: [server, exporter],
+        volumes: [
+          // Executable: Sentinel runs redis-ha.sh itself as its client-reconfig-script.
+          { name: 'config', configMap: { name: CONFIG_MAP, defaultMode: 0o555 } },
+          // Group-readable for the pod's fsGroup; the exporter reads the password through its env instead.
+          { name: 'auth', secret: { secretName: p.secret, defaultMode: 0o440, items: [{ key: 'password', path: 'password' }] } },
+          // The pod's certificate and key (group-readable for the fsGroup, like the password).
+          { name: 'tls', secret: { secretName: REDIS_TLS_SECRET, defaultMode: 0o440 } },
+          // Runtime configuration with the password: in memory, never on a disk.
+          emptyDir('run', '16Mi', 'Memory'),
+        ],
+      },
     },
+    claims: p.volumeSize ? [{ name: 'data', size: p.volumeSize }] : [],
+    // Keep the data of a deleted or scaled-down StatefulSet: Redis data is not recreated from elsewhere.
+    retainClaims: true,
   });
 }
 
