@@ -8,63 +8,19 @@
  * binary runs here; the variables are checked against the server's source at the pinned tag, cited in the chart),
  * nor the NetworkPolicies (they are generated from the flows asserted below once the kind is registered).
  */
-import { App } from 'cdk8s';
 import type { k8s } from '../imports/k8s';
-import { loadEnvironment } from '../environments';
-import { storeRefs } from '../charts/data/refs';
-import type { EndpointIn, RuleContext } from '../charts/data/kind';
-import { raftVoters, weaviateRules, weaviateSection, type WeaviateSection } from '../charts/data/weaviate/config';
-import type { WeaviateConfig, WeaviateContext } from '../charts/data/weaviate/context';
+import { raftVoters } from '../charts/data/weaviate/config';
 import { weaviate } from '../charts/data/weaviate/refs';
 import { WEAVIATE_CONTRACTS, contractFor } from '../charts/lib/image-contracts';
 import { weaviateAlerts } from '../charts/data/weaviate/alerts';
 import { weaviateClient } from '../charts/data/weaviate/client';
-import { WEAVIATE_DATA_PATH, WEAVIATE_FOLDER, WEAVIATE_IMAGE, WEAVIATE_PORTS, WeaviateChart } from '../charts/data/weaviate/chart';
+import { WEAVIATE_DATA_PATH, WEAVIATE_IMAGE, WEAVIATE_PORTS } from '../charts/data/weaviate/chart';
 import { storeAlertKit } from '../charts/lib/alerts';
-import { DependencyGraph } from '../charts/lib/graph';
-import { serviceHost } from '../charts/lib/naming';
-import { chartManifests } from '../charts/lib/to-json';
 import type { Manifest } from '../charts/platform';
 import { checkPod } from './support/image-contracts';
 import { modelErrors, unknownFields } from './support/k8s-schema';
 import { describeObject, podTemplates } from './support/render';
-
-/** Spec 000 §3.2: three nodes, the three classes, OpenAI's text-embedding-ada-002 (1536 dimensions). */
-export const SPEC_000_WEAVIATE = {
-  replicas: 3,
-  replicationFactor: 3,
-  classes: [
-    { name: 'NormalizedSKU', description: 'Normalised SKUs.', embeddingModel: 'text-embedding-ada-002', vectorDimensions: 1536 },
-    { name: 'SupplierCatalog', description: 'Supplier catalogue entries.', embeddingModel: 'text-embedding-ada-002', vectorDimensions: 1536 },
-    { name: 'Policies', description: 'Purchasing and compliance policies.', embeddingModel: 'text-embedding-ada-002', vectorDimensions: 1536 },
-  ],
-  backup: { schedule: '45 2 * * *', retentionDays: 14 },
-  volume: { size: '100Gi' },
-  resources: { requests: { cpu: '1', memory: '8Gi' }, limits: { cpu: '4', memory: '8Gi' } },
-};
-
-const production = loadEnvironment('production');
-
-function problemsOf(section: unknown, env: Partial<RuleContext> = {}): string[] {
-  const parsed = weaviateSection.safeParse(section);
-  if (!parsed.success) return parsed.error.issues.map((i) => `${['stores', 'weaviate', ...i.path].join('.')}: ${i.message}`);
-  const out: string[] = [];
-  const ctx: RuleContext = { name: production.name, ha: production.ha, nodes: production.cluster.nodes, namespaces: production.namespaces, ...env };
-  weaviateRules(parsed.data, ctx, (path, message) => out.push(`${path.join('.')}: ${message}`));
-  return out;
-}
-
-/** The chart as the platform would build it once the kind is registered. */
-export function renderWeaviate(sectionInput: unknown = SPEC_000_WEAVIATE) {
-  const section: WeaviateSection = weaviateSection.parse(sectionInput);
-  const config = { ...production, stores: { ...production.stores, weaviate: section } } as WeaviateConfig;
-  const endpoint: EndpointIn = (service, port, portName, pods) =>
-    ({ namespace: weaviate.namespace, service, host: serviceHost(config, service, weaviate.namespace), port, portName, pods });
-  const ref = weaviate.refs(section, endpoint);
-  const ctx: WeaviateContext = { config, refs: { ...storeRefs(config), weaviate: ref }, graph: new DependencyGraph(), secrets: [] };
-  const chart = new WeaviateChart(new App(), WEAVIATE_FOLDER, ctx);
-  return { config, ref, ctx, manifests: chartManifests(chart) as Manifest[] };
-}
+import { problemsOf, production, renderWeaviate, SPEC_000_WEAVIATE } from './support/weaviate';
 
 const { config, ref, ctx, manifests } = renderWeaviate();
 const find = (kind: string, name?: string) => manifests.filter((m) => m.kind === kind && (!name || m.metadata.name === name));

@@ -2,8 +2,9 @@
  * The scripts of Weaviate's setup Job and backup CronJob, and the class definitions the setup Job POSTs. They run in
  * the Weaviate image itself (Alpine: busybox sh, wget, grep, date; see WEAVIATE_CONTRACTS in
  * charts/lib/image-contracts.ts), so the platform pins no second image for them. Only wget options that busybox's
- * and GNU's wget share are used (-q -O -T --header --post-data --post-file), and only HTTP 2xx counts as success
- * (both exit non-zero otherwise). test/weaviate.scripts.test.ts runs both against a stand-in of the REST API.
+ * and GNU's wget share are used (-q -O --header --post-data --post-file; time limits from `timeout`, since
+ * busybox's -T is a build option), and only HTTP 2xx counts as success (both exit non-zero otherwise).
+ * test/weaviate.scripts.test.ts runs both against a stand-in of the REST API.
  */
 import type { WeaviateClass } from './config';
 
@@ -42,14 +43,14 @@ attempts="\${READY_ATTEMPTS:-120}"
 
 # Ready means the node has joined Raft and loaded the schema (/v1/.well-known/ready answers 503 until then).
 i=0
-until wget -q -T 5 -O /dev/null "\${WEAVIATE_URL}/v1/.well-known/ready"; do
+until timeout 5 wget -q -O /dev/null "\${WEAVIATE_URL}/v1/.well-known/ready"; do
   i=$((i + 1))
   if [ "$i" -ge "$attempts" ]; then echo "weaviate at \${WEAVIATE_URL} is not ready" >&2; exit 1; fi
   sleep "\${READY_INTERVAL:-5}"
 done
 
 has_class() {
-  schema=$(wget -q -T 30 -O - --header "$auth" "\${WEAVIATE_URL}/v1/schema")
+  schema=$(timeout 30 wget -q -O - --header "$auth" "\${WEAVIATE_URL}/v1/schema")
   printf '%s' "$schema" | grep -Eq "\\"class\\": ?\\"$1\\""
 }
 
@@ -59,7 +60,7 @@ for file in "$conf"/class-*.json; do
   name="\${file##*/class-}"
   name="\${name%.json}"
   if has_class "$name"; then echo "class $name: exists, left as it is"; continue; fi
-  if ! wget -q -T 60 -O /dev/null --header "$auth" --header 'Content-Type: application/json' --post-file "$file" "\${WEAVIATE_URL}/v1/schema"; then
+  if ! timeout 60 wget -q -O /dev/null --header "$auth" --header 'Content-Type: application/json' --post-file "$file" "\${WEAVIATE_URL}/v1/schema"; then
     if has_class "$name"; then echo "class $name: created meanwhile by another run"; continue; fi
     echo "class $name: could not be created" >&2
     exit 1
@@ -80,11 +81,11 @@ export const BACKUP_SH = `#!/bin/sh
 set -eu
 auth="Authorization: Bearer \${WEAVIATE_API_KEY}"
 id="scheduled-$(date -u +%Y%m%d-%H%M%S)"
-wget -q -T 60 -O /dev/null --header "$auth" --header 'Content-Type: application/json' \\
+timeout 60 wget -q -O /dev/null --header "$auth" --header 'Content-Type: application/json' \\
   --post-data "{\\"id\\":\\"$id\\"}" "\${WEAVIATE_URL}/v1/backups/s3"
 echo "backup $id: started"
 while :; do
-  status=$(wget -q -T 30 -O - --header "$auth" "\${WEAVIATE_URL}/v1/backups/s3/$id")
+  status=$(timeout 30 wget -q -O - --header "$auth" "\${WEAVIATE_URL}/v1/backups/s3/$id")
   case "$status" in
     *'"status":"SUCCESS"'*) echo "backup $id: SUCCESS"; exit 0 ;;
     *'"status":"FAILED"'*|*'"status":"CANCELED"'*) echo "backup $id: $status" >&2; exit 1 ;;
