@@ -16,6 +16,7 @@
  *    BACKUP_S3_USE_SSL, AWS_REGION, AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. It has no path-style switch: its
  *    minio-go client (v7.0.97, api.go isVirtualHostStyleRequest, pkg/s3utils IsVirtualHostSupported) uses path-style
  *    requests for every endpoint that is not AWS, Google or Aliyun, which MinIO's in-cluster Service is not.
+ *  - adapters/handlers/rest/configure_api.go: with monitoring on, Prometheus metrics at /metrics of that port.
  *  - adapters/handlers/rest/middlewares.go: /v1/.well-known/live answers 200 as soon as the server listens,
  *    /v1/.well-known/ready 503 until the node's cluster service is ready; neither needs the API key.
  * Compared with weaviate/weaviate-helm (chart 17.8.3, templates/weaviateStatefulset.yaml, _helpers.tpl): the same
