@@ -9,6 +9,7 @@
  * nor the NetworkPolicies (they are generated from the flows asserted below once the kind is registered).
  */
 import type { k8s } from '../imports/k8s';
+import { loadEnvironment } from '../environments';
 import { raftVoters } from '../charts/data/weaviate/config';
 import { weaviate } from '../charts/data/weaviate/refs';
 import { WEAVIATE_CONTRACTS, contractFor } from '../charts/lib/image-contracts';
@@ -125,6 +126,20 @@ describe('the cluster (spec 000 §3.2: 3 nodes)', () => {
     const voters = raftVoters(3);
     expect(voters - pdb.spec.maxUnavailable).toBeGreaterThanOrEqual(Math.floor(voters / 2) + 1);
     expect(pdb.spec.selector.matchLabels).toEqual(sts.spec.selector.matchLabels);
+  });
+
+  test('a single-node dev install: one Raft voter, a PDB that never blocks a drain, anti-affinity only preferred', () => {
+    const dev = loadEnvironment('dev');
+    const small = { ...SPEC_000_WEAVIATE, replicas: 1, replicationFactor: 1, resources: { requests: { cpu: '100m', memory: '512Mi' }, limits: { cpu: '1', memory: '512Mi' } } };
+    expect(problemsOf(small, { ha: dev.ha, nodes: dev.cluster.nodes })).toEqual([]);
+    const one = renderWeaviate(small, dev).manifests;
+    const s = one.find((m) => m.kind === 'StatefulSet')!;
+    const c = s.spec.template.spec.containers[0];
+    expect([valueOf(c, 'RAFT_JOIN'), valueOf(c, 'RAFT_BOOTSTRAP_EXPECT'), valueOf(c, 'REPLICATION_MINIMUM_FACTOR')]).toEqual(['weaviate-0', '1', '1']);
+    expect(s.spec.volumeClaimTemplates[0].spec.storageClassName).toBe(dev.storageClass);
+    expect(one.find((m) => m.kind === 'PodDisruptionBudget')!.spec.maxUnavailable).toBe(1);
+    expect(s.spec.template.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution).toHaveLength(1);
+    expect(JSON.parse(one.find((m) => m.kind === 'ConfigMap')!.data['class-Policies.json']).replicationConfig).toEqual({ factor: 1 });
   });
 
   test('production (ha, enough nodes) requires the nodes on distinct hosts', () => {

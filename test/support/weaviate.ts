@@ -1,6 +1,7 @@
 /** The Weaviate store kind rendered on its own (the kind is not registered yet): shared by test/weaviate*.test.ts. */
 import { App } from 'cdk8s';
 import { loadEnvironment } from '../../environments';
+import type { EnvironmentConfig } from '../../environments/schema';
 import { storeRefs } from '../../charts/data/refs';
 import type { EndpointIn, RuleContext } from '../../charts/data/kind';
 import { weaviateRules, weaviateSection, type WeaviateSection } from '../../charts/data/weaviate/config';
@@ -40,11 +41,12 @@ export function problemsOf(section: unknown, env: Partial<RuleContext> = {}): st
 
 /**
  * The chart as the platform would build it once the kind is registered: production with a `stores.weaviate`
- * section, the section parsed, the refs from the kind's facts, rendered with `chartManifests`.
+ * section (production unless `environment` says otherwise), the section parsed, the refs from the kind's facts,
+ * rendered with `chartManifests`.
  */
-export function renderWeaviate(sectionInput: unknown = SPEC_000_WEAVIATE) {
+export function renderWeaviate(sectionInput: unknown = SPEC_000_WEAVIATE, environment: EnvironmentConfig = production) {
   const section: WeaviateSection = weaviateSection.parse(sectionInput);
-  const config = { ...production, stores: { ...production.stores, weaviate: section } } as WeaviateConfig;
+  const config = { ...environment, stores: { ...environment.stores, weaviate: section } } as WeaviateConfig;
   const endpoint: EndpointIn = (service, port, portName, pods) =>
     ({ namespace: weaviate.namespace, service, host: serviceHost(config, service, weaviate.namespace), port, portName, pods });
   const ref = weaviate.refs(section, endpoint);

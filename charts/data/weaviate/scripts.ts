@@ -31,7 +31,7 @@ export function classDefinition(c: WeaviateClass, replicationFactor: number): Re
 /**
  * Creates every class of `$CONF/class-*.json` that Weaviate does not list yet; an existing class is left exactly as
  * it is (its vector index and replication settings cannot change in place: a changed definition needs a new class
- * and a re-import, docs/weaviate.md). Presence is read from `GET /v1/schema` (`"class":"<Name>"` in the answer),
+ * and a re-import). Presence is read from `GET /v1/schema` (`"class":"<Name>"` in the answer),
  * so no HTTP status other than success has to be told apart. A POST that fails because another run created the
  * class meanwhile is fine: the class is looked up again.
  */
