@@ -19,6 +19,7 @@ import { WEAVIATE_DATA_PATH, WEAVIATE_IMAGE, WEAVIATE_PORTS } from '../charts/da
 import { storeAlertKit } from '../charts/lib/alerts';
 import type { Manifest } from '../charts/platform';
 import { checkPod } from './support/image-contracts';
+import { promtool } from './support/monitoring';
 import { modelErrors, unknownFields } from './support/k8s-schema';
 import { describeObject, podTemplates } from './support/render';
 import { problemsOf, production, renderWeaviate, SPEC_000_WEAVIATE } from './support/weaviate';
@@ -294,5 +295,55 @@ describe('flows, client wiring and alerts', () => {
     expect(rules.map((r) => r.alert)).toEqual(expect.arrayContaining(['WeaviateDown', 'WeaviateMembersMissing', 'WeaviateRaftApplyFailing', 'WeaviateBackupFailed', 'WeaviateBackupMissing']));
     for (const r of rules) expect(r.expr).toContain('namespace="db-weaviate"');
     expect(rules.find((r) => r.alert === 'WeaviateMembersMissing')!.expr).toMatch(/< 3$/);
+  });
+});
+
+describe('alerts with promtool', () => {
+  const rules = weaviateAlerts(config, storeAlertKit(weaviate.namespace));
+  const file = { groups: [{ name: 'weaviate', rules: rules.map((r) => ({ alert: r.alert, expr: r.expr, for: r.for, labels: { severity: r.severity } })) }] };
+  const n = 'namespace="db-weaviate"';
+
+  test('promtool accepts every rule without lint findings', () => {
+    const out = promtool(['check', 'rules', 'rules.yaml'], { 'rules.yaml': file });
+    expect(out).toMatch(/SUCCESS/);
+    expect(out).not.toMatch(/FAILED|lint/i);
+  });
+
+  test('they fire on the failures they name (promtool test rules)', () => {
+    const tests = {
+      rule_files: ['rules.yaml'], evaluation_interval: '1m',
+      tests: [{
+        interval: '1m',
+        input_series: [
+          // weaviate-1 stops answering at minute 2.
+          { series: `up{${n}, container="weaviate", pod="weaviate-0"}`, values: '1x30' },
+          { series: `up{${n}, container="weaviate", pod="weaviate-1"}`, values: '1 1 0x28' },
+          { series: `up{${n}, container="weaviate", pod="weaviate-2"}`, values: '1x30' },
+          // One Raft apply failure at minute 6.
+          { series: `weaviate_cluster_store_fsm_apply_failures_total{${n}, pod="weaviate-0"}`, values: '0x5 1x24' },
+          // The backup Job fails at minute 3.
+          { series: `kube_job_status_failed{${n}, job_name="weaviate-backup-29400000"}`, values: '0 0 0 1x27' },
+        ],
+        alert_rule_test: [
+          { eval_time: '1m', alertname: 'WeaviateDown', exp_alerts: [] },
+          { eval_time: '5m', alertname: 'WeaviateDown', exp_alerts: [{ exp_labels: { severity: 'critical', namespace: 'db-weaviate', container: 'weaviate', pod: 'weaviate-1' } }] },
+          { eval_time: '5m', alertname: 'WeaviateMembersMissing', exp_alerts: [] },
+          { eval_time: '15m', alertname: 'WeaviateMembersMissing', exp_alerts: [{ exp_labels: { severity: 'warning' } }] },
+          { eval_time: '4m', alertname: 'WeaviateRaftApplyFailing', exp_alerts: [] },
+          { eval_time: '12m', alertname: 'WeaviateRaftApplyFailing', exp_alerts: [{ exp_labels: { severity: 'critical' } }] },
+          { eval_time: '2m', alertname: 'WeaviateBackupFailed', exp_alerts: [] },
+          { eval_time: '4m', alertname: 'WeaviateBackupFailed', exp_alerts: [{ exp_labels: { severity: 'critical' } }] },
+        ],
+      }, {
+        // The last successful backup at time 0: missing after two days.
+        interval: '1m',
+        input_series: [{ series: `kube_cronjob_status_last_successful_time{${n}, cronjob="weaviate-backup"}`, values: `0x${61 * 60}` }],
+        alert_rule_test: [
+          { eval_time: '40h', alertname: 'WeaviateBackupMissing', exp_alerts: [] },
+          { eval_time: '60h', alertname: 'WeaviateBackupMissing', exp_alerts: [{ exp_labels: { severity: 'warning' } }] },
+        ],
+      }],
+    };
+    expect(promtool(['test', 'rules', 'tests.yaml'], { 'rules.yaml': file, 'tests.yaml': tests })).toMatch(/SUCCESS/);
   });
 });
