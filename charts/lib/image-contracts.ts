@@ -407,6 +407,37 @@ const upstream: ImageContract[] = [
   },
 ];
 
+// ---- store kinds not yet registered ---------------------------------------------------------------------------
+
+const WEAVIATE: Source = { repo: 'weaviate/weaviate', path: 'Dockerfile', tag: 'v1.38.11', note: 'final stage "weaviate", the target ci/push_docker.sh publishes as semitechnologies/weaviate:<version>' };
+/**
+ * Weaviate (spec 000 §3.2, charts/data/weaviate/): kept out of IMAGE_CONTRACTS until the kind is registered in
+ * charts/data/stores.ts, because the contract test refuses a contract no environment runs; test/weaviate.test.ts
+ * checks the chart's pods against it. On registration, add it to `upstream` below.
+ */
+export const WEAVIATE_CONTRACTS: readonly ImageContract[] = [
+  {
+    repository: 'docker.io/semitechnologies/weaviate', tag: '1.38.11', origin: 'upstream',
+    user: { value: { uid: 0, gid: 0, needsOwnUser: false }, source: { ...WEAVIATE, note: `${WEAVIATE.note}; FROM alpine:3.24 and no USER: root unless the pod sets runAsUser; a static Go binary that looks up no user` } },
+    volumes: { value: [], source: { ...WEAVIATE, note: 'no VOLUME instruction' } },
+    entrypoint: { value: ['/bin/weaviate'], source: WEAVIATE },
+    cmd: { value: ['--host', '0.0.0.0', '--port', '8080', '--scheme', 'http'], source: WEAVIATE },
+    startRuns: { value: ['/bin/weaviate'], source: WEAVIATE },
+    path: { value: STD_PATH, source: { ...WEAVIATE, note: 'FROM alpine:3.24; PATH not changed' } },
+    writes: {
+      value: [{ path: '/data', by: ['/bin/weaviate'], redirectedByEnv: 'PERSISTENCE_DATA_PATH' }],
+      source: [
+        { repo: 'weaviate/weaviate', path: 'usecases/config/environment.go', tag: 'v1.38.11', note: 'PERSISTENCE_DATA_PATH, else DefaultPersistenceDataPath' },
+        { repo: 'weaviate/weaviate', path: 'usecases/config/config_handler.go', tag: 'v1.38.11', note: 'DefaultPersistenceDataPath = "./data", relative to the image\'s working directory / (no WORKDIR)' },
+      ],
+    },
+    programs: [
+      { value: [...BUSYBOX_BASE, '/usr/bin/wget'], source: [{ ...WEAVIATE, note: 'FROM alpine:3.24: busybox, whose wget applet is /usr/bin/wget' }, { repo: 'weaviate/weaviate-helm', path: 'weaviate/values.yaml', tag: 'v17.8.3', note: 'the chart\'s exec probe example runs "wget --spider … localhost:8080/v1/.well-known/ready" in this image' }] },
+      { value: ['/bin/weaviate', '/usr/bin/openssl', '/usr/bin/bc'], source: { ...WEAVIATE, note: 'COPY --from=server_builder /weaviate-server /bin/weaviate; apk add bc ca-certificates openssl' } },
+    ],
+  },
+];
+
 // ---- add-on images (run by upstream Helm charts, not by pods we render) ----------------------------------------
 
 function addon(repository: string, tag: string, user: ImageUser, volumes: readonly string[], entrypoint: readonly string[], source: Source): ImageContract {
