@@ -8,74 +8,13 @@ import { STORE_NAMES, type StoreName } from '../charts/data/refs';
 import { parseCpu, parseMemory } from '../charts/lib/quantity';
 import { CRON_HINT, cronProblem } from './cron';
 import type { ComputeResources } from './values';
+import { SERVICE_KINDS, type CatalogEntry } from './service';
+
+export * from './service';
 
 /** The stores an application can depend on: the registered store kinds (charts/data/refs.ts). */
 export const STORES: readonly StoreName[] = STORE_NAMES;
 export type { StoreName };
-
-/** Kinds of workload; each has one construct in charts/apps/. */
-export const SERVICE_KINDS = ['gateway', 'node-api', 'python-agent', 'model-server', 'static-frontend', 'batch-job'] as const;
-export type ServiceKind = typeof SERVICE_KINDS[number];
-
-/** The namespace of a catalog entry: one of the platform's namespaces of the `app` tier. */
-export type AppNamespace = string;
-
-/** Horizontal scaling: an HPA between min and max (autoscaling/v2). */
-export interface HorizontalScaling {
-  readonly type: 'horizontal';
-  readonly minReplicas: number;
-  readonly maxReplicas: number;
-  /** Target average CPU utilisation in percent of the request. */
-  readonly cpuPercent: number;
-  /** Target average memory utilisation in percent of the request. */
-  readonly memoryPercent?: number;
-  /**
-   * An External metric (served by the metrics adapter, see docs/apps.md): the task-queue depth of this agent.
-   * The HPA keeps `averageValue` tasks per pod, so `scaleUpAbove` tasks need `scaleUpAbove / averageValue` pods.
-   */
-  readonly queue?: { readonly metric: string; readonly averageValue: number };
-}
-
-/** Fixed replicas (vertical scaling: bigger requests, not more pods). */
-export interface FixedScaling {
-  readonly type: 'fixed';
-  readonly replicas: number;
-}
-
-export type Scaling = HorizontalScaling | FixedScaling;
-
-export interface Dependency {
-  /** A store (a key of StoreRefs) or another service of the catalog. */
-  readonly target: string;
-  /** Optional dependencies may be disabled in an environment; the service then runs without them. */
-  readonly optional?: boolean;
-}
-
-export interface CatalogEntry {
-  readonly name: string;
-  readonly namespace: AppNamespace;
-  readonly kind: ServiceKind;
-  readonly description: string;
-  /** Pinned, fully qualified image (passed through `image()`, so an air-gapped registry rewrites it). */
-  readonly image: string;
-  /** The HTTP port the container listens on (also serves /metrics unless `metricsPort` is set); batch jobs serve none. */
-  readonly port: number;
-  /** A separate metrics/status port (Kong's status listener). */
-  readonly metricsPort?: number;
-  readonly dependsOn: readonly Dependency[];
-  /** Routed by the gateway under this path prefix; the gateway routes each public service exactly once. */
-  readonly publicPath?: string;
-  readonly scaling: Scaling;
-  readonly resources: ComputeResources;
-  /** Ports this service opens to the internet (partners' APIs, mail submission); nothing else leaves the cluster. */
-  readonly internetPorts?: readonly number[];
-  /** Batch jobs only: when they run (cron, in the cluster's time zone, UTC). */
-  readonly schedule?: string;
-  /** Batch jobs only: hard deadline of one run. */
-  readonly deadlineSeconds?: number;
-  /** Batch jobs only: the program's arguments. */
-  readonly args?: readonly string[];
-}
 
 /** A problem with a catalog entry: `catalog.<name>.<field>` and why. */
 export interface CatalogProblem {
@@ -87,7 +26,7 @@ export interface CatalogProblem {
  * Checks the catalog on its own: unique names, known namespaces and kinds, dependencies on known stores or
  * services, no duplicate port within a pod, sane scaling and sizes. Every problem is reported at once.
  */
-export function catalogProblems(catalog: readonly CatalogEntry[], appNamespaces: readonly string[]): CatalogProblem[] {
+export function catalogProblems(catalog: readonly CatalogEntry[], appNamespaces: readonly string[], stores: readonly StoreName[] = STORES): CatalogProblem[] {
   const out: CatalogProblem[] = [];
   const names = new Map<string, number>();
   catalog.forEach((e, i) => {
@@ -121,13 +60,13 @@ export function catalogProblems(catalog: readonly CatalogEntry[], appNamespaces:
     }
     out.push(...resourceProblems(e.resources, `catalog.${e.name}.resources`).map(([path, message]) => ({ path: path.join('.'), message })));
   });
-  const known = new Set<string>([...STORES, ...catalog.map((e) => e.name)]);
+  const known = new Set<string>([...stores, ...catalog.map((e) => e.name)]);
   const byName = new Map(catalog.map((e) => [e.name, e]));
   catalog.forEach((e) => {
     const seen = new Set<string>();
     e.dependsOn.forEach((d, j) => {
       const path = `catalog.${e.name}.dependsOn[${j}]`;
-      if (!known.has(d.target)) out.push({ path, message: `"${d.target}" is neither a store (${STORES.join(', ')}) nor a service of the catalog` });
+      if (!known.has(d.target)) out.push({ path, message: `"${d.target}" is neither a store of the platform (${stores.join(', ') || 'none'}) nor a service of the catalog` });
       if (d.target === e.name) out.push({ path, message: 'a service cannot depend on itself' });
       if (seen.has(d.target)) out.push({ path, message: `"${d.target}" is listed twice` });
       seen.add(d.target);

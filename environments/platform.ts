@@ -4,7 +4,7 @@
  * share (base.ts) and one file per environment with only what differs; the shape, the rules, merging and
  * loading are shared (this folder). The registry of platforms is environments/index.ts.
  */
-import type { CatalogEntry } from './catalog';
+import type { CatalogEntry, StoreName } from './catalog';
 import type { DeepPartial } from './merge';
 import type { EnvironmentInput } from './schema';
 
@@ -15,6 +15,8 @@ export interface PlatformDescription {
   readonly displayName: string;
   /** The folder of its files, e.g. `environments/receivables` (error messages name the file that sets a field). */
   readonly folder: string;
+  /** Its store kinds (charts/data/<kind>/): every environment has exactly these sections under `stores`. */
+  readonly stores: readonly StoreName[];
   /** Its services. */
   readonly catalog: readonly CatalogEntry[];
   /** What every environment shares: environment files hold only what differs. */

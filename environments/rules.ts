@@ -78,7 +78,11 @@ function crossFieldRules(c: EnvironmentConfig, ctx: Ctx): void {
   // Each store kind's own rules (charts/data/<kind>/config.ts), in the registry's order.
   const env = { name: c.name, ha: c.ha, nodes: c.cluster.nodes, namespaces: c.namespaces };
   const report = (path: (string | number)[], message: string) => issue(ctx, path, message);
-  for (const kind of STORE_NAMES) storeRules(kind, c.stores[kind], env, report);
+  storeSetRules(c, ctx);
+  for (const kind of STORE_NAMES) {
+    const section = c.stores[kind];
+    if (section !== undefined) storeRules(kind, section, env, report);
+  }
   // GitOps and installation
   if (c.addons.ingressNginx.enabled && c.cluster.flavour === 'k3s') {
     issue(ctx, ['addons', 'ingressNginx', 'enabled'], 'must be false on k3s, which ships Traefik as its ingress controller');
@@ -101,6 +105,22 @@ function crossFieldRules(c: EnvironmentConfig, ctx: Ctx): void {
   const catalog = c.platform.catalog;
   for (const p of appsProblems(c.apps, catalog)) issue(ctx, p.path, p.message);
   for (const p of tenantPlanProblems(c.tenantPlans, c.apps, catalog)) issue(ctx, p.path, p.message);
+}
+
+/** The environment has exactly its platform's store kinds, and each kind has the kinds it requires. */
+function storeSetRules(c: EnvironmentConfig, ctx: Ctx): void {
+  const has = (k: StoreName) => c.stores[k] !== undefined;
+  const own = new Set<string>(c.platform.stores);
+  for (const k of c.platform.stores) {
+    if (!has(k)) issue(ctx, ['stores', k], `is required: platform "${c.platform.name}" has the store ${k}`);
+  }
+  for (const k of STORE_NAMES) {
+    if (!has(k)) continue;
+    if (!own.has(k)) issue(ctx, ['stores', k], `is not a store of platform "${c.platform.name}" (its stores: ${[...own].join(', ') || 'none'})`);
+    for (const r of STORE_REGISTRY[k].requires) {
+      if (!own.has(r)) issue(ctx, ['platform', 'stores'], `${k} needs ${r} (its pods use it: charts/data/${k}/refs.ts), which platform "${c.platform.name}" does not have`);
+    }
+  }
 }
 
 function withinLimit(

@@ -10,8 +10,8 @@ import { z } from 'zod';
 import {
   cidr, computeResources, cpu, dnsLabel, dnsName, memory, REGISTRY, replicas, storage, volume,
 } from './values';
-import { storeSections } from '../charts/data/stores';
-import type { CatalogEntry } from './catalog';
+import { STORE_NAMES, storeSections } from '../charts/data/stores';
+import type { CatalogEntry } from './service';
 
 export * from './values';
 export { PG_PARAMETER } from '../charts/data/postgres/config';
@@ -260,6 +260,8 @@ export const platformSection = z.strictObject({
   name: dnsLabel,
   /** The platform in prose, e.g. "receivables" in "the receivables platform". */
   displayName: z.string().min(1),
+  /** Its store kinds: `stores` holds exactly these sections. */
+  stores: z.array(z.enum(STORE_NAMES)),
   /** The platform's services (environments/catalog.ts checks the entries: platform.catalog.<entry>.<field>). */
   catalog: z.custom<readonly CatalogEntry[]>((v) => Array.isArray(v), { message: 'must be a list of catalog entries' }),
 });

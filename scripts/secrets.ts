@@ -22,6 +22,8 @@ import type { DeclaredSecret } from '../charts/data/refs';
 import { vaultPath } from '../charts/gitops/external-secrets';
 import { isBootstrapSecret } from '../charts/gitops/addons-catalog';
 import { standbySourceSecrets } from '../charts/data/postgres/chart';
+import { POSTGRES_USES } from '../charts/data/postgres/context';
+import { hasStores, withStores } from '../charts/context';
 import { ConfigError, DEFAULT_PLATFORM, loadEnvironment, PLATFORMS } from '../environments';
 import { Kubectl, parseFlags, UsageError } from './lib/kubectl';
 
@@ -208,9 +210,9 @@ export function main(argv: string[], io: Io = { out: (s) => console.log(s), err:
       if (config.secrets.source !== 'vault' || !config.secrets.vault) throw new UsageError(`environment "${config.name}" does not use Vault (secrets.source "${config.secrets.source}")`);
       let given = new Map<string, Values>();
       if (typeof f['source-context'] === 'string') {
-        if (!config.stores.postgres.standby) throw new UsageError(`--source-context: environment "${config.name}" is not a standby of another environment`);
+        if (!config.stores.postgres?.standby || !hasStores(config, POSTGRES_USES)) throw new UsageError(`--source-context: environment "${config.name}" is not a standby of another environment`);
         const source = new Kubectl(typeof f.kubectl === 'string' ? f.kubectl : 'kubectl', f['source-context']);
-        given = sourceValues(standbySourceSecrets(renderPlatform(config).refs), secrets, source);
+        given = sourceValues(standbySourceSecrets(withStores(renderPlatform(config), POSTGRES_USES, 'the standby\'s seed').refs), secrets, source);
       }
       io.out(vaultSeed(config.name, secrets, config.secrets.vault, given));
       return 0;

@@ -161,7 +161,7 @@ describe('optional dependencies', () => {
     expect(p.charts.map((c) => c.folder)).not.toContain('20-model-serving');
     const cm = ms.find((m) => m.kind === 'ConfigMap' && m.metadata.name === 'collections-agent-config')!;
     expect(cm.data.MODEL_SERVER_URL).toBeUndefined();
-    expect(cm.data.DATABASE_HOST).toBe(p.refs.postgres.pooler.host);
+    expect(cm.data.DATABASE_HOST).toBe(p.refs.postgres!.pooler.host);
     expect(p.graph.flows.some((f) => f.why.includes('model-server'))).toBe(false);
   });
 });

@@ -25,47 +25,53 @@ const eachEnv = envs.map((r) => [r.env, r] as const);
 /** What a dependency on a store must put into the ConfigMap, computed from the references alone. */
 function expectedSettings(refs: StoreRefs, store: StoreName): Record<string, string> {
   switch (store) {
-    case 'postgres': return { DATABASE_HOST: refs.postgres.pooler.host, DATABASE_PORT: String(refs.postgres.pooler.port), DATABASE_NAME: refs.postgres.database, DATABASE_SSLMODE: 'require', PGSSLMODE: 'require' };
+    case 'postgres': return { DATABASE_HOST: refs.postgres!.pooler.host, DATABASE_PORT: String(refs.postgres!.pooler.port), DATABASE_NAME: refs.postgres!.database, DATABASE_SSLMODE: 'require', PGSSLMODE: 'require' };
     case 'redis': return {
-      REDIS_SENTINEL_HOST: refs.redis.sentinel.host, REDIS_SENTINEL_PORT: String(refs.redis.sentinel.port),
-      REDIS_SENTINELS: `${refs.redis.sentinel.host}:${refs.redis.sentinel.port}`, REDIS_MASTER_NAME: refs.redis.masterSet,
+      REDIS_SENTINEL_HOST: refs.redis!.sentinel.host, REDIS_SENTINEL_PORT: String(refs.redis!.sentinel.port),
+      REDIS_SENTINELS: `${refs.redis!.sentinel.host}:${refs.redis!.sentinel.port}`, REDIS_MASTER_NAME: refs.redis!.masterSet,
     };
-    case 'kafka': return { KAFKA_BOOTSTRAP_SERVERS: refs.kafka.bootstrapServers, KAFKA_SECURITY_PROTOCOL: 'SASL_PLAINTEXT', KAFKA_SASL_MECHANISM: 'PLAIN' };
+    case 'kafka': return { KAFKA_BOOTSTRAP_SERVERS: refs.kafka!.bootstrapServers, KAFKA_SECURITY_PROTOCOL: 'SASL_PLAINTEXT', KAFKA_SASL_MECHANISM: 'PLAIN' };
     case 'clickhouse': return {
-      CLICKHOUSE_HOST: refs.clickhouse.http.host, CLICKHOUSE_PORT: String(refs.clickhouse.http.port),
-      CLICKHOUSE_URL: `http://${refs.clickhouse.http.host}:${refs.clickhouse.http.port}`, CLICKHOUSE_CLUSTER: refs.clickhouse.cluster,
+      CLICKHOUSE_HOST: refs.clickhouse!.http.host, CLICKHOUSE_PORT: String(refs.clickhouse!.http.port),
+      CLICKHOUSE_URL: `http://${refs.clickhouse!.http.host}:${refs.clickhouse!.http.port}`, CLICKHOUSE_CLUSTER: refs.clickhouse!.cluster,
     };
-    case 'elasticsearch': return { ELASTICSEARCH_URL: refs.elasticsearch.url, ELASTICSEARCH_INDEX_PREFIX: refs.elasticsearch.appIndexPrefix };
-    case 'minio': return { S3_ENDPOINT: refs.minio.url, S3_BUCKET: refs.minio.buckets.documents, S3_FORCE_PATH_STYLE: 'true' };
+    case 'elasticsearch': return { ELASTICSEARCH_URL: refs.elasticsearch!.url, ELASTICSEARCH_INDEX_PREFIX: refs.elasticsearch!.appIndexPrefix };
+    case 'minio': return { S3_ENDPOINT: refs.minio!.url, S3_BUCKET: refs.minio!.buckets.documents, S3_FORCE_PATH_STYLE: 'true' };
+    case 'weaviate': return {
+      WEAVIATE_URL: refs.weaviate!.url, WEAVIATE_HOST: refs.weaviate!.http.host, WEAVIATE_PORT: String(refs.weaviate!.http.port), WEAVIATE_SCHEME: 'http',
+      WEAVIATE_GRPC_HOST: refs.weaviate!.grpc.host, WEAVIATE_GRPC_PORT: String(refs.weaviate!.grpc.port),
+    };
   }
 }
 
 /** The secret references a store dependency needs: env var → [Secret, key, the store namespace holding the original]. */
 function expectedSecrets(refs: StoreRefs, store: StoreName): Record<string, [string, string, string]> {
-  const pg = refs.postgres.secrets.app.name;
-  const s3 = refs.minio.credentials('documents').name;
+  const pg = refs.postgres?.secrets.app.name ?? '';
+  const s3 = refs.minio?.credentials('documents').name ?? '';
   switch (store) {
     case 'postgres': return { DATABASE_USER: [pg, 'username', NAMESPACES.postgres], DATABASE_PASSWORD: [pg, 'password', NAMESPACES.postgres] };
-    case 'redis': return { REDIS_PASSWORD: [refs.redis.secret.name, 'password', NAMESPACES.redis] };
-    case 'kafka': return { KAFKA_USERNAME: [refs.kafka.secret.name, 'username', NAMESPACES.kafka], KAFKA_PASSWORD: [refs.kafka.secret.name, 'password', NAMESPACES.kafka] };
-    case 'clickhouse': return { CLICKHOUSE_USER: [refs.clickhouse.secret.name, 'username', NAMESPACES.clickhouse], CLICKHOUSE_PASSWORD: [refs.clickhouse.secret.name, 'password', NAMESPACES.clickhouse] };
+    case 'redis': return { REDIS_PASSWORD: [refs.redis!.secret.name, 'password', NAMESPACES.redis] };
+    case 'kafka': return { KAFKA_USERNAME: [refs.kafka!.secret.name, 'username', NAMESPACES.kafka], KAFKA_PASSWORD: [refs.kafka!.secret.name, 'password', NAMESPACES.kafka] };
+    case 'clickhouse': return { CLICKHOUSE_USER: [refs.clickhouse!.secret.name, 'username', NAMESPACES.clickhouse], CLICKHOUSE_PASSWORD: [refs.clickhouse!.secret.name, 'password', NAMESPACES.clickhouse] };
     case 'elasticsearch': return {
-      ELASTICSEARCH_USERNAME: [refs.elasticsearch.appSecret.name, 'username', NAMESPACES.elasticsearch],
-      ELASTICSEARCH_PASSWORD: [refs.elasticsearch.appSecret.name, 'password', NAMESPACES.elasticsearch],
+      ELASTICSEARCH_USERNAME: [refs.elasticsearch!.appSecret.name, 'username', NAMESPACES.elasticsearch],
+      ELASTICSEARCH_PASSWORD: [refs.elasticsearch!.appSecret.name, 'password', NAMESPACES.elasticsearch],
     };
     case 'minio': return { S3_ACCESS_KEY_ID: [s3, 'accessKey', NAMESPACES.minio], S3_SECRET_ACCESS_KEY: [s3, 'secretKey', NAMESPACES.minio] };
+    case 'weaviate': return { WEAVIATE_API_KEY: [refs.weaviate!.clientKey.name, 'apiKey', NAMESPACES.weaviate] };
   }
 }
 
 /** The endpoints a store dependency must open flows to. */
 function storeEndpoints(refs: StoreRefs, store: StoreName): Endpoint[] {
   switch (store) {
-    case 'postgres': return [refs.postgres.pooler];
-    case 'redis': return [refs.redis.sentinel, refs.redis.server];
-    case 'kafka': return [refs.kafka.bootstrap];
-    case 'clickhouse': return [refs.clickhouse.http];
-    case 'elasticsearch': return [refs.elasticsearch.http];
-    case 'minio': return [refs.minio.s3];
+    case 'postgres': return [refs.postgres!.pooler];
+    case 'redis': return [refs.redis!.sentinel, refs.redis!.server];
+    case 'kafka': return [refs.kafka!.bootstrap];
+    case 'clickhouse': return [refs.clickhouse!.http];
+    case 'elasticsearch': return [refs.elasticsearch!.http];
+    case 'minio': return [refs.minio!.s3];
+    case 'weaviate': return [refs.weaviate!.http];
   }
 }
 

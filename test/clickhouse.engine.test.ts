@@ -102,7 +102,7 @@ describe.each(platforms)('ClickHouse engine loads the generated configuration: %
 
     // Macros: shard from the StatefulSet, replica from the pod name, cluster from the refs.
     expect(tsv(out.get('macros')!)).toEqual([
-      ['cluster', p.refs.clickhouse.cluster], ['replica', `${s.metadata.name}-${i}`], ['shard', `shard${s.metadata.labels[LABELS.shard]}`],
+      ['cluster', p.refs.clickhouse!.cluster], ['replica', `${s.metadata.name}-${i}`], ['shard', `shard${s.metadata.labels[LABELS.shard]}`],
     ]);
     // The cluster as the engine sees it: exactly the rendered pods, shard by shard, replica by replica.
     const expected = sets.flatMap((set, sh) => Array.from({ length: set.spec.replicas }, (_, r) => [String(sh + 1), String(r + 1), fqdn(p, set, r), '9000']));
@@ -111,7 +111,7 @@ describe.each(platforms)('ClickHouse engine loads the generated configuration: %
 
     // Users: admin and app with SHA-256 passwords; app limited to its database; its profile inherits default.
     expect(tsv(out.get('users')!)).toEqual([['admin', 'sha256_password'], ['app', 'sha256_password']]);
-    expect(out.get('grants')!.trim()).toMatch(new RegExp(`^GRANT .*SELECT, INSERT.* ON ${p.refs.clickhouse.database}\\.\\* TO app$`));
+    expect(out.get('grants')!.trim()).toMatch(new RegExp(`^GRANT .*SELECT, INSERT.* ON ${p.refs.clickhouse!.database}\\.\\* TO app$`));
     const profile = tsv(out.get('profile')!);
     expect(profile).toContainEqual(['\\N', '\\N', 'default']);
     expect(profile).toContainEqual(['max_execution_time', '300', '\\N']);
@@ -122,7 +122,7 @@ describe.each(platforms)('ClickHouse engine loads the generated configuration: %
     expect(out.get('restoreAst')).toMatch(/^RestoreQuery/);
 
     // Kafka: one named collection per declared topic that ClickHouse ingests, with broker list, topic, group and format.
-    const ingested = p.config.stores.kafka.topics.filter((t) => t.clickhouse).map((t) => `kafka_${t.name.replace(/[.-]/g, '_')}`).sort();
+    const ingested = p.config.stores.kafka!.topics.filter((t) => t.clickhouse).map((t) => `kafka_${t.name.replace(/[.-]/g, '_')}`).sort();
     expect(ingested.length).toBeGreaterThan(0);
     expect(tsv(out.get('collection')!)).toEqual(ingested.map((n) => [n, 'kafka_broker_list,kafka_format,kafka_group_name,kafka_handle_error_mode,kafka_topic_list']));
   });

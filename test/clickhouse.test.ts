@@ -103,13 +103,13 @@ describe.each(rendered)('%s: topology', (_label, p) => {
   const ch = p.config.stores.clickhouse;
 
   test('one StatefulSet per shard with the configured replicas, and the configured Keeper ensemble', () => {
-    expect(c.shards.map((s) => s.spec.replicas)).toEqual(Array(ch.shards).fill(ch.replicas));
-    expect(c.shards.map((s) => s.metadata.labels[LABELS.shard])).toEqual(Array.from({ length: ch.shards }, (_, i) => String(i)));
-    expect(c.keeper.spec.replicas).toBe(ch.keepers);
+    expect(c.shards.map((s) => s.spec.replicas)).toEqual(Array(ch!.shards).fill(ch!.replicas));
+    expect(c.shards.map((s) => s.metadata.labels[LABELS.shard])).toEqual(Array.from({ length: ch!.shards }, (_, i) => String(i)));
+    expect(c.keeper.spec.replicas).toBe(ch!.keepers);
   });
 
   test('remote_servers lists exactly the rendered pods, shard by shard and replica by replica, with internal_replication', () => {
-    const cl = p.refs.clickhouse.cluster;
+    const cl = p.refs.clickhouse!.cluster;
     expect(c.serverXml.count(`/clickhouse/remote_servers/${cl}/shard`)).toBe(c.shards.length);
     c.shards.forEach((sts, i) => {
       const shard = `/clickhouse/remote_servers/${cl}/shard[${i + 1}]`;
@@ -167,8 +167,8 @@ describe.each(rendered)('%s: topology', (_label, p) => {
       expect(inShard.size).toBe(1);
       shardMacros.add([...inShard][0]);
     }
-    expect(seen.size).toBe(ch.shards * ch.replicas);
-    expect(shardMacros.size).toBe(ch.shards);
+    expect(seen.size).toBe(ch!.shards * ch!.replicas);
+    expect(shardMacros.size).toBe(ch!.shards);
   });
 
   test('every host name in the configuration resolves to a rendered headless Service selecting that pod', () => {
@@ -195,9 +195,9 @@ describe.each(rendered)('%s: topology', (_label, p) => {
     expect(c.serverXml.text('/clickhouse/interserver_http_port')).toBe(String(containerPort(sts, 'interserver')));
     expect(c.serverXml.text('/clickhouse/prometheus/port')).toBe(String(containerPort(sts, 'metrics')));
     expect(c.keeperXml.text('/clickhouse/prometheus/port')).toBe(String(containerPort(c.keeper, 'metrics')));
-    expect(p.refs.clickhouse.http.port).toBe(containerPort(sts, 'http'));
-    expect(p.refs.clickhouse.native.port).toBe(containerPort(sts, 'native'));
-    expect(p.refs.clickhouse.keeper.port).toBe(containerPort(c.keeper, 'keeper'));
+    expect(p.refs.clickhouse!.http.port).toBe(containerPort(sts, 'http'));
+    expect(p.refs.clickhouse!.native.port).toBe(containerPort(sts, 'native'));
+    expect(p.refs.clickhouse!.keeper.port).toBe(containerPort(c.keeper, 'keeper'));
   });
 
   test('every from_env attribute is filled when the server starts; passwords arrive only as SHA-256', () => {
@@ -211,7 +211,7 @@ describe.each(rendered)('%s: topology', (_label, p) => {
         for (const name of wanted) expect({ name, value: (run.env.get(name) ?? '').length > 0 }).toEqual({ name, value: true });
         expect(run.env.has(CLICKHOUSE_ENV.adminPassword)).toBe(false);
         expect(run.env.has(CLICKHOUSE_ENV.appPassword)).toBe(false);
-        const adminSecret = `secret:${p.refs.clickhouse.adminSecret.name}/password`;
+        const adminSecret = `secret:${p.refs.clickhouse!.adminSecret.name}/password`;
         expect(run.env.get(CLICKHOUSE_ENV.adminPasswordSha256)).toBe(createHash('sha256').update(adminSecret).digest('hex'));
       }
     }
@@ -232,7 +232,7 @@ describe.each(rendered)('%s: topology', (_label, p) => {
       expect(c.usersXml.count(`/clickhouse/users/${user}/password_sha256_hex[@from_env]`)).toBe(1);
       expect(c.usersXml.count(`/clickhouse/users/${user}/password`)).toBe(0);
     }
-    expect(c.usersXml.texts('/clickhouse/users/app/grants/query').join(' ')).toContain(` ON ${p.refs.clickhouse.database}.*`);
+    expect(c.usersXml.texts('/clickhouse/users/app/grants/query').join(' ')).toContain(` ON ${p.refs.clickhouse!.database}.*`);
     expect(c.usersXml.text('/clickhouse/users/admin/access_management')).toBe('1');
   });
 
@@ -250,7 +250,7 @@ describe.each(rendered)('%s: topology', (_label, p) => {
       expect(term.topologyKey).toBe('kubernetes.io/hostname');
       expect(term.labelSelector.matchLabels).toEqual(sts.spec.selector.matchLabels);
       // HA with replicas on distinct nodes is a hard rule; dev's single node only prefers it.
-      expect(!!aa.requiredDuringSchedulingIgnoredDuringExecution).toBe(p.config.ha && ch.replicas <= p.config.cluster.nodes);
+      expect(!!aa.requiredDuringSchedulingIgnoredDuringExecution).toBe(p.config.ha && ch!.replicas <= p.config.cluster.nodes);
     }
   });
 
@@ -279,12 +279,12 @@ describe.each(rendered)('%s: topology', (_label, p) => {
 
 describe('references and flows', () => {
   test.each(renderAll().map((p): [string, RenderedPlatform] => [p.config.name, p]))('%s: the refs name rendered Services and ports', (_e, p) => {
-    for (const ep of [p.refs.clickhouse.http, p.refs.clickhouse.native, p.refs.clickhouse.keeper]) {
+    for (const ep of [p.refs.clickhouse!.http, p.refs.clickhouse!.native, p.refs.clickhouse!.keeper]) {
       const svc = one(p, 'Service', ep.namespace, ep.service);
       expect(svc.spec.ports.find((sp: Manifest) => sp.name === ep.portName)?.port).toBe(ep.port);
       expect(svc.spec.selector).toEqual(selectorLabels(ep.pods));
     }
-    expect(p.refs.clickhouse.http.host).toBe(`clickhouse.${NS}.svc.${domain(p)}`);
+    expect(p.refs.clickhouse!.http.host).toBe(`clickhouse.${NS}.svc.${domain(p)}`);
   });
 
   test.each(renderAll().map((p): [string, RenderedPlatform] => [p.config.name, p]))('%s: every ClickHouse flow targets a port its destination pods declare', (_e, p) => {
@@ -343,20 +343,20 @@ describe('scripts', () => {
       MC_BIN: stubExecutable(dir, 'mc', 'exit 0'), BACKUP_S3_ACCESS_KEY: 'k', BACKUP_S3_SECRET_KEY: 's', HOME: dir,
     });
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`--host ${p.refs.clickhouse.native.host} --port ${p.refs.clickhouse.native.port} --user admin`));
+    expect(r.stdout).toMatch(new RegExp(`--host ${p.refs.clickhouse!.native.host} --port ${p.refs.clickhouse!.native.port} --user admin`));
     expect(r.stdout).toMatch(/BACKUP DATABASE receivables ON CLUSTER 'receivables' TO Disk\('backups', '\d{8}T\d{6}Z'\)/);
     expect(c.serverXml.text("/clickhouse/storage_configuration/disks/backups/type")).toBe('s3_plain');
-    expect(c.serverXml.text('/clickhouse/storage_configuration/disks/backups/endpoint')).toBe(`${p.refs.minio.url}/${p.refs.minio.buckets.backups.clickhouse}/production/`);
+    expect(c.serverXml.text('/clickhouse/storage_configuration/disks/backups/endpoint')).toBe(`${p.refs.minio!.url}/${p.refs.minio!.buckets.backups.clickhouse}/production/`);
     expect(c.serverXml.texts('/clickhouse/backups/allowed_disk')).toEqual(['backups']);
     const cron = one(p, 'CronJob', NS, CLICKHOUSE_NAMES.backupCronJob);
-    expect(cron.spec.schedule).toBe(p.config.stores.clickhouse.backupSchedule);
+    expect(cron.spec.schedule).toBe(p.config.stores.clickhouse!.backupSchedule);
     expect(cron.spec.concurrencyPolicy).toBe('Forbid');
     expect(cron.spec.jobTemplate.spec.template.spec.containers[0].image).toBe(CLICKHOUSE_IMAGES.server);
     expect(cron.spec.jobTemplate.spec.template.metadata.labels).toMatchObject(selectorLabels(CLICKHOUSE_IDS.backup));
   });
 
   test('after a good backup the job removes the backups older than the retention, and only those', () => {
-    const days = p.config.stores.clickhouse.backupRetentionDays;
+    const days = p.config.stores.clickhouse!.backupRetentionDays;
     const folder = (daysAgo: number) => new Date(Date.now() - daysAgo * 86400000).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
     const old = [folder(days + 30), folder(days + 1)];
     const kept = [folder(days - 1), folder(1)];
@@ -368,10 +368,10 @@ describe('scripts', () => {
     const good = runScript('sh', c.serverCm.data['backup.sh'], { ...env, CLICKHOUSE_CLIENT_BIN: stubExecutable(dir, 'clickhouse-client') });
     expect(good.stderr).toBe('');
     expect(good.status).toBe(0);
-    const prefix = `backups/${p.refs.minio.buckets.backups.clickhouse}/production`;
+    const prefix = `backups/${p.refs.minio!.buckets.backups.clickhouse}/production`;
     const removed = fs.readFileSync(log, 'utf8').split('\n').filter((l) => l.startsWith('rm '));
     expect(removed.sort()).toEqual(old.map((f) => `rm --recursive --force ${prefix}/${f}/`).sort());
-    expect(fs.readFileSync(log, 'utf8')).toContain(`alias set backups ${p.refs.minio.url} k s`);
+    expect(fs.readFileSync(log, 'utf8')).toContain(`alias set backups ${p.refs.minio!.url} k s`);
     // A failed backup removes nothing.
     fs.rmSync(log);
     const failed = runScript('sh', c.serverCm.data['backup.sh'], { ...env, CLICKHOUSE_CLIENT_BIN: stubExecutable(dir, 'failing-client', 'exit 1') });
@@ -385,10 +385,10 @@ describe('scripts', () => {
   });
 
   test('ClickHouse reads Kafka through the bootstrap Service with SASL, the password from the environment', () => {
-    expect(c.serverXml.text('//named_collections/kafka_invoice_events/kafka_broker_list')).toBe(p.refs.kafka.bootstrapServers);
+    expect(c.serverXml.text('//named_collections/kafka_invoice_events/kafka_broker_list')).toBe(p.refs.kafka!.bootstrapServers);
     expect(c.serverXml.text('//named_collections/kafka_invoice_events/kafka_topic_list')).toBe('invoice-events');
     expect(c.serverXml.text('/clickhouse/kafka/security_protocol')).toBe('sasl_plaintext');
-    expect(c.serverXml.text('/clickhouse/kafka/sasl_mechanism')).toBe(p.refs.kafka.saslMechanism);
+    expect(c.serverXml.text('/clickhouse/kafka/sasl_mechanism')).toBe(p.refs.kafka!.saslMechanism);
     expect(c.serverXml.attributes('/clickhouse/kafka/sasl_password', 'from_env')).toEqual([CLICKHOUSE_ENV.kafkaPassword]);
   });
 });

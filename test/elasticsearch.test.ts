@@ -55,15 +55,15 @@ describe.each(renderAll().map((p) => [p.config.name, p] as const))('%s: rendered
 
   test('roles are exactly as configured: one master set, data and coordinating sets as the environment asks', () => {
     expect(masters).toHaveLength(1);
-    expect(masters[0].sts.spec.replicas).toBe(es.masters);
-    expect(es.masters % 2).toBe(1);
+    expect(masters[0].sts.spec.replicas).toBe(es!.masters);
+    expect(es!.masters % 2).toBe(1);
     const byRoles = Object.fromEntries(nodes.map((n) => [n.sts.metadata.name, [...n.yml['node.roles']].sort().join(',')]));
-    const expected: Record<string, string> = es.data === 0
+    const expected: Record<string, string> = es!.data === 0
       ? { 'elasticsearch-master': 'data,ingest,master' }
-      : { 'elasticsearch-master': 'master', 'elasticsearch-data': 'data,ingest', ...(es.coordinating ? { 'elasticsearch-coordinating': '' } : {}) };
+      : { 'elasticsearch-master': 'master', 'elasticsearch-data': 'data,ingest', ...(es!.coordinating ? { 'elasticsearch-coordinating': '' } : {}) };
     expect(byRoles).toEqual(expected);
     for (const n of nodes) {
-      expect(n.sts.spec.replicas).toBe({ 'elasticsearch-master': es.masters, 'elasticsearch-data': es.data, 'elasticsearch-coordinating': es.coordinating }[n.sts.metadata.name as string]);
+      expect(n.sts.spec.replicas).toBe({ 'elasticsearch-master': es!.masters, 'elasticsearch-data': es!.data, 'elasticsearch-coordinating': es!.coordinating }[n.sts.metadata.name as string]);
       expect(n.yml['cluster.name']).toBe(nodes[0].yml['cluster.name']);
       // The role is also the pods' component label, which the HTTP Service and the graph select on.
       expect(n.sts.spec.template.metadata.labels['app.kubernetes.io/component']).toBe(n.sts.metadata.name.replace('elasticsearch-', ''));
@@ -146,10 +146,10 @@ describe.each(renderAll().map((p) => [p.config.name, p] as const))('%s: rendered
       expect(hl.spec.clusterIP).toBe('None');
       expect(matches(hl.spec.selector, n.sts.spec.template.metadata.labels)).toBe(true);
     }
-    const http = service(p.refs.elasticsearch.http.service)!;
+    const http = service(p.refs.elasticsearch!.http.service)!;
     const serving = nodes.filter((n) => matches(http.spec.selector, n.sts.spec.template.metadata.labels));
     expect(serving).toHaveLength(1);
-    expect(serving[0].sts.metadata.name).toBe(es.coordinating ? 'elasticsearch-coordinating' : es.data ? 'elasticsearch-data' : 'elasticsearch-master');
+    expect(serving[0].sts.metadata.name).toBe(es!.coordinating ? 'elasticsearch-coordinating' : es!.data ? 'elasticsearch-data' : 'elasticsearch-master');
   });
 
   test('heap is fixed (Xms = Xmx) at no more than half the memory limit', () => {
@@ -165,7 +165,7 @@ describe.each(renderAll().map((p) => [p.config.name, p] as const))('%s: rendered
   });
 
   test('mmap is off and nothing runs privileged (the environment chose disableMmap)', () => {
-    expect(es.maxMapCount).toBe('disableMmap');
+    expect(es!.maxMapCount).toBe('disableMmap');
     for (const n of nodes) {
       expect(n.yml['node.store.allow_mmap']).toBe(false);
       const init = n.sts.spec.template.spec.initContainers.map((c: Manifest) => c.name);
@@ -229,11 +229,11 @@ describe.each(renderAll().map((p) => [p.config.name, p] as const))('%s: rendered
     const exporter = ms.find((m) => m.kind === 'Deployment' && m.metadata.name === 'elasticsearch-exporter')!;
     const job = ms.find((m) => m.kind === 'Job' && m.metadata.namespace === NS)!;
     const httpClients = [
-      new URL(p.refs.elasticsearch.url).hostname,
+      new URL(p.refs.elasticsearch!.url).hostname,
       new URL(exporter.spec.template.spec.containers[0].args.find((a: string) => a.startsWith('--es.uri=')).slice('--es.uri='.length)).hostname,
       new URL(job.spec.template.spec.containers[0].env.find((e: Manifest) => e.name === 'ES_URL').value).hostname,
       'localhost', // the preStop/postStart hooks
-      p.refs.elasticsearch.http.service, `${p.refs.elasticsearch.http.service}.${NS}`, `${p.refs.elasticsearch.http.service}.${NS}.svc`,
+      p.refs.elasticsearch!.http.service, `${p.refs.elasticsearch!.http.service}.${NS}`, `${p.refs.elasticsearch!.http.service}.${NS}.svc`,
       ...podHosts,
     ];
     for (const n of nodes) {
@@ -283,13 +283,13 @@ describe.each(renderAll().map((p) => [p.config.name, p] as const))('%s: rendered
     const copy = p.secrets.find((s) => s.namespace === NS && s.name === 'minio-elasticsearch')!;
     expect(copy.copyOf).toEqual({ namespace: 'storage-minio', name: 'minio-elasticsearch' });
     expect(p.secrets.some((s) => s.namespace === 'storage-minio' && s.name === 'minio-elasticsearch' && !s.copyOf)).toBe(true);
-    expect(p.secrets.find((s) => s.namespace === NS && s.name === p.refs.elasticsearch.secret.name)!.fixed).toEqual({ username: 'elastic' });
+    expect(p.secrets.find((s) => s.namespace === NS && s.name === p.refs.elasticsearch!.secret.name)!.fixed).toEqual({ username: 'elastic' });
   });
 
   test('the setup Job registers the repository in the backups bucket and ties the lifecycle together', () => {
     const cm = ms.find((m) => m.kind === 'ConfigMap' && m.metadata.name === 'elasticsearch-setup')!;
     const repo = JSON.parse(cm.data['snapshot-repository.json']);
-    expect(repo.settings.bucket).toBe(p.refs.minio.buckets.backups.elasticsearch);
+    expect(repo.settings.bucket).toBe(p.refs.minio!.buckets.backups.elasticsearch);
     const job = ms.find((m) => m.kind === 'Job' && m.metadata.namespace === NS)!;
     const env = Object.fromEntries(job.spec.template.spec.containers[0].env.filter((e: Manifest) => e.value).map((e: Manifest) => [e.name, e.value]));
     expect(JSON.parse(cm.data['slm-policy.json']).repository).toBe(env.REPOSITORY);
@@ -503,7 +503,7 @@ echo "$*" >> "${root}/keystore.log"
   });
 
   test('cluster.initial_master_nodes only for a master\'s first bootstrap; omitted once its data path records a formed cluster (defect 4)', () => {
-    const masters = Array.from({ length: p.config.stores.elasticsearch.masters }, (_, i) => `elasticsearch-master-${i}`);
+    const masters = Array.from({ length: p.config.stores.elasticsearch!.masters }, (_, i) => `elasticsearch-master-${i}`);
     expect(prepare('elasticsearch-master').yml['cluster.initial_master_nodes']).toEqual(masters);
     const restarted = prepare('elasticsearch-master', { bootstrapped: true });
     expect(restarted.status).toBe(0);

@@ -183,7 +183,7 @@ describe('cross-field rules', () => {
   test('the same replica count is fine where HA is not required', () => {
     const cfg = input('dev');
     cfg.stores.redis.replicas = 1;
-    expect(validateEnvironment('dev', cfg).stores.redis.replicas).toBe(1);
+    expect(validateEnvironment('dev', cfg).stores.redis!.replicas).toBe(1);
   });
 
   test('a namespace looser than restricted without a stated reason', () => {

@@ -13,12 +13,13 @@ import { DependencyGraph } from '../charts/lib/graph';
 import { renderPlatform, type Manifest } from '../charts/platform';
 import { plan } from '../scripts/install';
 import { manifestsOf, renderAll } from './support/render';
+import { withReceivablesStores } from './support/stores';
 
 const HOOK_JOBS = [['storage-minio', 'minio-provisioning'], ['db-elasticsearch', 'elasticsearch-setup']] as const;
 const production = loadEnvironment('production');
 
 function jobs(config: EnvironmentConfig, refs: StoreRefs = storeRefs(config)): Manifest[] {
-  const ctx = () => ({ config, refs, graph: new DependencyGraph(), secrets: [] });
+  const ctx = () => withReceivablesStores({ config, refs, graph: new DependencyGraph(), secrets: [] });
   return [new MinioChart(new App(), 'minio', ctx()), new ElasticsearchChart(new App(), 'es', ctx())]
     .flatMap((c) => c.toJson()).filter((m: Manifest) => m.kind === 'Job');
 }
@@ -46,7 +47,7 @@ test('a changed script or data file renames the Job (it runs again under kubectl
   const before = jobs(production);
   // MinIO: another bucket list (only the ConfigMap's files change, not the pod template).
   const refs = storeRefs(production);
-  const renamed = { ...refs, minio: { ...refs.minio, buckets: { ...refs.minio.buckets, documents: 'documents-v2' } } };
+  const renamed = { ...refs, minio: { ...refs.minio!, buckets: { ...refs.minio!.buckets, documents: 'documents-v2' } } };
   expect(nameOf(jobs(production, renamed), 'minio-provisioning')).not.toBe(nameOf(before, 'minio-provisioning'));
   // Elasticsearch: index replicas follow the data nodes (only setup's JSON files change).
   const es = production.stores.elasticsearch;

@@ -16,8 +16,8 @@ const eachEnv = envs.map((r) => [r.env, r] as const);
 describe('applications use their own store users, never a store superuser', () => {
   test.each(eachEnv)('%s: no application container reads a store administrator Secret', (_e, r) => {
     const admin = new Set([
-      r.p.refs.elasticsearch.secret.name, r.p.refs.clickhouse.adminSecret.name, r.p.refs.postgres.secrets.superuser.name,
-      r.p.refs.minio.rootSecret.name,
+      r.p.refs.elasticsearch!.secret.name, r.p.refs.clickhouse!.adminSecret.name, r.p.refs.postgres!.secrets.superuser.name,
+      r.p.refs.minio!.rootSecret.name,
     ]);
     let checked = 0;
     for (const plan of r.plans.filter((p) => p.enabled)) {
@@ -37,7 +37,7 @@ describe('applications use their own store users, never a store superuser', () =
 
   test.each(eachEnv)('%s: Elasticsearch clients get the application user, whose role covers exactly their index prefix', (_e, r) => {
     const es = r.p.refs.elasticsearch;
-    const original = r.p.secrets.find((s) => s.namespace === NAMESPACES.elasticsearch && s.name === es.appSecret.name);
+    const original = r.p.secrets.find((s) => s.namespace === NAMESPACES.elasticsearch && s.name === es!.appSecret.name);
     expect(original?.fixed).toEqual({ username: ELASTICSEARCH_APP_USER });
     expect(original?.copyOf).toBeUndefined();
     expect(ELASTICSEARCH_APP_USER).not.toBe('elastic');
@@ -46,8 +46,8 @@ describe('applications use their own store users, never a store superuser', () =
     // The Job's name carries a hash of its configuration (a changed setup runs again): match the prefix.
     const job = manifestsOf(r.p).find((m) => m.kind === 'Job' && m.metadata.namespace === NAMESPACES.elasticsearch && /^elasticsearch-setup-[0-9a-f]+$/.test(m.metadata.name))!;
     const { settings, secrets } = containerEnv(r, NAMESPACES.elasticsearch, job.spec.template.spec.containers[0]);
-    expect(secrets.APP_USERNAME).toEqual({ name: es.appSecret.name, key: 'username' });
-    expect(secrets.APP_PASSWORD).toEqual({ name: es.appSecret.name, key: 'password' });
+    expect(secrets.APP_USERNAME).toEqual({ name: es!.appSecret.name, key: 'username' });
+    expect(secrets.APP_PASSWORD).toEqual({ name: es!.appSecret.name, key: 'password' });
     expect(settings.APP_ROLE).toBe(APP_ROLE);
     const files = r.find('ConfigMap', NAMESPACES.elasticsearch, 'elasticsearch-setup')!.data;
     expect(files['setup.sh']).toContain('_security/user/$APP_USERNAME');
@@ -59,7 +59,7 @@ describe('applications use their own store users, never a store superuser', () =
     expect(patterns).not.toContain('*');
     const covered = (index: string) => patterns.some((p) => new RegExp(`^${p.split('*').map((x) => x.replace(/[.+?^${}()|[\]\\-]/g, '\\$&')).join('.*')}$`).test(index));
     // The applications' indices are covered; the log data streams and system indices are not.
-    expect(covered(`${es.appIndexPrefix}invoices`)).toBe(true);
+    expect(covered(`${es!.appIndexPrefix}invoices`)).toBe(true);
     expect(covered('receivables-logs-2026.11.23')).toBe(false);
     expect(covered('.security-7')).toBe(false);
 
@@ -68,18 +68,18 @@ describe('applications use their own store users, never a store superuser', () =
     for (const plan of clients) {
       const pod = podOf(r, plan)!;
       const env = containerEnv(r, plan.entry.namespace, pod.spec.containers[0]);
-      expect(env.secrets.ELASTICSEARCH_USERNAME).toEqual({ name: es.appSecret.name, key: 'username' });
-      expect(env.secrets.ELASTICSEARCH_PASSWORD).toEqual({ name: es.appSecret.name, key: 'password' });
-      expect(env.settings.ELASTICSEARCH_INDEX_PREFIX).toBe(es.appIndexPrefix);
-      const copy = r.p.secrets.find((s) => s.namespace === plan.entry.namespace && s.name === es.appSecret.name);
-      expect(copy?.copyOf).toEqual({ namespace: NAMESPACES.elasticsearch, name: es.appSecret.name });
+      expect(env.secrets.ELASTICSEARCH_USERNAME).toEqual({ name: es!.appSecret.name, key: 'username' });
+      expect(env.secrets.ELASTICSEARCH_PASSWORD).toEqual({ name: es!.appSecret.name, key: 'password' });
+      expect(env.settings.ELASTICSEARCH_INDEX_PREFIX).toBe(es!.appIndexPrefix);
+      const copy = r.p.secrets.find((s) => s.namespace === plan.entry.namespace && s.name === es!.appSecret.name);
+      expect(copy?.copyOf).toEqual({ namespace: NAMESPACES.elasticsearch, name: es!.appSecret.name });
     }
   });
 
   test.each(eachEnv)('%s: ClickHouse clients use clickhouse-app (user app); Kafka clients get the SASL settings', (_e, r) => {
     const { clickhouse, kafka } = r.p.refs;
-    expect(r.p.secrets.find((s) => s.namespace === NAMESPACES.clickhouse && s.name === clickhouse.secret.name)?.fixed).toEqual({ username: CLICKHOUSE_USERS.app });
-    expect(r.p.secrets.find((s) => s.namespace === NAMESPACES.kafka && s.name === kafka.secret.name)?.fixed).toEqual({ username: KAFKA_CLIENT_USER });
+    expect(r.p.secrets.find((s) => s.namespace === NAMESPACES.clickhouse && s.name === clickhouse!.secret.name)?.fixed).toEqual({ username: CLICKHOUSE_USERS.app });
+    expect(r.p.secrets.find((s) => s.namespace === NAMESPACES.kafka && s.name === kafka!.secret.name)?.fixed).toEqual({ username: KAFKA_CLIENT_USER });
     let ch = 0;
     let kf = 0;
     for (const plan of r.plans.filter((p) => p.enabled)) {
@@ -89,14 +89,14 @@ describe('applications use their own store users, never a store superuser', () =
       const env = containerEnv(r, plan.entry.namespace, pod.spec.containers[0]);
       if (stores.includes('clickhouse')) {
         ch++;
-        expect(env.secrets.CLICKHOUSE_USER).toEqual({ name: clickhouse.secret.name, key: 'username' });
-        expect(env.secrets.CLICKHOUSE_PASSWORD).toEqual({ name: clickhouse.secret.name, key: 'password' });
+        expect(env.secrets.CLICKHOUSE_USER).toEqual({ name: clickhouse!.secret.name, key: 'username' });
+        expect(env.secrets.CLICKHOUSE_PASSWORD).toEqual({ name: clickhouse!.secret.name, key: 'password' });
       }
       if (stores.includes('kafka')) {
         kf++;
         expect({ svc: plan.entry.name, protocol: env.settings.KAFKA_SECURITY_PROTOCOL, mechanism: env.settings.KAFKA_SASL_MECHANISM })
-          .toEqual({ svc: plan.entry.name, protocol: kafka.securityProtocol, mechanism: kafka.saslMechanism });
-        expect(env.secrets.KAFKA_USERNAME).toEqual({ name: kafka.secret.name, key: 'username' });
+          .toEqual({ svc: plan.entry.name, protocol: kafka!.securityProtocol, mechanism: kafka!.saslMechanism });
+        expect(env.secrets.KAFKA_USERNAME).toEqual({ name: kafka!.secret.name, key: 'username' });
       }
     }
     expect(ch).toBeGreaterThan(0);
@@ -209,7 +209,7 @@ describe('declared Secrets: every copy has its original, no declaration contradi
     expect(minioCopies.length).toBeGreaterThan(0);
     for (const c of minioCopies) {
       expect(c.copyOf).toEqual({ namespace: NAMESPACES.minio, name: c.name });
-      const client = MINIO_CLIENTS.find((x) => r.p.refs.minio.credentials(x).name === c.name);
+      const client = MINIO_CLIENTS.find((x) => r.p.refs.minio!.credentials(x).name === c.name);
       expect({ copy: key(c), client }).toEqual({ copy: key(c), client: expect.any(String) });
       // The MinIO chart provisions the user from the original (its bucket and policy follow the client).
       const provisioning = JSON.stringify(r.ms.filter((m) => m.metadata?.namespace === NAMESPACES.minio));

@@ -81,7 +81,7 @@ describe.each(rendered)('%s', (_label, p) => {
   const runs = Array.from({ length: sts.spec.replicas }, (_, i) => runNode(p, i));
 
   test('one StatefulSet of the configured brokers; every node starts, formats once and has no duplicate key', () => {
-    expect(sts.spec.replicas).toBe(k.brokers);
+    expect(sts.spec.replicas).toBe(k!.brokers);
     expect(sts.spec.podManagementPolicy).toBe('Parallel');
     for (const r of runs) {
       expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
@@ -150,7 +150,7 @@ describe.each(rendered)('%s', (_label, p) => {
 
   test('passwords come from the Secrets into the JAAS lines only, and the broker user authenticates brokers and controllers', () => {
     const r = runs[0];
-    const client = `pw-${p.refs.kafka.secret.name}`;
+    const client = `pw-${p.refs.kafka!.secret.name}`;
     const broker = `pw-${KAFKA_NAMES.brokerSecret}`;
     const holders = [...r.props].filter(([, v]) => v.includes(client) || v.includes(broker)).map(([key]) => key).sort();
     expect(holders).toEqual(['listener.name.client.plain.sasl.jaas.config', 'listener.name.controller.plain.sasl.jaas.config', 'listener.name.internal.plain.sasl.jaas.config']);
@@ -158,8 +158,8 @@ describe.each(rendered)('%s', (_label, p) => {
     for (const l of ['internal', 'controller']) {
       expect(r.props.get(`listener.name.${l}.plain.sasl.jaas.config`)).toContain(`username="broker" password="${broker}" user_broker="${broker}"`);
     }
-    expect(r.props.get('sasl.mechanism.controller.protocol')).toBe(p.refs.kafka.saslMechanism);
-    expect(r.props.get('sasl.mechanism.inter.broker.protocol')).toBe(p.refs.kafka.saslMechanism);
+    expect(r.props.get('sasl.mechanism.controller.protocol')).toBe(p.refs.kafka!.saslMechanism);
+    expect(r.props.get('sasl.mechanism.inter.broker.protocol')).toBe(p.refs.kafka!.saslMechanism);
     const cm = one(p, 'ConfigMap', NS, KAFKA_NAMES.config);
     const shared = parseProperties(cm.data['server.properties']).values;
     expect([...shared].filter(([key, v]) => /jaas|password/i.test(key) || /password/i.test(v))).toEqual([]);
@@ -169,34 +169,34 @@ describe.each(rendered)('%s', (_label, p) => {
     const pr = runs[0].props;
     const rf = Number(pr.get('default.replication.factor'));
     const isr = Number(pr.get('min.insync.replicas'));
-    expect([rf, isr]).toEqual([k.replicationFactor, k.minInsyncReplicas]);
+    expect([rf, isr]).toEqual([k!.replicationFactor, k!.minInsyncReplicas]);
     expect(Number(pr.get('offsets.topic.replication.factor'))).toBe(rf);
     expect(Number(pr.get('transaction.state.log.replication.factor'))).toBe(rf);
     expect(Number(pr.get('transaction.state.log.min.isr'))).toBe(isr);
-    expect(rf).toBeLessThanOrEqual(k.brokers);
+    expect(rf).toBeLessThanOrEqual(k!.brokers);
     expect(pr.get('unclean.leader.election.enable')).toBe('false');
-    if (k.brokers > 1) {
+    if (k!.brokers > 1) {
       // One broker down: the remaining replicas still reach min.insync.replicas, and the quorum keeps a majority.
       expect(rf - 1).toBeGreaterThanOrEqual(isr);
       expect(isr).toBeGreaterThanOrEqual(2);
-      expect(k.brokers - 1).toBeGreaterThan(k.brokers / 2);
+      expect(k!.brokers - 1).toBeGreaterThan(k!.brokers / 2);
     }
   });
 
   test('the bootstrap Service of the refs selects the brokers on their client port; the PDB keeps a majority', () => {
-    const ep = p.refs.kafka.bootstrap;
+    const ep = p.refs.kafka!.bootstrap;
     const svc = one(p, 'Service', NS, ep.service);
     expect(svc.spec.selector).toEqual(selectorLabels(ep.pods));
     expect(selects(svc.spec.selector, sts.spec.template.metadata.labels)).toBe(true);
     const sp = svc.spec.ports.find((x: Manifest) => x.name === ep.portName);
     expect([sp.port, sp.targetPort]).toEqual([ep.port, 'client']);
     expect(portOf('client')).toBe(ep.port);
-    expect(p.refs.kafka.bootstrapServers).toBe(`kafka.${NS}.svc.${env(p)}:${ep.port}`);
+    expect(p.refs.kafka!.bootstrapServers).toBe(`kafka.${NS}.svc.${env(p)}:${ep.port}`);
     const pdbs = find(p, 'PodDisruptionBudget', NS).filter((x) => selects(x.spec.selector.matchLabels, sts.spec.template.metadata.labels));
     expect(pdbs.map((x) => x.spec.maxUnavailable)).toEqual([1]);
     // Anti-affinity: two brokers never share a node where the environment is HA and has the nodes.
     const anti = sts.spec.template.spec.affinity.podAntiAffinity;
-    const required = p.config.ha && p.config.stores.kafka.brokers <= p.config.cluster.nodes;
+    const required = p.config.ha && p.config.stores.kafka!.brokers <= p.config.cluster.nodes;
     const term = required ? anti.requiredDuringSchedulingIgnoredDuringExecution?.[0] : anti.preferredDuringSchedulingIgnoredDuringExecution?.[0].podAffinityTerm;
     expect(term?.topologyKey).toBe('kubernetes.io/hostname');
     expect(selects(term.labelSelector.matchLabels, sts.spec.template.metadata.labels)).toBe(true);
@@ -211,7 +211,7 @@ describe.each(rendered)('%s', (_label, p) => {
     const servers = c.args.filter((a: string) => a.startsWith('--kafka.server=')).map((a: string) => a.split('=')[1]);
     expect(servers).toEqual(runs.map((_, i) => `${fqdn(i)}:${portOf('client')}`));
     expect(c.args).toEqual(expect.arrayContaining(['--sasl.enabled', '--sasl.mechanism=plain', '--sasl.password=$(KAFKA_PASSWORD)']));
-    expect(c.env.find((e: Manifest) => e.name === 'KAFKA_PASSWORD').valueFrom.secretKeyRef.name).toBe(p.refs.kafka.secret.name);
+    expect(c.env.find((e: Manifest) => e.name === 'KAFKA_PASSWORD').valueFrom.secretKeyRef.name).toBe(p.refs.kafka!.secret.name);
     const flows = p.graph.flows.filter((f) => 'pods' in f.to && f.to.pods.namespace === NS);
     // Only where Prometheus is installed (the graph drops the flow otherwise).
     expect(flows.some((f) => 'pods' in f.from && f.from.pods.namespace === 'monitoring' && f.ports.some((x) => x.port === 9308))).toBe(p.config.addons.monitoring.enabled);

@@ -70,13 +70,13 @@ describe.each(platforms.map((p): [string, RenderedPlatform] => [p.config.name, p
 
   test('the topic list holds every declared topic, the replication factor from the environment', () => {
     const lines = topicsOf(p).list.trim().split('\n').map((l) => l.split(' '));
-    expect(k.topics.length).toBeGreaterThan(0);
-    expect(lines.map((l) => l[0])).toEqual(k.topics.map((t) => t.name));
+    expect(k!.topics.length).toBeGreaterThan(0);
+    expect(lines.map((l) => l[0])).toEqual(k!.topics.map((t) => t.name));
     for (const [name, partitions, rf, retention] of lines) {
-      const t = k.topics.find((x) => x.name === name)!;
+      const t = k!.topics.find((x) => x.name === name)!;
       expect(Number(partitions)).toBe(t.partitions);
-      expect(Number(rf)).toBe(t.replicationFactor ?? k.replicationFactor);
-      expect(Number(rf)).toBeLessThanOrEqual(k.brokers);
+      expect(Number(rf)).toBe(t.replicationFactor ?? k!.replicationFactor);
+      expect(Number(rf)).toBeLessThanOrEqual(k!.brokers);
       expect(retention).toBe(t.retentionHours === undefined ? '-' : String(t.retentionHours * 3_600_000));
     }
   });
@@ -85,8 +85,8 @@ describe.each(platforms.map((p): [string, RenderedPlatform] => [p.config.name, p
     const xml = new XmlDoc(one(p, 'ConfigMap', 'db-clickhouse', CLICKHOUSE_NAMES.serverConfig).data['cluster.xml']);
     const consumed = xml.texts('/clickhouse/named_collections/*/kafka_topic_list');
     expect(consumed.length).toBe(xml.count('/clickhouse/named_collections/*'));
-    expect(consumed.sort()).toEqual(k.topics.filter((t) => t.clickhouse).map((t) => t.name).sort());
-    for (const t of consumed) expect(k.topics.map((x) => x.name)).toContain(t);
+    expect(consumed.sort()).toEqual(k!.topics.filter((t) => t.clickhouse).map((t) => t.name).sort());
+    for (const t of consumed) expect(k!.topics.map((x) => x.name)).toContain(t);
   });
 
   test('the Job runs after each sync with the Kafka image and the client Secret, and may reach the brokers', () => {
@@ -96,8 +96,8 @@ describe.each(platforms.map((p): [string, RenderedPlatform] => [p.config.name, p
     const pod = job.spec.template.spec;
     const c = pod.containers[0];
     expect(c.image).toBe(image(p.config, KAFKA_IMAGES.kafka));
-    expect(c.env.find((e: Manifest) => e.name === 'KAFKA_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: p.refs.kafka.secret.name, key: 'password' });
-    expect(p.secrets.some((s) => s.namespace === NS && s.name === p.refs.kafka.secret.name)).toBe(true);
+    expect(c.env.find((e: Manifest) => e.name === 'KAFKA_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: p.refs.kafka!.secret.name, key: 'password' });
+    expect(p.secrets.some((s) => s.namespace === NS && s.name === p.refs.kafka!.secret.name)).toBe(true);
     expect(pod.volumes.find((v: Manifest) => v.name === 'config').configMap.name).toBe(KAFKA_NAMES.topics);
     expect(job.spec.template.metadata.labels).toMatchObject(selectorLabels(KAFKA_IDS.topics));
     const flow = p.graph.flows.find((f) => 'pods' in f.from && selects(f.from.pods.selector, job.spec.template.metadata.labels) && f.from.pods.namespace === NS
@@ -125,25 +125,25 @@ describe('topics script', () => {
     const clientFile = calls[0].split(' ')[4];
     expect(path.dirname(clientFile)).toBe(dir);
     expect(calls.filter((c) => c.includes('--list'))).toHaveLength(3); // two refused, the third answered
-    for (const t of p.config.stores.kafka.topics) {
-      const rf = t.replicationFactor ?? p.config.stores.kafka.replicationFactor;
-      expect(calls).toContain(`kafka-topics --bootstrap-server ${p.refs.kafka.bootstrapServers} --command-config ${clientFile} --create --if-not-exists --topic ${t.name} --partitions ${t.partitions} --replication-factor ${rf}`);
+    for (const t of p.config.stores.kafka!.topics) {
+      const rf = t.replicationFactor ?? p.config.stores.kafka!.replicationFactor;
+      expect(calls).toContain(`kafka-topics --bootstrap-server ${p.refs.kafka!.bootstrapServers} --command-config ${clientFile} --create --if-not-exists --topic ${t.name} --partitions ${t.partitions} --replication-factor ${rf}`);
       expect(fs.readFileSync(path.join(stub.state, t.name), 'utf8').trim()).toBe(String(t.partitions));
     }
-    const retained = p.config.stores.kafka.topics.filter((t) => t.retentionHours !== undefined);
+    const retained = p.config.stores.kafka!.topics.filter((t) => t.retentionHours !== undefined);
     expect(retained.length).toBeGreaterThan(0);
     expect(calls.filter((c) => c.startsWith('kafka-configs'))).toEqual(retained.map((t) =>
       expect.stringMatching(new RegExp(`--alter --entity-type topics --entity-name ${t.name} --add-config retention\\.ms=${t.retentionHours! * 3_600_000}$`))));
     const props = fs.readFileSync(path.join(dir, 'client.properties'), 'utf8');
-    expect(props).toContain(`security.protocol=${p.refs.kafka.securityProtocol}`);
-    expect(props).toContain(`sasl.mechanism=${p.refs.kafka.saslMechanism}`);
+    expect(props).toContain(`security.protocol=${p.refs.kafka!.securityProtocol}`);
+    expect(props).toContain(`sasl.mechanism=${p.refs.kafka!.saslMechanism}`);
     expect(props).toContain(`username="${KAFKA_CLIENT_USER}" password="s3cret";`);
     // The client file with the password is removed at exit.
     expect(fs.existsSync(clientFile)).toBe(false);
     expect(calls.some((c) => c.startsWith('kafka-topics') && c.includes('--alter'))).toBe(false);
 
     // Second run: nothing changes; a grown declaration raises the partitions, a shrunk one is only reported.
-    const [grown, shrunk] = p.config.stores.kafka.topics;
+    const [grown, shrunk] = p.config.stores.kafka!.topics;
     fs.writeFileSync(path.join(stub.state, grown.name), '1');
     fs.writeFileSync(path.join(stub.state, shrunk.name), String(shrunk.partitions + 5));
     fs.rmSync(stub.log);

@@ -67,7 +67,7 @@ function cycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
  * Layers, lowest first: what each group of modules may import besides itself. A module belongs to the first
  * group that owns it.
  */
-const SHAPE = ['environments/values.ts', 'environments/cron.ts', 'environments/merge.ts', 'environments/schema.ts'];
+const SHAPE = ['environments/values.ts', 'environments/cron.ts', 'environments/merge.ts', 'environments/service.ts', 'environments/schema.ts'];
 /** The store kinds' facts: configuration sections, rules and refs, below the environment shape that includes them. */
 let pureData = new Set<string>();
 const isFacts = (t: string): boolean => ['charts/data/stores.ts', 'charts/data/kind.ts'].includes(t) || /^charts\/data\/[^/]+\/(config|refs)\.ts$/.test(t)

@@ -12,6 +12,7 @@ import { renderPlatform } from '../charts/platform';
 import { formatProblem, validateEnvironment } from '../environments';
 import { input, problemsOf, type Input } from './support/config';
 import { main } from '../main';
+import { receivablesConfig } from './support/stores';
 
 function expectProblem(env: string, cfg: Input, at: string, ...fragments: string[]): void {
   const problems = problemsOf(env, cfg);
@@ -75,7 +76,7 @@ describe('pool shapes', () => {
   test('an added pool is accepted (the way to grow)', () => {
     const cfg = input('production');
     cfg.stores.minio.pools.push({ name: 'pool-1', servers: 4, drivesPerServer: 2, volume: { size: '1Ti' } });
-    expect(validateEnvironment('production', cfg).stores.minio.pools).toHaveLength(2);
+    expect(validateEnvironment('production', cfg).stores.minio!.pools).toHaveLength(2);
   });
 });
 
@@ -92,7 +93,7 @@ describe('resizing a pool in place is refused against the previous render', () =
 
   test('the previous render records each pool\'s shape', () => {
     const config = render(input('production'));
-    expect(recordedPools(config, path.join(dist, 'receivables', 'production'))).toEqual([
+    expect(recordedPools(receivablesConfig(config), path.join(dist, 'receivables', 'production'))).toEqual([
       { name: 'pool-0', position: 0, servers: 4, drivesPerServer: 4, volume: '500Gi', file: '10-minio/statefulset.storage-minio.minio-pool-0.yaml' },
     ]);
   });
@@ -102,7 +103,7 @@ describe('resizing a pool in place is refused against the previous render', () =
     cfg.cluster.nodes = 8;
     cfg.cluster.nodePools[0].count = 8;
     cfg.stores.minio.pools[0] = { name: 'pool-0', servers: 8, drivesPerServer: 2, volume: { size: '1Ti' } };
-    const problems = poolShapeChanges(validateEnvironment('production', cfg), path.join(dist, 'receivables', 'production'));
+    const problems = poolShapeChanges(receivablesConfig(validateEnvironment('production', cfg)), path.join(dist, 'receivables', 'production'));
     expect(problems.map((p) => p.path)).toEqual([
       'stores.minio.pools[0].servers', 'stores.minio.pools[0].drivesPerServer', 'stores.minio.pools[0].volume.size',
     ]);
@@ -112,10 +113,10 @@ describe('resizing a pool in place is refused against the previous render', () =
   test('adding a pool is fine; removing one asks for decommissioning first', () => {
     const grown = input('production');
     grown.stores.minio.pools.push({ name: 'pool-1', servers: 4, drivesPerServer: 2, volume: { size: '1Ti' } });
-    expect(poolShapeChanges(validateEnvironment('production', grown), path.join(dist, 'receivables', 'production'))).toEqual([]);
+    expect(poolShapeChanges(receivablesConfig(validateEnvironment('production', grown)), path.join(dist, 'receivables', 'production'))).toEqual([]);
     render(grown);
     const shrunk = input('production');
-    const problems = poolShapeChanges(validateEnvironment('production', shrunk), path.join(dist, 'receivables', 'production'));
+    const problems = poolShapeChanges(receivablesConfig(validateEnvironment('production', shrunk)), path.join(dist, 'receivables', 'production'));
     expect(problems).toHaveLength(1);
     expect(formatProblem(problems[0])).toMatch(/stores\.minio\.pools = \["pool-0"\]: pool "pool-1".*is missing.*decommission/);
   });
@@ -123,16 +124,16 @@ describe('resizing a pool in place is refused against the previous render', () =
   test('pools keep their order; a new pool goes last', () => {
     const swapped = input('production');
     swapped.stores.minio.pools = [{ name: 'pool-1', servers: 4, drivesPerServer: 2, volume: { size: '1Ti' } }, ...swapped.stores.minio.pools];
-    const problems = poolShapeChanges(validateEnvironment('production', swapped), path.join(dist, 'receivables', 'production'));
+    const problems = poolShapeChanges(receivablesConfig(validateEnvironment('production', swapped)), path.join(dist, 'receivables', 'production'));
     expect(problems.map(formatProblem)).toEqual([expect.stringMatching(/stores\.minio\.pools = \["pool-1","pool-0"\]: changes the order of the pools .*append new pools at the end/)]);
     const inserted = input('production');
     inserted.stores.minio.pools = [{ name: 'pool-new', servers: 4, drivesPerServer: 2, volume: { size: '1Ti' } }, ...inserted.stores.minio.pools,
       { name: 'pool-1', servers: 4, drivesPerServer: 2, volume: { size: '1Ti' } }];
-    expect(poolShapeChanges(validateEnvironment('production', inserted), path.join(dist, 'receivables', 'production')).map((p) => p.path)).toEqual(['stores.minio.pools']);
+    expect(poolShapeChanges(receivablesConfig(validateEnvironment('production', inserted)), path.join(dist, 'receivables', 'production')).map((p) => p.path)).toEqual(['stores.minio.pools']);
   });
 
   test('a first render (no previous folder) has nothing to compare with', () => {
-    expect(poolShapeChanges(validateEnvironment('production', input('production')), path.join(tmp, 'nowhere', 'production'))).toEqual([]);
+    expect(poolShapeChanges(receivablesConfig(validateEnvironment('production', input('production'))), path.join(tmp, 'nowhere', 'production'))).toEqual([]);
   });
 
   test('the synth program refuses and writes nothing', () => {

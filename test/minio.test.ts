@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { defaultParity, erasureLayout, erasureSetSize, erasureSets, expandEllipses, quorums } from '../charts/data/minio/erasure';
-import { MINIO_CLIENTS } from '../charts/data/refs';
+import { MINIO_CLIENTS, minioClientsOf } from '../charts/data/refs';
 import type { Manifest } from '../charts/platform';
 import { manifestsOf, renderAll } from './support/render';
 
@@ -73,7 +73,7 @@ describe.each(renderAll().map((p) => [p.config.name, p] as const))('%s: rendered
   const { sts, container } = minioOf(ms);
   const headless = ms.find((m) => m.kind === 'Service' && m.metadata.namespace === NS && m.spec.clusterIP === 'None')!;
   const domain = p.config.cluster.clusterDomain;
-  const pools = p.config.stores.minio.pools;
+  const pools = p.config.stores.minio!.pools;
   const args: string[] = container(sts[0]).args.slice(container(sts[0]).args.indexOf('/tmp/certs') + 1);
 
   test('one StatefulSet per pool, each Parallel, behind the one headless Service that publishes not-ready pods', () => {
@@ -161,17 +161,20 @@ describe.each(renderAll().map((p) => [p.config.name, p] as const))('%s: rendered
     const job = ms.find((m) => m.kind === 'Job' && m.metadata.namespace === NS)!;
     const cm = ms.find((m) => m.kind === 'ConfigMap' && m.metadata.name === job.spec.template.spec.volumes.find((v: Manifest) => v.configMap).configMap.name)!;
     const sources = job.spec.template.spec.volumes.find((v: Manifest) => v.projected).projected.sources;
-    expect(sources.map((s: Manifest) => s.secret.name).sort()).toEqual(MINIO_CLIENTS.map((c) => `minio-${c}`).sort());
-    for (const c of MINIO_CLIENTS) {
+    // The application buckets' clients and each store kind of the platform that backs up here (not the others).
+    const clients = minioClientsOf(p.config.stores);
+    expect(clients).toEqual(MINIO_CLIENTS.filter((c) => ['documents', 'logs', ...p.config.platform.stores].includes(c)));
+    expect(sources.map((s: Manifest) => s.secret.name).sort()).toEqual(clients.map((c) => `minio-${c}`).sort());
+    for (const c of clients) {
       expect(p.secrets.filter((s) => s.namespace === NS && s.name === `minio-${c}` && !s.copyOf)).toHaveLength(1);
     }
     const buckets = cm.data['buckets.txt'].trim().split('\n').map((l: string) => l.split(' ')[0]);
-    const b = p.refs.minio.buckets;
-    expect(buckets.sort()).toEqual([b.documents, b.logs, ...Object.values(b.backups)].sort());
+    const b = p.refs.minio!.buckets;
+    expect(buckets.sort()).toEqual([b.documents, b.logs, ...clients.filter((c) => c in b.backups).map((c) => b.backups[c as keyof typeof b.backups])].sort());
     // Each client's policy names its own bucket and no other.
     for (const line of cm.data['clients.txt'].trim().split('\n')) {
       const [client, bucket] = line.split(' ');
-      expect(bucket).toBe(p.refs.minio.bucketOf(client as typeof MINIO_CLIENTS[number]));
+      expect(bucket).toBe(p.refs.minio!.bucketOf(client as typeof MINIO_CLIENTS[number]));
       const policy = JSON.parse(cm.data[`policy-${bucket}.json`]);
       const resources: string[] = policy.Statement.flatMap((st: Manifest) => st.Resource);
       expect(resources.every((r) => r === `arn:aws:s3:::${bucket}` || r === `arn:aws:s3:::${bucket}/*`)).toBe(true);
@@ -183,6 +186,7 @@ describe.each(renderAll().map((p) => [p.config.name, p] as const))('%s: rendered
 
 describe('the provisioning script', () => {
   const cm = manifestsOf(renderAll()[0]).find((m) => m.kind === 'ConfigMap' && m.metadata.name === 'minio-provisioning')!;
+  const clients = minioClientsOf(renderAll()[0].config.stores);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'minio-script-'));
   const file = path.join(dir, 'provision.sh');
   fs.writeFileSync(file, cm.data['provision.sh']);
@@ -205,7 +209,7 @@ describe('the provisioning script', () => {
     fs.mkdirSync(bin, { recursive: true });
     fs.mkdirSync(path.join(root, 'config'), { recursive: true });
     for (const [k, v] of Object.entries(cm.data as Record<string, string>)) fs.writeFileSync(path.join(root, 'config', k), v);
-    for (const c of MINIO_CLIENTS) {
+    for (const c of clients) {
       fs.mkdirSync(path.join(root, 'clients', c), { recursive: true });
       fs.writeFileSync(path.join(root, 'clients', c, 'accessKey'), c);
       fs.writeFileSync(path.join(root, 'clients', c, 'secretKey'), `secret-${c}`);
@@ -240,7 +244,7 @@ exit 0
       expect(first.includes(`version enable platform/${bucket}`)).toBe(versioning === 'on');
       expect(first).toContain(`ilm import platform/${bucket}`);
     }
-    for (const c of MINIO_CLIENTS) {
+    for (const c of clients) {
       expect(first).toContain(`admin user add platform ${c} secret-${c}`);
       expect(first.filter((l) => l.startsWith('admin policy attach') && l.endsWith(`--user ${c}`))).toHaveLength(1);
     }

@@ -3,6 +3,7 @@ import { standbySourceSecrets } from '../charts/data/postgres/chart';
 import type { Kubectl } from '../scripts/lib/kubectl';
 import { sourceValues, vaultSeed } from '../scripts/secrets';
 import { renderAll } from './support/render';
+import { withReceivablesStores } from './support/stores';
 
 const dr = renderAll().find((p) => p.config.name === 'dr')!;
 const b64 = (v: string) => Buffer.from(v).toString('base64');
@@ -31,7 +32,7 @@ const production = {
 
 test('the seed carries production\'s Postgres passwords and MinIO keys; every other Secret gets fresh values', () => {
   const { kubectl, calls } = sourceCluster(production);
-  const given = sourceValues(standbySourceSecrets(dr.refs), dr.secrets, kubectl);
+  const given = sourceValues(standbySourceSecrets(withReceivablesStores(dr).refs), dr.secrets, kubectl);
   expect(calls.every((c) => c[0] === 'get' && c[1] === 'secret')).toBe(true);
   const seed = vaultSeed('dr', dr.secrets, dr.config.secrets.vault!, given);
   const stored = (path: string) => {
@@ -52,9 +53,9 @@ test('the seed carries production\'s Postgres passwords and MinIO keys; every ot
 
 test('a Secret missing in production or lacking a key stops the seed with its name', () => {
   const { ['db-postgres/postgres-rewind']: _gone, ...withoutRewind } = production;
-  expect(() => sourceValues(standbySourceSecrets(dr.refs), dr.secrets, sourceCluster(withoutRewind).kubectl))
+  expect(() => sourceValues(standbySourceSecrets(withReceivablesStores(dr).refs), dr.secrets, sourceCluster(withoutRewind).kubectl))
     .toThrow(/db-postgres\/postgres-rewind in the source cluster: secrets "postgres-rewind" not found/);
   const noKey = { ...production, 'storage-minio/minio-postgres': { accessKey: 'prodaccess' } };
-  expect(() => sourceValues(standbySourceSecrets(dr.refs), dr.secrets, sourceCluster(noKey).kubectl))
+  expect(() => sourceValues(standbySourceSecrets(withReceivablesStores(dr).refs), dr.secrets, sourceCluster(noKey).kubectl))
     .toThrow(/storage-minio\/minio-postgres in the source cluster lacks keys secretKey/);
 });

@@ -36,6 +36,7 @@ import { toFileTree, writeDist } from '../charts/output/render';
 import { renderPlatform, type Manifest } from '../charts/platform';
 import { postgresParameters, SOCKET_DIR } from '../charts/data/postgres/server-config';
 import { environmentInput, loadEnvironments, validateEnvironment } from '../environments';
+import { receivablesConfig } from './support/stores';
 import {
   chownForService, freePorts, httpGet, isAlive, PG_BIN, PGBOUNCER_BIN, pgbench, postmasterPid, PrimaryServiceProxy, Processes, psql,
   runAs, serviceUser, waitFor, type PsqlTarget,
@@ -132,7 +133,7 @@ describe('rendered configuration, checked by the programs themselves', () => {
     expect(Number(r.stdout.trim())).toBeGreaterThanOrEqual(150000);
 
     for (const config of loadEnvironments()) {
-      const { dcs, local } = postgresParameters(config);
+      const { dcs, local } = postgresParameters(receivablesConfig(config));
       const each = checkParameters({ ...dcs, ...local });
       expect({ env: config.name, status: each.status, stderr: each.stderr }).toEqual({ env: config.name, status: 0, stderr: '' });
     }
@@ -142,7 +143,7 @@ describe('rendered configuration, checked by the programs themselves', () => {
     const input = structuredClone(environmentInput(ENV)) as Record<string, any>;
     input.stores.postgres.parameters = { work_mem: '64MB', shared_buffers: '12XB' };
     const config = validateEnvironment(ENV, input);
-    const { dcs, local } = postgresParameters(config);
+    const { dcs, local } = postgresParameters(receivablesConfig(config));
     expect(local.shared_buffers).toBe('12XB');
     const r = checkParameters({ ...dcs, ...local });
     expect(r.status).not.toBe(0);
@@ -463,7 +464,7 @@ describe('a live three-member cluster from the rendered files', () => {
     const drCm = readManifest('configmap.db-postgres.postgres-patroni.yaml', 'dr');
     const drSts = readManifest('statefulset.db-postgres.postgres-dr.yaml', 'dr');
     const drContainer = drSts.spec.template.spec.containers.find((c: Manifest) => c.name === 'postgres');
-    const standby = drPlatform.config.stores.postgres.standby!;
+    const standby = drPlatform.config.stores.postgres!.standby!;
     // The DR site has its own DCS (here: its own etcd namespace); production's primary is reached at a stable
     // address (here: the stand-in primary Service).
     const file = localPatroniYml(drCm, 'patroni-dr.yml', (yml) => {
@@ -506,7 +507,7 @@ describe('a live three-member cluster from the rendered files', () => {
     const envSts = readManifest(`statefulset.db-postgres.postgres-${envName}.yaml`, envName);
     const envContainer = envSts.spec.template.spec.containers.find((c: Manifest) => c.name === 'postgres');
     const file = localPatroniYml(cm, `patroni-${envName}.yml`, (yml) => { yml.namespace = `/${envName}-site/`; });
-    const count: number = p.config.stores.postgres.replicas;
+    const count: number = p.config.stores.postgres!.replicas;
     const ports = await freePorts(2 * count);
     const envMembers: Member[] = Array.from({ length: count }, (_, i) => {
       const name = `${envSts.metadata.name}-${i}`;
@@ -519,14 +520,14 @@ describe('a live three-member cluster from the rendered files', () => {
         for (const m of envMembers) if ((await httpGet(m.apiPort, '/primary').catch(() => undefined))?.status === 200) return m;
         return undefined;
       }, 500);
-      const sync = p.config.stores.postgres.synchronousMode !== 'off';
+      const sync = p.config.stores.postgres!.synchronousMode !== 'off';
       const rows = await waitFor(`${count - 1} streaming replicas`, 90000, async () => {
         const list = (await psql(asSuper(envLeader), "select sync_state from pg_stat_replication where state = 'streaming'")).split('\n').filter(Boolean);
         return list.length === count - 1 && (!sync || count === 1 || list.includes('sync')) ? list : undefined;
       }, 500);
       expect(rows.filter((r) => r === 'sync')).toHaveLength(sync && count > 1 ? 1 : 0);
       expect(await psql(asSuper(envLeader), 'show data_checksums')).toBe('on');
-      expect(await psql(asSuper(envLeader), `select count(*) from pg_database where datname = '${p.refs.postgres.database}'`)).toBe('1');
+      expect(await psql(asSuper(envLeader), `select count(*) from pg_database where datname = '${p.refs.postgres!.database}'`)).toBe('1');
       await expect(psql({ port: envLeader.pgPort, ...superuser, database: 'postgres', sslmode: 'require' }, 'select 1')).rejects.toThrow(/pg_hba.conf rejects/);
       console.log(`postgres live: ${envName} with ${count} member(s) up, leader ${envLeader.name}, replicas ${rows.join(',') || 'none'}`);
     } finally {

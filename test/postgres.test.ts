@@ -70,7 +70,7 @@ describe('Patroni on the Kubernetes API', () => {
     // Every environment renders the mode it sets, and an HA one never replicates asynchronously only.
     const asRendered = { off: 'false/false', on: 'true/false', strict: 'true/true' } as const;
     for (const n of ENVS) {
-      const set = env(n).config.stores.postgres.synchronousMode;
+      const set = env(n).config.stores.postgres!.synchronousMode;
       expect({ n, mode: mode(n) }).toEqual({ n, mode: asRendered[set] });
       if (env(n).config.ha) expect({ n, set }).not.toEqual({ n, set: 'off' });
     }
@@ -107,7 +107,7 @@ describe('TLS in transit', () => {
     expect(ini).toEqual(expect.arrayContaining(['client_tls_sslmode = require', 'server_tls_sslmode = require']));
     const exporter = find(p, 'Deployment', 'pgbouncer').spec.template.spec.containers.find((c: Manifest) => c.name === 'exporter');
     expect(envOf(exporter).get('PGBOUNCER_EXPORTER_CONNECTION_STRING')?.value).toMatch(/sslmode=require$/);
-    expect(p.refs.postgres.sslMode).toBe('require');
+    expect(p.refs.postgres!.sslMode).toBe('require');
   });
 });
 
@@ -122,8 +122,8 @@ describe('Services', () => {
     const replicas = find(p, 'Service', 'postgres-replicas');
     expect(replicas.spec.selector[LABELS.role]).toBe(patroniYml(p).kubernetes.follower_label_value);
     // The refs that applications connect with name exactly these Services.
-    expect([p.refs.postgres.primary.service, p.refs.postgres.replicas.service, p.refs.postgres.pooler.service]).toEqual(['postgres', 'postgres-replicas', 'pgbouncer']);
-    expect(find(p, 'Service', 'pgbouncer').spec.ports[0].port).toBe(p.refs.postgres.pooler.port);
+    expect([p.refs.postgres!.primary.service, p.refs.postgres!.replicas.service, p.refs.postgres!.pooler.service]).toEqual(['postgres', 'postgres-replicas', 'pgbouncer']);
+    expect(find(p, 'Service', 'pgbouncer').spec.ports[0].port).toBe(p.refs.postgres!.pooler.port);
   });
 });
 
@@ -143,7 +143,7 @@ describe('the StatefulSet', () => {
       const claim = set.spec.volumeClaimTemplates[0].spec;
       expect({ name, ha: config.ha, ok: config.ha ? set.spec.replicas >= 3 : set.spec.replicas === 1 }).toEqual({ name, ha: config.ha, ok: true });
       expect({ name, size: claim.resources.requests.storage, sc: claim.storageClassName })
-        .toEqual({ name, size: config.stores.postgres.volume.size, sc: config.storageClass });
+        .toEqual({ name, size: config.stores.postgres!.volume.size, sc: config.storageClass });
     }
   });
 
@@ -211,10 +211,10 @@ describe('backups, restore and DR', () => {
     for (const name of ENVS) {
       const p = env(name);
       const e = envOf(container(p, 'backup'));
-      expect(e.get('WALG_S3_PREFIX')?.value).toBe(`s3://${p.refs.minio.buckets.backups.postgres}/${name}/postgres`);
-      expect(e.get('AWS_ENDPOINT')?.value).toBe(p.refs.minio.url);
+      expect(e.get('WALG_S3_PREFIX')?.value).toBe(`s3://${p.refs.minio!.buckets.backups.postgres}/${name}/postgres`);
+      expect(e.get('AWS_ENDPOINT')?.value).toBe(p.refs.minio!.url);
       expect(e.get('AWS_S3_FORCE_PATH_STYLE')?.value).toBe('true');
-      expect(e.get('AWS_ACCESS_KEY_ID')?.valueFrom.secretKeyRef.name).toBe(p.refs.minio.credentials('postgres').name);
+      expect(e.get('AWS_ACCESS_KEY_ID')?.valueFrom.secretKeyRef.name).toBe(p.refs.minio!.credentials('postgres').name);
     }
   });
 
@@ -222,7 +222,7 @@ describe('backups, restore and DR', () => {
     const retain = (n: string) => Number(envOf(container(env(n), 'backup')).get('BACKUP_RETAIN_FULL')?.value);
     const interval = (n: string) => Number(envOf(container(env(n), 'backup')).get('BACKUP_INTERVAL_HOURS')?.value);
     for (const n of ENVS) {
-      const days = env(n).config.stores.postgres.backup.retentionDays;
+      const days = env(n).config.stores.postgres!.backup.retentionDays;
       expect((retain(n) - 1) * interval(n)).toBeGreaterThanOrEqual(days * 24);
     }
     expect(interval('production')).toBe(6);
@@ -230,7 +230,7 @@ describe('backups, restore and DR', () => {
 
   test('dr is a standby cluster following production\'s primary and replaying production\'s archive', () => {
     const sc = patroniYml(env('dr')).bootstrap.dcs.standby_cluster;
-    expect(sc.host).toBe(env('dr').config.stores.postgres.standby!.host);
+    expect(sc.host).toBe(env('dr').config.stores.postgres!.standby!.host);
     expect(sc.port).toBe(5432);
     // The archive is read from production's own MinIO (nothing copies it into the DR site), with production's keys.
     expect(sc.restore_command).toBe('AWS_ENDPOINT=http://minio.receivables.example.com:9000 AWS_ACCESS_KEY_ID="$SOURCE_AWS_ACCESS_KEY_ID" '
@@ -247,7 +247,7 @@ describe('backups, restore and DR', () => {
     // And production admits dr's nodes at its MinIO (the generated NetworkPolicy follows the flow).
     const minioIn = env('production').graph.flows.filter((f) => 'addresses' in f.from && 'pods' in f.to && f.to.pods.namespace === 'storage-minio');
     expect(minioIn.map((f) => 'addresses' in f.from && [f.from.addresses.cidrs, f.ports.map((x) => x.port)])).toEqual([[['10.30.0.0/24'], [9000]]]);
-    const primaries = ENVS.filter((n) => !env(n).config.stores.postgres.standby);
+    const primaries = ENVS.filter((n) => !env(n).config.stores.postgres!.standby);
     expect(primaries).toEqual(expect.arrayContaining(['dev', 'staging', 'production']));
     for (const n of primaries) expect({ n, standby: patroniYml(env(n)).bootstrap.dcs.standby_cluster }).toEqual({ n, standby: undefined });
     // Its own archive (after promotion) goes to its own prefix, never into production's.
@@ -327,7 +327,7 @@ describe('PgBouncer', () => {
   test('points at the primary Service and lets go of a demoted primary', () => {
     const p = env('production');
     const ini = find(p, 'ConfigMap', 'pgbouncer').data['pgbouncer.ini'];
-    expect(ini).toContain(`receivables = host=${p.refs.postgres.primary.host} port=5432 dbname=receivables`);
+    expect(ini).toContain(`receivables = host=${p.refs.postgres!.primary.host} port=5432 dbname=receivables`);
     for (const line of ['auth_type = scram-sha-256', 'pool_mode = transaction', 'max_prepared_statements = 200', 'server_lifetime = 300', 'server_check_query = select 1', 'tcp_keepalive = 1']) {
       expect(ini.split('\n')).toContain(line);
     }

@@ -73,7 +73,7 @@ async function failoverWithAcknowledgedWrites(c: LocalRedis): Promise<Member> {
   expect(first.podName).toBe('redis-0');
   expect(writeAcknowledged(c, first, 'before', 2)).toBe(KEYS);
   c.signal(first, 'SIGKILL');
-  const next = await waitFor('the Sentinels to fail over away from redis-0', config.downAfterMilliseconds + 30_000, () => {
+  const next = await waitFor('the Sentinels to fail over away from redis-0', config!.downAfterMilliseconds + 30_000, () => {
     const named = c.sentinels.map((s) => c.sentinelMaster(s));
     return named.every((m) => m && m === named[0] && m !== first) && c.role(named[0]!) === 'master' ? named[0] : undefined;
   }, 100);
@@ -93,7 +93,7 @@ describe('(a) full restart of the servers after a failover, Sentinels running', 
     const next = await failoverWithAcknowledgedWrites(c);
     for (const m of c.servers) c.signal(m, 'SIGKILL');
     // Down long enough for the Sentinels to see the master down, as in a real outage.
-    await waitFor('a Sentinel to mark the master down', config.downAfterMilliseconds + 10_000,
+    await waitFor('a Sentinel to mark the master down', config!.downAfterMilliseconds + 10_000,
       () => c.sentinels.some((s) => /s_down/.test(c.sentinelView(s).flags ?? '')), 100);
     for (const m of c.servers) c.start(m);
     const { result: master, maxMasters } = await watchMasters(c, withTail(c, c.stable(120_000)));

@@ -125,13 +125,13 @@ test('SIGKILL of the master: the Sentinels agree on a replica as new master, hol
   const orphans = cluster.servers.filter((m) => m !== old);
   await waitFor('the replicas to notice the lost master', 10_000, () => orphans.every((m) => cluster.run(m, 'redis-ready').status === 1), 100);
   expect(orphans.map((m) => cluster.run(m, 'redis-live').status)).toEqual([0, 0]);
-  newMaster = await waitFor('the Sentinels to agree on a new master', config.downAfterMilliseconds + 20_000, () => {
+  newMaster = await waitFor('the Sentinels to agree on a new master', config!.downAfterMilliseconds + 20_000, () => {
     const named = cluster.sentinels.map((s) => cluster.sentinelMaster(s));
     return named.every((m) => m && m === named[0] && m !== old) && cluster.role(named[0]!) === 'master' ? named[0] : undefined;
   });
   timings['SIGKILL of the master to every Sentinel naming the new master'] = Date.now() - t0;
   // Failover = down-after-milliseconds + election and promotion.
-  expect(timings['SIGKILL of the master to every Sentinel naming the new master']).toBeLessThan(config.downAfterMilliseconds + 10_000);
+  expect(timings['SIGKILL of the master to every Sentinel naming the new master']).toBeLessThan(config!.downAfterMilliseconds + 10_000);
   expect(newMaster).not.toBe(old);
   expect(acknowledgedKeysOn(newMaster)).toBe(KEYS);
 });
@@ -160,11 +160,11 @@ test('a master restarted while the Sentinels fail over away from it waits for th
   const t0 = Date.now();
   cluster.signal(old, 'SIGKILL');
   // Restart it the moment a Sentinel considers it down: the failover is starting or under way.
-  await waitFor('a Sentinel to mark the master down', config.downAfterMilliseconds + 5000,
+  await waitFor('a Sentinel to mark the master down', config!.downAfterMilliseconds + 5000,
     () => cluster.sentinels.some((s) => /s_down|o_down/.test(cluster.sentinelView(s).flags ?? '')), 50);
   const roles: string[] = [];
   cluster.start(old);
-  const next = await waitFor('a new master that every Sentinel names', config.downAfterMilliseconds + 20_000, () => {
+  const next = await waitFor('a new master that every Sentinel names', config!.downAfterMilliseconds + 20_000, () => {
     linkedTo(old, old, roles);
     const named = cluster.sentinels.map((s) => cluster.sentinelMaster(s));
     return named.every((m) => m && m === named[0] && m !== old) && cluster.role(named[0]!) === 'master' ? named[0] : undefined;
@@ -184,11 +184,11 @@ test('a master cut off from its replicas refuses writes after min-replicas-max-l
     for (const r of replicas) cluster.signal(r, 'SIGSTOP'); // the replicas stop answering, as behind a partition
     // Within the lag window the write is taken, but WAIT tells the client that no replica has it.
     expect(cluster.pipeline(master, ['SET during-partition 1', 'WAIT 1 1000'])).toEqual(['OK', '0']);
-    const refused = await waitFor('the master to refuse writes', config.minReplicasMaxLagSeconds * 1000 + 10_000,
+    const refused = await waitFor('the master to refuse writes', config!.minReplicasMaxLagSeconds * 1000 + 10_000,
       () => { const r = cluster.cli(master, 'SET', 'after-lag', '1')[0]; return r?.startsWith('NOREPLICAS') ? r : undefined; }, 250);
     timings['partition to NOREPLICAS'] = Date.now() - t0;
     expect(refused).toMatch(/^NOREPLICAS/);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual((config.minReplicasMaxLagSeconds - 1) * 1000);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual((config!.minReplicasMaxLagSeconds - 1) * 1000);
   } finally {
     for (const r of replicas) cluster.signal(r, 'SIGCONT');
   }
@@ -242,7 +242,7 @@ test('a restart of every server at once while the Sentinels keep running ends wi
   const before = await stable(30_000);
   for (const m of cluster.servers) cluster.signal(m, 'SIGKILL');
   // Down long enough for the Sentinels to see the master down (a node pool upgrade, not a blip).
-  await waitFor('a Sentinel to mark the master down', config.downAfterMilliseconds + 5000,
+  await waitFor('a Sentinel to mark the master down', config!.downAfterMilliseconds + 5000,
     () => cluster.sentinels.some((s) => /s_down/.test(cluster.sentinelView(s).flags ?? '')), 100);
   const t0 = Date.now();
   for (const m of cluster.servers) cluster.start(m);

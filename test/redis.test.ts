@@ -37,27 +37,27 @@ describe.each(byEnv.map((p) => [p.config.name, p] as const))('%s', (env, p) => {
 
   test('everything lives in db-redis, the chart folder is 12-redis', () => {
     expect(new Set(objects(p).map((o) => o.metadata.namespace))).toEqual(new Set([NS]));
-    expect(ref.server.namespace).toBe(NS);
-    expect(ref.sentinel.namespace).toBe(NS);
+    expect(ref!.server.namespace).toBe(NS);
+    expect(ref!.sentinel.namespace).toBe(NS);
   });
 
   test('servers and Sentinels as configured; Sentinel quorum is their majority', () => {
-    expect(servers.spec.replicas).toBe(r.replicas);
-    expect(sentinels.spec.replicas).toBe(r.sentinels);
+    expect(servers.spec.replicas).toBe(r!.replicas);
+    expect(sentinels.spec.replicas).toBe(r!.sentinels);
     const quorum = Number(/^sentinel monitor (\S+) @MASTER_HOST@ @MASTER_PORT@ (\d+)$/m.exec(f['sentinel.conf'])![2]);
-    expect(quorum).toBe(sentinelQuorum(r.sentinels));
-    expect(quorum).toBeGreaterThan(r.sentinels / 2);
-    if (p.config.ha) expect([r.replicas, r.sentinels, quorum]).toEqual([3, 3, 2]);
-    else expect([r.replicas, r.sentinels, quorum]).toEqual([1, 1, 1]);
-    expect(f['sentinel.conf']).toMatch(new RegExp(`^sentinel monitor ${ref.masterSet} `, 'm'));
+    expect(quorum).toBe(sentinelQuorum(r!.sentinels));
+    expect(quorum).toBeGreaterThan(r!.sentinels / 2);
+    if (p.config.ha) expect([r!.replicas, r!.sentinels, quorum]).toEqual([3, 3, 2]);
+    else expect([r!.replicas, r!.sentinels, quorum]).toEqual([1, 1, 1]);
+    expect(f['sentinel.conf']).toMatch(new RegExp(`^sentinel monitor ${ref!.masterSet} `, 'm'));
   });
 
   test('a master cut off from its replicas stops taking writes (min-replicas-to-write), except with no replica at all', () => {
     const conf = f['redis.conf'];
-    expect(Number(directive(conf, 'min-replicas-to-write'))).toBe(r.minReplicasToWrite);
-    expect(Number(directive(conf, 'min-replicas-max-lag'))).toBe(r.minReplicasMaxLagSeconds);
-    if (p.config.ha) expect(r.minReplicasToWrite).toBeGreaterThanOrEqual(1);
-    expect(r.minReplicasToWrite).toBeLessThanOrEqual(r.replicas - 1);
+    expect(Number(directive(conf, 'min-replicas-to-write'))).toBe(r!.minReplicasToWrite);
+    expect(Number(directive(conf, 'min-replicas-max-lag'))).toBe(r!.minReplicasMaxLagSeconds);
+    if (p.config.ha) expect(r!.minReplicasToWrite).toBeGreaterThanOrEqual(1);
+    expect(r!.minReplicasToWrite).toBeLessThanOrEqual(r!.replicas - 1);
   });
 
   test('AOF and RDB persistence on a claim template with the environment storage class and size', () => {
@@ -69,7 +69,7 @@ describe.each(byEnv.map((p) => [p.config.name, p] as const))('%s', (env, p) => {
     const [claim] = servers.spec.volumeClaimTemplates;
     expect(claim).toMatchObject({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data' } });
     expect(claim.spec.storageClassName).toBe(p.config.storageClass);
-    expect(claim.spec.resources.requests.storage).toBe(r.volume.size);
+    expect(claim.spec.resources.requests.storage).toBe(r!.volume.size);
     expect(container(servers, 'redis').volumeMounts).toContainEqual({ name: 'data', mountPath: '/data' });
     // Sentinels keep their saved state (who is master, the epochs) on a small claim of their own: a full restart
     // resumes it instead of guessing (test/redis.outage.server.test.ts).
@@ -93,7 +93,7 @@ describe.each(byEnv.map((p) => [p.config.name, p] as const))('%s', (env, p) => {
 
   test('maxmemory leaves room below the container limit for the fork of a rewrite', () => {
     const max = Number(directive(f['redis.conf'], 'maxmemory'));
-    const limit = parseMemory(r.resources.limits.memory);
+    const limit = parseMemory(r!.resources.limits.memory);
     expect(max).toBeGreaterThan(limit / 2);
     expect(max).toBeLessThan(limit * 0.8);
   });
@@ -109,26 +109,26 @@ describe.each(byEnv.map((p) => [p.config.name, p] as const))('%s', (env, p) => {
     expect(at(/^sentinel announce-hostnames yes$/)).toBeLessThan(at(/^sentinel monitor /));
     const domain = p.config.cluster.clusterDomain;
     const list = (name: string) => /^NAME="(.*)"$/m.exec(f['topology.env'].replace(new RegExp(`^${name}=`, 'm'), 'NAME='))![1].split(' ');
-    expect(list('REDIS_NODES')).toEqual(Array.from({ length: r.replicas }, (_, i) => `redis-${i}.${ref.server.service}.${NS}.svc.${domain}:${ref.server.port}`));
-    expect(list('SENTINEL_NODES')).toEqual(Array.from({ length: r.sentinels }, (_, i) => `redis-sentinel-${i}.${sentinels.spec.serviceName}.${NS}.svc.${domain}:${ref.sentinel.port}`));
+    expect(list('REDIS_NODES')).toEqual(Array.from({ length: r!.replicas }, (_, i) => `redis-${i}.${ref!.server.service}.${NS}.svc.${domain}:${ref!.server.port}`));
+    expect(list('SENTINEL_NODES')).toEqual(Array.from({ length: r!.sentinels }, (_, i) => `redis-sentinel-${i}.${sentinels.spec.serviceName}.${NS}.svc.${domain}:${ref!.sentinel.port}`));
     for (const sts of [servers, sentinels]) {
       const svc = find(p, 'Service', sts.spec.serviceName);
       expect(svc.spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true, selector: sts.spec.selector.matchLabels });
     }
-    expect(servers.spec.serviceName).toBe(ref.server.service);
+    expect(servers.spec.serviceName).toBe(ref!.server.service);
   });
 
   test('clients reach Sentinel through a ClusterIP Service that selects the Sentinel pods', () => {
-    const svc = find(p, 'Service', ref.sentinel.service);
+    const svc = find(p, 'Service', ref!.sentinel.service);
     expect(svc.spec.clusterIP).toBeUndefined();
-    expect(svc.spec.selector).toEqual(selectorLabels(ref.sentinel.pods));
-    expect(svc.spec.ports).toEqual([{ name: 'sentinel', port: ref.sentinel.port, targetPort: 'sentinel' }]);
-    expect(sentinels.spec.selector.matchLabels).toEqual(selectorLabels(ref.sentinel.pods));
-    expect(servers.spec.selector.matchLabels).toEqual(selectorLabels(ref.server.pods));
+    expect(svc.spec.selector).toEqual(selectorLabels(ref!.sentinel.pods));
+    expect(svc.spec.ports).toEqual([{ name: 'sentinel', port: ref!.sentinel.port, targetPort: 'sentinel' }]);
+    expect(sentinels.spec.selector.matchLabels).toEqual(selectorLabels(ref!.sentinel.pods));
+    expect(servers.spec.selector.matchLabels).toEqual(selectorLabels(ref!.server.pods));
   });
 
   test('the password comes from the Secret redis-auth, declared, and is never in the ConfigMap', () => {
-    expect(ref.secret.name).toBe('redis-auth');
+    expect(ref!.secret.name).toBe('redis-auth');
     expect(p.secrets).toContainEqual(expect.objectContaining({ namespace: NS, name: 'redis-auth', keys: ['password'] }));
     for (const content of Object.values(f)) {
       expect(content).not.toMatch(/^(requirepass|masterauth) /m);
@@ -190,8 +190,8 @@ describe.each(byEnv.map((p) => [p.config.name, p] as const))('%s', (env, p) => {
 
   test('requests and limits: the server from the environment, Sentinel and exporter small and fixed', () => {
     expect(container(servers, 'redis').resources).toEqual({
-      requests: { cpu: r.resources.requests.cpu, memory: r.resources.requests.memory },
-      limits: { cpu: r.resources.limits.cpu, memory: r.resources.limits.memory },
+      requests: { cpu: r!.resources.requests.cpu, memory: r!.resources.requests.memory },
+      limits: { cpu: r!.resources.limits.cpu, memory: r!.resources.limits.memory },
     });
     for (const c of [container(sentinels, 'sentinel'), container(servers, 'metrics'), container(sentinels, 'metrics')]) {
       expect(parseMemory(c.resources.limits.memory)).toBeLessThanOrEqual(parseMemory('64Mi'));
@@ -199,7 +199,7 @@ describe.each(byEnv.map((p) => [p.config.name, p] as const))('%s', (env, p) => {
   });
 
   test('redis_exporter beside every server and Sentinel, on a named metrics port', () => {
-    for (const [sts, port] of [[servers, ref.server.port], [sentinels, ref.sentinel.port]] as const) {
+    for (const [sts, port] of [[servers, ref!.server.port], [sentinels, ref!.sentinel.port]] as const) {
       const m = container(sts, 'metrics');
       expect(m.ports).toEqual([{ name: 'metrics', containerPort: 9121 }]);
       // TLS to the process beside it, trusting the internal CA, with the pod's certificate.
@@ -213,7 +213,7 @@ describe.each(byEnv.map((p) => [p.config.name, p] as const))('%s', (env, p) => {
   });
 
   test('TLS only, with a certificate of the internal CA for every pod name, the Sentinel Service and localhost', () => {
-    for (const [conf, port] of [[f['redis.conf'], ref.server.port], [f['sentinel.conf'], ref.sentinel.port]] as const) {
+    for (const [conf, port] of [[f['redis.conf'], ref!.server.port], [f['sentinel.conf'], ref!.sentinel.port]] as const) {
       expect(directive(conf, 'port')).toBe('0');
       expect(Number(directive(conf, 'tls-port'))).toBe(port);
       expect(directive(conf, 'tls-cert-file')).toBe('/etc/redis-tls/tls.crt');
@@ -230,7 +230,7 @@ describe.each(byEnv.map((p) => [p.config.name, p] as const))('%s', (env, p) => {
     const matches = (name: string) => cert.spec.dnsNames.some((d: string) => d === name || (d.startsWith('*.') && name.split('.').slice(1).join('.') === d.slice(2)));
     const list = (name: string) => (new RegExp(`^${name}="([^"]*)"$`, 'm').exec(f['topology.env'])?.[1] ?? '').split(' ');
     for (const host of [...list('REDIS_NODES'), ...list('SENTINEL_NODES')].map((a) => a.split(':')[0])) expect(matches(host)).toBe(true);
-    expect(matches(`${ref.sentinel.service}.${NS}.svc.${domain}`)).toBe(true);
+    expect(matches(`${ref!.sentinel.service}.${NS}.svc.${domain}`)).toBe(true);
     expect(matches('localhost')).toBe(true);
     expect(cert.spec.ipAddresses).toEqual(['127.0.0.1']);
     expect(cert.spec.usages).toEqual(expect.arrayContaining(['server auth', 'client auth']));
@@ -259,31 +259,31 @@ describe.each(byEnv.map((p) => [p.config.name, p] as const))('%s', (env, p) => {
 
   test('a CronJob backs up from a replica to the Redis backup bucket and prunes old backups', () => {
     const cron = find(p, 'CronJob', 'redis-backup');
-    expect(cron.spec.schedule).toBe(r.backup.schedule);
+    expect(cron.spec.schedule).toBe(r!.backup.schedule);
     expect(cron.spec.concurrencyPolicy).toBe('Forbid');
     const pod = cron.spec.jobTemplate.spec.template.spec;
     expect(pod.initContainers.map((c: Manifest) => c.name)).toEqual(['dump', 'upload']);
     expect(pod.initContainers[0].command).toEqual(['sh', '/etc/redis/redis-ha.sh', 'backup']);
-    const target = `backup/${p.refs.minio.buckets.backups.redis}/${env}/`;
+    const target = `backup/${p.refs.minio!.buckets.backups.redis}/${env}/`;
     expect(pod.initContainers[1].args).toEqual(['--config-dir', '/tmp/mc', 'cp', '--recursive', '/backup/', target]);
-    expect(pod.containers[0].args).toEqual(['--config-dir', '/tmp/mc', 'rm', '--recursive', '--force', '--older-than', `${r.backup.retentionDays}d`, target]);
+    expect(pod.containers[0].args).toEqual(['--config-dir', '/tmp/mc', 'rm', '--recursive', '--force', '--older-than', `${r!.backup.retentionDays}d`, target]);
     // The MinIO credentials: a declared copy in db-redis of the MinIO chart's original.
-    const creds = p.refs.minio.credentials('redis');
+    const creds = p.refs.minio!.credentials('redis');
     expect(p.secrets).toContainEqual(expect.objectContaining({ name: creds.name, namespace: NS, copyOf: { namespace: 'storage-minio', name: creds.name } }));
     expect(pod.containers[0].env.find((e: Manifest) => e.name === 'MC_HOST_backup').value)
-      .toBe(`http://$(ACCESS_KEY):$(SECRET_KEY)@${p.refs.minio.s3.host}:${p.refs.minio.s3.port}`);
+      .toBe(`http://$(ACCESS_KEY):$(SECRET_KEY)@${p.refs.minio!.s3.host}:${p.refs.minio!.s3.port}`);
     const job = selectorLabels({ name: 'redis', component: 'backup' });
     expect(cron.spec.jobTemplate.spec.template.metadata.labels).toMatchObject(job);
     const to = (sel: Record<string, string>, port: number) => p.graph.flows.some((fl) => 'pods' in fl.from && 'pods' in fl.to
       && JSON.stringify(fl.from.pods.selector) === JSON.stringify(job) && JSON.stringify(fl.to.pods.selector) === JSON.stringify(sel) && fl.ports[0].port === port);
-    expect(to(selectorLabels(ref.sentinel.pods), 26379)).toBe(true);
-    expect(to(selectorLabels(ref.server.pods), 6379)).toBe(true);
-    expect(to(selectorLabels(p.refs.minio.s3.pods), p.refs.minio.s3.port)).toBe(true);
+    expect(to(selectorLabels(ref!.sentinel.pods), 26379)).toBe(true);
+    expect(to(selectorLabels(ref!.server.pods), 6379)).toBe(true);
+    expect(to(selectorLabels(p.refs.minio!.s3.pods), p.refs.minio!.s3.port)).toBe(true);
   });
 
   test('network flows: replication, Sentinel to servers and to each other, start-up to Sentinel, Prometheus to metrics', () => {
-    const server = selectorLabels(ref.server.pods);
-    const sentinel = selectorLabels(ref.sentinel.pods);
+    const server = selectorLabels(ref!.server.pods);
+    const sentinel = selectorLabels(ref!.sentinel.pods);
     const has = (from: Record<string, string>, to: Record<string, string>, port: number) => p.graph.flows.some((fl) =>
       'pods' in fl.from && 'pods' in fl.to && JSON.stringify(fl.from.pods.selector) === JSON.stringify(from)
       && fl.to.pods.namespace === NS && JSON.stringify(fl.to.pods.selector) === JSON.stringify(to) && fl.ports.some((x) => x.port === port));
@@ -300,22 +300,22 @@ describe.each(byEnv.map((p) => [p.config.name, p] as const))('%s', (env, p) => {
 
 test('dev runs one server and one Sentinel (quorum 1) that accepts writes with no replica', () => {
   const r = platform('dev').config.stores.redis;
-  expect([r.replicas, r.sentinels, r.minReplicasToWrite]).toEqual([1, 1, 0]);
+  expect([r!.replicas, r!.sentinels, r!.minReplicasToWrite]).toEqual([1, 1, 0]);
 });
 
 test('useRedis declares both halves a Sentinel client needs', () => {
   const graph = new DependencyGraph();
   const refs = platform('staging').refs.redis;
-  useRedis(graph, refs, pods('app-core', { name: 'invoice-service', component: 'api' }), 'invoice-service caches');
+  useRedis(graph, refs!, pods('app-core', { name: 'invoice-service', component: 'api' }), 'invoice-service caches');
   expect(graph.flows.map((fl) => [fl.ports[0].port, 'pods' in fl.to ? fl.to.pods.selector : undefined])).toEqual([
-    [26379, selectorLabels(refs.sentinel.pods)],
-    [6379, selectorLabels(refs.server.pods)],
+    [26379, selectorLabels(refs!.sentinel.pods)],
+    [6379, selectorLabels(refs!.server.pods)],
   ]);
 });
 
 test('a configuration change rolls the pods (checksum of the ConfigMap on the pod templates)', () => {
   const base = loadEnvironment('staging');
-  const changed = { ...base, stores: { ...base.stores, redis: { ...base.stores.redis, minReplicasMaxLagSeconds: 20 } } };
+  const changed = { ...base, stores: { ...base.stores, redis: { ...base.stores.redis!, minReplicasMaxLagSeconds: 20 } } };
   const sum = (p: RenderedPlatform) => [find(p, 'StatefulSet', 'redis'), find(p, 'StatefulSet', 'redis-sentinel')]
     .map((s) => s.spec.template.metadata.annotations['checksum/config']);
   const before = sum(platform('staging'));

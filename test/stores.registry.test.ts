@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { STORE_KINDS } from '../charts/data';
-import { NAMESPACES, STORE_NAMES, storeSecrets } from '../charts/data/refs';
+import { NAMESPACES, STORE_NAMES, storeKindsOf, storeSecrets } from '../charts/data/refs';
 import { STORE_REGISTRY } from '../charts/data/stores';
 import { STORES } from '../environments/catalog';
 import { renderAll } from './support/render';
@@ -27,7 +27,14 @@ test('the catalog\'s stores are the registered kinds, and every namespace is a s
 });
 
 describe.each(renderAll().map((p) => [p.config.name, p] as const))('%s', (_env, p) => {
-  test.each(STORE_NAMES)('%s renders into its own folder, its objects in its own namespace', (kind) => {
+  test('has exactly its platform\'s store kinds, and renders a folder for each and none for the others', () => {
+    expect(storeKindsOf(p.config)).toEqual(STORE_NAMES.filter((k) => p.config.platform.stores.includes(k)));
+    for (const kind of STORE_NAMES) {
+      expect({ kind, folder: p.charts.some((c) => c.folder === STORE_KINDS[kind].folder) }).toEqual({ kind, folder: storeKindsOf(p.config).includes(kind) });
+    }
+  });
+
+  test.each(storeKindsOf(p.config))('%s renders into its own folder, its objects in its own namespace', (kind) => {
     const folder = STORE_KINDS[kind].folder;
     const chart = p.charts.find((c) => c.folder === folder);
     expect(chart?.manifests.length).toBeGreaterThan(0);
@@ -44,16 +51,17 @@ describe.each(renderAll().map((p) => [p.config.name, p] as const))('%s', (_env, 
       const to = kindOf.get(f.to.pods.namespace);
       if (from && to && from !== to) reached.get(from)!.add(to);
     }
-    for (const kind of STORE_NAMES) {
+    for (const kind of storeKindsOf(p.config)) {
       expect({ kind, requires: [...STORE_REGISTRY[kind].requires].sort() }).toEqual({ kind, requires: [...reached.get(kind)!].sort() });
     }
   });
 
   test('every Secret a store reads is declared in its namespace', () => {
     const secrets = storeSecrets(p.refs);
-    expect(secrets.length).toBeGreaterThanOrEqual(STORE_NAMES.length);
-    const namespaces = new Set<string>(Object.values(NAMESPACES));
+    const kinds = storeKindsOf(p.config);
+    expect(secrets.length).toBeGreaterThanOrEqual(kinds.length);
+    const namespaces = new Set<string>(kinds.map((k) => NAMESPACES[k]));
     expect(secrets.filter((s) => !namespaces.has(s.namespace))).toEqual([]);
-    for (const kind of STORE_NAMES) expect(secrets.some((s) => s.namespace === NAMESPACES[kind])).toBe(true);
+    for (const kind of kinds) expect(secrets.some((s) => s.namespace === NAMESPACES[kind])).toBe(true);
   });
 });

@@ -2,10 +2,8 @@
  * Bad `stores.weaviate` sections: each problem is reported at its full path with what is allowed, and nothing that
  * would render a cluster that cannot keep its Raft quorum or its data is accepted.
  */
-import { App } from 'cdk8s';
-import type { EnvironmentConfig } from '../environments/schema';
-import type { StoreRefs } from '../charts/data/refs';
-import { WeaviateChart } from '../charts/data/weaviate/chart';
+import { withStores } from '../charts/context';
+import { WEAVIATE_USES } from '../charts/data/weaviate/context';
 import { renderWeaviate, problemsOf, SPEC_000_WEAVIATE } from './support/weaviate';
 
 const section = (patch: Record<string, unknown>) => ({ ...SPEC_000_WEAVIATE, ...patch });
@@ -60,11 +58,9 @@ test('fields: unknown ones, dimensions, schedule and sizes are checked', () => {
   ]));
 });
 
-test('the chart refuses a platform without the section or the refs, saying which', () => {
+test('the registry builds the chart only with what it reads: a platform without MinIO is refused, naming the store', () => {
   const { ctx } = renderWeaviate();
-  const { weaviate: _section, ...stores } = ctx.config.stores;
-  const { weaviate: _ref, ...refs } = ctx.refs;
-  expect(() => new WeaviateChart(new App(), 'w', { ...ctx, config: { ...ctx.config, stores } as EnvironmentConfig }))
-    .toThrow('environment "production": stores.weaviate is missing');
-  expect(() => new WeaviateChart(new App(), 'w', { ...ctx, refs: refs as StoreRefs })).toThrow(/refs\.weaviate is missing/);
+  const { minio: _ref, ...refs } = ctx.refs;
+  expect(() => withStores({ ...ctx, refs }, WEAVIATE_USES, '16-weaviate'))
+    .toThrow('environment "production": 16-weaviate needs the store "minio", which platform "receivables" does not have');
 });

@@ -7,10 +7,10 @@
  */
 import type { Construct } from 'constructs';
 import { isStore } from '../../environments/catalog';
-import { STORE_KINDS } from '../data';
+import { storeKind } from '../data';
 import { k8s } from '../../imports/k8s';
 import { INTERNAL_CA_ISSUER, NAMESPACES, type Endpoint, type SecretRef } from '../data/refs';
-import type { PlatformContext } from '../context';
+import { withStores, type PlatformContext } from '../context';
 import { pods } from '../lib/graph';
 import { certificate } from '../lib/certificate';
 import { envName, type ServicePlan } from './plan';
@@ -43,7 +43,7 @@ export function internalCertificateName(service: string): string {
 }
 
 export function wire(scope: Construct, ctx: PlatformContext, plan: ServicePlan, plans: readonly ServicePlan[]): Wiring {
-  const { config, refs, graph } = ctx;
+  const { config, graph } = ctx;
   const e = plan.entry;
   const ns = e.namespace;
   const self = pods(ns, plan.id);
@@ -74,8 +74,8 @@ export function wire(scope: Construct, ctx: PlatformContext, plan: ServicePlan, 
     if (isStore(d.target)) {
       // The store kind's own wiring (charts/data/<kind>/client.ts).
       const storeNamespace = NAMESPACES[d.target];
-      STORE_KINDS[d.target].client({
-        refs, settings, env, volumes, mounts, internalCertificate, use,
+      storeKind(d.target).client({
+        refs: withStores(ctx, [d.target], e.name).refs, settings, env, volumes, mounts, internalCertificate, use,
         copySecret: (ref: SecretRef) => copyOfStoreSecret(ctx, ns, storeNamespace, ref),
       });
       continue;

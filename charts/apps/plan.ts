@@ -44,7 +44,7 @@ export class CatalogError extends Error {}
 
 /** Plans every catalog entry; throws CatalogError naming each bad entry and field. */
 export function planServices(config: EnvironmentConfig, catalog: readonly CatalogEntry[] = config.platform.catalog): ServicePlan[] {
-  const problems = catalogProblems(catalog, config.namespaces.filter((n) => n.tier === 'app').map((n) => n.name));
+  const problems = catalogProblems(catalog, config.namespaces.filter((n) => n.tier === 'app').map((n) => n.name), config.platform.stores);
   if (problems.length) {
     throw new CatalogError(`invalid service catalog (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p.path}: ${p.message}`).join('\n')}`);
   }

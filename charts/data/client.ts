@@ -6,10 +6,11 @@
  */
 import type { k8s } from '../../imports/k8s';
 import type { Endpoint, SecretRef } from '../lib/endpoint';
-import type { StoreRefs } from './refs';
+import type { RefsWith, StoreName } from './refs';
 
-export interface ClientKit {
-  readonly refs: StoreRefs;
+/** `K`: the kinds the client reads (its store's, present wherever a service depends on it). */
+export interface ClientKit<K extends StoreName = StoreName> {
+  readonly refs: RefsWith<K>;
   /** The service's non-secret settings (its ConfigMap). */
   readonly settings: Record<string, string>;
   /** Environment variables from Secrets, by reference only. */

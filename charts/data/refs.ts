@@ -16,40 +16,50 @@ import { STORE_NAMES, STORE_REGISTRY, type StoreName, type StoreSections } from 
 export type { DeclaredSecret, Endpoint, SecretRef };
 export { POSTGRES_USERS, type PostgresRef } from './postgres/refs';
 export type { RedisRef } from './redis/refs';
-export { MINIO_CLIENTS, type MinioClient, type MinioRef } from './minio/refs';
+export { MINIO_CLIENTS, minioClientsOf, type MinioClient, type MinioRef } from './minio/refs';
 export { ELASTICSEARCH_APP_USER, type ElasticsearchRef } from './elasticsearch/refs';
 export { CLICKHOUSE_USERS, type ClickhouseRef } from './clickhouse/refs';
 export { KAFKA_CLIENT_USER, type KafkaRef } from './kafka/refs';
+export type { WeaviateRef } from './weaviate/refs';
 
 export { STORE_NAMES, type StoreName };
 
 type RefOf<F> = F extends StoreFacts<any, infer R> ? R : never;
-export type StoreRefs = { readonly [K in StoreName]: RefOf<typeof STORE_REGISTRY[K]> };
+/** The refs of each kind the environment has (none for kinds its platform does not have). */
+export type StoreRefs = { readonly [K in StoreName]?: RefOf<typeof STORE_REGISTRY[K]> };
+/** Refs where the kinds K are present. */
+export type RefsWith<K extends StoreName> = StoreRefs & { readonly [P in K]: RefOf<typeof STORE_REGISTRY[P]> };
 
 /** The registry typed per kind, so a generic loop keeps each kind's section and ref types. */
 type Facts<K extends StoreName> = {
   readonly namespace: string;
-  readonly refs: (section: StoreSections[K], endpoint: Parameters<typeof STORE_REGISTRY[K]['refs']>[1]) => StoreRefs[K];
-  readonly secrets: (ref: StoreRefs[K], namespace: string) => DeclaredSecret[];
+  readonly refs: (section: StoreSections[K], endpoint: Parameters<typeof STORE_REGISTRY[K]['refs']>[1]) => RefOf<typeof STORE_REGISTRY[K]>;
+  readonly secrets: (ref: RefOf<typeof STORE_REGISTRY[K]>, namespace: string) => DeclaredSecret[];
 };
 const FACTS: { readonly [K in StoreName]: Facts<K> } = STORE_REGISTRY;
 
 /** The namespace of each store. */
 export const NAMESPACES = Object.fromEntries(STORE_NAMES.map((k) => [k, FACTS[k].namespace])) as { readonly [K in StoreName]: string };
 
+/** The kinds the environment has, in the registry's order. */
+export function storeKindsOf(config: EnvironmentConfig): StoreName[] {
+  return STORE_NAMES.filter((k) => config.stores[k] !== undefined);
+}
+
 export function storeRefs(config: EnvironmentConfig): StoreRefs {
-  const refsOf = <K extends StoreName>(kind: K): StoreRefs[K] => {
+  const refsOf = <K extends StoreName>(kind: K, section: StoreSections[K]): RefOf<typeof STORE_REGISTRY[K]> => {
     const { namespace, refs } = FACTS[kind];
-    return refs(config.stores[kind], (service, port, portName, pods) => ({ namespace, service, host: serviceHost(config, service, namespace), port, portName, pods }));
+    return refs(section, (service, port, portName, pods) => ({ namespace, service, host: serviceHost(config, service, namespace), port, portName, pods }));
   };
-  return Object.fromEntries(STORE_NAMES.map((k) => [k, refsOf(k)])) as unknown as StoreRefs;
+  return Object.fromEntries(storeKindsOf(config).map((k) => [k, refsOf(k, config.stores[k]!)])) as StoreRefs;
 }
 
 /** The Secrets the stores themselves read, each in its store's namespace. */
 export function storeSecrets(refs: StoreRefs): DeclaredSecret[] {
   return STORE_NAMES.flatMap(<K extends StoreName>(k: K) => {
     const facts = FACTS[k];
-    return facts.secrets(refs[k], facts.namespace);
+    const ref = refs[k];
+    return ref === undefined ? [] : facts.secrets(ref as RefOf<typeof STORE_REGISTRY[K]>, facts.namespace);
   });
 }
 

@@ -11,16 +11,20 @@ import { minio } from './minio/refs';
 import { elasticsearch } from './elasticsearch/refs';
 import { clickhouse } from './clickhouse/refs';
 import { kafka } from './kafka/refs';
+import { weaviate } from './weaviate/refs';
 
-export const STORE_REGISTRY = { postgres, redis, minio, elasticsearch, clickhouse, kafka } as const;
+export const STORE_REGISTRY = { postgres, redis, minio, elasticsearch, clickhouse, kafka, weaviate } as const;
 
 /** A store kind's name: a key of the registry. */
 export type StoreName = keyof typeof STORE_REGISTRY;
 export const STORE_NAMES = Object.keys(STORE_REGISTRY) as StoreName[];
 
-/** The environment's `stores` section: one field per kind, its kind's section. */
-export function storeSections(): { readonly [K in StoreName]: typeof STORE_REGISTRY[K]['config'] } {
-  return Object.fromEntries(STORE_NAMES.map((k) => [k, STORE_REGISTRY[k].config])) as { [K in StoreName]: typeof STORE_REGISTRY[K]['config'] };
+/**
+ * The environment's `stores` section: one optional field per kind, its kind's section. A platform runs a subset
+ * of the kinds (its description lists them; environments/rules.ts requires exactly those sections).
+ */
+export function storeSections(): { readonly [K in StoreName]: z.ZodOptional<typeof STORE_REGISTRY[K]['config']> } {
+  return Object.fromEntries(STORE_NAMES.map((k) => [k, STORE_REGISTRY[k].config.optional()])) as unknown as { [K in StoreName]: z.ZodOptional<typeof STORE_REGISTRY[K]['config']> };
 }
 
 /** Each kind's section, as parsed. */

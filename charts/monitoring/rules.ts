@@ -18,7 +18,8 @@
  * A rule whose metric is absent never fires; the generic layer still covers the store.
  */
 import type { EnvironmentConfig } from '../../environments/schema';
-import { STORE_KINDS } from '../data';
+import { storeKind } from '../data';
+import { hasStores } from '../context';
 import { NAMESPACES, type StoreName } from '../data/refs';
 import { rule, storeAlertKit, type Rule } from '../lib/alerts';
 import type { Manifest } from '../lib/manifest';
@@ -70,7 +71,9 @@ export function statefulSetRules(sts: Manifest): Rule[] {
 
 /** Rules from each store's own metrics: the store kind's alerts (charts/data/<kind>/alerts.ts). */
 export function storeRules(c: EnvironmentConfig, store: StoreName): Rule[] {
-  return STORE_KINDS[store].alerts(c, storeAlertKit(NAMESPACES[store]));
+  const kind = storeKind(store);
+  if (!hasStores(c, kind.uses)) return [];
+  return kind.alerts(c, storeAlertKit(NAMESPACES[store]));
 }
 
 /** `postgres-database` → `PostgresDatabase`, for alert names. */

@@ -40,12 +40,12 @@ export function siteChecklist(p: RenderedPlatform, whereSet: WhereSet): string {
       { field: 'secrets.vault.server', what: 'Vault address', value: c.secrets.vault.server },
       { field: 'secrets.vault.cidrs', what: 'Vault addresses (NetworkPolicy egress)', value: c.secrets.vault.cidrs },
     ] : []),
-    ...(c.stores.postgres.standby ? [
+    ...(c.stores.postgres?.standby ? [
       { field: 'stores.postgres.standby.host', what: 'the source site\'s PostgreSQL primary', value: c.stores.postgres.standby.host },
       { field: 'stores.postgres.standby.cidrs', what: 'its addresses', value: c.stores.postgres.standby.cidrs },
       { field: 'stores.postgres.standby.archive.endpoint', what: 'the source site\'s MinIO (WAL archive)', value: c.stores.postgres.standby.archive.endpoint },
     ] : []),
-    ...(c.stores.postgres.standbyClients ? [
+    ...(c.stores.postgres?.standbyClients ? [
       { field: 'stores.postgres.standbyClients.cidrs', what: 'addresses of the standby site allowed to stream from this primary', value: c.stores.postgres.standbyClients.cidrs },
     ] : []),
   ];

@@ -12,6 +12,7 @@ import { poolShapeChanges } from '../data/minio/guard';
 import { renderPlatform, type RenderedPlatform } from '../platform';
 import { statefulSetChanges } from './immutable';
 import { outputFolder } from '../lib/naming';
+import { hasStores } from '../context';
 
 export interface Prepared {
   /** One per environment, in the order given; empty when a guard refused the change (nothing was rendered). */
@@ -26,7 +27,7 @@ export interface Prepared {
 export function renderEnvironments(configs: readonly EnvironmentConfig[], outDir: string): Prepared {
   // Each problem names its platform too (the charts' own checks know only the environment).
   const of = (c: EnvironmentConfig, ps: readonly ConfigProblem[]) => ps.map((p) => ({ platform: c.platform.name, ...p }));
-  const guard = configs.flatMap((c) => of(c, poolShapeChanges(c, path.join(outDir, outputFolder(c)))));
+  const guard = configs.flatMap((c) => (hasStores(c, ['minio']) ? of(c, poolShapeChanges(c, path.join(outDir, outputFolder(c)))) : []));
   if (guard.length) return { platforms: [], problems: guard, warnings: [] };
   const platforms = configs.map(renderPlatform);
   // What the API server would refuse to change on the StatefulSets the cluster runs (the previous render).

@@ -15,6 +15,7 @@ export const receivables = definePlatform({
   name: 'receivables',
   displayName: 'receivables',
   folder: 'environments/receivables',
+  stores: ['postgres', 'redis', 'minio', 'elasticsearch', 'clickhouse', 'kafka'],
   catalog: CATALOG,
   base,
   environments: { dev, staging, production, dr, onprem },

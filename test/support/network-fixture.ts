@@ -36,27 +36,27 @@ export function fixtureGraph(config: EnvironmentConfig): DependencyGraph {
   const refs = storeRefs(config);
   const http = (port: number) => [{ port, name: 'http' }];
   const ingress = ingressController(config);
-  const database = endpointPods(refs.postgres.primary);
-  const redis = endpointPods(refs.redis.server);
+  const database = endpointPods(refs.postgres!.primary);
+  const redis = endpointPods(refs.redis!.server);
 
   g.connect({ addresses: { cidrs: ['0.0.0.0/0'], display: 'anywhere' } }, { pods: ingress }, [{ port: 80, name: 'http' }, { port: 443, name: 'https' }], 'clients reach the ingress controller');
   g.connect({ pods: ingress }, { pods: GATEWAY }, http(8000), 'ingress routes /api to the gateway');
   g.connect({ pods: ingress }, { pods: FRONTEND }, http(8080), 'ingress routes / to the frontend');
   g.connect({ pods: GATEWAY }, { pods: INVOICE }, http(3000), 'gateway routes to invoice-service');
-  g.use(INVOICE, refs.postgres.pooler, 'invoice-service uses postgres');
-  g.use(INVOICE, refs.minio.s3, 'invoice-service stores documents');
-  g.connect({ pods: endpointPods(refs.postgres.pooler) }, { pods: database }, [{ port: 5432, name: 'postgresql' }], 'pgbouncer forwards to postgres');
+  g.use(INVOICE, refs.postgres!.pooler, 'invoice-service uses postgres');
+  g.use(INVOICE, refs.minio!.s3, 'invoice-service stores documents');
+  g.connect({ pods: endpointPods(refs.postgres!.pooler) }, { pods: database }, [{ port: 5432, name: 'postgresql' }], 'pgbouncer forwards to postgres');
   g.connect({ pods: database }, { pods: database }, [{ port: 5432, name: 'postgresql' }, { port: 8008, name: 'patroni' }], 'postgres members replicate');
   g.connect({ pods: database }, { addresses: apiServer(config) }, API_SERVER_PORTS, 'patroni keeps its state in the Kubernetes API');
-  g.use(database, refs.minio.s3, 'postgres archives WAL to minio');
+  g.use(database, refs.minio!.s3, 'postgres archives WAL to minio');
   g.connect({ pods: INVOICE }, { pods: POSTGRES_LEADER }, [{ port: 5432, name: 'postgresql' }], 'invoice-service migrates the schema on the leader');
   g.connect({ pods: PROMETHEUS }, { pods: database }, [{ port: 9187, name: 'metrics' }], 'prometheus scrapes postgres');
   g.connect({ pods: PROMETHEUS }, { pods: INVOICE }, [{ port: 9090, name: 'metrics' }], 'prometheus scrapes invoice-service');
   g.connect({ pods: AGENT }, { addresses: INTERNET }, [{ port: 443, name: 'https' }], 'the agent calls model-provider APIs');
-  g.use(AGENT, refs.redis.sentinel, 'the agent discovers the redis master');
-  g.use(AGENT, refs.redis.server, 'the agent uses redis');
+  g.use(AGENT, refs.redis!.sentinel, 'the agent discovers the redis master');
+  g.use(AGENT, refs.redis!.server, 'the agent uses redis');
   g.connect({ pods: redis }, { pods: redis }, [{ port: 6379, name: 'redis' }, { port: 26379, name: 'sentinel' }], 'redis and sentinel members talk to each other');
-  g.use(REPORTS_JOB, refs.minio.s3, 'reports job writes to minio');
+  g.use(REPORTS_JOB, refs.minio!.s3, 'reports job writes to minio');
   g.connect({ pods: INTEGRATION }, { addresses: SYSLOG }, [{ port: 514, protocol: 'UDP', name: 'syslog' }], 'integration ships audit logs');
   for (const t of config.tenants) {
     g.connect({ pods: tenantWorker(t.id) }, { pods: GATEWAY }, http(8000), `tenant ${t.id} calls the platform API`);

@@ -12,6 +12,8 @@ import { DependencyGraph } from '../../charts/lib/graph';
 import { serviceHost } from '../../charts/lib/naming';
 import { chartManifests } from '../../charts/lib/to-json';
 import type { Manifest } from '../../charts/platform';
+import { withStores } from '../../charts/context';
+import { WEAVIATE_USES } from '../../charts/data/weaviate/context';
 
 /** Spec 000 §3.2: three nodes, the three classes, OpenAI's text-embedding-ada-002 (1536 dimensions). */
 export const SPEC_000_WEAVIATE = {
@@ -50,7 +52,7 @@ export function renderWeaviate(sectionInput: unknown = SPEC_000_WEAVIATE, enviro
   const endpoint: EndpointIn = (service, port, portName, pods) =>
     ({ namespace: weaviate.namespace, service, host: serviceHost(config, service, weaviate.namespace), port, portName, pods });
   const ref = weaviate.refs(section, endpoint);
-  const ctx: WeaviateContext = { config, refs: { ...storeRefs(config), weaviate: ref }, graph: new DependencyGraph(), secrets: [] };
+  const ctx: WeaviateContext = withStores({ config, refs: { ...storeRefs(config), weaviate: ref }, graph: new DependencyGraph(), secrets: [] }, WEAVIATE_USES, 'test');
   const chart = new WeaviateChart(new App(), WEAVIATE_FOLDER, ctx);
   return { config, ref, ctx, manifests: chartManifests(chart) as Manifest[] };
 }

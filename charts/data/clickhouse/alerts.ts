@@ -3,10 +3,10 @@
  * ClickHouseAsyncMetrics_*). A rule whose metric is absent never fires; the generic StatefulSet rules
  * (charts/monitoring/rules.ts) still cover the store.
  */
-import type { EnvironmentConfig } from '../../../environments/schema';
+import type { ClickhouseConfig } from './context';
 import { rule, type Rule, type StoreAlertKit } from '../../lib/alerts';
 
-export function clickhouseAlerts(_c: EnvironmentConfig, { n }: StoreAlertKit): Rule[] {
+export function clickhouseAlerts(_c: ClickhouseConfig, { n }: StoreAlertKit): Rule[] {
   return [
     rule('ClickHouseReadonlyReplica', 'critical', '5m', `max by (pod) (ClickHouseMetrics_ReadonlyReplica{${n}}) > 0`,
       'ClickHouse replica {{ $labels.pod }} is read-only', 'The replica lost its Keeper session (Keeper quorum lost or unreachable): inserts fail.'),

@@ -11,7 +11,7 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { k8s } from '../../../imports/k8s';
-import type { PlatformContext } from '../../context';
+import type { ClickhouseContext } from './context';
 import { disruptionBudget } from '../../lib/disruption';
 import { pods, PROMETHEUS } from '../../lib/graph';
 import { CONFIG_CHECKSUM, configChecksum } from '../../lib/checksum';
@@ -58,7 +58,7 @@ const NS = NAMESPACES.clickhouse;
 const NO_WATCHDOG: k8s.EnvVar = { name: 'CLICKHOUSE_WATCHDOG_ENABLE', value: '0' };
 
 export class ClickhouseChart extends Chart {
-  constructor(scope: Construct, id: string, ctx: PlatformContext) {
+  constructor(scope: Construct, id: string, ctx: ClickhouseContext) {
     super(scope, id, { disableResourceNameHashes: true });
     const minio = this.secrets(ctx);
     this.keeper(ctx);
@@ -68,7 +68,7 @@ export class ClickhouseChart extends Chart {
   }
 
   /** The Secrets this chart's pods read (values generated at install time); returns the MinIO credentials' copy. */
-  private secrets(ctx: PlatformContext): SecretRef {
+  private secrets(ctx: ClickhouseContext): SecretRef {
     const { refs } = ctx;
     const minio = refs.minio.credentials('clickhouse');
     const declared: DeclaredSecret[] = [
@@ -81,7 +81,7 @@ export class ClickhouseChart extends Chart {
   }
 
   /** ClickHouse Keeper: its configuration, Services, StatefulSet and disruption budget. */
-  private keeper(ctx: PlatformContext): void {
+  private keeper(ctx: ClickhouseContext): void {
     const { config } = ctx;
     const files = { 'keeper.xml': keeperConfigXml(config), 'entrypoint.sh': keeperEntryScript(), 'probe.sh': keeperProbeScript() };
     new k8s.KubeConfigMap(this, 'keeper-config', {
@@ -94,7 +94,7 @@ export class ClickhouseChart extends Chart {
   }
 
   /** Keeper's governing headless Service and the client Service the servers use. */
-  private keeperServices(ctx: PlatformContext): void {
+  private keeperServices(ctx: ClickhouseContext): void {
     const { config, refs } = ctx;
     const t = clickhouseTopology(config);
     const id = CLICKHOUSE_IDS.keeper;
@@ -107,7 +107,7 @@ export class ClickhouseChart extends Chart {
   }
 
   /** Keeper's StatefulSet: members join one at a time, raft log and snapshots on their own volume. */
-  private keeperStatefulSet(ctx: PlatformContext, checksum: string): void {
+  private keeperStatefulSet(ctx: ClickhouseContext, checksum: string): void {
     const { config } = ctx;
     const c = config.stores.clickhouse;
     const t = clickhouseTopology(config);
@@ -157,7 +157,7 @@ export class ClickhouseChart extends Chart {
   }
 
   /** The servers: configuration, Services, and per shard a StatefulSet of its replicas and a disruption budget. */
-  private servers(ctx: PlatformContext, minio: SecretRef): void {
+  private servers(ctx: ClickhouseContext, minio: SecretRef): void {
     const { config, refs } = ctx;
     const files = {
       'cluster.xml': serverConfigXml(config, refs),
@@ -176,7 +176,7 @@ export class ClickhouseChart extends Chart {
   }
 
   /** The servers' governing headless Service and the Service clients query through. */
-  private serverServices(ctx: PlatformContext): void {
+  private serverServices(ctx: ClickhouseContext): void {
     const { config, refs } = ctx;
     const t = clickhouseTopology(config);
     const id = CLICKHOUSE_IDS.server;
@@ -190,7 +190,7 @@ export class ClickhouseChart extends Chart {
   }
 
   /** One shard: a StatefulSet of its replicas (selected by the shard label) and its disruption budget. */
-  private shard(ctx: PlatformContext, shard: ClickhouseShard, checksum: string, minio: SecretRef): void {
+  private shard(ctx: ClickhouseContext, shard: ClickhouseShard, checksum: string, minio: SecretRef): void {
     const { config } = ctx;
     const c = config.stores.clickhouse;
     const t = clickhouseTopology(config);
@@ -241,7 +241,7 @@ export class ClickhouseChart extends Chart {
   }
 
   /** A server of `shard`: its macros and interserver host from the pod's identity, every password from a Secret. */
-  private serverContainer(ctx: PlatformContext, shard: ClickhouseShard, minio: SecretRef): k8s.Container {
+  private serverContainer(ctx: ClickhouseContext, shard: ClickhouseShard, minio: SecretRef): k8s.Container {
     const { config, refs } = ctx;
     const e = CLICKHOUSE_ENV;
     const domain = serverPodDomain(config, clickhouseTopology(config));
@@ -279,7 +279,7 @@ export class ClickhouseChart extends Chart {
   }
 
   /** The backup CronJob: BACKUP … ON CLUSTER to MinIO, then pruning of expired backups. */
-  private backups(ctx: PlatformContext, minio: SecretRef): void {
+  private backups(ctx: ClickhouseContext, minio: SecretRef): void {
     const { config, refs } = ctx;
     const c = config.stores.clickhouse;
     const ids = CLICKHOUSE_IDS;
@@ -336,7 +336,7 @@ export class ClickhouseChart extends Chart {
   }
 
   /** The network flows of the servers, Keeper and the backup job. */
-  private flows(ctx: PlatformContext): void {
+  private flows(ctx: ClickhouseContext): void {
     const { refs, graph } = ctx;
     const ids = CLICKHOUSE_IDS;
     const servers = pods(NS, ids.server);

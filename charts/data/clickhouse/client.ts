@@ -2,7 +2,7 @@
 import { secretEnv } from '../../lib/env';
 import type { ClientKit } from '../client';
 
-export function clickhouseClient({ refs, settings, env, copySecret, use }: ClientKit): void {
+export function clickhouseClient({ refs, settings, env, copySecret, use }: ClientKit<'clickhouse'>): void {
   const c = refs.clickhouse;
   Object.assign(settings, {
     CLICKHOUSE_HOST: c.http.host, CLICKHOUSE_PORT: String(c.http.port), CLICKHOUSE_URL: `http://${c.http.host}:${c.http.port}`,

@@ -6,11 +6,11 @@
  * DNS name) reaches ClickHouse through `from_env` attributes filled from the pod's environment, so one
  * ConfigMap serves a whole StatefulSet and a changed topology is one rendered diff.
  */
-import type { EnvironmentConfig } from '../../../environments/schema';
+import type { ClickhouseConfig, ClickhouseRefs } from './context';
 import { podHost, serviceHost } from '../../lib/naming';
 import { parseMemory } from '../../lib/quantity';
 import { kafkaTopics } from '../kafka/server-config';
-import { CLICKHOUSE_USERS, KAFKA_CLIENT_USER, NAMESPACES, type StoreRefs } from '../refs';
+import { CLICKHOUSE_USERS, KAFKA_CLIENT_USER, NAMESPACES } from '../refs';
 import { el, xmlDocument } from './xml';
 
 export const CLICKHOUSE_PORTS = {
@@ -96,7 +96,7 @@ export interface ClickhouseTopology {
   readonly keepers: readonly KeeperMember[];
 }
 
-export function clickhouseTopology(config: EnvironmentConfig): ClickhouseTopology {
+export function clickhouseTopology(config: ClickhouseConfig): ClickhouseTopology {
   const c = config.stores.clickhouse;
   const namespace = NAMESPACES.clickhouse;
   const headless = 'clickhouse-headless';
@@ -123,7 +123,7 @@ export function clickhouseTopology(config: EnvironmentConfig): ClickhouseTopolog
 }
 
 /** The DNS domain of the server pods (`<pod>.<this>`), for the interserver host of each pod. */
-export function serverPodDomain(config: EnvironmentConfig, t: ClickhouseTopology): string {
+export function serverPodDomain(config: ClickhouseConfig, t: ClickhouseTopology): string {
   return serviceHost(config, t.headless, t.namespace);
 }
 
@@ -134,7 +134,7 @@ const prometheus = (port: number) => el('prometheus',
 const consoleLogger = () => el('logger', el('level', 'information'), el('console', '1'), el('log', { remove: '1' }), el('errorlog', { remove: '1' }));
 
 /** config.d/cluster.xml: ports, cluster, macros, Keeper, distributed DDL, metrics, Kafka and backups. */
-export function serverConfigXml(config: EnvironmentConfig, refs: StoreRefs): string {
+export function serverConfigXml(config: ClickhouseConfig, refs: ClickhouseRefs): string {
   const t = clickhouseTopology(config);
   const ch = refs.clickhouse;
   const kafka = refs.kafka;
@@ -211,7 +211,7 @@ export function serverConfigXml(config: EnvironmentConfig, refs: StoreRefs): str
 }
 
 /** users.d/users.xml: no default user; admin and app with SHA-256 password hashes from the environment. */
-export function usersXml(config: EnvironmentConfig, refs: StoreRefs): string {
+export function usersXml(config: ClickhouseConfig, refs: ClickhouseRefs): string {
   const anyNetwork = () => el('networks', el('ip', '::/0'));
   const root = el('clickhouse',
     el('profiles',
@@ -244,7 +244,7 @@ export function usersXml(config: EnvironmentConfig, refs: StoreRefs): string {
 }
 
 /** keeper.xml: the whole Keeper configuration; the raft server list names every Keeper pod by DNS name. */
-export function keeperConfigXml(config: EnvironmentConfig): string {
+export function keeperConfigXml(config: ClickhouseConfig): string {
   const t = clickhouseTopology(config);
   const root = el('clickhouse',
     consoleLogger(),
@@ -348,7 +348,7 @@ exec "\${KEEPER_BIN:-/usr/bin/clickhouse-keeper}" --config-file=${CLICKHOUSE_PAT
  * by an init container): the bucket is versioned, so this leaves delete markers and the bucket's
  * noncurrent-version rule frees the space. A failed backup prunes nothing, so the newest good backup is kept.
  */
-export function backupScript(config: EnvironmentConfig, refs: StoreRefs): string {
+export function backupScript(config: ClickhouseConfig, refs: ClickhouseRefs): string {
   const ch = refs.clickhouse;
   const days = config.stores.clickhouse.backupRetentionDays;
   return `#!/bin/sh

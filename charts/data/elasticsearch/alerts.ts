@@ -3,10 +3,10 @@
  * elasticsearch_filesystem_data_*). A rule whose metric is absent never fires; the generic StatefulSet rules
  * (charts/monitoring/rules.ts) still cover the store.
  */
-import type { EnvironmentConfig } from '../../../environments/schema';
+import type { ElasticsearchConfig } from './context';
 import { rule, type Rule, type StoreAlertKit } from '../../lib/alerts';
 
-export function elasticsearchAlerts(c: EnvironmentConfig, { n }: StoreAlertKit): Rule[] {
+export function elasticsearchAlerts(c: ElasticsearchConfig, { n }: StoreAlertKit): Rule[] {
   const s = c.stores;
   const es = s.elasticsearch;
   const nodes = es.masters + es.data + es.coordinating;

@@ -8,9 +8,9 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { stringify } from 'yaml';
-import type { EnvironmentConfig } from '../../../environments/schema';
+import type { ElasticsearchConfig } from './context';
 import { k8s } from '../../../imports/k8s';
-import type { PlatformContext } from '../../context';
+import type { ElasticsearchContext } from './context';
 import { disruptionBudget } from '../../lib/disruption';
 import { PROMETHEUS, pods } from '../../lib/graph';
 import { certificate } from '../../lib/certificate';
@@ -94,7 +94,7 @@ export interface RoleSpec {
 }
 
 /** The node sets of an environment. With no data nodes the masters hold every role (dev's single node). */
-export function roleSpecs(config: EnvironmentConfig): RoleSpec[] {
+export function roleSpecs(config: ElasticsearchConfig): RoleSpec[] {
   const es = config.stores.elasticsearch;
   const mastersHoldData = es.data === 0;
   const specs: RoleSpec[] = [{
@@ -109,18 +109,18 @@ export function roleSpecs(config: EnvironmentConfig): RoleSpec[] {
 }
 
 /** Heap: half the container's memory limit (the rest is the OS page cache Lucene lives on), in MiB. */
-export function heapMiB(config: EnvironmentConfig): number {
+export function heapMiB(config: ElasticsearchConfig): number {
   const limit = parseMemory(config.stores.elasticsearch.resources.limits.memory);
   return Math.min(MAX_HEAP_MIB, Math.floor(limit / 2 / 2 ** 20));
 }
 
 /** Every node of the cluster is one pod: is this a single-node cluster? */
-function singleNode(config: EnvironmentConfig): boolean {
+function singleNode(config: ElasticsearchConfig): boolean {
   return roleSpecs(config).reduce((n, r) => n + r.replicas, 0) === 1;
 }
 
 /** elasticsearch.yml of one role, as an object (rendered as YAML; the tests parse it back). */
-export function elasticsearchYml(config: EnvironmentConfig, spec: RoleSpec, s3: { host: string; port: number }): Record<string, unknown> {
+export function elasticsearchYml(config: ElasticsearchConfig, spec: RoleSpec, s3: { host: string; port: number }): Record<string, unknown> {
   const es = config.stores.elasticsearch;
   const certs = (kind: 'transport' | 'http') => ({
     key: `certs/${kind}/tls.key`, certificate: `certs/${kind}/tls.crt`, certificate_authorities: [`certs/${kind}/ca.crt`],
@@ -175,13 +175,13 @@ export function elasticsearchYml(config: EnvironmentConfig, spec: RoleSpec, s3: 
  * the masters of a multi-node cluster; none for a single node (discovery.type single-node) or other roles.
  * prepare-config.sh sets them only while the node's data path records no formed cluster.
  */
-export function initialMasterNodes(config: EnvironmentConfig, spec: RoleSpec): string[] {
+export function initialMasterNodes(config: ElasticsearchConfig, spec: RoleSpec): string[] {
   if (singleNode(config) || spec.role !== 'master') return [];
   return podNames(statefulSetName('master'), spec.replicas);
 }
 
 /** The DNS names clients and nodes use, which the HTTP certificate must cover. */
-export function httpDnsNames(config: EnvironmentConfig, service: string): string[] {
+export function httpDnsNames(config: ElasticsearchConfig, service: string): string[] {
   const d = config.cluster.clusterDomain;
   return [
     service, `${service}.${NS}`, `${service}.${NS}.svc`, `${service}.${NS}.svc.${d}`,
@@ -194,7 +194,7 @@ const EXPORTER_ID: Identity = { name: 'elasticsearch', component: 'exporter' };
 const SETUP_ID: Identity = { name: 'elasticsearch', component: 'setup' };
 
 export class ElasticsearchChart extends Chart {
-  constructor(scope: Construct, chartId: string, ctx: PlatformContext) {
+  constructor(scope: Construct, chartId: string, ctx: ElasticsearchContext) {
     super(scope, chartId, { disableResourceNameHashes: true });
     const { config, refs } = ctx;
     const http = refs.elasticsearch.http;
@@ -209,7 +209,7 @@ export class ElasticsearchChart extends Chart {
   }
 
   /** The Secrets this chart's pods read besides the store's own: MinIO keys for snapshots, the exporter's user. */
-  private secrets(ctx: PlatformContext): void {
+  private secrets(ctx: ElasticsearchContext): void {
     const minioCopy = ctx.refs.minio.credentials('elasticsearch');
     ctx.secrets.push(
       { ...minioCopy, namespace: NS, copyOf: { namespace: NAMESPACES.minio, name: minioCopy.name } },
@@ -218,7 +218,7 @@ export class ElasticsearchChart extends Chart {
   }
 
   /** Every node talks transport to every node; masters and data nodes write snapshots to MinIO. */
-  private flows(ctx: PlatformContext): void {
+  private flows(ctx: ElasticsearchContext): void {
     const { config, refs, graph } = ctx;
     const http = refs.elasticsearch.http;
     const specs = roleSpecs(config);
@@ -235,7 +235,7 @@ export class ElasticsearchChart extends Chart {
       'Prometheus scrapes the Elasticsearch exporter');
   }
 
-  private certificates(config: EnvironmentConfig, service: string): void {
+  private certificates(config: ElasticsearchConfig, service: string): void {
     const d = config.cluster.clusterDomain;
     const common = {
       config, namespace: NS, id: { name: 'elasticsearch', component: 'tls' },
@@ -263,7 +263,7 @@ export class ElasticsearchChart extends Chart {
   }
 
   /** The nodes of one role: their headless Service, settings, StatefulSet and disruption budget. */
-  private nodeSet(ctx: PlatformContext, spec: RoleSpec): void {
+  private nodeSet(ctx: ElasticsearchContext, spec: RoleSpec): void {
     const { config } = ctx;
     const ident = id(spec.role);
     // Discovery must find masters that are not ready yet: readiness needs an elected master.
@@ -276,7 +276,7 @@ export class ElasticsearchChart extends Chart {
   }
 
   /** elasticsearch.yml of one role in its ConfigMap; returns the checksum that rolls the nodes. */
-  private nodeSettings(ctx: PlatformContext, spec: RoleSpec): string {
+  private nodeSettings(ctx: ElasticsearchContext, spec: RoleSpec): string {
     const { config, refs } = ctx;
     const yml = stringify(elasticsearchYml(config, spec, refs.minio.s3), { lineWidth: 0 });
     new k8s.KubeConfigMap(this, `${spec.role}-config`, {
@@ -288,7 +288,7 @@ export class ElasticsearchChart extends Chart {
   }
 
   /** The containers of a node: the optional sysctl and prepare-config (init), then Elasticsearch. */
-  private nodeContainers(ctx: PlatformContext, spec: RoleSpec): { readonly init: k8s.Container[]; readonly main: k8s.Container } {
+  private nodeContainers(ctx: ElasticsearchContext, spec: RoleSpec): { readonly init: k8s.Container[]; readonly main: k8s.Container } {
     const { config, refs } = ctx;
     const es = config.stores.elasticsearch;
     const heap = heapMiB(config);
@@ -365,7 +365,7 @@ export class ElasticsearchChart extends Chart {
   }
 
   /** The StatefulSet of one role: its pods, volumes and, for master and data nodes, their data volume. */
-  private nodeStatefulSet(ctx: PlatformContext, spec: RoleSpec, checksum: string): void {
+  private nodeStatefulSet(ctx: ElasticsearchContext, spec: RoleSpec, checksum: string): void {
     const { config, refs } = ctx;
     const name = statefulSetName(spec.role);
     const ident = id(spec.role);
@@ -407,7 +407,7 @@ export class ElasticsearchChart extends Chart {
     });
   }
 
-  private exporter(ctx: PlatformContext, ident: Identity): void {
+  private exporter(ctx: ElasticsearchContext, ident: Identity): void {
     const { config, refs } = ctx;
     const name = 'elasticsearch-exporter';
     const selector = selectorLabels(ident);
@@ -447,7 +447,7 @@ export class ElasticsearchChart extends Chart {
     clusterService(this, 'exporter-service', meta(config, { name, namespace: NS, id: ident }), selector, [namedPort('metrics', EXPORTER_PORT)]);
   }
 
-  private setupJob(ctx: PlatformContext, ident: Identity): void {
+  private setupJob(ctx: ElasticsearchContext, ident: Identity): void {
     const { config, refs } = ctx;
     const name = 'elasticsearch-setup';
     new k8s.KubeConfigMap(this, 'scripts', {
@@ -501,7 +501,7 @@ export class ElasticsearchChart extends Chart {
 }
 
 /** The setup Job's files: its script and the JSON bodies it PUTs. */
-export function setupFiles(config: EnvironmentConfig, bucket: string, appIndices: readonly string[]): Record<string, string> {
+export function setupFiles(config: ElasticsearchConfig, bucket: string, appIndices: readonly string[]): Record<string, string> {
   const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
   const replicas = config.stores.elasticsearch.data >= 2 ? 1 : 0;
   return {

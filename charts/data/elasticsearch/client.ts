@@ -5,7 +5,7 @@ import type { ClientKit } from '../client';
 /** Where a client of Elasticsearch finds the internal CA certificate. */
 export const ES_CA_DIR = '/etc/receivables/elasticsearch-ca';
 
-export function elasticsearchClient({ refs, settings, env, volumes, mounts, copySecret, internalCertificate, use }: ClientKit): void {
+export function elasticsearchClient({ refs, settings, env, volumes, mounts, copySecret, internalCertificate, use }: ClientKit<'elasticsearch'>): void {
   const es = refs.elasticsearch;
   // The applications' own user (limited to the app index patterns), never the `elastic` superuser.
   Object.assign(settings, { ELASTICSEARCH_URL: es.url, ELASTICSEARCH_CA_FILE: `${ES_CA_DIR}/ca.crt`, ELASTICSEARCH_INDEX_PREFIX: es.appIndexPrefix });

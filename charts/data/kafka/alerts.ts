@@ -3,10 +3,10 @@
  * kafka_server_replicamanager_*). A rule whose metric is absent never fires; the generic StatefulSet rules
  * (charts/monitoring/rules.ts) still cover the store.
  */
-import type { EnvironmentConfig } from '../../../environments/schema';
+import type { KafkaConfig } from './context';
 import { rule, type Rule, type StoreAlertKit } from '../../lib/alerts';
 
-export function kafkaAlerts(_c: EnvironmentConfig, { n }: StoreAlertKit): Rule[] {
+export function kafkaAlerts(_c: KafkaConfig, { n }: StoreAlertKit): Rule[] {
   return [
     rule('KafkaNoActiveController', 'critical', '1m', `sum(kafka_controller_kafkacontroller_activecontrollercount{${n}}) != 1`, 'Kafka has no single active controller', 'Exactly one broker must be the controller.'),
     rule('KafkaOfflinePartitions', 'critical', '1m', `sum(kafka_controller_kafkacontroller_offlinepartitionscount{${n}}) > 0`, 'Kafka partitions offline', '{{ $value }} partitions have no leader.'),

@@ -7,7 +7,7 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { k8s } from '../../../imports/k8s';
-import type { PlatformContext } from '../../context';
+import type { KafkaContext } from './context';
 import { disruptionBudget } from '../../lib/disruption';
 import { pods, PROMETHEUS } from '../../lib/graph';
 import { CONFIG_CHECKSUM, configChecksum } from '../../lib/checksum';
@@ -48,7 +48,7 @@ export const KAFKA_NAMES = {
 } as const;
 
 export class KafkaChart extends Chart {
-  constructor(scope: Construct, id: string, ctx: PlatformContext) {
+  constructor(scope: Construct, id: string, ctx: KafkaContext) {
     super(scope, id, { disableResourceNameHashes: true });
     this.secrets(ctx);
     this.brokers(ctx);
@@ -58,13 +58,13 @@ export class KafkaChart extends Chart {
   }
 
   /** The Secret the brokers authenticate each other with (the client one is the store's, refs.ts). */
-  private secrets(ctx: PlatformContext): void {
+  private secrets(ctx: KafkaContext): void {
     const ns = NAMESPACES.kafka;
     ctx.secrets.push({ name: KAFKA_NAMES.brokerSecret, keys: ['username', 'password'], namespace: ns, fixed: { username: KAFKA_BROKER_USER } });
   }
 
   /** The brokers (KRaft, combined controller and broker): configuration, Services, StatefulSet, disruption budget. */
-  private brokers(ctx: PlatformContext): void {
+  private brokers(ctx: KafkaContext): void {
     const { config } = ctx;
     const t = kafkaTopology(config);
     const checksum = this.brokerConfig(ctx);
@@ -74,7 +74,7 @@ export class KafkaChart extends Chart {
   }
 
   /** server.properties, the entry script and log4j in one ConfigMap; returns the checksum that rolls the brokers. */
-  private brokerConfig(ctx: PlatformContext): string {
+  private brokerConfig(ctx: KafkaContext): string {
     const { config, refs } = ctx;
     const files = { 'server.properties': kafkaServerProperties(config, refs), 'entrypoint.sh': kafkaEntryScript(), 'log4j.properties': kafkaLog4j() };
     new k8s.KubeConfigMap(this, 'config', {
@@ -85,7 +85,7 @@ export class KafkaChart extends Chart {
   }
 
   /** The governing headless Service and the bootstrap Service clients start from. */
-  private brokerServices(ctx: PlatformContext): void {
+  private brokerServices(ctx: KafkaContext): void {
     const { config, refs } = ctx;
     const ns = NAMESPACES.kafka;
     const t = kafkaTopology(config);
@@ -99,7 +99,7 @@ export class KafkaChart extends Chart {
   }
 
   /** The brokers' StatefulSet: one pod per KRaft node, its log directories on its own volume. */
-  private brokerStatefulSet(ctx: PlatformContext, checksum: string): void {
+  private brokerStatefulSet(ctx: KafkaContext, checksum: string): void {
     const { config } = ctx;
     const k = config.stores.kafka;
     const ns = NAMESPACES.kafka;
@@ -138,7 +138,7 @@ export class KafkaChart extends Chart {
   }
 
   /** The broker container: the entry script renders the pod's server.properties, then starts Kafka. */
-  private brokerContainer(ctx: PlatformContext): k8s.Container {
+  private brokerContainer(ctx: KafkaContext): k8s.Container {
     const { config, refs } = ctx;
     const t = kafkaTopology(config);
     const heap = kafkaHeapMiB(config);
@@ -170,7 +170,7 @@ export class KafkaChart extends Chart {
   }
 
   /** kafka-exporter: one per cluster (it reads cluster-wide metadata; one per broker would duplicate series). */
-  private exporter(ctx: PlatformContext): void {
+  private exporter(ctx: KafkaContext): void {
     const { config, refs } = ctx;
     const ns = NAMESPACES.kafka;
     const t = kafkaTopology(config);
@@ -209,7 +209,7 @@ export class KafkaChart extends Chart {
   }
 
   /** The declared topics: created (when missing) by a Job after every sync. */
-  private topics(ctx: PlatformContext): void {
+  private topics(ctx: KafkaContext): void {
     const { config, refs } = ctx;
     const ns = NAMESPACES.kafka;
     const ids = KAFKA_IDS;
@@ -256,7 +256,7 @@ export class KafkaChart extends Chart {
   }
 
   /** The network flows of the brokers, the topics Job and the exporter. */
-  private flows(ctx: PlatformContext): void {
+  private flows(ctx: KafkaContext): void {
     const { refs, graph } = ctx;
     const ns = NAMESPACES.kafka;
     const ids = KAFKA_IDS;

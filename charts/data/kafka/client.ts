@@ -2,7 +2,7 @@
 import { secretEnv } from '../../lib/env';
 import type { ClientKit } from '../client';
 
-export function kafkaClient({ refs, settings, env, copySecret, use }: ClientKit): void {
+export function kafkaClient({ refs, settings, env, copySecret, use }: ClientKit<'kafka'>): void {
   const k = refs.kafka;
   // The listener is SASL PLAIN: without these a client speaks PLAINTEXT and the broker drops it.
   Object.assign(settings, { KAFKA_BOOTSTRAP_SERVERS: k.bootstrapServers, KAFKA_SECURITY_PROTOCOL: k.securityProtocol, KAFKA_SASL_MECHANISM: k.saslMechanism });

@@ -2,10 +2,10 @@
  * MinIO's alerting rules from its own metrics: `/minio/v2/metrics/cluster` (minio_cluster_*). A rule whose metric
  * is absent never fires; the generic StatefulSet rules (charts/monitoring/rules.ts) still cover the store.
  */
-import type { EnvironmentConfig } from '../../../environments/schema';
+import type { MinioConfig } from './context';
 import { rule, type Rule, type StoreAlertKit } from '../../lib/alerts';
 
-export function minioAlerts(_c: EnvironmentConfig, { n }: StoreAlertKit): Rule[] {
+export function minioAlerts(_c: MinioConfig, { n }: StoreAlertKit): Rule[] {
   return [
     rule('MinioNodesOffline', 'critical', '5m', `max(minio_cluster_nodes_offline_total{${n}}) > 0`, 'MinIO servers offline', '{{ $value }} MinIO servers are offline.'),
     rule('MinioDrivesOffline', 'warning', '5m', `max(minio_cluster_drive_offline_total{${n}} or minio_cluster_disk_offline_total{${n}}) > 0`,

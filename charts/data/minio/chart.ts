@@ -6,9 +6,10 @@
  */
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { EnvironmentConfig, MinioPool } from '../../../environments/schema';
+import type { MinioPool } from '../../../environments/schema';
+import type { MinioConfig } from './context';
 import { k8s } from '../../../imports/k8s';
-import type { PlatformContext } from '../../context';
+import type { MinioContext } from './context';
 import { PROMETHEUS, pods } from '../../lib/graph';
 import { image } from '../../lib/images';
 import { annotationKey, LABELS, labels, meta, selectorLabels, type Identity, type Labels } from '../../lib/labels';
@@ -22,7 +23,7 @@ import { containerSecurityContext, DEFAULT_UID, podSecurityContext } from '../..
 import { storeStatefulSet } from '../../lib/stateful-set';
 import { erasureLayout, type ErasureLayout } from './erasure';
 import { provisioningFiles } from './provisioning';
-import { MINIO_CLIENTS, NAMESPACES } from '../refs';
+import { minioClientsOf, NAMESPACES } from '../refs';
 
 export const MINIO_IMAGE = 'quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z';
 export const MC_IMAGE = 'quay.io/minio/mc:RELEASE.2025-08-13T08-35-41Z';
@@ -31,7 +32,7 @@ export const MINIO_VERSION = 'RELEASE.2025-09-07T16-13-09Z';
 /** The headless Service that gives every server its stable DNS name (shared by all pools). */
 export const MINIO_HEADLESS = 'minio-hl';
 /** The annotation that records each pool's shape on its StatefulSet; the synth refuses to change it (see ./guard.ts). */
-export function poolAnnotation(config: EnvironmentConfig): string {
+export function poolAnnotation(config: MinioConfig): string {
   return annotationKey(config, 'minio-pool');
 }
 
@@ -56,36 +57,37 @@ export function drivePath(i: number): string {
  * The server argument of one pool: `http://minio-<pool>-{0...S-1}.<headless>.<ns>.svc.<domain>:9000/data{0...D-1}`.
  * A single range collapses to its only value (MinIO rejects `{0...0}` nowhere, but it reads worse).
  */
-export function poolArgument(config: EnvironmentConfig, pool: MinioPool): string {
+export function poolArgument(config: MinioConfig, pool: MinioPool): string {
   const range = (n: number) => (n === 1 ? '0' : `{0...${n - 1}}`);
   const host = `${poolStatefulSet(pool)}-${range(pool.servers)}.${serviceHost(config, MINIO_HEADLESS, NS)}`;
   return `http://${host}:${API_PORT}/data${range(pool.drivesPerServer)}`;
 }
 
 /** `minio server` arguments: every pool, in order; a lone single-drive server uses its local path. */
-export function serverArguments(config: EnvironmentConfig): string[] {
+export function serverArguments(config: MinioConfig): string[] {
   const pools = config.stores.minio.pools;
   if (pools.length === 1 && pools[0].servers * pools[0].drivesPerServer === 1) return [drivePath(0)];
   return pools.map((p) => poolArgument(config, p));
 }
 
 /** The erasure layout of a pool under the environment's parity (validated when the configuration loads). */
-export function poolLayout(config: EnvironmentConfig, pool: MinioPool): ErasureLayout {
+export function poolLayout(config: MinioConfig, pool: MinioPool): ErasureLayout {
   const layout = erasureLayout(pool, config.stores.minio.parity);
   if ('error' in layout) throw new Error(`stores.minio pool "${pool.name}": ${layout.error}`);
   return layout;
 }
 
 export class MinioChart extends Chart {
-  constructor(scope: Construct, id: string, ctx: PlatformContext) {
+  constructor(scope: Construct, id: string, ctx: MinioContext) {
     super(scope, id, { disableResourceNameHashes: true });
     const { config, refs } = ctx;
     const m = config.stores.minio;
     const s3 = refs.minio.s3;
+    const clients = minioClientsOf(config.stores);
 
     // The original of every client's credentials lives here; the provisioning Job creates the user from it.
     // The access key is the client's name (a user name, not a secret); the secret key is generated.
-    for (const client of MINIO_CLIENTS) {
+    for (const client of clients) {
       ctx.secrets.push({ ...refs.minio.credentials(client), namespace: NS, fixed: { accessKey: client } });
     }
 
@@ -107,7 +109,7 @@ export class MinioChart extends Chart {
     this.provisioning(ctx);
   }
 
-  private pool(config: EnvironmentConfig, pool: MinioPool, args: string[], rootSecret: string, region: string): void {
+  private pool(config: MinioConfig, pool: MinioPool, args: string[], rootSecret: string, region: string): void {
     const name = poolStatefulSet(pool);
     const layout = poolLayout(config, pool);
     const poolLabels: Labels = { [LABELS.pool]: pool.name };
@@ -191,10 +193,11 @@ export class MinioChart extends Chart {
     });
   }
 
-  private provisioning(ctx: PlatformContext): void {
+  private provisioning(ctx: MinioContext): void {
     const { config, refs } = ctx;
     const name = 'minio-provisioning';
-    const files = provisioningFiles(refs.minio);
+    const clients = minioClientsOf(config.stores);
+    const files = provisioningFiles(refs.minio, clients);
     new k8s.KubeConfigMap(this, 'provisioning-config', {
       metadata: meta(config, { name, namespace: NS, id: PROVISIONER }),
       data: files,
@@ -237,7 +240,7 @@ export class MinioChart extends Chart {
             name: 'clients',
             projected: {
               defaultMode: 0o440,
-              sources: MINIO_CLIENTS.map((client) => ({
+              sources: clients.map((client) => ({
                 secret: {
                   name: refs.minio.credentials(client).name,
                   items: [

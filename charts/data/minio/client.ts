@@ -2,7 +2,7 @@
 import { secretEnv } from '../../lib/env';
 import type { ClientKit } from '../client';
 
-export function minioClient({ refs, settings, env, copySecret, use }: ClientKit): void {
+export function minioClient({ refs, settings, env, copySecret, use }: ClientKit<'minio'>): void {
   const m = refs.minio;
   const creds = m.credentials('documents');
   Object.assign(settings, { S3_ENDPOINT: m.url, S3_BUCKET: m.buckets.documents, S3_FORCE_PATH_STYLE: 'true' });

@@ -12,7 +12,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
 import type { ConfigProblem } from '../../../environments/schema';
-import type { EnvironmentConfig } from '../../../environments/schema';
+import type { MinioConfig } from './context';
 import { LABELS } from '../../lib/labels';
 import { poolAnnotation, poolStatefulSet } from './chart';
 import { NAMESPACES } from '../refs';
@@ -41,7 +41,7 @@ export function metadataBlock(text: string): string {
 }
 
 /** The pools recorded in a previously rendered environment folder (none when it was never rendered). */
-export function recordedPools(config: EnvironmentConfig, envDir: string): RecordedPool[] {
+export function recordedPools(config: MinioConfig, envDir: string): RecordedPool[] {
   const dir = path.join(envDir, MINIO_FOLDER);
   if (!fs.existsSync(dir)) return [];
   const prefix = `statefulset.${NAMESPACES.minio}.`;
@@ -61,7 +61,7 @@ export function recordedPools(config: EnvironmentConfig, envDir: string): Record
  * Problems (in the configuration's terms) with the pools of `config` against those rendered before into
  * `envDir` (e.g. `dist/production`). An empty list means the change is safe: same shapes, possibly new pools.
  */
-export function poolShapeChanges(config: EnvironmentConfig, envDir: string): ConfigProblem[] {
+export function poolShapeChanges(config: MinioConfig, envDir: string): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const env = config.name;
   const pools = config.stores.minio.pools;

@@ -3,7 +3,7 @@
  * user per client limited to its own bucket. Rendered as data files next to one generic POSIX script, so the
  * script is the same in every environment and is linted as it is (shellcheck, sh -n) in the tests.
  */
-import { MINIO_CLIENTS, type MinioClient, type MinioRef } from '../refs';
+import type { MinioClient, MinioRef } from '../refs';
 
 /** Lifecycle of a bucket. Versioned buckets keep overwritten or deleted objects for `noncurrentDays`. */
 export interface BucketPolicy {
@@ -20,12 +20,13 @@ export interface BucketPolicy {
  * no DeleteObjectVersion, so a leaked backup credential cannot destroy the backups (the old versions stay for
  * the noncurrent period). Logs are an append-only archive that simply expires.
  */
-export function bucketPolicies(minio: MinioRef): BucketPolicy[] {
+export function bucketPolicies(minio: MinioRef, clients: readonly MinioClient[]): BucketPolicy[] {
   const b = minio.buckets;
   return [
     { bucket: b.documents, versioning: true, noncurrentDays: 90 },
     { bucket: b.logs, versioning: false, expireDays: 365 },
-    ...Object.values(b.backups).map((bucket) => ({ bucket, versioning: true, noncurrentDays: 30 })),
+    ...Object.entries(b.backups).filter(([client]) => clients.includes(client as MinioClient))
+      .map(([, bucket]) => ({ bucket, versioning: true, noncurrentDays: 30 })),
   ];
 }
 
@@ -66,12 +67,12 @@ export function bucketPolicyJson(bucket: string): string {
 }
 
 /** The script's data files and the script, as ConfigMap data. */
-export function provisioningFiles(minio: MinioRef): Record<string, string> {
-  const policies = bucketPolicies(minio);
+export function provisioningFiles(minio: MinioRef, clients: readonly MinioClient[]): Record<string, string> {
+  const policies = bucketPolicies(minio, clients);
   const files: Record<string, string> = {
     'provision.sh': PROVISION_SCRIPT,
     'buckets.txt': policies.map((p) => `${p.bucket} ${p.versioning ? 'on' : 'off'}\n`).join(''),
-    'clients.txt': MINIO_CLIENTS.map((c: MinioClient) => `${c} ${minio.bucketOf(c)}\n`).join(''),
+    'clients.txt': clients.map((c) => `${c} ${minio.bucketOf(c)}\n`).join(''),
   };
   for (const p of policies) {
     files[`lifecycle-${p.bucket}.json`] = lifecycleJson(p);

@@ -17,7 +17,7 @@ export interface MinioRef {
   readonly buckets: {
     readonly documents: string;
     readonly logs: string;
-    readonly backups: { readonly postgres: string; readonly clickhouse: string; readonly elasticsearch: string; readonly redis: string };
+    readonly backups: { readonly postgres: string; readonly clickhouse: string; readonly elasticsearch: string; readonly redis: string; readonly weaviate: string };
   };
   /** The one bucket a client's user may read and write (its policy allows nothing else). */
   readonly bucketOf: (client: MinioClient) => string;
@@ -25,9 +25,17 @@ export interface MinioRef {
   readonly region: string;
 }
 
-/** Who uses MinIO: each gets its own user, limited to its own bucket. */
-export const MINIO_CLIENTS = ['postgres', 'clickhouse', 'elasticsearch', 'redis', 'documents', 'logs'] as const;
+/**
+ * Who may use MinIO: each gets its own user, limited to its own bucket. The store kinds among them only where the
+ * environment has that kind (`minioClientsOf`).
+ */
+export const MINIO_CLIENTS = ['postgres', 'clickhouse', 'elasticsearch', 'redis', 'documents', 'logs', 'weaviate'] as const;
 export type MinioClient = typeof MINIO_CLIENTS[number];
+
+/** The clients of an environment: the application buckets, and each store kind it has that backs up here. */
+export function minioClientsOf(stores: Readonly<Record<string, unknown>>): MinioClient[] {
+  return MINIO_CLIENTS.filter((c) => c === 'documents' || c === 'logs' || stores[c] !== undefined);
+}
 
 export const minio = storeFacts<typeof minioSection, MinioRef>({
   config: minioSection,
@@ -39,7 +47,7 @@ export const minio = storeFacts<typeof minioSection, MinioRef>({
     const buckets = {
       documents: 'documents',
       logs: 'logs',
-      backups: { postgres: 'backups-postgres', clickhouse: 'backups-clickhouse', elasticsearch: 'backups-elasticsearch', redis: 'backups-redis' },
+      backups: { postgres: 'backups-postgres', clickhouse: 'backups-clickhouse', elasticsearch: 'backups-elasticsearch', redis: 'backups-redis', weaviate: 'backups-weaviate' },
     };
     return {
       s3,

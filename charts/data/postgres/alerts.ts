@@ -4,10 +4,10 @@
  * v4.0.4 patroni/api.py, the image's Patroni). A rule whose metric is absent never fires; the generic StatefulSet
  * rules (charts/monitoring/rules.ts) still cover the store.
  */
-import type { EnvironmentConfig } from '../../../environments/schema';
+import type { PostgresConfig } from './context';
 import { rule, type Rule, type StoreAlertKit } from '../../lib/alerts';
 
-export function postgresAlerts(c: EnvironmentConfig, { n, down }: StoreAlertKit): Rule[] {
+export function postgresAlerts(c: PostgresConfig, { n, down }: StoreAlertKit): Rule[] {
   const s = c.stores;
   const primary = `patroni_primary{${n}}`;
   // A standby cluster (dr) has no primary until it is promoted: its leader reports patroni_standby_leader, and

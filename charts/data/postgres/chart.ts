@@ -5,14 +5,14 @@
  */
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { PlatformContext } from '../../context';
+import type { PostgresContext, PostgresRefs } from './context';
 import { POOLER_STATS_USER } from './server-config';
 import { PatroniCluster } from './patroni';
 import { PgBouncer } from './pgbouncer';
-import { NAMESPACES, type SecretRef, type StoreRefs } from '../refs';
+import { NAMESPACES, type SecretRef } from '../refs';
 
 export class PostgresChart extends Chart {
-  constructor(scope: Construct, id: string, ctx: PlatformContext) {
+  constructor(scope: Construct, id: string, ctx: PostgresContext) {
     super(scope, id, { disableResourceNameHashes: true });
     const ns = NAMESPACES.postgres;
 
@@ -41,7 +41,7 @@ export class PostgresChart extends Chart {
  * passwords; and it reads the source's archive with the source's MinIO keys), each with the source Secret it copies.
  * `npm run secrets -- --vault-seed --source-context <ctx>` reads them from the source's cluster.
  */
-export function standbySourceSecrets(refs: StoreRefs): { namespace: string; name: string; from: { namespace: string; name: string } }[] {
+export function standbySourceSecrets(refs: PostgresRefs): { namespace: string; name: string; from: { namespace: string; name: string } }[] {
   const ns = NAMESPACES.postgres;
   const s = refs.postgres.secrets;
   return [

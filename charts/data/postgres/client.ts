@@ -2,7 +2,7 @@
 import { secretEnv } from '../../lib/env';
 import type { ClientKit } from '../client';
 
-export function postgresClient({ refs, settings, env, copySecret, use }: ClientKit): void {
+export function postgresClient({ refs, settings, env, copySecret, use }: ClientKit<'postgres'>): void {
   const pg = refs.postgres;
   // PgBouncer refuses clients without TLS; PGSSLMODE is what libpq-based drivers read.
   Object.assign(settings, { DATABASE_HOST: pg.pooler.host, DATABASE_PORT: String(pg.pooler.port), DATABASE_NAME: pg.database, DATABASE_SSLMODE: pg.sslMode, PGSSLMODE: pg.sslMode });

@@ -16,7 +16,7 @@
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { k8s } from '../../../imports/k8s';
-import type { PlatformContext } from '../../context';
+import type { PostgresContext } from './context';
 import { disruptionBudget } from '../../lib/disruption';
 import { API_SERVER_PORTS, apiServer, endpointPods, endpointPort, PROMETHEUS, type Port } from '../../lib/graph';
 import { configChecksum } from '../../lib/checksum';
@@ -41,7 +41,7 @@ const SPILO_UID = 101;
 const SPILO_GID = 103;
 
 export interface PatroniClusterProps {
-  readonly ctx: PlatformContext;
+  readonly ctx: PostgresContext;
   /** S3 credentials of the backup bucket (a copy of MinIO's Secret in this namespace). */
   readonly s3Credentials: SecretRef;
   /** Patroni REST API credentials for its unsafe (POST/PATCH/DELETE) endpoints. */

@@ -5,7 +5,7 @@
  */
 import { Construct } from 'constructs';
 import { k8s } from '../../../imports/k8s';
-import type { PlatformContext } from '../../context';
+import type { PostgresContext } from './context';
 import { disruptionBudget } from '../../lib/disruption';
 import { endpointPods, PROMETHEUS } from '../../lib/graph';
 import { configChecksum } from '../../lib/checksum';
@@ -26,7 +26,7 @@ const PGBOUNCER_UID = 998;
 const PGBOUNCER_GID = 996;
 
 export interface PgBouncerProps {
-  readonly ctx: PlatformContext;
+  readonly ctx: PostgresContext;
   /** Credentials of the exporter's admin-console user (a PgBouncer user only). */
   readonly statsCredentials: SecretRef;
 }

@@ -6,10 +6,10 @@
  * Everything that differs per pod (name, addresses) or is secret comes from `PATRONI_*` environment variables
  * set by the StatefulSet (see postgres-patroni.ts); Patroni lays them over this file.
  */
-import type { EnvironmentConfig } from '../../../environments/schema';
+import type { PostgresConfig, PostgresRefs } from './context';
 import { LABELS, selectorLabels } from '../../lib/labels';
 import { parseMemory } from '../../lib/quantity';
-import { POSTGRES_USERS, type StoreRefs } from '../refs';
+import { POSTGRES_USERS } from '../refs';
 
 /** The major version the pods run. The image carries several; the tests run Debian bookworm's, the same major. */
 export const PG_MAJOR = 15;
@@ -50,7 +50,7 @@ const DCS_PARAMETERS = new Set([
 export type ParamValue = string | number | boolean;
 
 /** The S3 prefix an environment's cluster archives to, inside the postgres backup bucket. */
-export function walgPrefix(refs: StoreRefs, environment: string, scope: string): string {
+export function walgPrefix(refs: PostgresRefs, environment: string, scope: string): string {
   return `s3://${refs.minio.buckets.backups.postgres}/${environment}/${scope}`;
 }
 
@@ -68,7 +68,7 @@ function walFetchFromSite(endpoint: string, prefix: string): string {
 }
 
 /** All PostgreSQL parameters of the environment, split into the DCS-wide and the per-member ones. */
-export function postgresParameters(config: EnvironmentConfig): { dcs: Record<string, ParamValue>; local: Record<string, ParamValue> } {
+export function postgresParameters(config: PostgresConfig): { dcs: Record<string, ParamValue>; local: Record<string, ParamValue> } {
   const pg = config.stores.postgres;
   const memoryMi = Math.floor(parseMemory(pg.resources.limits.memory) / 2 ** 20);
   const all: Record<string, ParamValue> = {
@@ -140,7 +140,7 @@ const PG_HBA = [
 export const PATRONI_TIMING = { ttl: 30, loop_wait: 10, retry_timeout: 10 } as const;
 
 /** `patroni.yml` as a pod reads it. */
-export function patroniConfig(config: EnvironmentConfig, refs: StoreRefs, n: PatroniNames): Record<string, unknown> {
+export function patroniConfig(config: PostgresConfig, refs: PostgresRefs, n: PatroniNames): Record<string, unknown> {
   const pg = config.stores.postgres;
   const params = postgresParameters(config);
   const scripts = `${CONFIG_DIR}/scripts`;
@@ -226,7 +226,7 @@ export function patroniConfig(config: EnvironmentConfig, refs: StoreRefs, n: Pat
 }
 
 /** `pgbouncer.ini`: transaction pooling in front of the primary Service. */
-export function pgbouncerIni(config: EnvironmentConfig, refs: StoreRefs): string {
+export function pgbouncerIni(config: PostgresConfig, refs: PostgresRefs): string {
   const p = config.stores.postgres.pooler;
   const primary = refs.postgres.primary;
   const lines = [

@@ -3,10 +3,10 @@
  * redis_master_link_up, redis_sentinel_*). A rule whose metric is absent never fires; the generic StatefulSet rules
  * (charts/monitoring/rules.ts) still cover the store.
  */
-import type { EnvironmentConfig } from '../../../environments/schema';
+import type { RedisConfig } from './context';
 import { rule, type Rule, type StoreAlertKit } from '../../lib/alerts';
 
-export function redisAlerts(c: EnvironmentConfig, { n, down, failover }: StoreAlertKit): Rule[] {
+export function redisAlerts(c: RedisConfig, { n, down, failover }: StoreAlertKit): Rule[] {
   const s = c.stores;
   return [
     down('RedisDown', 'redis_up', 'Redis'),

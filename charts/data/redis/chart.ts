@@ -17,9 +17,10 @@
  */
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { ComputeResources, EnvironmentConfig } from '../../../environments/schema';
+import type { ComputeResources } from '../../../environments/schema';
+import type { RedisConfig } from './context';
 import { k8s } from '../../../imports/k8s';
-import type { PlatformContext } from '../../context';
+import type { RedisContext } from './context';
 import { disruptionBudget } from '../../lib/disruption';
 import { PROMETHEUS, endpointPods, pods, type DependencyGraph, type PodGroup, type Port } from '../../lib/graph';
 import { certificate } from '../../lib/certificate';
@@ -81,7 +82,7 @@ export function useRedis(graph: DependencyGraph, redis: RedisRef, from: PodGroup
 }
 
 export class RedisChart extends Chart {
-  constructor(scope: Construct, id: string, ctx: PlatformContext) {
+  constructor(scope: Construct, id: string, ctx: RedisContext) {
     super(scope, id, { disableResourceNameHashes: true });
     const { config } = ctx;
     const ref = ctx.refs.redis;
@@ -167,7 +168,7 @@ export class RedisChart extends Chart {
  * Service, the client-facing Sentinel Service, and localhost (the exporter beside each process). Redis verifies
  * the chain, not the name; Go's client in redis_exporter verifies the name, hence localhost.
  */
-function redisCertificate(scope: Construct, config: EnvironmentConfig, ns: string, headless: readonly string[], service: string): void {
+function redisCertificate(scope: Construct, config: RedisConfig, ns: string, headless: readonly string[], service: string): void {
   certificate(scope, 'certificate', {
     config, name: REDIS_TLS_SECRET, namespace: ns, id: { name: 'redis', component: 'tls' },
     issuer: { name: INTERNAL_CA_ISSUER, kind: 'ClusterIssuer' },
@@ -186,7 +187,7 @@ function redisCertificate(scope: Construct, config: EnvironmentConfig, ns: strin
  * uploaded to `<backups bucket>/<environment>/`, then backups older than `backup.retentionDays` pruned. The
  * steps run in order as init containers and the main container, so the mc image needs no shell.
  */
-function backupCronJob(scope: Construct, ctx: PlatformContext, checksum: string): void {
+function backupCronJob(scope: Construct, ctx: RedisContext, checksum: string): void {
   const { config } = ctx;
   const ref = ctx.refs.redis;
   const ns = ref.server.namespace;
@@ -272,7 +273,7 @@ interface MainContainer {
 }
 
 interface StatefulSetProps {
-  readonly config: EnvironmentConfig;
+  readonly config: RedisConfig;
   readonly ns: string;
   readonly name: string;
   readonly headless: string;

@@ -5,7 +5,7 @@ import type { ClientKit } from '../client';
 /** Where a client of Redis finds the internal CA certificate (servers and Sentinels speak TLS only). */
 export const REDIS_CA_DIR = '/etc/receivables/redis-ca';
 
-export function redisClient({ refs, settings, env, volumes, mounts, copySecret, internalCertificate, use }: ClientKit): void {
+export function redisClient({ refs, settings, env, volumes, mounts, copySecret, internalCertificate, use }: ClientKit<'redis'>): void {
   const r = refs.redis;
   Object.assign(settings, {
     REDIS_SENTINEL_HOST: r.sentinel.host, REDIS_SENTINEL_PORT: String(r.sentinel.port),

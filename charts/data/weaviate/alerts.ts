@@ -4,12 +4,11 @@
  * kube-state-metrics for the backup CronJob. A rule whose metric is absent never fires; the generic StatefulSet
  * rules (charts/monitoring/rules.ts: members not ready, quorum lost, volumes filling up) still cover the store.
  */
-import type { EnvironmentConfig } from '../../../environments/schema';
 import { rule, type Rule, type StoreAlertKit } from '../../lib/alerts';
-import { weaviateSectionOf } from './context';
+import type { WeaviateConfig } from './context';
 
-export function weaviateAlerts(c: EnvironmentConfig, { n }: StoreAlertKit): Rule[] {
-  const w = weaviateSectionOf(c);
+export function weaviateAlerts(c: WeaviateConfig, { n }: StoreAlertKit): Rule[] {
+  const w = c.stores.weaviate;
   const members = `up{${n}, container="weaviate"}`;
   return [
     rule('WeaviateDown', 'critical', '2m', `${members} == 0`, 'Weaviate is down on {{ $labels.pod }}', 'Its metrics endpoint does not answer.'),

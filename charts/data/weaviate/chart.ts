@@ -28,7 +28,6 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { ComputeResources } from '../../../environments/schema';
 import { k8s } from '../../../imports/k8s';
-import type { PlatformContext } from '../../context';
 import { disruptionBudget } from '../../lib/disruption';
 import type { SecretRef } from '../../lib/endpoint';
 import { secretEnv } from '../../lib/env';
@@ -46,7 +45,7 @@ import { claimTemplate, StatefulSet } from '../../lib/stateful-set';
 import { MC_IMAGE } from '../minio/chart';
 import type { MinioRef } from '../minio/refs';
 import { raftVoters } from './config';
-import { weaviateContext, type WeaviateContext } from './context';
+import type { WeaviateContext } from './context';
 import { BACKUP_SH, CLASS_FILE, classDefinition, SETUP_SH } from './scripts';
 
 export const WEAVIATE_VERSION = '1.38.11';
@@ -85,9 +84,8 @@ export function backupTarget(minio: MinioRef, client: 'weaviate'): { readonly cr
 }
 
 export class WeaviateChart extends Chart {
-  constructor(scope: Construct, id: string, platform: PlatformContext) {
+  constructor(scope: Construct, id: string, ctx: WeaviateContext) {
     super(scope, id, { disableResourceNameHashes: true });
-    const ctx = weaviateContext(platform);
     const { config } = ctx;
     const ref = ctx.refs.weaviate;
     const w = config.stores.weaviate;

@@ -1,10 +1,9 @@
 /** How a service uses Weaviate: its settings, its API key (a copy of the client key's Secret) and network flows. */
 import { secretEnv } from '../../lib/env';
 import type { ClientKit } from '../client';
-import { weaviateRefOf } from './context';
 
-export function weaviateClient({ refs, settings, env, copySecret, use }: ClientKit): void {
-  const w = weaviateRefOf(refs);
+export function weaviateClient({ refs, settings, env, copySecret, use }: ClientKit<'weaviate'>): void {
+  const w = refs.weaviate;
   Object.assign(settings, {
     WEAVIATE_URL: w.url,
     WEAVIATE_HOST: w.http.host, WEAVIATE_PORT: String(w.http.port), WEAVIATE_SCHEME: 'http',

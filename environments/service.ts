@@ -1,0 +1,70 @@
+/**
+ * The shape of a catalog entry: one application workload of a platform, as data. Below the environment shape
+ * (whose platform section carries the catalog); the checks of a catalog are in ./catalog.ts.
+ */
+import type { ComputeResources } from './values';
+
+/** Kinds of workload; each has one construct in charts/apps/. */
+export const SERVICE_KINDS = ['gateway', 'node-api', 'python-agent', 'model-server', 'static-frontend', 'batch-job'] as const;
+export type ServiceKind = typeof SERVICE_KINDS[number];
+
+/** The namespace of a catalog entry: one of the platform's namespaces of the `app` tier. */
+export type AppNamespace = string;
+
+/** Horizontal scaling: an HPA between min and max (autoscaling/v2). */
+export interface HorizontalScaling {
+  readonly type: 'horizontal';
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  /** Target average CPU utilisation in percent of the request. */
+  readonly cpuPercent: number;
+  /** Target average memory utilisation in percent of the request. */
+  readonly memoryPercent?: number;
+  /**
+   * An External metric (served by the metrics adapter, see docs/apps.md): the task-queue depth of this agent.
+   * The HPA keeps `averageValue` tasks per pod, so `scaleUpAbove` tasks need `scaleUpAbove / averageValue` pods.
+   */
+  readonly queue?: { readonly metric: string; readonly averageValue: number };
+}
+
+/** Fixed replicas (vertical scaling: bigger requests, not more pods). */
+export interface FixedScaling {
+  readonly type: 'fixed';
+  readonly replicas: number;
+}
+
+export type Scaling = HorizontalScaling | FixedScaling;
+
+export interface Dependency {
+  /** A store (a key of StoreRefs) or another service of the catalog. */
+  readonly target: string;
+  /** Optional dependencies may be disabled in an environment; the service then runs without them. */
+  readonly optional?: boolean;
+}
+
+export interface CatalogEntry {
+  readonly name: string;
+  readonly namespace: AppNamespace;
+  readonly kind: ServiceKind;
+  readonly description: string;
+  /** Pinned, fully qualified image (passed through `image()`, so an air-gapped registry rewrites it). */
+  readonly image: string;
+  /** The HTTP port the container listens on (also serves /metrics unless `metricsPort` is set); batch jobs serve none. */
+  readonly port: number;
+  /** A separate metrics/status port (Kong's status listener). */
+  readonly metricsPort?: number;
+  readonly dependsOn: readonly Dependency[];
+  /** Routed by the gateway under this path prefix; the gateway routes each public service exactly once. */
+  readonly publicPath?: string;
+  readonly scaling: Scaling;
+  readonly resources: ComputeResources;
+  /** Ports this service opens to the internet (partners' APIs, mail submission); nothing else leaves the cluster. */
+  readonly internetPorts?: readonly number[];
+  /** Batch jobs only: when they run (cron, in the cluster's time zone, UTC). */
+  readonly schedule?: string;
+  /** Batch jobs only: hard deadline of one run. */
+  readonly deadlineSeconds?: number;
+  /** Batch jobs only: the program's arguments. */
+  readonly args?: readonly string[];
+}
+
