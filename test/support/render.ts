@@ -1,13 +1,24 @@
 /** Renders every environment once per test file (rendering is pure, so sharing it is safe). */
 import { renderPlatform, type Manifest, type RenderedPlatform } from '../../charts/platform';
-import { ENVIRONMENTS, loadEnvironments } from '../../environments';
+import { allTargets, ENVIRONMENTS, loadEnvironments, loadTargets } from '../../environments';
 
 let cache: RenderedPlatform[] | undefined;
+let every: RenderedPlatform[] | undefined;
 
+/** Every environment of the receivables platform (the tests of its own charts and catalog). */
 export function renderAll(): RenderedPlatform[] {
   cache ??= loadEnvironments(Object.keys(ENVIRONMENTS)).map(renderPlatform);
   return cache;
 }
+
+/** Every environment of every platform (the property tests that hold for any platform). */
+export function renderEvery(): RenderedPlatform[] {
+  every ??= [...renderAll(), ...loadTargets(allTargets().filter((t) => t.platform !== 'receivables')).map(renderPlatform)];
+  return every;
+}
+
+/** `receivables/dev`: how a test names a rendered environment of any platform. */
+export const nameOf = (p: RenderedPlatform): string => `${p.config.platform.name}/${p.config.name}`;
 
 export function manifestsOf(p: RenderedPlatform): Manifest[] {
   return p.charts.flatMap((c) => c.manifests);
