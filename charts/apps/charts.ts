@@ -31,7 +31,9 @@ export const APP_FOLDERS: readonly [string, (p: ServicePlan) => boolean][] = [
   // core services use integration, the frontend uses core, the gateway routes to all of them.
   [FOLDERS.modelServing, (p) => p.entry.kind === 'model-server'],
   [FOLDERS.integration, (p) => p.entry.namespace === 'app-integration'],
-  [FOLDERS.core, (p) => p.entry.namespace === 'app-core' && p.entry.kind !== 'gateway'],
+  // Node.js APIs of another platform's own application namespace (pcf-builder) too, until descriptions name
+  // their application folders (issue 17).
+  [FOLDERS.core, (p) => p.entry.kind !== 'gateway' && (p.entry.namespace === 'app-core' || (p.entry.kind === 'node-api' && !p.entry.namespace.startsWith('app-')))],
   [FOLDERS.agents, (p) => p.entry.kind === 'python-agent'],
   [FOLDERS.frontend, (p) => p.entry.namespace === 'app-frontend'],
   [FOLDERS.batch, (p) => p.entry.namespace === 'app-batch'],
