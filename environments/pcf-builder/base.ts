@@ -17,6 +17,29 @@ export const POSTGRES = {
   backup: { intervalHours: 6, retentionDays: 7 },
 };
 
+/**
+ * Seed 001 "Kubernetes Deployment": an application namespace, a cache namespace (Redis: the store kind's
+ * db-redis), the ingress controller's; plus what the platform's operation needs (monitoring, certificates,
+ * Argo CD) and the in-cluster stores that replace RDS and S3. Development leaves db-postgres out.
+ */
+export const NAMESPACES: NonNullable<EnvironmentInput['namespaces']> = [
+  {
+    name: 'monitoring', tier: 'system', podSecurity: 'privileged',
+    podSecurityReason: 'node-exporter of the Prometheus stack reads the host through hostPID, hostNetwork and hostPath',
+  },
+  {
+    name: 'ingress', tier: 'system', podSecurity: 'baseline',
+    podSecurityReason: 'the ingress controller binds ports 80/443 and needs NET_BIND_SERVICE, which restricted forbids',
+  },
+  { name: 'cert-manager', tier: 'system' },
+  { name: 'security', tier: 'system' },
+  { name: 'pcf-builder', tier: 'app' },
+  { name: 'db-redis', tier: 'data' },
+  { name: 'db-postgres', tier: 'data' },
+  { name: 'storage-minio', tier: 'data' },
+  { name: 'argocd', tier: 'system' },
+];
+
 const smallDefaults = { defaultRequest: { cpu: '100m', memory: '128Mi' }, default: { cpu: '500m', memory: '512Mi' } };
 
 export const base: DeepPartial<EnvironmentInput> = {
@@ -24,26 +47,7 @@ export const base: DeepPartial<EnvironmentInput> = {
   gitops: { repoURL: 'https://git.example.com/platform/pcf-builder-deploy.git' },
   podSecurity: { version: 'v1.27' },
 
-  // Seed 001 "Kubernetes Deployment": an application namespace, a cache namespace (Redis: the store kind's
-  // db-redis), the ingress controller's; plus what the platform's operation needs (monitoring, certificates,
-  // Argo CD) and the in-cluster stores that replace RDS and S3.
-  namespaces: [
-    {
-      name: 'monitoring', tier: 'system', podSecurity: 'privileged',
-      podSecurityReason: 'node-exporter of the Prometheus stack reads the host through hostPID, hostNetwork and hostPath',
-    },
-    {
-      name: 'ingress', tier: 'system', podSecurity: 'baseline',
-      podSecurityReason: 'the ingress controller binds ports 80/443 and needs NET_BIND_SERVICE, which restricted forbids',
-    },
-    { name: 'cert-manager', tier: 'system' },
-    { name: 'security', tier: 'system' },
-    { name: 'pcf-builder', tier: 'app' },
-    { name: 'db-redis', tier: 'data' },
-    { name: 'db-postgres', tier: 'data' },
-    { name: 'storage-minio', tier: 'data' },
-    { name: 'argocd', tier: 'system' },
-  ],
+  namespaces: NAMESPACES,
 
   quota: {
     headroom: 0.25,
