@@ -1,5 +1,5 @@
 /**
- * Composes one environment's charts. Each chart becomes a folder of dist/<env>/ whose numeric prefix is its
+ * Composes one environment's charts. Each chart becomes a folder of dist/<platform>/<env>/ whose numeric prefix is its
  * apply order: namespaces and tenants, then the stores, then the services, then ingress and GitOps.
  */
 import { App, type Chart } from 'cdk8s';

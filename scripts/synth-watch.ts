@@ -5,7 +5,7 @@
  * zod stay loaded (and compiled) across renders and only the project's own code (about 400 KB) is rebundled and
  * re-evaluated after a save. A change is a source whose bytes changed (an editor that saves twice, or touches a
  * file, renders nothing); the environments it affects are found in esbuild's import graph: a file that only
- * environment files import (environments/dev.ts, or production.ts which dr.ts builds on) affects those
+ * environment files import (environments/receivables/dev.ts, or production.ts which dr.ts builds on) affects those
  * environments, anything else affects all. A configuration or bundling error is printed and the watch goes on;
  * dist/ keeps the last good render, and the next good save renders every environment still pending.
  */

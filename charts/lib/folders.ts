@@ -1,5 +1,5 @@
 /**
- * The folder of every chart under dist/<env>/, in one table: the number is the chart's place in the apply order
+ * The folder of every chart under dist/<platform>/<env>/, in one table: the number is the chart's place in the apply order
  * (the installer's step, the Argo CD sync wave between child Applications; see charts/gitops/order.ts for the
  * add-ons' exception). 0x: namespaces, tenants, network, the CA, Vault's ExternalSecrets; 1x: the stores, one
  * folder per kind (`1x-<kind>`, each kind's line in charts/data/index.ts); 2x: the applications, providers

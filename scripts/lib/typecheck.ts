@@ -12,7 +12,7 @@ import { createRequire } from 'module';
 import * as path from 'path';
 
 export interface TypeProblem {
-  /** Relative to the project, e.g. `environments/staging.ts`. */
+  /** Relative to the project, e.g. `environments/receivables/staging.ts`. */
   readonly file: string;
   readonly line: number;
   readonly column: number;
@@ -96,7 +96,7 @@ export function typeCheckEnvironments(root: string, force = false): TypeCheckRes
   return { problems, ran: true };
 }
 
-/** `environments/staging.ts:12:5: Object literal may only specify known properties, …` */
+/** `environments/receivables/staging.ts:12:5: Object literal may only specify known properties, …` */
 export function formatTypeProblem(p: TypeProblem): string {
   return `${p.file}:${p.line}:${p.column}: ${p.message}`;
 }
