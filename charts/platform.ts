@@ -48,7 +48,7 @@ export interface RenderedPlatform {
 export function renderPlatform(config: EnvironmentConfig): RenderedPlatform {
   const app = new App();
   const refs = storeRefs(config);
-  const ctx: PlatformContext = { config, refs, graph: new DependencyGraph({ monitoring: config.addons.monitoring.enabled }), secrets: storeSecrets(refs) };
+  const ctx: PlatformContext = { config, refs, graph: new DependencyGraph({ monitoring: config.addons.monitoring.enabled }), secrets: storeSecrets(refs, config) };
   const { charts, addons } = declare(app, ctx);
   const rendered: RenderedChart[] = charts.map(render);
   rendered.push(...deriveExternalSecrets(app, ctx));

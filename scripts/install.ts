@@ -161,8 +161,12 @@ function bootstrapCommands(c: EnvironmentConfig, how: 'helm' | 'helm-controller'
 export function installerSecrets(c: EnvironmentConfig, declared: readonly DeclaredSecret[]): { generate: DeclaredSecret[]; supplied: string[] } {
   const vault = c.secrets.source === 'vault';
   return {
-    generate: declared.filter((s) => !vault || isBootstrapSecret(s)),
-    supplied: c.cluster.siteCa ? [`cert-manager/${c.cluster.siteCa.secretName}`] : [],
+    generate: declared.filter((s) => s.suppliedBy !== 'site' && (!vault || isBootstrapSecret(s))),
+    supplied: [
+      ...(c.cluster.siteCa ? [`cert-manager/${c.cluster.siteCa.secretName}`] : []),
+      // External stores' credentials (in Vault environments they come from Vault like the rest).
+      ...(vault ? [] : declared.filter((s) => s.suppliedBy === 'site').map((s) => `${s.namespace}/${s.name}`)),
+    ],
   };
 }
 
