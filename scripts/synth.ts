@@ -11,6 +11,7 @@
  * own sources the same way and, when they changed, rebuilds itself and runs the new one.
  */
 import { spawn } from 'child_process';
+import { isMainThread, workerData } from 'worker_threads';
 import * as fs from 'fs';
 import * as path from 'path';
 import { build, buildKey, decide, loadBundle, readRecord, type Bundle } from './lib/build-cache';
@@ -88,7 +89,7 @@ function run(argv: readonly string[]): number {
   if (flags.has('--watch')) {
     // Loaded only for --watch; it keeps its own incremental bundle of the program.
     const { watch } = require('./synth-watch') as typeof import('./synth-watch');
-    void watch(ROOT, args);
+    void watch(ROOT, args, LAUNCHER.outfile);
     return -1;
   }
   if (!ensureBuilt(PROGRAM, flags.has('--build') || flags.has('--rebuild'))) return 1;
@@ -100,7 +101,11 @@ function run(argv: readonly string[]): number {
   return status;
 }
 
-if (require.main === module) {
+const role = isMainThread ? undefined : (workerData as { synthTypeCheck?: string } | undefined)?.synthTypeCheck;
+if (role !== undefined) {
+  // This file as the watch's type-check worker thread (scripts/synth-watch.ts).
+  (require('./synth-watch') as typeof import('./synth-watch')).serveTypeCheck(role);
+} else if (require.main === module) {
   const status = run(process.argv.slice(2));
   if (status >= 0) process.exitCode = status;
 }

@@ -60,3 +60,14 @@ test('in one process (the watch), a file broken then fixed is checked from its n
   // Forced: the fixed text is the last clean one, which alone would skip the check.
   expect(typeCheckEnvironments(root, true)).toEqual({ problems: [], ran: true });
 });
+
+test('in one process, a change to a file the environments import is seen by the incremental check', () => {
+  // The builder re-checks only what a change affects: an unchanged environment file whose import changed is.
+  const root = project('warm-import');
+  const size = path.join(root, 'lib', 'size.ts');
+  expect(typeCheckEnvironments(root).problems).toEqual([]);
+  fs.writeFileSync(size, "export const size: string = 'three';\n");
+  expect(typeCheckEnvironments(root).problems.map((p) => `${p.file}:${p.line}`)).toEqual(['environments/dev.ts:2']);
+  fs.writeFileSync(size, 'export const size: number = 3;\n');
+  expect(typeCheckEnvironments(root, true)).toEqual({ problems: [], ran: true });
+});
