@@ -29,11 +29,15 @@ export const LAUNCHER: Bundle = {
   options: { ...NODE, entryPoints: ['scripts/synth.ts'], packages: 'external' },
 };
 
-/** The program: main.ts and its packages in one file, which loads faster than node_modules file by file. */
+/**
+ * The program: main.ts and its packages in one file, which loads faster than node_modules file by file. Without
+ * its whitespace (names kept): a third smaller, so a few milliseconds less to read and to check against the
+ * code cache on every synth.
+ */
 export const PROGRAM: Bundle = {
   outfile: path.join(BUILD, 'program.js'),
   recordFile: path.join(BUILD, 'program.build.json'),
-  options: { ...NODE, entryPoints: ['scripts/synth-program.ts'] },
+  options: { ...NODE, entryPoints: ['scripts/synth-program.ts'], minifyWhitespace: true, minifySyntax: true },
 };
 
 /** `[flags of this launcher, arguments for main.ts]` */
