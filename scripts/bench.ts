@@ -20,6 +20,7 @@ import { renderPlatform } from '../charts/platform';
 import { toFileTree } from '../charts/output/render';
 import { ENVIRONMENTS, environmentInput, loadEnvironments, validateEnvironment } from '../environments';
 import { bootstrapLauncher, edit, projectCopy } from './lib/project-copy';
+import { DEBOUNCE_MS } from './synth-watch';
 
 const ROOT = path.resolve(__dirname, '..');
 const LAUNCHER = path.join(ROOT, '.build', 'synth.js');
@@ -183,7 +184,7 @@ async function benchmark() {
       if (!platform) continue;
       const env = envs[0];
       const w = await watchRerender(envs, env, RUNS);
-      row(`watch: save of environments/${env}.ts to ${env} rewritten`, w.observed, `(the watch's own figure: ${w.reported} ms, after a 100 ms debounce)`);
+      row(`watch: save of environments/${env}.ts to ${env} rewritten`, w.observed, `(the watch's own figure: ${w.reported} ms, after a ${DEBOUNCE_MS} ms debounce)`);
     }
 
     console.log('\ntenant scaling: production rendered in process (warm), generated tenants');

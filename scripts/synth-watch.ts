@@ -145,8 +145,14 @@ function checkFailure(r: CheckReply): string | undefined {
     + `${problems.map((p) => `  ${formatTypeProblem(p)}`).join('\n')}\nnothing was written; the output folder is unchanged.`;
 }
 
+/** WatchOptions.debounceMs's default. */
+export const DEBOUNCE_MS = 50;
+
 export interface WatchOptions {
-  /** Quiet period after the last file event before rebuilding (editors write a file in several steps). @default 100 */
+  /**
+   * Quiet period after the last file event before rebuilding: editors write a file in several steps (truncate and
+   * write, or a temporary file renamed over it), all within a few milliseconds. @default 50
+   */
   readonly debounceMs?: number;
 }
 
@@ -259,7 +265,7 @@ export async function watch(root: string, args: string[], launcher: string, opts
 
   const schedule = () => {
     if (timer) clearTimeout(timer);
-    timer = setTimeout(() => void onChange(), opts.debounceMs ?? 100);
+    timer = setTimeout(() => void onChange(), opts.debounceMs ?? DEBOUNCE_MS);
   };
 
   /** Watches the folders of the current inputs (a folder, not the file: editors replace files on save). */
