@@ -78,21 +78,8 @@ export class EnvironmentChecker {
     if (!fs.existsSync(envDir) || !fs.existsSync(tsconfig)) return { problems: [], ran: false };
     const files = sourcesUnder(envDir);
     const cache = path.join(root, CACHE);
-    let previous: { environments?: string; imports?: string[] } = {};
-    try {
-      previous = JSON.parse(fs.readFileSync(cache, 'utf8'));
-    } catch {
-      // no cache yet
-    }
-    // The environment files and what they imported when last checked (a file gone since reads as changed).
-    const digestOf = (imports: readonly string[]) => {
-      const hash = createHash('sha256');
-      for (const f of [tsconfig, ...files, ...imports.map((i) => path.join(root, i))]) {
-        hash.update(`${path.relative(root, f)}\0${fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '\0gone'}\0`);
-      }
-      return hash.digest('hex');
-    };
-    if (!force && previous.environments === digestOf(previous.imports ?? [])) return { problems: [], ran: false };
+    const digestOf = (imports: readonly string[]) => environmentsDigest(root, files, imports);
+    if (!force && lastCleanCheck(root, files)) return { problems: [], ran: false };
     // Loaded here, from the project's node_modules, so that bundling this file never bundles the compiler.
     const ts = this.ts ??= createRequire(path.join(root, 'package.json'))('typescript') as typeof import('typescript');
     const config = ts.readConfigFile(tsconfig, (f) => ts.sys.readFile(f));
@@ -140,6 +127,35 @@ export class EnvironmentChecker {
     }
     return { problems, ran: true };
   }
+}
+
+/**
+ * Whether the environment files of `root` and what they import are as at the last clean check (so a check
+ * would find nothing), without loading the compiler. False when there is nothing to check.
+ */
+export function typeCheckUpToDate(root: string): boolean {
+  const envDir = path.join(root, 'environments');
+  if (!fs.existsSync(envDir) || !fs.existsSync(path.join(root, 'tsconfig.json'))) return false;
+  return lastCleanCheck(root, sourcesUnder(envDir));
+}
+
+function lastCleanCheck(root: string, files: readonly string[]): boolean {
+  let previous: { environments?: string; imports?: string[] } = {};
+  try {
+    previous = JSON.parse(fs.readFileSync(path.join(root, CACHE), 'utf8'));
+  } catch {
+    return false;
+  }
+  return previous.environments === environmentsDigest(root, files, previous.imports ?? []);
+}
+
+/** The environment files and what they imported when last checked (a file gone since reads as changed). */
+function environmentsDigest(root: string, files: readonly string[], imports: readonly string[]): string {
+  const hash = createHash('sha256');
+  for (const f of [path.join(root, 'tsconfig.json'), ...files, ...imports.map((i) => path.join(root, i))]) {
+    hash.update(`${path.relative(root, f)}\0${fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '\0gone'}\0`);
+  }
+  return hash.digest('hex');
 }
 
 /** `environments/staging.ts:12:5: Object literal may only specify known properties, …` */
