@@ -107,6 +107,8 @@ class TypeCheckWorker {
   private readonly worker: Worker;
   private next = 0;
   private readonly waiting = new Map<number, (r: CheckReply) => void>();
+  /** Why the worker is gone, once it is. */
+  private stopped: string | undefined;
 
   constructor(launcher: string, root: string) {
     this.worker = new Worker(launcher, { workerData: { synthTypeCheck: root } });
@@ -115,6 +117,7 @@ class TypeCheckWorker {
       this.waiting.delete(r.id);
     });
     const fail = (why: string) => {
+      this.stopped ??= why;
       for (const [id, done] of this.waiting) done({ id, error: why });
       this.waiting.clear();
     };
@@ -125,6 +128,7 @@ class TypeCheckWorker {
   /** Starts a check of the files as they are now. */
   check(): Promise<CheckReply> {
     const id = this.next++;
+    if (this.stopped !== undefined) return Promise.resolve({ id, error: this.stopped });
     return new Promise((resolve) => {
       this.waiting.set(id, resolve);
       this.worker.postMessage({ id });
@@ -287,10 +291,11 @@ export async function watch(root: string, args: string[], launcher: string, opts
     process.exitCode = 1;
     return close();
   }
+  let requested: string[] | undefined;
   try {
     const parsed = program!.parseArgs(args);
     out = parsed.out;
-    envs = parsed.envs ?? [];
+    requested = parsed.envs;
   } catch (e) {
     let names = '<environment>';
     try { names = program!.environmentNames().join('|'); } catch { /* a broken environment file: usage without the names */ }
@@ -298,15 +303,13 @@ export async function watch(root: string, args: string[], launcher: string, opts
     process.exitCode = 2;
     return close();
   }
-  if (!envs.length) {
-    try {
-      envs = program!.environmentNames();
-    } catch (e) {
-      // Loading the environment files failed: a type error says why better than the stack trace.
-      console.error(checkFailure(await checking) ?? errorText(e));
-      process.exitCode = 1;
-      return close();
-    }
+  try {
+    envs = requested ?? program!.environmentNames();
+  } catch (e) {
+    // Loading the environment files failed: a type error says why better than the stack trace.
+    console.error(checkFailure(await checking) ?? errorText(e));
+    process.exitCode = 1;
+    return close();
   }
   envs.forEach((e) => pending.add(e));
   await render(envs, started, Date.now() - started, checking);
