@@ -90,7 +90,7 @@ type CheckReply = { readonly id: number; readonly result?: TypeCheckResult; read
  * checking when asked. A check whose inputs did not change since the last clean one answers at once.
  */
 export function serveTypeCheck(root: string): void {
-  const checker = new EnvironmentChecker(root);
+  const checker = new EnvironmentChecker(root, true);
   parentPort!.on('message', ({ id }: { id: number }) => {
     let reply: CheckReply;
     try {

@@ -58,8 +58,8 @@ export function delegateTypeCheck(): void {
 }
 
 /**
- * The check, kept warm for a long-running process: the compiler's parsed files whose text is unchanged are kept,
- * and a builder program re-checks only the environment files a change can affect (a save of
+ * The check, kept warm for a long-running process: the compiler's parsed files whose text is unchanged are kept
+ * and, when incremental, a builder program re-checks only the environment files a change can affect (a save of
  * environments/dev.ts re-checks dev.ts, not staging.ts). Only the environment files' own diagnostics are asked
  * for: what they import is checked by `npm test` and `npm run check`, and checking all of it (cdk8s's and the
  * Kubernetes bindings' declarations included) took most of a check.
@@ -67,9 +67,14 @@ export function delegateTypeCheck(): void {
 export class EnvironmentChecker {
   private ts?: typeof import('typescript');
   private builder?: import('typescript').SemanticDiagnosticsBuilderProgram;
+  private program?: import('typescript').Program;
   private readonly parsed = new Map<string, { text: string; file: import('typescript').SourceFile }>();
 
-  constructor(readonly root: string) {}
+  /**
+   * @param incremental keep a builder program, which re-checks only what a change affects: worth its upkeep (file
+   *   versions and signatures, a few hundred ms on a first check) in a process that checks after every save
+   */
+  constructor(readonly root: string, private readonly incremental = false) {}
 
   check(force = false): TypeCheckResult {
     const { root } = this;
@@ -95,21 +100,31 @@ export class EnvironmentChecker {
       if (known?.text === text) return known.file;
       const file = ts.createSourceFile(name, text, lang, true);
       // The builder tells a changed file from an unchanged one by its version.
-      (file as { version?: string }).version = hashOf(text);
+      if (this.incremental) (file as { version?: string }).version = hashOf(text);
       this.parsed.set(name, { text, file });
       return file;
     };
-    const builder = ts.createSemanticDiagnosticsBuilderProgram(files, options, host, this.builder);
-    this.builder = builder;
-    const program = builder.getProgram();
-    const own = files.map((f) => program.getSourceFile(f)).filter((f): f is import('typescript').SourceFile => f !== undefined);
-    // Walks what the changes affect, which drops the stale diagnostics of the environment files among them (a
-    // changed import can break an unchanged environment file); other files are passed over unchecked.
-    const ownSet = new Set(own);
-    while (builder.getSemanticDiagnosticsOfNextAffectedFile(undefined, (f) => !ownSet.has(f)));
+    const own = (program: import('typescript').Program) =>
+      files.map((f) => program.getSourceFile(f)).filter((f): f is import('typescript').SourceFile => f !== undefined);
+    let program: import('typescript').Program;
+    let semantic: (f: import('typescript').SourceFile) => readonly import('typescript').Diagnostic[];
+    if (this.incremental) {
+      const builder = ts.createSemanticDiagnosticsBuilderProgram(files, options, host, this.builder);
+      this.builder = builder;
+      program = builder.getProgram();
+      // Walks what the changes affect, which drops the stale diagnostics of the environment files among them (a
+      // changed import can break an unchanged environment file); other files are passed over unchecked.
+      const ownSet = new Set(own(program));
+      while (builder.getSemanticDiagnosticsOfNextAffectedFile(undefined, (f) => !ownSet.has(f)));
+      semantic = (f) => builder.getSemanticDiagnostics(f);
+    } else {
+      program = ts.createProgram({ rootNames: files, options, host, oldProgram: this.program });
+      this.program = program;
+      semantic = (f) => program.getSemanticDiagnostics(f);
+    }
     const diagnostics = [
       ...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics(),
-      ...own.flatMap((f) => [...program.getSyntacticDiagnostics(f), ...builder.getSemanticDiagnostics(f)]),
+      ...own(program).flatMap((f) => [...program.getSyntacticDiagnostics(f), ...semantic(f)]),
     ];
     const problems = diagnostics.map((d): TypeProblem => {
       const message = ts.flattenDiagnosticMessageText(d.messageText, '\n    ');
