@@ -196,7 +196,11 @@ export function main(argv: string[], io: Io = { out: (s) => console.log(s), err:
     const modes = (['apply', 'print', 'vault-seed'] as const).filter((m) => f[m]);
     if (f.help || typeof f.env !== 'string' || modes.length !== 1) throw new UsageError(f.help ? '' : 'give --env and exactly one of --apply, --print, --vault-seed');
     const config = loadEnvironment(f.env, typeof f.platform === 'string' ? f.platform : DEFAULT_PLATFORM);
-    const declared = renderPlatform(config).secrets;
+    const all = renderPlatform(config).secrets;
+    // External stores' credentials are the site's (their values come from the managed service): never generated.
+    const site = all.filter((s) => s.suppliedBy === 'site');
+    const declared = all.filter((s) => s.suppliedBy !== 'site');
+    if (site.length && modes[0] !== 'vault-seed') io.err(`note: the site creates ${site.map(id).join(', ')} (credentials of external stores) before the install`);
     const mode = modes[0];
     const vault = config.secrets.source === 'vault';
     // In a Vault environment, External Secrets provides every Secret except the bootstrap ones (grafana-admin:

@@ -7,12 +7,14 @@
  * local folder (what it does not prove: the real mc's mirror, MinIO's answers, a network file system's rename).
  */
 import { execFileSync } from 'child_process';
+import type { z } from 'zod';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { renderPlatform, type Manifest, type RenderedPlatform } from '../charts/platform';
 import { COMPLETE_MARKER, FILL_SCRIPT, SHARED_CLAIM_ACCESS_MODES } from '../charts/apps/shared-volume';
 import { REQUEST_RATE_METRIC } from '../charts/apps/metrics';
+import type { externalPostgresSection } from '../charts/data/postgres/refs';
 import { INTERNET } from '../charts/lib/graph';
 import { ConfigError, environmentInput, loadEnvironment, validateEnvironment } from '../environments';
 import { deepMerge } from '../environments/merge';
@@ -226,11 +228,22 @@ describe('stores: Redis in its cache namespace, PostgreSQL outside development, 
     expect(p.secrets.filter((s) => /postgres/.test(s.name))).toEqual([]);
   });
 
-  test('staging and production have PostgreSQL (RDS in the document), wired to the app through PgBouncer', () => {
-    for (const name of ['staging', 'production']) {
-      expect(env(name).config.stores.postgres?.replicas).toBe(3);
-      expect(settings(env(name)).DATABASE_HOST).toMatch(/^pgbouncer\.db-postgres\.svc\./);
-    }
+  test('staging runs PostgreSQL in the cluster (for "RDS (small)"), wired to the app through PgBouncer', () => {
+    const p = env('staging');
+    expect(p.config.stores.postgres?.replicas).toBe(3);
+    expect(settings(p).DATABASE_HOST).toMatch(/^pgbouncer\.db-postgres\.svc\./);
+  });
+
+  test('production uses the site\'s managed PostgreSQL ("RDS (multi-AZ)"): nothing of it runs here, the app alone reaches its subnets on 5432', () => {
+    const p = env('production');
+    const x = (p.config.external as { postgres?: z.infer<typeof externalPostgresSection> }).postgres!;
+    expect(p.config.stores.postgres).toBeUndefined();
+    expect(manifestsOf(p).filter((m) => m.metadata?.namespace === 'db-postgres' || (m.kind === 'Namespace' && m.metadata.name === 'db-postgres'))).toEqual([]);
+    expect(settings(p)).toMatchObject({ DATABASE_HOST: x.host, DATABASE_PORT: String(x.port), DATABASE_NAME: x.database });
+    const toDb = p.graph.flows.filter((f) => 'addresses' in f.to && f.to.addresses.cidrs.some((c) => x.cidrs.includes(c)));
+    expect(toDb.map((f) => ['pods' in f.from ? f.from.pods.display : '', f.ports.map((q) => q.port)])).toEqual([['pcf-builder/pcf-builder-api', [5432]]]);
+    // The site supplies its credentials; the secret generator never creates them.
+    expect(p.secrets.filter((s) => s.name === x.credentialsSecret)).toEqual([expect.objectContaining({ namespace: 'pcf-builder', suppliedBy: 'site' })]);
   });
 
   test('an environment may leave out PostgreSQL only because the app\'s dependency on it is optional', () => {
@@ -248,6 +261,23 @@ describe('stores: Redis in its cache namespace, PostgreSQL outside development, 
   });
 });
 
+describe('"Kubernetes Deployment": NGINX Ingress → Service → pods', () => {
+  test.each(['development', 'staging', 'production'])('%s: the app\'s own Ingress at app.<baseDomain> to port 3000, with TLS', (name) => {
+    const p = env(name);
+    const ing = find(p, 'Ingress', 'pcf-builder')!;
+    const host = `app.${p.config.ingress.baseDomain}`;
+    expect(ing.spec.ingressClassName).toBe(p.config.ingress.className);
+    expect(ing.spec.rules).toEqual([{ host, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'pcf-builder', port: { number: 3000 } } } }] } }]);
+    expect(ing.spec.tls).toEqual([{ hosts: [host], secretName: expect.any(String) }]);
+  });
+
+  test('NGINX where the cluster has no controller (kubeadm: staging, production); k3s\'s Traefik in development', () => {
+    expect(env('staging').config.ingress.className).toBe('nginx');
+    expect(env('production').config.ingress.className).toBe('nginx');
+    expect(env('development').config.ingress.className).toBe('traefik');
+  });
+});
+
 describe('the outside world: the LLM APIs on 443, from the app only', () => {
   test.each(['development', 'staging', 'production'])('%s: of the platform\'s own pods only the app reaches the internet, on 443 only', (name) => {
     const out = env(name).graph.flows.filter((f) => 'addresses' in f.to && f.to.addresses === INTERNET);
@@ -257,13 +287,15 @@ describe('the outside world: the LLM APIs on 443, from the app only', () => {
 });
 
 describe('monitoring: Prometheus scrapes the app and the stores; alerts for the stores', () => {
-  test('production scrapes the app on port 3000 and alerts on Redis, PostgreSQL and MinIO', () => {
+  test('production scrapes the app on port 3000 and alerts on its stores (Redis, MinIO; its PostgreSQL is the provider\'s)', () => {
     const p = env('production');
     const pm = find(p, 'PodMonitor', 'pcf-builder')!;
     expect(pm.metadata.namespace).toBe('pcf-builder');
     expect(pm.spec.podMetricsEndpoints.map((e: Manifest) => e.port)).toEqual(['http']);
     const rules = manifestsOf(p).filter((m) => m.kind === 'PrometheusRule').map((m) => m.metadata.namespace).sort();
-    expect(rules).toEqual(expect.arrayContaining(['db-postgres', 'db-redis', 'storage-minio']));
+    expect(rules).toEqual(expect.arrayContaining(['db-redis', 'storage-minio']));
+    const staging = manifestsOf(env('staging')).filter((m) => m.kind === 'PrometheusRule').map((m) => m.metadata.namespace);
+    expect(staging).toEqual(expect.arrayContaining(['db-postgres', 'db-redis', 'storage-minio']));
   });
 });
 

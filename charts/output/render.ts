@@ -54,7 +54,7 @@ export function imagesOf(manifests: readonly Manifest[]): string[] {
 }
 
 /**
- * @param whereSet where each field of the environment is set, for dist/<env>/site-checklist.md (synth and check
+ * @param whereSet where each field of the environment is set, for dist/<platform>/<env>/site-checklist.md (synth and check
  *   pass environments' fieldSource); without it no checklist is written (renders in tests).
  */
 export function toFileTree(p: RenderedPlatform, whereSet?: WhereSet): FileTree {

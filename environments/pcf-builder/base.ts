@@ -8,19 +8,10 @@ import type { DeepPartial } from '../merge';
 import type { EnvironmentInput } from '../schema';
 
 /**
- * PostgreSQL for the audit logs (seed 001: RDS), where an environment has it; spread into its `stores.postgres`.
- * Until external stores land, in the cluster (Patroni + PgBouncer).
- */
-export const POSTGRES = {
-  resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } },
-  pooler: { replicas: 2, defaultPoolSize: 20, maxClientConn: 500, resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '250m', memory: '128Mi' } } },
-  backup: { intervalHours: 6, retentionDays: 7 },
-};
-
-/**
  * Seed 001 "Kubernetes Deployment": an application namespace, a cache namespace (Redis: the store kind's
  * db-redis), the ingress controller's; plus what the platform's operation needs (monitoring, certificates,
- * Argo CD) and the in-cluster stores that replace RDS and S3. Development leaves db-postgres out.
+ * Argo CD) and the in-cluster stores that replace S3 (MinIO) and ElastiCache (Redis). PostgreSQL's namespace only
+ * where it runs in the cluster (staging).
  */
 export const NAMESPACES: NonNullable<EnvironmentInput['namespaces']> = [
   {
@@ -35,7 +26,6 @@ export const NAMESPACES: NonNullable<EnvironmentInput['namespaces']> = [
   { name: 'security', tier: 'system' },
   { name: 'pcf-builder', tier: 'app' },
   { name: 'db-redis', tier: 'data' },
-  { name: 'db-postgres', tier: 'data' },
   { name: 'storage-minio', tier: 'data' },
   { name: 'argocd', tier: 'system' },
 ];
@@ -58,7 +48,7 @@ export const base: DeepPartial<EnvironmentInput> = {
   tenantPlans: {},
   tenants: [],
 
-  // PostgreSQL is not here: development has none (POSTGRES below is what the others share).
+  // PostgreSQL is not here: none in development, external in production, in the cluster in staging (./staging.ts).
   stores: {
     redis: {
       resources: { requests: { cpu: '100m', memory: '512Mi' }, limits: { cpu: '500m', memory: '512Mi' } },

@@ -25,6 +25,8 @@ export const CATALOG: readonly CatalogEntry[] = [
     name: 'pcf-builder', namespace: 'pcf-builder', kind: 'node-api',
     description: 'The PCF Builder app (Node.js + TypeScript): reads the AI brain, caches in Redis, audit logs in PostgreSQL, calls the LLM APIs',
     image: `${PLATFORM_REGISTRY}/pcf-builder:${PLATFORM_VERSION}`, port: 3000,
+    // Seed 001 "Kubernetes Deployment": NGINX Ingress → Service → pods; no gateway: its own Ingress at app.<baseDomain>.
+    ingressHost: 'app',
     dependsOn: [{ target: 'redis' }, { target: 'postgres', optional: true }],
     scaling: APP_SCALING,
     // Sized like seed 004's Express pods (the seed gives no size for this app).

@@ -5,7 +5,6 @@
  */
 import type { DeepPartial } from '../merge';
 import type { EnvironmentInput } from '../schema';
-import { NAMESPACES } from './base';
 
 const DEV_NODE = { name: 'dev', count: 1, cpu: '4', memory: '8Gi', gpus: 0, reserved: { cpu: '300m', memory: '1Gi' } };
 const small = (cpu: string, memory: string) => ({ requests: { cpu, memory }, limits: { cpu: '1', memory } });
@@ -18,8 +17,6 @@ export const development: DeepPartial<EnvironmentInput> = {
     flavour: 'k3s', nodes: 1, nodePools: [DEV_NODE],
     apiServerCidrs: ['10.43.0.1/32', '192.168.0.0/16'], nodeCidrs: ['192.168.0.0/16'], server: 'https://kubernetes.default.svc',
   },
-  // SQLite in the app's /tmp (seed 001): no PostgreSQL, hence no db-postgres namespace.
-  namespaces: NAMESPACES.filter((n) => n?.name !== 'db-postgres'),
   storageClass: 'local-path',
   // local-path (k3s) is ReadWriteOnce only; the AI brain needs an NFS class (nfs-subdir-external-provisioner).
   storageClasses: {

@@ -18,6 +18,8 @@ export const pcfBuilder = definePlatform({
   // Development runs on SQLite (seed 001 "Deployment Environments"): no PostgreSQL there.
   optionalStores: ['postgres'],
   catalog: CATALOG,
+  // One application: its Node.js API in its own namespace.
+  appFolders: [{ folder: '22-app', namespaces: ['pcf-builder'] }],
   base,
   environments: { development, staging, production },
 });

@@ -4,7 +4,6 @@
  */
 import type { DeepPartial } from '../merge';
 import type { EnvironmentInput } from '../schema';
-import { POSTGRES } from './base';
 import { CEPH_CLASSES, KUBEADM_RESERVE } from './staging';
 
 const floor = { requestsCpu: '2', requestsMemory: '4Gi', limitsCpu: '8', limitsMemory: '16Gi', storage: '50Gi', pods: 40, persistentVolumeClaims: 16 };
@@ -23,8 +22,13 @@ export const production: DeepPartial<EnvironmentInput> = {
   gitops: { targetRevision: 'release', autoSync: false },
   addons: { ingressNginx: { enabled: true }, monitoring: { prometheusReplicas: 2, retention: '30d', volume: { size: '100Gi' } } },
   quota: { floors: { system: floor, app: floor, data: floor } },
+  // Seed 001: "RDS (multi-AZ)": the site's managed PostgreSQL (failover is the service's); nothing of it runs here.
+  // The app gets egress to its subnets on 5432 only, and the site creates the Secret pcf-builder-db (username,
+  // password) in the pcf-builder namespace. `require`: verify-full needs the provider's CA bundle in the app image.
+  external: {
+    postgres: { host: 'pcf-builder.cluster-example.eu-west-1.rds.amazonaws.com', database: 'pcf_builder', sslMode: 'require', credentialsSecret: 'pcf-builder-db', cidrs: ['10.12.0.0/22'] },
+  },
   stores: {
-    postgres: { ...POSTGRES, replicas: 3, volume: { size: '100Gi' }, synchronousMode: 'on' },
     redis: { replicas: 3, sentinels: 3, volume: { size: '5Gi' } },
     minio: { pools: [{ name: 'pool-0', servers: 3, drivesPerServer: 2, volume: { size: '100Gi' } }] },
   },

@@ -4,7 +4,7 @@
  */
 import type { DeepPartial } from '../merge';
 import type { EnvironmentInput } from '../schema';
-import { POSTGRES } from './base';
+import { NAMESPACES } from './base';
 
 /** Per kubeadm node, not available to pods: kubelet reserve and eviction threshold, CNI, kube-proxy, CoreDNS, control plane. */
 export const KUBEADM_RESERVE = { cpu: '1', memory: '3Gi' };
@@ -12,6 +12,16 @@ export const KUBEADM_RESERVE = { cpu: '1', memory: '3Gi' };
 export const CEPH_CLASSES = {
   'ceph-rbd': { accessModes: ['ReadWriteOnce' as const] },
   'cephfs': { accessModes: ['ReadWriteOnce' as const, 'ReadOnlyMany' as const, 'ReadWriteMany' as const] },
+};
+
+/**
+ * PostgreSQL for the audit logs (seed 001: RDS), in the cluster here (Patroni + PgBouncer):
+ * a self-hosted stand-in for the document's "RDS (small)"; production uses the site's managed service.
+ */
+export const POSTGRES = {
+  resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } },
+  pooler: { replicas: 2, defaultPoolSize: 20, maxClientConn: 500, resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '250m', memory: '128Mi' } } },
+  backup: { intervalHours: 6, retentionDays: 7 },
 };
 
 const floor = { requestsCpu: '1', requestsMemory: '2Gi', limitsCpu: '4', limitsMemory: '8Gi', storage: '20Gi', pods: 20, persistentVolumeClaims: 8 };
@@ -24,6 +34,7 @@ export const staging: DeepPartial<EnvironmentInput> = {
     nodePools: [{ name: 'general', count: 3, cpu: '8', memory: '32Gi', gpus: 0, reserved: KUBEADM_RESERVE }],
     apiServerCidrs: ['10.96.0.1/32', '10.21.0.0/24'], nodeCidrs: ['10.21.0.0/24'], server: 'https://kubernetes.default.svc',
   },
+  namespaces: [...NAMESPACES, { name: 'db-postgres', tier: 'data' }],
   storageClass: 'ceph-rbd',
   storageClasses: CEPH_CLASSES,
   ingress: { className: 'nginx', baseDomain: 'staging.pcf-builder.example.com', tlsIssuer: 'acme', acmeEmail: 'platform@pcf-builder.example.com' },

@@ -6,7 +6,7 @@
  * StatefulSet claim templates are immutable too, so a new volume size would fail every sync. Capacity grows by
  * adding a pool. The configuration alone cannot tell a change from a first render, so this compares with the
  * shape recorded on each pool's StatefulSet (annotation `poolAnnotation()`, `<label domain>/minio-pool`) in the previously
- * rendered `dist/<env>/10-minio/` — the folder Argo CD applies, i.e. what the cluster runs.
+ * rendered `dist/<platform>/<env>/10-minio/` — the folder Argo CD applies, i.e. what the cluster runs.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -59,7 +59,7 @@ export function recordedPools(config: MinioConfig, envDir: string): RecordedPool
 
 /**
  * Problems (in the configuration's terms) with the pools of `config` against those rendered before into
- * `envDir` (e.g. `dist/production`). An empty list means the change is safe: same shapes, possibly new pools.
+ * `envDir` (e.g. `dist/receivables/production`). An empty list means the change is safe: same shapes, possibly new pools.
  */
 export function poolShapeChanges(config: MinioConfig, envDir: string): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
