@@ -20,6 +20,7 @@ import { ConfigError, environmentInput, loadEnvironment, validateEnvironment } f
 import { deepMerge } from '../environments/merge';
 import { APP_SCALING, CATALOG } from '../environments/pcf-builder/catalog';
 import { shellcheck } from './support/clickhouse-kafka';
+import { promtool } from './support/monitoring';
 import { manifestsOf, renderEvery } from './support/render';
 
 const PLATFORM = 'pcf-builder';
@@ -296,6 +297,37 @@ describe('monitoring: Prometheus scrapes the app and the stores; alerts for the 
     expect(rules).toEqual(expect.arrayContaining(['db-redis', 'storage-minio']));
     const staging = manifestsOf(env('staging')).filter((m) => m.kind === 'PrometheusRule').map((m) => m.metadata.namespace);
     expect(staging).toEqual(expect.arrayContaining(['db-postgres', 'db-redis', 'storage-minio']));
+  });
+});
+
+describe('alerts for the brain volume (promtool test rules)', () => {
+  test('a failed fill Job and a replica held waiting for its version fire; nothing fires while all is well', () => {
+    const rule = find(env('production'), 'PrometheusRule', 'ai-brain-pvc-content')!;
+    expect(rule.metadata.namespace).toBe('pcf-builder');
+    const groups = rule.spec.groups.map((g: Manifest) => ({ ...g, rules: g.rules.map(({ annotations: _a, ...r }: Manifest) => r) }));
+    const job = fillJobs(env('production'))[0].metadata.name;
+    const tests = {
+      rule_files: ['rules.yaml'], evaluation_interval: '1m',
+      tests: [{
+        interval: '1m',
+        input_series: [
+          { series: `kube_job_status_failed{namespace="pcf-builder", job_name="${job}"}`, values: '0x5 1x10' },
+          { series: 'kube_job_status_failed{namespace="pcf-builder", job_name="other-job"}', values: '1x15' },
+          { series: 'kube_pod_init_container_status_running{namespace="pcf-builder", pod="pcf-builder-abc", container="wait-for-content"}', values: '1x30' },
+        ],
+        alert_rule_test: [
+          { eval_time: '4m', alertname: 'AiBrainFillFailed', exp_alerts: [] },
+          { eval_time: '8m', alertname: 'AiBrainFillFailed', exp_alerts: [{ exp_labels: { severity: 'critical', namespace: 'pcf-builder', job_name: job } }] },
+          { eval_time: '10m', alertname: 'AiBrainContentWaiting', exp_alerts: [] },
+          { eval_time: '20m', alertname: 'AiBrainContentWaiting', exp_alerts: [{ exp_labels: { severity: 'warning', namespace: 'pcf-builder', pod: 'pcf-builder-abc' } }] },
+        ],
+      }],
+    };
+    expect(promtool(['test', 'rules', 'tests.yaml'], { 'rules.yaml': { groups }, 'tests.yaml': tests })).toMatch(/SUCCESS/);
+  });
+
+  test('no Prometheus stack, no rules (development)', () => {
+    expect(find(env('development'), 'PrometheusRule', 'ai-brain-pvc-content')).toBeUndefined();
   });
 });
 

@@ -30,6 +30,7 @@ import { pods } from '../lib/graph';
 import { labels, meta, type Identity } from '../lib/labels';
 import { contentName } from '../lib/naming';
 import { quantities } from '../lib/resources';
+import { rule, type Rule } from '../lib/alerts';
 import { podSecurityContext } from '../lib/security';
 import type { SharedVolume } from '../../environments/service';
 import { declareSecret } from './connections';
@@ -133,13 +134,35 @@ export function sharedVolume(scope: Construct, ctx: PlatformContext, plan: Servi
     settings: { [v.pathEnv]: path, [`${v.pathEnv.replace(/_PATH$/, '')}_VERSION`]: settingsOf.version },
     volumes: [{ name: volumeName, persistentVolumeClaim: { claimName: v.claimName, readOnly: true } }],
     mounts: [{ name: volumeName, mountPath: v.mountPath, readOnly: true }],
-    initContainers: [container(config, 'wait-for-content', image, {
+    initContainers: [container(config, WAIT_CONTAINER, image, {
       // The version's folder appears whole (renamed into place) once the fill Job has copied it.
       command: ['/bin/sh', '-c', `until [ -e "${path}/${COMPLETE_MARKER}" ]; do echo "waiting for ${path}"; sleep 5; done`],
       resources: { requests: quantities({ cpu: '10m', memory: '16Mi' }), limits: quantities({ cpu: '100m', memory: '32Mi' }) },
       volumeMounts: [{ name: volumeName, mountPath: v.mountPath, readOnly: true }],
     })],
   };
+}
+
+/** The init container of a replica that waits for its version of the content. */
+export const WAIT_CONTAINER = 'wait-for-content';
+
+/**
+ * Alerts for a shared volume (rendered in the service's namespace where the Prometheus stack runs): a failed fill
+ * Job (its version never arrives), and replicas held by their init container (a rollout that cannot finish).
+ */
+export function sharedVolumeRules(v: SharedVolume, namespace: string): Rule[] {
+  const id = fillIdentity(v);
+  const camel = id.name.split('-').map((w) => w[0].toUpperCase() + w.slice(1)).join('');
+  return [
+    rule(`${camel}FillFailed`, 'critical', '0m',
+      `max by (job_name) (kube_job_status_failed{namespace="${namespace}", job_name=~"${id.name}-fill-.*"}) > 0`,
+      `${namespace}/{{ $labels.job_name }}: the ${v.claimName} fill Job failed`,
+      `The new version never reaches the volume, and replicas of it wait in ${WAIT_CONTAINER}: kubectl -n ${namespace} logs job/{{ $labels.job_name }}.`),
+    rule(`${camel}ContentWaiting`, 'warning', '15m',
+      `max by (pod) (kube_pod_init_container_status_running{namespace="${namespace}", container="${WAIT_CONTAINER}"}) == 1`,
+      `${namespace}/{{ $labels.pod }} waits for its version of ${v.claimName}`,
+      `The pod's version folder under ${v.mountPath}/versions is not complete: is its fill Job running (or failed)?`),
+  ];
 }
 
 /**
