@@ -184,6 +184,14 @@ describe('the storage class must be able to do ReadOnlyMany (a declared capabili
     ]);
   });
 
+  test('the message names the platform, the environment, the field, the value and what is allowed', () => {
+    const input = deepMerge(environmentInput('development', PLATFORM), { apps: { sharedVolumes: { 'ai-brain-pvc': { storageClass: 'local-path' } } } });
+    let message = '';
+    try { validateEnvironment('development', input); } catch (e) { message = (e as Error).message; }
+    expect(message).toContain('environment "development": apps.sharedVolumes.ai-brain-pvc.storageClass = "local-path": storage class "local-path" supports ReadWriteOnce');
+    expect(() => loadEnvironment('development', PLATFORM)).not.toThrow();
+  });
+
   test('Ceph RBD (block, ReadWriteOnce) is refused in production', () => {
     expect(problemsWith('production', { apps: { sharedVolumes: { 'ai-brain-pvc': { storageClass: 'ceph-rbd' } } } })).toEqual([
       expect.stringMatching(/^apps\.sharedVolumes\.ai-brain-pvc\.storageClass: storage class "ceph-rbd" supports ReadWriteOnce/),
