@@ -264,6 +264,10 @@ export const platformSection = z.strictObject({
   name: dnsLabel,
   /** The platform in prose, e.g. "receivables" in "the receivables platform". */
   displayName: z.string().min(1),
+  /** The domain of its own label and annotation keys, e.g. `sme-receivables.io` (`<domain>/environment`). */
+  labelDomain: dnsName,
+  /** `app.kubernetes.io/part-of` of every object, e.g. `receivables-platform`. */
+  partOf: dnsLabel,
   /** Its store kinds: `stores` holds exactly these sections. */
   stores: z.array(z.enum(STORE_NAMES)),
   /**

@@ -272,8 +272,8 @@ describe('add-ons per environment', () => {
     const upstream = renderPlatform(loadEnvironment('production'));
     const registry = 'mirror.example.internal:5000/platform';
     const rewritten = renderPlatform(withConfig('production', { images: { registry } }));
-    const before = imagesOf(manifestsOf(upstream));
-    const after = imagesOf(manifestsOf(rewritten));
+    const before = imagesOf(manifestsOf(upstream), upstream.config);
+    const after = imagesOf(manifestsOf(rewritten), rewritten.config);
     expect(after).toHaveLength(before.length);
     for (const i of after) expect(i.startsWith(`${registry}/`)).toBe(true);
     expect(after).toEqual(before.map((i) => `${registry}/${i.slice(i.indexOf('/') + 1)}`).sort());

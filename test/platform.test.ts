@@ -47,7 +47,7 @@ const base = {
 };
 
 const shopPlatform: PlatformDescription = {
-  name: 'shop', displayName: 'shop', folder: 'test/platform.test.ts', stores: ['postgres', 'redis', 'minio'], catalog: [SHOP],
+  name: 'shop', displayName: 'shop', labelDomain: 'shop.example.test', partOf: 'shop', folder: 'test/platform.test.ts', stores: ['postgres', 'redis', 'minio'], catalog: [SHOP],
   appFolders: [{ folder: '22-shop' }],
   base: {}, environments: { dev: base },
 };

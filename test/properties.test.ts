@@ -6,7 +6,7 @@ import { describeObject, everyObject, manifestsOf, podTemplates, renderAll } fro
 import { modelErrors, unknownFields } from './support/k8s-schema';
 import { imagesOf, toFileTree } from '../charts/output/render';
 import type { Manifest } from '../charts/platform';
-import { LABELS, MEMBER_SELECTOR_KEYS } from '../charts/lib/labels';
+import { KEYS } from './support/stores';
 
 // Kinds that the Kubernetes API serves without a namespace (kubectl api-resources --namespaced=false).
 const CLUSTER_SCOPED = new Set([
@@ -95,7 +95,7 @@ describe('labels', () => {
     for (const [env, m] of rows) {
       const sel = m.spec?.selector?.matchLabels ?? (m.kind === 'Service' ? m.spec?.selector : undefined);
       if (!sel) continue;
-      const extra = Object.keys(sel).filter((k) => !stable.has(k) && !MEMBER_SELECTOR_KEYS.includes(k));
+      const extra = Object.keys(sel).filter((k) => !stable.has(k) && !([KEYS.role, KEYS.shard, KEYS.pool] as string[]).includes(k));
       expect({ obj: `${env}: ${describeObject(m)}`, extra }).toEqual({ obj: `${env}: ${describeObject(m)}`, extra: [] });
     }
   });
@@ -199,7 +199,7 @@ describe('workloads', () => {
   test('images.txt lists exactly the images of the rendered containers, and the registry rewrite covers all', () => {
     for (const { p, ms } of byEnv) {
       const listed = (toFileTree(p).get('images.txt') ?? '').split('\n').filter(Boolean);
-      expect(listed).toEqual(imagesOf(ms));
+      expect(listed).toEqual(imagesOf(ms, p.config));
       const registry = p.config.images.registry;
       if (registry) for (const image of listed) expect(image.startsWith(`${registry}/`)).toBe(true);
     }
@@ -213,9 +213,9 @@ describe('references', () => {
       for (const svc of ms.filter((m) => m.kind === 'Service' && m.spec.selector)) {
         // A member's role label is rewritten at run time (Patroni: primary/replica): the template must carry the
         // key, its rendered value is only the starting one.
-        const { [LABELS.role]: role, ...fixedSelector } = svc.spec.selector;
+        const { [KEYS.role]: role, ...fixedSelector } = svc.spec.selector;
         const targets = pods.filter(({ owner, template }) => owner.metadata.namespace === svc.metadata.namespace
-          && matches(fixedSelector, template.metadata.labels) && (role === undefined || LABELS.role in template.metadata.labels));
+          && matches(fixedSelector, template.metadata.labels) && (role === undefined || KEYS.role in template.metadata.labels));
         const where = `${p.config.name}: ${describeObject(svc)}`;
         expect({ where, selects: targets.length > 0 }).toEqual({ where, selects: true });
         for (const port of svc.spec.ports) {

@@ -17,9 +17,9 @@ export interface PostgresRef {
   readonly secrets: { readonly superuser: SecretRef; readonly replication: SecretRef; readonly rewind: SecretRef; readonly app: SecretRef };
 }
 
-/** PostgreSQL role of each credentials Secret (by Secret name). */
+/** PostgreSQL role of each system credentials Secret (by Secret name); the application's role is the database's name. */
 export const POSTGRES_USERS: Readonly<Record<string, string>> = {
-  'postgres-superuser': 'postgres', 'postgres-replication': 'replicator', 'postgres-rewind': 'rewind', 'postgres-app': 'receivables',
+  'postgres-superuser': 'postgres', 'postgres-replication': 'replicator', 'postgres-rewind': 'rewind',
 };
 
 /**
@@ -40,11 +40,11 @@ export const postgres = storeFacts<typeof postgresSection, PostgresRef>({
   namespace: 'db-postgres',
   requires: ['minio'],
   rules: postgresRules,
-  refs: (_config, ep) => ({
+  refs: (section, ep) => ({
     pooler: ep('pgbouncer', 6432, 'pgbouncer', { name: 'postgres', component: 'pooler' }),
     primary: ep('postgres', 5432, 'postgresql', { name: 'postgres', component: 'database' }),
     replicas: ep('postgres-replicas', 5432, 'postgresql', { name: 'postgres', component: 'database' }),
-    database: 'receivables',
+    database: section.database,
     sslMode: 'require',
     secrets: {
       superuser: { name: 'postgres-superuser', keys: userPassword },
@@ -67,5 +67,5 @@ export const postgres = storeFacts<typeof postgresSection, PostgresRef>({
   },
   // Fixed user names: Patroni and the post-bootstrap script create exactly these roles.
   secrets: (pg, namespace) => [pg.secrets.superuser, pg.secrets.replication, pg.secrets.rewind, pg.secrets.app]
-    .map((s) => ({ ...s, namespace, fixed: { username: POSTGRES_USERS[s.name] } })),
+    .map((s) => ({ ...s, namespace, fixed: { username: s === pg.secrets.app ? pg.database : POSTGRES_USERS[s.name] } })),
 });
