@@ -21,6 +21,8 @@ import { difference, reachability } from './support/network';
 import { manifestsOf } from './support/render';
 
 const DB_CIDR = '10.20.30.0/24';
+/** A managed S3 (its own addresses, virtual-host addressing, a region). */
+const S3 = { host: 's3.eu-west-1.amazonaws.com', credentialsSecret: 'shop-s3', cidrs: ['52.218.0.0/17'], region: 'eu-west-1', pathStyle: false, buckets: { documents: 'shop-documents', logs: 'shop-logs' } };
 
 const SHOP: CatalogEntry = {
   name: 'shop', namespace: 'shop', kind: 'node-api', description: 'The shop: one web app',
@@ -164,12 +166,47 @@ describe('a wrong description or environment names the field and the platform', 
   test('an external MinIO while Redis runs in the cluster and backs up to it', () => {
     const { minio, ...stores } = base.stores;
     expect(minio).toBeDefined();
-    const out = problems({ ...base, stores, external: { ...base.external, minio: { host: 's3.example.test', port: 443, credentialsSecret: 'x', cidrs: ['10.1.0.0/16'] } } });
-    expect(out.join('\n')).toMatch(/external\.minio = .*: is not a known field/);
+    const out = problems({ ...base, stores, external: { ...base.external, minio: S3 } });
+    expect(out.join('\n')).toMatch(/external\.minio = .*: cannot be external while stores\.redis runs in the cluster: redis uses the in-cluster minio/);
+  });
+
+  test('an external store of a kind that can only run in the cluster', () => {
+    expect(problems({ ...base, external: { ...base.external, redis: { host: 'cache.example.test', port: 6379, credentialsSecret: 'x', cidrs: ['10.1.0.0/16'] } } }).join('\n'))
+      .toMatch(/external\.redis = .*: is not a known field \(allowed here: [a-z, ]*postgres/);
   });
 
   test('an external store without its addresses', () => {
     expect(problems({ ...base, external: { postgres: { ...base.external.postgres, cidrs: [] } } }))
       .toContain('platform "shop", environment "dev": external.postgres.cidrs = []: must list at least one CIDR (the service\'s subnets)');
   });
+});
+
+test('every store external: nothing deployed for the stores, the app wired to the managed PostgreSQL and S3', () => {
+  const onlyManaged: PlatformDescription = {
+    ...shopPlatform, name: 'shopx', stores: ['postgres', 'minio'],
+    catalog: [{ ...SHOP, dependsOn: [{ target: 'postgres' }, { target: 'minio' }] }],
+    environments: {
+      dev: {
+        ...base, ingress: { ...base.ingress, baseDomain: 'shopx.example.test' }, stores: {}, external: { ...base.external, minio: S3 },
+        namespaces: base.namespaces.filter((n: { tier: string }) => n.tier !== 'data'),
+      },
+    },
+  };
+  PLATFORMS.shopx = onlyManaged;
+  try {
+    const p = renderPlatform(loadTargets([{ platform: 'shopx', env: 'dev' }])[0]);
+    const ms = manifestsOf(p);
+    expect(ms.filter((m) => m.kind === 'StatefulSet')).toEqual([]);
+    const cm = ms.find((m) => m.kind === 'ConfigMap' && m.metadata.namespace === 'shop' && m.data?.S3_ENDPOINT)!;
+    expect(cm.data).toMatchObject({ S3_ENDPOINT: 'https://s3.eu-west-1.amazonaws.com', S3_BUCKET: 'shop-documents', S3_FORCE_PATH_STYLE: 'false', S3_REGION: 'eu-west-1' });
+    expect(p.secrets.filter((s) => s.suppliedBy === 'site').map((s) => `${s.namespace}/${s.name}`).sort()).toEqual(['shop/shop-db', 'shop/shop-s3']);
+    // The app's egress: the database's range on 5432, S3's on 443, and nothing else outside the cluster.
+    const out = p.graph.flows.filter((f) => 'addresses' in f.to && 'pods' in f.from && f.from.pods.namespace === 'shop');
+    expect(out.map((f) => [('addresses' in f.to) && f.to.addresses.cidrs, f.ports.map((x) => x.port)])).toEqual([[[DB_CIDR], [5432]], [S3.cidrs, [443]]]);
+    const r = reachability({ config: p.config, graph: p.graph, manifests: ms });
+    expect(difference(r.expected, r.actual)).toEqual([]);
+    expect(difference(r.actual, r.expected)).toEqual([]);
+  } finally {
+    delete PLATFORMS.shopx;
+  }
 });
