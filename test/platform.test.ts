@@ -210,3 +210,14 @@ test('every store external: nothing deployed for the stores, the app wired to th
     delete PLATFORMS.shopx;
   }
 });
+
+test('a service depending on a store kind its platform lacks is refused, naming the platform\'s kinds', () => {
+  PLATFORMS.shopk = { ...shopPlatform, name: 'shopk', catalog: [{ ...SHOP, dependsOn: [{ target: 'postgres' }, { target: 'kafka' }] }],
+    environments: { dev: { ...base, ingress: { ...base.ingress, baseDomain: 'shopk.example.test' } } } };
+  try {
+    expect(() => renderPlatform(loadTargets([{ platform: 'shopk', env: 'dev' }])[0]))
+      .toThrow('catalog.shop.dependsOn[1]: "kafka" is neither a store of the platform (postgres, redis, minio) nor a service of the catalog');
+  } finally {
+    delete PLATFORMS.shopk;
+  }
+});
