@@ -45,7 +45,7 @@ const base = {
   tenants: [], tenantPlans: {},
   stores: { redis: dev.stores.redis, minio: dev.stores.minio },
   external: { postgres: { host: 'shop.abc123.eu-west-1.rds.amazonaws.com', database: 'shop', sslMode: 'verify-full' as const, credentialsSecret: 'shop-db', cidrs: [DB_CIDR] } },
-  apps: { autoscaling: true, modelServer: { mode: 'disabled' as const }, services: {} },
+  apps: { autoscaling: true, services: {} },
 };
 
 const shopPlatform: PlatformDescription = {
