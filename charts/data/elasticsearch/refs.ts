@@ -1,6 +1,7 @@
 /** How the platform reaches Elasticsearch (HTTPS) and the Secrets its cluster reads. */
 import type { Endpoint, SecretRef } from '../../lib/endpoint';
-import { elasticsearchRules, elasticsearchSection } from './config';
+import type { z } from 'zod';
+import { elasticsearchRules, elasticsearchSection, externalElasticsearchSection } from './config';
 import { storeFacts, userPassword } from '../kind';
 
 export interface ElasticsearchRef {
@@ -14,6 +15,8 @@ export interface ElasticsearchRef {
   readonly appIndexPatterns: readonly string[];
   /** Prefix applications name their indices with, so that they fall under `appIndexPatterns`. */
   readonly appIndexPrefix: string;
+  /** A managed service's engine (`external.elasticsearch`); in the cluster, Elasticsearch. */
+  readonly engine?: 'opensearch' | 'elasticsearch';
 }
 
 /** The Elasticsearch user of the applications (native realm; the setup Job creates it with its role). */
@@ -42,4 +45,19 @@ export const elasticsearch = storeFacts<typeof elasticsearchSection, Elasticsear
     { ...es.secret, namespace, fixed: { username: 'elastic' } },
     { ...es.appSecret, namespace, fixed: { username: ELASTICSEARCH_APP_USER } },
   ],
+  external: {
+    config: externalElasticsearchSection,
+    refs: (x: z.infer<typeof externalElasticsearchSection>, kind: string): ElasticsearchRef => {
+      const http: Endpoint = {
+        namespace: '', service: '', host: x.host, port: x.port, portName: 'https', pods: { name: 'elasticsearch', component: 'external' },
+        external: { cidrs: x.cidrs, display: `external ${kind} (${x.engine}, ${x.host})` },
+      };
+      // Only the applications' credentials: the service's administration is the site's.
+      const app = { name: x.credentialsSecret, keys: userPassword };
+      return {
+        http, url: `https://${x.host}${x.port === 443 ? '' : `:${x.port}`}`, secret: app, appSecret: app,
+        appIndexPatterns: [`${x.indexPrefix}*`], appIndexPrefix: x.indexPrefix, engine: x.engine,
+      };
+    },
+  },
 });
