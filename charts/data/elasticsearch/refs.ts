@@ -2,7 +2,7 @@
 import type { Endpoint, SecretRef } from '../../lib/endpoint';
 import type { z } from 'zod';
 import { elasticsearchRules, elasticsearchSection, externalElasticsearchSection } from './config';
-import { storeFacts, userPassword } from '../kind';
+import { externalEndpoint, storeFacts, userPassword } from '../kind';
 
 export interface ElasticsearchRef {
   readonly http: Endpoint;
@@ -48,10 +48,7 @@ export const elasticsearch = storeFacts<typeof elasticsearchSection, Elasticsear
   external: {
     config: externalElasticsearchSection,
     refs: (x: z.infer<typeof externalElasticsearchSection>, kind: string): ElasticsearchRef => {
-      const http: Endpoint = {
-        namespace: '', service: '', host: x.host, port: x.port, portName: 'https', pods: { name: 'elasticsearch', component: 'external' },
-        external: { cidrs: x.cidrs, display: `external ${kind} (${x.engine}, ${x.host})` },
-      };
+      const http = externalEndpoint(kind, x, 'https');
       // Only the applications' credentials: the service's administration is the site's.
       const app = { name: x.credentialsSecret, keys: userPassword };
       return {

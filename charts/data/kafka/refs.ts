@@ -2,7 +2,7 @@
 import type { Endpoint, SecretRef } from '../../lib/endpoint';
 import type { z } from 'zod';
 import { externalKafkaSection, kafkaRules, kafkaSection } from './config';
-import { storeFacts, userPassword } from '../kind';
+import { externalEndpoint, storeFacts, userPassword } from '../kind';
 
 export interface KafkaRef {
   readonly bootstrap: Endpoint;
@@ -41,10 +41,7 @@ export const kafka = storeFacts<typeof kafkaSection, KafkaRef>({
     config: externalKafkaSection,
     refs: (x: z.infer<typeof externalKafkaSection>, kind: string): KafkaRef => {
       // Bootstrap answers with every broker's address: all in the brokers' subnets, on the same listener port.
-      const bootstrap: Endpoint = {
-        namespace: '', service: '', host: x.brokers[0], port: x.port, portName: 'sasl-scram', pods: { name: 'kafka', component: 'external' },
-        external: { cidrs: x.cidrs, display: `external ${kind} (${x.brokers.length} brokers, ${x.brokers[0]}…)` },
-      };
+      const bootstrap = externalEndpoint(kind, { host: x.brokers[0], port: x.port, cidrs: x.cidrs }, 'sasl-scram');
       return {
         bootstrap,
         bootstrapServers: x.brokers.map((b) => `${b}:${x.port}`).join(','),

@@ -2,7 +2,7 @@
 import type { Endpoint, SecretRef } from '../../lib/endpoint';
 import type { z } from 'zod';
 import { externalRedisSection, redisRules, redisSection } from './config';
-import { storeFacts } from '../kind';
+import { externalEndpoint, storeFacts } from '../kind';
 
 export interface RedisRef {
   /** Sentinel: clients discover the current master here. */
@@ -35,10 +35,7 @@ export const redis = storeFacts<typeof redisSection, RedisRef>({
     config: externalRedisSection,
     refs: (x: z.infer<typeof externalRedisSection>, kind: string): RedisRef => {
       // Every shard's nodes sit in the cache subnets on the same port: one range covers them all.
-      const endpoint: Endpoint = {
-        namespace: '', service: '', host: x.host, port: x.port, portName: 'redis', pods: { name: 'redis', component: 'external' },
-        external: { cidrs: x.cidrs, display: `external ${kind} cluster (${x.host}, ${x.shards} shards x ${1 + x.replicasPerShard} nodes)` },
-      };
+      const endpoint = externalEndpoint(kind, x, 'redis');
       return {
         sentinel: endpoint, server: endpoint, masterSet: '',
         secret: { name: x.credentialsSecret, keys: ['password'] },
