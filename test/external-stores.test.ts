@@ -171,6 +171,8 @@ test('egress: each consumer to each service\'s ranges on its port only (Redis 63
     `apps → ${CACHE_CIDRS.join('+')} 6379`, `apps → ${MSK_CIDRS.join('+')} 9096`,
     `workers → ${CACHE_CIDRS.join('+')} 6379`, `workers → ${MSK_CIDRS.join('+')} 9096`, `workers → ${SEARCH_CIDRS.join('+')} 443`,
   ]);
+  // The reachability table names the cluster's topology beside its ranges.
+  expect(external.map((f) => 'addresses' in f.to && f.to.addresses.display)).toContain(`external redis (${REDIS.host}), cluster mode: 3 shards x 2 nodes`);
   const r = reachability({ config: rendered.config, graph: rendered.graph, manifests: objects() });
   expect(difference(r.expected, r.actual)).toEqual([]);
   expect(difference(r.actual, r.expected)).toEqual([]);

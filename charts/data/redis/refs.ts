@@ -34,8 +34,11 @@ export const redis = storeFacts<typeof redisSection, RedisRef>({
   external: {
     config: externalRedisSection,
     refs: (x: z.infer<typeof externalRedisSection>, kind: string): RedisRef => {
-      // Every shard's nodes sit in the cache subnets on the same port: one range covers them all.
-      const endpoint = externalEndpoint(kind, x, 'redis');
+      // Every shard's nodes sit in the cache subnets on the same port: one range covers them all. The topology
+      // shows in dist/<platform>/<env>/reachability.md beside the ranges.
+      const any = externalEndpoint(kind, x, 'redis');
+      const display = `${any.external!.display}, cluster mode: ${x.shards} shards x ${1 + x.replicasPerShard} nodes`;
+      const endpoint: Endpoint = { ...any, external: { cidrs: x.cidrs, display } };
       return {
         sentinel: endpoint, server: endpoint, masterSet: '',
         secret: { name: x.credentialsSecret, keys: ['password'] },
