@@ -171,8 +171,8 @@ describe('a wrong description or environment names the field and the platform', 
   });
 
   test('an external store of a kind that can only run in the cluster', () => {
-    expect(problems({ ...base, external: { ...base.external, redis: { host: 'cache.example.test', port: 6379, credentialsSecret: 'x', cidrs: ['10.1.0.0/16'] } } }).join('\n'))
-      .toMatch(/external\.redis = .*: is not a known field \(allowed here: [a-z, ]*postgres/);
+    expect(problems({ ...base, external: { ...base.external, clickhouse: { host: 'olap.example.test', port: 9440, credentialsSecret: 'x', cidrs: ['10.1.0.0/16'] } } }).join('\n'))
+      .toMatch(/external\.clickhouse = .*: is not a known field \(allowed here: [a-z, ]*postgres/);
   });
 
   test('an external store without its addresses', () => {
