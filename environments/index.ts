@@ -91,7 +91,7 @@ export function environmentInput(name: string, platform: string = DEFAULT_PLATFO
   const input = deepMerge(deepMerge(p.base, { name }), own);
   // The description's own fields: not an environment's to set.
   const appFolders = p.appFolders.map((f) => ({ ...f, namespaces: f.namespaces && [...f.namespaces], kinds: f.kinds && [...f.kinds] }));
-  return { ...input, platform: { name: p.name, displayName: p.displayName, stores: [...p.stores], optionalStores: [...(p.optionalStores ?? [])], appFolders, catalog: p.catalog } } as DeepPartial<EnvironmentInput>;
+  return { ...input, platform: { name: p.name, displayName: p.displayName, labelDomain: p.labelDomain, partOf: p.partOf, stores: [...p.stores], optionalStores: [...(p.optionalStores ?? [])], appFolders, catalog: p.catalog } } as DeepPartial<EnvironmentInput>;
 }
 
 /** Validates a raw input; throws ConfigError listing every problem. `environment` names it in the messages. */

@@ -20,6 +20,10 @@ export interface PlatformDescription {
   readonly name: string;
   /** The platform in prose: "the <displayName> platform". */
   readonly displayName: string;
+  /** The domain of its own label and annotation keys (`<labelDomain>/environment`, …). */
+  readonly labelDomain: string;
+  /** `app.kubernetes.io/part-of` of its objects. */
+  readonly partOf: string;
   /** The folder of its files, e.g. `environments/receivables` (error messages name the file that sets a field). */
   readonly folder: string;
   /** Its store kinds (charts/data/<kind>/): every environment has exactly these sections under `stores`. */

@@ -207,6 +207,7 @@ export const appsSection = z.strictObject({
   replicaCap: z.strictObject({ minReplicas: replicas(1), maxReplicas: replicas(1) }).optional(),
   /** Sizes of every service that has no override of its own (dev shrinks everything at once). */
   resources: computeResources.optional(),
+  /** @default { mode: 'disabled' } (a platform without a model server sets nothing) */
   modelServer: z.strictObject({
     mode: z.enum(['gpu', 'cpu', 'disabled']),
     /** @default 'nvidia.com/gpu' (the NVIDIA device plugin) */
@@ -219,7 +220,7 @@ export const appsSection = z.strictObject({
       key: z.string().min(1), operator: z.enum(['Exists', 'Equal']), value: z.string().optional(),
       effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
     })).default([]),
-  }),
+  }).default({ mode: 'disabled', gpuResource: 'nvidia.com/gpu', gpusPerReplica: 1, gpuMemory: '48Gi', nodeSelector: {}, tolerations: [] }),
   services: z.record(dnsLabel, appOverride).default({}),
   /**
    * The catalog's shared volumes (CatalogEntry.sharedVolume), by claim name: the class they are provisioned from
@@ -288,6 +289,10 @@ export const platformSection = z.strictObject({
   name: dnsLabel,
   /** The platform in prose, e.g. "receivables" in "the receivables platform". */
   displayName: z.string().min(1),
+  /** The domain of its own label and annotation keys, e.g. `sme-receivables.io` (`<domain>/environment`). */
+  labelDomain: dnsName,
+  /** `app.kubernetes.io/part-of` of every object, e.g. `receivables-platform`. */
+  partOf: dnsLabel,
   /** Its store kinds: `stores` holds exactly these sections. */
   stores: z.array(z.enum(STORE_NAMES)),
   /** Those of its stores an environment may leave out. */

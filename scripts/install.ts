@@ -297,7 +297,7 @@ export class Helm {
   show(args: readonly string[]): string { return ['helm', ...(this.context ? ['--kube-context', this.context] : []), ...args].join(' '); }
 }
 
-export function run(steps: readonly Step[], kubectl: Kubectl, helm: Helm, io: Io, env = ''): number {
+export function run(steps: readonly Step[], kubectl: Kubectl, helm: Helm, io: Io, config?: EnvironmentConfig): number {
   const total = steps.length;
   for (const [i, s] of steps.entries()) {
     const head = `[${i + 1}/${total}] ${s.folder}`;
@@ -318,7 +318,8 @@ export function run(steps: readonly Step[], kubectl: Kubectl, helm: Helm, io: Io
         }
         io.out(`    Secret ${id}: present (site-supplied)`);
       }
-      const problems = applySecrets(env, s.secrets.generate, kubectl, { out: (x) => io.out(`    ${x}`), err: io.err });
+      if (!config) throw new Error('the Secrets step needs the environment');
+      const problems = applySecrets(config, s.secrets.generate, kubectl, { out: (x) => io.out(`    ${x}`), err: io.err });
       if (problems) return stop('creating the Secrets', `${problems} problem(s), above`, 'fix the Secrets named above (they are never overwritten), then run again');
       continue;
     }
@@ -490,7 +491,7 @@ export function main(argv: string[], io: Io = { out: (s) => console.log(s), err:
     }
     const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'receivables-install-'));
     try {
-      return run(plan(folders, { ...options, bootstrap: bootstrapMode(facts, helmAvailable), workDir }), kubectl, helm, io, f.env);
+      return run(plan(folders, { ...options, bootstrap: bootstrapMode(facts, helmAvailable), workDir }), kubectl, helm, io, config);
     } finally {
       fs.rmSync(workDir, { recursive: true, force: true });
     }

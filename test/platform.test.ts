@@ -12,7 +12,8 @@ import { renderPlatform, type Manifest, type RenderedPlatform } from '../charts/
 import { toFileTree, writeDist } from '../charts/output/render';
 import { STORE_KINDS } from '../charts/data';
 import { NAMESPACES } from '../charts/data/refs';
-import { ConfigError, formatProblem, loadTargets, PLATFORMS, type PlatformDescription } from '../environments';
+import { ConfigError, fieldSource, formatProblem, loadTargets, PLATFORMS, type PlatformDescription } from '../environments';
+import { siteChecklist } from '../charts/output/checklist';
 import type { CatalogEntry } from '../environments/catalog';
 import { deepMerge } from '../environments/merge';
 import { receivables } from '../environments/receivables';
@@ -21,6 +22,8 @@ import { difference, reachability } from './support/network';
 import { manifestsOf } from './support/render';
 
 const DB_CIDR = '10.20.30.0/24';
+/** A managed S3 (its own addresses, virtual-host addressing, a region). */
+const S3 = { host: 's3.eu-west-1.amazonaws.com', credentialsSecret: 'shop-s3', cidrs: ['52.218.0.0/17'], region: 'eu-west-1', pathStyle: false, buckets: { documents: 'shop-documents', logs: 'shop-logs' } };
 
 const SHOP: CatalogEntry = {
   name: 'shop', namespace: 'shop', kind: 'node-api', description: 'The shop: one web app',
@@ -43,11 +46,11 @@ const base = {
   tenants: [], tenantPlans: {},
   stores: { redis: dev.stores.redis, minio: dev.stores.minio },
   external: { postgres: { host: 'shop.abc123.eu-west-1.rds.amazonaws.com', database: 'shop', sslMode: 'verify-full' as const, credentialsSecret: 'shop-db', cidrs: [DB_CIDR] } },
-  apps: { autoscaling: true, modelServer: { mode: 'disabled' as const }, services: {} },
+  apps: { autoscaling: true, services: {} },
 };
 
 const shopPlatform: PlatformDescription = {
-  name: 'shop', displayName: 'shop', folder: 'test/platform.test.ts', stores: ['postgres', 'redis', 'minio'], catalog: [SHOP],
+  name: 'shop', displayName: 'shop', labelDomain: 'shop.example.test', partOf: 'shop', folder: 'test/platform.test.ts', stores: ['postgres', 'redis', 'minio'], catalog: [SHOP],
   appFolders: [{ folder: '22-shop' }],
   base: {}, environments: { dev: base },
 };
@@ -164,12 +167,68 @@ describe('a wrong description or environment names the field and the platform', 
   test('an external MinIO while Redis runs in the cluster and backs up to it', () => {
     const { minio, ...stores } = base.stores;
     expect(minio).toBeDefined();
-    const out = problems({ ...base, stores, external: { ...base.external, minio: { host: 's3.example.test', port: 443, credentialsSecret: 'x', cidrs: ['10.1.0.0/16'] } } });
-    expect(out.join('\n')).toMatch(/external\.minio = .*: is not a known field/);
+    const out = problems({ ...base, stores, external: { ...base.external, minio: S3 } });
+    expect(out.join('\n')).toMatch(/external\.minio = .*: cannot be external while stores\.redis runs in the cluster: redis uses the in-cluster minio/);
+  });
+
+  test('an external store of a kind that can only run in the cluster', () => {
+    expect(problems({ ...base, external: { ...base.external, clickhouse: { host: 'olap.example.test', port: 9440, credentialsSecret: 'x', cidrs: ['10.1.0.0/16'] } } }).join('\n'))
+      .toMatch(/external\.clickhouse = .*: is not a known field \(allowed here: [a-z, ]*postgres/);
   });
 
   test('an external store without its addresses', () => {
     expect(problems({ ...base, external: { postgres: { ...base.external.postgres, cidrs: [] } } }))
       .toContain('platform "shop", environment "dev": external.postgres.cidrs = []: must list at least one CIDR (the service\'s subnets)');
   });
+});
+
+test('every store external: nothing deployed for the stores, the app wired to the managed PostgreSQL and S3', () => {
+  const onlyManaged: PlatformDescription = {
+    ...shopPlatform, name: 'shopx', stores: ['postgres', 'minio'],
+    catalog: [{ ...SHOP, dependsOn: [{ target: 'postgres' }, { target: 'minio' }] }],
+    environments: {
+      dev: {
+        ...base, ingress: { ...base.ingress, baseDomain: 'shopx.example.test' }, stores: {}, external: { ...base.external, minio: S3 },
+        namespaces: base.namespaces.filter((n: { tier: string }) => n.tier !== 'data'),
+      },
+    },
+  };
+  PLATFORMS.shopx = onlyManaged;
+  try {
+    const p = renderPlatform(loadTargets([{ platform: 'shopx', env: 'dev' }])[0]);
+    const ms = manifestsOf(p);
+    expect(ms.filter((m) => m.kind === 'StatefulSet')).toEqual([]);
+    const cm = ms.find((m) => m.kind === 'ConfigMap' && m.metadata.namespace === 'shop' && m.data?.S3_ENDPOINT)!;
+    expect(cm.data).toMatchObject({ S3_ENDPOINT: 'https://s3.eu-west-1.amazonaws.com', S3_BUCKET: 'shop-documents', S3_FORCE_PATH_STYLE: 'false', S3_REGION: 'eu-west-1' });
+    expect(p.secrets.filter((s) => s.suppliedBy === 'site').map((s) => `${s.namespace}/${s.name}`).sort()).toEqual(['shop/shop-db', 'shop/shop-s3']);
+    // The app's egress: the database's range on 5432, S3's on 443, and nothing else outside the cluster.
+    const out = p.graph.flows.filter((f) => 'addresses' in f.to && 'pods' in f.from && f.from.pods.namespace === 'shop');
+    expect(out.map((f) => [('addresses' in f.to) && f.to.addresses.cidrs, f.ports.map((x) => x.port)])).toEqual([[[DB_CIDR], [5432]], [S3.cidrs, [443]]]);
+    const r = reachability({ config: p.config, graph: p.graph, manifests: ms });
+    expect(difference(r.expected, r.actual)).toEqual([]);
+    expect(difference(r.actual, r.expected)).toEqual([]);
+  } finally {
+    delete PLATFORMS.shopx;
+  }
+});
+
+test('a service depending on a store kind its platform lacks is refused, naming the platform\'s kinds', () => {
+  PLATFORMS.shopk = { ...shopPlatform, name: 'shopk', catalog: [{ ...SHOP, dependsOn: [{ target: 'postgres' }, { target: 'kafka' }] }],
+    environments: { dev: { ...base, ingress: { ...base.ingress, baseDomain: 'shopk.example.test' } } } };
+  try {
+    expect(() => renderPlatform(loadTargets([{ platform: 'shopk', env: 'dev' }])[0]))
+      .toThrow('catalog.shop.dependsOn[1]: "kafka" is neither a store of the platform (postgres, redis, minio) nor a service of the catalog');
+  } finally {
+    delete PLATFORMS.shopk;
+  }
+});
+
+test('the site checklist names the managed database, its addresses and the Secret the site creates', () => {
+  const md = siteChecklist(rendered, (f) => fieldSource('dev', f, 'shop'));
+  expect(md).toContain('| `external.postgres.host` | the managed postgres | `shop.abc123.eu-west-1.rds.amazonaws.com` |');
+  expect(md).toContain(`| \`external.postgres.cidrs\` | its addresses (NetworkPolicy egress of its consumers) | \`${DB_CIDR}\` |`);
+  expect(md).toMatch(/## Secrets the site creates\n[\s\S]*- `shop\/shop-db` with keys `username`, `password`/);
+  // Receivables runs every store in the cluster: no such section there.
+  const recv = renderPlatform(loadTargets([{ platform: 'receivables', env: 'dev' }])[0]);
+  expect(siteChecklist(recv, (f) => fieldSource('dev', f))).not.toContain('Secrets the site creates');
 });

@@ -80,9 +80,11 @@ export function sharedVolume(scope: Construct, ctx: PlatformContext, plan: Servi
     },
   });
 
-  // The documents bucket's credentials, copied into this namespace (the Job reads the version's folder).
+  // The documents bucket's credentials in this namespace (the Job reads the version's folder): a copy of the
+  // in-cluster MinIO's, or the site's own for a managed S3 (external.minio).
   const creds = minio.credentials('documents');
-  declareSecret(ctx, ns, creds, { namespace: NAMESPACES.minio, name: creds.name });
+  if (!minio.s3.external) declareSecret(ctx, ns, creds, { namespace: NAMESPACES.minio, name: creds.name });
+  else if (!ctx.secrets.some((x) => x.namespace === ns && x.name === creds.name)) ctx.secrets.push({ ...creds, namespace: ns, suppliedBy: 'site' });
   ctx.graph.use(pods(ns, id), minio.s3, `the ${v.claimName} fill Job copies its content from MinIO`);
 
   const name = `${id.name}-fill`;

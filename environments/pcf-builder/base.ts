@@ -51,6 +51,7 @@ export const base: DeepPartial<EnvironmentInput> = {
   // PostgreSQL is not here: none in development, external in production, in the cluster in staging (./staging.ts).
   stores: {
     redis: {
+      masterSet: 'pcf-builder',
       resources: { requests: { cpu: '100m', memory: '512Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
       minReplicasToWrite: 1, minReplicasMaxLagSeconds: 10, downAfterMilliseconds: 5000, failoverTimeoutMilliseconds: 60000,
       backup: { schedule: '17 */6 * * *', retentionDays: 7 },

@@ -12,6 +12,8 @@ import { staging } from './staging';
 export const pcfBuilder = definePlatform({
   name: 'pcf-builder',
   displayName: 'PCF Builder',
+  labelDomain: 'pcf-builder.io',
+  partOf: 'pcf-builder',
   folder: 'environments/pcf-builder',
   // MinIO is seed 001's S3 (the AI brain's source) and where Redis and PostgreSQL back up.
   stores: ['postgres', 'redis', 'minio'],

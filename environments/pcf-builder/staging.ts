@@ -19,6 +19,7 @@ export const CEPH_CLASSES = {
  * a self-hosted stand-in for the document's "RDS (small)"; production uses the site's managed service.
  */
 export const POSTGRES = {
+  database: 'pcf_builder',
   resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } },
   pooler: { replicas: 2, defaultPoolSize: 20, maxClientConn: 500, resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '250m', memory: '128Mi' } } },
   backup: { intervalHours: 6, retentionDays: 7 },

@@ -14,6 +14,8 @@ import { staging } from './staging';
 export const receivables = definePlatform({
   name: 'receivables',
   displayName: 'receivables',
+  labelDomain: 'sme-receivables.io',
+  partOf: 'receivables-platform',
   folder: 'environments/receivables',
   stores: ['postgres', 'redis', 'minio', 'elasticsearch', 'clickhouse', 'kafka'],
   catalog: CATALOG,

@@ -13,7 +13,7 @@ import * as path from 'path';
 import { parse } from 'yaml';
 import type { ConfigProblem } from '../../../environments/schema';
 import type { MinioConfig } from './context';
-import { LABELS } from '../../lib/labels';
+import { platformKeys } from '../../lib/labels';
 import { poolAnnotation, poolStatefulSet } from './chart';
 import { NAMESPACES } from '../refs';
 
@@ -49,7 +49,7 @@ export function recordedPools(config: MinioConfig, envDir: string): RecordedPool
   for (const file of fs.readdirSync(dir).filter((f) => f.startsWith(prefix) && f.endsWith('.yaml')).sort()) {
     const doc = parse(metadataBlock(fs.readFileSync(path.join(dir, file), 'utf8')));
     const shape = doc?.metadata?.annotations?.[poolAnnotation(config)];
-    const name = doc?.metadata?.labels?.[LABELS.pool];
+    const name = doc?.metadata?.labels?.[platformKeys(config).pool];
     if (typeof shape !== 'string' || typeof name !== 'string') continue;
     const s = JSON.parse(shape) as { position: number; servers: number; drivesPerServer: number; volume: string };
     out.push({ name, position: s.position, servers: s.servers, drivesPerServer: s.drivesPerServer, volume: s.volume, file: `${MINIO_FOLDER}/${file}` });

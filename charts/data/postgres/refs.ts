@@ -2,7 +2,7 @@
 import type { Endpoint, SecretRef } from '../../lib/endpoint';
 import { postgresRules, postgresSection } from './config';
 import { z } from 'zod';
-import { externalStoreFields, storeFacts, userPassword } from '../kind';
+import { externalEndpoint, externalStoreFields, storeFacts, userPassword } from '../kind';
 
 export interface PostgresRef {
   /** PgBouncer in front of the primary: what applications use. */
@@ -17,9 +17,9 @@ export interface PostgresRef {
   readonly secrets: { readonly superuser: SecretRef; readonly replication: SecretRef; readonly rewind: SecretRef; readonly app: SecretRef };
 }
 
-/** PostgreSQL role of each credentials Secret (by Secret name). */
+/** PostgreSQL role of each system credentials Secret (by Secret name); the application's role is the database's name. */
 export const POSTGRES_USERS: Readonly<Record<string, string>> = {
-  'postgres-superuser': 'postgres', 'postgres-replication': 'replicator', 'postgres-rewind': 'rewind', 'postgres-app': 'receivables',
+  'postgres-superuser': 'postgres', 'postgres-replication': 'replicator', 'postgres-rewind': 'rewind',
 };
 
 /**
@@ -40,11 +40,11 @@ export const postgres = storeFacts<typeof postgresSection, PostgresRef>({
   namespace: 'db-postgres',
   requires: ['minio'],
   rules: postgresRules,
-  refs: (_config, ep) => ({
+  refs: (section, ep) => ({
     pooler: ep('pgbouncer', 6432, 'pgbouncer', { name: 'postgres', component: 'pooler' }),
     primary: ep('postgres', 5432, 'postgresql', { name: 'postgres', component: 'database' }),
     replicas: ep('postgres-replicas', 5432, 'postgresql', { name: 'postgres', component: 'database' }),
-    database: 'receivables',
+    database: section.database,
     sslMode: 'require',
     secrets: {
       superuser: { name: 'postgres-superuser', keys: userPassword },
@@ -56,10 +56,7 @@ export const postgres = storeFacts<typeof postgresSection, PostgresRef>({
   external: {
     config: externalPostgresSection,
     refs: (x: z.infer<typeof externalPostgresSection>, kind: string): PostgresRef => {
-      const ep: Endpoint = {
-        namespace: '', service: '', host: x.host, port: x.port, portName: 'postgresql', pods: { name: 'postgres', component: 'external' },
-        external: { cidrs: x.cidrs, display: `external ${kind} (${x.host})` },
-      };
+      const ep = externalEndpoint(kind, x, 'postgresql');
       const app = { name: x.credentialsSecret, keys: userPassword };
       // One endpoint for all three roles, and only the application's credentials: the service is the cluster.
       return { pooler: ep, primary: ep, replicas: ep, database: x.database, sslMode: x.sslMode, secrets: { superuser: app, replication: app, rewind: app, app } };
@@ -67,5 +64,5 @@ export const postgres = storeFacts<typeof postgresSection, PostgresRef>({
   },
   // Fixed user names: Patroni and the post-bootstrap script create exactly these roles.
   secrets: (pg, namespace) => [pg.secrets.superuser, pg.secrets.replication, pg.secrets.rewind, pg.secrets.app]
-    .map((s) => ({ ...s, namespace, fixed: { username: POSTGRES_USERS[s.name] } })),
+    .map((s) => ({ ...s, namespace, fixed: { username: s === pg.secrets.app ? pg.database : POSTGRES_USERS[s.name] } })),
 });
