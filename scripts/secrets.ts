@@ -211,7 +211,8 @@ export function main(argv: string[], io: Io = { out: (s) => console.log(s), err:
     // kube-prometheus-stack needs it before External Secrets is installed), which are generated in the cluster.
     const secrets = vault ? declared.filter((s) => (mode === 'vault-seed') !== isBootstrapSecret(s)) : declared;
     if (vault && mode === 'print') {
-      throw new UsageError(`environment "${config.name}" reads Secret values through External Secrets (secrets.source "${config.secrets.source}"): ${config.secrets.source === 'vault' ? 'seed Vault with --vault-seed' : 'store them in AWS Secrets Manager'}, and create the bootstrap Secrets with --apply`);
+      const from = config.secrets.source === 'vault' ? 'Vault' : 'AWS Secrets Manager';
+      throw new UsageError(`environment "${config.name}" reads Secret values from ${from} through External Secrets (secrets.source "${config.secrets.source}"): ${config.secrets.source === 'vault' ? 'seed Vault with --vault-seed' : 'store them there'}, and create the bootstrap Secrets with --apply`);
     }
     if (vault && mode === 'apply') io.out(`${config.name} reads its Secrets from ${config.secrets.source === 'vault' ? 'Vault' : 'AWS Secrets Manager'}: creating only the bootstrap Secrets (${secrets.map(id).join(', ')})${config.secrets.source === 'vault' ? '; seed Vault with --vault-seed' : ''}`);
     if (mode === 'vault-seed') {
