@@ -183,6 +183,11 @@ export const appOverride = z.strictObject({
   minReplicas: replicas(1).optional(),
   maxReplicas: replicas(1).optional(),
   resources: computeResources.optional(),
+  /**
+   * EKS (IRSA): the IAM role the service's pods assume, as the annotation `eks.amazonaws.com/role-arn` on its
+   * ServiceAccount (the pod identity webhook then mounts a web-identity token). @default none
+   */
+  iamRoleArn: z.string().regex(/^arn:aws(-[a-z]+)?:iam::[0-9]{12}:role\/[A-Za-z0-9+=,.@_/-]{1,128}$/, { message: 'must be an IAM role ARN such as arn:aws:iam::123456789012:role/app-api' }).optional(),
 });
 
 export const appsSection = z.strictObject({

@@ -6,7 +6,8 @@
  * generated in the cluster. Receivables' staging is the example, its secrets switched to AWS.
  */
 import { renderPlatform, type Manifest, type RenderedPlatform } from '../charts/platform';
-import { AWS_SERVICE_ACCOUNT, AWS_STORE, IRSA_ANNOTATION } from '../charts/gitops/external-secrets';
+import { AWS_SERVICE_ACCOUNT, AWS_STORE } from '../charts/gitops/external-secrets';
+import { IRSA_ANNOTATION } from '../charts/lib/labels';
 import { isBootstrapSecret } from '../charts/gitops/addons-catalog';
 import { installerSecrets } from '../scripts/install';
 import { ConfigError, environmentInput, formatProblem, validateEnvironment } from '../environments';
@@ -96,4 +97,30 @@ test('a wrong AWS section names the field', () => {
     'environment "staging": secrets.aws.region = "oregon": must be an AWS region such as us-west-2',
     'environment "staging": secrets.aws.accountId = "42": must be a 12-digit AWS account id',
   ]);
+});
+
+describe('IRSA for the services (apps.services.<name>.iamRoleArn)', () => {
+  const role = 'arn:aws:iam::123456789012:role/eks-platform-invoice-service';
+  const withRoles = (roles: Record<string, string>) => {
+    const input = environmentInput('staging') as Record<string, any>;
+    input.apps = { ...input.apps, services: { ...input.apps.services, ...Object.fromEntries(Object.entries(roles).map(([s, r]) => [s, { ...input.apps.services?.[s], iamRoleArn: r }])) } };
+    return input;
+  };
+
+  test('the service\'s ServiceAccount (a Deployment\'s or a CronJob\'s) carries its role; the others carry none', () => {
+    const q = renderPlatform(validateEnvironment('staging', withRoles({ 'invoice-service': role, 'ageing-report': `${role}-report` })));
+    const sa = (name: string) => manifestsOf(q).find((m) => m.kind === 'ServiceAccount' && m.metadata.name === name)!;
+    expect(sa('invoice-service').metadata.annotations).toEqual({ [IRSA_ANNOTATION]: role });
+    expect(sa('ageing-report').metadata.annotations).toEqual({ [IRSA_ANNOTATION]: `${role}-report` });
+    expect(sa('user-service').metadata.annotations).toBeUndefined();
+    // The pods use that ServiceAccount (the webhook mounts the token into them).
+    const dep = manifestsOf(q).find((m) => m.kind === 'Deployment' && m.metadata.name === 'invoice-service')!;
+    expect(dep.spec.template.spec.serviceAccountName).toBe('invoice-service');
+    expect(modelErrors(sa('invoice-service'))).toBeUndefined();
+  });
+
+  test('a malformed role ARN is refused, naming the service', () => {
+    expect(() => validateEnvironment('staging', withRoles({ 'invoice-service': 'invoice-role' }))).toThrow(
+      'environment "staging": apps.services.invoice-service.iamRoleArn = "invoice-role": must be an IAM role ARN such as arn:aws:iam::123456789012:role/app-api');
+  });
 });

@@ -19,7 +19,7 @@ import type { DeclaredSecret } from '../data/refs';
 import type { PlatformContext } from '../context';
 import { k8s } from '../../imports/k8s';
 import { FOLDERS } from '../lib/folders';
-import { meta } from '../lib/labels';
+import { IRSA_ANNOTATION, meta } from '../lib/labels';
 import { isBootstrapSecret } from './addons-catalog';
 
 export const EXTERNAL_SECRETS_FOLDER = FOLDERS.externalSecrets;
@@ -27,8 +27,7 @@ export const VAULT_STORE = 'vault';
 export const VAULT_SERVICE_ACCOUNT = 'vault-auth';
 export const AWS_STORE = 'aws-secrets-manager';
 export const AWS_SERVICE_ACCOUNT = 'secrets-reader';
-/** The ServiceAccount annotation the EKS pod identity webhook reads (IRSA). */
-export const IRSA_ANNOTATION = 'eks.amazonaws.com/role-arn';
+export { IRSA_ANNOTATION };
 const API = 'external-secrets.io/v1beta1';
 
 /** The Vault path (below the KV mount), or the AWS secret name, that holds a declared Secret's values. */
