@@ -36,6 +36,11 @@ export function siteChecklist(p: RenderedPlatform, whereSet: WhereSet): string {
     { field: 'images.registry', what: 'registry every image is pulled from (empty: the upstream registries)', value: c.images.registry },
     { field: 'addons.chartMirror', what: 'Helm repository of the add-on charts (empty: upstream)', value: c.addons.chartMirror },
     { field: 'secrets.source', what: 'where Secret values come from (`npm run secrets` or Vault)', value: c.secrets.source },
+    ...(c.secrets.source === 'aws' && c.secrets.aws ? [
+      { field: 'secrets.aws.region', what: 'AWS region of Secrets Manager', value: c.secrets.aws.region },
+      { field: 'secrets.aws.accountId', what: 'AWS account of the IRSA roles (one per namespace: <rolePrefix><namespace>)', value: c.secrets.aws.accountId },
+      { field: 'secrets.aws.pathPrefix', what: 'prefix of the secret names (<pathPrefix>/<namespace>/<name>)', value: c.secrets.aws.pathPrefix },
+    ] : []),
     ...(c.secrets.vault ? [
       { field: 'secrets.vault.server', what: 'Vault address', value: c.secrets.vault.server },
       { field: 'secrets.vault.cidrs', what: 'Vault addresses (NetworkPolicy egress)', value: c.secrets.vault.cidrs },
