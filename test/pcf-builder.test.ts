@@ -22,6 +22,8 @@ import { APP_SCALING, CATALOG } from '../environments/pcf-builder/catalog';
 import { shellcheck } from './support/clickhouse-kafka';
 import { promtool } from './support/monitoring';
 import { manifestsOf, renderEvery } from './support/render';
+import { clusterFacts, preflight } from '../scripts/install';
+import type { Kubectl } from '../scripts/lib/kubectl';
 
 const PLATFORM = 'pcf-builder';
 const rendered = renderEvery().filter((p) => p.config.platform.name === PLATFORM);
@@ -225,6 +227,36 @@ describe('the storage class must be able to do ReadOnlyMany (a declared capabili
     expect(problemsWith('staging', { apps: { sharedVolumes: { 'ai-brain-pvc': { version: '../x' } } } })).toEqual([
       expect.stringMatching(/^apps\.sharedVolumes\.ai-brain-pvc\.version: must be a version/),
     ]);
+  });
+});
+
+describe('the installer checks the brain\'s storage class before anything is applied', () => {
+  // A read-only cluster that answers the pre-flight's calls: a k3s node, and the storage classes given.
+  const cluster = (classes: string[]): Kubectl => ({
+    show: (args: readonly string[]) => `kubectl ${args.join(' ')}`,
+    run: (args: readonly string[]) => {
+      const out = (stdout: string) => ({ code: 0, stdout, stderr: '' });
+      if (args[0] === 'config') return out(JSON.stringify({ 'current-context': 'dev', clusters: [{ cluster: { server: 'https://127.0.0.1:6443' } }] }));
+      if (args[0] === 'version') return out(JSON.stringify({ clientVersion: { gitVersion: 'v1.30.4' }, serverVersion: { gitVersion: 'v1.30.4+k3s1' } }));
+      if (args[1] === 'nodes') return out(JSON.stringify({ items: [{ status: { nodeInfo: { kubeletVersion: 'v1.30.4+k3s1' }, conditions: [{ type: 'Ready', status: 'True' }] } }] }));
+      if (args[1] === 'storageclass') return out(classes.includes(args[2]) ? `storageclass.storage.k8s.io/${args[2]}\n` : '');
+      return out('');
+    },
+  } as unknown as Kubectl);
+  const config = loadEnvironment('development', PLATFORM);
+
+  test('a k3s cluster with only local-path: the NFS class of ai-brain-pvc is a problem, with what to do', () => {
+    const facts = clusterFacts(config, cluster(['local-path']));
+    expect(facts.sharedVolumeClasses).toEqual({ 'nfs-client': false });
+    const pf = preflight(config, facts, true, false);
+    expect(pf.problems).toBe(1);
+    expect(pf.lines.join('\n')).toMatch(/PROBLEM storage class nfs-client \(shared volumes, ReadOnlyMany and ReadWriteMany\): missing\n\s+what to do: install the provisioner that provides StorageClass nfs-client, e\.g\. NFS or CephFS/);
+  });
+
+  test('with the NFS class installed, the pre-flight passes', () => {
+    const pf = preflight(config, clusterFacts(config, cluster(['local-path', 'nfs-client'])), true, false);
+    expect(pf.problems).toBe(0);
+    expect(pf.lines.join('\n')).toContain('ok      storage class nfs-client (shared volumes, ReadOnlyMany and ReadWriteMany): present');
   });
 });
 
