@@ -2,11 +2,11 @@
  * Properties that hold for every object of every environment: schema validity, scope, labels, Pod Security,
  * default-deny networking, references between objects, security contexts and secrets.
  */
-import { describeObject, everyObject, manifestsOf, podTemplates, renderAll } from './support/render';
+import { describeObject, manifestsOf, nameOf, podTemplates, renderEvery } from './support/render';
 import { modelErrors, unknownFields } from './support/k8s-schema';
 import { imagesOf, toFileTree } from '../charts/output/render';
 import type { Manifest } from '../charts/platform';
-import { KEYS } from './support/stores';
+import { platformKeys } from '../charts/lib/labels';
 
 // Kinds that the Kubernetes API serves without a namespace (kubectl api-resources --namespaced=false).
 const CLUSTER_SCOPED = new Set([
@@ -21,12 +21,14 @@ const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const REQUIRED_LABELS = [
   'app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/component',
-  'app.kubernetes.io/part-of', 'app.kubernetes.io/managed-by', 'sme-receivables.io/environment',
+  'app.kubernetes.io/part-of', 'app.kubernetes.io/managed-by',
 ];
 
-const rows = everyObject();
+const rows = renderEvery().flatMap((p) => manifestsOf(p).map((m): [string, Manifest] => [nameOf(p), m]));
 const coreRows = rows.filter(([, m]) => isCoreApi(m));
-const byEnv = renderAll().map((p) => ({ p, ms: manifestsOf(p) }));
+const byEnv = renderEvery().map((p) => ({ p, ms: manifestsOf(p) }));
+// Each platform's own label keys (`<labelDomain>/environment`, `…/role`), by `<platform>/<env>`.
+const keysOf = new Map(renderEvery().map((p) => [nameOf(p), platformKeys(p.config)]));
 
 const matches = (selector: Record<string, string>, labels: Record<string, string> | undefined) =>
   Object.entries(selector).every(([k, v]) => labels?.[k] === v);
@@ -81,8 +83,8 @@ describe('scope and names', () => {
 describe('labels', () => {
   test.each(rows.map(([env, m]) => [env, describeObject(m), m]))('%s: %s carries the standard labels, all valid', (env, _d, m) => {
     const labels: Record<string, string> = (m as Manifest).metadata.labels ?? {};
-    for (const key of REQUIRED_LABELS) expect(Object.keys(labels)).toContain(key);
-    expect(labels['sme-receivables.io/environment']).toBe(env);
+    for (const key of [...REQUIRED_LABELS, keysOf.get(env)!.environment]) expect(Object.keys(labels)).toContain(key);
+    expect(labels[keysOf.get(env)!.environment]).toBe(env.slice(env.indexOf('/') + 1));
     for (const [k, v] of Object.entries(labels)) {
       expect(k).toMatch(LABEL_KEY);
       expect(v).toMatch(LABEL_VALUE);
@@ -95,7 +97,8 @@ describe('labels', () => {
     for (const [env, m] of rows) {
       const sel = m.spec?.selector?.matchLabels ?? (m.kind === 'Service' ? m.spec?.selector : undefined);
       if (!sel) continue;
-      const extra = Object.keys(sel).filter((k) => !stable.has(k) && !([KEYS.role, KEYS.shard, KEYS.pool] as string[]).includes(k));
+      const keys = keysOf.get(env)!;
+      const extra = Object.keys(sel).filter((k) => !stable.has(k) && !([keys.role, keys.shard, keys.pool] as string[]).includes(k));
       expect({ obj: `${env}: ${describeObject(m)}`, extra }).toEqual({ obj: `${env}: ${describeObject(m)}`, extra: [] });
     }
   });
@@ -112,7 +115,7 @@ describe('namespaces', () => {
           expect(l[`pod-security.kubernetes.io/${mode}-version`]).toBe(version);
         }
         if (l['pod-security.kubernetes.io/enforce'] !== 'restricted') {
-          expect(ns.metadata.annotations?.['sme-receivables.io/pod-security-reason']).toEqual(expect.stringMatching(/\w+ \w+/));
+          expect(ns.metadata.annotations?.[platformKeys(p.config).podSecurityReason]).toEqual(expect.stringMatching(/\w+ \w+/));
         }
       }
     }
@@ -213,9 +216,10 @@ describe('references', () => {
       for (const svc of ms.filter((m) => m.kind === 'Service' && m.spec.selector)) {
         // A member's role label is rewritten at run time (Patroni: primary/replica): the template must carry the
         // key, its rendered value is only the starting one.
-        const { [KEYS.role]: role, ...fixedSelector } = svc.spec.selector;
+        const roleKey = platformKeys(p.config).role;
+        const { [roleKey]: role, ...fixedSelector } = svc.spec.selector;
         const targets = pods.filter(({ owner, template }) => owner.metadata.namespace === svc.metadata.namespace
-          && matches(fixedSelector, template.metadata.labels) && (role === undefined || KEYS.role in template.metadata.labels));
+          && matches(fixedSelector, template.metadata.labels) && (role === undefined || roleKey in template.metadata.labels));
         const where = `${p.config.name}: ${describeObject(svc)}`;
         expect({ where, selects: targets.length > 0 }).toEqual({ where, selects: true });
         for (const port of svc.spec.ports) {

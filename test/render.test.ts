@@ -213,7 +213,7 @@ describe('the synth program', () => {
 
   test('an unknown argument or environment fails with usage and writes nothing', () => {
     const out = path.join(tmp, 'usage');
-    const r = synth(['--env', 'qa', '--out', out]);
+    const r = synth(['--platform', 'receivables', '--env', 'qa', '--out', out]);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`"qa": is not an environment (allowed: ${Object.keys(ENVIRONMENTS).join(', ')})`);
     expect(fs.existsSync(out)).toBe(false);
