@@ -40,6 +40,21 @@ export interface Dependency {
   readonly target: string;
   /** Optional dependencies may be disabled in an environment; the service then runs without them. */
   readonly optional?: boolean;
+  /**
+   * PostgreSQL only: the service also reads from the streaming replicas (DATABASE_READ_HOST/PORT), writing through
+   * PgBouncer to the primary as always. Where the cluster has no replica (one node) the reads go to the pooler.
+   */
+  readonly readReplicas?: boolean;
+}
+
+/** A ConfigMap of files the service reads at start, mounted read-only (its content rolls the pods when it changes). */
+export interface ConfigFiles {
+  /** The ConfigMap is `<service>-<name>`; a DNS label. */
+  readonly name: string;
+  /** Absolute directory the files appear in. */
+  readonly mountPath: string;
+  /** File name → content. */
+  readonly files: Readonly<Record<string, string>>;
 }
 
 export interface CatalogEntry {
@@ -60,6 +75,15 @@ export interface CatalogEntry {
   readonly resources: ComputeResources;
   /** Ports this service opens to the internet (partners' APIs, mail submission); nothing else leaves the cluster. */
   readonly internetPorts?: readonly number[];
+  /**
+   * The Service in front of the pods, when it is not named after the entry (spec 000 §4.1: the agents' Deployment
+   * behind the "agent mesh" Service). Other services reach the entry at this name.
+   */
+  readonly serviceName?: string;
+  /** Non-secret settings of the entry's own, added to its settings ConfigMap (the stores' wiring wins on a clash). */
+  readonly settings?: Readonly<Record<string, string>>;
+  /** ConfigMaps mounted into the pods (spec 000 §4.1: the model names and tool definitions of the agents). */
+  readonly configFiles?: readonly ConfigFiles[];
   /** Batch jobs only: when they run (cron, in the cluster's time zone, UTC). */
   readonly schedule?: string;
   /** Batch jobs only: hard deadline of one run. */

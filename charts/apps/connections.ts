@@ -75,7 +75,7 @@ export function wire(scope: Construct, ctx: PlatformContext, plan: ServicePlan, 
       // The store kind's own wiring (charts/data/<kind>/client.ts).
       const storeNamespace = NAMESPACES[d.target];
       storeKind(d.target).client({
-        refs: withStores(ctx, [d.target], e.name).refs, settings, env, volumes, mounts, internalCertificate, use,
+        refs: withStores(ctx, [d.target], e.name).refs, dependency: d, settings, env, volumes, mounts, internalCertificate, use,
         copySecret: (ref: SecretRef) => copyOfStoreSecret(ctx, ns, storeNamespace, ref),
       });
       continue;

@@ -98,6 +98,7 @@ export class AppWorkload extends Construct {
       ENVIRONMENT: config.name,
       LOG_LEVEL: config.ha ? 'info' : 'debug',
       ...spec.settings,
+      ...e.settings,
       ...wiring.settings,
     };
     const sorted = Object.fromEntries(Object.entries(settings).sort(([a], [b]) => a.localeCompare(b)));
@@ -105,11 +106,16 @@ export class AppWorkload extends Construct {
     new k8s.KubeServiceAccount(this, 'sa', { metadata: m(name), automountServiceAccountToken: false });
     new k8s.KubeConfigMap(this, 'config', { metadata: m(configMapName(name)), data: sorted });
 
+    // The catalog's mounted ConfigMaps (spec 000 §4.1: the agents' model names and tool definitions).
+    const files = (e.configFiles ?? []).map((f) => ({ ...f, configMap: `${name}-${f.name}` }));
+    for (const f of files) {
+      new k8s.KubeConfigMap(this, `files-${f.name}`, { metadata: m(f.configMap), data: { ...f.files } });
+    }
     const writable = spec.writable ?? [{ name: 'tmp', path: '/tmp', sizeLimit: '256Mi' }];
     const ports: k8s.ContainerPort[] = [containerPort(HTTP_PORT_NAME, e.port)];
     if (e.metricsPort !== undefined) ports.push(containerPort(METRICS_PORT_NAME, e.metricsPort));
     const rollout = spec.rollout ?? ROLLOUT_NO_UNAVAILABILITY;
-    const checksum = configChecksum(JSON.stringify([sorted, ...(spec.checksumOf ?? [])]));
+    const checksum = configChecksum(JSON.stringify([sorted, ...(spec.checksumOf ?? []), ...files.map((f) => f.files)]));
 
     this.deployment = new k8s.KubeDeployment(this, 'deployment', {
       metadata: m(name),
@@ -151,12 +157,14 @@ export class AppWorkload extends Construct {
                 ...writable.map((w) => ({ name: w.name, mountPath: w.path })),
                 ...wiring.mounts,
                 ...(spec.mounts ?? []),
+                ...files.map((f) => ({ name: f.configMap, mountPath: f.mountPath, readOnly: true })),
               ],
             })],
             volumes: [
               ...writable.map((w) => emptyDir(w.name, w.sizeLimit)),
               ...wiring.volumes,
               ...(spec.volumes ?? []),
+              ...files.map((f) => ({ name: f.configMap, configMap: { name: f.configMap } })),
             ],
           },
         },
@@ -164,7 +172,7 @@ export class AppWorkload extends Construct {
     });
 
     new k8s.KubeService(this, 'service', {
-      metadata: m(name),
+      metadata: m(plan.endpoint?.service ?? name),
       spec: {
         type: 'ClusterIP',
         selector: selectorLabels(plan.id),

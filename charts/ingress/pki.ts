@@ -60,6 +60,7 @@ export class PkiChart extends Chart {
     super(scope, id, { disableResourceNameHashes: true });
     if (ctx.config.cluster.siteCa) new SiteCaIssuer(this, 'internal-ca', ctx.config);
     else new InternalCa(this, 'internal-ca', ctx.config);
-    new ElasticsearchTransportCa(this, 'elasticsearch-transport-ca', ctx.config);
+    // Only where the platform has Elasticsearch (its namespace exists only there).
+    if (ctx.config.stores.elasticsearch !== undefined) new ElasticsearchTransportCa(this, 'elasticsearch-transport-ca', ctx.config);
   }
 }

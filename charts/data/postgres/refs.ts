@@ -10,6 +10,8 @@ export interface PostgresRef {
   readonly primary: Endpoint;
   /** Streaming replicas, for read scaling (spec 002 §7.1.3). */
   readonly replicas: Endpoint;
+  /** Whether the cluster has a streaming replica (more than one member): the replicas Service has endpoints. */
+  readonly hasReplicas: boolean;
   readonly database: string;
   /** Servers only accept TLS; certificates are per-pod self-signed for now, so `require`, not `verify-full`. */
   readonly sslMode: 'require';
@@ -26,10 +28,11 @@ export const postgres = storeFacts<typeof postgresSection, PostgresRef>({
   namespace: 'db-postgres',
   requires: ['minio'],
   rules: postgresRules,
-  refs: (_config, ep) => ({
+  refs: (section, ep) => ({
     pooler: ep('pgbouncer', 6432, 'pgbouncer', { name: 'postgres', component: 'pooler' }),
     primary: ep('postgres', 5432, 'postgresql', { name: 'postgres', component: 'database' }),
     replicas: ep('postgres-replicas', 5432, 'postgresql', { name: 'postgres', component: 'database' }),
+    hasReplicas: section.replicas > 1,
     database: 'receivables',
     sslMode: 'require',
     secrets: {
