@@ -18,7 +18,7 @@ import { addons } from '../charts/gitops/addons-catalog';
 import { GitOpsChart } from '../charts/gitops/gitops';
 import { applyOrder, foldersNeedingAddons } from '../charts/gitops/order';
 import { protectData } from '../charts/gitops/protect';
-import { manifestsOf, renderAll } from './support/render';
+import { manifestsOf, nameOf, renderAll, renderEvery } from './support/render';
 import { applications, clusterKindAllowed, dependencies, destinationAllowed, groupOf, projects } from './support/gitops';
 import { deploymentName, outputFolder } from '../charts/lib/naming';
 
@@ -75,10 +75,12 @@ function storeAndApp(base: RenderedPlatform, storeFolder: string, appFolder: str
   ], graph);
 }
 
-describe.each(all.map((p) => [p.config.name, p] as const))('%s', (_name, p) => {
+// Properties of any platform: every environment of every platform.
+describe.each(renderEvery().map((p) => [nameOf(p), p] as const))('%s', (_name, p) => {
   const apps = applications(p);
   const tree = toFileTree(p);
-  const folders = p.charts.map((c) => c.folder);
+  // A chart with nothing to apply (no tenants, no public host) gets no Application (charts/gitops/gitops.ts).
+  const folders = p.charts.filter((c) => c.manifests.length > 0).map((c) => c.folder);
 
   test('every Application points at a path of dist/<env>/ that exists, in the repository and revision of the environment', () => {
     for (const app of childApps(p)) {
@@ -283,7 +285,7 @@ describe('add-ons per environment', () => {
   });
 
   test('inside the add-ons, the Prometheus stack syncs before every add-on that creates ServiceMonitors', () => {
-    for (const p of all.filter((x) => x.config.addons.monitoring.enabled)) {
+    for (const p of renderEvery().filter((x) => x.config.addons.monitoring.enabled)) {
       const addonApps = applications(p).filter((a) => a.spec.source.chart);
       const stack = wave(addonApps.find((a) => a.spec.source.chart === 'kube-prometheus-stack')!);
       const monitored = addonApps.filter((a) => a.spec.source.chart !== 'kube-prometheus-stack'
@@ -309,7 +311,7 @@ describe('kubectl apply -k dist/<env>', () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'kustomize-'));
   afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
 
-  test.each(all.map((p) => [p.config.name, p] as const))('%s: kubectl kustomize builds every non-Argo CD object, namespaces first', (name, p) => {
+  test.each(renderEvery().map((p) => [nameOf(p), p] as const))('%s: kubectl kustomize builds every non-Argo CD object, namespaces first', (name, p) => {
     writeDist(out, new Map([[name, toFileTree(p)]]), false);
     const built = execFileSync('kubectl', ['kustomize', path.join(out, name)], { encoding: 'utf8' });
     const docs = built.split(/^---$/m).map((d) => d.trim()).filter(Boolean);

@@ -4,7 +4,7 @@ import { parseCpu, parseMemory, formatCpu, formatMemory } from '../charts/lib/qu
 import { sizeQuota } from '../charts/namespaces';
 import { renderPlatform, type Manifest, type RenderedPlatform } from '../charts/platform';
 import { environmentInput, loadEnvironment, validateEnvironment } from '../environments';
-import { manifestsOf, podTemplates, renderAll } from './support/render';
+import { manifestsOf, podTemplates, renderAll, renderEvery } from './support/render';
 
 const withoutFlowPolicies = (p: RenderedPlatform) => p.charts.filter((c) => c.folder !== '02-network').flatMap((c) => c.manifests);
 const find = (ms: Manifest[], kind: string, ns: string, name?: string) =>
@@ -73,7 +73,7 @@ describe('workload demand', () => {
 
 describe('platform namespaces', () => {
   test('every namespace of the configuration is rendered, restricted unless it states a reason', () => {
-    for (const p of renderAll()) {
+    for (const p of renderEvery()) {
       const ms = manifestsOf(p);
       for (const ns of p.config.namespaces) {
         const obj = find(ms, 'Namespace', ns.name)!;
@@ -95,7 +95,7 @@ describe('platform namespaces', () => {
   });
 
   test('quotas admit every rendered workload at full scale', () => {
-    for (const p of renderAll()) {
+    for (const p of renderEvery()) {
       const ms = manifestsOf(p);
       const hpaMax = (kind: string, ns: string, name: string) => ms.find((m) => m.kind === 'HorizontalPodAutoscaler'
         && m.metadata.namespace === ns && m.spec.scaleTargetRef.kind === kind && m.spec.scaleTargetRef.name === name)?.spec.maxReplicas;

@@ -12,7 +12,7 @@ import type { Manifest, RenderedPlatform } from '../charts/platform';
 import { apply, generate, ordered, randomValue } from '../scripts/secrets';
 import { Kubectl } from '../scripts/lib/kubectl';
 import { fakeKubectl, type FakeKubectl } from './support/fake-kubectl';
-import { podTemplates, renderAll } from './support/render';
+import { nameOf, podTemplates, renderAll, renderEvery } from './support/render';
 
 const ROOT = path.resolve(__dirname, '..');
 const BUNDLE = path.join(ROOT, '.build', 'test-secrets.js');
@@ -60,12 +60,13 @@ function referenced(p: RenderedPlatform): Set<string> {
   return out;
 }
 
-const generating = renderAll().filter((p) => p.config.secrets.source === 'generate');
+// Every platform's environments that generate their Secrets.
+const generating = renderEvery().filter((p) => p.config.secrets.source === 'generate');
 
-describe.each(generating.map((p) => [p.config.name, p] as const))('%s', (name, p) => {
+describe.each(generating.map((p) => [nameOf(p), p] as const))('%s', (_name, p) => {
   test('--apply creates exactly the declared Secrets, which cover every Secret the manifests reference', () => {
     const k = fake();
-    const r = secrets(k, '--env', name, '--apply');
+    const r = secrets(k, '--platform', p.config.platform.name, '--env', p.config.name, '--apply');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const created = [...k.secrets().keys()].sort();

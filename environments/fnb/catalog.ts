@@ -49,7 +49,9 @@ const service = (name: string, port: number, description: string, dependsOn: Cat
 export const CATALOG: readonly CatalogEntry[] = [
   // --- §2.2 microservices ---------------------------------------------------------------------------------
   service('api', 3000, 'API service (Express + GraphQL): orders, SKUs, suppliers; semantic search in Weaviate',
-    [postgresWithReplicas, { target: 'redis' }, { target: 'minio' }, { target: 'weaviate' }, { target: 'langgraph-agent' }]),
+    // Agent work goes through the Bull queue in Redis (§4.1: Queue → Agent), not to the agents directly; the
+    // agents (folder 23) are also applied after the services (22), so a direct call would wait on a later wave.
+    [postgresWithReplicas, { target: 'redis' }, { target: 'minio' }, { target: 'weaviate' }]),
   service('admin', 3001, 'Admin service (Next.js admin)', [postgresWithReplicas, { target: 'redis' }, { target: 'api' }], nextjs),
   service('webhook', 3002, 'Webhook service: POS and third-party webhooks, queued as Bull jobs',
     [postgresWithReplicas, { target: 'redis' }, { target: 'minio' }]),
