@@ -11,7 +11,7 @@ import type { Manifest, RenderedChart } from '../charts/platform';
 import { MonitoringChart } from '../charts/monitoring/monitoring';
 import { storeRules } from '../charts/monitoring/rules';
 import { modelErrors } from './support/k8s-schema';
-import { manifestsOf, renderAll } from './support/render';
+import { manifestsOf, nameOf, renderAll, renderEvery } from './support/render';
 import { promtool, rulesOf, undeclaredScrapes } from './support/monitoring';
 
 const production = loadEnvironment('production');
@@ -262,7 +262,7 @@ describe('dr: the Postgres alerts of a standby cluster (issue 13, defect 8)', ()
 });
 
 describe('rendered environments', () => {
-  test.each(renderAll().map((p) => [p.config.name, p] as const))('%s: every PodMonitor endpoint is allowed by a Prometheus flow; monitoring only where the stack runs', (_n, p) => {
+  test.each(renderEvery().map((p) => [nameOf(p), p] as const))('%s: every PodMonitor endpoint is allowed by a Prometheus flow; monitoring only where the stack runs', (_n, p) => {
     const ms = manifestsOf(p);
     expect(undeclaredScrapes(ms, p.graph)).toEqual([]);
     if (!p.config.addons.monitoring.enabled) expect(ms.filter((m) => /monitoring\.coreos\.com/.test(m.apiVersion))).toEqual([]);
