@@ -4,6 +4,7 @@
  * Security, NetworkPolicies with the reachability proof, quotas, GitOps, the install simulator, image contracts)
  * run over renderEvery() in their own files.
  */
+import * as fs from 'fs';
 import { PLATFORMS } from '../environments';
 import { catalogProblems, type CatalogEntry } from '../environments/catalog';
 import type { Manifest, RenderedPlatform } from '../charts/platform';
@@ -159,9 +160,11 @@ describe('§4.2: queue-depth scaling between 2 and 5 agents', () => {
       expect(hpaReplicas(hpa, 99, current)).toBe(2);
       expect(hpaReplicas(hpa, 0, current)).toBe(2);
     }
-    // Linear in between: 3 pods from 201 to 300 queued tasks (the document's "maintain 3" band is 100-500).
+    // Linear in between: 3 pods from 201 to 300 queued tasks (the document's "maintain 3" band is 100-500), and
+    // its example of 150 queued tasks gives 2 (docs/fnb.md says so).
     expect(hpaReplicas(hpa, 300, 2)).toBe(3);
     expect(hpaReplicas(hpa, 250, 5)).toBe(3);
+    expect(hpaReplicas(hpa, 150, 3)).toBe(2);
   });
 
   test('the steps of §4.2: up by 2 pods at a time, down by 1', () => {
@@ -257,5 +260,21 @@ describe('the catalog fields the F&B platform added (environments/catalog.ts che
       'catalog.langgraph-agent.serviceName: "api" is already the Service of api',
       'catalog.langgraph-agent.dependsOn[0].readReplicas: only a postgres dependency has read replicas (got "redis")',
     ]);
+  });
+});
+
+describe('docs/fnb.md states the document\'s numbers that no manifest can hold', () => {
+  const doc = fs.readFileSync('docs/fnb.md', 'utf8').replace(/\*\*/g, '').replace(/\s+/g, ' ');
+  test.each([
+    ['§7.1 health check every 30 s', 'every 30 s'],
+    ['§7.1 failover after 3 consecutive failures', 'after 3 consecutive failures'],
+    ['§7.1 DNS update in 2-3 minutes', '2–3 minutes'],
+    ['§7.2 1-year retention', '1-year retention'],
+    ['§7.2 30-minute RTO', '30-minute RTO'],
+    ['§8.1 gradual rollout 5 % → 25 % → 100 %', '5 % → 25 % → 100 %'],
+    ['§6 3-year log retention', '3-year log retention'],
+    ['§4.2 the example of 150 queued tasks', '150 queued tasks gives 2'],
+  ])('%s', (_what, text) => {
+    expect(doc).toContain(text);
   });
 });

@@ -15,7 +15,9 @@ export const production: DeepPartial<EnvironmentInput> = {
   ha: true,
   cluster: {
     flavour: 'kubeadm', nodes: 5,
-    nodePools: [{ name: 'general', count: 5, cpu: '32', memory: '128Gi', gpus: 0, reserved: { cpu: '1500m', memory: '10Gi' } }],
+    // The platform at its HPA maximums requests about 31 CPU / 93 GiB (dist/fnb/production/capacity.md): five
+    // 16-core / 64 GiB nodes hold it with one node down. No GPU: the models are OpenAI's and Anthropic's.
+    nodePools: [{ name: 'general', count: 5, cpu: '16', memory: '64Gi', gpus: 0, reserved: KUBEADM_RESERVE }],
     apiServerCidrs: ['10.96.0.1/32', '10.110.0.0/24'], nodeCidrs: ['10.110.0.0/24'], server: 'https://kubernetes.default.svc' },
   storageClass: 'ceph-rbd',
   ingress: { className: 'nginx', baseDomain: 'fnb.example.com', tlsIssuer: 'acme', acmeEmail: 'platform@fnb.example.com' },
