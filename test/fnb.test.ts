@@ -66,6 +66,16 @@ describe('§2.2: the four services on their ports', () => {
     }
   });
 
+  test('§5.1: the internet reaches the api, admin and webhook services only through the ingress, with TLS (443); never the worker', () => {
+    for (const p of fnb) {
+      const ingresses = manifestsOf(p).filter((m) => m.kind === 'Ingress');
+      const routes = ingresses.flatMap((i) => i.spec.rules.map((r: Manifest) => [r.host, r.http.paths[0].backend.service.name, r.http.paths[0].backend.service.port.number]));
+      const domain = p.config.ingress.baseDomain;
+      expect(routes.sort()).toEqual([[`admin.${domain}`, 'admin', 3001], [`api.${domain}`, 'api', 3000], [`hooks.${domain}`, 'webhook', 3002]]);
+      for (const i of ingresses) expect(i.spec.tls).toEqual([{ hosts: [i.spec.rules[0].host], secretName: expect.any(String) }]);
+    }
+  });
+
   test('§2.2, §3.1: every service reads from the read replicas and writes through PgBouncer to the primary; with no replica (dev) reads go to PgBouncer too', () => {
     const prod = env('production');
     const replicas = prod.refs.postgres!.replicas;

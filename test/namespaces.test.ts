@@ -5,6 +5,7 @@ import { sizeQuota } from '../charts/namespaces';
 import { renderPlatform, type Manifest, type RenderedPlatform } from '../charts/platform';
 import { environmentInput, loadEnvironment, validateEnvironment } from '../environments';
 import { manifestsOf, podTemplates, renderAll, renderEvery } from './support/render';
+import { platformKeys } from '../charts/lib/labels';
 
 const withoutFlowPolicies = (p: RenderedPlatform) => p.charts.filter((c) => c.folder !== '02-network').flatMap((c) => c.manifests);
 const find = (ms: Manifest[], kind: string, ns: string, name?: string) =>
@@ -79,7 +80,7 @@ describe('platform namespaces', () => {
         const obj = find(ms, 'Namespace', ns.name)!;
         expect(obj.metadata.labels['pod-security.kubernetes.io/enforce']).toBe(ns.podSecurity);
         if (ns.podSecurity !== 'restricted') {
-          expect(obj.metadata.annotations['sme-receivables.io/pod-security-reason']).toBe(ns.podSecurityReason);
+          expect(obj.metadata.annotations[platformKeys(p.config).podSecurityReason]).toBe(ns.podSecurityReason);
         }
       }
     }

@@ -51,6 +51,7 @@ export const base: DeepPartial<EnvironmentInput> = {
   // Production-sized store resources; dev overrides them downwards.
   stores: {
     postgres: {
+      database: 'fnb',
       resources: { requests: { cpu: '1', memory: '4Gi' }, limits: { cpu: '2', memory: '4Gi' } },
       synchronousMode: 'off',
       pooler: { replicas: 2, defaultPoolSize: 20, maxClientConn: 1000, resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '500m', memory: '128Mi' } } },
@@ -60,6 +61,7 @@ export const base: DeepPartial<EnvironmentInput> = {
 
     // Cache and the Bull queues (§2.2, §4.1): a lost acknowledged job is a lost task, so writes need a replica.
     redis: {
+      masterSet: 'fnb',
       resources: { requests: { cpu: '250m', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } },
       minReplicasToWrite: 1, minReplicasMaxLagSeconds: 10, downAfterMilliseconds: 5000, failoverTimeoutMilliseconds: 60000,
       backup: { schedule: '17 */6 * * *', retentionDays: 14 },

@@ -41,9 +41,9 @@ export const AGENT_SCALING: Scaling = {
 /** §2.2: every service reads through the PostgreSQL read replicas and writes to the primary. */
 const postgresWithReplicas = { target: 'postgres', readReplicas: true } as const;
 
-const service = (name: string, port: number, description: string, dependsOn: CatalogEntry['dependsOn'], resources = express): CatalogEntry => ({
+const service = (name: string, port: number, description: string, dependsOn: CatalogEntry['dependsOn'], ingressHost?: string, resources = express): CatalogEntry => ({
   name, namespace: SERVICES_NAMESPACE, kind: 'node-api', description, image: own(name), port,
-  dependsOn, scaling: expressRange, resources,
+  dependsOn, scaling: expressRange, resources, ...(ingressHost ? { ingressHost } : {}),
 });
 
 export const CATALOG: readonly CatalogEntry[] = [
@@ -51,10 +51,11 @@ export const CATALOG: readonly CatalogEntry[] = [
   service('api', 3000, 'API service (Express + GraphQL): orders, SKUs, suppliers; semantic search in Weaviate',
     // Agent work goes through the Bull queue in Redis (§4.1: Queue → Agent), not to the agents directly; the
     // agents (folder 23) are also applied after the services (22), so a direct call would wait on a later wave.
-    [postgresWithReplicas, { target: 'redis' }, { target: 'minio' }, { target: 'weaviate' }]),
-  service('admin', 3001, 'Admin service (Next.js admin)', [postgresWithReplicas, { target: 'redis' }, { target: 'api' }], nextjs),
+    [postgresWithReplicas, { target: 'redis' }, { target: 'minio' }, { target: 'weaviate' }], 'api'),
+  service('admin', 3001, 'Admin service (Next.js admin)', [postgresWithReplicas, { target: 'redis' }, { target: 'api' }], 'admin', nextjs),
+  // POS systems and partners call it from the internet (§2.2's ALB routes to every service but the worker).
   service('webhook', 3002, 'Webhook service: POS and third-party webhooks, queued as Bull jobs',
-    [postgresWithReplicas, { target: 'redis' }, { target: 'minio' }]),
+    [postgresWithReplicas, { target: 'redis' }, { target: 'minio' }], 'hooks'),
   service('worker', 3003, 'Background worker: Bull queue consumer (documents, normalisation, embeddings into Weaviate)',
     [postgresWithReplicas, { target: 'redis' }, { target: 'minio' }, { target: 'weaviate' }]),
 

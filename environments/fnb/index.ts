@@ -13,9 +13,16 @@ import { standby } from './standby';
 export const fnb = definePlatform({
   name: 'fnb',
   displayName: 'F&B',
+  labelDomain: 'fnb.example.com',
+  partOf: 'fnb-platform',
   folder: 'environments/fnb',
   stores: ['postgres', 'redis', 'minio', 'weaviate'],
   catalog: CATALOG,
+  // The four services of §2.2, then the agents of §4.1 (which use none of them: work reaches them through Redis).
+  appFolders: [
+    { folder: '22-core', namespaces: ['app-core'] },
+    { folder: '23-agents', namespaces: ['agents'] },
+  ],
   base,
   environments: { dev, staging, production, standby },
 });
