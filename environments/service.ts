@@ -87,6 +87,11 @@ export interface CatalogEntry {
   readonly serviceName?: string;
   /** Non-secret settings of the entry's own, added to its settings ConfigMap (the stores' wiring wins on a clash). */
   readonly settings?: Readonly<Record<string, string>>;
+  /**
+   * Environment variables from Secrets the site creates in the entry's namespace before the install (keys of
+   * services outside the cluster, such as the model providers'): never generated, never in Git.
+   */
+  readonly siteSecretEnv?: readonly { readonly name: string; readonly secret: string; readonly key: string }[];
   /** ConfigMaps mounted into the pods (spec 000 §4.1: the model names and tool definitions of the agents). */
   readonly configFiles?: readonly ConfigFiles[];
   /** Batch jobs only: when they run (cron, in the cluster's time zone, UTC). */

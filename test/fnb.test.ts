@@ -5,10 +5,11 @@
  * run over renderEvery() in their own files.
  */
 import * as fs from 'fs';
-import { PLATFORMS } from '../environments';
+import { fieldSource, PLATFORMS } from '../environments';
 import { catalogProblems, type CatalogEntry } from '../environments/catalog';
 import type { Manifest, RenderedPlatform } from '../charts/platform';
 import { INTERNET } from '../charts/lib/graph';
+import { toFileTree } from '../charts/output/render';
 import { manifestsOf, renderEvery } from './support/render';
 import { SPEC_000_WEAVIATE } from './support/weaviate';
 import { AGENT_CONFIG_DIR, MODELS, TOOLS } from '../environments/fnb/agents';
@@ -141,6 +142,19 @@ describe('§4.1: the LangGraph agents', () => {
     expect(find(prod, 'StatefulSet', 'db-postgres', 'postgres-production')!.spec.volumeClaimTemplates.length).toBeGreaterThan(0);
   });
 
+  test('the model providers\' keys come from a Secret the site creates in agents (never generated, never in Git)', () => {
+    const env = deployment.spec.template.spec.containers[0].env;
+    expect(env).toEqual(expect.arrayContaining([
+      { name: 'OPENAI_API_KEY', valueFrom: { secretKeyRef: { name: 'llm-api-keys', key: 'openai' } } },
+      { name: 'ANTHROPIC_API_KEY', valueFrom: { secretKeyRef: { name: 'llm-api-keys', key: 'anthropic' } } },
+    ]));
+    expect(prod.secrets.filter((s) => s.name === 'llm-api-keys')).toEqual([{ name: 'llm-api-keys', namespace: 'agents', keys: ['openai', 'anthropic'], suppliedBy: 'site' }]);
+    // The site checklist tells the site to create it.
+    const checklist = toFileTree(prod, (f) => fieldSource('production', f, 'fnb')).get('site-checklist.md');
+    expect(checklist).toContain('## Secrets the site creates\n\nCreate these before the install');
+    expect(checklist).toContain('- `agents/llm-api-keys` with the keys `openai`, `anthropic`');
+  });
+
   test('only the agents leave the cluster, to OpenAI and Anthropic on 443', () => {
     for (const p of fnb) {
       const out = p.graph.flows.filter((f) => 'addresses' in f.to && f.to.addresses === INTERNET && 'pods' in f.from
@@ -257,12 +271,16 @@ describe('the catalog fields the F&B platform added (environments/catalog.ts che
     expect(problems(PLATFORMS.fnb.catalog)).toEqual([]);
   });
 
-  test('read replicas only on a postgres dependency; a Service name taken twice; a bad mount path and file name', () => {
+  test('read replicas only on a postgres dependency; a Service name taken twice; a bad mount path and file name; bad site Secret references', () => {
     const bad: CatalogEntry = {
       ...agent, dependsOn: [{ target: 'redis', readReplicas: true }], serviceName: 'api',
       configFiles: [{ name: 'models', mountPath: 'etc/models', files: { 'a b.json': '{}' } }, { name: 'models', mountPath: '/', files: {} }],
+      siteSecretEnv: [{ name: 'openai-key', secret: 'LLM', key: 'a b' }],
     };
     expect(problems([...PLATFORMS.fnb.catalog.filter((e) => e !== agent), bad])).toEqual([
+      'catalog.langgraph-agent.siteSecretEnv[0].name: "openai-key" must be an environment variable name such as API_KEY',
+      'catalog.langgraph-agent.siteSecretEnv[0].secret: "LLM" must be a Secret name (a DNS label)',
+      'catalog.langgraph-agent.siteSecretEnv[0].key: "a b" is not a Secret key (letters, digits, "-", "_", ".")',
       'catalog.langgraph-agent.configFiles[0].mountPath: "etc/models" must be an absolute directory other than /',
       'catalog.langgraph-agent.configFiles[0].files: "a b.json" is not a ConfigMap key (letters, digits, "-", "_", ".")',
       'catalog.langgraph-agent.configFiles[1].name: "models" is listed twice',

@@ -13,6 +13,7 @@ import { INTERNAL_CA_ISSUER, NAMESPACES, type Endpoint, type SecretRef } from '.
 import { isExternal, withRefs, type PlatformContext } from '../context';
 import { pods } from '../lib/graph';
 import { certificate } from '../lib/certificate';
+import { secretEnv } from '../lib/env';
 import { envName, type ServicePlan } from './plan';
 import { MODELS } from './models';
 
@@ -100,5 +101,10 @@ export function wire(scope: Construct, ctx: PlatformContext, plan: ServicePlan, 
     }
     use(ep, d.target);
   }
+  // Keys of services outside the cluster, from Secrets the site creates (environments/service.ts siteSecretEnv).
+  const siteKeys = new Map<string, string[]>();
+  for (const v of e.siteSecretEnv ?? []) siteKeys.set(v.secret, [...(siteKeys.get(v.secret) ?? []), v.key]);
+  for (const [name, keys] of siteKeys) siteSecret(ctx, ns, { name, keys: [...new Set(keys)] });
+  for (const v of e.siteSecretEnv ?? []) env.push(secretEnv(v.name, v.secret, v.key));
   return { settings, secretEnv: env, volumes, mounts };
 }

@@ -85,6 +85,7 @@ export function siteChecklist(p: RenderedPlatform, whereSet: WhereSet): string {
     'No image pull Secrets are rendered: the nodes must be able to pull without credentials, or the container',
     'runtime of each node must hold them (containerd\'s registry configuration; k3s: `/etc/rancher/k3s/registries.yaml`).',
     '',
+    ...siteSecrets(p),
     '## DNS entries to create',
     '',
     `Each host resolves to ${target}:`,
@@ -93,6 +94,20 @@ export function siteChecklist(p: RenderedPlatform, whereSet: WhereSet): string {
     '',
   ];
   return lines.join('\n');
+}
+
+/** The Secrets the site creates before the install (managed stores' credentials, outside services' keys): none, no section. */
+function siteSecrets(p: RenderedPlatform): string[] {
+  const site = p.secrets.filter((s) => s.suppliedBy === 'site');
+  if (!site.length) return [];
+  return [
+    '## Secrets the site creates',
+    '',
+    'Create these before the install (`npm run secrets` never generates them: their values come from outside the cluster):',
+    '',
+    ...site.map((s) => `- \`${s.namespace}/${s.name}\` with the keys ${s.keys.map((k) => `\`${k}\``).join(', ')}`),
+    '',
+  ];
 }
 
 /**

@@ -56,7 +56,7 @@ export const CATALOG: readonly CatalogEntry[] = [
   // POS systems and partners call it from the internet (§2.2's ALB routes to every service but the worker).
   service('webhook', 3002, 'Webhook service: POS and third-party webhooks, queued as Bull jobs',
     [postgresWithReplicas, { target: 'redis' }, { target: 'minio' }], 'hooks'),
-  service('worker', 3003, 'Background worker: Bull queue consumer (documents, normalisation, embeddings into Weaviate)',
+  service('worker', 3003, 'Background worker: Bull queue consumer (documents, POS imports, catalogue sync into Weaviate)',
     [postgresWithReplicas, { target: 'redis' }, { target: 'minio' }, { target: 'weaviate' }]),
 
   // --- §4.1 agents ----------------------------------------------------------------------------------------
@@ -67,6 +67,11 @@ export const CATALOG: readonly CatalogEntry[] = [
     // §4.1: the load-balanced "agent mesh" Service in front of the agent pods.
     serviceName: 'agent-mesh',
     configFiles: AGENT_CONFIG_FILES,
+    // The providers' keys: the site creates the Secret `llm-api-keys` in `agents` before the install.
+    siteSecretEnv: [
+      { name: 'OPENAI_API_KEY', secret: 'llm-api-keys', key: 'openai' },
+      { name: 'ANTHROPIC_API_KEY', secret: 'llm-api-keys', key: 'anthropic' },
+    ],
     settings: {
       AGENT_MODELS_FILE: `${AGENT_CONFIG_DIR}/models/models.json`,
       AGENT_TOOLS_FILE: `${AGENT_CONFIG_DIR}/tools/tools.json`,
