@@ -151,8 +151,8 @@ describe('§4.1: the LangGraph agents', () => {
     expect(prod.secrets.filter((s) => s.name === 'llm-api-keys')).toEqual([{ name: 'llm-api-keys', namespace: 'agents', keys: ['openai', 'anthropic'], suppliedBy: 'site' }]);
     // The site checklist tells the site to create it.
     const checklist = toFileTree(prod, (f) => fieldSource('production', f, 'fnb')).get('site-checklist.md');
-    expect(checklist).toContain('## Secrets the site creates\n\nCreate these before the install');
-    expect(checklist).toContain('- `agents/llm-api-keys` with the keys `openai`, `anthropic`');
+    expect(checklist).toContain('## Secrets the site creates\n');
+    expect(checklist).toContain('- `agents/llm-api-keys` with keys `openai`, `anthropic`');
   });
 
   test('only the agents leave the cluster, to OpenAI and Anthropic on 443', () => {

@@ -63,7 +63,7 @@ export function siteChecklist(p: RenderedPlatform, whereSet: WhereSet): string {
         { field: `external.${kind}.cidrs`, what: `its addresses (NetworkPolicy egress of its consumers)`, value: x.cidrs },
       ]),
   ];
-  // Secrets the site creates before the install (an external store's credentials): the generator never does.
+  // Secrets the site creates before the install (an external store's credentials, an outside service's keys): the generator never does.
   const supplied = p.secrets.filter((s) => s.suppliedBy === 'site').map((s) => `- \`${s.namespace}/${s.name}\` with keys ${s.keys.map((k) => `\`${k}\``).join(', ')}`);
   const show = (v: unknown) => (v === '' ? '(empty)' : Array.isArray(v) ? v.map((x) => `\`${x}\``).join(', ') : `\`${String(v)}\``);
   const flag = (v: unknown) => (PLACEHOLDER.test(Array.isArray(v) ? v.join(' ') : String(v)) ? ' **placeholder (example domain): replace**' : '');
@@ -101,7 +101,6 @@ export function siteChecklist(p: RenderedPlatform, whereSet: WhereSet): string {
     'No image pull Secrets are rendered: the nodes must be able to pull without credentials, or the container',
     'runtime of each node must hold them (containerd\'s registry configuration; k3s: `/etc/rancher/k3s/registries.yaml`).',
     '',
-    ...siteSecrets(p),
     '## DNS entries to create',
     '',
     `Each host resolves to ${target}:`,
@@ -111,28 +110,14 @@ export function siteChecklist(p: RenderedPlatform, whereSet: WhereSet): string {
     ...(supplied.length ? [
       '## Secrets the site creates',
       '',
-      'The credentials of the managed services, created in each namespace before the install (`npm run secrets` never',
-      'generates them; the installer stops until they exist):',
+      'The credentials of the managed services and the keys of outside services (model providers), created in each',
+      'namespace before the install (`npm run secrets` never generates them; the installer stops until they exist):',
       '',
       ...supplied,
       '',
     ] : []),
   ];
   return lines.join('\n');
-}
-
-/** The Secrets the site creates before the install (managed stores' credentials, outside services' keys): none, no section. */
-function siteSecrets(p: RenderedPlatform): string[] {
-  const site = p.secrets.filter((s) => s.suppliedBy === 'site');
-  if (!site.length) return [];
-  return [
-    '## Secrets the site creates',
-    '',
-    'Create these before the install (`npm run secrets` never generates them: their values come from outside the cluster):',
-    '',
-    ...site.map((s) => `- \`${s.namespace}/${s.name}\` with the keys ${s.keys.map((k) => `\`${k}\``).join(', ')}`),
-    '',
-  ];
 }
 
 /**
