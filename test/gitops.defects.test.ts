@@ -6,13 +6,12 @@
 import { CATALOG } from '../environments/receivables/catalog';
 import type { Manifest, RenderedPlatform } from '../charts/platform';
 import { externalMetricRules } from '../charts/apps/metrics';
-import { manifestsOf, nameOf, renderAll, renderEvery } from './support/render';
+import { manifestsOf, renderAll } from './support/render';
 import { applications, clusterKindAllowed, groupOf, projects } from './support/gitops';
 import { deploymentName, outputFolder } from '../charts/lib/naming';
 
 const all = renderAll();
-// Every platform's environments.
-const envs = renderEvery().map((p) => [nameOf(p), p] as const);
+const envs = all.map((p) => [p.config.name, p] as const);
 const project = (p: RenderedPlatform, kind: 'platform' | 'system') => projects(p).find((x) => x.metadata.name === `${deploymentName(p.config)}-${kind}`)!;
 const addonApp = (p: RenderedPlatform, name: string) => applications(p).find((a) => a.metadata.name === `${deploymentName(p.config)}-${name}`);
 const valuesOf = (p: RenderedPlatform, name: string) => addonApp(p, name)?.spec.source.helm.valuesObject;

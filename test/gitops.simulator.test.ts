@@ -17,7 +17,6 @@ import { deploymentName } from '../charts/lib/naming';
 
 const all = renderAll();
 const input = (p: RenderedPlatform): SimInput => ({ config: p.config, charts: p.charts, secrets: p.secrets });
-// Every environment of every platform replays; the receivables-specific cases below use `all`.
 const rows = renderEvery().flatMap((p) => (['argocd', 'installer'] as Path[]).map((path) => [nameOf(p), path, p] as const));
 
 describe.each(rows)('%s through %s', (env, path, p) => {

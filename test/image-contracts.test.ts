@@ -17,7 +17,6 @@ import { checkPod, expand, type PodUnderTest, type Violation } from './support/i
 import { describeObject, manifestsOf, nameOf, podTemplates, renderEvery } from './support/render';
 import { parseShell, programsOf } from './support/shell';
 
-// Every environment of every platform, named `<platform>/<env>`.
 const platforms = renderEvery();
 const lookupIn = (registry: string) => (image: string) => contractFor(image, registry || undefined);
 

@@ -105,7 +105,7 @@ describe.each(renderEvery().map((p) => [nameOf(p), p.config.platform.name, p.con
     expect(s.slice(0, 4).map(([n]) => n)).toEqual(['bootstrap', 'namespaces', 'secrets', 'crds']);
     // Every Namespace file of every folder is in the namespaces step.
     const nsFiles = folders(env).flatMap((f) => fs.readdirSync(path.join(dist, env, f)).filter((x) => x.startsWith('namespace.')).map((x) => path.join(dist, env, f, x)));
-    expect(nsFiles.length).toBeGreaterThan(10);
+    expect(nsFiles.length).toBeGreaterThan(5); // (the smallest platform, pcf-builder, has 8)
     for (const f of nsFiles) expect(s[1][1][0]).toContain(` ${f}`);
     const folderSteps = s.map(([n]) => n).filter((n) => /^\d\d-/.test(n));
     expect([...folderSteps].sort()).toEqual([...folders(env)].sort());

@@ -136,14 +136,14 @@ describe('platform namespaces', () => {
 
 describe('tenants', () => {
   test('each tenant gets a restricted, default-deny namespace with its plan\'s quota and limits', () => {
-    for (const p of renderAll()) {
+    for (const p of renderEvery()) {
       const ms = manifestsOf(p);
       for (const t of p.config.tenants) {
         const ns = `tenant-${t.id}`;
         const plan = p.config.tenantPlans[t.plan];
         const obj = find(ms, 'Namespace', ns)!;
         expect(obj.metadata.labels).toMatchObject({
-          'sme-receivables.io/tenant': t.id, 'sme-receivables.io/plan': t.plan, 'pod-security.kubernetes.io/enforce': 'restricted',
+          [platformKeys(p.config).tenant]: t.id, [platformKeys(p.config).plan]: t.plan, 'pod-security.kubernetes.io/enforce': 'restricted',
         });
         expect(find(ms, 'ResourceQuota', ns)!.spec.hard).toEqual({
           'requests.cpu': plan.requestsCpu, 'requests.memory': plan.requestsMemory, 'limits.cpu': plan.limitsCpu,

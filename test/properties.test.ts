@@ -24,11 +24,10 @@ const REQUIRED_LABELS = [
   'app.kubernetes.io/part-of', 'app.kubernetes.io/managed-by',
 ];
 
-// Every platform's environments: these properties hold for any platform.
 const rows = renderEvery().flatMap((p) => manifestsOf(p).map((m): [string, Manifest] => [nameOf(p), m]));
 const coreRows = rows.filter(([, m]) => isCoreApi(m));
 const byEnv = renderEvery().map((p) => ({ p, ms: manifestsOf(p) }));
-/** The platform's own label keys (its label domain), by `<platform>/<env>`. */
+// Each platform's own label keys (`<labelDomain>/environment`, `…/role`), by `<platform>/<env>`.
 const keysOf = new Map(renderEvery().map((p) => [nameOf(p), platformKeys(p.config)]));
 
 const matches = (selector: Record<string, string>, labels: Record<string, string> | undefined) =>
@@ -84,9 +83,8 @@ describe('scope and names', () => {
 describe('labels', () => {
   test.each(rows.map(([env, m]) => [env, describeObject(m), m]))('%s: %s carries the standard labels, all valid', (env, _d, m) => {
     const labels: Record<string, string> = (m as Manifest).metadata.labels ?? {};
-    const environmentKey = keysOf.get(env)!.environment;
-    for (const key of [...REQUIRED_LABELS, environmentKey]) expect(Object.keys(labels)).toContain(key);
-    expect(labels[environmentKey]).toBe(env.split('/').pop()); // rows are named <platform>/<env>
+    for (const key of [...REQUIRED_LABELS, keysOf.get(env)!.environment]) expect(Object.keys(labels)).toContain(key);
+    expect(labels[keysOf.get(env)!.environment]).toBe(env.slice(env.indexOf('/') + 1));
     for (const [k, v] of Object.entries(labels)) {
       expect(k).toMatch(LABEL_KEY);
       expect(v).toMatch(LABEL_VALUE);
@@ -215,13 +213,13 @@ describe('references', () => {
   test('Services select pods of a rendered workload and target ports those pods declare', () => {
     for (const { p, ms } of byEnv) {
       const pods = podTemplates(ms);
-      const KEYS = platformKeys(p.config);
       for (const svc of ms.filter((m) => m.kind === 'Service' && m.spec.selector)) {
         // A member's role label is rewritten at run time (Patroni: primary/replica): the template must carry the
         // key, its rendered value is only the starting one.
-        const { [KEYS.role]: role, ...fixedSelector } = svc.spec.selector;
+        const roleKey = platformKeys(p.config).role;
+        const { [roleKey]: role, ...fixedSelector } = svc.spec.selector;
         const targets = pods.filter(({ owner, template }) => owner.metadata.namespace === svc.metadata.namespace
-          && matches(fixedSelector, template.metadata.labels) && (role === undefined || KEYS.role in template.metadata.labels));
+          && matches(fixedSelector, template.metadata.labels) && (role === undefined || roleKey in template.metadata.labels));
         const where = `${p.config.name}: ${describeObject(svc)}`;
         expect({ where, selects: targets.length > 0 }).toEqual({ where, selects: true });
         for (const port of svc.spec.ports) {

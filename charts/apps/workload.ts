@@ -22,7 +22,8 @@ import { spreadOverNodes } from '../lib/scheduling';
 import { DEFAULT_UID, podSecurityContext } from '../lib/security';
 import { wire } from './connections';
 import type { ServicePlan } from './plan';
-import { queueSelector } from './metrics';
+import { queueSelector, REQUEST_RATE_METRIC, requestRateSelector } from './metrics';
+import { sharedVolume } from './shared-volume';
 
 export interface Probes {
   /** For slow starters: liveness and readiness wait until it succeeds. */
@@ -92,6 +93,8 @@ export class AppWorkload extends Construct {
     const m = (n: string) => meta(config, { name: n, namespace: ns, id: plan.id, version });
 
     const wiring = wire(this, ctx, plan, plans);
+    // A read-only content volume filled by a Job (seed 001's AI brain; ./shared-volume.ts).
+    const shared = e.sharedVolume ? sharedVolume(this, ctx, plan, spec.image ?? e.image, spec.uid ?? DEFAULT_UID) : undefined;
     const settings: Record<string, string> = {
       SERVICE_NAME: name,
       PORT: String(e.port),
@@ -100,6 +103,7 @@ export class AppWorkload extends Construct {
       ...spec.settings,
       ...e.settings,
       ...wiring.settings,
+      ...shared?.settings,
     };
     const sorted = Object.fromEntries(Object.entries(settings).sort(([a], [b]) => a.localeCompare(b)));
 
@@ -142,6 +146,7 @@ export class AppWorkload extends Construct {
             topologySpreadConstraints: spreadOverNodes(selectorLabels(plan.id)),
             ...(spec.nodeSelector && Object.keys(spec.nodeSelector).length ? { nodeSelector: spec.nodeSelector } : {}),
             ...(spec.tolerations?.length ? { tolerations: spec.tolerations } : {}),
+            ...(shared ? { initContainers: shared.initContainers } : {}),
             containers: [container(config, name, spec.image ?? e.image, {
               ...(spec.args ? { args: spec.args } : {}),
               ports,
@@ -156,6 +161,7 @@ export class AppWorkload extends Construct {
               volumeMounts: [
                 ...writable.map((w) => ({ name: w.name, mountPath: w.path })),
                 ...wiring.mounts,
+                ...(shared?.mounts ?? []),
                 ...(spec.mounts ?? []),
                 ...files.map((f) => ({ name: f.configMap, mountPath: f.mountPath, readOnly: true })),
               ],
@@ -163,6 +169,7 @@ export class AppWorkload extends Construct {
             volumes: [
               ...writable.map((w) => emptyDir(w.name, w.sizeLimit)),
               ...wiring.volumes,
+              ...(shared?.volumes ?? []),
               ...(spec.volumes ?? []),
               ...files.map((f) => ({ name: f.configMap, configMap: { name: f.configMap } })),
             ],
@@ -196,6 +203,16 @@ export class AppWorkload extends Construct {
           external: {
             metric: { name: h.queue.metric, selector: { matchLabels: queueSelector(name) } },
             target: { type: 'AverageValue', averageValue: k8s.Quantity.fromString(String(h.queue.averageValue)) },
+          },
+        });
+      }
+      // Requests per second per pod (seed 001: scale up above 100), the same External metric path as the queue.
+      if (h.requestsPerSecond !== undefined && config.addons.monitoring.enabled) {
+        metrics.push({
+          type: 'External',
+          external: {
+            metric: { name: REQUEST_RATE_METRIC, selector: { matchLabels: requestRateSelector(name) } },
+            target: { type: 'AverageValue', averageValue: k8s.Quantity.fromString(String(h.requestsPerSecond)) },
           },
         });
       }

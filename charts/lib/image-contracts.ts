@@ -475,9 +475,9 @@ const addons: ImageContract[] = [
 // ---- the platform's own images: the contract the platform requires of them ---------------------------------------
 
 const PLATFORM_DOC: Source = { repo: '(this repository)', path: 'docs/apps.md', tag: 'Image contracts', note: 'required of the platform\'s images, not read from a Dockerfile' };
-function platform(name: string, tag: string, uid: number, extraWrites: readonly string[] = []): ImageContract {
+function platform(name: string, tag: string, uid: number, extraWrites: readonly string[] = [], registry = 'registry.receivables.internal/platform'): ImageContract {
   return {
-    repository: `registry.receivables.internal/platform/${name}`, tag, origin: 'platform',
+    repository: `${registry}/${name}`, tag, origin: 'platform',
     user: { value: { uid, gid: uid, needsOwnUser: true }, source: PLATFORM_DOC },
     volumes: { value: [], source: PLATFORM_DOC },
     entrypoint: { value: ['<image entry point>'], source: PLATFORM_DOC },
@@ -498,9 +498,11 @@ const platformImages: ImageContract[] = [
   platform('web-frontend', PLATFORM_VERSION, 101),
   platform('model-server', '2.1.0', 10001, ['/cache']),
   platform('model-server', '2.1.0-cpu', 10001, ['/cache']),
+  // The PCF Builder app (seed 001: Node.js, port 3000): node:alpine's node user; its init container waits with sh and sleep.
+  platform('pcf-builder', '1.0.0', 1000, [], 'registry.pcf-builder.internal/platform'),
   // The F&B platform's (spec 000, environments/fnb/catalog.ts): the Node.js services and the Python LangGraph agent.
-  ...['api', 'admin', 'webhook', 'worker'].map((n) => ({ ...platform(n, '1.0.0', 1000), repository: `registry.fnb.internal/platform/${n}` })),
-  { ...platform('langgraph-agent', '1.0.0', 10001), repository: 'registry.fnb.internal/platform/langgraph-agent' },
+  ...['api', 'admin', 'webhook', 'worker'].map((n) => platform(n, '1.0.0', 1000, [], 'registry.fnb.internal/platform')),
+  platform('langgraph-agent', '1.0.0', 10001, [], 'registry.fnb.internal/platform'),
 ];
 
 /** Every contract, keyed by `<repository>:<tag>`. */
