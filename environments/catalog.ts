@@ -61,6 +61,23 @@ export function catalogProblems(catalog: readonly CatalogEntry[], appNamespaces:
     if (e.kind === 'batch-job' && !e.schedule) add('schedule', 'is required for a batch job');
     const cron = e.schedule === undefined ? undefined : cronProblem(e.schedule);
     if (cron) add('schedule', `"${e.schedule}": ${cron} (${CRON_HINT})`);
+    if (e.serviceName !== undefined && !/^[a-z]([-a-z0-9]{0,40}[a-z0-9])?$/.test(e.serviceName)) add('serviceName', `"${e.serviceName}" must be a DNS label of at most 42 characters`);
+    if (e.serviceName !== undefined && e.kind === 'batch-job') add('serviceName', 'a batch job has no Service');
+    (e.siteSecretEnv ?? []).forEach((v, j) => {
+      if (!/^[A-Z_][A-Z0-9_]*$/.test(v.name)) add(`siteSecretEnv[${j}].name`, `"${v.name}" must be an environment variable name such as API_KEY`);
+      if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(v.secret)) add(`siteSecretEnv[${j}].secret`, `"${v.secret}" must be a Secret name (a DNS label)`);
+      if (!/^[-._A-Za-z0-9]+$/.test(v.key)) add(`siteSecretEnv[${j}].key`, `"${v.key}" is not a Secret key (letters, digits, "-", "_", ".")`);
+    });
+    const fileSets = new Set<string>();
+    (e.configFiles ?? []).forEach((f, j) => {
+      if (!/^[a-z]([-a-z0-9]{0,20}[a-z0-9])?$/.test(f.name)) add(`configFiles[${j}].name`, `"${f.name}" must be a DNS label of at most 22 characters`);
+      if (fileSets.has(f.name)) add(`configFiles[${j}].name`, `"${f.name}" is listed twice`);
+      fileSets.add(f.name);
+      if (!/^\/[A-Za-z0-9._/-]*$/.test(f.mountPath) || f.mountPath === '/') add(`configFiles[${j}].mountPath`, `"${f.mountPath}" must be an absolute directory other than /`);
+      for (const file of Object.keys(f.files)) {
+        if (!/^[-._A-Za-z0-9]+$/.test(file)) add(`configFiles[${j}].files`, `"${file}" is not a ConfigMap key (letters, digits, "-", "_", ".")`);
+      }
+    });
     const s = e.scaling;
     if (s.type === 'horizontal') {
       if (!(s.minReplicas >= 1)) add('scaling.minReplicas', `${s.minReplicas} must be at least 1`);
@@ -71,6 +88,15 @@ export function catalogProblems(catalog: readonly CatalogEntry[], appNamespaces:
     }
     out.push(...resourceProblems(e.resources, `catalog.${e.name}.resources`).map(([path, message]) => ({ path: path.join('.'), message })));
   });
+  // A Service name another entry's Service (or its own name) already has would select two sets of pods.
+  const serviceNames = new Map<string, string>();
+  for (const e of catalog) {
+    if (e.kind === 'batch-job') continue;
+    const svc = e.serviceName ?? e.name;
+    const other = serviceNames.get(svc);
+    if (other !== undefined) out.push({ path: `catalog.${e.name}.serviceName`, message: `"${svc}" is already the Service of ${other}` });
+    serviceNames.set(svc, e.name);
+  }
   const known = new Set<string>([...stores, ...catalog.map((e) => e.name)]);
   const byName = new Map(catalog.map((e) => [e.name, e]));
   catalog.forEach((e) => {
@@ -83,6 +109,7 @@ export function catalogProblems(catalog: readonly CatalogEntry[], appNamespaces:
       seen.add(d.target);
       const target = byName.get(d.target);
       if (target && (target.kind === 'batch-job')) out.push({ path, message: `"${d.target}" is a batch job and serves nothing` });
+      if (d.readReplicas && d.target !== 'postgres') out.push({ path: `${path}.readReplicas`, message: `only a postgres dependency has read replicas (got "${d.target}")` });
     });
   });
   // The gateway routes each path prefix to exactly one service.

@@ -45,6 +45,21 @@ export interface Dependency {
   readonly target: string;
   /** Optional dependencies may be disabled in an environment; the service then runs without them. */
   readonly optional?: boolean;
+  /**
+   * PostgreSQL only: the service also reads from the streaming replicas (DATABASE_READ_HOST/PORT), writing through
+   * PgBouncer to the primary as always. Where the cluster has no replica (one node) the reads go to the pooler.
+   */
+  readonly readReplicas?: boolean;
+}
+
+/** A ConfigMap of files the service reads at start, mounted read-only (its content rolls the pods when it changes). */
+export interface ConfigFiles {
+  /** The ConfigMap is `<service>-<name>`; a DNS label. */
+  readonly name: string;
+  /** Absolute directory the files appear in. */
+  readonly mountPath: string;
+  /** File name → content. */
+  readonly files: Readonly<Record<string, string>>;
 }
 
 export interface CatalogEntry {
@@ -70,6 +85,20 @@ export interface CatalogEntry {
   readonly resources: ComputeResources;
   /** Ports this service opens to the internet (partners' APIs, mail submission); nothing else leaves the cluster. */
   readonly internetPorts?: readonly number[];
+  /**
+   * The Service in front of the pods, when it is not named after the entry (spec 000 §4.1: the agents' Deployment
+   * behind the "agent mesh" Service). Other services reach the entry at this name.
+   */
+  readonly serviceName?: string;
+  /** Non-secret settings of the entry's own, added to its settings ConfigMap (the stores' wiring wins on a clash). */
+  readonly settings?: Readonly<Record<string, string>>;
+  /**
+   * Environment variables from Secrets the site creates in the entry's namespace before the install (keys of
+   * services outside the cluster, such as the model providers'): never generated, never in Git.
+   */
+  readonly siteSecretEnv?: readonly { readonly name: string; readonly secret: string; readonly key: string }[];
+  /** ConfigMaps mounted into the pods (spec 000 §4.1: the model names and tool definitions of the agents). */
+  readonly configFiles?: readonly ConfigFiles[];
   /**
    * A volume of content many replicas read and none writes (seed 001: the AI brain): a claim mounted read-only
    * in every replica, filled from MinIO by a Job that alone mounts it read-write (charts/apps/shared-volume.ts).

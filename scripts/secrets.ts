@@ -203,7 +203,7 @@ export function main(argv: string[], io: Io = { out: (s) => console.log(s), err:
     // External stores' credentials are the site's (their values come from the managed service): never generated.
     const site = all.filter((s) => s.suppliedBy === 'site');
     const declared = all.filter((s) => s.suppliedBy !== 'site');
-    if (site.length && modes[0] !== 'vault-seed') io.err(`note: the site creates ${site.map(id).join(', ')} (credentials of external stores) before the install`);
+    if (site.length && modes[0] !== 'vault-seed') io.err(`note: the site creates ${site.map(id).join(', ')} (credentials of external stores, keys of outside services) before the install`);
     const mode = modes[0];
     // Values from Vault or AWS Secrets Manager: only the bootstrap Secrets are generated in the cluster.
     const vault = config.secrets.source !== 'generate';

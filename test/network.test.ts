@@ -349,7 +349,7 @@ describe('address ranges and pod addresses', () => {
 
 describe('reachability matrix', () => {
   test('is written beside the manifests of every environment', () => {
-    for (const p of renderAll()) {
+    for (const p of renderEvery()) {
       const tree = toFileTree(p);
       expect(tree.get(REACHABILITY_FILE)).toBe(reachabilityMatrix(p.config, p.graph));
       expect(tree.get(REACHABILITY_FILE)).toMatch(new RegExp(`^# Reachability: ${p.config.name}\\n`));

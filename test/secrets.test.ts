@@ -69,7 +69,7 @@ describe.each(generating.map((p) => [nameOf(p), p] as const))('%s', (_key, p) =>
     const r = secrets(k, '--platform', p.config.platform.name, '--env', p.config.name, '--apply');
     // A managed service's credentials are the site's to create (never generated): the tool says so, and only that.
     const site = new Set(p.secrets.filter((s) => s.suppliedBy === 'site').map((s) => `${s.namespace}/${s.name}`));
-    expect(r.stderr).toBe(site.size ? `note: the site creates ${[...site].join(', ')} (credentials of external stores) before the install\n` : '');
+    expect(r.stderr).toBe(site.size ? `note: the site creates ${[...site].join(', ')} (credentials of external stores, keys of outside services) before the install\n` : '');
     expect(r.code).toBe(0);
     const created = [...k.secrets().keys()].sort();
     expect(created).toEqual([...new Set(p.secrets.map((s) => `${s.namespace}/${s.name}`))].filter((x) => !site.has(x)).sort());

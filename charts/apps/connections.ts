@@ -13,6 +13,7 @@ import { INTERNAL_CA_ISSUER, NAMESPACES, type Endpoint, type SecretRef } from '.
 import { isExternal, withRefs, type PlatformContext } from '../context';
 import { pods } from '../lib/graph';
 import { certificate } from '../lib/certificate';
+import { secretEnv } from '../lib/env';
 import { envName, type ServicePlan } from './plan';
 import { MODELS } from './models';
 
@@ -84,7 +85,7 @@ export function wire(scope: Construct, ctx: PlatformContext, plan: ServicePlan, 
       const storeNamespace = NAMESPACES[d.target];
       const external = isExternal(config, d.target);
       storeKind(d.target).client({
-        refs: withRefs(ctx.refs, [d.target], e.name), settings, env, volumes, mounts, internalCertificate, use,
+        refs: withRefs(ctx.refs, [d.target], e.name), dependency: d, settings, env, volumes, mounts, internalCertificate, use,
         // A managed service's credentials: the site creates that Secret in the service's namespace.
         copySecret: (ref: SecretRef) => (external ? siteSecret(ctx, ns, ref) : copyOfStoreSecret(ctx, ns, storeNamespace, ref)),
       });
@@ -102,5 +103,10 @@ export function wire(scope: Construct, ctx: PlatformContext, plan: ServicePlan, 
     }
     use(ep, d.target);
   }
+  // Keys of services outside the cluster, from Secrets the site creates (environments/service.ts siteSecretEnv).
+  const siteKeys = new Map<string, string[]>();
+  for (const v of e.siteSecretEnv ?? []) siteKeys.set(v.secret, [...(siteKeys.get(v.secret) ?? []), v.key]);
+  for (const [name, keys] of siteKeys) siteSecret(ctx, ns, { name, keys: [...new Set(keys)] });
+  for (const v of e.siteSecretEnv ?? []) env.push(secretEnv(v.name, v.secret, v.key));
   return { settings, secretEnv: env, volumes, mounts };
 }

@@ -70,7 +70,7 @@ function planOne(config: EnvironmentConfig, e: CatalogEntry): ServicePlan {
   const resources = o.resources ?? apps.resources ?? e.resources;
   const id: Identity = { name: e.name, component: COMPONENT[e.kind] };
   const endpoint: Endpoint | undefined = e.kind === 'batch-job' ? undefined : {
-    namespace: e.namespace, service: e.name, host: serviceHost(config, e.name, e.namespace), port: e.port, portName: 'http', pods: id,
+    namespace: e.namespace, service: e.serviceName ?? e.name, host: serviceHost(config, e.serviceName ?? e.name, e.namespace), port: e.port, portName: 'http', pods: id,
   };
   const base = { entry: e, enabled, resources, id, endpoint };
   const s = e.scaling;

@@ -101,6 +101,7 @@ export class AppWorkload extends Construct {
       ENVIRONMENT: config.name,
       LOG_LEVEL: config.ha ? 'info' : 'debug',
       ...spec.settings,
+      ...e.settings,
       ...wiring.settings,
       ...shared?.settings,
     };
@@ -109,11 +110,16 @@ export class AppWorkload extends Construct {
     new k8s.KubeServiceAccount(this, 'sa', { metadata: serviceAccountMeta(config, name, m(name)), automountServiceAccountToken: false });
     new k8s.KubeConfigMap(this, 'config', { metadata: m(configMapName(name)), data: sorted });
 
+    // The catalog's mounted ConfigMaps (spec 000 §4.1: the agents' model names and tool definitions).
+    const files = (e.configFiles ?? []).map((f) => ({ ...f, configMap: `${name}-${f.name}` }));
+    for (const f of files) {
+      new k8s.KubeConfigMap(this, `files-${f.name}`, { metadata: m(f.configMap), data: { ...f.files } });
+    }
     const writable = spec.writable ?? [{ name: 'tmp', path: '/tmp', sizeLimit: '256Mi' }];
     const ports: k8s.ContainerPort[] = [containerPort(HTTP_PORT_NAME, e.port)];
     if (e.metricsPort !== undefined) ports.push(containerPort(METRICS_PORT_NAME, e.metricsPort));
     const rollout = spec.rollout ?? ROLLOUT_NO_UNAVAILABILITY;
-    const checksum = configChecksum(JSON.stringify([sorted, ...(spec.checksumOf ?? [])]));
+    const checksum = configChecksum(JSON.stringify([sorted, ...(spec.checksumOf ?? []), ...files.map((f) => f.files)]));
 
     this.deployment = new k8s.KubeDeployment(this, 'deployment', {
       metadata: m(name),
@@ -157,6 +163,7 @@ export class AppWorkload extends Construct {
                 ...wiring.mounts,
                 ...(shared?.mounts ?? []),
                 ...(spec.mounts ?? []),
+                ...files.map((f) => ({ name: f.configMap, mountPath: f.mountPath, readOnly: true })),
               ],
             })],
             volumes: [
@@ -164,6 +171,7 @@ export class AppWorkload extends Construct {
               ...wiring.volumes,
               ...(shared?.volumes ?? []),
               ...(spec.volumes ?? []),
+              ...files.map((f) => ({ name: f.configMap, configMap: { name: f.configMap } })),
             ],
           },
         },
@@ -171,7 +179,7 @@ export class AppWorkload extends Construct {
     });
 
     new k8s.KubeService(this, 'service', {
-      metadata: m(name),
+      metadata: m(plan.endpoint?.service ?? name),
       spec: {
         type: 'ClusterIP',
         selector: selectorLabels(plan.id),

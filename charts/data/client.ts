@@ -7,10 +7,13 @@
 import type { k8s } from '../../imports/k8s';
 import type { Endpoint, SecretRef } from '../lib/endpoint';
 import type { RefsWith, StoreName } from './refs';
+import type { Dependency } from '../../environments/service';
 
 /** `K`: the kinds the client reads (its store's, present wherever a service depends on it). */
 export interface ClientKit<K extends StoreName = StoreName> {
   readonly refs: RefsWith<K>;
+  /** The catalog's dependency being wired (its options, e.g. PostgreSQL's `readReplicas`). */
+  readonly dependency: Dependency;
   /** The service's non-secret settings (its ConfigMap). */
   readonly settings: Record<string, string>;
   /** Environment variables from Secrets, by reference only. */

@@ -158,7 +158,7 @@ export class IngressChart extends Chart {
             paths: [{
               path: '/',
               pathType: 'Prefix',
-              backend: { service: { name: e.name, port: { number: e.port } } },
+              backend: { service: { name: plan.endpoint?.service ?? e.name, port: { number: e.port } } },
             }],
           },
         })),

@@ -407,13 +407,12 @@ const upstream: ImageContract[] = [
   },
 ];
 
-// ---- store kinds not yet registered ---------------------------------------------------------------------------
+// ---- Weaviate ----------------------------------------------------------------------------------------------------
 
 const WEAVIATE: Source = { repo: 'weaviate/weaviate', path: 'Dockerfile', tag: 'v1.38.11', note: 'final stage "weaviate", the target ci/push_docker.sh publishes as semitechnologies/weaviate:<version>' };
 /**
- * Weaviate (spec 000 §3.2, charts/data/weaviate/): kept out of IMAGE_CONTRACTS until the kind is registered in
- * charts/data/stores.ts, because the contract test refuses a contract no environment runs; test/weaviate.test.ts
- * checks the chart's pods against it. On registration, add it to `upstream` below.
+ * Weaviate (spec 000 §3.2, charts/data/weaviate/): in IMAGE_CONTRACTS since the F&B platform runs it (the contract
+ * test refuses a contract no environment runs); test/weaviate.test.ts checks the chart's pods against it too.
  */
 export const WEAVIATE_CONTRACTS: readonly ImageContract[] = [
   {
@@ -501,11 +500,14 @@ const platformImages: ImageContract[] = [
   platform('model-server', '2.1.0-cpu', 10001, ['/cache']),
   // The PCF Builder app (seed 001: Node.js, port 3000): node:alpine's node user; its init container waits with sh and sleep.
   platform('pcf-builder', '1.0.0', 1000, [], 'registry.pcf-builder.internal/platform'),
+  // The F&B platform's (spec 000, environments/fnb/catalog.ts): the Node.js services and the Python LangGraph agent.
+  ...['api', 'admin', 'webhook', 'worker'].map((n) => platform(n, '1.0.0', 1000, [], 'registry.fnb.internal/platform')),
+  platform('langgraph-agent', '1.0.0', 10001, [], 'registry.fnb.internal/platform'),
 ];
 
 /** Every contract, keyed by `<repository>:<tag>`. */
 export const IMAGE_CONTRACTS: Readonly<Record<string, ImageContract>> = Object.fromEntries(
-  [...upstream, ...addons, ...platformImages].map((c) => [`${c.repository}:${c.tag}`, c]),
+  [...upstream, ...WEAVIATE_CONTRACTS, ...addons, ...platformImages].map((c) => [`${c.repository}:${c.tag}`, c]),
 );
 
 /**

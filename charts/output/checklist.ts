@@ -68,7 +68,7 @@ export function siteChecklist(p: RenderedPlatform, whereSet: WhereSet): string {
         { field: `external.${kind}.cidrs`, what: `its addresses (NetworkPolicy egress of its consumers)`, value: x.cidrs },
       ]),
   ];
-  // Secrets the site creates before the install (an external store's credentials): the generator never does.
+  // Secrets the site creates before the install (an external store's credentials, an outside service's keys): the generator never does.
   const supplied = p.secrets.filter((s) => s.suppliedBy === 'site').map((s) => `- \`${s.namespace}/${s.name}\` with keys ${s.keys.map((k) => `\`${k}\``).join(', ')}`);
   const show = (v: unknown) => (v === '' ? '(empty)' : Array.isArray(v) ? v.map((x) => `\`${x}\``).join(', ') : `\`${String(v)}\``);
   const flag = (v: unknown) => (PLACEHOLDER.test(Array.isArray(v) ? v.join(' ') : String(v)) ? ' **placeholder (example domain): replace**' : '');
@@ -115,8 +115,8 @@ export function siteChecklist(p: RenderedPlatform, whereSet: WhereSet): string {
     ...(supplied.length ? [
       '## Secrets the site creates',
       '',
-      'The credentials of the managed services, created in each namespace before the install (`npm run secrets` never',
-      'generates them; the installer stops until they exist):',
+      'The credentials of the managed services and the keys of outside services (model providers), created in each',
+      'namespace before the install (`npm run secrets` never generates them; the installer stops until they exist):',
       '',
       ...supplied,
       '',

@@ -2,11 +2,18 @@
 import { secretEnv } from '../../lib/env';
 import type { ClientKit } from '../client';
 
-export function postgresClient({ refs, settings, env, copySecret, use }: ClientKit<'postgres'>): void {
+export function postgresClient({ refs, dependency, settings, env, copySecret, use }: ClientKit<'postgres'>): void {
   const pg = refs.postgres;
   // PgBouncer refuses clients without TLS; PGSSLMODE is what libpq-based drivers read.
   Object.assign(settings, { DATABASE_HOST: pg.pooler.host, DATABASE_PORT: String(pg.pooler.port), DATABASE_NAME: pg.database, DATABASE_SSLMODE: pg.sslMode, PGSSLMODE: pg.sslMode });
   copySecret(pg.secrets.app);
   env.push(secretEnv('DATABASE_USER', pg.secrets.app.name, 'username'), secretEnv('DATABASE_PASSWORD', pg.secrets.app.name, 'password'));
   use(pg.pooler, pg.pooler.external ? 'postgres (a managed service)' : 'postgres (through PgBouncer)');
+  if (dependency.readReplicas) {
+    // Reads go straight to the streaming replicas (PgBouncer pools only the primary); with no replica (a
+    // one-member cluster) the replicas Service has no endpoints, so reads go to the pooler like writes.
+    const read = pg.hasReplicas ? pg.replicas : pg.pooler;
+    Object.assign(settings, { DATABASE_READ_HOST: read.host, DATABASE_READ_PORT: String(read.port) });
+    if (pg.hasReplicas) use(pg.replicas, 'postgres read replicas');
+  }
 }

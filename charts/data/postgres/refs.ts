@@ -11,6 +11,8 @@ export interface PostgresRef {
   readonly primary: Endpoint;
   /** Streaming replicas, for read scaling (spec 002 §7.1.3). */
   readonly replicas: Endpoint;
+  /** Whether the cluster has a streaming replica (more than one member): the replicas Service has endpoints. */
+  readonly hasReplicas: boolean;
   readonly database: string;
   /** Servers only accept TLS; in the cluster certificates are per-pod self-signed, so `require`, not `verify-full`. */
   readonly sslMode: 'require' | 'verify-full';
@@ -44,6 +46,7 @@ export const postgres = storeFacts<typeof postgresSection, PostgresRef>({
     pooler: ep('pgbouncer', 6432, 'pgbouncer', { name: 'postgres', component: 'pooler' }),
     primary: ep('postgres', 5432, 'postgresql', { name: 'postgres', component: 'database' }),
     replicas: ep('postgres-replicas', 5432, 'postgresql', { name: 'postgres', component: 'database' }),
+    hasReplicas: section.replicas > 1,
     database: section.database,
     sslMode: 'require',
     secrets: {
@@ -59,7 +62,7 @@ export const postgres = storeFacts<typeof postgresSection, PostgresRef>({
       const ep = externalEndpoint(kind, x, 'postgresql');
       const app = { name: x.credentialsSecret, keys: userPassword };
       // One endpoint for all three roles, and only the application's credentials: the service is the cluster.
-      return { pooler: ep, primary: ep, replicas: ep, database: x.database, sslMode: x.sslMode, secrets: { superuser: app, replication: app, rewind: app, app } };
+      return { pooler: ep, primary: ep, replicas: ep, hasReplicas: false, database: x.database, sslMode: x.sslMode, secrets: { superuser: app, replication: app, rewind: app, app } };
     },
   },
   // Fixed user names: Patroni and the post-bootstrap script create exactly these roles.
