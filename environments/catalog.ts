@@ -50,6 +50,16 @@ export function catalogProblems(catalog: readonly CatalogEntry[], appNamespaces:
     if (e.kind === 'batch-job' && !e.schedule) add('schedule', 'is required for a batch job');
     const cron = e.schedule === undefined ? undefined : cronProblem(e.schedule);
     if (cron) add('schedule', `"${e.schedule}": ${cron} (${CRON_HINT})`);
+    for (const [which, probe] of Object.entries(e.probes ?? {})) {
+      if (!probe) continue;
+      if (e.kind === 'batch-job') add(`probes.${which}`, 'a batch job serves nothing to probe');
+      if (!/^\/[A-Za-z0-9._~/-]*$/.test(probe.path)) add(`probes.${which}.path`, `"${probe.path}" must be an absolute URL path such as /api/health`);
+      for (const field of ['initialDelaySeconds', 'periodSeconds', 'timeoutSeconds', 'failureThreshold'] as const) {
+        const v = probe[field];
+        const min = field === 'initialDelaySeconds' ? 0 : 1;
+        if (v !== undefined && !(Number.isInteger(v) && v >= min)) add(`probes.${which}.${field}`, `${v} must be a whole number of at least ${min}`);
+      }
+    }
     const s = e.scaling;
     if (s.type === 'horizontal') {
       if (!(s.minReplicas >= 1)) add('scaling.minReplicas', `${s.minReplicas} must be at least 1`);

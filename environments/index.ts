@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { deepMerge, type DeepPartial } from './merge';
 import type { PlatformDescription } from './platform';
+import { arbor } from './arbor';
 import { receivables } from './receivables';
 import { environmentSchema } from './rules';
 import type { ConfigProblem } from './schema';
@@ -16,7 +17,7 @@ export type { ConfigProblem, EnvironmentConfig } from './schema';
 export type { PlatformDescription } from './platform';
 
 /** The platforms, in the order they are rendered. Adding one: a folder environments/<name>/ and a line here. */
-export const PLATFORMS: Record<string, PlatformDescription> = { receivables };
+export const PLATFORMS: Record<string, PlatformDescription> = { receivables, arbor };
 
 /** The platform a command means when it names none (the first one built; most tests render it). */
 export const DEFAULT_PLATFORM = 'receivables';

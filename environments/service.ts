@@ -42,6 +42,28 @@ export interface Dependency {
   readonly optional?: boolean;
 }
 
+/**
+ * An HTTP GET probe an entry states itself (its document gives the path and timings): on the entry's HTTP port.
+ * Unset timings take the Kubernetes defaults the workloads use (period 10 s, timeout 3 s, 3 failures).
+ */
+export interface HttpProbeSpec {
+  readonly path: string;
+  readonly initialDelaySeconds?: number;
+  readonly periodSeconds?: number;
+  readonly timeoutSeconds?: number;
+  readonly failureThreshold?: number;
+}
+
+/**
+ * The entry's own probes, over its kind's: a stated liveness or readiness probe replaces the kind's; the kind's
+ * startup probe (which checks the kind's liveness path) is dropped when liveness is stated, unless `startup` is.
+ */
+export interface ProbeSpecs {
+  readonly liveness?: HttpProbeSpec;
+  readonly readiness?: HttpProbeSpec;
+  readonly startup?: HttpProbeSpec;
+}
+
 export interface CatalogEntry {
   readonly name: string;
   readonly namespace: AppNamespace;
@@ -66,5 +88,7 @@ export interface CatalogEntry {
   readonly deadlineSeconds?: number;
   /** Batch jobs only: the program's arguments. */
   readonly args?: readonly string[];
+  /** Long-running kinds: the entry's own HTTP probes. @default the kind's */
+  readonly probes?: ProbeSpecs;
 }
 

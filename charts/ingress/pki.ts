@@ -60,6 +60,7 @@ export class PkiChart extends Chart {
     super(scope, id, { disableResourceNameHashes: true });
     if (ctx.config.cluster.siteCa) new SiteCaIssuer(this, 'internal-ca', ctx.config);
     else new InternalCa(this, 'internal-ca', ctx.config);
-    new ElasticsearchTransportCa(this, 'elasticsearch-transport-ca', ctx.config);
+    // Only a platform with Elasticsearch has its namespace (and needs its transport CA).
+    if (ctx.config.platform.stores.includes('elasticsearch')) new ElasticsearchTransportCa(this, 'elasticsearch-transport-ca', ctx.config);
   }
 }

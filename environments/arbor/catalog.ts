@@ -1,0 +1,52 @@
+/**
+ * The Arbor/Kumori platform's service catalog (spec 003; the entries' shape and checks: environments/catalog.ts).
+ *
+ * The document runs both APIs as Vercel Functions and its manifest ("Container Architecture §2 Kubernetes
+ * Deployment") as a Kubernetes Deployment: here both are Deployments of the manifest's shape.
+ */
+import type { CatalogEntry, ProbeSpecs } from '../catalog';
+import type { ComputeResources } from '../values';
+
+/** The platform's own images: built by CI from the document's Dockerfile, pinned by version (never `latest`). */
+export const PLATFORM_REGISTRY = 'registry.arbor.internal/platform';
+export const PLATFORM_VERSION = '3.2.0';
+const own = (name: string, version: string = PLATFORM_VERSION) => `${PLATFORM_REGISTRY}/${name}:${version}`;
+
+/** Spec 003 "Container Architecture §2": requests 1000m / 2Gi, limits 2000m / 4Gi. */
+export const API_RESOURCES: ComputeResources = { requests: { cpu: '1000m', memory: '2Gi' }, limits: { cpu: '2000m', memory: '4Gi' } };
+
+/**
+ * Spec 003 "Container Architecture §2": liveness GET /api/health (initial delay 30 s, period 10 s), readiness
+ * GET /api/ready (initial delay 5 s, period 5 s). Kumori's API is "the same stack" (Service Deployment §2).
+ */
+export const API_PROBES: ProbeSpecs = {
+  liveness: { path: '/api/health', initialDelaySeconds: 30, periodSeconds: 10 },
+  readiness: { path: '/api/ready', initialDelaySeconds: 5, periodSeconds: 5 },
+};
+
+/**
+ * Both APIs call out over HTTPS: Ably (realtime), Cloudflare R2 / Vercel Blob (objects), Clerk (auth),
+ * Sentry (APM), and Kumori the hosted GPU service (Replicate). None has fixed addresses: 443 to the internet.
+ */
+const HTTPS = [443];
+
+export const CATALOG: readonly CatalogEntry[] = [
+  {
+    name: 'arbor-api', namespace: 'app-core', kind: 'node-api',
+    description: 'Arbor: Node.js 20 / Next.js 15 API (spec 003 "Service Deployment Architecture §1")',
+    image: own('arbor-api'), port: 3000,
+    dependsOn: [{ target: 'postgres' }, { target: 'minio' }],
+    // Spec 003 §1 Arbor scaling: 3-50 instances at CPU 70 % / memory 80 %.
+    scaling: { type: 'horizontal', minReplicas: 3, maxReplicas: 50, cpuPercent: 70, memoryPercent: 80 },
+    resources: API_RESOURCES, probes: API_PROBES, internetPorts: HTTPS,
+  },
+  {
+    name: 'kumori-api', namespace: 'app-core', kind: 'node-api',
+    description: 'Kumori: Node.js 20 / Next.js 15 API (spec 003 "Service Deployment Architecture §2")',
+    image: own('kumori-api'), port: 3000,
+    dependsOn: [{ target: 'postgres' }, { target: 'minio' }],
+    // Spec 003 §2 Kumori scaling: 2-30 instances at CPU 75 % / memory 85 %.
+    scaling: { type: 'horizontal', minReplicas: 2, maxReplicas: 30, cpuPercent: 75, memoryPercent: 85 },
+    resources: API_RESOURCES, probes: API_PROBES, internetPorts: HTTPS,
+  },
+];

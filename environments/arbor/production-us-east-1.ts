@@ -1,0 +1,16 @@
+/** production-us-east-1: the primary region, all services, the database primary (spec 003 "Production Environment"). */
+import { deepMerge, type DeepPartial } from '../merge';
+import type { EnvironmentInput } from '../schema';
+import { region, REGION_NODES } from './regions';
+
+export const productionUsEast1: DeepPartial<EnvironmentInput> = deepMerge(region('us-east-1', 8), {
+  description: 'Production, us-east-1: the primary region, every service, the database primary',
+  stores: {
+    // The secondaries' standby clusters stream from this primary through a load balancer.
+    postgres: {
+      replicas: 3, volume: { size: '500Gi' }, synchronousMode: 'on',
+      standbyClients: { cidrs: [REGION_NODES['eu-west-1'], REGION_NODES['ap-southeast-1']], service: 'LoadBalancer' },
+    },
+    minio: { pools: [{ name: 'pool-0', servers: 4, drivesPerServer: 4, volume: { size: '500Gi' } }] },
+  },
+} satisfies DeepPartial<EnvironmentInput>);
