@@ -18,7 +18,7 @@ import { addons } from '../charts/gitops/addons-catalog';
 import { GitOpsChart } from '../charts/gitops/gitops';
 import { applyOrder, foldersNeedingAddons } from '../charts/gitops/order';
 import { protectData } from '../charts/gitops/protect';
-import { manifestsOf, renderAll } from './support/render';
+import { manifestsOf, nameOf, renderAll, renderEvery } from './support/render';
 import { applications, clusterKindAllowed, dependencies, destinationAllowed, groupOf, projects } from './support/gitops';
 import { deploymentName, outputFolder } from '../charts/lib/naming';
 
@@ -75,7 +75,7 @@ function storeAndApp(base: RenderedPlatform, storeFolder: string, appFolder: str
   ], graph);
 }
 
-describe.each(all.map((p) => [p.config.name, p] as const))('%s', (_name, p) => {
+describe.each(renderEvery().map((p) => [nameOf(p), p] as const))('%s', (_name, p) => {
   const apps = applications(p);
   const tree = toFileTree(p);
   const folders = p.charts.map((c) => c.folder);
@@ -309,7 +309,7 @@ describe('kubectl apply -k dist/<env>', () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'kustomize-'));
   afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
 
-  test.each(all.map((p) => [p.config.name, p] as const))('%s: kubectl kustomize builds every non-Argo CD object, namespaces first', (name, p) => {
+  test.each(renderEvery().map((p) => [nameOf(p), p] as const))('%s: kubectl kustomize builds every non-Argo CD object, namespaces first', (name, p) => {
     writeDist(out, new Map([[name, toFileTree(p)]]), false);
     const built = execFileSync('kubectl', ['kustomize', path.join(out, name)], { encoding: 'utf8' });
     const docs = built.split(/^---$/m).map((d) => d.trim()).filter(Boolean);

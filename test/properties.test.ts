@@ -2,7 +2,7 @@
  * Properties that hold for every object of every environment: schema validity, scope, labels, Pod Security,
  * default-deny networking, references between objects, security contexts and secrets.
  */
-import { describeObject, everyObject, manifestsOf, podTemplates, renderAll } from './support/render';
+import { describeObject, everyObjectOfEvery, manifestsOf, podTemplates, renderEvery } from './support/render';
 import { modelErrors, unknownFields } from './support/k8s-schema';
 import { imagesOf, toFileTree } from '../charts/output/render';
 import type { Manifest } from '../charts/platform';
@@ -24,9 +24,9 @@ const REQUIRED_LABELS = [
   'app.kubernetes.io/part-of', 'app.kubernetes.io/managed-by', 'sme-receivables.io/environment',
 ];
 
-const rows = everyObject();
+const rows = everyObjectOfEvery();
 const coreRows = rows.filter(([, m]) => isCoreApi(m));
-const byEnv = renderAll().map((p) => ({ p, ms: manifestsOf(p) }));
+const byEnv = renderEvery().map((p) => ({ p, ms: manifestsOf(p) }));
 
 const matches = (selector: Record<string, string>, labels: Record<string, string> | undefined) =>
   Object.entries(selector).every(([k, v]) => labels?.[k] === v);
@@ -82,7 +82,7 @@ describe('labels', () => {
   test.each(rows.map(([env, m]) => [env, describeObject(m), m]))('%s: %s carries the standard labels, all valid', (env, _d, m) => {
     const labels: Record<string, string> = (m as Manifest).metadata.labels ?? {};
     for (const key of REQUIRED_LABELS) expect(Object.keys(labels)).toContain(key);
-    expect(labels['sme-receivables.io/environment']).toBe(env);
+    expect(labels['sme-receivables.io/environment']).toBe(env.split('/').pop());
     for (const [k, v] of Object.entries(labels)) {
       expect(k).toMatch(LABEL_KEY);
       expect(v).toMatch(LABEL_VALUE);

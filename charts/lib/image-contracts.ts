@@ -476,9 +476,9 @@ const addons: ImageContract[] = [
 // ---- the platform's own images: the contract the platform requires of them ---------------------------------------
 
 const PLATFORM_DOC: Source = { repo: '(this repository)', path: 'docs/apps.md', tag: 'Image contracts', note: 'required of the platform\'s images, not read from a Dockerfile' };
-function platform(name: string, tag: string, uid: number, extraWrites: readonly string[] = []): ImageContract {
+function platform(name: string, tag: string, uid: number, extraWrites: readonly string[] = [], registry = 'registry.receivables.internal/platform'): ImageContract {
   return {
-    repository: `registry.receivables.internal/platform/${name}`, tag, origin: 'platform',
+    repository: `${registry}/${name}`, tag, origin: 'platform',
     user: { value: { uid, gid: uid, needsOwnUser: true }, source: PLATFORM_DOC },
     volumes: { value: [], source: PLATFORM_DOC },
     entrypoint: { value: ['<image entry point>'], source: PLATFORM_DOC },
@@ -499,6 +499,8 @@ const platformImages: ImageContract[] = [
   platform('web-frontend', PLATFORM_VERSION, 101),
   platform('model-server', '2.1.0', 10001, ['/cache']),
   platform('model-server', '2.1.0-cpu', 10001, ['/cache']),
+  // Arbor/Kumori (spec 003): built FROM node:20-alpine (the document's Dockerfile), run as its `node` user (1000).
+  ...['arbor-api', 'kumori-api'].map((n) => platform(n, '3.2.0', 1000, [], 'registry.arbor.internal/platform')),
 ];
 
 /** Every contract, keyed by `<repository>:<tag>`. */

@@ -24,9 +24,14 @@ export function manifestsOf(p: RenderedPlatform): Manifest[] {
   return p.charts.flatMap((c) => c.manifests);
 }
 
-/** `[env, manifest]` rows of every object of every environment, for test.each. */
+/** `[env, manifest]` rows of every object of every receivables environment, for test.each. */
 export function everyObject(): [string, Manifest][] {
   return renderAll().flatMap((p) => manifestsOf(p).map((m): [string, Manifest] => [p.config.name, m]));
+}
+
+/** `[platform/env, manifest]` rows of every object of every environment of every platform, for test.each. */
+export function everyObjectOfEvery(): [string, Manifest][] {
+  return renderEvery().flatMap((p) => manifestsOf(p).map((m): [string, Manifest] => [nameOf(p), m]));
 }
 
 export function describeObject(m: Manifest): string {
