@@ -90,5 +90,11 @@ export interface CatalogEntry {
   readonly args?: readonly string[];
   /** Long-running kinds: the entry's own HTTP probes. @default the kind's */
   readonly probes?: ProbeSpecs;
+  /**
+   * Schema migrations run with the entry's image before its pods roll: an Argo CD PreSync hook Job (the
+   * installer applies it first). `args` run the migration tool (e.g. `prisma migrate deploy`); it connects to
+   * the primary directly, not through the transaction pooler, since migration tools hold session locks.
+   */
+  readonly migrate?: { readonly args: readonly string[] };
 }
 

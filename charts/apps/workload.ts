@@ -22,6 +22,7 @@ import { spreadOverNodes } from '../lib/scheduling';
 import { DEFAULT_UID, podSecurityContext } from '../lib/security';
 import { wire } from './connections';
 import type { HttpProbeSpec, ProbeSpecs } from '../../environments/service';
+import { migrationJob } from './migration';
 import type { ServicePlan } from './plan';
 import { queueSelector } from './metrics';
 
@@ -183,6 +184,9 @@ export class AppWorkload extends Construct {
         },
       },
     });
+
+    // Schema migrations before the pods roll (an Argo CD PreSync hook), where the catalog entry has them.
+    migrationJob(this, { ctx, plan, configMap: configMapName(name), secretEnv: wiring.secretEnv, uid: spec.uid });
 
     new k8s.KubeService(this, 'service', {
       metadata: m(name),

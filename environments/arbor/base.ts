@@ -52,6 +52,12 @@ export const base: DeepPartial<EnvironmentInput> = {
       // The tuned parameters need the memory behind them: 4GB shared buffers and a 12GB cache estimate.
       resources: { requests: { cpu: '2', memory: '16Gi' }, limits: { cpu: '4', memory: '16Gi' } },
       parameters: { ...NEON_PARAMETERS },
+      // Spec 003 "Neon PostgreSQL Configuration". Its `CREATE EXTENSION "pgvector"` names the project, not the
+      // extension: pgvector installs `vector` (pgvector/pgvector vector.control, module $libdir/vector), which
+      // is not trusted, so the superuser creates it at bootstrap. The Spilo image ships it
+      // (zalando/spilo postgres-appliance/build_scripts/base.sh: postgresql-$version-pgvector).
+      extensions: ['uuid-ossp', 'vector', 'pg_trgm'],
+      schemas: ['arbor', 'kumori', 'shared'],
       synchronousMode: 'off',
       pooler: { replicas: 2, defaultPoolSize: 20, maxClientConn: 1000, resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '500m', memory: '128Mi' } } },
       // Spec 003 "Backup Strategy": hourly (the tiered retention is described in docs/arbor.md).

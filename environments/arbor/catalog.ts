@@ -30,6 +30,9 @@ export const API_PROBES: ProbeSpecs = {
  */
 const HTTPS = [443];
 
+/** Spec 003 "Database Migration Strategy": Prisma; `migrate deploy` applies the committed migrations only. */
+const PRISMA_MIGRATE = { args: ['npx', 'prisma', 'migrate', 'deploy'] };
+
 export const CATALOG: readonly CatalogEntry[] = [
   {
     name: 'arbor-api', namespace: 'app-core', kind: 'node-api',
@@ -38,7 +41,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     dependsOn: [{ target: 'postgres' }, { target: 'minio' }],
     // Spec 003 §1 Arbor scaling: 3-50 instances at CPU 70 % / memory 80 %.
     scaling: { type: 'horizontal', minReplicas: 3, maxReplicas: 50, cpuPercent: 70, memoryPercent: 80 },
-    resources: API_RESOURCES, probes: API_PROBES, internetPorts: HTTPS,
+    resources: API_RESOURCES, probes: API_PROBES, internetPorts: HTTPS, migrate: PRISMA_MIGRATE,
   },
   {
     name: 'kumori-api', namespace: 'app-core', kind: 'node-api',
@@ -47,6 +50,6 @@ export const CATALOG: readonly CatalogEntry[] = [
     dependsOn: [{ target: 'postgres' }, { target: 'minio' }],
     // Spec 003 §2 Kumori scaling: 2-30 instances at CPU 75 % / memory 85 %.
     scaling: { type: 'horizontal', minReplicas: 2, maxReplicas: 30, cpuPercent: 75, memoryPercent: 85 },
-    resources: API_RESOURCES, probes: API_PROBES, internetPorts: HTTPS,
+    resources: API_RESOURCES, probes: API_PROBES, internetPorts: HTTPS, migrate: PRISMA_MIGRATE,
   },
 ];
