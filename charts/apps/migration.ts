@@ -42,7 +42,10 @@ export function migrationJob(scope: Construct, { ctx, plan, configMap, secretEnv
   const version = e.image.split(':').pop();
   const m = meta(config, { name, namespace: e.namespace, id, version, annotations: { ...PRE_SYNC_HOOK } });
   if (!e.dependsOn.some((d) => d.target === 'postgres')) throw new Error(`catalog.${e.name}.migrate: the service does not depend on postgres`);
-  const pg = withStores(ctx, ['postgres'], `${e.name}'s migrations`).refs.postgres;
+  const stores = withStores(ctx, ['postgres'], `${e.name}'s migrations`);
+  // A standby cluster is read-only and replays the primary's WAL, schema changes included: its site migrates nothing.
+  if (stores.config.stores.postgres.standby) return undefined;
+  const pg = stores.refs.postgres;
   ctx.graph.use(pods(e.namespace, id), pg.primary, `${e.name} migrates its schema on the primary`);
   return new k8s.KubeJob(scope, 'migrate', {
     metadata: m,

@@ -1,0 +1,159 @@
+/**
+ * The Arbor/Kumori platform (spec 003, environments/arbor/): the document's numbers in the rendered objects.
+ * Every expected value below is the document's (section named beside it), not copied from the output.
+ */
+import { renderPlatform, type Manifest, type RenderedPlatform } from '../charts/platform';
+import { entryProbes } from '../charts/apps/workload';
+import { catalogProblems } from '../environments/catalog';
+import { loadEnvironment, PLATFORMS } from '../environments';
+import { CATALOG } from '../environments/arbor/catalog';
+import { httpProbe } from '../charts/lib/container';
+import { manifestsOf } from './support/render';
+
+const ENVS = Object.keys(PLATFORMS.arbor.environments);
+const rendered = new Map<string, RenderedPlatform>(ENVS.map((e) => [e, renderPlatform(loadEnvironment(e, 'arbor'))]));
+const objects = (env: string) => manifestsOf(rendered.get(env)!);
+const find = (env: string, kind: string, name: string): Manifest | undefined => objects(env).find((m) => m.kind === kind && m.metadata.name === name);
+const get = (env: string, kind: string, name: string): Manifest => {
+  const m = find(env, kind, name);
+  if (!m) throw new Error(`${env}: no ${kind} ${name}`);
+  return m;
+};
+const container = (env: string, name: string) => get(env, 'Deployment', name).spec.template.spec.containers[0];
+const PRIMARY = 'production-us-east-1';
+
+describe('environments (spec 003 "Deployment Environments", "Production Environment")', () => {
+  test('development, staging and one environment per production region', () => {
+    expect(ENVS).toEqual(['development', 'staging', 'production-us-east-1', 'production-eu-west-1', 'production-ap-southeast-1']);
+  });
+
+  test('development: instances 1, auto_scaling false', () => {
+    for (const api of ['arbor-api', 'kumori-api']) {
+      expect(get('development', 'Deployment', api).spec.replicas).toBe(1);
+      expect(find('development', 'HorizontalPodAutoscaler', api)).toBeUndefined();
+    }
+  });
+
+  test('staging: instances 2, auto_scaling true, max_instances 4', () => {
+    for (const api of ['arbor-api', 'kumori-api']) {
+      const hpa = get('staging', 'HorizontalPodAutoscaler', api);
+      expect([hpa.spec.minReplicas, hpa.spec.maxReplicas]).toEqual([2, 4]);
+      // An HPA owns the count: no spec.replicas for Argo CD to fight over.
+      expect(get('staging', 'Deployment', api).spec.replicas).toBeUndefined();
+    }
+  });
+
+  test('us-east-1 is the database primary; eu-west-1 and ap-southeast-1 hold read replicas of it', () => {
+    expect(rendered.get(PRIMARY)!.config.stores.postgres!.standby).toBeUndefined();
+    for (const env of ['production-eu-west-1', 'production-ap-southeast-1']) {
+      expect(rendered.get(env)!.config.stores.postgres!.standby?.sourceEnvironment).toBe(PRIMARY);
+    }
+  });
+});
+
+describe('arbor-api: spec 003 "Container Architecture §2 Kubernetes Deployment" and "Service Deployment Architecture §1"', () => {
+  test.each(ENVS.filter((e) => e !== 'development'))('%s: port 3000, requests 1000m / 2Gi, limits 2000m / 4Gi, NODE_ENV production', (env) => {
+    const c = container(env, 'arbor-api');
+    expect(c.ports).toEqual([{ name: 'http', containerPort: 3000, protocol: 'TCP' }]);
+    expect(c.resources).toEqual({ requests: { cpu: '1000m', memory: '2Gi' }, limits: { cpu: '2000m', memory: '4Gi' } });
+    expect(get(env, 'ConfigMap', 'arbor-api-config').data.NODE_ENV).toBe('production');
+  });
+
+  test.each(ENVS)('%s: liveness GET /api/health (initial delay 30 s, period 10 s), readiness GET /api/ready (5 s, 5 s)', (env) => {
+    for (const api of ['arbor-api', 'kumori-api']) {
+      const c = container(env, api);
+      expect(c.livenessProbe).toMatchObject({ httpGet: { path: '/api/health', port: 'http' }, initialDelaySeconds: 30, periodSeconds: 10 });
+      expect(c.readinessProbe).toMatchObject({ httpGet: { path: '/api/ready', port: 'http' }, initialDelaySeconds: 5, periodSeconds: 5 });
+      // The kind's startup probe checked another path: stating liveness drops it.
+      expect(c.startupProbe).toBeUndefined();
+    }
+  });
+
+  test('production: 3 replicas at least, HPA 3-50 at CPU 70 % / memory 80 %', () => {
+    const hpa = get(PRIMARY, 'HorizontalPodAutoscaler', 'arbor-api');
+    expect([hpa.spec.minReplicas, hpa.spec.maxReplicas]).toEqual([3, 50]);
+    expect(hpa.spec.metrics.map((m: Manifest) => [m.resource.name, m.resource.target.averageUtilization])).toEqual([['cpu', 70], ['memory', 80]]);
+  });
+});
+
+describe('kumori-api: spec 003 "Service Deployment Architecture §2"', () => {
+  test('production: HPA 2-30 at CPU 75 % / memory 85 %, the same stack and sizes as Arbor', () => {
+    const hpa = get(PRIMARY, 'HorizontalPodAutoscaler', 'kumori-api');
+    expect([hpa.spec.minReplicas, hpa.spec.maxReplicas]).toEqual([2, 30]);
+    expect(hpa.spec.metrics.map((m: Manifest) => [m.resource.name, m.resource.target.averageUtilization])).toEqual([['cpu', 75], ['memory', 85]]);
+    expect(container(PRIMARY, 'kumori-api').resources).toEqual({ requests: { cpu: '1000m', memory: '2Gi' }, limits: { cpu: '2000m', memory: '4Gi' } });
+  });
+
+  test('the third region (ap-southeast-1) runs the APIs too', () => {
+    for (const api of ['arbor-api', 'kumori-api']) expect(find('production-ap-southeast-1', 'Deployment', api)).toBeDefined();
+  });
+});
+
+describe('a catalog entry states its own probes (environments/service.ts, charts/apps/workload.ts)', () => {
+  const kind = {
+    startup: httpProbe('/health/live', 'http', { periodSeconds: 5, failureThreshold: 24 }),
+    liveness: httpProbe('/health/live', 'http', { periodSeconds: 10 }),
+    readiness: httpProbe('/health/ready', 'http', { periodSeconds: 5 }),
+  };
+
+  test('without its own, the kind\'s probes stay exactly as they were', () => {
+    expect(entryProbes(kind, undefined)).toBe(kind);
+  });
+
+  test('a stated readiness probe alone keeps the kind\'s startup and liveness', () => {
+    const p = entryProbes(kind, { readiness: { path: '/ready', periodSeconds: 2 } });
+    expect(p.startup).toBe(kind.startup);
+    expect(p.liveness).toBe(kind.liveness);
+    expect(p.readiness).toMatchObject({ httpGet: { path: '/ready' }, periodSeconds: 2 });
+  });
+
+  test('a stated startup probe is kept beside a stated liveness probe', () => {
+    const p = entryProbes(kind, { liveness: { path: '/l' }, startup: { path: '/s', failureThreshold: 30 } });
+    expect(p.startup).toMatchObject({ httpGet: { path: '/s' }, failureThreshold: 30 });
+  });
+
+  test('bad paths and timings are refused with the entry and field named', () => {
+    const bad = { ...CATALOG[0], probes: { liveness: { path: 'api/health', periodSeconds: 0 } } };
+    expect(catalogProblems([bad], ['app-core'], ['postgres', 'minio']).map((p) => p.path)).toEqual([
+      'catalog.arbor-api.probes.liveness.path', 'catalog.arbor-api.probes.liveness.periodSeconds',
+    ]);
+  });
+});
+
+describe('migrations (spec 003 "Database Migration Strategy": Prisma, before the APIs roll)', () => {
+  test('a PreSync hook Job per API in the primary region, on the primary, not through the pooler', () => {
+    for (const api of ['arbor-api', 'kumori-api']) {
+      const job = get(PRIMARY, 'Job', `${api}-migrate`);
+      expect(job.metadata.annotations['argocd.argoproj.io/hook']).toBe('PreSync');
+      const c = job.spec.template.spec.containers[0];
+      expect(c.args).toEqual(['npx', 'prisma', 'migrate', 'deploy']);
+      expect(c.image).toBe(container(PRIMARY, api).image);
+      const env = Object.fromEntries(c.env.filter((e: Manifest) => e.value).map((e: Manifest) => [e.name, e.value]));
+      expect(env.DATABASE_PORT).toBe('5432');
+      expect(env.DATABASE_HOST).toMatch(/^postgres\.db-postgres\.svc/);
+      // Not picked by the API's Service.
+      const selector = get(PRIMARY, 'Service', api).spec.selector;
+      expect(Object.entries(selector).every(([k, v]) => job.spec.template.metadata.labels[k] === v)).toBe(false);
+    }
+  });
+
+  test('the read-replica regions migrate nothing (their standby replays the primary\'s schema)', () => {
+    for (const env of ['production-eu-west-1', 'production-ap-southeast-1']) {
+      expect(objects(env).filter((m) => m.kind === 'Job' && /-migrate-?/.test(m.metadata.name))).toEqual([]);
+    }
+  });
+});
+
+describe('spec 003 "Infrastructure Monitoring": Prometheus retention 30d', () => {
+  test.each(ENVS.filter((e) => rendered.get(e)!.config.addons.monitoring.enabled))('%s', (env) => {
+    const app = objects(env).find((m) => m.kind === 'Application' && m.spec.source?.chart === 'kube-prometheus-stack')!;
+    const values = JSON.parse(JSON.stringify(app.spec.source.helm.valuesObject ?? {}));
+    expect(values.prometheus.prometheusSpec.retention).toBe('30d');
+  });
+});
+
+describe('spec 003 "Backup Strategy": database backups hourly', () => {
+  test.each(ENVS.filter((e) => e.startsWith('production')))('%s: a base backup every hour', (env) => {
+    expect(rendered.get(env)!.config.stores.postgres!.backup.intervalHours).toBe(1);
+  });
+});
