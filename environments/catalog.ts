@@ -48,11 +48,21 @@ export function catalogProblems(catalog: readonly CatalogEntry[], appNamespaces:
     if (e.publicPath !== undefined && !/^\/[a-z0-9/-]*[a-z0-9]$/.test(e.publicPath)) add('publicPath', `"${e.publicPath}" must be a path such as /api/v1/invoices`);
     if (e.kind === 'batch-job' && e.publicPath) add('publicPath', 'a batch job cannot be public');
     if (e.kind === 'batch-job' && !e.schedule) add('schedule', 'is required for a batch job');
+    if (e.kind === 'queue-worker') {
+      if (!e.queue) add('queue', 'is required for a queue worker (the queue whose items start its Jobs)');
+      else {
+        if (!/^[a-z][a-z0-9_-]{0,62}$/.test(e.queue.name)) add('queue.name', `"${e.queue.name}" must be a queue name such as memory-processing`);
+        if (!(Number.isInteger(e.queue.maxJobs) && e.queue.maxJobs >= 1)) add('queue.maxJobs', `${e.queue.maxJobs} must be a whole number of at least 1`);
+      }
+      if (e.publicPath) add('publicPath', 'a queue worker cannot be public');
+      if (e.deadlineSeconds === undefined) add('deadlineSeconds', 'is required for a queue worker (a Job that hangs would hold its slot forever)');
+    }
+    if (e.queue && e.kind !== 'queue-worker') add('queue', `only a queue worker takes items from a queue (kind is ${e.kind})`);
     const cron = e.schedule === undefined ? undefined : cronProblem(e.schedule);
     if (cron) add('schedule', `"${e.schedule}": ${cron} (${CRON_HINT})`);
     for (const [which, probe] of Object.entries(e.probes ?? {})) {
       if (!probe) continue;
-      if (e.kind === 'batch-job') add(`probes.${which}`, 'a batch job serves nothing to probe');
+      if (e.kind === 'batch-job' || e.kind === 'queue-worker') add(`probes.${which}`, `a ${e.kind} serves nothing to probe`);
       if (!/^\/[A-Za-z0-9._~/-]*$/.test(probe.path)) add(`probes.${which}.path`, `"${probe.path}" must be an absolute URL path such as /api/health`);
       for (const field of ['initialDelaySeconds', 'periodSeconds', 'timeoutSeconds', 'failureThreshold'] as const) {
         const v = probe[field];
@@ -81,7 +91,7 @@ export function catalogProblems(catalog: readonly CatalogEntry[], appNamespaces:
       if (seen.has(d.target)) out.push({ path, message: `"${d.target}" is listed twice` });
       seen.add(d.target);
       const target = byName.get(d.target);
-      if (target && (target.kind === 'batch-job')) out.push({ path, message: `"${d.target}" is a batch job and serves nothing` });
+      if (target && (target.kind === 'batch-job' || target.kind === 'queue-worker')) out.push({ path, message: `"${d.target}" is a ${target.kind} and serves nothing` });
     });
   });
   // The gateway routes each path prefix to exactly one service.

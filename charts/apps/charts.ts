@@ -15,6 +15,7 @@ import { BatchJob } from './batch-job';
 import { Gateway } from './gateway';
 import { ModelServer, NodeApi, PythonAgent, StaticFrontend, type KindProps } from './kinds';
 import { planServices, type ServicePlan } from './plan';
+import { QueueWorker } from './queue-worker';
 
 const CONSTRUCTS: Record<ServiceKind, new (scope: Construct, id: string, p: KindProps) => Construct> = {
   'gateway': Gateway,
@@ -23,6 +24,7 @@ const CONSTRUCTS: Record<ServiceKind, new (scope: Construct, id: string, p: Kind
   'model-server': ModelServer,
   'static-frontend': StaticFrontend,
   'batch-job': BatchJob,
+  'queue-worker': QueueWorker,
 };
 
 /** Folder → which planned services it holds. */

@@ -32,8 +32,11 @@ export const base: DeepPartial<EnvironmentInput> = {
     },
     { name: 'cert-manager', tier: 'system' },
     { name: 'argocd', tier: 'system' },
-    // The two APIs (the document's manifest puts them in one namespace); the queue workers; the GPU workers.
+    // KEDA: starts the queue workers' Jobs.
+    { name: 'keda', tier: 'system' },
+    // The two APIs (the document's manifest puts them in one namespace); the queue workers.
     { name: 'app-core', tier: 'app' },
+    { name: 'app-batch', tier: 'app' },
     { name: 'db-postgres', tier: 'data' },
     { name: 'storage-minio', tier: 'data' },
   ],

@@ -33,6 +33,29 @@ const HTTPS = [443];
 /** Spec 003 "Database Migration Strategy": Prisma; `migrate deploy` applies the committed migrations only. */
 const PRISMA_MIGRATE = { args: ['npx', 'prisma', 'migrate', 'deploy'] };
 
+/** Spec 003 "Service Deployment Architecture §1" workers: 2 cores / 4GB each (requests = limits: a Job's size is its size). */
+export const WORKER_RESOURCES: ComputeResources = { requests: { cpu: '2', memory: '4Gi' }, limits: { cpu: '2', memory: '4Gi' } };
+/** Spec 003 §1 workers: timeout 30 minutes. */
+export const WORKER_DEADLINE_SECONDS = 30 * 60;
+/** Spec 003 §1 workers: queues generation, memory-processing, webhooks. */
+export const QUEUES = ['generation', 'memory-processing', 'webhooks'] as const;
+
+/**
+ * A queue worker: one Job per queued item (KEDA ScaledJob), at most `maxJobs` at once in production (the
+ * document gives no bound: ten per queue keeps 60 cores for the workers; environments lower it).
+ */
+const worker = (queue: typeof QUEUES[number]): CatalogEntry => ({
+  name: `${queue}-worker`, namespace: 'app-batch', kind: 'queue-worker',
+  description: `Arbor's ${queue} queue: one Job per queued item (spec 003 "Service Deployment Architecture §1" workers)`,
+  // Built FROM node:20-alpine like the APIs (the document's Dockerfile): its `node` user.
+  image: own('arbor-worker'), port: 8080, args: ['worker', '--queue', queue], uid: 1000,
+  dependsOn: [{ target: 'postgres' }, { target: 'minio' }],
+  scaling: { type: 'fixed', replicas: 1 }, resources: WORKER_RESOURCES,
+  deadlineSeconds: WORKER_DEADLINE_SECONDS, queue: { name: queue, maxJobs: 10 },
+  // Generation calls the model providers; webhooks are delivered to customers' endpoints.
+  internetPorts: HTTPS,
+});
+
 export const CATALOG: readonly CatalogEntry[] = [
   {
     name: 'arbor-api', namespace: 'app-core', kind: 'node-api',
@@ -52,4 +75,5 @@ export const CATALOG: readonly CatalogEntry[] = [
     scaling: { type: 'horizontal', minReplicas: 2, maxReplicas: 30, cpuPercent: 75, memoryPercent: 85 },
     resources: API_RESOURCES, probes: API_PROBES, internetPorts: HTTPS, migrate: PRISMA_MIGRATE,
   },
+  ...QUEUES.map(worker),
 ];

@@ -1,6 +1,7 @@
 /** staging: 2 API instances, autoscaling up to 4 (spec 003 "Staging Environment"). */
 import type { DeepPartial } from '../merge';
 import type { EnvironmentInput } from '../schema';
+import { QUEUES } from './catalog';
 import { KUBEADM_RESERVE } from './regions';
 
 const floor = { requestsCpu: '1', requestsMemory: '2Gi', limitsCpu: '4', limitsMemory: '8Gi', storage: '20Gi', pods: 20, persistentVolumeClaims: 8 };
@@ -28,5 +29,9 @@ export const staging: DeepPartial<EnvironmentInput> = {
     minio: { pools: [{ name: 'pool-0', servers: 3, drivesPerServer: 2, volume: { size: '100Gi' } }] },
   },
   // Spec 003 "Staging Environment": instances 2, auto_scaling true, max_instances 4.
-  apps: { replicaCap: { minReplicas: 2, maxReplicas: 4 } },
+  // Queue workers: two Jobs per queue at once (the three nodes hold the APIs' maximum beside them).
+  apps: {
+    replicaCap: { minReplicas: 2, maxReplicas: 4 },
+    services: Object.fromEntries(QUEUES.map((q) => [`${q}-worker`, { maxReplicas: 2 }])),
+  },
 };

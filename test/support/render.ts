@@ -44,6 +44,7 @@ export function podTemplates(ms: readonly Manifest[]): { owner: Manifest; templa
   for (const m of ms) {
     if (['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job'].includes(m.kind)) out.push({ owner: m, template: m.spec.template });
     if (m.kind === 'CronJob') out.push({ owner: m, template: m.spec.jobTemplate.spec.template });
+    if (m.kind === 'ScaledJob') out.push({ owner: m, template: m.spec.jobTargetRef.template });
   }
   return out;
 }
