@@ -5,7 +5,7 @@
 import type { ComputeResources } from './values';
 
 /** Kinds of workload; each has one construct in charts/apps/. */
-export const SERVICE_KINDS = ['gateway', 'node-api', 'python-agent', 'model-server', 'static-frontend', 'batch-job', 'queue-worker'] as const;
+export const SERVICE_KINDS = ['gateway', 'node-api', 'python-agent', 'model-server', 'static-frontend', 'batch-job', 'queue-worker', 'gpu-worker'] as const;
 export type ServiceKind = typeof SERVICE_KINDS[number];
 
 /** The namespace of a catalog entry: one of the platform's namespaces of the `app` tier. */
@@ -89,7 +89,7 @@ export interface CatalogEntry {
    * and the most Jobs that run at once (overridden per environment by `apps.services.<name>.maxReplicas`).
    */
   readonly queue?: { readonly name: string; readonly maxJobs: number };
-  /** Queue workers: the image's own non-root user (node:alpine's `node` is 1000). @default DEFAULT_UID (10001) */
+  /** Queue and GPU workers: the image's own non-root user (node:alpine's `node` is 1000). @default DEFAULT_UID (10001) */
   readonly uid?: number;
   /** Batch jobs and queue workers: hard deadline of one run. */
   readonly deadlineSeconds?: number;

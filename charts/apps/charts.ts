@@ -13,7 +13,7 @@ import { INTERNET, pods } from '../lib/graph';
 import { IngressChart } from '../ingress/chart';
 import { BatchJob } from './batch-job';
 import { Gateway } from './gateway';
-import { ModelServer, NodeApi, PythonAgent, StaticFrontend, type KindProps } from './kinds';
+import { GpuWorker, ModelServer, NodeApi, PythonAgent, StaticFrontend, type KindProps } from './kinds';
 import { planServices, type ServicePlan } from './plan';
 import { QueueWorker } from './queue-worker';
 
@@ -25,13 +25,14 @@ const CONSTRUCTS: Record<ServiceKind, new (scope: Construct, id: string, p: Kind
   'static-frontend': StaticFrontend,
   'batch-job': BatchJob,
   'queue-worker': QueueWorker,
+  'gpu-worker': GpuWorker,
 };
 
 /** Folder → which planned services it holds. */
 export const APP_FOLDERS: readonly [string, (p: ServicePlan) => boolean][] = [
   // Providers before their consumers (Argo CD waves follow the folder order): agents use the model server,
   // core services use integration, the frontend uses core, the gateway routes to all of them.
-  [FOLDERS.modelServing, (p) => p.entry.kind === 'model-server'],
+  [FOLDERS.modelServing, (p) => p.entry.kind === 'model-server' || p.entry.kind === 'gpu-worker'],
   [FOLDERS.integration, (p) => p.entry.namespace === 'app-integration'],
   [FOLDERS.core, (p) => p.entry.namespace === 'app-core' && p.entry.kind !== 'gateway'],
   [FOLDERS.agents, (p) => p.entry.kind === 'python-agent'],

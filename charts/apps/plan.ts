@@ -39,6 +39,7 @@ export const COMPONENT: Record<ServiceKind, string> = {
   'static-frontend': 'frontend',
   'batch-job': 'batch',
   'queue-worker': 'worker',
+  'gpu-worker': 'gpu-worker',
 };
 
 export class CatalogError extends Error {}
@@ -66,7 +67,9 @@ export function planServices(config: EnvironmentConfig, catalog: readonly Catalo
 function planOne(config: EnvironmentConfig, e: CatalogEntry): ServicePlan {
   const apps = config.apps;
   const o = apps.services[e.name] ?? {};
-  const enabled = o.enabled ?? (e.kind === 'model-server' ? apps.modelServer.mode !== 'disabled' : true);
+  // GPU workloads run only where the environment has a GPU pool (elsewhere the model server is off and GPU work
+  // goes to a hosted service).
+  const enabled = o.enabled ?? (e.kind === 'model-server' ? apps.modelServer.mode !== 'disabled' : e.kind === 'gpu-worker' ? apps.modelServer.mode === 'gpu' : true);
   const resources = o.resources ?? apps.resources ?? e.resources;
   const id: Identity = { name: e.name, component: COMPONENT[e.kind] };
   const endpoint: Endpoint | undefined = e.kind === 'batch-job' || e.kind === 'queue-worker' ? undefined : {

@@ -505,6 +505,7 @@ const platformImages: ImageContract[] = [
   platform('model-server', '2.1.0-cpu', 10001, ['/cache']),
   // Arbor/Kumori (spec 003): built FROM node:20-alpine (the document's Dockerfile), run as its `node` user (1000).
   ...['arbor-api', 'kumori-api', 'arbor-worker'].map((n) => platform(n, '3.2.0', 1000, [], 'registry.arbor.internal/platform')),
+  platform('kumori-gpu-worker', '3.2.0', 10001, ['/cache'], 'registry.arbor.internal/platform'),
 ];
 
 /** Every contract, keyed by `<repository>:<tag>`. */

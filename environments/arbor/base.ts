@@ -37,6 +37,8 @@ export const base: DeepPartial<EnvironmentInput> = {
     // The two APIs (the document's manifest puts them in one namespace); the queue workers.
     { name: 'app-core', tier: 'app' },
     { name: 'app-batch', tier: 'app' },
+    // The in-cluster GPU workers (where an environment has a GPU pool).
+    { name: 'app-gpu', tier: 'app' },
     { name: 'db-postgres', tier: 'data' },
     { name: 'storage-minio', tier: 'data' },
   ],
@@ -69,6 +71,7 @@ export const base: DeepPartial<EnvironmentInput> = {
     minio: { resources: { requests: { cpu: '500m', memory: '2Gi' }, limits: { cpu: '2', memory: '2Gi' } } },
   },
 
+  // GPU work goes to the hosted service unless an environment has a GPU pool (production-us-east-1, -eu-west-1).
   apps: { autoscaling: true, modelServer: { mode: 'disabled' } },
   addons: {
     chartMirror: '',

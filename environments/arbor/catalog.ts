@@ -76,4 +76,19 @@ export const CATALOG: readonly CatalogEntry[] = [
     resources: API_RESOURCES, probes: API_PROBES, internetPorts: HTTPS, migrate: PRISMA_MIGRATE,
   },
   ...QUEUES.map(worker),
+  {
+    // Spec 003 Kumori §2 gpu_workers: hosted (Replicate) in the document, with clusters of 10-50 A100 in us-east-1
+    // and 5-25 V100 in eu-west-1. In-cluster where an environment has a GPU pool (apps.modelServer.mode "gpu"),
+    // off elsewhere (kumori-api then calls the hosted service over 443). The models (sdxl, controlnet) are baked
+    // into the image; dall-e-3 is OpenAI's hosted model, reached over 443 either way.
+    name: 'kumori-gpu-worker', namespace: 'app-gpu', kind: 'gpu-worker',
+    description: 'Kumori image generation (sdxl, controlnet) on the GPU pool, taking work from the generation queue',
+    image: own('kumori-gpu-worker'), port: 8080,
+    dependsOn: [{ target: 'postgres' }, { target: 'minio' }],
+    // The primary region's range; eu-west-1 sets its own (5-25).
+    scaling: { type: 'horizontal', minReplicas: 10, maxReplicas: 50, cpuPercent: 70 },
+    resources: { requests: { cpu: '4', memory: '16Gi' }, limits: { cpu: '8', memory: '24Gi' } },
+    probes: { liveness: { path: '/healthz', initialDelaySeconds: 60 }, readiness: { path: '/ready', periodSeconds: 5 } },
+    internetPorts: HTTPS,
+  },
 ];

@@ -24,6 +24,28 @@ const floor = { requestsCpu: '2', requestsMemory: '4Gi', limitsCpu: '8', limitsM
 export const PRIMARY_POSTGRES = 'postgres.us-east-1.arbor.example.com';
 export const PRIMARY_MINIO = 'https://minio.us-east-1.arbor.example.com:9000';
 
+/** GPU nodes carry the NVIDIA feature-discovery label and a taint that keeps other pods off them. */
+export const GPU_LABELS = { 'nvidia.com/gpu.present': 'true' };
+export const GPU_TAINTS = [{ key: 'nvidia.com/gpu', effect: 'NoSchedule' as const }];
+
+/**
+ * An in-cluster GPU pool of `count` one-GPU nodes of `product` (the NVIDIA feature discovery's
+ * nvidia.com/gpu.product label), for the GPU workers: the environment's apps.modelServer section says where
+ * GPU pods go and what they tolerate.
+ */
+export function gpuPool(product: string, count: number): { pool: NonNullable<NonNullable<DeepPartial<EnvironmentInput>['cluster']>['nodePools']>[number]; apps: DeepPartial<EnvironmentInput>['apps'] } {
+  const labels = { ...GPU_LABELS, 'nvidia.com/gpu.product': product };
+  return {
+    pool: { name: 'gpu', count, cpu: '16', memory: '64Gi', gpus: 1, reserved: KUBEADM_RESERVE, labels, taints: GPU_TAINTS },
+    apps: {
+      modelServer: {
+        mode: 'gpu', nodeSelector: labels,
+        tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
+      },
+    },
+  };
+}
+
 export function region(name: Region, generalNodes: number): DeepPartial<EnvironmentInput> {
   const nodes = REGION_NODES[name];
   return {
