@@ -9,6 +9,7 @@ import { loadEnvironment, PLATFORMS } from '../environments';
 import { CATALOG } from '../environments/arbor/catalog';
 import { httpProbe } from '../charts/lib/container';
 import { manifestsOf } from './support/render';
+import { modelErrors, unknownFields } from './support/k8s-schema';
 
 const ENVS = Object.keys(PLATFORMS.arbor.environments);
 const rendered = new Map<string, RenderedPlatform>(ENVS.map((e) => [e, renderPlatform(loadEnvironment(e, 'arbor'))]));
@@ -155,5 +156,89 @@ describe('spec 003 "Infrastructure Monitoring": Prometheus retention 30d', () =>
 describe('spec 003 "Backup Strategy": database backups hourly', () => {
   test.each(ENVS.filter((e) => e.startsWith('production')))('%s: a base backup every hour', (env) => {
     expect(rendered.get(env)!.config.stores.postgres!.backup.intervalHours).toBe(1);
+  });
+});
+
+describe('queue workers: spec 003 "Service Deployment Architecture §1" workers (Kubernetes Jobs, 2 cores / 4GB, 30 minutes)', () => {
+  const QUEUES = ['generation', 'memory-processing', 'webhooks'];
+
+  test.each(QUEUES)('%s: a ScaledJob starting one Job of 2 CPU / 4Gi with activeDeadlineSeconds 1800 per queued item', (queue) => {
+    const sj = get(PRIMARY, 'ScaledJob', `${queue}-worker`);
+    const job = sj.spec.jobTargetRef;
+    expect(job.activeDeadlineSeconds).toBe(30 * 60);
+    expect(job.template.spec.containers[0].resources).toEqual({ requests: { cpu: '2', memory: '4Gi' }, limits: { cpu: '2', memory: '4Gi' } });
+    expect(job.template.spec.containers[0].args).toEqual(['worker', '--queue', queue]);
+    const [trigger] = sj.spec.triggers;
+    expect(trigger.type).toBe('postgresql');
+    expect(trigger.metadata.targetQueryValue).toBe('1');
+    expect(trigger.metadata.query).toBe(`SELECT count(*) FROM shared.queue_items WHERE queue = '${queue}' AND state = 'queued'`);
+    // Permissions: credentials only through the TriggerAuthentication; the workers get no API token.
+    const auth = get(PRIMARY, 'TriggerAuthentication', trigger.authenticationRef.name);
+    expect(auth.spec.secretTargetRef.map((r: Manifest) => r.parameter).sort()).toEqual(['password', 'userName']);
+    expect(job.template.spec.automountServiceAccountToken).toBe(false);
+  });
+
+  test('concurrency bound and clean-up: at most maxReplicaCount Jobs, history limits, a TTL on every Job', () => {
+    for (const [env, bound] of [[PRIMARY, 10], ['staging', 2], ['development', 1]] as const) {
+      for (const q of QUEUES) {
+        const sj = get(env, 'ScaledJob', `${q}-worker`);
+        expect({ env, q, max: sj.spec.maxReplicaCount }).toEqual({ env, q, max: bound });
+        expect(sj.spec.successfulJobsHistoryLimit).toBeGreaterThan(0);
+        expect(sj.spec.failedJobsHistoryLimit).toBeGreaterThan(0);
+        expect(sj.spec.jobTargetRef.ttlSecondsAfterFinished).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  test('KEDA is installed exactly where a ScaledJob is rendered, and the operator may reach the queue', () => {
+    for (const env of ENVS) {
+      const scaled = objects(env).some((m) => m.kind === 'ScaledJob');
+      const keda = objects(env).some((m) => m.kind === 'Application' && m.spec.source?.chart === 'keda');
+      expect({ env, scaled, keda }).toEqual({ env, scaled, keda: scaled });
+      if (scaled) {
+        expect(rendered.get(env)!.graph.flows.some((f) => f.why.startsWith('KEDA counts the queued items of generation'))).toBe(true);
+      }
+    }
+  });
+
+  test('the third region (ap-southeast-1: api and cdn only) runs no queue worker and no KEDA', () => {
+    expect(objects('production-ap-southeast-1').filter((m) => m.kind === 'ScaledJob')).toEqual([]);
+  });
+
+  test('the KEDA shape check catches an unknown field, a wrong type and a bad Job template', () => {
+    const sj = get(PRIMARY, 'ScaledJob', 'generation-worker');
+    expect(modelErrors(sj)).toBeUndefined();
+    expect(modelErrors({ ...sj, spec: { ...sj.spec, maxReplicaCont: 3 } })).toMatch(/spec\.maxReplicaCont: unknown field/);
+    expect(modelErrors({ ...sj, spec: { ...sj.spec, pollingInterval: '10' } })).toMatch(/spec\.pollingInterval: must be an integer/);
+    expect(modelErrors({ ...sj, spec: { ...sj.spec, triggers: [{ metadata: {} }] } })).toMatch(/spec\.triggers\[\]\.type: is required/);
+    const badJob = { ...sj, spec: { ...sj.spec, jobTargetRef: { ...sj.spec.jobTargetRef, template: { ...sj.spec.jobTargetRef.template, spec: { ...sj.spec.jobTargetRef.template.spec, restartPolicy: 7 } } } } };
+    expect(modelErrors(badJob)).toMatch(/jobTargetRef/);
+    expect(unknownFields({ ...sj, spec: { ...sj.spec, jobTargetRef: { ...sj.spec.jobTargetRef, activeDeadline: 1 } } })).toEqual(['spec.jobTargetRef.activeDeadline']);
+  });
+});
+
+describe('GPU workers: spec 003 "Service Deployment Architecture §2" gpu_workers', () => {
+  test('us-east-1: 10-50 on the A100 pool; eu-west-1: 5-25 on the V100 pool; one GPU each, tolerating the pool\'s taint', () => {
+    for (const [env, range, product] of [[PRIMARY, [10, 50], 'NVIDIA-A100-SXM4-80GB'], ['production-eu-west-1', [5, 25], 'Tesla-V100-SXM2-32GB']] as const) {
+      const hpa = get(env, 'HorizontalPodAutoscaler', 'kumori-gpu-worker');
+      expect([hpa.spec.minReplicas, hpa.spec.maxReplicas]).toEqual(range);
+      const pod = get(env, 'Deployment', 'kumori-gpu-worker').spec.template.spec;
+      expect(pod.nodeSelector['nvidia.com/gpu.product']).toBe(product);
+      expect(pod.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
+      expect(pod.containers[0].resources.limits['nvidia.com/gpu']).toBe('1');
+      // The pool can hold the maximum: one GPU node per replica.
+      const pool = rendered.get(env)!.config.cluster.nodePools.find((p) => p.gpus > 0)!;
+      expect(pool.count * pool.gpus).toBeGreaterThanOrEqual(range[1]);
+    }
+  });
+
+  test('off where the hosted service is used (development, staging, ap-southeast-1); Kumori\'s API reaches it over 443 everywhere', () => {
+    for (const env of ['development', 'staging', 'production-ap-southeast-1']) {
+      expect(find(env, 'Deployment', 'kumori-gpu-worker')).toBeUndefined();
+    }
+    for (const env of ENVS) {
+      const egress = rendered.get(env)!.graph.flows.filter((f) => 'pods' in f.from && f.from.pods.display === 'app-core/kumori-api-api' && 'addresses' in f.to);
+      expect({ env, ports: egress.flatMap((f) => f.ports.map((p) => p.port)) }).toEqual({ env, ports: [443] });
+    }
   });
 });
