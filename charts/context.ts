@@ -32,6 +32,18 @@ export function hasStores<K extends StoreName>(config: EnvironmentConfig, kinds:
   return kinds.every((k) => config.stores[k] !== undefined);
 }
 
+/** Refs narrowed to kinds the environment reaches (in the cluster or external): what a client reads. */
+export function withRefs<K extends StoreName>(refs: StoreRefs, kinds: readonly K[], who: string): RefsWith<K> {
+  const missing = kinds.find((k) => refs[k] === undefined);
+  if (missing) throw new Error(`${who} needs the store "${missing}", which the environment does not have`);
+  return refs as RefsWith<K>;
+}
+
+/** Whether a kind is used as a managed service in this environment (`external.<kind>`). */
+export function isExternal(config: EnvironmentConfig, kind: StoreName): boolean {
+  return (config.external as Record<string, unknown>)[kind] !== undefined;
+}
+
 /** The context narrowed to kinds it has; throws naming the first missing one (a registry or rules mistake). */
 export function withStores<T extends Pick<PlatformContext, 'config' | 'refs'>, K extends StoreName>(ctx: T, kinds: readonly K[], who: string):
   T & { readonly config: ConfigWith<K>; readonly refs: RefsWith<K> } {

@@ -7,7 +7,7 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../environments/schema';
 import { emptyDemand, type Demand } from './lib/demand';
-import { LABELS } from './lib/labels';
+import { platformKeys } from './lib/labels';
 import { PlatformNamespace, type QuotaValues } from './lib/namespace';
 import { formatCpu, formatMemory, parseCpu, parseMemory } from './lib/quantity';
 
@@ -36,7 +36,7 @@ export class NamespacesChart extends Chart {
         runsPods: ns.runsPods,
         quota: sizeQuota(config.quota.floors[ns.tier], p.demand.get(ns.name) ?? emptyDemand(), config.quota.headroom),
         limitRange: config.quota.limitRange[ns.tier],
-        extraLabels: { [LABELS.tier]: ns.tier },
+        extraLabels: { [platformKeys(config).tier]: ns.tier },
       });
     }
   }

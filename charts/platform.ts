@@ -1,5 +1,5 @@
 /**
- * Composes one environment's charts. Each chart becomes a folder of dist/<env>/ whose numeric prefix is its
+ * Composes one environment's charts. Each chart becomes a folder of dist/<platform>/<env>/ whose numeric prefix is its
  * apply order: namespaces and tenants, then the stores, then the services, then ingress and GitOps.
  */
 import { App, type Chart } from 'cdk8s';
@@ -48,7 +48,7 @@ export interface RenderedPlatform {
 export function renderPlatform(config: EnvironmentConfig): RenderedPlatform {
   const app = new App();
   const refs = storeRefs(config);
-  const ctx: PlatformContext = { config, refs, graph: new DependencyGraph({ monitoring: config.addons.monitoring.enabled }), secrets: storeSecrets(refs) };
+  const ctx: PlatformContext = { config, refs, graph: new DependencyGraph({ monitoring: config.addons.monitoring.enabled }), secrets: storeSecrets(refs, config) };
   const { charts, addons } = declare(app, ctx);
   // A chart with nothing in it (no tenants; no ingress where nothing is exposed) is no folder and no Application.
   const rendered: RenderedChart[] = charts.map(render).filter((c) => c.manifests.length > 0);

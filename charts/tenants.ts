@@ -8,9 +8,10 @@ import type { Construct } from 'constructs';
 import { planServices } from './apps/plan';
 import type { PlatformContext } from './context';
 import { endpointPods, endpointPort, type PodGroup } from './lib/graph';
-import { LABELS } from './lib/labels';
+
 import { PlatformNamespace } from './lib/namespace';
 import { tenantNamespace } from './lib/naming';
+import { platformKeys } from './lib/labels';
 
 export class TenantsChart extends Chart {
   constructor(scope: Construct, id: string, p: PlatformContext) {
@@ -26,7 +27,7 @@ export class TenantsChart extends Chart {
         runsPods: true,
         quota: plan,
         limitRange: plan.limitRange,
-        extraLabels: { [LABELS.tenant]: t.id, [LABELS.plan]: t.plan, [LABELS.tier]: 'tenant' },
+        extraLabels: { [platformKeys(config).tenant]: t.id, [platformKeys(config).plan]: t.plan, [platformKeys(config).tier]: 'tenant' },
       });
       for (const target of plan.network.platformEndpoints) {
         // Validated against the catalog (tenantPlanProblems): an enabled gateway with a Service.

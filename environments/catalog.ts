@@ -47,6 +47,17 @@ export function catalogProblems(catalog: readonly CatalogEntry[], appNamespaces:
     if (new Set(ports).size !== ports.length) add('metricsPort', `${e.metricsPort} duplicates port ${e.port}`);
     if (e.publicPath !== undefined && !/^\/[a-z0-9/-]*[a-z0-9]$/.test(e.publicPath)) add('publicPath', `"${e.publicPath}" must be a path such as /api/v1/invoices`);
     if (e.kind === 'batch-job' && e.publicPath) add('publicPath', 'a batch job cannot be public');
+    if (e.ingressHost !== undefined) {
+      if (!/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/.test(e.ingressHost)) add('ingressHost', `"${e.ingressHost}" must be a DNS label such as app`);
+      if (e.kind === 'batch-job') add('ingressHost', 'a batch job serves nothing');
+      // The gateway and the web frontend have their own hosts (api., app.).
+      const taken = { gateway: 'api', 'static-frontend': 'app' } as Record<string, string>;
+      for (const [kind, host] of Object.entries(taken)) {
+        if (e.ingressHost === host && catalog.some((o) => o.kind === kind)) add('ingressHost', `"${host}" is the ${kind}'s host`);
+      }
+      const other = catalog.find((o) => o !== e && o.ingressHost === e.ingressHost);
+      if (other) add('ingressHost', `"${e.ingressHost}" is also ${other.name}'s host`);
+    }
     if (e.kind === 'batch-job' && !e.schedule) add('schedule', 'is required for a batch job');
     if (e.kind === 'queue-worker') {
       if (!e.queue) add('queue', 'is required for a queue worker (the queue whose items start its Jobs)');

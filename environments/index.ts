@@ -90,7 +90,8 @@ export function environmentInput(name: string, platform: string = DEFAULT_PLATFO
   }
   const input = deepMerge(deepMerge(p.base, { name }), own);
   // The description's own fields: not an environment's to set.
-  return { ...input, platform: { name: p.name, displayName: p.displayName, stores: [...p.stores], catalog: p.catalog } } as DeepPartial<EnvironmentInput>;
+  const appFolders = p.appFolders.map((f) => ({ ...f, namespaces: f.namespaces && [...f.namespaces], kinds: f.kinds && [...f.kinds] }));
+  return { ...input, platform: { name: p.name, displayName: p.displayName, labelDomain: p.labelDomain, partOf: p.partOf, stores: [...p.stores], appFolders, catalog: p.catalog } } as DeepPartial<EnvironmentInput>;
 }
 
 /** Validates a raw input; throws ConfigError listing every problem. `environment` names it in the messages. */

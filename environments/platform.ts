@@ -4,7 +4,14 @@
  * share (base.ts) and one file per environment with only what differs; the shape, the rules, merging and
  * loading are shared (this folder). The registry of platforms is environments/index.ts.
  */
-import type { CatalogEntry, StoreName } from './catalog';
+import type { CatalogEntry, ServiceKind, StoreName } from './catalog';
+
+/** A folder of the application tier: the entries of these namespaces and kinds (either may be omitted). */
+export interface AppFolder {
+  readonly folder: string;
+  readonly namespaces?: readonly string[];
+  readonly kinds?: readonly ServiceKind[];
+}
 import type { DeepPartial } from './merge';
 import type { EnvironmentInput } from './schema';
 
@@ -13,12 +20,18 @@ export interface PlatformDescription {
   readonly name: string;
   /** The platform in prose: "the <displayName> platform". */
   readonly displayName: string;
+  /** The domain of its own label and annotation keys (`<labelDomain>/environment`, …). */
+  readonly labelDomain: string;
+  /** `app.kubernetes.io/part-of` of its objects. */
+  readonly partOf: string;
   /** The folder of its files, e.g. `environments/receivables` (error messages name the file that sets a field). */
   readonly folder: string;
   /** Its store kinds (charts/data/<kind>/): every environment has exactly these sections under `stores`. */
   readonly stores: readonly StoreName[];
   /** Its services. */
   readonly catalog: readonly CatalogEntry[];
+  /** Its application tier's chart folders, in apply order (see environments/schema.ts platformSection). */
+  readonly appFolders: readonly AppFolder[];
   /** What every environment shares: environment files hold only what differs. */
   readonly base: DeepPartial<EnvironmentInput>;
   /** Its environments, by name, in the order they are rendered. */

@@ -109,16 +109,22 @@ function crossFieldRules(c: EnvironmentConfig, ctx: Ctx): void {
 
 /** The environment has exactly its platform's store kinds, and each kind has the kinds it requires. */
 function storeSetRules(c: EnvironmentConfig, ctx: Ctx): void {
-  const has = (k: StoreName) => c.stores[k] !== undefined;
+  const inCluster = (k: StoreName) => c.stores[k] !== undefined;
+  const external = (k: StoreName) => (c.external as Record<string, unknown>)[k] !== undefined;
   const own = new Set<string>(c.platform.stores);
   for (const k of c.platform.stores) {
-    if (!has(k)) issue(ctx, ['stores', k], `is required: platform "${c.platform.name}" has the store ${k}`);
+    if (!inCluster(k) && !external(k)) issue(ctx, ['stores', k], `is required: platform "${c.platform.name}" has the store ${k} (set stores.${k}, or external.${k} for a managed service)`);
+    if (inCluster(k) && external(k)) issue(ctx, ['external', k], `is set and so is stores.${k}: a store runs in the cluster or is external, not both`);
   }
   for (const k of STORE_NAMES) {
-    if (!has(k)) continue;
-    if (!own.has(k)) issue(ctx, ['stores', k], `is not a store of platform "${c.platform.name}" (its stores: ${[...own].join(', ') || 'none'})`);
-    for (const r of STORE_REGISTRY[k].requires) {
+    for (const [where, has] of [['stores', inCluster], ['external', external]] as const) {
+      if (has(k) && !own.has(k)) issue(ctx, [where, k], `is not a store of platform "${c.platform.name}" (its stores: ${[...own].join(', ') || 'none'})`);
+    }
+    if (!inCluster(k)) continue;
+    for (const r of STORE_REGISTRY[k].requires as readonly StoreName[]) {
       if (!own.has(r)) issue(ctx, ['platform', 'stores'], `${k} needs ${r} (its pods use it: charts/data/${k}/refs.ts), which platform "${c.platform.name}" does not have`);
+      // The in-cluster stores reach what they require in the cluster (credentials copied from its namespace).
+      else if (external(r)) issue(ctx, ['external', r], `cannot be external while stores.${k} runs in the cluster: ${k} uses the in-cluster ${r}`);
     }
   }
 }

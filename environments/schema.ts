@@ -10,8 +10,8 @@ import { z } from 'zod';
 import {
   cidr, computeResources, cpu, dnsLabel, dnsName, memory, REGISTRY, replicas, storage, volume,
 } from './values';
-import { STORE_NAMES, storeSections } from '../charts/data/stores';
-import type { CatalogEntry } from './service';
+import { externalSections, STORE_NAMES, storeSections } from '../charts/data/stores';
+import { SERVICE_KINDS, type CatalogEntry } from './service';
 
 export * from './values';
 export { PG_PARAMETER } from '../charts/data/postgres/config';
@@ -170,6 +170,10 @@ export const podSecuritySection = z.strictObject({
 // charts/data/stores.ts, in the registry's order.
 export const storesSection = z.strictObject(storeSections());
 
+// Kinds used as managed services instead (charts/data/<kind>/refs.ts `external`): nothing is deployed for them;
+// consumers are wired to the service, with egress to its addresses only.
+export const externalSection = z.strictObject(externalSections());
+
 // The application tier (charts/apps): per-environment replicas, ranges and sizes over the service catalog
 // (environments/catalog.ts), and where the model server runs.
 export const appOverride = z.strictObject({
@@ -260,8 +264,21 @@ export const platformSection = z.strictObject({
   name: dnsLabel,
   /** The platform in prose, e.g. "receivables" in "the receivables platform". */
   displayName: z.string().min(1),
+  /** The domain of its own label and annotation keys, e.g. `sme-receivables.io` (`<domain>/environment`). */
+  labelDomain: dnsName,
+  /** `app.kubernetes.io/part-of` of every object, e.g. `receivables-platform`. */
+  partOf: dnsLabel,
   /** Its store kinds: `stores` holds exactly these sections. */
   stores: z.array(z.enum(STORE_NAMES)),
+  /**
+   * The application tier's chart folders, in apply order (providers before their consumers): an entry goes to
+   * the first folder whose `namespaces` (when given) hold its namespace and whose `kinds` (when given) its kind.
+   */
+  appFolders: z.array(z.strictObject({
+    folder: z.string().regex(/^2[0-9]-[a-z][-a-z0-9]*$/, { message: 'must be a folder name 20-… to 29-… (the application tier\'s place in the apply order)' }),
+    namespaces: z.array(dnsLabel).optional(),
+    kinds: z.array(z.enum(SERVICE_KINDS)).optional(),
+  })).min(1),
   /** The platform's services (environments/catalog.ts checks the entries: platform.catalog.<entry>.<field>). */
   catalog: z.custom<readonly CatalogEntry[]>((v) => Array.isArray(v), { message: 'must be a list of catalog entries' }),
 });
@@ -288,6 +305,8 @@ export const environmentShape = z.strictObject({
   tenantPlans: z.record(dnsLabel, tenantPlan),
   tenants: z.array(tenant),
   stores: storesSection,
+  /** @default {} (every store in the cluster) */
+  external: externalSection.default({}),
   apps: appsSection,
   addons: addonsSection,
   secrets: secretsSection,

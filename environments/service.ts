@@ -78,6 +78,11 @@ export interface CatalogEntry {
   readonly dependsOn: readonly Dependency[];
   /** Routed by the gateway under this path prefix; the gateway routes each public service exactly once. */
   readonly publicPath?: string;
+  /**
+   * Exposed directly, without a gateway: its own Ingress (and certificate) at `<ingressHost>.<baseDomain>`, all
+   * paths to its port. For platforms that have no gateway (a single web app).
+   */
+  readonly ingressHost?: string;
   readonly scaling: Scaling;
   readonly resources: ComputeResources;
   /** Ports this service opens to the internet (partners' APIs, mail submission); nothing else leaves the cluster. */

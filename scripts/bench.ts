@@ -1,12 +1,14 @@
 /**
  * How fast a synth is, in one run, per platform and for everything, next to the floor any render pays: a bare
  * `node` process that only loads cdk8s and cdk8s-plus-27. Figures are medians of several runs, wall time and
- * (for processes) CPU time, which a busy shared machine disturbs less. Nothing here asserts.
+ * (for processes) CPU time, which a busy shared machine disturbs less; each process's ratio is to bare loads run
+ * in turns with it. Nothing here asserts.
  *
  *   npm run bench [-- --runs 7]
  *
- * - whole process: `node .build/synth.js` (what `npm run synth` runs, without npm's own start-up), with the
- *   bundle reused and with `--rebuild`;
+ * - whole process: `node .build/synth.js` (what `npm run synth` runs, without npm's own start-up): with nothing
+ *   changed since the last synth (not rendered again), rendered with the bundle reused (`--force`), and with
+ *   `--rebuild`;
  * - in process: load + validate + build + YAML of every environment, warm (what a long-running process pays);
  * - watch: in a copy of the project, a save of an environment file until its re-render is written;
  * - tenant scaling: production with 0 / 100 / 1,000 / 2,000 generated tenants, and the cost per tenant.
@@ -17,19 +19,22 @@ import * as os from 'os';
 import * as path from 'path';
 import { renderPlatform } from '../charts/platform';
 import { toFileTree } from '../charts/output/render';
-import { ENVIRONMENTS, environmentInput, loadEnvironments, validateEnvironment } from '../environments';
+import { environmentInput, loadTargets, PLATFORMS as DESCRIPTIONS, validateEnvironment } from '../environments';
 import { bootstrapLauncher, edit, projectCopy } from './lib/project-copy';
+import { DEBOUNCE_MS } from './synth-watch';
 
 const ROOT = path.resolve(__dirname, '..');
 const LAUNCHER = path.join(ROOT, '.build', 'synth.js');
 const argRuns = process.argv.indexOf('--runs');
 const RUNS = argRuns > 0 ? Number(process.argv[argRuns + 1]) : 5;
 
-/**
- * Platforms and their environments. One today (spec 002's receivables); each further platform adds a line
- * here and gets its own rows below.
- */
-const PLATFORMS: Record<string, string[]> = { receivables: Object.keys(ENVIRONMENTS) };
+/** Every platform of the registry (environments/index.ts) and its environments, by folder (`receivables/dev`). */
+const PLATFORMS: Record<string, string[]> = Object.fromEntries(Object.values(DESCRIPTIONS)
+  .map((p) => [p.name, Object.keys(p.environments).map((env) => `${p.name}/${env}`)]));
+const split = (folder: string) => ({ platform: folder.split('/')[0], env: folder.split('/')[1] });
+/** Synth's arguments selecting these environments (by platform and environment names). */
+const selecting = (folders: readonly string[]) => ['--platform', [...new Set(folders.map((f) => split(f).platform))].join(','),
+  '--env', [...new Set(folders.map((f) => split(f).env))].join(',')];
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -45,20 +50,38 @@ function childrenCpuMs(): number {
   }
 }
 
-interface Timing { readonly wall: number; readonly cpu: number }
+interface Timing {
+  readonly wall: number;
+  readonly cpu: number;
+  /** The bare load's wall time, measured in turns with this one (what its ratio is taken against). */
+  readonly bare?: number;
+}
 
-function timeProcess(args: string[], runs = RUNS): Timing {
+const BARE = ['-e', "require('cdk8s'); require('cdk8s-plus-27')"];
+
+function once(args: string[]): Timing {
+  const c0 = childrenCpuMs();
+  const t0 = performance.now();
+  execFileSync(process.execPath, args, { stdio: 'ignore' });
+  return { wall: performance.now() - t0, cpu: childrenCpuMs() - c0 };
+}
+
+/**
+ * Medians of `runs` runs of `node args`. Each run is paired with a run of the bare load, so that the ratio
+ * compares runs made under the same load: on a shared machine the load moves within seconds.
+ */
+function timeProcess(args: string[], runs = RUNS, paired = true): Timing {
   const walls: number[] = [];
   const cpus: number[] = [];
+  const bares: number[] = [];
   execFileSync(process.execPath, args, { stdio: 'ignore' }); // warm the page cache and the code cache
   for (let i = 0; i < runs; i++) {
-    const c0 = childrenCpuMs();
-    const t0 = performance.now();
-    execFileSync(process.execPath, args, { stdio: 'ignore' });
-    walls.push(performance.now() - t0);
-    cpus.push(childrenCpuMs() - c0);
+    if (paired) bares.push(once(BARE).wall);
+    const t = once(args);
+    walls.push(t.wall);
+    cpus.push(t.cpu);
   }
-  return { wall: median(walls), cpu: median(cpus) };
+  return { wall: median(walls), cpu: median(cpus), bare: paired ? median(bares) : undefined };
 }
 
 function timeInProcess<T>(fn: () => T, runs = RUNS): { ms: number; result: T } {
@@ -77,12 +100,12 @@ let bare: Timing;
 function row(label: string, t: Timing | number, extra = '') {
   const wall = typeof t === 'number' ? t : t.wall;
   const cpu = typeof t === 'number' ? '' : `cpu ${ms(t.cpu)}`;
-  const ratio = typeof t === 'number' ? '' : `${(t.wall / bare.wall).toFixed(2)}x bare`;
+  const ratio = typeof t === 'number' ? '' : `${(t.wall / (t.bare ?? bare.wall)).toFixed(2)}x bare`;
   console.log(`  ${label.padEnd(50)} ${ms(wall)}  ${cpu.padEnd(13)} ${ratio.padEnd(10)} ${extra}`);
 }
 
-function renderAll(envs: readonly string[]) {
-  return loadEnvironments(envs).map((c) => {
+function renderAll(folders: readonly string[]) {
+  return loadTargets(folders.map(split)).map((c) => {
     const p = renderPlatform(c);
     return { objects: p.charts.reduce((n, ch) => n + ch.manifests.length, 0), files: toFileTree(p).size };
   });
@@ -92,7 +115,7 @@ function renderAll(envs: readonly string[]) {
 async function watchRerender(platformEnvs: readonly string[], env: string, runs: number): Promise<{ observed: number; reported: number }> {
   const copy = projectCopy(ROOT, 'bench-watch');
   const out = path.join(copy, 'out');
-  const child = spawn(process.execPath, [bootstrapLauncher(copy), '--watch', '--env', platformEnvs.join(','), '--out', out], { cwd: copy, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bootstrapLauncher(copy), '--watch', ...selecting(platformEnvs), '--out', out], { cwd: copy, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   child.stdout!.on('data', (d) => { stdout += d; });
   child.stderr!.on('data', () => undefined);
@@ -114,7 +137,7 @@ async function watchRerender(platformEnvs: readonly string[], env: string, runs:
       const t0 = performance.now();
       // A comment: the bundle changes, the output does not (what is measured is the loop, not the diff).
       edit(copy, `environments/${env}.ts`, /$/, `\n// bench ${i}\n`);
-      const m = await waitFor(from, new RegExp(`^rendered ${env} into .* in (\\d+) ms`, 'm'));
+      const m = await waitFor(from, new RegExp(`^rendered ${env.replace('/', '\\/')} into .* in (\\d+) ms`, 'm'));
       observed.push(performance.now() - t0);
       reported.push(Number(m[1]));
     }
@@ -143,19 +166,21 @@ async function benchmark() {
   execFileSync(process.execPath, [LAUNCHER, '--build'], { stdio: 'ignore' });
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-dist-'));
   try {
-    bare = timeProcess(['-e', "require('cdk8s'); require('cdk8s-plus-27')"]);
+    bare = timeProcess(BARE, RUNS, false);
     console.log('floor');
     row('bare node: load cdk8s + cdk8s-plus-27', bare);
 
     const groups: [string, string[]][] = [...Object.entries(PLATFORMS), ['everything', Object.values(PLATFORMS).flat()]];
     for (const [name, envs] of groups) {
       console.log(`\n${name} (${envs.join(', ')})`);
-      const args = ['--env', envs.join(','), '--out', out];
-      const reused = timeProcess([LAUNCHER, ...args]);
-      row('synth, whole process, bundle reused', reused, '(aim: <= 3x bare)');
-      row('synth, whole process, with a rebuild (--rebuild)', timeProcess([LAUNCHER, '--rebuild', ...args]));
+      const args = [...(name === 'everything' ? [] : selecting(envs)), '--out', out];
+      const same = timeProcess([LAUNCHER, ...args]);
+      row('synth, nothing changed since the last synth', same, `(not rendered again; aim: <= 3x bare; bare in turns: ${same.bare!.toFixed(0)} ms)`);
+      const forced = timeProcess([LAUNCHER, '--force', ...args]);
+      row('synth, rendered (--force), bundle reused', forced, `(the render itself, aim: <= 3x bare; bare in turns: ${forced.bare!.toFixed(0)} ms)`);
+      row('synth, with a rebuild (--rebuild)', timeProcess([LAUNCHER, '--rebuild', ...args]));
       const platform = name !== 'everything';
-      if (platform) for (const env of envs) row(`  of which ${env} alone (bundle reused)`, timeProcess([LAUNCHER, '--env', env, '--out', out]));
+      if (platform) for (const env of envs) row(`  of which ${env} alone (rendered, bundle reused)`, timeProcess([LAUNCHER, '--force', ...selecting([env]), '--out', out]));
       const inProcess = timeInProcess(() => renderAll(envs));
       const objects = inProcess.result.reduce((n, r) => n + r.objects, 0);
       const files = inProcess.result.reduce((n, r) => n + r.files, 0);
@@ -164,7 +189,7 @@ async function benchmark() {
       if (!platform) continue;
       const env = envs[0];
       const w = await watchRerender(envs, env, RUNS);
-      row(`watch: save of environments/${env}.ts to ${env} rewritten`, w.observed, `(the watch's own figure: ${w.reported} ms, after a 100 ms debounce)`);
+      row(`watch: save of environments/${env}.ts to ${env} rewritten`, w.observed, `(the watch's own figure: ${w.reported} ms, after a ${DEBOUNCE_MS} ms debounce)`);
     }
 
     console.log('\ntenant scaling: production rendered in process (warm), generated tenants');

@@ -24,7 +24,7 @@
  *       [--without-argocd] [--timeout 10m] [--dist dist] [--kubectl <path>] [--helm <path>]
  *
  * --without-argocd: no bootstrap and no Argo CD folders; the add-ons must then be installed beforehand (helm,
- * with the values of dist/<env>/90-addons/), and the installer checks that their CRDs are served.
+ * with the values of dist/<platform>/<env>/90-addons/), and the installer checks that their CRDs are served.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -74,7 +74,7 @@ export interface Step {
 
 export interface Folder { readonly name: string; readonly dir: string; readonly files: readonly string[]; readonly objects: readonly Obj[] }
 
-/** Reads dist/<env>/: its chart folders with their objects (one object per file). */
+/** Reads dist/<platform>/<env>/: its chart folders with their objects (one object per file). */
 export function readDist(envDir: string): Folder[] {
   if (!fs.existsSync(envDir)) throw new Error(`${envDir} does not exist: run \`npm run synth\` first`);
   return fs.readdirSync(envDir, { withFileTypes: true })
@@ -161,8 +161,12 @@ function bootstrapCommands(c: EnvironmentConfig, how: 'helm' | 'helm-controller'
 export function installerSecrets(c: EnvironmentConfig, declared: readonly DeclaredSecret[]): { generate: DeclaredSecret[]; supplied: string[] } {
   const vault = c.secrets.source === 'vault';
   return {
-    generate: declared.filter((s) => !vault || isBootstrapSecret(s)),
-    supplied: c.cluster.siteCa ? [`cert-manager/${c.cluster.siteCa.secretName}`] : [],
+    generate: declared.filter((s) => s.suppliedBy !== 'site' && (!vault || isBootstrapSecret(s))),
+    supplied: [
+      ...(c.cluster.siteCa ? [`cert-manager/${c.cluster.siteCa.secretName}`] : []),
+      // External stores' credentials (in Vault environments they come from Vault like the rest).
+      ...(vault ? [] : declared.filter((s) => s.suppliedBy === 'site').map((s) => `${s.namespace}/${s.name}`)),
+    ],
   };
 }
 
@@ -293,7 +297,7 @@ export class Helm {
   show(args: readonly string[]): string { return ['helm', ...(this.context ? ['--kube-context', this.context] : []), ...args].join(' '); }
 }
 
-export function run(steps: readonly Step[], kubectl: Kubectl, helm: Helm, io: Io, env = ''): number {
+export function run(steps: readonly Step[], kubectl: Kubectl, helm: Helm, io: Io, config?: EnvironmentConfig): number {
   const total = steps.length;
   for (const [i, s] of steps.entries()) {
     const head = `[${i + 1}/${total}] ${s.folder}`;
@@ -314,7 +318,8 @@ export function run(steps: readonly Step[], kubectl: Kubectl, helm: Helm, io: Io
         }
         io.out(`    Secret ${id}: present (site-supplied)`);
       }
-      const problems = applySecrets(env, s.secrets.generate, kubectl, { out: (x) => io.out(`    ${x}`), err: io.err });
+      if (!config) throw new Error('the Secrets step needs the environment');
+      const problems = applySecrets(config, s.secrets.generate, kubectl, { out: (x) => io.out(`    ${x}`), err: io.err });
       if (problems) return stop('creating the Secrets', `${problems} problem(s), above`, 'fix the Secrets named above (they are never overwritten), then run again');
       continue;
     }
@@ -486,7 +491,7 @@ export function main(argv: string[], io: Io = { out: (s) => console.log(s), err:
     }
     const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'receivables-install-'));
     try {
-      return run(plan(folders, { ...options, bootstrap: bootstrapMode(facts, helmAvailable), workDir }), kubectl, helm, io, f.env);
+      return run(plan(folders, { ...options, bootstrap: bootstrapMode(facts, helmAvailable), workDir }), kubectl, helm, io, config);
     } finally {
       fs.rmSync(workDir, { recursive: true, force: true });
     }

@@ -24,7 +24,8 @@ import { isBootstrapSecret } from '../charts/gitops/addons-catalog';
 import { standbySourceSecrets } from '../charts/data/postgres/chart';
 import { POSTGRES_USES } from '../charts/data/postgres/context';
 import { hasStores, withStores } from '../charts/context';
-import { ConfigError, DEFAULT_PLATFORM, loadEnvironment, PLATFORMS } from '../environments';
+import { ConfigError, DEFAULT_PLATFORM, loadEnvironment, PLATFORMS, type EnvironmentConfig } from '../environments';
+import { labelDomain, platformKeys } from '../charts/lib/labels';
 import { Kubectl, parseFlags, UsageError } from './lib/kubectl';
 
 export type Values = Record<string, string>;
@@ -78,13 +79,14 @@ export function generate(secrets: readonly DeclaredSecret[], known: ReadonlyMap<
   return out;
 }
 
-export function secretManifest(env: string, s: DeclaredSecret, values: Values): Record<string, unknown> {
+export function secretManifest(config: EnvironmentConfig, s: DeclaredSecret, values: Values): Record<string, unknown> {
+  const d = labelDomain(config);
   return {
     apiVersion: 'v1', kind: 'Secret', type: 'Opaque',
     metadata: {
       name: s.name, namespace: s.namespace,
-      labels: { 'app.kubernetes.io/part-of': 'receivables-platform', 'app.kubernetes.io/managed-by': 'receivables-secrets', 'sme-receivables.io/environment': env },
-      annotations: { 'sme-receivables.io/generated-by': 'npm run secrets', ...(s.copyOf ? { 'sme-receivables.io/copy-of': id(s.copyOf) } : {}) },
+      labels: { 'app.kubernetes.io/part-of': config.platform.partOf, 'app.kubernetes.io/managed-by': `${config.platform.name}-secrets`, [platformKeys(config).environment]: config.name },
+      annotations: { [`${d}/generated-by`]: 'npm run secrets', ...(s.copyOf ? { [`${d}/copy-of`]: id(s.copyOf) } : {}) },
     },
     data: Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
   };
@@ -134,7 +136,8 @@ export function unreachable(kubectl: Kubectl, context: string | undefined): stri
 }
 
 /** Creates the missing Secrets; returns the number of problems. */
-export function apply(env: string, secrets: readonly DeclaredSecret[], kubectl: Kubectl, io: Io): number {
+export function apply(config: EnvironmentConfig, secrets: readonly DeclaredSecret[], kubectl: Kubectl, io: Io): number {
+  const env = config.name;
   const known = new Map<string, Values>();
   const list = ordered(secrets);
   let created = 0; let kept = 0; let problems = 0;
@@ -160,7 +163,7 @@ export function apply(env: string, secrets: readonly DeclaredSecret[], kubectl: 
       continue;
     }
     const values = generate([s, ...(s.copyOf ? list.filter((o) => id(o) === id(s.copyOf!)) : [])], known).get(id(s))!;
-    const r = kubectl.run(['create', '--filename', '-', '--output', 'name'], JSON.stringify(secretManifest(env, s, values)));
+    const r = kubectl.run(['create', '--filename', '-', '--output', 'name'], JSON.stringify(secretManifest(config, s, values)));
     if (r.code !== 0) {
       io.err(`error: creating Secret ${id(s)} failed: ${kubectlError(r.stderr)}\n${stopped(s, created)}`);
       return problems + 1;
@@ -196,7 +199,11 @@ export function main(argv: string[], io: Io = { out: (s) => console.log(s), err:
     const modes = (['apply', 'print', 'vault-seed'] as const).filter((m) => f[m]);
     if (f.help || typeof f.env !== 'string' || modes.length !== 1) throw new UsageError(f.help ? '' : 'give --env and exactly one of --apply, --print, --vault-seed');
     const config = loadEnvironment(f.env, typeof f.platform === 'string' ? f.platform : DEFAULT_PLATFORM);
-    const declared = renderPlatform(config).secrets;
+    const all = renderPlatform(config).secrets;
+    // External stores' credentials are the site's (their values come from the managed service): never generated.
+    const site = all.filter((s) => s.suppliedBy === 'site');
+    const declared = all.filter((s) => s.suppliedBy !== 'site');
+    if (site.length && modes[0] !== 'vault-seed') io.err(`note: the site creates ${site.map(id).join(', ')} (credentials of external stores) before the install`);
     const mode = modes[0];
     const vault = config.secrets.source === 'vault';
     // In a Vault environment, External Secrets provides every Secret except the bootstrap ones (grafana-admin:
@@ -219,14 +226,14 @@ export function main(argv: string[], io: Io = { out: (s) => console.log(s), err:
     }
     if (mode === 'print') {
       const values = generate(secrets);
-      io.out(ordered(secrets).map((s) => stringify(secretManifest(config.name, s, values.get(id(s))!))).join('---\n'));
+      io.out(ordered(secrets).map((s) => stringify(secretManifest(config, s, values.get(id(s))!))).join('---\n'));
       return 0;
     }
     const context = typeof f.context === 'string' ? f.context : undefined;
     const kubectl = new Kubectl(typeof f.kubectl === 'string' ? f.kubectl : 'kubectl', context);
     const down = unreachable(kubectl, context);
     if (down) { io.err(`error: ${down}`); return 1; }
-    return apply(config.name, secrets, kubectl, io) ? 1 : 0;
+    return apply(config, secrets, kubectl, io) ? 1 : 0;
   } catch (e) {
     if (e instanceof UsageError) {
       if (e.message) io.err(`error: ${e.message}`);

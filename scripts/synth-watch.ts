@@ -5,15 +5,22 @@
  * zod stay loaded (and compiled) across renders and only the project's own code (about 400 KB) is rebundled and
  * re-evaluated after a save. A change is a source whose bytes changed (an editor that saves twice, or touches a
  * file, renders nothing); the environments it affects are found in esbuild's import graph: a file that only
- * environment files import (environments/dev.ts, or production.ts which dr.ts builds on) affects those
+ * environment files import (environments/receivables/dev.ts, or production.ts which dr.ts builds on) affects those
  * environments, anything else affects all. A configuration or bundling error is printed and the watch goes on;
  * dist/ keeps the last good render, and the next good save renders every environment still pending.
+ *
+ * The environment files are type-checked in a worker thread that keeps the compiler warm (scripts/lib/typecheck.ts:
+ * parsed files kept, only what a save affects re-checked), while the main thread bundles and renders: a render is
+ * written only once the check has passed, and a type error is reported (at its file and line) in place of whatever
+ * the render made of the broken file. On one core the two take turns; on two, a save costs the longer of them.
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { Worker, parentPort } from 'worker_threads';
 import type { BuildContext, Metafile } from 'esbuild';
 import { loadBundle } from './lib/build-cache';
+import { delegateTypeCheck, EnvironmentChecker, formatTypeProblem, type TypeCheckResult } from './lib/typecheck';
 
 type FileTree = Map<string, string>;
 type Changes = import('../charts/output/changes').Changes;
@@ -78,13 +85,92 @@ function errorText(e: unknown): string {
   return `error: rendering failed, dist/ is unchanged: ${e instanceof Error ? e.stack : String(e)}`;
 }
 
+/** What the worker thread's check answers: the check's result, or why it could not run. */
+type CheckReply = { readonly id: number; readonly result?: TypeCheckResult; readonly error?: string };
+
+/**
+ * The body of the type-check worker (started from this same file, see scripts/synth.ts): one warm checker,
+ * checking when asked. A check whose inputs did not change since the last clean one answers at once.
+ */
+export function serveTypeCheck(root: string): void {
+  const checker = new EnvironmentChecker(root, true);
+  parentPort!.on('message', ({ id }: { id: number }) => {
+    let reply: CheckReply;
+    try {
+      reply = { id, result: checker.check() };
+    } catch (e) {
+      reply = { id, error: e instanceof Error ? e.stack ?? e.message : String(e) };
+    }
+    parentPort!.postMessage(reply);
+  });
+}
+
+/** The main thread's side: a worker thread running serveTypeCheck, asked to check by `check()`. */
+class TypeCheckWorker {
+  private readonly worker: Worker;
+  private next = 0;
+  private readonly waiting = new Map<number, (r: CheckReply) => void>();
+  /** Why the worker is gone, once it is. */
+  private stopped: string | undefined;
+
+  constructor(launcher: string, root: string) {
+    this.worker = new Worker(launcher, { workerData: { synthTypeCheck: root } });
+    this.worker.on('message', (r: CheckReply) => {
+      this.waiting.get(r.id)?.(r);
+      this.waiting.delete(r.id);
+    });
+    const fail = (why: string) => {
+      this.stopped ??= why;
+      for (const [id, done] of this.waiting) done({ id, error: why });
+      this.waiting.clear();
+    };
+    this.worker.on('error', (e) => fail(e.stack ?? e.message));
+    this.worker.on('exit', (code) => fail(`the type-check worker stopped (exit code ${code})`));
+  }
+
+  /** Starts a check of the files as they are now. */
+  check(): Promise<CheckReply> {
+    const id = this.next++;
+    if (this.stopped !== undefined) return Promise.resolve({ id, error: this.stopped });
+    return new Promise((resolve) => {
+      this.waiting.set(id, resolve);
+      this.worker.postMessage({ id });
+    });
+  }
+
+  stop(): Promise<number> {
+    return this.worker.terminate();
+  }
+}
+
+/** The check's verdict as the watch prints it; undefined when it passed. */
+function checkFailure(r: CheckReply): string | undefined {
+  if (r.error !== undefined) return `error: the environment files could not be type-checked: ${r.error}\nnothing was written; the output folder is unchanged.`;
+  const problems = r.result!.problems;
+  if (!problems.length) return undefined;
+  return `error: the environment files do not type-check (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n`
+    + `${problems.map((p) => `  ${formatTypeProblem(p)}`).join('\n')}\nnothing was written; the output folder is unchanged.`;
+}
+
+/** WatchOptions.debounceMs's default. */
+export const DEBOUNCE_MS = 50;
+
 export interface WatchOptions {
-  /** Quiet period after the last file event before rebuilding (editors write a file in several steps). @default 100 */
+  /**
+   * Quiet period after the last file event before rebuilding: editors write a file in several steps (truncate and
+   * write, or a temporary file renamed over it), all within a few milliseconds. @default 50
+   */
   readonly debounceMs?: number;
 }
 
-/** Watches until the process is stopped (SIGINT, SIGTERM). */
-export async function watch(root: string, args: string[], opts: WatchOptions = {}): Promise<void> {
+/**
+ * Watches until the process is stopped (SIGINT, SIGTERM).
+ * @param launcher the file this code runs from (.build/synth.js), which also runs the type-check worker
+ */
+export async function watch(root: string, args: string[], launcher: string, opts: WatchOptions = {}): Promise<void> {
+  // The program's own check (main.ts → typecheck.ts) is left to the worker, which runs beside the render.
+  delegateTypeCheck();
+  const checker = new TypeCheckWorker(launcher, root);
   const esbuild = require('esbuild') as typeof import('esbuild');
   const outfile = path.join(root, '.build', 'watch', 'program.js');
   const ctx: BuildContext<{ metafile: true; write: false }> = await esbuild.context({
@@ -125,21 +211,34 @@ export async function watch(root: string, args: string[], opts: WatchOptions = {
     return true;
   };
 
-  const render = (which: readonly string[], started: number, bundleMs: number) => {
+  /** Renders `which` in memory while `checking` runs in the worker; writes only what a passed check covers. */
+  const render = async (which: readonly string[], started: number, bundleMs: number, checking: Promise<CheckReply>) => {
+    const t0 = Date.now();
+    let rendered: { trees: Map<string, FileTree>; prune: (folder: string) => boolean } | undefined;
+    let failed: unknown;
     try {
-      const t0 = Date.now();
-      const { trees: rendered, prune } = program!.renderTrees({ folders: which }, out);
-      const t1 = Date.now();
+      rendered = program!.renderTrees({ folders: which }, out);
+    } catch (e) {
+      failed = e;
+    }
+    const t1 = Date.now();
+    // A type error explains whatever the render made of the broken file: it is reported instead.
+    const refused = checkFailure(await checking);
+    const t2 = Date.now();
+    if (refused) return console.error(refused);
+    if (!rendered) return console.error(errorText(failed));
+    try {
       // The same one line per environment as synth prints (charts/output/changes.ts).
-      const written = program!.writeDist(path.resolve(out), rendered, prune);
+      const written = program!.writeDist(path.resolve(out), rendered.trees, rendered.prune);
       for (const [env, { changes, existed }] of written.environments) {
         console.log(`  ${program!.formatChanges(env, changes, existed)}`);
         pending.delete(env);
       }
-      console.log(`rendered ${which.join(', ')} into ${out}/ in ${Date.now() - started} ms (bundle ${bundleMs} ms, render ${t1 - t0} ms, write ${Date.now() - t1} ms)`);
     } catch (e) {
-      console.error(errorText(e));
+      return console.error(errorText(e));
     }
+    console.log(`rendered ${which.join(', ')} into ${out}/ in ${Date.now() - started} ms (bundle ${bundleMs} ms, render ${t1 - t0} ms, `
+      + `type check ${t2 - t1} ms more, write ${Date.now() - t2} ms)`);
   };
 
   let timer: NodeJS.Timeout | undefined;
@@ -155,6 +254,8 @@ export async function watch(root: string, args: string[], opts: WatchOptions = {
       const started = Date.now();
       const previous = metafile!;
       console.log(`\nchanged: ${changed.join(', ')}`);
+      // Checked from the files as saved, beside the bundling and the render.
+      const checking = checker.check();
       if (!(await bundle())) {
         // Not knowing what the broken save meant, render everything it may touch once it is fixed.
         for (const env of affectedEnvironments(previous, changed, envs)) pending.add(env);
@@ -162,7 +263,7 @@ export async function watch(root: string, args: string[], opts: WatchOptions = {
       }
       for (const env of affectedEnvironments(metafile!, changed, envs)) pending.add(env);
       const which = envs.filter((e) => pending.has(e));
-      render(which, started, Date.now() - started);
+      await render(which, started, Date.now() - started, checking);
     } finally {
       busy = false;
       if (again) { again = false; schedule(); }
@@ -171,7 +272,7 @@ export async function watch(root: string, args: string[], opts: WatchOptions = {
 
   const schedule = () => {
     if (timer) clearTimeout(timer);
-    timer = setTimeout(() => void onChange(), opts.debounceMs ?? 100);
+    timer = setTimeout(() => void onChange(), opts.debounceMs ?? DEBOUNCE_MS);
   };
 
   /** Watches the folders of the current inputs (a folder, not the file: editors replace files on save). */
@@ -182,8 +283,10 @@ export async function watch(root: string, args: string[], opts: WatchOptions = {
   };
 
   const started = Date.now();
+  const checking = checker.check();
   const close = async () => {
     await ctx.dispose();
+    await checker.stop();
     for (const w of watchers.values()) w.close();
   };
   if (!(await bundle())) {
@@ -191,10 +294,11 @@ export async function watch(root: string, args: string[], opts: WatchOptions = {
     process.exitCode = 1;
     return close();
   }
+  let requested: Selection = {};
   try {
     const parsed = program!.parseArgs(args);
-    envs = program!.selectedFolders(parsed);
     out = parsed.out;
+    requested = parsed;
   } catch (e) {
     let names = { platforms: ['<platform>'], envs: ['<environment>'] };
     try { names = program!.targetNames(); } catch { /* a broken environment file: usage without the names */ }
@@ -202,7 +306,15 @@ export async function watch(root: string, args: string[], opts: WatchOptions = {
     process.exitCode = 2;
     return close();
   }
+  try {
+    envs = program!.selectedFolders(requested);
+  } catch (e) {
+    // Loading the environment files failed: a type error says why better than the stack trace.
+    console.error(checkFailure(await checking) ?? errorText(e));
+    process.exitCode = 1;
+    return close();
+  }
   envs.forEach((e) => pending.add(e));
-  render(envs, started, Date.now() - started);
+  await render(envs, started, Date.now() - started, checking);
   console.log(`watching ${inputs().length} sources (Ctrl-C to stop)`);
 }

@@ -5,15 +5,21 @@
  *   node .build/synth.js [--env dev[,staging…]] [--out dist]   render once (main.ts's arguments)
  *   node .build/synth.js --watch [--env …] [--out …]           render, then re-render what each saved change affects
  *   node .build/synth.js --rebuild …                            bundle first whatever the record says
+ *   node .build/synth.js --force …                              render even when nothing changed since the last synth
  *   node .build/synth.js --build                                bundle only
+ *
+ * A synth that would render exactly what the output folder holds (nothing it depends on changed since the last
+ * synth, which wrote nothing) prints that synth's report and stops (scripts/lib/up-to-date.ts).
  *
  * This launcher is itself a bundle (.build/synth.js, built by `npm run build` or on first use); it checks its
  * own sources the same way and, when they changed, rebuilds itself and runs the new one.
  */
 import { spawn } from 'child_process';
+import { isMainThread, workerData } from 'worker_threads';
 import * as fs from 'fs';
 import * as path from 'path';
 import { build, buildKey, decide, loadBundle, readRecord, type Bundle } from './lib/build-cache';
+import { outputFolder, renderKey, replay, UpToDate } from './lib/up-to-date';
 
 /** The project root: this file runs as .build/synth.js. */
 export const ROOT = path.resolve(__dirname, '..');
@@ -28,16 +34,20 @@ export const LAUNCHER: Bundle = {
   options: { ...NODE, entryPoints: ['scripts/synth.ts'], packages: 'external' },
 };
 
-/** The program: main.ts and its packages in one file, which loads faster than node_modules file by file. */
+/**
+ * The program: main.ts and its packages in one file, which loads faster than node_modules file by file. Without
+ * its whitespace (names kept): a third smaller, so a few milliseconds less to read and to check against the
+ * code cache on every synth.
+ */
 export const PROGRAM: Bundle = {
   outfile: path.join(BUILD, 'program.js'),
   recordFile: path.join(BUILD, 'program.build.json'),
-  options: { ...NODE, entryPoints: ['scripts/synth-program.ts'] },
+  options: { ...NODE, entryPoints: ['scripts/synth-program.ts'], minifyWhitespace: true, minifySyntax: true },
 };
 
 /** `[flags of this launcher, arguments for main.ts]` */
 function split(argv: readonly string[]): [Set<string>, string[]] {
-  const own = new Set(['--watch', '--build', '--rebuild']);
+  const own = new Set(['--watch', '--build', '--rebuild', '--force']);
   return [new Set(argv.filter((a) => own.has(a))), argv.filter((a) => !own.has(a))];
 }
 
@@ -88,19 +98,33 @@ function run(argv: readonly string[]): number {
   if (flags.has('--watch')) {
     // Loaded only for --watch; it keeps its own incremental bundle of the program.
     const { watch } = require('./synth-watch') as typeof import('./synth-watch');
-    void watch(ROOT, args);
+    void watch(ROOT, args, LAUNCHER.outfile);
     return -1;
   }
   if (!ensureBuilt(PROGRAM, flags.has('--build') || flags.has('--rebuild'))) return 1;
   if (flags.has('--build')) return 0;
+  // Under the cdk8s CLI, which empties its own output folder first, every synth renders.
+  const key = process.env.CDK8S_OUTDIR ? undefined : renderKey(PROGRAM.recordFile, args);
+  const out = outputFolder(args);
+  const upToDate = new UpToDate(ROOT, path.join(BUILD, 'synth.up-to-date.json'));
+  const last = flags.has('--force') ? undefined : upToDate.check(key, out);
+  if (last) {
+    replay(last);
+    console.log(`synth: nothing changed since that synth (sources, arguments, ${path.relative(process.cwd(), out) || '.'}/): not rendered again (--force renders)`);
+    return 0;
+  }
   fs.mkdirSync(BUILD, { recursive: true });
   const program = loadBundle(PROGRAM.outfile, { codeCache: true });
-  const status = (program.exports as { main(argv: string[]): number }).main(args);
+  const status = upToDate.run(key, out, () => (program.exports as { main(argv: string[]): number }).main(args));
   program.saveCodeCache();
   return status;
 }
 
-if (require.main === module) {
+const role = isMainThread ? undefined : (workerData as { synthTypeCheck?: string } | undefined)?.synthTypeCheck;
+if (role !== undefined) {
+  // This file as the watch's type-check worker thread (scripts/synth-watch.ts).
+  (require('./synth-watch') as typeof import('./synth-watch')).serveTypeCheck(role);
+} else if (require.main === module) {
   const status = run(process.argv.slice(2));
   if (status >= 0) process.exitCode = status;
 }

@@ -334,8 +334,8 @@ describe('diagrams and the capacity table in dist/<env>/', () => {
     for (const env of Object.keys(ENVIRONMENTS)) {
       for (const f of ['architecture.md', 'install-order.md', 'capacity.md']) expect(fs.existsSync(path.join('dist', 'receivables', env, f))).toBe(true);
     }
-    expect(fs.readFileSync('dist/dev/architecture.md', 'utf8')).toContain('[capacity.md](capacity.md)');
+    expect(fs.readFileSync('dist/receivables/dev/architecture.md', 'utf8')).toContain('[capacity.md](capacity.md)');
     // Tenants' quotas (base.ts plans: enterprise 32 CPU / 64Gi, business 8 / 16Gi, starter 2 / 4Gi) are shown beside the fit.
-    expect(fs.readFileSync('dist/production/capacity.md', 'utf8')).toContain('Their quotas allow 42 CPU / 84.0 GiB of requests');
+    expect(fs.readFileSync('dist/receivables/production/capacity.md', 'utf8')).toContain('Their quotas allow 42 CPU / 84.0 GiB of requests');
   });
 });

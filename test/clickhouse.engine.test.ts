@@ -13,6 +13,7 @@ import { LABELS } from '../charts/lib/labels';
 import { chdbModule, runEngine, SESSION_USER_OVERLAY, tsv, type EngineRun } from './support/chdb';
 import { cleanupTmp, find, one, parseEnv, renderVariant, runScript, stubExecutable, tmpDir } from './support/clickhouse-kafka';
 import { renderAll } from './support/render';
+import { KEYS } from './support/stores';
 
 const NS = 'db-clickhouse';
 const chdb = chdbModule();
@@ -23,7 +24,7 @@ if (!chdb) throw new Error('chDB is not installed: run `bash scripts/test-deps.s
 
 const servers = (p: RenderedPlatform) => find(p, 'StatefulSet', NS)
   .filter((s) => s.spec.template.metadata.labels[LABELS.component] === 'server')
-  .sort((a, b) => Number(a.metadata.labels[LABELS.shard]) - Number(b.metadata.labels[LABELS.shard]));
+  .sort((a, b) => Number(a.metadata.labels[KEYS.shard]) - Number(b.metadata.labels[KEYS.shard]));
 const fqdn = (p: RenderedPlatform, sts: Manifest, i: number) => `${sts.metadata.name}-${i}.${sts.spec.serviceName}.${NS}.svc.${p.config.cluster.clusterDomain}`;
 
 /** The environment clickhouse-server is exec'd with in pod `ordinal` of `sts`: its entry script, really run. */
@@ -102,7 +103,7 @@ describe.each(platforms)('ClickHouse engine loads the generated configuration: %
 
     // Macros: shard from the StatefulSet, replica from the pod name, cluster from the refs.
     expect(tsv(out.get('macros')!)).toEqual([
-      ['cluster', p.refs.clickhouse!.cluster], ['replica', `${s.metadata.name}-${i}`], ['shard', `shard${s.metadata.labels[LABELS.shard]}`],
+      ['cluster', p.refs.clickhouse!.cluster], ['replica', `${s.metadata.name}-${i}`], ['shard', `shard${s.metadata.labels[KEYS.shard]}`],
     ]);
     // The cluster as the engine sees it: exactly the rendered pods, shard by shard, replica by replica.
     const expected = sets.flatMap((set, sh) => Array.from({ length: set.spec.replicas }, (_, r) => [String(sh + 1), String(r + 1), fqdn(p, set, r), '9000']));

@@ -18,6 +18,7 @@ import {
   cleanupTmp, find, one, parseEnv, renderVariant, runScript, selects, shellcheck, stubExecutable, tmpDir, XmlDoc, xmlErrors,
 } from './support/clickhouse-kafka';
 import { renderAll } from './support/render';
+import { KEYS } from './support/stores';
 
 const NS = 'db-clickhouse';
 afterAll(cleanupTmp);
@@ -37,7 +38,7 @@ function cluster(p: RenderedPlatform): Cluster {
   const serverCm = one(p, 'ConfigMap', NS, CLICKHOUSE_NAMES.serverConfig);
   const keeperCm = one(p, 'ConfigMap', NS, CLICKHOUSE_NAMES.keeperConfig);
   const shards = find(p, 'StatefulSet', NS).filter((s) => s.spec.template.metadata.labels[LABELS.component] === 'server')
-    .sort((a, b) => Number(a.metadata.labels[LABELS.shard]) - Number(b.metadata.labels[LABELS.shard]));
+    .sort((a, b) => Number(a.metadata.labels[KEYS.shard]) - Number(b.metadata.labels[KEYS.shard]));
   const keeper = find(p, 'StatefulSet', NS).filter((s) => s.spec.template.metadata.labels[LABELS.component] === 'keeper');
   expect(keeper).toHaveLength(1);
   return {
@@ -104,7 +105,7 @@ describe.each(rendered)('%s: topology', (_label, p) => {
 
   test('one StatefulSet per shard with the configured replicas, and the configured Keeper ensemble', () => {
     expect(c.shards.map((s) => s.spec.replicas)).toEqual(Array(ch!.shards).fill(ch!.replicas));
-    expect(c.shards.map((s) => s.metadata.labels[LABELS.shard])).toEqual(Array.from({ length: ch!.shards }, (_, i) => String(i)));
+    expect(c.shards.map((s) => s.metadata.labels[KEYS.shard])).toEqual(Array.from({ length: ch!.shards }, (_, i) => String(i)));
     expect(c.keeper.spec.replicas).toBe(ch!.keepers);
   });
 

@@ -138,9 +138,9 @@ describe.each(renderEvery().map((p) => [nameOf(p), p] as const))('%s', (_name, p
     expect(order[0]).toBe('00-namespaces');
     expect(waveViolations(p)).toEqual([]);
     // The wave label (what an approver sorts by) is on the folders' Applications and nothing else.
-    const labelled = apps.filter((a) => a.metadata.labels['sme-receivables.io/wave']).map((a) => a.metadata.name).sort();
+    const labelled = apps.filter((a) => a.metadata.labels[`${p.config.platform.labelDomain}/wave`]).map((a) => a.metadata.name).sort();
     expect(labelled).toEqual(childApps(p).filter((a) => a.metadata.name !== `${deploymentName(p.config)}-root`).map((a) => a.metadata.name).sort());
-    for (const a of apps.filter((x) => x.metadata.labels['sme-receivables.io/wave'])) expect(Number(a.metadata.labels['sme-receivables.io/wave'])).toBe(wave(a));
+    for (const a of apps.filter((x) => x.metadata.labels[`${p.config.platform.labelDomain}/wave`])) expect(Number(a.metadata.labels[`${p.config.platform.labelDomain}/wave`])).toBe(wave(a));
   });
 
   test('sync: automated with prune and self-heal where the environment syncs itself, manual (approved) elsewhere; retries with backoff; server-side apply', () => {
@@ -192,7 +192,7 @@ describe.each(renderEvery().map((p) => [nameOf(p), p] as const))('%s', (_name, p
     for (const a of addonApps) {
       expect(a.spec.source.targetRevision).toMatch(/^v?[0-9]+\.[0-9]+\.[0-9]+$/);
       expect(a.spec.source.helm.releaseName).toBe(a.spec.source.chart);
-      const images = a.metadata.annotations['sme-receivables.io/images'].split(',');
+      const images = a.metadata.annotations[`${p.config.platform.labelDomain}/images`].split(',');
       expect(images.length).toBeGreaterThan(0);
       for (const i of images) expect(i).toMatch(/^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._/-]+:[A-Za-z0-9._-]+$/);
       // ignoreDifferences only for CA bundles that controllers inject after the sync.
@@ -206,7 +206,7 @@ describe.each(renderEvery().map((p) => [nameOf(p), p] as const))('%s', (_name, p
     const listed = (tree.get('images.txt') ?? '').split('\n').filter(Boolean);
     const expected = new Set<string>();
     for (const m of manifestsOf(p)) {
-      for (const i of String(m.metadata.annotations?.['sme-receivables.io/images'] ?? '').split(',').filter(Boolean)) expected.add(i);
+      for (const i of String(m.metadata.annotations?.[`${p.config.platform.labelDomain}/images`] ?? '').split(',').filter(Boolean)) expected.add(i);
       JSON.stringify(m, (k, v) => { if ((k === 'containers' || k === 'initContainers') && Array.isArray(v)) v.forEach((c) => expected.add(c.image)); return v; });
     }
     expect(listed).toEqual([...expected].sort());
@@ -272,8 +272,8 @@ describe('add-ons per environment', () => {
     const upstream = renderPlatform(loadEnvironment('production'));
     const registry = 'mirror.example.internal:5000/platform';
     const rewritten = renderPlatform(withConfig('production', { images: { registry } }));
-    const before = imagesOf(manifestsOf(upstream));
-    const after = imagesOf(manifestsOf(rewritten));
+    const before = imagesOf(manifestsOf(upstream), upstream.config);
+    const after = imagesOf(manifestsOf(rewritten), rewritten.config);
     expect(after).toHaveLength(before.length);
     for (const i of after) expect(i.startsWith(`${registry}/`)).toBe(true);
     expect(after).toEqual(before.map((i) => `${registry}/${i.slice(i.indexOf('/') + 1)}`).sort());

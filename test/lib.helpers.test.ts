@@ -8,12 +8,13 @@ import { CONFIG_CHECKSUM, configChecksum } from '../charts/lib/checksum';
 import { container, containerPort, emptyDir, execProbe, httpProbe, tcpProbe } from '../charts/lib/container';
 import { fieldEnv, secretEnvs } from '../charts/lib/env';
 import { POST_SYNC_HOOK, setupJob } from '../charts/lib/job';
-import { annotationKey, labelDomain, LABELS } from '../charts/lib/labels';
+import { annotationKey, labelDomain } from '../charts/lib/labels';
 import { clusterService, headlessService, namedPort, servicePort } from '../charts/lib/service';
 import { isolatedPod } from '../charts/lib/security';
 import { storeStatefulSet } from '../charts/lib/stateful-set';
 import { modelErrors, unknownFields } from './support/k8s-schema';
 import { loadEnvironment } from '../environments';
+import { KEYS } from './support/stores';
 
 const dev = loadEnvironment('dev');
 const production = loadEnvironment('production');
@@ -47,7 +48,7 @@ describe('configChecksum', () => {
 describe('annotationKey', () => {
   test('keys sit in the same domain as the platform labels', () => {
     expect(annotationKey(production, 'config-sha256')).toBe(`${labelDomain(production)}/config-sha256`);
-    expect(LABELS.pool.startsWith(`${labelDomain(production)}/`)).toBe(true);
+    expect(KEYS.pool.startsWith(`${labelDomain(production)}/`)).toBe(true);
   });
 
   test('store and application charts spell no label domain of their own', () => {

@@ -16,8 +16,8 @@ const block = [...doc.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]).find((
 
 test('the enforcement check takes its image from the environment\'s images.txt', () => {
   expect(block).toBeDefined();
-  // IMAGE=$(grep 'PATTERN' dist/<env>/images.txt)
-  const m = /IMAGE=\$\(grep '([^']+)' dist\/<env>\/images\.txt\)/.exec(block!);
+  // IMAGE=$(grep 'PATTERN' dist/<platform>/<env>/images.txt)
+  const m = /IMAGE=\$\(grep '([^']+)' dist\/<platform>\/<env>\/images\.txt\)/.exec(block!);
   expect(m).not.toBeNull();
   const pattern = new RegExp(m![1]);
   for (const env of Object.keys(ENVIRONMENTS)) {
@@ -31,7 +31,7 @@ test('the enforcement check takes its image from the environment\'s images.txt',
 test.each(Object.keys(ENVIRONMENTS))('%s: the enforcement check\'s pod passes Pod Security restricted and runs nc against PgBouncer', (env) => {
   // The block as an operator pastes it, through bash, with kubectl standing in to print its arguments as JSON.
   const fake = 'kubectl() { node -e \'console.log(JSON.stringify(process.argv.slice(1)))\' -- "$@"; }';
-  const out = execFileSync('bash', ['-euc', `${fake}\n${block!.split('<env>').join(env)}`], { cwd: ROOT, encoding: 'utf8' });
+  const out = execFileSync('bash', ['-euc', `${fake}\n${block!.split('<platform>').join('receivables').split('<env>').join(env)}`], { cwd: ROOT, encoding: 'utf8' });
   const args: string[] = JSON.parse(out);
   const image = args.find((a) => a.startsWith('--image='))!.slice('--image='.length);
   expect(fs.readFileSync(path.join(ROOT, 'dist', 'receivables', env, 'images.txt'), 'utf8').split('\n')).toContain(image);

@@ -21,9 +21,9 @@ import {
 } from './support/network-fixture';
 import { modelErrors, unknownFields } from './support/k8s-schema';
 // Kept apart from the imports above so that edits to those lines merge cleanly.
-import { LABELS } from '../charts/lib/labels';
 import { addressIn } from './support/netpol';
 import { manifestsOf, nameOf, renderAll, renderEvery } from './support/render';
+import { KEYS } from './support/stores';
 
 const ENVS = renderAll().map((p) => p.config.name);
 /** Every environment of every platform (`platform/env`): the proofs that hold for any graph. */
@@ -193,7 +193,7 @@ describe('generated policies', () => {
     g.connect({ addresses: apiServer(config) }, { pods: nginx('admission-webhook') }, [{ port: 8443, name: 'webhook' }], 'webhook');
     g.connect({ addresses: INTERNET }, { pods: nginx('controller') }, [{ port: 443, name: 'https' }], 'clients');
     g.connect({ pods: pods('db-clickhouse', { name: 'clickhouse', component: 'server' }) }, { pods: { namespace: 'db-clickhouse', display: 'db-clickhouse/clickhouse-server',
-      selector: { ...selectorLabels({ name: 'clickhouse', component: 'server' }), [LABELS.shard]: '1' } } }, [{ port: 9009, name: 'interserver' }], 'shard 1 replicates');
+      selector: { ...selectorLabels({ name: 'clickhouse', component: 'server' }), [KEYS.shard]: '1' } } }, [{ port: 9009, name: 'interserver' }], 'shard 1 replicates');
     g.connect({ pods: nginx('controller') }, { pods: { namespace: 'app-core', selector: { 'acme.cert-manager.io/http01-solver': 'true' }, display: 'app-core/acme-http01-solver' } },
       [{ port: 8089, name: 'http' }], 'the ingress controller forwards ACME challenges');
     expect(planPolicies(config, g).map((p) => `${p.namespace}/${p.name}`)).toEqual([

@@ -12,6 +12,7 @@ import { renderPlatform, type Manifest, type RenderedPlatform } from '../charts/
 import { LABELS } from '../charts/lib/labels';
 import { environmentInput, validateEnvironment } from '../environments';
 import { renderAll, manifestsOf } from './support/render';
+import { KEYS } from './support/stores';
 
 const NS = 'db-postgres';
 const byEnv = new Map(renderAll().map((p) => [p.config.name, p]));
@@ -34,7 +35,7 @@ describe('Patroni on the Kubernetes API', () => {
     const k = patroniYml(env(name)).kubernetes;
     expect(k.use_endpoints).toBe(true);
     expect(k.namespace).toBe(NS);
-    expect(k.role_label).toBe(LABELS.role);
+    expect(k.role_label).toBe(KEYS.role);
     expect([k.leader_label_value, k.follower_label_value, k.standby_leader_label_value]).toEqual(['primary', 'replica', 'primary']);
     // Patroni lists members by `labels` plus `scope_label: <scope>`: exactly the StatefulSet's pods.
     const podLabels = sts(env(name)).spec.template.metadata.labels;
@@ -120,7 +121,7 @@ describe('Services', () => {
     const cfg = find(p, 'Service', 'postgres-config');
     expect({ clusterIP: cfg.spec.clusterIP, selector: cfg.spec.selector }).toEqual({ clusterIP: 'None', selector: undefined });
     const replicas = find(p, 'Service', 'postgres-replicas');
-    expect(replicas.spec.selector[LABELS.role]).toBe(patroniYml(p).kubernetes.follower_label_value);
+    expect(replicas.spec.selector[KEYS.role]).toBe(patroniYml(p).kubernetes.follower_label_value);
     // The refs that applications connect with name exactly these Services.
     expect([p.refs.postgres!.primary.service, p.refs.postgres!.replicas.service, p.refs.postgres!.pooler.service]).toEqual(['postgres', 'postgres-replicas', 'pgbouncer']);
     expect(find(p, 'Service', 'pgbouncer').spec.ports[0].port).toBe(p.refs.postgres!.pooler.port);
@@ -262,9 +263,9 @@ describe('backups, restore and DR', () => {
     const svc = ext('production')!;
     expect(svc.spec.type).toBe('LoadBalancer');
     expect(svc.spec.externalTrafficPolicy).toBe('Local');
-    expect(svc.spec.selector[LABELS.role]).toBe(patroniYml(prod).kubernetes.leader_label_value);
+    expect(svc.spec.selector[KEYS.role]).toBe(patroniYml(prod).kubernetes.leader_label_value);
     // Selects exactly the members (plus the role), so it never lands on a pooler or another store.
-    expect(svc.spec.selector).toEqual({ ...sts(prod).spec.selector.matchLabels, [LABELS.role]: 'primary' });
+    expect(svc.spec.selector).toEqual({ ...sts(prod).spec.selector.matchLabels, [KEYS.role]: 'primary' });
     expect(svc.spec.ports.map((x: Manifest) => [x.port, x.targetPort])).toEqual([[5432, 'postgresql']]);
     // Production admits exactly dr's node range, the addresses dr's standby connects from.
     const inbound = (n: string) => env(n).graph.flows.filter((f) => 'addresses' in f.from && 'pods' in f.to && f.to.pods.namespace === NS);

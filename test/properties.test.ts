@@ -6,7 +6,8 @@ import { describeObject, everyObjectOfEvery, manifestsOf, podTemplates, renderEv
 import { modelErrors, unknownFields } from './support/k8s-schema';
 import { imagesOf, toFileTree } from '../charts/output/render';
 import type { Manifest } from '../charts/platform';
-import { LABELS, MEMBER_SELECTOR_KEYS } from '../charts/lib/labels';
+import { platformKeys } from '../charts/lib/labels';
+import { PLATFORMS } from '../environments';
 
 // Kinds that the Kubernetes API serves without a namespace (kubectl api-resources --namespaced=false).
 const CLUSTER_SCOPED = new Set([
@@ -21,8 +22,10 @@ const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const REQUIRED_LABELS = [
   'app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/component',
-  'app.kubernetes.io/part-of', 'app.kubernetes.io/managed-by', 'sme-receivables.io/environment',
+  'app.kubernetes.io/part-of', 'app.kubernetes.io/managed-by',
 ];
+/** `<label domain>/<key>` of the platform of a `platform/env` row (each platform's own label domain). */
+const keyOf = (env: string, key: string) => `${PLATFORMS[env.split('/')[0]].labelDomain}/${key}`;
 
 const rows = everyObjectOfEvery();
 const coreRows = rows.filter(([, m]) => isCoreApi(m));
@@ -82,7 +85,7 @@ describe('labels', () => {
   test.each(rows.map(([env, m]) => [env, describeObject(m), m]))('%s: %s carries the standard labels, all valid', (env, _d, m) => {
     const labels: Record<string, string> = (m as Manifest).metadata.labels ?? {};
     for (const key of REQUIRED_LABELS) expect(Object.keys(labels)).toContain(key);
-    expect(labels['sme-receivables.io/environment']).toBe(env.split('/').pop());
+    expect(labels[keyOf(env, 'environment')]).toBe(env.split('/').pop());
     for (const [k, v] of Object.entries(labels)) {
       expect(k).toMatch(LABEL_KEY);
       expect(v).toMatch(LABEL_VALUE);
@@ -95,7 +98,7 @@ describe('labels', () => {
     for (const [env, m] of rows) {
       const sel = m.spec?.selector?.matchLabels ?? (m.kind === 'Service' ? m.spec?.selector : undefined);
       if (!sel) continue;
-      const extra = Object.keys(sel).filter((k) => !stable.has(k) && !MEMBER_SELECTOR_KEYS.includes(k));
+      const extra = Object.keys(sel).filter((k) => !stable.has(k) && !['role', 'shard', 'pool'].map((x) => keyOf(env, x)).includes(k));
       expect({ obj: `${env}: ${describeObject(m)}`, extra }).toEqual({ obj: `${env}: ${describeObject(m)}`, extra: [] });
     }
   });
@@ -112,7 +115,7 @@ describe('namespaces', () => {
           expect(l[`pod-security.kubernetes.io/${mode}-version`]).toBe(version);
         }
         if (l['pod-security.kubernetes.io/enforce'] !== 'restricted') {
-          expect(ns.metadata.annotations?.['sme-receivables.io/pod-security-reason']).toEqual(expect.stringMatching(/\w+ \w+/));
+          expect(ns.metadata.annotations?.[`${p.config.platform.labelDomain}/pod-security-reason`]).toEqual(expect.stringMatching(/\w+ \w+/));
         }
       }
     }
@@ -199,7 +202,7 @@ describe('workloads', () => {
   test('images.txt lists exactly the images of the rendered containers, and the registry rewrite covers all', () => {
     for (const { p, ms } of byEnv) {
       const listed = (toFileTree(p).get('images.txt') ?? '').split('\n').filter(Boolean);
-      expect(listed).toEqual(imagesOf(ms));
+      expect(listed).toEqual(imagesOf(ms, p.config));
       const registry = p.config.images.registry;
       if (registry) for (const image of listed) expect(image.startsWith(`${registry}/`)).toBe(true);
     }
@@ -213,9 +216,10 @@ describe('references', () => {
       for (const svc of ms.filter((m) => m.kind === 'Service' && m.spec.selector)) {
         // A member's role label is rewritten at run time (Patroni: primary/replica): the template must carry the
         // key, its rendered value is only the starting one.
-        const { [LABELS.role]: role, ...fixedSelector } = svc.spec.selector;
+        const roleKey = platformKeys(p.config).role;
+        const { [roleKey]: role, ...fixedSelector } = svc.spec.selector;
         const targets = pods.filter(({ owner, template }) => owner.metadata.namespace === svc.metadata.namespace
-          && matches(fixedSelector, template.metadata.labels) && (role === undefined || LABELS.role in template.metadata.labels));
+          && matches(fixedSelector, template.metadata.labels) && (role === undefined || roleKey in template.metadata.labels));
         const where = `${p.config.name}: ${describeObject(svc)}`;
         expect({ where, selects: targets.length > 0 }).toEqual({ where, selects: true });
         for (const port of svc.spec.ports) {

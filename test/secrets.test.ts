@@ -13,6 +13,7 @@ import { apply, generate, ordered, randomValue } from '../scripts/secrets';
 import { Kubectl } from '../scripts/lib/kubectl';
 import { fakeKubectl, type FakeKubectl } from './support/fake-kubectl';
 import { podTemplates, renderAll } from './support/render';
+import { loadEnvironment } from '../environments';
 
 const ROOT = path.resolve(__dirname, '..');
 const BUNDLE = path.join(ROOT, '.build', 'test-secrets.js');
@@ -145,7 +146,7 @@ describe('never overwrites', () => {
     k.store('db-redis', 'redis-auth', { password: 'original' });
     k.store('app-core', 'redis-auth', { password: 'stale' });
     const out: string[] = []; const err: string[] = [];
-    const problems = apply('dev', [
+    const problems = apply(loadEnvironment('dev'), [
       { namespace: 'db-redis', name: 'redis-auth', keys: ['password'] },
       { namespace: 'app-core', name: 'redis-auth', keys: ['password'], copyOf: { namespace: 'db-redis', name: 'redis-auth' } },
       { namespace: 'app-core', name: 'redis-copy', keys: ['password'], copyOf: { namespace: 'db-redis', name: 'redis-auth' } },

@@ -57,7 +57,7 @@ describe.each(renderAll().map((p) => [p.config.name, p] as const))('%s', (_env, 
   });
 
   test('every Secret a store reads is declared in its namespace', () => {
-    const secrets = storeSecrets(p.refs);
+    const secrets = storeSecrets(p.refs, p.config);
     const kinds = storeKindsOf(p.config);
     expect(secrets.length).toBeGreaterThanOrEqual(kinds.length);
     const namespaces = new Set<string>(kinds.map((k) => NAMESPACES[k]));

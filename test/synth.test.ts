@@ -160,6 +160,36 @@ describe('npm run synth in a copy of the project', () => {
     expect(synth()).toMatch(/^bundle: \.build\/program\.js reused/);
   });
 
+  test('a synth with nothing changed since one that wrote nothing is not rendered again, and says so', () => {
+    const out = path.join(copy, 'out');
+    const rendered = synth('--force');
+    expect(rendered).toMatch(/^receivables\/dev: unchanged$/m);
+    expect(rendered).not.toMatch(/not rendered again/);
+    const again = synth();
+    // The same report, then why nothing was rendered.
+    expect(again.split('\n').slice(1, -2)).toEqual(rendered.split('\n').slice(1, -1));
+    expect(again).toMatch(/\nsynth: nothing changed since that synth \(sources, arguments, out\/\): not rendered again \(--force renders\)\n$/);
+    expect(synth('--force')).not.toMatch(/not rendered again/);
+
+    // Anything the render reads that changed renders: a file of the output folder rewritten or removed.
+    const images = path.join(out, 'receivables', 'dev', 'images.txt');
+    const text = fs.readFileSync(images, 'utf8');
+    fs.writeFileSync(images, `${text}extra\n`);
+    expect(synth()).toMatch(/^receivables\/dev: .*1 changed/m);
+    expect(fs.readFileSync(images, 'utf8')).toBe(text);
+    expect(synth()).not.toMatch(/not rendered again/);
+    expect(synth()).toMatch(/not rendered again/);
+    fs.rmSync(images);
+    expect(synth()).not.toMatch(/not rendered again/);
+    expect(fs.readFileSync(images, 'utf8')).toBe(text);
+
+    // Other arguments render, and each set keeps its own record.
+    synth();
+    const other = spawnSync(process.execPath, [launcher, '--env', 'dev', '--out', path.join(copy, 'out2')], { cwd: copy, encoding: 'utf8' });
+    expect(other.stdout).toMatch(/^receivables\/dev: new/m);
+    expect(synth()).toMatch(/not rendered again/);
+  });
+
   test('--rebuild bundles whatever the record says; a changed launcher rebuilds itself and runs the new one', () => {
     expect(synth('--rebuild')).toMatch(/^bundle: \.build\/program\.js rebuilt in \d+ ms \(asked to rebuild\)/);
     edit(copy, 'scripts/synth.ts', "console.log(`bundle: ${rel(b.outfile)} reused", "console.log(`bundle (new launcher): ${rel(b.outfile)} reused");

@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { typeCheckEnvironments } from '../scripts/lib/typecheck';
+import { EnvironmentChecker, typeCheckEnvironments } from '../scripts/lib/typecheck';
 
 const ROOT = path.resolve(__dirname, '..');
 fs.mkdirSync(path.join(ROOT, '.build'), { recursive: true });
@@ -59,4 +59,19 @@ test('in one process (the watch), a file broken then fixed is checked from its n
   fs.writeFileSync(dev, "import { size } from '../lib/size';\nexport const replicas: number = size;\n");
   // Forced: the fixed text is the last clean one, which alone would skip the check.
   expect(typeCheckEnvironments(root, true)).toEqual({ problems: [], ran: true });
+});
+
+test.each([false, true])('in one process (incremental: %s), a change to a file the environments import is seen', (incremental) => {
+  // The builder (the watch's) re-checks only what a change affects: an unchanged environment file whose import changed is.
+  const root = project(`warm-import-${incremental}`);
+  const checker = new EnvironmentChecker(root, incremental);
+  const size = path.join(root, 'lib', 'size.ts');
+  const dev = path.join(root, 'environments', 'dev.ts');
+  expect(checker.check().problems).toEqual([]);
+  fs.writeFileSync(size, "export const size: string = 'three';\n");
+  expect(checker.check().problems.map((p) => `${p.file}:${p.line}`)).toEqual(['environments/dev.ts:2']);
+  fs.writeFileSync(size, 'export const size: number = 3;\n');
+  expect(checker.check(true)).toEqual({ problems: [], ran: true });
+  fs.writeFileSync(dev, "import { size } from '../lib/size';\nexport const replicas: boolean = size;\n");
+  expect(checker.check().problems.map((p) => `${p.file}:${p.line}`)).toEqual(['environments/dev.ts:2']);
 });

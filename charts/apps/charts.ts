@@ -28,18 +28,11 @@ const CONSTRUCTS: Record<ServiceKind, new (scope: Construct, id: string, p: Kind
   'gpu-worker': GpuWorker,
 };
 
-/** Folder → which planned services it holds. */
-export const APP_FOLDERS: readonly [string, (p: ServicePlan) => boolean][] = [
-  // Providers before their consumers (Argo CD waves follow the folder order): agents use the model server,
-  // core services use integration, the frontend uses core, the gateway routes to all of them.
-  [FOLDERS.modelServing, (p) => p.entry.kind === 'model-server' || p.entry.kind === 'gpu-worker'],
-  [FOLDERS.integration, (p) => p.entry.namespace === 'app-integration'],
-  [FOLDERS.core, (p) => p.entry.namespace === 'app-core' && p.entry.kind !== 'gateway'],
-  [FOLDERS.agents, (p) => p.entry.kind === 'python-agent'],
-  [FOLDERS.frontend, (p) => p.entry.namespace === 'app-frontend'],
-  [FOLDERS.batch, (p) => p.entry.namespace === 'app-batch'],
-  [FOLDERS.gateway, (p) => p.entry.kind === 'gateway'],
-];
+/** An entry belongs to the first of the platform's folders whose namespaces and kinds (each when given) match it. */
+export function appFolderOf(config: PlatformContext['config'], plan: ServicePlan): string | undefined {
+  return config.platform.appFolders.find((f) => (!f.namespaces || f.namespaces.includes(plan.entry.namespace))
+    && (!f.kinds || f.kinds.includes(plan.entry.kind)))?.folder;
+}
 
 export class AppTierChart extends Chart {
   constructor(scope: Construct, id: string, ctx: PlatformContext, plans: readonly ServicePlan[], members: readonly ServicePlan[]) {
@@ -60,8 +53,8 @@ export function appCharts(app: App, ctx: PlatformContext, catalog: readonly Cata
   const plans = planServices(ctx.config, catalog);
   const claimed = new Set<ServicePlan>();
   const charts: Chart[] = [];
-  for (const [folder, select] of APP_FOLDERS) {
-    const members = plans.filter((p) => !claimed.has(p) && select(p));
+  for (const { folder } of ctx.config.platform.appFolders) {
+    const members = plans.filter((p) => !claimed.has(p) && appFolderOf(ctx.config, p) === folder);
     members.forEach((p) => claimed.add(p));
     // A folder whose services are all disabled here (the model server in some dev setups) is not rendered.
     if (members.some((p) => p.enabled)) charts.push(new AppTierChart(app, folder, ctx, plans, members));

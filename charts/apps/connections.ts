@@ -10,7 +10,7 @@ import { isStore } from '../../environments/catalog';
 import { storeKind } from '../data';
 import { k8s } from '../../imports/k8s';
 import { INTERNAL_CA_ISSUER, NAMESPACES, type Endpoint, type SecretRef } from '../data/refs';
-import { withStores, type PlatformContext } from '../context';
+import { isExternal, withRefs, type PlatformContext } from '../context';
 import { pods } from '../lib/graph';
 import { certificate } from '../lib/certificate';
 import { envName, type ServicePlan } from './plan';
@@ -30,6 +30,12 @@ export interface Wiring {
 export function declareSecret(ctx: PlatformContext, namespace: string, ref: SecretRef, copyOf?: { namespace: string; name: string }): void {
   if (ctx.secrets.some((s) => s.namespace === namespace && s.name === ref.name)) return;
   ctx.secrets.push({ ...ref, namespace, ...(copyOf ? { copyOf } : {}) });
+}
+
+/** A managed service's credentials in `namespace`: created there by the site, never generated. */
+function siteSecret(ctx: PlatformContext, namespace: string, ref: SecretRef): void {
+  if (ctx.secrets.some((s) => s.namespace === namespace && s.name === ref.name)) return;
+  ctx.secrets.push({ ...ref, namespace, suppliedBy: 'site' });
 }
 
 /** A copy, in `namespace`, of a store's Secret (a pod can only read Secrets of its own namespace). */
@@ -74,9 +80,11 @@ export function wire(scope: Construct, ctx: PlatformContext, plan: ServicePlan, 
     if (isStore(d.target)) {
       // The store kind's own wiring (charts/data/<kind>/client.ts).
       const storeNamespace = NAMESPACES[d.target];
+      const external = isExternal(config, d.target);
       storeKind(d.target).client({
-        refs: withStores(ctx, [d.target], e.name).refs, settings, env, volumes, mounts, internalCertificate, use,
-        copySecret: (ref: SecretRef) => copyOfStoreSecret(ctx, ns, storeNamespace, ref),
+        refs: withRefs(ctx.refs, [d.target], e.name), settings, env, volumes, mounts, internalCertificate, use,
+        // A managed service's credentials: the site creates that Secret in the service's namespace.
+        copySecret: (ref: SecretRef) => (external ? siteSecret(ctx, ns, ref) : copyOfStoreSecret(ctx, ns, storeNamespace, ref)),
       });
       continue;
     }

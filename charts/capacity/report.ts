@@ -1,5 +1,5 @@
 /**
- * The pictures and tables written beside the manifests in dist/<env>/, drawn from the same rendered objects,
+ * The pictures and tables written beside the manifests in dist/<platform>/<env>/, drawn from the same rendered objects,
  * dependency graph, apply order and fit check as the manifests themselves, so they cannot drift:
  *
  * - `architecture.md`: Mermaid flowchart; namespaces as groups, the pods of every flow of the dependency graph
@@ -22,7 +22,7 @@ export const ARCHITECTURE_FILE = 'architecture.md';
 export const INSTALL_ORDER_FILE = 'install-order.md';
 export const CAPACITY_FILE = 'capacity.md';
 
-/** The three files, by name under dist/<env>/. */
+/** The three files, by name under dist/<platform>/<env>/. */
 export function capacityFiles(p: RenderedPlatform, fit: FitReport = checkFit(p)): [string, string][] {
   return [
     [ARCHITECTURE_FILE, architecture(p)],

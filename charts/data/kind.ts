@@ -5,7 +5,8 @@
  * separate because the facts sit below the environment shape (whose `stores` section they define) and below
  * every chart (which reads the refs of every store), while the charts sit above both.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
+import { cidr, dnsLabel, dnsName } from '../../environments/values';
 import type { DeclaredSecret, Endpoint } from '../lib/endpoint';
 import type { Identity } from '../lib/identity';
 
@@ -31,7 +32,24 @@ export interface StoreFacts<S extends z.ZodType, R> {
   readonly rules: (section: z.infer<S>, env: RuleContext, issue: Issue) => void;
   /** The Secrets the store itself reads, each in its namespace (the secret generator creates exactly these). */
   readonly secrets: (ref: R, namespace: string) => DeclaredSecret[];
+  /**
+   * How the kind is used as a managed service outside the cluster (`external.<kind>` of an environment instead
+   * of `stores.<kind>`): its section and the refs consumers are wired with (endpoints with `external` address
+   * ranges, a site-supplied credentials Secret). Absent: the kind only runs in the cluster.
+   */
+  readonly external?: { readonly config: z.ZodType; readonly refs: (section: any, kind: string) => R };
 }
+
+/** What every external store states: where it is, whether it speaks TLS, its credentials and its addresses. */
+export const externalStoreFields = {
+  /** The service's DNS name, e.g. an RDS endpoint. */
+  host: dnsName,
+  port: z.number().int().min(1).max(65535),
+  /** A Secret the site creates in each consuming namespace before the install (keys per kind); never generated. */
+  credentialsSecret: dnsLabel,
+  /** The service's addresses: the only egress the consumers get for it (NetworkPolicies). */
+  cidrs: z.array(cidr).min(1, { message: 'must list at least one CIDR (the service\'s subnets)' }),
+};
 
 /** Keeps a kind's section and ref types where it is declared (`storeFacts<typeof section, PostgresRef>({ … })`). */
 export function storeFacts<S extends z.ZodType, R>(facts: StoreFacts<S, R>): StoreFacts<S, R> {

@@ -6,6 +6,7 @@
  * between exactly these pods. Nothing else may spell a store's host, port or Secret name. The kinds' charts are
  * registered in ./index.ts, typed over the same names.
  */
+import type { z } from 'zod';
 import type { EnvironmentConfig } from '../../environments/schema';
 import { selectorLabels, type Labels } from '../lib/labels';
 import { serviceHost } from '../lib/naming';
@@ -41,9 +42,14 @@ const FACTS: { readonly [K in StoreName]: Facts<K> } = STORE_REGISTRY;
 /** The namespace of each store. */
 export const NAMESPACES = Object.fromEntries(STORE_NAMES.map((k) => [k, FACTS[k].namespace])) as { readonly [K in StoreName]: string };
 
-/** The kinds the environment has, in the registry's order. */
+/** The kinds the environment runs in the cluster, in the registry's order. */
 export function storeKindsOf(config: EnvironmentConfig): StoreName[] {
   return STORE_NAMES.filter((k) => config.stores[k] !== undefined);
+}
+
+/** The kinds the environment uses as managed services (`external.<kind>`). */
+export function externalKindsOf(config: EnvironmentConfig): StoreName[] {
+  return STORE_NAMES.filter((k) => (config.external as Record<string, unknown>)[k] !== undefined);
 }
 
 export function storeRefs(config: EnvironmentConfig): StoreRefs {
@@ -51,12 +57,16 @@ export function storeRefs(config: EnvironmentConfig): StoreRefs {
     const { namespace, refs } = FACTS[kind];
     return refs(section, (service, port, portName, pods) => ({ namespace, service, host: serviceHost(config, service, namespace), port, portName, pods }));
   };
-  return Object.fromEntries(storeKindsOf(config).map((k) => [k, refsOf(k, config.stores[k]!)])) as StoreRefs;
+  const external = (k: StoreName) => (STORE_REGISTRY[k] as StoreFacts<z.ZodType, unknown>).external!.refs((config.external as Record<string, unknown>)[k], k);
+  return Object.fromEntries([
+    ...storeKindsOf(config).map((k) => [k, refsOf(k, config.stores[k]!)]),
+    ...externalKindsOf(config).map((k) => [k, external(k)]),
+  ]) as StoreRefs;
 }
 
-/** The Secrets the stores themselves read, each in its store's namespace. */
-export function storeSecrets(refs: StoreRefs): DeclaredSecret[] {
-  return STORE_NAMES.flatMap(<K extends StoreName>(k: K) => {
+/** The Secrets the in-cluster stores themselves read, each in its store's namespace. */
+export function storeSecrets(refs: StoreRefs, config: EnvironmentConfig): DeclaredSecret[] {
+  return storeKindsOf(config).flatMap(<K extends StoreName>(k: K) => {
     const facts = FACTS[k];
     const ref = refs[k];
     return ref === undefined ? [] : facts.secrets(ref as RefOf<typeof STORE_REGISTRY[K]>, facts.namespace);

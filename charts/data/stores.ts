@@ -29,3 +29,17 @@ export function storeSections(): { readonly [K in StoreName]: z.ZodOptional<type
 
 /** Each kind's section, as parsed. */
 export type StoreSections = { readonly [K in StoreName]: z.infer<typeof STORE_REGISTRY[K]['config']> };
+
+/** The kinds that can be used as a managed service (their facts have `external`). */
+export type ExternalName = { [K in StoreName]: typeof STORE_REGISTRY[K] extends { external: object } ? K : never }[StoreName];
+
+/**
+ * The environment's `external` section: per kind that can be external, the managed service's section (optional).
+ * A platform's kind is either in `stores` (in the cluster) or here, never both (environments/rules.ts).
+ */
+export function externalSections(): Record<string, z.ZodOptional<z.ZodType>> {
+  return Object.fromEntries(STORE_NAMES.flatMap((k) => {
+    const ext = (STORE_REGISTRY[k] as { external?: { config: z.ZodType } }).external;
+    return ext ? [[k, ext.config.optional()]] : [];
+  }));
+}

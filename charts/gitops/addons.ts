@@ -9,7 +9,8 @@ import type { EnvironmentConfig } from '../../environments/schema';
 import type { PlatformContext } from '../context';
 import { API_SERVER_PORTS, PROMETHEUS, PRIVATE_RANGES, apiServer, clusterNodes, ingressController, type DependencyGraph, type PodGroup, type Port } from '../lib/graph';
 import { ADAPTER_PORT, ADDON_WAVES, addons, ARGOCD_NAMESPACE, GRAFANA_ADMIN_SECRET, IN_CLUSTER, KEDA_OPERATOR, PROMETHEUS_SERVICE, type Addon } from './addons-catalog';
-import { addApplication, argoMeta, IMAGES_ANNOTATION, projectName, syncPolicy } from './argo';
+import { addApplication, argoMeta, projectName, syncPolicy } from './argo';
+import { platformKeys } from '../lib/labels';
 import { deploymentName } from '../lib/naming';
 
 export class AddonsChart extends Chart {
@@ -22,7 +23,7 @@ export class AddonsChart extends Chart {
     for (const a of this.addons) {
       addApplication(this, a.name, argoMeta(c, `${deploymentName(c)}-${a.name}`, 'addon', {
         wave: ADDON_WAVES[a.name], waveLabel: false,
-        annotations: { [IMAGES_ANNOTATION]: a.images.join(',') },
+        annotations: { [platformKeys(c).images]: a.images.join(',') },
       }), {
         project: projectName(c, 'system'),
         source: { repoURL: a.repoURL, chart: a.chart, targetRevision: a.version, helm: { releaseName: a.name, valuesObject: a.values } },

@@ -5,16 +5,12 @@
 import { ApiObject, type Chart } from 'cdk8s';
 import { AppProject, Application, type IAppProject, type IApplication } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1';
 import type { EnvironmentConfig } from '../../environments/schema';
-import { meta } from '../lib/labels';
+import { meta, platformKeys } from '../lib/labels';
 import { deploymentName } from '../lib/naming';
 import { ARGOCD_NAMESPACE } from './addons-catalog';
 
 export const CASCADE_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
 export const SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
-/** Label on every Application: its position in the apply order, zero-padded so that it sorts as text. */
-export const WAVE_LABEL = 'sme-receivables.io/wave';
-/** Annotation listing the images an Application runs without a container spec in Git (a Helm chart's). */
-export const IMAGES_ANNOTATION = 'sme-receivables.io/images';
 
 export type ApplicationSpec = IApplication['spec'];
 export type SyncPolicy = NonNullable<ApplicationSpec['syncPolicy']>;
@@ -41,7 +37,7 @@ export function syncPolicy(c: EnvironmentConfig, extra: readonly string[] = []):
 export function argoMeta(c: EnvironmentConfig, name: string, component: string, p: { wave?: number; waveLabel?: boolean; finalizer?: boolean; annotations?: Record<string, string> } = {}) {
   const m = meta(c, {
     name, namespace: ARGOCD_NAMESPACE, id: { name: 'argocd', component, instance: name },
-    extraLabels: p.wave === undefined || p.wave < 0 || p.waveLabel === false ? undefined : { [WAVE_LABEL]: String(p.wave).padStart(2, '0') },
+    extraLabels: p.wave === undefined || p.wave < 0 || p.waveLabel === false ? undefined : { [platformKeys(c).wave]: String(p.wave).padStart(2, '0') },
     annotations: { ...(p.wave === undefined ? {} : { [SYNC_WAVE]: String(p.wave) }), ...p.annotations },
   });
   return { ...m, ...(p.finalizer ? { finalizers: [CASCADE_FINALIZER] } : {}) } as IApplication['metadata'];

@@ -7,7 +7,7 @@
  *    Encrypt (ACME HTTP-01 through the environment's ingress class) where `tlsIssuer` is `acme`. A `ca`
  *    environment issues ingress certificates from the internal CA (air-gapped: clients trust its root).
  *  - Ingresses with the environment's ingress class: `api.<domain>` and each tenant's `<tenant>.api.<domain>`
- *    to the gateway, `app.<domain>` to the web frontend. Certificates are explicit cert-manager Certificates,
+ *    to the gateway, `app.<domain>` to the web frontend, `<ingressHost>.<domain>` to each entry exposed directly. Certificates are explicit cert-manager Certificates,
  *    so no controller- or cert-manager-specific annotation is needed.
  */
 import { ApiObject, Chart } from 'cdk8s';
@@ -67,7 +67,7 @@ export class InternalCa extends Construct {
       metadata: meta(config, { name: INTERNAL_CA_ROOT_SECRET, namespace: CERT_MANAGER_NAMESPACE, id: ID }),
       spec: {
         isCA: true,
-        commonName: `receivables platform internal CA (${config.name})`,
+        commonName: `${config.platform.displayName} platform internal CA (${config.name})`,
         secretName: INTERNAL_CA_ROOT_SECRET,
         duration: '87600h',
         renewBefore: '720h',
@@ -115,6 +115,8 @@ export class IngressChart extends Chart {
     const frontend = plans.find((p) => p.entry.kind === 'static-frontend' && p.enabled);
     if (gateway) this.expose(ctx, gateway, 'api', [apiHost(domain), ...config.tenants.map((t) => tenantApiHost(t.id, domain))]);
     if (frontend) this.expose(ctx, frontend, 'web', [webHost(domain)]);
+    // Entries exposed without a gateway: their own Ingress each (environments/service.ts ingressHost).
+    for (const p of plans.filter((x) => x.enabled && x.entry.ingressHost)) this.expose(ctx, p, p.entry.name, [`${p.entry.ingressHost}.${domain}`]);
 
     // cert-manager itself: it talks to the API server, the API server calls its webhook, ACME needs the internet.
     for (const c of ['cert-manager', 'cainjector', 'webhook']) {

@@ -38,7 +38,7 @@ export class ElasticsearchTransportCa extends Construct {
       metadata: meta(config, { name: TRANSPORT_CA.secret, namespace, id: ident }),
       spec: {
         isCA: true,
-        commonName: `receivables Elasticsearch transport CA (${config.name})`,
+        commonName: `${config.platform.displayName} Elasticsearch transport CA (${config.name})`,
         secretName: TRANSPORT_CA.secret,
         duration: '87600h',
         renewBefore: '720h',
@@ -60,7 +60,7 @@ export class PkiChart extends Chart {
     super(scope, id, { disableResourceNameHashes: true });
     if (ctx.config.cluster.siteCa) new SiteCaIssuer(this, 'internal-ca', ctx.config);
     else new InternalCa(this, 'internal-ca', ctx.config);
-    // Only a platform with Elasticsearch has its namespace (and needs its transport CA).
-    if (ctx.config.platform.stores.includes('elasticsearch')) new ElasticsearchTransportCa(this, 'elasticsearch-transport-ca', ctx.config);
+    // Only where Elasticsearch runs in the cluster (its transport layer is the only user).
+    if (ctx.config.stores.elasticsearch) new ElasticsearchTransportCa(this, 'elasticsearch-transport-ca', ctx.config);
   }
 }

@@ -16,6 +16,11 @@ export interface Endpoint {
   readonly portName: string;
   /** Identity of the pods that serve this endpoint (NetworkPolicies select them with its selector labels). */
   readonly pods: Identity;
+  /**
+   * A managed service outside the cluster (an external store): flows go to these address ranges, not to pods;
+   * `namespace` and `service` are then empty.
+   */
+  readonly external?: { readonly cidrs: readonly string[]; readonly display: string };
 }
 
 /** A Secret referenced by name; its values are generated at install time and never rendered. */
@@ -35,4 +40,6 @@ export interface DeclaredSecret extends SecretRef {
   readonly copyOf?: { readonly namespace: string; readonly name: string };
   /** Keys with a fixed, non-secret value (a username); every other key gets a random value. */
   readonly fixed?: Readonly<Record<string, string>>;
+  /** The site creates it before the install (an external store's credentials): never generated, checked to exist. */
+  readonly suppliedBy?: 'site';
 }

@@ -1,9 +1,9 @@
 /**
- * The folder of every chart under dist/<env>/, in one table: the number is the chart's place in the apply order
+ * The folder of every chart under dist/<platform>/<env>/, in one table: the number is the chart's place in the apply order
  * (the installer's step, the Argo CD sync wave between child Applications; see charts/gitops/order.ts for the
  * add-ons' exception). 0x: namespaces, tenants, network, the CA, Vault's ExternalSecrets; 1x: the stores, one
  * folder per kind (`1x-<kind>`, each kind's line in charts/data/index.ts); 2x: the applications, providers
- * before their consumers; 30: ingress; 50: monitoring; 90: the add-ons; 99: GitOps.
+ * before their consumers (each platform's `appFolders`, environments/<platform>/index.ts); 30: ingress; 50: monitoring; 90: the add-ons; 99: GitOps.
  */
 export const FOLDERS = {
   namespaces: '00-namespaces',
@@ -11,13 +11,6 @@ export const FOLDERS = {
   network: '02-network',
   pki: '03-pki',
   externalSecrets: '05-external-secrets',
-  modelServing: '20-model-serving',
-  integration: '21-integration',
-  core: '22-core',
-  agents: '23-agents',
-  frontend: '24-frontend',
-  batch: '25-batch',
-  gateway: '29-gateway',
   ingress: '30-ingress',
   monitoring: '50-monitoring',
   addons: '90-addons',

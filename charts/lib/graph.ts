@@ -84,7 +84,8 @@ export class DependencyGraph {
 
   /** Shorthand: pods use a store or service endpoint. */
   use(from: PodGroup, endpoint: Endpoint, why: string): void {
-    this.connect({ pods: from }, { pods: endpointPods(endpoint) }, [endpointPort(endpoint)], why);
+    const to: Peer = endpoint.external ? { addresses: endpoint.external } : { pods: endpointPods(endpoint) };
+    this.connect({ pods: from }, to, [endpointPort(endpoint)], why);
   }
 
   get flows(): readonly Flow[] {

@@ -2,7 +2,7 @@
  * Image contracts: what each pinned image declares and does, read from the image's own source at its tag, so that
  * `test/image-contracts.test.ts` can check every rendered pod against the image it runs (issue 13).
  *
- * One entry per image of `dist/<env>/images.txt` (all environments), keyed by `<repository>:<tag>` as the charts
+ * One entry per image of `dist/<platform>/<env>/images.txt` (all environments), keyed by `<repository>:<tag>` as the charts
  * pin it before the registry rewrite. Every fact carries its `source`: repository, path and the git tag read (or,
  * where the stored snapshot has no such tag, the commit read and why it stands for the tag).
  *

@@ -1,6 +1,6 @@
 /**
  * Pinned images and the registry rewrite for air-gapped installs. Every construct passes its upstream image
- * through `image()`, so `dist/<env>/images.txt` and the rewrite cover every container.
+ * through `image()`, so `dist/<platform>/<env>/images.txt` and the rewrite cover every container.
  */
 import type { EnvironmentConfig } from '../../environments/schema';
 

@@ -6,15 +6,9 @@ import type { EnvironmentConfig } from '../../environments/schema';
 import type { k8s } from '../../imports/k8s';
 import type { Identity } from './identity';
 
-export const PART_OF = 'receivables-platform';
-const PREFIX = 'sme-receivables.io';
-
-/**
- * The domain of the platform's own label and annotation keys. Taking the environment's configuration, so that
- * the domain can come from the platform description in this one place.
- */
-export function labelDomain(_config: EnvironmentConfig): string {
-  return PREFIX;
+/** The domain of the platform's own label and annotation keys: its description's `labelDomain`. */
+export function labelDomain(config: EnvironmentConfig): string {
+  return config.platform.labelDomain;
 }
 
 /** `<label domain>/<name>`: the one spelling of every platform-owned annotation key (`config-sha256`, `minio-pool`, …). */
@@ -29,24 +23,36 @@ export const LABELS = {
   partOf: 'app.kubernetes.io/part-of',
   managedBy: 'app.kubernetes.io/managed-by',
   version: 'app.kubernetes.io/version',
-  environment: `${PREFIX}/environment`,
-  tier: `${PREFIX}/tier`,
-  tenant: `${PREFIX}/tenant`,
-  plan: `${PREFIX}/plan`,
-  /** Selector keys beyond the stable identity, for members that differ by role (Patroni's leader label, a
-   *  Redis master), by shard (ClickHouse) or by pool (MinIO server pools). */
-  role: `${PREFIX}/role`,
-  shard: `${PREFIX}/shard`,
-  pool: `${PREFIX}/pool`,
 } as const;
+
+/** The platform's own label and annotation keys, under its label domain (`<domain>/environment`, …). */
+export function platformKeys(config: EnvironmentConfig) {
+  const d = labelDomain(config);
+  return {
+    environment: `${d}/environment`,
+    tier: `${d}/tier`,
+    tenant: `${d}/tenant`,
+    plan: `${d}/plan`,
+    /** Selector keys beyond the stable identity, for members that differ by role (Patroni's leader label, a
+     *  Redis master), by shard (ClickHouse) or by pool (MinIO server pools). */
+    role: `${d}/role`,
+    shard: `${d}/shard`,
+    pool: `${d}/pool`,
+    /** Annotations. */
+    podSecurityReason: `${d}/pod-security-reason`,
+    description: `${d}/description`,
+    /** Label on every folder's Application: its position in the apply order, zero-padded so that it sorts as text. */
+    wave: `${d}/wave`,
+    /** Annotation listing the images an Application runs without a container spec in Git (a Helm chart's). */
+    images: `${d}/images`,
+  } as const;
+}
 
 /** Label keys a selector may use besides the stable identity (never a version or the environment). */
-export const MEMBER_SELECTOR_KEYS: readonly string[] = [LABELS.role, LABELS.shard, LABELS.pool];
-
-export const ANNOTATIONS = {
-  podSecurityReason: `${PREFIX}/pod-security-reason`,
-  description: `${PREFIX}/description`,
-} as const;
+export function memberSelectorKeys(config: EnvironmentConfig): readonly string[] {
+  const k = platformKeys(config);
+  return [k.role, k.shard, k.pool];
+}
 
 // Identity is defined in ./identity.ts (it needs no configuration, so the store facts can use it).
 export type { Identity };
@@ -61,9 +67,9 @@ export function selectorLabels(id: Identity): Labels {
 export function labels(config: EnvironmentConfig, id: Identity, version?: string): Labels {
   return {
     ...selectorLabels(id),
-    [LABELS.partOf]: PART_OF,
+    [LABELS.partOf]: config.platform.partOf,
     [LABELS.managedBy]: 'cdk8s',
-    [LABELS.environment]: config.name,
+    [platformKeys(config).environment]: config.name,
     ...(version ? { [LABELS.version]: version } : {}),
   };
 }

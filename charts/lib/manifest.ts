@@ -8,7 +8,7 @@
 export type Manifest = Record<string, any>;
 
 export interface RenderedChart {
-  /** The folder under dist/<env>/, e.g. `00-namespaces`. */
+  /** The folder under dist/<platform>/<env>/, e.g. `00-namespaces`. */
   readonly folder: string;
   readonly manifests: readonly Manifest[];
 }

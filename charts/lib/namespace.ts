@@ -5,7 +5,7 @@
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../../environments/schema';
 import { k8s } from '../../imports/k8s';
-import { ANNOTATIONS, meta, type Identity, type Labels } from './labels';
+import { meta, type Identity, type Labels, platformKeys } from './labels';
 import { quantities } from './resources';
 
 export interface QuotaValues {
@@ -62,7 +62,7 @@ export class PlatformNamespace extends Construct {
           'pod-security.kubernetes.io/warn-version': version,
           ...p.extraLabels,
         },
-        annotations: p.podSecurityReason ? { [ANNOTATIONS.podSecurityReason]: p.podSecurityReason } : undefined,
+        annotations: p.podSecurityReason ? { [platformKeys(config).podSecurityReason]: p.podSecurityReason } : undefined,
       }),
     });
 

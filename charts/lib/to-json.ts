@@ -88,6 +88,10 @@ function metadataJson(m: ApiObject['metadata']): unknown {
  * copied, keys sorted, null and undefined members dropped.
  */
 function clean(value: unknown, sortKeys: boolean, dropEmpty: boolean): unknown {
+  // Most values are strings, numbers and booleans, which no built-in resolver changes (none of them has a
+  // `resolve` method or a `value`): returned without the resolvers' property lookups on a boxed primitive.
+  const t = typeof value;
+  if (t === 'string' || t === 'number' || t === 'boolean') return value;
   let v = value;
   for (;;) {
     if (v === null || v === undefined) return undefined;

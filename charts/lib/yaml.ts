@@ -31,8 +31,22 @@ function quoted(s: string): string {
   return JSON.stringify(s).replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+/**
+ * Scalars already printed, by text: manifests repeat the same keys and many of the same values (labels, names,
+ * images) thousands of times, and a look-up is cheaper than the tests. Bounded; cleared when full.
+ */
+const PRINTED_SCALARS = new Map<string, string>();
+
 export function scalarString(s: string): string {
-  return plain(s) ? s : quoted(s);
+  let out = PRINTED_SCALARS.get(s);
+  if (out === undefined) {
+    out = plain(s) ? s : quoted(s);
+    if (s.length <= 128) {
+      if (PRINTED_SCALARS.size >= 50_000) PRINTED_SCALARS.clear();
+      PRINTED_SCALARS.set(s, out);
+    }
+  }
+  return out;
 }
 
 /** A multi-line string as a literal block (`|`), each line indented by `indent`; undefined if it cannot be one. */
@@ -54,7 +68,7 @@ function literal(s: string, indent: string): string | undefined {
 function inline(v: unknown, indent: string): string | undefined {
   if (v === null) return 'null';
   switch (typeof v) {
-    case 'string': return literal(v, indent) ?? scalarString(v);
+    case 'string': return (v.includes('\n') ? literal(v, indent) : undefined) ?? scalarString(v);
     case 'number':
       if (!Number.isFinite(v)) throw new Error(`cannot write ${v} to YAML`);
       return String(v);
@@ -68,47 +82,48 @@ function inline(v: unknown, indent: string): string | undefined {
   }
 }
 
-function mapping(obj: Record<string, unknown>, indent: string, out: string[]): void {
+/**
+ * The text is built as one string (V8 joins appended strings lazily). `first` is what the collection's first
+ * line starts with instead of `indent`: a sequence item's `- ` prefix, so that `- key: value` needs no rewrite.
+ */
+function mapping(obj: Record<string, unknown>, indent: string, first: string, out: string): string {
   // for…in rather than Object.entries: same keys, same order (plain data), no array per entry.
+  let lead = first;
+  const inner = `${indent}  `;
   for (const k in obj) {
     const v = obj[k];
     if (v === undefined) continue;
     const key = scalarString(k);
-    const s = inline(v, `${indent}  `);
-    if (s !== undefined) out.push(`${indent}${key}: ${s}`);
-    else {
-      out.push(`${indent}${key}:`);
-      node(v, `${indent}  `, out);
-    }
+    const s = inline(v, inner);
+    if (s !== undefined) out += `${lead}${key}: ${s}\n`;
+    else out = node(v, inner, inner, out + `${lead}${key}:\n`);
+    lead = indent;
   }
+  return out;
 }
 
-function sequence(arr: readonly unknown[], indent: string, out: string[]): void {
+function sequence(arr: readonly unknown[], indent: string, first: string, out: string): string {
+  let lead = first;
+  const inner = `${indent}  `;
   for (const item of arr) {
-    const s = inline(item ?? null, `${indent}  `);
-    if (s !== undefined) {
-      out.push(`${indent}- ${s}`);
-      continue;
-    }
+    const s = inline(item ?? null, inner);
     // A collection item starts on the dash's line: `- key: value`, `- - item`.
-    const first = out.length;
-    node(item, `${indent}  `, out);
-    out[first] = `${indent}- ${out[first].slice(indent.length + 2)}`;
+    if (s !== undefined) out += `${lead}- ${s}\n`;
+    else out = node(item, inner, `${lead}- `, out);
+    lead = indent;
   }
+  return out;
 }
 
-function node(v: unknown, indent: string, out: string[]): void {
-  if (Array.isArray(v)) sequence(v, indent, out);
-  else mapping(v as Record<string, unknown>, indent, out);
+function node(v: unknown, indent: string, first: string, out: string): string {
+  return Array.isArray(v) ? sequence(v, indent, first, out) : mapping(v as Record<string, unknown>, indent, first, out);
 }
 
 /** One YAML document for `value`, ending with a newline. */
 export function emitYaml(value: unknown): string {
   const s = inline(value, '');
   if (s !== undefined) return `${s}\n`;
-  const out: string[] = [];
-  node(value, '', out);
-  return `${out.join('\n')}\n`;
+  return node(value, '', '', '');
 }
 
 /**

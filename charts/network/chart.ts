@@ -7,7 +7,7 @@ import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../../environments/schema';
 import { k8s } from '../../imports/k8s';
 import type { DependencyGraph } from '../lib/graph';
-import { ANNOTATIONS, meta, type Identity } from '../lib/labels';
+import { meta, type Identity, platformKeys } from '../lib/labels';
 import { planPolicies, type PlannedPolicy, type PolicyPeer } from './policies';
 
 const ID: Identity = { name: 'network-policy', component: 'network', instance: 'platform' };
@@ -30,7 +30,7 @@ export class NetworkChart extends Chart {
           name: policy.name,
           namespace: policy.namespace,
           id: ID,
-          annotations: { [ANNOTATIONS.description]: policy.reasons.join('; ') },
+          annotations: { [platformKeys(p.config).description]: policy.reasons.join('; ') },
         }),
         spec: networkPolicySpec(policy),
       });

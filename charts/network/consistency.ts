@@ -28,10 +28,11 @@ function workloads(manifests: readonly Obj[]): Workload[] {
   return out;
 }
 
-/** Whether a group selects a workload's pods. The role label is set at run time (Patroni's leader, the Redis
- *  master), never in a template, so it is ignored: such a group is a subset of the workload's pods. */
+/** Whether a group selects a workload's pods. The role label (`<label domain>/role`) is set at run time
+ *  (Patroni's leader, the Redis master), never in a template, so it is ignored: such a group is a subset of the
+ *  workload's pods. */
 const selects = (g: PodGroup, w: Workload) => w.namespace === g.namespace
-  && Object.entries(g.selector).every(([k, v]) => k === LABELS.role || w.labels[k] === v);
+  && Object.entries(g.selector).every(([k, v]) => k.endsWith('/role') || w.labels[k] === v);
 
 export interface PortReport {
   /** Flows whose destination pods are rendered but do not listen on a port the flow allows. */

@@ -1,5 +1,5 @@
 /**
- * The human-readable reachability matrix of one environment (dist/<env>/reachability.md): who may talk to whom
+ * The human-readable reachability matrix of one environment (dist/<platform>/<env>/reachability.md): who may talk to whom
  * on which port and why. Written from the same graph as the NetworkPolicies, so a change of exposure shows up
  * in the Git diff as one readable line; the network tests prove the rendered policies allow exactly this.
  */

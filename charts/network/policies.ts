@@ -9,7 +9,7 @@
  * may reach a group and on which ports. Everything is sorted, so the YAML is stable and diffs are minimal.
  */
 import type { EnvironmentConfig } from '../../environments/schema';
-import { LABELS, MEMBER_SELECTOR_KEYS, type Labels } from '../lib/labels';
+import { LABELS, memberSelectorKeys, type Labels } from '../lib/labels';
 import { PRIVATE_RANGES, type AddressRange, type DependencyGraph, type Flow, type Peer, type PodGroup, type Port } from '../lib/graph';
 import { tenantNamespace } from '../lib/naming';
 
@@ -71,11 +71,11 @@ const STABLE_KEYS = new Set<string>([LABELS.name, LABELS.instance, LABELS.compon
  * selector keys the display does not already show (a component, a role, a shard), so that groups of one application that
  * differ by component or member role get distinct names: `ingress-nginx-controller`, `postgres-database-primary`.
  */
-export function groupName(g: PodGroup): string {
+export function groupName(g: PodGroup, memberKeys: readonly string[]): string {
   let name = g.display.slice(g.display.lastIndexOf('/') + 1);
   // Stable identity keys first (name, instance, component), then member keys, each in key order; labels of
   // other schemes (e.g. cert-manager's `acme.cert-manager.io/http01-solver: "true"`) say nothing in a name.
-  const entries = Object.entries(g.selector).filter(([k]) => STABLE_KEYS.has(k) || MEMBER_SELECTOR_KEYS.includes(k))
+  const entries = Object.entries(g.selector).filter(([k]) => STABLE_KEYS.has(k) || memberKeys.includes(k))
     .sort(([a], [b]) => Number(!STABLE_KEYS.has(a)) - Number(!STABLE_KEYS.has(b)) || a.localeCompare(b));
   for (const [, v] of entries) {
     if (v && !`-${name}-`.includes(`-${v}-`)) name += `-${v}`;
@@ -225,7 +225,7 @@ export function planPolicies(config: EnvironmentConfig, graph: DependencyGraph):
   const names = new Map<string, string>();
   for (const side of sides.values()) {
     const { group, direction } = side;
-    const base = groupName(group);
+    const base = groupName(group, memberSelectorKeys(config));
     const other = names.get(`${group.namespace}/${base}`);
     if (other !== undefined && other !== groupKey(group)) {
       throw new Error(`two pod groups in namespace "${group.namespace}" would both get NetworkPolicies named "${base}-…": `

@@ -1,5 +1,5 @@
 /**
- * dist/<env>/endpoints.md: the environment's public endpoints (host, path, what serves it), read from the
+ * dist/<platform>/<env>/endpoints.md: the environment's public endpoints (host, path, what serves it), read from the
  * rendered Ingresses and the gateway's declarative routes themselves, so the list cannot disagree with what is
  * deployed. Every host listed needs a DNS entry pointing at the ingress controller.
  */

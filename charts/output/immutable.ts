@@ -5,7 +5,7 @@
  * 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are
  * forbidden" (kubernetes/kubernetes v1.27.0, pkg/apis/apps/validation/validation.go ValidateStatefulSetUpdate).
  * The configuration alone cannot tell a change from a first render, so this compares with the previous render in
- * `dist/<env>/`, the folder Argo CD applies, i.e. what the cluster runs. MinIO's pools have their own guard
+ * `dist/<platform>/<env>/`, the folder Argo CD applies, i.e. what the cluster runs. MinIO's pools have their own guard
  * (charts/data/minio/guard.ts) and are skipped here.
  */
 import * as fs from 'fs';
@@ -42,7 +42,7 @@ function sizeField(store: Record<string, unknown>, at: string, size: string): st
 /** Problems (in the configuration's terms where it can tell) with the StatefulSets of `p` against `envDir`. */
 export function statefulSetChanges(p: RenderedPlatform, envDir: string): ConfigProblem[] {
   const c = p.config;
-  // `dist/staging` inside the project, the absolute path of an --out folder elsewhere: a path the user can delete in.
+  // `dist/receivables/staging` inside the project, the absolute path of an --out folder elsewhere: a path the user can delete in.
   const relative = path.relative(process.cwd(), envDir);
   const where = relative.startsWith('..') || path.isAbsolute(relative) ? envDir : relative;
   const problems: ConfigProblem[] = [];

@@ -1,5 +1,5 @@
 /**
- * `kubectl apply -k dist/<env>` (spec 002 §9.1.3): one kustomization per environment listing every object file
+ * `kubectl apply -k dist/<platform>/<env>` (spec 002 §9.1.3): one kustomization per environment listing every object file
  * of its chart folders in apply order. Folders that only hold Argo CD objects are left out: applying them starts
  * GitOps, which is the bootstrap's decision (docs/gitops-install.md), not a side effect of a plain apply.
  * Listing files rather than folders keeps the chart folders plain directories for Argo CD.

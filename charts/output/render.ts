@@ -15,6 +15,8 @@ import { ENDPOINTS_FILE, endpointsMarkdown } from './endpoints';
 import { CHECKLIST_FILE, siteChecklist, type WhereSet } from './checklist';
 import { capacityFiles } from '../capacity/report';
 import { outputFolder } from '../lib/naming';
+import { platformKeys } from '../lib/labels';
+import type { EnvironmentConfig } from '../../environments/schema';
 
 /** Relative path → file content. */
 export type FileTree = Map<string, string>;
@@ -29,9 +31,10 @@ export function toYaml(m: unknown): string {
 /**
  * Every image of every container, sorted and unique: the list an air-gapped install mirrors. Objects that run
  * images without a container spec in Git (an Argo CD Application of a Helm chart) list them in the
- * `sme-receivables.io/images` annotation, comma-separated.
+ * `<label domain>/images` annotation, comma-separated.
  */
-export function imagesOf(manifests: readonly Manifest[]): string[] {
+export function imagesOf(manifests: readonly Manifest[], config: EnvironmentConfig): string[] {
+  const listed = platformKeys(config).images;
   const images = new Set<string>();
   // Every object of every manifest is visited: no per-object arrays (Object.entries), no calls for scalars.
   const visit = (v: object, key?: string): void => {
@@ -48,13 +51,13 @@ export function imagesOf(manifests: readonly Manifest[]): string[] {
   };
   manifests.forEach((m) => visit(m));
   for (const m of manifests) {
-    for (const i of String(m.metadata?.annotations?.['sme-receivables.io/images'] ?? '').split(',')) if (i) images.add(i);
+    for (const i of String(m.metadata?.annotations?.[listed] ?? '').split(',')) if (i) images.add(i);
   }
   return [...images].sort();
 }
 
 /**
- * @param whereSet where each field of the environment is set, for dist/<env>/site-checklist.md (synth and check
+ * @param whereSet where each field of the environment is set, for dist/<platform>/<env>/site-checklist.md (synth and check
  *   pass environments' fieldSource); without it no checklist is written (renders in tests).
  */
 export function toFileTree(p: RenderedPlatform, whereSet?: WhereSet): FileTree {
@@ -70,7 +73,7 @@ export function toFileTree(p: RenderedPlatform, whereSet?: WhereSet): FileTree {
   files.set(REACHABILITY_FILE, reachabilityMatrix(p.config, p.graph));
   // Architecture and install-order diagrams and the capacity table, from the same objects (issue 16).
   for (const [name, content] of capacityFiles(p)) files.set(name, content);
-  const images = imagesOf(p.charts.flatMap((c) => c.manifests));
+  const images = imagesOf(p.charts.flatMap((c) => c.manifests), p.config);
   files.set('images.txt', images.length ? `${images.join('\n')}\n` : '');
   files.set('kustomization.yaml', kustomization(p));
   // Public hostnames, paths and what serves them, read from the rendered Ingresses and gateway routes.

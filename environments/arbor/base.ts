@@ -54,6 +54,8 @@ export const base: DeepPartial<EnvironmentInput> = {
 
   stores: {
     postgres: {
+      // One database for both products, their schemas apart (spec 003 "Neon PostgreSQL Configuration").
+      database: 'arbor',
       // The tuned parameters need the memory behind them: 4GB shared buffers and a 12GB cache estimate.
       resources: { requests: { cpu: '2', memory: '16Gi' }, limits: { cpu: '4', memory: '16Gi' } },
       parameters: { ...NEON_PARAMETERS },

@@ -61,6 +61,9 @@ export const CATALOG: readonly CatalogEntry[] = [
     name: 'arbor-api', namespace: 'app-core', kind: 'node-api',
     description: 'Arbor: Node.js 20 / Next.js 15 API (spec 003 "Service Deployment Architecture §1")',
     image: own('arbor-api'), port: 3000,
+    // The web entry (spec 003 "Network Security": 443 from anywhere to web, 3000 from web to the API):
+    // the ingress controller terminates TLS at arbor.<domain> and forwards to port 3000.
+    ingressHost: 'arbor',
     dependsOn: [{ target: 'postgres' }, { target: 'minio' }],
     // Spec 003 §1 Arbor scaling: 3-50 instances at CPU 70 % / memory 80 %.
     scaling: { type: 'horizontal', minReplicas: 3, maxReplicas: 50, cpuPercent: 70, memoryPercent: 80 },
@@ -70,6 +73,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     name: 'kumori-api', namespace: 'app-core', kind: 'node-api',
     description: 'Kumori: Node.js 20 / Next.js 15 API (spec 003 "Service Deployment Architecture §2")',
     image: own('kumori-api'), port: 3000,
+    ingressHost: 'kumori',
     dependsOn: [{ target: 'postgres' }, { target: 'minio' }],
     // Spec 003 §2 Kumori scaling: 2-30 instances at CPU 75 % / memory 85 %.
     scaling: { type: 'horizontal', minReplicas: 2, maxReplicas: 30, cpuPercent: 75, memoryPercent: 85 },

@@ -15,10 +15,18 @@ import { staging } from './staging';
 export const arbor = definePlatform({
   name: 'arbor',
   displayName: 'Arbor/Kumori',
+  labelDomain: 'arbor.example.com',
+  partOf: 'arbor-platform',
   folder: 'environments/arbor',
   // Neon becomes the in-cluster PostgreSQL; MinIO holds its backups and stands in for R2 / Vercel Blob.
   stores: ['postgres', 'minio'],
   catalog: CATALOG,
+  // Providers before their consumers: the GPU workers (Kumori's API hands them work), the APIs, the queue workers.
+  appFolders: [
+    { folder: '20-gpu-workers', kinds: ['gpu-worker'] },
+    { folder: '22-core', namespaces: ['app-core'] },
+    { folder: '25-workers', namespaces: ['app-batch'], kinds: ['queue-worker'] },
+  ],
   base,
   environments: {
     development,

@@ -74,6 +74,7 @@ export const base: DeepPartial<EnvironmentInput> = {
   // Production-sized store resources; dev overrides them downwards.
   stores: {
     postgres: {
+      database: 'receivables',
       resources: { requests: { cpu: '1', memory: '4Gi' }, limits: { cpu: '2', memory: '4Gi' } },
       synchronousMode: 'off',
       pooler: { replicas: 2, defaultPoolSize: 20, maxClientConn: 1000, resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '500m', memory: '128Mi' } } },
@@ -82,6 +83,7 @@ export const base: DeepPartial<EnvironmentInput> = {
     },
 
     redis: {
+      masterSet: 'receivables',
       resources: { requests: { cpu: '250m', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } },
       // A partitioned master stops accepting writes after 10 s; Sentinel fails over after 5 s without answer.
       minReplicasToWrite: 1, minReplicasMaxLagSeconds: 10, downAfterMilliseconds: 5000, failoverTimeoutMilliseconds: 60000,

@@ -12,7 +12,7 @@ import { createRequire } from 'module';
 import * as path from 'path';
 
 export interface TypeProblem {
-  /** Relative to the project, e.g. `environments/staging.ts`. */
+  /** Relative to the project, e.g. `environments/receivables/staging.ts`. */
   readonly file: string;
   readonly line: number;
   readonly column: number;
@@ -28,75 +28,152 @@ export interface TypeCheckResult {
 const CACHE = path.join('.build', 'typecheck-environments.json');
 
 /**
- * Parsed source files by name with the text they were parsed from, and the last program: kept on the process,
- * not this module, because the watch loads a new bundle of it after every save.
+ * Per process, not per module: the watch loads a new bundle of this file after every save, and its checker
+ * (and whether the watch checks in a worker of its own) must outlive each bundle.
  */
-const WARM: { parsed: Map<string, { text: string; file: import('typescript').SourceFile }>; program?: import('typescript').Program } =
-  ((globalThis as Record<string, unknown>).__synthTypeCheck as typeof WARM | undefined) ?? { parsed: new Map() };
-(globalThis as Record<string, unknown>).__synthTypeCheck = WARM;
+interface Shared {
+  /** Warm checkers by project root. */
+  checkers: Map<string, EnvironmentChecker>;
+  /** Set by the watch, which checks in a worker thread alongside the render: synth's own check is skipped. */
+  delegated: boolean;
+}
+const SHARED: Shared = ((globalThis as Record<string, unknown>).__synthTypeCheckV2 as Shared | undefined) ?? { checkers: new Map(), delegated: false };
+(globalThis as Record<string, unknown>).__synthTypeCheckV2 = SHARED;
 
 /**
- * @param root the project folder (holding tsconfig.json and environments/)
+ * Type-checks the environment files of `root` when they or what they import changed since the last clean check
+ * (without loading the compiler otherwise). In one process, checks after the first are incremental.
  * @param force check even when the sources did not change
  */
 export function typeCheckEnvironments(root: string, force = false): TypeCheckResult {
-  const envDir = path.join(root, 'environments');
-  const tsconfig = path.join(root, 'tsconfig.json');
-  if (!fs.existsSync(envDir) || !fs.existsSync(tsconfig)) return { problems: [], ran: false };
-  const files = sourcesUnder(envDir);
-  const cache = path.join(root, CACHE);
-  let previous: { environments?: string; imports?: string[] } = {};
-  try {
-    previous = JSON.parse(fs.readFileSync(cache, 'utf8'));
-  } catch {
-    // no cache yet
-  }
-  // The environment files and what they imported when last checked (a file gone since reads as changed).
-  const digestOf = (imports: readonly string[]) => {
-    const hash = createHash('sha256');
-    for (const f of [tsconfig, ...files, ...imports.map((i) => path.join(root, i))]) {
-      hash.update(`${path.relative(root, f)}\0${fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '\0gone'}\0`);
-    }
-    return hash.digest('hex');
-  };
-  if (!force && previous.environments === digestOf(previous.imports ?? [])) return { problems: [], ran: false };
-  // Loaded here, from the project's node_modules, so that bundling this file never bundles the compiler.
-  const ts: typeof import('typescript') = createRequire(path.join(root, 'package.json'))('typescript');
-  const config = ts.readConfigFile(tsconfig, (f) => ts.sys.readFile(f));
-  const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, root);
-  const options = { ...parsed.options, noEmit: true, incremental: false };
-  // A long-running process (the watch) checks again after each save: files whose text is unchanged (the
-  // compiler's own lib files, cdk8s's declarations, imports/) keep their parsed trees, so only the checker reruns.
-  const host = ts.createCompilerHost(options);
-  const read = host.getSourceFile;
-  host.getSourceFile = (name, lang, onError) => {
-    const text = ts.sys.readFile(name);
-    const known = WARM.parsed.get(name);
-    if (text !== undefined && known?.text === text) return known.file;
-    const file = read.call(host, name, lang, onError);
-    if (file && text !== undefined) WARM.parsed.set(name, { text, file });
-    return file;
-  };
-  const program = ts.createProgram({ rootNames: files, options, host, oldProgram: WARM.program });
-  WARM.program = program;
-  const problems = ts.getPreEmitDiagnostics(program).map((d): TypeProblem => {
-    const message = ts.flattenDiagnosticMessageText(d.messageText, '\n    ');
-    if (!d.file || d.start === undefined) return { file: 'tsconfig.json', line: 0, column: 0, message };
-    const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
-    return { file: path.relative(root, d.file.fileName).split(path.sep).join('/'), line: line + 1, column: character + 1, message };
-  });
-  if (!problems.length) {
-    const own = new Set(files);
-    const imports = program.getSourceFiles().map((f) => path.resolve(f.fileName))
-      .filter((f) => !own.has(f) && !path.relative(root, f).startsWith('..') && !f.split(path.sep).includes('node_modules'))
-      .map((f) => path.relative(root, f).split(path.sep).join('/')).sort();
-    fs.mkdirSync(path.dirname(cache), { recursive: true });
-    fs.writeFileSync(cache, JSON.stringify({ environments: digestOf(imports), imports }));
-  }
-  return { problems, ran: true };
+  if (SHARED.delegated) return { problems: [], ran: false };
+  let checker = SHARED.checkers.get(root);
+  if (!checker) SHARED.checkers.set(root, checker = new EnvironmentChecker(root));
+  return checker.check(force);
 }
 
-/** `environments/staging.ts:12:5: Object literal may only specify known properties, …` */
+/** From now on in this process, typeCheckEnvironments leaves the check to the caller (the watch's worker). */
+export function delegateTypeCheck(): void {
+  SHARED.delegated = true;
+}
+
+/**
+ * The check, kept warm for a long-running process: the compiler's parsed files whose text is unchanged are kept
+ * and, when incremental, a builder program re-checks only the environment files a change can affect (a save of
+ * environments/dev.ts re-checks dev.ts, not staging.ts). Only the environment files' own diagnostics are asked
+ * for: what they import is checked by `npm test` and `npm run check`, and checking all of it (cdk8s's and the
+ * Kubernetes bindings' declarations included) took most of a check.
+ */
+export class EnvironmentChecker {
+  private ts?: typeof import('typescript');
+  private builder?: import('typescript').SemanticDiagnosticsBuilderProgram;
+  private program?: import('typescript').Program;
+  private readonly parsed = new Map<string, { text: string; file: import('typescript').SourceFile }>();
+
+  /**
+   * @param incremental keep a builder program, which re-checks only what a change affects: worth its upkeep (file
+   *   versions and signatures, a few hundred ms on a first check) in a process that checks after every save
+   */
+  constructor(readonly root: string, private readonly incremental = false) {}
+
+  check(force = false): TypeCheckResult {
+    const { root } = this;
+    const envDir = path.join(root, 'environments');
+    const tsconfig = path.join(root, 'tsconfig.json');
+    if (!fs.existsSync(envDir) || !fs.existsSync(tsconfig)) return { problems: [], ran: false };
+    const files = sourcesUnder(envDir);
+    const cache = path.join(root, CACHE);
+    const digestOf = (imports: readonly string[]) => environmentsDigest(root, files, imports);
+    if (!force && lastCleanCheck(root, files)) return { problems: [], ran: false };
+    // Loaded here, from the project's node_modules, so that bundling this file never bundles the compiler.
+    const ts = this.ts ??= createRequire(path.join(root, 'package.json'))('typescript') as typeof import('typescript');
+    const config = ts.readConfigFile(tsconfig, (f) => ts.sys.readFile(f));
+    const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, root);
+    const options = { ...parsed.options, noEmit: true, incremental: false };
+    const host = ts.createCompilerHost(options);
+    const hashOf = (text: string) => createHash('sha256').update(text).digest('hex');
+    host.createHash = hashOf;
+    host.getSourceFile = (name, lang) => {
+      const text = ts.sys.readFile(name);
+      if (text === undefined) return undefined;
+      const known = this.parsed.get(name);
+      if (known?.text === text) return known.file;
+      const file = ts.createSourceFile(name, text, lang, true);
+      // The builder tells a changed file from an unchanged one by its version.
+      if (this.incremental) (file as { version?: string }).version = hashOf(text);
+      this.parsed.set(name, { text, file });
+      return file;
+    };
+    const own = (program: import('typescript').Program) =>
+      files.map((f) => program.getSourceFile(f)).filter((f): f is import('typescript').SourceFile => f !== undefined);
+    let program: import('typescript').Program;
+    let semantic: (f: import('typescript').SourceFile) => readonly import('typescript').Diagnostic[];
+    if (this.incremental) {
+      const builder = ts.createSemanticDiagnosticsBuilderProgram(files, options, host, this.builder);
+      this.builder = builder;
+      program = builder.getProgram();
+      // Walks what the changes affect, which drops the stale diagnostics of the environment files among them (a
+      // changed import can break an unchanged environment file); other files are passed over unchecked.
+      const ownSet = new Set(own(program));
+      while (builder.getSemanticDiagnosticsOfNextAffectedFile(undefined, (f) => !ownSet.has(f)));
+      semantic = (f) => builder.getSemanticDiagnostics(f);
+    } else {
+      program = ts.createProgram({ rootNames: files, options, host, oldProgram: this.program });
+      this.program = program;
+      semantic = (f) => program.getSemanticDiagnostics(f);
+    }
+    const diagnostics = [
+      ...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics(),
+      ...own(program).flatMap((f) => [...program.getSyntacticDiagnostics(f), ...semantic(f)]),
+    ];
+    const problems = diagnostics.map((d): TypeProblem => {
+      const message = ts.flattenDiagnosticMessageText(d.messageText, '\n    ');
+      if (!d.file || d.start === undefined) return { file: 'tsconfig.json', line: 0, column: 0, message };
+      const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
+      return { file: path.relative(root, d.file.fileName).split(path.sep).join('/'), line: line + 1, column: character + 1, message };
+    });
+    if (!problems.length) {
+      const ownNames = new Set(files);
+      const imports = program.getSourceFiles().map((f) => path.resolve(f.fileName))
+        .filter((f) => !ownNames.has(f) && !path.relative(root, f).startsWith('..') && !f.split(path.sep).includes('node_modules'))
+        .map((f) => path.relative(root, f).split(path.sep).join('/')).sort();
+      fs.mkdirSync(path.dirname(cache), { recursive: true });
+      fs.writeFileSync(cache, JSON.stringify({ environments: digestOf(imports), imports }));
+    }
+    return { problems, ran: true };
+  }
+}
+
+/**
+ * Whether the environment files of `root` and what they import are as at the last clean check (so a check
+ * would find nothing), without loading the compiler. False when there is nothing to check.
+ */
+export function typeCheckUpToDate(root: string): boolean {
+  const envDir = path.join(root, 'environments');
+  if (!fs.existsSync(envDir) || !fs.existsSync(path.join(root, 'tsconfig.json'))) return false;
+  return lastCleanCheck(root, sourcesUnder(envDir));
+}
+
+function lastCleanCheck(root: string, files: readonly string[]): boolean {
+  let previous: { environments?: string; imports?: string[] } = {};
+  try {
+    previous = JSON.parse(fs.readFileSync(path.join(root, CACHE), 'utf8'));
+  } catch {
+    return false;
+  }
+  return previous.environments === environmentsDigest(root, files, previous.imports ?? []);
+}
+
+/** The environment files and what they imported when last checked (a file gone since reads as changed). */
+function environmentsDigest(root: string, files: readonly string[], imports: readonly string[]): string {
+  const hash = createHash('sha256');
+  for (const f of [path.join(root, 'tsconfig.json'), ...files, ...imports.map((i) => path.join(root, i))]) {
+    hash.update(`${path.relative(root, f)}\0${fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '\0gone'}\0`);
+  }
+  return hash.digest('hex');
+}
+
+/** `environments/receivables/staging.ts:12:5: Object literal may only specify known properties, …` */
 export function formatTypeProblem(p: TypeProblem): string {
   return `${p.file}:${p.line}:${p.column}: ${p.message}`;
 }

@@ -10,11 +10,12 @@ import { storeRefs } from '../../charts/data/refs';
 import {
   API_SERVER_PORTS, DependencyGraph, INTERNET, PROMETHEUS, apiServer, endpointPods, ingressController, pods, type Flow, type PodGroup,
 } from '../../charts/lib/graph';
-import { LABELS, selectorLabels } from '../../charts/lib/labels';
+import { selectorLabels } from '../../charts/lib/labels';
 import { tenantNamespace } from '../../charts/lib/naming';
 import { NetworkChart } from '../../charts/network/chart';
 import { renderPlatform, type Manifest } from '../../charts/platform';
 import type { Environment } from './network';
+import { KEYS } from './stores';
 
 export const GATEWAY = pods('app-core', { name: 'gateway', component: 'api' });
 export const INVOICE = pods('app-core', { name: 'invoice-service', component: 'api' });
@@ -26,7 +27,7 @@ export const tenantWorker = (tenant: string): PodGroup => pods(tenantNamespace(t
 /** Patroni's leader, selected by the role label Patroni sets at run time. */
 export const POSTGRES_LEADER: PodGroup = {
   namespace: 'db-postgres',
-  selector: { ...selectorLabels({ name: 'postgres', component: 'database' }), [LABELS.role]: 'primary' },
+  selector: { ...selectorLabels({ name: 'postgres', component: 'database' }), [KEYS.role]: 'primary' },
   display: 'db-postgres/postgres-database',
 };
 export const SYSLOG = { cidrs: ['10.0.5.0/24'], display: 'syslog' };

@@ -3,6 +3,7 @@
  * tests that call a store's own functions directly (they are typed with the kinds they read).
  */
 import { withStores, type PlatformContext } from '../../charts/context';
+import { platformKeys } from '../../charts/lib/labels';
 import { storeRefs } from '../../charts/data/refs';
 import type { EnvironmentConfig } from '../../environments/schema';
 import { receivables } from '../../environments/receivables';
@@ -20,4 +21,11 @@ export function withReceivablesStores<T extends Pick<PlatformContext, 'config' |
 /** A receivables environment's configuration, narrowed likewise. */
 export function receivablesConfig(config: EnvironmentConfig) {
   return withReceivablesStores({ config, refs: storeRefs(config) }).config;
+}
+
+/** Receivables' own label and annotation keys (`sme-receivables.io/…`), as its charts spell them. */
+export const KEYS = platformKeys(receivables_dev());
+function receivables_dev(): EnvironmentConfig {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('../../environments') as typeof import('../../environments')).loadEnvironment('dev');
 }

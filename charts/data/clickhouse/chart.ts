@@ -16,7 +16,7 @@ import { disruptionBudget } from '../../lib/disruption';
 import { pods, PROMETHEUS } from '../../lib/graph';
 import { CONFIG_CHECKSUM, configChecksum } from '../../lib/checksum';
 import { container, containerPort, emptyDir, execProbe, httpProbe } from '../../lib/container';
-import { LABELS, meta, selectorLabels, type Identity, type Labels } from '../../lib/labels';
+import { meta, selectorLabels, type Identity, type Labels, platformKeys } from '../../lib/labels';
 import { fieldEnv, secretEnv, secretEnvs } from '../../lib/env';
 import { quantities, resources } from '../../lib/resources';
 import { isolatedPod } from '../../lib/security';
@@ -196,7 +196,7 @@ export class ClickhouseChart extends Chart {
     const t = clickhouseTopology(config);
     const id = CLICKHOUSE_IDS.server;
     const version = CLICKHOUSE_VERSION;
-    const shardLabel: Labels = { [LABELS.shard]: String(shard.index) };
+    const shardLabel: Labels = { [platformKeys(config).shard]: String(shard.index) };
     const selector = { ...selectorLabels(id), ...shardLabel };
     storeStatefulSet(this, `server-${shard.statefulSet}`, {
       config,

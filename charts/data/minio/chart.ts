@@ -12,7 +12,7 @@ import { k8s } from '../../../imports/k8s';
 import type { MinioContext } from './context';
 import { PROMETHEUS, pods } from '../../lib/graph';
 import { image } from '../../lib/images';
-import { annotationKey, LABELS, labels, meta, selectorLabels, type Identity, type Labels } from '../../lib/labels';
+import { annotationKey, labels, meta, selectorLabels, type Identity, type Labels, platformKeys } from '../../lib/labels';
 import { container, emptyDir, httpProbe } from '../../lib/container';
 import { secretEnv, secretEnvs } from '../../lib/env';
 import { clusterService, headlessService, namedPort } from '../../lib/service';
@@ -112,7 +112,7 @@ export class MinioChart extends Chart {
   private pool(config: MinioConfig, pool: MinioPool, args: string[], rootSecret: string, region: string): void {
     const name = poolStatefulSet(pool);
     const layout = poolLayout(config, pool);
-    const poolLabels: Labels = { [LABELS.pool]: pool.name };
+    const poolLabels: Labels = { [platformKeys(config).pool]: pool.name };
     const selector = { ...selectorLabels(SERVER), ...poolLabels };
     const drives = Array.from({ length: pool.drivesPerServer }, (_, i) => `data${i}`);
 

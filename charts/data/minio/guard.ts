@@ -6,14 +6,14 @@
  * StatefulSet claim templates are immutable too, so a new volume size would fail every sync. Capacity grows by
  * adding a pool. The configuration alone cannot tell a change from a first render, so this compares with the
  * shape recorded on each pool's StatefulSet (annotation `poolAnnotation()`, `<label domain>/minio-pool`) in the previously
- * rendered `dist/<env>/10-minio/` — the folder Argo CD applies, i.e. what the cluster runs.
+ * rendered `dist/<platform>/<env>/10-minio/` — the folder Argo CD applies, i.e. what the cluster runs.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
 import type { ConfigProblem } from '../../../environments/schema';
 import type { MinioConfig } from './context';
-import { LABELS } from '../../lib/labels';
+import { platformKeys } from '../../lib/labels';
 import { poolAnnotation, poolStatefulSet } from './chart';
 import { NAMESPACES } from '../refs';
 
@@ -49,7 +49,7 @@ export function recordedPools(config: MinioConfig, envDir: string): RecordedPool
   for (const file of fs.readdirSync(dir).filter((f) => f.startsWith(prefix) && f.endsWith('.yaml')).sort()) {
     const doc = parse(metadataBlock(fs.readFileSync(path.join(dir, file), 'utf8')));
     const shape = doc?.metadata?.annotations?.[poolAnnotation(config)];
-    const name = doc?.metadata?.labels?.[LABELS.pool];
+    const name = doc?.metadata?.labels?.[platformKeys(config).pool];
     if (typeof shape !== 'string' || typeof name !== 'string') continue;
     const s = JSON.parse(shape) as { position: number; servers: number; drivesPerServer: number; volume: string };
     out.push({ name, position: s.position, servers: s.servers, drivesPerServer: s.drivesPerServer, volume: s.volume, file: `${MINIO_FOLDER}/${file}` });
@@ -59,7 +59,7 @@ export function recordedPools(config: MinioConfig, envDir: string): RecordedPool
 
 /**
  * Problems (in the configuration's terms) with the pools of `config` against those rendered before into
- * `envDir` (e.g. `dist/production`). An empty list means the change is safe: same shapes, possibly new pools.
+ * `envDir` (e.g. `dist/receivables/production`). An empty list means the change is safe: same shapes, possibly new pools.
  */
 export function poolShapeChanges(config: MinioConfig, envDir: string): ConfigProblem[] {
   const problems: ConfigProblem[] = [];

@@ -1,7 +1,23 @@
 /** How the platform reaches MinIO (S3), who its clients are, and the Secret its servers read. */
 import type { Endpoint, SecretRef } from '../../lib/endpoint';
 import { minioRules, minioSection } from './config';
-import { storeFacts } from '../kind';
+import { z } from 'zod';
+import { externalStoreFields, storeFacts } from '../kind';
+
+/**
+ * Object storage as a managed service (AWS S3, Cloudflare R2, a site's S3): the services' buckets there, the
+ * credentials of `credentialsSecret` (keys accessKey, secretKey). Only for the services' own buckets: the
+ * in-cluster stores back up to the in-cluster MinIO (environments/rules.ts refuses the mix).
+ */
+export const externalMinioSection = z.strictObject({
+  ...externalStoreFields,
+  /** @default 443 */
+  port: externalStoreFields.port.default(443),
+  region: z.string().regex(/^[a-z0-9-]+$/, { message: 'must be a region such as eu-west-1' }),
+  /** `false` for virtual-host addressing (`<bucket>.<host>`, AWS's default). */
+  pathStyle: z.boolean(),
+  buckets: z.strictObject({ documents: z.string().min(3), logs: z.string().min(3) }),
+});
 
 export interface MinioRef {
   readonly s3: Endpoint;
@@ -23,6 +39,8 @@ export interface MinioRef {
   readonly bucketOf: (client: MinioClient) => string;
   /** The region S3 clients must sign with (MinIO's default; clients such as pgBackRest require one). */
   readonly region: string;
+  /** Path-style addressing (`<url>/<bucket>`): MinIO's; a managed S3 may use virtual hosts. @default true */
+  readonly pathStyle?: boolean;
 }
 
 /**
@@ -60,4 +78,20 @@ export const minio = storeFacts<typeof minioSection, MinioRef>({
     };
   },
   secrets: (m, namespace) => [{ ...m.rootSecret, namespace }],
+  external: {
+    config: externalMinioSection,
+    refs: (x: z.infer<typeof externalMinioSection>, kind: string): MinioRef => {
+      const s3: Endpoint = {
+        namespace: '', service: '', host: x.host, port: x.port, portName: 'https', pods: { name: 'minio', component: 'external' },
+        external: { cidrs: x.cidrs, display: `external ${kind} (${x.host})` },
+      };
+      const credentials = { name: x.credentialsSecret, keys: ['accessKey', 'secretKey'] };
+      const none = '';
+      const buckets = { ...x.buckets, backups: { postgres: none, clickhouse: none, elasticsearch: none, redis: none, weaviate: none } };
+      return {
+        s3, url: `https://${x.host}${x.port === 443 ? '' : `:${x.port}`}`, rootSecret: credentials, credentials: () => credentials,
+        buckets, bucketOf: (client) => (client === 'documents' || client === 'logs' ? buckets[client] : none), region: x.region, pathStyle: x.pathStyle,
+      };
+    },
+  },
 });

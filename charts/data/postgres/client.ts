@@ -8,5 +8,5 @@ export function postgresClient({ refs, settings, env, copySecret, use }: ClientK
   Object.assign(settings, { DATABASE_HOST: pg.pooler.host, DATABASE_PORT: String(pg.pooler.port), DATABASE_NAME: pg.database, DATABASE_SSLMODE: pg.sslMode, PGSSLMODE: pg.sslMode });
   copySecret(pg.secrets.app);
   env.push(secretEnv('DATABASE_USER', pg.secrets.app.name, 'username'), secretEnv('DATABASE_PASSWORD', pg.secrets.app.name, 'password'));
-  use(pg.pooler, 'postgres (through PgBouncer)');
+  use(pg.pooler, pg.pooler.external ? 'postgres (a managed service)' : 'postgres (through PgBouncer)');
 }

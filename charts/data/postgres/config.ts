@@ -12,6 +12,8 @@ const postgresHost = z.string().regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)*[a-z0-
   message: 'must be a DNS name or an IPv4 address',
 });
 export const postgresSection = z.strictObject({
+  /** The platform's database, and the name of its application role (set in the platform's base.ts). */
+  database: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'must be a PostgreSQL database name such as app' }),
   replicas: replicas(1), volume, resources: computeResources,
   /** `on`: Patroni promotes only the synchronous standby; `strict`: no commit is acknowledged without one. */
   synchronousMode: z.enum(['off', 'on', 'strict']),

@@ -21,7 +21,7 @@ import { disruptionBudget } from '../../lib/disruption';
 import { API_SERVER_PORTS, apiServer, endpointPods, endpointPort, PROMETHEUS, type Port } from '../../lib/graph';
 import { configChecksum } from '../../lib/checksum';
 import { container, containerPort, emptyDir, httpProbe } from '../../lib/container';
-import { ANNOTATIONS, annotationKey, LABELS, meta, selectorLabels, type Identity } from '../../lib/labels';
+import { annotationKey, meta, selectorLabels, type Identity, platformKeys } from '../../lib/labels';
 import { fieldEnv, secretEnv, secretEnvs } from '../../lib/env';
 import { headlessService } from '../../lib/service';
 import { parseMemory } from '../../lib/quantity';
@@ -130,7 +130,7 @@ export class PatroniCluster extends Construct {
     const selector = selectorLabels(this.id);
     const pgPort = { name: ref.primary.portName, port: ref.primary.port, targetPort: k8s.IntOrString.fromNumber(ref.primary.port), protocol: 'TCP' };
     new k8s.KubeService(this, 'svc-primary', {
-      metadata: this.objectMeta(p, name, { [ANNOTATIONS.description]: 'primary: Patroni writes the Endpoints of this Service (the leader lock); they are not rendered' }),
+      metadata: this.objectMeta(p, name, { [platformKeys(config).description]: 'primary: Patroni writes the Endpoints of this Service (the leader lock); they are not rendered' }),
       spec: { type: 'ClusterIP', ports: [pgPort] },
     });
     new k8s.KubeService(this, 'svc-config', {
@@ -139,7 +139,7 @@ export class PatroniCluster extends Construct {
     });
     new k8s.KubeService(this, 'svc-replicas', {
       metadata: this.objectMeta(p, ref.replicas.service),
-      spec: { type: 'ClusterIP', selector: { ...selector, [LABELS.role]: ROLE.replica }, ports: [{ ...pgPort, targetPort: k8s.IntOrString.fromString(ref.primary.portName) }] },
+      spec: { type: 'ClusterIP', selector: { ...selector, [platformKeys(config).role]: ROLE.replica }, ports: [{ ...pgPort, targetPort: k8s.IntOrString.fromString(ref.primary.portName) }] },
     });
     const governing = `${name}-members`;
     // Members must resolve each other while not ready (a replica cloning from the primary is not ready).
@@ -153,11 +153,11 @@ export class PatroniCluster extends Construct {
     const sc = pg.standbyClients;
     if (sc && sc.service !== 'none') {
       new k8s.KubeService(this, 'svc-external', {
-        metadata: this.objectMeta(p, `${name}-external`, { [ANNOTATIONS.description]: 'primary for the standby cluster of the other site' }),
+        metadata: this.objectMeta(p, `${name}-external`, { [platformKeys(config).description]: 'primary for the standby cluster of the other site' }),
         spec: {
           type: sc.service,
           externalTrafficPolicy: 'Local',
-          selector: { ...selector, [LABELS.role]: ROLE.primary },
+          selector: { ...selector, [platformKeys(config).role]: ROLE.primary },
           ports: [{ ...pgPort, targetPort: k8s.IntOrString.fromString(ref.primary.portName), ...(sc.nodePort ? { nodePort: sc.nodePort } : {}) }],
         },
       });
@@ -310,7 +310,7 @@ export class PatroniCluster extends Construct {
         metadata: {
           // The role label is Patroni's from the first loop on; `replica` until then keeps a new pod out of
           // the primary's way and matches the replicas Service's selector by construction.
-          labels: { ...meta(config, { name, id: this.id }).labels, [LABELS.role]: ROLE.replica },
+          labels: { ...meta(config, { name, id: this.id }).labels, [platformKeys(config).role]: ROLE.replica },
           annotations: { [annotationKey(config, 'config-sha256')]: checksum },
         },
         spec: {

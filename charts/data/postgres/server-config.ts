@@ -7,7 +7,7 @@
  * set by the StatefulSet (see postgres-patroni.ts); Patroni lays them over this file.
  */
 import type { PostgresConfig, PostgresRefs } from './context';
-import { LABELS, selectorLabels } from '../../lib/labels';
+import { LABELS, selectorLabels, platformKeys } from '../../lib/labels';
 import { parseMemory } from '../../lib/quantity';
 import { POSTGRES_USERS } from '../refs';
 
@@ -199,7 +199,7 @@ export function patroniConfig(config: PostgresConfig, refs: PostgresRefs, n: Pat
       // Which pods are members: the stable identity, with the scope in the instance label.
       labels: podLabels,
       scope_label: LABELS.instance,
-      role_label: LABELS.role,
+      role_label: platformKeys(config).role,
       leader_label_value: ROLE.primary,
       follower_label_value: ROLE.replica,
       standby_leader_label_value: ROLE.primary,

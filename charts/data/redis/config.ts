@@ -8,6 +8,8 @@ import { computeResources, cronSchedule, replicas, volume } from '../../../envir
 
 /** Redis servers (one master, the rest replicas) and their Sentinels; ./chart.ts documents each use. */
 export const redisSection = z.strictObject({
+  /** Sentinel's name of the master group, which clients ask for (set in the platform's base.ts). */
+  masterSet: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, { message: 'must be a name such as app (lowercase letters, digits, "-")' }),
   replicas: replicas(1),
   /** Sentinel processes (own StatefulSet); the quorum is their majority. Odd: an even count adds no tolerance. */
   sentinels: replicas(1).refine((n) => n % 2 === 1, { message: 'must be odd (an even number of Sentinels tolerates no more failures than one fewer)' }),

@@ -18,10 +18,10 @@ export const redis = storeFacts<typeof redisSection, RedisRef>({
   requires: ['minio'],
   rules: redisRules,
   // Sentinels run in their own StatefulSet (see ./chart.ts for why not as a sidecar).
-  refs: (_config, ep) => ({
+  refs: (section, ep) => ({
     sentinel: ep('redis-sentinel', 26379, 'sentinel', { name: 'redis', component: 'sentinel' }),
     server: ep('redis-headless', 6379, 'redis', { name: 'redis', component: 'server' }),
-    masterSet: 'receivables',
+    masterSet: section.masterSet,
     secret: { name: 'redis-auth', keys: ['password'] },
   }),
   secrets: (r, namespace) => [{ ...r.secret, namespace }],
