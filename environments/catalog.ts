@@ -71,6 +71,14 @@ export function catalogProblems(catalog: readonly CatalogEntry[], appNamespaces:
     if (e.queue && e.kind !== 'queue-worker') add('queue', `only a queue worker takes items from a queue (kind is ${e.kind})`);
     const cron = e.schedule === undefined ? undefined : cronProblem(e.schedule);
     if (cron) add('schedule', `"${e.schedule}": ${cron} (${CRON_HINT})`);
+    (e.externalServices ?? []).forEach((x, j) => {
+      if (!/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/.test(x.secret)) add(`externalServices[${j}].secret`, `"${x.secret}" must be a Secret name (a DNS label)`);
+      for (const [v, key] of Object.entries(x.env)) {
+        if (!/^[A-Z_][A-Z0-9_]*$/.test(v)) add(`externalServices[${j}].env.${v}`, 'must be an environment variable name such as ABLY_API_KEY');
+        if (!/^[-._a-zA-Z0-9]+$/.test(key)) add(`externalServices[${j}].env.${v}`, `"${key}" must be a Secret key`);
+      }
+      if (!(e.internetPorts ?? []).includes(443)) add(`externalServices[${j}]`, `${x.name} is reached over HTTPS: internetPorts must include 443`);
+    });
     for (const [which, probe] of Object.entries(e.probes ?? {})) {
       if (!probe) continue;
       if (e.kind === 'batch-job' || e.kind === 'queue-worker') add(`probes.${which}`, `a ${e.kind} serves nothing to probe`);

@@ -64,6 +64,20 @@ export interface ProbeSpecs {
   readonly startup?: HttpProbeSpec;
 }
 
+/**
+ * A hosted service an entry calls (a realtime API, an error tracker): reached over HTTPS (the entry's
+ * `internetPorts`), with credentials from a Secret the site creates in the entry's namespace before the install
+ * (never generated, never in Git), passed as environment variables.
+ */
+export interface ExternalService {
+  /** What it is, for the documentation (e.g. `ably`). */
+  readonly name: string;
+  /** The site-supplied Secret. */
+  readonly secret: string;
+  /** Environment variable → key of the Secret. */
+  readonly env: Readonly<Record<string, string>>;
+}
+
 export interface CatalogEntry {
   readonly name: string;
   readonly namespace: AppNamespace;
@@ -100,6 +114,8 @@ export interface CatalogEntry {
   readonly deadlineSeconds?: number;
   /** Batch jobs only: the program's arguments. */
   readonly args?: readonly string[];
+  /** Hosted services it calls with credentials of their own (site-supplied Secrets). @default none */
+  readonly externalServices?: readonly ExternalService[];
   /** Long-running kinds: the entry's own HTTP probes. @default the kind's */
   readonly probes?: ProbeSpecs;
   /**

@@ -8,6 +8,7 @@ import { catalogProblems } from '../environments/catalog';
 import { loadEnvironment, PLATFORMS } from '../environments';
 import { CATALOG } from '../environments/arbor/catalog';
 import { httpProbe } from '../charts/lib/container';
+import { ingressController } from '../charts/lib/graph';
 import { manifestsOf } from './support/render';
 import { modelErrors, unknownFields } from './support/k8s-schema';
 
@@ -240,5 +241,49 @@ describe('GPU workers: spec 003 "Service Deployment Architecture §2" gpu_worker
       const egress = rendered.get(env)!.graph.flows.filter((f) => 'pods' in f.from && f.from.pods.display === 'app-core/kumori-api-api' && 'addresses' in f.to);
       expect({ env, ports: egress.flatMap((f) => f.ports.map((p) => p.port)) }).toEqual({ env, ports: [443] });
     }
+  });
+});
+
+describe('spec 003 "Network Security": 443 from anywhere to web, 3000 from web to the API, 5432 from the API only', () => {
+  type Flow = RenderedPlatform['graph']['flows'][number];
+  const display = (end: Flow['from']) => ('pods' in end ? end.pods.display : end.addresses.display);
+
+  test.each(ENVS.filter((e) => e.startsWith('production')))('%s', (env) => {
+    const p = rendered.get(env)!;
+    const flows = p.graph.flows;
+    const web = ingressController(p.config).display;
+    // web: 443 from anywhere (the ingress controller; kubeadm environments run ingress-nginx).
+    expect(flows.some((f) => display(f.to) === web && f.ports.some((x) => x.port === 443) && 'addresses' in f.from && f.from.addresses.cidrs.includes('0.0.0.0/0'))).toBe(true);
+    // api: 3000 from web, each API behind its own host.
+    for (const api of ['arbor-api', 'kumori-api']) {
+      expect(flows.filter((f) => display(f.to) === `app-core/${api}-api` && display(f.from) === web).flatMap((f) => f.ports.map((x) => x.port))).toEqual([3000]);
+      const ing = get(env, 'Ingress', api);
+      expect(ing.spec.rules[0].host).toBe(`${api.split('-')[0]}.${p.config.ingress.baseDomain}`);
+    }
+    // database: only the API side (the APIs and their migrations, the queue and GPU workers) and KEDA's queue
+    // count reach PostgreSQL from outside its namespace (Prometheus scrapes its exporters; the primary region
+    // also admits the read-replica regions' standbys, by their node addresses).
+    const intoDb = flows.filter((f) => 'pods' in f.to && f.to.pods.namespace === 'db-postgres' && !('pods' in f.from && f.from.pods.namespace === 'db-postgres'));
+    const sources = [...new Set(intoDb.map((f) => display(f.from)))].sort();
+    for (const s of sources) expect({ s, allowed: /^(app-core\/(arbor|kumori)-api-(api|migration)|app-batch\/[a-z-]+-worker-worker|app-gpu\/kumori-gpu-worker-gpu-worker|keda\/keda-operator|monitoring\/prometheus|postgres-standby-clients)$/.test(s) }).toEqual({ s, allowed: true });
+    // The APIs reach the database through PgBouncer; the migrations alone on PostgreSQL's own port (5432).
+    const to5432 = intoDb.filter((f) => f.ports.some((x) => x.port === 5432) && 'pods' in f.from).map((f) => display(f.from));
+    expect([...new Set(to5432)].sort()).toEqual(p.config.stores.postgres!.standby ? [] : ['app-core/arbor-api-migration', 'app-core/kumori-api-migration']);
+  });
+});
+
+describe('hosted services: Ably (realtime) and Replicate (GPU), R2 / Vercel Blob as MinIO', () => {
+  test.each(ENVS)('%s: site-supplied credentials, never generated, reached over 443', (env) => {
+    const p = rendered.get(env)!;
+    for (const [api, secret, variable] of [['arbor-api', 'ably', 'ABLY_API_KEY'], ['kumori-api', 'replicate', 'REPLICATE_API_TOKEN']]) {
+      const decl = p.secrets.find((s) => s.namespace === 'app-core' && s.name === secret);
+      expect(decl?.suppliedBy).toBe('site');
+      expect(container(env, api).env.find((e: Manifest) => e.name === variable).valueFrom.secretKeyRef.name).toBe(secret);
+    }
+  });
+
+  test('objects go to the in-cluster MinIO (documents bucket) with per-service credentials', () => {
+    const env = Object.fromEntries(container(PRIMARY, 'arbor-api').env.map((e: Manifest) => [e.name, e.valueFrom?.secretKeyRef?.name]));
+    expect(env.S3_ACCESS_KEY_ID).toBe('minio-documents');
   });
 });

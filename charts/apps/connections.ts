@@ -13,6 +13,7 @@ import { INTERNAL_CA_ISSUER, NAMESPACES, type Endpoint, type SecretRef } from '.
 import { isExternal, withRefs, type PlatformContext } from '../context';
 import { pods } from '../lib/graph';
 import { certificate } from '../lib/certificate';
+import { secretEnv } from '../lib/env';
 import { envName, type ServicePlan } from './plan';
 import { MODELS } from './models';
 
@@ -99,6 +100,12 @@ export function wire(scope: Construct, ctx: PlatformContext, plan: ServicePlan, 
       settings[`${envName(d.target)}_URL`] = `http://${ep.host}:${ep.port}`;
     }
     use(ep, d.target);
+  }
+  // Hosted services (environments/service.ts ExternalService): their site-supplied credentials.
+  for (const x of e.externalServices ?? []) {
+    const keys = [...new Set(Object.values(x.env))].sort();
+    siteSecret(ctx, ns, { name: x.secret, keys });
+    for (const [variable, key] of Object.entries(x.env)) env.push(secretEnv(variable, x.secret, key));
   }
   return { settings, secretEnv: env, volumes, mounts };
 }

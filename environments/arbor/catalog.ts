@@ -68,12 +68,16 @@ export const CATALOG: readonly CatalogEntry[] = [
     // Spec 003 §1 Arbor scaling: 3-50 instances at CPU 70 % / memory 80 %.
     scaling: { type: 'horizontal', minReplicas: 3, maxReplicas: 50, cpuPercent: 70, memoryPercent: 80 },
     resources: API_RESOURCES, probes: API_PROBES, internetPorts: HTTPS, migrate: PRISMA_MIGRATE,
+    // Spec 003 §1 realtime: Ably (channels agent-updates, collaboration), hosted; its key from the site.
+    externalServices: [{ name: 'ably', secret: 'ably', env: { ABLY_API_KEY: 'apiKey' } }],
   },
   {
     name: 'kumori-api', namespace: 'app-core', kind: 'node-api',
     description: 'Kumori: Node.js 20 / Next.js 15 API (spec 003 "Service Deployment Architecture §2")',
     image: own('kumori-api'), port: 3000,
     ingressHost: 'kumori',
+    // Spec 003 §2 gpu_workers provider: Replicate, where an environment has no GPU pool of its own.
+    externalServices: [{ name: 'replicate', secret: 'replicate', env: { REPLICATE_API_TOKEN: 'apiToken' } }],
     dependsOn: [{ target: 'postgres' }, { target: 'minio' }],
     // Spec 003 §2 Kumori scaling: 2-30 instances at CPU 75 % / memory 85 %.
     scaling: { type: 'horizontal', minReplicas: 2, maxReplicas: 30, cpuPercent: 75, memoryPercent: 85 },
