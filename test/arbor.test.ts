@@ -154,9 +154,17 @@ describe('spec 003 "Infrastructure Monitoring": Prometheus retention 30d', () =>
   });
 });
 
-describe('spec 003 "Backup Strategy": database backups hourly', () => {
-  test.each(ENVS.filter((e) => e.startsWith('production')))('%s: a base backup every hour', (env) => {
-    expect(rendered.get(env)!.config.stores.postgres!.backup.intervalHours).toBe(1);
+describe('spec 003 "Backup Strategy": hourly, 24 hourly and 7 daily kept', () => {
+  test.each(ENVS.filter((e) => e.startsWith('production')))('%s: WAL archived at least hourly, restorable to any point of 7 days', (env) => {
+    const p = rendered.get(env)!;
+    const cm = objects(env).find((m) => m.kind === 'ConfigMap' && m.metadata.name === 'postgres-patroni')!;
+    const timeout = /archive_timeout: "?(\d+)s"?/.exec(cm.data['patroni.yml'])!;
+    // Hourly: a WAL segment leaves the pod within the hour, whatever the write rate.
+    expect(Number(timeout[1])).toBeLessThanOrEqual(3600);
+    // 24 hourly and 7 daily: base backups (daily) and their WAL kept 7 days cover every hour of the last day
+    // and every day of the week.
+    expect(p.config.stores.postgres!.backup.intervalHours).toBeLessThanOrEqual(24);
+    expect(p.config.stores.postgres!.backup.retentionDays).toBeGreaterThanOrEqual(7);
   });
 });
 

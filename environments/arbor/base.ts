@@ -67,8 +67,11 @@ export const base: DeepPartial<EnvironmentInput> = {
       schemas: ['arbor', 'kumori', 'shared'],
       synchronousMode: 'off',
       pooler: { replicas: 2, defaultPoolSize: 20, maxClientConn: 1000, resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '500m', memory: '128Mi' } } },
-      // Spec 003 "Backup Strategy": hourly (the tiered retention is described in docs/arbor.md).
-      backup: { intervalHours: 1, retentionDays: 7 },
+      // Spec 003 "Backup Strategy": hourly, keeping 24 hourly and 7 daily (weekly and monthly tiers: docs/arbor.md).
+      // WAL is archived continuously (at the latest every archive_timeout, 5 minutes), so any point of the last
+      // 7 days can be restored: finer than hourly. A full base backup a day bounds the replay; hourly full
+      // copies of a 500Gi database would be 168 of them kept for nothing.
+      backup: { intervalHours: 24, retentionDays: 7 },
     },
     minio: { resources: { requests: { cpu: '500m', memory: '2Gi' }, limits: { cpu: '2', memory: '2Gi' } } },
   },
