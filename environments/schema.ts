@@ -194,6 +194,7 @@ export const appsSection = z.strictObject({
   replicaCap: z.strictObject({ minReplicas: replicas(1), maxReplicas: replicas(1) }).optional(),
   /** Sizes of every service that has no override of its own (dev shrinks everything at once). */
   resources: computeResources.optional(),
+  /** @default { mode: 'disabled' } (a platform without a model server sets nothing) */
   modelServer: z.strictObject({
     mode: z.enum(['gpu', 'cpu', 'disabled']),
     /** @default 'nvidia.com/gpu' (the NVIDIA device plugin) */
@@ -206,7 +207,7 @@ export const appsSection = z.strictObject({
       key: z.string().min(1), operator: z.enum(['Exists', 'Equal']), value: z.string().optional(),
       effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
     })).default([]),
-  }),
+  }).default({ mode: 'disabled', gpuResource: 'nvidia.com/gpu', gpusPerReplica: 1, gpuMemory: '48Gi', nodeSelector: {}, tolerations: [] }),
   services: z.record(dnsLabel, appOverride).default({}),
 });
 

@@ -42,5 +42,16 @@ export const computeResources = z.strictObject({
 });
 export type ComputeResources = z.infer<typeof computeResources>;
 
+/**
+ * A store's scheduled backups (Redis, ClickHouse, Weaviate: one shape): when, as a cron schedule, and how many
+ * days a backup is kept (the job prunes older ones after a successful run). PostgreSQL's are continuous
+ * (WAL-G: `intervalHours` between base backups) and Elasticsearch's are snapshots managed in code.
+ */
+export const scheduledBackup = z.strictObject({
+  schedule: cronSchedule,
+  retentionDays: z.number().int({ message: 'must be a whole number' })
+    .min(1, { message: 'must be at least 1 day: the job would remove the backup it just wrote' }).max(3650, { message: 'must be at most 3650 (ten years)' }),
+});
+
 /** A volume of a store: its size. */
 export const volume = z.strictObject({ size: volumeSize });

@@ -4,6 +4,7 @@
  */
 import { catalogProblems, type CatalogEntry } from '../environments/catalog';
 import { CATALOG } from '../environments/receivables/catalog';
+import { receivables } from '../environments/receivables';
 
 /** The receivables platform's application namespaces (spec 002 §5.1.2): where its catalog may place services. */
 const APP_NAMESPACES = ['app-core', 'app-agents', 'app-frontend', 'app-integration', 'app-batch'];
@@ -78,9 +79,9 @@ describe('catalog entries', () => {
 
   test('a dependency on an unknown service and on itself, reported together', () => {
     const c = withEntry('payment-service', (e) => { e.dependsOn = [{ target: 'ledger-service' }, { target: 'payment-service' }]; });
-    const problems = catalogProblems(c, APP_NAMESPACES).map((p) => `${p.path}: ${p.message}`);
+    const problems = catalogProblems(c, APP_NAMESPACES, receivables.stores).map((p) => `${p.path}: ${p.message}`);
     expect(problems).toEqual([
-      'catalog.payment-service.dependsOn[0]: "ledger-service" is neither a store (postgres, redis, minio, elasticsearch, clickhouse, kafka) nor a service of the catalog',
+      'catalog.payment-service.dependsOn[0]: "ledger-service" is neither a store of the platform (postgres, redis, minio, elasticsearch, clickhouse, kafka) nor a service of the catalog',
       'catalog.payment-service.dependsOn[1]: a service cannot depend on itself',
     ]);
   });

@@ -34,8 +34,8 @@ describe('ClickHouse', () => {
 
   test.each([0, 1.5])('a backup retention of %p days', (n) => {
     const cfg = input('production');
-    cfg.stores.clickhouse.backupRetentionDays = n;
-    expectProblem('production', cfg, 'stores.clickhouse.backupRetentionDays', `= ${n}`, n === 0 ? 'must be at least 1 day' : 'must be a whole number');
+    cfg.stores.clickhouse.backup.retentionDays = n;
+    expectProblem('production', cfg, 'stores.clickhouse.backup.retentionDays', `= ${n}`, n === 0 ? 'must be at least 1 day' : 'must be a whole number');
   });
 
   test('a single Keeper where the environment demands HA', () => {
@@ -46,8 +46,8 @@ describe('ClickHouse', () => {
 
   test('a backup schedule that is not a cron expression', () => {
     const cfg = input('dev');
-    cfg.stores.clickhouse.backupSchedule = 'daily';
-    expectProblem('dev', cfg, 'stores.clickhouse.backupSchedule', '"daily"', 'five fields');
+    cfg.stores.clickhouse.backup.schedule = 'daily';
+    expectProblem('dev', cfg, 'stores.clickhouse.backup.schedule', '"daily"', 'five fields');
   });
 
   test('1 replica, 1 shard, 1 Keeper is valid without HA, and 3 Keepers with 5 shards is valid with it', () => {

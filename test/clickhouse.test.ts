@@ -350,14 +350,14 @@ describe('scripts', () => {
     expect(c.serverXml.text('/clickhouse/storage_configuration/disks/backups/endpoint')).toBe(`${p.refs.minio!.url}/${p.refs.minio!.buckets.backups.clickhouse}/production/`);
     expect(c.serverXml.texts('/clickhouse/backups/allowed_disk')).toEqual(['backups']);
     const cron = one(p, 'CronJob', NS, CLICKHOUSE_NAMES.backupCronJob);
-    expect(cron.spec.schedule).toBe(p.config.stores.clickhouse!.backupSchedule);
+    expect(cron.spec.schedule).toBe(p.config.stores.clickhouse!.backup.schedule);
     expect(cron.spec.concurrencyPolicy).toBe('Forbid');
     expect(cron.spec.jobTemplate.spec.template.spec.containers[0].image).toBe(CLICKHOUSE_IMAGES.server);
     expect(cron.spec.jobTemplate.spec.template.metadata.labels).toMatchObject(selectorLabels(CLICKHOUSE_IDS.backup));
   });
 
   test('after a good backup the job removes the backups older than the retention, and only those', () => {
-    const days = p.config.stores.clickhouse!.backupRetentionDays;
+    const days = p.config.stores.clickhouse!.backup.retentionDays;
     const folder = (daysAgo: number) => new Date(Date.now() - daysAgo * 86400000).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
     const old = [folder(days + 30), folder(days + 1)];
     const kept = [folder(days - 1), folder(1)];

@@ -111,8 +111,8 @@ describe('values a cluster would reject (issue 15)', () => {
     cfg.stores.redis.backup.schedule = schedule;
     expectProblem('staging', cfg, 'stores.redis.backup.schedule', JSON.stringify(schedule), what, allowed);
     const ch = input('dev');
-    ch.stores.clickhouse.backupSchedule = schedule;
-    expectProblem('dev', ch, 'stores.clickhouse.backupSchedule', what);
+    ch.stores.clickhouse.backup.schedule = schedule;
+    expectProblem('dev', ch, 'stores.clickhouse.backup.schedule', what);
   });
 
   test('cron schedules Kubernetes accepts are accepted', () => {

@@ -45,7 +45,7 @@ const base = {
   tenants: [], tenantPlans: {},
   stores: { redis: dev.stores.redis, minio: dev.stores.minio },
   external: { postgres: { host: 'shop.abc123.eu-west-1.rds.amazonaws.com', database: 'shop', sslMode: 'verify-full' as const, credentialsSecret: 'shop-db', cidrs: [DB_CIDR] } },
-  apps: { autoscaling: true, modelServer: { mode: 'disabled' as const }, services: {} },
+  apps: { autoscaling: true, services: {} },
 };
 
 const shopPlatform: PlatformDescription = {
@@ -208,5 +208,16 @@ test('every store external: nothing deployed for the stores, the app wired to th
     expect(difference(r.actual, r.expected)).toEqual([]);
   } finally {
     delete PLATFORMS.shopx;
+  }
+});
+
+test('a service depending on a store kind its platform lacks is refused, naming the platform\'s kinds', () => {
+  PLATFORMS.shopk = { ...shopPlatform, name: 'shopk', catalog: [{ ...SHOP, dependsOn: [{ target: 'postgres' }, { target: 'kafka' }] }],
+    environments: { dev: { ...base, ingress: { ...base.ingress, baseDomain: 'shopk.example.test' } } } };
+  try {
+    expect(() => renderPlatform(loadTargets([{ platform: 'shopk', env: 'dev' }])[0]))
+      .toThrow('catalog.shop.dependsOn[1]: "kafka" is neither a store of the platform (postgres, redis, minio) nor a service of the catalog');
+  } finally {
+    delete PLATFORMS.shopk;
   }
 });

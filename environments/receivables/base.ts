@@ -97,7 +97,7 @@ export const base: DeepPartial<EnvironmentInput> = {
     clickhouse: {
       resources: { requests: { cpu: '1', memory: '4Gi' }, limits: { cpu: '2', memory: '4Gi' } },
       keeper: { volume: { size: '10Gi' }, resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } } },
-      backupSchedule: '30 1 * * *',
+      backup: { schedule: '30 1 * * *', retentionDays: 14 },
     },
 
     // Three copies, two acknowledged: an acknowledged write survives one lost broker, and writes go on without it.

@@ -287,7 +287,7 @@ export class ClickhouseChart extends Chart {
     new k8s.KubeCronJob(this, 'backup', {
       metadata: meta(config, { name: CLICKHOUSE_NAMES.backupCronJob, namespace: NS, id: ids.backup, version }),
       spec: {
-        schedule: c.backupSchedule,
+        schedule: c.backup.schedule,
         timeZone: 'Etc/UTC',
         concurrencyPolicy: 'Forbid',
         startingDeadlineSeconds: 3600,

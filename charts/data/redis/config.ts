@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { haMinimum, type Issue, type RuleContext } from '../kind';
-import { computeResources, cronSchedule, replicas, volume } from '../../../environments/values';
+import { computeResources, replicas, scheduledBackup, volume } from '../../../environments/values';
 
 /** Redis servers (one master, the rest replicas) and their Sentinels; ./chart.ts documents each use. */
 export const redisSection = z.strictObject({
@@ -20,10 +20,7 @@ export const redisSection = z.strictObject({
   downAfterMilliseconds: z.number().int({ message: 'must be a whole number' }).min(1000, { message: 'must be at least 1000 (shorter fails over on a node that is merely slow for a moment)' }),
   failoverTimeoutMilliseconds: z.number().int({ message: 'must be a whole number' }).min(10000, { message: 'must be at least 10000' }),
   /** RDB backups to MinIO (`refs.minio.buckets.backups.redis`), taken from a replica; older ones are pruned. */
-  backup: z.strictObject({
-    schedule: cronSchedule,
-    retentionDays: replicas(1),
-  }),
+  backup: scheduledBackup,
   volume,
   resources: computeResources,
 });

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { haMinimum, type Issue, type RuleContext } from '../kind';
-import { computeResources, cronSchedule, replicas, volume } from '../../../environments/values';
+import { computeResources, replicas, scheduledBackup, volume } from '../../../environments/values';
 
 /**
  * A Weaviate class (collection) name: GraphQL type names, upper-case first letter (Weaviate capitalises the
@@ -37,10 +37,7 @@ export const weaviateSection = z.strictObject({
   /** Classes the setup Job creates when missing (never changed or deleted: see ./scripts.ts). */
   classes: z.array(weaviateClass),
   /** Backups through the backup-s3 module into MinIO (`<bucket>/<environment>/<id>/`); older ones are pruned. */
-  backup: z.strictObject({
-    schedule: cronSchedule,
-    retentionDays: replicas(1),
-  }),
+  backup: scheduledBackup,
   volume,
   resources: computeResources,
 });
