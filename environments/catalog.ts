@@ -71,6 +71,11 @@ export function catalogProblems(catalog: readonly CatalogEntry[], appNamespaces:
     if (e.queue && e.kind !== 'queue-worker') add('queue', `only a queue worker takes items from a queue (kind is ${e.kind})`);
     const cron = e.schedule === undefined ? undefined : cronProblem(e.schedule);
     if (cron) add('schedule', `"${e.schedule}": ${cron} (${CRON_HINT})`);
+    (e.writable ?? []).forEach((w, j) => {
+      if (!/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/.test(w.name)) add(`writable[${j}].name`, `"${w.name}" must be a volume name (a DNS label)`);
+      if (!/^\/[A-Za-z0-9._/-]+$/.test(w.path)) add(`writable[${j}].path`, `"${w.path}" must be an absolute path`);
+      if (e.kind === 'batch-job' || e.kind === 'queue-worker') add(`writable[${j}]`, `a ${e.kind} writes only /tmp`);
+    });
     (e.externalServices ?? []).forEach((x, j) => {
       if (!/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/.test(x.secret)) add(`externalServices[${j}].secret`, `"${x.secret}" must be a Secret name (a DNS label)`);
       for (const [v, key] of Object.entries(x.env)) {

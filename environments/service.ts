@@ -116,6 +116,11 @@ export interface CatalogEntry {
   readonly args?: readonly string[];
   /** Hosted services it calls with credentials of their own (site-supplied Secrets). @default none */
   readonly externalServices?: readonly ExternalService[];
+  /**
+   * Long-running kinds: paths the program writes besides the kind's (the root filesystem is read-only), each an
+   * emptyDir of `sizeLimit` (e.g. Next.js's `.next/cache`). `name` is the volume's. @default none
+   */
+  readonly writable?: readonly { readonly name: string; readonly path: string; readonly sizeLimit: string }[];
   /** Long-running kinds: the entry's own HTTP probes. @default the kind's */
   readonly probes?: ProbeSpecs;
   /**

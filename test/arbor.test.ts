@@ -5,7 +5,8 @@
 import { renderPlatform, type Manifest, type RenderedPlatform } from '../charts/platform';
 import { entryProbes } from '../charts/apps/workload';
 import { catalogProblems } from '../environments/catalog';
-import { loadEnvironment, PLATFORMS } from '../environments';
+import { environmentInput, loadEnvironment, PLATFORMS, validateEnvironment } from '../environments';
+import { deepMerge } from '../environments/merge';
 import { CATALOG } from '../environments/arbor/catalog';
 import { httpProbe } from '../charts/lib/container';
 import { ingressController } from '../charts/lib/graph';
@@ -293,5 +294,51 @@ describe('hosted services: Ably (realtime) and Replicate (GPU), R2 / Vercel Blob
   test('objects go to the in-cluster MinIO (documents bucket) with per-service credentials', () => {
     const env = Object.fromEntries(container(PRIMARY, 'arbor-api').env.map((e: Manifest) => [e.name, e.valueFrom?.secretKeyRef?.name]));
     expect(env.S3_ACCESS_KEY_ID).toBe('minio-documents');
+  });
+});
+
+describe('catalog fields added for this platform: checks that name the entry and field', () => {
+  const entry = (name: string) => CATALOG.find((e) => e.name === name)!;
+  const problems = (e: typeof CATALOG[number]) => catalogProblems([e], ['app-core', 'app-batch', 'app-gpu'], ['postgres', 'minio']).map((p) => `${p.path}: ${p.message}`);
+
+  test('the catalog as it is has no problem', () => {
+    expect(catalogProblems(CATALOG, ['app-core', 'app-batch', 'app-gpu'], ['postgres', 'minio'])).toEqual([]);
+  });
+
+  test('a queue worker needs its queue and a deadline, and cannot be public', () => {
+    const w = entry('webhooks-worker');
+    expect(problems({ ...w, queue: undefined, deadlineSeconds: undefined, publicPath: '/hooks' })).toEqual([
+      'catalog.webhooks-worker.queue: is required for a queue worker (the queue whose items start its Jobs)',
+      'catalog.webhooks-worker.publicPath: a queue worker cannot be public',
+      'catalog.webhooks-worker.deadlineSeconds: is required for a queue worker (a Job that hangs would hold its slot forever)',
+    ]);
+    expect(problems({ ...w, queue: { name: 'Web Hooks', maxJobs: 0 } })).toEqual([
+      'catalog.webhooks-worker.queue.name: "Web Hooks" must be a queue name such as memory-processing',
+      'catalog.webhooks-worker.queue.maxJobs: 0 must be a whole number of at least 1',
+    ]);
+  });
+
+  test('a hosted service needs a Secret name, variable names and HTTPS egress', () => {
+    const a = entry('arbor-api');
+    expect(problems({ ...a, internetPorts: [], externalServices: [{ name: 'ably', secret: 'Ably', env: { 'ably-key': 'apiKey' } }] })).toEqual([
+      'catalog.arbor-api.externalServices[0].secret: "Ably" must be a Secret name (a DNS label)',
+      'catalog.arbor-api.externalServices[0].env.ably-key: must be an environment variable name such as ABLY_API_KEY',
+      'catalog.arbor-api.externalServices[0]: ably is reached over HTTPS: internetPorts must include 443',
+    ]);
+  });
+
+  test('Next.js\'s cache is writable on the read-only root filesystem', () => {
+    for (const api of ['arbor-api', 'kumori-api']) {
+      const pod = get(PRIMARY, 'Deployment', api).spec.template.spec;
+      expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'next-cache', mountPath: '/app/.next/cache' });
+      expect(pod.volumes.find((v: Manifest) => v.name === 'next-cache').emptyDir.sizeLimit).toBe('1Gi');
+      expect(pod.containers[0].securityContext.readOnlyRootFilesystem).toBe(true);
+    }
+  });
+
+  test('a queue worker\'s concurrency is set per environment with maxReplicas only', () => {
+    const input = environmentInput('staging', 'arbor');
+    const bad = deepMerge(input, { apps: { services: { 'generation-worker': { minReplicas: 1 } } } });
+    expect(() => validateEnvironment('staging', bad)).toThrow(/apps\.services\.generation-worker\.minReplicas = 1: does not apply: generation-worker is a queue worker \(maxReplicas bounds its Jobs at once\)/);
   });
 });

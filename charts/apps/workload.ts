@@ -126,7 +126,7 @@ export class AppWorkload extends Construct {
     new k8s.KubeServiceAccount(this, 'sa', { metadata: m(name), automountServiceAccountToken: false });
     new k8s.KubeConfigMap(this, 'config', { metadata: m(configMapName(name)), data: sorted });
 
-    const writable = spec.writable ?? [{ name: 'tmp', path: '/tmp', sizeLimit: '256Mi' }];
+    const writable = [...(spec.writable ?? [{ name: 'tmp', path: '/tmp', sizeLimit: '256Mi' }]), ...(e.writable ?? [])];
     const ports: k8s.ContainerPort[] = [containerPort(HTTP_PORT_NAME, e.port)];
     if (e.metricsPort !== undefined) ports.push(containerPort(METRICS_PORT_NAME, e.metricsPort));
     const rollout = spec.rollout ?? ROLLOUT_NO_UNAVAILABILITY;

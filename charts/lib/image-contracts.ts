@@ -504,7 +504,8 @@ const platformImages: ImageContract[] = [
   platform('model-server', '2.1.0', 10001, ['/cache']),
   platform('model-server', '2.1.0-cpu', 10001, ['/cache']),
   // Arbor/Kumori (spec 003): built FROM node:20-alpine (the document's Dockerfile), run as its `node` user (1000).
-  ...['arbor-api', 'kumori-api', 'arbor-worker'].map((n) => platform(n, '3.2.0', 1000, [], 'registry.arbor.internal/platform')),
+  ...['arbor-api', 'kumori-api'].map((n) => platform(n, '3.2.0', 1000, ['/app/.next/cache'], 'registry.arbor.internal/platform')),
+  platform('arbor-worker', '3.2.0', 1000, [], 'registry.arbor.internal/platform'),
   platform('kumori-gpu-worker', '3.2.0', 10001, ['/cache'], 'registry.arbor.internal/platform'),
 ];
 

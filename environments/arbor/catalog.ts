@@ -30,6 +30,12 @@ export const API_PROBES: ProbeSpecs = {
  */
 const HTTPS = [443];
 
+/**
+ * Next.js writes its cache (optimised images, fetch and ISR data) into `.next/cache` under the working directory
+ * (the document's Dockerfile: WORKDIR /app, .next copied there): an emptyDir on the read-only root filesystem.
+ */
+const NEXT_CACHE = [{ name: 'next-cache', path: '/app/.next/cache', sizeLimit: '1Gi' }];
+
 /** Spec 003 "Database Migration Strategy": Prisma; `migrate deploy` applies the committed migrations only. */
 const PRISMA_MIGRATE = { args: ['npx', 'prisma', 'migrate', 'deploy'] };
 
@@ -67,7 +73,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     dependsOn: [{ target: 'postgres' }, { target: 'minio' }],
     // Spec 003 §1 Arbor scaling: 3-50 instances at CPU 70 % / memory 80 %.
     scaling: { type: 'horizontal', minReplicas: 3, maxReplicas: 50, cpuPercent: 70, memoryPercent: 80 },
-    resources: API_RESOURCES, probes: API_PROBES, internetPorts: HTTPS, migrate: PRISMA_MIGRATE,
+    resources: API_RESOURCES, probes: API_PROBES, internetPorts: HTTPS, migrate: PRISMA_MIGRATE, writable: NEXT_CACHE,
     // Spec 003 §1 realtime: Ably (channels agent-updates, collaboration), hosted; its key from the site.
     externalServices: [{ name: 'ably', secret: 'ably', env: { ABLY_API_KEY: 'apiKey' } }],
   },
@@ -81,7 +87,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     dependsOn: [{ target: 'postgres' }, { target: 'minio' }],
     // Spec 003 §2 Kumori scaling: 2-30 instances at CPU 75 % / memory 85 %.
     scaling: { type: 'horizontal', minReplicas: 2, maxReplicas: 30, cpuPercent: 75, memoryPercent: 85 },
-    resources: API_RESOURCES, probes: API_PROBES, internetPorts: HTTPS, migrate: PRISMA_MIGRATE,
+    resources: API_RESOURCES, probes: API_PROBES, internetPorts: HTTPS, migrate: PRISMA_MIGRATE, writable: NEXT_CACHE,
   },
   ...QUEUES.map(worker),
   {
