@@ -71,9 +71,10 @@ export function migrationJob(scope: Construct, { ctx, plan, configMap, secretEnv
               { name: 'DATABASE_PORT', value: String(pg.primary.port) },
             ],
             resources: resources(plan.resources),
-            volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+            // The image's writable paths, as in the service's pods (same image, same read-only root).
+            volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...(e.writable ?? []).map((w) => ({ name: w.name, mountPath: w.path }))],
           })],
-          volumes: [emptyDir('tmp', '256Mi')],
+          volumes: [emptyDir('tmp', '256Mi'), ...(e.writable ?? []).map((w) => emptyDir(w.name, w.sizeLimit))],
         },
       },
     },
