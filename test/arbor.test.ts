@@ -11,6 +11,7 @@ import { CATALOG } from '../environments/arbor/catalog';
 import { httpProbe } from '../charts/lib/container';
 import { ingressController } from '../charts/lib/graph';
 import { manifestsOf } from './support/render';
+import { siteChecklist } from '../charts/output/checklist';
 import { modelErrors, unknownFields } from './support/k8s-schema';
 
 const ENVS = Object.keys(PLATFORMS.arbor.environments);
@@ -341,4 +342,11 @@ describe('catalog fields added for this platform: checks that name the entry and
     const bad = deepMerge(input, { apps: { services: { 'generation-worker': { minReplicas: 1 } } } });
     expect(() => validateEnvironment('staging', bad)).toThrow(/apps\.services\.generation-worker\.minReplicas = 1: does not apply: generation-worker is a queue worker \(maxReplicas bounds its Jobs at once\)/);
   });
+});
+
+test('the site checklist lists the Secrets the site supplies (Ably\'s key, Replicate\'s token)', () => {
+  const md = siteChecklist(rendered.get(PRIMARY)!, (field) => `(${field})`);
+  expect(md).toContain('## Secrets the site supplies');
+  expect(md).toContain('- `app-core/ably` with the keys `apiKey`');
+  expect(md).toContain('- `app-core/replicate` with the keys `apiToken`');
 });

@@ -91,6 +91,7 @@ export function siteChecklist(p: RenderedPlatform, whereSet: WhereSet): string {
     '',
     ...hosts.map((h) => `- \`${h}\`${flag(h)}`),
     '',
+    ...siteSecrets(p),
   ];
   return lines.join('\n');
 }
@@ -99,6 +100,13 @@ export function siteChecklist(p: RenderedPlatform, whereSet: WhereSet): string {
  * What the site must provide or distribute for the public certificates, read from the issuer the rendered
  * Ingress certificates name (charts/ingress), so it says what the manifests do.
  */
+/** The Secrets the site creates before the install (managed services' credentials): none, no section. */
+function siteSecrets(p: RenderedPlatform): string[] {
+  const site = p.secrets.filter((s) => s.suppliedBy === 'site').map((s) => `- \`${s.namespace}/${s.name}\` with the keys ${s.keys.map((k) => `\`${k}\``).join(', ')}`);
+  if (!site.length) return [];
+  return ['## Secrets the site supplies', '', 'Created in the cluster before the install (never generated, never in Git; the installer checks them):', '', ...[...new Set(site)].sort(), ''];
+}
+
 function publicTls(ms: readonly Manifest[]): string {
   const tlsSecrets = new Set(ms.filter((m) => m.kind === 'Ingress').flatMap((m) => (m.spec?.tls ?? []).map((t: { secretName: string }) => `${m.metadata.namespace}/${t.secretName}`)));
   const certs = ms.filter((m) => m.kind === 'Certificate' && tlsSecrets.has(`${m.metadata.namespace}/${m.spec.secretName}`));
