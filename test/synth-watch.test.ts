@@ -18,7 +18,7 @@ let stderr = '';
 beforeAll(() => {
   copy = projectCopy(ROOT, 'watch-copy');
   const launcher = bootstrapLauncher(copy);
-  child = spawn(process.execPath, [launcher, '--watch', '--env', 'dev,staging', '--out', path.join(copy, 'out')], { cwd: copy, stdio: ['ignore', 'pipe', 'pipe'] });
+  child = spawn(process.execPath, [launcher, '--watch', '--platform', 'receivables', '--env', 'dev,staging', '--out', path.join(copy, 'out')], { cwd: copy, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (d) => { stdout += d; });
   child.stderr!.on('data', (d) => { stderr += d; });
 });
