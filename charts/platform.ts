@@ -41,7 +41,7 @@ export interface RenderedPlatform {
 /**
  * One environment in two phases. Declare: every chart that stands on its own (tenants, the CA, the stores, the
  * applications and ingress, the add-ons), each registering its Secrets and network flows in the context. Derive,
- * in this order, what needs all of that: Vault's ExternalSecrets (from the declared Secrets), monitoring (from the
+ * in this order, what needs all of that: the ExternalSecrets (Vault or AWS Secrets Manager) (from the declared Secrets), monitoring (from the
  * rendered workloads and the flows), the namespaces (quotas sized from every workload), the network policies (from
  * every flow), and GitOps (one Application per folder).
  */
@@ -80,9 +80,9 @@ function declare(app: App, ctx: PlatformContext): { readonly charts: readonly Ch
   return { charts, addons };
 }
 
-/** Secret values from Vault: one ExternalSecret per Secret declared above. */
+/** Secret values from Vault or AWS Secrets Manager: one ExternalSecret per Secret declared above. */
 function deriveExternalSecrets(app: App, ctx: PlatformContext): RenderedChart[] {
-  return ctx.config.secrets.source === 'vault' ? [render(new ExternalSecretsChart(app, EXTERNAL_SECRETS_FOLDER, ctx))] : [];
+  return ctx.config.secrets.source !== 'generate' ? [render(new ExternalSecretsChart(app, EXTERNAL_SECRETS_FOLDER, ctx))] : [];
 }
 
 /** Scrape targets and store alerts, from everything rendered so far and from the graph (none when empty). */

@@ -90,6 +90,12 @@ function crossFieldRules(c: EnvironmentConfig, ctx: Ctx): void {
   if (c.addons.ingressNginx.enabled && c.ingress.className !== 'nginx') {
     issue(ctx, ['ingress', 'className'], `must be "nginx" when addons.ingressNginx is enabled (got "${c.ingress.className}")`);
   }
+  if (c.secrets.source === 'aws') {
+    if (!c.secrets.aws) issue(ctx, ['secrets', 'aws'], 'is required when secrets.source is "aws"');
+    if (!c.addons.externalSecrets.enabled) {
+      issue(ctx, ['addons', 'externalSecrets', 'enabled'], 'must be true when secrets.source is "aws" (External Secrets reads AWS Secrets Manager)');
+    }
+  }
   if (c.secrets.source === 'vault') {
     if (!c.secrets.vault) issue(ctx, ['secrets', 'vault'], 'is required when secrets.source is "vault"');
     if (!c.addons.externalSecrets.enabled) {

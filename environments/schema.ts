@@ -183,6 +183,11 @@ export const appOverride = z.strictObject({
   minReplicas: replicas(1).optional(),
   maxReplicas: replicas(1).optional(),
   resources: computeResources.optional(),
+  /**
+   * EKS (IRSA): the IAM role the service's pods assume, as the annotation `eks.amazonaws.com/role-arn` on its
+   * ServiceAccount (the pod identity webhook then mounts a web-identity token). @default none
+   */
+  iamRoleArn: z.string().regex(/^arn:aws(-[a-z]+)?:iam::[0-9]{12}:role\/[A-Za-z0-9+=,.@_/-]{1,128}$/, { message: 'must be an IAM role ARN such as arn:aws:iam::123456789012:role/app-api' }).optional(),
 });
 
 export const appsSection = z.strictObject({
@@ -241,8 +246,11 @@ export const addonsSection = z.strictObject({
 });
 
 export const secretsSection = z.strictObject({
-  /** `generate`: `npm run secrets` creates random values in the cluster; `vault`: ExternalSecrets read them. */
-  source: z.enum(['generate', 'vault']),
+  /**
+   * `generate`: `npm run secrets` creates random values in the cluster; `vault` or `aws` (AWS Secrets Manager):
+   * ExternalSecrets read them from there.
+   */
+  source: z.enum(['generate', 'vault', 'aws']),
   vault: z.strictObject({
     server: z.url({ message: 'must be a URL such as https://vault.example.com:8200' }),
     /** Address ranges of the Vault servers (NetworkPolicy egress of the External Secrets controller). */
@@ -253,6 +261,22 @@ export const secretsSection = z.strictObject({
     /** Kubernetes auth mount; each namespace logs in with the role `<rolePrefix><namespace>`. */
     authMount: z.string().min(1),
     rolePrefix: z.string(),
+  }).optional(),
+  /**
+   * AWS Secrets Manager (EKS): values live in the secret `<pathPrefix>/<namespace>/<secret>` (JSON, one property
+   * per key); each namespace's SecretStore authenticates with IRSA as the IAM role
+   * `arn:aws:iam::<accountId>:role/<rolePrefix><namespace>`, so a namespace reads only its own secrets.
+   */
+  aws: z.strictObject({
+    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-[0-9]$/, { message: 'must be an AWS region such as us-west-2' }),
+    accountId: z.string().regex(/^[0-9]{12}$/, { message: 'must be a 12-digit AWS account id' }),
+    rolePrefix: z.string().regex(/^[A-Za-z0-9+=,.@_-]*$/, { message: 'must be an IAM role name prefix such as eks-platform-' }),
+    pathPrefix: z.string().regex(/^[A-Za-z0-9][-A-Za-z0-9_/+=.@]*$/, { message: 'must be a secret name prefix such as eks-platform/production' }),
+    /**
+     * Addresses of the VPC endpoints for Secrets Manager and STS (private DNS): the controller's egress. Unset:
+     * their public endpoints, through the internet on 443.
+     */
+    cidrs: z.array(cidr).min(1).optional(),
   }).optional(),
 });
 

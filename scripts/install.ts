@@ -159,7 +159,7 @@ function bootstrapCommands(c: EnvironmentConfig, how: 'helm' | 'helm-controller'
 
 /** The Secrets the installer generates (all declared, or in Vault environments the bootstrap ones) and those a site supplies. */
 export function installerSecrets(c: EnvironmentConfig, declared: readonly DeclaredSecret[]): { generate: DeclaredSecret[]; supplied: string[] } {
-  const vault = c.secrets.source === 'vault';
+  const vault = c.secrets.source !== 'generate';
   return {
     generate: declared.filter((s) => s.suppliedBy !== 'site' && (!vault || isBootstrapSecret(s))),
     supplied: [
@@ -480,6 +480,7 @@ export function main(argv: string[], io: Io = { out: (s) => console.log(s), err:
     const sec = installerSecrets(config, platform.secrets);
     io.out(`  Secrets: ${sec.generate.length} generated where missing (never overwritten)${sec.supplied.length ? `; site-supplied, must exist before step secrets: ${sec.supplied.join(', ')}` : ''}`);
     if (config.secrets.source === 'vault') io.out(`  Secret values: from Vault (${config.secrets.vault?.server}), seeded with npm run secrets -- --env ${f.env} --vault-seed`);
+    if (config.secrets.source === 'aws') io.out(`  Secret values: from AWS Secrets Manager (${config.secrets.aws?.region}, ${config.secrets.aws?.pathPrefix}/<namespace>/<name>), read with the IRSA roles ${config.secrets.aws?.rolePrefix}<namespace>`);
     if (!config.gitops.autoSync) io.out(`  syncs: ${f.env} syncs only when a person approves${options.approveSyncs ? '; --approve-syncs: the installer approves the add-ons\' first sync' : ': the installer waits for each approval (--approve-syncs to approve them here)'}`);
     if (pf.problems) {
       io.err(`error: ${pf.problems} pre-flight problem(s) above: nothing was changed.`);

@@ -205,14 +205,16 @@ export function main(argv: string[], io: Io = { out: (s) => console.log(s), err:
     const declared = all.filter((s) => s.suppliedBy !== 'site');
     if (site.length && modes[0] !== 'vault-seed') io.err(`note: the site creates ${site.map(id).join(', ')} (credentials of external stores) before the install`);
     const mode = modes[0];
-    const vault = config.secrets.source === 'vault';
+    // Values from Vault or AWS Secrets Manager: only the bootstrap Secrets are generated in the cluster.
+    const vault = config.secrets.source !== 'generate';
     // In a Vault environment, External Secrets provides every Secret except the bootstrap ones (grafana-admin:
     // kube-prometheus-stack needs it before External Secrets is installed), which are generated in the cluster.
     const secrets = vault ? declared.filter((s) => (mode === 'vault-seed') !== isBootstrapSecret(s)) : declared;
     if (vault && mode === 'print') {
-      throw new UsageError(`environment "${config.name}" reads Secret values from Vault through External Secrets (secrets.source "vault"): seed Vault with --vault-seed, and create the bootstrap Secrets with --apply`);
+      const from = config.secrets.source === 'vault' ? 'Vault' : 'AWS Secrets Manager';
+      throw new UsageError(`environment "${config.name}" reads Secret values from ${from} through External Secrets (secrets.source "${config.secrets.source}"): ${config.secrets.source === 'vault' ? 'seed Vault with --vault-seed' : 'store them there'}, and create the bootstrap Secrets with --apply`);
     }
-    if (vault && mode === 'apply') io.out(`${config.name} reads its Secrets from Vault: creating only the bootstrap Secrets (${secrets.map(id).join(', ')}); seed Vault with --vault-seed`);
+    if (vault && mode === 'apply') io.out(`${config.name} reads its Secrets from ${config.secrets.source === 'vault' ? 'Vault' : 'AWS Secrets Manager'}: creating only the bootstrap Secrets (${secrets.map(id).join(', ')})${config.secrets.source === 'vault' ? '; seed Vault with --vault-seed' : ''}`);
     if (mode === 'vault-seed') {
       if (config.secrets.source !== 'vault' || !config.secrets.vault) throw new UsageError(`environment "${config.name}" does not use Vault (secrets.source "${config.secrets.source}")`);
       let given = new Map<string, Values>();

@@ -346,7 +346,7 @@ describe('catalog fields added for this platform: checks that name the entry and
 
 test('the site checklist lists the Secrets the site supplies (Ably\'s key, Replicate\'s token)', () => {
   const md = siteChecklist(rendered.get(PRIMARY)!, (field) => `(${field})`);
-  expect(md).toContain('## Secrets the site supplies');
-  expect(md).toContain('- `app-core/ably` with the keys `apiKey`');
-  expect(md).toContain('- `app-core/replicate` with the keys `apiToken`');
+  expect(md).toContain('## Secrets the site creates');
+  expect(md).toContain('- `app-core/ably` with keys `apiKey`');
+  expect(md).toContain('- `app-core/replicate` with keys `apiToken`');
 });

@@ -12,7 +12,8 @@ import { renderPlatform, type Manifest, type RenderedPlatform } from '../charts/
 import { toFileTree, writeDist } from '../charts/output/render';
 import { STORE_KINDS } from '../charts/data';
 import { NAMESPACES } from '../charts/data/refs';
-import { ConfigError, formatProblem, loadTargets, PLATFORMS, type PlatformDescription } from '../environments';
+import { ConfigError, fieldSource, formatProblem, loadTargets, PLATFORMS, type PlatformDescription } from '../environments';
+import { siteChecklist } from '../charts/output/checklist';
 import type { CatalogEntry } from '../environments/catalog';
 import { deepMerge } from '../environments/merge';
 import { receivables } from '../environments/receivables';
@@ -171,8 +172,8 @@ describe('a wrong description or environment names the field and the platform', 
   });
 
   test('an external store of a kind that can only run in the cluster', () => {
-    expect(problems({ ...base, external: { ...base.external, redis: { host: 'cache.example.test', port: 6379, credentialsSecret: 'x', cidrs: ['10.1.0.0/16'] } } }).join('\n'))
-      .toMatch(/external\.redis = .*: is not a known field \(allowed here: [a-z, ]*postgres/);
+    expect(problems({ ...base, external: { ...base.external, clickhouse: { host: 'olap.example.test', port: 9440, credentialsSecret: 'x', cidrs: ['10.1.0.0/16'] } } }).join('\n'))
+      .toMatch(/external\.clickhouse = .*: is not a known field \(allowed here: [a-z, ]*postgres/);
   });
 
   test('an external store without its addresses', () => {
@@ -220,4 +221,14 @@ test('a service depending on a store kind its platform lacks is refused, naming 
   } finally {
     delete PLATFORMS.shopk;
   }
+});
+
+test('the site checklist names the managed database, its addresses and the Secret the site creates', () => {
+  const md = siteChecklist(rendered, (f) => fieldSource('dev', f, 'shop'));
+  expect(md).toContain('| `external.postgres.host` | the managed postgres | `shop.abc123.eu-west-1.rds.amazonaws.com` |');
+  expect(md).toContain(`| \`external.postgres.cidrs\` | its addresses (NetworkPolicy egress of its consumers) | \`${DB_CIDR}\` |`);
+  expect(md).toMatch(/## Secrets the site creates\n[\s\S]*- `shop\/shop-db` with keys `username`, `password`/);
+  // Receivables runs every store in the cluster: no such section there.
+  const recv = renderPlatform(loadTargets([{ platform: 'receivables', env: 'dev' }])[0]);
+  expect(siteChecklist(recv, (f) => fieldSource('dev', f))).not.toContain('Secrets the site creates');
 });

@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { k8s } from '../../imports/k8s';
 import { CONFIG_CHECKSUM, configChecksum } from '../lib/checksum';
 import { container, emptyDir } from '../lib/container';
-import { meta } from '../lib/labels';
+import { meta, serviceAccountMeta } from '../lib/labels';
 import { resources } from '../lib/resources';
 import { DEFAULT_UID, podSecurityContext } from '../lib/security';
 import { wire } from './connections';
@@ -27,7 +27,7 @@ export class BatchJob extends Construct {
       JOB_NAME: e.name, ENVIRONMENT: config.name, LOG_LEVEL: config.ha ? 'info' : 'debug', ...wiring.settings,
     }).sort(([a], [b]) => a.localeCompare(b)));
 
-    new k8s.KubeServiceAccount(this, 'sa', { metadata: m(e.name), automountServiceAccountToken: false });
+    new k8s.KubeServiceAccount(this, 'sa', { metadata: serviceAccountMeta(config, e.name, m(e.name)), automountServiceAccountToken: false });
     new k8s.KubeConfigMap(this, 'config', { metadata: m(configMapName(e.name)), data: settings });
 
     new k8s.KubeCronJob(this, 'cronjob', {

@@ -16,7 +16,7 @@ import { disruptionBudget } from '../lib/disruption';
 import { PROMETHEUS, pods } from '../lib/graph';
 import { CONFIG_CHECKSUM, configChecksum } from '../lib/checksum';
 import { container, containerPort, emptyDir } from '../lib/container';
-import { meta, selectorLabels } from '../lib/labels';
+import { meta, selectorLabels, serviceAccountMeta } from '../lib/labels';
 import { resources } from '../lib/resources';
 import { spreadOverNodes } from '../lib/scheduling';
 import { DEFAULT_UID, podSecurityContext } from '../lib/security';
@@ -123,7 +123,7 @@ export class AppWorkload extends Construct {
     };
     const sorted = Object.fromEntries(Object.entries(settings).sort(([a], [b]) => a.localeCompare(b)));
 
-    new k8s.KubeServiceAccount(this, 'sa', { metadata: m(name), automountServiceAccountToken: false });
+    new k8s.KubeServiceAccount(this, 'sa', { metadata: serviceAccountMeta(config, name, m(name)), automountServiceAccountToken: false });
     new k8s.KubeConfigMap(this, 'config', { metadata: m(configMapName(name)), data: sorted });
 
     const writable = [...(spec.writable ?? [{ name: 'tmp', path: '/tmp', sizeLimit: '256Mi' }]), ...(e.writable ?? [])];

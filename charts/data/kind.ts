@@ -40,6 +40,17 @@ export interface StoreFacts<S extends z.ZodType, R> {
   readonly external?: { readonly config: z.ZodType; readonly refs: (section: any, kind: string) => R };
 }
 
+/**
+ * The endpoint of a managed service: its host and port, reached through egress to its address ranges (the
+ * dependency graph turns a flow to it into exactly that), never through a Service or pods of ours.
+ */
+export function externalEndpoint(kind: string, x: { readonly host: string; readonly port: number; readonly cidrs: readonly string[] }, portName: string): Endpoint {
+  return {
+    namespace: '', service: '', host: x.host, port: x.port, portName, pods: { name: kind, component: 'external' },
+    external: { cidrs: x.cidrs, display: `external ${kind} (${x.host})` },
+  };
+}
+
 /** What every external store states: where it is, whether it speaks TLS, its credentials and its addresses. */
 export const externalStoreFields = {
   /** The service's DNS name, e.g. an RDS endpoint. */

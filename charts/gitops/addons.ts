@@ -7,7 +7,7 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../../environments/schema';
 import type { PlatformContext } from '../context';
-import { API_SERVER_PORTS, PROMETHEUS, PRIVATE_RANGES, apiServer, clusterNodes, ingressController, type DependencyGraph, type PodGroup, type Port } from '../lib/graph';
+import { API_SERVER_PORTS, INTERNET, PROMETHEUS, PRIVATE_RANGES, apiServer, clusterNodes, ingressController, type DependencyGraph, type PodGroup, type Port } from '../lib/graph';
 import { ADAPTER_PORT, ADDON_WAVES, addons, ARGOCD_NAMESPACE, GRAFANA_ADMIN_SECRET, IN_CLUSTER, KEDA_OPERATOR, PROMETHEUS_SERVICE, type Addon } from './addons-catalog';
 import { addApplication, argoMeta, projectName, syncPolicy } from './argo';
 import { platformKeys } from '../lib/labels';
@@ -140,7 +140,13 @@ export function addonFlows(g: DependencyGraph, c: EnvironmentConfig, a: Addon): 
       const [controller, hook, certController] = ['external-secrets', 'external-secrets-webhook', 'external-secrets-cert-controller'].map((n) => group(ns, n));
       [controller, hook, certController].forEach(toApi);
       webhook(hook, 10250);
-      const vault = c.secrets.vault;
+      const aws = c.secrets.source === 'aws' ? c.secrets.aws : undefined;
+      if (aws) {
+        // Secrets Manager and STS (the IRSA token exchange): their VPC endpoints, or the public endpoints.
+        const to = aws.cidrs ? { cidrs: aws.cidrs, display: 'aws-endpoints' } : INTERNET;
+        g.connect({ pods: controller }, { addresses: to }, tcp('https', 443), 'External Secrets reads Secret values from AWS Secrets Manager (and STS for its role)');
+      }
+      const vault = c.secrets.source === 'vault' ? c.secrets.vault : undefined;
       if (vault) {
         const port = Number(new URL(vault.server).port || 443);
         g.connect({ pods: controller }, { addresses: { cidrs: vault.cidrs, display: 'vault' } }, tcp('vault', port), 'External Secrets reads Secret values from Vault');

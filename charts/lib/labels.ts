@@ -25,6 +25,15 @@ export const LABELS = {
   version: 'app.kubernetes.io/version',
 } as const;
 
+/** The ServiceAccount annotation the EKS pod identity webhook reads (IRSA): the IAM role its pods assume. */
+export const IRSA_ANNOTATION = 'eks.amazonaws.com/role-arn';
+
+/** Metadata of a workload's ServiceAccount: the IRSA role where the environment gives the service one. */
+export function serviceAccountMeta(config: EnvironmentConfig, service: string, m: k8s.ObjectMeta): k8s.ObjectMeta {
+  const role = config.apps.services[service]?.iamRoleArn;
+  return role ? { ...m, annotations: { ...m.annotations, [IRSA_ANNOTATION]: role } } : m;
+}
+
 /** The platform's own label and annotation keys, under its label domain (`<domain>/environment`, …). */
 export function platformKeys(config: EnvironmentConfig) {
   const d = labelDomain(config);

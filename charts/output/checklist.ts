@@ -36,6 +36,11 @@ export function siteChecklist(p: RenderedPlatform, whereSet: WhereSet): string {
     { field: 'images.registry', what: 'registry every image is pulled from (empty: the upstream registries)', value: c.images.registry },
     { field: 'addons.chartMirror', what: 'Helm repository of the add-on charts (empty: upstream)', value: c.addons.chartMirror },
     { field: 'secrets.source', what: 'where Secret values come from (`npm run secrets` or Vault)', value: c.secrets.source },
+    ...(c.secrets.source === 'aws' && c.secrets.aws ? [
+      { field: 'secrets.aws.region', what: 'AWS region of Secrets Manager', value: c.secrets.aws.region },
+      { field: 'secrets.aws.accountId', what: 'AWS account of the IRSA roles (one per namespace: <rolePrefix><namespace>)', value: c.secrets.aws.accountId },
+      { field: 'secrets.aws.pathPrefix', what: 'prefix of the secret names (<pathPrefix>/<namespace>/<name>)', value: c.secrets.aws.pathPrefix },
+    ] : []),
     ...(c.secrets.vault ? [
       { field: 'secrets.vault.server', what: 'Vault address', value: c.secrets.vault.server },
       { field: 'secrets.vault.cidrs', what: 'Vault addresses (NetworkPolicy egress)', value: c.secrets.vault.cidrs },
@@ -48,7 +53,18 @@ export function siteChecklist(p: RenderedPlatform, whereSet: WhereSet): string {
     ...(c.stores.postgres?.standbyClients ? [
       { field: 'stores.postgres.standbyClients.cidrs', what: 'addresses of the standby site allowed to stream from this primary', value: c.stores.postgres.standbyClients.cidrs },
     ] : []),
+    // Managed services instead of in-cluster stores: where they are and the addresses their consumers may reach.
+    ...Object.entries(c.external as Record<string, { host?: string; brokers?: readonly string[]; cidrs: readonly string[] } | undefined>)
+      .filter((e): e is [string, { host?: string; brokers?: readonly string[]; cidrs: readonly string[] }] => e[1] !== undefined)
+      .flatMap(([kind, x]) => [
+        x.host !== undefined
+          ? { field: `external.${kind}.host`, what: `the managed ${kind}`, value: x.host }
+          : { field: `external.${kind}.brokers`, what: `the managed ${kind}'s brokers`, value: x.brokers },
+        { field: `external.${kind}.cidrs`, what: `its addresses (NetworkPolicy egress of its consumers)`, value: x.cidrs },
+      ]),
   ];
+  // Secrets the site creates before the install (an external store's credentials): the generator never does.
+  const supplied = p.secrets.filter((s) => s.suppliedBy === 'site').map((s) => `- \`${s.namespace}/${s.name}\` with keys ${s.keys.map((k) => `\`${k}\``).join(', ')}`);
   const show = (v: unknown) => (v === '' ? '(empty)' : Array.isArray(v) ? v.map((x) => `\`${x}\``).join(', ') : `\`${String(v)}\``);
   const flag = (v: unknown) => (PLACEHOLDER.test(Array.isArray(v) ? v.join(' ') : String(v)) ? ' **placeholder (example domain): replace**' : '');
   const hosts = [...new Set(ingressEndpoints(p.charts.flatMap((ch) => ch.manifests)).map((e) => e.host))];
@@ -91,7 +107,15 @@ export function siteChecklist(p: RenderedPlatform, whereSet: WhereSet): string {
     '',
     ...hosts.map((h) => `- \`${h}\`${flag(h)}`),
     '',
-    ...siteSecrets(p),
+    ...(supplied.length ? [
+      '## Secrets the site creates',
+      '',
+      'The credentials of the managed services, created in each namespace before the install (`npm run secrets` never',
+      'generates them; the installer stops until they exist):',
+      '',
+      ...supplied,
+      '',
+    ] : []),
   ];
   return lines.join('\n');
 }
@@ -100,13 +124,6 @@ export function siteChecklist(p: RenderedPlatform, whereSet: WhereSet): string {
  * What the site must provide or distribute for the public certificates, read from the issuer the rendered
  * Ingress certificates name (charts/ingress), so it says what the manifests do.
  */
-/** The Secrets the site creates before the install (managed services' credentials): none, no section. */
-function siteSecrets(p: RenderedPlatform): string[] {
-  const site = p.secrets.filter((s) => s.suppliedBy === 'site').map((s) => `- \`${s.namespace}/${s.name}\` with the keys ${s.keys.map((k) => `\`${k}\``).join(', ')}`);
-  if (!site.length) return [];
-  return ['## Secrets the site supplies', '', 'Created in the cluster before the install (never generated, never in Git; the installer checks them):', '', ...[...new Set(site)].sort(), ''];
-}
-
 function publicTls(ms: readonly Manifest[]): string {
   const tlsSecrets = new Set(ms.filter((m) => m.kind === 'Ingress').flatMap((m) => (m.spec?.tls ?? []).map((t: { secretName: string }) => `${m.metadata.namespace}/${t.secretName}`)));
   const certs = ms.filter((m) => m.kind === 'Certificate' && tlsSecrets.has(`${m.metadata.namespace}/${m.spec.secretName}`));

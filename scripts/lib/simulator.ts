@@ -170,7 +170,8 @@ function providers(steps: readonly Step[]): Map<string, string> {
 /** The installer's prerequisites for an environment: what must exist before step 1 (checked by the installer). */
 export function prerequisites(input: SimInput): { secrets: string[]; storageClasses: string[]; notes: string[] } {
   const c = input.config;
-  const vault = c.secrets.source === 'vault';
+  // Values from Vault or AWS Secrets Manager: only the bootstrap Secrets are created in the cluster.
+  const vault = c.secrets.source !== 'generate';
   const secrets = input.secrets.filter((s) => !vault || isBootstrapSecret(s)).map((s) => nsName(s.namespace, s.name));
   if (c.cluster.siteCa) secrets.push(nsName('cert-manager', c.cluster.siteCa.secretName));
   const shipped = bareCluster(c.cluster.flavour).storageClasses;
@@ -178,7 +179,8 @@ export function prerequisites(input: SimInput): { secrets: string[]; storageClas
     secrets: [...new Set(secrets)].sort(),
     storageClasses: shipped.includes(c.storageClass) ? [] : [c.storageClass],
     notes: [
-      ...(vault ? [`Vault at ${c.secrets.vault?.server} holds every other Secret (npm run secrets -- --env ${c.name} --vault-seed)`] : []),
+      ...(c.secrets.source === 'vault' ? [`Vault at ${c.secrets.vault?.server} holds every other Secret (npm run secrets -- --env ${c.name} --vault-seed)`] : []),
+      ...(c.secrets.source === 'aws' ? [`AWS Secrets Manager (${c.secrets.aws?.region}) holds every other Secret under ${c.secrets.aws?.pathPrefix}/<namespace>/<name>`] : []),
     ],
   };
 }

@@ -1,4 +1,7 @@
-/** How a service uses Elasticsearch (HTTPS, the internal CA): its settings, Secret copies, volumes and network flows. */
+/**
+ * How a service uses Elasticsearch (HTTPS, the internal CA) or a managed Elasticsearch/OpenSearch (HTTPS, a public
+ * certificate): its settings, Secret copies, volumes and network flows.
+ */
 import { secretEnv } from '../../lib/env';
 import type { ClientKit } from '../client';
 
@@ -7,10 +10,20 @@ export const ES_CA_DIR = '/etc/receivables/elasticsearch-ca';
 
 export function elasticsearchClient({ refs, settings, env, volumes, mounts, copySecret, internalCertificate, use }: ClientKit<'elasticsearch'>): void {
   const es = refs.elasticsearch;
+  // A managed service has a public certificate (the system trust store verifies it: no CA file) and says which
+  // engine answers (the Elasticsearch clients refuse OpenSearch: ./config.ts).
+  const managed = es.http.external !== undefined;
   // The applications' own user (limited to the app index patterns), never the `elastic` superuser.
-  Object.assign(settings, { ELASTICSEARCH_URL: es.url, ELASTICSEARCH_CA_FILE: `${ES_CA_DIR}/ca.crt`, ELASTICSEARCH_INDEX_PREFIX: es.appIndexPrefix });
+  Object.assign(settings, {
+    ELASTICSEARCH_URL: es.url, ...(managed ? {} : { ELASTICSEARCH_CA_FILE: `${ES_CA_DIR}/ca.crt` }), ELASTICSEARCH_INDEX_PREFIX: es.appIndexPrefix,
+    ...(managed ? { ELASTICSEARCH_ENGINE: es.engine ?? 'elasticsearch' } : {}),
+  });
   copySecret(es.appSecret);
   env.push(secretEnv('ELASTICSEARCH_USERNAME', es.appSecret.name, 'username'), secretEnv('ELASTICSEARCH_PASSWORD', es.appSecret.name, 'password'));
+  if (managed) {
+    use(es.http, `${es.engine ?? 'elasticsearch'} (a managed service, HTTPS)`);
+    return;
+  }
   // Elasticsearch serves TLS from the internal CA: the client gets its own certificate from the same issuer,
   // whose Secret carries the CA certificate to trust (and a client certificate, should ES require one).
   const certName = internalCertificate();

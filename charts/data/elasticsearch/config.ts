@@ -3,7 +3,7 @@
  * charts/data/stores.ts; masters, data and coordinating nodes (./chart.ts).
  */
 import { z } from 'zod';
-import { haMinimum, type Issue, type RuleContext } from '../kind';
+import { externalStoreFields, haMinimum, type Issue, type RuleContext } from '../kind';
 import { computeResources, replicas, volume } from '../../../environments/values';
 
 export const elasticsearchSection = z.strictObject({
@@ -39,3 +39,25 @@ export function elasticsearchRules(section: z.infer<typeof elasticsearchSection>
     issue(['stores', 'elasticsearch', 'maxMapCount'], `"sysctlInitContainer" runs a privileged init container, which namespace db-elasticsearch (podSecurity "${ns.podSecurity}") rejects: set its podSecurity to privileged with a reason, or use "disableMmap"`);
   }
 }
+
+/**
+ * Search as a managed service (`external.elasticsearch`), e.g. an Amazon OpenSearch Service domain in the VPC:
+ * HTTPS on 443 with a public certificate (the system trust store verifies it, no CA file), HTTP basic auth of an
+ * internal user of its fine-grained access control, whose credentials are in `credentialsSecret` (keys username,
+ * password). The site maps that user to a role allowing `<indexPrefix>*` only, as the in-cluster setup Job does for
+ * its own user.
+ */
+export const externalElasticsearchSection = z.strictObject({
+  ...externalStoreFields,
+  /** @default 443 */
+  port: externalStoreFields.port.default(443),
+  /**
+   * What answers: `opensearch` (Amazon OpenSearch Service) or `elasticsearch` (Elastic Cloud). The official
+   * Elasticsearch clients refuse a server that is not Elasticsearch (elastic/elasticsearch-py v7.14.0
+   * elasticsearch/transport.py `_do_verify_elasticsearch`, the product check), so applications pick their client
+   * library from it (ELASTICSEARCH_ENGINE).
+   */
+  engine: z.enum(['opensearch', 'elasticsearch']),
+  /** Prefix of the applications' index names (ELASTICSEARCH_INDEX_PREFIX), e.g. `app-`. */
+  indexPrefix: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,99}$/, { message: 'must be lower case letters, digits, ".", "_" and "-", starting with a letter or digit, such as app-' }),
+});

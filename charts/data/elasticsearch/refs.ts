@@ -1,7 +1,8 @@
 /** How the platform reaches Elasticsearch (HTTPS) and the Secrets its cluster reads. */
 import type { Endpoint, SecretRef } from '../../lib/endpoint';
-import { elasticsearchRules, elasticsearchSection } from './config';
-import { storeFacts, userPassword } from '../kind';
+import type { z } from 'zod';
+import { elasticsearchRules, elasticsearchSection, externalElasticsearchSection } from './config';
+import { externalEndpoint, storeFacts, userPassword } from '../kind';
 
 export interface ElasticsearchRef {
   readonly http: Endpoint;
@@ -14,6 +15,8 @@ export interface ElasticsearchRef {
   readonly appIndexPatterns: readonly string[];
   /** Prefix applications name their indices with, so that they fall under `appIndexPatterns`. */
   readonly appIndexPrefix: string;
+  /** A managed service's engine (`external.elasticsearch`); in the cluster, Elasticsearch. */
+  readonly engine?: 'opensearch' | 'elasticsearch';
 }
 
 /** The Elasticsearch user of the applications (native realm; the setup Job creates it with its role). */
@@ -42,4 +45,16 @@ export const elasticsearch = storeFacts<typeof elasticsearchSection, Elasticsear
     { ...es.secret, namespace, fixed: { username: 'elastic' } },
     { ...es.appSecret, namespace, fixed: { username: ELASTICSEARCH_APP_USER } },
   ],
+  external: {
+    config: externalElasticsearchSection,
+    refs: (x: z.infer<typeof externalElasticsearchSection>, kind: string): ElasticsearchRef => {
+      const http = externalEndpoint(kind, x, 'https');
+      // Only the applications' credentials: the service's administration is the site's.
+      const app = { name: x.credentialsSecret, keys: userPassword };
+      return {
+        http, url: `https://${x.host}${x.port === 443 ? '' : `:${x.port}`}`, secret: app, appSecret: app,
+        appIndexPatterns: [`${x.indexPrefix}*`], appIndexPrefix: x.indexPrefix, engine: x.engine,
+      };
+    },
+  },
 });

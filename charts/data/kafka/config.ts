@@ -3,8 +3,8 @@
  * charts/data/stores.ts; the brokers and the topics the platform declares (./chart.ts, ./server-config.ts).
  */
 import { z } from 'zod';
-import { haMinimum, type Issue, type RuleContext } from '../kind';
-import { computeResources, replicas, volume } from '../../../environments/values';
+import { externalStoreFields, haMinimum, type Issue, type RuleContext } from '../kind';
+import { computeResources, dnsName, replicas, volume } from '../../../environments/values';
 
 /** A Kafka topic the platform declares (auto.create.topics.enable is false: the topics Job creates these). */
 export const kafkaTopic = z.strictObject({
@@ -55,3 +55,25 @@ export function kafkaRules(section: z.infer<typeof kafkaSection>, env: RuleConte
     }
   });
 }
+
+// A Kafka cluster has no single address: the brokers list replaces `host`.
+const { host: _oneHost, ...kafkaEndpointFields } = externalStoreFields;
+
+/**
+ * Kafka as a managed service (`external.kafka`), e.g. Amazon MSK, reached with SASL/SCRAM over TLS (SASL_SSL,
+ * SCRAM-SHA-512) on the brokers' SCRAM listener, MSK's port 9096 (AWS MSK developer guide, "Port information": 9094
+ * is TLS, 9096 SASL/SCRAM, 9098 IAM). SCRAM rather than the TLS listener: on 9094 a client is authenticated only by a
+ * client certificate (mutual TLS from an ACM Private CA the site would have to run and rotate into every pod), or
+ * not at all; SCRAM keeps the in-cluster model, a username and password from a Secret, and MSK turns TLS on for all
+ * its traffic ("How sign-in credentials authentication works"). Not IAM (9098): it needs AWS's SASL signer in every
+ * client, which few non-Java clients have. `credentialsSecret` (keys username, password) holds the same pair as the
+ * MSK secret (`AmazonMSK_…` in Secrets Manager, `{ "username", "password" }`). Topics are the site's to create
+ * (MSK's default is auto.create.topics.enable=false): nothing here runs the in-cluster topics Job.
+ */
+export const externalKafkaSection = z.strictObject({
+  ...kafkaEndpointFields,
+  /** The brokers of the bootstrap string (`aws kafka get-bootstrap-brokers`: BootstrapBrokerStringSaslScram), without ports. */
+  brokers: z.array(dnsName).min(1, { message: 'must list at least one broker (MSK: one per availability zone)' }),
+  /** The SCRAM listener of every broker. @default 9096 */
+  port: externalStoreFields.port.default(9096),
+});

@@ -2,7 +2,7 @@
 import type { Endpoint, SecretRef } from '../../lib/endpoint';
 import { minioRules, minioSection } from './config';
 import { z } from 'zod';
-import { externalStoreFields, storeFacts } from '../kind';
+import { externalEndpoint, externalStoreFields, storeFacts } from '../kind';
 
 /**
  * Object storage as a managed service (AWS S3, Cloudflare R2, a site's S3): the services' buckets there, the
@@ -81,10 +81,7 @@ export const minio = storeFacts<typeof minioSection, MinioRef>({
   external: {
     config: externalMinioSection,
     refs: (x: z.infer<typeof externalMinioSection>, kind: string): MinioRef => {
-      const s3: Endpoint = {
-        namespace: '', service: '', host: x.host, port: x.port, portName: 'https', pods: { name: 'minio', component: 'external' },
-        external: { cidrs: x.cidrs, display: `external ${kind} (${x.host})` },
-      };
+      const s3 = externalEndpoint(kind, x, 'https');
       const credentials = { name: x.credentialsSecret, keys: ['accessKey', 'secretKey'] };
       const none = '';
       const buckets = { ...x.buckets, backups: { postgres: none, clickhouse: none, elasticsearch: none, redis: none, weaviate: none } };

@@ -2,7 +2,7 @@
 import type { Endpoint, SecretRef } from '../../lib/endpoint';
 import { postgresRules, postgresSection } from './config';
 import { z } from 'zod';
-import { externalStoreFields, storeFacts, userPassword } from '../kind';
+import { externalEndpoint, externalStoreFields, storeFacts, userPassword } from '../kind';
 
 export interface PostgresRef {
   /** PgBouncer in front of the primary: what applications use. */
@@ -56,10 +56,7 @@ export const postgres = storeFacts<typeof postgresSection, PostgresRef>({
   external: {
     config: externalPostgresSection,
     refs: (x: z.infer<typeof externalPostgresSection>, kind: string): PostgresRef => {
-      const ep: Endpoint = {
-        namespace: '', service: '', host: x.host, port: x.port, portName: 'postgresql', pods: { name: 'postgres', component: 'external' },
-        external: { cidrs: x.cidrs, display: `external ${kind} (${x.host})` },
-      };
+      const ep = externalEndpoint(kind, x, 'postgresql');
       const app = { name: x.credentialsSecret, keys: userPassword };
       // One endpoint for all three roles, and only the application's credentials: the service is the cluster.
       return { pooler: ep, primary: ep, replicas: ep, database: x.database, sslMode: x.sslMode, secrets: { superuser: app, replication: app, rewind: app, app } };

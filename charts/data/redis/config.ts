@@ -3,7 +3,7 @@
  * charts/data/stores.ts; the Redis servers and their Sentinels (./chart.ts documents each field's use).
  */
 import { z } from 'zod';
-import { haMinimum, type Issue, type RuleContext } from '../kind';
+import { externalStoreFields, haMinimum, type Issue, type RuleContext } from '../kind';
 import { computeResources, replicas, scheduledBackup, volume } from '../../../environments/values';
 
 /** Redis servers (one master, the rest replicas) and their Sentinels; ./chart.ts documents each use. */
@@ -37,3 +37,24 @@ export function redisRules(section: z.infer<typeof redisSection>, env: RuleConte
       `must be at most replicas - 1 = ${r.replicas - 1} (a master with fewer replicas than that refuses every write)`);
   }
 }
+
+/**
+ * Redis as a managed service in cluster mode (`external.redis`), e.g. ElastiCache for Redis 7.0 with cluster mode
+ * enabled (spec 004 "Database Specifications": 3 shards, 1 replica per shard). `host` is the cluster's
+ * configuration endpoint (`clustercfg.<name>.<id>.<region>.cache.amazonaws.com`): clients discover every shard's
+ * nodes from it (CLUSTER SLOTS) and follow MOVED redirections. The key space is split across the shards, so a
+ * Sentinel or single-node client cannot work: the consumers are wired for cluster mode (./client.ts). Always TLS:
+ * ElastiCache accepts an AUTH token only with in-transit encryption on (AWS ElastiCache guide, "Authenticating
+ * with the AUTH command"). `credentialsSecret` holds that token (key password).
+ */
+export const externalRedisSection = z.strictObject({
+  ...externalStoreFields,
+  /** @default 6379 */
+  port: externalStoreFields.port.default(6379),
+  /** Only cluster mode is wired (a primary/reader endpoint pair of a non-clustered group is not). */
+  mode: z.enum(['cluster']),
+  /** Node groups (ElastiCache NumNodeGroups, 1–500): what the site provisioned; clients discover them. */
+  shards: z.number().int({ message: 'must be a whole number' }).min(1, { message: 'must be at least 1' }).max(500),
+  /** Replicas of each shard (ElastiCache ReplicasPerNodeGroup, 0–5); without one a shard's failure loses its keys. */
+  replicasPerShard: z.number().int({ message: 'must be a whole number' }).min(0).max(5),
+});
