@@ -12,6 +12,7 @@ import { httpProbe } from '../charts/lib/container';
 import { ingressController } from '../charts/lib/graph';
 import { manifestsOf } from './support/render';
 import { siteChecklist } from '../charts/output/checklist';
+import { addons } from '../charts/gitops/addons-catalog';
 import { modelErrors, unknownFields } from './support/k8s-schema';
 
 const ENVS = Object.keys(PLATFORMS.arbor.environments);
@@ -349,4 +350,14 @@ test('the site checklist lists the Secrets the site supplies (Ably\'s key, Repli
   expect(md).toContain('## Secrets the site creates');
   expect(md).toContain('- `app-core/ably` with keys `apiKey`');
   expect(md).toContain('- `app-core/replicate` with keys `apiToken`');
+});
+
+test('KEDA and a queue-depth HPA (prometheus-adapter) cannot share external.metrics.k8s.io: refused with both named', () => {
+  const config = rendered.get(PRIMARY)!.config;
+  const queued = { ...config.platform.catalog[0], scaling: { type: 'horizontal' as const, minReplicas: 1, maxReplicas: 2, cpuPercent: 70, queue: { metric: 'agent_task_queue_depth', averageValue: 10 } } };
+  const both = { ...config, platform: { ...config.platform, catalog: [queued, ...config.platform.catalog.slice(1)] } };
+  expect(() => addons(both)).toThrow(/KEDA \(queue workers\) and prometheus-adapter \(queue-depth HPAs\) would both serve v1beta1\.external\.metrics\.k8s\.io/);
+  // Without queue-depth HPAs there is no adapter beside KEDA.
+  expect(addons(config).map((a) => a.name)).toEqual(expect.arrayContaining(['keda']));
+  expect(addons(config).map((a) => a.name)).not.toContain('prometheus-adapter');
 });
