@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { deepMerge, type DeepPartial } from './merge';
 import type { PlatformDescription } from './platform';
+import { pcfBuilder } from './pcf-builder';
 import { arbor } from './arbor';
 import { receivables } from './receivables';
 import { environmentSchema } from './rules';
@@ -17,7 +18,7 @@ export type { ConfigProblem, EnvironmentConfig } from './schema';
 export type { PlatformDescription } from './platform';
 
 /** The platforms, in the order they are rendered. Adding one: a folder environments/<name>/ and a line here. */
-export const PLATFORMS: Record<string, PlatformDescription> = { receivables, arbor };
+export const PLATFORMS: Record<string, PlatformDescription> = { receivables, 'pcf-builder': pcfBuilder, arbor };
 
 /** The platform a command means when it names none (the first one built; most tests render it). */
 export const DEFAULT_PLATFORM = 'receivables';
@@ -91,7 +92,7 @@ export function environmentInput(name: string, platform: string = DEFAULT_PLATFO
   const input = deepMerge(deepMerge(p.base, { name }), own);
   // The description's own fields: not an environment's to set.
   const appFolders = p.appFolders.map((f) => ({ ...f, namespaces: f.namespaces && [...f.namespaces], kinds: f.kinds && [...f.kinds] }));
-  return { ...input, platform: { name: p.name, displayName: p.displayName, labelDomain: p.labelDomain, partOf: p.partOf, stores: [...p.stores], appFolders, catalog: p.catalog } } as DeepPartial<EnvironmentInput>;
+  return { ...input, platform: { name: p.name, displayName: p.displayName, labelDomain: p.labelDomain, partOf: p.partOf, stores: [...p.stores], optionalStores: [...(p.optionalStores ?? [])], appFolders, catalog: p.catalog } } as DeepPartial<EnvironmentInput>;
 }
 
 /** Validates a raw input; throws ConfigError listing every problem. `environment` names it in the messages. */

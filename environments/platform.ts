@@ -28,6 +28,11 @@ export interface PlatformDescription {
   readonly folder: string;
   /** Its store kinds (charts/data/<kind>/): every environment has exactly these sections under `stores`. */
   readonly stores: readonly StoreName[];
+  /**
+   * Kinds of `stores` an environment may leave out (seed 001's development runs on SQLite: no PostgreSQL); every
+   * catalog dependency on them must then be optional. @default none
+   */
+  readonly optionalStores?: readonly StoreName[];
   /** Its services. */
   readonly catalog: readonly CatalogEntry[];
   /** Its application tier's chart folders, in apply order (see environments/schema.ts platformSection). */

@@ -110,6 +110,7 @@ function crossFieldRules(c: EnvironmentConfig, ctx: Ctx): void {
   }
   const catalog = c.platform.catalog;
   for (const p of appsProblems(c.apps, catalog)) issue(ctx, p.path, p.message);
+  for (const p of sharedVolumeProblems(c)) issue(ctx, p.path, p.message);
   for (const p of tenantPlanProblems(c.tenantPlans, c.apps, catalog)) issue(ctx, p.path, p.message);
 }
 
@@ -119,8 +120,18 @@ function storeSetRules(c: EnvironmentConfig, ctx: Ctx): void {
   const external = (k: StoreName) => (c.external as Record<string, unknown>)[k] !== undefined;
   const own = new Set<string>(c.platform.stores);
   for (const k of c.platform.stores) {
-    if (!inCluster(k) && !external(k)) issue(ctx, ['stores', k], `is required: platform "${c.platform.name}" has the store ${k} (set stores.${k}, or external.${k} for a managed service)`);
     if (inCluster(k) && external(k)) issue(ctx, ['external', k], `is set and so is stores.${k}: a store runs in the cluster or is external, not both`);
+    if (inCluster(k) || external(k)) continue;
+    if (!c.platform.optionalStores.includes(k)) {
+      issue(ctx, ['stores', k], `is required: platform "${c.platform.name}" has the store ${k} (set stores.${k}, or external.${k} for a managed service)`);
+      continue;
+    }
+    // Left out here: every service that uses it must run without it.
+    for (const e of c.platform.catalog) {
+      e.dependsOn.forEach((d, j) => {
+        if (d.target === k && !d.optional) issue(ctx, ['stores', k], `is required: ${e.name} depends on ${k} (catalog.${e.name}.dependsOn[${j}] is not optional)`);
+      });
+    }
   }
   for (const k of STORE_NAMES) {
     for (const [where, has] of [['stores', inCluster], ['external', external]] as const) {
@@ -191,6 +202,45 @@ export function appsProblems(apps: EnvironmentConfig['apps'], catalog: readonly 
       if (min > max) out.push({ path: [...at, 'minReplicas'], message: `${min} is above maxReplicas ${max}` });
     }
     if (o.resources) for (const [path, message] of resourceProblems(o.resources, [...at, 'resources'])) out.push({ path, message });
+  }
+  return out;
+}
+
+/** What a shared volume's class must support: replicas on any node read it, the filling Job writes it meanwhile. */
+export const SHARED_VOLUME_ACCESS_MODES = ['ReadOnlyMany', 'ReadWriteMany'] as const;
+
+/**
+ * Shared volumes (CatalogEntry.sharedVolume) against the environment: each is configured under
+ * `apps.sharedVolumes.<claimName>` (and nothing else is), on a storage class the environment declares in
+ * `storageClasses` with ReadOnlyMany and ReadWriteMany. A class that cannot (local-path, Ceph RBD) is refused
+ * here rather than leaving the claim Pending and every replica with it.
+ */
+export function sharedVolumeProblems(c: Pick<EnvironmentConfig, 'apps' | 'storageClasses' | 'platform'>): { path: Path; message: string }[] {
+  const out: { path: Path; message: string }[] = [];
+  const wanted = new Map(c.platform.catalog.flatMap((e) => (e.sharedVolume ? [[e.sharedVolume.claimName, e.name] as const] : [])));
+  for (const [claim, service] of wanted) {
+    if (!(claim in c.apps.sharedVolumes)) out.push({ path: ['apps', 'sharedVolumes', claim], message: `is required: ${service} mounts the shared volume ${claim} (storageClass, size and version)` });
+  }
+  for (const [claim, v] of Object.entries(c.apps.sharedVolumes)) {
+    const at: Path = ['apps', 'sharedVolumes', claim];
+    if (!wanted.has(claim)) {
+      out.push({ path: at, message: `is not a shared volume of the catalog (allowed: ${[...wanted.keys()].sort().join(', ') || 'none'})` });
+      continue;
+    }
+    const declared = c.storageClasses[v.storageClass];
+    const need = SHARED_VOLUME_ACCESS_MODES.join(' and ');
+    if (!declared) {
+      out.push({ path: [...at, 'storageClass'], message: `is not declared in storageClasses (declare it with its accessModes; it must support ${need}, e.g. NFS or CephFS: docs/pcf-builder.md)` });
+      continue;
+    }
+    const missing = SHARED_VOLUME_ACCESS_MODES.filter((m) => !declared.accessModes.includes(m));
+    if (missing.length) {
+      out.push({
+        path: [...at, 'storageClass'],
+        message: `storage class "${v.storageClass}" supports ${declared.accessModes.join(', ')} (storageClasses.${v.storageClass}.accessModes), not ${missing.join(' or ')}: `
+          + `every replica mounts the volume read-only (ReadOnlyMany) while its Job writes it (ReadWriteMany); use an NFS or CephFS class (docs/pcf-builder.md)`,
+      });
+    }
   }
   return out;
 }

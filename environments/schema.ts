@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import {
-  cidr, computeResources, cpu, dnsLabel, dnsName, memory, REGISTRY, replicas, storage, volume,
+  cidr, computeResources, cpu, dnsLabel, dnsName, memory, REGISTRY, replicas, storage, volume, volumeSize,
 } from './values';
 import { externalSections, STORE_NAMES, storeSections } from '../charts/data/stores';
 import { SERVICE_KINDS, type CatalogEntry } from './service';
@@ -135,6 +135,19 @@ export const clusterSection = z.strictObject({
   }).optional(),
 });
 
+/** PersistentVolume access modes (Kubernetes 1.27). */
+export const ACCESS_MODES = ['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod'] as const;
+export type AccessMode = typeof ACCESS_MODES[number];
+
+/**
+ * A storage class of the site and the access modes its provisioner supports: declared, not probed (the render
+ * cannot see the cluster). local-path (k3s) and Ceph RBD are ReadWriteOnce only; NFS and CephFS also serve
+ * ReadOnlyMany and ReadWriteMany (docs/pcf-builder.md).
+ */
+export const storageClassSpec = z.strictObject({
+  accessModes: z.array(z.enum(ACCESS_MODES)).min(1, { message: 'must list at least one access mode' }),
+});
+
 export const ingressSection = z.strictObject({
   className: dnsLabel,
   baseDomain: dnsName,
@@ -214,6 +227,17 @@ export const appsSection = z.strictObject({
     })).default([]),
   }).default({ mode: 'disabled', gpuResource: 'nvidia.com/gpu', gpusPerReplica: 1, gpuMemory: '48Gi', nodeSelector: {}, tolerations: [] }),
   services: z.record(dnsLabel, appOverride).default({}),
+  /**
+   * The catalog's shared volumes (CatalogEntry.sharedVolume), by claim name: the class they are provisioned from
+   * (it must be one of `storageClasses` that supports ReadOnlyMany and ReadWriteMany), their size and the version of
+   * their content (a new version is a new filling Job: charts/apps/shared-volume.ts).
+   */
+  sharedVolumes: z.record(dnsLabel, z.strictObject({
+    storageClass: dnsName,
+    size: volumeSize,
+    /** A folder name under the volume's source prefix: letters, digits, `.`, `_`, `-`. */
+    version: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { message: 'must be a version such as 2026.11.3 (letters, digits, ".", "_", "-"; at most 63)' }),
+  })).default({}),
 });
 
 // GitOps and installation (issue 8): cluster add-ons installed from their upstream Helm charts, and where
@@ -295,6 +319,8 @@ export const platformSection = z.strictObject({
   partOf: dnsLabel,
   /** Its store kinds: `stores` holds exactly these sections. */
   stores: z.array(z.enum(STORE_NAMES)),
+  /** Those of its stores an environment may leave out. */
+  optionalStores: z.array(z.enum(STORE_NAMES)).default([]),
   /**
    * The application tier's chart folders, in apply order (providers before their consumers): an entry goes to
    * the first folder whose `namespaces` (when given) hold its namespace and whose `kinds` (when given) its kind.
@@ -316,6 +342,8 @@ export const environmentShape = z.strictObject({
   ha: z.boolean(),
   cluster: clusterSection,
   storageClass: dnsName,
+  /** Storage classes with what they can do, where something needs more than `storageClass` (shared volumes). @default none */
+  storageClasses: z.record(dnsName, storageClassSpec).default({}),
   ingress: ingressSection,
   images: imagesSection,
   gitops: gitopsSection,

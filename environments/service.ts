@@ -25,6 +25,11 @@ export interface HorizontalScaling {
    * The HPA keeps `averageValue` tasks per pod, so `scaleUpAbove` tasks need `scaleUpAbove / averageValue` pods.
    */
   readonly queue?: { readonly metric: string; readonly averageValue: number };
+  /**
+   * HTTP requests per second per pod: an External metric (the rate of the service's `http_requests_total`,
+   * served by prometheus-adapter, charts/apps/metrics.ts); above this average the HPA adds pods.
+   */
+  readonly requestsPerSecond?: number;
 }
 
 /** Fixed replicas (vertical scaling: bigger requests, not more pods). */
@@ -101,6 +106,12 @@ export interface CatalogEntry {
   readonly resources: ComputeResources;
   /** Ports this service opens to the internet (partners' APIs, mail submission); nothing else leaves the cluster. */
   readonly internetPorts?: readonly number[];
+  /**
+   * A volume of content many replicas read and none writes (seed 001: the AI brain): a claim mounted read-only
+   * in every replica, filled from MinIO by a Job that alone mounts it read-write (charts/apps/shared-volume.ts).
+   * Its size, version and storage class come from the environment (`apps.sharedVolumes.<claimName>`).
+   */
+  readonly sharedVolume?: SharedVolume;
   /** Batch jobs only: when they run (cron, in the cluster's time zone, UTC). */
   readonly schedule?: string;
   /**
@@ -131,3 +142,18 @@ export interface CatalogEntry {
   readonly migrate?: { readonly args: readonly string[] };
 }
 
+
+/** A read-only content volume of a service, filled from object storage (see CatalogEntry.sharedVolume). */
+export interface SharedVolume {
+  /** The PersistentVolumeClaim's name. */
+  readonly claimName: string;
+  /** Where every replica sees it (read-only). */
+  readonly mountPath: string;
+  /**
+   * Where its content is in MinIO's documents bucket: version `v` is the folder `<sourcePrefix>/<v>/` (the bucket
+   * the platform's services use; a bucket and user of its own would need a MinIO client per platform).
+   */
+  readonly sourcePrefix: string;
+  /** The environment variable that tells the service the current version's folder. */
+  readonly pathEnv: string;
+}

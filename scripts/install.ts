@@ -366,6 +366,8 @@ export interface ClusterFacts {
   readonly clientVersion: string;
   readonly serverVersion: string;
   readonly storageClass: boolean;
+  /** The classes of the environment's shared volumes (apps.sharedVolumes), by name: present or not. @default none */
+  readonly sharedVolumeClasses?: Readonly<Record<string, boolean>>;
   readonly argoCdRuns: boolean;
 }
 
@@ -383,6 +385,8 @@ export function clusterFacts(c: EnvironmentConfig, kubectl: Kubectl): ClusterFac
   const nodes: Obj[] = JSON.parse(get(['get', 'nodes', '--output', 'json'])).items ?? [];
   const kubelet = String(nodes[0]?.status?.nodeInfo?.kubeletVersion ?? '');
   const sc = get(['get', 'storageclass', c.storageClass, '--ignore-not-found', '--output', 'name']).trim();
+  const shared = [...new Set(Object.values(c.apps.sharedVolumes).map((v) => v.storageClass))].sort();
+  const sharedVolumeClasses = Object.fromEntries(shared.map((x) => [x, get(['get', 'storageclass', x, '--ignore-not-found', '--output', 'name']).trim().length > 0]));
   const argo = get(['get', 'deployment', '--namespace', ARGOCD_NAMESPACE, 'argocd-server', '--ignore-not-found', '--output', 'name']).trim();
   return {
     context: view['current-context'] ?? view.contexts?.[0]?.name ?? '?',
@@ -394,6 +398,7 @@ export function clusterFacts(c: EnvironmentConfig, kubectl: Kubectl): ClusterFac
     clientVersion: version.clientVersion?.gitVersion ?? '?',
     serverVersion: version.serverVersion?.gitVersion ?? '?',
     storageClass: sc.length > 0,
+    ...(shared.length ? { sharedVolumeClasses } : {}),
     argoCdRuns: argo.length > 0,
   };
 }
@@ -412,6 +417,11 @@ export function preflight(c: EnvironmentConfig, f: ClusterFacts, helmAvailable: 
   const shipped = bareCluster(f.flavour).storageClasses.includes(c.storageClass);
   check(f.storageClass, `storage class ${c.storageClass}: ${f.storageClass ? 'present' : 'missing'}${shipped ? ` (${f.flavour} ships it)` : ''}`,
     `install the storage provisioner that provides StorageClass ${c.storageClass} (environments/${outputFolder(c)}.ts storageClass)`);
+  // Shared volumes (pcf-builder's AI brain) need a class that serves ReadOnlyMany and ReadWriteMany (NFS, CephFS).
+  for (const [name, present] of Object.entries(f.sharedVolumeClasses ?? {})) {
+    check(present, `storage class ${name} (shared volumes, ReadOnlyMany and ReadWriteMany): ${present ? 'present' : 'missing'}`,
+      `install the provisioner that provides StorageClass ${name}, e.g. NFS or CephFS (docs/pcf-builder.md; environments/${outputFolder(c)}.ts apps.sharedVolumes)`);
+  }
   if (!withoutArgoCd) {
     const how = f.argoCdRuns ? 'already runs: not re-installed' : helmAvailable ? 'bootstrapped with helm' : f.flavour === 'k3s' ? 'bootstrapped with k3s\'s Helm controller' : 'cannot be bootstrapped';
     check(f.argoCdRuns || helmAvailable || f.flavour === 'k3s', `Argo CD: ${how}`, 'install helm 3 (https://helm.sh) on this machine, or install Argo CD first (docs/gitops-install.md)');

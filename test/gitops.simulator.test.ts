@@ -30,7 +30,7 @@ describe.each(rows)('%s through %s', (env, path, p) => {
   });
 });
 
-describe.each(all.map((p) => [p.config.name, p] as const))('%s: the simulated installer is the real one', (_name, p) => {
+describe.each(renderEvery().map((p) => [nameOf(p), p] as const))('%s: the simulated installer is the real one', (_name, p) => {
   test('the simulator replays the installer\'s steps in the installer\'s order (scripts/install.ts plan())', () => {
     const folders = p.charts.map((c) => ({ name: c.folder, dir: `/dist/${c.folder}`, files: c.manifests.map((_, i) => `/dist/${c.folder}/${i}.yaml`), objects: c.manifests }));
     const real = plan(folders, { withoutArgoCd: false, timeout: '10m', config: p.config, secrets: p.secrets, bootstrap: 'helm' }).map((s) => s.folder);

@@ -21,6 +21,7 @@ import { protectData } from '../charts/gitops/protect';
 import { manifestsOf, nameOf, renderAll, renderEvery } from './support/render';
 import { applications, clusterKindAllowed, dependencies, destinationAllowed, groupOf, projects } from './support/gitops';
 import { deploymentName, outputFolder } from '../charts/lib/naming';
+import { platformKeys } from '../charts/lib/labels';
 
 const all = renderAll();
 const env = (name: string) => all.find((p) => p.config.name === name)!;
@@ -138,9 +139,9 @@ describe.each(renderEvery().map((p) => [nameOf(p), p] as const))('%s', (_name, p
     expect(order[0]).toBe('00-namespaces');
     expect(waveViolations(p)).toEqual([]);
     // The wave label (what an approver sorts by) is on the folders' Applications and nothing else.
-    const labelled = apps.filter((a) => a.metadata.labels[`${p.config.platform.labelDomain}/wave`]).map((a) => a.metadata.name).sort();
+    const labelled = apps.filter((a) => a.metadata.labels[platformKeys(p.config).wave]).map((a) => a.metadata.name).sort();
     expect(labelled).toEqual(childApps(p).filter((a) => a.metadata.name !== `${deploymentName(p.config)}-root`).map((a) => a.metadata.name).sort());
-    for (const a of apps.filter((x) => x.metadata.labels[`${p.config.platform.labelDomain}/wave`])) expect(Number(a.metadata.labels[`${p.config.platform.labelDomain}/wave`])).toBe(wave(a));
+    for (const a of apps.filter((x) => x.metadata.labels[platformKeys(p.config).wave])) expect(Number(a.metadata.labels[platformKeys(p.config).wave])).toBe(wave(a));
   });
 
   test('sync: automated with prune and self-heal where the environment syncs itself, manual (approved) elsewhere; retries with backoff; server-side apply', () => {
@@ -168,8 +169,11 @@ describe.each(renderEvery().map((p) => [nameOf(p), p] as const))('%s', (_name, p
       const app = childApps(p).find((a) => folderOf(p, a) === c.folder)!;
       if (data.length) expect(app.metadata.finalizers ?? []).toEqual([]);
     }
-    expect(p.charts.find((c) => c.folder === '00-namespaces')!.manifests.filter((m) => m.kind === 'Namespace' && m.metadata.name === 'db-postgres')
-      .map((m) => m.metadata.annotations['argocd.argoproj.io/sync-options'])).toEqual(['Prune=false,Delete=false']);
+    // Where PostgreSQL runs in the cluster (not a platform's environment without it, or with a managed one).
+    if (p.config.stores.postgres) {
+      expect(p.charts.find((c) => c.folder === '00-namespaces')!.manifests.filter((m) => m.kind === 'Namespace' && m.metadata.name === 'db-postgres')
+        .map((m) => m.metadata.annotations['argocd.argoproj.io/sync-options'])).toEqual(['Prune=false,Delete=false']);
+    }
   });
 
   test('add-ons declare the flows they need: the API server, admission webhooks, Argo CD to its repositories', () => {
@@ -192,7 +196,7 @@ describe.each(renderEvery().map((p) => [nameOf(p), p] as const))('%s', (_name, p
     for (const a of addonApps) {
       expect(a.spec.source.targetRevision).toMatch(/^v?[0-9]+\.[0-9]+\.[0-9]+$/);
       expect(a.spec.source.helm.releaseName).toBe(a.spec.source.chart);
-      const images = a.metadata.annotations[`${p.config.platform.labelDomain}/images`].split(',');
+      const images = a.metadata.annotations[platformKeys(p.config).images].split(',');
       expect(images.length).toBeGreaterThan(0);
       for (const i of images) expect(i).toMatch(/^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._/-]+:[A-Za-z0-9._-]+$/);
       // ignoreDifferences only for CA bundles that controllers inject after the sync.
@@ -206,7 +210,7 @@ describe.each(renderEvery().map((p) => [nameOf(p), p] as const))('%s', (_name, p
     const listed = (tree.get('images.txt') ?? '').split('\n').filter(Boolean);
     const expected = new Set<string>();
     for (const m of manifestsOf(p)) {
-      for (const i of String(m.metadata.annotations?.[`${p.config.platform.labelDomain}/images`] ?? '').split(',').filter(Boolean)) expected.add(i);
+      for (const i of String(m.metadata.annotations?.[platformKeys(p.config).images] ?? '').split(',').filter(Boolean)) expected.add(i);
       JSON.stringify(m, (k, v) => { if ((k === 'containers' || k === 'initContainers') && Array.isArray(v)) v.forEach((c) => expected.add(c.image)); return v; });
     }
     expect(listed).toEqual([...expected].sort());

@@ -14,10 +14,10 @@ import { contractFor, IMAGE_CONTRACTS, type ImageContract, type Source } from '.
 import { toFileTree } from '../charts/output/render';
 import type { Manifest } from '../charts/platform';
 import { checkPod, expand, type PodUnderTest, type Violation } from './support/image-contracts';
-import { describeObject, manifestsOf, podTemplates, renderAll, renderEvery } from './support/render';
+import { describeObject, manifestsOf, nameOf, podTemplates, renderEvery } from './support/render';
 import { parseShell, programsOf } from './support/shell';
 
-const platforms = renderAll();
+const platforms = renderEvery();
 const lookupIn = (registry: string) => (image: string) => contractFor(image, registry || undefined);
 
 function podsOf(p: (typeof platforms)[number]): PodUnderTest[] {
@@ -29,7 +29,7 @@ function podsOf(p: (typeof platforms)[number]): PodUnderTest[] {
     configMaps.set(m.metadata.namespace, ns);
   }
   return podTemplates(ms).map(({ owner, template }) => ({
-    env: p.config.name,
+    env: nameOf(p),
     workload: describeObject(owner as Manifest),
     template,
     claimTemplates: (owner.spec.volumeClaimTemplates ?? []).map((t: Manifest) => t.metadata.name),
@@ -37,11 +37,11 @@ function podsOf(p: (typeof platforms)[number]): PodUnderTest[] {
   }));
 }
 
-const rows = renderEvery().flatMap((p) => podsOf(p).map((pod) => ({ pod, violations: checkPod(pod, lookupIn(p.config.images.registry)) })));
+const rows = platforms.flatMap((p) => podsOf(p).map((pod) => ({ pod, violations: checkPod(pod, lookupIn(p.config.images.registry)) })));
 const show = (vs: readonly Violation[]) => vs.map((v) => `[${v.rule}] ${v.container} (${v.image}): ${v.message}`);
 
 describe('every image has a contract with its source', () => {
-  const listed = renderEvery().flatMap((p) => (toFileTree(p).get('images.txt') ?? '').split('\n').filter(Boolean).map((image) => ({ env: p.config.name, registry: p.config.images.registry, image })));
+  const listed = platforms.flatMap((p) => (toFileTree(p).get('images.txt') ?? '').split('\n').filter(Boolean).map((image) => ({ env: nameOf(p), registry: p.config.images.registry, image })));
 
   test('the environments list images', () => {
     expect(listed.length).toBeGreaterThan(40);
@@ -79,7 +79,7 @@ describe('every rendered pod respects the contracts of its images', () => {
   test('pods of every kind are checked', () => {
     const kinds = new Set(rows.map((r) => r.pod.workload.split(' ')[0]));
     expect([...kinds].sort()).toEqual(expect.arrayContaining(['CronJob', 'Deployment', 'Job', 'StatefulSet']));
-    expect(new Set(rows.map((r) => r.pod.env))).toEqual(new Set(renderEvery().map((p) => p.config.name)));
+    expect(new Set(rows.map((r) => r.pod.env))).toEqual(new Set(platforms.map(nameOf)));
   });
 
   test.each(rows.map((r) => [r.pod.env, r.pod.workload, r.violations]))('%s: %s', (_env, _w, violations) => {
@@ -215,8 +215,8 @@ describe('the checker catches each rule on a small pod', () => {
 
 describe('the checker fails real pods when they are broken', () => {
   // Rendered pods, each changed in one place: the check must notice.
-  const find = (env: string, workload: string) => rows.find((r) => r.pod.env === env && r.pod.workload === workload)!.pod;
-  const prod = platforms.find((p) => p.config.name === 'production')!;
+  const find = (env: string, workload: string) => rows.find((r) => r.pod.env === `receivables/${env}` && r.pod.workload === workload)!.pod;
+  const prod = platforms.find((p) => nameOf(p) === 'receivables/production')!;
   const lookup = lookupIn(prod.config.images.registry);
   const withContainer = (p: PodUnderTest, name: string, change: (c: Manifest) => Manifest): PodUnderTest => {
     const spec = p.template.spec;

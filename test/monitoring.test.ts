@@ -11,7 +11,7 @@ import type { Manifest, RenderedChart } from '../charts/platform';
 import { MonitoringChart } from '../charts/monitoring/monitoring';
 import { storeRules } from '../charts/monitoring/rules';
 import { modelErrors } from './support/k8s-schema';
-import { manifestsOf, renderAll } from './support/render';
+import { manifestsOf, nameOf, renderAll, renderEvery } from './support/render';
 import { promtool, rulesOf, undeclaredScrapes } from './support/monitoring';
 
 const production = loadEnvironment('production');
@@ -104,7 +104,7 @@ describe('alerting rules', () => {
   test('promtool accepts every rule of the sample, of every rendered environment and of every store kind, without lint findings', () => {
     // One file per source: each is what one Prometheus loads.
     const files: Record<string, unknown> = {};
-    [rules, ...renderAll().map((p) => rulesOf(p))].forEach((rs, i) => { files[`rules-${i}.yaml`] = { groups: rs.flatMap((r) => r.spec.groups) }; });
+    [rules, ...renderEvery().map((p) => rulesOf(p))].forEach((rs, i) => { files[`rules-${i}.yaml`] = { groups: rs.flatMap((r) => r.spec.groups) }; });
     files['stores.yaml'] = { groups: (['postgres', 'redis', 'minio', 'elasticsearch', 'clickhouse', 'kafka'] as const).map((store) => (
       { name: store, rules: storeRules(production, store).map((r) => ({ alert: r.alert, expr: r.expr, for: r.for, labels: { severity: r.severity } })) })) };
     const out = promtool(['check', 'rules', ...Object.keys(files)], files);
@@ -262,7 +262,7 @@ describe('dr: the Postgres alerts of a standby cluster (issue 13, defect 8)', ()
 });
 
 describe('rendered environments', () => {
-  test.each(renderAll().map((p) => [p.config.name, p] as const))('%s: every PodMonitor endpoint is allowed by a Prometheus flow; monitoring only where the stack runs', (_n, p) => {
+  test.each(renderEvery().map((p) => [nameOf(p), p] as const))('%s: every PodMonitor endpoint is allowed by a Prometheus flow; monitoring only where the stack runs', (_n, p) => {
     const ms = manifestsOf(p);
     expect(undeclaredScrapes(ms, p.graph)).toEqual([]);
     if (!p.config.addons.monitoring.enabled) expect(ms.filter((m) => /monitoring\.coreos\.com/.test(m.apiVersion))).toEqual([]);

@@ -4,7 +4,8 @@ import { parseCpu, parseMemory, formatCpu, formatMemory } from '../charts/lib/qu
 import { sizeQuota } from '../charts/namespaces';
 import { renderPlatform, type Manifest, type RenderedPlatform } from '../charts/platform';
 import { environmentInput, loadEnvironment, validateEnvironment } from '../environments';
-import { manifestsOf, podTemplates, renderAll } from './support/render';
+import { manifestsOf, podTemplates, renderAll, renderEvery } from './support/render';
+import { platformKeys } from '../charts/lib/labels';
 
 const withoutFlowPolicies = (p: RenderedPlatform) => p.charts.filter((c) => c.folder !== '02-network').flatMap((c) => c.manifests);
 const find = (ms: Manifest[], kind: string, ns: string, name?: string) =>
@@ -73,13 +74,13 @@ describe('workload demand', () => {
 
 describe('platform namespaces', () => {
   test('every namespace of the configuration is rendered, restricted unless it states a reason', () => {
-    for (const p of renderAll()) {
+    for (const p of renderEvery()) {
       const ms = manifestsOf(p);
       for (const ns of p.config.namespaces) {
         const obj = find(ms, 'Namespace', ns.name)!;
         expect(obj.metadata.labels['pod-security.kubernetes.io/enforce']).toBe(ns.podSecurity);
         if (ns.podSecurity !== 'restricted') {
-          expect(obj.metadata.annotations['sme-receivables.io/pod-security-reason']).toBe(ns.podSecurityReason);
+          expect(obj.metadata.annotations[platformKeys(p.config).podSecurityReason]).toBe(ns.podSecurityReason);
         }
       }
     }
@@ -95,7 +96,7 @@ describe('platform namespaces', () => {
   });
 
   test('quotas admit every rendered workload at full scale', () => {
-    for (const p of renderAll()) {
+    for (const p of renderEvery()) {
       const ms = manifestsOf(p);
       const hpaMax = (kind: string, ns: string, name: string) => ms.find((m) => m.kind === 'HorizontalPodAutoscaler'
         && m.metadata.namespace === ns && m.spec.scaleTargetRef.kind === kind && m.spec.scaleTargetRef.name === name)?.spec.maxReplicas;
@@ -135,14 +136,14 @@ describe('platform namespaces', () => {
 
 describe('tenants', () => {
   test('each tenant gets a restricted, default-deny namespace with its plan\'s quota and limits', () => {
-    for (const p of renderAll()) {
+    for (const p of renderEvery()) {
       const ms = manifestsOf(p);
       for (const t of p.config.tenants) {
         const ns = `tenant-${t.id}`;
         const plan = p.config.tenantPlans[t.plan];
         const obj = find(ms, 'Namespace', ns)!;
         expect(obj.metadata.labels).toMatchObject({
-          'sme-receivables.io/tenant': t.id, 'sme-receivables.io/plan': t.plan, 'pod-security.kubernetes.io/enforce': 'restricted',
+          [platformKeys(p.config).tenant]: t.id, [platformKeys(p.config).plan]: t.plan, 'pod-security.kubernetes.io/enforce': 'restricted',
         });
         expect(find(ms, 'ResourceQuota', ns)!.spec.hard).toEqual({
           'requests.cpu': plan.requestsCpu, 'requests.memory': plan.requestsMemory, 'limits.cpu': plan.limitsCpu,

@@ -2,12 +2,11 @@
  * Properties that hold for every object of every environment: schema validity, scope, labels, Pod Security,
  * default-deny networking, references between objects, security contexts and secrets.
  */
-import { describeObject, everyObjectOfEvery, manifestsOf, podTemplates, renderEvery } from './support/render';
+import { describeObject, manifestsOf, nameOf, podTemplates, renderEvery } from './support/render';
 import { modelErrors, unknownFields } from './support/k8s-schema';
 import { imagesOf, toFileTree } from '../charts/output/render';
 import type { Manifest } from '../charts/platform';
 import { platformKeys } from '../charts/lib/labels';
-import { PLATFORMS } from '../environments';
 
 // Kinds that the Kubernetes API serves without a namespace (kubectl api-resources --namespaced=false).
 const CLUSTER_SCOPED = new Set([
@@ -24,12 +23,12 @@ const REQUIRED_LABELS = [
   'app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/component',
   'app.kubernetes.io/part-of', 'app.kubernetes.io/managed-by',
 ];
-/** `<label domain>/<key>` of the platform of a `platform/env` row (each platform's own label domain). */
-const keyOf = (env: string, key: string) => `${PLATFORMS[env.split('/')[0]].labelDomain}/${key}`;
 
-const rows = everyObjectOfEvery();
+const rows = renderEvery().flatMap((p) => manifestsOf(p).map((m): [string, Manifest] => [nameOf(p), m]));
 const coreRows = rows.filter(([, m]) => isCoreApi(m));
 const byEnv = renderEvery().map((p) => ({ p, ms: manifestsOf(p) }));
+// Each platform's own label keys (`<labelDomain>/environment`, `…/role`), by `<platform>/<env>`.
+const keysOf = new Map(renderEvery().map((p) => [nameOf(p), platformKeys(p.config)]));
 
 const matches = (selector: Record<string, string>, labels: Record<string, string> | undefined) =>
   Object.entries(selector).every(([k, v]) => labels?.[k] === v);
@@ -84,8 +83,8 @@ describe('scope and names', () => {
 describe('labels', () => {
   test.each(rows.map(([env, m]) => [env, describeObject(m), m]))('%s: %s carries the standard labels, all valid', (env, _d, m) => {
     const labels: Record<string, string> = (m as Manifest).metadata.labels ?? {};
-    for (const key of REQUIRED_LABELS) expect(Object.keys(labels)).toContain(key);
-    expect(labels[keyOf(env, 'environment')]).toBe(env.split('/').pop());
+    for (const key of [...REQUIRED_LABELS, keysOf.get(env)!.environment]) expect(Object.keys(labels)).toContain(key);
+    expect(labels[keysOf.get(env)!.environment]).toBe(env.slice(env.indexOf('/') + 1));
     for (const [k, v] of Object.entries(labels)) {
       expect(k).toMatch(LABEL_KEY);
       expect(v).toMatch(LABEL_VALUE);
@@ -98,7 +97,8 @@ describe('labels', () => {
     for (const [env, m] of rows) {
       const sel = m.spec?.selector?.matchLabels ?? (m.kind === 'Service' ? m.spec?.selector : undefined);
       if (!sel) continue;
-      const extra = Object.keys(sel).filter((k) => !stable.has(k) && !['role', 'shard', 'pool'].map((x) => keyOf(env, x)).includes(k));
+      const keys = keysOf.get(env)!;
+      const extra = Object.keys(sel).filter((k) => !stable.has(k) && !([keys.role, keys.shard, keys.pool] as string[]).includes(k));
       expect({ obj: `${env}: ${describeObject(m)}`, extra }).toEqual({ obj: `${env}: ${describeObject(m)}`, extra: [] });
     }
   });
@@ -115,7 +115,7 @@ describe('namespaces', () => {
           expect(l[`pod-security.kubernetes.io/${mode}-version`]).toBe(version);
         }
         if (l['pod-security.kubernetes.io/enforce'] !== 'restricted') {
-          expect(ns.metadata.annotations?.[`${p.config.platform.labelDomain}/pod-security-reason`]).toEqual(expect.stringMatching(/\w+ \w+/));
+          expect(ns.metadata.annotations?.[platformKeys(p.config).podSecurityReason]).toEqual(expect.stringMatching(/\w+ \w+/));
         }
       }
     }

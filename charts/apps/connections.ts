@@ -79,6 +79,8 @@ export function wire(scope: Construct, ctx: PlatformContext, plan: ServicePlan, 
 
   for (const d of e.dependsOn) {
     if (isStore(d.target)) {
+      // An optional store this environment leaves out (environments/rules.ts allows only optional ones).
+      if (d.optional && ctx.refs[d.target] === undefined) continue;
       // The store kind's own wiring (charts/data/<kind>/client.ts).
       const storeNamespace = NAMESPACES[d.target];
       const external = isExternal(config, d.target);

@@ -12,16 +12,44 @@ export interface AdapterExternalRule {
   readonly metricsQuery: string;
 }
 
-/** One rule per distinct queue metric of the catalog: the deepest queue per `queue` label. */
+/**
+ * One rule per distinct queue metric of the catalog: the deepest queue per `queue` label; and, where an entry
+ * scales on its request rate, the request-rate rule (requestRateRule).
+ */
 export function externalMetricRules(catalog: readonly CatalogEntry[]): AdapterExternalRule[] {
   const metrics = new Set<string>();
   for (const e of catalog) if (e.scaling.type === 'horizontal' && e.scaling.queue) metrics.add(e.scaling.queue.metric);
-  return [...metrics].sort().map((metric) => ({
+  const rules = [...metrics].sort().map((metric) => ({
     seriesQuery: `${metric}{queue!=""}`,
     resources: { overrides: { namespace: { resource: 'namespace' } } },
     name: { as: metric },
     metricsQuery: `max(${metric}{<<.LabelMatchers>>}) by (queue)`,
   }));
+  const byRate = catalog.some((e) => e.scaling.type === 'horizontal' && e.scaling.requestsPerSecond !== undefined);
+  return byRate ? [...rules, requestRateRule()] : rules;
+}
+
+/**
+ * The request-rate contract between a service, Prometheus, prometheus-adapter and the service's HPA (seed 001:
+ * requests per second above 100):
+ *  - the service counts the HTTP requests it answers in the counter `http_requests_total` on its /metrics;
+ *  - its PodMonitor (charts/monitoring) labels the series with `job` = the service's app.kubernetes.io/name and
+ *    `namespace`;
+ *  - the adapter serves `http_requests_per_second`: the service's summed per-second rate over 2 minutes, per job;
+ *  - the HPA selects `job: <service>` in its namespace with an AverageValue target: the adapter's sum divided by
+ *    the pods, so the target is requests per second per pod.
+ */
+export const REQUEST_COUNTER = 'http_requests_total';
+export const REQUEST_RATE_METRIC = 'http_requests_per_second';
+export const requestRateSelector = (service: string): Record<string, string> => ({ job: service });
+
+export function requestRateRule(): AdapterExternalRule {
+  return {
+    seriesQuery: `${REQUEST_COUNTER}{namespace!="",job!=""}`,
+    resources: { overrides: { namespace: { resource: 'namespace' } } },
+    name: { as: REQUEST_RATE_METRIC },
+    metricsQuery: `sum(rate(${REQUEST_COUNTER}{<<.LabelMatchers>>}[2m])) by (job)`,
+  };
 }
 
 /**

@@ -15,6 +15,7 @@ export interface HpaPlan {
   readonly cpuPercent: number;
   readonly memoryPercent?: number;
   readonly queue?: { readonly metric: string; readonly averageValue: number };
+  readonly requestsPerSecond?: number;
 }
 
 export interface ServicePlan {
@@ -93,7 +94,7 @@ function planOne(config: EnvironmentConfig, e: CatalogEntry): ServicePlan {
   return {
     ...base,
     replicas: minReplicas,
-    hpa: { minReplicas, maxReplicas, cpuPercent: s.cpuPercent, memoryPercent: s.memoryPercent, queue: s.queue },
+    hpa: { minReplicas, maxReplicas, cpuPercent: s.cpuPercent, memoryPercent: s.memoryPercent, queue: s.queue, requestsPerSecond: s.requestsPerSecond },
   };
 }
 

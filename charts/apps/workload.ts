@@ -24,7 +24,8 @@ import { wire } from './connections';
 import type { HttpProbeSpec, ProbeSpecs } from '../../environments/service';
 import { migrationJob } from './migration';
 import type { ServicePlan } from './plan';
-import { queueSelector } from './metrics';
+import { queueSelector, REQUEST_RATE_METRIC, requestRateSelector } from './metrics';
+import { sharedVolume } from './shared-volume';
 
 export interface Probes {
   /** For slow starters: liveness and readiness wait until it succeeds. */
@@ -113,6 +114,8 @@ export class AppWorkload extends Construct {
     const m = (n: string) => meta(config, { name: n, namespace: ns, id: plan.id, version });
 
     const wiring = wire(this, ctx, plan, plans);
+    // A read-only content volume filled by a Job (seed 001's AI brain; ./shared-volume.ts).
+    const shared = e.sharedVolume ? sharedVolume(this, ctx, plan, spec.image ?? e.image, spec.uid ?? DEFAULT_UID) : undefined;
     const settings: Record<string, string> = {
       SERVICE_NAME: name,
       PORT: String(e.port),
@@ -120,6 +123,7 @@ export class AppWorkload extends Construct {
       LOG_LEVEL: config.ha ? 'info' : 'debug',
       ...spec.settings,
       ...wiring.settings,
+      ...shared?.settings,
     };
     const sorted = Object.fromEntries(Object.entries(settings).sort(([a], [b]) => a.localeCompare(b)));
 
@@ -158,6 +162,7 @@ export class AppWorkload extends Construct {
             topologySpreadConstraints: spreadOverNodes(selectorLabels(plan.id)),
             ...(spec.nodeSelector && Object.keys(spec.nodeSelector).length ? { nodeSelector: spec.nodeSelector } : {}),
             ...(spec.tolerations?.length ? { tolerations: spec.tolerations } : {}),
+            ...(shared ? { initContainers: shared.initContainers } : {}),
             containers: [container(config, name, spec.image ?? e.image, {
               ...(spec.args ? { args: spec.args } : {}),
               ports,
@@ -172,12 +177,14 @@ export class AppWorkload extends Construct {
               volumeMounts: [
                 ...writable.map((w) => ({ name: w.name, mountPath: w.path })),
                 ...wiring.mounts,
+                ...(shared?.mounts ?? []),
                 ...(spec.mounts ?? []),
               ],
             })],
             volumes: [
               ...writable.map((w) => emptyDir(w.name, w.sizeLimit)),
               ...wiring.volumes,
+              ...(shared?.volumes ?? []),
               ...(spec.volumes ?? []),
             ],
           },
@@ -213,6 +220,16 @@ export class AppWorkload extends Construct {
           external: {
             metric: { name: h.queue.metric, selector: { matchLabels: queueSelector(name) } },
             target: { type: 'AverageValue', averageValue: k8s.Quantity.fromString(String(h.queue.averageValue)) },
+          },
+        });
+      }
+      // Requests per second per pod (seed 001: scale up above 100), the same External metric path as the queue.
+      if (h.requestsPerSecond !== undefined && config.addons.monitoring.enabled) {
+        metrics.push({
+          type: 'External',
+          external: {
+            metric: { name: REQUEST_RATE_METRIC, selector: { matchLabels: requestRateSelector(name) } },
+            target: { type: 'AverageValue', averageValue: k8s.Quantity.fromString(String(h.requestsPerSecond)) },
           },
         });
       }

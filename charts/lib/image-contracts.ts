@@ -503,6 +503,8 @@ const platformImages: ImageContract[] = [
   platform('web-frontend', PLATFORM_VERSION, 101),
   platform('model-server', '2.1.0', 10001, ['/cache']),
   platform('model-server', '2.1.0-cpu', 10001, ['/cache']),
+  // The PCF Builder app (seed 001: Node.js, port 3000): node:alpine's node user; its init container waits with sh and sleep.
+  platform('pcf-builder', '1.0.0', 1000, [], 'registry.pcf-builder.internal/platform'),
   // Arbor/Kumori (spec 003): built FROM node:20-alpine (the document's Dockerfile), run as its `node` user (1000).
   ...['arbor-api', 'kumori-api'].map((n) => platform(n, '3.2.0', 1000, ['/app/.next/cache'], 'registry.arbor.internal/platform')),
   platform('arbor-worker', '3.2.0', 1000, [], 'registry.arbor.internal/platform'),

@@ -18,6 +18,7 @@ import type { RenderedChart } from '../lib/manifest';
 import { holdsData } from '../gitops/order';
 import { platformRules, statefulSetRules, storeRules, type Rule } from './rules';
 import { scrapeTargets } from './targets';
+import { sharedVolumeRules } from '../apps/shared-volume';
 
 export interface MonitoringChartProps {
   readonly ctx: PlatformContext;
@@ -66,6 +67,14 @@ export class MonitoringChart extends Chart {
     });
     // Delivery: Argo CD and certificates, in the monitoring namespace.
     new ApiObject(this, 'rules-platform', prometheusRule('platform-delivery', 'monitoring', [{ name: 'platform.delivery', rules: platformRules(c) }]) as any);
+
+    // Shared content volumes of the application tier (charts/apps/shared-volume.ts), in their service's namespace.
+    for (const e of c.platform.catalog) {
+      const deployed = p.charts.some((x) => x.manifests.some((mm) => mm.kind === 'PersistentVolumeClaim' && mm.metadata.namespace === e.namespace && mm.metadata.name === e.sharedVolume?.claimName));
+      if (!e.sharedVolume || !deployed) continue;
+      new ApiObject(this, `rules-${e.namespace}-${e.sharedVolume.claimName}`,
+        prometheusRule(`${e.sharedVolume.claimName}-content`, e.namespace, [{ name: `${e.sharedVolume.claimName}.content`, rules: sharedVolumeRules(e.sharedVolume, e.namespace) }]) as any);
+    }
 
     // Rules by namespace: generic ones per data-holding StatefulSet, then the store's own.
     const all = p.charts.flatMap((x) => x.manifests);

@@ -50,6 +50,11 @@ export function siteChecklist(p: RenderedPlatform, whereSet: WhereSet): string {
       { field: 'stores.postgres.standby.cidrs', what: 'its addresses', value: c.stores.postgres.standby.cidrs },
       { field: 'stores.postgres.standby.archive.endpoint', what: 'the source site\'s MinIO (WAL archive)', value: c.stores.postgres.standby.archive.endpoint },
     ] : []),
+    // Shared content volumes (pcf-builder's AI brain): a class that serves them, and content uploaded before the install.
+    ...Object.entries(c.apps.sharedVolumes).flatMap(([claim, v]) => [
+      { field: `apps.sharedVolumes.${claim}.storageClass`, what: `StorageClass of ${claim}: ReadOnlyMany and ReadWriteMany (NFS, CephFS), declared in storageClasses`, value: v.storageClass },
+      { field: `apps.sharedVolumes.${claim}.version`, what: `version of its content: upload it to MinIO before the install (docs/pcf-builder.md)`, value: v.version },
+    ]),
     ...(c.stores.postgres?.standbyClients ? [
       { field: 'stores.postgres.standbyClients.cidrs', what: 'addresses of the standby site allowed to stream from this primary', value: c.stores.postgres.standbyClients.cidrs },
     ] : []),
