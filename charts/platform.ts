@@ -50,7 +50,7 @@ export function renderPlatform(config: EnvironmentConfig): RenderedPlatform {
   const refs = storeRefs(config);
   const ctx: PlatformContext = { config, refs, graph: new DependencyGraph({ monitoring: config.addons.monitoring.enabled }), secrets: storeSecrets(refs, config) };
   const { charts, addons } = declare(app, ctx);
-  // A chart with nothing in it (01-tenants of a platform without tenants) is no folder and no Application.
+  // A chart with nothing in it (no tenants; no ingress where nothing is exposed) is no folder and no Application.
   const rendered: RenderedChart[] = charts.map(render).filter((c) => c.manifests.length > 0);
   rendered.push(...deriveExternalSecrets(app, ctx));
   rendered.push(...deriveMonitoring(app, ctx, rendered));

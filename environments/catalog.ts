@@ -59,6 +59,16 @@ export function catalogProblems(catalog: readonly CatalogEntry[], appNamespaces:
       if (other) add('ingressHost', `"${e.ingressHost}" is also ${other.name}'s host`);
     }
     if (e.kind === 'batch-job' && !e.schedule) add('schedule', 'is required for a batch job');
+    if (e.kind === 'queue-worker') {
+      if (!e.queue) add('queue', 'is required for a queue worker (the queue whose items start its Jobs)');
+      else {
+        if (!/^[a-z][a-z0-9_-]{0,62}$/.test(e.queue.name)) add('queue.name', `"${e.queue.name}" must be a queue name such as memory-processing`);
+        if (!(Number.isInteger(e.queue.maxJobs) && e.queue.maxJobs >= 1)) add('queue.maxJobs', `${e.queue.maxJobs} must be a whole number of at least 1`);
+      }
+      if (e.publicPath) add('publicPath', 'a queue worker cannot be public');
+      if (e.deadlineSeconds === undefined) add('deadlineSeconds', 'is required for a queue worker (a Job that hangs would hold its slot forever)');
+    }
+    if (e.queue && e.kind !== 'queue-worker') add('queue', `only a queue worker takes items from a queue (kind is ${e.kind})`);
     const cron = e.schedule === undefined ? undefined : cronProblem(e.schedule);
     if (cron) add('schedule', `"${e.schedule}": ${cron} (${CRON_HINT})`);
     if (e.serviceName !== undefined && !/^[a-z]([-a-z0-9]{0,40}[a-z0-9])?$/.test(e.serviceName)) add('serviceName', `"${e.serviceName}" must be a DNS label of at most 42 characters`);
@@ -78,6 +88,29 @@ export function catalogProblems(catalog: readonly CatalogEntry[], appNamespaces:
         if (!/^[-._A-Za-z0-9]+$/.test(file)) add(`configFiles[${j}].files`, `"${file}" is not a ConfigMap key (letters, digits, "-", "_", ".")`);
       }
     });
+    (e.writable ?? []).forEach((w, j) => {
+      if (!/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/.test(w.name)) add(`writable[${j}].name`, `"${w.name}" must be a volume name (a DNS label)`);
+      if (!/^\/[A-Za-z0-9._/-]+$/.test(w.path)) add(`writable[${j}].path`, `"${w.path}" must be an absolute path`);
+      if (e.kind === 'batch-job' || e.kind === 'queue-worker') add(`writable[${j}]`, `a ${e.kind} writes only /tmp`);
+    });
+    (e.externalServices ?? []).forEach((x, j) => {
+      if (!/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/.test(x.secret)) add(`externalServices[${j}].secret`, `"${x.secret}" must be a Secret name (a DNS label)`);
+      for (const [v, key] of Object.entries(x.env)) {
+        if (!/^[A-Z_][A-Z0-9_]*$/.test(v)) add(`externalServices[${j}].env.${v}`, 'must be an environment variable name such as ABLY_API_KEY');
+        if (!/^[-._a-zA-Z0-9]+$/.test(key)) add(`externalServices[${j}].env.${v}`, `"${key}" must be a Secret key`);
+      }
+      if (!(e.internetPorts ?? []).includes(443)) add(`externalServices[${j}]`, `${x.name} is reached over HTTPS: internetPorts must include 443`);
+    });
+    for (const [which, probe] of Object.entries(e.probes ?? {})) {
+      if (!probe) continue;
+      if (e.kind === 'batch-job' || e.kind === 'queue-worker') add(`probes.${which}`, `a ${e.kind} serves nothing to probe`);
+      if (!/^\/[A-Za-z0-9._~/-]*$/.test(probe.path)) add(`probes.${which}.path`, `"${probe.path}" must be an absolute URL path such as /api/health`);
+      for (const field of ['initialDelaySeconds', 'periodSeconds', 'timeoutSeconds', 'failureThreshold'] as const) {
+        const v = probe[field];
+        const min = field === 'initialDelaySeconds' ? 0 : 1;
+        if (v !== undefined && !(Number.isInteger(v) && v >= min)) add(`probes.${which}.${field}`, `${v} must be a whole number of at least ${min}`);
+      }
+    }
     const s = e.scaling;
     if (s.type === 'horizontal') {
       if (!(s.minReplicas >= 1)) add('scaling.minReplicas', `${s.minReplicas} must be at least 1`);
@@ -108,7 +141,7 @@ export function catalogProblems(catalog: readonly CatalogEntry[], appNamespaces:
       if (seen.has(d.target)) out.push({ path, message: `"${d.target}" is listed twice` });
       seen.add(d.target);
       const target = byName.get(d.target);
-      if (target && (target.kind === 'batch-job')) out.push({ path, message: `"${d.target}" is a batch job and serves nothing` });
+      if (target && (target.kind === 'batch-job' || target.kind === 'queue-worker')) out.push({ path, message: `"${d.target}" is a ${target.kind} and serves nothing` });
       if (d.readReplicas && d.target !== 'postgres') out.push({ path: `${path}.readReplicas`, message: `only a postgres dependency has read replicas (got "${d.target}")` });
     });
   });

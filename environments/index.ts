@@ -9,6 +9,7 @@ import { deepMerge, type DeepPartial } from './merge';
 import type { PlatformDescription } from './platform';
 import { pcfBuilder } from './pcf-builder';
 import { fnb } from './fnb';
+import { arbor } from './arbor';
 import { receivables } from './receivables';
 import { environmentSchema } from './rules';
 import type { ConfigProblem } from './schema';
@@ -18,7 +19,7 @@ export type { ConfigProblem, EnvironmentConfig } from './schema';
 export type { PlatformDescription } from './platform';
 
 /** The platforms, in the order they are rendered. Adding one: a folder environments/<name>/ and a line here. */
-export const PLATFORMS: Record<string, PlatformDescription> = { receivables, 'pcf-builder': pcfBuilder, fnb };
+export const PLATFORMS: Record<string, PlatformDescription> = { receivables, 'pcf-builder': pcfBuilder, fnb, arbor };
 
 /** The platform a command means when it names none (the first one built; most tests render it). */
 export const DEFAULT_PLATFORM = 'receivables';

@@ -187,7 +187,10 @@ export function appsProblems(apps: EnvironmentConfig['apps'], catalog: readonly 
       continue;
     }
     const horizontal = e.scaling.type === 'horizontal';
-    if ((o.minReplicas !== undefined || o.maxReplicas !== undefined) && !horizontal) {
+    // A queue worker's maxReplicas is its concurrency bound (the most Jobs at once); it has no minimum.
+    if (e.kind === 'queue-worker' && (o.minReplicas !== undefined || o.replicas !== undefined)) {
+      out.push({ path: [...at, o.minReplicas !== undefined ? 'minReplicas' : 'replicas'], message: `does not apply: ${name} is a queue worker (maxReplicas bounds its Jobs at once)` });
+    } else if (e.kind !== 'queue-worker' && (o.minReplicas !== undefined || o.maxReplicas !== undefined) && !horizontal) {
       out.push({ path: [...at, o.minReplicas !== undefined ? 'minReplicas' : 'maxReplicas'], message: `does not apply: ${name} has ${e.kind === 'batch-job' ? 'no replicas (a CronJob)' : 'fixed replicas (use replicas)'}` });
     }
     if (o.replicas !== undefined && horizontal && apps.autoscaling) {

@@ -5,7 +5,7 @@
 import type { ComputeResources } from './values';
 
 /** Kinds of workload; each has one construct in charts/apps/. */
-export const SERVICE_KINDS = ['gateway', 'node-api', 'python-agent', 'model-server', 'static-frontend', 'batch-job'] as const;
+export const SERVICE_KINDS = ['gateway', 'node-api', 'python-agent', 'model-server', 'static-frontend', 'batch-job', 'queue-worker', 'gpu-worker'] as const;
 export type ServiceKind = typeof SERVICE_KINDS[number];
 
 /** The namespace of a catalog entry: one of the platform's namespaces of the `app` tier. */
@@ -62,6 +62,42 @@ export interface ConfigFiles {
   readonly files: Readonly<Record<string, string>>;
 }
 
+/**
+ * An HTTP GET probe an entry states itself (its document gives the path and timings): on the entry's HTTP port.
+ * Unset timings take the Kubernetes defaults the workloads use (period 10 s, timeout 3 s, 3 failures).
+ */
+export interface HttpProbeSpec {
+  readonly path: string;
+  readonly initialDelaySeconds?: number;
+  readonly periodSeconds?: number;
+  readonly timeoutSeconds?: number;
+  readonly failureThreshold?: number;
+}
+
+/**
+ * The entry's own probes, over its kind's: a stated liveness or readiness probe replaces the kind's; the kind's
+ * startup probe (which checks the kind's liveness path) is dropped when liveness is stated, unless `startup` is.
+ */
+export interface ProbeSpecs {
+  readonly liveness?: HttpProbeSpec;
+  readonly readiness?: HttpProbeSpec;
+  readonly startup?: HttpProbeSpec;
+}
+
+/**
+ * A hosted service an entry calls (a realtime API, an error tracker): reached over HTTPS (the entry's
+ * `internetPorts`), with credentials from a Secret the site creates in the entry's namespace before the install
+ * (never generated, never in Git), passed as environment variables.
+ */
+export interface ExternalService {
+  /** What it is, for the documentation (e.g. `ably`). */
+  readonly name: string;
+  /** The site-supplied Secret. */
+  readonly secret: string;
+  /** Environment variable → key of the Secret. */
+  readonly env: Readonly<Record<string, string>>;
+}
+
 export interface CatalogEntry {
   readonly name: string;
   readonly namespace: AppNamespace;
@@ -107,10 +143,32 @@ export interface CatalogEntry {
   readonly sharedVolume?: SharedVolume;
   /** Batch jobs only: when they run (cron, in the cluster's time zone, UTC). */
   readonly schedule?: string;
-  /** Batch jobs only: hard deadline of one run. */
+  /**
+   * Queue workers only: the queue whose items each start one Job (KEDA ScaledJob, charts/apps/queue-worker.ts)
+   * and the most Jobs that run at once (overridden per environment by `apps.services.<name>.maxReplicas`).
+   */
+  readonly queue?: { readonly name: string; readonly maxJobs: number };
+  /** Queue and GPU workers: the image's own non-root user (node:alpine's `node` is 1000). @default DEFAULT_UID (10001) */
+  readonly uid?: number;
+  /** Batch jobs and queue workers: hard deadline of one run. */
   readonly deadlineSeconds?: number;
   /** Batch jobs only: the program's arguments. */
   readonly args?: readonly string[];
+  /** Hosted services it calls with credentials of their own (site-supplied Secrets). @default none */
+  readonly externalServices?: readonly ExternalService[];
+  /**
+   * Long-running kinds: paths the program writes besides the kind's (the root filesystem is read-only), each an
+   * emptyDir of `sizeLimit` (e.g. Next.js's `.next/cache`). `name` is the volume's. @default none
+   */
+  readonly writable?: readonly { readonly name: string; readonly path: string; readonly sizeLimit: string }[];
+  /** Long-running kinds: the entry's own HTTP probes. @default the kind's */
+  readonly probes?: ProbeSpecs;
+  /**
+   * Schema migrations run with the entry's image before its pods roll: an Argo CD PreSync hook Job (the
+   * installer applies it first). `args` run the migration tool (e.g. `prisma migrate deploy`); it connects to
+   * the primary directly, not through the transaction pooler, since migration tools hold session locks.
+   */
+  readonly migrate?: { readonly args: readonly string[] };
 }
 
 

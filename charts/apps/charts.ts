@@ -13,8 +13,9 @@ import { INTERNET, pods } from '../lib/graph';
 import { IngressChart } from '../ingress/chart';
 import { BatchJob } from './batch-job';
 import { Gateway } from './gateway';
-import { ModelServer, NodeApi, PythonAgent, StaticFrontend, type KindProps } from './kinds';
+import { GpuWorker, ModelServer, NodeApi, PythonAgent, StaticFrontend, type KindProps } from './kinds';
 import { planServices, type ServicePlan } from './plan';
+import { QueueWorker } from './queue-worker';
 
 const CONSTRUCTS: Record<ServiceKind, new (scope: Construct, id: string, p: KindProps) => Construct> = {
   'gateway': Gateway,
@@ -23,6 +24,8 @@ const CONSTRUCTS: Record<ServiceKind, new (scope: Construct, id: string, p: Kind
   'model-server': ModelServer,
   'static-frontend': StaticFrontend,
   'batch-job': BatchJob,
+  'queue-worker': QueueWorker,
+  'gpu-worker': GpuWorker,
 };
 
 /** An entry belongs to the first of the platform's folders whose namespaces and kinds (each when given) match it. */

@@ -108,5 +108,11 @@ export function wire(scope: Construct, ctx: PlatformContext, plan: ServicePlan, 
   for (const v of e.siteSecretEnv ?? []) siteKeys.set(v.secret, [...(siteKeys.get(v.secret) ?? []), v.key]);
   for (const [name, keys] of siteKeys) siteSecret(ctx, ns, { name, keys: [...new Set(keys)] });
   for (const v of e.siteSecretEnv ?? []) env.push(secretEnv(v.name, v.secret, v.key));
+  // Hosted services (environments/service.ts ExternalService): their site-supplied credentials.
+  for (const x of e.externalServices ?? []) {
+    const keys = [...new Set(Object.values(x.env))].sort();
+    siteSecret(ctx, ns, { name: x.secret, keys });
+    for (const [variable, key] of Object.entries(x.env)) env.push(secretEnv(variable, x.secret, key));
+  }
   return { settings, secretEnv: env, volumes, mounts };
 }

@@ -145,6 +145,33 @@ export function modelSizeProblems(ms: EnvironmentConfig['apps']['modelServer'], 
   return problems;
 }
 
+/**
+ * A GPU worker (spec 003 Kumori §2 gpu_workers, in-cluster instead of the hosted service): a Deployment on the
+ * environment's GPU nodes (apps.modelServer: the GPU resource, node selector and tolerations), one GPU per
+ * replica, between the entry's replica range. Rolled one pod at a time without a surge (no spare GPU for one).
+ * Its probes are the entry's own (a worker has no kind-wide health path).
+ */
+export class GpuWorker extends Construct {
+  constructor(scope: Construct, id: string, { ctx, plan, plans }: KindProps) {
+    super(scope, id);
+    const ms = ctx.config.apps.modelServer;
+    if (ms.mode !== 'gpu') throw new Error(`environment "${ctx.config.name}": ${plan.entry.name} needs apps.modelServer.mode "gpu" (the GPU pool); it is "${ms.mode}"`);
+    if (!plan.entry.probes?.liveness || !plan.entry.probes.readiness) throw new Error(`catalog.${plan.entry.name}.probes: a GPU worker states its liveness and readiness probes`);
+    new AppWorkload(this, 'workload', ctx, plan, plans, {
+      uid: plan.entry.uid,
+      settings: { DEVICE: 'cuda', HOME: '/cache', XDG_CACHE_HOME: '/cache', HF_HOME: '/cache/huggingface' },
+      writable: [{ name: 'tmp', path: '/tmp', sizeLimit: '2Gi' }, { name: 'cache', path: '/cache', sizeLimit: '20Gi' }],
+      extraLimits: { [ms.gpuResource]: String(ms.gpusPerReplica) },
+      nodeSelector: ms.nodeSelector,
+      tolerations: ms.tolerations,
+      rollout: ROLLOUT_GPU,
+      terminationGracePeriodSeconds: 120,
+      // Replaced by the entry's own (charts/apps/workload.ts entryProbes).
+      probes: { liveness: httpProbe('/', HTTP_PORT_NAME), readiness: httpProbe('/', HTTP_PORT_NAME) },
+    });
+  }
+}
+
 /** uid 101 is the `nginx` user of the nginx-unprivileged base image. */
 export const NGINX_UID = 101;
 

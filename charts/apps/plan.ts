@@ -39,6 +39,8 @@ export const COMPONENT: Record<ServiceKind, string> = {
   'model-server': 'inference',
   'static-frontend': 'frontend',
   'batch-job': 'batch',
+  'queue-worker': 'worker',
+  'gpu-worker': 'gpu-worker',
 };
 
 export class CatalogError extends Error {}
@@ -66,15 +68,22 @@ export function planServices(config: EnvironmentConfig, catalog: readonly Catalo
 function planOne(config: EnvironmentConfig, e: CatalogEntry): ServicePlan {
   const apps = config.apps;
   const o = apps.services[e.name] ?? {};
-  const enabled = o.enabled ?? (e.kind === 'model-server' ? apps.modelServer.mode !== 'disabled' : true);
+  // GPU workloads run only where the environment has a GPU pool (elsewhere the model server is off and GPU work
+  // goes to a hosted service).
+  const enabled = o.enabled ?? (e.kind === 'model-server' ? apps.modelServer.mode !== 'disabled' : e.kind === 'gpu-worker' ? apps.modelServer.mode === 'gpu' : true);
   const resources = o.resources ?? apps.resources ?? e.resources;
   const id: Identity = { name: e.name, component: COMPONENT[e.kind] };
-  const endpoint: Endpoint | undefined = e.kind === 'batch-job' ? undefined : {
+  const endpoint: Endpoint | undefined = e.kind === 'batch-job' || e.kind === 'queue-worker' ? undefined : {
     namespace: e.namespace, service: e.serviceName ?? e.name, host: serviceHost(config, e.serviceName ?? e.name, e.namespace), port: e.port, portName: 'http', pods: id,
   };
   const base = { entry: e, enabled, resources, id, endpoint };
   const s = e.scaling;
   if (e.kind === 'batch-job') return { ...base, replicas: 1 };
+  // Queue workers: `replicas` is the most Jobs at once (a standby site starts none).
+  if (e.kind === 'queue-worker') {
+    const jobs = o.maxReplicas ?? Math.min(e.queue?.maxJobs ?? 1, apps.replicaCap?.maxReplicas ?? Infinity, apps.autoscaling ? Infinity : 1);
+    return { ...base, replicas: apps.standby ? 0 : jobs };
+  }
   // A standby site keeps its services scaled to zero: they would write to stores that are replicas there.
   if (apps.standby) return { ...base, replicas: 0 };
   if (!apps.autoscaling) return { ...base, replicas: o.replicas ?? 1 };

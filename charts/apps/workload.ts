@@ -21,6 +21,8 @@ import { resources } from '../lib/resources';
 import { spreadOverNodes } from '../lib/scheduling';
 import { DEFAULT_UID, podSecurityContext } from '../lib/security';
 import { wire } from './connections';
+import type { HttpProbeSpec, ProbeSpecs } from '../../environments/service';
+import { migrationJob } from './migration';
 import type { ServicePlan } from './plan';
 import { queueSelector, REQUEST_RATE_METRIC, requestRateSelector } from './metrics';
 import { sharedVolume } from './shared-volume';
@@ -76,6 +78,25 @@ export function httpProbe(path: string, port: string, o: Partial<k8s.Probe> = {}
   return { httpGet: { path, port: k8s.IntOrString.fromString(port) }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3, ...o };
 }
 
+/**
+ * The probes of a workload: the kind's, with the catalog entry's own (environments/service.ts ProbeSpecs) laid
+ * over them. A stated liveness probe drops the kind's startup probe, which checks the kind's liveness path (the
+ * stated `initialDelaySeconds` takes its place) unless the entry states a startup probe as well.
+ */
+export function entryProbes(kind: Probes, own: ProbeSpecs | undefined): Probes {
+  if (!own) return kind;
+  const probe = (p: HttpProbeSpec) => {
+    const { path, ...timing } = p;
+    return httpProbe(path, HTTP_PORT_NAME, timing);
+  };
+  const startup = own.startup ? probe(own.startup) : own.liveness ? undefined : kind.startup;
+  return {
+    ...(startup ? { startup } : {}),
+    liveness: own.liveness ? probe(own.liveness) : kind.liveness,
+    readiness: own.readiness ? probe(own.readiness) : kind.readiness,
+  };
+}
+
 export function configMapName(service: string): string {
   return `${service}-config`;
 }
@@ -115,11 +136,12 @@ export class AppWorkload extends Construct {
     for (const f of files) {
       new k8s.KubeConfigMap(this, `files-${f.name}`, { metadata: m(f.configMap), data: { ...f.files } });
     }
-    const writable = spec.writable ?? [{ name: 'tmp', path: '/tmp', sizeLimit: '256Mi' }];
+    const writable = [...(spec.writable ?? [{ name: 'tmp', path: '/tmp', sizeLimit: '256Mi' }]), ...(e.writable ?? [])];
     const ports: k8s.ContainerPort[] = [containerPort(HTTP_PORT_NAME, e.port)];
     if (e.metricsPort !== undefined) ports.push(containerPort(METRICS_PORT_NAME, e.metricsPort));
     const rollout = spec.rollout ?? ROLLOUT_NO_UNAVAILABILITY;
     const checksum = configChecksum(JSON.stringify([sorted, ...(spec.checksumOf ?? []), ...files.map((f) => f.files)]));
+    const probes = entryProbes(spec.probes, e.probes);
 
     this.deployment = new k8s.KubeDeployment(this, 'deployment', {
       metadata: m(name),
@@ -153,9 +175,9 @@ export class AppWorkload extends Construct {
               envFrom: [{ configMapRef: { name: configMapName(name) } }],
               ...(wiring.secretEnv.length || spec.env?.length ? { env: [...wiring.secretEnv, ...(spec.env ?? [])] } : {}),
               resources: resources(plan.resources, spec.extraLimits),
-              ...(spec.probes.startup ? { startupProbe: spec.probes.startup } : {}),
-              livenessProbe: spec.probes.liveness,
-              readinessProbe: spec.probes.readiness,
+              ...(probes.startup ? { startupProbe: probes.startup } : {}),
+              livenessProbe: probes.liveness,
+              readinessProbe: probes.readiness,
               // Let endpoints and the ingress controller forget this pod before it stops accepting connections.
               lifecycle: { preStop: { exec: { command: ['sleep', '5'] } } },
               volumeMounts: [
@@ -177,6 +199,9 @@ export class AppWorkload extends Construct {
         },
       },
     });
+
+    // Schema migrations before the pods roll (an Argo CD PreSync hook), where the catalog entry has them.
+    migrationJob(this, { ctx, plan, configMap: configMapName(name), secretEnv: wiring.secretEnv, uid: spec.uid });
 
     new k8s.KubeService(this, 'service', {
       metadata: m(plan.endpoint?.service ?? name),

@@ -111,6 +111,13 @@ const PODS: Record<string, (v: V, c: EnvironmentConfig) => AddonPod[]> = {
     { name: 'external-secrets-webhook', replicas: 1, containers: [v.webhook.resources], source: `${ESO}/values.yaml webhook.replicaCount` },
     { name: 'external-secrets-cert-controller', replicas: 1, containers: [v.certController.resources], source: `${ESO}/values.yaml certController.replicaCount` },
   ],
+  // kedacore/charts v2.15.2 keda/templates/{manager,metrics-server,webhooks}/deployment.yaml: one container each,
+  // replicas from operator.replicaCount, metricsServer.replicaCount, webhooks.replicaCount; resources.<component>.
+  'keda': (v) => [
+    { name: 'keda-operator', replicas: v.operator.replicaCount, containers: [v.resources.operator], source: 'kedacore/charts v2.15.2 keda/templates/manager/deployment.yaml' },
+    { name: 'keda-operator-metrics-apiserver', replicas: v.metricsServer.replicaCount, containers: [v.resources.metricServer], source: 'kedacore/charts v2.15.2 keda/templates/metrics-server/deployment.yaml' },
+    { name: 'keda-admission-webhooks', replicas: v.webhooks.replicaCount, containers: [v.resources.webhooks], source: 'kedacore/charts v2.15.2 keda/templates/webhooks/deployment.yaml' },
+  ],
   // Installed where the cluster flavour ships no metrics API (kubeadm); the catalog passes replicas and resources.
   'metrics-server': (v) => [
     { name: 'metrics-server', replicas: v.replicas, containers: [v.resources], source: 'kubernetes-sigs/metrics-server metrics-server-helm-chart-3.13.0 charts/metrics-server/values.yaml replicas, resources' },

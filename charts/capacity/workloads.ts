@@ -121,6 +121,10 @@ export function renderedWorkloads(charts: readonly { folder: string; manifests: 
         case 'CronJob':
           template = m.spec.jobTemplate.spec.template; batch = true; max = m.spec.jobTemplate.spec.parallelism ?? 1;
           break;
+        // KEDA's queue-driven Jobs: at most maxReplicaCount at once.
+        case 'ScaledJob':
+          template = m.spec.jobTargetRef.template; batch = true; max = (m.spec.maxReplicaCount ?? 100) * (m.spec.jobTargetRef.parallelism ?? 1);
+          break;
         default:
       }
       if (!template) continue;

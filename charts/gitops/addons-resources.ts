@@ -157,6 +157,26 @@ export function addonResources(c: EnvironmentConfig, a: Addon, bootstrap = false
         crdGroups: ['external-secrets.io', 'generators.external-secrets.io'],
         usesGroups: uses(monitored && MONITORING),
       };
+    // kedacore/charts v2.15.2 keda/templates: crds/ (keda.sh ScaledObject, ScaledJob, TriggerAuthentication,
+    // ClusterTriggerAuthentication; eventing.keda.sh CloudEventSource), manager/ (Deployment, Service,
+    // ServiceAccount, clusterrole.yaml, clusterrolebindings.yaml, minimal-rbac.yaml: leader-election Role and
+    // RoleBinding, poddisruptionbudget.yaml), metrics-server/ (Deployment, Service, ServiceAccount, apiservice.yaml,
+    // clusterrolebinding.yaml: a RoleBinding in rbac.controlPlaneServiceAccountsNamespace = kube-system),
+    // webhooks/ (Deployment, Service, ServiceAccount, validatingconfiguration.yaml, PDB), cert-manager/ (Issuers
+    // and Certificates when certificates.certManager.enabled: the Secret kedaorg-certs all three mount).
+    case 'keda':
+      return {
+        cluster: [...CRD, ...RBAC_CLUSTER, ...VALIDATING, ...APISERVICE],
+        namespaced: [
+          { namespace: ns, kinds: [...CORE('Service', 'ServiceAccount'), ...APPS('Deployment'), ...RBAC_NS, ...PDB, ...CERTS] },
+          { namespace: 'kube-system', kinds: k('rbac.authorization.k8s.io', 'RoleBinding') },
+        ],
+        crdGroups: ['keda.sh', 'eventing.keda.sh'],
+        apiServices: ['v1beta1.external.metrics.k8s.io'],
+        needsSecrets: [],
+        issuedSecrets: [`${ns}/kedaorg-certs`],
+        usesGroups: [CERT_MANAGER],
+      };
     default: {
       const never: never = a.name;
       throw new Error(`add-on "${String(never)}" has no record of what its chart creates (charts/gitops/addons-resources.ts)`);

@@ -8,7 +8,7 @@ import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../../environments/schema';
 import type { PlatformContext } from '../context';
 import { API_SERVER_PORTS, INTERNET, PROMETHEUS, PRIVATE_RANGES, apiServer, clusterNodes, ingressController, type DependencyGraph, type PodGroup, type Port } from '../lib/graph';
-import { ADAPTER_PORT, ADDON_WAVES, addons, ARGOCD_NAMESPACE, GRAFANA_ADMIN_SECRET, IN_CLUSTER, PROMETHEUS_SERVICE, type Addon } from './addons-catalog';
+import { ADAPTER_PORT, ADDON_WAVES, addons, ARGOCD_NAMESPACE, GRAFANA_ADMIN_SECRET, IN_CLUSTER, KEDA_OPERATOR, PROMETHEUS_SERVICE, type Addon } from './addons-catalog';
 import { addApplication, argoMeta, projectName, syncPolicy } from './argo';
 import { platformKeys } from '../lib/labels';
 import { deploymentName } from '../lib/naming';
@@ -152,6 +152,18 @@ export function addonFlows(g: DependencyGraph, c: EnvironmentConfig, a: Addon): 
         g.connect({ pods: controller }, { addresses: { cidrs: vault.cidrs, display: 'vault' } }, tcp('vault', port), 'External Secrets reads Secret values from Vault');
       }
       scrape(controller, 8080);
+      break;
+    }
+    case 'keda': {
+      // kedacore/charts v2.15.2 keda/templates: the metrics API server asks the operator over gRPC on 9666
+      // (metrics-server/deployment.yaml --metrics-service-address); the API server calls the metrics API server
+      // on 6443 (service.portHttpsTarget) and the webhooks on 9443 (webhooks.port default). The operator reaches
+      // each ScaledJob's trigger source: those flows are declared with the ScaledJob (charts/apps/queue-worker.ts).
+      const [operator, metrics, hooks] = [KEDA_OPERATOR, `${KEDA_OPERATOR}-metrics-apiserver`, 'keda-admission-webhooks'].map((n) => group(ns, n));
+      [operator, metrics, hooks].forEach(toApi);
+      use(metrics, operator, tcp('metricsservice', 9666), 'the KEDA metrics API server asks the operator for metric values');
+      g.connect(api, { pods: metrics }, tcp('https', 6443), 'the API server proxies external.metrics.k8s.io to KEDA');
+      webhook(hooks, 9443);
       break;
     }
     default:

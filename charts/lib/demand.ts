@@ -63,6 +63,12 @@ export function demandByNamespace(manifests: readonly Obj[]): Map<string, Demand
         addPods(d, job.template.spec, runs * (job.parallelism ?? 1));
         break;
       }
+      // KEDA starts up to maxReplicaCount Jobs of this template at once (charts/apps/queue-worker.ts).
+      case 'ScaledJob': {
+        const job = m.spec.jobTargetRef;
+        addPods(d, job.template.spec, (m.spec.maxReplicaCount ?? 100) * (job.parallelism ?? 1));
+        break;
+      }
       case 'PersistentVolumeClaim':
         d.storage += parseMemory(m.spec.resources.requests.storage);
         d.persistentVolumeClaims += 1;

@@ -469,6 +469,10 @@ const addons: ImageContract[] = [
   addon('quay.io/kiwigrid/k8s-sidecar', '1.27.4', { uid: 65534, gid: 65534, needsOwnUser: false }, [], [], { repo: 'kiwigrid/k8s-sidecar', path: 'Dockerfile', tag: '1.27.4', note: 'USER 65534:65534; CMD python -u /app/sidecar.py' }),
   addon('docker.io/grafana/grafana', '11.2.0', { uid: 472, gid: 0, needsOwnUser: false }, [], [], { repo: 'grafana/grafana', path: 'Dockerfile', tag: 'v11.2.0', note: 'repository too large to fetch; ARG GF_UID="472", GF_GID="0" read from the stored Dockerfile (entry point not read)' }),
   addon('ghcr.io/external-secrets/external-secrets', 'v0.10.3', { uid: 65534, needsOwnUser: false }, [], ['/bin/external-secrets'], { repo: 'external-secrets/external-secrets', path: 'Dockerfile', tag: 'v0.10.3' }),
+  // kedacore/keda v2.15.1: FROM gcr.io/distroless/static:nonroot; USER 65532:65532 (Dockerfile, Dockerfile.adapter, Dockerfile.webhooks).
+  addon('ghcr.io/kedacore/keda', '2.15.1', { uid: 65532, gid: 65532, needsOwnUser: false }, [], ['/keda', '--zap-log-level=info', '--zap-encoder=console'], { repo: 'kedacore/keda', path: 'Dockerfile', tag: 'v2.15.1' }),
+  addon('ghcr.io/kedacore/keda-metrics-apiserver', '2.15.1', { uid: 65532, gid: 65532, needsOwnUser: false }, [], ['/keda-adapter', '--secure-port=6443', '--logtostderr=true', '--v=0'], { repo: 'kedacore/keda', path: 'Dockerfile.adapter', tag: 'v2.15.1' }),
+  addon('ghcr.io/kedacore/keda-admission-webhooks', '2.15.1', { uid: 65532, gid: 65532, needsOwnUser: false }, [], ['/keda-admission-webhooks', '--zap-log-level=info', '--zap-encoder=console'], { repo: 'kedacore/keda', path: 'Dockerfile.webhooks', tag: 'v2.15.1' }),
   addon('registry.k8s.io/metrics-server/metrics-server', 'v0.8.0', { uid: 65534, needsOwnUser: false }, [], ['/metrics-server'], { repo: 'kubernetes-sigs/metrics-server', path: 'Dockerfile', tag: 'v0.8.0', note: 'FROM gcr.io/distroless/static; USER 65534; ENTRYPOINT ["/metrics-server"]' }),
 ];
 
@@ -503,6 +507,10 @@ const platformImages: ImageContract[] = [
   // The F&B platform's (spec 000, environments/fnb/catalog.ts): the Node.js services and the Python LangGraph agent.
   ...['api', 'admin', 'webhook', 'worker'].map((n) => platform(n, '1.0.0', 1000, [], 'registry.fnb.internal/platform')),
   platform('langgraph-agent', '1.0.0', 10001, [], 'registry.fnb.internal/platform'),
+  // Arbor/Kumori (spec 003): built FROM node:20-alpine (the document's Dockerfile), run as its `node` user (1000).
+  ...['arbor-api', 'kumori-api'].map((n) => platform(n, '3.2.0', 1000, ['/app/.next/cache'], 'registry.arbor.internal/platform')),
+  platform('arbor-worker', '3.2.0', 1000, [], 'registry.arbor.internal/platform'),
+  platform('kumori-gpu-worker', '3.2.0', 10001, ['/cache'], 'registry.arbor.internal/platform'),
 ];
 
 /** Every contract, keyed by `<repository>:<tag>`. */

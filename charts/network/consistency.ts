@@ -15,7 +15,8 @@ function workloads(manifests: readonly Obj[]): Workload[] {
   const out: Workload[] = [];
   for (const m of manifests) {
     const template = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job'].includes(m.kind) ? m.spec?.template
-      : m.kind === 'CronJob' ? m.spec?.jobTemplate?.spec?.template : undefined;
+      : m.kind === 'CronJob' ? m.spec?.jobTemplate?.spec?.template
+        : m.kind === 'ScaledJob' ? m.spec?.jobTargetRef?.template : undefined;
     if (!template) continue;
     out.push({
       owner: m,

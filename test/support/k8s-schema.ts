@@ -19,9 +19,77 @@ const CRD_PACKAGES: readonly [RegExp, string][] = [
   [/^external-secrets\.io$/, '@kubernetes-models/external-secrets'],
 ];
 
+/**
+ * KEDA (keda.sh/v1alpha1) has no kubernetes-models package: its objects are checked against the fields, types and
+ * required fields of its CRDs at the pinned chart (kedacore/charts v2.15.2 keda/templates/crds/crd-scaledjobs.yaml,
+ * crd-triggerauthentications.yaml), and a ScaledJob's jobTargetRef, a batch/v1 JobSpec, as a Job by
+ * kubernetes-models and the 1.27 field lists. Not checked: the other secret sources of a TriggerAuthentication
+ * (we render none) and trigger metadata, free-form strings in the CRD.
+ */
+type Shape = { readonly [field: string]: 'string' | 'integer' | 'boolean' | 'object' | 'array' | Shape | readonly [Shape] };
+const KEDA_SHAPES: Record<string, { readonly spec: Shape; readonly required: readonly string[] }> = {
+  ScaledJob: {
+    spec: {
+      envSourceContainerName: 'string', failedJobsHistoryLimit: 'integer', jobTargetRef: 'object', maxReplicaCount: 'integer',
+      minReplicaCount: 'integer', pollingInterval: 'integer', rollout: { propagationPolicy: 'string', strategy: 'string' }, rolloutStrategy: 'string',
+      scalingStrategy: {
+        customScalingQueueLengthDeduction: 'integer', customScalingRunningJobPercentage: 'string', multipleScalersCalculation: 'string',
+        pendingPodConditions: 'array', strategy: 'string',
+      },
+      successfulJobsHistoryLimit: 'integer',
+      triggers: [{ authenticationRef: { kind: 'string', name: 'string' }, metadata: 'object', name: 'string', type: 'string', useCachedMetrics: 'boolean' }],
+    },
+    required: ['jobTargetRef', 'triggers', 'triggers[].type', 'triggers[].metadata', 'triggers[].authenticationRef.name'],
+  },
+  TriggerAuthentication: {
+    spec: { secretTargetRef: [{ key: 'string', name: 'string', parameter: 'string' }] },
+    required: ['secretTargetRef[].key', 'secretTargetRef[].name', 'secretTargetRef[].parameter'],
+  },
+};
+
+function shapeErrors(v: unknown, shape: Shape, path: string): string[] {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return [`${path}: must be an object`];
+  const out: string[] = [];
+  for (const [k, x] of Object.entries(v as Obj)) {
+    const want = shape[k];
+    const at = `${path}.${k}`;
+    if (want === undefined) out.push(`${at}: unknown field`);
+    else if (Array.isArray(want)) {
+      if (!Array.isArray(x)) out.push(`${at}: must be an array`);
+      else x.forEach((item, i) => out.push(...shapeErrors(item, want[0], `${at}[${i}]`)));
+    } else if (typeof want === 'object') out.push(...shapeErrors(x, want as Shape, at));
+    else if (want === 'integer' ? !Number.isInteger(x) : want === 'array' ? !Array.isArray(x) : want === 'object' ? (x === null || typeof x !== 'object' || Array.isArray(x)) : typeof x !== want) {
+      out.push(`${at}: must be ${want === 'integer' ? 'an integer' : `of type ${want}`}`);
+    }
+  }
+  return out;
+}
+
+function missing(v: unknown, path: string): boolean {
+  const [head, ...rest] = path.split('.');
+  const many = head.endsWith('[]');
+  const x = (v as Obj | undefined)?.[many ? head.slice(0, -2) : head];
+  if (x === undefined) return true;
+  if (!rest.length) return false;
+  return many ? (x as unknown[]).some((i) => missing(i, rest.join('.'))) : missing(x, rest.join('.'));
+}
+
+function kedaErrors(m: Obj): string | undefined {
+  const shape = KEDA_SHAPES[m.kind];
+  if (!shape) return `no KEDA shape for ${m.kind}`;
+  const out = [...shapeErrors(m.spec, shape.spec, 'spec'), ...shape.required.filter((r) => missing(m.spec, r)).map((r) => `spec.${r}: is required`)];
+  if (m.kind === 'ScaledJob' && m.spec?.jobTargetRef) {
+    const job = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: m.metadata?.name }, spec: m.spec.jobTargetRef };
+    const jobErrors = modelErrors(job);
+    if (jobErrors) out.push(`spec.jobTargetRef: ${jobErrors}`);
+  }
+  return out.length ? out.join('; ') : undefined;
+}
+
 /** Validates with kubernetes-models (or the package of a custom resource); the error message, or undefined. */
 export function modelErrors(m: Obj): string | undefined {
   const [group, version] = String(m.apiVersion).includes('/') ? String(m.apiVersion).split('/') : ['', m.apiVersion];
+  if (group === 'keda.sh') return kedaErrors(m);
   const modulePath = group ? `${CRD_PACKAGES.find(([re]) => re.test(group))?.[1] ?? 'kubernetes-models'}/${group}/${version}` : `kubernetes-models/${version}`;
   let Model: any;
   try {
@@ -68,6 +136,10 @@ function tables(): { fields: Map<string, Map<string, Field>>; roots: Map<string,
 
 /** Paths of fields that the Kubernetes 1.27 API does not define (empty when all are known). */
 export function unknownFields(m: Obj): string[] {
+  // KEDA: its own fields are checked by modelErrors; a ScaledJob's Job template against the 1.27 JobSpec here.
+  if (String(m.apiVersion).startsWith('keda.sh/')) {
+    return m.kind === 'ScaledJob' ? unknownFields({ apiVersion: 'batch/v1', kind: 'Job', spec: m.spec.jobTargetRef }).map((f) => f.replace(/^spec\./, 'spec.jobTargetRef.')) : [];
+  }
   const { fields, roots } = tables();
   const root = roots.get(`${m.apiVersion}/${m.kind}`);
   if (!root) return [`(no 1.27 type for ${m.apiVersion} ${m.kind})`];

@@ -24,9 +24,14 @@ export function manifestsOf(p: RenderedPlatform): Manifest[] {
   return p.charts.flatMap((c) => c.manifests);
 }
 
-/** `[env, manifest]` rows of every object of every environment, for test.each. */
+/** `[env, manifest]` rows of every object of every receivables environment, for test.each. */
 export function everyObject(): [string, Manifest][] {
   return renderAll().flatMap((p) => manifestsOf(p).map((m): [string, Manifest] => [p.config.name, m]));
+}
+
+/** `[platform/env, manifest]` rows of every object of every environment of every platform, for test.each. */
+export function everyObjectOfEvery(): [string, Manifest][] {
+  return renderEvery().flatMap((p) => manifestsOf(p).map((m): [string, Manifest] => [nameOf(p), m]));
 }
 
 export function describeObject(m: Manifest): string {
@@ -39,6 +44,7 @@ export function podTemplates(ms: readonly Manifest[]): { owner: Manifest; templa
   for (const m of ms) {
     if (['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job'].includes(m.kind)) out.push({ owner: m, template: m.spec.template });
     if (m.kind === 'CronJob') out.push({ owner: m, template: m.spec.jobTemplate.spec.template });
+    if (m.kind === 'ScaledJob') out.push({ owner: m, template: m.spec.jobTargetRef.template });
   }
   return out;
 }

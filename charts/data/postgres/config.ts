@@ -19,6 +19,13 @@ export const postgresSection = z.strictObject({
   synchronousMode: z.enum(['off', 'on', 'strict']),
   /** PostgreSQL parameters over the generator's (validated by `postgres -C` in the tests). */
   parameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+  /**
+   * Extensions created in the application database when the cluster is bootstrapped, by the superuser (some,
+   * such as pgvector's `vector`, are not trusted: the application's role cannot create them). @default none
+   */
+  extensions: z.array(z.string().regex(/^[a-z][a-z0-9_-]*$/, { message: 'must be an extension name such as pg_trgm or uuid-ossp' })).default([]),
+  /** Schemas created in the application database at bootstrap, owned by the application's role. @default none */
+  schemas: z.array(z.string().regex(/^[a-z_][a-z0-9_]*$/, { message: 'must be a lowercase schema name such as shared' })).default([]),
   pooler: z.strictObject({
     replicas: replicas(1),
     /** Server connections per user/database pair. */

@@ -29,7 +29,7 @@ import { quantities, resources } from '../../lib/resources';
 import { podSecurityContext } from '../../lib/security';
 import { storeStatefulSet } from '../../lib/stateful-set';
 import {
-  BACKUP_LOOP_SH, CONFIG_DIR, PATRONI_PORT, PGDATA, PGDATA_MOUNT, POST_BOOTSTRAP_SH, RESTORE_SH, ROLE, SOCKET_DIR,
+  BACKUP_LOOP_SH, CONFIG_DIR, PATRONI_PORT, PGDATA, PGDATA_MOUNT, postBootstrapSh, RESTORE_SH, ROLE, SOCKET_DIR,
   SOURCE_S3_ENV, TLS_DIR, TLS_INIT_SH, patroniConfig, walgPrefix,
 } from './server-config';
 import type { SecretRef } from '../refs';
@@ -107,7 +107,7 @@ export class PatroniCluster extends Construct {
     const patroniYml = stringify(patroniConfig(config, refs, { scope: name, namespace: ns }), { lineWidth: 0, version: '1.1' });
     const files: Record<string, string> = {
       'patroni.yml': patroniYml,
-      'post-bootstrap.sh': POST_BOOTSTRAP_SH,
+      'post-bootstrap.sh': postBootstrapSh(config),
       'restore.sh': RESTORE_SH,
       'backup-loop.sh': BACKUP_LOOP_SH,
       'tls-init.sh': TLS_INIT_SH,

@@ -298,6 +298,24 @@ SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'app_user') WHERE NOT EXIST
 SQL
 `;
 
+/**
+ * The post-bootstrap script of an environment: POST_BOOTSTRAP_SH, then (where the section lists any) the
+ * extensions and schemas created in the application database, as the superuser, idempotently.
+ */
+export function postBootstrapSh(config: PostgresConfig): string {
+  const { extensions, schemas } = config.stores.postgres;
+  if (!extensions.length && !schemas.length) return POST_BOOTSTRAP_SH;
+  const ident = (x: string) => `"${x.replace(/"/g, '""')}"`;
+  return `${POST_BOOTSTRAP_SH}psql "$1" -X -q -v ON_ERROR_STOP=1 -v app_user="$APP_USER" -v db="$APP_DATABASE" <<'SQL'
+\\connect :"db"
+${[
+    ...extensions.map((e) => `CREATE EXTENSION IF NOT EXISTS ${ident(e)};`),
+    ...schemas.map((x) => `CREATE SCHEMA IF NOT EXISTS ${ident(x)} AUTHORIZATION :"app_user";`),
+  ].join('\n')}
+SQL
+`;
+}
+
 /** Patroni's custom bootstrap: fetch a base backup of the source environment (WAL replay follows). */
 export const RESTORE_SH = `#!/bin/sh
 # Patroni calls: restore.sh --scope=<scope> --datadir=<dir>

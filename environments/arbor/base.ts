@@ -1,0 +1,90 @@
+/**
+ * What every Arbor/Kumori environment shares. Environment files hold only what differs.
+ *
+ * Deliberately absent here, so that an environment cannot inherit them by accident: the cluster, the storage
+ * class, the domain, the Git revision and the replica counts of the stores.
+ */
+import type { DeepPartial } from '../merge';
+import type { EnvironmentInput } from '../schema';
+
+const smallDefaults = { defaultRequest: { cpu: '100m', memory: '128Mi' }, default: { cpu: '500m', memory: '512Mi' } };
+
+/**
+ * Spec 003 "Neon PostgreSQL Configuration": the four ALTER SYSTEM settings, as PostgreSQL parameters (Patroni
+ * writes them into the members' configuration; max_connections through its DCS, identical on every member).
+ */
+export const NEON_PARAMETERS = { max_connections: 200, shared_buffers: '4GB', effective_cache_size: '12GB', work_mem: '32MB' } as const;
+
+export const base: DeepPartial<EnvironmentInput> = {
+  images: { registry: '', pullPolicy: 'IfNotPresent' },
+  gitops: { repoURL: 'https://git.example.com/platform/arbor-deploy.git' },
+  // Pinned: a cluster upgrade must not silently tighten or loosen admission.
+  podSecurity: { version: 'v1.27' },
+
+  namespaces: [
+    {
+      name: 'monitoring', tier: 'system', podSecurity: 'privileged',
+      podSecurityReason: 'node-exporter of the Prometheus stack reads the host through hostPID, hostNetwork and hostPath',
+    },
+    {
+      name: 'ingress', tier: 'system', podSecurity: 'baseline',
+      podSecurityReason: 'the ingress controller binds ports 80/443 and needs NET_BIND_SERVICE, which restricted forbids',
+    },
+    { name: 'cert-manager', tier: 'system' },
+    { name: 'argocd', tier: 'system' },
+    // KEDA: starts the queue workers' Jobs.
+    { name: 'keda', tier: 'system' },
+    // The two APIs (the document's manifest puts them in one namespace); the queue workers.
+    { name: 'app-core', tier: 'app' },
+    { name: 'app-batch', tier: 'app' },
+    // The in-cluster GPU workers (where an environment has a GPU pool).
+    { name: 'app-gpu', tier: 'app' },
+    { name: 'db-postgres', tier: 'data' },
+    { name: 'storage-minio', tier: 'data' },
+  ],
+
+  quota: {
+    headroom: 0.25,
+    limitRange: { system: smallDefaults, app: smallDefaults, data: smallDefaults },
+  },
+
+  // No tenants: Arbor and Kumori are multi-user applications, not per-tenant namespaces.
+  tenantPlans: {},
+  tenants: [],
+
+  stores: {
+    postgres: {
+      // One database for both products, their schemas apart (spec 003 "Neon PostgreSQL Configuration").
+      database: 'arbor',
+      // The tuned parameters need the memory behind them: 4GB shared buffers and a 12GB cache estimate.
+      resources: { requests: { cpu: '2', memory: '16Gi' }, limits: { cpu: '4', memory: '16Gi' } },
+      parameters: { ...NEON_PARAMETERS },
+      // Spec 003 "Neon PostgreSQL Configuration". Its `CREATE EXTENSION "pgvector"` names the project, not the
+      // extension: pgvector installs `vector` (pgvector/pgvector vector.control, module $libdir/vector), which
+      // is not trusted, so the superuser creates it at bootstrap. The Spilo image ships it
+      // (zalando/spilo postgres-appliance/build_scripts/base.sh: postgresql-$version-pgvector).
+      extensions: ['uuid-ossp', 'vector', 'pg_trgm'],
+      schemas: ['arbor', 'kumori', 'shared'],
+      synchronousMode: 'off',
+      pooler: { replicas: 2, defaultPoolSize: 20, maxClientConn: 1000, resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '500m', memory: '128Mi' } } },
+      // Spec 003 "Backup Strategy": hourly, keeping 24 hourly and 7 daily (weekly and monthly tiers: docs/arbor.md).
+      // WAL is archived continuously (at the latest every archive_timeout, 5 minutes), so any point of the last
+      // 7 days can be restored: finer than hourly. A full base backup a day bounds the replay; hourly full
+      // copies of a 500Gi database would be 168 of them kept for nothing.
+      backup: { intervalHours: 24, retentionDays: 7 },
+    },
+    minio: { resources: { requests: { cpu: '500m', memory: '2Gi' }, limits: { cpu: '2', memory: '2Gi' } } },
+  },
+
+  // GPU work goes to the hosted service unless an environment has a GPU pool (production-us-east-1, -eu-west-1).
+  apps: { autoscaling: true, modelServer: { mode: 'disabled' } },
+  addons: {
+    chartMirror: '',
+    certManager: { enabled: true },
+    ingressNginx: { enabled: false, service: 'NodePort' },
+    // Spec 003 "Infrastructure Monitoring": Prometheus with 30 days of retention.
+    monitoring: { enabled: true, prometheusReplicas: 1, retention: '30d', volume: { size: '100Gi' } },
+    externalSecrets: { enabled: false },
+  },
+  secrets: { source: 'generate' },
+};
