@@ -6,8 +6,7 @@
  */
 import type { DeepPartial } from '../merge';
 import type { EnvironmentInput } from '../schema';
-
-const smallDefaults = { defaultRequest: { cpu: '100m', memory: '128Mi' }, default: { cpu: '500m', memory: '512Mi' } };
+import { ARGOCD_NAMESPACE, CERT_MANAGER_NAMESPACE, INGRESS_NAMESPACE, MONITORING_NAMESPACE, POD_SECURITY, SMALL_DEFAULTS } from '../shared';
 
 /**
  * Spec 003 "Neon PostgreSQL Configuration": the four ALTER SYSTEM settings, as PostgreSQL parameters (Patroni
@@ -18,20 +17,13 @@ export const NEON_PARAMETERS = { max_connections: 200, shared_buffers: '4GB', ef
 export const base: DeepPartial<EnvironmentInput> = {
   images: { registry: '', pullPolicy: 'IfNotPresent' },
   gitops: { repoURL: 'https://git.example.com/platform/arbor-deploy.git' },
-  // Pinned: a cluster upgrade must not silently tighten or loosen admission.
-  podSecurity: { version: 'v1.27' },
+  podSecurity: POD_SECURITY,
 
   namespaces: [
-    {
-      name: 'monitoring', tier: 'system', podSecurity: 'privileged',
-      podSecurityReason: 'node-exporter of the Prometheus stack reads the host through hostPID, hostNetwork and hostPath',
-    },
-    {
-      name: 'ingress', tier: 'system', podSecurity: 'baseline',
-      podSecurityReason: 'the ingress controller binds ports 80/443 and needs NET_BIND_SERVICE, which restricted forbids',
-    },
-    { name: 'cert-manager', tier: 'system' },
-    { name: 'argocd', tier: 'system' },
+    MONITORING_NAMESPACE,
+    INGRESS_NAMESPACE,
+    CERT_MANAGER_NAMESPACE,
+    ARGOCD_NAMESPACE,
     // KEDA: starts the queue workers' Jobs.
     { name: 'keda', tier: 'system' },
     // The two APIs (the document's manifest puts them in one namespace); the queue workers.
@@ -45,7 +37,7 @@ export const base: DeepPartial<EnvironmentInput> = {
 
   quota: {
     headroom: 0.25,
-    limitRange: { system: smallDefaults, app: smallDefaults, data: smallDefaults },
+    limitRange: { system: SMALL_DEFAULTS, app: SMALL_DEFAULTS, data: SMALL_DEFAULTS },
   },
 
   // No tenants: Arbor and Kumori are multi-user applications, not per-tenant namespaces.

@@ -7,41 +7,33 @@
 import type { DeepPartial } from '../merge';
 import type { EnvironmentInput } from '../schema';
 import { SPEC_000_CLASSES } from './weaviate';
-
-const smallDefaults = { defaultRequest: { cpu: '100m', memory: '128Mi' }, default: { cpu: '500m', memory: '512Mi' } };
+import { ARGOCD_NAMESPACE, CERT_MANAGER_NAMESPACE, INGRESS_NAMESPACE, MONITORING_NAMESPACE, POD_SECURITY, SECURITY_NAMESPACE, SMALL_DEFAULTS } from '../shared';
 
 export const base: DeepPartial<EnvironmentInput> = {
   images: { registry: '', pullPolicy: 'IfNotPresent' },
   gitops: { repoURL: 'https://git.example.com/platform/fnb-deploy.git' },
-  // Pinned: a cluster upgrade must not silently tighten or loosen admission.
-  podSecurity: { version: 'v1.27' },
+  podSecurity: POD_SECURITY,
 
   // Spec 000 names one namespace, §4.1's "Agents Namespace"; the four services of §2.2 share app-core. The
   // stores' namespaces are their kinds' (charts/data/<kind>/refs.ts).
   namespaces: [
-    {
-      name: 'monitoring', tier: 'system', podSecurity: 'privileged',
-      podSecurityReason: 'node-exporter of the Prometheus stack reads the host through hostPID, hostNetwork and hostPath',
-    },
-    {
-      name: 'ingress', tier: 'system', podSecurity: 'baseline',
-      podSecurityReason: 'the ingress controller binds ports 80/443 and needs NET_BIND_SERVICE, which restricted forbids',
-    },
-    { name: 'cert-manager', tier: 'system' },
+    MONITORING_NAMESPACE,
+    INGRESS_NAMESPACE,
+    CERT_MANAGER_NAMESPACE,
     // External Secrets runs here where an environment reads its Secret values from Vault.
-    { name: 'security', tier: 'system' },
+    SECURITY_NAMESPACE,
     { name: 'app-core', tier: 'app' },
     { name: 'agents', tier: 'app' },
     { name: 'db-postgres', tier: 'data' },
     { name: 'db-redis', tier: 'data' },
     { name: 'db-weaviate', tier: 'data' },
     { name: 'storage-minio', tier: 'data' },
-    { name: 'argocd', tier: 'system' },
+    ARGOCD_NAMESPACE,
   ],
 
   quota: {
     headroom: 0.25,
-    limitRange: { system: smallDefaults, app: smallDefaults, data: smallDefaults },
+    limitRange: { system: SMALL_DEFAULTS, app: SMALL_DEFAULTS, data: SMALL_DEFAULTS },
   },
 
   // The document describes no tenancy: one platform, no tenant namespaces.

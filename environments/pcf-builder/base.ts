@@ -6,6 +6,7 @@
  */
 import type { DeepPartial } from '../merge';
 import type { EnvironmentInput } from '../schema';
+import { ARGOCD_NAMESPACE, CERT_MANAGER_NAMESPACE, INGRESS_NAMESPACE, MONITORING_NAMESPACE, POD_SECURITY, SECURITY_NAMESPACE, SMALL_DEFAULTS } from '../shared';
 
 /**
  * Seed 001 "Kubernetes Deployment": an application namespace, a cache namespace (Redis: the store kind's
@@ -14,34 +15,26 @@ import type { EnvironmentInput } from '../schema';
  * where it runs in the cluster (staging).
  */
 export const NAMESPACES: NonNullable<EnvironmentInput['namespaces']> = [
-  {
-    name: 'monitoring', tier: 'system', podSecurity: 'privileged',
-    podSecurityReason: 'node-exporter of the Prometheus stack reads the host through hostPID, hostNetwork and hostPath',
-  },
-  {
-    name: 'ingress', tier: 'system', podSecurity: 'baseline',
-    podSecurityReason: 'the ingress controller binds ports 80/443 and needs NET_BIND_SERVICE, which restricted forbids',
-  },
-  { name: 'cert-manager', tier: 'system' },
-  { name: 'security', tier: 'system' },
+  MONITORING_NAMESPACE,
+  INGRESS_NAMESPACE,
+  CERT_MANAGER_NAMESPACE,
+  SECURITY_NAMESPACE,
   { name: 'pcf-builder', tier: 'app' },
   { name: 'db-redis', tier: 'data' },
   { name: 'storage-minio', tier: 'data' },
-  { name: 'argocd', tier: 'system' },
+  ARGOCD_NAMESPACE,
 ];
-
-const smallDefaults = { defaultRequest: { cpu: '100m', memory: '128Mi' }, default: { cpu: '500m', memory: '512Mi' } };
 
 export const base: DeepPartial<EnvironmentInput> = {
   images: { registry: '', pullPolicy: 'IfNotPresent' },
   gitops: { repoURL: 'https://git.example.com/platform/pcf-builder-deploy.git' },
-  podSecurity: { version: 'v1.27' },
+  podSecurity: POD_SECURITY,
 
   namespaces: NAMESPACES,
 
   quota: {
     headroom: 0.25,
-    limitRange: { system: smallDefaults, app: smallDefaults, data: smallDefaults },
+    limitRange: { system: SMALL_DEFAULTS, app: SMALL_DEFAULTS, data: SMALL_DEFAULTS },
   },
 
   // No tenancy: one application for everyone.

@@ -6,27 +6,19 @@
  */
 import type { DeepPartial } from '../merge';
 import type { EnvironmentInput } from '../schema';
-
-const smallDefaults = { defaultRequest: { cpu: '100m', memory: '128Mi' }, default: { cpu: '500m', memory: '512Mi' } };
+import { ARGOCD_NAMESPACE, CERT_MANAGER_NAMESPACE, INGRESS_NAMESPACE, MONITORING_NAMESPACE, POD_SECURITY, SECURITY_NAMESPACE, SMALL_DEFAULTS } from '../shared';
 
 export const base: DeepPartial<EnvironmentInput> = {
   images: { registry: '', pullPolicy: 'IfNotPresent' },
   gitops: { repoURL: 'https://git.example.com/platform/receivables-deploy.git' },
-  // Pinned: a cluster upgrade must not silently tighten or loosen admission.
-  podSecurity: { version: 'v1.27' },
+  podSecurity: POD_SECURITY,
 
   // Spec 002 §5.1 (kube-system is the distribution's, not ours). db-kafka holds the Kafka of §7.2.3 / §8.2.1.
   namespaces: [
-    {
-      name: 'monitoring', tier: 'system', podSecurity: 'privileged',
-      podSecurityReason: 'node-exporter of the Prometheus stack reads the host through hostPID, hostNetwork and hostPath',
-    },
-    {
-      name: 'ingress', tier: 'system', podSecurity: 'baseline',
-      podSecurityReason: 'the ingress controller binds ports 80/443 and needs NET_BIND_SERVICE, which restricted forbids',
-    },
-    { name: 'cert-manager', tier: 'system' },
-    { name: 'security', tier: 'system' },
+    MONITORING_NAMESPACE,
+    INGRESS_NAMESPACE,
+    CERT_MANAGER_NAMESPACE,
+    SECURITY_NAMESPACE,
     { name: 'app-core', tier: 'app' },
     { name: 'app-agents', tier: 'app' },
     { name: 'app-frontend', tier: 'app' },
@@ -39,12 +31,12 @@ export const base: DeepPartial<EnvironmentInput> = {
     { name: 'db-kafka', tier: 'data' },
     { name: 'storage-minio', tier: 'data' },
     // Argo CD runs in each environment's own cluster: a DR site must not depend on the primary's Argo CD.
-    { name: 'argocd', tier: 'system' },
+    ARGOCD_NAMESPACE,
   ],
 
   quota: {
     headroom: 0.25,
-    limitRange: { system: smallDefaults, app: smallDefaults, data: smallDefaults },
+    limitRange: { system: SMALL_DEFAULTS, app: SMALL_DEFAULTS, data: SMALL_DEFAULTS },
   },
 
   // Spec 002 §10.3.1: CPU, memory, storage and rate limits by plan.
