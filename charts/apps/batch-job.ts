@@ -10,7 +10,7 @@ import { container, emptyDir } from '../lib/container';
 import { meta, serviceAccountMeta } from '../lib/labels';
 import { resources } from '../lib/resources';
 import { DEFAULT_UID, podSecurityContext } from '../lib/security';
-import { wire } from './connections';
+import { wire, type Wiring } from './connections';
 import type { KindProps } from './kinds';
 import { configMapName } from './workload';
 
@@ -53,25 +53,34 @@ export class BatchJob extends Construct {
                 labels: m(e.name).labels,
                 annotations: { [CONFIG_CHECKSUM]: configChecksum(settings) },
               },
-              spec: {
-                restartPolicy: 'Never',
-                serviceAccountName: e.name,
-                automountServiceAccountToken: false,
-                enableServiceLinks: false,
-                securityContext: podSecurityContext(DEFAULT_UID),
-                containers: [container(config, e.name, e.image, {
-                  args: [...(e.args ?? [])],
-                  envFrom: [{ configMapRef: { name: configMapName(e.name) } }],
-                  ...(wiring.secretEnv.length ? { env: wiring.secretEnv } : {}),
-                  resources: resources(plan.resources),
-                  volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...wiring.mounts],
-                })],
-                volumes: [emptyDir('tmp', '1Gi'), ...wiring.volumes],
-              },
+              spec: jobPodSpec(config, plan, wiring, DEFAULT_UID),
             },
           },
         },
       },
     });
   }
+}
+
+/**
+ * The pod of a run-to-completion job (a batch CronJob's, a queue worker's): its own ServiceAccount without an API
+ * token, the restricted context with `uid`, the entry's arguments, settings and Secret references, /tmp writable.
+ */
+export function jobPodSpec(config: KindProps['ctx']['config'], plan: KindProps['plan'], wiring: Wiring, uid: number): k8s.PodSpec {
+  const e = plan.entry;
+  return {
+    restartPolicy: 'Never',
+    serviceAccountName: e.name,
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    securityContext: podSecurityContext(uid),
+    containers: [container(config, e.name, e.image, {
+      args: [...(e.args ?? [])],
+      envFrom: [{ configMapRef: { name: configMapName(e.name) } }],
+      ...(wiring.secretEnv.length ? { env: wiring.secretEnv } : {}),
+      resources: resources(plan.resources),
+      volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...wiring.mounts],
+    })],
+    volumes: [emptyDir('tmp', '1Gi'), ...wiring.volumes],
+  };
 }

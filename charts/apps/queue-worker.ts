@@ -19,15 +19,14 @@ import { Construct } from 'constructs';
 import { k8s } from '../../imports/k8s';
 import { withStores } from '../context';
 import { CONFIG_CHECKSUM, configChecksum } from '../lib/checksum';
-import { container, emptyDir } from '../lib/container';
-import { meta } from '../lib/labels';
+import { meta, serviceAccountMeta } from '../lib/labels';
 import { FINISHED_JOB_TTL_SECONDS } from '../lib/naming';
-import { resources } from '../lib/resources';
-import { DEFAULT_UID, podSecurityContext } from '../lib/security';
+import { DEFAULT_UID } from '../lib/security';
 import { KEDA_NAMESPACE, KEDA_OPERATOR } from '../gitops/addons-catalog';
 import { wire } from './connections';
 import type { KindProps } from './kinds';
 import { configMapName } from './workload';
+import { jobPodSpec } from './batch-job';
 
 /** The application's queue table (docs/arbor.md): one row per item, `state` 'queued' until a worker claims it. */
 export const QUEUE_TABLE = 'shared.queue_items';
@@ -63,7 +62,7 @@ export class QueueWorker extends Construct {
       JOB_NAME: e.name, QUEUE: e.queue.name, ENVIRONMENT: config.name, LOG_LEVEL: config.ha ? 'info' : 'debug', ...wiring.settings,
     }).sort(([a], [b]) => a.localeCompare(b)));
 
-    new k8s.KubeServiceAccount(this, 'sa', { metadata: m(e.name), automountServiceAccountToken: false });
+    new k8s.KubeServiceAccount(this, 'sa', { metadata: serviceAccountMeta(config, e.name, m(e.name)), automountServiceAccountToken: false });
     new k8s.KubeConfigMap(this, 'config', { metadata: m(configMapName(e.name)), data: settings });
 
     // The operator reads the queue's length with the application's credentials (a copy in this namespace).
@@ -95,21 +94,7 @@ export class QueueWorker extends Construct {
           ttlSecondsAfterFinished: FINISHED_JOB_TTL_SECONDS,
           template: plain<k8s.PodTemplateSpec>({
             metadata: { labels, annotations: { [CONFIG_CHECKSUM]: configChecksum(settings) } },
-            spec: {
-              restartPolicy: 'Never',
-              serviceAccountName: e.name,
-              automountServiceAccountToken: false,
-              enableServiceLinks: false,
-              securityContext: podSecurityContext(e.uid ?? DEFAULT_UID),
-              containers: [container(config, e.name, e.image, {
-                args: [...(e.args ?? [])],
-                envFrom: [{ configMapRef: { name: configMapName(e.name) } }],
-                ...(wiring.secretEnv.length ? { env: wiring.secretEnv } : {}),
-                resources: resources(plan.resources),
-                volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...wiring.mounts],
-              })],
-              volumes: [emptyDir('tmp', '1Gi'), ...wiring.volumes],
-            },
+            spec: jobPodSpec(config, plan, wiring, e.uid ?? DEFAULT_UID),
           }),
         },
         pollingInterval: QUEUE_POLLING_SECONDS,

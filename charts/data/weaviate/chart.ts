@@ -73,14 +73,9 @@ const GOMEMLIMIT_FRACTION = 0.8;
 const TERMINATION_GRACE_SECONDS = 600;
 const JOB_RESOURCES: ComputeResources = { requests: { cpu: '50m', memory: '32Mi' }, limits: { cpu: '250m', memory: '64Mi' } };
 
-/**
- * Where Weaviate's backups go: its own MinIO user and bucket, by MinIO's naming (`minio-<client>`,
- * `backups-<client>`). MinIO creates them once charts/data/minio/refs.ts lists `weaviate` among MINIO_CLIENTS and
- * `buckets.backups` (part of registering the kind).
- */
+/** Where Weaviate's backups go: its own MinIO user and bucket (charts/data/minio/refs.ts, client `weaviate`). */
 export function backupTarget(minio: MinioRef, client: 'weaviate'): { readonly credentials: SecretRef; readonly bucket: string } {
-  const known = (minio.buckets.backups as Record<string, string | undefined>)[client];
-  return { credentials: { name: `minio-${client}`, keys: ['accessKey', 'secretKey'] }, bucket: known ?? `backups-${client}` };
+  return { credentials: minio.credentials(client), bucket: minio.bucketOf(client) };
 }
 
 export class WeaviateChart extends Chart {

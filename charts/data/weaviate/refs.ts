@@ -19,7 +19,7 @@ export interface WeaviateRef {
   readonly clientKey: SecretRef;
   /** Basic auth of the nodes' internal cluster API (CLUSTER_BASIC_AUTH_*): only nodes know it. */
   readonly clusterAuth: SecretRef;
-  /** Weaviate's MinIO user (`minio-weaviate`, MinIO's naming) and bucket: see ./chart.ts `backupTarget`. */
+  /** Weaviate's MinIO client: its user `minio-weaviate` and bucket `backups-weaviate` (charts/data/minio/refs.ts). */
   readonly minioClient: 'weaviate';
 }
 
