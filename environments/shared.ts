@@ -3,7 +3,7 @@
  * them for every platform, charts/gitops/addons-catalog.ts), the pinned Pod Security version and the default
  * container limits. A platform lists its own namespaces between them.
  */
-import type { EnvironmentInput } from './schema';
+import { LOG_AGENT_NAMESPACE, LOGGING_NAMESPACE, type EnvironmentInput } from './schema';
 
 type Namespace = NonNullable<EnvironmentInput['namespaces']>[number];
 
@@ -20,6 +20,15 @@ export const CERT_MANAGER_NAMESPACE: Namespace = { name: 'cert-manager', tier: '
 export const SECURITY_NAMESPACE: Namespace = { name: 'security', tier: 'system' };
 /** Argo CD runs in each environment's own cluster: a DR site must not depend on the primary's Argo CD. */
 export const ARGOCD_NAMESPACE: Namespace = { name: 'argocd', tier: 'system' };
+
+/** addons.logging: Loki or Kibana (restricted), and Fluent Bit apart, whose hostPath volumes need privileged. */
+export const LOGGING_NAMESPACES: Namespace[] = [
+  { name: LOGGING_NAMESPACE, tier: 'system' },
+  {
+    name: LOG_AGENT_NAMESPACE, tier: 'system', podSecurity: 'privileged',
+    podSecurityReason: 'Fluent Bit reads /var/log and keeps its read positions through hostPath volumes, which baseline and restricted forbid',
+  },
+];
 
 /** Pinned: a cluster upgrade must not silently tighten or loosen admission. */
 export const POD_SECURITY = { version: 'v1.27' } as const;
