@@ -21,29 +21,23 @@ import { parse } from 'yaml';
 
 const PLATFORM = 'pcf-builder';
 
-/** Elasticsearch + Kibana for pcf-builder's staging: the store kind's smallest HA shape (3 masters, 2 data nodes). */
-const ES_ON = {
-  namespaces: [...(environmentInput('staging', PLATFORM).namespaces as any[]), { name: 'db-elasticsearch', tier: 'data' }, ...LOGGING_NAMESPACES],
-  stores: {
-    elasticsearch: {
-      masters: 3, data: 2, coordinating: 0, volume: { size: '20Gi' }, masterVolume: { size: '5Gi' }, maxMapCount: 'disableMmap',
-      resources: { requests: { cpu: '250m', memory: '2Gi' }, limits: { cpu: '1', memory: '2Gi' } },
-    },
-  },
-  addons: { logging: { backend: 'elasticsearch', kibana: { replicas: 2, retentionDays: 14 } } },
-};
-const LOKI_ON = {
-  namespaces: [...(environmentInput('staging', PLATFORM).namespaces as any[]), ...LOGGING_NAMESPACES],
-  addons: { logging: { backend: 'loki', loki: { replicas: 3, retention: '744h', volume: { size: '10Gi' } } } },
-};
+/** Staging with Loki instead of Elasticsearch + Kibana (its input, edited: a merge cannot remove a store). */
+function lokiStaging(loki: Record<string, unknown> | null = { replicas: 3, retention: '744h', volume: { size: '10Gi' } }): any {
+  const i = structuredClone(environmentInput('staging', PLATFORM)) as any;
+  delete i.stores.elasticsearch;
+  i.namespaces = i.namespaces.filter((n: any) => n.name !== 'db-elasticsearch');
+  i.addons.logging = { backend: 'loki', ...(loki ? { loki } : {}) };
+  return i;
+}
 
 function load(env: string, override: unknown) {
   return validateEnvironment(env, deepMerge(environmentInput(env, PLATFORM), override as any));
 }
-function problems(env: string, override: unknown): string[] {
-  try { load(env, override); } catch (e) { if (e instanceof ConfigError) return e.problems.map((p) => `${p.path}: ${p.message}`); throw e; }
+function problemsOf(env: string, input: unknown): string[] {
+  try { validateEnvironment(env, input); } catch (e) { if (e instanceof ConfigError) return e.problems.map((p) => `${p.path}: ${p.message}`); throw e; }
   return [];
 }
+const problems = (env: string, override: unknown) => problemsOf(env, deepMerge(environmentInput(env, PLATFORM), override as any));
 
 const find = (p: RenderedPlatform, kind: string, ns: string, name: string): Manifest => {
   const m = manifestsOf(p).find((x) => x.kind === kind && x.metadata?.namespace === ns && x.metadata?.name === name);
@@ -108,11 +102,15 @@ function commonChecks(p: () => RenderedPlatform): void {
 
 describe('logging with Elasticsearch + Kibana (seed 001 "Monitoring": "Elasticsearch + Kibana for logs as an option"; pcf-builder staging)', () => {
   let p: RenderedPlatform;
-  beforeAll(() => { p = renderPlatform(load('staging', ES_ON)); });
+  beforeAll(() => { p = renderPlatform(load('staging', {})); });
   commonChecks(() => p);
 
-  test('is off in every rendered pcf-builder environment (an option), and the option renders 15-elasticsearch and 40-logging', () => {
-    for (const env of ['development', 'staging', 'production']) expect(load(env, {}).addons.logging).toBeUndefined();
+  test('an option: on in staging only, where it renders 15-elasticsearch and 40-logging; off in development and production', () => {
+    for (const env of ['development', 'production']) {
+      expect(load(env, {}).addons.logging).toBeUndefined();
+      expect(load(env, {}).stores.elasticsearch).toBeUndefined();
+    }
+    expect(p.config.addons.logging?.backend).toBe('elasticsearch');
     expect(p.charts.map((c) => c.folder)).toEqual(expect.arrayContaining(['15-elasticsearch', '40-logging']));
     expect(addons(p.config).map((a) => a.name)).toContain('fluent-bit');
     expect(addons(p.config).map((a) => a.name)).not.toContain('loki');
@@ -138,7 +136,7 @@ describe('logging with Elasticsearch + Kibana (seed 001 "Monitoring": "Elasticse
   test('Kibana authenticates as kibana_system from a generated Secret (copied from beside Elasticsearch) and verifies TLS with the internal CA', () => {
     const c = find(p, 'Deployment', 'logging', 'kibana').spec.template.spec.containers[0];
     const env = Object.fromEntries(c.env.map((e: any) => [e.name, e.value ?? e.valueFrom.secretKeyRef]));
-    expect(JSON.parse(env.ELASTICSEARCH_HOSTS)).toEqual([p.refs.elasticsearch!.url]);
+    expect(env.ELASTICSEARCH_HOSTS).toBe(p.refs.elasticsearch!.url);
     expect(p.refs.elasticsearch!.url).toMatch(/^https:\/\//);
     expect(env.ELASTICSEARCH_USERNAME).toEqual({ name: 'kibana-system', key: 'username' });
     expect(env.ELASTICSEARCH_PASSWORD).toEqual({ name: 'kibana-system', key: 'password' });
@@ -205,14 +203,18 @@ describe('logging with Elasticsearch + Kibana (seed 001 "Monitoring": "Elasticse
   });
 
   test('an Elasticsearch backend without the store, or with a managed OpenSearch, is refused naming the field', () => {
-    expect(problems('staging', { ...ES_ON, stores: {} })).toContainEqual(expect.stringMatching(/^addons\.logging\.backend: "elasticsearch" needs stores\.elasticsearch/));
-    expect(problems('staging', { ...ES_ON, addons: { logging: { backend: 'elasticsearch' } } })).toContainEqual(expect.stringMatching(/^addons\.logging\.kibana: is required/));
+    const noStore = structuredClone(environmentInput('staging', PLATFORM)) as any;
+    delete noStore.stores.elasticsearch;
+    expect(problemsOf('staging', noStore)).toContainEqual(expect.stringMatching(/^addons\.logging\.backend: "elasticsearch" needs stores\.elasticsearch/));
+    const noKibana = structuredClone(environmentInput('staging', PLATFORM)) as any;
+    delete noKibana.addons.logging.kibana;
+    expect(problemsOf('staging', noKibana)).toContainEqual(expect.stringMatching(/^addons\.logging\.kibana: is required/));
   });
 });
 
 describe('logging with Loki (pcf-builder staging)', () => {
   let p: RenderedPlatform;
-  beforeAll(() => { p = renderPlatform(load('staging', LOKI_ON)); });
+  beforeAll(() => { p = renderPlatform(validateEnvironment('staging', lokiStaging())); });
   commonChecks(() => p);
 
   test('Loki: SingleBinary, 3 replicas at replication factor 3, pinned chart and image, retention by the compactor', () => {
@@ -275,18 +277,21 @@ describe('logging with Loki (pcf-builder staging)', () => {
 
 describe('addons.logging errors name the field', () => {
   test('a Loki backend without its section, or with 2 replicas', () => {
-    expect(problems('staging', { ...LOKI_ON, addons: { logging: { backend: 'loki' } } })).toContainEqual(expect.stringMatching(/^addons\.logging\.loki: is required when backend is "loki"/));
-    expect(problems('staging', deepMerge(LOKI_ON as any, { addons: { logging: { loki: { replicas: 2 } } } }))).toContainEqual(expect.stringMatching(/^addons\.logging\.loki\.replicas: must be 1 or at least 3/));
+    expect(problemsOf('staging', lokiStaging(null))).toContainEqual(expect.stringMatching(/^addons\.logging\.loki: is required when backend is "loki"/));
+    expect(problemsOf('staging', lokiStaging({ replicas: 2, retention: '744h', volume: { size: '10Gi' } }))).toContainEqual(expect.stringMatching(/^addons\.logging\.loki\.replicas: must be 1 or at least 3/));
   });
 
   test('Fluent Bit\'s namespace at baseline is refused (baseline forbids hostPath); a missing one too', () => {
-    const base = environmentInput('staging', PLATFORM).namespaces as any[];
-    const baseline = [...base, LOGGING_NAMESPACES[0], { ...LOGGING_NAMESPACES[1], podSecurity: 'baseline' }];
-    expect(problems('staging', { ...LOKI_ON, namespaces: baseline })).toContainEqual(expect.stringMatching(new RegExp(`^namespaces\\[${base.length + 1}\\]\\.podSecurity: must be "privileged" \\(got "baseline"\\).*hostPath`)));
-    expect(problems('staging', { ...LOKI_ON, namespaces: [...base, LOGGING_NAMESPACES[0]] })).toContainEqual(expect.stringMatching(/^namespaces: must declare namespace "logging-agent"/));
+    const baseline = lokiStaging();
+    const at = baseline.namespaces.findIndex((n: any) => n.name === 'logging-agent');
+    baseline.namespaces[at] = { ...baseline.namespaces[at], podSecurity: 'baseline' };
+    expect(problemsOf('staging', baseline)).toContainEqual(expect.stringMatching(new RegExp(`^namespaces\\[${at}\\]\\.podSecurity: must be "privileged" \\(got "baseline"\\).*hostPath`)));
+    const missing = lokiStaging();
+    missing.namespaces = missing.namespaces.filter((n: any) => n.name !== 'logging-agent');
+    expect(problemsOf('staging', missing)).toContainEqual(expect.stringMatching(/^namespaces: must declare namespace "logging-agent"/));
   });
 
   test('a misspelt field is named', () => {
-    expect(problems('staging', deepMerge(LOKI_ON as any, { addons: { logging: { fluentbit: {} } } })).join('\n')).toMatch(/addons\.logging.*fluentbit/);
+    expect(problems('staging', { addons: { logging: { fluentbit: {} } } }).join('\n')).toMatch(/addons\.logging.*fluentbit/);
   });
 });

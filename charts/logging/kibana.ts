@@ -4,8 +4,10 @@
  * Elasticsearch's certificate with the internal CA, reachable only through the ingress controller.
  *
  * The image (elastic/kibana v8.19.8 src/dev/build/tasks/os_packages/docker_generator/templates/base/Dockerfile)
- * runs as `USER 1000` (useradd --uid 1000 kibana), CMD /usr/local/bin/kibana-docker, which turns environment
- * variables such as ELASTICSEARCH_HOSTS into Kibana settings; it writes only to path.data (an emptyDir here).
+ * runs as `USER 1000` (useradd --uid 1000 --gid 1000 kibana), ENTRYPOINT /bin/tini --, CMD /usr/local/bin/kibana-docker,
+ * which turns the environment variables of its kibana_vars list (resources/base/bin/kibana-docker: elasticsearch.hosts,
+ * status.allowAnonymous, xpack.encryptedSavedObjects.encryptionKey, …) into Kibana settings; it writes only to
+ * path.data (an emptyDir here).
  */
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
@@ -68,7 +70,8 @@ export function kibana(scope: Construct, ctx: PlatformContext): void {
     env: [
       { name: 'SERVER_NAME', value: host },
       { name: 'SERVER_PUBLICBASEURL', value: `https://${host}` },
-      { name: 'ELASTICSEARCH_HOSTS', value: JSON.stringify([es.url]) },
+      // kibana-docker turns ELASTICSEARCH_HOSTS into --elasticsearch.hosts (one URL: the store's client Service).
+      { name: 'ELASTICSEARCH_HOSTS', value: es.url },
       secretEnv('ELASTICSEARCH_USERNAME', KIBANA_SYSTEM_SECRET.name, 'username'),
       secretEnv('ELASTICSEARCH_PASSWORD', KIBANA_SYSTEM_SECRET.name, 'password'),
       { name: 'ELASTICSEARCH_SSL_CERTIFICATEAUTHORITIES', value: `${CA_DIR}/ca.crt` },
@@ -107,7 +110,7 @@ export function kibana(scope: Construct, ctx: PlatformContext): void {
         spec: {
           automountServiceAccountToken: false,
           enableServiceLinks: false,
-          securityContext: podSecurityContext(KIBANA_UID, 0),
+          securityContext: podSecurityContext(KIBANA_UID),
           topologySpreadConstraints: spreadOverNodes(selector),
           containers: [main],
           volumes: [
