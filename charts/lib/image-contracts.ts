@@ -379,6 +379,10 @@ const upstream: ImageContract[] = [
     path: { value: ['/usr/share/kibana/bin', ...STD_PATH], source: { ...KIBANA, note: 'ENV PATH=/usr/share/kibana/bin:$PATH' } },
     // path.data (data/ under the home, config/kibana.yml of the image sets no other): the uuid, saved-object state.
     writes: { value: [{ path: '/usr/share/kibana/data', by: ['kibana'] }], source: [KIBANA, KIBANA_DOCKER] },
+    programs: [
+      { value: ['/bin/tini', '/usr/local/bin/kibana-docker', '/usr/share/kibana/bin/kibana'], source: { ...KIBANA, note: 'COPY /bin/tini, bin/kibana-docker to /usr/local/bin, Kibana to /usr/share/kibana' } },
+      { value: ['/usr/bin/curl'], source: { ...KIBANA, note: 'the Ubuntu variant (the default image): apt-get install fontconfig libnss3 curl ca-certificates' } },
+    ],
   },
   {
     repository: 'quay.io/minio/minio', tag: 'RELEASE.2025-09-07T16-13-09Z', origin: 'upstream',

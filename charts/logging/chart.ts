@@ -32,7 +32,11 @@ export const LOKI_PODS: PodGroup = {
 };
 /** kube-prometheus-stack's Grafana (its datasource sidecar reads ConfigMaps labelled grafana_datasource). */
 const GRAFANA: PodGroup = { namespace: 'monitoring', selector: { 'app.kubernetes.io/name': 'grafana' }, display: 'monitoring/grafana' };
-/** grafana/helm-charts grafana-8.5.12 charts/grafana/values.yaml sidecar.datasources.label / labelValue. */
+/**
+ * prometheus-community/helm-charts kube-prometheus-stack-62.7.0 charts/kube-prometheus-stack/values.yaml
+ * grafana.sidecar.datasources: enabled, label grafana_datasource, labelValue "1", no searchNamespace (grafana-8.5.12
+ * values.yaml: null = Grafana's own namespace, monitoring).
+ */
 export const GRAFANA_DATASOURCE_LABEL = { grafana_datasource: '1' } as const;
 
 export class LoggingChart extends Chart {

@@ -68,7 +68,7 @@ export function loggingSetupFiles(ctx: PlatformContext): Record<string, string> 
   return {
     'setup.sh': LOGGING_SETUP,
     // create_doc: append only (no overwrite, no delete); auto_configure: create the data stream on first write.
-    'fluent-bit-role.json': json({ cluster: ['monitor'], indices: [{ names: [LOGS_INDEX_PATTERN], privileges: ['create_doc', 'auto_configure'] }] }),
+    'fluent-bit-role.json': json({ cluster: [], indices: [{ names: [LOGS_INDEX_PATTERN], privileges: ['create_doc', 'auto_configure'] }] }),
     'ilm-policy.json': json({
       policy: {
         phases: {
