@@ -39,6 +39,11 @@ export interface Addon {
    * the add-on OutOfSync forever and, with self-heal, erase the CA on every sync.
    */
   readonly ignoreDifferences: readonly Record<string, unknown>[];
+  /**
+   * The folder of its Application where that is not 90-addons: an add-on that needs what later folders create
+   * (Fluent Bit needs Elasticsearch and the internal CA) syncs after them, from an Argo CD-only folder of its own.
+   */
+  readonly folder?: string;
 }
 
 const WEBHOOK_CA = [

@@ -17,6 +17,7 @@
  */
 import { LOG_AGENT_NAMESPACE, type EnvironmentConfig } from '../../../environments/schema';
 import type { ComputeResources } from '../../../environments/values';
+import { FOLDERS } from '../../lib/folders';
 import { image } from '../../lib/images';
 import { kinds, type AddonCreates, type AddonPodSpec, type AddonSpec } from './shapes';
 
@@ -77,7 +78,7 @@ function outputs(c: EnvironmentConfig, o: FluentBitOutput): string {
   ].join('\n');
 }
 
-export function fluentBit(c: EnvironmentConfig, output: FluentBitOutput): AddonSpec<'fluent-bit'> {
+export function fluentBit(c: EnvironmentConfig, output: FluentBitOutput): AddonSpec<'fluent-bit'> & { readonly folder: string } {
   const ref = image(c, `cr.fluentbit.io/fluent/fluent-bit:${FLUENT_BIT_VERSION}`);
   const at = ref.lastIndexOf(':');
   const es = output.kind === 'elasticsearch';
@@ -111,9 +112,8 @@ export function fluentBit(c: EnvironmentConfig, output: FluentBitOutput): AddonS
           { name: 'ES_USERNAME', valueFrom: { secretKeyRef: { name: output.secret, key: 'username' } } },
           { name: 'ES_PASSWORD', valueFrom: { secretKeyRef: { name: output.secret, key: 'password' } } },
         ],
-        // Issued by cert-manager once 40-logging syncs, after this add-on: optional, so the pod starts and
-        // Fluent Bit retries its output until the file is there (the kubelet fills the volume when it appears).
-        extraVolumes: [{ name: 'es-ca', secret: { secretName: FLUENT_BIT_CA_SECRET, optional: true, items: [{ key: 'ca.crt', path: 'ca.crt' }] } }],
+        // Issued by cert-manager in 40-logging, which syncs before this Application (41-log-shipper, ./late.ts).
+        extraVolumes: [{ name: 'es-ca', secret: { secretName: FLUENT_BIT_CA_SECRET, items: [{ key: 'ca.crt', path: 'ca.crt' }] } }],
         extraVolumeMounts: [{ name: 'es-ca', mountPath: FLUENT_BIT_CA_DIR, readOnly: true }],
       } : {}),
       metricsPort: FLUENT_BIT_HTTP_PORT,
@@ -158,6 +158,7 @@ export function fluentBit(c: EnvironmentConfig, output: FluentBitOutput): AddonS
       },
     },
     ignoreDifferences: [],
+    folder: FOLDERS.logShipper,
   };
 }
 
@@ -178,8 +179,8 @@ export function fluentBitResources(c: EnvironmentConfig, a: AddonSpec<string>): 
       ],
     }],
     crdGroups: [], apiServices: [],
-    // The Elasticsearch user's copy is generated before the install; the CA Secret is optional (see above).
-    needsSecrets: (a.values as any).env ? [`${a.namespace}/${(a.values as any).env[0].valueFrom.secretKeyRef.name}`] : [],
+    // The Elasticsearch user's copy (generated before the install) and the CA certificate's Secret (40-logging).
+    needsSecrets: (a.values as any).env ? [`${a.namespace}/${(a.values as any).env[0].valueFrom.secretKeyRef.name}`, `${a.namespace}/${FLUENT_BIT_CA_SECRET}`] : [],
     issuedSecrets: [],
     usesGroups: monitored ? ['monitoring.coreos.com'] : [],
   };
