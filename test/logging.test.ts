@@ -94,6 +94,17 @@ function commonChecks(p: () => RenderedPlatform): void {
     expect(res.namespaced[0].kinds).toContainEqual({ group: 'apps', kind: 'DaemonSet' });
   });
 
+  test('Fluent Bit syncs after what it needs (the internal CA, its backend, 40-logging): its Application is in 41-log-shipper', () => {
+    const folderOf = (name: string) => p().charts.find((c) => c.manifests.some((m) => m.kind === 'Application' && m.metadata.name === name))?.folder;
+    expect(folderOf(`pcf-builder-staging-fluent-bit`) ?? folderOf(`pcf-builder-development-fluent-bit`)).toBe('41-log-shipper');
+    const sim = simulate({ config: p().config, charts: p().charts, secrets: p().secrets }, 'argocd');
+    const ids = sim.steps.map((x) => x.step);
+    for (const before of ['03-pki', '40-logging', ...(p().config.addons.logging!.backend === 'loki' ? ['addon loki'] : ['15-elasticsearch'])]) {
+      expect(ids.indexOf(before)).toBeGreaterThanOrEqual(0);
+      expect(ids.indexOf(before)).toBeLessThan(ids.indexOf('addon fluent-bit'));
+    }
+  });
+
   test('Fluent Bit reaches the API server (kubernetes filter) and is scraped by Prometheus on 2020', () => {
     expect(p().graph.flows.some((f) => 'pods' in f.from && f.from.pods.display === 'logging-agent/fluent-bit' && 'addresses' in f.to && f.ports.some((x) => x.port === 6443))).toBe(true);
     expect(flows(p(), 'monitoring/prometheus', 'logging-agent/fluent-bit').flatMap((f) => f.ports.map((x) => x.port))).toEqual([2020]);
