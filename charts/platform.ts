@@ -81,7 +81,7 @@ function declare(app: App, ctx: PlatformContext): { readonly charts: readonly Ch
     // addons.logging: Kibana, the logging add-ons' Secrets, flows and setup (empty, so no folder, without it).
     new LoggingChart(app, FOLDERS.logging, ctx),
     // Fluent Bit's Application, after what it sends to (empty, so no folder, without addons.logging).
-    new LateAddonsChart(app, FOLDERS.logShipper, ctx),
+    new LateAddonsChart(app, FOLDERS.loggingAddons, ctx),
     // The add-ons declare their flows here too, before anything reads the graph.
     addons,
   ];

@@ -94,12 +94,12 @@ function commonChecks(p: () => RenderedPlatform): void {
     expect(res.namespaced[0].kinds).toContainEqual({ group: 'apps', kind: 'DaemonSet' });
   });
 
-  test('Fluent Bit syncs after what it needs (the internal CA, its backend, 40-logging): its Application is in 41-log-shipper', () => {
+  test('Fluent Bit syncs after what it needs (the internal CA, its backend, 40-logging): its Application is in 41-logging-addons', () => {
     const folderOf = (name: string) => p().charts.find((c) => c.manifests.some((m) => m.kind === 'Application' && m.metadata.name === name))?.folder;
-    expect(folderOf(`pcf-builder-staging-fluent-bit`) ?? folderOf(`pcf-builder-development-fluent-bit`)).toBe('41-log-shipper');
+    expect(folderOf(`pcf-builder-staging-fluent-bit`) ?? folderOf(`pcf-builder-development-fluent-bit`)).toBe('41-logging-addons');
     const sim = simulate({ config: p().config, charts: p().charts, secrets: p().secrets }, 'argocd');
     const ids = sim.steps.map((x) => x.step);
-    for (const before of ['03-pki', '40-logging', ...(p().config.addons.logging!.backend === 'loki' ? ['addon loki'] : ['15-elasticsearch'])]) {
+    for (const before of ['03-pki', '40-logging', ...(p().config.addons.logging!.backend === 'loki' ? ['10-minio', 'addon loki'] : ['15-elasticsearch'])]) {
       expect(ids.indexOf(before)).toBeGreaterThanOrEqual(0);
       expect(ids.indexOf(before)).toBeLessThan(ids.indexOf('addon fluent-bit'));
     }
@@ -265,6 +265,10 @@ describe('logging with Loki (pcf-builder staging)', () => {
     expect(v.config.outputs).toMatch(/Port 3100/);
     expect(flows(p, 'logging-agent/fluent-bit', 'logging/loki').flatMap((f) => f.ports.map((x) => x.port))).toEqual([3100]);
     expect(ADDON_WAVES.loki).toBeLessThan(ADDON_WAVES['fluent-bit']);
+    // Loki needs MinIO's bucket: its Application syncs after 10-minio, not in 90-addons.
+    const sim = simulate({ config: p.config, charts: p.charts, secrets: p.secrets }, 'argocd').steps.map((x) => x.step);
+    expect(sim.indexOf('10-minio')).toBeLessThan(sim.indexOf('addon loki'));
+    expect(p.charts.find((c) => c.folder === '41-logging-addons')!.manifests.map((m) => m.spec.source.chart).sort()).toEqual(['fluent-bit', 'loki']);
   });
 
   test('Grafana gets a Loki datasource (kube-prometheus-stack\'s datasource sidecar label) and may query it', () => {

@@ -112,7 +112,7 @@ export function fluentBit(c: EnvironmentConfig, output: FluentBitOutput): AddonS
           { name: 'ES_USERNAME', valueFrom: { secretKeyRef: { name: output.secret, key: 'username' } } },
           { name: 'ES_PASSWORD', valueFrom: { secretKeyRef: { name: output.secret, key: 'password' } } },
         ],
-        // Issued by cert-manager in 40-logging, which syncs before this Application (41-log-shipper, ./late.ts).
+        // Issued by cert-manager in 40-logging, which syncs before this Application (41-logging-addons, ./late.ts).
         extraVolumes: [{ name: 'es-ca', secret: { secretName: FLUENT_BIT_CA_SECRET, items: [{ key: 'ca.crt', path: 'ca.crt' }] } }],
         extraVolumeMounts: [{ name: 'es-ca', mountPath: FLUENT_BIT_CA_DIR, readOnly: true }],
       } : {}),
@@ -158,7 +158,7 @@ export function fluentBit(c: EnvironmentConfig, output: FluentBitOutput): AddonS
       },
     },
     ignoreDifferences: [],
-    folder: FOLDERS.logShipper,
+    folder: FOLDERS.loggingAddons,
   };
 }
 

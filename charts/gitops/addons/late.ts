@@ -1,9 +1,10 @@
 /**
- * Add-ons whose Application cannot sync with 90-addons, right after the network policies: Fluent Bit needs the
- * store it sends to and, for Elasticsearch, the internal CA's certificate (03-pki, 15-elasticsearch, 40-logging)
- * before it can start and become Healthy (its TLS context loads the CA file when it starts, and a missing file stops
+ * Add-ons whose Application cannot sync with 90-addons, right after the network policies: Loki needs MinIO's bucket
+ * (10-minio), Fluent Bit the store it sends to and, for Elasticsearch, the internal CA's certificate (03-pki,
+ * 15-elasticsearch, 40-logging) before they can start and become Healthy (its TLS context loads the CA file when it starts, and a missing file stops
  * it: fluent/fluent-bit v3.1.9 src/flb_output.c, flb_tls_create failing fails the output's initialisation). An
- * Argo CD-only folder of its own, after those, in the system project like every add-on Application.
+ * Argo CD-only folder of their own, after those, in the system project like every add-on Application, in their
+ * add-on waves (Loki before Fluent Bit).
  */
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';

@@ -19,6 +19,7 @@
 import { LOGGING_NAMESPACE, type EnvironmentConfig } from '../../../environments/schema';
 import type { ComputeResources } from '../../../environments/values';
 import type { MinioRef } from '../../data/minio/refs';
+import { FOLDERS } from '../../lib/folders';
 import { image } from '../../lib/images';
 import { kinds, type AddonCreates, type AddonPodSpec, type AddonSpec } from './shapes';
 
@@ -43,7 +44,7 @@ export interface LokiStorage {
   readonly credentials?: string;
 }
 
-export function loki(c: EnvironmentConfig, storage: LokiStorage): AddonSpec<'loki'> {
+export function loki(c: EnvironmentConfig, storage: LokiStorage): AddonSpec<'loki'> & { readonly folder: string } {
   const l = c.addons.logging?.loki;
   if (!l) throw new Error(`environment "${c.name}": addons.logging.loki is required for the Loki add-on`);
   const ref = image(c, `docker.io/grafana/loki:${LOKI_VERSION}`);
@@ -108,6 +109,8 @@ export function loki(c: EnvironmentConfig, storage: LokiStorage): AddonSpec<'lok
       },
     },
     ignoreDifferences: [],
+    // After 10-minio (its bucket and keys) rather than in 90-addons, which syncs before the stores: charts/gitops/addons/late.ts.
+    folder: FOLDERS.loggingAddons,
   };
 }
 
