@@ -1,13 +1,13 @@
 /**
- * The logging add-ons of an environment (`addons.logging`): Fluent Bit always, Loki where it is the backend.
+ * The logging add-ons of an environment (`addons.logging`): Fluent Bit always, Loki where it is the backend; both
+ * sync from 41-logging-addons (./late.ts), after the stores and the CA they need.
  * With the Elasticsearch backend, Fluent Bit writes to the platform's own Elasticsearch store and Kibana is ours
  * (charts/logging/): the names both sides share are here.
  */
-import type { EnvironmentConfig } from '../../../environments/schema';
 import { storeRefs } from '../../data/refs';
 import { fluentBit, type FluentBitOutput } from './fluent-bit';
 import { loki, LOKI_HTTP_PORT, LOKI_SERVICE } from './loki';
-import { LOGGING_NAMESPACE } from '../../../environments/schema';
+import { LOGGING_NAMESPACE, type EnvironmentConfig } from '../../../environments/schema';
 import { serviceHost } from '../../lib/naming';
 
 /** Fluent Bit's Elasticsearch user (its Secret: original in db-elasticsearch, copy in logging-agent). */
