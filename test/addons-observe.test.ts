@@ -17,6 +17,7 @@ import { addons, ADDON_WAVES, type Addon } from '../charts/gitops/addons-catalog
 import { addonResources } from '../charts/gitops/addons-resources';
 import { addonQuotaPods } from '../charts/gitops/addons-demand';
 import { vpaTargets } from '../charts/gitops/addons/vpa-objects';
+import { contractFor } from '../charts/lib/image-contracts';
 import { installerSecrets } from '../scripts/install';
 import { simulate, type Path } from '../scripts/lib/simulator';
 import { modelErrors, unknownFields } from './support/k8s-schema';
@@ -116,6 +117,10 @@ describe('fnb production with every optional add-on on', () => {
       const images = String(Object.entries(a.metadata.annotations).find(([k]) => k.endsWith('/images'))?.[1]).split(',');
       expect(images.length).toBeGreaterThan(0);
       for (const i of images) expect(i).toMatch(new RegExp(`^${MIRROR}/[a-z0-9./-]+:[A-Za-z0-9.-]+$`));
+    }
+    // Each image has its contract (user, volumes, entry point read from its Dockerfile), found through the mirror.
+    for (const a of addons(p.config).filter((x) => (OBSERVE as readonly string[]).includes(x.name))) {
+      for (const i of a.images) expect({ i, contract: contractFor(i, MIRROR)?.origin }).toEqual({ i, contract: 'addon' });
     }
     // Jaeger before the collector that exports to it; everything after the Prometheus stack (their monitors).
     expect(ADDON_WAVES.jaeger).toBeLessThan(ADDON_WAVES['otel-collector']);

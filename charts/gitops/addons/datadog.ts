@@ -49,11 +49,13 @@ export const DATADOG_NODE_RESOURCES = {
 /** k3s runs its own containerd, with its socket under /run/k3s (the agent reads containers through it). */
 const criSocket = (c: EnvironmentConfig) => (c.cluster.flavour === 'k3s' ? '/run/k3s/containerd/containerd.sock' : '/var/run/containerd/containerd.sock');
 
+/** The pinned upstream images (before the registry rewrite). */
+export const DATADOG_IMAGES = [`gcr.io/datadoghq/agent:${DATADOG_AGENT_VERSION}`, `gcr.io/datadoghq/cluster-agent:${DATADOG_AGENT_VERSION}`] as const;
+
 export function datadog(c: EnvironmentConfig): AddonSpec<'datadog'> {
   const dd = c.addons.datadog;
   if (!dd.enabled || !dd.site) throw new Error(`environment "${c.name}": addons.datadog must be enabled with a site to render the Datadog agent`);
-  const agent = image(c, `gcr.io/datadoghq/agent:${DATADOG_AGENT_VERSION}`);
-  const clusterAgent = image(c, `gcr.io/datadoghq/cluster-agent:${DATADOG_AGENT_VERSION}`);
+  const [agent, clusterAgent] = DATADOG_IMAGES.map((x) => image(c, x));
   // `repository` overrides registry + name (values.yaml agents.image.repository), so the registry rewrite applies.
   const img = (ref: string) => { const p = imageParts(ref); return { repository: `${p.registry}/${p.repository}`, tag: p.tag, pullPolicy: c.images.pullPolicy }; };
   const replicas = c.ha ? 2 : 1;

@@ -28,8 +28,11 @@ export const FALCO_VERSION = '0.38.2';
 /** values.yaml resources (the chart's own figures, kept explicit). */
 export const FALCO_RESOURCES = res('100m', '512Mi', '1', '1024Mi');
 
+/** The pinned upstream image (before the registry rewrite). */
+export const FALCO_IMAGES = [`docker.io/falcosecurity/falco-no-driver:${FALCO_VERSION}`] as const;
+
 export function falco(c: EnvironmentConfig): AddonSpec<'falco'> {
-  const ref = image(c, `docker.io/falcosecurity/falco-no-driver:${FALCO_VERSION}`);
+  const ref = image(c, FALCO_IMAGES[0]);
   const p = imageParts(ref);
   // k3s runs its own containerd (socket under /run/k3s); the collector mounts the socket's directory.
   const containerd = c.cluster.flavour === 'k3s' ? '/run/k3s/containerd/containerd.sock' : '/run/containerd/containerd.sock';

@@ -54,8 +54,13 @@ export const JAEGER_RESOURCES = {
 
 const replicasOf = (c: EnvironmentConfig) => (c.ha ? 2 : 1);
 
+const OTEL_IMAGE = 'docker.io/otel/opentelemetry-collector-k8s:0.109.0';
+const jaegerImage = (name: string) => `docker.io/jaegertracing/${name}:${JAEGER_VERSION}`;
+/** The pinned upstream images of both add-ons (before the registry rewrite). */
+export const TRACING_IMAGES = [OTEL_IMAGE, ...['jaeger-collector', 'jaeger-query', 'jaeger-es-index-cleaner', 'all-in-one'].map(jaegerImage)];
+
 export function otelCollector(c: EnvironmentConfig): AddonSpec<'otel-collector'> {
-  const ref = image(c, 'docker.io/otel/opentelemetry-collector-k8s:0.109.0');
+  const ref = image(c, OTEL_IMAGE);
   const p = imageParts(ref);
   const replicas = replicasOf(c);
   const monitored = c.addons.monitoring.enabled;
@@ -99,7 +104,7 @@ export function jaeger(c: EnvironmentConfig): AddonSpec<'jaeger'> {
   const s = c.addons.tracing.storage;
   const replicas = replicasOf(c);
   const monitored = c.addons.monitoring.enabled;
-  const ref = (name: string) => image(c, `docker.io/jaegertracing/${name}:${JAEGER_VERSION}`);
+  const ref = (name: string) => image(c, jaegerImage(name));
   const img = (r: string) => { const p = imageParts(r); return { registry: p.registry, repository: p.repository, tag: p.tag, pullPolicy: c.images.pullPolicy }; };
   const common = {
     provisionDataStore: { cassandra: false, elasticsearch: false, kafka: false },

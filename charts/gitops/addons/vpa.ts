@@ -22,8 +22,11 @@ export const VPA_NAMESPACE = 'vpa';
 /** values.yaml recommender.resources requests 50m / 500Mi; the limits are the chart's commented suggestion (200m / 1000Mi). */
 export const VPA_RECOMMENDER_RESOURCES = res('50m', '500Mi', '200m', '1000Mi');
 
+/** The pinned upstream image (before the registry rewrite). */
+export const VPA_IMAGES = ['registry.k8s.io/autoscaling/vpa-recommender:1.0.0'] as const;
+
 export function vpa(c: EnvironmentConfig): AddonSpec<'vpa'> {
-  const ref = image(c, 'registry.k8s.io/autoscaling/vpa-recommender:1.0.0');
+  const ref = image(c, VPA_IMAGES[0]);
   return {
     name: 'vpa', namespace: VPA_NAMESPACE, chart: 'vpa', repoURL: 'https://charts.fairwinds.com/stable', version: '4.6.0',
     images: [ref],
