@@ -220,6 +220,10 @@ describe('fnb production with every optional add-on on', () => {
     expect(toCollector.length).toBeGreaterThanOrEqual(4);
     for (const f of toCollector) expect(f.ports.map((x) => x.port)).toEqual([4317, 4318]);
     expect(p.graph.flows.some((f) => 'pods' in f.from && f.from.pods.display === 'datadog/datadog-agent' && 'addresses' in f.to && f.to.addresses.display === 'internet')).toBe(true);
+    // §6.1 APM: the services reach their node's agent on the trace port and DogStatsD (restricted pods cannot mount its socket).
+    const toAgent = p.graph.flows.filter((f) => 'pods' in f.to && f.to.pods.display === 'datadog/datadog-agent');
+    expect(toAgent.length).toBe(toCollector.length);
+    for (const f of toAgent) expect(f.ports).toEqual([{ port: 8126, name: 'traceport' }, { port: 8125, name: 'dogstatsdport', protocol: 'UDP' }]);
     const r = reachability({ config: p.config, graph: p.graph, manifests: manifestsOf(p) });
     expect(difference(r.expected, r.actual)).toEqual([]);
     expect(difference(r.actual, r.expected)).toEqual([]);

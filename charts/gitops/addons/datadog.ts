@@ -25,7 +25,8 @@
  * readOnlyRootFilesystem and no privilege escalation (values.yaml clusterAgent.containers.clusterAgent.securityContext).
  */
 import type { EnvironmentConfig } from '../../../environments/schema';
-import { API_SERVER_PORTS, INTERNET, apiServer, clusterNodes, type DependencyGraph, type PodGroup } from '../../lib/graph';
+import { planServices } from '../../apps/plan';
+import { API_SERVER_PORTS, INTERNET, apiServer, clusterNodes, pods, type DependencyGraph, type PodGroup } from '../../lib/graph';
 import { image, imageParts } from '../../lib/images';
 import { deploymentName } from '../../lib/naming';
 import { res, type AddonSpec } from './kit';
@@ -72,7 +73,11 @@ export function datadog(c: EnvironmentConfig): AddonSpec<'datadog'> {
         criSocketPath: criSocket(c),
         // §6.1 "Application Logs": every container's log, read from /var/log/pods.
         logs: { enabled: true, containerCollectAll: true },
-        // §6.1 "Datadog APM (Traces)": over the socket in /var/run/datadog (no hostPort 8126 on the nodes).
+        // §6.1 "Datadog APM (Traces)". Our application pods run under `restricted`, which forbids the hostPath
+        // the socket needs: they send to the node-local Service `datadog` (templates/agent-services.yaml,
+        // internalTrafficPolicy Local) on traceport 8126 and DogStatsD 8125/UDP, which the agent accepts from
+        // other pods (_container-trace-agent.yaml DD_APM_NON_LOCAL_TRAFFIC, values.yaml dogstatsd.nonLocalTraffic).
+        // No hostPort on the nodes (portEnabled false); the socket stays for privileged clients.
         apm: { socketEnabled: true, portEnabled: false },
       },
       clusterAgent: {
@@ -114,6 +119,11 @@ export function datadogFlows(g: DependencyGraph, c: EnvironmentConfig): void {
   }
   // cluster-agent-deployment.yaml containerPort 5005 (agentport): the node agents fetch cluster-level metadata.
   g.connect({ pods: DATADOG_AGENT }, { pods: DATADOG_CLUSTER_AGENT }, [{ port: 5005, name: 'agentport' }], 'the Datadog node agents ask the cluster agent for cluster metadata');
+  // Every service of the catalog may send traces and DogStatsD metrics to the agent of its node.
+  for (const plan of planServices(c)) {
+    const from = pods(plan.entry.namespace, plan.id);
+    g.connect({ pods: from }, { pods: DATADOG_AGENT }, [{ port: 8126, name: 'traceport' }, { port: 8125, name: 'dogstatsdport', protocol: 'UDP' }], `${from.display} sends traces and metrics to the Datadog agent`);
+  }
   // The kubelet of its own node, at status.hostIP (values.yaml datadog.kubelet.host).
   g.connect({ pods: DATADOG_AGENT }, { addresses: clusterNodes(c) }, [{ port: 10250, name: 'kubelet' }], 'the Datadog node agent reads its kubelet');
 }
