@@ -183,7 +183,8 @@ export function addonResources(c: EnvironmentConfig, a: Addon, bootstrap = false
     // configmap.yaml, cluster-agent-confd-configmap.yaml, cluster-agent-pdb.yaml (createPodDisruptionBudget).
     // No Secret: the API key and the token are existing Secrets (secret-api-key.yaml, secret-cluster-agent-
     // token.yaml render only without them); no APIService (metricsProvider off) and no webhook (the admission
-    // controller, off, would register its own at run time).
+    // controller, off, would register its own at run time); no CRD (Chart.yaml's datadog-crds subchart is
+    // conditioned on clusterAgent.metricsProvider.useDatadogMetrics, false).
     case 'datadog':
       return {
         ...none,
