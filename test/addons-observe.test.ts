@@ -229,6 +229,15 @@ describe('fnb production with every optional add-on on', () => {
     expect(difference(r.actual, r.expected)).toEqual([]);
   });
 
+  test('an add-on with RBAC of its own talks to the API server (Datadog, VPA); one without does not (tracing, Falco)', () => {
+    const toApi = (ns: string) => p.graph.flows.some((f) => 'pods' in f.from && f.from.pods.namespace === ns && 'addresses' in f.to && f.to.addresses.display === 'kubernetes-api');
+    for (const a of addons(p.config).filter((x) => (OBSERVE as readonly string[]).includes(x.name))) {
+      const res = addonResources(p.config, a);
+      const rbac = [...res.cluster, ...res.namespaced.flatMap((n) => n.kinds)].some((k) => k.group === 'rbac.authorization.k8s.io');
+      expect({ addon: a.name, toApi: toApi(a.namespace) }).toEqual({ addon: a.name, toApi: rbac });
+    }
+  });
+
   test('without tracing, no flow to a collector', () => {
     const plain = renderPlatform(configOf('production', {}));
     expect(plain.graph.flows.filter((f) => JSON.stringify(f).includes('otel-collector'))).toEqual([]);
