@@ -26,6 +26,8 @@ import { kinds, type AddonCreates, type AddonPodSpec, type AddonSpec } from './s
 export const LOKI_CHART = { repoURL: 'https://grafana.github.io/helm-charts', chart: 'loki', version: '6.16.0' } as const;
 /** production/helm/loki/Chart.yaml appVersion at helm-loki-6.16.0. */
 export const LOKI_VERSION = '3.1.1';
+/** The images of the add-on, for the image contracts' check of optional add-ons (test/image-contracts.test.ts). */
+export const LOKI_IMAGES = [`docker.io/grafana/loki:${LOKI_VERSION}`] as const;
 const SOURCE = 'grafana/loki helm-loki-6.16.0 production/helm/loki';
 /** loki.server.http_listen_port; the single binary's Service `loki` serves it (push, query, /ready, /metrics). */
 export const LOKI_HTTP_PORT = 3100;
@@ -47,7 +49,7 @@ export interface LokiStorage {
 export function loki(c: EnvironmentConfig, storage: LokiStorage): AddonSpec<'loki'> & { readonly folder: string } {
   const l = c.addons.logging?.loki;
   if (!l) throw new Error(`environment "${c.name}": addons.logging.loki is required for the Loki add-on`);
-  const ref = image(c, `docker.io/grafana/loki:${LOKI_VERSION}`);
+  const ref = image(c, LOKI_IMAGES[0]);
   const slash = ref.indexOf('/');
   const at = ref.lastIndexOf(':');
   const m = storage.minio;
