@@ -118,6 +118,11 @@ const PODS: Record<string, (v: V, c: EnvironmentConfig) => AddonPod[]> = {
     { name: 'keda-operator-metrics-apiserver', replicas: v.metricsServer.replicaCount, containers: [v.resources.metricServer], source: 'kedacore/charts v2.15.2 keda/templates/metrics-server/deployment.yaml' },
     { name: 'keda-admission-webhooks', replicas: v.webhooks.replicaCount, containers: [v.resources.webhooks], source: 'kedacore/charts v2.15.2 keda/templates/webhooks/deployment.yaml' },
   ],
+  // argo-helm argo-rollouts-2.37.7 templates/controller/deployment.yaml: one container, controller.replicas,
+  // controller.resources (the dashboard is off).
+  'argo-rollouts': (v) => [
+    { name: 'argo-rollouts', replicas: v.controller.replicas, containers: [v.controller.resources], source: 'argoproj/argo-helm argo-rollouts-2.37.7 charts/argo-rollouts/templates/controller/deployment.yaml' },
+  ],
   // Installed where the cluster flavour ships no metrics API (kubeadm); the catalog passes replicas and resources.
   'metrics-server': (v) => [
     { name: 'metrics-server', replicas: v.replicas, containers: [v.resources], source: 'kubernetes-sigs/metrics-server metrics-server-helm-chart-3.13.0 charts/metrics-server/values.yaml replicas, resources' },

@@ -473,6 +473,8 @@ const addons: ImageContract[] = [
   addon('ghcr.io/kedacore/keda', '2.15.1', { uid: 65532, gid: 65532, needsOwnUser: false }, [], ['/keda', '--zap-log-level=info', '--zap-encoder=console'], { repo: 'kedacore/keda', path: 'Dockerfile', tag: 'v2.15.1' }),
   addon('ghcr.io/kedacore/keda-metrics-apiserver', '2.15.1', { uid: 65532, gid: 65532, needsOwnUser: false }, [], ['/keda-adapter', '--secure-port=6443', '--logtostderr=true', '--v=0'], { repo: 'kedacore/keda', path: 'Dockerfile.adapter', tag: 'v2.15.1' }),
   addon('ghcr.io/kedacore/keda-admission-webhooks', '2.15.1', { uid: 65532, gid: 65532, needsOwnUser: false }, [], ['/keda-admission-webhooks', '--zap-log-level=info', '--zap-encoder=console'], { repo: 'kedacore/keda', path: 'Dockerfile.webhooks', tag: 'v2.15.1' }),
+  // argoproj/argo-rollouts v1.7.2 Dockerfile, final stage: FROM gcr.io/distroless/static-debian11; USER 999 (numeric, no group: gid 0); ENTRYPOINT [ "/bin/rollouts-controller" ].
+  addon('quay.io/argoproj/argo-rollouts', 'v1.7.2', { uid: 999, gid: 0, needsOwnUser: false }, [], ['/bin/rollouts-controller'], { repo: 'argoproj/argo-rollouts', path: 'Dockerfile', tag: 'v1.7.2' }),
   addon('registry.k8s.io/metrics-server/metrics-server', 'v0.8.0', { uid: 65534, needsOwnUser: false }, [], ['/metrics-server'], { repo: 'kubernetes-sigs/metrics-server', path: 'Dockerfile', tag: 'v0.8.0', note: 'FROM gcr.io/distroless/static; USER 65534; ENTRYPOINT ["/metrics-server"]' }),
 ];
 
