@@ -16,6 +16,8 @@ import { ingressController } from '../charts/lib/graph';
 import { catalogProblems, type CatalogEntry } from '../environments/catalog';
 import { CATALOG as FNB } from '../environments/fnb/catalog';
 import { CATALOG as ARBOR } from '../environments/arbor/catalog';
+import { simulate, type Path } from '../scripts/lib/simulator';
+import * as fs from 'fs';
 import { modelErrors } from './support/k8s-schema';
 import { manifestsOf, nameOf, renderEvery } from './support/render';
 
@@ -204,6 +206,25 @@ describe('the Argo Rollouts add-on (argo-helm argo-rollouts-2.37.7)', () => {
     const flows = env('fnb', 'production').graph.flows.filter((f) => f.why.includes('argo-rollouts'));
     expect(flows.map((f) => f.why).sort()).toEqual([`Prometheus scrapes ${ARGO_ROLLOUTS_NAMESPACE}/argo-rollouts-rollouts-controller`, `${ARGO_ROLLOUTS_NAMESPACE}/argo-rollouts-rollouts-controller talks to the Kubernetes API`].sort());
   });
+});
+
+test('the install simulator refuses a Rollout applied before Argo Rollouts installs its CRD (argoproj.io alone is served by Argo CD)', () => {
+  const p = env('fnb', 'production');
+  const charts = p.charts.map((c) => ({ ...c, manifests: [...c.manifests] }));
+  const core = charts.find((c) => c.manifests.some((m) => m.kind === 'Rollout'))!;
+  const [r] = core.manifests.splice(core.manifests.findIndex((m) => m.kind === 'Rollout'), 1);
+  charts.find((c) => c.folder === '02-network')!.manifests.push(r);
+  for (const path of ['argocd', 'installer'] as Path[]) {
+    const sim = simulate({ config: p.config, charts, secrets: p.secrets }, path);
+    expect({ path, step: sim.failed?.step }).toEqual({ path, step: '02-network' });
+    expect(sim.failed!.problems.join('\n')).toContain(`Rollout ${r.metadata.namespace}/${r.metadata.name}: the cluster does not serve argoproj.io/Rollout until argo-rollouts installs its CRD`);
+  }
+});
+
+test('docs/arbor.md states spec 003\'s rollback thresholds, which are not rendered: error rate 0.05, p99 latency 1000 ms', () => {
+  const doc = fs.readFileSync('docs/arbor.md', 'utf8').replace(/\*\*/g, '').replace(/\s+/g, ' ');
+  expect(doc).toContain('error rate 0.05 / p99 latency 1000 ms');
+  expect(doc).toContain('5 % for 30 minutes, then 10, 25, 50 and 100 % at 15 minutes each');
 });
 
 describe('quota: a canary\'s pods beside the stable ones', () => {
