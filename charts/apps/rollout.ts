@@ -28,7 +28,6 @@ import type { PlatformContext } from '../context';
 import { ingressController } from '../lib/graph';
 import { meta, selectorLabels } from '../lib/labels';
 import type { ServicePlan } from './plan';
-import type { Rollout as RollingUpdate } from './workload';
 
 export const ROLLOUT_API_VERSION = 'argoproj.io/v1alpha1';
 
@@ -53,7 +52,7 @@ export function canarySteps(plan: ServicePlan): Record<string, unknown>[] {
  * The Rollout over the plan's Deployment (and the canary Service where traffic is routed).
  * @returns the HPA's scale target
  */
-export function canaryRollout(scope: Construct, ctx: PlatformContext, plan: ServicePlan, ports: readonly k8s.ContainerPort[], update: RollingUpdate, version?: string): k8s.CrossVersionObjectReferenceV2 {
+export function canaryRollout(scope: Construct, ctx: PlatformContext, plan: ServicePlan, ports: readonly k8s.ContainerPort[], update: { readonly maxSurge: number; readonly maxUnavailable: number }, version?: string): k8s.CrossVersionObjectReferenceV2 {
   const { config } = ctx;
   const e = plan.entry;
   const m = (name: string) => meta(config, { name, namespace: e.namespace, id: plan.id, version });

@@ -21,7 +21,6 @@
  */
 import type { EnvironmentConfig } from '../../../environments/schema';
 import { image } from '../../lib/images';
-import type { Addon } from '../addons-catalog';
 
 export const ARGO_ROLLOUTS_NAMESPACE = 'argo-rollouts';
 /** The controller's version (argo-helm argo-rollouts-2.37.7 Chart.yaml appVersion). */
@@ -34,7 +33,8 @@ export const needsArgoRollouts = (c: EnvironmentConfig): boolean =>
   c.apps.canaryRollouts && !c.apps.standby
   && c.platform.catalog.some((e) => e.rollout && c.apps.services[e.name]?.enabled !== false);
 
-export function argoRollouts(c: EnvironmentConfig): Addon {
+/** The add-on (an `Addon` of ../addons-catalog.ts, typed there: importing it here would be a cycle). */
+export function argoRollouts(c: EnvironmentConfig) {
   const ref = image(c, `quay.io/argoproj/argo-rollouts:${ARGO_ROLLOUTS_VERSION}`);
   const at = ref.lastIndexOf(':');
   const slash = ref.indexOf('/');
@@ -42,7 +42,7 @@ export function argoRollouts(c: EnvironmentConfig): Addon {
   const replicas = c.ha ? 2 : 1;
   const monitored = c.addons.monitoring.enabled;
   return {
-    name: 'argo-rollouts', namespace: ARGO_ROLLOUTS_NAMESPACE, chart: 'argo-rollouts',
+    name: 'argo-rollouts' as const, namespace: ARGO_ROLLOUTS_NAMESPACE, chart: 'argo-rollouts',
     repoURL: 'https://argoproj.github.io/argo-helm', version: '2.37.7',
     images: [ref],
     values: {
@@ -58,6 +58,6 @@ export function argoRollouts(c: EnvironmentConfig): Addon {
       providerRBAC: { enabled: false },
       dashboard: { enabled: false },
     },
-    ignoreDifferences: [],
+    ignoreDifferences: [] as Record<string, unknown>[],
   };
 }
