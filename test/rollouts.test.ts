@@ -17,6 +17,7 @@ import { catalogProblems, type CatalogEntry } from '../environments/catalog';
 import { CATALOG as FNB } from '../environments/fnb/catalog';
 import { CATALOG as ARBOR } from '../environments/arbor/catalog';
 import { simulate, type Path } from '../scripts/lib/simulator';
+import { plan } from '../scripts/install';
 import * as fs from 'fs';
 import { modelErrors } from './support/k8s-schema';
 import { manifestsOf, nameOf, renderEvery } from './support/render';
@@ -219,6 +220,20 @@ test('the install simulator refuses a Rollout applied before Argo Rollouts insta
     expect({ path, step: sim.failed?.step }).toEqual({ path, step: '02-network' });
     expect(sim.failed!.problems.join('\n')).toContain(`Rollout ${r.metadata.namespace}/${r.metadata.name}: the cluster does not serve argoproj.io/Rollout until argo-rollouts installs its CRD`);
   }
+});
+
+test('the installer waits for the Rollout CRD (naming Argo Rollouts) before the folder and for each Rollout after it', () => {
+  const p = env('fnb', 'production');
+  const folders = p.charts.map((c) => ({ name: c.folder, dir: `/dist/${c.folder}`, files: c.manifests.map((_, i) => `/dist/${c.folder}/${i}.yaml`), objects: c.manifests }));
+  const steps = plan(folders, { withoutArgoCd: false, timeout: '10m', config: p.config, secrets: p.secrets, bootstrap: 'helm' });
+  const core = steps.find((s) => s.folder === '22-core')!;
+  const args = core.commands.map((c) => c.args.join(' '));
+  const crd = args.findIndex((a) => a === 'wait --for condition=established --timeout 10m customresourcedefinition/rollouts.argoproj.io');
+  const apply = args.findIndex((a) => a.startsWith('apply '));
+  expect(crd).toBeGreaterThanOrEqual(0);
+  expect(crd).toBeLessThan(apply);
+  expect(core.commands[crd].hint).toContain('(argo-rollouts)');
+  expect(args.indexOf('wait --namespace app-core rollout.argoproj.io/api --for condition=Available --timeout 10m')).toBeGreaterThan(apply);
 });
 
 test('docs/arbor.md states spec 003\'s rollback thresholds, which are not rendered: error rate 0.05, p99 latency 1000 ms', () => {

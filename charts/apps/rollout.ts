@@ -19,7 +19,8 @@
  *   so Argo CD neither prunes nor tracks it). In-cluster callers keep reaching the stable pods through the
  *   stable Service.
  * - otherwise (no Ingress of its own, or Traefik on k3s): replica-weighted, the weight is the share of pods
- *   (rounded up: 5 % of 3 pods is 1 pod) and the Service spreads the traffic over them.
+ *   (rounded up, v1.7.2 utils/replicaset/canary.go: 5 % of 3 pods is 1 pod) and the Service spreads the traffic
+ *   over them.
  */
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
