@@ -113,14 +113,19 @@ describe.each(generating.map((p) => [nameOf(p), p] as const))('%s', (_key, p) =>
   }
 });
 
-test('a standby\'s shared Secrets are exactly its Postgres roles and the source\'s archive keys, and only standbys have them', () => {
+test('a standby\'s shared Secrets are exactly its Postgres roles, the source\'s archive keys and its mirror\'s keys; only standbys have them', () => {
   for (const p of renderEvery()) {
     const ids = p.secrets.filter((s) => s.fromSource).map((s) => `${s.namespace}/${s.name} <- ${s.fromSource!.namespace}/${s.fromSource!.name}`);
     const pg = p.config.stores.postgres;
-    if (!pg?.standby) { expect({ env: nameOf(p), ids }).toEqual({ env: nameOf(p), ids: [] }); continue; }
+    const mirror = p.config.apps.standby ? p.config.stores.minio?.mirror : undefined;
     const ns = NAMESPACES.postgres;
-    expect(ids.sort()).toEqual(['postgres-app', 'postgres-replication', 'postgres-rewind', 'postgres-superuser'].map((n) => `${ns}/${n} <- ${ns}/${n}`)
-      .concat(`${ns}/postgres-source-archive <- storage-minio/minio-postgres`).sort());
+    const m = NAMESPACES.minio;
+    const expected = [
+      ...(pg?.standby ? ['postgres-app', 'postgres-replication', 'postgres-rewind', 'postgres-superuser'].map((n) => `${ns}/${n} <- ${ns}/${n}`)
+        .concat(`${ns}/postgres-source-archive <- ${m}/minio-postgres`) : []),
+      ...(mirror?.clients ?? []).map((c) => `${m}/minio-source-${c} <- ${m}/minio-${c}`),
+    ];
+    expect({ env: nameOf(p), ids: ids.sort() }).toEqual({ env: nameOf(p), ids: expected.sort() });
   }
 });
 

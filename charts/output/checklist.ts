@@ -50,6 +50,10 @@ export function siteChecklist(p: RenderedPlatform, whereSet: WhereSet): string {
       { field: 'stores.postgres.standby.cidrs', what: 'its addresses', value: c.stores.postgres.standby.cidrs },
       { field: 'stores.postgres.standby.archive.endpoint', what: 'the source site\'s MinIO (WAL archive)', value: c.stores.postgres.standby.archive.endpoint },
     ] : []),
+    ...(c.apps.standby && c.stores.minio?.mirror ? [
+      { field: 'stores.minio.mirror.endpoint', what: `the source site's MinIO (its objects are copied here every run of minio-mirror)`, value: c.stores.minio.mirror.endpoint },
+      { field: 'stores.minio.mirror.cidrs', what: 'its addresses', value: c.stores.minio.mirror.cidrs },
+    ] : []),
     // Shared content volumes (pcf-builder's AI brain): a class that serves them, and content uploaded before the install.
     ...Object.entries(c.apps.sharedVolumes).flatMap(([claim, v]) => [
       { field: `apps.sharedVolumes.${claim}.storageClass`, what: `StorageClass of ${claim}: ReadOnlyMany and ReadWriteMany (NFS, CephFS), declared in storageClasses`, value: v.storageClass },
