@@ -17,6 +17,7 @@ import { catalogProblems, type CatalogEntry } from '../environments/catalog';
 import { CATALOG as FNB } from '../environments/fnb/catalog';
 import { CATALOG as ARBOR } from '../environments/arbor/catalog';
 import { simulate, type Path } from '../scripts/lib/simulator';
+import { vpaTargets } from '../charts/gitops/addons/vpa-objects';
 import { plan } from '../scripts/install';
 import * as fs from 'fs';
 import { modelErrors } from './support/k8s-schema';
@@ -240,6 +241,18 @@ test('docs/arbor.md states spec 003\'s rollback thresholds, which are not render
   const doc = fs.readFileSync('docs/arbor.md', 'utf8').replace(/\*\*/g, '').replace(/\s+/g, ' ');
   expect(doc).toContain('error rate 0.05 / p99 latency 1000 ms');
   expect(doc).toContain('5 % for 30 minutes, then 10, 25, 50 and 100 % at 15 minutes each');
+});
+
+test('VPA recommendations (where the VPA add-on runs) target a canary\'s Rollout, and none where an HPA scales it', () => {
+  const ms = manifestsOf(env('fnb', 'production'));
+  const targets = vpaTargets(ms);
+  // Every Rollout of fnb production has an HPA (the catalog's ranges): none is a target, nor its Deployment.
+  for (const r of ms.filter((m) => m.kind === 'Rollout')) {
+    expect(targets.filter((t) => t.namespace === r.metadata.namespace && t.name === r.metadata.name)).toEqual([]);
+  }
+  const r = ms.find((m) => m.kind === 'Rollout')!;
+  const unscaled = ms.filter((m) => !(m.kind === 'HorizontalPodAutoscaler' && m.spec.scaleTargetRef.name === r.metadata.name));
+  expect(vpaTargets(unscaled)).toContainEqual({ namespace: r.metadata.namespace, kind: 'Rollout', name: r.metadata.name });
 });
 
 describe('quota: a canary\'s pods beside the stable ones', () => {
