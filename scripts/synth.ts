@@ -115,7 +115,9 @@ function run(argv: readonly string[]): number {
   }
   fs.mkdirSync(BUILD, { recursive: true });
   const program = loadBundle(PROGRAM.outfile, { codeCache: true });
-  const status = upToDate.run(key, out, () => (program.exports as { main(argv: string[]): number }).main(args));
+  // Each environment whose sources and configuration are as at its last render keeps its folder (--force renders all).
+  const renderCache = { files: { buildRecord: PROGRAM.recordFile, metafile: `${PROGRAM.outfile}.meta.json`, file: path.join(BUILD, 'render-cache.json') }, lookup: !flags.has('--force') };
+  const status = upToDate.run(key, out, () => (program.exports as { main(argv: string[], opts: object): number }).main(args, { renderCache }));
   program.saveCodeCache();
   return status;
 }
