@@ -144,13 +144,17 @@ export class RenderCache {
     if (key === undefined || !entry || entry.key !== key) return undefined;
     const tree = read(path.join(this.outDir, folder));
     if (!tree || treeDigest(tree) !== entry.digest) return undefined;
+    this.verified.set(tree, entry.digest);
     return { tree, warnings: entry.warnings };
   }
+
+  /** Trees `reuse` has just hashed, with their digest. */
+  private readonly verified = new WeakMap<ReadonlyMap<string, string>, string>();
 
   /** Records what was written (or found unchanged) for an environment; `save` writes the record. */
   remember(folder: string, key: string | undefined, tree: ReadonlyMap<string, string>, warnings: readonly string[]): void {
     if (key === undefined) delete this.entries[folder];
-    else this.entries[folder] = { key, digest: treeDigest(tree), warnings };
+    else this.entries[folder] = { key, digest: this.verified.get(tree) ?? treeDigest(tree), warnings };
   }
 
   save(): void {

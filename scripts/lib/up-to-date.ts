@@ -64,21 +64,23 @@ export function outputScope(args: readonly string[]): string[] | undefined {
  */
 export function folderStamp(dir: string, scope?: readonly string[]): string {
   const stamps: string[] = [];
+  // Paths joined and cut as strings: path.join and path.relative for every file were a fifth of the stamp.
+  const base = path.resolve(dir);
   const add = (file: string) => {
     const s = fs.lstatSync(file, { throwIfNoEntry: false });
-    stamps.push(s ? `${path.relative(dir, file)}\0${s.mode}\0${s.size}\0${s.mtimeMs}\0${s.ino}` : `${path.relative(dir, file)}\0gone`);
+    const rel = file.slice(base.length + 1);
+    stamps.push(s ? `${rel}\0${s.mode}\0${s.size}\0${s.mtimeMs}\0${s.ino}` : `${rel}\0gone`);
     return s;
   };
+  const under = (folder: string) => {
+    for (const e of fs.readdirSync(folder, { recursive: true, withFileTypes: true })) add(`${e.parentPath}${path.sep}${e.name}`);
+  };
   try {
-    if (!scope) {
-      for (const e of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) add(path.join(e.parentPath, e.name));
-    } else {
-      if (!fs.statSync(dir).isDirectory()) return 'missing';
+    if (!scope) under(base);
+    else {
+      if (!fs.statSync(base).isDirectory()) return 'missing';
       stamps.push(`scope\0${scope.join('\0')}`);
-      for (const name of scope) {
-        if (!add(path.join(dir, name))?.isDirectory()) continue;
-        for (const e of fs.readdirSync(path.join(dir, name), { recursive: true, withFileTypes: true })) add(path.join(e.parentPath, e.name));
-      }
+      for (const name of scope) if (add(`${base}${path.sep}${name}`)?.isDirectory()) under(`${base}${path.sep}${name}`);
     }
   } catch {
     return 'missing';
@@ -91,10 +93,16 @@ export function folderStamp(dir: string, scope?: readonly string[]): string {
 export class UpToDate {
   constructor(private readonly root: string, private readonly recordFile: string) {}
 
+  /** The stamp `check` took, which `run` takes as its `before` when the same folder is asked for. */
+  private checked: { outDir: string; scope?: readonly string[]; stamp: string } | undefined;
+
   /** What the last synth printed, if nothing it depends on changed since; undefined otherwise. */
   check(key: string | undefined, outDir: string, scope?: readonly string[]): readonly Printed[] | undefined {
     const record = key === undefined ? undefined : this.read()[key];
-    if (!record || record.output !== folderStamp(outDir, scope) || !typeCheckUpToDate(this.root)) return undefined;
+    if (!record) return undefined;
+    const stamp = folderStamp(outDir, scope);
+    this.checked = { outDir, scope, stamp };
+    if (record.output !== stamp || !typeCheckUpToDate(this.root)) return undefined;
     return record.printed;
   }
 
@@ -113,7 +121,9 @@ export class UpToDate {
    * wrote something is not recorded, without looking at the folder again.
    */
   run(key: string | undefined, outDir: string, render: () => number | { readonly status: number; readonly wrote: boolean }, scope?: readonly string[]): number {
-    const before = folderStamp(outDir, scope);
+    // Taken by check() a moment ago (nothing written since), or now.
+    const c = this.checked;
+    const before = c && c.outDir === outDir && c.scope === scope ? c.stamp : folderStamp(outDir, scope);
     const printed: Printed[] = [];
     const saved = { log: console.log, warn: console.warn, error: console.error };
     const capture = (stream: Printed['stream'], print: (...a: unknown[]) => void) => (...a: unknown[]) => {
