@@ -4,7 +4,7 @@
  * (for processes) CPU time, which a busy shared machine disturbs less; each process's ratio is to bare loads run
  * in turns with it. Nothing here asserts.
  *
- *   npm run bench [-- --runs 7]
+ *   npm run bench [-- --runs 7] [--only receivables,everything,tenants]
  *
  * - whole process: `node .build/synth.js` (what `npm run synth` runs, without npm's own start-up): with nothing
  *   changed since the last synth (not rendered again), every environment rendered with the bundle reused
@@ -31,6 +31,10 @@ const ROOT = path.resolve(__dirname, '..');
 const LAUNCHER = path.join(ROOT, '.build', 'synth.js');
 const argRuns = process.argv.indexOf('--runs');
 const RUNS = argRuns > 0 ? Number(process.argv[argRuns + 1]) : 5;
+/** `--only receivables,tenants`: only those parts (a platform, `everything`, `tenants`). */
+const argOnly = process.argv.indexOf('--only');
+const ONLY = argOnly > 0 ? new Set(process.argv[argOnly + 1].split(',')) : undefined;
+const wanted = (part: string) => !ONLY || ONLY.has(part);
 
 /** Every platform of the registry (environments/index.ts) and its environments, by folder (`receivables/dev`). */
 const PLATFORMS: Record<string, string[]> = Object.fromEntries(Object.values(DESCRIPTIONS)
@@ -210,6 +214,7 @@ async function benchmark() {
 
     const groups: [string, string[]][] = [...Object.entries(PLATFORMS), ['everything', Object.values(PLATFORMS).flat()]];
     for (const [name, envs] of groups) {
+      if (!wanted(name)) continue;
       console.log(`\n${name} (${envs.join(', ')})`);
       const args = [...(name === 'everything' ? [] : selecting(envs)), '--out', out];
       const same = timeProcess([LAUNCHER, ...args]);
@@ -238,6 +243,7 @@ async function benchmark() {
       row(`watch: save of environments/${env}.ts to ${env} rewritten`, w.observed, `(the watch's own figure: ${w.reported} ms, after a ${DEBOUNCE_MS} ms debounce)`);
     }
 
+    if (!wanted('tenants')) return;
     console.log('\ntenant scaling: production rendered in process (warm), generated tenants');
     const base = timeInProcess(() => toFileTree(renderPlatform(validateEnvironment('production', withTenants(0))))).ms;
     row('0 tenants', base);
