@@ -129,7 +129,14 @@ export class RenderCache {
     if (this.sharedHash === null) this.sharedHash = this.digestOf(this.deps.shared);
     const own = this.digestOf(this.deps.own(folder));
     if (this.sharedHash === undefined || own === undefined) return undefined;
-    const configHash = createHash('sha256').update(JSON.stringify(config)).digest('hex');
+    let configJson: string;
+    try {
+      configJson = JSON.stringify(config);
+    } catch {
+      // A value JSON cannot hold (a BigInt, a cycle): no key, rendered.
+      return undefined;
+    }
+    const configHash = createHash('sha256').update(configJson).digest('hex');
     return createHash('sha256').update(JSON.stringify({
       v: 1, folder, shared: this.sharedHash, own, config: configHash, node: process.version, sort: process.env.CDK8S_DISABLE_SORT ?? null,
     })).digest('hex');
