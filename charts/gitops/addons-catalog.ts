@@ -12,6 +12,7 @@ import type { EnvironmentConfig } from '../../environments/schema';
 import { externalMetricRules } from '../apps/metrics';
 import { image, imageParts } from '../lib/images';
 import { serviceHost } from '../lib/naming';
+import { argoRollouts, needsArgoRollouts } from './addons/argo-rollouts';
 import { datadog, DATADOG_API_KEY_SECRET, DATADOG_TOKEN_SECRET } from './addons/datadog';
 import { falco } from './addons/falco';
 import { JAEGER_ES_SECRET, jaeger, jaegerDataSource, otelCollector } from './addons/tracing';
@@ -24,7 +25,7 @@ export const ARGOCD_NAMESPACE = 'argocd';
 export const IN_CLUSTER = 'https://kubernetes.default.svc';
 
 export type AddonName = 'argo-cd' | 'cert-manager' | 'ingress-nginx' | 'kube-prometheus-stack' | 'prometheus-adapter' | 'metrics-server' | 'external-secrets' | 'keda'
-  | 'datadog' | 'otel-collector' | 'jaeger' | 'falco' | 'vpa'
+  | 'datadog' | 'otel-collector' | 'jaeger' | 'falco' | 'vpa' | 'argo-rollouts'
   | 'fluent-bit' | 'loki';
 
 export interface Addon {
@@ -439,6 +440,7 @@ export function addons(c: EnvironmentConfig): Addon[] {
     ...(needsMetricsServer(c) ? [metricsServer(c)] : []),
     ...(a.externalSecrets.enabled ? [externalSecrets(c)] : []),
     ...(needsKeda(c) ? [keda(c)] : []),
+    ...(needsArgoRollouts(c) ? [argoRollouts(c)] : []),
     // Optional add-ons, each in its own file (charts/gitops/addons/), off unless the environment turns them on.
     ...(a.datadog.enabled ? [datadog(c)] : []),
     ...(a.tracing.enabled ? [otelCollector(c), jaeger(c)] : []),
@@ -462,7 +464,7 @@ export function addons(c: EnvironmentConfig): Addon[] {
  */
 export const ADDON_WAVES: Record<AddonName, number> = {
   'kube-prometheus-stack': 0, 'cert-manager': 1, 'external-secrets': 1, 'ingress-nginx': 1,
-  'prometheus-adapter': 2, 'metrics-server': 2, 'keda': 2, 'argo-cd': 3,
+  'prometheus-adapter': 2, 'metrics-server': 2, 'keda': 2, 'argo-rollouts': 1, 'argo-cd': 3,
   // After the Prometheus stack (their ServiceMonitors and PodMonitors); Jaeger before the collector that exports to it.
   'datadog': 1, 'jaeger': 1, 'otel-collector': 2, 'falco': 1, 'vpa': 1,
   // Loki before Fluent Bit, which pushes to it; both after the Prometheus stack (their ServiceMonitors).
