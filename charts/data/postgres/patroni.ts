@@ -29,7 +29,7 @@ import { quantities, resources } from '../../lib/resources';
 import { podSecurityContext } from '../../lib/security';
 import { storeStatefulSet } from '../../lib/stateful-set';
 import {
-  BACKUP_LOOP_SH, CONFIG_DIR, PATRONI_PORT, PGDATA, PGDATA_MOUNT, postBootstrapSh, RESTORE_SH, ROLE, SOCKET_DIR,
+  BACKUP_RETENTION_SH, backupLoopSh, CONFIG_DIR, PATRONI_PORT, PGDATA, PGDATA_MOUNT, postBootstrapSh, RESTORE_SH, ROLE, SOCKET_DIR,
   SOURCE_S3_ENV, TLS_DIR, TLS_INIT_SH, patroniConfig, walgPrefix,
 } from './server-config';
 import type { SecretRef } from '../refs';
@@ -109,8 +109,9 @@ export class PatroniCluster extends Construct {
       'patroni.yml': patroniYml,
       'post-bootstrap.sh': postBootstrapSh(config),
       'restore.sh': RESTORE_SH,
-      'backup-loop.sh': BACKUP_LOOP_SH,
+      'backup-loop.sh': backupLoopSh(config),
       'tls-init.sh': TLS_INIT_SH,
+      ...(config.stores.postgres.backup.retention ? { 'backup-retention.sh': BACKUP_RETENTION_SH } : {}),
     };
     const configMap = `${name}-patroni`;
     new k8s.KubeConfigMap(this, 'config', { metadata: this.objectMeta(p, configMap), data: files });
@@ -230,7 +231,11 @@ export class PatroniCluster extends Construct {
     const pg = config.stores.postgres;
     const ref = refs.postgres;
     const s = ref.secrets;
-    const retainFull = Math.ceil((pg.backup.retentionDays * 24) / pg.backup.intervalHours) + 1;
+    // A recovery window keeps the newest n full backups; tiers are the retention script's (backup-retention.sh).
+    const { retentionDays, retention } = pg.backup;
+    const pruning: k8s.EnvVar[] = retention
+      ? Object.entries(retention).map(([t, n]) => ({ name: `BACKUP_KEEP_${t.toUpperCase()}`, value: String(n) }))
+      : [{ name: 'BACKUP_RETAIN_FULL', value: String(Math.ceil(((retentionDays ?? 1) * 24) / pg.backup.intervalHours) + 1) }];
     // Only in the backup container: backup-push asks the local server for start/stop backup over the socket,
     // as the superuser. Never in Patroni's: libpq prefers PGPASSWORD over the pgpass file Patroni writes, so
     // replicas would clone and stream as the replication user with the superuser's password.
@@ -267,7 +272,7 @@ export class PatroniCluster extends Construct {
         ...walgSession,
         { name: 'PATRONI_PORT', value: String(PATRONI_PORT) },
         { name: 'BACKUP_INTERVAL_HOURS', value: String(pg.backup.intervalHours) },
-        { name: 'BACKUP_RETAIN_FULL', value: String(retainFull) },
+        ...pruning,
       ],
       resources: {
         requests: quantities({ cpu: '100m', memory: '128Mi' }),
@@ -333,6 +338,7 @@ export class PatroniCluster extends Construct {
                   { key: 'restore.sh', path: 'scripts/restore.sh', mode: 0o555 },
                   { key: 'backup-loop.sh', path: 'scripts/backup-loop.sh', mode: 0o555 },
                   { key: 'tls-init.sh', path: 'scripts/tls-init.sh', mode: 0o555 },
+                  ...(pg.backup.retention ? [{ key: 'backup-retention.sh', path: 'scripts/backup-retention.sh', mode: 0o555 }] : []),
                 ],
               },
             },
