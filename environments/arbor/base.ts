@@ -58,6 +58,8 @@ export const base: DeepPartial<EnvironmentInput> = {
       extensions: ['uuid-ossp', 'vector', 'pg_trgm'],
       schemas: ['arbor', 'kumori', 'shared'],
       synchronousMode: 'off',
+      // Spec 003 "Infrastructure Monitoring": exporters node_exporter (kube-prometheus-stack's) and postgres_exporter.
+      exporter: true,
       pooler: { replicas: 2, defaultPoolSize: 20, maxClientConn: 1000, resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '500m', memory: '128Mi' } } },
       // Spec 003 "Disaster Recovery §1 Backup Strategy": hourly, keeping 24 hourly, 7 daily, 4 weekly and 12
       // monthly: a full base backup every hour, pruned by tiers after each (backup-retention.sh). WAL is archived

@@ -28,6 +28,12 @@ export const postgresSection = z.strictObject({
   extensions: z.array(z.string().regex(/^[a-z][a-z0-9_-]*$/, { message: 'must be an extension name such as pg_trgm or uuid-ossp' })).default([]),
   /** Schemas created in the application database at bootstrap, owned by the application's role. @default none */
   schemas: z.array(z.string().regex(/^[a-z_][a-z0-9_]*$/, { message: 'must be a lowercase schema name such as shared' })).default([]),
+  /**
+   * A postgres_exporter sidecar in every member (spec 003 "Infrastructure Monitoring"), reading the member's own
+   * server as the least-privileged role `postgres_exporter` (pg_monitor; its password a generated Secret),
+   * scraped by Prometheus on port 9187. The role is created by the post-bootstrap script. @default false
+   */
+  exporter: z.boolean().default(false),
   pooler: z.strictObject({
     replicas: replicas(1),
     /** Server connections per user/database pair. */

@@ -35,6 +35,11 @@ export const POOLER_PORT = 6432;
 export const POOLER_METRICS_PORT = 9127;
 export const POOLER_CONFIG_DIR = '/etc/pgbouncer/config';
 export const POOLER_AUTH_FILE = '/etc/pgbouncer/auth/userlist.txt';
+/** postgres_exporter's port (its default, prometheus-community/postgres_exporter cmd/postgres_exporter/main.go at v0.20.1). */
+export const EXPORTER_PORT = 9187;
+/** The database role postgres_exporter connects as: pg_monitor only. */
+export const EXPORTER_USER = 'postgres_exporter';
+
 /** The admin-console user the exporter reads SHOW STATS with (a PgBouncer user only, not a database role). */
 export const POOLER_STATS_USER = 'pgbouncer_exporter';
 
@@ -299,14 +304,31 @@ SQL
 `;
 
 /**
+ * The exporter's role (with `stores.postgres.exporter`): login, pg_monitor (read every statistics view, setting
+ * and the WAL directory listing; no table, no function beyond those: PostgreSQL 15 "Predefined Roles"), a few
+ * connections at most. Idempotent; the password is the Secret's (EXPORTER_PASSWORD).
+ */
+const EXPORTER_ROLE_SQL = `psql "$1" -X -q -v ON_ERROR_STOP=1 -v exporter_user="$EXPORTER_USER" -v exporter_pw="$EXPORTER_PASSWORD" <<'SQL'
+SELECT format('CREATE ROLE %I LOGIN', :'exporter_user') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'exporter_user')
+\\gexec
+SELECT format('ALTER ROLE %I PASSWORD %L CONNECTION LIMIT 3', :'exporter_user', :'exporter_pw')
+\\gexec
+SELECT format('GRANT pg_monitor TO %I', :'exporter_user') WHERE NOT pg_has_role(:'exporter_user', 'pg_monitor', 'MEMBER')
+\\gexec
+SQL
+`;
+
+/**
  * The post-bootstrap script of an environment: POST_BOOTSTRAP_SH, then (where the section lists any) the
  * extensions and schemas created in the application database, as the superuser, idempotently.
  */
 export function postBootstrapSh(config: PostgresConfig): string {
-  const { extensions, schemas } = config.stores.postgres;
-  if (!extensions.length && !schemas.length) return POST_BOOTSTRAP_SH;
+  const { extensions, schemas, exporter } = config.stores.postgres;
+  // Before the extensions: an extension the image lacks must not cost the cluster its monitoring.
+  const script = exporter ? `${POST_BOOTSTRAP_SH}${EXPORTER_ROLE_SQL}` : POST_BOOTSTRAP_SH;
+  if (!extensions.length && !schemas.length) return script;
   const ident = (x: string) => `"${x.replace(/"/g, '""')}"`;
-  return `${POST_BOOTSTRAP_SH}psql "$1" -X -q -v ON_ERROR_STOP=1 -v app_user="$APP_USER" -v db="$APP_DATABASE" <<'SQL'
+  return `${script}psql "$1" -X -q -v ON_ERROR_STOP=1 -v app_user="$APP_USER" -v db="$APP_DATABASE" <<'SQL'
 \\connect :"db"
 ${[
     ...extensions.map((e) => `CREATE EXTENSION IF NOT EXISTS ${ident(e)};`),
