@@ -93,7 +93,7 @@ const BUILT_IN = /^$|^(apps|batch|policy|autoscaling|networking\.k8s\.io|rbac\.a
 /** The add-on that provides a custom resource group (for the message when its CRDs are missing). */
 const PROVIDERS: Record<string, string> = {
   'argoproj.io': 'Argo CD', 'cert-manager.io': 'cert-manager', 'acme.cert-manager.io': 'cert-manager',
-  'monitoring.coreos.com': 'kube-prometheus-stack', 'external-secrets.io': 'external-secrets',
+  'monitoring.coreos.com': 'kube-prometheus-stack', 'external-secrets.io': 'external-secrets', 'autoscaling.k8s.io': 'vpa',
 };
 const PLURALS: Record<string, string> = { PodMonitor: 'podmonitors', PrometheusRule: 'prometheusrules', ServiceMonitor: 'servicemonitors', AppProject: 'appprojects' };
 /** The CRD name of a custom kind (its plural is the lowercase kind plus `s`, or `es` after s/x/ch). */
@@ -166,7 +166,8 @@ export function installerSecrets(c: EnvironmentConfig, declared: readonly Declar
     supplied: [
       ...(c.cluster.siteCa ? [`cert-manager/${c.cluster.siteCa.secretName}`] : []),
       // External stores' credentials (in Vault environments they come from Vault like the rest).
-      ...(vault ? [] : declared.filter((s) => s.suppliedBy === 'site').map((s) => `${s.namespace}/${s.name}`)),
+      // An add-on's (the Datadog API key) is needed before External Secrets runs: checked in every environment.
+      ...declared.filter((s) => s.suppliedBy === 'site' && (!vault || isBootstrapSecret(s))).map((s) => `${s.namespace}/${s.name}`),
     ],
     // A standby's copies of its source's Secrets: the installer reaches one cluster, `npm run secrets` both.
     fromSource: vault ? [] : declared.filter((s) => s.fromSource && s.suppliedBy !== 'site').map((s) => `${s.namespace}/${s.name}`),
@@ -225,7 +226,8 @@ export function plan(folders: readonly Folder[], o: PlanOptions): Step[] {
       const g = groupOf(x);
       if (BUILT_IN.test(g) || x.kind === 'CustomResourceDefinition') continue;
       const crd = crdName(g, x.kind);
-      if (!rendered.has(crd)) crds.set(crd, PROVIDERS[g] ?? g);
+      // Argo Rollouts' Rollout shares Argo CD's group.
+      if (!rendered.has(crd)) crds.set(crd, x.kind === 'Rollout' && g === 'argoproj.io' ? 'argo-rollouts' : PROVIDERS[g] ?? g);
     }
     for (const crd of [...crds.keys()].sort()) commands.push(established(crd, crds.get(crd)));
     const hooks = f.objects.filter(isHook);
@@ -255,6 +257,9 @@ export function plan(folders: readonly Folder[], o: PlanOptions): Step[] {
           commands.push(kc(['wait', ...at, `statefulset/${x.metadata.name}`, '--for', `jsonpath={.status.readyReplicas}=${x.spec.replicas ?? 1}`, '--timeout', o.timeout]));
         } else if ((x.kind === 'Deployment' && (x.spec.replicas ?? 1) > 0) || x.kind === 'DaemonSet') {
           commands.push(kc(['rollout', 'status', ...at, `${x.kind.toLowerCase()}/${x.metadata.name}`, '--timeout', o.timeout]));
+        } else if (x.kind === 'Rollout') {
+          // A canary's Rollout (charts/apps/rollout.ts): its pods are up (argo-rollouts v1.7.2 condition Available).
+          commands.push(kc(['wait', ...at, `rollout.argoproj.io/${x.metadata.name}`, '--for', 'condition=Available', '--timeout', o.timeout]));
         }
       }
       // What the controllers make of the folder: Secrets fetched from Vault, certificates issued.

@@ -10,8 +10,11 @@ import type { PlatformContext } from '../context';
 import { API_SERVER_PORTS, INTERNET, PROMETHEUS, PRIVATE_RANGES, apiServer, clusterNodes, ingressController, type DependencyGraph, type PodGroup, type Port } from '../lib/graph';
 import { ADAPTER_PORT, ADDON_WAVES, addons, ARGOCD_NAMESPACE, GRAFANA_ADMIN_SECRET, IN_CLUSTER, KEDA_OPERATOR, PROMETHEUS_SERVICE, type Addon } from './addons-catalog';
 import { addApplication, argoMeta, projectName, syncPolicy } from './argo';
+import { ARGO_ROLLOUTS_PORTS } from './addons/argo-rollouts';
 import { platformKeys } from '../lib/labels';
 import { deploymentName } from '../lib/naming';
+import { DATADOG_API_KEY_SECRET, DATADOG_TOKEN_SECRET, datadogFlows } from './addons/datadog';
+import { JAEGER_ES_SECRET, jaegerFlows, otelCollectorFlows } from './addons/tracing';
 
 export class AddonsChart extends Chart {
   readonly addons: readonly Addon[];
@@ -35,6 +38,10 @@ export class AddonsChart extends Chart {
       addonFlows(ctx.graph, c, a);
     }
     if (c.addons.monitoring.enabled) ctx.secrets.push({ ...GRAFANA_ADMIN_SECRET, keys: [...GRAFANA_ADMIN_SECRET.keys] });
+    // The optional add-ons' Secrets: the Datadog account's API key (the site's) and the agents' token (generated);
+    // the password of Jaeger's Elasticsearch or OpenSearch user (the site's).
+    if (c.addons.datadog.enabled) ctx.secrets.push({ ...DATADOG_API_KEY_SECRET, keys: [...DATADOG_API_KEY_SECRET.keys] }, { ...DATADOG_TOKEN_SECRET, keys: [...DATADOG_TOKEN_SECRET.keys] });
+    if (c.addons.tracing.enabled && c.addons.tracing.storage.type === 'elasticsearch') ctx.secrets.push({ ...JAEGER_ES_SECRET, keys: [...JAEGER_ES_SECRET.keys] });
   }
 }
 
@@ -164,6 +171,28 @@ export function addonFlows(g: DependencyGraph, c: EnvironmentConfig, a: Addon): 
       use(metrics, operator, tcp('metricsservice', 9666), 'the KEDA metrics API server asks the operator for metric values');
       g.connect(api, { pods: metrics }, tcp('https', 6443), 'the API server proxies external.metrics.k8s.io to KEDA');
       webhook(hooks, 9443);
+      break;
+    }
+    case 'argo-rollouts': {
+      // argo-helm argo-rollouts-2.37.7 templates/controller/deployment.yaml: pod labels name argo-rollouts,
+      // component rollouts-controller; it changes Rollouts, ReplicaSets, Services and Ingresses through the API
+      // server only, and serves /metrics on 8090.
+      const controller = group(ns, 'argo-rollouts', { 'app.kubernetes.io/component': 'rollouts-controller' });
+      toApi(controller);
+      scrape(controller, ARGO_ROLLOUTS_PORTS.metrics);
+      break;
+    }
+    // The optional add-ons declare their own flows (charts/gitops/addons/).
+    case 'datadog': datadogFlows(g, c); break;
+    case 'otel-collector': otelCollectorFlows(g, c); break;
+    case 'jaeger': jaegerFlows(g, c); break;
+    // Falco needs no network (no Kubernetes collector, no sidekick: alerts go to stdout).
+    case 'falco': break;
+    case 'vpa': {
+      const recommender = group(ns, 'vpa', { 'app.kubernetes.io/component': 'recommender' });
+      toApi(recommender);
+      // FairwindsOps/charts stable/vpa 4.6.0 templates/recommender-deployment.yaml containerPort 8942 (metrics).
+      scrape(recommender, 8942);
       break;
     }
     default:
