@@ -25,6 +25,8 @@ import { NamespacesChart } from './namespaces';
 import { NetworkChart } from './network/chart';
 import { TenantsChart } from './tenants';
 import { PkiChart } from './ingress/pki';
+import { LoggingChart } from './logging/chart';
+import { LateAddonsChart } from './gitops/addons/late';
 
 // Defined in charts/lib/manifest.ts (the layer below every chart); exported here too for the composer's callers.
 export type { Manifest, RenderedChart };
@@ -78,6 +80,10 @@ function declare(app: App, ctx: PlatformContext): { readonly charts: readonly Ch
     // The stores (charts/data/index.ts), in their folders' order.
     ...storeCharts(app, ctx),
     ...appCharts(app, ctx),
+    // addons.logging: Kibana, the logging add-ons' Secrets, flows and setup (empty, so no folder, without it).
+    new LoggingChart(app, FOLDERS.logging, ctx),
+    // Fluent Bit's Application, after what it sends to (empty, so no folder, without addons.logging).
+    new LateAddonsChart(app, FOLDERS.loggingAddons, ctx),
     // The add-ons declare their flows here too, before anything reads the graph.
     addons,
   ];

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { parseCpu, parseMemory } from '../charts/lib/quantity';
 import { isStore, resourceProblems, type CatalogEntry, type Path } from './catalog';
 import { environmentShape, type EnvironmentConfig } from './schema';
+import { loggingProblems } from './logging';
 import { STORE_NAMES, STORE_REGISTRY, type StoreName, type StoreSections } from '../charts/data/stores';
 import type { Issue, RuleContext } from '../charts/data/kind';
 import { addonRules } from './addon-rules';
@@ -115,6 +116,7 @@ function crossFieldRules(c: EnvironmentConfig, ctx: Ctx): void {
   for (const p of appsProblems(c.apps, catalog)) issue(ctx, p.path, p.message);
   for (const p of sharedVolumeProblems(c)) issue(ctx, p.path, p.message);
   for (const p of tenantPlanProblems(c.tenantPlans, c.apps, catalog)) issue(ctx, p.path, p.message);
+  for (const p of loggingProblems(c)) issue(ctx, p.path, p.message);
   mirrorRules(c, ctx);
 }
 

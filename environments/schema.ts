@@ -247,6 +247,38 @@ export const appsSection = z.strictObject({
 
 const addonSwitch = z.strictObject({ enabled: z.boolean() });
 
+/** Where the logging add-ons run: Loki and Kibana in `logging`, Fluent Bit (hostPath) apart in `logging-agent`. */
+export const LOGGING_NAMESPACE = 'logging';
+export const LOG_AGENT_NAMESPACE = 'logging-agent';
+
+/**
+ * Logging (charts/gitops/addons/fluent-bit.ts, loki.ts; charts/logging/): Fluent Bit on every node, sending to
+ * Loki (object storage in MinIO or S3) or to the platform's Elasticsearch store with Kibana. Absent: no logging.
+ */
+export const loggingSection = z.strictObject({
+  /** Where Fluent Bit sends the containers' logs. */
+  backend: z.enum(['loki', 'elasticsearch']),
+  /** @default spec 004 "Resource Allocation Guidelines": 100m/128Mi – 200m/256Mi */
+  fluentBit: z.strictObject({ resources: computeResources.optional() }).optional(),
+  /** Required with backend `loki`: SingleBinary pods (1, or 3+ for replication factor 3), WAL volume, retention. */
+  loki: z.strictObject({
+    replicas: replicas(1),
+    /** How long Loki keeps logs (the compactor deletes older chunks), e.g. 744h (31 days). */
+    retention: z.string().regex(/^[0-9]+(h|d|w)$/, { message: 'must be a duration such as 744h or 31d' }),
+    volume,
+    resources: computeResources.optional(),
+    /** EKS: the IAM role (IRSA) Loki's ServiceAccount assumes for S3, instead of access keys. @default none */
+    iamRoleArn: z.string().regex(/^arn:aws(-[a-z]+)?:iam::[0-9]{12}:role\/[A-Za-z0-9+=,.@_/-]{1,128}$/, { message: 'must be an IAM role ARN such as arn:aws:iam::123456789012:role/loki' }).optional(),
+  }).optional(),
+  /** Required with backend `elasticsearch`: Kibana, and how long the logs' data streams are kept. */
+  kibana: z.strictObject({
+    replicas: replicas(1),
+    resources: computeResources.optional(),
+    /** Days before a logs index is deleted (the ILM policy's delete phase). */
+    retentionDays: z.number().int().min(1).max(3650),
+  }).optional(),
+});
+
 export const addonsSection = z.strictObject({
   /** Air-gapped installs: a Helm repository serving every add-on chart ('' = the upstream repositories). */
   chartMirror: z.union([z.literal(''), z.url({ message: 'must be the URL of a Helm repository' })]),
@@ -298,6 +330,8 @@ export const addonsSection = z.strictObject({
   falco: addonSwitch.default({ enabled: false }),
   /** The Vertical Pod Autoscaler in recommendation mode (spec 004 "Scaling Policies"). @default off */
   vpa: addonSwitch.default({ enabled: false }),
+  /** Fluent Bit and Loki or Elasticsearch + Kibana. @default none */
+  logging: loggingSection.optional(),
 });
 
 export const secretsSection = z.strictObject({

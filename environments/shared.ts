@@ -3,7 +3,7 @@
  * them for every platform, charts/gitops/addons-catalog.ts), the pinned Pod Security version and the default
  * container limits. A platform lists its own namespaces between them.
  */
-import type { EnvironmentInput } from './schema';
+import { LOG_AGENT_NAMESPACE, LOGGING_NAMESPACE, type EnvironmentInput } from './schema';
 
 type Namespace = NonNullable<EnvironmentInput['namespaces']>[number];
 
@@ -23,6 +23,15 @@ export const ARGOCD_NAMESPACE: Namespace = { name: 'argocd', tier: 'system' };
 
 /** Argo Rollouts runs here where an environment's canary rollouts apply (charts/gitops/addons/argo-rollouts.ts). */
 export const ARGO_ROLLOUTS_NAMESPACE: Namespace = { name: 'argo-rollouts', tier: 'system' };
+
+/** addons.logging: Loki or Kibana (restricted), and Fluent Bit apart, whose hostPath volumes need privileged. */
+export const LOGGING_NAMESPACES: Namespace[] = [
+  { name: LOGGING_NAMESPACE, tier: 'system' },
+  {
+    name: LOG_AGENT_NAMESPACE, tier: 'system', podSecurity: 'privileged',
+    podSecurityReason: 'Fluent Bit reads /var/log and keeps its read positions through hostPath volumes, which baseline and restricted forbid',
+  },
+];
 
 /** Pinned: a cluster upgrade must not silently tighten or loosen admission. */
 export const POD_SECURITY = { version: 'v1.27' } as const;

@@ -232,7 +232,8 @@ export function plan(folders: readonly Folder[], o: PlanOptions): Step[] {
     for (const crd of [...crds.keys()].sort()) commands.push(established(crd, crds.get(crd)));
     const hooks = f.objects.filter(isHook);
     commands.push(hooks.length ? apply(filesOf(f, (x) => !isHook(x))) : apply([f.dir]));
-    if (name === ADDONS_FOLDER) {
+    // 90-addons, or the Argo CD-only folder of a late add-on (Fluent Bit: charts/gitops/addons/late.ts).
+    if (name === ADDONS_FOLDER || (name !== GITOPS_FOLDER && isArgoFolder(f.objects))) {
       // In the add-ons' own waves (the Prometheus stack first: the others create ServiceMonitors).
       const wave = (x: Obj) => Number(x.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0);
       const apps = f.objects.filter((x) => x.kind === 'Application').sort((a, b) => wave(a) - wave(b) || a.metadata.name.localeCompare(b.metadata.name));

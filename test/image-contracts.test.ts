@@ -15,6 +15,7 @@ import { DATADOG_IMAGES } from '../charts/gitops/addons/datadog';
 import { FALCO_IMAGES } from '../charts/gitops/addons/falco';
 import { TRACING_IMAGES } from '../charts/gitops/addons/tracing';
 import { VPA_IMAGES } from '../charts/gitops/addons/vpa';
+import { LOKI_IMAGES } from '../charts/gitops/addons/loki';
 import { toFileTree } from '../charts/output/render';
 import type { Manifest } from '../charts/platform';
 import { checkPod, expand, type PodUnderTest, type Violation } from './support/image-contracts';
@@ -57,7 +58,7 @@ describe('every image has a contract with its source', () => {
 
   test('every contract is for an image some environment runs (no stale entry)', () => {
     // The optional add-ons (charts/gitops/addons/, off by default) count as run: an environment may turn them on.
-    const optional = [...DATADOG_IMAGES, ...TRACING_IMAGES, ...FALCO_IMAGES, ...VPA_IMAGES].map((i) => contractFor(i));
+    const optional = [...DATADOG_IMAGES, ...TRACING_IMAGES, ...FALCO_IMAGES, ...VPA_IMAGES, ...LOKI_IMAGES].map((i) => contractFor(i));
     expect(optional.every(Boolean)).toBe(true);
     const used = new Set([...listed.map((l) => contractFor(l.image, l.registry || undefined)), ...optional].filter(Boolean).map((c) => `${c!.repository}:${c!.tag}`));
     expect(Object.keys(IMAGE_CONTRACTS).filter((k) => !used.has(k))).toEqual([]);

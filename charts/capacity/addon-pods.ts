@@ -14,6 +14,8 @@
  */
 import type { EnvironmentConfig } from '../../environments/schema';
 import type { Addon } from '../gitops/addons-catalog';
+import { fluentBitPods } from '../gitops/addons/fluent-bit';
+import { lokiPods } from '../gitops/addons/loki';
 
 /** Requests and limits of one container; `limitRange`: none in the chart, so the namespace's defaults apply. */
 export type ContainerResources =
@@ -155,6 +157,8 @@ const PODS: Record<string, (v: V, c: EnvironmentConfig) => AddonPod[]> = {
   'metrics-server': (v) => [
     { name: 'metrics-server', replicas: v.replicas, containers: [v.resources], source: 'kubernetes-sigs/metrics-server metrics-server-helm-chart-3.13.0 charts/metrics-server/values.yaml replicas, resources' },
   ],
+  'fluent-bit': fluentBitPods,
+  'loki': lokiPods,
 };
 
 /** The pods of one add-on with the catalog's values. */

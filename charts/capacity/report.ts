@@ -151,7 +151,7 @@ export function installOrder(p: RenderedPlatform): string {
     const count = charts.find((x) => x.folder === f)?.manifests.length ?? 0;
     if (f === ADDONS_FOLDER) {
       body.push(`  subgraph ${mermaidId('f', f)}[${mermaidLabel(`wave ${i}: ${f}`)}]`, '    direction TB');
-      const list = addonCatalog(p.config);
+      const list = addonCatalog(p.config).filter((a) => !a.folder);
       const waves = [...new Set(list.map((a) => ADDON_WAVES[a.name]))].sort((a, b) => a - b);
       for (const w of waves) {
         for (const a of list.filter((x) => ADDON_WAVES[x.name] === w)) {

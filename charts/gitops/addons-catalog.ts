@@ -17,6 +17,7 @@ import { datadog, DATADOG_API_KEY_SECRET, DATADOG_TOKEN_SECRET } from './addons/
 import { falco } from './addons/falco';
 import { JAEGER_ES_SECRET, jaeger, jaegerDataSource, otelCollector } from './addons/tracing';
 import { vpa } from './addons/vpa';
+import { loggingAddons } from './addons/logging';
 
 /** Where Argo CD and its Application objects live (in each environment's own cluster). */
 export const ARGOCD_NAMESPACE = 'argocd';
@@ -24,7 +25,8 @@ export const ARGOCD_NAMESPACE = 'argocd';
 export const IN_CLUSTER = 'https://kubernetes.default.svc';
 
 export type AddonName = 'argo-cd' | 'cert-manager' | 'ingress-nginx' | 'kube-prometheus-stack' | 'prometheus-adapter' | 'metrics-server' | 'external-secrets' | 'keda'
-  | 'datadog' | 'otel-collector' | 'jaeger' | 'falco' | 'vpa' | 'argo-rollouts';
+  | 'datadog' | 'otel-collector' | 'jaeger' | 'falco' | 'vpa' | 'argo-rollouts'
+  | 'fluent-bit' | 'loki';
 
 export interface Addon {
   readonly name: AddonName;
@@ -43,6 +45,11 @@ export interface Addon {
    * the add-on OutOfSync forever and, with self-heal, erase the CA on every sync.
    */
   readonly ignoreDifferences: readonly Record<string, unknown>[];
+  /**
+   * The folder of its Application where that is not 90-addons: an add-on that needs what later folders create
+   * (Fluent Bit needs Elasticsearch and the internal CA) syncs after them, from an Argo CD-only folder of its own.
+   */
+  readonly folder?: string;
 }
 
 const WEBHOOK_CA = [
@@ -439,6 +446,8 @@ export function addons(c: EnvironmentConfig): Addon[] {
     ...(a.tracing.enabled ? [otelCollector(c), jaeger(c)] : []),
     ...(a.falco.enabled ? [falco(c)] : []),
     ...(a.vpa.enabled ? [vpa(c)] : []),
+    // addons.logging: Fluent Bit, and Loki where it is the backend (charts/gitops/addons/logging.ts).
+    ...loggingAddons(c),
   ];
   if (needsKeda(c) && a.monitoring.enabled && needsAdapter(c)) {
     throw new Error(`environment "${c.name}": KEDA (queue workers) and prometheus-adapter (queue-depth HPAs) would both serve v1beta1.external.metrics.k8s.io: the catalog may use one of them`);
@@ -458,4 +467,6 @@ export const ADDON_WAVES: Record<AddonName, number> = {
   'prometheus-adapter': 2, 'metrics-server': 2, 'keda': 2, 'argo-rollouts': 1, 'argo-cd': 3,
   // After the Prometheus stack (their ServiceMonitors and PodMonitors); Jaeger before the collector that exports to it.
   'datadog': 1, 'jaeger': 1, 'otel-collector': 2, 'falco': 1, 'vpa': 1,
+  // Loki before Fluent Bit, which pushes to it; both after the Prometheus stack (their ServiceMonitors).
+  'loki': 1, 'fluent-bit': 2,
 };

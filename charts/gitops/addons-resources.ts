@@ -9,6 +9,8 @@
  */
 import type { EnvironmentConfig } from '../../environments/schema';
 import type { Addon } from './addons-catalog';
+import { fluentBitResources } from './addons/fluent-bit';
+import { lokiResources } from './addons/loki';
 
 export interface Kind { readonly group: string; readonly kind: string }
 export interface NamespacedKinds { readonly namespace: string; readonly kinds: readonly Kind[] }
@@ -265,6 +267,8 @@ export function addonResources(c: EnvironmentConfig, a: Addon, bootstrap = false
         crdGroups: ['autoscaling.k8s.io'],
         usesGroups: uses(monitored && MONITORING),
       };
+    case 'fluent-bit': return fluentBitResources(c, a);
+    case 'loki': return lokiResources(c, a);
     default: {
       const never: never = a.name;
       throw new Error(`add-on "${String(never)}" has no record of what its chart creates (charts/gitops/addons-resources.ts)`);

@@ -24,17 +24,8 @@ export class AddonsChart extends Chart {
     const c = ctx.config;
     this.addons = addons(c);
     for (const a of this.addons) {
-      addApplication(this, a.name, argoMeta(c, `${deploymentName(c)}-${a.name}`, 'addon', {
-        wave: ADDON_WAVES[a.name], waveLabel: false,
-        annotations: { [platformKeys(c).images]: a.images.join(',') },
-      }), {
-        project: projectName(c, 'system'),
-        source: { repoURL: a.repoURL, chart: a.chart, targetRevision: a.version, helm: { releaseName: a.name, valuesObject: a.values } },
-        // Argo CD upgrades itself in the cluster it runs in; everything else goes to the environment's cluster.
-        destination: { server: a.name === 'argo-cd' ? IN_CLUSTER : c.cluster.server, namespace: a.namespace },
-        syncPolicy: syncPolicy(c, a.ignoreDifferences.length ? ['RespectIgnoreDifferences=true'] : []),
-        ...(a.ignoreDifferences.length ? { ignoreDifferences: a.ignoreDifferences as any } : {}),
-      });
+      // An add-on with a folder of its own has its Application there (charts/gitops/addons/late.ts).
+      if (!a.folder) addonApplication(this, c, a);
       addonFlows(ctx.graph, c, a);
     }
     if (c.addons.monitoring.enabled) ctx.secrets.push({ ...GRAFANA_ADMIN_SECRET, keys: [...GRAFANA_ADMIN_SECRET.keys] });
@@ -43,6 +34,21 @@ export class AddonsChart extends Chart {
     if (c.addons.datadog.enabled) ctx.secrets.push({ ...DATADOG_API_KEY_SECRET, keys: [...DATADOG_API_KEY_SECRET.keys] }, { ...DATADOG_TOKEN_SECRET, keys: [...DATADOG_TOKEN_SECRET.keys] });
     if (c.addons.tracing.enabled && c.addons.tracing.storage.type === 'elasticsearch') ctx.secrets.push({ ...JAEGER_ES_SECRET, keys: [...JAEGER_ES_SECRET.keys] });
   }
+}
+
+/** The Argo CD Application of one add-on: its pinned chart, values and images, in the add-on's wave. */
+export function addonApplication(scope: Chart, c: EnvironmentConfig, a: Addon): void {
+  addApplication(scope, a.name, argoMeta(c, `${deploymentName(c)}-${a.name}`, 'addon', {
+    wave: ADDON_WAVES[a.name], waveLabel: false,
+    annotations: { [platformKeys(c).images]: a.images.join(',') },
+  }), {
+    project: projectName(c, 'system'),
+    source: { repoURL: a.repoURL, chart: a.chart, targetRevision: a.version, helm: { releaseName: a.name, valuesObject: a.values } },
+    // Argo CD upgrades itself in the cluster it runs in; everything else goes to the environment's cluster.
+    destination: { server: a.name === 'argo-cd' ? IN_CLUSTER : c.cluster.server, namespace: a.namespace },
+    syncPolicy: syncPolicy(c, a.ignoreDifferences.length ? ['RespectIgnoreDifferences=true'] : []),
+    ...(a.ignoreDifferences.length ? { ignoreDifferences: a.ignoreDifferences as any } : {}),
+  });
 }
 
 /** The port of an http(s) or ssh URL (its scheme's default when absent). */

@@ -3,7 +3,7 @@
  * (the installer's step, the Argo CD sync wave between child Applications; see charts/gitops/order.ts for the
  * add-ons' exception). 0x: namespaces, tenants, network, the CA, Vault's ExternalSecrets; 1x: the stores, one
  * folder per kind (`1x-<kind>`, each kind's line in charts/data/index.ts); 2x: the applications, providers
- * before their consumers (each platform's `appFolders`, environments/<platform>/index.ts); 30: ingress; 50: monitoring; 55: VerticalPodAutoscalers; 90: the add-ons; 99: GitOps.
+ * before their consumers (each platform's `appFolders`, environments/<platform>/index.ts); 30: ingress; 40: logging (Kibana, the logging add-ons' Secrets and setup), 41: the logging add-ons' Applications (Loki, then Fluent Bit: after the stores and the CA they need); 50: monitoring; 55: VerticalPodAutoscalers; 90: the add-ons; 99: GitOps.
  */
 export const FOLDERS = {
   namespaces: '00-namespaces',
@@ -12,6 +12,8 @@ export const FOLDERS = {
   pki: '03-pki',
   externalSecrets: '05-external-secrets',
   ingress: '30-ingress',
+  logging: '40-logging',
+  loggingAddons: '41-logging-addons',
   monitoring: '50-monitoring',
   vpa: '55-vpa',
   addons: '90-addons',

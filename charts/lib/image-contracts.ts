@@ -161,6 +161,14 @@ const MINIO: Source = { repo: 'minio/minio', path: 'Dockerfile.release', tag: 'R
 const MC: Source = { repo: 'minio/mc', path: 'Dockerfile.release', tag: 'RELEASE.2025-08-13T08-35-41Z' };
 const KONG: Source = { repo: 'Kong/docker-kong', path: 'ubuntu/Dockerfile', tag: '3.9.0' };
 
+const KIBANA: Source = {
+  repo: 'elastic/kibana', path: 'src/dev/build/tasks/os_packages/docker_generator/templates/base/Dockerfile', tag: 'v8.19.8',
+  commit: '00016fb3aaa3840f7740c4561805ce8c0a510d01', note: 'repository too large to fetch; the stored version of the image template read',
+};
+const KIBANA_DOCKER: Source = {
+  repo: 'elastic/kibana', path: 'src/dev/build/tasks/os_packages/docker_generator/resources/base/bin/kibana-docker', tag: 'v8.19.8',
+  commit: '00cc64eb33dc3f617ff730dce9d6118ffd318ff1', note: 'stored version read: environment variables of its kibana_vars list become --<setting> options of bin/kibana',
+};
 const upstream: ImageContract[] = [
   {
     repository: 'docker.io/apache/kafka', tag: '3.9.1', origin: 'upstream',
@@ -369,6 +377,22 @@ const upstream: ImageContract[] = [
     programs: [{ value: ['/bin/elasticsearch_exporter', ...BUSYBOX_BASE], source: { repo: 'prometheus-community/elasticsearch_exporter', path: 'Dockerfile', tag: 'v1.9.0', note: 'FROM quay.io/prometheus/busybox:glibc' } }],
   },
   {
+    // The logging option's Kibana (charts/logging/kibana.ts), at the store's Elasticsearch version.
+    repository: 'docker.elastic.co/kibana/kibana', tag: '8.19.8', origin: 'upstream',
+    user: { value: { uid: 1000, gid: 1000, name: 'kibana', needsOwnUser: false }, source: { ...KIBANA, note: `${KIBANA.note}; "groupadd --gid 1000 kibana; useradd --uid 1000 --gid 1000 -G 0 kibana"; files --chown=1000:0 with g=u; USER 1000` } },
+    volumes: { value: [], source: { ...KIBANA, note: 'no VOLUME instruction' } },
+    entrypoint: { value: ['/bin/tini', '--'], source: KIBANA },
+    cmd: { value: ['/usr/local/bin/kibana-docker'], source: KIBANA },
+    startRuns: { value: ['/bin/tini', '/usr/local/bin/kibana-docker', 'kibana'], source: [KIBANA, KIBANA_DOCKER] },
+    path: { value: ['/usr/share/kibana/bin', ...STD_PATH], source: { ...KIBANA, note: 'ENV PATH=/usr/share/kibana/bin:$PATH' } },
+    // path.data (data/ under the home, config/kibana.yml of the image sets no other): the uuid, saved-object state.
+    writes: { value: [{ path: '/usr/share/kibana/data', by: ['kibana'] }], source: [KIBANA, KIBANA_DOCKER] },
+    programs: [
+      { value: ['/bin/tini', '/usr/local/bin/kibana-docker', '/usr/share/kibana/bin/kibana'], source: { ...KIBANA, note: 'COPY /bin/tini, bin/kibana-docker to /usr/local/bin, Kibana to /usr/share/kibana' } },
+      { value: ['/usr/bin/curl'], source: { ...KIBANA, note: 'the Ubuntu variant (the default image): apt-get install fontconfig libnss3 curl ca-certificates' } },
+    ],
+  },
+  {
     repository: 'quay.io/minio/minio', tag: 'RELEASE.2025-09-07T16-13-09Z', origin: 'upstream',
     user: { value: { uid: 0, gid: 0, needsOwnUser: false }, source: { ...MINIO, note: 'no USER: root unless the pod sets runAsUser' } },
     // MinIO writes to the drives named on its command line; /data is only the conventional path of its docs.
@@ -491,6 +515,10 @@ const addons: ImageContract[] = [
   addon('docker.io/jaegertracing/all-in-one', '1.53.0', { uid: 10001, needsOwnUser: false }, ['/tmp'], ['/go/bin/all-in-one-linux'], { repo: 'jaegertracing/jaeger', path: 'cmd/all-in-one/Dockerfile', tag: 'v1.53.0', note: 'ARG USER_UID=10001; USER ${USER_UID}; VOLUME /tmp' }),
   addon('docker.io/falcosecurity/falco-no-driver', '0.38.2', { uid: 0, gid: 0, needsOwnUser: false }, [], [], { repo: 'falcosecurity/falco', path: 'docker/no-driver/Dockerfile', tag: '0.38.2', note: 'FROM debian:12-slim, no USER (root); CMD /usr/bin/falco -o time_format_iso_8601=true' }),
   addon('registry.k8s.io/autoscaling/vpa-recommender', '1.0.0', { uid: 65532, gid: 65532, needsOwnUser: false }, [], ['/recommender'], { repo: 'kubernetes/autoscaler', path: 'vertical-pod-autoscaler/pkg/recommender/Dockerfile', tag: 'vertical-pod-autoscaler-1.0.0', commit: '0203ab638ce683db9972750a593c73694424c37c', note: 'repository too large to fetch; stored version read: FROM gcr.io/distroless/static:nonroot (65532); the chart runs it as 65534' }),
+  // The logging option's Loki (charts/gitops/addons/loki.ts; SingleBinary, its WAL on the chart's claim at /var/loki).
+  addon('docker.io/grafana/loki', '3.1.1', { uid: 10001, gid: 10001, name: 'loki', needsOwnUser: false }, [], ['/usr/bin/loki'], { repo: 'grafana/loki', path: 'cmd/loki/Dockerfile', tag: 'v3.1.1', note: 'FROM alpine:3.20.2; addgroup -g 10001 -S loki; adduser -u 10001 -S loki -G loki; USER 10001; ENTRYPOINT ["/usr/bin/loki"]; no VOLUME' }),
+  // The logging option's Fluent Bit (charts/gitops/addons/fluent-bit.ts): root, since it reads the nodes' root-owned logs.
+  addon('cr.fluentbit.io/fluent/fluent-bit', '3.1.9', { uid: 0, gid: 0, name: 'root', needsOwnUser: false }, [], ['/fluent-bit/bin/fluent-bit'], { repo: 'fluent/fluent-bit', path: 'dockerfiles/Dockerfile', tag: 'v3.1.9', note: 'production stage FROM gcr.io/distroless/cc-debian12, no USER (root), no VOLUME; ENTRYPOINT ["/fluent-bit/bin/fluent-bit"]' }),
   addon('registry.k8s.io/metrics-server/metrics-server', 'v0.8.0', { uid: 65534, needsOwnUser: false }, [], ['/metrics-server'], { repo: 'kubernetes-sigs/metrics-server', path: 'Dockerfile', tag: 'v0.8.0', note: 'FROM gcr.io/distroless/static; USER 65534; ENTRYPOINT ["/metrics-server"]' }),
 ];
 

@@ -16,9 +16,11 @@ export const pcfBuilder = definePlatform({
   partOf: 'pcf-builder',
   folder: 'environments/pcf-builder',
   // MinIO is seed 001's S3 (the AI brain's source) and where Redis and PostgreSQL back up.
-  stores: ['postgres', 'redis', 'minio'],
+  // Elasticsearch: seed 001 "Monitoring" logs to Elasticsearch + Kibana, an option (addons.logging backend
+  // "elasticsearch", docs/pcf-builder.md): only where an environment turns it on.
+  stores: ['postgres', 'redis', 'minio', 'elasticsearch'],
   // Development runs on SQLite (seed 001 "Deployment Environments"): no PostgreSQL there.
-  optionalStores: ['postgres'],
+  optionalStores: ['postgres', 'elasticsearch'],
   catalog: CATALOG,
   // One application: its Node.js API in its own namespace.
   appFolders: [{ folder: '22-app', namespaces: ['pcf-builder'] }],

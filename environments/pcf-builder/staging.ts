@@ -5,6 +5,7 @@
 import type { DeepPartial } from '../merge';
 import type { EnvironmentInput } from '../schema';
 import { NAMESPACES } from './base';
+import { LOGGING_NAMESPACES } from '../shared';
 
 /** Per kubeadm node, not available to pods: kubelet reserve and eviction threshold, CNI, kube-proxy, CoreDNS, control plane. */
 export const KUBEADM_RESERVE = { cpu: '1', memory: '3Gi' };
@@ -35,18 +36,28 @@ export const staging: DeepPartial<EnvironmentInput> = {
     nodePools: [{ name: 'general', count: 3, cpu: '8', memory: '32Gi', gpus: 0, reserved: KUBEADM_RESERVE }],
     apiServerCidrs: ['10.96.0.1/32', '10.21.0.0/24'], nodeCidrs: ['10.21.0.0/24'], server: 'https://kubernetes.default.svc',
   },
-  namespaces: [...NAMESPACES, { name: 'db-postgres', tier: 'data' }],
+  // Seed 001 "Monitoring": "Elasticsearch + Kibana for logs", an option: on here, where it is tried before production.
+  namespaces: [...NAMESPACES, { name: 'db-postgres', tier: 'data' }, { name: 'db-elasticsearch', tier: 'data' }, ...LOGGING_NAMESPACES],
   storageClass: 'ceph-rbd',
   storageClasses: CEPH_CLASSES,
   ingress: { className: 'nginx', baseDomain: 'staging.pcf-builder.example.com', tlsIssuer: 'acme', acmeEmail: 'platform@pcf-builder.example.com' },
   gitops: { targetRevision: 'main', autoSync: true },
-  addons: { ingressNginx: { enabled: true } },
+  addons: {
+    ingressNginx: { enabled: true },
+    // Fluent Bit → the Elasticsearch above, Kibana at kibana.<baseDomain> (docs/logging.md).
+    logging: { backend: 'elasticsearch', kibana: { replicas: 2, retentionDays: 14 } },
+  },
   quota: { floors: { system: floor, app: floor, data: floor } },
   stores: {
     postgres: { ...POSTGRES, replicas: 3, volume: { size: '20Gi' }, synchronousMode: 'on', backup: { intervalHours: 24, retentionDays: 3 } },
     redis: { replicas: 3, sentinels: 3, volume: { size: '2Gi' } },
     // 3 servers × 2 drives: one erasure set of 6, EC:3; a node down leaves 4 drives = write quorum.
     minio: { pools: [{ name: 'pool-0', servers: 3, drivesPerServer: 2, volume: { size: '20Gi' } }] },
+    // The logs' Elasticsearch: the store kind's smallest HA shape (3 masters, 2 data nodes), no privileged pod.
+    elasticsearch: {
+      masters: 3, data: 2, coordinating: 0, volume: { size: '20Gi' }, masterVolume: { size: '5Gi' }, maxMapCount: 'disableMmap',
+      resources: { requests: { cpu: '250m', memory: '2Gi' }, limits: { cpu: '1', memory: '2Gi' } },
+    },
   },
   // Seed 001: 2 instances in staging, fixed.
   apps: {

@@ -194,11 +194,12 @@ export function installSteps(input: SimInput, path: Path): Step[] {
   const projects = new Map((gitops?.manifests ?? []).filter((m) => m.kind === 'AppProject').map((p) => [p.metadata.name, p]));
   const apps = (gitops?.manifests ?? []).filter((m) => m.kind === 'Application');
   const catalog = new Map(addonCatalog(c).map((a) => [`${deploymentName(c)}-${a.name}`, a]));
-  const addonApps = (byFolder.get(ADDONS_FOLDER)?.manifests ?? []).filter((m) => m.kind === 'Application');
+  // The add-on Applications of a folder: 90-addons', or an Argo CD-only folder of a late add-on (Addon.folder).
+  const addonApps = (folder: string) => (byFolder.get(folder)?.manifests ?? []).filter((m) => m.kind === 'Application' && m.spec?.source?.chart);
   const argo = catalog.get(`${deploymentName(c)}-argo-cd`)!;
   const steps: Step[] = [{ id: 'bootstrap', what: `helm installs Argo CD (chart ${argo.version}) into ${ARGOCD_NAMESPACE}, without ServiceMonitors`, bootstrap: true, addon: { addon: argo, resources: addonResources(c, argo, true) } }];
   const wave = (m: Obj) => Number(m.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0);
-  const addonSteps = (): Step[] => [...addonApps].sort((a, b) => wave(a) - wave(b) || a.metadata.name.localeCompare(b.metadata.name)).map((app) => {
+  const addonSteps = (folder: string): Step[] => [...addonApps(folder)].sort((a, b) => wave(a) - wave(b) || a.metadata.name.localeCompare(b.metadata.name)).map((app) => {
     const addon = catalog.get(app.metadata.name);
     if (!addon) throw new Error(`Application ${app.metadata.name} is not an add-on of the catalog`);
     return { id: `addon ${addon.name}`, what: `Argo CD syncs ${addon.chart} ${addon.version} into ${addon.namespace} (add-on wave ${wave(app)})`, project: projects.get(app.spec.project), server: app.spec.destination.server, repo: app.spec.source.repoURL, addon: { addon, resources: addonResources(c, addon) } };
@@ -207,7 +208,7 @@ export function installSteps(input: SimInput, path: Path): Step[] {
     const f = byFolder.get(folder)!;
     const project = app && projects.get(app.spec.project);
     const out: Step[] = [{ id: folder, what: `${project ? 'Argo CD syncs' : 'kubectl applies'} ${f.manifests.length} objects`, project, server: app?.spec.destination.server, repo: app?.spec.source.repoURL, objects: f.manifests }];
-    if (folder === ADDONS_FOLDER) out.push(...addonSteps());
+    if (folder === ADDONS_FOLDER || (folder !== GITOPS_FOLDER && isArgoFolder(f.manifests))) out.push(...addonSteps(folder));
     return out;
   };
 

@@ -56,13 +56,18 @@ export function dependencies(p: RenderedPlatform): Dependency[] {
   const out: Dependency[] = [];
   const nsFolder = new Map<string, string>();
   for (const c of p.charts) for (const m of c.manifests) if (m.kind === 'Namespace') nsFolder.set(m.metadata.name, c.folder);
-  const addonsFolder = p.charts.find((c) => c.manifests.some((m) => m.kind === 'Application' && m.spec?.source?.chart))?.folder;
+  // The folder of the add-on's own Application (90-addons; late add-ons such as Fluent Bit have folders of their own).
+  const withAddons = p.charts.filter((c) => c.manifests.some((m) => m.kind === 'Application' && m.spec?.source?.chart)).map((c) => c.folder);
+  const addonFolder = (chart: string) => p.charts.find((c) => c.manifests.some((m) => m.kind === 'Application' && m.spec?.source?.chart === chart))?.folder
+    // Not installed here: the add-ons' folder, where it would be.
+    ?? (withAddons.includes('90-addons') ? '90-addons' : withAddons[0]);
   for (const c of p.charts) {
     for (const m of c.manifests) {
       const ns = m.metadata?.namespace;
       if (ns && nsFolder.has(ns)) out.push({ consumer: c.folder, provider: nsFolder.get(ns)!, why: `${m.kind} ${m.metadata.name} lives in namespace ${ns}` });
       const provider = CRD_PROVIDERS[groupOf(m)];
       if (provider && provider !== 'argo-cd') {
+        const addonsFolder = addonFolder(provider);
         if (!addonsFolder) out.push({ consumer: c.folder, provider: '(missing add-ons folder)', why: `${m.kind} needs ${provider}` });
         else out.push({ consumer: c.folder, provider: addonsFolder, why: `${m.kind} ${m.metadata.name} needs the CRDs of ${provider}` });
       }
