@@ -106,8 +106,12 @@ export const nodePool = z.strictObject({
 export type NodePool = z.infer<typeof nodePool>;
 
 export const clusterSection = z.strictObject({
-  /** k3s ships local-path storage, Traefik and an enforcing NetworkPolicy controller; kubeadm ships none. */
-  flavour: z.enum(['k3s', 'kubeadm']),
+  /**
+   * k3s ships local-path storage, Traefik and an enforcing NetworkPolicy controller; kubeadm ships none. eks
+   * (Amazon EKS): CoreDNS, kube-proxy and the VPC CNI (aws-node); no metrics-server, no ingress controller; the
+   * EBS CSI driver is an EKS add-on the site installs (docs/eks-platform.md).
+   */
+  flavour: z.enum(['k3s', 'kubeadm', 'eks']),
   /** @default 'cluster.local' */
   clusterDomain: dnsName.default('cluster.local'),
   /** Address ranges of the Kubernetes API server (a pod selector cannot match it). */

@@ -361,7 +361,7 @@ export interface ClusterFacts {
   readonly server: string;
   readonly nodes: number;
   readonly readyNodes: number;
-  readonly flavour: 'k3s' | 'kubeadm';
+  readonly flavour: EnvironmentConfig['cluster']['flavour'];
   readonly kubeletVersion: string;
   readonly clientVersion: string;
   readonly serverVersion: string;
@@ -393,7 +393,8 @@ export function clusterFacts(c: EnvironmentConfig, kubectl: Kubectl): ClusterFac
     server: view.clusters?.[0]?.cluster?.server ?? '?',
     nodes: nodes.length,
     readyNodes: nodes.filter((n) => (n.status?.conditions ?? []).some((x: Obj) => x.type === 'Ready' && x.status === 'True')).length,
-    flavour: /k3s/.test(kubelet) ? 'k3s' : 'kubeadm',
+    // EKS node images report e.g. v1.28.5-eks-5e0fdde; k3s v1.30.5+k3s1; kubeadm the plain version.
+    flavour: /k3s/.test(kubelet) ? 'k3s' : /-eks-/.test(kubelet) ? 'eks' : 'kubeadm',
     kubeletVersion: kubelet,
     clientVersion: version.clientVersion?.gitVersion ?? '?',
     serverVersion: version.serverVersion?.gitVersion ?? '?',

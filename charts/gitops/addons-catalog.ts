@@ -408,7 +408,10 @@ export const isBootstrapSecret = (s: { namespace: string; name: string }) => BOO
 /** prometheus-adapter only where an HPA scales on an External metric it serves. */
 export const needsAdapter = (c: EnvironmentConfig): boolean => externalMetricRules(c.platform.catalog).length > 0;
 
-/** k3s ships metrics-server (and serves metrics.k8s.io); kubeadm ships none. */
+/**
+ * k3s ships metrics-server (and serves metrics.k8s.io); kubeadm and EKS ship none. EKS node images bootstrap the
+ * kubelets' serving certificates (serverTLSBootstrap, approved by EKS), so metrics-server verifies them as on kubeadm.
+ */
 export const needsMetricsServer = (c: EnvironmentConfig) => c.cluster.flavour !== 'k3s';
 
 /** The add-ons an environment runs, in install order (Argo CD first: it installs the rest). */

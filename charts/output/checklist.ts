@@ -24,7 +24,7 @@ export function siteChecklist(p: RenderedPlatform, whereSet: WhereSet): string {
     { field: 'gitops.repoURL', what: 'Git repository Argo CD syncs dist/ from', value: c.gitops.repoURL },
     { field: 'gitops.targetRevision', what: 'branch or tag of that repository', value: c.gitops.targetRevision },
     { field: 'cluster.server', what: 'API server address Argo CD deploys to', value: c.cluster.server },
-    { field: 'cluster.flavour', what: 'k3s or kubeadm (decides storage, ingress and NetworkPolicy enforcement)', value: c.cluster.flavour },
+    { field: 'cluster.flavour', what: 'k3s, kubeadm or eks (decides storage, ingress and NetworkPolicy enforcement)', value: c.cluster.flavour },
     { field: 'cluster.nodes', what: 'schedulable nodes (spreading and HA rules depend on it)', value: c.cluster.nodes },
     { field: 'cluster.nodeCidrs', what: 'node addresses (kubelet, host-network endpoints)', value: c.cluster.nodeCidrs },
     { field: 'cluster.apiServerCidrs', what: 'API server addresses (NetworkPolicy egress to the API)', value: c.cluster.apiServerCidrs },

@@ -61,16 +61,22 @@ const CLUSTER_SCOPED = new Set(['Namespace', 'CustomResourceDefinition', 'Cluste
  * What a bare cluster of each flavour ships. k3s: CoreDNS, kube-proxy (in the k3s binary), Traefik (IngressClass
  * `traefik`, traefik.io CRDs), the local-path provisioner (StorageClass `local-path`), metrics-server
  * (metrics.k8s.io) and the Helm controller (helm.cattle.io HelmChart). kubeadm: CoreDNS and kube-proxy only.
+ * eks (a new EKS 1.28 cluster with managed node groups): the default add-ons CoreDNS, kube-proxy and the VPC CNI
+ * (DaemonSet kube-system/aws-node), and the in-tree `gp2` StorageClass EKS creates for clusters before 1.30; no
+ * metrics-server, no ingress controller (the AWS Load Balancer Controller is ours to install), no EBS CSI driver
+ * (an EKS add-on the site installs, docs/eks-platform.md: gp2 and our gp3 both need it since CSI migration).
  */
 export function bareCluster(flavour: EnvironmentConfig['cluster']['flavour']) {
   const k3s = flavour === 'k3s';
+  const eks = flavour === 'eks';
   return {
     namespaces: ['default', 'kube-system', 'kube-public', 'kube-node-lease'],
     crdGroups: k3s ? ['helm.cattle.io', 'k3s.cattle.io', 'traefik.io', 'traefik.containo.us'] : [],
     apiServices: k3s ? ['v1beta1.metrics.k8s.io'] : [],
-    storageClasses: k3s ? ['local-path'] : [],
+    storageClasses: k3s ? ['local-path'] : eks ? ['gp2'] : [],
     ingressClasses: k3s ? ['traefik'] : [],
-    workloads: k3s ? ['kube-system/coredns', 'kube-system/traefik', 'kube-system/local-path-provisioner', 'kube-system/metrics-server'] : ['kube-system/coredns', 'kube-system/kube-proxy'],
+    workloads: k3s ? ['kube-system/coredns', 'kube-system/traefik', 'kube-system/local-path-provisioner', 'kube-system/metrics-server']
+      : eks ? ['kube-system/coredns', 'kube-system/kube-proxy', 'kube-system/aws-node'] : ['kube-system/coredns', 'kube-system/kube-proxy'],
   };
 }
 
