@@ -102,6 +102,16 @@ export const nodePool = z.strictObject({
   /** Node labels pods select on (e.g. nvidia.com/gpu.present). */
   labels: z.record(z.string(), z.string()).default({}),
   taints: z.array(nodeTaint).default([]),
+  /**
+   * An autoscaled group (EKS managed node group under the Cluster Autoscaler): its minimum size; `count` is then
+   * its maximum, which the fit checks (every workload at its HPA maximum must fit the largest the group grows to).
+   * @default count (a fixed pool)
+   */
+  minCount: replicas(0).optional(),
+  /** Cloud instance types of the group, for the documentation (the fit uses `cpu`/`memory`: the smallest type's). */
+  instanceTypes: z.array(z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/, { message: 'must be an instance type such as m5.large' })).optional(),
+  /** EKS capacity type: Spot instances may be reclaimed with two minutes' notice. */
+  capacityType: z.enum(['ON_DEMAND', 'SPOT']).optional(),
 });
 export type NodePool = z.infer<typeof nodePool>;
 
@@ -125,6 +135,12 @@ export const clusterSection = z.strictObject({
   nodes: replicas(1),
   /** The machines, stated by each environment (no default per flavour): the render checks that everything fits. */
   nodePools: z.array(nodePool).min(1, { message: 'must list at least one node pool (the render checks the fit against them)' }),
+  /**
+   * Which node pool runs each namespace's workloads (the application tier's Deployments, CronJobs and Jobs): its
+   * pods select the pool's labels and tolerate its taints. A namespace not listed runs on the untainted pools.
+   * @default none
+   */
+  placement: z.record(dnsLabel, dnsLabel).default({}),
   /** Argo CD destination of this environment. */
   server: z.url({ message: 'must be a URL such as https://kubernetes.default.svc' }),
   /**
@@ -150,6 +166,21 @@ export type AccessMode = typeof ACCESS_MODES[number];
  */
 export const storageClassSpec = z.strictObject({
   accessModes: z.array(z.enum(ACCESS_MODES)).min(1, { message: 'must list at least one access mode' }),
+  /**
+   * Set where the platform renders the StorageClass itself (00-namespaces) rather than the site providing it:
+   * EKS's gp3 class over the EBS CSI driver (the driver is the site's). @default unset (the site's class)
+   */
+  definition: z.strictObject({
+    /** The CSI driver, e.g. ebs.csi.aws.com. */
+    provisioner: dnsName,
+    /** The driver's parameters (ebs.csi.aws.com: type, encrypted, kmsKeyId, iops, throughput). */
+    parameters: z.record(z.string(), z.string()).default({}),
+    /** WaitForFirstConsumer: a zonal volume (EBS) is created in the zone its pod is scheduled to. */
+    volumeBindingMode: z.enum(['Immediate', 'WaitForFirstConsumer']),
+    allowVolumeExpansion: z.boolean(),
+    /** @default 'Delete' */
+    reclaimPolicy: z.enum(['Delete', 'Retain']).default('Delete'),
+  }).optional(),
 });
 
 export const ingressSection = z.strictObject({

@@ -184,7 +184,8 @@ export function prerequisites(input: SimInput): { secrets: string[]; storageClas
   return {
     secrets: [...new Set(secrets)].sort(),
     // The environment's storage class and those it declares for more (shared volumes' classes).
-    storageClasses: [...new Set([c.storageClass, ...Object.keys(c.storageClasses)])].filter((x) => !shipped.includes(x)),
+    // (Not those the platform renders itself: storageClasses.<name>.definition.)
+    storageClasses: [...new Set([c.storageClass, ...Object.keys(c.storageClasses)])].filter((x) => !shipped.includes(x) && !c.storageClasses[x]?.definition),
     notes: [
       ...(c.secrets.source === 'vault' ? [`Vault at ${c.secrets.vault?.server} holds every other Secret (npm run secrets -- --env ${c.name} --vault-seed)`] : []),
       ...(c.secrets.source === 'aws' ? [`AWS Secrets Manager (${c.secrets.aws?.region}) holds every other Secret under ${c.secrets.aws?.pathPrefix}/<namespace>/<name>`] : []),
