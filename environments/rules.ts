@@ -90,6 +90,11 @@ function crossFieldRules(c: EnvironmentConfig, ctx: Ctx): void {
   if (c.addons.ingressNginx.enabled && c.ingress.className !== 'nginx') {
     issue(ctx, ['ingress', 'className'], `must be "nginx" when addons.ingressNginx is enabled (got "${c.ingress.className}")`);
   }
+  if (c.ingress.alb) {
+    if (c.ingress.className !== 'alb') issue(ctx, ['ingress', 'className'], `must be "alb" when ingress.alb is set (got "${c.ingress.className}")`);
+    if (!c.addons.awsLoadBalancerController) issue(ctx, ['addons', 'awsLoadBalancerController'], 'is required when ingress.alb is set (the controller creates the load balancer)');
+    if (c.addons.ingressNginx.enabled) issue(ctx, ['addons', 'ingressNginx', 'enabled'], 'must be false when ingress.alb is set (the load balancer sends to the pods directly)');
+  }
   if (c.secrets.source === 'aws') {
     if (!c.secrets.aws) issue(ctx, ['secrets', 'aws'], 'is required when secrets.source is "aws"');
     if (!c.addons.externalSecrets.enabled) {

@@ -183,12 +183,33 @@ export const storageClassSpec = z.strictObject({
   }).optional(),
 });
 
+/** An IAM role (IRSA: `eks.amazonaws.com/role-arn` on a ServiceAccount). */
+export const iamRoleArn = z.string().regex(/^arn:aws(-[a-z]+)?:iam::[0-9]{12}:role\/[A-Za-z0-9+=,.@_/-]{1,128}$/, { message: 'must be an IAM role ARN such as arn:aws:iam::123456789012:role/app-api' });
+
 export const ingressSection = z.strictObject({
   className: dnsLabel,
   baseDomain: dnsName,
-  /** `acme` where the cluster reaches the internet; `selfSigned` or `ca` for air-gapped installs. */
+  /**
+   * `acme` where the cluster reaches the internet; `selfSigned` or `ca` for air-gapped installs. With `alb` the
+   * public certificates are ACM's, not cert-manager's: this issuer then signs nothing public.
+   */
   tlsIssuer: z.enum(['acme', 'selfSigned', 'ca']),
   acmeEmail: z.email({ message: 'must be an e-mail address' }).optional(),
+  /**
+   * EKS: the public entry is an Application Load Balancer the AWS Load Balancer Controller creates from the
+   * Ingresses (className `alb`), terminating TLS with an ACM certificate and sending to the pods' addresses
+   * (target type ip). @default unset (an in-cluster ingress controller terminates TLS with cert-manager's certificates)
+   */
+  alb: z.strictObject({
+    /** `internet-facing` (public subnets) or `internal`. */
+    scheme: z.enum(['internet-facing', 'internal']),
+    /** The ACM certificate of the public host names (issued and renewed by ACM, never in the cluster). */
+    certificateArn: z.string().regex(/^arn:aws(-[a-z]+)?:acm:[a-z0-9-]+:[0-9]{12}:certificate\/[A-Za-z0-9-]+$/, { message: 'must be an ACM certificate ARN such as arn:aws:acm:us-west-2:123456789012:certificate/0a1b2c3d-…' }),
+    /** The HTTPS listener's security policy (TLS versions and ciphers). */
+    sslPolicy: z.string().regex(/^ELBSecurityPolicy-[A-Za-z0-9-]+$/, { message: 'must be an ELB security policy such as ELBSecurityPolicy-TLS-1-2-2017-01' }),
+    /** The subnets the load balancer's nodes sit in: its health checks and requests come from there (NetworkPolicy ingress). */
+    subnetCidrs: z.array(cidr).min(1, { message: 'must list the load balancer\'s subnets' }),
+  }).optional(),
 });
 
 export const imagesSection = z.strictObject({
@@ -235,7 +256,7 @@ export const appOverride = z.strictObject({
    * EKS (IRSA): the IAM role the service's pods assume, as the annotation `eks.amazonaws.com/role-arn` on its
    * ServiceAccount (the pod identity webhook then mounts a web-identity token). @default none
    */
-  iamRoleArn: z.string().regex(/^arn:aws(-[a-z]+)?:iam::[0-9]{12}:role\/[A-Za-z0-9+=,.@_/-]{1,128}$/, { message: 'must be an IAM role ARN such as arn:aws:iam::123456789012:role/app-api' }).optional(),
+  iamRoleArn: iamRoleArn.optional(),
 });
 
 export const appsSection = z.strictObject({
@@ -302,6 +323,18 @@ export const addonsSection = z.strictObject({
   }),
   /** Needed when secrets.source is `vault`. */
   externalSecrets: addonSwitch,
+  /**
+   * EKS: the AWS Load Balancer Controller (charts/gitops/addons/aws-load-balancer-controller.ts), for ingress.alb.
+   * @default unset (not installed)
+   */
+  awsLoadBalancerController: z.strictObject({
+    /** The EKS cluster's name (the controller tags and finds its load balancers by it). */
+    clusterName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/, { message: 'must be an EKS cluster name' }),
+    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-[0-9]$/, { message: 'must be an AWS region such as us-west-2' }),
+    vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, { message: 'must be a VPC id such as vpc-0a1b2c3d4e5f67890' }),
+    /** IRSA: the role with the controller's IAM policy (docs/eks-platform.md). */
+    iamRoleArn,
+  }).optional(),
 });
 
 export const secretsSection = z.strictObject({

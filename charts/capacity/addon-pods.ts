@@ -14,6 +14,7 @@
  */
 import type { EnvironmentConfig } from '../../environments/schema';
 import type { Addon } from '../gitops/addons-catalog';
+import { awsLbcPods } from '../gitops/addons/aws-load-balancer-controller';
 
 /** Requests and limits of one container; `limitRange`: none in the chart, so the namespace's defaults apply. */
 export type ContainerResources =
@@ -118,6 +119,7 @@ const PODS: Record<string, (v: V, c: EnvironmentConfig) => AddonPod[]> = {
     { name: 'keda-operator-metrics-apiserver', replicas: v.metricsServer.replicaCount, containers: [v.resources.metricServer], source: 'kedacore/charts v2.15.2 keda/templates/metrics-server/deployment.yaml' },
     { name: 'keda-admission-webhooks', replicas: v.webhooks.replicaCount, containers: [v.resources.webhooks], source: 'kedacore/charts v2.15.2 keda/templates/webhooks/deployment.yaml' },
   ],
+  'aws-load-balancer-controller': (v) => awsLbcPods(v),
   // Installed where the cluster flavour ships no metrics API (kubeadm); the catalog passes replicas and resources.
   'metrics-server': (v) => [
     { name: 'metrics-server', replicas: v.replicas, containers: [v.resources], source: 'kubernetes-sigs/metrics-server metrics-server-helm-chart-3.13.0 charts/metrics-server/values.yaml replicas, resources' },

@@ -12,13 +12,15 @@ import type { EnvironmentConfig } from '../../environments/schema';
 import { externalMetricRules } from '../apps/metrics';
 import { image } from '../lib/images';
 import { serviceHost } from '../lib/naming';
+import { awsLoadBalancerController } from './addons/aws-load-balancer-controller';
 
 /** Where Argo CD and its Application objects live (in each environment's own cluster). */
 export const ARGOCD_NAMESPACE = 'argocd';
 /** Argo CD's name for the cluster it runs in. */
 export const IN_CLUSTER = 'https://kubernetes.default.svc';
 
-export type AddonName = 'argo-cd' | 'cert-manager' | 'ingress-nginx' | 'kube-prometheus-stack' | 'prometheus-adapter' | 'metrics-server' | 'external-secrets' | 'keda';
+export type AddonName = 'argo-cd' | 'cert-manager' | 'ingress-nginx' | 'kube-prometheus-stack' | 'prometheus-adapter' | 'metrics-server' | 'external-secrets' | 'keda'
+  | 'aws-load-balancer-controller';
 
 export interface Addon {
   readonly name: AddonName;
@@ -429,6 +431,7 @@ export function addons(c: EnvironmentConfig): Addon[] {
     ...(needsMetricsServer(c) ? [metricsServer(c)] : []),
     ...(a.externalSecrets.enabled ? [externalSecrets(c)] : []),
     ...(needsKeda(c) ? [keda(c)] : []),
+    ...[awsLoadBalancerController(c)].filter((x): x is Addon => x !== undefined),
   ];
   if (needsKeda(c) && a.monitoring.enabled && needsAdapter(c)) {
     throw new Error(`environment "${c.name}": KEDA (queue workers) and prometheus-adapter (queue-depth HPAs) would both serve v1beta1.external.metrics.k8s.io: the catalog may use one of them`);
@@ -446,4 +449,6 @@ export function addons(c: EnvironmentConfig): Addon[] {
 export const ADDON_WAVES: Record<AddonName, number> = {
   'kube-prometheus-stack': 0, 'cert-manager': 1, 'external-secrets': 1, 'ingress-nginx': 1,
   'prometheus-adapter': 2, 'metrics-server': 2, 'keda': 2, 'argo-cd': 3,
+  // Its webhook certificate comes from cert-manager.
+  'aws-load-balancer-controller': 2,
 };

@@ -9,6 +9,7 @@
  */
 import type { EnvironmentConfig } from '../../environments/schema';
 import type { Addon } from './addons-catalog';
+import { awsLbcResources } from './addons/aws-load-balancer-controller';
 
 export interface Kind { readonly group: string; readonly kind: string }
 export interface NamespacedKinds { readonly namespace: string; readonly kinds: readonly Kind[] }
@@ -177,6 +178,8 @@ export function addonResources(c: EnvironmentConfig, a: Addon, bootstrap = false
         issuedSecrets: [`${ns}/kedaorg-certs`],
         usesGroups: [CERT_MANAGER],
       };
+    case 'aws-load-balancer-controller':
+      return awsLbcResources(c, a, monitored);
     default: {
       const never: never = a.name;
       throw new Error(`add-on "${String(never)}" has no record of what its chart creates (charts/gitops/addons-resources.ts)`);

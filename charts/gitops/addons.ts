@@ -12,6 +12,7 @@ import { ADAPTER_PORT, ADDON_WAVES, addons, ARGOCD_NAMESPACE, GRAFANA_ADMIN_SECR
 import { addApplication, argoMeta, projectName, syncPolicy } from './argo';
 import { platformKeys } from '../lib/labels';
 import { deploymentName } from '../lib/naming';
+import { awsLbcFlows } from './addons/aws-load-balancer-controller';
 
 export class AddonsChart extends Chart {
   readonly addons: readonly Addon[];
@@ -166,6 +167,7 @@ export function addonFlows(g: DependencyGraph, c: EnvironmentConfig, a: Addon): 
       webhook(hooks, 9443);
       break;
     }
+    case 'aws-load-balancer-controller': awsLbcFlows(g, a, { toApi, webhook, scrape }); break;
     default:
   }
 }

@@ -473,6 +473,9 @@ const addons: ImageContract[] = [
   addon('ghcr.io/kedacore/keda', '2.15.1', { uid: 65532, gid: 65532, needsOwnUser: false }, [], ['/keda', '--zap-log-level=info', '--zap-encoder=console'], { repo: 'kedacore/keda', path: 'Dockerfile', tag: 'v2.15.1' }),
   addon('ghcr.io/kedacore/keda-metrics-apiserver', '2.15.1', { uid: 65532, gid: 65532, needsOwnUser: false }, [], ['/keda-adapter', '--secure-port=6443', '--logtostderr=true', '--v=0'], { repo: 'kedacore/keda', path: 'Dockerfile.adapter', tag: 'v2.15.1' }),
   addon('ghcr.io/kedacore/keda-admission-webhooks', '2.15.1', { uid: 65532, gid: 65532, needsOwnUser: false }, [], ['/keda-admission-webhooks', '--zap-log-level=info', '--zap-encoder=console'], { repo: 'kedacore/keda', path: 'Dockerfile.webhooks', tag: 'v2.15.1' }),
+  // The base image's user is not in the controller's source: eks-distro-build-tooling's minimal "nonroot" base follows
+  // distroless (nonroot 65532); the chart sets runAsNonRoot, so a root user would fail at admission, not silently.
+  addon('public.ecr.aws/eks/aws-load-balancer-controller', 'v2.9.2', { uid: 65532, gid: 65532, name: 'nonroot', needsOwnUser: false }, [], ['/controller'], { repo: 'kubernetes-sigs/aws-load-balancer-controller', path: 'Dockerfile', tag: 'v2.9.2', note: 'FROM $BASE_IMAGE (Makefile: public.ecr.aws/eks-distro-build-tooling/eks-distro-minimal-base-nonroot); ENTRYPOINT ["/controller"]' }),
   addon('registry.k8s.io/metrics-server/metrics-server', 'v0.8.0', { uid: 65534, needsOwnUser: false }, [], ['/metrics-server'], { repo: 'kubernetes-sigs/metrics-server', path: 'Dockerfile', tag: 'v0.8.0', note: 'FROM gcr.io/distroless/static; USER 65534; ENTRYPOINT ["/metrics-server"]' }),
 ];
 

@@ -73,7 +73,8 @@ export function siteChecklist(p: RenderedPlatform, whereSet: WhereSet): string {
   const show = (v: unknown) => (v === '' ? '(empty)' : Array.isArray(v) ? v.map((x) => `\`${x}\``).join(', ') : `\`${String(v)}\``);
   const flag = (v: unknown) => (PLACEHOLDER.test(Array.isArray(v) ? v.join(' ') : String(v)) ? ' **placeholder (example domain): replace**' : '');
   const hosts = [...new Set(ingressEndpoints(p.charts.flatMap((ch) => ch.manifests)).map((e) => e.host))];
-  const target = c.addons.ingressNginx.enabled
+  const target = c.ingress.alb ? 'the DNS name of the Application Load Balancer (an alias record; `kubectl get ingress` shows it once the AWS Load Balancer Controller has created it)'
+    : c.addons.ingressNginx.enabled
     ? (c.addons.ingressNginx.service === 'NodePort' ? 'every node\'s address (ingress-nginx NodePort 30080/30443, or a load balancer in front of them)' : 'the address the LoadBalancer Service of ingress-nginx receives')
     : `the address of the ingress controller of class "${c.ingress.className}"${c.cluster.flavour === 'k3s' ? ' (k3s\'s Traefik: the nodes\' addresses)' : ''}`;
   const lines = [

@@ -23,6 +23,7 @@ import { addons as addonCatalog, ARGOCD_NAMESPACE, isBootstrapSecret, type Addon
 import { addonResources, type AddonResources } from '../../charts/gitops/addons-resources';
 import { ADDONS_FOLDER, applyOrder, foldersNeedingAddons, GITOPS_FOLDER, isArgoFolder } from '../../charts/gitops/order';
 import { deploymentName } from '../../charts/lib/naming';
+import { ALB_INGRESS_CLASS } from '../../charts/gitops/addons/aws-load-balancer-controller';
 
 type Obj = Record<string, any>;
 export interface SimFolder { readonly folder: string; readonly manifests: readonly Obj[] }
@@ -331,6 +332,7 @@ export function simulate(input: SimInput, path: Path): Simulation {
       }
       if (a.addon.name === 'kube-prometheus-stack' && !s.storageClasses.has(c.storageClass)) problems.push(`Prometheus' volumes need StorageClass ${c.storageClass}, which the cluster does not have`);
       if (a.addon.name === 'ingress-nginx') s.ingressClasses.add(c.ingress.className);
+      if (a.addon.name === 'aws-load-balancer-controller') s.ingressClasses.add(ALB_INGRESS_CLASS);
     }
 
     // ----- controllers: cert-manager issues, External Secrets fetches (to a fixpoint: a CA issuer over an issued root)
