@@ -320,6 +320,10 @@ export const addonsSection = z.strictObject({
     prometheusReplicas: replicas(1),
     retention: z.string().regex(/^[0-9]+(h|d|w)$/, { message: 'must be a Prometheus duration such as 15d' }),
     volume,
+    /** Prometheus' container (prometheus.prometheusSpec.resources). @default 500m / 2Gi requests, 2 / 4Gi limits */
+    prometheusResources: computeResources.optional(),
+    /** Grafana's container (grafana.resources). @default 100m / 256Mi requests, 500m / 512Mi limits */
+    grafanaResources: computeResources.optional(),
   }),
   /** Needed when secrets.source is `vault`. */
   externalSecrets: addonSwitch,

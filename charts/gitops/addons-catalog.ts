@@ -219,7 +219,7 @@ function prometheusStack(c: EnvironmentConfig): Addon {
           replicas: m.prometheusReplicas,
           retention: m.retention,
           storageSpec: storage(m.volume.size),
-          resources: res('500m', '2Gi', '2', '4Gi'),
+          resources: m.prometheusResources ?? res('500m', '2Gi', '2', '4Gi'),
           // Select every ServiceMonitor, PodMonitor and PrometheusRule of the cluster, not only the chart's own.
           serviceMonitorSelectorNilUsesHelmValues: false,
           podMonitorSelectorNilUsesHelmValues: false,
@@ -241,7 +241,7 @@ function prometheusStack(c: EnvironmentConfig): Addon {
         initChownData: { enabled: false },
         testFramework: { enabled: false },
         admin: { existingSecret: GRAFANA_ADMIN_SECRET.name, userKey: 'username', passwordKey: 'password' },
-        resources: res('100m', '256Mi', '500m', '512Mi'),
+        resources: m.grafanaResources ?? res('100m', '256Mi', '500m', '512Mi'),
       },
     },
     ignoreDifferences: WEBHOOK_CA,

@@ -514,6 +514,11 @@ const platformImages: ImageContract[] = [
   ...['arbor-api', 'kumori-api'].map((n) => platform(n, '3.2.0', 1000, ['/app/.next/cache'], 'registry.arbor.internal/platform')),
   platform('arbor-worker', '3.2.0', 1000, [], 'registry.arbor.internal/platform'),
   platform('kumori-gpu-worker', '3.2.0', 10001, ['/cache'], 'registry.arbor.internal/platform'),
+  // The EKS platform's (spec 004, environments/eks-platform/catalog.ts), in the account's ECR: Express on node:alpine's
+  // node user, the FastAPI API, the Python workers and the batch jobs as 10001.
+  platform('express-api', '1.0.0', 1000, [], '123456789012.dkr.ecr.us-west-2.amazonaws.com/eks-platform'),
+  ...['fastapi-api', 'langchain-worker', 'langgraph-orchestrator', 'document-processor', 'web-crawler', 'batch-jobs']
+    .map((n) => platform(n, '1.0.0', 10001, [], '123456789012.dkr.ecr.us-west-2.amazonaws.com/eks-platform')),
 ];
 
 /** Every contract, keyed by `<repository>:<tag>`. */
