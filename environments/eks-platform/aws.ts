@@ -125,8 +125,8 @@ export function awsRegion(baseDomain: string, vpc: RegionVpc): DeepPartial<Envir
       },
     },
     apps: {
-      // Spec 004 "Identity & Access": IAM Roles for Service Accounts, one role per service.
-      services: Object.fromEntries(['kong', 'fastapi-api', 'express-api', 'langchain-worker', 'langgraph-orchestrator', 'document-processor', 'web-crawler', 'search-reindex', 'retention-cleanup']
+      // Spec 004 "Identity & Access": IAM Roles for Service Accounts, one role per service that calls AWS (not Kong).
+      services: Object.fromEntries(['fastapi-api', 'express-api', 'langchain-worker', 'langgraph-orchestrator', 'document-processor', 'web-crawler', 'search-reindex', 'retention-cleanup']
         .map((s) => [s, { iamRoleArn: role(`eks-platform-${vpc.region}-${s}`) }])),
     },
     addons: {
