@@ -12,6 +12,7 @@ import { DependencyGraph } from './lib/graph';
 import { FOLDERS } from './lib/folders';
 import type { Manifest, RenderedChart } from './lib/manifest';
 import { storeCharts } from './data';
+import { markShared, sourceSharedSecrets } from './data/standby';
 import { appCharts } from './apps/charts';
 import { AddonsChart } from './gitops/addons';
 import { addDemand, addonDemand } from './gitops/addons-demand';
@@ -58,7 +59,8 @@ export function renderPlatform(config: EnvironmentConfig): RenderedPlatform {
   rendered.push(render(new NetworkChart(app, FOLDERS.network, { config, graph: ctx.graph })));
   rendered.sort((a, b) => a.folder.localeCompare(b.folder));
   rendered.push(deriveGitOps(app, config, rendered, addons));
-  return { ...ctx, charts: rendered };
+  // A standby's Secrets shared with its source are copied from the source, not generated (charts/data/standby.ts).
+  return { ...ctx, charts: rendered, secrets: markShared(ctx.secrets, sourceSharedSecrets(config, refs)) };
 }
 
 const render = (c: Chart): RenderedChart => ({ folder: c.node.id, manifests: chartManifests(c) });

@@ -9,6 +9,7 @@ import { isStore, resourceProblems, type CatalogEntry, type Path } from './catal
 import { environmentShape, type EnvironmentConfig } from './schema';
 import { STORE_NAMES, STORE_REGISTRY, type StoreName, type StoreSections } from '../charts/data/stores';
 import type { Issue, RuleContext } from '../charts/data/kind';
+import { minioClientsOf } from '../charts/data/minio/refs';
 
 /** One kind's rules, typed per kind. */
 function storeRules<K extends StoreName>(kind: K, section: StoreSections[K], env: RuleContext, issue: Issue): void {
@@ -117,6 +118,18 @@ function crossFieldRules(c: EnvironmentConfig, ctx: Ctx): void {
   for (const p of appsProblems(c.apps, catalog)) issue(ctx, p.path, p.message);
   for (const p of sharedVolumeProblems(c)) issue(ctx, p.path, p.message);
   for (const p of tenantPlanProblems(c.tenantPlans, c.apps, catalog)) issue(ctx, p.path, p.message);
+  mirrorRules(c, ctx);
+}
+
+/** A MinIO mirror follows buckets this environment has, and only a standby follows another site. */
+function mirrorRules(c: EnvironmentConfig, ctx: Ctx): void {
+  const mirror = c.stores.minio?.mirror;
+  if (!mirror) return;
+  if (!c.apps.standby) issue(ctx, ['stores', 'minio', 'mirror'], 'only applies to a standby (apps.standby is false): after a failover this site is the source; remove the mirror');
+  const clients = minioClientsOf(c.stores);
+  mirror.clients.forEach((client, i) => {
+    if (!clients.includes(client)) issue(ctx, ['stores', 'minio', 'mirror', 'clients', i], `"${client}" has no bucket here: the environment has no ${client} store`);
+  });
 }
 
 /** The environment has exactly its platform's store kinds, and each kind has the kinds it requires. */

@@ -67,7 +67,7 @@ export interface Step {
   /** Run in order. */
   readonly commands: readonly Command[];
   /** Steps run in-process (the Secrets), with what they do for the plan. */
-  readonly secrets?: { readonly generate: readonly DeclaredSecret[]; readonly supplied: readonly string[] };
+  readonly secrets?: { readonly generate: readonly DeclaredSecret[]; readonly supplied: readonly string[]; readonly fromSource: readonly string[] };
   /** Skipped steps are printed, not run. */
   readonly skipped?: string;
 }
@@ -158,15 +158,18 @@ function bootstrapCommands(c: EnvironmentConfig, how: 'helm' | 'helm-controller'
 }
 
 /** The Secrets the installer generates (all declared, or in Vault environments the bootstrap ones) and those a site supplies. */
-export function installerSecrets(c: EnvironmentConfig, declared: readonly DeclaredSecret[]): { generate: DeclaredSecret[]; supplied: string[] } {
+export function installerSecrets(c: EnvironmentConfig, declared: readonly DeclaredSecret[]): { generate: DeclaredSecret[]; supplied: string[]; fromSource: string[] } {
   const vault = c.secrets.source !== 'generate';
   return {
+    // With the standby's copies of its source's Secrets, which apply() keeps (checked to exist first) and never generates.
     generate: declared.filter((s) => s.suppliedBy !== 'site' && (!vault || isBootstrapSecret(s))),
     supplied: [
       ...(c.cluster.siteCa ? [`cert-manager/${c.cluster.siteCa.secretName}`] : []),
       // External stores' credentials (in Vault environments they come from Vault like the rest).
       ...(vault ? [] : declared.filter((s) => s.suppliedBy === 'site').map((s) => `${s.namespace}/${s.name}`)),
     ],
+    // A standby's copies of its source's Secrets: the installer reaches one cluster, `npm run secrets` both.
+    fromSource: vault ? [] : declared.filter((s) => s.fromSource && s.suppliedBy !== 'site').map((s) => `${s.namespace}/${s.name}`),
   };
 }
 
@@ -190,7 +193,7 @@ export function plan(folders: readonly Folder[], o: PlanOptions): Step[] {
   steps.push({ folder: 'namespaces', what: `create or update ${ns.length} namespaces`, commands: ns.length ? [apply(ns)] : [] });
   if (o.config && o.secrets) {
     const s = installerSecrets(o.config, o.secrets);
-    steps.push({ folder: 'secrets', what: `create the ${s.generate.length} missing Secrets with random values (never overwritten)${s.supplied.length ? `; check the site-supplied ${s.supplied.join(', ')}` : ''}`, commands: [], secrets: s });
+    steps.push({ folder: 'secrets', what: `create the ${s.generate.filter((x) => !x.fromSource).length} missing Secrets with random values (never overwritten)${s.supplied.length ? `; check the site-supplied ${s.supplied.join(', ')}` : ''}${s.fromSource.length ? `; check the source's copies ${s.fromSource.join(', ')}` : ''}`, commands: [], secrets: s });
   }
   const crdFiles = all.filter((x) => x.kind === 'CustomResourceDefinition').map((x) => fileOf.get(x)!);
   const rendered = new Set(all.filter((x) => x.kind === 'CustomResourceDefinition').map((x) => x.metadata.name as string));
@@ -313,10 +316,21 @@ export function run(steps: readonly Step[], kubectl: Kubectl, helm: Helm, io: Io
         const [ns, name] = id.split('/');
         const got = kubectl.run(['get', 'secret', '--namespace', ns, name, '--output', 'name', '--ignore-not-found']);
         if (got.code !== 0 || !got.stdout.trim()) {
-          return stop(`the site-supplied Secret ${id} is missing`, got.stderr.trim() || 'not found',
-            `create it from the site CA's certificate and key: kubectl -n ${ns} create secret tls ${name} --cert ca.crt --key ca.key`);
+          const caSecret = config?.cluster.siteCa && id === `cert-manager/${config.cluster.siteCa.secretName}`;
+          return stop(`the site-supplied Secret ${id} is missing`, got.stderr.trim() || 'not found', caSecret
+            ? `create it from the site CA's certificate and key: kubectl -n ${ns} create secret tls ${name} --cert ca.crt --key ca.key`
+            : `create it with the managed service's or provider's credentials (its keys: site-checklist.md): kubectl -n ${ns} create secret generic ${name} --from-literal=<key>=<value> ...`);
         }
         io.out(`    Secret ${id}: present (site-supplied)`);
+      }
+      for (const id of s.secrets.fromSource) {
+        const [ns, name] = id.split('/');
+        const got = kubectl.run(['get', 'secret', '--namespace', ns, name, '--output', 'name', '--ignore-not-found']);
+        if (got.code !== 0 || !got.stdout.trim()) {
+          return stop(`the Secret ${id}, which holds the source environment's values, is missing`, got.stderr.trim() || 'not found',
+            `copy it from the source's cluster: npm run secrets -- --platform ${config?.platform.name} --env ${config?.name} --apply --context <this cluster's context> --source-context <the source cluster's context>`);
+        }
+        io.out(`    Secret ${id}: present (the source's values)`);
       }
       if (!config) throw new Error('the Secrets step needs the environment');
       const problems = applySecrets(config, s.secrets.generate, kubectl, { out: (x) => io.out(`    ${x}`), err: io.err });

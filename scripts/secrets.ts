@@ -9,7 +9,9 @@
  *   npm run secrets -- --env <env> --vault-seed       # environments with secrets.source "vault": a script of
  *                                                       `vault kv put -cas=0` commands (never overwrites)
  *   npm run secrets -- --env dr --vault-seed --source-context <production's context>
- *                                                     # a standby's Postgres Secrets get the source's values
+ *   npm run secrets -- --platform fnb --env standby --apply --source-context <production's context>
+ *                                                     # a standby's Secrets shared with its source (fromSource:
+ *                                                       Postgres roles, archive keys) get the source's values
  *
  * Existing Secrets are never overwritten: each is looked up first and created with `kubectl create` (which
  * refuses an existing object). A copy (`copyOf`) gets the values of its original, read back from the cluster
@@ -21,9 +23,7 @@ import { renderPlatform } from '../charts/platform';
 import type { DeclaredSecret } from '../charts/data/refs';
 import { vaultPath } from '../charts/gitops/external-secrets';
 import { isBootstrapSecret } from '../charts/gitops/addons-catalog';
-import { standbySourceSecrets } from '../charts/data/postgres/chart';
-import { POSTGRES_USES } from '../charts/data/postgres/context';
-import { hasStores, withStores } from '../charts/context';
+import type { SharedSecret } from '../charts/data/standby';
 import { ConfigError, DEFAULT_PLATFORM, loadEnvironment, PLATFORMS, type EnvironmentConfig } from '../environments';
 import { labelDomain, platformKeys } from '../charts/lib/labels';
 import { Kubectl, parseFlags, UsageError } from './lib/kubectl';
@@ -94,8 +94,13 @@ export function secretManifest(config: EnvironmentConfig, s: DeclaredSecret, val
 
 interface Io { out: (s: string) => void; err: (s: string) => void }
 
+/** The declared Secrets a standby copies from its source, each with the source's Secret (charts/data/standby.ts). */
+export function sharedOf(secrets: readonly DeclaredSecret[]): SharedSecret[] {
+  return secrets.flatMap((s) => (s.fromSource ? [{ namespace: s.namespace, name: s.name, from: s.fromSource }] : []));
+}
+
 /** Reads the Secrets a standby shares with its source from the source's cluster (keyed by the standby's id). */
-export function sourceValues(shared: ReturnType<typeof standbySourceSecrets>, secrets: readonly DeclaredSecret[], kubectl: Kubectl): Map<string, Values> {
+export function sourceValues(shared: readonly SharedSecret[], secrets: readonly DeclaredSecret[], kubectl: Kubectl): Map<string, Values> {
   const out = new Map<string, Values>();
   for (const s of shared) {
     const declared = secrets.find((d) => id(d) === id(s));
@@ -136,7 +141,7 @@ export function unreachable(kubectl: Kubectl, context: string | undefined): stri
 }
 
 /** Creates the missing Secrets; returns the number of problems. */
-export function apply(config: EnvironmentConfig, secrets: readonly DeclaredSecret[], kubectl: Kubectl, io: Io): number {
+export function apply(config: EnvironmentConfig, secrets: readonly DeclaredSecret[], kubectl: Kubectl, io: Io, given: ReadonlyMap<string, Values> = new Map()): number {
   const env = config.name;
   const known = new Map<string, Values>();
   const list = ordered(secrets);
@@ -162,7 +167,13 @@ export function apply(config: EnvironmentConfig, secrets: readonly DeclaredSecre
       io.out(`kept     ${id(s)} (exists)`);
       continue;
     }
-    const values = generate([s, ...(s.copyOf ? list.filter((o) => id(o) === id(s.copyOf!)) : [])], known).get(id(s))!;
+    // A standby's copy of its source's Secret: a fresh value would lock it out of the source (charts/data/standby.ts).
+    if (s.fromSource && !given.has(id(s))) {
+      io.err(`error: Secret ${id(s)} must hold the values of ${id(s.fromSource)} in ${env}'s source environment: `
+        + `run again with --source-context <the source cluster's kube context> to copy them\n${stopped(s, created)}`);
+      return problems + 1;
+    }
+    const values = given.get(id(s)) ?? generate([s, ...(s.copyOf ? list.filter((o) => id(o) === id(s.copyOf!)) : [])], known).get(id(s))!;
     const r = kubectl.run(['create', '--filename', '-', '--output', 'name'], JSON.stringify(secretManifest(config, s, values)));
     if (r.code !== 0) {
       io.err(`error: creating Secret ${id(s)} failed: ${kubectlError(r.stderr)}\n${stopped(s, created)}`);
@@ -170,7 +181,7 @@ export function apply(config: EnvironmentConfig, secrets: readonly DeclaredSecre
     }
     known.set(id(s), values);
     created++;
-    io.out(`created  ${id(s)}${s.copyOf ? ` (copy of ${id(s.copyOf)})` : ''}`);
+    io.out(`created  ${id(s)}${s.copyOf ? ` (copy of ${id(s.copyOf)})` : ''}${s.fromSource ? ` (the source's ${id(s.fromSource)})` : ''}`);
   }
   io.out(`${created} created, ${kept} kept, ${list.length} declared for ${env}`);
   return problems;
@@ -215,19 +226,24 @@ export function main(argv: string[], io: Io = { out: (s) => console.log(s), err:
       throw new UsageError(`environment "${config.name}" reads Secret values from ${from} through External Secrets (secrets.source "${config.secrets.source}"): ${config.secrets.source === 'vault' ? 'seed Vault with --vault-seed' : 'store them there'}, and create the bootstrap Secrets with --apply`);
     }
     if (vault && mode === 'apply') io.out(`${config.name} reads its Secrets from ${config.secrets.source === 'vault' ? 'Vault' : 'AWS Secrets Manager'}: creating only the bootstrap Secrets (${secrets.map(id).join(', ')})${config.secrets.source === 'vault' ? '; seed Vault with --vault-seed' : ''}`);
+    // A standby's Secrets shared with its source, read from the source's cluster.
+    let given = new Map<string, Values>();
+    if (typeof f['source-context'] === 'string') {
+      if (!sharedOf(secrets).length) throw new UsageError(`--source-context: environment "${config.name}" is not a standby of another environment`);
+      const source = new Kubectl(typeof f.kubectl === 'string' ? f.kubectl : 'kubectl', f['source-context']);
+      given = sourceValues(sharedOf(secrets), secrets, source);
+    }
     if (mode === 'vault-seed') {
       if (config.secrets.source !== 'vault' || !config.secrets.vault) throw new UsageError(`environment "${config.name}" does not use Vault (secrets.source "${config.secrets.source}")`);
-      let given = new Map<string, Values>();
-      if (typeof f['source-context'] === 'string') {
-        if (!config.stores.postgres?.standby || !hasStores(config, POSTGRES_USES)) throw new UsageError(`--source-context: environment "${config.name}" is not a standby of another environment`);
-        const source = new Kubectl(typeof f.kubectl === 'string' ? f.kubectl : 'kubectl', f['source-context']);
-        given = sourceValues(standbySourceSecrets(withStores(renderPlatform(config), POSTGRES_USES, 'the standby\'s seed').refs), secrets, source);
-      }
       io.out(vaultSeed(config.name, secrets, config.secrets.vault, given));
       return 0;
     }
     if (mode === 'print') {
-      const values = generate(secrets);
+      const unread = sharedOf(secrets).filter((x) => !given.has(id(x)));
+      if (unread.length) throw new UsageError(`environment "${config.name}" is a standby: ${unread.map(id).join(', ')} must hold its source's values: give --source-context <the source cluster's kube context>`);
+      // Copies of the shared Secrets take the source's values too.
+      const values = generate(secrets, given);
+      for (const [k, v] of given) values.set(k, v);
       io.out(ordered(secrets).map((s) => stringify(secretManifest(config, s, values.get(id(s))!))).join('---\n'));
       return 0;
     }
@@ -235,7 +251,7 @@ export function main(argv: string[], io: Io = { out: (s) => console.log(s), err:
     const kubectl = new Kubectl(typeof f.kubectl === 'string' ? f.kubectl : 'kubectl', context);
     const down = unreachable(kubectl, context);
     if (down) { io.err(`error: ${down}`); return 1; }
-    return apply(config, secrets, kubectl, io) ? 1 : 0;
+    return apply(config, secrets, kubectl, io, given) ? 1 : 0;
   } catch (e) {
     if (e instanceof UsageError) {
       if (e.message) io.err(`error: ${e.message}`);

@@ -20,6 +20,8 @@ declare -A NEED=(
   [/usr/include/event2/event.h]=libevent-dev
   [/usr/include/ares.h]=libc-ares-dev
   [/usr/include/openssl/ssl.h]=libssl-dev
+  # to build pgvector (below) against PostgreSQL 15: bookworm packages none (arbor's `vector` extension, issue 20)
+  [/usr/include/postgresql/15/server/postgres.h]=postgresql-server-dev-15
 
   # redis (issue 4)
   [redis-server]=redis-server
@@ -70,11 +72,32 @@ build_pgbouncer() {
   rm -rf "$src" "$src.tar.gz"
 }
 
+# pgvector (the `vector` extension arbor creates), built from Debian's source tarball (trixie's 0.8.0) and installed
+# into PostgreSQL 15's own extension and library directories (extensions load only from there), once. OPTFLAGS=""
+# as Debian builds it: pgvector's default -march=native would tie the build to this CPU.
+build_pgvector() {
+  local version=0.8.0 sha=867a2c328d4928a5a9d6f052cd3bc78c7d60228a9b914ad32aa3db88e9de27b0
+  local pg_config=/usr/lib/postgresql/15/bin/pg_config src="$CHDB_DIR/pgvector-src"
+  grep -qs "^default_version = '$version'" "$("$pg_config" --sharedir)/extension/vector.control" \
+    && [ -f "$("$pg_config" --pkglibdir)/vector.so" ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "test-deps: pgvector $version must be installed into PostgreSQL 15's directories: run this script as root" >&2
+    exit 1
+  fi
+  echo "test-deps: building pgvector $version into PostgreSQL 15" >&2
+  rm -rf "$src" && mkdir -p "$src"
+  curl -fsSL "http://deb.debian.org/debian/pool/main/p/pgvector/pgvector_$version.orig.tar.gz" -o "$src.tar.gz"
+  echo "$sha  $src.tar.gz" | sha256sum -c --quiet
+  tar xzf "$src.tar.gz" -C "$src" --strip-components=1
+  (cd "$src" && make -s -j2 PG_CONFIG="$pg_config" OPTFLAGS="" >/dev/null && make -s install PG_CONFIG="$pg_config" >/dev/null)
+  rm -rf "$src" "$src.tar.gz"
+}
+
 missing=()
 for cmd in "${!NEED[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || [ -f "$cmd" ] || missing+=("${NEED[$cmd]}")
 done
-[ ${#missing[@]} -eq 0 ] && { build_pgbouncer; exit 0; }
+[ ${#missing[@]} -eq 0 ] && { build_pgbouncer; build_pgvector; exit 0; }
 
 mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
 if [ "$(id -u)" -ne 0 ]; then
@@ -86,3 +109,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get -o DPkg::Lock::Timeout=300 update -qq >/dev/null
 apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 build_pgbouncer
+build_pgvector

@@ -292,6 +292,26 @@ describe('a run', () => {
     if (site.addons.chartMirror) expect(r.calls.find((c) => c.startsWith('helm upgrade'))).toMatch(new RegExp(`--repo ${site.addons.chartMirror} .*--ca-file \\S+site-ca\\.pem`));
   });
 
+  test('a standby generating its Secrets stops at the Secrets step until its copies of the source\'s Secrets exist, and never generates them', () => {
+    const standby = renderEvery().find((p) => p.config.secrets.source === 'generate' && p.secrets.some((s) => s.fromSource));
+    if (!standby) throw new Error('no standby environment generating its Secrets');
+    const c = standby.config;
+    const args = ['--platform', c.platform.name, '--env', c.name];
+    const site = standby.secrets.filter((s) => s.suppliedBy === 'site');
+    const shared = standby.secrets.filter((s) => s.fromSource);
+    const supply = (k: FakeKubectl, list: typeof site) => list.forEach((s) => k.store(s.namespace, s.name, Object.fromEntries(s.keys.map((key) => [key, 'v']))));
+    const missing = installOn({ cluster: c.cluster.flavour, prepare: (k) => supply(k, site) }, ...args, '--yes');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`(secrets) failed: the Secret ${shared[0].namespace}/${shared[0].name}, which holds the source environment's values, is missing`);
+    expect(missing.stderr).toContain(`what to do: copy it from the source's cluster: npm run secrets -- --platform ${c.platform.name} --env ${c.name} --apply --context <this cluster's context> --source-context <the source cluster's context>`);
+    expect(missing.calls.filter((x) => x.startsWith('create'))).toEqual([]);
+    const r = installOn({ cluster: c.cluster.flavour, prepare: (k) => supply(k, [...site, ...shared]) }, ...args, '--yes');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    // The copies are the source's values as they were put there: none was generated over them.
+    for (const s of shared) expect(r.fake.secrets().get(`${s.namespace}/${s.name}`)).toEqual(Object.fromEntries(s.keys.map((key) => [key, 'v'])));
+  });
+
   test('stops at the first failure, says where and what to do, and runs nothing after it', () => {
     const r = install('^apply .*01-tenants$', '--env', RUN);
     expect(r.code).toBe(1);

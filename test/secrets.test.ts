@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import type { DeclaredSecret } from '../charts/data/refs';
+import { NAMESPACES, type DeclaredSecret } from '../charts/data/refs';
 import type { Manifest, RenderedPlatform } from '../charts/platform';
 import { apply, generate, ordered, randomValue } from '../scripts/secrets';
 import { Kubectl } from '../scripts/lib/kubectl';
@@ -64,9 +64,14 @@ function referenced(p: RenderedPlatform): Set<string> {
 const generating = renderEvery().filter((p) => p.config.secrets.source === 'generate');
 
 describe.each(generating.map((p) => [nameOf(p), p] as const))('%s', (_key, p) => {
+  // A standby's Secrets shared with its source (its Postgres roles, the source's archive keys) hold the source's values.
+  const shared = p.secrets.filter((s) => s.fromSource);
+  const sourceValue = (s: { namespace: string; name: string }, key: string) => `source-${s.namespace}-${s.name}-${key}`;
+
   test('--apply creates exactly the declared Secrets, which cover every Secret the manifests reference', () => {
     const k = fake();
-    const r = secrets(k, '--platform', p.config.platform.name, '--env', p.config.name, '--apply');
+    for (const s of shared) k.store(s.fromSource!.namespace, s.fromSource!.name, Object.fromEntries(s.keys.map((key) => [key, sourceValue(s.fromSource!, key)])), 'source');
+    const r = secrets(k, '--platform', p.config.platform.name, '--env', p.config.name, '--apply', ...(shared.length ? ['--source-context', 'source'] : []));
     // A managed service's credentials are the site's to create (never generated): the tool says so, and only that.
     const site = new Set(p.secrets.filter((s) => s.suppliedBy === 'site').map((s) => `${s.namespace}/${s.name}`));
     expect(r.stderr).toBe(site.size ? `note: the site creates ${[...site].join(', ')} (credentials of external stores, keys of outside services) before the install\n` : '');
@@ -82,9 +87,46 @@ describe.each(generating.map((p) => [nameOf(p), p] as const))('%s', (_key, p) =>
     for (const s of p.secrets.filter((x) => x.suppliedBy !== 'site')) {
       const values = k.secrets().get(`${s.namespace}/${s.name}`)!;
       expect(Object.keys(values).sort()).toEqual([...s.keys].sort());
-      for (const key of s.keys) expect(values[key]).toBe(s.fixed?.[key] ?? values[key]);
+      for (const key of s.keys) expect(values[key]).toBe(s.fromSource ? sourceValue(s.fromSource, key) : s.fixed?.[key] ?? values[key]);
+    }
+    // A copy of a shared Secret (an application's database login) has the source's values as well.
+    for (const s of p.secrets.filter((x) => x.copyOf && shared.some((o) => `${o.namespace}/${o.name}` === `${x.copyOf!.namespace}/${x.copyOf!.name}`))) {
+      const original = shared.find((o) => o.namespace === s.copyOf!.namespace && o.name === s.copyOf!.name)!;
+      for (const key of s.keys) expect(k.secrets().get(`${s.namespace}/${s.name}`)![key]).toBe(sourceValue(original.fromSource!, key));
     }
   });
+
+  if (shared.length) {
+    test('a standby: without --source-context, --apply stops at the first Secret that must hold the source\'s values and names how to copy it', () => {
+      const k = fake();
+      const r = secrets(k, '--platform', p.config.platform.name, '--env', p.config.name, '--apply');
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`error: Secret ([a-z-]+/[a-z-]+) must hold the values of [a-z-]+/[a-z-]+ in ${p.config.name}'s source environment: run again with --source-context`));
+      const named = /error: Secret ([a-z-]+\/[a-z-]+)/.exec(r.stderr)![1];
+      expect(shared.map((s) => `${s.namespace}/${s.name}`)).toContain(named);
+      expect(k.secrets().has(named)).toBe(false);
+      // --print cannot invent them either.
+      const printed = secrets(fake(), '--platform', p.config.platform.name, '--env', p.config.name, '--print');
+      expect(printed.code).toBe(2);
+      expect(printed.stderr).toContain('is a standby');
+    });
+  }
+});
+
+test('a standby\'s shared Secrets are exactly its Postgres roles, the source\'s archive keys and its mirror\'s keys; only standbys have them', () => {
+  for (const p of renderEvery()) {
+    const ids = p.secrets.filter((s) => s.fromSource).map((s) => `${s.namespace}/${s.name} <- ${s.fromSource!.namespace}/${s.fromSource!.name}`);
+    const pg = p.config.stores.postgres;
+    const mirror = p.config.apps.standby ? p.config.stores.minio?.mirror : undefined;
+    const ns = NAMESPACES.postgres;
+    const m = NAMESPACES.minio;
+    const expected = [
+      ...(pg?.standby ? ['postgres-app', 'postgres-replication', 'postgres-rewind', 'postgres-superuser'].map((n) => `${ns}/${n} <- ${ns}/${n}`)
+        .concat(`${ns}/postgres-source-archive <- ${m}/minio-postgres`) : []),
+      ...(mirror?.clients ?? []).map((c) => `${m}/minio-source-${c} <- ${m}/minio-${c}`),
+    ];
+    expect({ env: nameOf(p), ids: ids.sort() }).toEqual({ env: nameOf(p), ids: expected.sort() });
+  }
 });
 
 describe('values', () => {

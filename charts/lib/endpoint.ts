@@ -42,4 +42,10 @@ export interface DeclaredSecret extends SecretRef {
   readonly fixed?: Readonly<Record<string, string>>;
   /** The site creates it before the install (an external store's credentials): never generated, checked to exist. */
   readonly suppliedBy?: 'site';
+  /**
+   * A standby's Secret that must hold its source environment's values (a physical copy of the source's database
+   * authenticates with the same passwords and reads the source's archive with its keys): copied from this Secret
+   * in the source's cluster (`npm run secrets -- --source-context`), never generated.
+   */
+  readonly fromSource?: { readonly namespace: string; readonly name: string };
 }

@@ -50,6 +50,10 @@ export function siteChecklist(p: RenderedPlatform, whereSet: WhereSet): string {
       { field: 'stores.postgres.standby.cidrs', what: 'its addresses', value: c.stores.postgres.standby.cidrs },
       { field: 'stores.postgres.standby.archive.endpoint', what: 'the source site\'s MinIO (WAL archive)', value: c.stores.postgres.standby.archive.endpoint },
     ] : []),
+    ...(c.apps.standby && c.stores.minio?.mirror ? [
+      { field: 'stores.minio.mirror.endpoint', what: `the source site's MinIO (its objects are copied here every run of minio-mirror)`, value: c.stores.minio.mirror.endpoint },
+      { field: 'stores.minio.mirror.cidrs', what: 'its addresses', value: c.stores.minio.mirror.cidrs },
+    ] : []),
     // Shared content volumes (pcf-builder's AI brain): a class that serves them, and content uploaded before the install.
     ...Object.entries(c.apps.sharedVolumes).flatMap(([claim, v]) => [
       { field: `apps.sharedVolumes.${claim}.storageClass`, what: `StorageClass of ${claim}: ReadOnlyMany and ReadWriteMany (NFS, CephFS), declared in storageClasses`, value: v.storageClass },
@@ -70,6 +74,7 @@ export function siteChecklist(p: RenderedPlatform, whereSet: WhereSet): string {
   ];
   // Secrets the site creates before the install (an external store's credentials, an outside service's keys): the generator never does.
   const supplied = p.secrets.filter((s) => s.suppliedBy === 'site').map((s) => `- \`${s.namespace}/${s.name}\` with keys ${s.keys.map((k) => `\`${k}\``).join(', ')}`);
+  const shared = p.secrets.filter((s) => s.fromSource).map((s) => `- \`${s.namespace}/${s.name}\` from the source's \`${s.fromSource!.namespace}/${s.fromSource!.name}\``);
   const show = (v: unknown) => (v === '' ? '(empty)' : Array.isArray(v) ? v.map((x) => `\`${x}\``).join(', ') : `\`${String(v)}\``);
   const flag = (v: unknown) => (PLACEHOLDER.test(Array.isArray(v) ? v.join(' ') : String(v)) ? ' **placeholder (example domain): replace**' : '');
   const hosts = [...new Set(ingressEndpoints(p.charts.flatMap((ch) => ch.manifests)).map((e) => e.host))];
@@ -120,6 +125,16 @@ export function siteChecklist(p: RenderedPlatform, whereSet: WhereSet): string {
       'namespace before the install (`npm run secrets` never generates them; the installer stops until they exist):',
       '',
       ...supplied,
+      '',
+    ] : []),
+    ...(shared.length && c.secrets.source === 'generate' ? [
+      '## Secrets copied from the source environment',
+      '',
+      'This environment follows another one: these Secrets must hold the source\'s values (never fresh ones), copied',
+      `from its cluster with \`npm run secrets -- --platform ${c.platform.name} --env ${c.name} --apply --context <this cluster> --source-context <the source's cluster>\``,
+      '(the installer stops until they exist):',
+      '',
+      ...shared,
       '',
     ] : []),
   ];

@@ -25,6 +25,11 @@ export const standby: DeepPartial<EnvironmentInput> = deepMerge(production, {
       // After a failover production is rebuilt as a standby of this site.
       standbyClients: { cidrs: ['10.110.0.0/24'] },
     },
+    // §7.1 "Replication", §7.2 "S3 version control": documents and images, and Weaviate's backups (restored here
+    // after a failover), copied from production's MinIO every 15 minutes.
+    minio: {
+      mirror: { sourceEnvironment: 'production', endpoint: 'http://minio.fnb.example.com:9000', cidrs: ['10.110.0.0/24'], clients: ['documents', 'weaviate'] },
+    },
   },
   apps: { standby: true },
 } satisfies DeepPartial<EnvironmentInput>);

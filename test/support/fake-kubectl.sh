@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A stand-in for kubectl, and for helm when installed under that name, in tests (no API server runs here).
 # Records every call, one line of arguments per call (helm's prefixed with "helm "), in $FAKE_KUBECTL_LOG;
-# keeps Secrets created with `create --filename -` as files in $FAKE_KUBECTL_STATE (returned by `get secret`);
+# keeps Secrets created with `create --filename -` as files in $FAKE_KUBECTL_STATE (returned by `get secret`;
+# a context with its own folder $FAKE_KUBECTL_STATE.<context> is another cluster);
 # answers the installer's read-only questions (config view, version, nodes, storage class, Argo CD) from the
 # recorded bare cluster $FAKE_CLUSTER (test/support/fake-kubectl-clusters/<flavour>.json); fails any call whose
 # arguments match the regex $FAKE_KUBECTL_FAIL. It proves the order and the arguments of the calls, not what a
@@ -11,7 +12,11 @@ tool=kubectl
 if [ "$(basename "$0")" = helm ]; then tool=helm; fi
 if [ "$tool" = helm ]; then printf 'helm %s\n' "$*" >> "$FAKE_KUBECTL_LOG"; else printf '%s\n' "$*" >> "$FAKE_KUBECTL_LOG"; fi
 args=("$@")
-if [ "${args[0]:-}" = "--context" ] || [ "${args[0]:-}" = "--kube-context" ]; then args=("${args[@]:2}"); fi
+if [ "${args[0]:-}" = "--context" ] || [ "${args[0]:-}" = "--kube-context" ]; then
+  # Another cluster's Secrets (a standby's source) live in $FAKE_KUBECTL_STATE.<context> where that exists.
+  if [ -d "$FAKE_KUBECTL_STATE.${args[1]}" ]; then FAKE_KUBECTL_STATE="$FAKE_KUBECTL_STATE.${args[1]}"; fi
+  args=("${args[@]:2}")
+fi
 shown="${args[*]}"
 if [ "$tool" = helm ]; then shown="helm $shown"; fi
 if [ -n "${FAKE_KUBECTL_FAIL:-}" ] && printf '%s' "$shown" | grep -Eq -- "$FAKE_KUBECTL_FAIL"; then

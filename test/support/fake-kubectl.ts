@@ -11,7 +11,8 @@ export interface FakeKubectl {
   calls(): string[];
   /** Stored Secrets, `namespace/name` → decoded values. */
   secrets(): Map<string, Record<string, string>>;
-  store(namespace: string, name: string, values: Record<string, string>): void;
+  /** Stores a Secret in this cluster, or in the cluster of another kube `context` (a standby's source). */
+  store(namespace: string, name: string, values: Record<string, string>, context?: string): void;
   cleanup(): void;
 }
 
@@ -45,10 +46,14 @@ export function fakeKubectl(fail?: string, cluster?: string, helm = false): Fake
       const values = Object.fromEntries(Object.entries<string>(s.data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
       return [`${s.metadata.namespace}/${s.metadata.name}`, values];
     })),
-    store: (namespace, name, values) => fs.writeFileSync(path.join(state, `${namespace}_${name}.json`), JSON.stringify({
-      apiVersion: 'v1', kind: 'Secret', metadata: { namespace, name },
-      data: Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
-    })),
+    store: (namespace, name, values, context) => {
+      const dir = context ? `${state}.${context}` : state;
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, `${namespace}_${name}.json`), JSON.stringify({
+        apiVersion: 'v1', kind: 'Secret', metadata: { namespace, name },
+        data: Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+      }));
+    },
     cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
   };
 }

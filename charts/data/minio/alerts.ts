@@ -4,9 +4,18 @@
  */
 import type { MinioConfig } from './context';
 import { rule, type Rule, type StoreAlertKit } from '../../lib/alerts';
+import { MIRROR_NAME } from './mirror';
 
-export function minioAlerts(_c: MinioConfig, { n }: StoreAlertKit): Rule[] {
+export function minioAlerts(c: MinioConfig, { n }: StoreAlertKit): Rule[] {
+  const mirror = c.apps.standby ? c.stores.minio.mirror : undefined;
   return [
+    // A standby's copy of its source's objects (./mirror.ts): a failed run, or none successful for two hours.
+    ...(mirror ? [
+      rule('MinioMirrorFailed', 'warning', '0m', `max(kube_job_status_failed{${n}, job_name=~"${MIRROR_NAME}-.*"}) > 0`,
+        `MinIO mirror from ${mirror.sourceEnvironment} failed`, `A run of ${MIRROR_NAME} failed: its logs name the bucket (one container per bucket).`),
+      rule('MinioMirrorStale', 'critical', '15m', `time() - max(kube_cronjob_status_last_successful_time{${n}, cronjob="${MIRROR_NAME}"}) > 7200`,
+        `MinIO mirror from ${mirror.sourceEnvironment} is behind`, `No run of ${MIRROR_NAME} succeeded for two hours: a failover now would lose the objects written since.`),
+    ] : []),
     rule('MinioNodesOffline', 'critical', '5m', `max(minio_cluster_nodes_offline_total{${n}}) > 0`, 'MinIO servers offline', '{{ $value }} MinIO servers are offline.'),
     rule('MinioDrivesOffline', 'warning', '5m', `max(minio_cluster_drive_offline_total{${n}} or minio_cluster_disk_offline_total{${n}}) > 0`,
       'MinIO drives offline', '{{ $value }} drives are offline: erasure coding is using its parity.'),

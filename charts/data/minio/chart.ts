@@ -23,6 +23,7 @@ import { containerSecurityContext, DEFAULT_UID, podSecurityContext } from '../..
 import { storeStatefulSet } from '../../lib/stateful-set';
 import { erasureLayout, type ErasureLayout } from './erasure';
 import { provisioningFiles } from './provisioning';
+import { minioMirror } from './mirror';
 import { minioClientsOf, NAMESPACES } from '../refs';
 
 export const MINIO_IMAGE = 'quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z';
@@ -107,6 +108,7 @@ export class MinioChart extends Chart {
     const args = serverArguments(config);
     for (const pool of m.pools) this.pool(config, pool, args, refs.minio.rootSecret.name, refs.minio.region);
     this.provisioning(ctx);
+    minioMirror(this, ctx, MC_IMAGE);
   }
 
   private pool(config: MinioConfig, pool: MinioPool, args: string[], rootSecret: string, region: string): void {

@@ -1,6 +1,6 @@
 /** How the platform reaches MinIO (S3), who its clients are, and the Secret its servers read. */
 import type { Endpoint, SecretRef } from '../../lib/endpoint';
-import { minioRules, minioSection } from './config';
+import { MINIO_CLIENTS, minioRules, minioSection, type MinioClient } from './config';
 import { z } from 'zod';
 import { externalEndpoint, externalStoreFields, storeFacts } from '../kind';
 
@@ -43,12 +43,8 @@ export interface MinioRef {
   readonly pathStyle?: boolean;
 }
 
-/**
- * Who may use MinIO: each gets its own user, limited to its own bucket. The store kinds among them only where the
- * environment has that kind (`minioClientsOf`).
- */
-export const MINIO_CLIENTS = ['postgres', 'clickhouse', 'elasticsearch', 'redis', 'documents', 'logs', 'weaviate'] as const;
-export type MinioClient = typeof MINIO_CLIENTS[number];
+// Who may use MinIO (./config.ts); the store kinds among them only where the environment has that kind (`minioClientsOf`).
+export { MINIO_CLIENTS, type MinioClient } from './config';
 
 /** The clients of an environment: the application buckets, and each store kind it has that backs up here. */
 export function minioClientsOf(stores: Readonly<Record<string, unknown>>): MinioClient[] {
