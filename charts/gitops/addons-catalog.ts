@@ -431,7 +431,7 @@ export function addons(c: EnvironmentConfig): Addon[] {
     ...(needsMetricsServer(c) ? [metricsServer(c)] : []),
     ...(a.externalSecrets.enabled ? [externalSecrets(c)] : []),
     ...(needsKeda(c) ? [keda(c)] : []),
-    ...[awsLoadBalancerController(c)].filter((x): x is Addon => x !== undefined),
+    ...(c.addons.awsLoadBalancerController ? [awsLoadBalancerController(c)!] : []),
   ];
   if (needsKeda(c) && a.monitoring.enabled && needsAdapter(c)) {
     throw new Error(`environment "${c.name}": KEDA (queue workers) and prometheus-adapter (queue-depth HPAs) would both serve v1beta1.external.metrics.k8s.io: the catalog may use one of them`);

@@ -27,11 +27,17 @@
 import type { EnvironmentConfig } from '../../../environments/schema';
 import { image } from '../../lib/images';
 import { PRIVATE_RANGES, type DependencyGraph, type PodGroup } from '../../lib/graph';
-import type { AddonPod } from '../../capacity/addon-pods';
-import type { AddonResources } from '../addons-resources';
-import type { Addon } from '../addons-catalog';
 
-export const AWS_LBC = 'aws-load-balancer-controller';
+// The shared files (addons-catalog.ts, addons-resources.ts, capacity/addon-pods.ts) import this one: the shapes it
+// returns are written out here rather than imported from them (no import cycle); they check them where they use them.
+type Kind = { readonly group: string; readonly kind: string };
+type Resources = { readonly requests: { readonly cpu: string; readonly memory: string }; readonly limits: { readonly cpu: string; readonly memory: string } };
+interface LbcAddon {
+  readonly name: typeof AWS_LBC; readonly namespace: string; readonly chart: string; readonly repoURL: string; readonly version: string;
+  readonly images: readonly string[]; readonly values: Record<string, unknown>; readonly ignoreDifferences: readonly Record<string, unknown>[];
+}
+
+export const AWS_LBC = 'aws-load-balancer-controller' as const;
 /** The chart's release namespace: kube-system, where AWS's IAM trust policies for the controller expect it. */
 export const AWS_LBC_NAMESPACE = 'kube-system';
 export const AWS_LBC_CHART = { repoURL: 'https://aws.github.io/eks-charts', version: '1.9.2', source: 'aws/eks-charts f84d7ec stable/aws-load-balancer-controller' } as const;
@@ -42,7 +48,7 @@ export const AWS_LBC_PORTS = { webhook: 9443, metrics: 8080 } as const;
 /** The webhook serving certificate (the chart's `<namePrefix>-tls`, namePrefix "aws-load-balancer"), issued by cert-manager. */
 export const AWS_LBC_CERT_SECRET = 'aws-load-balancer-tls';
 
-export function awsLoadBalancerController(c: EnvironmentConfig): Addon | undefined {
+export function awsLoadBalancerController(c: EnvironmentConfig): LbcAddon | undefined {
   const x = c.addons.awsLoadBalancerController;
   if (!x) return undefined;
   const ref = image(c, 'public.ecr.aws/eks/aws-load-balancer-controller:v2.9.2');
@@ -71,10 +77,10 @@ export function awsLoadBalancerController(c: EnvironmentConfig): Addon | undefin
   };
 }
 
-const k = (group: string, ...kinds: string[]) => kinds.map((kind) => ({ group, kind }));
+const k = (group: string, ...kinds: string[]): Kind[] => kinds.map((kind) => ({ group, kind }));
 
 /** What the chart creates with the values above (templates listed in the header). */
-export function awsLbcResources(c: EnvironmentConfig, a: Addon, monitored: boolean): AddonResources {
+export function awsLbcResources(c: EnvironmentConfig, a: { readonly namespace: string }, monitored: boolean) {
   return {
     cluster: [...k('rbac.authorization.k8s.io', 'ClusterRole', 'ClusterRoleBinding'), ...k('admissionregistration.k8s.io', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration'),
       ...k('apiextensions.k8s.io', 'CustomResourceDefinition'), ...k('networking.k8s.io', 'IngressClass')],
@@ -92,7 +98,7 @@ export function awsLbcResources(c: EnvironmentConfig, a: Addon, monitored: boole
 }
 
 /** deployment.yaml: one container sized by `resources`, `replicaCount` pods. */
-export function awsLbcPods(v: Record<string, any>): AddonPod[] {
+export function awsLbcPods(v: Record<string, any>): { name: string; replicas: number; containers: Resources[]; source: string }[] {
   return [{ name: AWS_LBC, replicas: v.replicaCount, containers: [v.resources], source: `${AWS_LBC_CHART.source}/templates/deployment.yaml` }];
 }
 
@@ -100,7 +106,7 @@ export function awsLbcPods(v: Record<string, any>): AddonPod[] {
  * Its flows (kube-system has no policies of ours: they document it and open Prometheus' egress): the API
  * server, its webhook, the AWS APIs (ELB, EC2, ACM, WAF, Shield, STS for IRSA) on 443, its metrics.
  */
-export function awsLbcFlows(g: DependencyGraph, a: Addon, f: {
+export function awsLbcFlows(g: DependencyGraph, a: { readonly namespace: string }, f: {
   toApi: (p: PodGroup) => void; webhook: (p: PodGroup, port: number) => void; scrape: (p: PodGroup, ...ports: number[]) => void;
 }): void {
   const controller: PodGroup = { namespace: a.namespace, selector: { 'app.kubernetes.io/name': AWS_LBC }, display: `${a.namespace}/${AWS_LBC}` };
