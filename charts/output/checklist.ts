@@ -41,6 +41,16 @@ export function siteChecklist(p: RenderedPlatform, whereSet: WhereSet): string {
       { field: 'secrets.aws.accountId', what: 'AWS account of the IRSA roles (one per namespace: <rolePrefix><namespace>)', value: c.secrets.aws.accountId },
       { field: 'secrets.aws.pathPrefix', what: 'prefix of the secret names (<pathPrefix>/<namespace>/<name>)', value: c.secrets.aws.pathPrefix },
     ] : []),
+    // EKS: the load balancer's certificate and subnets, and the controller's cluster, VPC and IAM role.
+    ...(c.ingress.alb ? [
+      { field: 'ingress.alb.certificateArn', what: 'ACM certificate of the public hosts (the ALB terminates TLS with it)', value: c.ingress.alb.certificateArn },
+      { field: 'ingress.alb.subnetCidrs', what: 'the ALB\'s subnets (NetworkPolicy ingress to the exposed pods)', value: c.ingress.alb.subnetCidrs },
+    ] : []),
+    ...(c.addons.awsLoadBalancerController ? [
+      { field: 'addons.awsLoadBalancerController.clusterName', what: 'EKS cluster name', value: c.addons.awsLoadBalancerController.clusterName },
+      { field: 'addons.awsLoadBalancerController.vpcId', what: 'the cluster\'s VPC', value: c.addons.awsLoadBalancerController.vpcId },
+      { field: 'addons.awsLoadBalancerController.iamRoleArn', what: 'IRSA role of the AWS Load Balancer Controller (docs/eks-platform.md: its policy)', value: c.addons.awsLoadBalancerController.iamRoleArn },
+    ] : []),
     ...(c.secrets.vault ? [
       { field: 'secrets.vault.server', what: 'Vault address', value: c.secrets.vault.server },
       { field: 'secrets.vault.cidrs', what: 'Vault addresses (NetworkPolicy egress)', value: c.secrets.vault.cidrs },
