@@ -8,7 +8,9 @@ import { checkFit } from '../charts/capacity/fit';
 import { addons } from '../charts/gitops/addons-catalog';
 import { IRSA_ANNOTATION } from '../charts/lib/labels';
 import { bareCluster } from '../scripts/lib/simulator';
-import { preflight, type ClusterFacts } from '../scripts/install';
+import { clusterFacts, preflight } from '../scripts/install';
+import { Kubectl } from '../scripts/lib/kubectl';
+import { fakeKubectl } from './support/fake-kubectl';
 import { ConfigError, environmentInput, formatProblem, loadEnvironment, PLATFORMS, validateEnvironment } from '../environments';
 import { DR_OBJECTIVES } from '../environments/eks-platform/dr';
 import { SPEC_NAMESPACES } from '../environments/eks-platform/base';
@@ -100,15 +102,18 @@ describe('cluster (spec 004 "EKS Cluster Configuration", "Cluster Autoscaler")',
     expect(new Set(holding.map((n) => n.node.pool))).toEqual(new Set(['compute']));
   });
 
-  test('the installer recognises an EKS node and waits only for the groups\' minimum (1 general node)', () => {
-    const c = config('production');
-    const facts: ClusterFacts = {
-      context: 'eks', server: 'https://x.eks.amazonaws.com', nodes: 1, readyNodes: 1, flavour: 'eks',
-      kubeletVersion: 'v1.28.15-eks-94953ac', clientVersion: 'v1.28.15', serverVersion: 'v1.28.15-eks-7f9249a', storageClass: false, argoCdRuns: false,
-    };
-    const r = preflight(c, facts, true, false);
-    expect(r.problems).toBe(0);
-    expect(r.lines.join('\n')).toContain('storage class gp3: rendered in 00-namespaces (provisioner ebs.csi.aws.com');
+  test('the installer recognises a bare EKS cluster (the recorded fake) and waits only for the groups\' minimum (1 general node)', () => {
+    const k = fakeKubectl(undefined, 'eks');
+    try {
+      const facts = clusterFacts(config('production'), new Kubectl(k.bin, undefined, k.env));
+      expect(facts).toMatchObject({ flavour: 'eks', readyNodes: 1, storageClass: false });
+      const r = preflight(config('production'), facts, true, false);
+      expect(r.lines.join('\n')).toContain('ok      cluster flavour: eks');
+      expect(r.lines.join('\n')).toContain('storage class gp3: rendered in 00-namespaces (provisioner ebs.csi.aws.com');
+      expect(r.problems).toBe(0);
+    } finally {
+      k.cleanup();
+    }
   });
 });
 
@@ -298,5 +303,32 @@ describe('identity and secrets (spec 004 "Security Architecture": IRSA, AWS Secr
     expect(es.map((e) => `${e.metadata.namespace}/${e.spec.target.name}`)).toEqual(expect.arrayContaining(['apps/pinecone', 'workers/pinecone', 'workers/gemini', 'apps/rds-app']));
     const env0 = podSpec(env, 'fastapi-api').containers[0].env.map((e: any) => e.name);
     expect(env0).toEqual(expect.arrayContaining(['PINECONE_API_KEY']));
+  });
+});
+
+describe('node pool and placement mistakes are refused, naming the field, the value and the environment', () => {
+  const problems = (mutate: (input: Record<string, any>) => void) => {
+    const input = environmentInput('production', 'eks-platform') as Record<string, any>;
+    mutate(input);
+    try {
+      validateEnvironment('production', input);
+      return [];
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      return e.problems.map((p) => formatProblem({ platform: 'eks-platform', ...p }));
+    }
+  };
+
+  test('a group whose minimum is above its maximum', () => {
+    expect(problems((i) => { i.cluster.nodePools = [{ ...i.cluster.nodePools[0], minCount: 11 }, i.cluster.nodePools[1]]; }))
+      .toEqual(['platform "eks-platform", environment "production": cluster.nodePools[0].minCount = 11: must not be above count 10 (count is the group\'s maximum)']);
+  });
+
+  test('a namespace placed on a pool that does not exist, and an unknown namespace', () => {
+    const out = problems((i) => { i.cluster.placement = { ...i.cluster.placement, workers: 'gpu', nowhere: 'general' }; });
+    expect(out).toEqual(expect.arrayContaining([
+      expect.stringContaining('cluster.placement.workers = "gpu": names node pool "gpu", which is not in cluster.nodePools (allowed: general, compute)'),
+      expect.stringContaining('cluster.placement.nowhere = "general": is not a namespace of this environment'),
+    ]));
   });
 });
