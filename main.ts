@@ -14,10 +14,11 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ForeignOutputError, toFileTree, writeDist, type FileTree } from './charts/output/render';
+import { ForeignOutputError, readTree, toFileTree, writeDist, type FileTree } from './charts/output/render';
 import { formatChanges } from './charts/output/changes';
 import { renderEnvironments } from './charts/output/prepare';
 import { formatTypeProblem, typeCheckEnvironments } from './scripts/lib/typecheck';
+import { RenderCache, type RenderCacheFiles } from './scripts/lib/render-cache';
 
 // Loaded after the type check (see environmentsModule): evaluating a broken environment file must not come first.
 type Environments = typeof import('./environments');
@@ -96,25 +97,68 @@ export function targetNames(): { platforms: string[]; envs: string[] } {
  * remove: every one when everything was rendered, else those of the platforms whose every environment was.
  * The watch mode (scripts/synth-watch.ts) renders through this too.
  */
-export function renderTrees(selection: Selection | readonly string[] | undefined, out: string): { trees: Map<string, FileTree>; all: boolean; prune: (folder: string) => boolean } {
-  const { ConfigError, PLATFORMS, fieldSource, loadTargets, targetKey } = environmentsModule();
+export function renderTrees(selection: Selection | readonly string[] | undefined, out: string, cache?: RenderCacheOptions): Rendered {
+  const { ConfigError, PLATFORMS, allTargets, fieldSource, loadTargets, targetKey } = environmentsModule();
   const s: Selection = Array.isArray(selection) ? { envs: selection as readonly string[] } : (selection ?? {}) as Selection;
   const targets = selectedTargets(s);
   const all = !s.envs && !s.platforms && !s.folders;
   const whole = new Set(Object.keys(PLATFORMS).filter((p) => Object.keys(PLATFORMS[p].environments).every((env) => targets.some((t) => t.platform === p && t.env === env))));
   const prune = (folder: string) => all || whole.has(folder.split('/')[0]);
-  const { platforms, problems, warnings } = renderEnvironments(loadTargets(targets), path.resolve(out));
+  const outDir = path.resolve(out);
+  // Every environment is loaded and validated (problems of all at once, shared domains), reused or not.
+  const configs = loadTargets(targets);
+  const folders = targets.map(targetKey);
+  const renderCache = cache && new RenderCache(cache.files, outDir, allTargets().map(targetKey));
+  const keys = configs.map((c, i) => renderCache?.key(folders[i], c));
+  const reused = new Map(cache?.lookup === false ? [] : folders.flatMap((f, i) => {
+    const hit = renderCache?.reuse(f, keys[i], readTree);
+    return hit ? [[f, hit] as const] : [];
+  }));
+  const { platforms, problems, warningsOf } = renderEnvironments(configs.filter((_, i) => !reused.has(folders[i])), outDir);
   if (problems.length) throw new ConfigError(problems);
-  for (const w of warnings) console.warn(`warning: ${w}`);
   const trees = new Map<string, FileTree>();
-  for (const p of platforms) {
+  const warnings = new Map<string, readonly string[]>();
+  let next = 0;
+  for (const f of folders) {
+    const hit = reused.get(f);
+    if (hit) {
+      trees.set(f, hit.tree);
+      warnings.set(f, hit.warnings);
+      continue;
+    }
+    const p = platforms[next];
     const t = { platform: p.config.platform.name, env: p.config.name };
-    trees.set(targetKey(t), toFileTree(p, (field) => fieldSource(t.env, field, t.platform)));
+    trees.set(f, toFileTree(p, (field) => fieldSource(t.env, field, t.platform)));
+    warnings.set(f, warningsOf?.[next++] ?? []);
   }
-  return { trees, all, prune };
+  for (const w of [...warnings.values()].flat()) console.warn(`warning: ${w}`);
+  const remember = () => {
+    if (!renderCache) return;
+    folders.forEach((f, i) => renderCache.remember(f, keys[i], trees.get(f)!, warnings.get(f)!));
+    renderCache.save();
+  };
+  return { trees, all, prune, reused: new Set(reused.keys()), remember };
 }
 
-export function main(argv: string[]): number {
+/** Synth's per-environment render cache (scripts/lib/render-cache.ts), as the launcher hands it over. */
+export interface RenderCacheOptions {
+  readonly files: RenderCacheFiles;
+  /** false (`--force`): render every environment, only recording the renders. @default true */
+  readonly lookup?: boolean;
+}
+
+export interface Rendered {
+  /** By folder (`receivables/dev`), in the selection's order. */
+  readonly trees: Map<string, FileTree>;
+  readonly all: boolean;
+  readonly prune: (folder: string) => boolean;
+  /** Environments not rendered: their folder holds what their render would be (their trees were read from it). */
+  readonly reused: ReadonlySet<string>;
+  /** Records the trees in the render cache, once they are written. */
+  readonly remember: () => void;
+}
+
+export function main(argv: string[], opts: { readonly renderCache?: RenderCacheOptions; readonly report?: (r: { written: number; pruned: number }) => void } = {}): number {
   // Under the cdk8s CLI our stdout is captured and never shown: the summary goes to stderr there.
   const cdk8sOut = process.env.CDK8S_OUTDIR;
   const say = cdk8sOut ? (s: string) => console.error(s) : (s: string) => console.log(s);
@@ -124,18 +168,21 @@ export function main(argv: string[]): number {
     const args = parseArgs(argv);
     out = args.out;
     const started = Date.now();
-    const { trees, prune } = renderTrees(args, out);
+    const { trees, prune, reused, remember } = renderTrees(args, out, opts.renderCache);
 
-    const result = writeDist(path.resolve(out), trees, prune);
+    const result = writeDist(path.resolve(out), trees, prune, reused);
+    remember();
     if (cdk8sOut && path.resolve(cdk8sOut) !== path.resolve(out)) writeCdk8sOut(path.resolve(cdk8sOut), trees);
 
-    for (const [env, { changes: c, existed }] of result.environments) say(formatChanges(env, c, existed));
+    for (const [env, { changes: c, existed }] of result.environments) say(formatChanges(env, c, existed) + (reused.has(env) ? ' (not rendered: nothing it depends on changed)' : ''));
     for (const folder of result.pruned) say(`${folder}: removed ${path.join(out, folder)}/ (no longer an environment)`);
     const files = [...trees.values()].reduce((n, t) => n + t.size, 0);
     const written = [...result.environments.values()].filter((e) => !e.existed || e.changes.added.length + e.changes.changed.length + e.changes.removed.length).length;
+    opts.report?.({ written, pruned: result.pruned.length });
+    const counts = `${files} files${reused.size ? `, ${trees.size - reused.size} rendered, ${reused.size} reused` : ''}, ${Date.now() - started} ms`;
     say(written || result.pruned.length
-      ? `synth: wrote ${written} of ${trees.size} environment${trees.size === 1 ? '' : 's'} into ${out}/ (${files} files, ${Date.now() - started} ms)`
-      : `synth: ${out}/ is up to date (${trees.size} environment${trees.size === 1 ? '' : 's'}, ${files} files, ${Date.now() - started} ms)`);
+      ? `synth: wrote ${written} of ${trees.size} environment${trees.size === 1 ? '' : 's'} into ${out}/ (${counts})`
+      : `synth: ${out}/ is up to date (${trees.size} environment${trees.size === 1 ? '' : 's'}, ${counts})`);
     return 0;
   } catch (e) {
     if (e instanceof UsageError) {

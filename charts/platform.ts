@@ -20,6 +20,7 @@ import { EXTERNAL_SECRETS_FOLDER, ExternalSecretsChart } from './gitops/external
 import { GitOpsChart } from './gitops/gitops';
 import { protectData } from './gitops/protect';
 import { MonitoringChart } from './monitoring/monitoring';
+import { VpaChart } from './gitops/addons/vpa-objects';
 import { NamespacesChart } from './namespaces';
 import { NetworkChart } from './network/chart';
 import { TenantsChart } from './tenants';
@@ -55,6 +56,7 @@ export function renderPlatform(config: EnvironmentConfig): RenderedPlatform {
   const rendered: RenderedChart[] = charts.map(render).filter((c) => c.manifests.length > 0);
   rendered.push(...deriveExternalSecrets(app, ctx));
   rendered.push(...deriveMonitoring(app, ctx, rendered));
+  rendered.push(...deriveVpa(app, config, rendered));
   rendered.push(render(deriveNamespaces(app, config, rendered, addons)));
   rendered.push(render(new NetworkChart(app, FOLDERS.network, { config, graph: ctx.graph })));
   rendered.sort((a, b) => a.folder.localeCompare(b.folder));
@@ -92,6 +94,13 @@ function deriveMonitoring(app: App, ctx: PlatformContext, rendered: readonly Ren
   if (!ctx.config.addons.monitoring.enabled) return [];
   const monitoring = render(new MonitoringChart(app, FOLDERS.monitoring, { ctx, charts: rendered }));
   return monitoring.manifests.length ? [monitoring] : [];
+}
+
+/** VerticalPodAutoscalers in recommendation mode for the workloads no HPA scales, where the VPA add-on runs. */
+function deriveVpa(app: App, config: EnvironmentConfig, rendered: readonly RenderedChart[]): RenderedChart[] {
+  if (!config.addons.vpa.enabled) return [];
+  const vpa = render(new VpaChart(app, FOLDERS.vpa, { config, charts: rendered }));
+  return vpa.manifests.length ? [vpa] : [];
 }
 
 /** Built last, applied first: its quotas are sized from everything else. */

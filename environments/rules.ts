@@ -9,6 +9,7 @@ import { isStore, resourceProblems, type CatalogEntry, type Path } from './catal
 import { environmentShape, type EnvironmentConfig } from './schema';
 import { STORE_NAMES, STORE_REGISTRY, type StoreName, type StoreSections } from '../charts/data/stores';
 import type { Issue, RuleContext } from '../charts/data/kind';
+import { addonRules } from './addon-rules';
 import { minioClientsOf } from '../charts/data/minio/refs';
 
 /** One kind's rules, typed per kind. */
@@ -108,6 +109,7 @@ function crossFieldRules(c: EnvironmentConfig, ctx: Ctx): void {
       issue(ctx, ['addons', 'externalSecrets', 'enabled'], 'must be true when secrets.source is "vault" (External Secrets reads Vault)');
     }
   }
+  addonRules(c, (path, message) => issue(ctx, path, message));
   for (const [store, section] of Object.entries(c.stores)) {
     const r = section.resources;
     const at = ['stores', store, 'resources'];

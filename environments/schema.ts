@@ -339,6 +339,35 @@ export const addonsSection = z.strictObject({
     /** IRSA: the role with the controller's IAM policy (docs/eks-platform.md). */
     iamRoleArn,
   }).optional(),
+  // Optional add-ons, off unless an environment turns them on (charts/gitops/addons/, docs/addons.md).
+  /** The Datadog agent (spec 000 §6): where the site has a Datadog account. @default off */
+  datadog: z.strictObject({
+    enabled: z.boolean(),
+    /** The Datadog intake the account lives on (datadog/helm-charts datadog-3.74.1 values.yaml datadog.site). */
+    site: z.enum(['datadoghq.com', 'datadoghq.eu', 'us3.datadoghq.com', 'us5.datadoghq.com', 'ap1.datadoghq.com', 'ddog-gov.com']).optional(),
+  }).default({ enabled: false }),
+  /** The OpenTelemetry collector and Jaeger (spec 004 "Tracing Pipeline"). @default off */
+  tracing: z.strictObject({
+    enabled: z.boolean(),
+    /**
+     * Where Jaeger keeps spans. `elasticsearch`: an Elasticsearch or OpenSearch the site runs (e.g. the managed
+     * OpenSearch of spec 004), reached at `url` with the user `username` and the password of the site-supplied
+     * Secret `tracing/jaeger-elasticsearch`; `memory`: one all-in-one pod that loses every span on restart (dev).
+     */
+    storage: z.strictObject({
+      type: z.enum(['elasticsearch', 'memory']),
+      url: z.url({ message: 'must be a URL such as https://search-traces.eu-west-1.es.amazonaws.com:443' }).optional(),
+      username: z.string().min(1).optional(),
+      /** Address ranges of the Elasticsearch or OpenSearch endpoints (the NetworkPolicy egress of Jaeger's pods). */
+      cidrs: z.array(cidr).min(1, { message: 'must list at least one CIDR' }).optional(),
+      /** Days of spans kept (Jaeger's es-index-cleaner deletes older daily indices). @default 7 */
+      retentionDays: z.number().int().min(1).max(365).default(7),
+    }).default({ type: 'memory', retentionDays: 7 }),
+  }).default({ enabled: false, storage: { type: 'memory', retentionDays: 7 } }),
+  /** Falco runtime security (spec 004 "Security Architecture"), modern eBPF driver. @default off */
+  falco: addonSwitch.default({ enabled: false }),
+  /** The Vertical Pod Autoscaler in recommendation mode (spec 004 "Scaling Policies"). @default off */
+  vpa: addonSwitch.default({ enabled: false }),
 });
 
 export const secretsSection = z.strictObject({

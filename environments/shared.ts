@@ -26,3 +26,30 @@ export const POD_SECURITY = { version: 'v1.27' } as const;
 
 /** Container defaults of a namespace (LimitRange) where the platform sets none of its own. */
 export const SMALL_DEFAULTS = { defaultRequest: { cpu: '100m', memory: '128Mi' }, default: { cpu: '500m', memory: '512Mi' } };
+
+// Optional add-ons (charts/gitops/addons/): an environment that enables one lists its namespace too. The
+// namespaces whose pods read the host say so here, once, and environments/addon-rules.ts refuses an enabled
+// add-on whose namespace is missing or admits less than its pods need.
+
+/** The Datadog agent (spec 000 §6): its node agent mounts /proc, cgroups and the runtime socket and shares the host's PID namespace. */
+export const DATADOG_NAMESPACE: Namespace = {
+  name: 'datadog', tier: 'system', podSecurity: 'privileged',
+  podSecurityReason: 'the Datadog node agent reads the host through hostPID and hostPath volumes (/proc, /sys/fs/cgroup, the container runtime socket, /var/log/pods), which restricted and baseline forbid',
+};
+/** Falco (spec 004 "Security Architecture"): a privileged container loading the modern eBPF probe, with the host's /proc, /etc, /dev mounted. */
+export const FALCO_NAMESPACE: Namespace = {
+  name: 'falco', tier: 'system', podSecurity: 'privileged',
+  podSecurityReason: 'Falco runs a privileged container that loads its eBPF probe into the kernel and mounts /proc, /etc, /dev and the container runtime socket from the host',
+};
+/** The OpenTelemetry collector and Jaeger (spec 004 "Tracing Pipeline"): ordinary non-root pods. */
+export const TRACING_NAMESPACE: Namespace = { name: 'tracing', tier: 'system' };
+/** The VPA recommender (spec 004 "Vertical Pod Autoscaler"): an ordinary non-root pod. */
+export const VPA_NAMESPACE: Namespace = { name: 'vpa', tier: 'system' };
+
+/** Per optional add-on (its `addons.<key>` section): the namespace it must find and the Pod Security level its pods need. */
+export const ADDON_NAMESPACES = {
+  datadog: DATADOG_NAMESPACE,
+  tracing: TRACING_NAMESPACE,
+  falco: FALCO_NAMESPACE,
+  vpa: VPA_NAMESPACE,
+} as const;

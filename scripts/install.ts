@@ -93,7 +93,7 @@ const BUILT_IN = /^$|^(apps|batch|policy|autoscaling|networking\.k8s\.io|rbac\.a
 /** The add-on that provides a custom resource group (for the message when its CRDs are missing). */
 const PROVIDERS: Record<string, string> = {
   'argoproj.io': 'Argo CD', 'cert-manager.io': 'cert-manager', 'acme.cert-manager.io': 'cert-manager',
-  'monitoring.coreos.com': 'kube-prometheus-stack', 'external-secrets.io': 'external-secrets',
+  'monitoring.coreos.com': 'kube-prometheus-stack', 'external-secrets.io': 'external-secrets', 'autoscaling.k8s.io': 'vpa',
 };
 const PLURALS: Record<string, string> = { PodMonitor: 'podmonitors', PrometheusRule: 'prometheusrules', ServiceMonitor: 'servicemonitors', AppProject: 'appprojects' };
 /** The CRD name of a custom kind (its plural is the lowercase kind plus `s`, or `es` after s/x/ch). */
@@ -166,7 +166,8 @@ export function installerSecrets(c: EnvironmentConfig, declared: readonly Declar
     supplied: [
       ...(c.cluster.siteCa ? [`cert-manager/${c.cluster.siteCa.secretName}`] : []),
       // External stores' credentials (in Vault environments they come from Vault like the rest).
-      ...(vault ? [] : declared.filter((s) => s.suppliedBy === 'site').map((s) => `${s.namespace}/${s.name}`)),
+      // An add-on's (the Datadog API key) is needed before External Secrets runs: checked in every environment.
+      ...declared.filter((s) => s.suppliedBy === 'site' && (!vault || isBootstrapSecret(s))).map((s) => `${s.namespace}/${s.name}`),
     ],
     // A standby's copies of its source's Secrets: the installer reaches one cluster, `npm run secrets` both.
     fromSource: vault ? [] : declared.filter((s) => s.fromSource && s.suppliedBy !== 'site').map((s) => `${s.namespace}/${s.name}`),

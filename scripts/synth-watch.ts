@@ -20,6 +20,7 @@ import * as path from 'path';
 import { Worker, parentPort } from 'worker_threads';
 import type { BuildContext, Metafile } from 'esbuild';
 import { loadBundle } from './lib/build-cache';
+import { dependencies, environmentFile } from './lib/render-cache';
 import { delegateTypeCheck, EnvironmentChecker, formatTypeProblem, type TypeCheckResult } from './lib/typecheck';
 
 type FileTree = Map<string, string>;
@@ -39,35 +40,20 @@ interface Program {
 
 interface Selection { platforms?: readonly string[]; envs?: readonly string[]; folders?: readonly string[] }
 
-/** The file of an environment, by its folder under dist/: `environments/receivables/dev.ts`. */
-export const environmentFile = (folder: string): string => `environments/${folder}.ts`;
+export { environmentFile };
 
 /**
  * The environments a change of `changed` (paths relative to the root) affects, given the bundle's import graph:
  * a file reachable from the entry point without passing through an environment file affects every
- * environment; otherwise it affects the environments whose file reaches it.
+ * environment; otherwise it affects the environments whose file reaches it (the same split as synth's render
+ * cache keys, scripts/lib/render-cache.ts).
  */
 export function affectedEnvironments(metafile: Metafile, changed: readonly string[], envs: readonly string[]): string[] {
-  const imports = (file: string) => (metafile.inputs[file]?.imports ?? []).filter((i) => !i.external).map((i) => i.path);
-  const reach = (from: string[], stopAt: ReadonlySet<string>) => {
-    const seen = new Set<string>();
-    const todo = [...from];
-    while (todo.length) {
-      const f = todo.pop()!;
-      if (seen.has(f) || stopAt.has(f)) continue;
-      seen.add(f);
-      todo.push(...imports(f));
-    }
-    return seen;
-  };
-  const envFiles = new Set(envs.map(environmentFile).filter((f) => f in metafile.inputs));
-  // Entry points: inputs that nothing imports.
-  const imported = new Set(Object.keys(metafile.inputs).flatMap(imports));
-  const shared = reach(Object.keys(metafile.inputs).filter((f) => !imported.has(f)), envFiles);
+  const { shared, own } = dependencies(metafile, envs);
   if (changed.some((f) => shared.has(f) || !(f in metafile.inputs))) return [...envs];
   return envs.filter((env) => {
-    const own = reach([environmentFile(env)], new Set());
-    return changed.some((f) => own.has(f));
+    const reached = own(env);
+    return changed.some((f) => reached.has(f));
   });
 }
 

@@ -19,7 +19,7 @@ import { isMainThread, workerData } from 'worker_threads';
 import * as fs from 'fs';
 import * as path from 'path';
 import { build, buildKey, decide, loadBundle, readRecord, type Bundle } from './lib/build-cache';
-import { outputFolder, renderKey, replay, UpToDate } from './lib/up-to-date';
+import { outputFolder, outputScope, renderKey, replay, UpToDate } from './lib/up-to-date';
 
 /** The project root: this file runs as .build/synth.js. */
 export const ROOT = path.resolve(__dirname, '..');
@@ -107,7 +107,8 @@ function run(argv: readonly string[]): number {
   const key = process.env.CDK8S_OUTDIR ? undefined : renderKey(PROGRAM.recordFile, args);
   const out = outputFolder(args);
   const upToDate = new UpToDate(ROOT, path.join(BUILD, 'synth.up-to-date.json'));
-  const last = flags.has('--force') ? undefined : upToDate.check(key, out);
+  const scope = outputScope(args);
+  const last = flags.has('--force') ? undefined : upToDate.check(key, out, scope);
   if (last) {
     replay(last);
     console.log(`synth: nothing changed since that synth (sources, arguments, ${path.relative(process.cwd(), out) || '.'}/): not rendered again (--force renders)`);
@@ -115,7 +116,14 @@ function run(argv: readonly string[]): number {
   }
   fs.mkdirSync(BUILD, { recursive: true });
   const program = loadBundle(PROGRAM.outfile, { codeCache: true });
-  const status = upToDate.run(key, out, () => (program.exports as { main(argv: string[]): number }).main(args));
+  // Each environment whose sources and configuration are as at its last render keeps its folder (--force renders all).
+  const renderCache = { files: { buildRecord: PROGRAM.recordFile, metafile: `${PROGRAM.outfile}.meta.json`, file: path.join(BUILD, 'render-cache.json') }, lookup: !flags.has('--force') };
+  let wrote = true;
+  const report = (r: { written: number; pruned: number }) => { wrote = r.written + r.pruned > 0; };
+  const status = upToDate.run(key, out, () => {
+    const s = (program.exports as { main(argv: string[], opts: object): number }).main(args, { renderCache, report });
+    return { status: s, wrote };
+  }, scope);
   program.saveCodeCache();
   return status;
 }

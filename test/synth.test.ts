@@ -9,6 +9,7 @@ import * as path from 'path';
 import type { Metafile } from 'esbuild';
 import { decide, recordBuild } from '../scripts/lib/build-cache';
 import { affectedEnvironments } from '../scripts/synth-watch';
+import { folderStamp, outputScope } from '../scripts/lib/up-to-date';
 import { bootstrapLauncher, edit, projectCopy } from '../scripts/lib/project-copy';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -119,6 +120,47 @@ describe('which environments a change affects (watch mode)', () => {
   });
 });
 
+describe('what of the output folder a synth reads (its nothing-changed stamp)', () => {
+  test('with --platform: the record and those platforms\' folders; otherwise everything', () => {
+    expect(outputScope(['--platform', 'receivables', '--env', 'dev'])).toEqual(['.synth-output', 'receivables']);
+    expect(outputScope(['--platform', 'fnb,receivables,fnb'])).toEqual(['.synth-output', 'fnb', 'receivables']);
+    expect(outputScope(['--env', 'dev'])).toBeUndefined();
+    expect(outputScope([])).toBeUndefined();
+    expect(outputScope(['--platform', '../x'])).toBeUndefined();
+  });
+
+  test('a scoped stamp sees every change within its scope and none outside it', () => {
+    const out = path.join(tmp, 'stamp');
+    const file = (rel: string, text = 'x') => {
+      fs.mkdirSync(path.dirname(path.join(out, rel)), { recursive: true });
+      fs.writeFileSync(path.join(out, rel), text);
+    };
+    file('.synth-output', 'receivables/dev\n');
+    file('receivables/dev/images.txt');
+    file('fnb/dev/images.txt');
+    const scope = ['.synth-output', 'receivables'];
+    let stamp = folderStamp(out, scope);
+    const all = folderStamp(out);
+    expect(stamp).not.toBe(all);
+    const changes: [string, () => void, boolean][] = [
+      ['another platform\'s file rewritten', () => file('fnb/dev/images.txt', 'yy'), false],
+      ['another platform\'s folder added', () => file('arbor/x/images.txt'), false],
+      ['a file of the platform rewritten', () => file('receivables/dev/images.txt', 'yy'), true],
+      ['a file of the platform added', () => file('receivables/dev/other.yaml'), true],
+      ['a file of the platform removed', () => fs.rmSync(path.join(out, 'receivables/dev/other.yaml')), true],
+      ['the record rewritten', () => file('.synth-output', 'receivables/dev\nreceivables/staging\n'), true],
+      ['the platform\'s folder removed', () => fs.rmSync(path.join(out, 'receivables'), { recursive: true }), true],
+    ];
+    for (const [what, change, seen] of changes) {
+      change();
+      const now = folderStamp(out, scope);
+      expect({ what, seen: now !== stamp }).toEqual({ what, seen });
+      stamp = now;
+    }
+    expect(folderStamp(path.join(tmp, 'no-such-folder'), scope)).toBe('missing');
+  });
+});
+
 describe('npm run synth in a copy of the project', () => {
   let copy: string;
   let launcher: string;
@@ -143,7 +185,8 @@ describe('npm run synth in a copy of the project', () => {
     const built = bundleTime();
     const first = fs.readFileSync(path.join(copy, 'out', 'receivables', 'dev', 'images.txt'), 'utf8');
 
-    expect(synth()).toMatch(/^bundle: \.build\/program\.js reused \(no source changed since it was built\)\nreceivables\/dev: unchanged\nsynth: .* is up to date /);
+    // Its folder as written: not rendered again (the render cache, test/render-cache.test.ts).
+    expect(synth()).toMatch(/^bundle: \.build\/program\.js reused \(no source changed since it was built\)\nreceivables\/dev: unchanged \(not rendered: nothing it depends on changed\)\nsynth: .* is up to date /);
     expect(bundleTime()).toBe(built);
 
     // Touched, same bytes: still reused.

@@ -120,6 +120,34 @@ const PODS: Record<string, (v: V, c: EnvironmentConfig) => AddonPod[]> = {
     { name: 'keda-admission-webhooks', replicas: v.webhooks.replicaCount, containers: [v.resources.webhooks], source: 'kedacore/charts v2.15.2 keda/templates/webhooks/deployment.yaml' },
   ],
   'aws-load-balancer-controller': (v) => awsLbcPods(v),
+  // The optional add-ons (charts/gitops/addons/, where their values and chart citations are).
+  // datadog-3.74.1 templates/daemonset.yaml: agent, trace-agent (apm.socketEnabled) and process-agent
+  // (processAgent.containerCollection) containers, every node our toleration admits; init containers are smaller
+  // than their sum. templates/cluster-agent-deployment.yaml: clusterAgent.replicas, clusterAgent.resources.
+  'datadog': (v) => [
+    { name: 'datadog-agent', replicas: 0, containers: [v.agents.containers.agent.resources, v.agents.containers.traceAgent.resources, v.agents.containers.processAgent.resources], daemonSet: { toleratesAll: true }, source: 'DataDog/helm-charts datadog-3.74.1 charts/datadog/templates/daemonset.yaml' },
+    { name: 'datadog-cluster-agent', replicas: v.clusterAgent.replicas, containers: [v.clusterAgent.resources], source: 'DataDog/helm-charts datadog-3.74.1 charts/datadog/templates/cluster-agent-deployment.yaml' },
+  ],
+  'otel-collector': (v) => [
+    { name: 'otel-collector', replicas: v.replicaCount, containers: [v.resources], source: 'open-telemetry/opentelemetry-helm-charts opentelemetry-collector-0.106.1 charts/opentelemetry-collector/templates/_pod.tpl' },
+  ],
+  // jaeger-3.3.1 templates/collector-deploy.yaml, query-deploy.yaml (agentSidecar off: one container),
+  // es-index-cleaner-cronjob.yaml (a daily Job, counted like a hook Job), or allinone-deploy.yaml (memory storage).
+  'jaeger': (v) => (v.allInOne.enabled
+    ? [{ name: 'jaeger', replicas: 1, containers: [v.allInOne.resources], source: 'jaegertracing/helm-charts jaeger-3.3.1 charts/jaeger/templates/allinone-deploy.yaml' }]
+    : [
+      { name: 'jaeger-collector', replicas: v.collector.replicaCount, containers: [v.collector.resources], source: 'jaegertracing/helm-charts jaeger-3.3.1 charts/jaeger/templates/collector-deploy.yaml' },
+      { name: 'jaeger-query', replicas: v.query.replicaCount, containers: [v.query.resources], source: 'jaegertracing/helm-charts jaeger-3.3.1 charts/jaeger/templates/query-deploy.yaml' },
+      { name: 'jaeger-es-index-cleaner', replicas: 1, containers: [v.esIndexCleaner.resources], job: true, source: 'jaegertracing/helm-charts jaeger-3.3.1 charts/jaeger/templates/es-index-cleaner-cronjob.yaml' },
+    ]),
+  // falco-4.8.3 templates/pod-template.tpl: one container (no driver loader with modern_ebpf, falcoctl off).
+  'falco': (v) => [
+    { name: 'falco', replicas: 0, containers: [v.resources], daemonSet: { toleratesAll: true }, source: 'falcosecurity/charts falco-4.8.3 charts/falco/templates/pod-template.tpl' },
+  ],
+  // FairwindsOps/charts stable/vpa 4.6.0 templates/recommender-deployment.yaml: recommender.replicaCount 1.
+  'vpa': (v) => [
+    { name: 'vpa-recommender', replicas: 1, containers: [v.recommender.resources], source: 'FairwindsOps/charts stable/vpa 4.6.0 values.yaml recommender.replicaCount' },
+  ],
   // Installed where the cluster flavour ships no metrics API (kubeadm); the catalog passes replicas and resources.
   'metrics-server': (v) => [
     { name: 'metrics-server', replicas: v.replicas, containers: [v.resources], source: 'kubernetes-sigs/metrics-server metrics-server-helm-chart-3.13.0 charts/metrics-server/values.yaml replicas, resources' },

@@ -10,9 +10,13 @@
  */
 import type { EnvironmentConfig } from '../../environments/schema';
 import { externalMetricRules } from '../apps/metrics';
-import { image } from '../lib/images';
+import { image, imageParts } from '../lib/images';
 import { serviceHost } from '../lib/naming';
 import { awsLoadBalancerController } from './addons/aws-load-balancer-controller';
+import { datadog, DATADOG_API_KEY_SECRET, DATADOG_TOKEN_SECRET } from './addons/datadog';
+import { falco } from './addons/falco';
+import { JAEGER_ES_SECRET, jaeger, jaegerDataSource, otelCollector } from './addons/tracing';
+import { vpa } from './addons/vpa';
 
 /** Where Argo CD and its Application objects live (in each environment's own cluster). */
 export const ARGOCD_NAMESPACE = 'argocd';
@@ -20,7 +24,8 @@ export const ARGOCD_NAMESPACE = 'argocd';
 export const IN_CLUSTER = 'https://kubernetes.default.svc';
 
 export type AddonName = 'argo-cd' | 'cert-manager' | 'ingress-nginx' | 'kube-prometheus-stack' | 'prometheus-adapter' | 'metrics-server' | 'external-secrets' | 'keda'
-  | 'aws-load-balancer-controller';
+  | 'aws-load-balancer-controller'
+  | 'datadog' | 'otel-collector' | 'jaeger' | 'falco' | 'vpa';
 
 export interface Addon {
   readonly name: AddonName;
@@ -49,12 +54,8 @@ const WEBHOOK_CA = [
 const APISERVICE_CA = { group: 'apiregistration.k8s.io', kind: 'APIService', jqPathExpressions: ['.spec.caBundle'] };
 const CRD_CONVERSION_CA = { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition', jqPathExpressions: ['.spec.conversion.webhook.clientConfig.caBundle'] };
 
-/** `registry`, `repository` (path) and `tag` of an image reference, for charts that take them apart. */
-export function imageParts(ref: string): { registry: string; repository: string; tag: string } {
-  const at = ref.lastIndexOf(':');
-  const slash = ref.indexOf('/');
-  return { registry: ref.slice(0, slash), repository: ref.slice(slash + 1, at), tag: ref.slice(at + 1) };
-}
+// Kept importable from here; defined in charts/lib/images.ts so that add-ons in their own files can use it.
+export { imageParts };
 
 const restricted = {
   runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
@@ -242,6 +243,8 @@ function prometheusStack(c: EnvironmentConfig): Addon {
         testFramework: { enabled: false },
         admin: { existingSecret: GRAFANA_ADMIN_SECRET.name, userKey: 'username', passwordKey: 'password' },
         resources: m.grafanaResources ?? res('100m', '256Mi', '500m', '512Mi'),
+        // Spec 004 "Jaeger --> Grafana": where tracing runs (charts/gitops/addons/tracing.ts).
+        ...(c.addons.tracing.enabled ? { additionalDataSources: [jaegerDataSource(c)] } : {}),
       },
     },
     ignoreDifferences: WEBHOOK_CA,
@@ -404,7 +407,10 @@ export const GRAFANA_ADMIN_SECRET = { name: 'grafana-admin', namespace: 'monitor
  * later). They are generated in the cluster by `npm run secrets -- --apply` in every environment, Vault ones
  * included, and never read from Vault (`namespace/name`).
  */
-export const BOOTSTRAP_SECRETS: ReadonlySet<string> = new Set([`${GRAFANA_ADMIN_SECRET.namespace}/${GRAFANA_ADMIN_SECRET.name}`]);
+export const BOOTSTRAP_SECRETS: ReadonlySet<string> = new Set([GRAFANA_ADMIN_SECRET, DATADOG_TOKEN_SECRET, DATADOG_API_KEY_SECRET, JAEGER_ES_SECRET]
+  // The optional add-ons' Secrets too: their Applications sync with the add-ons, before 05-external-secrets could
+  // provide them. Site-supplied ones (the Datadog API key, Jaeger's storage password) are checked, never generated.
+  .map((x) => `${x.namespace}/${x.name}`));
 export const isBootstrapSecret = (s: { namespace: string; name: string }) => BOOTSTRAP_SECRETS.has(`${s.namespace}/${s.name}`);
 
 /** prometheus-adapter only where an HPA scales on an External metric it serves. */
@@ -432,6 +438,11 @@ export function addons(c: EnvironmentConfig): Addon[] {
     ...(a.externalSecrets.enabled ? [externalSecrets(c)] : []),
     ...(needsKeda(c) ? [keda(c)] : []),
     ...(c.addons.awsLoadBalancerController ? [awsLoadBalancerController(c)!] : []),
+    // Optional add-ons, each in its own file (charts/gitops/addons/), off unless the environment turns them on.
+    ...(a.datadog.enabled ? [datadog(c)] : []),
+    ...(a.tracing.enabled ? [otelCollector(c), jaeger(c)] : []),
+    ...(a.falco.enabled ? [falco(c)] : []),
+    ...(a.vpa.enabled ? [vpa(c)] : []),
   ];
   if (needsKeda(c) && a.monitoring.enabled && needsAdapter(c)) {
     throw new Error(`environment "${c.name}": KEDA (queue workers) and prometheus-adapter (queue-depth HPAs) would both serve v1beta1.external.metrics.k8s.io: the catalog may use one of them`);
@@ -451,4 +462,6 @@ export const ADDON_WAVES: Record<AddonName, number> = {
   'prometheus-adapter': 2, 'metrics-server': 2, 'keda': 2, 'argo-cd': 3,
   // Its webhook certificate comes from cert-manager.
   'aws-load-balancer-controller': 2,
+  // After the Prometheus stack (their ServiceMonitors and PodMonitors); Jaeger before the collector that exports to it.
+  'datadog': 1, 'jaeger': 1, 'otel-collector': 2, 'falco': 1, 'vpa': 1,
 };

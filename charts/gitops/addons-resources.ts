@@ -180,6 +180,68 @@ export function addonResources(c: EnvironmentConfig, a: Addon, bootstrap = false
       };
     case 'aws-load-balancer-controller':
       return awsLbcResources(c, a, monitored);
+    // datadog/helm-charts datadog-3.74.1 charts/datadog/templates: rbac.yaml and cluster-agent-rbac.yaml
+    // (ClusterRoles, ClusterRoleBindings, Roles, RoleBindings, ServiceAccounts), kube-state-metrics-core-rbac.yaml,
+    // daemonset.yaml, cluster-agent-deployment.yaml, agent-services.yaml, install_info- and kpi-telemetry-
+    // configmap.yaml, cluster-agent-confd-configmap.yaml, cluster-agent-pdb.yaml (createPodDisruptionBudget).
+    // No Secret: the API key and the token are existing Secrets (secret-api-key.yaml, secret-cluster-agent-
+    // token.yaml render only without them); no APIService (metricsProvider off) and no webhook (the admission
+    // controller, off, would register its own at run time); no CRD (Chart.yaml's datadog-crds subchart is
+    // conditioned on clusterAgent.metricsProvider.useDatadogMetrics, false).
+    case 'datadog':
+      return {
+        ...none,
+        cluster: RBAC_CLUSTER,
+        namespaced: [{ namespace: ns, kinds: [...CORE('ConfigMap', 'Service', 'ServiceAccount'), ...APPS('DaemonSet', 'Deployment'), ...RBAC_NS, ...PDB] }],
+        needsSecrets: [`${ns}/datadog-api-key`, `${ns}/datadog-cluster-agent-token`],
+        usesGroups: [],
+      };
+    // open-telemetry/opentelemetry-helm-charts opentelemetry-collector-0.106.1 charts/opentelemetry-collector/
+    // templates: configmap.yaml, deployment.yaml (mode deployment), service.yaml, serviceaccount.yaml, pdb.yaml,
+    // servicemonitor.yaml; clusterrole.yaml only with presets or clusterRole.create (neither here).
+    case 'otel-collector':
+      return {
+        ...none,
+        cluster: [],
+        namespaced: [{ namespace: ns, kinds: [...CORE('ConfigMap', 'Service', 'ServiceAccount'), ...APPS('Deployment'), ...PDB, ...sm] }],
+        usesGroups: uses(monitored && MONITORING),
+      };
+    // jaegertracing/helm-charts jaeger-3.3.1 charts/jaeger/templates: collector-*.yaml and query-*.yaml
+    // (Deployment, Service, ServiceAccount, ServiceMonitor), es-index-cleaner-cronjob.yaml and -sa.yaml, or
+    // allinone-*.yaml (Deployment, three Services, ServiceAccount) for memory storage; elasticsearch-secret.yaml
+    // only without storage.elasticsearch.existingSecret. No RBAC.
+    case 'jaeger': {
+      const es = c.addons.tracing.storage.type === 'elasticsearch';
+      return {
+        ...none,
+        cluster: [],
+        namespaced: [{ namespace: ns, kinds: [...CORE('Service', 'ServiceAccount'), ...APPS('Deployment'), ...(es ? [...k('batch', 'CronJob'), ...sm] : [])] }],
+        needsSecrets: es ? [`${ns}/jaeger-elasticsearch`] : [],
+        usesGroups: uses(es && monitored && MONITORING),
+      };
+    }
+    // falcosecurity/charts falco-4.8.3 charts/falco/templates: daemonset.yaml, configmap.yaml, rules-configmap.yaml,
+    // serviceaccount.yaml; role.yaml and roleBinding.yaml only for driver.kind auto; falcoctl-configmap.yaml only
+    // with falcoctl on; services.yaml, grpc-service.yaml, certs-secret.yaml only with their features (all off).
+    case 'falco':
+      return {
+        ...none,
+        cluster: [],
+        namespaced: [{ namespace: ns, kinds: [...CORE('ConfigMap', 'ServiceAccount'), ...APPS('DaemonSet')] }],
+        usesGroups: [],
+      };
+    // FairwindsOps/charts stable/vpa 4.6.0 (commit 8033729): crds/vpa-v1-crd.yaml, clusterroles.yaml,
+    // clusterrolebindings.yaml, recommender-deployment.yaml, recommender-service-account.yaml,
+    // recommender-podmonitor.yaml. The updater and admission controller (with its certgen Jobs and webhook) are off;
+    // templates/tests/ are `helm.sh/hook: test` objects, which Argo CD does not apply.
+    case 'vpa':
+      return {
+        ...none,
+        cluster: [...CRD, ...RBAC_CLUSTER],
+        namespaced: [{ namespace: ns, kinds: [...CORE('ServiceAccount'), ...APPS('Deployment'), ...(monitored ? k(MONITORING, 'PodMonitor') : [])] }],
+        crdGroups: ['autoscaling.k8s.io'],
+        usesGroups: uses(monitored && MONITORING),
+      };
     default: {
       const never: never = a.name;
       throw new Error(`add-on "${String(never)}" has no record of what its chart creates (charts/gitops/addons-resources.ts)`);

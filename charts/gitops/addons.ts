@@ -13,6 +13,8 @@ import { addApplication, argoMeta, projectName, syncPolicy } from './argo';
 import { platformKeys } from '../lib/labels';
 import { deploymentName } from '../lib/naming';
 import { awsLbcFlows } from './addons/aws-load-balancer-controller';
+import { DATADOG_API_KEY_SECRET, DATADOG_TOKEN_SECRET, datadogFlows } from './addons/datadog';
+import { JAEGER_ES_SECRET, jaegerFlows, otelCollectorFlows } from './addons/tracing';
 
 export class AddonsChart extends Chart {
   readonly addons: readonly Addon[];
@@ -36,6 +38,10 @@ export class AddonsChart extends Chart {
       addonFlows(ctx.graph, c, a);
     }
     if (c.addons.monitoring.enabled) ctx.secrets.push({ ...GRAFANA_ADMIN_SECRET, keys: [...GRAFANA_ADMIN_SECRET.keys] });
+    // The optional add-ons' Secrets: the Datadog account's API key (the site's) and the agents' token (generated);
+    // the password of Jaeger's Elasticsearch or OpenSearch user (the site's).
+    if (c.addons.datadog.enabled) ctx.secrets.push({ ...DATADOG_API_KEY_SECRET, keys: [...DATADOG_API_KEY_SECRET.keys] }, { ...DATADOG_TOKEN_SECRET, keys: [...DATADOG_TOKEN_SECRET.keys] });
+    if (c.addons.tracing.enabled && c.addons.tracing.storage.type === 'elasticsearch') ctx.secrets.push({ ...JAEGER_ES_SECRET, keys: [...JAEGER_ES_SECRET.keys] });
   }
 }
 
@@ -168,6 +174,19 @@ export function addonFlows(g: DependencyGraph, c: EnvironmentConfig, a: Addon): 
       break;
     }
     case 'aws-load-balancer-controller': awsLbcFlows(g, a, { toApi, webhook, scrape }); break;
+    // The optional add-ons declare their own flows (charts/gitops/addons/).
+    case 'datadog': datadogFlows(g, c); break;
+    case 'otel-collector': otelCollectorFlows(g, c); break;
+    case 'jaeger': jaegerFlows(g, c); break;
+    // Falco needs no network (no Kubernetes collector, no sidekick: alerts go to stdout).
+    case 'falco': break;
+    case 'vpa': {
+      const recommender = group(ns, 'vpa', { 'app.kubernetes.io/component': 'recommender' });
+      toApi(recommender);
+      // FairwindsOps/charts stable/vpa 4.6.0 templates/recommender-deployment.yaml containerPort 8942 (metrics).
+      scrape(recommender, 8942);
+      break;
+    }
     default:
   }
 }

@@ -12,7 +12,7 @@ export const ADDONS_FOLDER = FOLDERS.addons;
 export const GITOPS_FOLDER = FOLDERS.gitops;
 
 /** Custom resource groups whose CRDs the add-ons install. */
-export const ADDON_GROUPS = /^(.*\.)?(cert-manager\.io|monitoring\.coreos\.com|external-secrets\.io|keda\.sh)$/;
+export const ADDON_GROUPS = /^(.*\.)?(cert-manager\.io|monitoring\.coreos\.com|external-secrets\.io|keda\.sh|autoscaling\.k8s\.io)$/;
 
 /**
  * Folders in apply order: by prefix, with the add-ons moved before the first folder that needs their CRDs or

@@ -3,7 +3,7 @@
  * (the installer's step, the Argo CD sync wave between child Applications; see charts/gitops/order.ts for the
  * add-ons' exception). 0x: namespaces, tenants, network, the CA, Vault's ExternalSecrets; 1x: the stores, one
  * folder per kind (`1x-<kind>`, each kind's line in charts/data/index.ts); 2x: the applications, providers
- * before their consumers (each platform's `appFolders`, environments/<platform>/index.ts); 30: ingress; 50: monitoring; 90: the add-ons; 99: GitOps.
+ * before their consumers (each platform's `appFolders`, environments/<platform>/index.ts); 30: ingress; 50: monitoring; 55: VerticalPodAutoscalers; 90: the add-ons; 99: GitOps.
  */
 export const FOLDERS = {
   namespaces: '00-namespaces',
@@ -13,6 +13,7 @@ export const FOLDERS = {
   externalSecrets: '05-external-secrets',
   ingress: '30-ingress',
   monitoring: '50-monitoring',
+  vpa: '55-vpa',
   addons: '90-addons',
   gitops: '99-gitops',
 } as const;

@@ -20,3 +20,10 @@ export function image(config: EnvironmentConfig, upstream: string): string {
   if (!registry) return upstream;
   return `${registry}/${upstream.slice(upstream.indexOf('/') + 1)}`;
 }
+
+/** `registry`, `repository` (path) and `tag` of an image reference, for charts that take them apart. */
+export function imageParts(ref: string): { registry: string; repository: string; tag: string } {
+  const at = ref.lastIndexOf(':');
+  const slash = ref.indexOf('/');
+  return { registry: ref.slice(0, slash), repository: ref.slice(slash + 1, at), tag: ref.slice(at + 1) };
+}

@@ -21,6 +21,8 @@ export interface Prepared {
   readonly problems: readonly ConfigProblem[];
   /** Printed, not fatal (e.g. a node pool above the fit check's warning level). */
   readonly warnings: readonly string[];
+  /** The same warnings by environment, in the order of `platforms` (synth's render cache keeps each one's). */
+  readonly warningsOf?: readonly (readonly string[])[];
 }
 
 /** @param outDir the output folder whose `<env>/` holds each environment's previous render */
@@ -33,5 +35,8 @@ export function renderEnvironments(configs: readonly EnvironmentConfig[], outDir
   // What the API server would refuse to change on the StatefulSets the cluster runs (the previous render).
   const immutable = platforms.flatMap((p) => of(p.config, statefulSetChanges(p, path.join(outDir, outputFolder(p.config)))));
   const fits = platforms.map(checkFit);
-  return { platforms, problems: [...immutable, ...platforms.flatMap((p, i) => of(p.config, fits[i].problems))], warnings: fits.flatMap((f) => f.warnings) };
+  return {
+    platforms, problems: [...immutable, ...platforms.flatMap((p, i) => of(p.config, fits[i].problems))],
+    warnings: fits.flatMap((f) => f.warnings), warningsOf: fits.map((f) => f.warnings),
+  };
 }

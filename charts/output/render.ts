@@ -112,7 +112,9 @@ export interface WriteResult {
  * ever folders synth recorded as its own. A folder synth would replace that it did not write is refused before
  * anything is written.
  */
-export function writeDist(outDir: string, trees: ReadonlyMap<string, FileTree>, prune: boolean | ((folder: string) => boolean)): WriteResult {
+export function writeDist(outDir: string, trees: ReadonlyMap<string, FileTree>, prune: boolean | ((folder: string) => boolean),
+  /** Folders whose tree was just read from `outDir` (synth's render cache): known unchanged, not read again. */
+  unchanged: ReadonlySet<string> = new Set()): WriteResult {
   const recorded = readRecord(outDir);
   // An environment folder not in the record is adopted only when it is plainly an earlier render (output written
   // before the record existed): it holds the listing files every render writes.
@@ -127,6 +129,10 @@ export function writeDist(outDir: string, trees: ReadonlyMap<string, FileTree>, 
   const staged: [string, string][] = [];
   try {
     for (const [env, tree] of trees) {
+      if (unchanged.has(env)) {
+        environments.set(env, { changes: { added: [], changed: [], removed: [], restarts: [] }, existed: true });
+        continue;
+      }
       // Reading is far cheaper than writing and swapping: an unchanged environment is left alone.
       const before = readTree(path.join(outDir, env));
       const changes = diffTrees(before, tree);

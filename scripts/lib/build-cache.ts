@@ -125,8 +125,9 @@ export function build(root: string, b: Bundle): { readonly ms: number; readonly 
   fs.rmSync(b.recordFile, { force: true });
   const result = esbuild().buildSync({ ...b.options, absWorkingDir: root, outfile: b.outfile, metafile: true });
   const record = recordBuild(root, buildKey(b), b.outfile, result.metafile!, started);
-  fs.writeFileSync(b.recordFile, `${JSON.stringify(record, null, 1)}\n`);
+  // The import graph first: a record present means its build's graph is there too (scripts/lib/render-cache.ts).
   fs.writeFileSync(`${b.outfile}.meta.json`, JSON.stringify(result.metafile));
+  fs.writeFileSync(b.recordFile, `${JSON.stringify(record, null, 1)}\n`);
   return { ms: Date.now() - started, metafile: result.metafile! };
 }
 

@@ -46,31 +46,63 @@ export function outputFolder(args: readonly string[]): string {
   return path.resolve(i >= 0 && args[i + 1] !== undefined ? args[i + 1] : 'dist');
 }
 
-/** Every entry under `dir` with its type, size, mtime and inode, as one digest. */
-export function folderStamp(dir: string): string {
-  const hash = createHash('sha256');
-  let entries: fs.Dirent[];
+/**
+ * What of the output folder a synth with these arguments reads: with `--platform`, the record of synth's folders
+ * and those platforms' folders (it replaces and prunes nothing else); otherwise all of it.
+ */
+export function outputScope(args: readonly string[]): string[] | undefined {
+  const i = args.lastIndexOf('--platform');
+  const platforms = i >= 0 ? args[i + 1]?.split(',').filter(Boolean) : undefined;
+  // A name that is not one plain folder (a usage error to come) is no scope.
+  if (!platforms?.length || platforms.some((p) => p.startsWith('.') || p.includes('/') || p.includes(path.sep))) return undefined;
+  return ['.synth-output', ...[...new Set(platforms)].sort()];
+}
+
+/**
+ * Every entry under `dir` with its type, size, mtime and inode, as one digest; with `scope`, only the entries of
+ * `dir` it names (present or not) and what is under them.
+ */
+export function folderStamp(dir: string, scope?: readonly string[]): string {
+  const stamps: string[] = [];
+  // Paths joined and cut as strings: path.join and path.relative for every file were a fifth of the stamp.
+  const base = path.resolve(dir);
+  const add = (file: string) => {
+    const s = fs.lstatSync(file, { throwIfNoEntry: false });
+    const rel = file.slice(base.length + 1);
+    stamps.push(s ? `${rel}\0${s.mode}\0${s.size}\0${s.mtimeMs}\0${s.ino}` : `${rel}\0gone`);
+    return s;
+  };
+  const under = (folder: string) => {
+    for (const e of fs.readdirSync(folder, { recursive: true, withFileTypes: true })) add(`${e.parentPath}${path.sep}${e.name}`);
+  };
   try {
-    entries = fs.readdirSync(dir, { recursive: true, withFileTypes: true });
+    if (!scope) under(base);
+    else {
+      if (!fs.statSync(base).isDirectory()) return 'missing';
+      stamps.push(`scope\0${scope.join('\0')}`);
+      for (const name of scope) if (add(`${base}${path.sep}${name}`)?.isDirectory()) under(`${base}${path.sep}${name}`);
+    }
   } catch {
     return 'missing';
   }
-  const stamps = entries.map((e) => {
-    const file = path.join(e.parentPath, e.name);
-    const s = fs.lstatSync(file, { throwIfNoEntry: false });
-    return s ? `${path.relative(dir, file)}\0${s.mode}\0${s.size}\0${s.mtimeMs}\0${s.ino}` : `${file}\0gone`;
-  }).sort();
-  for (const s of stamps) hash.update(`${s}\n`);
+  const hash = createHash('sha256');
+  for (const s of stamps.sort()) hash.update(`${s}\n`);
   return hash.digest('hex');
 }
 
 export class UpToDate {
   constructor(private readonly root: string, private readonly recordFile: string) {}
 
+  /** The stamp `check` took, which `run` takes as its `before` when the same folder is asked for. */
+  private checked: { outDir: string; scope?: readonly string[]; stamp: string } | undefined;
+
   /** What the last synth printed, if nothing it depends on changed since; undefined otherwise. */
-  check(key: string | undefined, outDir: string): readonly Printed[] | undefined {
+  check(key: string | undefined, outDir: string, scope?: readonly string[]): readonly Printed[] | undefined {
     const record = key === undefined ? undefined : this.read()[key];
-    if (!record || record.output !== folderStamp(outDir) || !typeCheckUpToDate(this.root)) return undefined;
+    if (!record) return undefined;
+    const stamp = folderStamp(outDir, scope);
+    this.checked = { outDir, scope, stamp };
+    if (record.output !== stamp || !typeCheckUpToDate(this.root)) return undefined;
     return record.printed;
   }
 
@@ -85,10 +117,13 @@ export class UpToDate {
 
   /**
    * Runs `render` (a synth), printing as it goes and capturing what it prints; records it when it succeeded and
-   * left `outDir` as it found it, else forgets any record.
+   * left `outDir` (its `scope`, see outputScope) as it found it, else forgets any record. A render that says it
+   * wrote something is not recorded, without looking at the folder again.
    */
-  run(key: string | undefined, outDir: string, render: () => number): number {
-    const before = folderStamp(outDir);
+  run(key: string | undefined, outDir: string, render: () => number | { readonly status: number; readonly wrote: boolean }, scope?: readonly string[]): number {
+    // Taken by check() a moment ago (nothing written since), or now.
+    const c = this.checked;
+    const before = c && c.outDir === outDir && c.scope === scope ? c.stamp : folderStamp(outDir, scope);
     const printed: Printed[] = [];
     const saved = { log: console.log, warn: console.warn, error: console.error };
     const capture = (stream: Printed['stream'], print: (...a: unknown[]) => void) => (...a: unknown[]) => {
@@ -99,14 +134,17 @@ export class UpToDate {
     console.warn = capture('err', saved.warn);
     console.error = capture('err', saved.error);
     let status: number;
+    let wrote = false;
     try {
-      status = render();
+      const r = render();
+      status = typeof r === 'number' ? r : r.status;
+      wrote = typeof r !== 'number' && r.wrote;
     } finally {
       Object.assign(console, saved);
     }
     const records = this.read();
     if (key !== undefined) delete records[key];
-    if (status === 0 && key !== undefined && folderStamp(outDir) === before && typeCheckUpToDate(this.root)) records[key] = { output: before, printed };
+    if (status === 0 && key !== undefined && !wrote && folderStamp(outDir, scope) === before && typeCheckUpToDate(this.root)) records[key] = { output: before, printed };
     const kept = Object.fromEntries(Object.entries(records).slice(-KEPT));
     try {
       fs.mkdirSync(path.dirname(this.recordFile), { recursive: true });

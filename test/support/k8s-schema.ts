@@ -47,6 +47,32 @@ const KEDA_SHAPES: Record<string, { readonly spec: Shape; readonly required: rea
   },
 };
 
+/**
+ * The VPA add-on's VerticalPodAutoscaler (autoscaling.k8s.io/v1) has no kubernetes-models package either: checked
+ * against its CRD at the pinned chart (FairwindsOps/charts stable/vpa 4.6.0 at 8033729 crds/vpa-v1-crd.yaml: spec
+ * fields, types, the updateMode enum, required targetRef.kind and targetRef.name).
+ */
+const VPA_SHAPE: { readonly spec: Shape; readonly required: readonly string[] } = {
+  spec: {
+    recommenders: [{ name: 'string' }],
+    resourcePolicy: {
+      containerPolicies: [{ containerName: 'string', controlledResources: 'array', controlledValues: 'string', maxAllowed: 'object', minAllowed: 'object', mode: 'string' }],
+    },
+    targetRef: { apiVersion: 'string', kind: 'string', name: 'string' },
+    updatePolicy: { evictionRequirements: 'array', minReplicas: 'integer', updateMode: 'string' },
+  },
+  required: ['targetRef', 'targetRef.kind', 'targetRef.name'],
+};
+const VPA_UPDATE_MODES = ['Off', 'Initial', 'Recreate', 'Auto'];
+
+function vpaErrors(m: Obj): string | undefined {
+  if (m.kind !== 'VerticalPodAutoscaler') return `no VPA shape for ${m.kind}`;
+  const out = [...shapeErrors(m.spec, VPA_SHAPE.spec, 'spec'), ...VPA_SHAPE.required.filter((r) => missing(m.spec, r)).map((r) => `spec.${r}: is required`)];
+  const mode = m.spec?.updatePolicy?.updateMode;
+  if (mode !== undefined && !VPA_UPDATE_MODES.includes(mode)) out.push(`spec.updatePolicy.updateMode: must be one of ${VPA_UPDATE_MODES.join(', ')}`);
+  return out.length ? out.join('; ') : undefined;
+}
+
 function shapeErrors(v: unknown, shape: Shape, path: string): string[] {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return [`${path}: must be an object`];
   const out: string[] = [];
@@ -90,6 +116,7 @@ function kedaErrors(m: Obj): string | undefined {
 export function modelErrors(m: Obj): string | undefined {
   const [group, version] = String(m.apiVersion).includes('/') ? String(m.apiVersion).split('/') : ['', m.apiVersion];
   if (group === 'keda.sh') return kedaErrors(m);
+  if (group === 'autoscaling.k8s.io') return vpaErrors(m);
   const modulePath = group ? `${CRD_PACKAGES.find(([re]) => re.test(group))?.[1] ?? 'kubernetes-models'}/${group}/${version}` : `kubernetes-models/${version}`;
   let Model: any;
   try {
@@ -140,6 +167,8 @@ export function unknownFields(m: Obj): string[] {
   if (String(m.apiVersion).startsWith('keda.sh/')) {
     return m.kind === 'ScaledJob' ? unknownFields({ apiVersion: 'batch/v1', kind: 'Job', spec: m.spec.jobTargetRef }).map((f) => f.replace(/^spec\./, 'spec.jobTargetRef.')) : [];
   }
+  // VerticalPodAutoscalers: every field is checked against the CRD by modelErrors.
+  if (String(m.apiVersion).startsWith('autoscaling.k8s.io/')) return [];
   const { fields, roots } = tables();
   const root = roots.get(`${m.apiVersion}/${m.kind}`);
   if (!root) return [`(no 1.27 type for ${m.apiVersion} ${m.kind})`];

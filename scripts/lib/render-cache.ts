@@ -1,0 +1,188 @@
+/**
+ * Per-environment render cache: an environment whose render would be exactly what its output folder holds is not
+ * rendered again, so an edit to one environment renders that one and reuses the others' folders.
+ *
+ * An environment's render is a function of the program's code and of its validated configuration (and of the
+ * previous render, which only the guards read: a render compared with itself passes them). Its key is therefore
+ * the SHA-256 of:
+ * - the content hash of every bundle input it can depend on, taken from the program's build record (which the
+ *   launcher has just checked against the files): every input reachable from the entry point without passing
+ *   through an environment's own file (code, packages, each platform's base and index), plus the inputs its own
+ *   file reaches (dr.ts builds on production.ts: production.ts is in dr's key). Another environment's own file is
+ *   left out, which is what lets an edit to it leave this one alone;
+ * - its validated configuration as JSON, which also covers anything the loader would take from elsewhere;
+ * - Node's version and CDK8S_DISABLE_SORT.
+ * Any input whose hash the record lacks (modified while it was bundled) leaves no key: the environment renders.
+ *
+ * The record keeps, per output folder and environment, the key and the SHA-256 of the files written (names and
+ * contents). An environment is reused only when its key matches and its folder, read again, hashes the same; the
+ * files read become its tree, so what synth writes and prints is what a render would have given.
+ */
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Metafile } from 'esbuild';
+import type { BuildRecord } from './build-cache';
+
+type FileTree = Map<string, string>;
+
+/** The file of an environment, by its folder under dist/: `environments/receivables/dev.ts`. */
+export const environmentFile = (folder: string): string => `environments/${folder}.ts`;
+
+/**
+ * The bundle's import graph split by environment: `shared`, what is reachable from the entry points without
+ * passing through an environment file (every environment depends on it), and `own(folder)`, what that
+ * environment's file reaches.
+ */
+export function dependencies(metafile: Metafile, folders: readonly string[]): { shared: Set<string>; own(folder: string): Set<string> } {
+  const imports = (file: string) => (metafile.inputs[file]?.imports ?? []).filter((i) => !i.external).map((i) => i.path);
+  const reach = (from: string[], stopAt: ReadonlySet<string>) => {
+    const seen = new Set<string>();
+    const todo = [...from];
+    while (todo.length) {
+      const f = todo.pop()!;
+      if (seen.has(f) || stopAt.has(f)) continue;
+      seen.add(f);
+      todo.push(...imports(f));
+    }
+    return seen;
+  };
+  const envFiles = new Set(folders.map(environmentFile).filter((f) => f in metafile.inputs));
+  // Entry points: inputs that nothing imports.
+  const imported = new Set(Object.keys(metafile.inputs).flatMap(imports));
+  const shared = reach(Object.keys(metafile.inputs).filter((f) => !imported.has(f)), envFiles);
+  return { shared, own: (folder) => reach([environmentFile(folder)], new Set()) };
+}
+
+/** What the launcher hands the program: where the build record, the import graph and the cache record are. */
+export interface RenderCacheFiles {
+  /** The program's BuildRecord (scripts/lib/build-cache.ts), checked against the sources by the launcher. */
+  readonly buildRecord: string;
+  /** esbuild's metafile of that build. */
+  readonly metafile: string;
+  /** This cache's record. */
+  readonly file: string;
+}
+
+interface Entry {
+  readonly key: string;
+  /** SHA-256 of the environment's files as written (treeDigest). */
+  readonly digest: string;
+  /** The fit check's warnings for it, printed again when it is reused. */
+  readonly warnings: readonly string[];
+}
+
+/** By absolute output folder, then environment folder. */
+type Records = { version: 1; outputs: { [out: string]: { [folder: string]: Entry } } };
+
+/** The output folders remembered (each `--out` keeps its own entries), latest last. */
+const KEPT = 8;
+
+/** One digest of a tree: names and contents, in name order. */
+export function treeDigest(tree: ReadonlyMap<string, string>): string {
+  const hash = createHash('sha256');
+  for (const rel of [...tree.keys()].sort()) {
+    const content = tree.get(rel)!;
+    hash.update(`${rel}\0${Buffer.byteLength(content)}\0`).update(content);
+  }
+  return hash.digest('hex');
+}
+
+export class RenderCache {
+  private readonly records: Records;
+  private readonly entries: { [folder: string]: Entry };
+  private readonly deps: ReturnType<typeof dependencies> | undefined;
+  private readonly hashes: Readonly<Record<string, { sha256: string | null }>>;
+  private sharedHash: string | undefined | null = null;
+
+  /**
+   * @param folders every environment of every platform (`receivables/dev`): each one's own file is kept out of
+   *   the others' keys
+   */
+  constructor(private readonly files: RenderCacheFiles, private readonly outDir: string, folders: readonly string[]) {
+    const build = readJson<BuildRecord>(files.buildRecord);
+    const metafile = readJson<Metafile>(files.metafile);
+    this.hashes = build?.inputs ?? {};
+    // The graph must be of the build the record describes (build() writes the metafile before the record): every
+    // recorded input in it. An input of the graph the record lacks has no hash, so no key depends on it unseen.
+    const same = !!build && !!metafile && Object.keys(build.inputs).every((f) => f in metafile.inputs);
+    this.deps = same ? dependencies(metafile!, folders) : undefined;
+    const read = readJson<Records>(files.file);
+    this.records = read?.version === 1 && typeof read.outputs === 'object' ? read : { version: 1, outputs: {} };
+    this.entries = { ...(this.records.outputs[outDir] ?? {}) };
+  }
+
+  private digestOf(files: Iterable<string>): string | undefined {
+    const hash = createHash('sha256');
+    for (const f of [...files].sort()) {
+      const sha = this.hashes[f]?.sha256;
+      // Not in the record (a virtual input) or not trusted (modified while bundling): no key.
+      if (typeof sha !== 'string') return undefined;
+      hash.update(`${f}\0${sha}\n`);
+    }
+    return hash.digest('hex');
+  }
+
+  /** The key of an environment's render; undefined when it cannot be known (then it is always rendered). */
+  key(folder: string, config: unknown): string | undefined {
+    if (!this.deps) return undefined;
+    if (this.sharedHash === null) this.sharedHash = this.digestOf(this.deps.shared);
+    const own = this.digestOf(this.deps.own(folder));
+    if (this.sharedHash === undefined || own === undefined) return undefined;
+    let configJson: string;
+    try {
+      configJson = JSON.stringify(config);
+    } catch {
+      // A value JSON cannot hold (a BigInt, a cycle): no key, rendered.
+      return undefined;
+    }
+    const configHash = createHash('sha256').update(configJson).digest('hex');
+    return createHash('sha256').update(JSON.stringify({
+      v: 1, folder, shared: this.sharedHash, own, config: configHash, node: process.version, sort: process.env.CDK8S_DISABLE_SORT ?? null,
+    })).digest('hex');
+  }
+
+  /**
+   * The environment's folder as last rendered, when its key is the one recorded and the folder still holds
+   * exactly what was written; with the warnings that render printed.
+   */
+  reuse(folder: string, key: string | undefined, read: (dir: string) => FileTree | undefined): { tree: FileTree; warnings: readonly string[] } | undefined {
+    const entry = this.entries[folder];
+    if (key === undefined || !entry || entry.key !== key) return undefined;
+    const tree = read(path.join(this.outDir, folder));
+    if (!tree || treeDigest(tree) !== entry.digest) return undefined;
+    this.verified.set(tree, entry.digest);
+    return { tree, warnings: entry.warnings };
+  }
+
+  /** Trees `reuse` has just hashed, with their digest. */
+  private readonly verified = new WeakMap<ReadonlyMap<string, string>, string>();
+
+  /** Records what was written (or found unchanged) for an environment; `save` writes the record. */
+  remember(folder: string, key: string | undefined, tree: ReadonlyMap<string, string>, warnings: readonly string[]): void {
+    if (key === undefined) delete this.entries[folder];
+    else this.entries[folder] = { key, digest: this.verified.get(tree) ?? treeDigest(tree), warnings };
+  }
+
+  save(): void {
+    const outputs = { ...this.records.outputs };
+    delete outputs[this.outDir];
+    outputs[this.outDir] = this.entries;
+    const kept = Object.fromEntries(Object.entries(outputs).slice(-KEPT));
+    try {
+      fs.mkdirSync(path.dirname(this.files.file), { recursive: true });
+      fs.writeFileSync(`${this.files.file}.tmp`, JSON.stringify({ version: 1, outputs: kept }));
+      fs.renameSync(`${this.files.file}.tmp`, this.files.file);
+    } catch {
+      // Only a cache: a read-only checkout still synthesises.
+    }
+  }
+}
+
+function readJson<T>(file: string): T | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
