@@ -111,6 +111,7 @@ export function catalogProblems(catalog: readonly CatalogEntry[], appNamespaces:
         if (v !== undefined && !(Number.isInteger(v) && v >= min)) add(`probes.${which}.${field}`, `${v} must be a whole number of at least ${min}`);
       }
     }
+    if (e.rollout) out.push(...rolloutProblems(e).map(([field, message]) => ({ path: at(field), message })));
     const s = e.scaling;
     if (s.type === 'horizontal') {
       if (!(s.minReplicas >= 1)) add('scaling.minReplicas', `${s.minReplicas} must be at least 1`);
@@ -153,6 +154,21 @@ export function catalogProblems(catalog: readonly CatalogEntry[], appNamespaces:
     if (other) out.push({ path: `catalog.${e.name}.publicPath`, message: `"${e.publicPath}" overlaps "${other[0]}" of ${other[1]}` });
     paths.set(e.publicPath, e.name);
   }
+  return out;
+}
+
+/** A canary's steps: weights 1..100 strictly increasing, pauses whole minutes of at least 0, only for long-running kinds. */
+function rolloutProblems(e: CatalogEntry): [string, string][] {
+  const out: [string, string][] = [];
+  if (['batch-job', 'queue-worker'].includes(e.kind)) out.push(['rollout', `a ${e.kind} runs Jobs, not a rolled-out Deployment`]);
+  const steps = e.rollout?.canary?.steps ?? [];
+  if (!steps.length) out.push(['rollout.canary.steps', 'must list at least one step']);
+  steps.forEach((step, j) => {
+    const at = `rollout.canary.steps[${j}]`;
+    if (!(Number.isInteger(step.weight) && step.weight >= 1 && step.weight <= 100)) out.push([`${at}.weight`, `${step.weight} must be a whole percent between 1 and 100`]);
+    else if (j > 0 && !(step.weight > steps[j - 1].weight)) out.push([`${at}.weight`, `${step.weight} must be above the previous step's ${steps[j - 1].weight} (weights strictly increase)`]);
+    if (step.pauseMinutes !== undefined && !(Number.isInteger(step.pauseMinutes) && step.pauseMinutes >= 0)) out.push([`${at}.pauseMinutes`, `${step.pauseMinutes} must be a whole number of minutes of at least 0`]);
+  });
   return out;
 }
 

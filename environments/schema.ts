@@ -282,6 +282,8 @@ export const appsSection = z.strictObject({
       effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
     })).default([]),
   }).default({ mode: 'disabled', gpuResource: 'nvidia.com/gpu', gpusPerReplica: 1, gpuMemory: '48Gi', nodeSelector: {}, tolerations: [] }),
+  /** The catalog's canary rollouts (CatalogEntry.rollout) apply here: Argo Rollouts is installed. @default false */
+  canaryRollouts: z.boolean().default(false),
   services: z.record(dnsLabel, appOverride).default({}),
   /**
    * The catalog's shared volumes (CatalogEntry.sharedVolume), by claim name: the class they are provisioned from

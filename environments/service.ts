@@ -169,6 +169,24 @@ export interface CatalogEntry {
    * the primary directly, not through the transaction pooler, since migration tools hold session locks.
    */
   readonly migrate?: { readonly args: readonly string[] };
+  /**
+   * Long-running kinds: a progressive (canary) rollout by Argo Rollouts instead of the Deployment's rolling
+   * update, where the environment turns canaries on (`apps.canaryRollouts`; charts/apps/rollout.ts). @default none
+   */
+  readonly rollout?: RolloutSpec;
+}
+
+/** One step of a canary: send `weight` % of the traffic (or of the pods) to the new version, then wait. */
+export interface CanaryStep {
+  /** Percent of the traffic the new version gets, 1..100, strictly increasing from step to step. */
+  readonly weight: number;
+  /** How long to hold this weight before the next step; absent: until a person promotes (`kubectl argo rollouts promote`). */
+  readonly pauseMinutes?: number;
+}
+
+/** How a service's new versions reach its users. */
+export interface RolloutSpec {
+  readonly canary: { readonly steps: readonly CanaryStep[] };
 }
 
 

@@ -21,6 +21,9 @@ export const SECURITY_NAMESPACE: Namespace = { name: 'security', tier: 'system' 
 /** Argo CD runs in each environment's own cluster: a DR site must not depend on the primary's Argo CD. */
 export const ARGOCD_NAMESPACE: Namespace = { name: 'argocd', tier: 'system' };
 
+/** Argo Rollouts runs here where an environment's canary rollouts apply (charts/gitops/addons/argo-rollouts.ts). */
+export const ARGO_ROLLOUTS_NAMESPACE: Namespace = { name: 'argo-rollouts', tier: 'system' };
+
 /** Pinned: a cluster upgrade must not silently tighten or loosen admission. */
 export const POD_SECURITY = { version: 'v1.27' } as const;
 

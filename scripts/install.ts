@@ -226,7 +226,8 @@ export function plan(folders: readonly Folder[], o: PlanOptions): Step[] {
       const g = groupOf(x);
       if (BUILT_IN.test(g) || x.kind === 'CustomResourceDefinition') continue;
       const crd = crdName(g, x.kind);
-      if (!rendered.has(crd)) crds.set(crd, PROVIDERS[g] ?? g);
+      // Argo Rollouts' Rollout shares Argo CD's group.
+      if (!rendered.has(crd)) crds.set(crd, x.kind === 'Rollout' && g === 'argoproj.io' ? 'argo-rollouts' : PROVIDERS[g] ?? g);
     }
     for (const crd of [...crds.keys()].sort()) commands.push(established(crd, crds.get(crd)));
     const hooks = f.objects.filter(isHook);
@@ -256,6 +257,9 @@ export function plan(folders: readonly Folder[], o: PlanOptions): Step[] {
           commands.push(kc(['wait', ...at, `statefulset/${x.metadata.name}`, '--for', `jsonpath={.status.readyReplicas}=${x.spec.replicas ?? 1}`, '--timeout', o.timeout]));
         } else if ((x.kind === 'Deployment' && (x.spec.replicas ?? 1) > 0) || x.kind === 'DaemonSet') {
           commands.push(kc(['rollout', 'status', ...at, `${x.kind.toLowerCase()}/${x.metadata.name}`, '--timeout', o.timeout]));
+        } else if (x.kind === 'Rollout') {
+          // A canary's Rollout (charts/apps/rollout.ts): its pods are up (argo-rollouts v1.7.2 condition Available).
+          commands.push(kc(['wait', ...at, `rollout.argoproj.io/${x.metadata.name}`, '--for', 'condition=Available', '--timeout', o.timeout]));
         }
       }
       // What the controllers make of the folder: Secrets fetched from Vault, certificates issued.

@@ -205,7 +205,10 @@ describe('fnb production with every optional add-on on', () => {
     const ms = manifestsOf(p);
     const vpas = ms.filter((m) => m.kind === 'VerticalPodAutoscaler');
     const hpaTargets = new Set(ms.filter((m) => m.kind === 'HorizontalPodAutoscaler').map((m) => `${m.metadata.namespace}/${m.spec.scaleTargetRef.kind}/${m.spec.scaleTargetRef.name}`));
-    const workloads = ms.filter((m) => m.kind === 'Deployment' || m.kind === 'StatefulSet').map((m) => `${m.metadata.namespace}/${m.kind}/${m.metadata.name}`);
+    // A canary's Rollout runs its Deployment's pods (charts/apps/rollout.ts): the Rollout stands for the Deployment.
+    const rollouts = new Map(ms.filter((m) => m.kind === 'Rollout').map((m) => [`${m.metadata.namespace}/Deployment/${m.spec.workloadRef.name}`, `${m.metadata.namespace}/Rollout/${m.metadata.name}`]));
+    const workloads = ms.filter((m) => m.kind === 'Deployment' || m.kind === 'StatefulSet').map((m) => `${m.metadata.namespace}/${m.kind}/${m.metadata.name}`)
+      .map((w) => rollouts.get(w) ?? w);
     expect(hpaTargets.size).toBeGreaterThan(0);
     expect(vpas.map((m) => `${m.metadata.namespace}/${m.spec.targetRef.kind}/${m.spec.targetRef.name}`).sort()).toEqual(workloads.filter((w) => !hpaTargets.has(w)).sort());
     for (const m of vpas) expect(m.spec.updatePolicy).toEqual({ updateMode: 'Off' });

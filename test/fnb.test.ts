@@ -169,7 +169,9 @@ describe('§4.2: queue-depth scaling between 2 and 5 agents', () => {
   const hpa = find(prod, 'HorizontalPodAutoscaler', 'agents', 'langgraph-agent')!;
 
   test('an HPA of 2 to 5 replicas on the External queue-depth metric, and no spec.replicas for Argo CD to fight over', () => {
-    expect(hpa.spec).toMatchObject({ minReplicas: 2, maxReplicas: 5, scaleTargetRef: { kind: 'Deployment', name: 'langgraph-agent' } });
+    // Production rolls the agents out as a canary (§8.1): the HPA scales their Rollout (test/rollouts.test.ts).
+    expect(hpa.spec).toMatchObject({ minReplicas: 2, maxReplicas: 5, scaleTargetRef: { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'langgraph-agent' } });
+    expect(find(prod, 'Rollout', 'agents', 'langgraph-agent')!.spec.replicas).toBeUndefined();
     expect(hpa.spec.metrics).toContainEqual({
       type: 'External',
       external: { metric: { name: 'agent_task_queue_depth', selector: { matchLabels: { queue: 'langgraph-agent' } } }, target: { type: 'AverageValue', averageValue: '100' } },

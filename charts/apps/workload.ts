@@ -26,6 +26,7 @@ import { migrationJob } from './migration';
 import type { ServicePlan } from './plan';
 import { queueSelector, REQUEST_RATE_METRIC, requestRateSelector } from './metrics';
 import { sharedVolume } from './shared-volume';
+import { canaryRollout } from './rollout';
 
 export interface Probes {
   /** For slow starters: liveness and readiness wait until it succeeds. */
@@ -150,7 +151,8 @@ export class AppWorkload extends Construct {
     this.deployment = new k8s.KubeDeployment(this, 'deployment', {
       metadata: m(name),
       spec: {
-        ...(plan.hpa ? {} : { replicas: plan.replicas }),
+        // An HPA owns the count, or a canary's Rollout does (it scales this Deployment down: ./rollout.ts).
+        ...(plan.hpa || plan.canary ? {} : { replicas: plan.replicas }),
         revisionHistoryLimit: 5,
         progressDeadlineSeconds: 600,
         selector: { matchLabels: selectorLabels(plan.id) },
@@ -216,6 +218,11 @@ export class AppWorkload extends Construct {
       },
     });
 
+    // A canary rollout takes over the pods (./rollout.ts): the HPA scales the Rollout.
+    const scaleTarget = plan.canary
+      ? canaryRollout(this, ctx, plan, ports, rollout, version)
+      : { apiVersion: 'apps/v1', kind: 'Deployment', name };
+
     if (plan.hpa) {
       const h = plan.hpa;
       const metrics: k8s.MetricSpecV2[] = [
@@ -248,7 +255,7 @@ export class AppWorkload extends Construct {
       new k8s.KubeHorizontalPodAutoscalerV2(this, 'hpa', {
         metadata: m(name),
         spec: {
-          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
+          scaleTargetRef: scaleTarget,
           minReplicas: h.minReplicas,
           maxReplicas: h.maxReplicas,
           metrics,

@@ -120,6 +120,11 @@ const PODS: Record<string, (v: V, c: EnvironmentConfig) => AddonPod[]> = {
     { name: 'keda-admission-webhooks', replicas: v.webhooks.replicaCount, containers: [v.resources.webhooks], source: 'kedacore/charts v2.15.2 keda/templates/webhooks/deployment.yaml' },
   ],
   'aws-load-balancer-controller': (v) => awsLbcPods(v),
+  // argo-helm argo-rollouts-2.37.7 templates/controller/deployment.yaml: one container, controller.replicas,
+  // controller.resources (the dashboard is off).
+  'argo-rollouts': (v) => [
+    { name: 'argo-rollouts', replicas: v.controller.replicas, containers: [v.controller.resources], source: 'argoproj/argo-helm argo-rollouts-2.37.7 charts/argo-rollouts/templates/controller/deployment.yaml' },
+  ],
   // The optional add-ons (charts/gitops/addons/, where their values and chart citations are).
   // datadog-3.74.1 templates/daemonset.yaml: agent, trace-agent (apm.socketEnabled) and process-agent
   // (processAgent.containerCollection) containers, every node our toleration admits; init containers are smaller

@@ -92,6 +92,12 @@ export function renderedWorkloads(charts: readonly { folder: string; manifests: 
     const t = m.spec.scaleTargetRef;
     hpa.set(`${m.metadata.namespace}/${t.kind}/${t.name}`, { min: m.spec.minReplicas ?? 1, max: m.spec.maxReplicas });
   }
+  // A canary's Rollout (charts/apps/rollout.ts) runs the pods of the Deployment it references: its HPA or
+  // replicas count for that Deployment, which itself is scaled down to none.
+  const rollouts = new Map<string, Obj>();
+  for (const m of charts.flatMap((c) => c.manifests)) {
+    if (m.kind === 'Rollout' && m.spec.workloadRef?.kind === 'Deployment') rollouts.set(`${m.metadata.namespace}/Deployment/${m.spec.workloadRef.name}`, m);
+  }
   const out: Workload[] = [];
   for (const chart of charts) {
     for (const m of chart.manifests) {
@@ -106,9 +112,11 @@ export function renderedWorkloads(charts: readonly { folder: string; manifests: 
         case 'Deployment':
         case 'StatefulSet': {
           template = m.spec.template;
-          const h = hpa.get(`${ns}/${m.kind}/${m.metadata.name}`);
-          min = h?.min ?? m.spec.replicas ?? 1;
-          max = h?.max ?? m.spec.replicas ?? 1;
+          const r = rollouts.get(`${ns}/${m.kind}/${m.metadata.name}`);
+          const h = hpa.get(`${ns}/${m.kind}/${m.metadata.name}`) ?? (r && hpa.get(`${ns}/Rollout/${r.metadata.name}`));
+          const replicas = r ? r.spec.replicas : m.spec.replicas;
+          min = h?.min ?? replicas ?? 1;
+          max = h?.max ?? replicas ?? 1;
           for (const t of m.spec.volumeClaimTemplates ?? []) storage += memOf(t.spec.resources.requests.storage);
           break;
         }

@@ -13,6 +13,7 @@ import { externalMetricRules } from '../apps/metrics';
 import { image, imageParts } from '../lib/images';
 import { serviceHost } from '../lib/naming';
 import { awsLoadBalancerController } from './addons/aws-load-balancer-controller';
+import { argoRollouts, needsArgoRollouts } from './addons/argo-rollouts';
 import { datadog, DATADOG_API_KEY_SECRET, DATADOG_TOKEN_SECRET } from './addons/datadog';
 import { falco } from './addons/falco';
 import { JAEGER_ES_SECRET, jaeger, jaegerDataSource, otelCollector } from './addons/tracing';
@@ -25,7 +26,7 @@ export const IN_CLUSTER = 'https://kubernetes.default.svc';
 
 export type AddonName = 'argo-cd' | 'cert-manager' | 'ingress-nginx' | 'kube-prometheus-stack' | 'prometheus-adapter' | 'metrics-server' | 'external-secrets' | 'keda'
   | 'aws-load-balancer-controller'
-  | 'datadog' | 'otel-collector' | 'jaeger' | 'falco' | 'vpa';
+  | 'datadog' | 'otel-collector' | 'jaeger' | 'falco' | 'vpa' | 'argo-rollouts';
 
 export interface Addon {
   readonly name: AddonName;
@@ -438,6 +439,7 @@ export function addons(c: EnvironmentConfig): Addon[] {
     ...(a.externalSecrets.enabled ? [externalSecrets(c)] : []),
     ...(needsKeda(c) ? [keda(c)] : []),
     ...(c.addons.awsLoadBalancerController ? [awsLoadBalancerController(c)!] : []),
+    ...(needsArgoRollouts(c) ? [argoRollouts(c)] : []),
     // Optional add-ons, each in its own file (charts/gitops/addons/), off unless the environment turns them on.
     ...(a.datadog.enabled ? [datadog(c)] : []),
     ...(a.tracing.enabled ? [otelCollector(c), jaeger(c)] : []),
@@ -459,7 +461,7 @@ export function addons(c: EnvironmentConfig): Addon[] {
  */
 export const ADDON_WAVES: Record<AddonName, number> = {
   'kube-prometheus-stack': 0, 'cert-manager': 1, 'external-secrets': 1, 'ingress-nginx': 1,
-  'prometheus-adapter': 2, 'metrics-server': 2, 'keda': 2, 'argo-cd': 3,
+  'prometheus-adapter': 2, 'metrics-server': 2, 'keda': 2, 'argo-rollouts': 1, 'argo-cd': 3,
   // Its webhook certificate comes from cert-manager.
   'aws-load-balancer-controller': 2,
   // After the Prometheus stack (their ServiceMonitors and PodMonitors); Jaeger before the collector that exports to it.

@@ -21,6 +21,11 @@ export interface AddonResources {
   readonly namespaced: readonly NamespacedKinds[];
   /** API groups whose CRDs the chart installs (it serves them once its CRDs are established). */
   readonly crdGroups: readonly string[];
+  /**
+   * Kinds whose CRDs it installs in a group another add-on also serves (Argo Rollouts' Rollout in Argo CD's
+   * argoproj.io): the group alone would look served before the CRD is. @default none
+   */
+  readonly crdKinds?: readonly Kind[];
   /** Aggregated APIs it registers (`<version>.<group>`), served once its pods are ready. */
   readonly apiServices: readonly string[];
   /** Secrets its pods mount or read that the chart itself does not render: `namespace/name`. */
@@ -180,6 +185,27 @@ export function addonResources(c: EnvironmentConfig, a: Addon, bootstrap = false
       };
     case 'aws-load-balancer-controller':
       return awsLbcResources(c, a, monitored);
+    // argo-helm argo-rollouts-2.37.7 charts/argo-rollouts/templates: crds/ (Rollout, AnalysisRun, AnalysisTemplate,
+    // ClusterAnalysisTemplate, Experiment in argoproj.io), controller/clusterrole.yaml and clusterrolebinding.yaml
+    // (clusterInstall), aggregate-roles.yaml (three aggregated ClusterRoles), controller/deployment.yaml,
+    // serviceaccount.yaml, configmap.yaml and notifications-configmap.yaml (argo-rollouts-config,
+    // argo-rollouts-notification-configmap), metrics-service.yaml and servicemonitor.yaml (controller.metrics),
+    // poddisruptionbudget.yaml (controller.pdb.enabled). No Role (clusterInstall), no Secret (notifications.secret.create false).
+    case 'argo-rollouts': {
+      const v = a.values as { controller: { pdb: { enabled: boolean }; metrics: { enabled: boolean } } };
+      return {
+        ...none,
+        cluster: [...CRD, ...RBAC_CLUSTER],
+        namespaced: [{
+          namespace: ns,
+          kinds: [...CORE('ConfigMap', 'ServiceAccount'), ...(v.controller.metrics.enabled ? CORE('Service') : []), ...APPS('Deployment'),
+            ...(v.controller.pdb.enabled ? PDB : []), ...(v.controller.metrics.enabled ? sm : [])],
+        }],
+        crdGroups: ['argoproj.io'],
+        crdKinds: k('argoproj.io', 'Rollout', 'AnalysisRun', 'AnalysisTemplate', 'ClusterAnalysisTemplate', 'Experiment'),
+        usesGroups: uses(v.controller.metrics.enabled && monitored && MONITORING),
+      };
+    }
     // datadog/helm-charts datadog-3.74.1 charts/datadog/templates: rbac.yaml and cluster-agent-rbac.yaml
     // (ClusterRoles, ClusterRoleBindings, Roles, RoleBindings, ServiceAccounts), kube-state-metrics-core-rbac.yaml,
     // daemonset.yaml, cluster-agent-deployment.yaml, agent-services.yaml, install_info- and kpi-telemetry-

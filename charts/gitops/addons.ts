@@ -10,6 +10,7 @@ import type { PlatformContext } from '../context';
 import { API_SERVER_PORTS, INTERNET, PROMETHEUS, PRIVATE_RANGES, apiServer, clusterNodes, ingressController, type DependencyGraph, type PodGroup, type Port } from '../lib/graph';
 import { ADAPTER_PORT, ADDON_WAVES, addons, ARGOCD_NAMESPACE, GRAFANA_ADMIN_SECRET, IN_CLUSTER, KEDA_OPERATOR, PROMETHEUS_SERVICE, type Addon } from './addons-catalog';
 import { addApplication, argoMeta, projectName, syncPolicy } from './argo';
+import { ARGO_ROLLOUTS_PORTS } from './addons/argo-rollouts';
 import { platformKeys } from '../lib/labels';
 import { deploymentName } from '../lib/naming';
 import { awsLbcFlows } from './addons/aws-load-balancer-controller';
@@ -174,6 +175,15 @@ export function addonFlows(g: DependencyGraph, c: EnvironmentConfig, a: Addon): 
       break;
     }
     case 'aws-load-balancer-controller': awsLbcFlows(g, a, { toApi, webhook, scrape }); break;
+    case 'argo-rollouts': {
+      // argo-helm argo-rollouts-2.37.7 templates/controller/deployment.yaml: pod labels name argo-rollouts,
+      // component rollouts-controller; it changes Rollouts, ReplicaSets, Services and Ingresses through the API
+      // server only, and serves /metrics on 8090.
+      const controller = group(ns, 'argo-rollouts', { 'app.kubernetes.io/component': 'rollouts-controller' });
+      toApi(controller);
+      scrape(controller, ARGO_ROLLOUTS_PORTS.metrics);
+      break;
+    }
     // The optional add-ons declare their own flows (charts/gitops/addons/).
     case 'datadog': datadogFlows(g, c); break;
     case 'otel-collector': otelCollectorFlows(g, c); break;

@@ -31,6 +31,11 @@ export function demandByNamespace(manifests: readonly Obj[]): Map<string, Demand
       hpaMax.set(`${m.metadata.namespace}/${m.spec.scaleTargetRef.kind}/${m.spec.scaleTargetRef.name}`, m.spec.maxReplicas);
     }
   }
+  // A canary's Rollout runs the pods of the Deployment it references (charts/apps/rollout.ts).
+  const rollouts = new Map<string, Obj>();
+  for (const m of manifests) {
+    if (m.kind === 'Rollout' && m.spec.workloadRef?.kind === 'Deployment') rollouts.set(`${m.metadata.namespace}/${m.spec.workloadRef.name}`, m);
+  }
   const out = new Map<string, Demand>();
   const at = (ns: string) => out.get(ns) ?? out.set(ns, emptyDemand()).get(ns)!;
 
@@ -40,6 +45,12 @@ export function demandByNamespace(manifests: readonly Obj[]): Map<string, Demand
     const d = at(ns);
     switch (m.kind) {
       case 'Deployment': {
+        const r = rollouts.get(`${ns}/${m.metadata.name}`);
+        if (r) {
+          const max = hpaMax.get(`${ns}/Rollout/${r.metadata.name}`) ?? r.spec.replicas ?? 1;
+          addPods(d, m.spec.template.spec, max + canarySurge(r.spec.strategy.canary, max));
+          break;
+        }
         const max = hpaMax.get(`${ns}/Deployment/${m.metadata.name}`) ?? m.spec.replicas ?? 1;
         addPods(d, m.spec.template.spec, max + surge(m.spec.strategy, max));
         break;
@@ -83,6 +94,15 @@ function surge(strategy: Obj | undefined, replicas: number): number {
   if (strategy?.type === 'Recreate') return 0;
   const s = strategy?.rollingUpdate?.maxSurge ?? '25%';
   return typeof s === 'number' ? s : Math.ceil((replicas * parseInt(s, 10)) / 100);
+}
+
+/**
+ * Pods a canary adds beside the stable ones at most: traffic-routed, the canary ReplicaSet grows to the full count
+ * before the old one scales down (dynamicStableScale off); replica-weighted, the rolling update's surge.
+ */
+function canarySurge(canary: Obj, replicas: number): number {
+  if (canary.trafficRouting) return replicas;
+  return surge({ rollingUpdate: { maxSurge: canary.maxSurge } }, replicas);
 }
 
 /** A pod needs the larger of its containers' sum and its largest init container (Kubernetes' effective request). */

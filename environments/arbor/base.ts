@@ -6,7 +6,7 @@
  */
 import type { DeepPartial } from '../merge';
 import type { EnvironmentInput } from '../schema';
-import { ARGOCD_NAMESPACE, CERT_MANAGER_NAMESPACE, INGRESS_NAMESPACE, MONITORING_NAMESPACE, POD_SECURITY, SMALL_DEFAULTS } from '../shared';
+import { ARGO_ROLLOUTS_NAMESPACE, ARGOCD_NAMESPACE, CERT_MANAGER_NAMESPACE, INGRESS_NAMESPACE, MONITORING_NAMESPACE, POD_SECURITY, SMALL_DEFAULTS } from '../shared';
 
 /**
  * Spec 003 "Neon PostgreSQL Configuration": the four ALTER SYSTEM settings, as PostgreSQL parameters (Patroni
@@ -24,6 +24,8 @@ export const base: DeepPartial<EnvironmentInput> = {
     INGRESS_NAMESPACE,
     CERT_MANAGER_NAMESPACE,
     ARGOCD_NAMESPACE,
+    // Argo Rollouts: the APIs' canary rollouts (spec 003 "Deployment Strategy").
+    ARGO_ROLLOUTS_NAMESPACE,
     // KEDA: starts the queue workers' Jobs.
     { name: 'keda', tier: 'system' },
     // The two APIs (the document's manifest puts them in one namespace); the queue workers.

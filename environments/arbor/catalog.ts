@@ -4,7 +4,7 @@
  * The document runs both APIs as Vercel Functions and its manifest ("Container Architecture §2 Kubernetes
  * Deployment") as a Kubernetes Deployment: here both are Deployments of the manifest's shape.
  */
-import type { CatalogEntry, ProbeSpecs } from '../catalog';
+import type { CatalogEntry, ProbeSpecs, RolloutSpec } from '../catalog';
 import type { ComputeResources } from '../values';
 
 /** The platform's own images: built by CI from the document's Dockerfile, pinned by version (never `latest`). */
@@ -35,6 +35,20 @@ const HTTPS = [443];
  * (the document's Dockerfile: WORKDIR /app, .next copied there): an emptyDir on the read-only root filesystem.
  */
 const NEXT_CACHE = [{ name: 'next-cache', path: '/app/.next/cache', sizeLimit: '1Gi' }];
+
+/**
+ * Spec 003 "Deployment Strategy" (DeploymentStrategy.stages): canary at 5 % for 30 minutes, then the gradual
+ * stages 10, 25, 50 and 100 % at 15 minutes each (duration_per_stage). Where the environment turns canaries on
+ * (staging's canary_releases, production).
+ */
+export const API_ROLLOUT: RolloutSpec = {
+  canary: {
+    steps: [
+      { weight: 5, pauseMinutes: 30 },
+      { weight: 10, pauseMinutes: 15 }, { weight: 25, pauseMinutes: 15 }, { weight: 50, pauseMinutes: 15 }, { weight: 100, pauseMinutes: 0 },
+    ],
+  },
+};
 
 /** Spec 003 "Database Migration Strategy": Prisma; `migrate deploy` applies the committed migrations only. */
 const PRISMA_MIGRATE = { args: ['npx', 'prisma', 'migrate', 'deploy'] };
@@ -73,7 +87,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     dependsOn: [{ target: 'postgres' }, { target: 'minio' }],
     // Spec 003 §1 Arbor scaling: 3-50 instances at CPU 70 % / memory 80 %.
     scaling: { type: 'horizontal', minReplicas: 3, maxReplicas: 50, cpuPercent: 70, memoryPercent: 80 },
-    resources: API_RESOURCES, probes: API_PROBES, internetPorts: HTTPS, migrate: PRISMA_MIGRATE, writable: NEXT_CACHE,
+    resources: API_RESOURCES, probes: API_PROBES, internetPorts: HTTPS, migrate: PRISMA_MIGRATE, writable: NEXT_CACHE, rollout: API_ROLLOUT,
     // Spec 003 §1 realtime: Ably (channels agent-updates, collaboration), hosted; its key from the site.
     externalServices: [{ name: 'ably', secret: 'ably', env: { ABLY_API_KEY: 'apiKey' } }],
   },
@@ -87,7 +101,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     dependsOn: [{ target: 'postgres' }, { target: 'minio' }],
     // Spec 003 §2 Kumori scaling: 2-30 instances at CPU 75 % / memory 85 %.
     scaling: { type: 'horizontal', minReplicas: 2, maxReplicas: 30, cpuPercent: 75, memoryPercent: 85 },
-    resources: API_RESOURCES, probes: API_PROBES, internetPorts: HTTPS, migrate: PRISMA_MIGRATE, writable: NEXT_CACHE,
+    resources: API_RESOURCES, probes: API_PROBES, internetPorts: HTTPS, migrate: PRISMA_MIGRATE, writable: NEXT_CACHE, rollout: API_ROLLOUT,
   },
   ...QUEUES.map(worker),
   {

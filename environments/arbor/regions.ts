@@ -59,6 +59,8 @@ export function region(name: Region, generalNodes: number): DeepPartial<Environm
     ingress: { className: 'nginx', baseDomain: `${name}.arbor.example.com`, tlsIssuer: 'acme', acmeEmail: 'platform@arbor.example.com' },
     // Production: main, synced after a person approves (spec 003 "Database Migration Strategy": manual approval).
     gitops: { targetRevision: 'main', autoSync: false },
+    // Spec 003 "Deployment Strategy": the APIs roll out as canaries (environments/arbor/catalog.ts API_ROLLOUT).
+    apps: { canaryRollouts: true },
     addons: { ingressNginx: { enabled: true }, monitoring: { prometheusReplicas: 2, volume: { size: '200Gi' } } },
     quota: { floors: { system: floor, app: floor, data: floor } },
   };

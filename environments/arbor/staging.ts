@@ -32,6 +32,8 @@ export const staging: DeepPartial<EnvironmentInput> = {
   // Queue workers: two Jobs per queue at once (the three nodes hold the APIs' maximum beside them).
   apps: {
     replicaCap: { minReplicas: 2, maxReplicas: 4 },
+    // Spec 003 "Staging Environment" features: canary_releases (the production rollout rehearsed).
+    canaryRollouts: true,
     services: Object.fromEntries(QUEUES.map((q) => [`${q}-worker`, { maxReplicas: 2 }])),
   },
 };

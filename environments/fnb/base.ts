@@ -7,7 +7,7 @@
 import type { DeepPartial } from '../merge';
 import type { EnvironmentInput } from '../schema';
 import { SPEC_000_CLASSES } from './weaviate';
-import { ARGOCD_NAMESPACE, CERT_MANAGER_NAMESPACE, INGRESS_NAMESPACE, MONITORING_NAMESPACE, POD_SECURITY, SECURITY_NAMESPACE, SMALL_DEFAULTS } from '../shared';
+import { ARGO_ROLLOUTS_NAMESPACE, ARGOCD_NAMESPACE, CERT_MANAGER_NAMESPACE, INGRESS_NAMESPACE, MONITORING_NAMESPACE, POD_SECURITY, SECURITY_NAMESPACE, SMALL_DEFAULTS } from '../shared';
 
 export const base: DeepPartial<EnvironmentInput> = {
   images: { registry: '', pullPolicy: 'IfNotPresent' },
@@ -29,6 +29,8 @@ export const base: DeepPartial<EnvironmentInput> = {
     { name: 'db-weaviate', tier: 'data' },
     { name: 'storage-minio', tier: 'data' },
     ARGOCD_NAMESPACE,
+    // Argo Rollouts: production's canary rollouts (spec 000 §8.1).
+    ARGO_ROLLOUTS_NAMESPACE,
   ],
 
   quota: {

@@ -10,7 +10,7 @@
  * platform's Node.js APIs and LangChain workers are used (environments/receivables/catalog.ts says where they
  * come from).
  */
-import type { CatalogEntry, Scaling } from '../catalog';
+import type { CatalogEntry, RolloutSpec, Scaling } from '../catalog';
 import type { ComputeResources } from '../values';
 import { AGENT_CONFIG_DIR, AGENT_CONFIG_FILES } from './agents';
 
@@ -38,12 +38,19 @@ export const AGENT_SCALING: Scaling = {
   type: 'horizontal', minReplicas: 2, maxReplicas: 5, cpuPercent: 80, queue: { metric: 'agent_task_queue_depth', averageValue: 100 },
 };
 
+/**
+ * Spec 000 §8.1: production rolls out gradually, 5 % → 25 % → 100 %, while people "monitor alerts" and "roll back
+ * if needed": the document gives no durations, so each step holds until a person promotes it. Every long-running
+ * entry; where the environment turns canaries on (production).
+ */
+export const GRADUAL_ROLLOUT: RolloutSpec = { canary: { steps: [{ weight: 5 }, { weight: 25 }, { weight: 100, pauseMinutes: 0 }] } };
+
 /** §2.2: every service reads through the PostgreSQL read replicas and writes to the primary. */
 const postgresWithReplicas = { target: 'postgres', readReplicas: true } as const;
 
 const service = (name: string, port: number, description: string, dependsOn: CatalogEntry['dependsOn'], ingressHost?: string, resources = express): CatalogEntry => ({
   name, namespace: SERVICES_NAMESPACE, kind: 'node-api', description, image: own(name), port,
-  dependsOn, scaling: expressRange, resources, ...(ingressHost ? { ingressHost } : {}),
+  dependsOn, scaling: expressRange, resources, rollout: GRADUAL_ROLLOUT, ...(ingressHost ? { ingressHost } : {}),
 });
 
 export const CATALOG: readonly CatalogEntry[] = [
@@ -80,7 +87,7 @@ export const CATALOG: readonly CatalogEntry[] = [
       LANGGRAPH_CHECKPOINT_SCHEMA: 'agent_state',
     },
     dependsOn: [{ target: 'postgres' }, { target: 'redis' }, { target: 'weaviate' }, { target: 'minio' }],
-    scaling: AGENT_SCALING, resources: langgraph,
+    scaling: AGENT_SCALING, resources: langgraph, rollout: GRADUAL_ROLLOUT,
     // GPT-4 (OpenAI) and Claude (Anthropic) over HTTPS: the only workload that leaves the cluster.
     internetPorts: [443],
   },

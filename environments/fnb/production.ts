@@ -23,6 +23,8 @@ export const production: DeepPartial<EnvironmentInput> = {
   ingress: { className: 'nginx', baseDomain: 'fnb.example.com', tlsIssuer: 'acme', acmeEmail: 'platform@fnb.example.com' },
   gitops: { targetRevision: 'release', autoSync: false },
   addons: { ingressNginx: { enabled: true }, monitoring: { prometheusReplicas: 2, retention: '30d', volume: { size: '200Gi' } } },
+  // §8.1: the gradual rollout (5 % → 25 % → 100 %) of every service, by Argo Rollouts.
+  apps: { canaryRollouts: true },
   quota: { floors: { system: floor, app: floor, data: floor } },
   stores: {
     // §3.1: a primary and read replicas; the standby site (10.130.0.0/24) streams from the primary (§7.1).

@@ -261,6 +261,8 @@ export function simulate(input: SimInput, path: Path): Simulation {
   const steps = installSteps(input, path);
   const provided = providers(steps);
   const later = (key: string) => (provided.has(key) ? ` (provided only by step ${provided.get(key)})` : '');
+  // Kinds whose CRDs an add-on installs into a group another one already serves (Rollout in argoproj.io).
+  const kindOwners = new Map(steps.flatMap((x) => (x.addon?.resources.crdKinds ?? []).map((k) => [`${k.group}/${k.kind}`, x.addon!.addon.name] as const)));
   const out: StepResult[] = [];
 
   for (const step of steps) {
@@ -286,6 +288,8 @@ export function simulate(input: SimInput, path: Path): Simulation {
         }
       }
       if (!s.groups.has(group) && !stepGroups.has(group)) problems.push(`${what}: the cluster does not serve ${group}/${kind} yet${later(`group ${group}`)}`);
+      const owner = kindOwners.get(`${group}/${kind}`);
+      if (owner && !s.running.has(owner) && step.addon?.addon.name !== owner) problems.push(`${what}: the cluster does not serve ${group}/${kind} until ${owner} installs its CRD`);
       if (ns !== undefined && !s.namespaces.has(ns) && !stepNamespaces.has(ns)) problems.push(`${what}: namespace ${ns} does not exist yet${later(`Namespace ${ns}`)}`);
     };
     if (step.project && step.repo && !(step.project.spec.sourceRepos ?? []).some((r: string) => glob(r, step.repo!))) {

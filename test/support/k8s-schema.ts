@@ -48,6 +48,42 @@ const KEDA_SHAPES: Record<string, { readonly spec: Shape; readonly required: rea
 };
 
 /**
+ * Argo Rollouts' Rollout (argoproj.io/v1alpha1): @kubernetes-models/argo-cd has no Rollout (the package
+ * @kubernetes-models/argo-rollouts exists on npm but is not installed here). Checked against the fields and types
+ * of the CRD at the pinned chart (argoproj/argo-helm argo-rollouts-2.37.7 charts/argo-rollouts/templates/crds/
+ * rollout-crd.yaml, v1alpha1 openAPIV3Schema), for the parts we render: spec, strategy.canary with its steps,
+ * trafficRouting.nginx and workloadRef. The CRD itself marks no spec field required; the controller refuses a
+ * Rollout without a selector or without either a template or a workloadRef (checked here as required).
+ */
+const ROLLOUT_SHAPE: Shape = {
+  replicas: 'integer', revisionHistoryLimit: 'integer', progressDeadlineSeconds: 'integer', minReadySeconds: 'integer', paused: 'boolean',
+  selector: { matchLabels: 'object', matchExpressions: 'array' },
+  template: 'object',
+  workloadRef: { apiVersion: 'string', kind: 'string', name: 'string', scaleDown: 'string' },
+  strategy: {
+    canary: {
+      canaryService: 'string', stableService: 'string', maxSurge: 'integer', maxUnavailable: 'integer', dynamicStableScale: 'boolean',
+      scaleDownDelaySeconds: 'integer', abortScaleDownDelaySeconds: 'integer',
+      steps: [{ setWeight: 'integer', pause: { duration: 'string' } }],
+      trafficRouting: { nginx: { stableIngress: 'string', annotationPrefix: 'string', additionalIngressAnnotations: 'object' } },
+    },
+  },
+};
+
+function rolloutErrors(m: Obj): string | undefined {
+  const out = shapeErrors(m.spec, ROLLOUT_SHAPE, 'spec');
+  if (!m.spec?.selector?.matchLabels) out.push('spec.selector: is required');
+  if (!m.spec?.template === !m.spec?.workloadRef) out.push('spec: needs exactly one of template and workloadRef');
+  if (m.spec?.workloadRef) for (const f of ['apiVersion', 'kind', 'name']) if (missing(m.spec.workloadRef, f)) out.push(`spec.workloadRef.${f}: is required`);
+  if (!['never', 'onsuccess', 'progressively', undefined].includes(m.spec?.workloadRef?.scaleDown)) out.push(`spec.workloadRef.scaleDown: "${m.spec.workloadRef.scaleDown}" is not never, onsuccess or progressively`);
+  if (!m.spec?.strategy?.canary && !m.spec?.strategy?.blueGreen) out.push('spec.strategy: needs canary or blueGreen');
+  const c = m.spec?.strategy?.canary;
+  if (c?.trafficRouting && !(c.canaryService && c.stableService)) out.push('spec.strategy.canary: trafficRouting needs canaryService and stableService');
+  for (const [i, st] of (c?.steps ?? []).entries()) if (Object.keys(st).length !== 1) out.push(`spec.strategy.canary.steps[${i}]: one action per step`);
+  return out.length ? out.join('; ') : undefined;
+}
+
+/**
  * The VPA add-on's VerticalPodAutoscaler (autoscaling.k8s.io/v1) has no kubernetes-models package either: checked
  * against its CRD at the pinned chart (FairwindsOps/charts stable/vpa 4.6.0 at 8033729 crds/vpa-v1-crd.yaml: spec
  * fields, types, the updateMode enum, required targetRef.kind and targetRef.name).
@@ -116,6 +152,7 @@ function kedaErrors(m: Obj): string | undefined {
 export function modelErrors(m: Obj): string | undefined {
   const [group, version] = String(m.apiVersion).includes('/') ? String(m.apiVersion).split('/') : ['', m.apiVersion];
   if (group === 'keda.sh') return kedaErrors(m);
+  if (group === 'argoproj.io' && m.kind === 'Rollout') return rolloutErrors(m);
   if (group === 'autoscaling.k8s.io') return vpaErrors(m);
   const modulePath = group ? `${CRD_PACKAGES.find(([re]) => re.test(group))?.[1] ?? 'kubernetes-models'}/${group}/${version}` : `kubernetes-models/${version}`;
   let Model: any;
@@ -164,6 +201,7 @@ function tables(): { fields: Map<string, Map<string, Field>>; roots: Map<string,
 /** Paths of fields that the Kubernetes 1.27 API does not define (empty when all are known). */
 export function unknownFields(m: Obj): string[] {
   // KEDA: its own fields are checked by modelErrors; a ScaledJob's Job template against the 1.27 JobSpec here.
+  if (String(m.apiVersion).startsWith('argoproj.io/') && m.kind === 'Rollout') return [];
   if (String(m.apiVersion).startsWith('keda.sh/')) {
     return m.kind === 'ScaledJob' ? unknownFields({ apiVersion: 'batch/v1', kind: 'Job', spec: m.spec.jobTargetRef }).map((f) => f.replace(/^spec\./, 'spec.jobTargetRef.')) : [];
   }

@@ -27,9 +27,17 @@ export function vpaTargets(manifests: readonly Manifest[]): VpaTarget[] {
   const key = (ns: string, kind: string, name: string) => `${ns}/${kind}/${name}`;
   const scaled = new Set(manifests.filter((m) => m.kind === 'HorizontalPodAutoscaler')
     .map((m) => key(m.metadata?.namespace ?? '', m.spec?.scaleTargetRef?.kind, m.spec?.scaleTargetRef?.name)));
+  // A canary's Rollout (charts/apps/rollout.ts) runs the pods of the Deployment it references: the Rollout is the target.
+  const rolloutOf = new Map(manifests.filter((m) => m.kind === 'Rollout' && m.spec?.workloadRef?.kind === 'Deployment')
+    .map((m) => [key(m.metadata?.namespace ?? '', 'Deployment', m.spec.workloadRef.name), m.metadata!.name!] as const));
   return manifests
-    .filter((m) => (VPA_KINDS as readonly string[]).includes(String(m.kind)) && !scaled.has(key(m.metadata?.namespace ?? '', String(m.kind), m.metadata?.name)))
-    .map((m) => ({ namespace: m.metadata!.namespace!, kind: String(m.kind), name: m.metadata!.name! }))
+    .filter((m) => (VPA_KINDS as readonly string[]).includes(String(m.kind)))
+    .map((m) => {
+      const ns = m.metadata!.namespace!;
+      const rollout = rolloutOf.get(key(ns, String(m.kind), m.metadata!.name!));
+      return rollout ? { namespace: ns, kind: 'Rollout', name: rollout } : { namespace: ns, kind: String(m.kind), name: m.metadata!.name! };
+    })
+    .filter((t) => !scaled.has(key(t.namespace, t.kind, t.name)))
     .sort((a, b) => key(a.namespace, a.kind, a.name).localeCompare(key(b.namespace, b.kind, b.name)));
 }
 
@@ -52,7 +60,7 @@ export class VpaChart extends Chart {
         apiVersion: VPA_API, kind: 'VerticalPodAutoscaler',
         metadata: meta(c, { name, namespace: t.namespace, id: { name: 'vpa', component: 'recommendation', instance: name } }),
         spec: {
-          targetRef: { apiVersion: 'apps/v1', kind: t.kind, name: t.name },
+          targetRef: { apiVersion: t.kind === 'Rollout' ? 'argoproj.io/v1alpha1' : 'apps/v1', kind: t.kind, name: t.name },
           // Recommendation mode: the recommender only writes status.recommendation.
           updatePolicy: { updateMode: 'Off' },
           resourcePolicy: { containerPolicies: [{ containerName: '*', controlledResources: ['cpu', 'memory'] }] },
