@@ -73,11 +73,6 @@ export function catalogProblems(catalog: readonly CatalogEntry[], appNamespaces:
     if (cron) add('schedule', `"${e.schedule}": ${cron} (${CRON_HINT})`);
     if (e.serviceName !== undefined && !/^[a-z]([-a-z0-9]{0,40}[a-z0-9])?$/.test(e.serviceName)) add('serviceName', `"${e.serviceName}" must be a DNS label of at most 42 characters`);
     if (e.serviceName !== undefined && e.kind === 'batch-job') add('serviceName', 'a batch job has no Service');
-    (e.siteSecretEnv ?? []).forEach((v, j) => {
-      if (!/^[A-Z_][A-Z0-9_]*$/.test(v.name)) add(`siteSecretEnv[${j}].name`, `"${v.name}" must be an environment variable name such as API_KEY`);
-      if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(v.secret)) add(`siteSecretEnv[${j}].secret`, `"${v.secret}" must be a Secret name (a DNS label)`);
-      if (!/^[-._A-Za-z0-9]+$/.test(v.key)) add(`siteSecretEnv[${j}].key`, `"${v.key}" is not a Secret key (letters, digits, "-", "_", ".")`);
-    });
     const fileSets = new Set<string>();
     (e.configFiles ?? []).forEach((f, j) => {
       if (!/^[a-z]([-a-z0-9]{0,20}[a-z0-9])?$/.test(f.name)) add(`configFiles[${j}].name`, `"${f.name}" must be a DNS label of at most 22 characters`);
@@ -94,10 +89,11 @@ export function catalogProblems(catalog: readonly CatalogEntry[], appNamespaces:
       if (e.kind === 'batch-job' || e.kind === 'queue-worker') add(`writable[${j}]`, `a ${e.kind} writes only /tmp`);
     });
     (e.externalServices ?? []).forEach((x, j) => {
-      if (!/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/.test(x.secret)) add(`externalServices[${j}].secret`, `"${x.secret}" must be a Secret name (a DNS label)`);
+      if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(x.secret)) add(`externalServices[${j}].secret`, `"${x.secret}" must be a Secret name (a DNS label)`);
+      if (!Object.keys(x.env).length) add(`externalServices[${j}].env`, `${x.name} must pass at least one credential (environment variable → Secret key)`);
       for (const [v, key] of Object.entries(x.env)) {
         if (!/^[A-Z_][A-Z0-9_]*$/.test(v)) add(`externalServices[${j}].env.${v}`, 'must be an environment variable name such as ABLY_API_KEY');
-        if (!/^[-._a-zA-Z0-9]+$/.test(key)) add(`externalServices[${j}].env.${v}`, `"${key}" must be a Secret key`);
+        if (!/^[-._a-zA-Z0-9]+$/.test(key)) add(`externalServices[${j}].env.${v}`, `"${key}" is not a Secret key (letters, digits, "-", "_", ".")`);
       }
       if (!(e.internetPorts ?? []).includes(443)) add(`externalServices[${j}]`, `${x.name} is reached over HTTPS: internetPorts must include 443`);
     });

@@ -85,12 +85,13 @@ export interface ProbeSpecs {
 }
 
 /**
- * A hosted service an entry calls (a realtime API, an error tracker): reached over HTTPS (the entry's
- * `internetPorts`), with credentials from a Secret the site creates in the entry's namespace before the install
- * (never generated, never in Git), passed as environment variables.
+ * A service outside the cluster an entry calls with credentials of its own (a realtime API, a model provider):
+ * reached over HTTPS (the entry's `internetPorts`), with credentials from a Secret the site creates in the entry's
+ * namespace before the install (never generated, never in Git), passed as environment variables. Several
+ * services may share one Secret (each names its own keys).
  */
 export interface ExternalService {
-  /** What it is, for the documentation (e.g. `ably`). */
+  /** What it is, for the documentation (e.g. `ably`, `openai`). */
   readonly name: string;
   /** The site-supplied Secret. */
   readonly secret: string;
@@ -128,11 +129,6 @@ export interface CatalogEntry {
   readonly serviceName?: string;
   /** Non-secret settings of the entry's own, added to its settings ConfigMap (the stores' wiring wins on a clash). */
   readonly settings?: Readonly<Record<string, string>>;
-  /**
-   * Environment variables from Secrets the site creates in the entry's namespace before the install (keys of
-   * services outside the cluster, such as the model providers'): never generated, never in Git.
-   */
-  readonly siteSecretEnv?: readonly { readonly name: string; readonly secret: string; readonly key: string }[];
   /** ConfigMaps mounted into the pods (spec 000 §4.1: the model names and tool definitions of the agents). */
   readonly configFiles?: readonly ConfigFiles[];
   /**
@@ -154,7 +150,7 @@ export interface CatalogEntry {
   readonly deadlineSeconds?: number;
   /** Batch jobs only: the program's arguments. */
   readonly args?: readonly string[];
-  /** Hosted services it calls with credentials of their own (site-supplied Secrets). @default none */
+  /** Services outside the cluster it calls with credentials of their own (site-supplied Secrets). @default none */
   readonly externalServices?: readonly ExternalService[];
   /**
    * Long-running kinds: paths the program writes besides the kind's (the root filesystem is read-only), each an

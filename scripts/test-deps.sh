@@ -13,6 +13,8 @@ declare -A NEED=(
   [pgbouncer]=pgbouncer
   [etcd]=etcd-server
   [etcdctl]=etcd-client
+  # the tiered backup retention plans with jq (the Spilo image carries it; Ubuntu 22.04 and Debian 12 ship jq 1.6)
+  [jq]=jq
   # to build PgBouncer 1.24 (below): bookworm's 1.18 lacks max_prepared_statements, which the rendered ini sets
   [gcc]=gcc
   [make]=make

@@ -7,13 +7,11 @@
  * 2. A live server started with those four parameters (4 GB of shared buffers really allocated) runs the rendered
  *    post-bootstrap script: it creates the application role and database, the schemas `arbor`, `kumori` and
  *    `shared` owned by the application's role, and the extensions `uuid-ossp` and `pg_trgm`, which then work.
- *
- * What it does not prove: `vector` (pgvector). Debian 12 packages no pgvector for PostgreSQL 15 (there is no
- * postgresql-15-pgvector in bookworm; the image, Spilo, installs PGDG's: zalando/spilo
- * postgres-appliance/build_scripts/base.sh). The test shows the script asks for `vector` by that name (the
- * document's `"pgvector"` is the project's name, not the extension's: pgvector/pgvector vector.control) and that
- * this server refuses it only because the package is missing. Patroni and the Kubernetes DCS are proven for the
- * receivables platform (test/postgres.server.test.ts): the script is run here as Patroni runs it.
+ * 3. `vector` (pgvector): the document's `"pgvector"` is the project's name, not the extension's (pgvector/pgvector
+ *    vector.control); Debian 12 packages none for PostgreSQL 15, so scripts/test-deps.sh builds pgvector 0.8.0
+ *    (Debian's source) into it, and the script's `CREATE EXTENSION "vector"` runs for real. Patroni and the
+ *    Kubernetes DCS are proven for the receivables platform (test/postgres.server.test.ts): the script is run here
+ *    as Patroni runs it.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -37,6 +35,9 @@ const patroniOf = (env: string) => {
   return { p, files: cm.data as Record<string, string>, params: { ...yml.bootstrap.dcs.postgresql.parameters, ...yml.postgresql.parameters } as Record<string, unknown> };
 };
 const primary = patroniOf('production-us-east-1');
+/** The exporter's role, as the Secret `postgres-exporter` names it. */
+const EXPORTER = 'postgres_exporter';
+let port = 0;
 
 afterAll(async () => {
   await procs.stopAll();
@@ -83,7 +84,7 @@ describe('spec 003: schemas arbor, kumori, shared and extensions uuid-ossp, pgve
   });
 
   test('a live PostgreSQL 15 with the four settings runs the script: role, database, schemas and extensions', async () => {
-    const [port] = await freePorts(1);
+    [port] = await freePorts(1);
     const settings = ['max_connections', 'shared_buffers', 'effective_cache_size', 'work_mem'].flatMap((k) => ['-c', `${k}=${String(primary.params[k])}`]);
     procs.start('postgres', `${PG_BIN}/postgres`, ['-D', scratch, '-p', String(port), '-k', work, '-c', 'listen_addresses=127.0.0.1', ...settings], { PATH: BASE_PATH });
     const su = { port, user: 'postgres', password: '', database: 'postgres' };
@@ -101,32 +102,93 @@ describe('spec 003: schemas arbor, kumori, shared and extensions uuid-ossp, pgve
       const u = serviceUser();
       return spawnSync('sh', [file, `postgresql://postgres@127.0.0.1:${port}/postgres`], {
         encoding: 'utf8', timeout: 30000, ...(u ? { uid: u.uid, gid: u.gid } : {}),
-        env: { PATH: BASE_PATH, APP_USER: 'arbor_app', APP_PASSWORD: 'Tapp-password-1', APP_DATABASE: database, SUPERUSER_PASSWORD: '' },
+        env: { PATH: BASE_PATH, APP_USER: 'arbor_app', APP_PASSWORD: 'Tapp-password-1', APP_DATABASE: database, SUPERUSER_PASSWORD: '', EXPORTER_USER: EXPORTER, EXPORTER_PASSWORD: 'Texporter-password-1' },
       });
     };
-    // The rendered script as it is: stops at `vector`, which this server's packages lack (see above).
-    const asRendered = run(primary.files['post-bootstrap.sh']);
-    expect(asRendered.status).not.toBe(0);
-    expect(asRendered.stderr).toMatch(/extension "vector" is not available|could not open extension control file .*vector\.control/);
-
-    // The same script without `vector` (the extension Debian does not ship): every statement runs, twice (the
-    // run above created uuid-ossp before it stopped: "already exists, skipping" is the only thing said).
+    // The rendered script as it is (pgvector 0.8.0 is built into this PostgreSQL 15 by scripts/test-deps.sh),
+    // twice: every statement runs; the second time "already exists, skipping" is the only thing said.
     const notices = (stderr: string) => stderr.split('\n').filter((l) => l && !/^NOTICE: .* already exists, skipping$/.test(l)).join('\n');
-    const cfg = primary.p.config as PostgresConfig;
-    const withoutVector = postBootstrapSh({ ...cfg, stores: { ...cfg.stores, postgres: { ...cfg.stores.postgres, extensions: cfg.stores.postgres.extensions.filter((e) => e !== 'vector') } } });
     for (const attempt of [1, 2]) {
-      const r = run(withoutVector);
+      const r = run(primary.files['post-bootstrap.sh']);
       expect({ attempt, status: r.status, stderr: notices(r.stderr) }).toEqual({ attempt, status: 0, stderr: '' });
     }
     const db = { ...su, database };
     expect((await psql(db, "select string_agg(nspname || ':' || pg_get_userbyid(nspowner), ',' order by nspname) from pg_namespace where nspname in ('arbor','kumori','shared')")).trim())
       .toBe('arbor:arbor_app,kumori:arbor_app,shared:arbor_app');
-    expect((await psql(db, "select string_agg(extname, ',' order by extname) from pg_extension where extname <> 'plpgsql'")).trim()).toBe('pg_trgm,uuid-ossp');
+    expect((await psql(db, "select string_agg(extname, ',' order by extname) from pg_extension where extname <> 'plpgsql'")).trim()).toBe('pg_trgm,uuid-ossp,vector');
     // And they work: a version-4 UUID, a trigram similarity.
     expect((await psql(db, 'select uuid_generate_v4()::text')).trim()).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(Number((await psql(db, "select similarity('arbor', 'arbour')")).trim())).toBeGreaterThan(0.3);
+    // pgvector: a Euclidean distance between two vectors (3-4-5).
+    expect((await psql(db, "select '[0,0]'::vector <-> '[3,4]'::vector")).trim()).toBe('5');
     // The document's own spelling names no extension at all.
     await expect(psql(db, 'CREATE EXTENSION IF NOT EXISTS "pgvector"')).rejects.toThrow(/pgvector/);
-    await procs.stop('postgres', 10000);
   }, 120000);
+});
+
+/**
+ * Spec 003 "Infrastructure Monitoring" (exporters: postgres_exporter): the role the rendered post-bootstrap script
+ * created above (run twice) on the live server. What the exporter's default collectors read is listed from its
+ * source at v0.20.1 (prometheus-community/postgres_exporter collector/*.go, those registered defaultEnabled:
+ * database, locks, replication, replication_slots, roles, settings, stat_activity, stat_archiver, stat_bgwriter,
+ * stat_database, stat_progress_vacuum, stat_replication, stat_user_tables, statio_user_tables, wal); the queries
+ * below touch the same views and functions, written here, not copied. Not proven: the exporter binary itself
+ * (not installed here) and TLS on loopback (this server trusts local connections; the pods' pg_hba is proven in
+ * test/postgres.server.test.ts).
+ */
+describe('spec 003 "Infrastructure Monitoring": postgres_exporter\'s role reads the statistics and nothing else', () => {
+  test('the role: login, pg_monitor, at most 3 connections, no other power, its password the Secret\'s', async () => {
+    const su = { port, user: 'postgres', password: '', database: 'postgres' };
+    expect(primary.files['post-bootstrap.sh']).toContain('GRANT pg_monitor TO %I');
+    expect(await psql(su, `select rolcanlogin, rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls, rolconnlimit from pg_roles where rolname = '${EXPORTER}'`)).toBe('t|f|f|f|f|f|3');
+    expect(await psql(su, `select string_agg(b.rolname, ',' order by b.rolname) from pg_auth_members m join pg_roles b on b.oid = m.roleid join pg_roles r on r.oid = m.member where r.rolname = '${EXPORTER}'`)).toBe('pg_monitor');
+    expect(await psql(su, `select rolpassword like 'SCRAM-SHA-256$%' from pg_authid where rolname = '${EXPORTER}'`)).toBe('t');
+  });
+
+  test('it reads what the default collectors read', async () => {
+    const database = primary.p.refs.postgres!.database;
+    const app = { port, user: 'arbor_app', password: '', database };
+    const exp = { port, user: EXPORTER, password: '', database };
+    await psql(app, 'create table arbor.items (id serial primary key, name text); insert into arbor.items (name) values (\'secret\'); analyze arbor.items');
+    // Another role's running statement: its text is what pg_read_all_stats (part of pg_monitor) reveals.
+    const busy = psql(app, 'select pg_sleep(3) /* arbor-busy */');
+    await waitFor('the busy session', 5000, async () => ((await psql(exp, "select count(*) from pg_stat_activity where query like '%arbor-busy%' and usename = 'arbor_app'")) === '1' ? true : undefined));
+    const reads: Record<string, string> = {
+      database: 'select count(*) > 0 from pg_database where pg_database_size(datname) > 0',
+      locks: 'select count(*) >= 0 from pg_locks l join pg_database d on d.oid = l.database',
+      replication: 'select pg_is_in_recovery() is not null and pg_last_xact_replay_timestamp() is null',
+      replication_slots: 'select count(*) >= 0 from pg_replication_slots',
+      roles: 'select count(*) > 0 from pg_roles where rolconnlimit is not null',
+      settings: "select count(*) > 0 from pg_settings where name = 'data_directory' and setting <> ''",
+      stat_archiver: 'select archived_count >= 0 from pg_stat_archiver',
+      stat_bgwriter: 'select buffers_clean >= 0 from pg_stat_bgwriter',
+      stat_database: `select xact_commit > 0 from pg_stat_database where datname = '${database}'`,
+      stat_progress_vacuum: "select count(*) >= 0 from pg_stat_get_progress_info('VACUUM')",
+      stat_replication: 'select count(*) >= 0 from pg_stat_replication',
+      stat_user_tables: "select pg_table_size(relid) > 0 and pg_indexes_size(relid) > 0 and n_live_tup = 1 from pg_stat_user_tables where schemaname = 'arbor' and relname = 'items'",
+      statio_user_tables: "select count(*) = 1 from pg_statio_user_tables where schemaname = 'arbor'",
+      wal: 'select count(*) > 0 and pg_current_wal_lsn() is not null from pg_ls_waldir()',
+    };
+    for (const [collector, sql] of Object.entries(reads)) expect({ collector, value: await psql(exp, sql) }).toEqual({ collector, value: 't' });
+    expect(await psql(exp, "select query from pg_stat_activity where query like '%arbor-busy%' and usename = 'arbor_app'")).toContain('pg_sleep(3)');
+    await busy;
+  }, 30000);
+
+  test('it cannot read, change or create data, read files or become another role', async () => {
+    const exp = { port, user: EXPORTER, password: '', database: primary.p.refs.postgres!.database };
+    await expect(psql(exp, 'select * from arbor.items')).rejects.toThrow(/permission denied for schema arbor/);
+    await expect(psql(exp, 'create table public.x (i int)')).rejects.toThrow(/permission denied for schema public/);
+    await expect(psql(exp, "select pg_read_file('PG_VERSION')")).rejects.toThrow(/permission denied for function pg_read_file/);
+    await expect(psql(exp, 'set role arbor_app')).rejects.toThrow(/permission denied to set role "arbor_app"/);
+    // Another role's session cannot be ended (pg_signal_backend is not part of pg_monitor).
+    const app = { port, user: 'arbor_app', password: '', database: exp.database };
+    const busy = psql(app, 'select pg_sleep(2) /* arbor-busy-2 */').catch(() => 'ended');
+    const pid = await waitFor('the busy session', 5000, async () => (await psql(exp, "select pid from pg_stat_activity where query like '%arbor-busy-2%' and usename = 'arbor_app'")) || undefined);
+    await expect(psql(exp, `select pg_terminate_backend(${pid})`)).rejects.toThrow(/permission denied to terminate process|must be a member of the role whose process is being terminated/);
+    expect(await busy).toBe('');
+    // Even with the table's schema granted, the rows stay out of reach.
+    await psql({ port, user: 'arbor_app', password: '', database: exp.database }, `grant usage on schema arbor to ${EXPORTER}`);
+    await expect(psql(exp, 'select * from arbor.items')).rejects.toThrow(/permission denied for table items/);
+    await procs.stop('postgres', 10000);
+  }, 30000);
 });

@@ -14,6 +14,8 @@ import { manifestsOf } from './support/render';
 import { siteChecklist } from '../charts/output/checklist';
 import { addons } from '../charts/gitops/addons-catalog';
 import { modelErrors, unknownFields } from './support/k8s-schema';
+import { standbySourceSecrets } from '../charts/data/postgres/chart';
+import type { PostgresRefs } from '../charts/data/postgres/context';
 
 const ENVS = Object.keys(PLATFORMS.arbor.environments);
 const rendered = new Map<string, RenderedPlatform>(ENVS.map((e) => [e, renderPlatform(loadEnvironment(e, 'arbor'))]));
@@ -157,17 +159,48 @@ describe('spec 003 "Infrastructure Monitoring": Prometheus retention 30d', () =>
   });
 });
 
-describe('spec 003 "Backup Strategy": hourly, 24 hourly and 7 daily kept', () => {
-  test.each(ENVS.filter((e) => e.startsWith('production')))('%s: WAL archived at least hourly, restorable to any point of 7 days', (env) => {
+describe('spec 003 "Infrastructure Monitoring": exporters node_exporter and postgres_exporter', () => {
+  test.each(ENVS)('%s: a postgres_exporter beside every member, as the pg_monitor role, scraped through the NetworkPolicies', (env) => {
+    const p = rendered.get(env)!;
+    const sts = objects(env).find((m) => m.kind === 'StatefulSet' && m.metadata.namespace === 'db-postgres')!;
+    const exporter = sts.spec.template.spec.containers.find((c: Manifest) => c.name === 'exporter');
+    expect(exporter.image).toMatch(/\/prometheuscommunity\/postgres-exporter:v\d+\.\d+\.\d+$/);
+    expect(exporter.ports).toEqual([{ name: 'metrics', containerPort: 9187, protocol: 'TCP' }]);
+    expect(exporter.readinessProbe).toBeUndefined();
+    expect(exporter.livenessProbe.httpGet.port).toBe('metrics');
+    expect(exporter.resources.limits).toBeDefined();
+    const env$ = Object.fromEntries(exporter.env.map((e: Manifest) => [e.name, e]));
+    expect(env$.DATA_SOURCE_URI.value).toBe(`127.0.0.1:5432/${p.refs.postgres!.database}?sslmode=require`);
+    expect(env$.DATA_SOURCE_USER.valueFrom.secretKeyRef).toEqual({ name: 'postgres-exporter', key: 'username' });
+    expect(env$.DATA_SOURCE_PASS.valueFrom.secretKeyRef).toEqual({ name: 'postgres-exporter', key: 'password' });
+    // A generated Secret, the role's name fixed (the post-bootstrap script creates exactly that role).
+    expect(p.secrets.find((x) => x.name === 'postgres-exporter')).toMatchObject({ namespace: 'db-postgres', fixed: { username: 'postgres_exporter' } });
+    const cm = objects(env).find((m) => m.kind === 'ConfigMap' && m.metadata.name === 'postgres-patroni')!;
+    expect(cm.data['post-bootstrap.sh']).toContain("GRANT pg_monitor TO %I");
+    if (!p.config.addons.monitoring.enabled) return;
+    const pm = objects(env).find((m) => m.kind === 'PodMonitor' && m.metadata.namespace === 'db-postgres' && m.spec.selector.matchLabels['app.kubernetes.io/component'] === 'database')!;
+    expect(pm.spec.podMetricsEndpoints.map((e: Manifest) => e.port)).toContain('metrics');
+    const ingress = objects(env).find((m) => m.kind === 'NetworkPolicy' && m.metadata.namespace === 'db-postgres' && m.metadata.name === 'postgres-database-ingress')!;
+    const fromPrometheus = ingress.spec.ingress.filter((r: Manifest) => (r.from ?? []).some((f: Manifest) => f.podSelector?.matchLabels?.['app.kubernetes.io/name'] === 'prometheus'));
+    expect(fromPrometheus.flatMap((r: Manifest) => r.ports.map((x: Manifest) => x.port))).toContain(9187);
+  });
+
+  test('the read-replica regions take the exporter\'s password from the primary region (a standby is a physical copy)', () => {
+    const standby = rendered.get('production-eu-west-1')!;
+    expect(standby.config.stores.postgres!.standby).toBeDefined();
+    expect(standbySourceSecrets(standby.refs as PostgresRefs).map((x) => x.name)).toContain('postgres-exporter');
+  });
+});
+
+describe('spec 003 "Disaster Recovery §1 Backup Strategy": frequency hourly; retention hourly 24, daily 7, weekly 4, monthly 12', () => {
+  test.each(ENVS.filter((e) => e.startsWith('production') || e === 'staging'))('%s: a base backup every hour, pruned by the four tiers; WAL archived within the hour', (env) => {
     const p = rendered.get(env)!;
     const cm = objects(env).find((m) => m.kind === 'ConfigMap' && m.metadata.name === 'postgres-patroni')!;
     const timeout = /archive_timeout: "?(\d+)s"?/.exec(cm.data['patroni.yml'])!;
-    // Hourly: a WAL segment leaves the pod within the hour, whatever the write rate.
     expect(Number(timeout[1])).toBeLessThanOrEqual(3600);
-    // 24 hourly and 7 daily: base backups (daily) and their WAL kept 7 days cover every hour of the last day
-    // and every day of the week.
-    expect(p.config.stores.postgres!.backup.intervalHours).toBeLessThanOrEqual(24);
-    expect(p.config.stores.postgres!.backup.retentionDays).toBeGreaterThanOrEqual(7);
+    expect(p.config.stores.postgres!.backup).toEqual({ intervalHours: 1, retention: { hourly: 24, daily: 7, weekly: 4, monthly: 12 } });
+    // Which backups the tiers keep: test/postgres.retention.test.ts runs the rendered script.
+    expect(cm.data['backup-retention.sh']).toContain('backup-list --detail --json');
   });
 });
 

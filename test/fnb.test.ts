@@ -277,16 +277,17 @@ describe('the catalog fields the F&B platform added (environments/catalog.ts che
     const bad: CatalogEntry = {
       ...agent, dependsOn: [{ target: 'redis', readReplicas: true }], serviceName: 'api',
       configFiles: [{ name: 'models', mountPath: 'etc/models', files: { 'a b.json': '{}' } }, { name: 'models', mountPath: '/', files: {} }],
-      siteSecretEnv: [{ name: 'openai-key', secret: 'LLM', key: 'a b' }],
+      externalServices: [{ name: 'openai', secret: 'LLM', env: { 'openai-key': 'a b' } }, { name: 'anthropic', secret: 'llm-api-keys', env: {} }],
     };
     expect(problems([...PLATFORMS.fnb.catalog.filter((e) => e !== agent), bad])).toEqual([
-      'catalog.langgraph-agent.siteSecretEnv[0].name: "openai-key" must be an environment variable name such as API_KEY',
-      'catalog.langgraph-agent.siteSecretEnv[0].secret: "LLM" must be a Secret name (a DNS label)',
-      'catalog.langgraph-agent.siteSecretEnv[0].key: "a b" is not a Secret key (letters, digits, "-", "_", ".")',
       'catalog.langgraph-agent.configFiles[0].mountPath: "etc/models" must be an absolute directory other than /',
       'catalog.langgraph-agent.configFiles[0].files: "a b.json" is not a ConfigMap key (letters, digits, "-", "_", ".")',
       'catalog.langgraph-agent.configFiles[1].name: "models" is listed twice',
       'catalog.langgraph-agent.configFiles[1].mountPath: "/" must be an absolute directory other than /',
+      'catalog.langgraph-agent.externalServices[0].secret: "LLM" must be a Secret name (a DNS label)',
+      'catalog.langgraph-agent.externalServices[0].env.openai-key: must be an environment variable name such as ABLY_API_KEY',
+      'catalog.langgraph-agent.externalServices[0].env.openai-key: "a b" is not a Secret key (letters, digits, "-", "_", ".")',
+      'catalog.langgraph-agent.externalServices[1].env: anthropic must pass at least one credential (environment variable → Secret key)',
       'catalog.langgraph-agent.serviceName: "api" is already the Service of api',
       'catalog.langgraph-agent.dependsOn[0].readReplicas: only a postgres dependency has read replicas (got "redis")',
     ]);

@@ -223,7 +223,8 @@ describe('backups, restore and DR', () => {
     const retain = (n: string) => Number(envOf(container(env(n), 'backup')).get('BACKUP_RETAIN_FULL')?.value);
     const interval = (n: string) => Number(envOf(container(env(n), 'backup')).get('BACKUP_INTERVAL_HOURS')?.value);
     for (const n of ENVS) {
-      const days = env(n).config.stores.postgres!.backup.retentionDays;
+      const days = env(n).config.stores.postgres!.backup.retentionDays!;
+      expect(days).toBeGreaterThan(0);
       expect((retain(n) - 1) * interval(n)).toBeGreaterThanOrEqual(days * 24);
     }
     expect(interval('production')).toBe(6);

@@ -121,7 +121,8 @@ test('a standby\'s shared Secrets are exactly its Postgres roles, the source\'s 
     const ns = NAMESPACES.postgres;
     const m = NAMESPACES.minio;
     const expected = [
-      ...(pg?.standby ? ['postgres-app', 'postgres-replication', 'postgres-rewind', 'postgres-superuser'].map((n) => `${ns}/${n} <- ${ns}/${n}`)
+      // The exporter's role too, where the standby runs postgres_exporter (a physical copy has the source's role).
+      ...(pg?.standby ? ['postgres-app', 'postgres-replication', 'postgres-rewind', 'postgres-superuser', ...(pg.exporter ? ['postgres-exporter'] : [])].map((n) => `${ns}/${n} <- ${ns}/${n}`)
         .concat(`${ns}/postgres-source-archive <- ${m}/minio-postgres`) : []),
       ...(mirror?.clients ?? []).map((c) => `${m}/minio-source-${c} <- ${m}/minio-${c}`),
     ];

@@ -103,15 +103,12 @@ export function wire(scope: Construct, ctx: PlatformContext, plan: ServicePlan, 
     }
     use(ep, d.target);
   }
-  // Keys of services outside the cluster, from Secrets the site creates (environments/service.ts siteSecretEnv).
+  // Services outside the cluster (environments/service.ts ExternalService): credentials from Secrets the site
+  // creates, each declared once with every key its services name, in the order they are named.
   const siteKeys = new Map<string, string[]>();
-  for (const v of e.siteSecretEnv ?? []) siteKeys.set(v.secret, [...(siteKeys.get(v.secret) ?? []), v.key]);
+  for (const x of e.externalServices ?? []) siteKeys.set(x.secret, [...(siteKeys.get(x.secret) ?? []), ...Object.values(x.env)]);
   for (const [name, keys] of siteKeys) siteSecret(ctx, ns, { name, keys: [...new Set(keys)] });
-  for (const v of e.siteSecretEnv ?? []) env.push(secretEnv(v.name, v.secret, v.key));
-  // Hosted services (environments/service.ts ExternalService): their site-supplied credentials.
   for (const x of e.externalServices ?? []) {
-    const keys = [...new Set(Object.values(x.env))].sort();
-    siteSecret(ctx, ns, { name: x.secret, keys });
     for (const [variable, key] of Object.entries(x.env)) env.push(secretEnv(variable, x.secret, key));
   }
   return { settings, secretEnv: env, volumes, mounts };

@@ -279,6 +279,14 @@ const upstream: ImageContract[] = [
     programs: [{ value: ['/bin/pgbouncer_exporter', ...BUSYBOX_BASE], source: { repo: 'prometheus-community/pgbouncer_exporter', path: 'Dockerfile', tag: 'v0.10.2', note: 'FROM quay.io/prometheus/busybox' } }],
   },
   {
+    repository: 'quay.io/prometheuscommunity/postgres-exporter', tag: 'v0.20.1', origin: 'upstream',
+    user: { value: { name: 'nobody', needsOwnUser: false }, source: { repo: 'prometheus-community/postgres_exporter', path: 'Dockerfile', tag: 'v0.20.1', note: 'USER nobody (non-numeric: the pod must set runAsUser)' } },
+    volumes: { value: [], source: { repo: 'prometheus-community/postgres_exporter', path: 'Dockerfile', tag: 'v0.20.1' } },
+    entrypoint: { value: ['/bin/postgres_exporter'], source: { repo: 'prometheus-community/postgres_exporter', path: 'Dockerfile', tag: 'v0.20.1' } },
+    cmd: { value: [], source: { repo: 'prometheus-community/postgres_exporter', path: 'Dockerfile', tag: 'v0.20.1' } },
+    programs: [{ value: ['/bin/postgres_exporter', ...BUSYBOX_BASE], source: { repo: 'prometheus-community/postgres_exporter', path: 'Dockerfile', tag: 'v0.20.1', note: 'FROM quay.io/prometheus/busybox-${OS}-${ARCH}:latest' } }],
+  },
+  {
     repository: 'docker.io/clickhouse/clickhouse-server', tag: '24.8.14.39', origin: 'upstream',
     user: { value: { uid: 101, gid: 101, name: 'clickhouse', needsOwnUser: true }, source: { ...CH_SERVER, note: `${CH_SERVER.note}; "user/group precreated explicitly with fixed uid/gid (101) … owners of mounted volumes should be configured externally"` } },
     volumes: { value: [{ path: '/var/lib/clickhouse', usedBy: ['clickhouse-server'] }], source: CH_SERVER },

@@ -60,12 +60,14 @@ export const base: DeepPartial<EnvironmentInput> = {
       extensions: ['uuid-ossp', 'vector', 'pg_trgm'],
       schemas: ['arbor', 'kumori', 'shared'],
       synchronousMode: 'off',
+      // Spec 003 "Infrastructure Monitoring": exporters node_exporter (kube-prometheus-stack's) and postgres_exporter.
+      exporter: true,
       pooler: { replicas: 2, defaultPoolSize: 20, maxClientConn: 1000, resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '500m', memory: '128Mi' } } },
-      // Spec 003 "Backup Strategy": hourly, keeping 24 hourly and 7 daily (weekly and monthly tiers: docs/arbor.md).
-      // WAL is archived continuously (at the latest every archive_timeout, 5 minutes), so any point of the last
-      // 7 days can be restored: finer than hourly. A full base backup a day bounds the replay; hourly full
-      // copies of a 500Gi database would be 168 of them kept for nothing.
-      backup: { intervalHours: 24, retentionDays: 7 },
+      // Spec 003 "Disaster Recovery §1 Backup Strategy": hourly, keeping 24 hourly, 7 daily, 4 weekly and 12
+      // monthly: a full base backup every hour, pruned by tiers after each (backup-retention.sh). WAL is archived
+      // continuously (at the latest every 5 minutes), so any point since the oldest daily backup can be restored;
+      // the weekly and monthly ones are kept permanent, with only their own WAL.
+      backup: { intervalHours: 1, retention: { hourly: 24, daily: 7, weekly: 4, monthly: 12 } },
     },
     minio: { resources: { requests: { cpu: '500m', memory: '2Gi' }, limits: { cpu: '2', memory: '2Gi' } } },
   },

@@ -22,7 +22,7 @@ export const development: DeepPartial<EnvironmentInput> = {
     // The document's 4GB / 12GB are production's; a 1 GiB development server gets a quarter and three quarters.
     postgres: {
       replicas: 1, volume: { size: '5Gi' }, resources: small('100m', '1Gi'), pooler: { replicas: 1 },
-      parameters: { shared_buffers: '256MB', effective_cache_size: '768MB' }, backup: { intervalHours: 24, retentionDays: 2 },
+      parameters: { shared_buffers: '256MB', effective_cache_size: '768MB' }, backup: { intervalHours: 24, retention: { hourly: 0, daily: 2, weekly: 0, monthly: 0 } },
     },
     // Spec 003: Vercel Blob with a 10GB limit; here a single-drive MinIO of that size.
     minio: { pools: [{ name: 'pool-0', servers: 1, drivesPerServer: 1, volume: { size: '10Gi' } }], resources: small('50m', '256Mi') },

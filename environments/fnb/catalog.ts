@@ -75,9 +75,9 @@ export const CATALOG: readonly CatalogEntry[] = [
     serviceName: 'agent-mesh',
     configFiles: AGENT_CONFIG_FILES,
     // The providers' keys: the site creates the Secret `llm-api-keys` in `agents` before the install.
-    siteSecretEnv: [
-      { name: 'OPENAI_API_KEY', secret: 'llm-api-keys', key: 'openai' },
-      { name: 'ANTHROPIC_API_KEY', secret: 'llm-api-keys', key: 'anthropic' },
+    externalServices: [
+      { name: 'openai', secret: 'llm-api-keys', env: { OPENAI_API_KEY: 'openai' } },
+      { name: 'anthropic', secret: 'llm-api-keys', env: { ANTHROPIC_API_KEY: 'anthropic' } },
     ],
     settings: {
       AGENT_MODELS_FILE: `${AGENT_CONFIG_DIR}/models/models.json`,

@@ -6,7 +6,7 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { PostgresContext, PostgresRefs } from './context';
-import { POOLER_STATS_USER } from './server-config';
+import { EXPORTER_USER, POOLER_STATS_USER } from './server-config';
 import { PatroniCluster } from './patroni';
 import { PgBouncer } from './pgbouncer';
 import { NAMESPACES, type SecretRef } from '../refs';
@@ -31,10 +31,17 @@ export class PostgresChart extends Chart {
     const sourceS3: SecretRef | undefined = ctx.config.stores.postgres.standby ? { name: 'postgres-source-archive', keys: ['accessKey', 'secretKey'] } : undefined;
     if (sourceS3) ctx.secrets.push({ ...sourceS3, namespace: ns });
 
-    new PatroniCluster(this, 'patroni', { ctx, s3Credentials: s3, restApiCredentials: restApi, sourceS3Credentials: sourceS3 });
+    // The postgres_exporter sidecar's database role (created by the post-bootstrap script with this password).
+    const exporter: SecretRef | undefined = ctx.config.stores.postgres.exporter ? EXPORTER_SECRET : undefined;
+    if (exporter) ctx.secrets.push({ ...exporter, namespace: ns, fixed: { username: EXPORTER_USER } });
+
+    new PatroniCluster(this, 'patroni', { ctx, s3Credentials: s3, restApiCredentials: restApi, sourceS3Credentials: sourceS3, exporterCredentials: exporter });
     new PgBouncer(this, 'pgbouncer', { ctx, statsCredentials: stats });
   }
 }
+
+/** Credentials of the postgres_exporter role (`stores.postgres.exporter`). */
+const EXPORTER_SECRET: SecretRef = { name: 'postgres-exporter', keys: ['username', 'password'] };
 
 /**
  * A standby's Secrets that must hold its source environment's values (it is a physical copy: same roles, same
@@ -45,7 +52,8 @@ export function standbySourceSecrets(refs: PostgresRefs): { namespace: string; n
   const ns = NAMESPACES.postgres;
   const s = refs.postgres.secrets;
   return [
-    ...[s.superuser, s.replication, s.rewind, s.app].map((x) => ({ namespace: ns, name: x.name, from: { namespace: ns, name: x.name } })),
+    // The exporter's role too, where the standby declares it (a standby that does not is skipped).
+    ...[s.superuser, s.replication, s.rewind, s.app, EXPORTER_SECRET].map((x) => ({ namespace: ns, name: x.name, from: { namespace: ns, name: x.name } })),
     { namespace: ns, name: 'postgres-source-archive', from: { namespace: NAMESPACES.minio, name: refs.minio.credentials('postgres').name } },
   ];
 }

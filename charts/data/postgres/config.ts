@@ -11,6 +11,8 @@ export const PG_PARAMETER = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$/;
 const postgresHost = z.string().regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)*[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
   message: 'must be a DNS name or an IPv4 address',
 });
+/** How many periods of one retention tier are kept. @default 0 (the tier keeps nothing) */
+const tier = z.number().int({ message: 'must be a whole number' }).min(0, { message: 'must be at least 0' }).max(1000, { message: 'must be at most 1000' }).default(0);
 export const postgresSection = z.strictObject({
   /** The platform's database, and the name of its application role (set in the platform's base.ts). */
   database: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'must be a PostgreSQL database name such as app' }),
@@ -26,6 +28,12 @@ export const postgresSection = z.strictObject({
   extensions: z.array(z.string().regex(/^[a-z][a-z0-9_-]*$/, { message: 'must be an extension name such as pg_trgm or uuid-ossp' })).default([]),
   /** Schemas created in the application database at bootstrap, owned by the application's role. @default none */
   schemas: z.array(z.string().regex(/^[a-z_][a-z0-9_]*$/, { message: 'must be a lowercase schema name such as shared' })).default([]),
+  /**
+   * A postgres_exporter sidecar in every member (spec 003 "Infrastructure Monitoring"), reading the member's own
+   * server as the least-privileged role `postgres_exporter` (pg_monitor; its password a generated Secret),
+   * scraped by Prometheus on port 9187. The role is created by the post-bootstrap script. @default false
+   */
+  exporter: z.boolean().default(false),
   pooler: z.strictObject({
     replicas: replicas(1),
     /** Server connections per user/database pair. */
@@ -36,8 +44,18 @@ export const postgresSection = z.strictObject({
   backup: z.strictObject({
     /** A full base backup every this many hours (WAL is archived continuously in between). */
     intervalHours: z.number().int({ message: 'must be a whole number' }).min(1, { message: 'must be at least 1' }).max(168, { message: 'must be at most 168 (a week)' }),
-    /** Point-in-time recovery window: full backups (and their WAL) are kept this long. */
-    retentionDays: replicas(1),
+    /**
+     * Point-in-time recovery window: full backups (and their WAL) are kept this long (WAL-G `delete retain FULL n`).
+     * Either this or `retention`.
+     */
+    retentionDays: replicas(1).optional(),
+    /**
+     * Tiered retention instead of a window: the newest backup of each of the last `hourly` hours, `daily` days,
+     * `weekly` ISO weeks and `monthly` months (UTC) that have one; a backup can count in several tiers. Backups
+     * older than the hourly and daily tiers are marked permanent, so only their own WAL is kept: point-in-time
+     * recovery reaches back to the oldest hourly or daily backup (docs/postgres.md "Tiered retention").
+     */
+    retention: z.strictObject({ hourly: tier, daily: tier, weekly: tier, monthly: tier }).optional(),
   }),
   /** DR: run as a Patroni standby cluster following another environment's primary. */
   standby: z.strictObject({
@@ -104,6 +122,10 @@ export function postgresRules(section: z.infer<typeof postgresSection>, env: Rul
       issue([...at, 'parameters', name], 'is set by the generator and Patroni (replication, archiving, sockets) and cannot be overridden');
     }
   }
+  const b = pg.backup;
+  if (b.retentionDays === undefined && !b.retention) issue([...at, 'backup'], 'needs retentionDays (a recovery window) or retention (tiers: hourly, daily, weekly, monthly)');
+  if (b.retentionDays !== undefined && b.retention) issue([...at, 'backup', 'retention'], `cannot be combined with retentionDays (${b.retentionDays}): choose a recovery window or tiers`);
+  if (b.retention && Object.values(b.retention).every((n) => n === 0)) issue([...at, 'backup', 'retention'], 'must keep at least one tier (hourly, daily, weekly or monthly above 0)');
   if (pg.standby && pg.restore) issue([...at, 'restore'], 'cannot be combined with standby: a standby cluster copies its source, a restore starts a new history');
   const sc = pg.standbyClients;
   if (sc?.service === 'NodePort' && sc.nodePort === undefined) issue([...at, 'standbyClients', 'nodePort'], 'is required with service NodePort (the standby site connects to this fixed port)');

@@ -29,13 +29,18 @@ import { quantities, resources } from '../../lib/resources';
 import { podSecurityContext } from '../../lib/security';
 import { storeStatefulSet } from '../../lib/stateful-set';
 import {
-  BACKUP_LOOP_SH, CONFIG_DIR, PATRONI_PORT, PGDATA, PGDATA_MOUNT, postBootstrapSh, RESTORE_SH, ROLE, SOCKET_DIR,
+  BACKUP_RETENTION_SH, backupLoopSh, CONFIG_DIR, EXPORTER_PORT, PATRONI_PORT, PGDATA, PGDATA_MOUNT, postBootstrapSh, RESTORE_SH, ROLE, SOCKET_DIR,
   SOURCE_S3_ENV, TLS_DIR, TLS_INIT_SH, patroniConfig, walgPrefix,
 } from './server-config';
 import type { SecretRef } from '../refs';
 
 /** Spilo: Patroni 4, PostgreSQL 13-17 and WAL-G in one image (we run Patroni directly, not Spilo's launcher). */
 export const SPILO_IMAGE = 'ghcr.io/zalando/spilo-17:4.0-p3';
+/**
+ * postgres_exporter (prometheus-community/postgres_exporter, Dockerfile at v0.20.1: FROM quay.io/prometheus/busybox,
+ * USER nobody, EXPOSE 9187, ENTRYPOINT /bin/postgres_exporter; published to quay.io/prometheuscommunity by its CI).
+ */
+export const POSTGRES_EXPORTER_IMAGE = 'quay.io/prometheuscommunity/postgres-exporter:v0.20.1';
 /** The `postgres` user and group of the Spilo image. */
 const SPILO_UID = 101;
 const SPILO_GID = 103;
@@ -48,6 +53,8 @@ export interface PatroniClusterProps {
   readonly restApiCredentials: SecretRef;
   /** A standby's S3 keys for the source site's MinIO (its WAL archive). */
   readonly sourceS3Credentials?: SecretRef;
+  /** The postgres_exporter role's credentials, where the environment runs the exporter. */
+  readonly exporterCredentials?: SecretRef;
 }
 
 /** The ConfigMap of patroni.yml and the scripts, and the checksum of its files that rolls the members. */
@@ -109,8 +116,9 @@ export class PatroniCluster extends Construct {
       'patroni.yml': patroniYml,
       'post-bootstrap.sh': postBootstrapSh(config),
       'restore.sh': RESTORE_SH,
-      'backup-loop.sh': BACKUP_LOOP_SH,
+      'backup-loop.sh': backupLoopSh(config),
       'tls-init.sh': TLS_INIT_SH,
+      ...(config.stores.postgres.backup.retention ? { 'backup-retention.sh': BACKUP_RETENTION_SH } : {}),
     };
     const configMap = `${name}-patroni`;
     new k8s.KubeConfigMap(this, 'config', { metadata: this.objectMeta(p, configMap), data: files });
@@ -213,6 +221,8 @@ export class PatroniCluster extends Construct {
       secretEnv('SUPERUSER_PASSWORD', s.superuser, 'password'),
       ...secretEnvs(s.app, { APP_USER: 'username', APP_PASSWORD: 'password' }),
       { name: 'APP_DATABASE', value: ref.database },
+      // For post-bootstrap.sh: the exporter's role.
+      ...(p.exporterCredentials ? secretEnvs(p.exporterCredentials, { EXPORTER_USER: 'username', EXPORTER_PASSWORD: 'password' }) : []),
       // For restore.sh (only used when the environment bootstraps from a backup).
       ...(pg.restore ? [
         { name: 'RESTORE_S3_PREFIX', value: walgPrefix(refs, pg.restore.sourceEnvironment, name) },
@@ -230,7 +240,11 @@ export class PatroniCluster extends Construct {
     const pg = config.stores.postgres;
     const ref = refs.postgres;
     const s = ref.secrets;
-    const retainFull = Math.ceil((pg.backup.retentionDays * 24) / pg.backup.intervalHours) + 1;
+    // A recovery window keeps the newest n full backups; tiers are the retention script's (backup-retention.sh).
+    const { retentionDays, retention } = pg.backup;
+    const pruning: k8s.EnvVar[] = retention
+      ? Object.entries(retention).map(([t, n]) => ({ name: `BACKUP_KEEP_${t.toUpperCase()}`, value: String(n) }))
+      : [{ name: 'BACKUP_RETAIN_FULL', value: String(Math.ceil(((retentionDays ?? 1) * 24) / pg.backup.intervalHours) + 1) }];
     // Only in the backup container: backup-push asks the local server for start/stop backup over the socket,
     // as the superuser. Never in Patroni's: libpq prefers PGPASSWORD over the pgpass file Patroni writes, so
     // replicas would clone and stream as the replication user with the superuser's password.
@@ -267,7 +281,7 @@ export class PatroniCluster extends Construct {
         ...walgSession,
         { name: 'PATRONI_PORT', value: String(PATRONI_PORT) },
         { name: 'BACKUP_INTERVAL_HOURS', value: String(pg.backup.intervalHours) },
-        { name: 'BACKUP_RETAIN_FULL', value: String(retainFull) },
+        ...pruning,
       ],
       resources: {
         requests: quantities({ cpu: '100m', memory: '128Mi' }),
@@ -285,7 +299,30 @@ export class PatroniCluster extends Construct {
       resources: { requests: quantities({ cpu: '50m', memory: '32Mi' }), limits: quantities({ cpu: '200m', memory: '64Mi' }) },
       volumeMounts: [{ name: 'config', mountPath: CONFIG_DIR, readOnly: true }, { name: 'tls', mountPath: TLS_DIR }],
     });
-    return { init: [tlsInit], main: [postgres, backup] };
+    return { init: [tlsInit], main: [postgres, backup, ...(p.exporterCredentials ? [this.exporter(p, p.exporterCredentials)] : [])] };
+  }
+
+  /**
+   * postgres_exporter beside the member, reading its own server over loopback (the NetworkPolicies have nothing
+   * to allow: the flow never leaves the pod) as the pg_monitor role. Settings from the exporter's source at
+   * v0.20.1: DATA_SOURCE_URI/_USER/_PASS (exporter/datasource.go), `--web.listen-address` (exporter-toolkit's flag,
+   * cmd/postgres_exporter/main.go), the default collectors (collector/*.go registerCollector).
+   */
+  private exporter(p: PatroniClusterProps, credentials: SecretRef): k8s.Container {
+    const ref = p.ctx.refs.postgres;
+    return container(p.ctx.config, 'exporter', POSTGRES_EXPORTER_IMAGE, {
+      env: [
+        ...secretEnvs(credentials, { DATA_SOURCE_USER: 'username', DATA_SOURCE_PASS: 'password' }),
+        // TLS: pg_hba accepts TCP only over it. The application database: per-table statistics are per database.
+        { name: 'DATA_SOURCE_URI', value: `127.0.0.1:${ref.primary.port}/${ref.database}?sslmode=require` },
+      ],
+      args: [`--web.listen-address=:${EXPORTER_PORT}`],
+      ports: [containerPort('metrics', EXPORTER_PORT)],
+      resources: { requests: quantities({ cpu: '50m', memory: '64Mi' }), limits: quantities({ cpu: '250m', memory: '128Mi' }) },
+      // Liveness only, on the landing page (the metrics page would run every collector): a sidecar must not
+      // take the member out of its Services.
+      livenessProbe: httpProbe('/', 'metrics', { periodSeconds: 30, failureThreshold: 3 }, 'HTTP'),
+    });
   }
 
   /** The members' StatefulSet: Patroni's service account, the role label, the configuration and the volumes. */
@@ -333,6 +370,7 @@ export class PatroniCluster extends Construct {
                   { key: 'restore.sh', path: 'scripts/restore.sh', mode: 0o555 },
                   { key: 'backup-loop.sh', path: 'scripts/backup-loop.sh', mode: 0o555 },
                   { key: 'tls-init.sh', path: 'scripts/tls-init.sh', mode: 0o555 },
+                  ...(pg.backup.retention ? [{ key: 'backup-retention.sh', path: 'scripts/backup-retention.sh', mode: 0o555 }] : []),
                 ],
               },
             },
@@ -362,6 +400,7 @@ export class PatroniCluster extends Construct {
     graph.connect({ pods: members }, { addresses: apiServer(config) }, API_SERVER_PORTS, 'Patroni keeps its leader lock and member state in the Kubernetes API');
     graph.use(members, refs.minio.s3, 'postgres archives WAL and pushes base backups to MinIO (WAL-G)');
     graph.connect({ pods: PROMETHEUS }, { pods: members }, [patroniPort], 'Prometheus scrapes Patroni /metrics');
+    if (p.exporterCredentials) graph.connect({ pods: PROMETHEUS }, { pods: members }, [{ port: EXPORTER_PORT, name: 'metrics' }], 'Prometheus scrapes postgres_exporter beside each member');
     if (sc) {
       graph.connect({ addresses: { cidrs: sc.cidrs, display: 'postgres-standby-clients' } }, { pods: members }, [pgp],
         'the other site\'s standby cluster replicates from this primary');

@@ -35,6 +35,11 @@ export const POOLER_PORT = 6432;
 export const POOLER_METRICS_PORT = 9127;
 export const POOLER_CONFIG_DIR = '/etc/pgbouncer/config';
 export const POOLER_AUTH_FILE = '/etc/pgbouncer/auth/userlist.txt';
+/** postgres_exporter's port (its default, prometheus-community/postgres_exporter cmd/postgres_exporter/main.go at v0.20.1). */
+export const EXPORTER_PORT = 9187;
+/** The database role postgres_exporter connects as: pg_monitor only. */
+export const EXPORTER_USER = 'postgres_exporter';
+
 /** The admin-console user the exporter reads SHOW STATS with (a PgBouncer user only, not a database role). */
 export const POOLER_STATS_USER = 'pgbouncer_exporter';
 
@@ -299,14 +304,31 @@ SQL
 `;
 
 /**
+ * The exporter's role (with `stores.postgres.exporter`): login, pg_monitor (read every statistics view, setting
+ * and the WAL directory listing; no table, no function beyond those: PostgreSQL 15 "Predefined Roles"), a few
+ * connections at most. Idempotent; the password is the Secret's (EXPORTER_PASSWORD).
+ */
+const EXPORTER_ROLE_SQL = `psql "$1" -X -q -v ON_ERROR_STOP=1 -v exporter_user="$EXPORTER_USER" -v exporter_pw="$EXPORTER_PASSWORD" <<'SQL'
+SELECT format('CREATE ROLE %I LOGIN', :'exporter_user') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'exporter_user')
+\\gexec
+SELECT format('ALTER ROLE %I PASSWORD %L CONNECTION LIMIT 3', :'exporter_user', :'exporter_pw')
+\\gexec
+SELECT format('GRANT pg_monitor TO %I', :'exporter_user') WHERE NOT pg_has_role(:'exporter_user', 'pg_monitor', 'MEMBER')
+\\gexec
+SQL
+`;
+
+/**
  * The post-bootstrap script of an environment: POST_BOOTSTRAP_SH, then (where the section lists any) the
  * extensions and schemas created in the application database, as the superuser, idempotently.
  */
 export function postBootstrapSh(config: PostgresConfig): string {
-  const { extensions, schemas } = config.stores.postgres;
-  if (!extensions.length && !schemas.length) return POST_BOOTSTRAP_SH;
+  const { extensions, schemas, exporter } = config.stores.postgres;
+  // Before the extensions: an extension the image lacks must not cost the cluster its monitoring.
+  const script = exporter ? `${POST_BOOTSTRAP_SH}${EXPORTER_ROLE_SQL}` : POST_BOOTSTRAP_SH;
+  if (!extensions.length && !schemas.length) return script;
   const ident = (x: string) => `"${x.replace(/"/g, '""')}"`;
-  return `${POST_BOOTSTRAP_SH}psql "$1" -X -q -v ON_ERROR_STOP=1 -v app_user="$APP_USER" -v db="$APP_DATABASE" <<'SQL'
+  return `${script}psql "$1" -X -q -v ON_ERROR_STOP=1 -v app_user="$APP_USER" -v db="$APP_DATABASE" <<'SQL'
 \\connect :"db"
 ${[
     ...extensions.map((e) => `CREATE EXTENSION IF NOT EXISTS ${ident(e)};`),
@@ -329,11 +351,108 @@ echo "restore.sh: fetching backup $RESTORE_BACKUP from $RESTORE_S3_PREFIX into $
 WALG_S3_PREFIX="$RESTORE_S3_PREFIX" exec wal-g backup-fetch "$datadir" "$RESTORE_BACKUP"
 `;
 
+/** Pruning after a backup with a recovery window (`backup.retentionDays`): the newest n full backups stay. */
+const PRUNE_WINDOW = 'wal-g delete retain FULL "$BACKUP_RETAIN_FULL" --confirm';
+
 /**
  * The backup sidecar: every member runs it, only the current primary (Patroni's /primary answers 200 there)
  * pushes a base backup, then prunes what is older than the retention. A heartbeat file feeds the probes.
  */
-export const BACKUP_LOOP_SH = `#!/bin/sh
+export const BACKUP_LOOP_SH = backupLoopWith(PRUNE_WINDOW);
+
+/**
+ * The backup loop of an environment: pruning by window (BACKUP_LOOP_SH), or with tiers (`backup.retention`) by
+ * BACKUP_RETENTION_SH, run right after each successful push so that it never races a backup in progress.
+ */
+export function backupLoopSh(config: PostgresConfig): string {
+  if (!config.stores.postgres.backup.retention) return BACKUP_LOOP_SH;
+  // In the background with the heartbeat going, like the push: with many backups it takes a while.
+  return backupLoopWith(`/bin/sh ${CONFIG_DIR}/scripts/backup-retention.sh &
+    push=$!
+    while kill -0 "$push" 2>/dev/null; do beat; nap 10; done
+    wait "$push"`);
+}
+
+/**
+ * Tiered retention of the WAL-G base backups (`backup.retention`), run by the backup loop after each push:
+ * lists the backups with their metadata, plans with jq (which the Spilo image carries) and applies the plan.
+ *
+ * The plan (`backup-retention.sh plan < list.json` prints it without touching the storage; the tests run it):
+ *   keep NAME TIERS  kept by these tiers (the newest backup of each of the last BACKUP_KEEP_HOURLY hours,
+ *                    _DAILY days, _WEEKLY ISO weeks, _MONTHLY months, UTC, that have a backup)
+ *   mark NAME        kept and older than the floor: made permanent, so WAL-G keeps it and only its own WAL
+ *   unmark NAME      permanent but no longer kept: made impermanent first, so that it can be deleted
+ *   delete NAME      not kept, newer than the floor: `wal-g delete target` (WAL-G deletes no WAL for it)
+ *   expire NAME      not kept, older than the floor: removed by the sweep below
+ *   before NAME      the floor, the oldest backup of the hourly and daily tiers (else the newest backup):
+ *                    `wal-g delete before` removes every impermanent backup and WAL segment older than it
+ * Point-in-time recovery therefore reaches back to the floor; older kept backups restore to their own end.
+ * WAL-G v3.0.5 (the Spilo image's WALG_VERSION, zalando/spilo postgres-appliance/Dockerfile at 4.0-p3), read in
+ * wal-g/wal-g at v3.0.5: `backup-list --detail --json` prints start_time (UTC) and is_permanent
+ * (internal/databases/postgres/backup_detail.go, backup_sentinel_dto.go); `delete target` removes only that
+ * backup's objects and refuses a permanent one; `delete before` skips permanent backups and the WAL between
+ * their start and finish LSN (internal/delete_handler.go, internal/databases/postgres/delete_util.go);
+ * `backup-mark [--impermanent]` (cmd/pg/backup_mark.go). Only full backups are taken (no WALG_DELTA_*), so no
+ * kept backup depends on a deleted one. Any failing step stops the script before anything is deleted after it.
+ */
+export const BACKUP_RETENTION_SH = `#!/bin/sh
+set -eu
+plan() {
+  jq -r --argjson hourly "\${BACKUP_KEEP_HOURLY:-0}" --argjson daily "\${BACKUP_KEEP_DAILY:-0}" \\
+    --argjson weekly "\${BACKUP_KEEP_WEEKLY:-0}" --argjson monthly "\${BACKUP_KEEP_MONTHLY:-0}" '
+    # RFC 3339 (Go time.Time, any fraction, Z or an offset) to seconds since the epoch.
+    def epoch:
+      (capture("^(?<s>[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})(\\\\.[0-9]+)?(?<z>Z|[+-][0-9]{2}:[0-9]{2})$")
+        // error("backup-retention: unreadable time \\(.)")) as $m
+      | ($m.s + "Z" | fromdateiso8601)
+        - (if $m.z == "Z" then 0 else (if $m.z[0:1] == "-" then -1 else 1 end) * (($m.z[1:3] | tonumber) * 3600 + ($m.z[4:6] | tonumber) * 60) end);
+    # When the backup started; the storage time for a backup without metadata (Go zero time).
+    def started: (.start_time // "") as $s | if $s == "" or ($s | startswith("0001-")) then .time else $s end | epoch;
+    # The newest backup of each of the last $n periods (strftime $fmt of the start, UTC) that have one.
+    def tier($all; $n; $fmt):
+      if $n <= 0 then [] else
+        reduce $all[] as $b ({seen: {}, keep: []};
+          ($b.t | strftime($fmt)) as $k
+          | if (.seen | has($k)) or (.seen | length) >= $n then . else .seen[$k] = true | .keep += [$b.name] end)
+        | .keep
+      end;
+    def set: map({(.): true}) | add // {};
+    [.[] | {name: .backup_name, t: started, permanent: (.is_permanent == true)}]
+    | sort_by(.t, .name) | reverse
+    | . as $all
+    | {hourly: tier($all; $hourly; "%Y-%m-%dT%H"), daily: tier($all; $daily; "%Y-%m-%d"),
+       weekly: tier($all; $weekly; "%G-W%V"), monthly: tier($all; $monthly; "%Y-%m")} as $tiers
+    | ($tiers | map_values(set)) as $in
+    | (($tiers.hourly + $tiers.daily) | set) as $recent
+    | ([range(0; $all | length) | select($recent[$all[.].name])] | last // 0) as $floor
+    | range(0; $all | length) as $i | $all[$i] as $b
+    | ([("hourly", "daily", "weekly", "monthly") | select($in[.][$b.name])]) as $by
+    | if ($by | length) > 0 then
+        "keep \\($b.name) \\($by | join(","))",
+        (if $i > $floor and ($b.permanent | not) then "mark \\($b.name)" else empty end)
+      else
+        (if $b.permanent then "unmark \\($b.name)" else empty end),
+        (if $i < $floor then "delete \\($b.name)" else "expire \\($b.name)" end)
+      end,
+      (if $i == ($all | length) - 1 then "before \\($all[$floor].name)" else empty end)
+  '
+}
+if [ "\${1:-}" = plan ]; then plan; exit; fi
+
+list=$(wal-g backup-list --detail --json)
+if [ -z "$list" ] || [ "$list" = null ]; then echo "backup-retention: no backups" >&2; exit 0; fi
+steps=$(printf '%s\\n' "$list" | plan)
+printf '%s\\n' "$steps" | sed 's/^/backup-retention: /' >&2
+# Marks first: nothing may be deleted while a backup that must stay is still impermanent.
+for b in $(printf '%s\\n' "$steps" | sed -n 's/^unmark //p'); do wal-g backup-mark --impermanent "$b"; done
+for b in $(printf '%s\\n' "$steps" | sed -n 's/^mark //p'); do wal-g backup-mark "$b"; done
+for b in $(printf '%s\\n' "$steps" | sed -n 's/^delete //p'); do wal-g delete target "$b" --confirm; done
+floor=$(printf '%s\\n' "$steps" | sed -n 's/^before //p')
+wal-g delete before "$floor" --confirm
+`;
+
+function backupLoopWith(prune: string): string {
+  return `#!/bin/sh
 set -u
 interval=$((BACKUP_INTERVAL_HOURS * 3600))
 heartbeat=/tmp/backup-heartbeat
@@ -352,7 +471,7 @@ backup() {
   push=$!
   while kill -0 "$push" 2>/dev/null; do beat; nap 10; done
   if wait "$push"; then
-    wal-g delete retain FULL "$BACKUP_RETAIN_FULL" --confirm || echo "backup: pruning failed" >&2
+    ${prune} || echo "backup: pruning failed" >&2
   else
     echo "backup: backup-push failed" >&2
   fi
@@ -368,6 +487,7 @@ while :; do
   if is_primary; then backup; fi
 done
 `;
+}
 
 /** Writes PgBouncer's auth file from the Secrets in the environment, then becomes PgBouncer. */
 export const PGBOUNCER_START_SH = `#!/bin/sh
