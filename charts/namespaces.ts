@@ -7,7 +7,8 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../environments/schema';
 import { emptyDemand, type Demand } from './lib/demand';
-import { platformKeys } from './lib/labels';
+import { k8s } from '../imports/k8s';
+import { meta, platformKeys } from './lib/labels';
 import { PlatformNamespace, type QuotaValues } from './lib/namespace';
 import { formatCpu, formatMemory, parseCpu, parseMemory } from './lib/quantity';
 
@@ -26,6 +27,20 @@ export class NamespacesChart extends Chart {
       if (!known.has(ns) && !ns.startsWith('tenant-')) {
         throw new Error(`workloads are rendered into namespace "${ns}", which is not in the namespaces list of environment "${config.name}"`);
       }
+    }
+    // Storage classes the platform defines itself (storageClasses.<name>.definition; EKS's gp3): cluster-scoped,
+    // applied with the namespaces, before any claim or add-on needs them.
+    for (const [name, sc] of Object.entries(config.storageClasses)) {
+      const d = sc.definition;
+      if (!d) continue;
+      new k8s.KubeStorageClass(this, `storage-class-${name}`, {
+        metadata: meta(config, { name, id: { name: 'storage', component: 'storage-class', instance: name } }),
+        provisioner: d.provisioner,
+        ...(Object.keys(d.parameters).length ? { parameters: d.parameters } : {}),
+        volumeBindingMode: d.volumeBindingMode,
+        allowVolumeExpansion: d.allowVolumeExpansion,
+        reclaimPolicy: d.reclaimPolicy,
+      });
     }
     for (const ns of config.namespaces) {
       new PlatformNamespace(this, ns.name, {

@@ -11,6 +11,7 @@ import { pcfBuilder } from './pcf-builder';
 import { fnb } from './fnb';
 import { arbor } from './arbor';
 import { receivables } from './receivables';
+import { eksPlatform } from './eks-platform';
 import { environmentSchema } from './rules';
 import type { ConfigProblem } from './schema';
 import { environmentShape, type EnvironmentConfig, type EnvironmentInput } from './schema';
@@ -19,7 +20,7 @@ export type { ConfigProblem, EnvironmentConfig } from './schema';
 export type { PlatformDescription } from './platform';
 
 /** The platforms, in the order they are rendered. Adding one: a folder environments/<name>/ and a line here. */
-export const PLATFORMS: Record<string, PlatformDescription> = { receivables, 'pcf-builder': pcfBuilder, fnb, arbor };
+export const PLATFORMS: Record<string, PlatformDescription> = { receivables, 'pcf-builder': pcfBuilder, fnb, arbor, 'eks-platform': eksPlatform };
 
 /** The platform a command means when it names none (the first one built; most tests render it). */
 export const DEFAULT_PLATFORM = 'receivables';

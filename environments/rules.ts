@@ -93,6 +93,11 @@ function crossFieldRules(c: EnvironmentConfig, ctx: Ctx): void {
   if (c.addons.ingressNginx.enabled && c.ingress.className !== 'nginx') {
     issue(ctx, ['ingress', 'className'], `must be "nginx" when addons.ingressNginx is enabled (got "${c.ingress.className}")`);
   }
+  if (c.ingress.alb) {
+    if (c.ingress.className !== 'alb') issue(ctx, ['ingress', 'className'], `must be "alb" when ingress.alb is set (got "${c.ingress.className}")`);
+    if (!c.addons.awsLoadBalancerController) issue(ctx, ['addons', 'awsLoadBalancerController'], 'is required when ingress.alb is set (the controller creates the load balancer)');
+    if (c.addons.ingressNginx.enabled) issue(ctx, ['addons', 'ingressNginx', 'enabled'], 'must be false when ingress.alb is set (the load balancer sends to the pods directly)');
+  }
   if (c.secrets.source === 'aws') {
     if (!c.secrets.aws) issue(ctx, ['secrets', 'aws'], 'is required when secrets.source is "aws"');
     if (!c.addons.externalSecrets.enabled) {
@@ -180,6 +185,16 @@ function clusterRules(c: EnvironmentConfig, ctx: Ctx): void {
     if (parseCpu(p.reserved.cpu) >= parseCpu(p.cpu)) issue(ctx, [...at, 'reserved', 'cpu'], `must be less than the node's cpu ${p.cpu}`);
     if (parseMemory(p.reserved.memory) >= parseMemory(p.memory)) issue(ctx, [...at, 'reserved', 'memory'], `must be less than the node's memory ${p.memory}`);
   });
+  pools.forEach((p, i) => {
+    if (p.minCount !== undefined && p.minCount > p.count) issue(ctx, ['cluster', 'nodePools', i, 'minCount'], `must not be above count ${p.count} (count is the group's maximum)`);
+  });
+  const nsNames = new Set(c.namespaces.map((n) => n.name));
+  for (const [ns, pool] of Object.entries(c.cluster.placement)) {
+    const target = pools.find((p) => p.name === pool);
+    if (!nsNames.has(ns)) issue(ctx, ['cluster', 'placement', ns], `is not a namespace of this environment (allowed: ${[...nsNames].sort().join(', ')})`);
+    if (!target) issue(ctx, ['cluster', 'placement', ns], `names node pool "${pool}", which is not in cluster.nodePools (allowed: ${pools.map((p) => p.name).join(', ')})`);
+    else if (!Object.keys(target.labels).length) issue(ctx, ['cluster', 'placement', ns], `names node pool "${pool}", which has no labels to select it by (cluster.nodePools[${pools.indexOf(target)}].labels)`);
+  }
   const open = pools.filter((p) => !p.taints.some((t) => t.effect !== 'PreferNoSchedule'));
   const count = open.reduce((n, p) => n + p.count, 0);
   if (pools.length && c.cluster.nodes !== count) {

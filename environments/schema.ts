@@ -102,12 +102,26 @@ export const nodePool = z.strictObject({
   /** Node labels pods select on (e.g. nvidia.com/gpu.present). */
   labels: z.record(z.string(), z.string()).default({}),
   taints: z.array(nodeTaint).default([]),
+  /**
+   * An autoscaled group (EKS managed node group under the Cluster Autoscaler): its minimum size; `count` is then
+   * its maximum, which the fit checks (every workload at its HPA maximum must fit the largest the group grows to).
+   * @default count (a fixed pool)
+   */
+  minCount: replicas(0).optional(),
+  /** Cloud instance types of the group, for the documentation (the fit uses `cpu`/`memory`: the smallest type's). */
+  instanceTypes: z.array(z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/, { message: 'must be an instance type such as m5.large' })).optional(),
+  /** EKS capacity type: Spot instances may be reclaimed with two minutes' notice. */
+  capacityType: z.enum(['ON_DEMAND', 'SPOT']).optional(),
 });
 export type NodePool = z.infer<typeof nodePool>;
 
 export const clusterSection = z.strictObject({
-  /** k3s ships local-path storage, Traefik and an enforcing NetworkPolicy controller; kubeadm ships none. */
-  flavour: z.enum(['k3s', 'kubeadm']),
+  /**
+   * k3s ships local-path storage, Traefik and an enforcing NetworkPolicy controller; kubeadm ships none. eks
+   * (Amazon EKS): CoreDNS, kube-proxy and the VPC CNI (aws-node); no metrics-server, no ingress controller; the
+   * EBS CSI driver is an EKS add-on the site installs (docs/eks-platform.md).
+   */
+  flavour: z.enum(['k3s', 'kubeadm', 'eks']),
   /** @default 'cluster.local' */
   clusterDomain: dnsName.default('cluster.local'),
   /** Address ranges of the Kubernetes API server (a pod selector cannot match it). */
@@ -121,6 +135,12 @@ export const clusterSection = z.strictObject({
   nodes: replicas(1),
   /** The machines, stated by each environment (no default per flavour): the render checks that everything fits. */
   nodePools: z.array(nodePool).min(1, { message: 'must list at least one node pool (the render checks the fit against them)' }),
+  /**
+   * Which node pool runs each namespace's workloads (the application tier's Deployments, CronJobs and Jobs): its
+   * pods select the pool's labels and tolerate its taints. A namespace not listed runs on the untainted pools.
+   * @default none
+   */
+  placement: z.record(dnsLabel, dnsLabel).default({}),
   /** Argo CD destination of this environment. */
   server: z.url({ message: 'must be a URL such as https://kubernetes.default.svc' }),
   /**
@@ -146,14 +166,50 @@ export type AccessMode = typeof ACCESS_MODES[number];
  */
 export const storageClassSpec = z.strictObject({
   accessModes: z.array(z.enum(ACCESS_MODES)).min(1, { message: 'must list at least one access mode' }),
+  /**
+   * Set where the platform renders the StorageClass itself (00-namespaces) rather than the site providing it:
+   * EKS's gp3 class over the EBS CSI driver (the driver is the site's). @default unset (the site's class)
+   */
+  definition: z.strictObject({
+    /** The CSI driver, e.g. ebs.csi.aws.com. */
+    provisioner: dnsName,
+    /** The driver's parameters (ebs.csi.aws.com: type, encrypted, kmsKeyId, iops, throughput). */
+    parameters: z.record(z.string(), z.string()).default({}),
+    /** WaitForFirstConsumer: a zonal volume (EBS) is created in the zone its pod is scheduled to. */
+    volumeBindingMode: z.enum(['Immediate', 'WaitForFirstConsumer']),
+    allowVolumeExpansion: z.boolean(),
+    /** @default 'Delete' */
+    reclaimPolicy: z.enum(['Delete', 'Retain']).default('Delete'),
+  }).optional(),
 });
+
+/** An IAM role (IRSA: `eks.amazonaws.com/role-arn` on a ServiceAccount). */
+export const iamRoleArn = z.string().regex(/^arn:aws(-[a-z]+)?:iam::[0-9]{12}:role\/[A-Za-z0-9+=,.@_/-]{1,128}$/, { message: 'must be an IAM role ARN such as arn:aws:iam::123456789012:role/app-api' });
 
 export const ingressSection = z.strictObject({
   className: dnsLabel,
   baseDomain: dnsName,
-  /** `acme` where the cluster reaches the internet; `selfSigned` or `ca` for air-gapped installs. */
+  /**
+   * `acme` where the cluster reaches the internet; `selfSigned` or `ca` for air-gapped installs. With `alb` the
+   * public certificates are ACM's, not cert-manager's: this issuer then signs nothing public.
+   */
   tlsIssuer: z.enum(['acme', 'selfSigned', 'ca']),
   acmeEmail: z.email({ message: 'must be an e-mail address' }).optional(),
+  /**
+   * EKS: the public entry is an Application Load Balancer the AWS Load Balancer Controller creates from the
+   * Ingresses (className `alb`), terminating TLS with an ACM certificate and sending to the pods' addresses
+   * (target type ip). @default unset (an in-cluster ingress controller terminates TLS with cert-manager's certificates)
+   */
+  alb: z.strictObject({
+    /** `internet-facing` (public subnets) or `internal`. */
+    scheme: z.enum(['internet-facing', 'internal']),
+    /** The ACM certificate of the public host names (issued and renewed by ACM, never in the cluster). */
+    certificateArn: z.string().regex(/^arn:aws(-[a-z]+)?:acm:[a-z0-9-]+:[0-9]{12}:certificate\/[A-Za-z0-9-]+$/, { message: 'must be an ACM certificate ARN such as arn:aws:acm:us-west-2:123456789012:certificate/0a1b2c3d-…' }),
+    /** The HTTPS listener's security policy (TLS versions and ciphers). */
+    sslPolicy: z.string().regex(/^ELBSecurityPolicy-[A-Za-z0-9-]+$/, { message: 'must be an ELB security policy such as ELBSecurityPolicy-TLS-1-2-2017-01' }),
+    /** The subnets the load balancer's nodes sit in: its health checks and requests come from there (NetworkPolicy ingress). */
+    subnetCidrs: z.array(cidr).min(1, { message: 'must list the load balancer\'s subnets' }),
+  }).optional(),
 });
 
 export const imagesSection = z.strictObject({
@@ -200,7 +256,7 @@ export const appOverride = z.strictObject({
    * EKS (IRSA): the IAM role the service's pods assume, as the annotation `eks.amazonaws.com/role-arn` on its
    * ServiceAccount (the pod identity webhook then mounts a web-identity token). @default none
    */
-  iamRoleArn: z.string().regex(/^arn:aws(-[a-z]+)?:iam::[0-9]{12}:role\/[A-Za-z0-9+=,.@_/-]{1,128}$/, { message: 'must be an IAM role ARN such as arn:aws:iam::123456789012:role/app-api' }).optional(),
+  iamRoleArn: iamRoleArn.optional(),
 });
 
 export const appsSection = z.strictObject({
@@ -298,9 +354,25 @@ export const addonsSection = z.strictObject({
     prometheusReplicas: replicas(1),
     retention: z.string().regex(/^[0-9]+(h|d|w)$/, { message: 'must be a Prometheus duration such as 15d' }),
     volume,
+    /** Prometheus' container (prometheus.prometheusSpec.resources). @default 500m / 2Gi requests, 2 / 4Gi limits */
+    prometheusResources: computeResources.optional(),
+    /** Grafana's container (grafana.resources). @default 100m / 256Mi requests, 500m / 512Mi limits */
+    grafanaResources: computeResources.optional(),
   }),
   /** Needed when secrets.source is `vault`. */
   externalSecrets: addonSwitch,
+  /**
+   * EKS: the AWS Load Balancer Controller (charts/gitops/addons/aws-load-balancer-controller.ts), for ingress.alb.
+   * @default unset (not installed)
+   */
+  awsLoadBalancerController: z.strictObject({
+    /** The EKS cluster's name (the controller tags and finds its load balancers by it). */
+    clusterName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/, { message: 'must be an EKS cluster name' }),
+    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-[0-9]$/, { message: 'must be an AWS region such as us-west-2' }),
+    vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, { message: 'must be a VPC id such as vpc-0a1b2c3d4e5f67890' }),
+    /** IRSA: the role with the controller's IAM policy (docs/eks-platform.md). */
+    iamRoleArn,
+  }).optional(),
   // Optional add-ons, off unless an environment turns them on (charts/gitops/addons/, docs/addons.md).
   /** The Datadog agent (spec 000 §6): where the site has a Datadog account. @default off */
   datadog: z.strictObject({

@@ -381,7 +381,7 @@ export interface ClusterFacts {
   readonly server: string;
   readonly nodes: number;
   readonly readyNodes: number;
-  readonly flavour: 'k3s' | 'kubeadm';
+  readonly flavour: EnvironmentConfig['cluster']['flavour'];
   readonly kubeletVersion: string;
   readonly clientVersion: string;
   readonly serverVersion: string;
@@ -413,7 +413,8 @@ export function clusterFacts(c: EnvironmentConfig, kubectl: Kubectl): ClusterFac
     server: view.clusters?.[0]?.cluster?.server ?? '?',
     nodes: nodes.length,
     readyNodes: nodes.filter((n) => (n.status?.conditions ?? []).some((x: Obj) => x.type === 'Ready' && x.status === 'True')).length,
-    flavour: /k3s/.test(kubelet) ? 'k3s' : 'kubeadm',
+    // EKS node images report e.g. v1.28.5-eks-5e0fdde; k3s v1.30.5+k3s1; kubeadm the plain version.
+    flavour: /k3s/.test(kubelet) ? 'k3s' : /-eks-/.test(kubelet) ? 'eks' : 'kubeadm',
     kubeletVersion: kubelet,
     clientVersion: version.clientVersion?.gitVersion ?? '?',
     serverVersion: version.serverVersion?.gitVersion ?? '?',
@@ -430,12 +431,18 @@ export function preflight(c: EnvironmentConfig, f: ClusterFacts, helmAvailable: 
   const check = (ok: boolean, what: string, fix: string) => { lines.push(`  ${ok ? 'ok     ' : 'PROBLEM'} ${what}${ok ? '' : `\n            what to do: ${fix}`}`); if (!ok) problems++; };
   check(f.flavour === c.cluster.flavour, `cluster flavour: ${f.flavour} (kubelet ${f.kubeletVersion}); ${c.name} expects ${c.cluster.flavour}`,
     `use the kube context of ${c.name}'s ${c.cluster.flavour} cluster (--context), or fix cluster.flavour in environments/${outputFolder(c)}.ts`);
-  check(f.readyNodes >= c.cluster.nodes, `nodes: ${f.readyNodes} Ready of ${f.nodes}; ${c.name} is sized for ${c.cluster.nodes}`,
-    `join the missing nodes (or wait until they are Ready): spreading and quorums need ${c.cluster.nodes}`);
+  // Autoscaled groups (nodePools[].minCount, EKS) start at their minimum: the autoscaler adds the rest on demand.
+  const open = c.cluster.nodePools.filter((p) => !p.taints.some((t) => t.effect !== 'PreferNoSchedule'));
+  const least = Math.min(c.cluster.nodes, open.reduce((n, p) => n + (p.minCount ?? p.count), 0));
+  const scaled = least < c.cluster.nodes ? ` (at least ${least} while the Cluster Autoscaler grows the node groups)` : '';
+  check(f.readyNodes >= least, `nodes: ${f.readyNodes} Ready of ${f.nodes}; ${c.name} is sized for ${c.cluster.nodes}${scaled}`,
+    `join the missing nodes (or wait until they are Ready): spreading and quorums need ${least}`);
   const skew = Math.abs(minor(f.clientVersion) - minor(f.serverVersion));
   check(skew <= 1, `kubectl ${f.clientVersion} against API server ${f.serverVersion} (supported skew: one minor version)`, `install a kubectl within one minor version of ${f.serverVersion}`);
   const shipped = bareCluster(f.flavour).storageClasses.includes(c.storageClass);
-  check(f.storageClass, `storage class ${c.storageClass}: ${f.storageClass ? 'present' : 'missing'}${shipped ? ` (${f.flavour} ships it)` : ''}`,
+  // A class the platform renders (00-namespaces, e.g. EKS's gp3) is created by step 1; its CSI driver is the site's.
+  const defined = c.storageClasses[c.storageClass]?.definition;
+  check(f.storageClass || !!defined, `storage class ${c.storageClass}: ${f.storageClass ? 'present' : defined ? `rendered in 00-namespaces (provisioner ${defined.provisioner}: the site installs the driver)` : 'missing'}${shipped ? ` (${f.flavour} ships it)` : ''}`,
     `install the storage provisioner that provides StorageClass ${c.storageClass} (environments/${outputFolder(c)}.ts storageClass)`);
   // Shared volumes (pcf-builder's AI brain) need a class that serves ReadOnlyMany and ReadWriteMany (NFS, CephFS).
   for (const [name, present] of Object.entries(f.sharedVolumeClasses ?? {})) {

@@ -69,7 +69,7 @@ describe('field rules', () => {
   test('an unknown cluster flavour', () => {
     const cfg = input('dev');
     cfg.cluster.flavour = 'minikube';
-    expectProblem('dev', cfg, 'cluster.flavour', '"minikube"', 'must be one of "k3s", "kubeadm"');
+    expectProblem('dev', cfg, 'cluster.flavour', '"minikube"', 'must be one of "k3s", "kubeadm", "eks"');
   });
 
   test('a malformed memory quantity', () => {

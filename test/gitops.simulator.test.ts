@@ -57,8 +57,8 @@ describe('a broken input stops the replay at the right step, with the reason', (
       const proj = charts.flatMap((c) => c.manifests).find((m) => m.kind === 'AppProject' && m.metadata.name.endsWith('-system'))!;
       proj.spec.clusterResourceWhitelist = proj.spec.clusterResourceWhitelist.filter((w: Manifest) => w.kind !== 'APIService');
     });
-    // On kubeadm the metrics-server add-on (an APIService too) syncs before prometheus-adapter and is refused first.
-    const first = p.config.cluster.flavour === 'kubeadm' ? 'metrics-server' : 'prometheus-adapter';
+    // On kubeadm and EKS the metrics-server add-on (an APIService too) syncs before prometheus-adapter and is refused first.
+    const first = p.config.cluster.flavour !== 'k3s' ? 'metrics-server' : 'prometheus-adapter';
     for (const path of ['argocd', 'installer'] as Path[]) {
       const sim = simulate(broken, path);
       expect(sim.failed?.step).toBe(`addon ${first}`);

@@ -51,7 +51,9 @@ function proveEnvironment(label: string, env: Environment): void {
   // Again where ipBlocks also match pod addresses (Calico, Cilium), with the distribution's default pod range
   // (k3s 10.42.0.0/16; kubeadm with Calico 192.168.0.0/16): a declared range then also holds the pods in it,
   // which only ingress from "anywhere" does (egress ranges must except the private ones).
-  const podCidr = env.config.cluster.flavour === 'k3s' ? '10.42.0.0/16' : '192.168.0.0/16';
+  // (EKS: the VPC CNI with custom networking puts pods in the secondary range 100.64.0.0/16, apart from the nodes'
+  // subnets, docs/eks-platform.md; in the nodes' own subnets a node range would also admit every pod.)
+  const podCidr = env.config.cluster.flavour === 'k3s' ? '10.42.0.0/16' : env.config.cluster.flavour === 'eks' ? '100.64.0.0/16' : '192.168.0.0/16';
   const calico = reachability(env, { podCidr });
   const calicoOff = [...difference(calico.expected, calico.actual), ...difference(calico.actual, calico.expected)];
   const viaRanges = difference(calico.actual, r.actual);

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { STORE_KINDS } from '../charts/data';
-import { NAMESPACES, STORE_NAMES, storeKindsOf, storeSecrets } from '../charts/data/refs';
+import { externalKindsOf, NAMESPACES, STORE_NAMES, storeKindsOf, storeSecrets } from '../charts/data/refs';
 import { STORE_REGISTRY } from '../charts/data/stores';
 import { STORES } from '../environments/catalog';
 import { nameOf, renderEvery } from './support/render';
@@ -29,15 +29,24 @@ test('the catalog\'s stores are the registered kinds, and every namespace is a s
 describe.each(renderEvery().map((p) => [nameOf(p), p] as const))('%s', (_env, p) => {
   test('has exactly its platform\'s store kinds, and renders a folder for each and none for the others', () => {
     // The platform's kinds, less the optional ones an environment leaves out (pcf-builder's development: no PostgreSQL).
+    // And less those it uses as managed services (external.<kind>: eks-platform's production runs none in the cluster).
     const optional = p.config.platform.optionalStores;
-    expect(storeKindsOf(p.config)).toEqual(STORE_NAMES.filter((k) => p.config.platform.stores.includes(k) && (!optional.includes(k) || p.config.stores[k] !== undefined)));
-    for (const k of p.config.platform.stores.filter((x) => !optional.includes(x))) expect(storeKindsOf(p.config)).toContain(k);
+    const external = externalKindsOf(p.config);
+    expect(storeKindsOf(p.config)).toEqual(STORE_NAMES.filter((k) => p.config.platform.stores.includes(k) && !external.includes(k) && (!optional.includes(k) || p.config.stores[k] !== undefined)));
+    for (const k of p.config.platform.stores.filter((x) => !optional.includes(x) && !external.includes(x))) expect(storeKindsOf(p.config)).toContain(k);
     for (const kind of STORE_NAMES) {
       expect({ kind, folder: p.charts.some((c) => c.folder === STORE_KINDS[kind].folder) }).toEqual({ kind, folder: storeKindsOf(p.config).includes(kind) });
     }
   });
 
-  test.each(storeKindsOf(p.config))('%s renders into its own folder, its objects in its own namespace', (kind) => {
+  // An environment whose stores are all managed services renders no store folder (the row NONE says so).
+  const NONE = '(no store in the cluster)';
+  test.each<string>(storeKindsOf(p.config).length ? storeKindsOf(p.config) : [NONE])('%s renders into its own folder, its objects in its own namespace', (name) => {
+    if (name === NONE) {
+      expect(p.charts.filter((c) => STORE_NAMES.some((k) => STORE_KINDS[k].folder === c.folder)).map((c) => c.folder)).toEqual([]);
+      return;
+    }
+    const kind = name as typeof STORE_NAMES[number];
     const folder = STORE_KINDS[kind].folder;
     const chart = p.charts.find((c) => c.folder === folder);
     expect(chart?.manifests.length).toBeGreaterThan(0);

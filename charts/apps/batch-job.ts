@@ -9,6 +9,7 @@ import { CONFIG_CHECKSUM, configChecksum } from '../lib/checksum';
 import { container, emptyDir } from '../lib/container';
 import { meta, serviceAccountMeta } from '../lib/labels';
 import { resources } from '../lib/resources';
+import { placement } from '../lib/scheduling';
 import { DEFAULT_UID, podSecurityContext } from '../lib/security';
 import { wire, type Wiring } from './connections';
 import type { KindProps } from './kinds';
@@ -74,6 +75,7 @@ export function jobPodSpec(config: KindProps['ctx']['config'], plan: KindProps['
     automountServiceAccountToken: false,
     enableServiceLinks: false,
     securityContext: podSecurityContext(uid),
+    ...placement(config, e.namespace),
     containers: [container(config, e.name, e.image, {
       args: [...(e.args ?? [])],
       envFrom: [{ configMapRef: { name: configMapName(e.name) } }],

@@ -44,6 +44,13 @@ export class AppTierChart extends Chart {
         ctx.graph.connect({ pods: pods(plan.entry.namespace, plan.id) }, { addresses: INTERNET }, [{ port, name: `internet-${port}` }],
           `${plan.entry.name} calls partners outside the cluster`);
       }
+      // IRSA (apps.services.<name>.iamRoleArn): the AWS SDK exchanges the pod's token for the role's credentials
+      // at STS, through the VPC endpoints where secrets.aws.cidrs names them, else its public endpoint.
+      if (ctx.config.apps.services[plan.entry.name]?.iamRoleArn) {
+        const aws = ctx.config.secrets.aws?.cidrs;
+        ctx.graph.connect({ pods: pods(plan.entry.namespace, plan.id) }, { addresses: aws ? { cidrs: aws, display: 'aws-endpoints' } : INTERNET },
+          [{ port: 443, name: 'https' }], `${plan.entry.name} exchanges its IRSA token for AWS credentials (STS)`);
+      }
     }
   }
 }

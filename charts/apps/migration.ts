@@ -12,6 +12,7 @@ import { pods } from '../lib/graph';
 import { meta, type Identity } from '../lib/labels';
 import { FINISHED_JOB_TTL_SECONDS } from '../lib/naming';
 import { resources } from '../lib/resources';
+import { placement } from '../lib/scheduling';
 import { DEFAULT_UID, podSecurityContext } from '../lib/security';
 import type { ServicePlan } from './plan';
 
@@ -61,6 +62,7 @@ export function migrationJob(scope: Construct, { ctx, plan, configMap, secretEnv
           automountServiceAccountToken: false,
           enableServiceLinks: false,
           securityContext: podSecurityContext(uid ?? DEFAULT_UID),
+          ...placement(config, e.namespace),
           containers: [container(config, 'migrate', e.image, {
             args: [...e.migrate.args],
             envFrom: [{ configMapRef: { name: configMap } }],

@@ -18,7 +18,7 @@ import { CONFIG_CHECKSUM, configChecksum } from '../lib/checksum';
 import { container, containerPort, emptyDir } from '../lib/container';
 import { meta, selectorLabels, serviceAccountMeta } from '../lib/labels';
 import { resources } from '../lib/resources';
-import { spreadOverNodes } from '../lib/scheduling';
+import { placement, spreadOverNodes } from '../lib/scheduling';
 import { DEFAULT_UID, podSecurityContext } from '../lib/security';
 import { wire } from './connections';
 import type { HttpProbeSpec, ProbeSpecs } from '../../environments/service';
@@ -143,6 +143,10 @@ export class AppWorkload extends Construct {
     const rollout = spec.rollout ?? ROLLOUT_NO_UNAVAILABILITY;
     const checksum = configChecksum(JSON.stringify([sorted, ...(spec.checksumOf ?? []), ...files.map((f) => f.files)]));
     const probes = entryProbes(spec.probes, e.probes);
+    // The kind's own placement (GPU nodes) wins over the namespace's pool (cluster.placement).
+    const pool = placement(config, ns);
+    const nodeSelector = spec.nodeSelector && Object.keys(spec.nodeSelector).length ? spec.nodeSelector : pool.nodeSelector;
+    const tolerations = spec.tolerations?.length ? spec.tolerations : pool.tolerations;
 
     this.deployment = new k8s.KubeDeployment(this, 'deployment', {
       metadata: m(name),
@@ -168,8 +172,8 @@ export class AppWorkload extends Construct {
             securityContext: podSecurityContext(spec.uid ?? DEFAULT_UID),
             terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds ?? 30,
             topologySpreadConstraints: spreadOverNodes(selectorLabels(plan.id)),
-            ...(spec.nodeSelector && Object.keys(spec.nodeSelector).length ? { nodeSelector: spec.nodeSelector } : {}),
-            ...(spec.tolerations?.length ? { tolerations: spec.tolerations } : {}),
+            ...(nodeSelector && Object.keys(nodeSelector).length ? { nodeSelector } : {}),
+            ...(tolerations?.length ? { tolerations } : {}),
             ...(shared ? { initContainers: shared.initContainers } : {}),
             containers: [container(config, name, spec.image ?? e.image, {
               ...(spec.args ? { args: spec.args } : {}),

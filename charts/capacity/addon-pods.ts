@@ -16,6 +16,7 @@ import type { EnvironmentConfig } from '../../environments/schema';
 import type { Addon } from '../gitops/addons-catalog';
 import { fluentBitPods } from '../gitops/addons/fluent-bit';
 import { lokiPods } from '../gitops/addons/loki';
+import { awsLbcPods } from '../gitops/addons/aws-load-balancer-controller';
 
 /** Requests and limits of one container; `limitRange`: none in the chart, so the namespace's defaults apply. */
 export type ContainerResources =
@@ -120,6 +121,7 @@ const PODS: Record<string, (v: V, c: EnvironmentConfig) => AddonPod[]> = {
     { name: 'keda-operator-metrics-apiserver', replicas: v.metricsServer.replicaCount, containers: [v.resources.metricServer], source: 'kedacore/charts v2.15.2 keda/templates/metrics-server/deployment.yaml' },
     { name: 'keda-admission-webhooks', replicas: v.webhooks.replicaCount, containers: [v.resources.webhooks], source: 'kedacore/charts v2.15.2 keda/templates/webhooks/deployment.yaml' },
   ],
+  'aws-load-balancer-controller': (v) => awsLbcPods(v),
   // argo-helm argo-rollouts-2.37.7 templates/controller/deployment.yaml: one container, controller.replicas,
   // controller.resources (the dashboard is off).
   'argo-rollouts': (v) => [

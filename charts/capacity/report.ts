@@ -11,7 +11,7 @@
  */
 import { ADDON_WAVES, addons as addonCatalog } from '../gitops/addons-catalog';
 import { ADDONS_FOLDER, applyOrder, foldersNeedingAddons, GITOPS_FOLDER } from '../gitops/order';
-import { ingressController, type Flow, type Peer } from '../lib/graph';
+import { ingressPeer, type Flow, type Peer } from '../lib/graph';
 import { parseCpu, parseMemory } from '../lib/quantity';
 import type { RenderedPlatform } from '../platform';
 import { eligible } from './binpack';
@@ -79,7 +79,7 @@ export function architecture(p: RenderedPlatform): string {
   const hosts = [...new Set(p.charts.flatMap((x) => x.manifests).filter((m) => m.kind === 'Ingress')
     .flatMap((m) => (m.spec?.rules ?? []).map((r: { host?: string }) => r.host).filter(Boolean)))].sort();
   if (hosts.length) {
-    const controller = peerKey({ pods: ingressController(c) });
+    const controller = peerKey(ingressPeer(c));
     nodes.set(controller.id, controller);
     nodes.set('x_clients', { label: `clients: ${hosts.join(', ')}` });
     const key = `x_clients ${controller.id}`;

@@ -60,6 +60,8 @@ export const externalStoreFields = {
   credentialsSecret: dnsLabel,
   /** The service's addresses: the only egress the consumers get for it (NetworkPolicies). */
   cidrs: z.array(cidr).min(1, { message: 'must list at least one CIDR (the service\'s subnets)' }),
+  /** The engine version the site provisioned (e.g. RDS PostgreSQL 15.4), for the documentation and the clients. @default unstated */
+  engineVersion: z.string().regex(/^[0-9]+(\.[0-9]+)*$/, { message: 'must be a version such as 15.4' }).optional(),
 };
 
 /** Keeps a kind's section and ref types where it is declared (`storeFacts<typeof section, PostgresRef>({ … })`). */

@@ -12,6 +12,7 @@ import type { EnvironmentConfig } from '../../environments/schema';
 import { externalMetricRules } from '../apps/metrics';
 import { image, imageParts } from '../lib/images';
 import { serviceHost } from '../lib/naming';
+import { awsLoadBalancerController } from './addons/aws-load-balancer-controller';
 import { argoRollouts, needsArgoRollouts } from './addons/argo-rollouts';
 import { datadog, DATADOG_API_KEY_SECRET, DATADOG_TOKEN_SECRET } from './addons/datadog';
 import { falco } from './addons/falco';
@@ -25,6 +26,7 @@ export const ARGOCD_NAMESPACE = 'argocd';
 export const IN_CLUSTER = 'https://kubernetes.default.svc';
 
 export type AddonName = 'argo-cd' | 'cert-manager' | 'ingress-nginx' | 'kube-prometheus-stack' | 'prometheus-adapter' | 'metrics-server' | 'external-secrets' | 'keda'
+  | 'aws-load-balancer-controller'
   | 'datadog' | 'otel-collector' | 'jaeger' | 'falco' | 'vpa' | 'argo-rollouts'
   | 'fluent-bit' | 'loki';
 
@@ -226,7 +228,7 @@ function prometheusStack(c: EnvironmentConfig): Addon {
           replicas: m.prometheusReplicas,
           retention: m.retention,
           storageSpec: storage(m.volume.size),
-          resources: res('500m', '2Gi', '2', '4Gi'),
+          resources: m.prometheusResources ?? res('500m', '2Gi', '2', '4Gi'),
           // Select every ServiceMonitor, PodMonitor and PrometheusRule of the cluster, not only the chart's own.
           serviceMonitorSelectorNilUsesHelmValues: false,
           podMonitorSelectorNilUsesHelmValues: false,
@@ -248,7 +250,7 @@ function prometheusStack(c: EnvironmentConfig): Addon {
         initChownData: { enabled: false },
         testFramework: { enabled: false },
         admin: { existingSecret: GRAFANA_ADMIN_SECRET.name, userKey: 'username', passwordKey: 'password' },
-        resources: res('100m', '256Mi', '500m', '512Mi'),
+        resources: m.grafanaResources ?? res('100m', '256Mi', '500m', '512Mi'),
         // Spec 004 "Jaeger --> Grafana": where tracing runs (charts/gitops/addons/tracing.ts).
         ...(c.addons.tracing.enabled ? { additionalDataSources: [jaegerDataSource(c)] } : {}),
       },
@@ -422,7 +424,10 @@ export const isBootstrapSecret = (s: { namespace: string; name: string }) => BOO
 /** prometheus-adapter only where an HPA scales on an External metric it serves. */
 export const needsAdapter = (c: EnvironmentConfig): boolean => externalMetricRules(c.platform.catalog).length > 0;
 
-/** k3s ships metrics-server (and serves metrics.k8s.io); kubeadm ships none. */
+/**
+ * k3s ships metrics-server (and serves metrics.k8s.io); kubeadm and EKS ship none. EKS node images bootstrap the
+ * kubelets' serving certificates (serverTLSBootstrap, approved by EKS), so metrics-server verifies them as on kubeadm.
+ */
 export const needsMetricsServer = (c: EnvironmentConfig) => c.cluster.flavour !== 'k3s';
 
 /** The add-ons an environment runs, in install order (Argo CD first: it installs the rest). */
@@ -440,6 +445,7 @@ export function addons(c: EnvironmentConfig): Addon[] {
     ...(needsMetricsServer(c) ? [metricsServer(c)] : []),
     ...(a.externalSecrets.enabled ? [externalSecrets(c)] : []),
     ...(needsKeda(c) ? [keda(c)] : []),
+    ...(c.addons.awsLoadBalancerController ? [awsLoadBalancerController(c)!] : []),
     ...(needsArgoRollouts(c) ? [argoRollouts(c)] : []),
     // Optional add-ons, each in its own file (charts/gitops/addons/), off unless the environment turns them on.
     ...(a.datadog.enabled ? [datadog(c)] : []),
@@ -465,6 +471,8 @@ export function addons(c: EnvironmentConfig): Addon[] {
 export const ADDON_WAVES: Record<AddonName, number> = {
   'kube-prometheus-stack': 0, 'cert-manager': 1, 'external-secrets': 1, 'ingress-nginx': 1,
   'prometheus-adapter': 2, 'metrics-server': 2, 'keda': 2, 'argo-rollouts': 1, 'argo-cd': 3,
+  // Its webhook certificate comes from cert-manager.
+  'aws-load-balancer-controller': 2,
   // After the Prometheus stack (their ServiceMonitors and PodMonitors); Jaeger before the collector that exports to it.
   'datadog': 1, 'jaeger': 1, 'otel-collector': 2, 'falco': 1, 'vpa': 1,
   // Loki before Fluent Bit, which pushes to it; both after the Prometheus stack (their ServiceMonitors).

@@ -11,6 +11,7 @@ import type { EnvironmentConfig } from '../../environments/schema';
 import type { Addon } from './addons-catalog';
 import { fluentBitResources } from './addons/fluent-bit';
 import { lokiResources } from './addons/loki';
+import { awsLbcResources } from './addons/aws-load-balancer-controller';
 
 export interface Kind { readonly group: string; readonly kind: string }
 export interface NamespacedKinds { readonly namespace: string; readonly kinds: readonly Kind[] }
@@ -184,6 +185,8 @@ export function addonResources(c: EnvironmentConfig, a: Addon, bootstrap = false
         issuedSecrets: [`${ns}/kedaorg-certs`],
         usesGroups: [CERT_MANAGER],
       };
+    case 'aws-load-balancer-controller':
+      return awsLbcResources(c, a, monitored);
     // argo-helm argo-rollouts-2.37.7 charts/argo-rollouts/templates: crds/ (Rollout, AnalysisRun, AnalysisTemplate,
     // ClusterAnalysisTemplate, Experiment in argoproj.io), controller/clusterrole.yaml and clusterrolebinding.yaml
     // (clusterInstall), aggregate-roles.yaml (three aggregated ClusterRoles), controller/deployment.yaml,

@@ -13,6 +13,7 @@ import { addApplication, argoMeta, projectName, syncPolicy } from './argo';
 import { ARGO_ROLLOUTS_PORTS } from './addons/argo-rollouts';
 import { platformKeys } from '../lib/labels';
 import { deploymentName } from '../lib/naming';
+import { awsLbcFlows } from './addons/aws-load-balancer-controller';
 import { DATADOG_API_KEY_SECRET, DATADOG_TOKEN_SECRET, datadogFlows } from './addons/datadog';
 import { JAEGER_ES_SECRET, jaegerFlows, otelCollectorFlows } from './addons/tracing';
 
@@ -179,6 +180,7 @@ export function addonFlows(g: DependencyGraph, c: EnvironmentConfig, a: Addon): 
       webhook(hooks, 9443);
       break;
     }
+    case 'aws-load-balancer-controller': awsLbcFlows(g, a, { toApi, webhook, scrape }); break;
     case 'argo-rollouts': {
       // argo-helm argo-rollouts-2.37.7 templates/controller/deployment.yaml: pod labels name argo-rollouts,
       // component rollouts-controller; it changes Rollouts, ReplicaSets, Services and Ingresses through the API

@@ -16,7 +16,7 @@ import type { EnvironmentConfig } from '../../environments/schema';
 import { k8s } from '../../imports/k8s';
 import { INTERNAL_CA_ISSUER } from '../data/refs';
 import type { PlatformContext } from '../context';
-import { acmeSolver, API_SERVER_PORTS, apiServer, ingressController, INTERNET, pods, PROMETHEUS, type PodGroup } from '../lib/graph';
+import { acmeSolver, API_SERVER_PORTS, apiServer, ingressController, ingressPeer, INTERNET, pods, PROMETHEUS, type PodGroup } from '../lib/graph';
 import { meta, type Identity } from '../lib/labels';
 import { apiHost, tenantApiHost, webHost } from '../apps/kinds';
 import type { ServicePlan } from '../apps/plan';
@@ -131,6 +131,7 @@ export class IngressChart extends Chart {
 
   /** An Ingress with its Certificate for a service's HTTP port; declares the ingress controller's flows. */
   private expose(ctx: PlatformContext, plan: ServicePlan, name: string, hosts: string[]): void {
+    if (ctx.config.ingress.alb) return this.exposeAlb(ctx, plan, name, hosts, ctx.config.ingress.alb);
     const { config, graph } = ctx;
     const e = plan.entry;
     const secretName = `${name}-tls`;
@@ -172,4 +173,63 @@ export class IngressChart extends Chart {
         `Let's Encrypt validates ${secretName} through the ingress controller`);
     }
   }
+
+  /**
+   * EKS (spec 004 "Load Balancer Configuration"): an Ingress of class `alb` from which the AWS Load Balancer
+   * Controller builds the Application Load Balancer: scheme and SSL policy from the environment, listeners HTTP 80
+   * (redirected to 443) and HTTPS 443 with the ACM certificate, targets the pods' own addresses (target type ip,
+   * so no NodePort hop). No cert-manager Certificate: ACM issues and renews the public certificate and the ALB
+   * terminates TLS; the ALB's health check asks the service's readiness path (Kong: its status listener).
+   * Annotation names: kubernetes-sigs/aws-load-balancer-controller v2.9.2 docs/guide/ingress/annotations.md.
+   */
+  private exposeAlb(ctx: PlatformContext, plan: ServicePlan, name: string, hosts: string[], alb: NonNullable<EnvironmentConfig['ingress']['alb']>): void {
+    const { config, graph } = ctx;
+    const e = plan.entry;
+    // Kong answers readiness on its status listener; other kinds on their own port.
+    const health = e.kind === 'gateway' && e.metricsPort !== undefined ? { port: e.metricsPort, path: '/status/ready' } : { port: e.port, path: '/' };
+    new k8s.KubeIngress(this, `ingress-${name}`, {
+      metadata: meta(config, {
+        name, namespace: e.namespace, id: plan.id,
+        annotations: albAnnotations(alb, `${config.platform.name}-${config.name}-${name}`, health),
+      }),
+      spec: {
+        ingressClassName: config.ingress.className,
+        rules: hosts.map((host) => ({
+          host,
+          http: {
+            paths: [{
+              path: '/',
+              pathType: 'Prefix',
+              backend: { service: { name: plan.endpoint?.service ?? e.name, port: { number: e.port } } },
+            }],
+          },
+        })),
+      },
+    });
+    const ports = [{ port: e.port, name: 'http' }, ...(health.port !== e.port ? [{ port: health.port, name: 'health-check' }] : [])];
+    graph.connect(ingressPeer(config), { pods: pods(e.namespace, plan.id) }, ports,
+      `the Application Load Balancer forwards ${hosts[0]} to ${e.name} (and checks its health)`);
+  }
+}
+
+/** The ALB's listeners: HTTP 80, redirected to HTTPS 443 (spec 004 "Listeners: HTTP (80) → HTTPS (443)"). */
+export const ALB_LISTEN_PORTS = '[{"HTTP": 80}, {"HTTPS": 443}]';
+
+/** The annotations of an ALB Ingress (kubernetes-sigs/aws-load-balancer-controller v2.9.2 docs/guide/ingress/annotations.md). */
+export function albAnnotations(alb: NonNullable<EnvironmentConfig['ingress']['alb']>, loadBalancerName: string, health: { port: number; path: string }): Record<string, string> {
+  const a = 'alb.ingress.kubernetes.io';
+  return {
+    [`${a}/scheme`]: alb.scheme,
+    [`${a}/ip-address-type`]: 'ipv4',
+    [`${a}/target-type`]: 'ip',
+    [`${a}/listen-ports`]: ALB_LISTEN_PORTS,
+    [`${a}/ssl-redirect`]: '443',
+    [`${a}/certificate-arn`]: alb.certificateArn,
+    [`${a}/ssl-policy`]: alb.sslPolicy,
+    [`${a}/backend-protocol`]: 'HTTP',
+    [`${a}/healthcheck-port`]: String(health.port),
+    [`${a}/healthcheck-path`]: health.path,
+    // At most 32 characters (the ELB API's limit): longer names are cut.
+    [`${a}/load-balancer-name`]: loadBalancerName.slice(0, 32).replace(/-+$/, ''),
+  };
 }

@@ -112,6 +112,15 @@ export function ingressController(config: EnvironmentConfig): PodGroup {
     : { namespace: 'ingress', selector: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' }, display: 'ingress/ingress-nginx-controller' };
 }
 
+/**
+ * What sends the outside world's requests to the exposed pods: the ingress controller's pods, or on EKS with
+ * `ingress.alb` the Application Load Balancer (target type ip: its nodes in their subnets reach the pods directly).
+ */
+export function ingressPeer(config: EnvironmentConfig): Peer {
+  const alb = config.ingress.alb;
+  return alb ? { addresses: { cidrs: alb.subnetCidrs, display: 'application-load-balancer' } } : { pods: ingressController(config) };
+}
+
 /** The Kubernetes API server, by address (a pod selector cannot match it). Port 443 (Service) and 6443 (node). */
 export function apiServer(config: EnvironmentConfig): AddressRange {
   return { cidrs: config.cluster.apiServerCidrs, display: 'kubernetes-api' };

@@ -505,6 +505,9 @@ const addons: ImageContract[] = [
   addon('ghcr.io/kedacore/keda', '2.15.1', { uid: 65532, gid: 65532, needsOwnUser: false }, [], ['/keda', '--zap-log-level=info', '--zap-encoder=console'], { repo: 'kedacore/keda', path: 'Dockerfile', tag: 'v2.15.1' }),
   addon('ghcr.io/kedacore/keda-metrics-apiserver', '2.15.1', { uid: 65532, gid: 65532, needsOwnUser: false }, [], ['/keda-adapter', '--secure-port=6443', '--logtostderr=true', '--v=0'], { repo: 'kedacore/keda', path: 'Dockerfile.adapter', tag: 'v2.15.1' }),
   addon('ghcr.io/kedacore/keda-admission-webhooks', '2.15.1', { uid: 65532, gid: 65532, needsOwnUser: false }, [], ['/keda-admission-webhooks', '--zap-log-level=info', '--zap-encoder=console'], { repo: 'kedacore/keda', path: 'Dockerfile.webhooks', tag: 'v2.15.1' }),
+  // The base image's user is not in the controller's source: eks-distro-build-tooling's minimal "nonroot" base follows
+  // distroless (nonroot 65532); the chart sets runAsNonRoot, so a root user would fail at admission, not silently.
+  addon('public.ecr.aws/eks/aws-load-balancer-controller', 'v2.9.2', { uid: 65532, gid: 65532, name: 'nonroot', needsOwnUser: false }, [], ['/controller'], { repo: 'kubernetes-sigs/aws-load-balancer-controller', path: 'Dockerfile', tag: 'v2.9.2', note: 'FROM $BASE_IMAGE (Makefile: public.ecr.aws/eks-distro-build-tooling/eks-distro-minimal-base-nonroot); ENTRYPOINT ["/controller"]' }),
   // argoproj/argo-rollouts v1.7.2 Dockerfile, final stage: FROM gcr.io/distroless/static-debian11; USER 999 (numeric, no group: gid 0); ENTRYPOINT [ "/bin/rollouts-controller" ].
   addon('quay.io/argoproj/argo-rollouts', 'v1.7.2', { uid: 999, gid: 0, needsOwnUser: false }, [], ['/bin/rollouts-controller'], { repo: 'argoproj/argo-rollouts', path: 'Dockerfile', tag: 'v1.7.2' }),
   // The optional add-ons (charts/gitops/addons/).
@@ -557,6 +560,11 @@ const platformImages: ImageContract[] = [
   ...['arbor-api', 'kumori-api'].map((n) => platform(n, '3.2.0', 1000, ['/app/.next/cache'], 'registry.arbor.internal/platform')),
   platform('arbor-worker', '3.2.0', 1000, [], 'registry.arbor.internal/platform'),
   platform('kumori-gpu-worker', '3.2.0', 10001, ['/cache'], 'registry.arbor.internal/platform'),
+  // The EKS platform's (spec 004, environments/eks-platform/catalog.ts), in the account's ECR: Express on node:alpine's
+  // node user, the FastAPI API, the Python workers and the batch jobs as 10001.
+  platform('express-api', '1.0.0', 1000, [], '123456789012.dkr.ecr.us-west-2.amazonaws.com/eks-platform'),
+  ...['fastapi-api', 'langchain-worker', 'langgraph-orchestrator', 'document-processor', 'web-crawler', 'batch-jobs']
+    .map((n) => platform(n, '1.0.0', 10001, [], '123456789012.dkr.ecr.us-west-2.amazonaws.com/eks-platform')),
 ];
 
 /** Every contract, keyed by `<repository>:<tag>`. */

@@ -21,3 +21,16 @@ export function storeAntiAffinity(config: EnvironmentConfig, selector: Labels, r
 export function spreadOverNodes(selector: Labels): k8s.TopologySpreadConstraint[] {
   return [{ maxSkew: 1, topologyKey: HOSTNAME, whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector } }];
 }
+
+/**
+ * Where a namespace's application pods run (cluster.placement): the node selector of their pool's labels and
+ * tolerations of its taints. Nothing where the namespace has no pool of its own (the untainted pools).
+ */
+export function placement(config: EnvironmentConfig, namespace: string): { nodeSelector?: Record<string, string>; tolerations?: k8s.Toleration[] } {
+  const pool = config.cluster.nodePools.find((p) => p.name === config.cluster.placement[namespace]);
+  if (!pool) return {};
+  return {
+    nodeSelector: { ...pool.labels },
+    ...(pool.taints.length ? { tolerations: pool.taints.map((t) => ({ key: t.key, operator: t.value === undefined ? 'Exists' : 'Equal', ...(t.value === undefined ? {} : { value: t.value }), effect: t.effect })) } : {}),
+  };
+}

@@ -24,7 +24,7 @@ export function siteChecklist(p: RenderedPlatform, whereSet: WhereSet): string {
     { field: 'gitops.repoURL', what: 'Git repository Argo CD syncs dist/ from', value: c.gitops.repoURL },
     { field: 'gitops.targetRevision', what: 'branch or tag of that repository', value: c.gitops.targetRevision },
     { field: 'cluster.server', what: 'API server address Argo CD deploys to', value: c.cluster.server },
-    { field: 'cluster.flavour', what: 'k3s or kubeadm (decides storage, ingress and NetworkPolicy enforcement)', value: c.cluster.flavour },
+    { field: 'cluster.flavour', what: 'k3s, kubeadm or eks (decides storage, ingress and NetworkPolicy enforcement)', value: c.cluster.flavour },
     { field: 'cluster.nodes', what: 'schedulable nodes (spreading and HA rules depend on it)', value: c.cluster.nodes },
     { field: 'cluster.nodeCidrs', what: 'node addresses (kubelet, host-network endpoints)', value: c.cluster.nodeCidrs },
     { field: 'cluster.apiServerCidrs', what: 'API server addresses (NetworkPolicy egress to the API)', value: c.cluster.apiServerCidrs },
@@ -40,6 +40,16 @@ export function siteChecklist(p: RenderedPlatform, whereSet: WhereSet): string {
       { field: 'secrets.aws.region', what: 'AWS region of Secrets Manager', value: c.secrets.aws.region },
       { field: 'secrets.aws.accountId', what: 'AWS account of the IRSA roles (one per namespace: <rolePrefix><namespace>)', value: c.secrets.aws.accountId },
       { field: 'secrets.aws.pathPrefix', what: 'prefix of the secret names (<pathPrefix>/<namespace>/<name>)', value: c.secrets.aws.pathPrefix },
+    ] : []),
+    // EKS: the load balancer's certificate and subnets, and the controller's cluster, VPC and IAM role.
+    ...(c.ingress.alb ? [
+      { field: 'ingress.alb.certificateArn', what: 'ACM certificate of the public hosts (the ALB terminates TLS with it)', value: c.ingress.alb.certificateArn },
+      { field: 'ingress.alb.subnetCidrs', what: 'the ALB\'s subnets (NetworkPolicy ingress to the exposed pods)', value: c.ingress.alb.subnetCidrs },
+    ] : []),
+    ...(c.addons.awsLoadBalancerController ? [
+      { field: 'addons.awsLoadBalancerController.clusterName', what: 'EKS cluster name', value: c.addons.awsLoadBalancerController.clusterName },
+      { field: 'addons.awsLoadBalancerController.vpcId', what: 'the cluster\'s VPC', value: c.addons.awsLoadBalancerController.vpcId },
+      { field: 'addons.awsLoadBalancerController.iamRoleArn', what: 'IRSA role of the AWS Load Balancer Controller (docs/eks-platform.md: its policy)', value: c.addons.awsLoadBalancerController.iamRoleArn },
     ] : []),
     ...(c.secrets.vault ? [
       { field: 'secrets.vault.server', what: 'Vault address', value: c.secrets.vault.server },
@@ -78,7 +88,8 @@ export function siteChecklist(p: RenderedPlatform, whereSet: WhereSet): string {
   const show = (v: unknown) => (v === '' ? '(empty)' : Array.isArray(v) ? v.map((x) => `\`${x}\``).join(', ') : `\`${String(v)}\``);
   const flag = (v: unknown) => (PLACEHOLDER.test(Array.isArray(v) ? v.join(' ') : String(v)) ? ' **placeholder (example domain): replace**' : '');
   const hosts = [...new Set(ingressEndpoints(p.charts.flatMap((ch) => ch.manifests)).map((e) => e.host))];
-  const target = c.addons.ingressNginx.enabled
+  const target = c.ingress.alb ? 'the DNS name of the Application Load Balancer (an alias record; `kubectl get ingress` shows it once the AWS Load Balancer Controller has created it)'
+    : c.addons.ingressNginx.enabled
     ? (c.addons.ingressNginx.service === 'NodePort' ? 'every node\'s address (ingress-nginx NodePort 30080/30443, or a load balancer in front of them)' : 'the address the LoadBalancer Service of ingress-nginx receives')
     : `the address of the ingress controller of class "${c.ingress.className}"${c.cluster.flavour === 'k3s' ? ' (k3s\'s Traefik: the nodes\' addresses)' : ''}`;
   const lines = [

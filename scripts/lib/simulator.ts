@@ -23,6 +23,7 @@ import { addons as addonCatalog, ARGOCD_NAMESPACE, isBootstrapSecret, type Addon
 import { addonResources, type AddonResources } from '../../charts/gitops/addons-resources';
 import { ADDONS_FOLDER, applyOrder, foldersNeedingAddons, GITOPS_FOLDER, isArgoFolder } from '../../charts/gitops/order';
 import { deploymentName } from '../../charts/lib/naming';
+import { ALB_INGRESS_CLASS } from '../../charts/gitops/addons/aws-load-balancer-controller';
 
 type Obj = Record<string, any>;
 export interface SimFolder { readonly folder: string; readonly manifests: readonly Obj[] }
@@ -61,16 +62,22 @@ const CLUSTER_SCOPED = new Set(['Namespace', 'CustomResourceDefinition', 'Cluste
  * What a bare cluster of each flavour ships. k3s: CoreDNS, kube-proxy (in the k3s binary), Traefik (IngressClass
  * `traefik`, traefik.io CRDs), the local-path provisioner (StorageClass `local-path`), metrics-server
  * (metrics.k8s.io) and the Helm controller (helm.cattle.io HelmChart). kubeadm: CoreDNS and kube-proxy only.
+ * eks (a new EKS 1.28 cluster with managed node groups): the default add-ons CoreDNS, kube-proxy and the VPC CNI
+ * (DaemonSet kube-system/aws-node), and the in-tree `gp2` StorageClass EKS creates for clusters before 1.30; no
+ * metrics-server, no ingress controller (the AWS Load Balancer Controller is ours to install), no EBS CSI driver
+ * (an EKS add-on the site installs, docs/eks-platform.md: gp2 and our gp3 both need it since CSI migration).
  */
 export function bareCluster(flavour: EnvironmentConfig['cluster']['flavour']) {
   const k3s = flavour === 'k3s';
+  const eks = flavour === 'eks';
   return {
     namespaces: ['default', 'kube-system', 'kube-public', 'kube-node-lease'],
     crdGroups: k3s ? ['helm.cattle.io', 'k3s.cattle.io', 'traefik.io', 'traefik.containo.us'] : [],
     apiServices: k3s ? ['v1beta1.metrics.k8s.io'] : [],
-    storageClasses: k3s ? ['local-path'] : [],
+    storageClasses: k3s ? ['local-path'] : eks ? ['gp2'] : [],
     ingressClasses: k3s ? ['traefik'] : [],
-    workloads: k3s ? ['kube-system/coredns', 'kube-system/traefik', 'kube-system/local-path-provisioner', 'kube-system/metrics-server'] : ['kube-system/coredns', 'kube-system/kube-proxy'],
+    workloads: k3s ? ['kube-system/coredns', 'kube-system/traefik', 'kube-system/local-path-provisioner', 'kube-system/metrics-server']
+      : eks ? ['kube-system/coredns', 'kube-system/kube-proxy', 'kube-system/aws-node'] : ['kube-system/coredns', 'kube-system/kube-proxy'],
   };
 }
 
@@ -178,7 +185,8 @@ export function prerequisites(input: SimInput): { secrets: string[]; storageClas
   return {
     secrets: [...new Set(secrets)].sort(),
     // The environment's storage class and those it declares for more (shared volumes' classes).
-    storageClasses: [...new Set([c.storageClass, ...Object.keys(c.storageClasses)])].filter((x) => !shipped.includes(x)),
+    // (Not those the platform renders itself: storageClasses.<name>.definition.)
+    storageClasses: [...new Set([c.storageClass, ...Object.keys(c.storageClasses)])].filter((x) => !shipped.includes(x) && !c.storageClasses[x]?.definition),
     notes: [
       ...(c.secrets.source === 'vault' ? [`Vault at ${c.secrets.vault?.server} holds every other Secret (npm run secrets -- --env ${c.name} --vault-seed)`] : []),
       ...(c.secrets.source === 'aws' ? [`AWS Secrets Manager (${c.secrets.aws?.region}) holds every other Secret under ${c.secrets.aws?.pathPrefix}/<namespace>/<name>`] : []),
@@ -329,6 +337,7 @@ export function simulate(input: SimInput, path: Path): Simulation {
       }
       if (a.addon.name === 'kube-prometheus-stack' && !s.storageClasses.has(c.storageClass)) problems.push(`Prometheus' volumes need StorageClass ${c.storageClass}, which the cluster does not have`);
       if (a.addon.name === 'ingress-nginx') s.ingressClasses.add(c.ingress.className);
+      if (a.addon.name === 'aws-load-balancer-controller') s.ingressClasses.add(ALB_INGRESS_CLASS);
     }
 
     // ----- controllers: cert-manager issues, External Secrets fetches (to a fixpoint: a CA issuer over an issued root)
