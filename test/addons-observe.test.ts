@@ -63,11 +63,14 @@ const values = (p: RenderedPlatform, name: string): Record<string, any> => app(p
 const ns = (p: RenderedPlatform, name: string) => manifestsOf(p).find((m) => m.kind === 'Namespace' && m.metadata.name === name);
 
 describe('off by default', () => {
-  test('no environment of any platform runs an optional add-on (spec 000 §6: Datadog only where there is an account)', () => {
+  test('only spec 004\'s AWS environments run tracing, Falco and the VPA; Datadog runs nowhere (spec 000 §6: only where there is an account)', () => {
+    // Spec 004 "Observability Stack" (OpenTelemetry → Jaeger, Falco) and "Scaling Policies" (VPA): its EKS environments.
+    const spec004 = ['jaeger', 'otel-collector', 'falco', 'vpa'].sort();
     for (const c of loadTargets(allTargets())) {
-      expect({ env: `${c.platform.name}/${c.name}`, on: addons(c).map((a) => a.name).filter((n) => (OBSERVE as readonly string[]).includes(n)) })
-        .toEqual({ env: `${c.platform.name}/${c.name}`, on: [] });
-      expect([c.addons.datadog.enabled, c.addons.tracing.enabled, c.addons.falco.enabled, c.addons.vpa.enabled]).toEqual([false, false, false, false]);
+      const expected = c.platform.name === 'eks-platform' && c.cluster.flavour === 'eks' ? spec004 : [];
+      expect({ env: `${c.platform.name}/${c.name}`, on: addons(c).map((a) => a.name).filter((n) => (OBSERVE as readonly string[]).includes(n)).sort() })
+        .toEqual({ env: `${c.platform.name}/${c.name}`, on: expected });
+      expect(c.addons.datadog.enabled).toBe(false);
     }
   });
 });

@@ -6,6 +6,8 @@
  */
 import type { DeepPartial } from '../merge';
 import type { EnvironmentInput } from '../schema';
+import { FALCO_NAMESPACE, LOGGING_NAMESPACES, TRACING_NAMESPACE, VPA_NAMESPACE } from '../shared';
+import { EKS_NAMESPACES } from './base';
 
 /** The AWS account of the example (every ARN and ECR reference): the site replaces it (docs/eks-platform.md). */
 export const ACCOUNT = '123456789012';
@@ -99,6 +101,9 @@ export function awsRegion(baseDomain: string, vpc: RegionVpc): DeepPartial<Envir
       server: 'https://kubernetes.default.svc',
     },
     storageClass: 'gp3',
+    // Spec 004 "Kubernetes Architecture" and "Observability Stack": the logging, tracing, runtime-security and VPA
+    // add-ons run in namespaces of their own (each at the Pod Security level it needs: environments/shared.ts).
+    namespaces: [...EKS_NAMESPACES, ...LOGGING_NAMESPACES, TRACING_NAMESPACE, FALCO_NAMESPACE, VPA_NAMESPACE],
     quota: { floors: { system: floor, app: floor, data: floor } },
     storageClasses: GP3,
     ingress: {
@@ -131,6 +136,13 @@ export function awsRegion(baseDomain: string, vpc: RegionVpc): DeepPartial<Envir
     },
     addons: {
       externalSecrets: { enabled: true },
+      // Spec 004 "Observability Stack": Fluent Bit → Loki for logs (Loki on S3, the logs bucket, through its own
+      // IRSA role), the OpenTelemetry collector → Jaeger for traces (spans in the managed OpenSearch), Falco, and
+      // the VPA recommending sizes for what no HPA scales ("Scaling Policies").
+      logging: { backend: 'loki', loki: { replicas: 3, retention: '744h', volume: { size: '50Gi' }, iamRoleArn: role(`eks-platform-${vpc.region}-loki`) } },
+      tracing: { enabled: true, storage: { type: 'elasticsearch', url: `https://${vpc.hosts.opensearch}:443`, username: 'jaeger', cidrs: data, retentionDays: 7 } },
+      falco: { enabled: true },
+      vpa: { enabled: true },
       awsLoadBalancerController: { clusterName: `eks-platform-${vpc.region}`, region: vpc.region, vpcId: vpc.vpcId, iamRoleArn: role(`eks-platform-${vpc.region}-aws-load-balancer-controller`) },
       monitoring: {
         prometheusReplicas: 2, retention: '30d', volume: { size: '100Gi' },

@@ -19,25 +19,28 @@ import { ARGOCD_NAMESPACE, CERT_MANAGER_NAMESPACE, MONITORING_NAMESPACE, SECURIT
 /** The document's namespaces ("Kubernetes Architecture"), in its order. */
 export const SPEC_NAMESPACES = ['infrastructure', 'platform', 'apps', 'workers', 'batch'] as const;
 
+/** Every environment's namespaces: the add-ons' shared ones, then the document's. */
+export const EKS_NAMESPACES: NonNullable<EnvironmentInput['namespaces']> = [
+  MONITORING_NAMESPACE,
+  CERT_MANAGER_NAMESPACE,
+  SECURITY_NAMESPACE,
+  ARGOCD_NAMESPACE,
+  // The document's "Infrastructure Namespace": its components are the add-ons above (see the header); kept,
+  // empty, default-deny like every namespace, so that the site's own infrastructure has the namespace it describes.
+  { name: 'infrastructure', tier: 'system' },
+  { name: 'platform', tier: 'app' },
+  { name: 'apps', tier: 'app' },
+  { name: 'workers', tier: 'app' },
+  { name: 'batch', tier: 'app' },
+];
+
 export const base: DeepPartial<EnvironmentInput> = {
   images: { registry: '', pullPolicy: 'IfNotPresent' },
   gitops: { repoURL: 'https://github.com/example-org/eks-platform-deploy.git' },
   // Spec 004 "EKS Cluster Configuration": Kubernetes 1.28; admission pinned to the cluster's version.
   podSecurity: { version: 'v1.28' },
 
-  namespaces: [
-    MONITORING_NAMESPACE,
-    CERT_MANAGER_NAMESPACE,
-    SECURITY_NAMESPACE,
-    ARGOCD_NAMESPACE,
-    // The document's "Infrastructure Namespace": its components are the add-ons above (see the header); kept,
-    // empty, default-deny like every namespace, so that the site's own infrastructure has the namespace it describes.
-    { name: 'infrastructure', tier: 'system' },
-    { name: 'platform', tier: 'app' },
-    { name: 'apps', tier: 'app' },
-    { name: 'workers', tier: 'app' },
-    { name: 'batch', tier: 'app' },
-  ],
+  namespaces: EKS_NAMESPACES,
 
   quota: {
     headroom: 0.25,
