@@ -205,7 +205,11 @@ describe.each(renderEvery().map((p) => [nameOf(p), p] as const))('%s', (_name, p
     expect(addonApps.map((a) => a.spec.source.chart).sort()).toEqual(addons(p.config).map((a) => a.chart).sort());
     for (const a of addonApps) {
       expect(a.spec.source.targetRevision).toMatch(/^v?[0-9]+\.[0-9]+\.[0-9]+$/);
-      expect(a.spec.source.helm.releaseName).toBe(a.spec.source.chart);
+      // The release is the catalog's name of the add-on: the names its chart gives its objects (addons-resources.ts,
+      // the flows' pod selectors) are derived from it.
+      const entry = addons(p.config).find((x) => x.chart === a.spec.source.chart)!;
+      expect(a.spec.source.helm.releaseName).toBe(entry.name);
+      expect(a.metadata.name).toBe(`${deploymentName(p.config)}-${entry.name}`);
       const images = a.metadata.annotations[platformKeys(p.config).images].split(',');
       expect(images.length).toBeGreaterThan(0);
       for (const i of images) expect(i).toMatch(/^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._/-]+:[A-Za-z0-9._-]+$/);
