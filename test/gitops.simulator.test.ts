@@ -27,7 +27,7 @@ describe.each(rows)('%s through %s', (env, path, p) => {
     const ids = sim.steps.map((s) => s.step);
     // (A folder with nothing to apply, such as 01-tenants of a platform without tenants, has no Application.)
     for (const c of p.charts.filter((x) => x.manifests.length > 0)) expect(ids).toContain(c.folder);
-    for (const a of manifestsOf(p).filter((m) => m.kind === 'Application' && m.spec.source.chart)) expect(ids).toContain(`addon ${a.spec.source.chart}`);
+    for (const a of manifestsOf(p).filter((m) => m.kind === 'Application' && m.spec.source.chart)) expect(ids).toContain(`addon ${a.spec.source.helm.releaseName}`);
   });
 });
 
