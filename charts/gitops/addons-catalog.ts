@@ -19,6 +19,7 @@ import { falco } from './addons/falco';
 import { JAEGER_ES_SECRET, jaeger, jaegerDataSource, otelCollector } from './addons/tracing';
 import { vpa } from './addons/vpa';
 import { loggingAddons } from './addons/logging';
+import type { AddonSpec } from './addons/shapes';
 
 /** Where Argo CD and its Application objects live (in each environment's own cluster). */
 export const ARGOCD_NAMESPACE = 'argocd';
@@ -30,29 +31,8 @@ export type AddonName = 'argo-cd' | 'cert-manager' | 'ingress-nginx' | 'kube-pro
   | 'datadog' | 'otel-collector' | 'jaeger' | 'falco' | 'vpa' | 'argo-rollouts'
   | 'fluent-bit' | 'loki';
 
-export interface Addon {
-  readonly name: AddonName;
-  readonly namespace: string;
-  readonly chart: string;
-  /** The upstream Helm repository (replaced by `addons.chartMirror` in air-gapped environments). */
-  readonly repoURL: string;
-  /** Pinned chart version. */
-  readonly version: string;
-  /** Every image the chart runs with our values, after the registry rewrite. */
-  readonly images: readonly string[];
-  readonly values: Record<string, unknown>;
-  /**
-   * Fields Argo CD must not compare: CA bundles that a controller (cert-manager's cainjector or a chart's
-   * certificate job) writes into webhook configurations and CRDs after the sync; comparing them would show
-   * the add-on OutOfSync forever and, with self-heal, erase the CA on every sync.
-   */
-  readonly ignoreDifferences: readonly Record<string, unknown>[];
-  /**
-   * The folder of its Application where that is not 90-addons: an add-on that needs what later folders create
-   * (Fluent Bit needs Elasticsearch and the internal CA) syncs after them, from an Argo CD-only folder of its own.
-   */
-  readonly folder?: string;
-}
+/** An add-on: its pinned chart, values and images (the shape every add-on file returns: ./addons/shapes.ts). */
+export type Addon = AddonSpec<AddonName>;
 
 const WEBHOOK_CA = [
   { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'] },

@@ -27,15 +27,13 @@
 import type { EnvironmentConfig } from '../../../environments/schema';
 import { image } from '../../lib/images';
 import { PRIVATE_RANGES, type DependencyGraph, type PodGroup } from '../../lib/graph';
+import type { AddonSpec, KindOf } from './shapes';
 
 // The shared files (addons-catalog.ts, addons-resources.ts, capacity/addon-pods.ts) import this one: the shapes it
-// returns are written out here rather than imported from them (no import cycle); they check them where they use them.
-type Kind = { readonly group: string; readonly kind: string };
+// returns come from ./shapes.ts, below them (no import cycle).
+type Kind = KindOf;
 type Resources = { readonly requests: { readonly cpu: string; readonly memory: string }; readonly limits: { readonly cpu: string; readonly memory: string } };
-interface LbcAddon {
-  readonly name: typeof AWS_LBC; readonly namespace: string; readonly chart: string; readonly repoURL: string; readonly version: string;
-  readonly images: readonly string[]; readonly values: Record<string, unknown>; readonly ignoreDifferences: readonly Record<string, unknown>[];
-}
+type LbcAddon = AddonSpec<typeof AWS_LBC>;
 
 export const AWS_LBC = 'aws-load-balancer-controller' as const;
 /** The chart's release namespace: kube-system, where AWS's IAM trust policies for the controller expect it. */

@@ -1,18 +1,8 @@
 /**
- * What an add-on in its own file (charts/gitops/addons/<name>.ts) returns: the shape of addons-catalog.ts's
- * `Addon`, with its name as a literal. Kept here, below the catalog, so that the catalog can import the add-on
- * files without an import cycle (they never import the catalog).
+ * Helpers of the add-ons in their own files (charts/gitops/addons/<name>.ts), which never import the catalog (it
+ * imports them): what they return (`AddonSpec`, ./shapes.ts), container sizes and the restricted security context.
  */
-export interface AddonSpec<N extends string> {
-  readonly name: N;
-  readonly namespace: string;
-  readonly chart: string;
-  readonly repoURL: string;
-  readonly version: string;
-  readonly images: readonly string[];
-  readonly values: Record<string, unknown>;
-  readonly ignoreDifferences: readonly Record<string, unknown>[];
-}
+export type { AddonSpec } from './shapes';
 
 /** Requests and limits of one container. */
 export const res = (cpu: string, memory: string, cpuLimit: string, memoryLimit = memory) =>

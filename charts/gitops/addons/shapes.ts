@@ -8,11 +8,24 @@ export interface AddonSpec<N extends string> {
   readonly name: N;
   readonly namespace: string;
   readonly chart: string;
+  /** The upstream Helm repository (replaced by `addons.chartMirror` in air-gapped environments). */
   readonly repoURL: string;
+  /** Pinned chart version. */
   readonly version: string;
+  /** Every image the chart runs with our values, after the registry rewrite. */
   readonly images: readonly string[];
   readonly values: Record<string, unknown>;
+  /**
+   * Fields Argo CD must not compare: CA bundles that a controller (cert-manager's cainjector or a chart's
+   * certificate job) writes into webhook configurations and CRDs after the sync; comparing them would show
+   * the add-on OutOfSync forever and, with self-heal, erase the CA on every sync.
+   */
   readonly ignoreDifferences: readonly Record<string, unknown>[];
+  /**
+   * The folder of its Application where that is not 90-addons: an add-on that needs what later folders create
+   * (Fluent Bit needs Elasticsearch and the internal CA) syncs after them, from an Argo CD-only folder of its own.
+   */
+  readonly folder?: string;
 }
 
 export interface KindOf { readonly group: string; readonly kind: string }
