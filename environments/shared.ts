@@ -39,6 +39,12 @@ export const POD_SECURITY = { version: 'v1.27' } as const;
 /** Container defaults of a namespace (LimitRange) where the platform sets none of its own. */
 export const SMALL_DEFAULTS = { defaultRequest: { cpu: '100m', memory: '128Mi' }, default: { cpu: '500m', memory: '512Mi' } };
 
+/** Every platform's quota shape: 25 % headroom over what its workloads request, SMALL_DEFAULTS for containers. */
+export const QUOTA = {
+  headroom: 0.25,
+  limitRange: { system: SMALL_DEFAULTS, app: SMALL_DEFAULTS, data: SMALL_DEFAULTS },
+};
+
 // Optional add-ons (charts/gitops/addons/): an environment that enables one lists its namespace too. The
 // namespaces whose pods read the host say so here, once, and environments/addon-rules.ts refuses an enabled
 // add-on whose namespace is missing or admits less than its pods need.

@@ -6,7 +6,7 @@
  */
 import type { DeepPartial } from '../merge';
 import type { EnvironmentInput } from '../schema';
-import { ARGO_ROLLOUTS_NAMESPACE, ARGOCD_NAMESPACE, CERT_MANAGER_NAMESPACE, INGRESS_NAMESPACE, MONITORING_NAMESPACE, POD_SECURITY, SMALL_DEFAULTS } from '../shared';
+import { ARGOCD_NAMESPACE, ARGO_ROLLOUTS_NAMESPACE, CERT_MANAGER_NAMESPACE, INGRESS_NAMESPACE, MONITORING_NAMESPACE, POD_SECURITY, QUOTA } from '../shared';
 
 /**
  * Spec 003 "Neon PostgreSQL Configuration": the four ALTER SYSTEM settings, as PostgreSQL parameters (Patroni
@@ -37,10 +37,7 @@ export const base: DeepPartial<EnvironmentInput> = {
     { name: 'storage-minio', tier: 'data' },
   ],
 
-  quota: {
-    headroom: 0.25,
-    limitRange: { system: SMALL_DEFAULTS, app: SMALL_DEFAULTS, data: SMALL_DEFAULTS },
-  },
+  quota: QUOTA,
 
   // No tenants: Arbor and Kumori are multi-user applications, not per-tenant namespaces.
   tenantPlans: {},

@@ -14,7 +14,7 @@
  */
 import type { DeepPartial } from '../merge';
 import type { EnvironmentInput } from '../schema';
-import { ARGOCD_NAMESPACE, CERT_MANAGER_NAMESPACE, MONITORING_NAMESPACE, SECURITY_NAMESPACE, SMALL_DEFAULTS } from '../shared';
+import { ARGOCD_NAMESPACE, CERT_MANAGER_NAMESPACE, MONITORING_NAMESPACE, QUOTA, SECURITY_NAMESPACE } from '../shared';
 
 /** The document's namespaces ("Kubernetes Architecture"), in its order. */
 export const SPEC_NAMESPACES = ['infrastructure', 'platform', 'apps', 'workers', 'batch'] as const;
@@ -42,10 +42,7 @@ export const base: DeepPartial<EnvironmentInput> = {
 
   namespaces: EKS_NAMESPACES,
 
-  quota: {
-    headroom: 0.25,
-    limitRange: { system: SMALL_DEFAULTS, app: SMALL_DEFAULTS, data: SMALL_DEFAULTS },
-  },
+  quota: QUOTA,
 
   // No tenants: one product, not per-tenant namespaces.
   tenantPlans: {},

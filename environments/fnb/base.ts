@@ -7,7 +7,7 @@
 import type { DeepPartial } from '../merge';
 import type { EnvironmentInput } from '../schema';
 import { SPEC_000_CLASSES } from './weaviate';
-import { ARGO_ROLLOUTS_NAMESPACE, ARGOCD_NAMESPACE, CERT_MANAGER_NAMESPACE, INGRESS_NAMESPACE, MONITORING_NAMESPACE, POD_SECURITY, SECURITY_NAMESPACE, SMALL_DEFAULTS } from '../shared';
+import { ARGOCD_NAMESPACE, ARGO_ROLLOUTS_NAMESPACE, CERT_MANAGER_NAMESPACE, INGRESS_NAMESPACE, MONITORING_NAMESPACE, POD_SECURITY, QUOTA, SECURITY_NAMESPACE } from '../shared';
 
 export const base: DeepPartial<EnvironmentInput> = {
   images: { registry: '', pullPolicy: 'IfNotPresent' },
@@ -33,10 +33,7 @@ export const base: DeepPartial<EnvironmentInput> = {
     ARGO_ROLLOUTS_NAMESPACE,
   ],
 
-  quota: {
-    headroom: 0.25,
-    limitRange: { system: SMALL_DEFAULTS, app: SMALL_DEFAULTS, data: SMALL_DEFAULTS },
-  },
+  quota: QUOTA,
 
   // The document describes no tenancy: one platform, no tenant namespaces.
   tenantPlans: {},

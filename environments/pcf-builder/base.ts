@@ -6,7 +6,7 @@
  */
 import type { DeepPartial } from '../merge';
 import type { EnvironmentInput } from '../schema';
-import { ARGOCD_NAMESPACE, CERT_MANAGER_NAMESPACE, INGRESS_NAMESPACE, MONITORING_NAMESPACE, POD_SECURITY, SECURITY_NAMESPACE, SMALL_DEFAULTS } from '../shared';
+import { ARGOCD_NAMESPACE, CERT_MANAGER_NAMESPACE, INGRESS_NAMESPACE, MONITORING_NAMESPACE, POD_SECURITY, QUOTA, SECURITY_NAMESPACE } from '../shared';
 
 /**
  * Seed 001 "Kubernetes Deployment": an application namespace, a cache namespace (Redis: the store kind's
@@ -32,10 +32,7 @@ export const base: DeepPartial<EnvironmentInput> = {
 
   namespaces: NAMESPACES,
 
-  quota: {
-    headroom: 0.25,
-    limitRange: { system: SMALL_DEFAULTS, app: SMALL_DEFAULTS, data: SMALL_DEFAULTS },
-  },
+  quota: QUOTA,
 
   // No tenancy: one application for everyone.
   tenantPlans: {},

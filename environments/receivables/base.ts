@@ -6,7 +6,7 @@
  */
 import type { DeepPartial } from '../merge';
 import type { EnvironmentInput } from '../schema';
-import { ARGOCD_NAMESPACE, CERT_MANAGER_NAMESPACE, INGRESS_NAMESPACE, MONITORING_NAMESPACE, POD_SECURITY, SECURITY_NAMESPACE, SMALL_DEFAULTS } from '../shared';
+import { ARGOCD_NAMESPACE, CERT_MANAGER_NAMESPACE, INGRESS_NAMESPACE, MONITORING_NAMESPACE, POD_SECURITY, QUOTA, SECURITY_NAMESPACE } from '../shared';
 
 export const base: DeepPartial<EnvironmentInput> = {
   images: { registry: '', pullPolicy: 'IfNotPresent' },
@@ -34,10 +34,7 @@ export const base: DeepPartial<EnvironmentInput> = {
     ARGOCD_NAMESPACE,
   ],
 
-  quota: {
-    headroom: 0.25,
-    limitRange: { system: SMALL_DEFAULTS, app: SMALL_DEFAULTS, data: SMALL_DEFAULTS },
-  },
+  quota: QUOTA,
 
   // Spec 002 §10.3.1: CPU, memory, storage and rate limits by plan.
   tenantPlans: {
