@@ -24,6 +24,21 @@ const floor = { requestsCpu: '2', requestsMemory: '4Gi', limitsCpu: '8', limitsM
 export const PRIMARY_POSTGRES = 'postgres.us-east-1.arbor.example.com';
 export const PRIMARY_MINIO = 'https://minio.us-east-1.arbor.example.com:9000';
 
+/**
+ * The secondary regions' stores: the database a read replica (a Patroni standby cluster following the primary
+ * region's, replaying its archive from the primary's MinIO), and a MinIO of their own.
+ */
+export const READ_REPLICA_STORES: DeepPartial<EnvironmentInput>['stores'] = {
+  postgres: {
+    replicas: 3, volume: { size: '500Gi' },
+    standby: {
+      host: PRIMARY_POSTGRES, port: 5432, cidrs: [REGION_NODES['us-east-1']], sourceEnvironment: 'production-us-east-1',
+      archive: { endpoint: PRIMARY_MINIO, cidrs: [REGION_NODES['us-east-1']] },
+    },
+  },
+  minio: { pools: [{ name: 'pool-0', servers: 4, drivesPerServer: 2, volume: { size: '250Gi' } }] },
+};
+
 /** GPU nodes carry the NVIDIA feature-discovery label and a taint that keeps other pods off them. */
 export const GPU_LABELS = { 'nvidia.com/gpu.present': 'true' };
 export const GPU_TAINTS = [{ key: 'nvidia.com/gpu', effect: 'NoSchedule' as const }];
