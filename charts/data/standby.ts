@@ -1,15 +1,14 @@
 /**
  * What a standby environment (a second site following another environment, its source) shares with its source:
  * the Secrets that must hold the source's values. PostgreSQL's standby cluster is a physical copy of the source
- * (same roles and passwords) and reads the source's WAL archive with the source's MinIO keys; the MinIO mirror
- * reads the source's buckets with the source's keys of each client.
+ * (same roles and passwords) and reads the source's WAL archive with the source's MinIO keys. (The MinIO mirror
+ * declares its copies of the source's keys `fromSource` itself: ./minio/mirror.ts.)
  */
 import type { EnvironmentConfig } from '../../environments/schema';
 import { hasStores, withRefs } from '../context';
 import { standbySourceSecrets } from './postgres/chart';
 import { POSTGRES_USES } from './postgres/context';
-import { NAMESPACES, type DeclaredSecret, type StoreRefs } from './refs';
-import { sourceCredentials } from './minio/mirror';
+import type { DeclaredSecret, StoreRefs } from './refs';
 
 export interface SharedSecret {
   readonly namespace: string;
@@ -20,16 +19,9 @@ export interface SharedSecret {
 
 /** The Secrets of a standby that take its source's values (none for an environment that follows nothing). */
 export function sourceSharedSecrets(config: EnvironmentConfig, refs: StoreRefs): SharedSecret[] {
-  const mirror = config.apps.standby ? config.stores.minio?.mirror : undefined;
-  return [
-    ...(hasStores(config, POSTGRES_USES) && config.stores.postgres.standby
-      ? standbySourceSecrets(withRefs(refs, POSTGRES_USES, 'the standby\'s shared Secrets'))
-      : []),
-    // The MinIO mirror reads each followed bucket with the source's keys of its client (./minio/mirror.ts).
-    ...(mirror && refs.minio ? mirror.clients.map((client) => ({
-      namespace: NAMESPACES.minio, ...sourceCredentials(client), from: { namespace: NAMESPACES.minio, name: refs.minio!.credentials(client).name },
-    })).map(({ namespace, name, from }) => ({ namespace, name, from })) : []),
-  ];
+  return hasStores(config, POSTGRES_USES) && config.stores.postgres.standby
+    ? standbySourceSecrets(withRefs(refs, POSTGRES_USES, 'the standby\'s shared Secrets'))
+    : [];
 }
 
 /** The declared Secrets, those shared with the source marked `fromSource`. */

@@ -51,7 +51,10 @@ export function minioMirror(scope: Construct, ctx: MinioContext, mcImage: string
   const sourcePort = Number(source.port) || (source.protocol === 'https:' ? 443 : 80);
   const s3 = refs.minio.s3;
 
-  for (const client of mirror.clients) ctx.secrets.push({ ...sourceCredentials(client), namespace: ns });
+  // The source's keys, copied from its cluster (never generated: charts/data/standby.ts).
+  for (const client of mirror.clients) {
+    ctx.secrets.push({ ...sourceCredentials(client), namespace: ns, fromSource: { namespace: ns, name: refs.minio.credentials(client).name } });
+  }
   const mirrorPods = pods(ns, MIRROR);
   ctx.graph.use(mirrorPods, s3, `the mirror writes ${mirror.sourceEnvironment}'s objects into this site's MinIO`);
   ctx.graph.connect({ pods: mirrorPods }, { addresses: { cidrs: mirror.cidrs, display: `minio-${mirror.sourceEnvironment}` } },
