@@ -14,8 +14,12 @@
  * (`minio-source-<client>`, copied from the source's cluster: charts/data/standby.ts). It runs only while the site
  * is a standby (environments/rules.ts refuses a mirror elsewhere).
  *
- * mc's aliases come from the environment (`MC_HOST_<alias>`, minio/mc cmd/config.go at the pinned tag); one
- * container per bucket, so one bucket's failure does not hold back the others, and the Job fails if any did.
+ * mc's aliases come from the environment (`MC_HOST_<alias>`, which mc reads before its config directory: minio/mc
+ * cmd/config.go mustGetHostConfig; the Weaviate and Redis backup jobs use the same with this image). `mirror`'s
+ * `--overwrite`, `--remove` and `--watch` (not used: it needs ListenBucketNotification, which the clients' policies
+ * do not grant) are read from minio/mc cmd/mirror-main.go in the indexed source, not at the pinned tag: the run
+ * itself is unproven here (no mc in Debian). One container per bucket, so one bucket's failure does not hold back
+ * the others, and the Job fails if any did.
  */
 import type { Construct } from 'constructs';
 import { k8s } from '../../../imports/k8s';
