@@ -4,9 +4,13 @@
  *
  *   node .build/main.js [--platform receivables[,fnb…]] [--env dev[,staging…]] [--out dist]
  *
- * The environment files are type-checked first (when they changed), so a mistake TypeScript would catch is
- * reported at its file and line, not as a stack trace into the bundle. All environments are validated and
- * rendered in memory before anything is written, so a bad configuration leaves dist/ exactly as it was. Synth
+ * The environment files are validated by their schema (environments/schema.ts: strict objects, so a misspelt
+ * field is refused by name), not type-checked first: the check cost seconds on every edit, and the schema is the
+ * type. When loading, validating or rendering fails, they are type-checked then, so a mistake TypeScript catches
+ * (a misspelt identifier) is reported at its file and line, not as a stack trace into the bundle. A type error
+ * that neither the schema nor the render meets is left to the editor, `npm run check` and `npm test` (tsc). All
+ * environments are validated and rendered in memory before anything is written, so a bad configuration leaves
+ * dist/ exactly as it was. Synth
  * replaces and prunes only the environment folders it recorded as its own (charts/output/render.ts), only
  * within the platforms it rendered in full, and prints one line per environment saying what changed.
  * `cdk8s synth` runs this same program (see cdk8s.yaml); its output folder gets one multi-document
@@ -17,10 +21,10 @@ import * as path from 'path';
 import { ForeignOutputError, readTree, toFileTree, writeDist, type FileTree } from './charts/output/render';
 import { formatChanges } from './charts/output/changes';
 import { renderEnvironments } from './charts/output/prepare';
-import { formatTypeProblem, typeCheckEnvironments } from './scripts/lib/typecheck';
+import { formatTypeProblem, typeCheckEnvironments, type TypeProblem } from './scripts/lib/typecheck';
 import { RenderCache, type RenderCacheFiles } from './scripts/lib/render-cache';
 
-// Loaded after the type check (see environmentsModule): evaluating a broken environment file must not come first.
+// Loaded on first use (see environmentsModule), inside main's error handling.
 type Environments = typeof import('./environments');
 
 /** What to render: undefined means all (every platform; every environment of the platforms chosen). */
@@ -56,15 +60,26 @@ class TypeCheckError extends Error {
   name = 'TypeCheckError';
 }
 
-/** Type-checks the environment files (when changed since the last clean check), then loads them. */
-export function environmentsModule(root = process.cwd()): Environments {
-  const { problems } = typeCheckEnvironments(root);
-  if (problems.length) {
-    throw new TypeCheckError(`the environment files do not type-check (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n`
-      + problems.map((p) => `  ${formatTypeProblem(p)}`).join('\n'));
-  }
+/** The environment files, loaded (a broken one throws here: main's handler type-checks them then). */
+export function environmentsModule(): Environments {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require('./environments') as Environments;
+}
+
+/**
+ * After a failure: the environment files' type problems, as an error that names each at its file and line, or
+ * undefined when they type-check (or did at the last clean check with the same sources, scripts/lib/typecheck.ts).
+ */
+export function typeCheckAfterFailure(root = process.cwd()): TypeCheckError | undefined {
+  let problems: readonly TypeProblem[];
+  try {
+    problems = typeCheckEnvironments(root).problems;
+  } catch {
+    return undefined; // no compiler here (a copy without node_modules): the failure speaks for itself
+  }
+  if (!problems.length) return undefined;
+  return new TypeCheckError(`the environment files do not type-check (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n`
+    + problems.map((p) => `  ${formatTypeProblem(p)}`).join('\n'));
 }
 
 /** The environments a selection names (ConfigError for a platform or environment there is not). */
@@ -193,8 +208,16 @@ export function main(argv: string[], opts: { readonly renderCache?: RenderCacheO
       console.error(`usage: synth [--platform ${choice(names.platforms, '<platform>')}[,…]] [--env ${choice(names.envs, '<environment>')}[,…]] [--out dist]`);
       return 2;
     }
-    if (e instanceof TypeCheckError || e instanceof ForeignOutputError || (e instanceof Error && e.name === 'ConfigError')) {
+    if (e instanceof ForeignOutputError) {
       console.error(`error: ${e.message}\nnothing was written; ${out}/ is unchanged.`);
+      return 1;
+    }
+    const config = e instanceof Error && e.name === 'ConfigError';
+    // A type error is the likelier cause of a failure (a misspelt identifier throws while its file loads): it is
+    // named first, at its file and line; a validation error is still shown, as it names the field.
+    const types = typeCheckAfterFailure();
+    if (types || config) {
+      console.error(`error: ${[types?.message, config ? (e as Error).message : undefined].filter(Boolean).join('\n')}\nnothing was written; ${out}/ is unchanged.`);
       return 1;
     }
     console.error(`error: rendering failed, ${out}/ is unchanged: ${e instanceof Error ? e.stack : e}`);

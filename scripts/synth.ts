@@ -106,7 +106,7 @@ function run(argv: readonly string[]): number {
   // Under the cdk8s CLI, which empties its own output folder first, every synth renders.
   const key = process.env.CDK8S_OUTDIR ? undefined : renderKey(PROGRAM.recordFile, args);
   const out = outputFolder(args);
-  const upToDate = new UpToDate(ROOT, path.join(BUILD, 'synth.up-to-date.json'));
+  const upToDate = new UpToDate(path.join(BUILD, 'synth.up-to-date.json'));
   const scope = outputScope(args);
   const last = flags.has('--force') ? undefined : upToDate.check(key, out, scope);
   if (last) {

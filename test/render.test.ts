@@ -274,4 +274,27 @@ describe('the synth program', () => {
     expect(r.stderr).not.toContain('dist/');
     expect(readTree(out)).toEqual(before);
   });
+
+  test('the compiler runs only when a synth fails: a type error the schema does not see renders; beside a validation error both are named (issue 22)', () => {
+    // A declaration TypeScript refuses that changes no value: the schema validates what the file exports.
+    const note = "export const note: number = 'three' as string;\n";
+    const lax = brokenCopy('project-lax', (f, src) => (f === 'staging.ts' ? note + src : src));
+    const reference = path.join(tmp, 'lax-reference');
+    const out = path.join(tmp, 'lax');
+    expect(synth(['--platform', 'receivables', '--out', reference]).status).toBe(0);
+    const r = synth(['--platform', 'receivables', '--out', out], path.join(lax, 'main.js'), lax);
+    expect(r.status).toBe(0);
+    expect(readTree(out)).toEqual(readTree(reference));
+    // The check's record (scripts/lib/typecheck.ts) is written by every check that finds nothing: none ran.
+    expect(fs.existsSync(path.join(lax, '.build', 'typecheck-environments.json'))).toBe(false);
+
+    const both = brokenCopy('project-both', (f, src) => (f === 'staging.ts' ? note + src.replace(/redis: \{ replicas: 3,/, 'redis: { replicas: 1,') : src));
+    const before = readTree(out);
+    const bad = synth(['--platform', 'receivables', '--out', out], path.join(both, 'main.js'), both);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/^error: the environment files do not type-check \(1 problem\):\n {2}environments\/receivables\/staging\.ts:1:14: Type 'string' is not assignable to type 'number'\.\n/);
+    expect(bad.stderr).toContain('environment "staging": stores.redis.replicas = 1: must be at least 3 when ha is true');
+    expect(bad.stderr).toContain(`nothing was written; ${out}/ is unchanged.`);
+    expect(readTree(out)).toEqual(before);
+  });
 });

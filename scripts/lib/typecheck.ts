@@ -1,10 +1,10 @@
 /**
- * Type-checks the environment files before synth evaluates them. esbuild bundles without type-checking, so a
- * mistake TypeScript would catch (a misspelt identifier, a string where a number belongs) otherwise surfaces as
- * a stack trace into the bundle (.build/main.js, renamed variables), or not at all. The TypeScript compiler is
- * loaded from node_modules at run time (never bundled) and runs only when a source it read changed since the
- * last clean check: the files of environments/ and those they import (a change to charts/lib/quantity.ts can
- * break an environment file), whose list and hash are kept in .build/.
+ * Type-checks the environment files for synth when a synth fails (main.ts), and for the watch beside every render.
+ * esbuild bundles without type-checking, so a mistake TypeScript would catch (a misspelt identifier) otherwise
+ * surfaces as a stack trace into the bundle. The TypeScript compiler is loaded from node_modules at run time
+ * (never bundled) and runs only when a source it read changed since the last clean check: the files of
+ * environments/ and those they import (a change to charts/lib/quantity.ts can break an environment file), whose
+ * list and hash are kept in .build/.
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
@@ -142,16 +142,6 @@ export class EnvironmentChecker {
     }
     return { problems, ran: true };
   }
-}
-
-/**
- * Whether the environment files of `root` and what they import are as at the last clean check (so a check
- * would find nothing), without loading the compiler. False when there is nothing to check.
- */
-export function typeCheckUpToDate(root: string): boolean {
-  const envDir = path.join(root, 'environments');
-  if (!fs.existsSync(envDir) || !fs.existsSync(path.join(root, 'tsconfig.json'))) return false;
-  return lastCleanCheck(root, sourcesUnder(envDir));
 }
 
 function lastCleanCheck(root: string, files: readonly string[]): boolean {

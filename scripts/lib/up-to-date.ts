@@ -3,8 +3,7 @@
  * is not rendered again. A render is a function of the program bundle (every source it was built from, the
  * environment files and the packages included: its build record holds each one's SHA-256), the arguments, the
  * working folder, CDK8S_DISABLE_SORT and Node's version, and of the output folder it compares with (the guards
- * and the change summary read the previous render). The environment files' type check adds tsconfig.json and
- * type-only imports (scripts/lib/typecheck.ts). When a synth wrote nothing, all of that is recorded with what it
+ * and the change summary read the previous render). When a synth wrote nothing, all of that is recorded with what it
  * printed; the next synth with everything as recorded prints the same report and stops, about the cost of
  * starting node. A record whose output folder has changed since is simply never matched again. Any difference renders: a changed source, other arguments, a file under the output folder
  * added, removed or rewritten (by size, mtime and inode, as `git status` decides), or `--force`.
@@ -13,7 +12,6 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { format } from 'util';
-import { typeCheckUpToDate } from './typecheck';
 
 /** One line the synth printed. */
 export interface Printed {
@@ -91,7 +89,7 @@ export function folderStamp(dir: string, scope?: readonly string[]): string {
 }
 
 export class UpToDate {
-  constructor(private readonly root: string, private readonly recordFile: string) {}
+  constructor(private readonly recordFile: string) {}
 
   /** The stamp `check` took, which `run` takes as its `before` when the same folder is asked for. */
   private checked: { outDir: string; scope?: readonly string[]; stamp: string } | undefined;
@@ -102,7 +100,7 @@ export class UpToDate {
     if (!record) return undefined;
     const stamp = folderStamp(outDir, scope);
     this.checked = { outDir, scope, stamp };
-    if (record.output !== stamp || !typeCheckUpToDate(this.root)) return undefined;
+    if (record.output !== stamp) return undefined;
     return record.printed;
   }
 
@@ -144,7 +142,7 @@ export class UpToDate {
     }
     const records = this.read();
     if (key !== undefined) delete records[key];
-    if (status === 0 && key !== undefined && !wrote && folderStamp(outDir, scope) === before && typeCheckUpToDate(this.root)) records[key] = { output: before, printed };
+    if (status === 0 && key !== undefined && !wrote && folderStamp(outDir, scope) === before) records[key] = { output: before, printed };
     const kept = Object.fromEntries(Object.entries(records).slice(-KEPT));
     try {
       fs.mkdirSync(path.dirname(this.recordFile), { recursive: true });
