@@ -1,8 +1,8 @@
 /**
  * Synth's per-environment render cache (scripts/lib/render-cache.ts) never serves a stale folder:
- * - the key of an environment changes with every input it can depend on (each bundle input it reaches, its
- *   validated configuration, Node's version, CDK8S_DISABLE_SORT), and with nothing else: another environment's
- *   own file leaves it alone;
+ * - the key of an environment changes with every input it can depend on (each bundle input it reaches, the
+ *   packages' bundle's inputs, its validated configuration, Node's version, CDK8S_DISABLE_SORT), and with nothing
+ *   else: another environment's own file leaves it alone;
  * - that other environments' files are indeed not read by a render is checked on the real code: every
  *   environment of every platform renders the same when every other environment's file is replaced;
  * - a folder is reused only when it still holds exactly what was written;
@@ -108,6 +108,32 @@ describe('the key of an environment', () => {
     expect(keys(new RenderCache({ buildRecord: path.join(dir, 'record.json'), metafile: path.join(dir, 'meta.json'), file: path.join(dir, 'cache.json') }, path.join(dir, 'out'), FOLDERS)))
       .toEqual({ 'receivables/dev': undefined, 'receivables/production': undefined, 'receivables/dr': undefined });
     expect(c.key('receivables/dev', config)).toBe(base['receivables/dev']);
+  });
+
+  test('with the packages bundled apart, each input of their bundle is in every key; an unreadable record or untrusted input leaves none', () => {
+    const withPackages = (inputs: Record<string, string | null> | undefined) => {
+      cacheWith(dir);
+      const file = path.join(dir, 'packages.json');
+      fs.rmSync(file, { force: true });
+      if (inputs) {
+        const record: BuildRecord = { key: 'p', output: { size: 1, mtimeMs: 1 }, inputs: Object.fromEntries(Object.entries(inputs).map(([f, sha256]) => [f, { size: 1, mtimeMs: 1, sha256 }])) };
+        fs.writeFileSync(file, JSON.stringify(record));
+      }
+      return keys(new RenderCache({ buildRecord: path.join(dir, 'record.json'), metafile: path.join(dir, 'meta.json'), packagesRecord: file, file: path.join(dir, 'cache.json') }, path.join(dir, 'out'), FOLDERS));
+    };
+    const zod = { 'node_modules/zod/index.js': 'sha of zod', 'node_modules/yaml/index.js': 'sha of yaml' };
+    const before = withPackages(zod);
+    for (const f of FOLDERS) expect(before[f]).toMatch(/^[0-9a-f]{64}$/);
+    expect(withPackages(zod)).toEqual(before);
+    const upgraded = withPackages({ ...zod, 'node_modules/zod/index.js': 'sha of another zod' });
+    const added = withPackages({ ...zod, 'node_modules/zod/more.js': 'sha' });
+    for (const f of FOLDERS) {
+      expect(upgraded[f]).not.toBe(before[f]);
+      expect(added[f]).not.toBe(before[f]);
+    }
+    const none = { 'receivables/dev': undefined, 'receivables/production': undefined, 'receivables/dr': undefined };
+    expect(withPackages(undefined)).toEqual(none);
+    expect(withPackages({ ...zod, 'node_modules/yaml/index.js': null })).toEqual(none);
   });
 
   test('the validated configuration, Node\'s version and CDK8S_DISABLE_SORT are in the key', () => {

@@ -181,8 +181,9 @@ describe('npm run synth in a copy of the project', () => {
   const bundleTime = () => fs.statSync(path.join(copy, '.build', 'program.js')).mtimeMs;
 
   test('bundles once, then reuses the bundle until a source changes; output identical each time', () => {
-    expect(synth()).toMatch(/^bundle: \.build\/program\.js rebuilt in \d+ ms \(no previous build\)\nreceivables\/dev: new, \d+ files\nsynth: wrote 1 of 1 environment into /);
+    expect(synth()).toMatch(/^bundle: \.build\/program\.js rebuilt in \d+ ms \(no previous build\)\nbundle: \.build\/vendor\.js rebuilt in \d+ ms \(no previous build\)\nreceivables\/dev: new, \d+ files\nsynth: wrote 1 of 1 environment into /);
     const built = bundleTime();
+    const packagesBuilt = fs.statSync(path.join(copy, '.build', 'vendor.js')).mtimeMs;
     const first = fs.readFileSync(path.join(copy, 'out', 'receivables', 'dev', 'images.txt'), 'utf8');
 
     // Its folder as written: not rendered again (the render cache, test/render-cache.test.ts).
@@ -199,9 +200,17 @@ describe('npm run synth in a copy of the project', () => {
     edit(copy, 'environments/receivables/dev.ts', "displayName: 'Demo tenant' }", "displayName: 'Demo tenant' }, { id: 'cacheco', plan: 'starter' }");
     expect(synth()).toMatch(/^bundle: \.build\/program\.js rebuilt in \d+ ms \(1 source changed: environments\/receivables\/dev\.ts\)\n/);
     expect(bundleTime()).not.toBe(built);
+    // The packages' bundle is not: no package changed, and the program imports the same ones.
+    expect(fs.statSync(path.join(copy, '.build', 'vendor.js')).mtimeMs).toBe(packagesBuilt);
     expect(fs.existsSync(path.join(copy, 'out', 'receivables', 'dev', '01-tenants', 'namespace.tenant-cacheco.yaml'))).toBe(true);
     expect(fs.readFileSync(path.join(copy, 'out', 'receivables', 'dev', 'images.txt'), 'utf8')).toBe(first);
     expect(synth()).toMatch(/^bundle: \.build\/program\.js reused/);
+
+    // The program imports another package: the packages' bundle is built again, with it.
+    edit(copy, 'scripts/synth-program.ts', /$/, "export * as argoCdModels from '@kubernetes-models/argo-cd';\n");
+    expect(synth()).toMatch(/^bundle: \.build\/program\.js rebuilt in \d+ ms \(1 source changed: scripts\/synth-program\.ts\)\nbundle: \.build\/vendor\.js rebuilt in \d+ ms \(esbuild or its options changed\)\n/);
+    expect(fs.readFileSync(path.join(copy, '.build', 'vendor.js'), 'utf8')).toContain('"@kubernetes-models/argo-cd":');
+    expect(synth()).toMatch(/^bundle: \.build\/program\.js reused \(no source changed since it was built\)\nreceivables/);
   });
 
   test('a synth with nothing changed since one that wrote nothing is not rendered again, and says so', () => {
@@ -235,7 +244,7 @@ describe('npm run synth in a copy of the project', () => {
   });
 
   test('--rebuild bundles whatever the record says; a changed launcher rebuilds itself and runs the new one', () => {
-    expect(synth('--rebuild')).toMatch(/^bundle: \.build\/program\.js rebuilt in \d+ ms \(asked to rebuild\)/);
+    expect(synth('--rebuild')).toMatch(/^bundle: \.build\/program\.js rebuilt in \d+ ms \(asked to rebuild\)\nbundle: \.build\/vendor\.js rebuilt in \d+ ms \(asked to rebuild\)\n/);
     edit(copy, 'scripts/synth.ts', "console.log(`bundle: ${rel(b.outfile)} reused", "console.log(`bundle (new launcher): ${rel(b.outfile)} reused");
     expect(synth()).toMatch(/^bundle \(new launcher\): \.build\/program\.js reused/);
     expect(synth()).toMatch(/^bundle \(new launcher\): \.build\/program\.js reused/);

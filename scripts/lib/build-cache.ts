@@ -150,7 +150,12 @@ function codeCacheFile(outfile: string): string {
  * The cache belongs to one build (`build` deletes it; V8 itself only checks the source's length), and is
  * written again by `saveCodeCache` when missing or rejected (another Node version or V8 flags).
  */
-export function loadBundle(outfile: string, opts: { readonly code?: string; readonly codeCache?: boolean } = {}): { exports: any; saveCodeCache(): void } {
+export function loadBundle(outfile: string, opts: {
+  readonly code?: string;
+  readonly codeCache?: boolean;
+  /** Modules by the name the bundle requires them with (a packages bundle's exports); others load as usual. */
+  readonly modules?: Readonly<Record<string, unknown>>;
+} = {}): { exports: any; saveCodeCache(): void } {
   const code = opts.code ?? fs.readFileSync(outfile, 'utf8');
   const cacheFile = codeCacheFile(outfile);
   let cachedData: Buffer | undefined;
@@ -164,8 +169,10 @@ export function loadBundle(outfile: string, opts: { readonly code?: string; read
   const script = new vm.Script(Module.wrap(code), { filename: outfile, cachedData });
   const m = new Module(outfile);
   m.filename = outfile;
-  const req = createRequire(outfile);
-  m.paths = req.resolve.paths('x') ?? [];
+  const resolved = createRequire(outfile);
+  m.paths = resolved.resolve.paths('x') ?? [];
+  const modules = opts.modules;
+  const req = modules ? Object.assign((id: string) => (Object.hasOwn(modules, id) ? modules[id] : resolved(id)), resolved) : resolved;
   (script.runInThisContext() as (...a: unknown[]) => void).call(m.exports, m.exports, req, m, outfile, path.dirname(outfile));
   return {
     exports: m.exports,

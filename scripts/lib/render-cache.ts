@@ -9,7 +9,8 @@
  *   launcher has just checked against the files): every input reachable from the entry point without passing
  *   through an environment's own file (code, packages, each platform's base and index), plus the inputs its own
  *   file reaches (dr.ts builds on production.ts: production.ts is in dr's key). Another environment's own file is
- *   left out, which is what lets an edit to it leave this one alone;
+ *   left out, which is what lets an edit to it leave this one alone. The packages, bundled apart, count with every
+ *   input of their own bundle's record;
  * - its validated configuration as JSON, which also covers anything the loader would take from elsewhere;
  * - Node's version and CDK8S_DISABLE_SORT.
  * Any input whose hash the record lacks (modified while it was bundled) leaves no key: the environment renders.
@@ -60,6 +61,11 @@ export interface RenderCacheFiles {
   readonly buildRecord: string;
   /** esbuild's metafile of that build. */
   readonly metafile: string;
+  /**
+   * The BuildRecord of the packages' bundle, when the program leaves its packages to one (scripts/synth.ts's
+   * VENDOR): every input of it counts for every environment.
+   */
+  readonly packagesRecord?: string;
   /** This cache's record. */
   readonly file: string;
 }
@@ -93,6 +99,7 @@ export class RenderCache {
   private readonly entries: { [folder: string]: Entry };
   private readonly deps: ReturnType<typeof dependencies> | undefined;
   private readonly hashes: Readonly<Record<string, { sha256: string | null }>>;
+  private readonly packages: readonly { f: string; sha256: string | null }[] | undefined;
   private sharedHash: string | undefined | null = null;
 
   /**
@@ -102,7 +109,10 @@ export class RenderCache {
   constructor(private readonly files: RenderCacheFiles, private readonly outDir: string, folders: readonly string[]) {
     const build = readJson<BuildRecord>(files.buildRecord);
     const metafile = readJson<Metafile>(files.metafile);
+    const packages = files.packagesRecord === undefined ? undefined : readJson<BuildRecord>(files.packagesRecord);
     this.hashes = build?.inputs ?? {};
+    // Unreadable, no key: every environment renders.
+    this.packages = files.packagesRecord === undefined ? [] : packages ? Object.entries(packages.inputs).map(([f, stamp]) => ({ f, sha256: stamp.sha256 })) : undefined;
     // The graph must be of the build the record describes (build() writes the metafile before the record): every
     // recorded input in it. An input of the graph the record lacks has no hash, so no key depends on it unseen.
     const same = !!build && !!metafile && Object.keys(build.inputs).every((f) => f in metafile.inputs);
@@ -123,10 +133,20 @@ export class RenderCache {
     return hash.digest('hex');
   }
 
+  /** What every environment depends on: the program's shared inputs and the packages' bundle's inputs. */
+  private sharedDigest(): string | undefined {
+    const code = this.digestOf(this.deps!.shared);
+    if (code === undefined || this.packages === undefined || this.packages.some((p) => p.sha256 === null)) return undefined;
+    if (!this.packages.length) return code;
+    const hash = createHash('sha256').update(code);
+    for (const p of [...this.packages].sort((a, b) => a.f.localeCompare(b.f))) hash.update(`${p.f}\0${p.sha256}\n`);
+    return hash.digest('hex');
+  }
+
   /** The key of an environment's render; undefined when it cannot be known (then it is always rendered). */
   key(folder: string, config: unknown): string | undefined {
     if (!this.deps) return undefined;
-    if (this.sharedHash === null) this.sharedHash = this.digestOf(this.deps.shared);
+    if (this.sharedHash === null) this.sharedHash = this.sharedDigest();
     const own = this.digestOf(this.deps.own(folder));
     if (this.sharedHash === undefined || own === undefined) return undefined;
     let configJson: string;

@@ -24,17 +24,18 @@ type Records = { [key: string]: { readonly output: string; readonly printed: rea
 
 const KEPT = 8;
 
-/** What the render depends on besides the output folder. */
-export function renderKey(programRecord: string, args: readonly string[]): string | undefined {
-  let record: Buffer;
-  try {
-    record = fs.readFileSync(programRecord);
-  } catch {
-    return undefined;
+/** What the render depends on besides the output folder: the build records of its bundles, and the rest. */
+export function renderKey(buildRecords: readonly string[], args: readonly string[]): string | undefined {
+  const bundles: string[] = [];
+  for (const file of buildRecords) {
+    try {
+      bundles.push(createHash('sha256').update(fs.readFileSync(file)).digest('hex'));
+    } catch {
+      return undefined;
+    }
   }
   return createHash('sha256').update(JSON.stringify({
-    program: createHash('sha256').update(record).digest('hex'),
-    args, cwd: process.cwd(), node: process.version, sort: process.env.CDK8S_DISABLE_SORT ?? null,
+    bundles, args, cwd: process.cwd(), node: process.version, sort: process.env.CDK8S_DISABLE_SORT ?? null,
   })).digest('hex');
 }
 
