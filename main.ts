@@ -23,6 +23,8 @@ import { formatChanges } from './charts/output/changes';
 import { renderEnvironments } from './charts/output/prepare';
 import { formatTypeProblem, typeCheckEnvironments, type TypeProblem } from './scripts/lib/typecheck';
 import { RenderCache, type RenderCacheFiles } from './scripts/lib/render-cache';
+import { OutputIndex } from './scripts/lib/output-index';
+import type { OutputSeen } from './scripts/lib/up-to-date';
 
 // Loaded on first use (see environmentsModule), inside main's error handling.
 type Environments = typeof import('./environments');
@@ -123,7 +125,8 @@ export function renderTrees(selection: Selection | readonly string[] | undefined
   // Every environment is loaded and validated (problems of all at once, shared domains), reused or not.
   const configs = loadTargets(targets);
   const folders = targets.map(targetKey);
-  const renderCache = cache && new RenderCache(cache.files, outDir, allTargets().map(targetKey));
+  const index = cache?.files.outputIndex === undefined ? undefined : new OutputIndex(cache.files.outputIndex, outDir, cache.seen);
+  const renderCache = cache && new RenderCache(cache.files, outDir, allTargets().map(targetKey), index);
   const keys = configs.map((c, i) => renderCache?.key(folders[i], c));
   const reused = new Map(cache?.lookup === false ? [] : folders.flatMap((f, i) => {
     const hit = renderCache?.reuse(f, keys[i], readTree);
@@ -151,8 +154,9 @@ export function renderTrees(selection: Selection | readonly string[] | undefined
     if (!renderCache) return;
     folders.forEach((f, i) => renderCache.remember(f, keys[i], trees.get(f)!, warnings.get(f)!));
     renderCache.save();
+    index?.save();
   };
-  return { trees, all, prune, reused: new Set(reused.keys()), remember };
+  return { trees, all, prune, reused: new Set(reused.keys()), remember, index };
 }
 
 /** Synth's per-environment render cache (scripts/lib/render-cache.ts), as the launcher hands it over. */
@@ -160,6 +164,8 @@ export interface RenderCacheOptions {
   readonly files: RenderCacheFiles;
   /** false (`--force`): render every environment, only recording the renders. @default true */
   readonly lookup?: boolean;
+  /** What the launcher's stamp saw of the output folder just before (the output index reuses its stat lines). */
+  readonly seen?: OutputSeen;
 }
 
 export interface Rendered {
@@ -169,8 +175,10 @@ export interface Rendered {
   readonly prune: (folder: string) => boolean;
   /** Environments not rendered: their folder holds what their render would be (their trees were read from it). */
   readonly reused: ReadonlySet<string>;
-  /** Records the trees in the render cache, once they are written. */
+  /** Records the trees in the render cache (and the output index), once they are written. */
   readonly remember: () => void;
+  /** What synth knows of the output folders without reading them, for writeDist. */
+  readonly index?: OutputIndex;
 }
 
 export function main(argv: string[], opts: { readonly renderCache?: RenderCacheOptions; readonly report?: (r: { written: number; pruned: number }) => void } = {}): number {
@@ -183,9 +191,9 @@ export function main(argv: string[], opts: { readonly renderCache?: RenderCacheO
     const args = parseArgs(argv);
     out = args.out;
     const started = Date.now();
-    const { trees, prune, reused, remember } = renderTrees(args, out, opts.renderCache);
+    const { trees, prune, reused, remember, index } = renderTrees(args, out, opts.renderCache);
 
-    const result = writeDist(path.resolve(out), trees, prune, reused);
+    const result = writeDist(path.resolve(out), trees, prune, reused, index);
     remember();
     if (cdk8sOut && path.resolve(cdk8sOut) !== path.resolve(out)) writeCdk8sOut(path.resolve(cdk8sOut), trees);
 

@@ -153,13 +153,13 @@ function run(argv: readonly string[]): number {
   const program = loadBundle(PROGRAM.outfile, { codeCache: true, modules: vendor.exports as Record<string, unknown> });
   // Each environment whose sources and configuration are as at its last render keeps its folder (--force renders all).
   const renderCache = {
-    files: { buildRecord: PROGRAM.recordFile, metafile: `${PROGRAM.outfile}.meta.json`, packagesRecord: VENDOR.recordFile, file: path.join(BUILD, 'render-cache.json') },
+    files: { buildRecord: PROGRAM.recordFile, metafile: `${PROGRAM.outfile}.meta.json`, packagesRecord: VENDOR.recordFile, file: path.join(BUILD, 'render-cache.json'), outputIndex: path.join(BUILD, 'output-index.json') },
     lookup: !flags.has('--force'),
   };
   let wrote = true;
   const report = (r: { written: number; pruned: number }) => { wrote = r.written + r.pruned > 0; };
-  const status = upToDate.run(key, out, () => {
-    const s = (program.exports as { main(argv: string[], opts: object): number }).main(args, { renderCache, report });
+  const status = upToDate.run(key, out, (seen) => {
+    const s = (program.exports as { main(argv: string[], opts: object): number }).main(args, { renderCache: { ...renderCache, seen }, report });
     return { status: s, wrote };
   }, scope);
   vendor.saveCodeCache();

@@ -22,13 +22,27 @@ const WORKLOAD_KINDS: Record<string, string> = { deployment: 'Deployment', state
 /** `before` undefined: the environment did not exist yet (everything is added). */
 export function diffTrees(before: Tree | undefined, after: Tree): Changes {
   const old = before ?? new Map<string, string>();
+  return diffWith({ names: old.keys(), same: (f, content) => old.get(f) === content, content: (f) => old.get(f)! }, after);
+}
+
+/** A folder as it was, known by its names and a way to tell a file unchanged (contents or content hashes). */
+export interface Before {
+  readonly names: Iterable<string>;
+  /** Whether `file` (one of the names) holds exactly `content`. */
+  same(file: string, content: string): boolean;
+  /** Its content: asked only of changed workload manifests (their pod template's checksums). */
+  content(file: string): string;
+}
+
+export function diffWith(before: Before, after: Tree): Changes {
+  const old = new Set(before.names);
   const sorted = (xs: string[]) => xs.sort((a, b) => a.localeCompare(b));
   const added = sorted([...after.keys()].filter((f) => !old.has(f)));
-  const removed = sorted([...old.keys()].filter((f) => !after.has(f)));
-  const changed = sorted([...after.keys()].filter((f) => old.has(f) && old.get(f) !== after.get(f)));
+  const removed = sorted([...old].filter((f) => !after.has(f)));
+  const changed = sorted([...after.keys()].filter((f) => old.has(f) && !before.same(f, after.get(f)!)));
   const restarts = changed.flatMap((f) => {
     const w = workloadOf(f);
-    return w && checksums(old.get(f)!) !== checksums(after.get(f)!) ? [w] : [];
+    return w && checksums(before.content(f)) !== checksums(after.get(f)!) ? [w] : [];
   });
   return { added, changed, removed, restarts: sorted(restarts) };
 }

@@ -114,7 +114,9 @@ export interface WriteResult {
  */
 export function writeDist(outDir: string, trees: ReadonlyMap<string, FileTree>, prune: boolean | ((folder: string) => boolean),
   /** Folders whose tree was just read from `outDir` (synth's render cache): known unchanged, not read again. */
-  unchanged: ReadonlySet<string> = new Set()): WriteResult {
+  unchanged: ReadonlySet<string> = new Set(),
+  /** What synth knows of the folders without reading them (scripts/lib/output-index.ts), told what it writes. */
+  known?: KnownOutput): WriteResult {
   const recorded = readRecord(outDir);
   // An environment folder not in the record is adopted only when it is plainly an earlier render (output written
   // before the record existed): it holds the listing files every render writes.
@@ -133,11 +135,19 @@ export function writeDist(outDir: string, trees: ReadonlyMap<string, FileTree>, 
         environments.set(env, { changes: { added: [], changed: [], removed: [], restarts: [] }, existed: true });
         continue;
       }
-      // Reading is far cheaper than writing and swapping: an unchanged environment is left alone.
-      const before = readTree(path.join(outDir, env));
-      const changes = diffTrees(before, tree);
-      environments.set(env, { changes, existed: before !== undefined });
-      if (before && isUnchanged(changes)) continue;
+      // Reading (or knowing) is far cheaper than writing and swapping: an unchanged environment is left alone.
+      let changes = known?.compare(env, tree);
+      let existed = changes !== undefined;
+      if (!changes) {
+        const before = readTree(path.join(outDir, env));
+        changes = diffTrees(before, tree);
+        existed = before !== undefined;
+      }
+      environments.set(env, { changes, existed });
+      if (existed && isUnchanged(changes)) {
+        known?.remember(env, tree, false);
+        continue;
+      }
       const tmp = fs.mkdtempSync(path.join(outDir, `.tmp-${env.replaceAll('/', '-')}-`));
       // mkdtemp makes a private folder (700); once swapped in it is the environment's folder, which others (a web
       // server, CI under another user) read like any folder made here.
@@ -161,6 +171,7 @@ export function writeDist(outDir: string, trees: ReadonlyMap<string, FileTree>, 
     if (fs.existsSync(target)) fs.renameSync(target, old);
     fs.renameSync(tmp, target);
     fs.rmSync(old, { recursive: true, force: true });
+    known?.remember(env, trees.get(env)!, true);
   }
   const pruned: string[] = [];
   const prunable = (folder: string) => !trees.has(folder) && (prune === true || (typeof prune === 'function' && prune(folder)));
@@ -170,12 +181,22 @@ export function writeDist(outDir: string, trees: ReadonlyMap<string, FileTree>, 
       fs.rmSync(path.join(outDir, folder), { recursive: true, force: true });
       pruned.push(folder);
     }
+    known?.forget(folder);
     // A platform's folder goes with its last environment.
     const parent = path.dirname(path.join(outDir, folder));
     if (parent !== path.resolve(outDir) && fs.existsSync(parent) && fs.readdirSync(parent).length === 0) fs.rmdirSync(parent);
   }
   writeRecord(outDir, new Set([...[...recorded].filter((f) => !prunable(f)), ...trees.keys()]));
   return { environments, pruned };
+}
+
+/** What synth knows of its output folders without reading them (implemented by scripts/lib/output-index.ts). */
+export interface KnownOutput {
+  /** What writing `tree` over `folder` changes, when known without reading the folder; else undefined. */
+  compare(folder: string, tree: FileTree): Changes | undefined;
+  /** `folder` now holds exactly `tree`: `written` by this synth just now, or found so. */
+  remember(folder: string, tree: FileTree, written: boolean): void;
+  forget(folder: string): void;
 }
 
 /** Files every render writes at the top of an environment's folder (see toFileTree). */

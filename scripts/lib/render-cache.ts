@@ -24,6 +24,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Metafile } from 'esbuild';
 import type { BuildRecord } from './build-cache';
+import { contentHash, FolderTree, type OutputIndex } from './output-index';
 
 type FileTree = Map<string, string>;
 
@@ -68,6 +69,8 @@ export interface RenderCacheFiles {
   readonly packagesRecord?: string;
   /** This cache's record. */
   readonly file: string;
+  /** The output index's record (./output-index.ts). */
+  readonly outputIndex?: string;
 }
 
 interface Entry {
@@ -79,18 +82,20 @@ interface Entry {
 }
 
 /** By absolute output folder, then environment folder. */
-type Records = { version: 1; outputs: { [out: string]: { [folder: string]: Entry } } };
+type Records = { version: 2; outputs: { [out: string]: { [folder: string]: Entry } } };
 
 /** The output folders remembered (each `--out` keeps its own entries), latest last. */
 const KEPT = 8;
 
 /** One digest of a tree: names and contents, in name order. */
 export function treeDigest(tree: ReadonlyMap<string, string>): string {
+  return hashesDigest(new Map([...tree].map(([rel, content]) => [rel, contentHash(content)])));
+}
+
+/** The same digest from the files' content hashes (./output-index.ts's contentHash). */
+export function hashesDigest(hashes: ReadonlyMap<string, string>): string {
   const hash = createHash('sha256');
-  for (const rel of [...tree.keys()].sort()) {
-    const content = tree.get(rel)!;
-    hash.update(`${rel}\0${Buffer.byteLength(content)}\0`).update(content);
-  }
+  for (const rel of [...hashes.keys()].sort()) hash.update(`${rel}\0${hashes.get(rel)}\n`);
   return hash.digest('hex');
 }
 
@@ -105,8 +110,9 @@ export class RenderCache {
   /**
    * @param folders every environment of every platform (`receivables/dev`): each one's own file is kept out of
    *   the others' keys
+   * @param index what synth knows of the output folder's files (./output-index.ts): folders it knows are not read
    */
-  constructor(private readonly files: RenderCacheFiles, private readonly outDir: string, folders: readonly string[]) {
+  constructor(private readonly files: RenderCacheFiles, private readonly outDir: string, folders: readonly string[], private readonly index?: OutputIndex) {
     const build = readJson<BuildRecord>(files.buildRecord);
     const metafile = readJson<Metafile>(files.metafile);
     const packages = files.packagesRecord === undefined ? undefined : readJson<BuildRecord>(files.packagesRecord);
@@ -118,7 +124,7 @@ export class RenderCache {
     const same = !!build && !!metafile && Object.keys(build.inputs).every((f) => f in metafile.inputs);
     this.deps = same ? dependencies(metafile!, folders) : undefined;
     const read = readJson<Records>(files.file);
-    this.records = read?.version === 1 && typeof read.outputs === 'object' ? read : { version: 1, outputs: {} };
+    this.records = read?.version === 2 && typeof read.outputs === 'object' ? read : { version: 2, outputs: {} };
     this.entries = { ...(this.records.outputs[outDir] ?? {}) };
   }
 
@@ -164,14 +170,25 @@ export class RenderCache {
 
   /**
    * The environment's folder as last rendered, when its key is the one recorded and the folder still holds
-   * exactly what was written; with the warnings that render printed.
+   * exactly what was written; with the warnings that render printed. A folder the output index knows as it is
+   * is not read (its tree reads a file when asked for it); another is read and hashed, and then indexed.
    */
   reuse(folder: string, key: string | undefined, read: (dir: string) => FileTree | undefined): { tree: FileTree; warnings: readonly string[] } | undefined {
+    const index = this.index;
     const entry = this.entries[folder];
     if (key === undefined || !entry || entry.key !== key) return undefined;
-    const tree = read(path.join(this.outDir, folder));
+    const dir = path.join(this.outDir, folder);
+    const known = index?.known(folder);
+    if (known) {
+      if (hashesDigest(known) !== entry.digest) return undefined;
+      const tree = new FolderTree(dir, known.keys());
+      this.verified.set(tree, entry.digest);
+      return { tree, warnings: entry.warnings };
+    }
+    const tree = read(dir);
     if (!tree || treeDigest(tree) !== entry.digest) return undefined;
     this.verified.set(tree, entry.digest);
+    index?.remember(folder, tree, false);
     return { tree, warnings: entry.warnings };
   }
 
@@ -181,7 +198,7 @@ export class RenderCache {
   /** Records what was written (or found unchanged) for an environment; `save` writes the record. */
   remember(folder: string, key: string | undefined, tree: ReadonlyMap<string, string>, warnings: readonly string[]): void {
     if (key === undefined) delete this.entries[folder];
-    else this.entries[folder] = { key, digest: this.verified.get(tree) ?? treeDigest(tree), warnings };
+    else this.entries[folder] = { key, digest: this.verified.get(tree) ?? (this.index ? hashesDigest(this.index.hashesOf(tree)) : treeDigest(tree)), warnings };
   }
 
   save(): void {
@@ -191,7 +208,7 @@ export class RenderCache {
     const kept = Object.fromEntries(Object.entries(outputs).slice(-KEPT));
     try {
       fs.mkdirSync(path.dirname(this.files.file), { recursive: true });
-      fs.writeFileSync(`${this.files.file}.tmp`, JSON.stringify({ version: 1, outputs: kept }));
+      fs.writeFileSync(`${this.files.file}.tmp`, JSON.stringify({ version: 2, outputs: kept }));
       fs.renameSync(`${this.files.file}.tmp`, this.files.file);
     } catch {
       // Only a cache: a read-only checkout still synthesises.

@@ -57,18 +57,26 @@ export function outputScope(args: readonly string[]): string[] | undefined {
   return ['.synth-output', ...[...new Set(platforms)].sort()];
 }
 
+/** An entry's type, size, mtime and inode, as one line (`\0`-separated). */
+export const statLine = (s: fs.Stats): string => `${s.mode}\0${s.size}\0${s.mtimeMs}\0${s.ino}`;
+
 /**
  * Every entry under `dir` with its type, size, mtime and inode, as one digest; with `scope`, only the entries of
- * `dir` it names (present or not) and what is under them.
+ * `dir` it names (present or not) and what is under them. `lines`, when given, receives each entry's statLine by
+ * its path relative to `dir` (the output index reuses them: scripts/lib/output-index.ts).
  */
-export function folderStamp(dir: string, scope?: readonly string[]): string {
+export function folderStamp(dir: string, scope?: readonly string[], lines?: Map<string, string>): string {
   const stamps: string[] = [];
   // Paths joined and cut as strings: path.join and path.relative for every file were a fifth of the stamp.
   const base = path.resolve(dir);
   const add = (file: string) => {
     const s = fs.lstatSync(file, { throwIfNoEntry: false });
     const rel = file.slice(base.length + 1);
-    stamps.push(s ? `${rel}\0${s.mode}\0${s.size}\0${s.mtimeMs}\0${s.ino}` : `${rel}\0gone`);
+    if (s) {
+      const line = statLine(s);
+      stamps.push(`${rel}\0${line}`);
+      lines?.set(rel, line);
+    } else stamps.push(`${rel}\0gone`);
     return s;
   };
   const under = (folder: string) => {
@@ -89,18 +97,25 @@ export function folderStamp(dir: string, scope?: readonly string[]): string {
   return hash.digest('hex');
 }
 
+/** The output folder as the stamp before a render saw it: each entry's statLine, within `scope` (undefined: all). */
+export interface OutputSeen {
+  readonly lines: ReadonlyMap<string, string>;
+  readonly scope?: readonly string[];
+}
+
 export class UpToDate {
   constructor(private readonly recordFile: string) {}
 
   /** The stamp `check` took, which `run` takes as its `before` when the same folder is asked for. */
-  private checked: { outDir: string; scope?: readonly string[]; stamp: string } | undefined;
+  private checked: { outDir: string; scope?: readonly string[]; stamp: string; lines: Map<string, string> } | undefined;
 
   /** What the last synth printed, if nothing it depends on changed since; undefined otherwise. */
   check(key: string | undefined, outDir: string, scope?: readonly string[]): readonly Printed[] | undefined {
     const record = key === undefined ? undefined : this.read()[key];
     if (!record) return undefined;
-    const stamp = folderStamp(outDir, scope);
-    this.checked = { outDir, scope, stamp };
+    const lines = new Map<string, string>();
+    const stamp = folderStamp(outDir, scope, lines);
+    this.checked = { outDir, scope, stamp, lines };
     if (record.output !== stamp) return undefined;
     return record.printed;
   }
@@ -117,12 +132,15 @@ export class UpToDate {
   /**
    * Runs `render` (a synth), printing as it goes and capturing what it prints; records it when it succeeded and
    * left `outDir` (its `scope`, see outputScope) as it found it, else forgets any record. A render that says it
-   * wrote something is not recorded, without looking at the folder again.
+   * wrote something is not recorded, without looking at the folder again. `render` is given what the stamp taken
+   * before it saw of the folder.
    */
-  run(key: string | undefined, outDir: string, render: () => number | { readonly status: number; readonly wrote: boolean }, scope?: readonly string[]): number {
+  run(key: string | undefined, outDir: string, render: (seen: OutputSeen) => number | { readonly status: number; readonly wrote: boolean }, scope?: readonly string[]): number {
     // Taken by check() a moment ago (nothing written since), or now.
     const c = this.checked;
-    const before = c && c.outDir === outDir && c.scope === scope ? c.stamp : folderStamp(outDir, scope);
+    const taken = c && c.outDir === outDir && c.scope === scope ? c : undefined;
+    const lines = taken?.lines ?? new Map<string, string>();
+    const before = taken ? taken.stamp : folderStamp(outDir, scope, lines);
     const printed: Printed[] = [];
     const saved = { log: console.log, warn: console.warn, error: console.error };
     const capture = (stream: Printed['stream'], print: (...a: unknown[]) => void) => (...a: unknown[]) => {
@@ -135,7 +153,7 @@ export class UpToDate {
     let status: number;
     let wrote = false;
     try {
-      const r = render();
+      const r = render({ lines, scope });
       status = typeof r === 'number' ? r : r.status;
       wrote = typeof r !== 'number' && r.wrote;
     } finally {

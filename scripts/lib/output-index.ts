@@ -1,0 +1,200 @@
+/**
+ * What synth knows of its output folder without reading it. For each environment folder it wrote or compared, the
+ * index keeps every file's content hash, trusted while the folder's entries keep the type, size, mtime and inode
+ * they had then (as git's index trusts a file, and as the nothing-changed stamp of ./up-to-date.ts does). A synth
+ * then compares a render with the previous one, and verifies a folder the render cache reuses, by hashes: it reads
+ * no file but the workload manifests that changed (their pod templates' checksums name the restarts). A folder
+ * whose entries moved in any way, or one the index does not know, is read as before.
+ *
+ * The entries' stat lines come from the stamp the launcher takes before a synth anyway (OutputSeen), so a folder
+ * known to the index costs no file system call at all; a folder just written is stamped again.
+ */
+import { createHash, hash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { diffWith, type Changes } from '../../charts/output/changes';
+import { statLine, type OutputSeen } from './up-to-date';
+
+type FileTree = ReadonlyMap<string, string>;
+
+/** A file's content hash (SHA-1 is ample: it tells a changed file, nobody forges these). */
+export const contentHash = (content: string): string => hash('sha1', content, 'base64');
+
+interface Entry {
+  /** Digest of the stat lines of every entry under the folder. */
+  readonly stamp: string;
+  /** Content hash by path within the folder. */
+  readonly hashes: Readonly<Record<string, string>>;
+}
+
+/** By absolute output folder, then environment folder (`receivables/dev`). */
+type Records = { version: 1; outputs: { [out: string]: { [folder: string]: Entry } } };
+
+/** The output folders remembered (each `--out` keeps its own), latest last. */
+const KEPT = 8;
+
+function digest(lines: string[]): string {
+  const h = createHash('sha256');
+  for (const l of lines.sort()) h.update(`${l}\n`);
+  return h.digest('hex');
+}
+
+/** The stamp of everything under `dir`, read now (empty when it does not exist). */
+function readStamp(dir: string): string {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { recursive: true, withFileTypes: true });
+  } catch {
+    return digest([]);
+  }
+  const lines: string[] = [];
+  for (const e of entries) {
+    const file = `${e.parentPath}${path.sep}${e.name}`;
+    const s = fs.lstatSync(file, { throwIfNoEntry: false });
+    if (s) lines.push(`${file.slice(dir.length + 1)}\0${statLine(s)}`);
+  }
+  return digest(lines);
+}
+
+export class OutputIndex {
+  private readonly records: Records;
+  private readonly entries: { [folder: string]: Entry };
+  private readonly hashed = new WeakMap<FileTree, Map<string, string>>();
+  /** The stat lines the launcher saw, by environment folder (`receivables/dev` → lines within it). */
+  private seenByFolder?: Map<string, string[]>;
+
+  /**
+   * @param file the index's own record
+   * @param outDir the output folder, absolute
+   * @param seen what the stamp taken before this synth saw of `outDir` (omitted: folders are stamped here)
+   */
+  constructor(private readonly file: string, private readonly outDir: string, private readonly seen?: OutputSeen) {
+    let read: Records | undefined;
+    try {
+      read = JSON.parse(fs.readFileSync(file, 'utf8')) as Records;
+    } catch {
+      read = undefined;
+    }
+    this.records = read?.version === 1 && typeof read.outputs === 'object' ? read : { version: 1, outputs: {} };
+    this.entries = { ...(this.records.outputs[outDir] ?? {}) };
+  }
+
+  /** The stamp of `folder` as the synth found it: from what the launcher saw when that covered it, else read. */
+  private stampFound(folder: string): string {
+    const seen = this.seen;
+    if (!seen || (seen.scope && !seen.scope.includes(folder.split('/')[0]))) return readStamp(path.join(this.outDir, folder));
+    if (!this.seenByFolder) {
+      const byFolder = new Map<string, string[]>();
+      for (const [rel, line] of seen.lines) {
+        const cut = rel.indexOf('/', rel.indexOf('/') + 1);
+        if (cut < 0) continue;
+        const f = rel.slice(0, cut);
+        let lines = byFolder.get(f);
+        if (!lines) byFolder.set(f, lines = []);
+        lines.push(`${rel.slice(cut + 1)}\0${line}`);
+      }
+      this.seenByFolder = byFolder;
+    }
+    return digest([...(this.seenByFolder.get(folder) ?? [])]);
+  }
+
+  /** Each file's content hash, by path within the folder. */
+  hashesOf(tree: FileTree): ReadonlyMap<string, string> {
+    let h = this.hashed.get(tree);
+    if (!h) {
+      h = new Map([...tree].map(([rel, content]) => [rel, contentHash(content)]));
+      this.hashed.set(tree, h);
+    }
+    return h;
+  }
+
+  /** The content hashes of `folder`'s files, when it is exactly as the index recorded it; else undefined. */
+  known(folder: string): ReadonlyMap<string, string> | undefined {
+    const e = this.entries[folder];
+    if (!e || this.stampFound(folder) !== e.stamp) return undefined;
+    return new Map(Object.entries(e.hashes));
+  }
+
+  /** What writing `tree` over `folder` changes, when the folder is known without reading it; else undefined. */
+  compare(folder: string, tree: FileTree): Changes | undefined {
+    const before = this.known(folder);
+    if (!before) return undefined;
+    const now = this.hashesOf(tree);
+    return diffWith({
+      names: before.keys(),
+      same: (f) => before.get(f) === now.get(f),
+      content: (f) => fs.readFileSync(path.join(this.outDir, folder, f), 'utf8'),
+    }, tree);
+  }
+
+  /**
+   * `folder` holds exactly `tree`: `written` when synth has just written it (stamped again), else as found
+   * (compared equal, or read and verified).
+   */
+  remember(folder: string, tree: FileTree, written: boolean): void {
+    const stamp = written ? readStamp(path.join(this.outDir, folder)) : this.stampFound(folder);
+    this.entries[folder] = { stamp, hashes: Object.fromEntries(this.hashesOf(tree)) };
+  }
+
+  forget(folder: string): void {
+    delete this.entries[folder];
+  }
+
+  save(): void {
+    const outputs = { ...this.records.outputs };
+    delete outputs[this.outDir];
+    outputs[this.outDir] = this.entries;
+    const kept = Object.fromEntries(Object.entries(outputs).slice(-KEPT));
+    try {
+      fs.mkdirSync(path.dirname(this.file), { recursive: true });
+      fs.writeFileSync(`${this.file}.tmp`, JSON.stringify({ version: 1, outputs: kept }));
+      fs.renameSync(`${this.file}.tmp`, this.file);
+    } catch {
+      // Only an index: a read-only checkout still synthesises.
+    }
+  }
+}
+
+/**
+ * A folder's files by name, each read on first use: the tree of a folder the render cache reuses, which synth
+ * leaves alone and reads only to copy it (the cdk8s CLI's output).
+ */
+export class FolderTree extends Map<string, string> {
+  private readonly unread = new Set<string>();
+
+  constructor(private readonly dir: string, names: Iterable<string>) {
+    super();
+    for (const n of names) {
+      super.set(n, '');
+      this.unread.add(n);
+    }
+  }
+
+  override get(name: string): string | undefined {
+    if (this.unread.delete(name)) super.set(name, fs.readFileSync(path.join(this.dir, name), 'utf8'));
+    return super.get(name);
+  }
+
+  override set(name: string, content: string): this {
+    this.unread.delete(name);
+    return super.set(name, content);
+  }
+
+  override entries(): MapIterator<[string, string]> {
+    for (const n of [...this.unread]) this.get(n);
+    return super.entries();
+  }
+
+  override values(): MapIterator<string> {
+    for (const n of [...this.unread]) this.get(n);
+    return super.values();
+  }
+
+  override [Symbol.iterator](): MapIterator<[string, string]> {
+    return this.entries();
+  }
+
+  override forEach(callback: (value: string, key: string, map: Map<string, string>) => void, thisArg?: unknown): void {
+    for (const [k, v] of this.entries()) callback.call(thisArg, v, k, this);
+  }
+}
