@@ -10,9 +10,10 @@
  * dist/ keeps the last good render, and the next good save renders every environment still pending.
  *
  * The environment files are type-checked in a worker thread that keeps the compiler warm (scripts/lib/typecheck.ts:
- * parsed files kept, only what a save affects re-checked), while the main thread bundles and renders: a render is
- * written only once the check has passed, and a type error is reported (at its file and line) in place of whatever
- * the render made of the broken file. On one core the two take turns; on two, a save costs the longer of them.
+ * parsed files kept, only what a save affects re-checked), while the main thread bundles and renders. As in synth,
+ * a render the schema accepts is written without waiting for the check, whose problems are printed (at their file
+ * and line) when it answers; when the render fails, a type error is reported in its place, as it explains whatever
+ * the render made of the broken file.
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
@@ -138,6 +139,15 @@ function checkFailure(r: CheckReply): string | undefined {
     + `${problems.map((p) => `  ${formatTypeProblem(p)}`).join('\n')}\nnothing was written; the output folder is unchanged.`;
 }
 
+/** The check's problems after a render that was written (the schema accepted the files): a warning. */
+function checkWarning(r: CheckReply): string | undefined {
+  if (r.error !== undefined) return `warning: the environment files could not be type-checked: ${r.error}`;
+  const problems = r.result!.problems;
+  if (!problems.length) return undefined;
+  return `warning: the environment files do not type-check (${problems.length} problem${problems.length === 1 ? '' : 's'}); `
+    + `what they export passed validation and was rendered:\n${problems.map((p) => `  ${formatTypeProblem(p)}`).join('\n')}`;
+}
+
 /** WatchOptions.debounceMs's default. */
 export const DEBOUNCE_MS = 50;
 
@@ -197,22 +207,20 @@ export async function watch(root: string, args: string[], launcher: string, opts
     return true;
   };
 
-  /** Renders `which` in memory while `checking` runs in the worker; writes only what a passed check covers. */
+  /**
+   * Renders `which` and writes it, while `checking` runs in the worker. As synth does, the write does not wait for
+   * the check: its problems are printed when it answers. A render that fails waits for it, as a type error
+   * explains whatever the render made of the broken file and is reported instead.
+   */
   const render = async (which: readonly string[], started: number, bundleMs: number, checking: Promise<CheckReply>) => {
     const t0 = Date.now();
     let rendered: { trees: Map<string, FileTree>; prune: (folder: string) => boolean } | undefined;
-    let failed: unknown;
     try {
       rendered = program!.renderTrees({ folders: which }, out);
     } catch (e) {
-      failed = e;
+      return console.error(checkFailure(await checking) ?? errorText(e));
     }
     const t1 = Date.now();
-    // A type error explains whatever the render made of the broken file: it is reported instead.
-    const refused = checkFailure(await checking);
-    const t2 = Date.now();
-    if (refused) return console.error(refused);
-    if (!rendered) return console.error(errorText(failed));
     try {
       // The same one line per environment as synth prints (charts/output/changes.ts).
       const written = program!.writeDist(path.resolve(out), rendered.trees, rendered.prune);
@@ -223,8 +231,11 @@ export async function watch(root: string, args: string[], launcher: string, opts
     } catch (e) {
       return console.error(errorText(e));
     }
-    console.log(`rendered ${which.join(', ')} into ${out}/ in ${Date.now() - started} ms (bundle ${bundleMs} ms, render ${t1 - t0} ms, `
-      + `type check ${t2 - t1} ms more, write ${Date.now() - t2} ms)`);
+    console.log(`rendered ${which.join(', ')} into ${out}/ in ${Date.now() - started} ms (bundle ${bundleMs} ms, render ${t1 - t0} ms, write ${Date.now() - t1} ms)`);
+    void checking.then((r) => {
+      const problems = checkWarning(r);
+      if (problems) console.warn(problems);
+    });
   };
 
   let timer: NodeJS.Timeout | undefined;

@@ -1,7 +1,7 @@
 /**
  * `npm run synth -- --watch` in a copy of the project: one save re-renders once, and only the environment it
  * affects; a configuration error is reported without ending the watch, and the next good save renders; a type
- * error in an environment file is reported at its file and line.
+ * error in an environment file is reported at its file and line (in place of a failed render, or beside a written one).
  * Waits are bounded; nothing here asserts how fast it is (scripts/bench.ts measures that).
  */
 import { spawn, type ChildProcess } from 'child_process';
@@ -127,6 +127,20 @@ test('a type error in an environment file is reported at its file and line, and 
   expect(renders()).toBe(4);
 });
 
+test('a type error the schema does not see is written, as synth writes it, and reported at its file and line when the check answers', async () => {
+  const errBefore = stderr.length;
+  const outBefore = stdout.length;
+  const note = "export const note: number = 'three' as string;\n";
+  edit(copy, 'environments/receivables/dev.ts', /^/, note);
+  await waitFor(() => stdout.slice(outBefore), /^rendered receivables\/dev into /m);
+  await waitFor(() => stderr.slice(errBefore), /^warning: the environment files do not type-check \(1 problem\); what they export passed validation and was rendered:\n {2}environments\/receivables\/dev\.ts:1:14: Type 'string' is not assignable to type 'number'\.$/m);
+  expect(stderr.slice(errBefore)).not.toMatch(/^error: /m);
+  edit(copy, 'environments/receivables/dev.ts', note, '');
+  await waitFor(() => stdout.slice(stdout.indexOf('rendered receivables/dev into ', outBefore) + 1), /^rendered receivables\/dev into /m);
+  await quiet();
+  expect(renders()).toBe(6);
+});
+
 test('a syntax error is reported by the bundler and the watch goes on', async () => {
   const errBefore = stderr.length;
   const outBefore = stdout.length;
@@ -137,5 +151,5 @@ test('a syntax error is reported by the bundler and the watch goes on', async ()
   // A shared file: both environments are re-rendered.
   await waitFor(() => stdout.slice(outBefore), /^rendered receivables\/dev, receivables\/staging into /m);
   await quiet();
-  expect(renders()).toBe(5);
+  expect(renders()).toBe(7);
 });
