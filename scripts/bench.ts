@@ -11,7 +11,7 @@
  *   (`--force`: what a code change costs once bundled), one environment rendered and the others reused from the
  *   output folder (its folder edited: what an edit of one environment costs once bundled and type-checked), and
  *   with `--rebuild` (bundled again; the render cache reuses every folder);
- * - after a save, in a copy of the project: of an environment file (bundle, type check, that environment and
+ * - after a save, in a copy of the project: of an environment file (bundle, that environment and
  *   those whose file imports it rendered) and of shared code (charts/lib/labels.ts: bundle, every environment);
  * - in process: load + validate + build + YAML of every environment, warm (what a long-running process pays);
  * - watch: in a copy of the project, a save of an environment file until its re-render is written;
@@ -178,7 +178,7 @@ function forget(out: string, folder: string): void {
 
 /**
  * Whole synth after each save of `file` (a comment appended: its bytes change, the output does not), in a copy of
- * the project: what an engineer waits for after an edit, bundling and type check included.
+ * the project: what an engineer waits for after an edit, bundling included.
  */
 async function afterSaves(folders: readonly string[], file: string): Promise<void> {
   const copy = projectCopy(ROOT, 'bench-save');
@@ -190,7 +190,7 @@ async function afterSaves(folders: readonly string[], file: string): Promise<voi
     edit(copy, file, /$/, '\n// bench, last\n');
     const lastOutput = execFileSync(process.execPath, args, { cwd: copy, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     const rendered = (lastOutput.match(/ (\d+) rendered, (\d+) reused/) ?? []).slice(1).join(' rendered, ');
-    row(`after a save of ${file}`, t, `(bundle, type check where it reads the file, render${rendered ? `; ${rendered} reused` : ''})`);
+    row(`after a save of ${file}`, t, `(bundle, render${rendered ? `; ${rendered} reused` : ''})`);
   } finally {
     fs.rmSync(copy, { recursive: true, force: true });
   }
