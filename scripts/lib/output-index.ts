@@ -13,6 +13,7 @@ import { createHash, hash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { diffWith, type Changes } from '../../charts/output/changes';
+import { PerOutputRecord } from './per-output';
 import { statLine, type OutputSeen } from './up-to-date';
 
 type FileTree = ReadonlyMap<string, string>;
@@ -26,12 +27,6 @@ interface Entry {
   /** Content hash by path within the folder. */
   readonly hashes: Readonly<Record<string, string>>;
 }
-
-/** By absolute output folder, then environment folder (`receivables/dev`). */
-type Records = { version: 1; outputs: { [out: string]: { [folder: string]: Entry } } };
-
-/** The output folders remembered (each `--out` keeps its own), latest last. */
-const KEPT = 8;
 
 function digest(lines: string[]): string {
   const h = createHash('sha256');
@@ -57,7 +52,7 @@ function readStamp(dir: string): string {
 }
 
 export class OutputIndex {
-  private readonly records: Records;
+  private readonly record: PerOutputRecord<Entry>;
   private readonly entries: { [folder: string]: Entry };
   private readonly hashed = new WeakMap<FileTree, Map<string, string>>();
   /** The stat lines the launcher saw, by environment folder (`receivables/dev` → lines within it). */
@@ -68,15 +63,9 @@ export class OutputIndex {
    * @param outDir the output folder, absolute
    * @param seen what the stamp taken before this synth saw of `outDir` (omitted: folders are stamped here)
    */
-  constructor(private readonly file: string, private readonly outDir: string, private readonly seen?: OutputSeen) {
-    let read: Records | undefined;
-    try {
-      read = JSON.parse(fs.readFileSync(file, 'utf8')) as Records;
-    } catch {
-      read = undefined;
-    }
-    this.records = read?.version === 1 && typeof read.outputs === 'object' ? read : { version: 1, outputs: {} };
-    this.entries = { ...(this.records.outputs[outDir] ?? {}) };
+  constructor(file: string, private readonly outDir: string, private readonly seen?: OutputSeen) {
+    this.record = new PerOutputRecord<Entry>(file, 1, outDir);
+    this.entries = this.record.entries;
   }
 
   /** The stamp of `folder` as the synth found it: from what the launcher saw when that covered it, else read. */
@@ -141,17 +130,7 @@ export class OutputIndex {
   }
 
   save(): void {
-    const outputs = { ...this.records.outputs };
-    delete outputs[this.outDir];
-    outputs[this.outDir] = this.entries;
-    const kept = Object.fromEntries(Object.entries(outputs).slice(-KEPT));
-    try {
-      fs.mkdirSync(path.dirname(this.file), { recursive: true });
-      fs.writeFileSync(`${this.file}.tmp`, JSON.stringify({ version: 1, outputs: kept }));
-      fs.renameSync(`${this.file}.tmp`, this.file);
-    } catch {
-      // Only an index: a read-only checkout still synthesises.
-    }
+    this.record.save();
   }
 }
 

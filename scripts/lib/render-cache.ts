@@ -25,6 +25,7 @@ import * as path from 'path';
 import type { Metafile } from 'esbuild';
 import type { BuildRecord } from './build-cache';
 import { contentHash, FolderTree, type OutputIndex } from './output-index';
+import { PerOutputRecord } from './per-output';
 
 type FileTree = Map<string, string>;
 
@@ -81,12 +82,6 @@ interface Entry {
   readonly warnings: readonly string[];
 }
 
-/** By absolute output folder, then environment folder. */
-type Records = { version: 2; outputs: { [out: string]: { [folder: string]: Entry } } };
-
-/** The output folders remembered (each `--out` keeps its own entries), latest last. */
-const KEPT = 8;
-
 /** One digest of a tree: names and contents, in name order. */
 export function treeDigest(tree: ReadonlyMap<string, string>): string {
   return hashesDigest(new Map([...tree].map(([rel, content]) => [rel, contentHash(content)])));
@@ -100,7 +95,7 @@ export function hashesDigest(hashes: ReadonlyMap<string, string>): string {
 }
 
 export class RenderCache {
-  private readonly records: Records;
+  private readonly record: PerOutputRecord<Entry>;
   private readonly entries: { [folder: string]: Entry };
   private readonly deps: ReturnType<typeof dependencies> | undefined;
   private readonly hashes: Readonly<Record<string, { sha256: string | null }>>;
@@ -112,7 +107,7 @@ export class RenderCache {
    *   the others' keys
    * @param index what synth knows of the output folder's files (./output-index.ts): folders it knows are not read
    */
-  constructor(private readonly files: RenderCacheFiles, private readonly outDir: string, folders: readonly string[], private readonly index?: OutputIndex) {
+  constructor(files: RenderCacheFiles, private readonly outDir: string, folders: readonly string[], private readonly index?: OutputIndex) {
     const build = readJson<BuildRecord>(files.buildRecord);
     const metafile = readJson<Metafile>(files.metafile);
     const packages = files.packagesRecord === undefined ? undefined : readJson<BuildRecord>(files.packagesRecord);
@@ -123,9 +118,8 @@ export class RenderCache {
     // recorded input in it. An input of the graph the record lacks has no hash, so no key depends on it unseen.
     const same = !!build && !!metafile && Object.keys(build.inputs).every((f) => f in metafile.inputs);
     this.deps = same ? dependencies(metafile!, folders) : undefined;
-    const read = readJson<Records>(files.file);
-    this.records = read?.version === 2 && typeof read.outputs === 'object' ? read : { version: 2, outputs: {} };
-    this.entries = { ...(this.records.outputs[outDir] ?? {}) };
+    this.record = new PerOutputRecord<Entry>(files.file, 2, outDir);
+    this.entries = this.record.entries;
   }
 
   private digestOf(files: Iterable<string>): string | undefined {
@@ -202,17 +196,7 @@ export class RenderCache {
   }
 
   save(): void {
-    const outputs = { ...this.records.outputs };
-    delete outputs[this.outDir];
-    outputs[this.outDir] = this.entries;
-    const kept = Object.fromEntries(Object.entries(outputs).slice(-KEPT));
-    try {
-      fs.mkdirSync(path.dirname(this.files.file), { recursive: true });
-      fs.writeFileSync(`${this.files.file}.tmp`, JSON.stringify({ version: 2, outputs: kept }));
-      fs.renameSync(`${this.files.file}.tmp`, this.files.file);
-    } catch {
-      // Only a cache: a read-only checkout still synthesises.
-    }
+    this.record.save();
   }
 }
 
