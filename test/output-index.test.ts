@@ -23,21 +23,38 @@ const render = (cfg: Record<string, any>): FileTree => toFileTree(renderPlatform
 const base = render(input('staging'));
 
 let n = 0;
-/** An output folder holding `tree` at FOLDER, written by writeDist with an index that is saved and returned. */
+/** Every entry under `dir` made `ms` older, as time passing after a synth would. */
+function age(dir: string, ms = 10_000): void {
+  for (const e of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    const p = path.join(e.parentPath, e.name);
+    const s = fs.lstatSync(p);
+    fs.utimesSync(p, s.atime, new Date(s.mtimeMs - ms));
+  }
+}
+
+/** The index as the next synth opens it: with the stat lines of the launcher's stamp, or stamping folders itself. */
+function reopen(file: string, out: string, withSeen: boolean): OutputIndex {
+  const lines = new Map<string, string>();
+  const takenAt = Date.now();
+  if (withSeen) folderStamp(out, ['.synth-output', 'receivables'], lines);
+  return new OutputIndex(file, out, withSeen ? { lines, scope: ['.synth-output', 'receivables'], takenAt } : undefined);
+}
+
+/**
+ * An output folder holding `tree` at FOLDER, as a synth leaves it some time after writing it: written by writeDist,
+ * its files aged, then compared again by the next synth (which indexes what it read). Returns the index's file.
+ */
 function written(tree: FileTree): { out: string; file: string } {
   const out = path.join(tmp, `out-${n++}`);
   const file = path.join(tmp, `index-${n}.json`);
   const index = new OutputIndex(file, out);
   writeDist(out, new Map([[FOLDER, tree]]), false, new Set(), index);
   index.save();
+  age(path.join(out, FOLDER));
+  const next = reopen(file, out, true);
+  writeDist(out, new Map([[FOLDER, tree]]), false, new Set(), next);
+  next.save();
   return { out, file };
-}
-
-/** The index as the next synth opens it: with the stat lines of the launcher's stamp, or stamping folders itself. */
-function reopen(file: string, out: string, withSeen: boolean): OutputIndex {
-  const lines = new Map<string, string>();
-  if (withSeen) folderStamp(out, ['.synth-output', 'receivables'], lines);
-  return new OutputIndex(file, out, withSeen ? { lines, scope: ['.synth-output', 'receivables'] } : undefined);
 }
 
 describe.each([true, false])('with the launcher\'s stat lines: %s', (withSeen) => {
@@ -54,10 +71,7 @@ describe.each([true, false])('with the launcher\'s stat lines: %s', (withSeen) =
   const moves: [string, (dir: string, some: string) => void, boolean][] = [
     ['a file rewritten with other bytes of the same size', (dir, f) => {
       const text = fs.readFileSync(path.join(dir, f), 'utf8');
-      const stat = fs.statSync(path.join(dir, f));
       fs.writeFileSync(path.join(dir, f), text.replace(/[a-z]/, (c) => (c === 'a' ? 'b' : 'a')));
-      // The mtime one millisecond on (a coarse clock's "same time" is as far as a stamp can see).
-      fs.utimesSync(path.join(dir, f), stat.atime, new Date(stat.mtimeMs + 1));
     }, true],
     ['a file touched (same bytes, another mtime)', (dir, f) => {
       const later = new Date(Date.now() + 5000);
@@ -93,6 +107,35 @@ describe.each([true, false])('with the launcher\'s stat lines: %s', (withSeen) =
   });
 });
 
+test('a folder just written is read by the next synth (a write in the same clock tick would leave its stamp as it was), then known', () => {
+  const out = path.join(tmp, 'racy');
+  const file = path.join(tmp, 'index-racy.json');
+  const index = new OutputIndex(file, out);
+  writeDist(out, new Map([[FOLDER, base]]), false, new Set(), index);
+  // Every file's mtime a whole second (which utimes sets exactly), the next one: as recent as a write can be.
+  const dir = path.join(out, FOLDER);
+  const tick = Math.ceil(Date.now() / 1000) + 1;
+  for (const f of base.keys()) fs.utimesSync(path.join(dir, f), tick, tick);
+  index.remember(FOLDER, base, true);
+  index.save();
+  // A rewrite of the same size in the same tick (the same mtime): nothing in a stamp can show it.
+  const some = [...base.keys()].find((f) => f.includes('/statefulset.'))!;
+  const text = fs.readFileSync(path.join(dir, some), 'utf8');
+  fs.writeFileSync(path.join(dir, some), text.replace(/[a-z]/, (c) => (c === 'a' ? 'b' : 'a')));
+  fs.utimesSync(path.join(dir, some), tick, tick);
+  const next = reopen(file, out, true);
+  expect(next.known(FOLDER)).toBeUndefined();
+  const r = writeDist(out, new Map([[FOLDER, base]]), false, new Set(), next);
+  expect(r.environments.get(FOLDER)!.changes.changed).toEqual([some]);
+  next.save();
+  // Once its files are older than the margin, the folder the last synth found is known.
+  age(dir);
+  const later = reopen(file, out, true);
+  writeDist(out, new Map([[FOLDER, base]]), false, new Set(), later);
+  later.save();
+  expect(reopen(file, out, true).known(FOLDER)).toEqual(later.hashesOf(base));
+});
+
 test('a render compared by hashes gives exactly the changes reading the folder gives, restarts included', () => {
   const cfg = input('staging');
   cfg.stores.redis.downAfterMilliseconds += 1000;
@@ -103,19 +146,24 @@ test('a render compared by hashes gives exactly the changes reading the folder g
   expect(byHashes).toBeDefined();
   expect(byHashes).toEqual(diffTrees(readTree(path.join(out, FOLDER)), next));
   expect(byHashes.restarts.length).toBeGreaterThan(0);
-  // Written, then known again as the new render.
+  // Written, aged, and known again as the new render.
   writeDist(out, new Map([[FOLDER, next]]), false, new Set(), index);
   index.save();
+  age(path.join(out, FOLDER));
+  const again = reopen(file, out, true);
+  expect(again.compare(FOLDER, next)).toBeUndefined();
+  writeDist(out, new Map([[FOLDER, next]]), false, new Set(), again);
+  again.save();
   expect(reopen(file, out, true).known(FOLDER)).toEqual(index.hashesOf(next));
   expect(reopen(file, out, true).compare(FOLDER, next)).toEqual({ added: [], changed: [], removed: [], restarts: [] });
 });
 
 test('a folder outside the stat lines\' scope is stamped by reading, not taken as empty', () => {
   const { out, file } = written(base);
-  const index = new OutputIndex(file, out, { lines: new Map(), scope: ['.synth-output', 'fnb'] });
+  const index = new OutputIndex(file, out, { lines: new Map(), scope: ['.synth-output', 'fnb'], takenAt: Date.now() });
   expect(index.known(FOLDER)).toBeDefined();
   // In scope but with no lines seen: the folder was not there when the stamp was taken.
-  expect(new OutputIndex(file, out, { lines: new Map(), scope: ['.synth-output', 'receivables'] }).known(FOLDER)).toBeUndefined();
+  expect(new OutputIndex(file, out, { lines: new Map(), scope: ['.synth-output', 'receivables'], takenAt: Date.now() }).known(FOLDER)).toBeUndefined();
 });
 
 test('a FolderTree reads a file only when asked, and reads as the folder', () => {

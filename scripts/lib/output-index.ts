@@ -24,8 +24,30 @@ export const contentHash = (content: string): string => hash('sha1', content, 'b
 interface Entry {
   /** Digest of the stat lines of every entry under the folder. */
   readonly stamp: string;
+  /**
+   * An entry's mtime was within RACY_MS of the moment its stat was taken: a write in the same clock tick, after the
+   * stat, would leave the same stamp (git's "racily clean" entries). Such a folder is read next time, and indexed
+   * again from that synth's stamp.
+   */
+  readonly racy?: true;
   /** Content hash by path within the folder. */
   readonly hashes: Readonly<Record<string, string>>;
+}
+
+/** Margin for file systems whose timestamps come from a coarse clock (as scripts/lib/build-cache.ts's). */
+const RACY_MS = 50;
+
+/** A folder's stamp, and whether any of its entries is too recent to be trusted by it. */
+interface Stamp {
+  readonly stamp: string;
+  readonly racy: boolean;
+}
+
+/** The mtime of a statLine (`mode\0size\0mtimeMs\0ino`). */
+const mtimeOf = (line: string): number => Number(line.split('\0')[2]);
+
+function stampOf(lines: readonly string[], newest: number, takenAt: number): Stamp {
+  return { stamp: digest([...lines]), racy: newest >= takenAt - RACY_MS };
 }
 
 function digest(lines: string[]): string {
@@ -35,20 +57,24 @@ function digest(lines: string[]): string {
 }
 
 /** The stamp of everything under `dir`, read now (empty when it does not exist). */
-function readStamp(dir: string): string {
+function readStamp(dir: string): Stamp {
+  const takenAt = Date.now();
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(dir, { recursive: true, withFileTypes: true });
   } catch {
-    return digest([]);
+    return stampOf([], 0, takenAt);
   }
   const lines: string[] = [];
+  let newest = 0;
   for (const e of entries) {
     const file = `${e.parentPath}${path.sep}${e.name}`;
     const s = fs.lstatSync(file, { throwIfNoEntry: false });
-    if (s) lines.push(`${file.slice(dir.length + 1)}\0${statLine(s)}`);
+    if (!s) continue;
+    lines.push(`${file.slice(dir.length + 1)}\0${statLine(s)}`);
+    newest = Math.max(newest, s.mtimeMs);
   }
-  return digest(lines);
+  return stampOf(lines, newest, takenAt);
 }
 
 export class OutputIndex {
@@ -56,7 +82,7 @@ export class OutputIndex {
   private readonly entries: { [folder: string]: Entry };
   private readonly hashed = new WeakMap<FileTree, Map<string, string>>();
   /** The stat lines the launcher saw, by environment folder (`receivables/dev` → lines within it). */
-  private seenByFolder?: Map<string, string[]>;
+  private seenByFolder?: Map<string, { lines: string[]; newest: number }>;
 
   /**
    * @param file the index's own record
@@ -69,22 +95,24 @@ export class OutputIndex {
   }
 
   /** The stamp of `folder` as the synth found it: from what the launcher saw when that covered it, else read. */
-  private stampFound(folder: string): string {
+  private stampFound(folder: string): Stamp {
     const seen = this.seen;
     if (!seen || (seen.scope && !seen.scope.includes(folder.split('/')[0]))) return readStamp(path.join(this.outDir, folder));
     if (!this.seenByFolder) {
-      const byFolder = new Map<string, string[]>();
+      const byFolder = new Map<string, { lines: string[]; newest: number }>();
       for (const [rel, line] of seen.lines) {
         const cut = rel.indexOf('/', rel.indexOf('/') + 1);
         if (cut < 0) continue;
         const f = rel.slice(0, cut);
-        let lines = byFolder.get(f);
-        if (!lines) byFolder.set(f, lines = []);
-        lines.push(`${rel.slice(cut + 1)}\0${line}`);
+        let found = byFolder.get(f);
+        if (!found) byFolder.set(f, found = { lines: [], newest: 0 });
+        found.lines.push(`${rel.slice(cut + 1)}\0${line}`);
+        found.newest = Math.max(found.newest, mtimeOf(line));
       }
       this.seenByFolder = byFolder;
     }
-    return digest([...(this.seenByFolder.get(folder) ?? [])]);
+    const found = this.seenByFolder.get(folder);
+    return stampOf(found?.lines ?? [], found?.newest ?? 0, seen.takenAt);
   }
 
   /** Each file's content hash, by path within the folder. */
@@ -100,7 +128,7 @@ export class OutputIndex {
   /** The content hashes of `folder`'s files, when it is exactly as the index recorded it; else undefined. */
   known(folder: string): ReadonlyMap<string, string> | undefined {
     const e = this.entries[folder];
-    if (!e || this.stampFound(folder) !== e.stamp) return undefined;
+    if (!e || e.racy || this.stampFound(folder).stamp !== e.stamp) return undefined;
     return new Map(Object.entries(e.hashes));
   }
 
@@ -121,8 +149,8 @@ export class OutputIndex {
    * (compared equal, or read and verified).
    */
   remember(folder: string, tree: FileTree, written: boolean): void {
-    const stamp = written ? readStamp(path.join(this.outDir, folder)) : this.stampFound(folder);
-    this.entries[folder] = { stamp, hashes: Object.fromEntries(this.hashesOf(tree)) };
+    const { stamp, racy } = written ? readStamp(path.join(this.outDir, folder)) : this.stampFound(folder);
+    this.entries[folder] = { stamp, ...(racy ? { racy } : {}), hashes: Object.fromEntries(this.hashesOf(tree)) };
   }
 
   forget(folder: string): void {

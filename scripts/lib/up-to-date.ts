@@ -101,21 +101,24 @@ export function folderStamp(dir: string, scope?: readonly string[], lines?: Map<
 export interface OutputSeen {
   readonly lines: ReadonlyMap<string, string>;
   readonly scope?: readonly string[];
+  /** When the stamp began (Date.now()): an mtime this recent may hide a later write in the same clock tick. */
+  readonly takenAt: number;
 }
 
 export class UpToDate {
   constructor(private readonly recordFile: string) {}
 
   /** The stamp `check` took, which `run` takes as its `before` when the same folder is asked for. */
-  private checked: { outDir: string; scope?: readonly string[]; stamp: string; lines: Map<string, string> } | undefined;
+  private checked: { outDir: string; scope?: readonly string[]; stamp: string; lines: Map<string, string>; takenAt: number } | undefined;
 
   /** What the last synth printed, if nothing it depends on changed since; undefined otherwise. */
   check(key: string | undefined, outDir: string, scope?: readonly string[]): readonly Printed[] | undefined {
     const record = key === undefined ? undefined : this.read()[key];
     if (!record) return undefined;
     const lines = new Map<string, string>();
+    const takenAt = Date.now();
     const stamp = folderStamp(outDir, scope, lines);
-    this.checked = { outDir, scope, stamp, lines };
+    this.checked = { outDir, scope, stamp, lines, takenAt };
     if (record.output !== stamp) return undefined;
     return record.printed;
   }
@@ -140,6 +143,7 @@ export class UpToDate {
     const c = this.checked;
     const taken = c && c.outDir === outDir && c.scope === scope ? c : undefined;
     const lines = taken?.lines ?? new Map<string, string>();
+    const takenAt = taken?.takenAt ?? Date.now();
     const before = taken ? taken.stamp : folderStamp(outDir, scope, lines);
     const printed: Printed[] = [];
     const saved = { log: console.log, warn: console.warn, error: console.error };
@@ -153,7 +157,7 @@ export class UpToDate {
     let status: number;
     let wrote = false;
     try {
-      const r = render({ lines, scope });
+      const r = render({ lines, scope, takenAt });
       status = typeof r === 'number' ? r : r.status;
       wrote = typeof r !== 'number' && r.wrote;
     } finally {
