@@ -153,7 +153,7 @@ function run(argv: readonly string[]): number {
   const program = loadBundle(PROGRAM.outfile, { codeCache: true, modules: vendor.exports as Record<string, unknown> });
   // Each environment whose sources and configuration are as at its last render keeps its folder (--force renders all).
   const renderCache = {
-    files: { buildRecord: PROGRAM.recordFile, metafile: `${PROGRAM.outfile}.meta.json`, packagesRecord: VENDOR.recordFile, file: path.join(BUILD, 'render-cache.json'), outputIndex: path.join(BUILD, 'output-index.json') },
+    files: { buildRecord: PROGRAM.recordFile, metafile: `${PROGRAM.outfile}.meta.json`, packagesRecord: VENDOR.recordFile, file: path.join(BUILD, 'render-cache.json'), outputIndex: path.join(BUILD, 'output-index') },
     lookup: !flags.has('--force'),
   };
   let wrote = true;

@@ -46,7 +46,7 @@ function reopen(file: string, out: string, withSeen: boolean): OutputIndex {
  */
 function written(tree: FileTree): { out: string; file: string } {
   const out = path.join(tmp, `out-${n++}`);
-  const file = path.join(tmp, `index-${n}.json`);
+  const file = path.join(tmp, `index-${n}`);
   const index = new OutputIndex(file, out);
   writeDist(out, new Map([[FOLDER, tree]]), false, new Set(), index);
   index.save();
@@ -109,7 +109,7 @@ describe.each([true, false])('with the launcher\'s stat lines: %s', (withSeen) =
 
 test('a folder just written is read by the next synth (a write in the same clock tick would leave its stamp as it was), then known', () => {
   const out = path.join(tmp, 'racy');
-  const file = path.join(tmp, 'index-racy.json');
+  const file = path.join(tmp, 'index-racy');
   const index = new OutputIndex(file, out);
   writeDist(out, new Map([[FOLDER, base]]), false, new Set(), index);
   // Every file's mtime a whole second (which utimes sets exactly), the next one: as recent as a write can be.
@@ -180,4 +180,27 @@ test('a FolderTree reads a file only when asked, and reads as the folder', () =>
   const seen: string[] = [];
   tree.forEach((_, k) => seen.push(k));
   expect(seen.sort()).toEqual([...base.keys()].sort());
+});
+
+test('each output folder has its own record, and the latest eight are kept', () => {
+  const file = path.join(tmp, 'index-many');
+  const outs = Array.from({ length: 10 }, (_, i) => path.join(tmp, `many-${i}`));
+  const seen = new Set<string>();
+  outs.forEach((out, i) => {
+    // Written, aged, and indexed again by the next synth (as `written` does), so that its record is trusted.
+    for (const pass of [0, 1]) {
+      const index = pass ? reopen(file, out, true) : new OutputIndex(file, out);
+      writeDist(out, new Map([[FOLDER, base]]), false, new Set(), index);
+      index.save();
+      if (!pass) age(path.join(out, FOLDER));
+    }
+    // This folder's record a second newer than the last one's, whatever the file system's clock.
+    for (const f of fs.readdirSync(file).filter((x) => !seen.has(x))) {
+      seen.add(f);
+      fs.utimesSync(path.join(file, f), 1_000_000 + i, 1_000_000 + i);
+    }
+  });
+  expect(seen.size).toBe(10);
+  expect(fs.readdirSync(file).length).toBe(8);
+  outs.forEach((out, i) => expect([i, reopen(file, out, true).known(FOLDER) !== undefined]).toEqual([i, i >= 2]));
 });

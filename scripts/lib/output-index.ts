@@ -85,12 +85,12 @@ export class OutputIndex {
   private seenByFolder?: Map<string, { lines: string[]; newest: number }>;
 
   /**
-   * @param file the index's own record
+   * @param file the index's folder in .build/ (a record per output folder)
    * @param outDir the output folder, absolute
    * @param seen what the stamp taken before this synth saw of `outDir` (omitted: folders are stamped here)
    */
   constructor(file: string, private readonly outDir: string, private readonly seen?: OutputSeen) {
-    this.record = new PerOutputRecord<Entry>(file, 1, outDir);
+    this.record = new PerOutputRecord<Entry>(file, 1, outDir, true);
     this.entries = this.record.entries;
   }
 

@@ -70,7 +70,7 @@ export interface RenderCacheFiles {
   readonly packagesRecord?: string;
   /** This cache's record. */
   readonly file: string;
-  /** The output index's record (./output-index.ts). */
+  /** The output index's folder (./output-index.ts). */
   readonly outputIndex?: string;
 }
 
