@@ -19,7 +19,7 @@ import { isMainThread, workerData } from 'worker_threads';
 import * as fs from 'fs';
 import * as path from 'path';
 import { isBuiltin } from 'module';
-import { build, buildKey, decide, loadBundle, readMetafile, readRecord, type Bundle } from './lib/build-cache';
+import { build, buildAsync, buildKey, decide, loadBundle, readMetafile, readRecord, type Bundle, type Decision } from './lib/build-cache';
 import { outputFolder, outputScope, renderKey, replay, UpToDate } from './lib/up-to-date';
 
 /** The project root: this file runs as .build/synth.js. */
@@ -82,20 +82,34 @@ function list(files: readonly string[], max = 5): string {
   return files.length > max ? `${files.slice(0, max).join(', ')}, … (${files.length - max} more)` : files.join(', ');
 }
 
+/** Whether `b` must be bundled, and why (`force`: asked to). */
+function decision(b: Bundle, force: boolean): Decision {
+  return force ? { reuse: false, reason: 'asked to rebuild', changed: [] } : decide(ROOT, readRecord(b.recordFile), buildKey(b), b.outfile);
+}
+
+/** `bundle: .build/program.js reused (…)` */
+function reusedLine(b: Bundle): string {
+  return `bundle: ${rel(b.outfile)} reused (no source changed since it was built)`;
+}
+
+/** `bundle: .build/program.js rebuilt in 61 ms (1 source changed: environments/receivables/dev.ts)` */
+function rebuiltLine(b: Bundle, d: Decision & { reuse: false }, ms: number): string {
+  const which = d.changed.length ? `: ${list(d.changed)}` : '';
+  return `bundle: ${rel(b.outfile)} rebuilt in ${ms} ms (${d.reason}${which})`;
+}
+
 /**
  * Bundles `b` when its record says so (or `force`), printing what was decided and why (a reuse only when not
  * `quiet`). False if bundling failed.
  */
 export function ensureBuilt(b: Bundle, force: boolean, quiet = false): boolean {
-  const decision = force ? { reuse: false as const, reason: 'asked to rebuild', changed: [] } : decide(ROOT, readRecord(b.recordFile), buildKey(b), b.outfile);
-  if (decision.reuse) {
-    if (!quiet) console.log(`bundle: ${rel(b.outfile)} reused (no source changed since it was built)`);
+  const d = decision(b, force);
+  if (d.reuse) {
+    if (!quiet) console.log(reusedLine(b));
     return true;
   }
   try {
-    const { ms } = build(ROOT, b);
-    const which = decision.changed.length ? `: ${list(decision.changed)}` : '';
-    console.log(`bundle: ${rel(b.outfile)} rebuilt in ${ms} ms (${decision.reason}${which})`);
+    console.log(rebuiltLine(b, d, build(ROOT, b).ms));
     return true;
   } catch {
     // esbuild has printed the errors with their file and line.
@@ -104,7 +118,7 @@ export function ensureBuilt(b: Bundle, force: boolean, quiet = false): boolean {
   }
 }
 
-function run(argv: readonly string[]): number {
+async function run(argv: readonly string[]): Promise<number> {
   // A changed launcher rebuilds itself, then hands over to the new one (once: SYNTH_RELAUNCHED stops a loop).
   if (!process.env.SYNTH_RELAUNCHED && !decide(ROOT, readRecord(LAUNCHER.recordFile), buildKey(LAUNCHER), LAUNCHER.outfile).reuse) {
     try {
@@ -128,7 +142,30 @@ function run(argv: readonly string[]): number {
     return -1;
   }
   const rebuild = flags.has('--build') || flags.has('--rebuild');
-  if (!ensureBuilt(PROGRAM, rebuild)) return 1;
+  const out = outputFolder(args);
+  const upToDate = new UpToDate(path.join(BUILD, 'synth.up-to-date.json'));
+  const scope = outputScope(args);
+  const programDecision = decision(PROGRAM, rebuild);
+  /** The packages' bundle as the last program imported them, loaded while esbuild bundles the new program. */
+  let early: { packages: string; bundle: ReturnType<typeof loadBundle> } | undefined;
+  if (programDecision.reuse) console.log(reusedLine(PROGRAM));
+  else {
+    // Read before the build replaces the import graph.
+    const previous = importedPackages(PROGRAM);
+    const building = buildAsync(ROOT, PROGRAM).then((r) => r.ms, () => undefined);
+    // Meanwhile, in this process: the packages' bundle (usually unchanged) and the output folder's stamp.
+    if (!rebuild && previous && decision(vendorBundle(previous), false).reuse) {
+      early = { packages: previous.join('\n'), bundle: loadBundle(vendorBundle(previous).outfile, { codeCache: true }) };
+    }
+    if (!flags.has('--build')) upToDate.stamp(out, scope);
+    const ms = await building;
+    if (ms === undefined) {
+      // esbuild has printed the errors with their file and line.
+      console.error(`error: bundling ${rel(PROGRAM.outfile)} failed; dist/ is unchanged.`);
+      return 1;
+    }
+    console.log(rebuiltLine(PROGRAM, programDecision, ms));
+  }
   const packages = importedPackages(PROGRAM);
   if (!packages) {
     console.error(`error: ${rel(PROGRAM.outfile)}.meta.json is missing (run with --rebuild); dist/ is unchanged.`);
@@ -139,9 +176,6 @@ function run(argv: readonly string[]): number {
   if (flags.has('--build')) return 0;
   // Under the cdk8s CLI, which empties its own output folder first, every synth renders.
   const key = process.env.CDK8S_OUTDIR ? undefined : renderKey([PROGRAM.recordFile, VENDOR.recordFile], args);
-  const out = outputFolder(args);
-  const upToDate = new UpToDate(path.join(BUILD, 'synth.up-to-date.json'));
-  const scope = outputScope(args);
   const last = flags.has('--force') ? undefined : upToDate.check(key, out, scope);
   if (last) {
     replay(last);
@@ -149,7 +183,7 @@ function run(argv: readonly string[]): number {
     return 0;
   }
   fs.mkdirSync(BUILD, { recursive: true });
-  const vendor = loadBundle(VENDOR.outfile, { codeCache: true });
+  const vendor = early && early.packages === packages.join('\n') && !rebuild ? early.bundle : loadBundle(VENDOR.outfile, { codeCache: true });
   const program = loadBundle(PROGRAM.outfile, { codeCache: true, modules: vendor.exports as Record<string, unknown> });
   // Each environment whose sources and configuration are as at its last render keeps its folder (--force renders all).
   const renderCache = {
@@ -172,6 +206,7 @@ if (role !== undefined) {
   // This file as the watch's type-check worker thread (scripts/synth-watch.ts).
   (require('./synth-watch') as typeof import('./synth-watch')).serveTypeCheck(role);
 } else if (require.main === module) {
-  const status = run(process.argv.slice(2));
-  if (status >= 0) process.exitCode = status;
+  void run(process.argv.slice(2)).then((status) => {
+    if (status >= 0) process.exitCode = status;
+  });
 }

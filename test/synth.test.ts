@@ -243,9 +243,23 @@ describe('npm run synth in a copy of the project', () => {
     expect(synth()).toMatch(/not rendered again/);
   });
 
+  test('a source esbuild cannot bundle fails with its file and line, leaves the output as it was, and the next good save renders', () => {
+    const out = path.join(copy, 'out');
+    synth();
+    const before = fs.readFileSync(path.join(out, 'receivables', 'dev', 'images.txt'), 'utf8');
+    edit(copy, 'environments/receivables/dev.ts', /$/, '\nexport const broken = ;\n');
+    const r = spawnSync(process.execPath, [launcher, '--platform', 'receivables', '--env', 'dev', '--out', out], { cwd: copy, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/\[ERROR\] Unexpected ";"\s+environments\/receivables\/dev\.ts:\d+:\d+:/);
+    expect(r.stderr).toContain('error: bundling .build/program.js failed; dist/ is unchanged.');
+    expect(fs.readFileSync(path.join(out, 'receivables', 'dev', 'images.txt'), 'utf8')).toBe(before);
+    edit(copy, 'environments/receivables/dev.ts', '\nexport const broken = ;\n', '');
+    expect(synth()).toMatch(/^bundle: \.build\/program\.js rebuilt in \d+ ms \(no previous build\)\nreceivables\/dev: unchanged/);
+  });
+
   test('--rebuild bundles whatever the record says; a changed launcher rebuilds itself and runs the new one', () => {
     expect(synth('--rebuild')).toMatch(/^bundle: \.build\/program\.js rebuilt in \d+ ms \(asked to rebuild\)\nbundle: \.build\/vendor\.js rebuilt in \d+ ms \(asked to rebuild\)\n/);
-    edit(copy, 'scripts/synth.ts', "console.log(`bundle: ${rel(b.outfile)} reused", "console.log(`bundle (new launcher): ${rel(b.outfile)} reused");
+    edit(copy, 'scripts/synth.ts', "return `bundle: ${rel(b.outfile)} reused", "return `bundle (new launcher): ${rel(b.outfile)} reused");
     expect(synth()).toMatch(/^bundle \(new launcher\): \.build\/program\.js reused/);
     expect(synth()).toMatch(/^bundle \(new launcher\): \.build\/program\.js reused/);
   });

@@ -120,15 +120,33 @@ function esbuild(): typeof import('esbuild') {
 
 /** Bundles `b`, records its inputs, and drops the V8 code cache of the previous bundle. */
 export function build(root: string, b: Bundle): { readonly ms: number; readonly metafile: Metafile } {
+  const started = beginBuild(b);
+  return endBuild(root, b, esbuild().buildSync({ ...b.options, absWorkingDir: root, outfile: b.outfile, metafile: true }).metafile!, started);
+}
+
+/**
+ * `build`, with esbuild working in its own process while this one goes on (the launcher loads the packages' bundle
+ * and stamps the output folder meanwhile). Rejects when bundling fails (esbuild has printed why).
+ */
+export async function buildAsync(root: string, b: Bundle): Promise<{ readonly ms: number; readonly metafile: Metafile }> {
+  const started = beginBuild(b);
+  const result = await esbuild().build({ ...b.options, absWorkingDir: root, outfile: b.outfile, metafile: true });
+  return endBuild(root, b, result.metafile!, started);
+}
+
+function beginBuild(b: Bundle): number {
   const started = Date.now();
   fs.rmSync(codeCacheFile(b.outfile), { force: true });
   fs.rmSync(b.recordFile, { force: true });
-  const result = esbuild().buildSync({ ...b.options, absWorkingDir: root, outfile: b.outfile, metafile: true });
-  const record = recordBuild(root, buildKey(b), b.outfile, result.metafile!, started);
+  return started;
+}
+
+function endBuild(root: string, b: Bundle, metafile: Metafile, started: number): { readonly ms: number; readonly metafile: Metafile } {
+  const record = recordBuild(root, buildKey(b), b.outfile, metafile, started);
   // The import graph first: a record present means its build's graph is there too (scripts/lib/render-cache.ts).
-  fs.writeFileSync(`${b.outfile}.meta.json`, JSON.stringify(result.metafile));
+  fs.writeFileSync(`${b.outfile}.meta.json`, JSON.stringify(metafile));
   fs.writeFileSync(b.recordFile, `${JSON.stringify(record, null, 1)}\n`);
-  return { ms: Date.now() - started, metafile: result.metafile! };
+  return { ms: Date.now() - started, metafile };
 }
 
 /** esbuild's metafile of the last build of `outfile`. */

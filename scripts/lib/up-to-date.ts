@@ -111,16 +111,30 @@ export class UpToDate {
   /** The stamp `check` took, which `run` takes as its `before` when the same folder is asked for. */
   private checked: { outDir: string; scope?: readonly string[]; stamp: string; lines: Map<string, string>; takenAt: number } | undefined;
 
-  /** What the last synth printed, if nothing it depends on changed since; undefined otherwise. */
-  check(key: string | undefined, outDir: string, scope?: readonly string[]): readonly Printed[] | undefined {
-    const record = key === undefined ? undefined : this.read()[key];
-    if (!record) return undefined;
+  /**
+   * Stamps the output folder now, for `check` and `run` to use: a synth that bundles stamps it while esbuild works
+   * (nothing writes there before the render).
+   */
+  stamp(outDir: string, scope?: readonly string[]): void {
     const lines = new Map<string, string>();
     const takenAt = Date.now();
     const stamp = folderStamp(outDir, scope, lines);
     this.checked = { outDir, scope, stamp, lines, takenAt };
-    if (record.output !== stamp) return undefined;
+  }
+
+  /** What the last synth printed, if nothing it depends on changed since; undefined otherwise. */
+  check(key: string | undefined, outDir: string, scope?: readonly string[]): readonly Printed[] | undefined {
+    const record = key === undefined ? undefined : this.read()[key];
+    if (!record) return undefined;
+    if (!this.taken(outDir, scope)) this.stamp(outDir, scope);
+    if (record.output !== this.checked!.stamp) return undefined;
     return record.printed;
+  }
+
+  /** The stamp taken of `outDir` within `scope`, if any. */
+  private taken(outDir: string, scope?: readonly string[]) {
+    const c = this.checked;
+    return c && c.outDir === outDir && c.scope === scope ? c : undefined;
   }
 
   private read(): Records {
@@ -139,9 +153,8 @@ export class UpToDate {
    * before it saw of the folder.
    */
   run(key: string | undefined, outDir: string, render: (seen: OutputSeen) => number | { readonly status: number; readonly wrote: boolean }, scope?: readonly string[]): number {
-    // Taken by check() a moment ago (nothing written since), or now.
-    const c = this.checked;
-    const taken = c && c.outDir === outDir && c.scope === scope ? c : undefined;
+    // Taken by stamp() or check() a moment ago (nothing written since), or now.
+    const taken = this.taken(outDir, scope);
     const lines = taken?.lines ?? new Map<string, string>();
     const takenAt = taken?.takenAt ?? Date.now();
     const before = taken ? taken.stamp : folderStamp(outDir, scope, lines);
