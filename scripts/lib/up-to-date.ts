@@ -147,10 +147,11 @@ export class UpToDate {
   }
 
   /**
-   * Runs `render` (a synth), printing as it goes and capturing what it prints; records it when it succeeded and
-   * left `outDir` (its `scope`, see outputScope) as it found it, else forgets any record. A render that says it
-   * wrote something is not recorded, without looking at the folder again. `render` is given what the stamp taken
-   * before it saw of the folder.
+   * Runs `render` (a synth), printing as it goes and capturing what it prints; records it, with the stamp taken
+   * before it, when it succeeded and says it wrote nothing, else forgets any record. The folder is not stamped
+   * again after: the record says only that a folder with that stamp needs no render, which stays true whatever
+   * happened to the folder meanwhile (a folder changed since no longer has that stamp). `render` is given what the
+   * stamp saw of the folder.
    */
   run(key: string | undefined, outDir: string, render: (seen: OutputSeen) => number | { readonly status: number; readonly wrote: boolean }, scope?: readonly string[]): number {
     // Taken by stamp() or check() a moment ago (nothing written since), or now.
@@ -178,7 +179,7 @@ export class UpToDate {
     }
     const records = this.read();
     if (key !== undefined) delete records[key];
-    if (status === 0 && key !== undefined && !wrote && folderStamp(outDir, scope) === before) records[key] = { output: before, printed };
+    if (status === 0 && key !== undefined && !wrote) records[key] = { output: before, printed };
     const kept = Object.fromEntries(Object.entries(records).slice(-KEPT));
     try {
       fs.mkdirSync(path.dirname(this.recordFile), { recursive: true });
