@@ -115,24 +115,27 @@ export function targetNames(): { platforms: string[]; envs: string[] } {
  * The watch mode (scripts/synth-watch.ts) renders through this too.
  */
 export function renderTrees(selection: Selection | readonly string[] | undefined, out: string, cache?: RenderCacheOptions): Rendered {
-  const { ConfigError, PLATFORMS, allTargets, fieldSource, loadTargets, targetKey } = environmentsModule();
+  const { ConfigError, PLATFORMS, allTargets, environmentInput, fieldSource, loadTargets, targetKey } = environmentsModule();
   const s: Selection = Array.isArray(selection) ? { envs: selection as readonly string[] } : (selection ?? {}) as Selection;
   const targets = selectedTargets(s);
   const all = !s.envs && !s.platforms && !s.folders;
   const whole = new Set(Object.keys(PLATFORMS).filter((p) => Object.keys(PLATFORMS[p].environments).every((env) => targets.some((t) => t.platform === p && t.env === env))));
   const prune = (folder: string) => all || whole.has(folder.split('/')[0]);
   const outDir = path.resolve(out);
-  // Every environment is loaded and validated (problems of all at once, shared domains), reused or not.
-  const configs = loadTargets(targets);
   const folders = targets.map(targetKey);
   const index = cache?.files.outputIndex === undefined ? undefined : new OutputIndex(cache.files.outputIndex, outDir, cache.seen);
   const renderCache = cache && new RenderCache(cache.files, outDir, allTargets().map(targetKey), index);
-  const keys = configs.map((c, i) => renderCache?.key(folders[i], c));
+  // The key is of the environment's input as its files give it, and of the code: an environment reused has the
+  // input and code it had when it last validated and rendered, so it is not validated again.
+  const keys = targets.map((t, i) => renderCache?.key(folders[i], environmentInput(t.env, t.platform)));
   const reused = new Map(cache?.lookup === false ? [] : folders.flatMap((f, i) => {
     const hit = renderCache?.reuse(f, keys[i], readTree);
     return hit ? [[f, hit] as const] : [];
   }));
-  const { platforms, problems, warningsOf } = renderEnvironments(configs.filter((_, i) => !reused.has(folders[i])), outDir);
+  // What is rendered is loaded and validated (the problems of all at once); the reused are checked against the
+  // others' base domains.
+  const configs = loadTargets(targets.filter((_, i) => !reused.has(folders[i])), targets.filter((_, i) => reused.has(folders[i])));
+  const { platforms, problems, warningsOf } = renderEnvironments(configs, outDir);
   if (problems.length) throw new ConfigError(problems);
   const trees = new Map<string, FileTree>();
   const warnings = new Map<string, readonly string[]>();

@@ -104,10 +104,15 @@ export function validateEnvironment(environment: string, input: unknown): Enviro
   throw new ConfigError(result.error.issues.flatMap((i) => toProblems(environment, input, i)));
 }
 
-/** Loads and validates environments, reporting the problems of all of them at once. */
-export function loadTargets(targets: readonly Target[]): EnvironmentConfig[] {
+/**
+ * Loads and validates environments, reporting the problems of all of them at once. `unchanged` are environments
+ * whose input and code are as when they last validated (synth's render cache): they are only checked against the
+ * others' base domains, which may have moved.
+ */
+export function loadTargets(targets: readonly Target[], unchanged: readonly Target[] = []): EnvironmentConfig[] {
   const problems: ConfigProblem[] = [];
   const configs: EnvironmentConfig[] = [];
+  const domains = new Map<string, unknown>();
   for (const t of targets) {
     try {
       configs.push(validateEnvironment(t.env, environmentInput(t.env, t.platform)));
@@ -115,8 +120,8 @@ export function loadTargets(targets: readonly Target[]): EnvironmentConfig[] {
       if (!(e instanceof ConfigError)) throw e;
       problems.push(...e.problems.map((p) => ({ platform: t.platform, ...p })));
     }
-    problems.push(...sharedDomainProblems(t));
   }
+  for (const t of [...targets, ...unchanged]) problems.push(...sharedDomainProblems(t, domains));
   if (problems.length) throw new ConfigError(problems);
   return configs;
 }
@@ -135,9 +140,13 @@ export function loadEnvironment(name: string, platform: string = DEFAULT_PLATFOR
  * usual result of copying an environment file and forgetting its domain. Checked against every environment of
  * every platform, also when only some are rendered.
  */
-function sharedDomainProblems(t: Target): ConfigProblem[] {
+function sharedDomainProblems(t: Target, domains = new Map<string, unknown>()): ConfigProblem[] {
   if (!(t.env in (PLATFORMS[t.platform]?.environments ?? {}))) return [];
-  const domainOf = (o: Target) => (environmentInput(o.env, o.platform).ingress as { baseDomain?: unknown } | undefined)?.baseDomain;
+  const domainOf = (o: Target) => {
+    const key = targetKey(o);
+    if (!domains.has(key)) domains.set(key, (environmentInput(o.env, o.platform).ingress as { baseDomain?: unknown } | undefined)?.baseDomain);
+    return domains.get(key);
+  };
   const domain = domainOf(t);
   if (typeof domain !== 'string') return [];
   // Named as the environment is where they share its platform, with their platform otherwise.

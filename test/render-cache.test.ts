@@ -1,7 +1,7 @@
 /**
  * Synth's per-environment render cache (scripts/lib/render-cache.ts) never serves a stale folder:
  * - the key of an environment changes with every input it can depend on (each bundle input it reaches, the
- *   packages' bundle's inputs, its validated configuration, Node's version, CDK8S_DISABLE_SORT), and with nothing
+ *   packages' bundle's inputs, its input, Node's version, CDK8S_DISABLE_SORT), and with nothing
  *   else: another environment's own file leaves it alone;
  * - that other environments' files are indeed not read by a render is checked on the real code: every
  *   environment of every platform renders the same when every other environment's file is replaced;
@@ -136,7 +136,7 @@ describe('the key of an environment', () => {
     expect(withPackages({ ...zod, 'node_modules/yaml/index.js': null })).toEqual(none);
   });
 
-  test('the validated configuration, Node\'s version and CDK8S_DISABLE_SORT are in the key', () => {
+  test('the environment\'s input, Node\'s version and CDK8S_DISABLE_SORT are in the key', () => {
     const c = cacheWith(dir);
     expect(c.key('receivables/dev', { ...config, replicas: 3 })).not.toBe(base['receivables/dev']);
     expect(c.key('receivables/dev', { ...config, more: null })).not.toBe(base['receivables/dev']);
@@ -282,6 +282,20 @@ describe('npm run synth in a copy of the project: what is rendered again', () =>
     edit(copy, 'environments/receivables/dr.ts', /$/, '\n// a comment\n');
     expect(rendered(synth('out'))).toEqual(['dr']);
     sameAsFullRender();
+  });
+
+  test('a reused environment is still checked against the others\' base domains: one another takes is named on both sides', () => {
+    synth('out');
+    const staging = fs.readFileSync(path.join(copy, 'environments', 'receivables', 'staging.ts'), 'utf8');
+    edit(copy, 'environments/receivables/staging.ts', "baseDomain: 'staging.receivables.example.com'", "baseDomain: 'receivables.example.com'");
+    const r = spawnSync(process.execPath, [launcher, '--platform', 'receivables', '--out', path.join(copy, 'out')], { cwd: copy, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    // production, reused (its input and code unchanged), still reports the domain staging now shares.
+    expect(r.stderr).toContain('environment "staging": ingress.baseDomain = "receivables.example.com": is also the base domain of environment "production"');
+    expect(r.stderr).toContain('environment "production": ingress.baseDomain = "receivables.example.com": is also the base domain of environment "staging"');
+    // Put back: every environment is as recorded, nothing written by the failed synth, so nothing renders.
+    fs.writeFileSync(path.join(copy, 'environments', 'receivables', 'staging.ts'), staging);
+    expect(rendered(synth('out'))).toEqual([]);
   });
 
   test('a change of shared code or of the platform\'s base renders every environment', () => {

@@ -2,22 +2,24 @@
  * Per-environment render cache: an environment whose render would be exactly what its output folder holds is not
  * rendered again, so an edit to one environment renders that one and reuses the others' folders.
  *
- * An environment's render is a function of the program's code and of its validated configuration (and of the
- * previous render, which only the guards read: a render compared with itself passes them). Its key is therefore
- * the SHA-256 of:
+ * An environment's render is a function of the program's code and of its input as the environment files give it
+ * (and of the previous render, which only the guards read: a render compared with itself passes them), and so is
+ * the verdict of its validation: an environment reused is not validated again. Its key is therefore the SHA-256 of:
  * - the content hash of every bundle input it can depend on, taken from the program's build record (which the
  *   launcher has just checked against the files): every input reachable from the entry point without passing
  *   through an environment's own file (code, packages, each platform's base and index), plus the inputs its own
  *   file reaches (dr.ts builds on production.ts: production.ts is in dr's key). Another environment's own file is
  *   left out, which is what lets an edit to it leave this one alone. The packages, bundled apart, count with every
  *   input of their own bundle's record;
- * - its validated configuration as JSON, which also covers anything the loader would take from elsewhere;
+ * - its input as JSON (environments/index.ts's environmentInput: the platform's base merged with its file), which
+ *   also covers anything the loader would take from elsewhere;
  * - Node's version and CDK8S_DISABLE_SORT.
  * Any input whose hash the record lacks (modified while it was bundled) leaves no key: the environment renders.
  *
  * The record keeps, per output folder and environment, the key and the SHA-256 of the files written (names and
- * contents). An environment is reused only when its key matches and its folder, read again, hashes the same; the
- * files read become its tree, so what synth writes and prints is what a render would have given.
+ * contents). An environment is reused only when its key matches and its folder hashes the same (by the output
+ * index's hashes when it knows the folder as it is, else read again): its files become its tree, so what synth
+ * writes and prints is what a render would have given.
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
@@ -143,7 +145,10 @@ export class RenderCache {
     return hash.digest('hex');
   }
 
-  /** The key of an environment's render; undefined when it cannot be known (then it is always rendered). */
+  /**
+   * The key of an environment's render; undefined when it cannot be known (then it is always rendered).
+   * @param config the environment's input (what the environment files give, before validation)
+   */
   key(folder: string, config: unknown): string | undefined {
     if (!this.deps) return undefined;
     if (this.sharedHash === null) this.sharedHash = this.sharedDigest();
