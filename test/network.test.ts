@@ -377,6 +377,12 @@ describe('reachability matrix', () => {
     expect(md.split('\n').find((l) => l.startsWith('| app-integration | ') && l.split(' | ').length === header.length)).toContain('514/UDP');
     expect(md).toContain('| app-core/invoice-service-api | db-postgres/postgres-database [role=primary] | 5432/TCP postgresql | invoice-service migrates the schema on the leader |');
     expect(md).toContain('- tenant-acme (plan enterprise): reaches app-core/gateway-api (8000/TCP); reached from app-core/gateway-api (8080/TCP).');
+    // The grid has one row and column for every tenant's namespace: it does not grow with the tenants.
+    expect(header).toContain('tenant-*');
+    expect(header.filter((h) => h.startsWith('tenant-') && h !== 'tenant-*')).toEqual([]);
+    const tenants = md.split('\n').find((l) => l.startsWith('| tenant-* | '))!.split(' | ');
+    expect(tenants[header.indexOf('app-core')]).toBe('8000');
+    expect(appCore[header.indexOf('tenant-*')]).toBe('8080');
     expect(md).toMatch(/- Every namespace that runs pods denies all ingress and egress by default \(`default-deny`\): app-agents, .*tenant-initech\./);
   });
 

@@ -13,6 +13,8 @@ import { protocolOf, renderedNamespaces, selectorKey } from './policies';
 export const REACHABILITY_FILE = 'reachability.md';
 
 const OUTSIDE = '(outside the cluster)';
+/** Every tenant's namespace, as one row and column of the grid. */
+const TENANTS = 'tenant-*';
 
 const STABLE = new Set<string>([LABELS.name, LABELS.instance, LABELS.component]);
 
@@ -92,13 +94,23 @@ export function reachabilityMatrix(config: EnvironmentConfig, graph: DependencyG
   }
   if (pairs.size === 0) out.push('| (none) | | |');
 
-  // The same as a grid: one row per client namespace, one column per server namespace (a change is one row).
-  const namespaces = [...new Set([...pairs.keys()].flatMap((k) => k.split('|')))].sort((a, b) => Number(a === OUTSIDE) - Number(b === OUTSIDE) || a.localeCompare(b));
+  // The same as a grid: one row per client namespace, one column per server namespace (a change is one row). The
+  // tenants' namespaces are one row and one column, TENANTS: a grid of each would grow with the square of the
+  // tenants (2,000 tenants: four million cells); each tenant's own connections are listed under Tenants.
+  const tenantNs = new Set(config.tenants.map((t) => tenantNamespace(t.id)));
+  const gridNs = (ns: string) => (tenantNs.has(ns) ? TENANTS : ns);
+  const grid = new Map<string, Map<string, Port>>();
+  for (const [key, m] of pairs) {
+    const [from, to] = key.split('|');
+    const k = `${gridNs(from)}|${gridNs(to)}`;
+    grid.set(k, new Map([...(grid.get(k) ?? []), ...m]));
+  }
+  const namespaces = [...new Set([...grid.keys()].flatMap((k) => k.split('|')))].sort((a, b) => Number(a === OUTSIDE) - Number(b === OUTSIDE) || a.localeCompare(b));
   if (namespaces.length) {
-    out.push('', '## Matrix', '', 'Rows: from; columns: to; cells: TCP ports (UDP marked).', '',
+    out.push('', '## Matrix', '', `Rows: from; columns: to; cells: TCP ports (UDP marked).${tenantNs.size ? ` ${TENANTS}: every tenant's namespace.` : ''}`, '',
       `| from \\ to | ${namespaces.join(' | ')} |`, `| --- | ${namespaces.map(() => '---').join(' | ')} |`);
     for (const from of namespaces) {
-      const cells = namespaces.map((to) => [...(pairs.get(`${from}|${to}`)?.values() ?? [])].sort(portOrder)
+      const cells = namespaces.map((to) => [...(grid.get(`${from}|${to}`)?.values() ?? [])].sort(portOrder)
         .map((p) => (protocolOf(p) === 'TCP' ? String(p.port) : `${p.port}/${protocolOf(p)}`)).join(', ') || '·');
       if (cells.some((c) => c !== '·')) out.push(`| ${from} | ${cells.join(' | ')} |`);
     }
@@ -112,14 +124,26 @@ export function reachabilityMatrix(config: EnvironmentConfig, graph: DependencyG
 
   out.push('', '## Tenants', '');
   if (config.tenants.length === 0) out.push('No tenants in this environment.');
+  // The rows by namespace, in their order: looking each tenant's up in every row made the matrix quadratic in tenants.
+  const byNs = (side: 'fromNs' | 'toNs') => {
+    const m = new Map<string, typeof sorted>();
+    for (const r of sorted) {
+      const rows = m.get(r[side]);
+      if (rows) rows.push(r);
+      else m.set(r[side], [r]);
+    }
+    return m;
+  };
+  const fromNs = byNs('fromNs');
+  const toNs = byNs('toNs');
   for (const t of [...config.tenants].sort((a, b) => a.id.localeCompare(b.id))) {
     const ns = tenantNamespace(t.id);
-    const outgoing = sorted.filter((r) => r.fromNs === ns).map((r) => `${r.to} (${ports(r).map((p) => `${p.port}/${protocolOf(p)}`).join(', ')})`);
-    const incoming = sorted.filter((r) => r.toNs === ns && r.fromNs !== ns).map((r) => `${r.from} (${ports(r).map((p) => `${p.port}/${protocolOf(p)}`).join(', ')})`);
+    const outgoing = (fromNs.get(ns) ?? []).map((r) => `${r.to} (${ports(r).map((p) => `${p.port}/${protocolOf(p)}`).join(', ')})`);
+    const incoming = (toNs.get(ns) ?? []).filter((r) => r.fromNs !== ns).map((r) => `${r.from} (${ports(r).map((p) => `${p.port}/${protocolOf(p)}`).join(', ')})`);
     out.push(`- ${ns} (plan ${t.plan}): reaches ${outgoing.length ? outgoing.join(', ') : 'only DNS'}; reached from ${incoming.length ? incoming.join(', ') : 'nowhere outside itself'}.`);
   }
 
-  const quiet = isolated.filter((ns) => !sorted.some((r) => r.fromNs === ns || r.toNs === ns));
+  const quiet = isolated.filter((ns) => !fromNs.has(ns) && !toNs.has(ns));
   out.push('', '## Namespaces without any declared connection', '', quiet.length ? quiet.map((ns) => `- ${ns}`).join('\n') : '(none)', '');
   return out.join('\n');
 }
