@@ -7,6 +7,7 @@ import type { Construct } from 'constructs';
 import type { PlatformContext } from '../context';
 import { k8s } from '../../imports/k8s';
 import { ES_IMAGE, SECRETS } from '../data/elasticsearch/chart';
+import { esSetupScript } from '../data/elasticsearch/scripts';
 import { NAMESPACES } from '../data/refs';
 import { LOGS_INDEX_PATTERN } from '../gitops/addons/logging';
 import { image } from '../lib/images';
@@ -24,27 +25,7 @@ const SETUP_ID: Identity = { name: 'logging', component: 'setup' };
 /** The elasticsearch user of the image (the store kind's pods run as it too). */
 const ES_UID = 1000;
 
-export const LOGGING_SETUP = `#!/bin/bash
-set -euo pipefail
-
-conf=/setup
-url="$ES_URL"
-
-es() {
-  curl --silent --show-error --fail --max-time 60 --cacert /certs/ca.crt \\
-    -u "elastic:\${ELASTIC_PASSWORD}" -H 'Content-Type: application/json' "$@"
-}
-
-tries=0
-until es "$url/_cluster/health?wait_for_status=yellow&timeout=10s" >/dev/null; do
-  tries=$((tries + 1))
-  if [ "$tries" -ge 60 ]; then
-    echo "Elasticsearch did not become available within 10 minutes" >&2
-    exit 1
-  fi
-  sleep 10
-done
-
+export const LOGGING_SETUP = `${esSetupScript()}
 # Generated passwords are letters and digits (scripts/secrets.ts): no JSON escaping needed.
 es -X PUT "$url/_security/role/$FLUENT_BIT_ROLE" --data-binary "@$conf/fluent-bit-role.json" >/dev/null
 printf '{"password":"%s","roles":["%s"],"full_name":"Fluent Bit"}' "$FLUENT_BIT_PASSWORD" "$FLUENT_BIT_ROLE" \\

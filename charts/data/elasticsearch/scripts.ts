@@ -134,11 +134,13 @@ done
 `;
 
 /**
- * The setup Job: every call PUTs a complete definition, so a second run changes nothing. Waits for the cluster,
- * then creates the exporter's role and user, the applications' role and user, the snapshot repository on MinIO, the snapshot lifecycle policy,
- * and the log index lifecycle policy with its index template.
+ * The start of a setup Job's script that calls Elasticsearch's API (this store's, and the logging add-on's in
+ * charts/logging/setup.ts): strict mode, the mounted definitions in $conf, `es` (curl as the elastic user,
+ * verifying the internal CA), and a wait of up to 10 minutes for the cluster to be at least yellow. `between` goes
+ * before the wait.
  */
-export const SETUP = `#!/bin/bash
+export function esSetupScript(between = ''): string {
+  return `#!/bin/bash
 set -euo pipefail
 
 conf=/setup
@@ -149,12 +151,7 @@ es() {
     -u "elastic:\${ELASTIC_PASSWORD}" -H 'Content-Type: application/json' "$@"
 }
 
-# JSON string escaping for a password (backslash and double quote).
-json_escape() {
-  printf '%s' "$1" | sed 's/\\\\/\\\\\\\\/g; s/"/\\\\"/g'
-}
-
-tries=0
+${between}tries=0
 until es "$url/_cluster/health?wait_for_status=yellow&timeout=10s" >/dev/null; do
   tries=$((tries + 1))
   if [ "$tries" -ge 60 ]; then
@@ -163,7 +160,20 @@ until es "$url/_cluster/health?wait_for_status=yellow&timeout=10s" >/dev/null; d
   fi
   sleep 10
 done
+`;
+}
 
+/**
+ * The setup Job: every call PUTs a complete definition, so a second run changes nothing. Waits for the cluster,
+ * then creates the exporter's role and user, the applications' role and user, the snapshot repository on MinIO, the snapshot lifecycle policy,
+ * and the log index lifecycle policy with its index template.
+ */
+export const SETUP = `${esSetupScript(`# JSON string escaping for a password (backslash and double quote).
+json_escape() {
+  printf '%s' "$1" | sed 's/\\\\/\\\\\\\\/g; s/"/\\\\"/g'
+}
+
+`)}
 es -X PUT "$url/_security/role/prometheus_exporter" --data-binary "@$conf/exporter-role.json" >/dev/null
 password=$(json_escape "$EXPORTER_PASSWORD")
 printf '{"password":"%s","roles":["prometheus_exporter"],"full_name":"Prometheus exporter"}' "$password" \\
