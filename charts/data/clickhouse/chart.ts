@@ -17,6 +17,7 @@ import { pods, PROMETHEUS } from '../../lib/graph';
 import { CONFIG_CHECKSUM, configChecksum } from '../../lib/checksum';
 import { container, containerPort, emptyDir, execProbe, httpProbe } from '../../lib/container';
 import { meta, selectorLabels, type Identity, type Labels, platformKeys } from '../../lib/labels';
+import { scheduledJob } from '../../lib/job';
 import { fieldEnv, secretEnv, secretEnvs } from '../../lib/env';
 import { quantities, resources } from '../../lib/resources';
 import { isolatedPod } from '../../lib/security';
@@ -284,53 +285,38 @@ export class ClickhouseChart extends Chart {
     const c = config.stores.clickhouse;
     const ids = CLICKHOUSE_IDS;
     const version = CLICKHOUSE_VERSION;
-    new k8s.KubeCronJob(this, 'backup', {
-      metadata: meta(config, { name: CLICKHOUSE_NAMES.backupCronJob, namespace: NS, id: ids.backup, version }),
-      spec: {
-        schedule: c.backup.schedule,
-        timeZone: 'Etc/UTC',
-        concurrencyPolicy: 'Forbid',
-        startingDeadlineSeconds: 3600,
-        successfulJobsHistoryLimit: 3,
-        failedJobsHistoryLimit: 3,
-        jobTemplate: {
-          spec: {
-            backoffLimit: 2,
-            activeDeadlineSeconds: 6 * 3600,
-            template: {
-              metadata: { labels: meta(config, { name: CLICKHOUSE_NAMES.backupCronJob, id: ids.backup, version }).labels },
-              spec: {
-                restartPolicy: 'Never',
-                ...isolatedPod(CLICKHOUSE_UID),
-                // mc prunes expired backups; it is a static binary, copied from its own image.
-                initContainers: [container(config, 'mc', MC_IMAGE, {
-                  command: ['cp', '/usr/bin/mc', `${CLICKHOUSE_PATHS.tools}/mc`],
-                  resources: { requests: quantities({ cpu: '10m', memory: '32Mi' }), limits: quantities({ cpu: '200m', memory: '64Mi' }) },
-                  volumeMounts: [{ name: 'tools', mountPath: CLICKHOUSE_PATHS.tools }],
-                })],
-                containers: [container(config, 'backup', CLICKHOUSE_IMAGES.server, {
-                  command: ['/bin/sh', `${CLICKHOUSE_PATHS.scripts}/backup.sh`],
-                  env: [
-                    { name: 'HOME', value: '/tmp' },
-                    ...secretEnvs(refs.clickhouse.adminSecret, { CLICKHOUSE_USER: 'username', CLICKHOUSE_PASSWORD: 'password' }),
-                    ...secretEnvs(minio, { [CLICKHOUSE_ENV.backupAccessKey]: 'accessKey', [CLICKHOUSE_ENV.backupSecretKey]: 'secretKey' }),
-                  ],
-                  resources: { requests: quantities({ cpu: '50m', memory: '128Mi' }), limits: quantities({ cpu: '500m', memory: '512Mi' }) },
-                  volumeMounts: [
-                    { name: 'scripts', mountPath: CLICKHOUSE_PATHS.scripts, readOnly: true },
-                    { name: 'tmp', mountPath: '/tmp' },
-                    { name: 'tools', mountPath: CLICKHOUSE_PATHS.tools, readOnly: true },
-                  ],
-                })],
-                volumes: [
-                  { name: 'scripts', configMap: { name: CLICKHOUSE_NAMES.serverConfig, items: [{ key: 'backup.sh', path: 'backup.sh' }], defaultMode: 0o555 } },
-                  emptyDir('tools', '128Mi'),
-                  emptyDir('tmp', '64Mi'),
-                ],
-              },
-            },
-          },
-        },
+    scheduledJob(this, 'backup', {
+      config, name: CLICKHOUSE_NAMES.backupCronJob, namespace: NS, id: ids.backup, version, schedule: c.backup.schedule,
+      timeZone: 'Etc/UTC',
+      startingDeadlineSeconds: 3600,
+      activeDeadlineSeconds: 6 * 3600,
+      pod: {
+        ...isolatedPod(CLICKHOUSE_UID),
+        // mc prunes expired backups; it is a static binary, copied from its own image.
+        initContainers: [container(config, 'mc', MC_IMAGE, {
+          command: ['cp', '/usr/bin/mc', `${CLICKHOUSE_PATHS.tools}/mc`],
+          resources: { requests: quantities({ cpu: '10m', memory: '32Mi' }), limits: quantities({ cpu: '200m', memory: '64Mi' }) },
+          volumeMounts: [{ name: 'tools', mountPath: CLICKHOUSE_PATHS.tools }],
+        })],
+        containers: [container(config, 'backup', CLICKHOUSE_IMAGES.server, {
+          command: ['/bin/sh', `${CLICKHOUSE_PATHS.scripts}/backup.sh`],
+          env: [
+            { name: 'HOME', value: '/tmp' },
+            ...secretEnvs(refs.clickhouse.adminSecret, { CLICKHOUSE_USER: 'username', CLICKHOUSE_PASSWORD: 'password' }),
+            ...secretEnvs(minio, { [CLICKHOUSE_ENV.backupAccessKey]: 'accessKey', [CLICKHOUSE_ENV.backupSecretKey]: 'secretKey' }),
+          ],
+          resources: { requests: quantities({ cpu: '50m', memory: '128Mi' }), limits: quantities({ cpu: '500m', memory: '512Mi' }) },
+          volumeMounts: [
+            { name: 'scripts', mountPath: CLICKHOUSE_PATHS.scripts, readOnly: true },
+            { name: 'tmp', mountPath: '/tmp' },
+            { name: 'tools', mountPath: CLICKHOUSE_PATHS.tools, readOnly: true },
+          ],
+        })],
+        volumes: [
+          { name: 'scripts', configMap: { name: CLICKHOUSE_NAMES.serverConfig, items: [{ key: 'backup.sh', path: 'backup.sh' }], defaultMode: 0o555 } },
+          emptyDir('tools', '128Mi'),
+          emptyDir('tmp', '64Mi'),
+        ],
       },
     });
   }

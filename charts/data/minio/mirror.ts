@@ -25,7 +25,9 @@ import type { Construct } from 'constructs';
 import { k8s } from '../../../imports/k8s';
 import { pods } from '../../lib/graph';
 import { image } from '../../lib/images';
-import { labels, meta, type Identity } from '../../lib/labels';
+import type { Identity } from '../../lib/labels';
+import { scheduledJob } from '../../lib/job';
+import { FINISHED_JOB_TTL_SECONDS } from '../../lib/naming';
 import { secretEnv } from '../../lib/env';
 import { resources } from '../../lib/resources';
 import { containerSecurityContext, DEFAULT_UID, podSecurityContext } from '../../lib/security';
@@ -89,34 +91,20 @@ export function minioMirror(scope: Construct, ctx: MinioContext, mcImage: string
     };
   });
 
-  new k8s.KubeCronJob(scope, 'mirror', {
-    metadata: meta(config, { name: MIRROR_NAME, namespace: ns, id: MIRROR }),
-    spec: {
-      schedule: mirror.schedule,
-      // A run still copying (the first, or after a long outage) is not joined by a second one.
-      concurrencyPolicy: 'Forbid',
-      startingDeadlineSeconds: 300,
-      successfulJobsHistoryLimit: 1,
-      failedJobsHistoryLimit: 3,
-      jobTemplate: {
-        spec: {
-          backoffLimit: 2,
-          // A run cut short resumes where it stopped: mc mirror skips what is already here.
-          activeDeadlineSeconds: 3600,
-          ttlSecondsAfterFinished: 86400,
-          template: {
-            metadata: { labels: labels(config, MIRROR) },
-            spec: {
-              restartPolicy: 'Never',
-              automountServiceAccountToken: false,
-              enableServiceLinks: false,
-              securityContext: podSecurityContext(DEFAULT_UID),
-              containers,
-              volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } }],
-            },
-          },
-        },
-      },
+  // A run still copying (the first, or after a long outage) is not joined by a second one.
+  scheduledJob(scope, 'mirror', {
+    config, name: MIRROR_NAME, namespace: ns, id: MIRROR, schedule: mirror.schedule,
+    startingDeadlineSeconds: 300,
+    successfulJobsHistoryLimit: 1,
+    // A run cut short resumes where it stopped: mc mirror skips what is already here.
+    activeDeadlineSeconds: 3600,
+    ttlSecondsAfterFinished: FINISHED_JOB_TTL_SECONDS,
+    pod: {
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      securityContext: podSecurityContext(DEFAULT_UID),
+      containers,
+      volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } }],
     },
   });
 }

@@ -27,7 +27,8 @@ import { certificate } from '../../lib/certificate';
 import { CONFIG_CHECKSUM, configChecksum } from '../../lib/checksum';
 import { container, emptyDir, execProbe, httpProbe } from '../../lib/container';
 import { meta, selectorLabels, type Identity } from '../../lib/labels';
-import { podHost, serviceHost } from '../../lib/naming';
+import { FINISHED_JOB_TTL_SECONDS, podHost, serviceHost } from '../../lib/naming';
+import { scheduledJob } from '../../lib/job';
 import { parseMemory } from '../../lib/quantity';
 import { resources } from '../../lib/resources';
 import { isolatedPod } from '../../lib/security';
@@ -209,51 +210,37 @@ function backupCronJob(scope: Construct, ctx: RedisContext, checksum: string): v
     volumeMounts: [{ name: 'backup', mountPath: '/backup', readOnly: true }, { name: 'tmp', mountPath: '/tmp' }],
   });
   const limit = parseMemory(config.stores.redis.resources.limits.memory);
-  new k8s.KubeCronJob(scope, 'backup', {
-    metadata: meta(config, { name: 'redis-backup', namespace: ns, id }),
-    spec: {
-      schedule: config.stores.redis.backup.schedule,
-      concurrencyPolicy: 'Forbid',
-      startingDeadlineSeconds: 600,
-      successfulJobsHistoryLimit: 3,
-      failedJobsHistoryLimit: 3,
-      jobTemplate: {
-        spec: {
-          backoffLimit: 2,
-          activeDeadlineSeconds: 3600,
-          ttlSecondsAfterFinished: 86400,
-          template: {
-            metadata: { labels: meta(config, { name: 'redis-backup', id }).labels, annotations: { [CONFIG_CHECKSUM]: checksum } },
-            spec: {
-              restartPolicy: 'Never',
-              ...isolatedPod(REDIS_UID),
-              initContainers: [
-                container(config, 'dump', REDIS_IMAGE, {
-                  command: ['sh', `${REDIS_PATHS.config}/${REDIS_SCRIPT}`, 'backup'],
-                  env: [{ name: 'BACKUP_DIR', value: '/backup' }],
-                  resources: resources(BACKUP_RESOURCES),
-                  volumeMounts: [
-                    { name: 'config', mountPath: REDIS_PATHS.config, readOnly: true },
-                    { name: 'auth', mountPath: REDIS_PATHS.passwordFile.slice(0, REDIS_PATHS.passwordFile.lastIndexOf('/')), readOnly: true },
-                    { name: 'tls', mountPath: REDIS_PATHS.tls, readOnly: true },
-                    { name: 'backup', mountPath: '/backup' },
-                  ],
-                }),
-                mc('upload', ['cp', '--recursive', '/backup/', target]),
-              ],
-              containers: [mc('prune', ['rm', '--recursive', '--force', '--older-than', `${config.stores.redis.backup.retentionDays}d`, target])],
-              volumes: [
-                { name: 'config', configMap: { name: CONFIG_MAP, defaultMode: 0o444 } },
-                { name: 'auth', secret: { secretName: ref.secret.name, defaultMode: 0o440, items: [{ key: 'password', path: 'password' }] } },
-                { name: 'tls', secret: { secretName: REDIS_TLS_SECRET, defaultMode: 0o440 } },
-                // An RDB is smaller than the data set in memory, which maxmemory bounds below the limit.
-                emptyDir('backup', `${Math.ceil(limit / 2 ** 20)}Mi`),
-                emptyDir('tmp', '16Mi'),
-              ],
-            },
-          },
-        },
-      },
+  scheduledJob(scope, 'backup', {
+    config, name: 'redis-backup', namespace: ns, id, schedule: config.stores.redis.backup.schedule,
+    startingDeadlineSeconds: 600,
+    activeDeadlineSeconds: 3600,
+    ttlSecondsAfterFinished: FINISHED_JOB_TTL_SECONDS,
+    podAnnotations: { [CONFIG_CHECKSUM]: checksum },
+    pod: {
+      ...isolatedPod(REDIS_UID),
+      initContainers: [
+        container(config, 'dump', REDIS_IMAGE, {
+          command: ['sh', `${REDIS_PATHS.config}/${REDIS_SCRIPT}`, 'backup'],
+          env: [{ name: 'BACKUP_DIR', value: '/backup' }],
+          resources: resources(BACKUP_RESOURCES),
+          volumeMounts: [
+            { name: 'config', mountPath: REDIS_PATHS.config, readOnly: true },
+            { name: 'auth', mountPath: REDIS_PATHS.passwordFile.slice(0, REDIS_PATHS.passwordFile.lastIndexOf('/')), readOnly: true },
+            { name: 'tls', mountPath: REDIS_PATHS.tls, readOnly: true },
+            { name: 'backup', mountPath: '/backup' },
+          ],
+        }),
+        mc('upload', ['cp', '--recursive', '/backup/', target]),
+      ],
+      containers: [mc('prune', ['rm', '--recursive', '--force', '--older-than', `${config.stores.redis.backup.retentionDays}d`, target])],
+      volumes: [
+        { name: 'config', configMap: { name: CONFIG_MAP, defaultMode: 0o444 } },
+        { name: 'auth', secret: { secretName: ref.secret.name, defaultMode: 0o440, items: [{ key: 'password', path: 'password' }] } },
+        { name: 'tls', secret: { secretName: REDIS_TLS_SECRET, defaultMode: 0o440 } },
+        // An RDB is smaller than the data set in memory, which maxmemory bounds below the limit.
+        emptyDir('backup', `${Math.ceil(limit / 2 ** 20)}Mi`),
+        emptyDir('tmp', '16Mi'),
+      ],
     },
   });
   const job = pods(ns, id);

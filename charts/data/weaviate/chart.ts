@@ -35,6 +35,7 @@ import { PROMETHEUS, endpointPods, pods, type Port } from '../../lib/graph';
 import { image } from '../../lib/images';
 import { labels, meta, selectorLabels, type Identity } from '../../lib/labels';
 import { contentName, FINISHED_JOB_TTL_SECONDS, podNames, serviceHost } from '../../lib/naming';
+import { scheduledJob } from '../../lib/job';
 import { parseMemory } from '../../lib/quantity';
 import { resources } from '../../lib/resources';
 import { storeAntiAffinity } from '../../lib/scheduling';
@@ -277,59 +278,46 @@ export class WeaviateChart extends Chart {
     const ns = ref.http.namespace;
     const w = config.stores.weaviate;
     const checksum = createHash('sha256').update(BACKUP_SH).digest('hex').slice(0, 16);
-    new k8s.KubeCronJob(this, 'backup', {
-      metadata: meta(config, { name: 'weaviate-backup', namespace: ns, id: BACKUP }),
-      spec: {
-        schedule: w.backup.schedule,
-        concurrencyPolicy: 'Forbid',
-        startingDeadlineSeconds: 600,
-        successfulJobsHistoryLimit: 3,
-        failedJobsHistoryLimit: 3,
-        jobTemplate: {
-          spec: {
-            backoffLimit: 1,
-            activeDeadlineSeconds: 6 * 3600,
-            ttlSecondsAfterFinished: 86400,
-            template: {
-              metadata: { labels: meta(config, { name: 'weaviate-backup', id: BACKUP }).labels, annotations: { 'checksum/config': checksum } },
-              spec: {
-                restartPolicy: 'Never',
-                automountServiceAccountToken: false,
-                enableServiceLinks: false,
-                securityContext: podSecurityContext(DEFAULT_UID),
-                initContainers: [{
-                  name: 'backup',
-                  image: image(config, WEAVIATE_IMAGE),
-                  imagePullPolicy: config.images.pullPolicy,
-                  command: ['/bin/sh', '/setup/backup.sh'],
-                  env: [{ name: 'WEAVIATE_URL', value: ref.url }, secretEnv('WEAVIATE_API_KEY', ref.adminKey, 'apiKey')],
-                  resources: resources(JOB_RESOURCES),
-                  securityContext: containerSecurityContext(),
-                  volumeMounts: [{ name: 'setup', mountPath: '/setup', readOnly: true }],
-                }],
-                containers: [{
-                  name: 'prune',
-                  image: image(config, MC_IMAGE),
-                  imagePullPolicy: config.images.pullPolicy,
-                  args: ['--config-dir', '/tmp/mc', 'rm', '--recursive', '--force', '--older-than', `${w.backup.retentionDays}d`, `backup/${bucket}/${config.name}/`],
-                  env: [
-                    secretEnv('ACCESS_KEY', s3, 'accessKey'),
-                    secretEnv('SECRET_KEY', s3, 'secretKey'),
-                    // mc's alias from the environment; Kubernetes expands $(VAR) from the variables above.
-                    { name: 'MC_HOST_backup', value: `http://$(ACCESS_KEY):$(SECRET_KEY)@${minio.s3.host}:${minio.s3.port}` },
-                  ],
-                  resources: resources({ requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '250m', memory: '128Mi' } }),
-                  securityContext: containerSecurityContext(),
-                  volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
-                }],
-                volumes: [
-                  { name: 'setup', configMap: { name: SCRIPTS_CONFIG_MAP, defaultMode: 0o444, items: [{ key: 'backup.sh', path: 'backup.sh' }] } },
-                  { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
-                ],
-              },
-            },
-          },
-        },
+    scheduledJob(this, 'backup', {
+      config, name: 'weaviate-backup', namespace: ns, id: BACKUP, schedule: w.backup.schedule,
+      startingDeadlineSeconds: 600,
+      backoffLimit: 1,
+      activeDeadlineSeconds: 6 * 3600,
+      ttlSecondsAfterFinished: FINISHED_JOB_TTL_SECONDS,
+      podAnnotations: { 'checksum/config': checksum },
+      pod: {
+        automountServiceAccountToken: false,
+        enableServiceLinks: false,
+        securityContext: podSecurityContext(DEFAULT_UID),
+        initContainers: [{
+          name: 'backup',
+          image: image(config, WEAVIATE_IMAGE),
+          imagePullPolicy: config.images.pullPolicy,
+          command: ['/bin/sh', '/setup/backup.sh'],
+          env: [{ name: 'WEAVIATE_URL', value: ref.url }, secretEnv('WEAVIATE_API_KEY', ref.adminKey, 'apiKey')],
+          resources: resources(JOB_RESOURCES),
+          securityContext: containerSecurityContext(),
+          volumeMounts: [{ name: 'setup', mountPath: '/setup', readOnly: true }],
+        }],
+        containers: [{
+          name: 'prune',
+          image: image(config, MC_IMAGE),
+          imagePullPolicy: config.images.pullPolicy,
+          args: ['--config-dir', '/tmp/mc', 'rm', '--recursive', '--force', '--older-than', `${w.backup.retentionDays}d`, `backup/${bucket}/${config.name}/`],
+          env: [
+            secretEnv('ACCESS_KEY', s3, 'accessKey'),
+            secretEnv('SECRET_KEY', s3, 'secretKey'),
+            // mc's alias from the environment; Kubernetes expands $(VAR) from the variables above.
+            { name: 'MC_HOST_backup', value: `http://$(ACCESS_KEY):$(SECRET_KEY)@${minio.s3.host}:${minio.s3.port}` },
+          ],
+          resources: resources({ requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '250m', memory: '128Mi' } }),
+          securityContext: containerSecurityContext(),
+          volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+        }],
+        volumes: [
+          { name: 'setup', configMap: { name: SCRIPTS_CONFIG_MAP, defaultMode: 0o444, items: [{ key: 'backup.sh', path: 'backup.sh' }] } },
+          { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
+        ],
       },
     });
   }
