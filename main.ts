@@ -8,9 +8,9 @@
  * field is refused by name), not type-checked first: the check cost seconds on every edit, and the schema is the
  * type. When loading, validating or rendering fails, they are type-checked then, so a mistake TypeScript catches
  * (a misspelt identifier) is reported at its file and line, not as a stack trace into the bundle. A type error
- * that neither the schema nor the render meets is left to the editor, `npm run check` and `npm test` (tsc). All
- * environments are validated and rendered in memory before anything is written, so a bad configuration leaves
- * dist/ exactly as it was. Synth
+ * that neither the schema nor the render meets is left to the editor, `npm run check` and `npm test` (tsc). Every
+ * environment to render is validated and rendered in memory before anything is written (one the render cache
+ * reuses has the input and code it last passed with), so a bad configuration leaves dist/ exactly as it was. Synth
  * replaces and prunes only the environment folders it recorded as its own (charts/output/render.ts), only
  * within the platforms it rendered in full, and prints one line per environment saying what changed.
  * `cdk8s synth` runs this same program (see cdk8s.yaml); its output folder gets one multi-document
