@@ -17,29 +17,11 @@ import type { Addon } from '../gitops/addons-catalog';
 import { fluentBitPods } from '../gitops/addons/fluent-bit';
 import { lokiPods } from '../gitops/addons/loki';
 import { awsLbcPods } from '../gitops/addons/aws-load-balancer-controller';
+import type { AddonPodSpec, ContainerResources } from '../gitops/addons/shapes';
 
-/** Requests and limits of one container; `limitRange`: none in the chart, so the namespace's defaults apply. */
-export type ContainerResources =
-  | { readonly requests: { readonly cpu: string; readonly memory: string }; readonly limits: { readonly cpu: string; readonly memory: string } }
-  | 'limitRange';
-
-export interface AddonPod {
-  /** e.g. `argocd-repo-server`. */
-  readonly name: string;
-  /** Pods at steady state (a DaemonSet: ignored, one per node it tolerates). */
-  readonly replicas: number;
-  readonly containers: readonly ContainerResources[];
-  /** Runs on every node whose taints it tolerates (`*`: tolerates NoSchedule of any key). */
-  readonly daemonSet?: { readonly toleratesAll: boolean };
-  /** @default 'Deployment' */
-  readonly kind?: 'StatefulSet';
-  /** A Helm hook Job: runs at install and upgrade only. */
-  readonly job?: boolean;
-  /** One claim of this size per pod. */
-  readonly storage?: string;
-  /** Where the figures come from (repository, tag, path). */
-  readonly source: string;
-}
+/** A pod an add-on's chart runs (its shape is stated beside the add-on files, which return it too). */
+export type AddonPod = AddonPodSpec;
+export type { ContainerResources };
 
 type V = Record<string, any>;
 

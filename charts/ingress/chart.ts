@@ -153,16 +153,7 @@ export class IngressChart extends Chart {
       spec: {
         ingressClassName: config.ingress.className,
         tls: [{ hosts, secretName }],
-        rules: hosts.map((host) => ({
-          host,
-          http: {
-            paths: [{
-              path: '/',
-              pathType: 'Prefix',
-              backend: { service: { name: plan.endpoint?.service ?? e.name, port: { number: e.port } } },
-            }],
-          },
-        })),
+        rules: serviceRules(hosts, plan),
       },
     });
     graph.connect({ pods: ingressController(config) }, { pods: pods(e.namespace, plan.id) }, [{ port: e.port, name: 'http' }],
@@ -194,22 +185,22 @@ export class IngressChart extends Chart {
       }),
       spec: {
         ingressClassName: config.ingress.className,
-        rules: hosts.map((host) => ({
-          host,
-          http: {
-            paths: [{
-              path: '/',
-              pathType: 'Prefix',
-              backend: { service: { name: plan.endpoint?.service ?? e.name, port: { number: e.port } } },
-            }],
-          },
-        })),
+        rules: serviceRules(hosts, plan),
       },
     });
     const ports = [{ port: e.port, name: 'http' }, ...(health.port !== e.port ? [{ port: health.port, name: 'health-check' }] : [])];
     graph.connect(ingressPeer(config), { pods: pods(e.namespace, plan.id) }, ports,
       `the Application Load Balancer forwards ${hosts[0]} to ${e.name} (and checks its health)`);
   }
+}
+
+/** Every path of each host to the service's port (an nginx, Traefik or ALB Ingress alike). */
+function serviceRules(hosts: readonly string[], plan: ServicePlan): k8s.IngressRule[] {
+  const e = plan.entry;
+  return hosts.map((host) => ({
+    host,
+    http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: plan.endpoint?.service ?? e.name, port: { number: e.port } } } }] },
+  }));
 }
 
 /** The ALB's listeners: HTTP 80, redirected to HTTPS 443 (spec 004 "Listeners: HTTP (80) → HTTPS (443)"). */

@@ -1,8 +1,8 @@
 /**
  * The shapes an add-on file returns, stated here rather than imported from addons-catalog.ts, addons-resources.ts
  * and charts/capacity/addon-pods.ts: those import the add-on files, and the import graph has no cycles
- * (test/layers.test.ts). They are structurally the catalog's Addon, AddonResources and AddonPod, which the
- * compiler checks where the catalog lists the add-on.
+ * (test/layers.test.ts). They are structurally the catalog's Addon and AddonResources, which the compiler checks
+ * where the catalog lists the add-on; the capacity model's AddonPod is AddonPodSpec itself.
  */
 export interface AddonSpec<N extends string> {
   readonly name: N;
@@ -40,16 +40,27 @@ export interface AddonCreates {
   readonly usesGroups: readonly string[];
 }
 
-type Res = { readonly requests: { readonly cpu: string; readonly memory: string }; readonly limits: { readonly cpu: string; readonly memory: string } } | 'limitRange';
+/** Requests and limits of one container; `limitRange`: none in the chart, so the namespace's defaults apply. */
+export type ContainerResources =
+  | { readonly requests: { readonly cpu: string; readonly memory: string }; readonly limits: { readonly cpu: string; readonly memory: string } }
+  | 'limitRange';
 
+/** A pod an add-on's chart runs, as the capacity model counts it (charts/capacity/addon-pods.ts). */
 export interface AddonPodSpec {
+  /** e.g. `argocd-repo-server`. */
   readonly name: string;
+  /** Pods at steady state (a DaemonSet: ignored, one per node it tolerates). */
   readonly replicas: number;
-  readonly containers: readonly Res[];
+  readonly containers: readonly ContainerResources[];
+  /** Runs on every node whose taints it tolerates (`*`: tolerates NoSchedule of any key). */
   readonly daemonSet?: { readonly toleratesAll: boolean };
+  /** @default 'Deployment' */
   readonly kind?: 'StatefulSet';
+  /** A Helm hook Job: runs at install and upgrade only. */
   readonly job?: boolean;
+  /** One claim of this size per pod. */
   readonly storage?: string;
+  /** Where the figures come from (repository, tag, path). */
   readonly source: string;
 }
 
