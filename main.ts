@@ -184,7 +184,7 @@ export interface Rendered {
   readonly index?: OutputIndex;
 }
 
-export function main(argv: string[], opts: { readonly renderCache?: RenderCacheOptions; readonly report?: (r: { written: number; pruned: number }) => void } = {}): number {
+export function main(argv: string[], opts: { readonly renderCache?: RenderCacheOptions; readonly report?: (r: { written: number; pruned: number; rendered: number }) => void } = {}): number {
   // Under the cdk8s CLI our stdout is captured and never shown: the summary goes to stderr there.
   const cdk8sOut = process.env.CDK8S_OUTDIR;
   const say = cdk8sOut ? (s: string) => console.error(s) : (s: string) => console.log(s);
@@ -204,7 +204,7 @@ export function main(argv: string[], opts: { readonly renderCache?: RenderCacheO
     for (const folder of result.pruned) say(`${folder}: removed ${path.join(out, folder)}/ (no longer an environment)`);
     const files = [...trees.values()].reduce((n, t) => n + t.size, 0);
     const written = [...result.environments.values()].filter((e) => !e.existed || e.changes.added.length + e.changes.changed.length + e.changes.removed.length).length;
-    opts.report?.({ written, pruned: result.pruned.length });
+    opts.report?.({ written, pruned: result.pruned.length, rendered: trees.size - reused.size });
     const counts = `${files} files${reused.size ? `, ${trees.size - reused.size} rendered, ${reused.size} reused` : ''}, ${Date.now() - started} ms`;
     say(written || result.pruned.length
       ? `synth: wrote ${written} of ${trees.size} environment${trees.size === 1 ? '' : 's'} into ${out}/ (${counts})`

@@ -191,13 +191,14 @@ async function run(argv: readonly string[]): Promise<number> {
     lookup: !flags.has('--force'),
   };
   let wrote = true;
-  const report = (r: { written: number; pruned: number }) => { wrote = r.written + r.pruned > 0; };
+  let rendered = 0;
+  const report = (r: { written: number; pruned: number; rendered: number }) => { wrote = r.written + r.pruned > 0; rendered = r.rendered; };
   const status = upToDate.run(key, out, (seen) => {
     const s = (program.exports as { main(argv: string[], opts: object): number }).main(args, { renderCache: { ...renderCache, seen }, report });
     return { status: s, wrote };
   }, scope);
-  vendor.saveCodeCache();
-  program.saveCodeCache();
+  vendor.saveCodeCache(rendered);
+  program.saveCodeCache(rendered);
   return status;
 }
 

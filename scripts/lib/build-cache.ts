@@ -166,25 +166,31 @@ function codeCacheFile(outfile: string): string {
  * Loads a CommonJS bundle as `require` would, with V8's code cache: the bytecode of every function the last
  * run compiled is kept beside the bundle, so the next run skips parsing and compiling most of a 3 MB bundle.
  * The cache belongs to one build (`build` deletes it; V8 itself only checks the source's length), and is
- * written again by `saveCodeCache` when missing or rejected (another Node version or V8 flags).
+ * written again by `saveCodeCache` when missing or rejected (another Node version or V8 flags), or when this run
+ * did more of the work the cache serves than the run that wrote it (`work`, synth's count of environments
+ * rendered): V8 caches only the functions compiled by then, so a cache written after a one-environment render
+ * left a forced synth compiling the rest on every run (400 KB of bytecode against 1 MB; about 25 ms). Writing one
+ * costs 5–10 ms, so a run that did no more keeps the cache it found.
  */
 export function loadBundle(outfile: string, opts: {
   readonly code?: string;
   readonly codeCache?: boolean;
   /** Modules by the name the bundle requires them with (a packages bundle's exports); others load as usual. */
   readonly modules?: Readonly<Record<string, unknown>>;
-} = {}): { exports: any; saveCodeCache(): void } {
+} = {}): { exports: any; saveCodeCache(work?: number): void } {
   const code = opts.code ?? fs.readFileSync(outfile, 'utf8');
   const cacheFile = codeCacheFile(outfile);
-  let cachedData: Buffer | undefined;
+  let cached: { readonly work: number; readonly data: Buffer } | undefined;
   if (opts.codeCache) {
     try {
-      cachedData = fs.readFileSync(cacheFile);
+      // A 4-byte header: the work of the run that wrote it.
+      const file = fs.readFileSync(cacheFile);
+      if (file.length > 4) cached = { work: file.readUInt32LE(0), data: file.subarray(4) };
     } catch {
-      cachedData = undefined;
+      cached = undefined;
     }
   }
-  const script = new vm.Script(Module.wrap(code), { filename: outfile, cachedData });
+  const script = new vm.Script(Module.wrap(code), { filename: outfile, cachedData: cached?.data });
   const m = new Module(outfile);
   m.filename = outfile;
   const resolved = createRequire(outfile);
@@ -194,10 +200,12 @@ export function loadBundle(outfile: string, opts: {
   (script.runInThisContext() as (...a: unknown[]) => void).call(m.exports, m.exports, req, m, outfile, path.dirname(outfile));
   return {
     exports: m.exports,
-    saveCodeCache() {
-      if (!opts.codeCache || (cachedData && !script.cachedDataRejected)) return;
+    saveCodeCache(work = 0) {
+      if (!opts.codeCache || (cached && !script.cachedDataRejected && work <= cached.work)) return;
       try {
-        fs.writeFileSync(cacheFile, script.createCachedData());
+        const header = Buffer.alloc(4);
+        header.writeUInt32LE(work);
+        fs.writeFileSync(cacheFile, Buffer.concat([header, script.createCachedData()]));
       } catch {
         // Only a cache: a read-only checkout still synthesises.
       }
