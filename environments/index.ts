@@ -7,11 +7,7 @@
 import { z } from 'zod';
 import { deepMerge, type DeepPartial } from './merge';
 import type { PlatformDescription } from './platform';
-import { pcfBuilder } from './pcf-builder';
-import { fnb } from './fnb';
-import { arbor } from './arbor';
-import { receivables } from './receivables';
-import { eksPlatform } from './eks-platform';
+import { PLATFORMS } from './platforms';
 import { environmentSchema } from './rules';
 import type { ConfigProblem } from './schema';
 import { environmentShape, type EnvironmentConfig, type EnvironmentInput } from './schema';
@@ -24,14 +20,14 @@ export type { ConfigProblem, EnvironmentConfig } from './schema';
 z.config({ jitless: true });
 export type { PlatformDescription } from './platform';
 
-/** The platforms, in the order they are rendered. Adding one: a folder environments/<name>/ and a line here. */
-export const PLATFORMS: Record<string, PlatformDescription> = { receivables, 'pcf-builder': pcfBuilder, fnb, arbor, 'eks-platform': eksPlatform };
+/** The platforms, in the order they are rendered (./platforms.ts). */
+export { PLATFORMS };
 
 /** The platform a command means when it names none (the first one built; most tests render it). */
 export const DEFAULT_PLATFORM = 'receivables';
 
 /** The default platform's environments, in the order they are rendered. */
-export const ENVIRONMENTS: Record<string, DeepPartial<EnvironmentInput>> = receivables.environments;
+export const ENVIRONMENTS: Record<string, DeepPartial<EnvironmentInput>> = PLATFORMS[DEFAULT_PLATFORM].environments;
 
 /** One environment of one platform: what synth renders into dist/<platform>/<env>/. */
 export interface Target {

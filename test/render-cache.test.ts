@@ -110,6 +110,35 @@ describe('the key of an environment', () => {
     expect(c.key('receivables/dev', config)).toBe(base['receivables/dev']);
   });
 
+  test('with the platforms\' code bundled apart, the two graphs join: every key is as with one bundle, and each input still reaches exactly its dependents', () => {
+    const isPlatform = (f: string) => f.startsWith('environments/receivables/');
+    /** Writes the split records and graphs (the program's import of the platforms' entry is external there). */
+    const split = (hashes: Record<string, string | null> = {}, platformsRecord = true) => {
+      const d = path.join(tmp, 'split');
+      fs.mkdirSync(d, { recursive: true });
+      for (const [name, own] of [['program', (f: string) => !isPlatform(f)], ['platforms', isPlatform]] as const) {
+        const files = Object.keys(GRAPH).filter(own);
+        const inputs = Object.fromEntries(files.map((f) => [f, { size: 1, mtimeMs: 1, sha256: f in hashes ? hashes[f] : `sha of ${f}` }]));
+        if (name === 'program' || platformsRecord) fs.writeFileSync(path.join(d, `${name}.record.json`), JSON.stringify({ key: name, output: { size: 1, mtimeMs: 1 }, inputs }));
+        else fs.rmSync(path.join(d, `${name}.record.json`), { force: true });
+        const meta: Metafile = { inputs: {}, outputs: {} };
+        for (const f of files) meta.inputs[f] = { bytes: 1, imports: GRAPH[f].map((p) => ({ path: p, kind: 'import-statement' as const, ...(own(p) ? {} : { external: true }) })) };
+        fs.writeFileSync(path.join(d, `${name}.meta.json`), JSON.stringify(meta));
+      }
+      return keys(new RenderCache({
+        buildRecord: path.join(d, 'program.record.json'), metafile: path.join(d, 'program.meta.json'),
+        platforms: { buildRecord: path.join(d, 'platforms.record.json'), metafile: path.join(d, 'platforms.meta.json') },
+        file: path.join(d, 'cache.json'),
+      }, path.join(d, 'out'), FOLDERS));
+    };
+    expect(split()).toEqual(base);
+    for (const file of Object.keys(GRAPH)) {
+      const changed = split({ [file]: 'another sha' });
+      for (const f of FOLDERS) expect({ file, f, same: changed[f] === base[f] }).toEqual({ file, f, same: !(SHARED.includes(file) || DEPENDS[f].includes(file)) });
+    }
+    expect(split({}, false)).toEqual({ 'receivables/dev': undefined, 'receivables/production': undefined, 'receivables/dr': undefined });
+  });
+
   test('with the packages bundled apart, each input of their bundle is in every key; an unreadable record or untrusted input leaves none', () => {
     const withPackages = (inputs: Record<string, string | null> | undefined) => {
       cacheWith(dir);

@@ -181,7 +181,7 @@ describe('npm run synth in a copy of the project', () => {
   const bundleTime = () => fs.statSync(path.join(copy, '.build', 'program.js')).mtimeMs;
 
   test('bundles once, then reuses the bundle until a source changes; output identical each time', () => {
-    expect(synth()).toMatch(/^bundle: \.build\/program\.js rebuilt in \d+ ms \(no previous build\)\nbundle: \.build\/vendor\.js rebuilt in \d+ ms \(no previous build\)\nreceivables\/dev: new, \d+ files\nsynth: wrote 1 of 1 environment into /);
+    expect(synth()).toMatch(/^bundle: \.build\/platforms\.js rebuilt in \d+ ms \(no previous build\)\nbundle: \.build\/program\.js rebuilt in \d+ ms \(no previous build\)\nbundle: \.build\/vendor\.js rebuilt in \d+ ms \(no previous build\)\nreceivables\/dev: new, \d+ files\nsynth: wrote 1 of 1 environment into /);
     const built = bundleTime();
     const packagesBuilt = fs.statSync(path.join(copy, '.build', 'vendor.js')).mtimeMs;
     const first = fs.readFileSync(path.join(copy, 'out', 'receivables', 'dev', 'images.txt'), 'utf8');
@@ -196,15 +196,24 @@ describe('npm run synth in a copy of the project', () => {
     fs.utimesSync(devFile, later, later);
     expect(synth()).toMatch(/^bundle: \.build\/program\.js reused/);
 
-    // A changed source: rebuilt, and named.
+    // A changed environment file: the platforms' bundle is rebuilt, and the file named; the program's bundle and
+    // its code cache are left as they were.
+    const programCache = fs.readFileSync(path.join(copy, '.build', 'program.js.cache'));
     edit(copy, 'environments/receivables/dev.ts', "displayName: 'Demo tenant' }", "displayName: 'Demo tenant' }, { id: 'cacheco', plan: 'starter' }");
-    expect(synth()).toMatch(/^bundle: \.build\/program\.js rebuilt in \d+ ms \(1 source changed: environments\/receivables\/dev\.ts\)\n/);
-    expect(bundleTime()).not.toBe(built);
+    expect(synth()).toMatch(/^bundle: \.build\/platforms\.js rebuilt in \d+ ms \(1 source changed: environments\/receivables\/dev\.ts\)\nbundle: \.build\/program\.js reused \(no source changed since it was built\)\n/);
+    expect(bundleTime()).toBe(built);
+    expect(fs.readFileSync(path.join(copy, '.build', 'program.js.cache')).equals(programCache)).toBe(true);
     // The packages' bundle is not: no package changed, and the program imports the same ones.
     expect(fs.statSync(path.join(copy, '.build', 'vendor.js')).mtimeMs).toBe(packagesBuilt);
     expect(fs.existsSync(path.join(copy, 'out', 'receivables', 'dev', '01-tenants', 'namespace.tenant-cacheco.yaml'))).toBe(true);
     expect(fs.readFileSync(path.join(copy, 'out', 'receivables', 'dev', 'images.txt'), 'utf8')).toBe(first);
     expect(synth()).toMatch(/^bundle: \.build\/program\.js reused/);
+
+    // A changed module of the program: the program's bundle alone is rebuilt.
+    const platformsBuilt = fs.statSync(path.join(copy, '.build', 'platforms.js')).mtimeMs;
+    edit(copy, 'charts/lib/labels.ts', /$/, '\n// edited\n');
+    expect(synth()).toMatch(/^bundle: \.build\/program\.js rebuilt in \d+ ms \(1 source changed: charts\/lib\/labels\.ts\)\nreceivables\/dev: unchanged\n/);
+    expect(fs.statSync(path.join(copy, '.build', 'platforms.js')).mtimeMs).toBe(platformsBuilt);
 
     // The program imports another package: the packages' bundle is built again, with it.
     edit(copy, 'scripts/synth-program.ts', /$/, "export * as argoCdModels from '@kubernetes-models/argo-cd';\n");
@@ -251,14 +260,38 @@ describe('npm run synth in a copy of the project', () => {
     const r = spawnSync(process.execPath, [launcher, '--platform', 'receivables', '--env', 'dev', '--out', out], { cwd: copy, encoding: 'utf8' });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/\[ERROR\] Unexpected ";"\s+environments\/receivables\/dev\.ts:\d+:\d+:/);
-    expect(r.stderr).toContain('error: bundling .build/program.js failed; dist/ is unchanged.');
+    expect(r.stderr).toContain('error: bundling .build/platforms.js failed; dist/ is unchanged.');
     expect(fs.readFileSync(path.join(out, 'receivables', 'dev', 'images.txt'), 'utf8')).toBe(before);
     edit(copy, 'environments/receivables/dev.ts', '\nexport const broken = ;\n', '');
-    expect(synth()).toMatch(/^bundle: \.build\/program\.js rebuilt in \d+ ms \(no previous build\)\nreceivables\/dev: unchanged/);
+    expect(synth()).toMatch(/^bundle: \.build\/platforms\.js rebuilt in \d+ ms \(no previous build\)\nbundle: \.build\/program\.js reused \(no source changed since it was built\)\nreceivables\/dev: unchanged/);
+  });
+
+  test('each bundle holds its own code: platform code reaching past environments/*.ts, or the program reaching past environments/platforms.ts, is refused by name', () => {
+    const out = path.join(copy, 'out');
+    synth();
+    const before = fs.readFileSync(path.join(out, 'receivables', 'dev', 'images.txt'), 'utf8');
+    const refused = (what: string) => {
+      const r = spawnSync(process.execPath, [launcher, '--platform', 'receivables', '--env', 'dev', '--out', out], { cwd: copy, encoding: 'utf8' });
+      expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 1, stderr: `${what}; dist/ is unchanged.\n` });
+      expect(fs.readFileSync(path.join(out, 'receivables', 'dev', 'images.txt'), 'utf8')).toBe(before);
+    };
+
+    const dev = fs.readFileSync(path.join(copy, 'environments/receivables/dev.ts'), 'utf8');
+    edit(copy, 'environments/receivables/dev.ts', /^/, "import { IRSA_ANNOTATION } from '../../charts/lib/labels';\n");
+    edit(copy, 'environments/receivables/dev.ts', "description: 'Development:", "description: IRSA_ANNOTATION && 'Development:");
+    refused('error: platform code imports program code other than environments/*.ts, so .build/platforms.js holds charts/lib/labels.ts');
+    fs.writeFileSync(path.join(copy, 'environments/receivables/dev.ts'), dev);
+
+    const program = fs.readFileSync(path.join(copy, 'scripts/synth-program.ts'), 'utf8');
+    edit(copy, 'scripts/synth-program.ts', /$/, "export { CATALOG } from '../environments/receivables/catalog';\n");
+    refused('error: the program imports platform code other than through environments/platforms.ts, so .build/program.js holds environments/receivables/catalog.ts');
+    fs.writeFileSync(path.join(copy, 'scripts/synth-program.ts'), program);
+    // (The platforms' bundle was rebuilt by the synth just refused.)
+    expect(synth()).toMatch(/^bundle: \.build\/program\.js rebuilt in \d+ ms \(1 source changed: scripts\/synth-program\.ts\)\nreceivables\/dev: unchanged/);
   });
 
   test('--rebuild bundles whatever the record says; a changed launcher rebuilds itself and runs the new one', () => {
-    expect(synth('--rebuild')).toMatch(/^bundle: \.build\/program\.js rebuilt in \d+ ms \(asked to rebuild\)\nbundle: \.build\/vendor\.js rebuilt in \d+ ms \(asked to rebuild\)\n/);
+    expect(synth('--rebuild')).toMatch(/^bundle: \.build\/platforms\.js rebuilt in \d+ ms \(asked to rebuild\)\nbundle: \.build\/program\.js rebuilt in \d+ ms \(asked to rebuild\)\nbundle: \.build\/vendor\.js rebuilt in \d+ ms \(asked to rebuild\)\n/);
     edit(copy, 'scripts/synth.ts', "return `bundle: ${rel(b.outfile)} reused", "return `bundle (new launcher): ${rel(b.outfile)} reused");
     expect(synth()).toMatch(/^bundle \(new launcher\): \.build\/program\.js reused/);
     expect(synth()).toMatch(/^bundle \(new launcher\): \.build\/program\.js reused/);

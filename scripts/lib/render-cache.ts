@@ -70,6 +70,12 @@ export interface RenderCacheFiles {
    * VENDOR): every input of it counts for every environment.
    */
   readonly packagesRecord?: string;
+  /**
+   * The platforms' code, when it is bundled apart (scripts/synth.ts's PLATFORMS): its record and metafile. Its
+   * inputs and import graph join the program's, as if one bundle (an import of the other bundle is external in
+   * each, so each environment file's own inputs are found in it alone).
+   */
+  readonly platforms?: { readonly buildRecord: string; readonly metafile: string };
   /** This cache's record. */
   readonly file: string;
   /** The output index's folder (./output-index.ts). */
@@ -96,6 +102,18 @@ export function hashesDigest(hashes: ReadonlyMap<string, string>): string {
   return hash.digest('hex');
 }
 
+/** Two bundles' records as one (undefined when one is missing). */
+function joinRecords(a: BuildRecord | undefined, b: BuildRecord | undefined | false): BuildRecord | undefined {
+  if (b === false) return a;
+  return a && b && { ...a, inputs: { ...a.inputs, ...b.inputs } };
+}
+
+/** Two bundles' import graphs as one (undefined when one is missing). */
+function joinMetafiles(a: Metafile | undefined, b: Metafile | undefined | false): Metafile | undefined {
+  if (b === false) return a;
+  return a && b && { inputs: { ...a.inputs, ...b.inputs }, outputs: { ...a.outputs, ...b.outputs } };
+}
+
 export class RenderCache {
   private readonly record: PerOutputRecord<Entry>;
   private readonly entries: { [folder: string]: Entry };
@@ -110,8 +128,8 @@ export class RenderCache {
    * @param index what synth knows of the output folder's files (./output-index.ts): folders it knows are not read
    */
   constructor(files: RenderCacheFiles, private readonly outDir: string, folders: readonly string[], private readonly index?: OutputIndex) {
-    const build = readJson<BuildRecord>(files.buildRecord);
-    const metafile = readJson<Metafile>(files.metafile);
+    const build = joinRecords(readJson<BuildRecord>(files.buildRecord), files.platforms ? readJson<BuildRecord>(files.platforms.buildRecord) : false);
+    const metafile = joinMetafiles(readJson<Metafile>(files.metafile), files.platforms ? readJson<Metafile>(files.platforms.metafile) : false);
     const packages = files.packagesRecord === undefined ? undefined : readJson<BuildRecord>(files.packagesRecord);
     this.hashes = build?.inputs ?? {};
     // Unreadable, no key: every environment renders.
