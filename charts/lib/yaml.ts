@@ -83,10 +83,13 @@ function inline(v: unknown, indent: string): string | undefined {
 }
 
 /**
- * The text is built as one string (V8 joins appended strings lazily). `first` is what the collection's first
- * line starts with instead of `indent`: a sequence item's `- ` prefix, so that `- key: value` needs no rewrite.
+ * The text is built as one array of pieces, joined once at the end: a string built by appending is a rope of
+ * thousands of pieces that V8 flattens when it is first read (hashed, compared, written), which cost more than the
+ * emitting itself (receivables' 2,200 files: 13 ms to hash after appending, 3 ms after the join, the emitting the
+ * same). `first` is what the collection's first line starts with instead of `indent`: a sequence item's `- `
+ * prefix, so that `- key: value` needs no rewrite.
  */
-function mapping(obj: Record<string, unknown>, indent: string, first: string, out: string): string {
+function mapping(obj: Record<string, unknown>, indent: string, first: string, out: string[]): void {
   // for…in rather than Object.entries: same keys, same order (plain data), no array per entry.
   let lead = first;
   const inner = `${indent}  `;
@@ -95,35 +98,39 @@ function mapping(obj: Record<string, unknown>, indent: string, first: string, ou
     if (v === undefined) continue;
     const key = scalarString(k);
     const s = inline(v, inner);
-    if (s !== undefined) out += `${lead}${key}: ${s}\n`;
-    else out = node(v, inner, inner, out + `${lead}${key}:\n`);
+    if (s !== undefined) out.push(lead, key, ': ', s, '\n');
+    else {
+      out.push(lead, key, ':\n');
+      node(v, inner, inner, out);
+    }
     lead = indent;
   }
-  return out;
 }
 
-function sequence(arr: readonly unknown[], indent: string, first: string, out: string): string {
+function sequence(arr: readonly unknown[], indent: string, first: string, out: string[]): void {
   let lead = first;
   const inner = `${indent}  `;
   for (const item of arr) {
     const s = inline(item ?? null, inner);
     // A collection item starts on the dash's line: `- key: value`, `- - item`.
-    if (s !== undefined) out += `${lead}- ${s}\n`;
-    else out = node(item, inner, `${lead}- `, out);
+    if (s !== undefined) out.push(lead, '- ', s, '\n');
+    else node(item, inner, `${lead}- `, out);
     lead = indent;
   }
-  return out;
 }
 
-function node(v: unknown, indent: string, first: string, out: string): string {
-  return Array.isArray(v) ? sequence(v, indent, first, out) : mapping(v as Record<string, unknown>, indent, first, out);
+function node(v: unknown, indent: string, first: string, out: string[]): void {
+  if (Array.isArray(v)) sequence(v, indent, first, out);
+  else mapping(v as Record<string, unknown>, indent, first, out);
 }
 
 /** One YAML document for `value`, ending with a newline. */
 export function emitYaml(value: unknown): string {
   const s = inline(value, '');
   if (s !== undefined) return `${s}\n`;
-  return node(value, '', '', '');
+  const out: string[] = [];
+  node(value, '', '', out);
+  return out.join('');
 }
 
 /**
