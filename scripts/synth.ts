@@ -20,6 +20,7 @@ import { isMainThread, workerData } from 'worker_threads';
 import * as fs from 'fs';
 import * as path from 'path';
 import { isBuiltin } from 'module';
+import type { Metafile } from 'esbuild';
 import { build, buildAsync, buildKey, decide, loadBundle, readMetafile, readRecord, type Bundle, type Decision } from './lib/build-cache';
 import { outputFolder, outputScope, renderKey, replay, UpToDate } from './lib/up-to-date';
 
@@ -120,23 +121,24 @@ export const PROGRAM: Bundle = {
 /** How the program requires environments/platforms.ts (esbuild writes an external file's path from the bundle's folder). */
 const PLATFORMS_FROM_PROGRAM = '../environments/platforms.ts';
 
+/** What a bundle's output requires from outside it (esbuild's metafile), each once. */
+function externals(meta: Metafile): string[] {
+  return [...new Set(Object.values(meta.outputs).flatMap((o) => o.imports).filter((i) => i.external).map((i) => i.path))];
+}
+
 /** The project files a bundle imports from the other bundle (as it requires them: `../environments/merge.ts`), sorted. */
-export function projectImports(b: Bundle): string[] | undefined {
-  const meta = readMetafile(b.outfile);
-  if (!meta) return undefined;
-  const paths = Object.values(meta.outputs).flatMap((o) => o.imports).filter((i) => i.external && i.path.startsWith('.')).map((i) => i.path);
-  return [...new Set(paths)].sort();
+export function projectImports(meta: Metafile): string[] {
+  return externals(meta).filter((i) => i.startsWith('.')).sort();
 }
 
 /**
- * What a bundle holds of the other's code, which must be nothing: the program, platform code other than through
- * environments/platforms.ts (bundled twice, and an edit to it would rebundle the program); the platforms, a
- * program module other than environments/*.ts (a second instance of it).
+ * What a bundle holds of the other's code, which must be nothing (`platforms`: whether it is the platforms'
+ * bundle): the program, platform code other than through environments/platforms.ts (bundled twice, and an edit to
+ * it would rebundle the program); the platforms, a program module other than environments/*.ts (a second
+ * instance of it).
  */
-export function strayInputs(b: Bundle): string[] {
-  const meta = readMetafile(b.outfile);
-  const platforms = b === PLATFORMS;
-  return meta ? Object.keys(meta.inputs).filter((f) => !f.startsWith('node_modules/') && isPlatformCode(path.resolve(ROOT, f)) !== platforms) : [];
+export function strayInputs(meta: Metafile, platforms: boolean): string[] {
+  return Object.keys(meta.inputs).filter((f) => !f.startsWith('node_modules/') && isPlatformCode(path.resolve(ROOT, f)) !== platforms);
 }
 
 /**
@@ -155,14 +157,10 @@ export function vendorBundle(packages: readonly string[]): Bundle {
 
 /**
  * The packages bundles built with `packages: 'external'` import (Node's own modules and the project's files left
- * out), sorted; undefined when one has no metafile.
+ * out), sorted.
  */
-export function importedPackages(...bundles: Bundle[]): string[] | undefined {
-  const metas = bundles.map((b) => readMetafile(b.outfile));
-  if (metas.some((m) => !m)) return undefined;
-  const specifiers = metas.flatMap((meta) => Object.values(meta!.outputs).flatMap((o) => o.imports))
-    .filter((i) => i.external && !isBuiltin(i.path) && !i.path.startsWith('.')).map((i) => i.path);
-  return [...new Set(specifiers)].sort();
+export function importedPackages(...metas: Metafile[]): string[] {
+  return [...new Set(metas.flatMap(externals).filter((i) => !isBuiltin(i) && !i.startsWith('.')))].sort();
 }
 
 /** `[flags of this launcher, arguments for main.ts]` */
@@ -290,7 +288,8 @@ async function run(argv: readonly string[]): Promise<number> {
   /** The packages' bundle as the last build imported them, loaded while esbuild bundles. */
   let early: { packages: string; bundle: ReturnType<typeof loadBundle> } | undefined;
   // Read before a build replaces the import graphs.
-  const previous = importedPackages(PROGRAM, PLATFORMS);
+  const before = [readMetafile(PLATFORMS.outfile), readMetafile(PROGRAM.outfile)];
+  const previous = before[0] && before[1] ? importedPackages(before[0], before[1]) : undefined;
   let waited = false;
   /** What the launcher does while esbuild works, once: load the packages' bundle (usually unchanged), stamp the output folder. */
   const meanwhile = () => {
@@ -303,19 +302,23 @@ async function run(argv: readonly string[]): Promise<number> {
   };
   // The platforms' bundle first: the program's entry hands over the modules it imports.
   if (!(await ensureBuiltAsync(PLATFORMS, decision(PLATFORMS, rebuild), meanwhile, true))) return 1;
-  const linked = projectImports(PLATFORMS);
-  if (!linked) return missingMetafile(PLATFORMS);
-  writeProgramEntry(linked);
+  const platformsGraph = readMetafile(PLATFORMS.outfile);
+  if (!platformsGraph) return missingMetafile(PLATFORMS);
+  writeProgramEntry(projectImports(platformsGraph));
   if (!(await ensureBuiltAsync(PROGRAM, decision(PROGRAM, rebuild), meanwhile, false))) return 1;
-  for (const [b, what] of [[PLATFORMS, 'platform code imports program code other than environments/*.ts'], [PROGRAM, 'the program imports platform code other than through environments/platforms.ts']] as const) {
-    const stray = strayInputs(b);
+  const programGraph = readMetafile(PROGRAM.outfile);
+  if (!programGraph) return missingMetafile(PROGRAM);
+  const strays = [
+    [PLATFORMS, strayInputs(platformsGraph, true), 'platform code imports program code other than environments/*.ts'],
+    [PROGRAM, strayInputs(programGraph, false), 'the program imports platform code other than through environments/platforms.ts'],
+  ] as const;
+  for (const [b, stray, what] of strays) {
     if (stray.length) {
       console.error(`error: ${what}, so ${rel(b.outfile)} holds ${list(stray)}; dist/ is unchanged.`);
       return 1;
     }
   }
-  const packages = importedPackages(PROGRAM, PLATFORMS);
-  if (!packages) return missingMetafile(PROGRAM);
+  const packages = importedPackages(platformsGraph, programGraph);
   const VENDOR = vendorBundle(packages);
   if (!ensureBuilt(VENDOR, rebuild, true)) return 1;
   if (flags.has('--build')) return 0;

@@ -102,16 +102,16 @@ export function hashesDigest(hashes: ReadonlyMap<string, string>): string {
   return hash.digest('hex');
 }
 
-/** Two bundles' records as one (undefined when one is missing). */
-function joinRecords(a: BuildRecord | undefined, b: BuildRecord | undefined | false): BuildRecord | undefined {
-  if (b === false) return a;
-  return a && b && { ...a, inputs: { ...a.inputs, ...b.inputs } };
+/** Several bundles' records as one (undefined when one is missing). */
+function joinRecords(records: readonly (BuildRecord | undefined)[]): BuildRecord | undefined {
+  if (records.some((r) => !r)) return undefined;
+  return { ...records[0]!, inputs: Object.assign({}, ...records.map((r) => r!.inputs)) as BuildRecord['inputs'] };
 }
 
-/** Two bundles' import graphs as one (undefined when one is missing). */
-function joinMetafiles(a: Metafile | undefined, b: Metafile | undefined | false): Metafile | undefined {
-  if (b === false) return a;
-  return a && b && { inputs: { ...a.inputs, ...b.inputs }, outputs: { ...a.outputs, ...b.outputs } };
+/** Several bundles' import graphs as one (undefined when one is missing). */
+function joinMetafiles(metafiles: readonly (Metafile | undefined)[]): Metafile | undefined {
+  if (metafiles.some((m) => !m)) return undefined;
+  return { inputs: Object.assign({}, ...metafiles.map((m) => m!.inputs)), outputs: Object.assign({}, ...metafiles.map((m) => m!.outputs)) };
 }
 
 export class RenderCache {
@@ -128,8 +128,9 @@ export class RenderCache {
    * @param index what synth knows of the output folder's files (./output-index.ts): folders it knows are not read
    */
   constructor(files: RenderCacheFiles, private readonly outDir: string, folders: readonly string[], private readonly index?: OutputIndex) {
-    const build = joinRecords(readJson<BuildRecord>(files.buildRecord), files.platforms ? readJson<BuildRecord>(files.platforms.buildRecord) : false);
-    const metafile = joinMetafiles(readJson<Metafile>(files.metafile), files.platforms ? readJson<Metafile>(files.platforms.metafile) : false);
+    const bundles = [files, ...(files.platforms ? [files.platforms] : [])];
+    const build = joinRecords(bundles.map((b) => readJson<BuildRecord>(b.buildRecord)));
+    const metafile = joinMetafiles(bundles.map((b) => readJson<Metafile>(b.metafile)));
     const packages = files.packagesRecord === undefined ? undefined : readJson<BuildRecord>(files.packagesRecord);
     this.hashes = build?.inputs ?? {};
     // Unreadable, no key: every environment renders.

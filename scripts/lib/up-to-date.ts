@@ -1,7 +1,7 @@
 /**
  * "Nothing changed since the last synth": a synth that would render exactly what the output folder already holds
- * is not rendered again. A render is a function of the program bundle (every source it was built from, the
- * environment files and the packages included: its build record holds each one's SHA-256), the arguments, the
+ * is not rendered again. A render is a function of the bundles (the platforms' code with the environment files,
+ * the program, the packages: their build records hold each source's SHA-256), the arguments, the
  * working folder, CDK8S_DISABLE_SORT and Node's version, and of the output folder it compares with (the guards
  * and the change summary read the previous render). When a synth wrote nothing, all of that is recorded with what it
  * printed; the next synth with everything as recorded prints the same report and stops, about the cost of
