@@ -6,7 +6,6 @@
 import { isStore, type StoreName } from '../environments/catalog';
 import { CATALOG } from '../environments/receivables/catalog';
 import { INTERNAL_CA_ISSUER, NAMESPACES, type Endpoint, type StoreRefs } from '../charts/data/refs';
-import { ES_CA_DIR } from '../charts/data/elasticsearch/client';
 import { PLATFORM_REGISTRY } from '../environments/receivables/catalog';
 import { ingressController, PROMETHEUS, type Flow } from '../charts/lib/graph';
 import { selectorLabels } from '../charts/lib/labels';
@@ -220,7 +219,8 @@ describe('connections', () => {
       expect(cert?.spec.issuerRef).toEqual({ name: INTERNAL_CA_ISSUER, kind: 'ClusterIssuer', group: 'cert-manager.io' });
       const mount = c.volumeMounts.find((m: Manifest) => m.name === vol.name);
       expect(settings.ELASTICSEARCH_CA_FILE).toBe(`${mount.mountPath}/ca.crt`);
-      expect(mount.mountPath).toBe(ES_CA_DIR);
+      // Named after the platform (receivables here).
+      expect(mount.mountPath).toBe('/etc/receivables/elasticsearch-ca');
       expect(settings.ELASTICSEARCH_URL.startsWith('https://')).toBe(true);
     }
   });

@@ -344,6 +344,7 @@ echo '{}'
       env: {
         PATH: `${root}/bin:/usr/bin:/bin`, ES_URL: 'https://es:9200', ELASTIC_PASSWORD: 'x', EXPORTER_USERNAME: 'exporter',
         EXPORTER_PASSWORD: tricky, APP_ROLE: 'receivables_app', APP_USERNAME: 'receivables-app', APP_PASSWORD: 'q"\\',
+        APP_FULL_NAME: 'Applications of the "F&B" platform, 100%',
         REPOSITORY: 'minio', SLM_POLICY: 'nightly', ILM_POLICY: 'logs', INDEX_TEMPLATE: 'logs',
       },
     });
@@ -361,7 +362,7 @@ echo '{}'
     ]);
     const [user, app] = fs.readFileSync(`${log}.bodies`, 'utf8').trim().split('\n').map((b) => JSON.parse(b));
     expect(user.password).toBe(tricky);
-    expect(app).toEqual({ password: 'q"\\', roles: ['receivables_app'], full_name: 'Receivables applications' });
+    expect(app).toEqual({ password: 'q"\\', roles: ['receivables_app'], full_name: 'Applications of the "F&B" platform, 100%' });
   });
 });
 

@@ -3,8 +3,7 @@
  * Applications use least-privilege store users; External metrics of HPAs are served; declared Secret copies
  * match their originals; Services, probes and HPAs point at what the pods really have.
  */
-import { CLICKHOUSE_USERS, ELASTICSEARCH_APP_USER, KAFKA_CLIENT_USER, MINIO_CLIENTS, NAMESPACES, type DeclaredSecret } from '../charts/data/refs';
-import { APP_ROLE } from '../charts/data/elasticsearch/chart';
+import { CLICKHOUSE_USERS, KAFKA_CLIENT_USER, MINIO_CLIENTS, NAMESPACES, type DeclaredSecret } from '../charts/data/refs';
 import { isStore } from '../environments/catalog';
 import { renderPlatform, type Manifest } from '../charts/platform';
 import { containerEnv, podOf, rendered } from './support/apps';
@@ -38,9 +37,9 @@ describe('applications use their own store users, never a store superuser', () =
   test.each(eachEnv)('%s: Elasticsearch clients get the application user, whose role covers exactly their index prefix', (_e, r) => {
     const es = r.p.refs.elasticsearch;
     const original = r.p.secrets.find((s) => s.namespace === NAMESPACES.elasticsearch && s.name === es!.appSecret.name);
-    expect(original?.fixed).toEqual({ username: ELASTICSEARCH_APP_USER });
+    // Named after the platform (receivables here), never the `elastic` superuser.
+    expect(original?.fixed).toEqual({ username: 'receivables-app' });
     expect(original?.copyOf).toBeUndefined();
-    expect(ELASTICSEARCH_APP_USER).not.toBe('elastic');
 
     // The setup Job creates that user from that Secret, with the role whose definition it PUTs.
     // The Job's name carries a hash of its configuration (a changed setup runs again): match the prefix.
@@ -48,7 +47,7 @@ describe('applications use their own store users, never a store superuser', () =
     const { settings, secrets } = containerEnv(r, NAMESPACES.elasticsearch, job.spec.template.spec.containers[0]);
     expect(secrets.APP_USERNAME).toEqual({ name: es!.appSecret.name, key: 'username' });
     expect(secrets.APP_PASSWORD).toEqual({ name: es!.appSecret.name, key: 'password' });
-    expect(settings.APP_ROLE).toBe(APP_ROLE);
+    expect(settings.APP_ROLE).toBe('receivables_app');
     const files = r.find('ConfigMap', NAMESPACES.elasticsearch, 'elasticsearch-setup')!.data;
     expect(files['setup.sh']).toContain('_security/user/$APP_USERNAME');
     const role = JSON.parse(files['app-role.json']);

@@ -102,6 +102,13 @@ test('the app is wired to the managed PostgreSQL: its host, database and TLS mod
   expect(rendered.secrets.filter((s) => s.name === 'shop-db')).toEqual([{ name: 'shop-db', keys: ['username', 'password'], namespace: 'shop', suppliedBy: 'site' }]);
 });
 
+test('the app reaches Redis over TLS with the internal CA mounted under the platform\'s own name', () => {
+  const cm = objects().find((m) => m.kind === 'ConfigMap' && m.metadata.namespace === 'shop' && m.data?.REDIS_TLS_CA_FILE)!;
+  expect(cm.data.REDIS_TLS_CA_FILE).toBe('/etc/shop/redis-ca/ca.crt');
+  const container = objects().find((m) => m.kind === 'Deployment')!.spec.template.spec.containers[0];
+  expect(container.volumeMounts).toContainEqual({ name: 'redis-ca', mountPath: '/etc/shop/redis-ca', readOnly: true });
+});
+
 test('NetworkPolicies are exactly what the graph implies; the app reaches the database\'s addresses on 5432 only', () => {
   const r = reachability({ config: rendered.config, graph: rendered.graph, manifests: objects() });
   expect(difference(r.expected, r.actual)).toEqual([]);

@@ -75,6 +75,19 @@ describe('scope and names', () => {
     expect(hashed).toEqual([]);
   });
 
+  test('no environment names another platform: its paths, users, roles and indices are its own', () => {
+    const platforms = [...new Set(byEnv.map(({ p }) => p.config.platform.name))];
+    expect(platforms.length).toBeGreaterThan(1);
+    for (const { p, ms } of byEnv) {
+      const text = JSON.stringify(ms);
+      for (const other of platforms.filter((n) => n !== p.config.platform.name)) {
+        // As a word (`harbor` is not arbor), and as the identifier form (`eks_platform`).
+        const word = new RegExp(`(?<![A-Za-z0-9])(${other}|${other.replace(/-/g, '_')})(?![A-Za-z0-9])`, 'i');
+        expect({ env: nameOf(p), other, found: text.match(word)?.[0] }).toEqual({ env: nameOf(p), other, found: undefined });
+      }
+    }
+  });
+
   test('every object has a distinct file in dist', () => {
     for (const { p } of byEnv) expect(() => toFileTree(p)).not.toThrow();
   });

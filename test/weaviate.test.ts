@@ -281,7 +281,7 @@ describe('flows, client wiring and alerts', () => {
     const copied: string[] = [];
     const used: string[] = [];
     weaviateClient({
-      refs: ctx.refs, dependency: { target: 'weaviate' }, settings, env, volumes: [], mounts: [], copySecret: (s) => copied.push(s.name),
+      refs: ctx.refs, platform: 'receivables', dependency: { target: 'weaviate' }, settings, env, volumes: [], mounts: [], copySecret: (s) => copied.push(s.name),
       internalCertificate: () => { throw new Error('no TLS here'); }, use: (e) => used.push(`${e.service}:${e.port}`),
     });
     expect(settings).toEqual(expect.objectContaining({ WEAVIATE_URL: ref.url, WEAVIATE_GRPC_PORT: '50051' }));

@@ -85,7 +85,7 @@ export function wire(scope: Construct, ctx: PlatformContext, plan: ServicePlan, 
       const storeNamespace = NAMESPACES[d.target];
       const external = isExternal(config, d.target);
       storeKind(d.target).client({
-        refs: withRefs(ctx.refs, [d.target], e.name), dependency: d, settings, env, volumes, mounts, internalCertificate, use,
+        refs: withRefs(ctx.refs, [d.target], e.name), platform: config.platform.name, dependency: d, settings, env, volumes, mounts, internalCertificate, use,
         // A managed service's credentials: the site creates that Secret in the service's namespace.
         copySecret: (ref: SecretRef) => (external ? siteSecret(ctx, ns, ref) : copyOfStoreSecret(ctx, ns, storeNamespace, ref)),
       });

@@ -12,6 +12,8 @@ import type { Dependency } from '../../environments/service';
 /** `K`: the kinds the client reads (its store's, present wherever a service depends on it). */
 export interface ClientKit<K extends StoreName = StoreName> {
   readonly refs: RefsWith<K>;
+  /** The platform's name (config.platform.name): the client's own paths are named after it. */
+  readonly platform: string;
   /** The catalog's dependency being wired (its options, e.g. PostgreSQL's `readReplicas`). */
   readonly dependency: Dependency;
   /** The service's non-secret settings (its ConfigMap). */

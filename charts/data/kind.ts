@@ -23,8 +23,11 @@ export interface StoreFacts<S extends z.ZodType, R> {
    * platform that has this kind must have those (test/stores.registry.test.ts checks them against the flows).
    */
   readonly requires: readonly string[];
-  /** How the rest of the platform reaches the store: the only place its hosts, ports and Secret names are spelt. */
-  readonly refs: (section: z.infer<S>, endpoint: EndpointIn) => R;
+  /**
+   * How the rest of the platform reaches the store: the only place its hosts, ports and Secret names are spelt.
+   * `platform` is the platform's name (config.platform.name), for names the platform's own data goes under.
+   */
+  readonly refs: (section: z.infer<S>, endpoint: EndpointIn, platform: string) => R;
   /**
    * The section's cross-field rules (HA minimums, topologies that cannot work), reported at their full paths
    * (`stores.<kind>.…`); environments/rules.ts runs them for every kind.

@@ -18,7 +18,7 @@ export type { DeclaredSecret, Endpoint, SecretRef };
 export { POSTGRES_USERS, type PostgresRef } from './postgres/refs';
 export type { RedisRef } from './redis/refs';
 export { MINIO_CLIENTS, minioClientsOf, type MinioClient, type MinioRef } from './minio/refs';
-export { ELASTICSEARCH_APP_USER, type ElasticsearchRef } from './elasticsearch/refs';
+export type { ElasticsearchRef } from './elasticsearch/refs';
 export { CLICKHOUSE_USERS, type ClickhouseRef } from './clickhouse/refs';
 export { KAFKA_CLIENT_USER, type KafkaRef } from './kafka/refs';
 export type { WeaviateRef } from './weaviate/refs';
@@ -34,7 +34,7 @@ export type RefsWith<K extends StoreName> = StoreRefs & { readonly [P in K]: Ref
 /** The registry typed per kind, so a generic loop keeps each kind's section and ref types. */
 type Facts<K extends StoreName> = {
   readonly namespace: string;
-  readonly refs: (section: StoreSections[K], endpoint: Parameters<typeof STORE_REGISTRY[K]['refs']>[1]) => RefOf<typeof STORE_REGISTRY[K]>;
+  readonly refs: (section: StoreSections[K], endpoint: Parameters<typeof STORE_REGISTRY[K]['refs']>[1], platform: string) => RefOf<typeof STORE_REGISTRY[K]>;
   readonly secrets: (ref: RefOf<typeof STORE_REGISTRY[K]>, namespace: string) => DeclaredSecret[];
 };
 const FACTS: { readonly [K in StoreName]: Facts<K> } = STORE_REGISTRY;
@@ -55,7 +55,7 @@ export function externalKindsOf(config: EnvironmentConfig): StoreName[] {
 export function storeRefs(config: EnvironmentConfig): StoreRefs {
   const refsOf = <K extends StoreName>(kind: K, section: StoreSections[K]): RefOf<typeof STORE_REGISTRY[K]> => {
     const { namespace, refs } = FACTS[kind];
-    return refs(section, (service, port, portName, pods) => ({ namespace, service, host: serviceHost(config, service, namespace), port, portName, pods }));
+    return refs(section, (service, port, portName, pods) => ({ namespace, service, host: serviceHost(config, service, namespace), port, portName, pods }), config.platform.name);
   };
   const external = (k: StoreName) => (STORE_REGISTRY[k] as StoreFacts<z.ZodType, unknown>).external!.refs((config.external as Record<string, unknown>)[k], k);
   return Object.fromEntries([

@@ -51,7 +51,7 @@ export function renderWeaviate(sectionInput: unknown = SPEC_000_WEAVIATE, enviro
   const config = { ...environment, stores: { ...environment.stores, weaviate: section } } as WeaviateConfig;
   const endpoint: EndpointIn = (service, port, portName, pods) =>
     ({ namespace: weaviate.namespace, service, host: serviceHost(config, service, weaviate.namespace), port, portName, pods });
-  const ref = weaviate.refs(section, endpoint);
+  const ref = weaviate.refs(section, endpoint, config.platform.name);
   const ctx: WeaviateContext = withStores({ config, refs: { ...storeRefs(config), weaviate: ref }, graph: new DependencyGraph(), secrets: [] }, WEAVIATE_USES, 'test');
   const chart = new WeaviateChart(new App(), WEAVIATE_FOLDER, ctx);
   return { config, ref, ctx, manifests: chartManifests(chart) as Manifest[] };

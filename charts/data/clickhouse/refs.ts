@@ -2,6 +2,7 @@
 import type { Endpoint, SecretRef } from '../../lib/endpoint';
 import type { Identity } from '../../lib/identity';
 import { clickhouseRules, clickhouseSection } from './config';
+import { platformIdentifier } from '../../lib/naming';
 import { storeFacts, userPassword } from '../kind';
 
 export interface ClickhouseRef {
@@ -26,14 +27,14 @@ export const clickhouse = storeFacts<typeof clickhouseSection, ClickhouseRef>({
   namespace: 'db-clickhouse',
   requires: ['minio', 'kafka'],
   rules: clickhouseRules,
-  refs: (_config, ep) => {
+  refs: (_config, ep, platform) => {
     const pods: Identity = { name: 'clickhouse', component: 'server' };
     return {
       http: ep('clickhouse', 8123, 'http', pods),
       native: ep('clickhouse', 9000, 'native', pods),
       keeper: ep('clickhouse-keeper', 9181, 'keeper', { name: 'clickhouse', component: 'keeper' }),
-      cluster: 'receivables',
-      database: 'receivables',
+      cluster: platformIdentifier(platform),
+      database: platformIdentifier(platform),
       secret: { name: 'clickhouse-app', keys: userPassword },
       adminSecret: { name: 'clickhouse-admin', keys: userPassword },
     };

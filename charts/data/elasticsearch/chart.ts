@@ -21,7 +21,7 @@ import { annotationKey, labels, meta, selectorLabels, type Identity } from '../.
 import { fieldEnv, secretEnv, secretEnvs } from '../../lib/env';
 import { clusterService, headlessService, namedPort } from '../../lib/service';
 import { setupJob } from '../../lib/job';
-import { podNames, serviceHost } from '../../lib/naming';
+import { platformIdentifier, podNames, serviceHost } from '../../lib/naming';
 import { parseMemory } from '../../lib/quantity';
 import { quantities, resources } from '../../lib/resources';
 import { spreadOverNodes } from '../../lib/scheduling';
@@ -34,7 +34,6 @@ export const ES_VERSION = '8.19.8';
 export const ES_IMAGE = `docker.elastic.co/elasticsearch/elasticsearch:${ES_VERSION}`;
 export const EXPORTER_IMAGE = 'quay.io/prometheuscommunity/elasticsearch-exporter:v1.9.0';
 
-export const CLUSTER_NAME = 'receivables';
 export type Role = 'master' | 'data' | 'coordinating';
 
 const NS = NAMESPACES.elasticsearch;
@@ -65,10 +64,18 @@ export const SECRETS = {
 export const TRANSPORT_CA = { issuer: 'elasticsearch-transport-ca', secret: 'elasticsearch-transport-ca' } as const;
 export const SNAPSHOT_REPOSITORY = 'minio';
 export const SLM_POLICY = 'nightly-snapshots';
-export const ILM_POLICY = 'receivables-logs';
-/** The role of the applications' user (refs.elasticsearch.appSecret). */
-export const APP_ROLE = 'receivables_app';
-export const INDEX_TEMPLATE = 'receivables-logs';
+
+/** The cluster's own names, after the platform (`receivables`, `eks-platform`…: config.platform.name). */
+export function clusterNames(platform: string) {
+  return {
+    cluster: platform,
+    /** The role of the applications' user (refs.elasticsearch.appSecret). */
+    appRole: `${platformIdentifier(platform)}_app`,
+    ilmPolicy: `${platform}-logs`,
+    indexTemplate: `${platform}-logs`,
+    logIndices: `${platform}-logs-*`,
+  };
+}
 
 export function id(role: Role): Identity {
   return { name: 'elasticsearch', component: role };
@@ -134,7 +141,7 @@ export function elasticsearchYml(config: ElasticsearchConfig, spec: RoleSpec, s3
   const t = certs('transport');
   const h = certs('http');
   return {
-    'cluster.name': CLUSTER_NAME,
+    'cluster.name': clusterNames(config.platform.name).cluster,
     'node.name': '${POD_NAME}',
     'node.roles': [...spec.nodeRoles],
     'network.host': '0.0.0.0',
@@ -455,6 +462,7 @@ export class ElasticsearchChart extends Chart {
       data: { 'prepare-config.sh': PREPARE_CONFIG, 'pre-stop.sh': PRE_STOP, 'post-start.sh': POST_START },
     });
     const files = setupFiles(config, refs.minio.buckets.backups.elasticsearch, refs.elasticsearch.appIndexPatterns);
+    const names = clusterNames(config.platform.name);
     new k8s.KubeConfigMap(this, 'setup-config', {
       metadata: meta(config, { name, namespace: NS, id: ident }),
       data: files,
@@ -477,11 +485,12 @@ export class ElasticsearchChart extends Chart {
             secretEnv('ELASTIC_PASSWORD', refs.elasticsearch.secret.name, 'password'),
             ...secretEnvs(SECRETS.exporter.name, { EXPORTER_USERNAME: 'username', EXPORTER_PASSWORD: 'password' }),
             ...secretEnvs(refs.elasticsearch.appSecret, { APP_USERNAME: 'username', APP_PASSWORD: 'password' }),
-            { name: 'APP_ROLE', value: APP_ROLE },
+            { name: 'APP_ROLE', value: names.appRole },
+            { name: 'APP_FULL_NAME', value: `Applications of the ${config.platform.displayName} platform` },
             { name: 'REPOSITORY', value: SNAPSHOT_REPOSITORY },
             { name: 'SLM_POLICY', value: SLM_POLICY },
-            { name: 'ILM_POLICY', value: ILM_POLICY },
-            { name: 'INDEX_TEMPLATE', value: INDEX_TEMPLATE },
+            { name: 'ILM_POLICY', value: names.ilmPolicy },
+            { name: 'INDEX_TEMPLATE', value: names.indexTemplate },
           ],
           resources: { requests: quantities({ cpu: '50m', memory: '64Mi' }), limits: quantities({ cpu: '250m', memory: '128Mi' }) },
           securityContext: containerSecurityContext(),
@@ -504,6 +513,7 @@ export class ElasticsearchChart extends Chart {
 export function setupFiles(config: ElasticsearchConfig, bucket: string, appIndices: readonly string[]): Record<string, string> {
   const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
   const replicas = config.stores.elasticsearch.data >= 2 ? 1 : 0;
+  const names = clusterNames(config.platform.name);
   return {
     'setup.sh': SETUP,
     'exporter-role.json': json({
@@ -535,10 +545,10 @@ export function setupFiles(config: ElasticsearchConfig, bucket: string, appIndic
       },
     }),
     'index-template.json': json({
-      index_patterns: ['receivables-logs-*'],
+      index_patterns: [names.logIndices],
       data_stream: {},
       priority: 200,
-      template: { settings: { 'index.lifecycle.name': ILM_POLICY, 'index.number_of_replicas': replicas } },
+      template: { settings: { 'index.lifecycle.name': names.ilmPolicy, 'index.number_of_replicas': replicas } },
     }),
   };
 }

@@ -3,19 +3,18 @@
  * certificate): its settings, Secret copies, volumes and network flows.
  */
 import { secretEnv } from '../../lib/env';
+import { storeCaDir } from '../../lib/naming';
 import type { ClientKit } from '../client';
 
-/** Where a client of Elasticsearch finds the internal CA certificate. */
-export const ES_CA_DIR = '/etc/receivables/elasticsearch-ca';
-
-export function elasticsearchClient({ refs, settings, env, volumes, mounts, copySecret, internalCertificate, use }: ClientKit<'elasticsearch'>): void {
+export function elasticsearchClient({ refs, platform, settings, env, volumes, mounts, copySecret, internalCertificate, use }: ClientKit<'elasticsearch'>): void {
   const es = refs.elasticsearch;
   // A managed service has a public certificate (the system trust store verifies it: no CA file) and says which
   // engine answers (the Elasticsearch clients refuse OpenSearch: ./config.ts).
   const managed = es.http.external !== undefined;
+  const caDir = storeCaDir(platform, 'elasticsearch');
   // The applications' own user (limited to the app index patterns), never the `elastic` superuser.
   Object.assign(settings, {
-    ELASTICSEARCH_URL: es.url, ...(managed ? {} : { ELASTICSEARCH_CA_FILE: `${ES_CA_DIR}/ca.crt` }), ELASTICSEARCH_INDEX_PREFIX: es.appIndexPrefix,
+    ELASTICSEARCH_URL: es.url, ...(managed ? {} : { ELASTICSEARCH_CA_FILE: `${caDir}/ca.crt` }), ELASTICSEARCH_INDEX_PREFIX: es.appIndexPrefix,
     ...(managed ? { ELASTICSEARCH_ENGINE: es.engine ?? 'elasticsearch' } : {}),
   });
   copySecret(es.appSecret);
@@ -28,6 +27,6 @@ export function elasticsearchClient({ refs, settings, env, volumes, mounts, copy
   // whose Secret carries the CA certificate to trust (and a client certificate, should ES require one).
   const certName = internalCertificate();
   volumes.push({ name: 'elasticsearch-ca', secret: { secretName: certName, items: [{ key: 'ca.crt', path: 'ca.crt' }], defaultMode: 0o444 } });
-  mounts.push({ name: 'elasticsearch-ca', mountPath: ES_CA_DIR, readOnly: true });
+  mounts.push({ name: 'elasticsearch-ca', mountPath: caDir, readOnly: true });
   use(es.http, 'elasticsearch (HTTPS)');
 }

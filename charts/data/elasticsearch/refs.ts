@@ -11,6 +11,8 @@ export interface ElasticsearchRef {
   readonly secret: SecretRef;
   /** The applications' user (`username` fixed): created by the setup Job, limited to `appIndexPatterns`. */
   readonly appSecret: SecretRef;
+  /** That user's name in the cluster (`<platform>-app`); a managed service's is the site's, in its Secret. */
+  readonly appUser?: string;
   /** The indices (and aliases) applications may read, write and manage; nothing else. */
   readonly appIndexPatterns: readonly string[];
   /** Prefix applications name their indices with, so that they fall under `appIndexPatterns`. */
@@ -19,15 +21,12 @@ export interface ElasticsearchRef {
   readonly engine?: 'opensearch' | 'elasticsearch';
 }
 
-/** The Elasticsearch user of the applications (native realm; the setup Job creates it with its role). */
-export const ELASTICSEARCH_APP_USER = 'receivables-app';
-
 export const elasticsearch = storeFacts<typeof elasticsearchSection, ElasticsearchRef>({
   config: elasticsearchSection,
   namespace: 'db-elasticsearch',
   requires: ['minio'],
   rules: elasticsearchRules,
-  refs: (es, ep) => {
+  refs: (es, ep, platform) => {
     // HTTP is served by the coordinating nodes; without them by the data nodes; a lone master holds every role.
     const httpRole = es.coordinating > 0 ? 'coordinating' : es.data > 0 ? 'data' : 'master';
     const http = ep('elasticsearch', 9200, 'http', { name: 'elasticsearch', component: httpRole });
@@ -36,14 +35,18 @@ export const elasticsearch = storeFacts<typeof elasticsearchSection, Elasticsear
       url: `https://${http.host}:${http.port}`,
       secret: { name: 'elasticsearch-credentials', keys: ['username', 'password'] },
       appSecret: { name: 'elasticsearch-app', keys: userPassword },
-      appIndexPatterns: ['receivables-app-*'],
-      appIndexPrefix: 'receivables-app-',
+      // The applications' user (native realm; the setup Job creates it with its role) and indices, named after
+      // the platform.
+      appUser: `${platform}-app`,
+      appIndexPatterns: [`${platform}-app-*`],
+      appIndexPrefix: `${platform}-app-`,
     };
   },
   secrets: (es, namespace) => [
     // The built-in superuser: its name is fixed, its password generated.
     { ...es.secret, namespace, fixed: { username: 'elastic' } },
-    { ...es.appSecret, namespace, fixed: { username: ELASTICSEARCH_APP_USER } },
+    // In the cluster (only its refs come here) the user is ours, so its name is set.
+    { ...es.appSecret, namespace, fixed: { username: es.appUser! } },
   ],
   external: {
     config: externalElasticsearchSection,

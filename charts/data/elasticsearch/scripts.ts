@@ -182,7 +182,7 @@ echo "exporter user ready"
 
 es -X PUT "$url/_security/role/$APP_ROLE" --data-binary "@$conf/app-role.json" >/dev/null
 password=$(json_escape "$APP_PASSWORD")
-printf '{"password":"%s","roles":["%s"],"full_name":"Receivables applications"}' "$password" "$APP_ROLE" \\
+printf '{"password":"%s","roles":["%s"],"full_name":"%s"}' "$password" "$APP_ROLE" "$(json_escape "$APP_FULL_NAME")" \\
   | es -X PUT "$url/_security/user/$APP_USERNAME" --data-binary @- >/dev/null
 echo "application user ready"
 
