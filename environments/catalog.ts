@@ -165,6 +165,14 @@ function rolloutProblems(e: CatalogEntry): [string, string][] {
     else if (j > 0 && !(step.weight > steps[j - 1].weight)) out.push([`${at}.weight`, `${step.weight} must be above the previous step's ${steps[j - 1].weight} (weights strictly increase)`]);
     if (step.pauseMinutes !== undefined && !(Number.isInteger(step.pauseMinutes) && step.pauseMinutes >= 0)) out.push([`${at}.pauseMinutes`, `${step.pauseMinutes} must be a whole number of minutes of at least 0`]);
   });
+  const a = e.rollout?.canary?.analysis;
+  if (a) {
+    const at = 'rollout.canary.analysis';
+    if (a.maxErrorRate === undefined && a.maxP99LatencyMs === undefined) out.push([at, 'must set maxErrorRate, maxP99LatencyMs or both']);
+    if (a.maxErrorRate !== undefined && !(a.maxErrorRate > 0 && a.maxErrorRate < 1)) out.push([`${at}.maxErrorRate`, `${a.maxErrorRate} must be a share between 0 and 1, such as 0.05`]);
+    if (a.maxP99LatencyMs !== undefined && !(Number.isInteger(a.maxP99LatencyMs) && a.maxP99LatencyMs > 0)) out.push([`${at}.maxP99LatencyMs`, `${a.maxP99LatencyMs} must be a whole number of milliseconds above 0`]);
+    if (!e.ingressHost) out.push([at, 'measures the requests of the service\'s own Ingress, and the service has no ingressHost']);
+  }
   return out;
 }
 

@@ -123,6 +123,22 @@ function crossFieldRules(c: EnvironmentConfig, ctx: Ctx): void {
   for (const p of tenantPlanProblems(c.tenantPlans, c.apps, catalog)) issue(ctx, p.path, p.message);
   for (const p of loggingProblems(c)) issue(ctx, p.path, p.message);
   mirrorRules(c, ctx);
+  canaryAnalysisRules(c, ctx);
+}
+
+/**
+ * A canary that rolls back by itself (CatalogEntry.rollout.canary.analysis) is measured by Prometheus from
+ * ingress-nginx's request metrics: where its canary applies, both must be there.
+ */
+function canaryAnalysisRules(c: EnvironmentConfig, ctx: Ctx): void {
+  if (!c.apps.canaryRollouts || c.apps.standby) return;
+  const measured = c.platform.catalog.filter((e) => e.rollout?.canary.analysis && c.apps.services[e.name]?.enabled !== false).map((e) => e.name);
+  if (!measured.length) return;
+  const who = `${measured.join(' and ')} roll${measured.length === 1 ? 's' : ''} back by ${measured.length === 1 ? 'itself' : 'themselves'} on ingress-nginx's request metrics`;
+  if (!c.addons.monitoring.enabled) issue(ctx, ['addons', 'monitoring', 'enabled'], `must be true where canaries apply (apps.canaryRollouts): ${who}, read from Prometheus`);
+  if (c.cluster.flavour === 'k3s' || c.ingress.alb) {
+    issue(ctx, ['apps', 'canaryRollouts'], `needs ingress-nginx: ${who}, and ${c.ingress.alb ? 'the load balancer sends to the pods directly (ingress.alb)' : 'k3s routes with Traefik'}`);
+  }
 }
 
 /** A MinIO mirror follows buckets this environment has, and only a standby follows another site. */

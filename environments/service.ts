@@ -180,9 +180,22 @@ export interface CanaryStep {
   readonly pauseMinutes?: number;
 }
 
+/**
+ * When a canary is rolled back by itself: measured from the ingress controller's requests to the canary
+ * (ingress-nginx's request metrics in the environment's Prometheus), all the while its steps run; a threshold
+ * crossed three times aborts the rollout, and all traffic returns to the stable version (charts/apps/rollout.ts).
+ * At least one threshold.
+ */
+export interface CanaryAnalysis {
+  /** The share of the canary's requests answered with a 5xx above which it is rolled back, e.g. 0.05 (0 < x < 1). */
+  readonly maxErrorRate?: number;
+  /** The canary's 99th percentile request time, in whole milliseconds, above which it is rolled back. */
+  readonly maxP99LatencyMs?: number;
+}
+
 /** How a service's new versions reach its users. */
 export interface RolloutSpec {
-  readonly canary: { readonly steps: readonly CanaryStep[] };
+  readonly canary: { readonly steps: readonly CanaryStep[]; readonly analysis?: CanaryAnalysis };
 }
 
 

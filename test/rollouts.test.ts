@@ -21,6 +21,10 @@ import { vpaTargets } from '../charts/gitops/addons/vpa-objects';
 import { plan } from '../scripts/install';
 import * as fs from 'fs';
 import { modelErrors } from './support/k8s-schema';
+import { promtool } from './support/monitoring';
+import { canaryQueries } from '../charts/apps/rollout';
+import { deepMerge } from '../environments/merge';
+import { ConfigError, environmentInput, formatProblem, validateEnvironment } from '../environments';
 import { manifestsOf, nameOf, renderEvery } from './support/render';
 
 const every = renderEvery();
@@ -237,10 +241,119 @@ test('the installer waits for the Rollout CRD (naming Argo Rollouts) before the 
   expect(args.indexOf('wait --namespace app-core rollout.argoproj.io/api --for condition=Available --timeout 10m')).toBeGreaterThan(apply);
 });
 
-test('docs/arbor.md states spec 003\'s rollback thresholds, which are not rendered: error rate 0.05, p99 latency 1000 ms', () => {
+test('docs/arbor.md states spec 003\'s steps and rollback thresholds: error rate 0.05, p99 latency 1000 ms', () => {
   const doc = fs.readFileSync('docs/arbor.md', 'utf8').replace(/\*\*/g, '').replace(/\s+/g, ' ');
-  expect(doc).toContain('error rate 0.05 / p99 latency 1000 ms');
+  expect(doc).toContain('rolled back by itself above an error rate of 0.05 or a p99 latency of 1000 ms');
   expect(doc).toContain('5 % for 30 minutes, then 10, 25, 50 and 100 % at 15 minutes each');
+});
+
+describe('spec 003 automatic rollback (arbor): the canary is aborted above an error rate of 0.05 or a p99 latency of 1000 ms', () => {
+  const canaries = ['staging', 'production-us-east-1', 'production-eu-west-1', 'production-ap-southeast-1'];
+  const rows = canaries.flatMap((e) => ['arbor-api', 'kumori-api'].map((s) => [`arbor/${e} ${s}`, env('arbor', e), s] as const));
+  // kube-prometheus-stack-62.7.0 templates/prometheus/service.yaml: `<fullname>-prometheus`, port 9090; the fullname is
+  // the release name when it contains the chart's (_helpers.tpl), and the release is kube-prometheus-stack.
+  const prometheusAt = (p: RenderedPlatform) => `http://kube-prometheus-stack-prometheus.monitoring.svc.${p.config.cluster.clusterDomain}:9090`;
+
+  test.each(rows)('%s: the Rollout runs its AnalysisTemplate through every step; the template measures the canary\'s requests in Prometheus', (_, p, name) => {
+    const r = rollout(p, name)!;
+    const ns = r.metadata.namespace;
+    const c = r.spec.strategy.canary;
+    // Background analysis (no step of its own), from the first step on.
+    expect(c.analysis.templates).toHaveLength(1);
+    expect(c.analysis.startingStep).toBeUndefined();
+    expect(c.steps.some((s: Manifest) => s.analysis)).toBe(false);
+    const t = of(p, 'AnalysisTemplate').find((m) => m.metadata.namespace === ns && m.metadata.name === c.analysis.templates[0].templateName)!;
+    expect(t).toBeDefined();
+    expect(modelErrors(t)).toBeUndefined();
+    // The series of the requests ingress-nginx sends to the canary: the stable Ingress, and the canary upstream
+    // named `<namespace>-<canary Service>-<the Ingress backend's port>`.
+    const ingress = of(p, 'Ingress').find((i) => i.metadata.namespace === ns && i.metadata.name === c.trafficRouting.nginx.stableIngress)!;
+    const port = ingress.spec.rules[0].http.paths[0].backend.service.port.number;
+    expect(of(p, 'Service').find((s) => s.metadata.namespace === ns && s.metadata.name === c.canaryService)!.spec.ports.map((x: Manifest) => x.port)).toContain(port);
+    const selector = `{namespace="${ns}",ingress="${ingress.metadata.name}",canary="${ns}-${c.canaryService}-${port}"`;
+    expect(t.spec.metrics.map((x: Manifest) => ({ name: x.name, interval: x.interval, count: x.count, failureLimit: x.failureLimit, condition: x.successCondition, failure: x.failureCondition, address: x.provider.prometheus.address }))).toEqual([
+      { name: 'error-rate', interval: '1m', count: undefined, failureLimit: 2, condition: 'len(result) == 0 || isNaN(result[0]) || result[0] <= 0.05', failure: undefined, address: prometheusAt(p) },
+      { name: 'latency-p99', interval: '1m', count: undefined, failureLimit: 2, condition: 'len(result) == 0 || isNaN(result[0]) || result[0] <= 1', failure: undefined, address: prometheusAt(p) },
+    ]);
+    for (const x of t.spec.metrics) expect(x.provider.prometheus.query).toContain(selector);
+    // The Service it names is kube-prometheus-stack's Prometheus, which scrapes ingress-nginx (its ServiceMonitor).
+    const stack = of(p, 'Application').find((a) => a.spec.source?.chart === 'kube-prometheus-stack');
+    expect(stack?.spec.destination.namespace).toBe('monitoring');
+    const nginx = of(p, 'Application').find((a) => a.spec.source?.chart === 'ingress-nginx')!;
+    expect(JSON.stringify(nginx.spec.source.helm)).toMatch(/"metrics\\?":\{\\?"enabled\\?":true,\\?"serviceMonitor\\?":\{\\?"enabled\\?":true/);
+  });
+
+  test('the controller reaches Prometheus on 9090 where it measures canaries, and only there', () => {
+    const why = 'Argo Rollouts measures the canaries in Prometheus';
+    for (const p of every) {
+      const measured = of(p, 'AnalysisTemplate').length > 0;
+      const flow = p.graph.flows.find((f) => f.why === why);
+      expect({ env: nameOf(p), flow: !!flow }).toEqual({ env: nameOf(p), flow: measured });
+      if (flow) expect(flow.to).toMatchObject({ pods: { namespace: 'monitoring' } });
+    }
+    expect(every.filter((p) => of(p, 'AnalysisTemplate').length).length).toBe(canaries.length);
+  });
+
+  test('fnb\'s canaries (promoted by a person) and arbor\'s development measure nothing', () => {
+    expect(of(env('fnb', 'production'), 'Rollout').length).toBeGreaterThan(0);
+    expect(of(env('fnb', 'production'), 'Rollout').every((r) => r.spec.strategy.canary.analysis === undefined)).toBe(true);
+    expect(of(env('fnb', 'production'), 'AnalysisTemplate')).toEqual([]);
+    expect(of(env('arbor', 'development'), 'AnalysisTemplate')).toEqual([]);
+  });
+
+  test('the queries, run by Prometheus\'s own engine (promtool), count only the canary\'s requests', () => {
+    const [errors, latency] = canaryQueries('app-core', 'arbor-api', 'app-core-arbor-api-canary-3000', { maxErrorRate: 0.05, maxP99LatencyMs: 1000 });
+    const requests = (canary: string, status: string, perMinute: number) =>
+      ({ series: `nginx_ingress_controller_requests{namespace="app-core",ingress="arbor-api",service="arbor-api",canary="${canary}",status="${status}",method="GET",path="/"}`, values: `0+${perMinute}x20` });
+    const bucket = (canary: string, le: string, perMinute: number) =>
+      ({ series: `nginx_ingress_controller_request_duration_seconds_bucket{namespace="app-core",ingress="arbor-api",service="arbor-api",canary="${canary}",status="200",method="GET",path="/",le="${le}"}`, values: `0+${perMinute}x20` });
+    const CANARY = 'app-core-arbor-api-canary-3000';
+    // The stable pods fail and are slow: none of it may count against the canary. So may another service's canary.
+    const noise = [requests('', '500', 50), requests('', '200', 50), requests('app-core-kumori-api-canary-3000', '503', 10),
+      bucket('', '1', 0), bucket('', '+Inf', 100)];
+    const test = (series: object[], expr: string, value: number | undefined) => ({
+      interval: '1m', input_series: [...noise, ...series],
+      // Rounded to a thousandth: promtool compares samples exactly, and 0.06 is 0.05999… after the division.
+      promql_expr_test: [{ expr: `round(${expr}, 0.001)`, eval_time: '10m', exp_samples: value === undefined ? [] : [{ labels: '{}', value }] }],
+    });
+    const tests = {
+      rule_files: ['rules.yaml'], evaluation_interval: '1m',
+      tests: [
+        // 6 of 100 requests a minute answered 5xx: 0.06, above 0.05.
+        test([requests(CANARY, '200', 94), requests(CANARY, '500', 4), requests(CANARY, '502', 2)], errors.query, 0.06),
+        // No 5xx at all: 0, not an empty result.
+        test([requests(CANARY, '200', 100)], errors.query, 0),
+        // No request reached the canary yet: empty (the condition passes it).
+        test([], errors.query, undefined),
+        // 96 of 100 within 0.5 s, all within 1 s: the 99th percentile is 0.875 s.
+        test([bucket(CANARY, '0.5', 96), bucket(CANARY, '1', 100), bucket(CANARY, '+Inf', 100)], latency.query, 0.875),
+        // 98 within 1 s, all within 2.5 s: 1.75 s, above 1 s.
+        test([bucket(CANARY, '0.5', 90), bucket(CANARY, '1', 98), bucket(CANARY, '2.5', 100), bucket(CANARY, '+Inf', 100)], latency.query, 1.75),
+        test([], latency.query, undefined),
+      ],
+    };
+    expect(promtool(['test', 'rules', 'tests.yaml'], { 'rules.yaml': { groups: [] }, 'tests.yaml': tests })).toMatch(/SUCCESS/);
+    expect([errors.max, latency.max]).toEqual([0.05, 1]);
+  });
+
+  describe('where the canary cannot be measured, the environment is refused, naming the field', () => {
+    const problemsOf = (name: string, patch: Record<string, unknown>): string[] => {
+      try {
+        validateEnvironment(name, deepMerge(structuredClone(environmentInput(name, 'arbor')) as Record<string, unknown>, patch));
+        return [];
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        return e.problems.map(formatProblem);
+      }
+    };
+    test('without Prometheus', () => {
+      expect(problemsOf('staging', { addons: { monitoring: { enabled: false } } }).join('\n'))
+        .toMatch(/addons\.monitoring\.enabled = false: must be true where canaries apply \(apps\.canaryRollouts\): arbor-api and kumori-api roll back by themselves on ingress-nginx's request metrics, read from Prometheus/);
+    });
+    test('with the canaries off, nothing is asked', () => {
+      expect(problemsOf('staging', { apps: { canaryRollouts: false }, addons: { monitoring: { enabled: false } } })).toEqual([]);
+    });
+  });
 });
 
 test('VPA recommendations (where the VPA add-on runs) target a canary\'s Rollout, and none where an HPA scales it', () => {
@@ -287,6 +400,18 @@ describe('catalog rollout checks: each problem names the field', () => {
       { path: 'catalog.api.rollout.canary.steps[5].pauseMinutes', message: '-1 must be a whole number of minutes of at least 0' },
     ]);
     expect(problems({ canary: { steps: [] } })).toEqual([{ path: 'catalog.api.rollout.canary.steps', message: 'must list at least one step' }]);
+  });
+  test('an analysis sets a threshold, a share below 1 and whole milliseconds, on a service with its own Ingress', () => {
+    const steps = [{ weight: 100 }];
+    expect(problems({ canary: { steps, analysis: { maxErrorRate: 0.05, maxP99LatencyMs: 1000 } } })).toEqual([]);
+    expect(problems({ canary: { steps, analysis: {} } })).toEqual([{ path: 'catalog.api.rollout.canary.analysis', message: 'must set maxErrorRate, maxP99LatencyMs or both' }]);
+    expect(problems({ canary: { steps, analysis: { maxErrorRate: 5, maxP99LatencyMs: 0.5 } } })).toEqual([
+      { path: 'catalog.api.rollout.canary.analysis.maxErrorRate', message: '5 must be a share between 0 and 1, such as 0.05' },
+      { path: 'catalog.api.rollout.canary.analysis.maxP99LatencyMs', message: '0.5 must be a whole number of milliseconds above 0' },
+    ]);
+    expect(problems({ canary: { steps, analysis: { maxErrorRate: 0.05 } } }, { ingressHost: undefined })).toEqual([
+      { path: 'catalog.api.rollout.canary.analysis', message: 'measures the requests of the service\'s own Ingress, and the service has no ingressHost' },
+    ]);
   });
   test('Jobs are not rolled out', () => {
     expect(problems({ canary: { steps: [{ weight: 100 }] } }, { kind: 'batch-job', schedule: '0 * * * *' })).toContainEqual({ path: 'catalog.api.rollout', message: 'a batch-job runs Jobs, not a rolled-out Deployment' });

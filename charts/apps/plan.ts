@@ -3,7 +3,7 @@
  * its identity, and the endpoint other services reach it at. Computed once per environment from the catalog and
  * the environment's `apps` section; every construct reads the plan, none re-derives it.
  */
-import { catalogProblems, type CanaryStep, type CatalogEntry, type ServiceKind } from '../../environments/catalog';
+import { catalogProblems, type CanaryAnalysis, type CanaryStep, type CatalogEntry, type ServiceKind } from '../../environments/catalog';
 import type { ComputeResources, EnvironmentConfig } from '../../environments/schema';
 import type { Endpoint } from '../data/refs';
 import type { Identity } from '../lib/labels';
@@ -30,7 +30,7 @@ export interface ServicePlan {
   /** The Service in front of the pods (undefined for batch jobs). */
   readonly endpoint?: Endpoint;
   /** Present where the entry's canary rollout applies in this environment (charts/apps/rollout.ts). */
-  readonly canary?: { readonly steps: readonly CanaryStep[] };
+  readonly canary?: { readonly steps: readonly CanaryStep[]; readonly analysis?: CanaryAnalysis };
 }
 
 /** The `app.kubernetes.io/component` of each kind. */
@@ -79,7 +79,7 @@ function planOne(config: EnvironmentConfig, e: CatalogEntry): ServicePlan {
     namespace: e.namespace, service: e.serviceName ?? e.name, host: serviceHost(config, e.serviceName ?? e.name, e.namespace), port: e.port, portName: 'http', pods: id,
   };
   // A standby site runs no pods to roll; elsewhere the environment turns the catalog's canaries on.
-  const canary = e.rollout && apps.canaryRollouts && !apps.standby ? { steps: e.rollout.canary.steps } : undefined;
+  const canary = e.rollout && apps.canaryRollouts && !apps.standby ? e.rollout.canary : undefined;
   const base = { entry: e, enabled, resources, id, endpoint, ...(canary ? { canary } : {}) };
   const s = e.scaling;
   if (e.kind === 'batch-job') return { ...base, replicas: 1 };

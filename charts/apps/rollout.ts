@@ -21,12 +21,28 @@
  * - otherwise (no Ingress of its own, or Traefik on k3s): replica-weighted, the weight is the share of pods
  *   (rounded up, v1.7.2 utils/replicaset/canary.go: 5 % of 3 pods is 1 pod) and the Service spreads the traffic
  *   over them.
+ *
+ * Automatic rollback (RolloutSpec.canary.analysis, traffic-routed canaries only): an AnalysisTemplate whose
+ * metrics Argo Rollouts runs in the background through every step (no `count`: until the rollout ends), each a
+ * Prometheus query the controller sends itself (argoproj/argo-rollouts v1.7.2 analysis/controller.go,
+ * metricproviders/prometheus/prometheus.go). A failed run aborts the rollout and sends all traffic back to the
+ * stable pods (v1.7.2 rollout/analysis.go reconcileBackgroundAnalysisRun: AddAbort; rollout/trafficrouting.go: the
+ * weight back to 0). The series are ingress-nginx's (kubernetes/ingress-nginx controller-v1.11.2
+ * internal/ingress/metric/collectors/socket.go: `nginx_ingress_controller_requests` and the histogram
+ * `nginx_ingress_controller_request_duration_seconds`, labels status, method, path, namespace, ingress, service,
+ * canary). A request the canary Ingress sends to the canary keeps the stable Ingress's `ingress` and `service`
+ * and is told apart by `canary`, the alternative upstream it went to: `<namespace>-<service>-<port>`
+ * (rootfs/etc/nginx/lua/monitor.lua `canary = ngx.var.proxy_alternative_upstream_name`, set by balancer.lua;
+ * internal/ingress/controller/util.go upstreamName); requests to the stable pods have it empty.
  */
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { k8s } from '../../imports/k8s';
 import type { PlatformContext } from '../context';
 import { ingressController } from '../lib/graph';
+import { serviceHost } from '../lib/naming';
+import { PROMETHEUS_SERVICE } from '../gitops/addons-catalog';
+import type { CanaryAnalysis } from '../../environments/service';
 import { meta, selectorLabels } from '../lib/labels';
 import type { ServicePlan } from './plan';
 
@@ -49,6 +65,37 @@ export function canarySteps(plan: ServicePlan): Record<string, unknown>[] {
   ]);
 }
 
+/** How often each analysis metric is measured, and over what window of requests. */
+const ANALYSIS_INTERVAL = '1m';
+const ANALYSIS_WINDOW = '5m';
+/** Failed measurements a metric may have before the run fails (v1.7.2 analysis/analysis.go: failed > failureLimit). */
+const ANALYSIS_FAILURE_LIMIT = 2;
+
+/** The AnalysisTemplate of a plan's canary. */
+export const analysisTemplateName = (service: string) => `${service}-canary-health`;
+
+/**
+ * The PromQL of a canary's measurements, by metric name: the error rate (a share) and the 99th percentile request
+ * time (seconds) of the requests ingress-nginx sent to the canary (`upstream`: `<namespace>-<canary Service>-<port>`)
+ * through the stable Ingress, over ANALYSIS_WINDOW. Without requests the first is empty and the second NaN; the
+ * conditions take both as a pass (a canary nobody calls has no errors), as Argo Rollouts' docs guard them.
+ */
+export function canaryQueries(namespace: string, ingress: string, upstream: string, a: CanaryAnalysis): { name: string; query: string; max: number }[] {
+  const sel = (extra = '') => `{namespace="${namespace}",ingress="${ingress}",canary="${upstream}"${extra}}`;
+  const rate = (metric: string, extra?: string) => `rate(nginx_ingress_controller_${metric}${sel(extra)}[${ANALYSIS_WINDOW}])`;
+  const out: { name: string; query: string; max: number }[] = [];
+  if (a.maxErrorRate !== undefined) {
+    out.push({ name: 'error-rate', query: `(sum(${rate('requests', ',status=~"5.."')}) or vector(0)) / sum(${rate('requests')})`, max: a.maxErrorRate });
+  }
+  if (a.maxP99LatencyMs !== undefined) {
+    out.push({ name: 'latency-p99', query: `histogram_quantile(0.99, sum by (le) (${rate('request_duration_seconds_bucket')}))`, max: a.maxP99LatencyMs / 1000 });
+  }
+  return out;
+}
+
+/** An AnalysisTemplate's condition: at most `max`, an empty or NaN result passing (v1.7.2 utils/evaluate: len, isNaN). */
+export const analysisCondition = (max: number) => `len(result) == 0 || isNaN(result[0]) || result[0] <= ${max}`;
+
 /**
  * The Rollout over the plan's Deployment (and the canary Service where traffic is routed).
  * @returns the HPA's scale target
@@ -59,6 +106,25 @@ export function canaryRollout(scope: Construct, ctx: PlatformContext, plan: Serv
   const m = (name: string) => meta(config, { name, namespace: e.namespace, id: plan.id, version });
   const stable = plan.endpoint?.service ?? e.name;
   const traffic = canaryTraffic(ctx, plan);
+  // environments/rules.ts refuses an analysis where the canary is not traffic-routed or Prometheus is missing.
+  const analysis = traffic === 'nginx' ? plan.canary?.analysis : undefined;
+  if (analysis) {
+    const prometheus = `http://${serviceHost(config, PROMETHEUS_SERVICE.name, PROMETHEUS_SERVICE.namespace)}:${PROMETHEUS_SERVICE.port}`;
+    new ApiObject(scope, 'analysis-template', {
+      apiVersion: ROLLOUT_API_VERSION,
+      kind: 'AnalysisTemplate',
+      metadata: m(analysisTemplateName(e.name)),
+      spec: {
+        metrics: canaryQueries(e.namespace, e.name, `${e.namespace}-${canaryServiceName(stable)}-${e.port}`, analysis).map((q) => ({
+          name: q.name,
+          interval: ANALYSIS_INTERVAL,
+          failureLimit: ANALYSIS_FAILURE_LIMIT,
+          successCondition: analysisCondition(q.max),
+          provider: { prometheus: { address: prometheus, query: q.query, timeout: 30 } },
+        })),
+      },
+    });
+  }
   if (traffic === 'nginx') {
     new k8s.KubeService(scope, 'canary-service', {
       metadata: m(canaryServiceName(stable)),
@@ -86,6 +152,7 @@ export function canaryRollout(scope: Construct, ctx: PlatformContext, plan: Serv
             // Replica-weighted: the rolling update's own surge and unavailability bound each step's pod changes.
             : { maxSurge: update.maxSurge, maxUnavailable: update.maxUnavailable }),
           steps: canarySteps(plan),
+          ...(analysis ? { analysis: { templates: [{ templateName: analysisTemplateName(e.name) }] } } : {}),
         },
       },
     },

@@ -10,7 +10,7 @@ import type { PlatformContext } from '../context';
 import { API_SERVER_PORTS, INTERNET, PROMETHEUS, PRIVATE_RANGES, apiServer, clusterNodes, ingressController, type DependencyGraph, type PodGroup, type Port } from '../lib/graph';
 import { ADAPTER_PORT, ADDON_WAVES, addons, ARGOCD_NAMESPACE, GRAFANA_ADMIN_SECRET, IN_CLUSTER, KEDA_OPERATOR, PROMETHEUS_SERVICE, type Addon } from './addons-catalog';
 import { addApplication, argoMeta, projectName, syncPolicy } from './argo';
-import { ARGO_ROLLOUTS_PORTS } from './addons/argo-rollouts';
+import { ARGO_ROLLOUTS_PORTS, measuresCanaries } from './addons/argo-rollouts';
 import { platformKeys } from '../lib/labels';
 import { deploymentName } from '../lib/naming';
 import { awsLbcFlows } from './addons/aws-load-balancer-controller';
@@ -187,6 +187,8 @@ export function addonFlows(g: DependencyGraph, c: EnvironmentConfig, a: Addon): 
       // server only, and serves /metrics on 8090.
       const controller = group(ns, 'argo-rollouts', { 'app.kubernetes.io/component': 'rollouts-controller' });
       toApi(controller);
+      // The canaries' analyses: the controller sends their queries to Prometheus itself (v1.7.2 analysis/controller.go).
+      if (measuresCanaries(c)) use(controller, PROMETHEUS, tcp('web', PROMETHEUS_SERVICE.port), 'Argo Rollouts measures the canaries in Prometheus');
       scrape(controller, ARGO_ROLLOUTS_PORTS.metrics);
       break;
     }

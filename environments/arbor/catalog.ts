@@ -38,8 +38,9 @@ const NEXT_CACHE = [{ name: 'next-cache', path: '/app/.next/cache', sizeLimit: '
 
 /**
  * Spec 003 "Deployment Strategy" (DeploymentStrategy.stages): canary at 5 % for 30 minutes, then the gradual
- * stages 10, 25, 50 and 100 % at 15 minutes each (duration_per_stage). Where the environment turns canaries on
- * (staging's canary_releases, production).
+ * stages 10, 25, 50 and 100 % at 15 minutes each (duration_per_stage), rolled back by itself above an error rate
+ * of 0.05 or a p99 latency of 1000 ms (canary.rollback_threshold, rollback.automatic). Where the environment turns
+ * canaries on (staging's canary_releases, production).
  */
 export const API_ROLLOUT: RolloutSpec = {
   canary: {
@@ -47,6 +48,7 @@ export const API_ROLLOUT: RolloutSpec = {
       { weight: 5, pauseMinutes: 30 },
       { weight: 10, pauseMinutes: 15 }, { weight: 25, pauseMinutes: 15 }, { weight: 50, pauseMinutes: 15 }, { weight: 100, pauseMinutes: 0 },
     ],
+    analysis: { maxErrorRate: 0.05, maxP99LatencyMs: 1000 },
   },
 };
 

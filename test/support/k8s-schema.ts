@@ -66,9 +66,33 @@ const ROLLOUT_SHAPE: Shape = {
       scaleDownDelaySeconds: 'integer', abortScaleDownDelaySeconds: 'integer',
       steps: [{ setWeight: 'integer', pause: { duration: 'string' } }],
       trafficRouting: { nginx: { stableIngress: 'string', annotationPrefix: 'string', additionalIngressAnnotations: 'object' } },
+      // RolloutAnalysisBackground (v1.7.2 pkg/apis/rollouts/v1alpha1/types.go).
+      analysis: { templates: [{ templateName: 'string', clusterScope: 'boolean' }], args: 'array', startingStep: 'integer', dryRun: 'array' },
     },
   },
 };
+
+/**
+ * Argo Rollouts' AnalysisTemplate (argoproj.io/v1alpha1), from the same release (argoproj/argo-rollouts v1.7.2
+ * pkg/apis/rollouts/v1alpha1/analysis_types.go, which the chart's analysistemplate-crd.yaml is generated from):
+ * AnalysisTemplateSpec, Metric and PrometheusMetric, for the parts we render; metrics, and each metric's name and
+ * provider, are required.
+ */
+const ANALYSIS_TEMPLATE_SHAPE: Shape = {
+  metrics: [{
+    name: 'string', interval: 'string', initialDelay: 'string', successCondition: 'string', failureCondition: 'string',
+    failureLimit: 'integer', inconclusiveLimit: 'integer', consecutiveErrorLimit: 'integer',
+    provider: { prometheus: { address: 'string', query: 'string', timeout: 'integer', insecure: 'boolean', headers: 'array', authentication: 'object' } },
+  }],
+  args: 'array', dryRun: 'array', measurementRetention: 'array',
+};
+
+function analysisTemplateErrors(m: Obj): string | undefined {
+  const out = shapeErrors(m.spec, ANALYSIS_TEMPLATE_SHAPE, 'spec');
+  if (!m.spec?.metrics?.length) out.push('spec.metrics: is required');
+  for (const f of ['metrics[].name', 'metrics[].provider']) if (m.spec?.metrics?.length && missing(m.spec, f)) out.push(`spec.${f}: is required`);
+  return out.length ? out.join('; ') : undefined;
+}
 
 function rolloutErrors(m: Obj): string | undefined {
   const out = shapeErrors(m.spec, ROLLOUT_SHAPE, 'spec');
@@ -153,6 +177,7 @@ export function modelErrors(m: Obj): string | undefined {
   const [group, version] = String(m.apiVersion).includes('/') ? String(m.apiVersion).split('/') : ['', m.apiVersion];
   if (group === 'keda.sh') return kedaErrors(m);
   if (group === 'argoproj.io' && m.kind === 'Rollout') return rolloutErrors(m);
+  if (group === 'argoproj.io' && m.kind === 'AnalysisTemplate') return analysisTemplateErrors(m);
   if (group === 'autoscaling.k8s.io') return vpaErrors(m);
   const modulePath = group ? `${CRD_PACKAGES.find(([re]) => re.test(group))?.[1] ?? 'kubernetes-models'}/${group}/${version}` : `kubernetes-models/${version}`;
   let Model: any;
@@ -201,7 +226,7 @@ function tables(): { fields: Map<string, Map<string, Field>>; roots: Map<string,
 /** Paths of fields that the Kubernetes 1.27 API does not define (empty when all are known). */
 export function unknownFields(m: Obj): string[] {
   // KEDA: its own fields are checked by modelErrors; a ScaledJob's Job template against the 1.27 JobSpec here.
-  if (String(m.apiVersion).startsWith('argoproj.io/') && m.kind === 'Rollout') return [];
+  if (String(m.apiVersion).startsWith('argoproj.io/') && (m.kind === 'Rollout' || m.kind === 'AnalysisTemplate')) return [];
   if (String(m.apiVersion).startsWith('keda.sh/')) {
     return m.kind === 'ScaledJob' ? unknownFields({ apiVersion: 'batch/v1', kind: 'Job', spec: m.spec.jobTargetRef }).map((f) => f.replace(/^spec\./, 'spec.jobTargetRef.')) : [];
   }

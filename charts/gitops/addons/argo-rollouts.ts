@@ -33,6 +33,13 @@ export const needsArgoRollouts = (c: EnvironmentConfig): boolean =>
   c.apps.canaryRollouts && !c.apps.standby
   && c.platform.catalog.some((e) => e.rollout && c.apps.services[e.name]?.enabled !== false);
 
+/**
+ * Whether the controller measures canaries in Prometheus here: where a canary it rolls has an analysis
+ * (charts/apps/rollout.ts; environments/rules.ts requires monitoring and ingress-nginx there).
+ */
+export const measuresCanaries = (c: EnvironmentConfig): boolean =>
+  needsArgoRollouts(c) && c.platform.catalog.some((e) => e.rollout?.canary.analysis && c.apps.services[e.name]?.enabled !== false);
+
 /** The add-on (an `Addon` of ../addons-catalog.ts, typed there: importing it here would be a cycle). */
 export function argoRollouts(c: EnvironmentConfig) {
   const ref = image(c, `quay.io/argoproj/argo-rollouts:${ARGO_ROLLOUTS_VERSION}`);
