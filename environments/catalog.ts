@@ -8,7 +8,7 @@ import { STORE_NAMES, type StoreName } from '../charts/data/refs';
 import { parseCpu, parseMemory } from '../charts/lib/quantity';
 import { CRON_HINT, cronProblem } from './cron';
 import type { ComputeResources } from './values';
-import { SERVICE_KINDS, type CatalogEntry } from './service';
+import { SERVICE_KINDS, type CatalogEntry, type RequestThresholds } from './service';
 
 export * from './service';
 
@@ -108,6 +108,7 @@ export function catalogProblems(catalog: readonly CatalogEntry[], appNamespaces:
       }
     }
     if (e.rollout) out.push(...rolloutProblems(e).map(([field, message]) => ({ path: at(field), message })));
+    if (e.requestAlerts) out.push(...thresholdProblems(e, 'requestAlerts', e.requestAlerts).map(([field, message]) => ({ path: at(field), message })));
     const s = e.scaling;
     if (s.type === 'horizontal') {
       if (!(s.minReplicas >= 1)) add('scaling.minReplicas', `${s.minReplicas} must be at least 1`);
@@ -166,13 +167,17 @@ function rolloutProblems(e: CatalogEntry): [string, string][] {
     if (step.pauseMinutes !== undefined && !(Number.isInteger(step.pauseMinutes) && step.pauseMinutes >= 0)) out.push([`${at}.pauseMinutes`, `${step.pauseMinutes} must be a whole number of minutes of at least 0`]);
   });
   const a = e.rollout?.canary?.analysis;
-  if (a) {
-    const at = 'rollout.canary.analysis';
-    if (a.maxErrorRate === undefined && a.maxP99LatencyMs === undefined) out.push([at, 'must set maxErrorRate, maxP99LatencyMs or both']);
-    if (a.maxErrorRate !== undefined && !(a.maxErrorRate > 0 && a.maxErrorRate < 1)) out.push([`${at}.maxErrorRate`, `${a.maxErrorRate} must be a share between 0 and 1, such as 0.05`]);
-    if (a.maxP99LatencyMs !== undefined && !(Number.isInteger(a.maxP99LatencyMs) && a.maxP99LatencyMs > 0)) out.push([`${at}.maxP99LatencyMs`, `${a.maxP99LatencyMs} must be a whole number of milliseconds above 0`]);
-    if (!e.ingressHost) out.push([at, 'measures the requests of the service\'s own Ingress, and the service has no ingressHost']);
-  }
+  if (a) out.push(...thresholdProblems(e, 'rollout.canary.analysis', a));
+  return out;
+}
+
+/** Request thresholds (a canary's analysis, request alerts): at least one, a share below 1, whole milliseconds, an Ingress of its own. */
+function thresholdProblems(e: CatalogEntry, at: string, t: RequestThresholds): [string, string][] {
+  const out: [string, string][] = [];
+  if (t.maxErrorRate === undefined && t.maxP99LatencyMs === undefined) out.push([at, 'must set maxErrorRate, maxP99LatencyMs or both']);
+  if (t.maxErrorRate !== undefined && !(t.maxErrorRate > 0 && t.maxErrorRate < 1)) out.push([`${at}.maxErrorRate`, `${t.maxErrorRate} must be a share between 0 and 1, such as 0.05`]);
+  if (t.maxP99LatencyMs !== undefined && !(Number.isInteger(t.maxP99LatencyMs) && t.maxP99LatencyMs > 0)) out.push([`${at}.maxP99LatencyMs`, `${t.maxP99LatencyMs} must be a whole number of milliseconds above 0`]);
+  if (!e.ingressHost) out.push([at, 'measures the requests of the service\'s own Ingress, and the service has no ingressHost']);
   return out;
 }
 

@@ -170,6 +170,12 @@ export interface CatalogEntry {
    * update, where the environment turns canaries on (`apps.canaryRollouts`; charts/apps/rollout.ts). @default none
    */
   readonly rollout?: RolloutSpec;
+  /**
+   * Alerts on the requests of the entry's own Ingress (`ingressHost`), from ingress-nginx's request metrics where
+   * the environment runs ingress-nginx and Prometheus: an error rate above `maxErrorRate` for 5 minutes is
+   * critical, a p99 above `maxP99LatencyMs` for 5 minutes a warning (charts/apps/request-metrics.ts). @default none
+   */
+  readonly requestAlerts?: RequestThresholds;
 }
 
 /** One step of a canary: send `weight` % of the traffic (or of the pods) to the new version, then wait. */
@@ -180,18 +186,20 @@ export interface CanaryStep {
   readonly pauseMinutes?: number;
 }
 
+/** Limits on a service's requests through its own Ingress. At least one. */
+export interface RequestThresholds {
+  /** The share of requests answered with a 5xx above which it is too many, e.g. 0.05 (0 < x < 1). */
+  readonly maxErrorRate?: number;
+  /** The 99th percentile request time, in whole milliseconds, above which it is too slow. */
+  readonly maxP99LatencyMs?: number;
+}
+
 /**
  * When a canary is rolled back by itself: measured from the ingress controller's requests to the canary
  * (ingress-nginx's request metrics in the environment's Prometheus), all the while its steps run; a threshold
  * crossed three times aborts the rollout, and all traffic returns to the stable version (charts/apps/rollout.ts).
- * At least one threshold.
  */
-export interface CanaryAnalysis {
-  /** The share of the canary's requests answered with a 5xx above which it is rolled back, e.g. 0.05 (0 < x < 1). */
-  readonly maxErrorRate?: number;
-  /** The canary's 99th percentile request time, in whole milliseconds, above which it is rolled back. */
-  readonly maxP99LatencyMs?: number;
-}
+export type CanaryAnalysis = RequestThresholds;
 
 /** How a service's new versions reach its users. */
 export interface RolloutSpec {

@@ -14,6 +14,7 @@ import { manifestsOf } from './support/render';
 import { siteChecklist } from '../charts/output/checklist';
 import { addons } from '../charts/gitops/addons-catalog';
 import { modelErrors, unknownFields } from './support/k8s-schema';
+import { promtool } from './support/monitoring';
 import { standbySourceSecrets } from '../charts/data/postgres/chart';
 import type { PostgresRefs } from '../charts/data/postgres/context';
 
@@ -156,6 +157,70 @@ describe('spec 003 "Infrastructure Monitoring": Prometheus retention 30d', () =>
     const app = objects(env).find((m) => m.kind === 'Application' && m.spec.source?.chart === 'kube-prometheus-stack')!;
     const values = JSON.parse(JSON.stringify(app.spec.source.helm.valuesObject ?? {}));
     expect(values.prometheus.prometheusSpec.retention).toBe('30d');
+  });
+});
+
+describe('spec 003 "Monitoring & Observability" alerting rules: high_error_rate (> 0.05, critical), high_latency (p99 > 1000 ms, warning)', () => {
+  const monitored = ENVS.filter((e) => rendered.get(e)!.config.addons.monitoring.enabled);
+
+  test.each(monitored)('%s: a rule for each API, in its namespace, valid', (env) => {
+    for (const api of ['arbor-api', 'kumori-api']) {
+      const r = get(env, 'PrometheusRule', `${api}-requests`);
+      expect(r.metadata.namespace).toBe('app-core');
+      expect(modelErrors(r)).toBeUndefined();
+      expect(r.spec.groups[0].rules.map((x: Manifest) => [x.labels.severity, x.for])).toEqual([['critical', '5m'], ['warning', '5m']]);
+      // Over the requests of the API's own Ingress, which ingress-nginx serves here.
+      expect(find(env, 'Ingress', api)?.metadata.namespace).toBe('app-core');
+      expect(ingressController(rendered.get(env)!.config).selector['app.kubernetes.io/name']).toBe('ingress-nginx');
+    }
+  });
+
+  test('development (no Prometheus) has none', () => {
+    expect(objects('development').filter((m) => m.kind === 'PrometheusRule' && m.metadata.name.endsWith('-requests'))).toEqual([]);
+  });
+
+  test('the rules fire as the document says (promtool test rules, Prometheus\'s own engine)', () => {
+    const rule = get('staging', 'PrometheusRule', 'arbor-api-requests');
+    const groups = rule.spec.groups.map((g: Manifest) => ({ ...g, rules: g.rules.map(({ annotations: _a, ...r }: Manifest) => r) }));
+    const series = (metric: string, labels: string, perMinute: number) =>
+      ({ series: `nginx_ingress_controller_${metric}{namespace="app-core",ingress="arbor-api",service="arbor-api",canary="",method="GET",path="/",${labels}}`, values: `0+${perMinute}x30` });
+    const labels = { namespace: 'app-core', severity: 'critical' };
+    const tests = {
+      rule_files: ['rules.yaml'], evaluation_interval: '1m',
+      tests: [
+        {
+          // 6 % answered 5xx (above 0.05): critical after 5 minutes, not before. Another Ingress's failures do not count.
+          interval: '1m',
+          input_series: [
+            series('requests', 'status="200"', 94), series('requests', 'status="503"', 6),
+            { series: 'nginx_ingress_controller_requests{namespace="app-core",ingress="kumori-api",status="500"}', values: '0+50x30' },
+          ],
+          alert_rule_test: [
+            { eval_time: '4m', alertname: 'ArborApiHighErrorRate', exp_alerts: [] },
+            { eval_time: '12m', alertname: 'ArborApiHighErrorRate', exp_alerts: [{ exp_labels: labels }] },
+          ],
+        },
+        {
+          // 4 % (below): nothing.
+          interval: '1m',
+          input_series: [series('requests', 'status="200"', 96), series('requests', 'status="500"', 4)],
+          alert_rule_test: [{ eval_time: '20m', alertname: 'ArborApiHighErrorRate', exp_alerts: [] }],
+        },
+        {
+          // 98 of 100 within 1 s, all within 2.5 s: p99 1.75 s, a warning; no requests at all: no alert.
+          interval: '1m',
+          input_series: [
+            series('request_duration_seconds_bucket', 'status="200",le="0.5"', 90), series('request_duration_seconds_bucket', 'status="200",le="1"', 98),
+            series('request_duration_seconds_bucket', 'status="200",le="2.5"', 100), series('request_duration_seconds_bucket', 'status="200",le="+Inf"', 100),
+          ],
+          alert_rule_test: [
+            { eval_time: '12m', alertname: 'ArborApiHighLatency', exp_alerts: [{ exp_labels: { namespace: 'app-core', severity: 'warning' } }] },
+            { eval_time: '12m', alertname: 'ArborApiHighErrorRate', exp_alerts: [] },
+          ],
+        },
+      ],
+    };
+    expect(promtool(['test', 'rules', 'tests.yaml'], { 'rules.yaml': { groups }, 'tests.yaml': tests })).toMatch(/SUCCESS/);
   });
 });
 
@@ -350,6 +415,15 @@ describe('catalog fields added for this platform: checks that name the entry and
     expect(problems({ ...w, queue: { name: 'Web Hooks', maxJobs: 0 } })).toEqual([
       'catalog.webhooks-worker.queue.name: "Web Hooks" must be a queue name such as memory-processing',
       'catalog.webhooks-worker.queue.maxJobs: 0 must be a whole number of at least 1',
+    ]);
+  });
+
+  test('request alerts need a threshold, a share below 1, and an Ingress of the service\'s own', () => {
+    const a = entry('arbor-api');
+    expect(problems({ ...a, requestAlerts: {} })).toEqual(['catalog.arbor-api.requestAlerts: must set maxErrorRate, maxP99LatencyMs or both']);
+    expect(problems({ ...a, requestAlerts: { maxErrorRate: 1.5 }, ingressHost: undefined, rollout: undefined })).toEqual([
+      'catalog.arbor-api.requestAlerts.maxErrorRate: 1.5 must be a share between 0 and 1, such as 0.05',
+      'catalog.arbor-api.requestAlerts: measures the requests of the service\'s own Ingress, and the service has no ingressHost',
     ]);
   });
 

@@ -350,6 +350,11 @@ describe('spec 003 automatic rollback (arbor): the canary is aborted above an er
       expect(problemsOf('staging', { addons: { monitoring: { enabled: false } } }).join('\n'))
         .toMatch(/addons\.monitoring\.enabled = false: must be true where canaries apply \(apps\.canaryRollouts\): arbor-api and kumori-api roll back by themselves on ingress-nginx's request metrics, read from Prometheus/);
     });
+    test('on k3s (Traefik), and without Prometheus there either', () => {
+      const problems = problemsOf('development', { apps: { canaryRollouts: true } }).join('\n');
+      expect(problems).toMatch(/apps\.canaryRollouts = true: needs ingress-nginx: arbor-api and kumori-api roll back by themselves on ingress-nginx's request metrics, and k3s routes with Traefik/);
+      expect(problems).toMatch(/addons\.monitoring\.enabled = false: must be true where canaries apply/);
+    });
     test('with the canaries off, nothing is asked', () => {
       expect(problemsOf('staging', { apps: { canaryRollouts: false }, addons: { monitoring: { enabled: false } } })).toEqual([]);
     });

@@ -27,13 +27,7 @@
  * Prometheus query the controller sends itself (argoproj/argo-rollouts v1.7.2 analysis/controller.go,
  * metricproviders/prometheus/prometheus.go). A failed run aborts the rollout and sends all traffic back to the
  * stable pods (v1.7.2 rollout/analysis.go reconcileBackgroundAnalysisRun: AddAbort; rollout/trafficrouting.go: the
- * weight back to 0). The series are ingress-nginx's (kubernetes/ingress-nginx controller-v1.11.2
- * internal/ingress/metric/collectors/socket.go: `nginx_ingress_controller_requests` and the histogram
- * `nginx_ingress_controller_request_duration_seconds`, labels status, method, path, namespace, ingress, service,
- * canary). A request the canary Ingress sends to the canary keeps the stable Ingress's `ingress` and `service`
- * and is told apart by `canary`, the alternative upstream it went to: `<namespace>-<service>-<port>`
- * (rootfs/etc/nginx/lua/monitor.lua `canary = ngx.var.proxy_alternative_upstream_name`, set by balancer.lua;
- * internal/ingress/controller/util.go upstreamName); requests to the stable pods have it empty.
+ * weight back to 0). The queries count the requests ingress-nginx sends to the canary only (./request-metrics.ts).
  */
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
@@ -43,6 +37,7 @@ import { ingressController } from '../lib/graph';
 import { serviceHost } from '../lib/naming';
 import { PROMETHEUS_SERVICE } from '../gitops/addons-catalog';
 import type { CanaryAnalysis } from '../../environments/service';
+import { requestQueries, type RequestQuery } from './request-metrics';
 import { meta, selectorLabels } from '../lib/labels';
 import type { ServicePlan } from './plan';
 
@@ -75,22 +70,13 @@ const ANALYSIS_FAILURE_LIMIT = 2;
 export const analysisTemplateName = (service: string) => `${service}-canary-health`;
 
 /**
- * The PromQL of a canary's measurements, by metric name: the error rate (a share) and the 99th percentile request
- * time (seconds) of the requests ingress-nginx sent to the canary (`upstream`: `<namespace>-<canary Service>-<port>`)
- * through the stable Ingress, over ANALYSIS_WINDOW. Without requests the first is empty and the second NaN; the
- * conditions take both as a pass (a canary nobody calls has no errors), as Argo Rollouts' docs guard them.
+ * A canary's measurements: the error rate and p99 of the requests ingress-nginx sent to the canary (`upstream`:
+ * `<namespace>-<canary Service>-<port>`) through the stable Ingress, over ANALYSIS_WINDOW. Without requests the
+ * results are empty or NaN; the conditions take both as a pass (a canary nobody calls has no errors), as Argo
+ * Rollouts' docs guard them.
  */
-export function canaryQueries(namespace: string, ingress: string, upstream: string, a: CanaryAnalysis): { name: string; query: string; max: number }[] {
-  const sel = (extra = '') => `{namespace="${namespace}",ingress="${ingress}",canary="${upstream}"${extra}}`;
-  const rate = (metric: string, extra?: string) => `rate(nginx_ingress_controller_${metric}${sel(extra)}[${ANALYSIS_WINDOW}])`;
-  const out: { name: string; query: string; max: number }[] = [];
-  if (a.maxErrorRate !== undefined) {
-    out.push({ name: 'error-rate', query: `(sum(${rate('requests', ',status=~"5.."')}) or vector(0)) / sum(${rate('requests')})`, max: a.maxErrorRate });
-  }
-  if (a.maxP99LatencyMs !== undefined) {
-    out.push({ name: 'latency-p99', query: `histogram_quantile(0.99, sum by (le) (${rate('request_duration_seconds_bucket')}))`, max: a.maxP99LatencyMs / 1000 });
-  }
-  return out;
+export function canaryQueries(namespace: string, ingress: string, upstream: string, a: CanaryAnalysis): RequestQuery[] {
+  return requestQueries({ namespace, ingress, canary: upstream }, a, ANALYSIS_WINDOW);
 }
 
 /** An AnalysisTemplate's condition: at most `max`, an empty or NaN result passing (v1.7.2 utils/evaluate: len, isNaN). */

@@ -19,6 +19,8 @@ import { holdsData } from '../gitops/order';
 import { platformRules, statefulSetRules, storeRules, type Rule } from './rules';
 import { scrapeTargets } from './targets';
 import { sharedVolumeRules } from '../apps/shared-volume';
+import { requestAlertRules } from '../apps/request-metrics';
+import { ingressController } from '../lib/graph';
 
 export interface MonitoringChartProps {
   readonly ctx: PlatformContext;
@@ -74,6 +76,16 @@ export class MonitoringChart extends Chart {
       if (!e.sharedVolume || !deployed) continue;
       new ApiObject(this, `rules-${e.namespace}-${e.sharedVolume.claimName}`,
         prometheusRule(`${e.sharedVolume.claimName}-content`, e.namespace, [{ name: `${e.sharedVolume.claimName}.content`, rules: sharedVolumeRules(e.sharedVolume, e.namespace) }]) as any);
+    }
+
+    // Services' request alerts (CatalogEntry.requestAlerts), in their namespace: from ingress-nginx's metrics, so only
+    // where it serves their Ingress (not Traefik on k3s, nor a load balancer sending to the pods directly).
+    const nginx = ingressController(c).selector['app.kubernetes.io/name'] === 'ingress-nginx' && !c.ingress.alb;
+    for (const e of c.platform.catalog) {
+      const ingress = p.charts.some((x) => x.manifests.some((mm) => mm.kind === 'Ingress' && mm.metadata.namespace === e.namespace && mm.metadata.name === e.name));
+      if (!e.requestAlerts || !nginx || !ingress) continue;
+      new ApiObject(this, `rules-${e.namespace}-${e.name}-requests`,
+        prometheusRule(`${e.name}-requests`, e.namespace, [{ name: `${e.name}.requests`, rules: requestAlertRules(e) }]) as any);
     }
 
     // Rules by namespace: generic ones per data-holding StatefulSet, then the store's own.

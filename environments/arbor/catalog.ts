@@ -4,7 +4,7 @@
  * The document runs both APIs as Vercel Functions and its manifest ("Container Architecture §2 Kubernetes
  * Deployment") as a Kubernetes Deployment: here both are Deployments of the manifest's shape.
  */
-import type { CatalogEntry, ProbeSpecs, RolloutSpec } from '../catalog';
+import type { CatalogEntry, ProbeSpecs, RequestThresholds, RolloutSpec } from '../catalog';
 import type { ComputeResources } from '../values';
 
 /** The platform's own images: built by CI from the document's Dockerfile, pinned by version (never `latest`). */
@@ -52,6 +52,9 @@ export const API_ROLLOUT: RolloutSpec = {
   },
 };
 
+/** Spec 003 "Monitoring & Observability" alerting.rules: high_error_rate (error_rate > 0.05, critical), high_latency (p99_latency > 1000ms, warning). */
+const API_ALERTS: RequestThresholds = { maxErrorRate: 0.05, maxP99LatencyMs: 1000 };
+
 /** Spec 003 "Database Migration Strategy": Prisma; `migrate deploy` applies the committed migrations only. */
 const PRISMA_MIGRATE = { args: ['npx', 'prisma', 'migrate', 'deploy'] };
 
@@ -89,7 +92,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     dependsOn: [{ target: 'postgres' }, { target: 'minio' }],
     // Spec 003 §1 Arbor scaling: 3-50 instances at CPU 70 % / memory 80 %.
     scaling: { type: 'horizontal', minReplicas: 3, maxReplicas: 50, cpuPercent: 70, memoryPercent: 80 },
-    resources: API_RESOURCES, probes: API_PROBES, internetPorts: HTTPS, migrate: PRISMA_MIGRATE, writable: NEXT_CACHE, rollout: API_ROLLOUT,
+    resources: API_RESOURCES, probes: API_PROBES, internetPorts: HTTPS, migrate: PRISMA_MIGRATE, writable: NEXT_CACHE, rollout: API_ROLLOUT, requestAlerts: API_ALERTS,
     // Spec 003 §1 realtime: Ably (channels agent-updates, collaboration), hosted; its key from the site.
     externalServices: [{ name: 'ably', secret: 'ably', env: { ABLY_API_KEY: 'apiKey' } }],
   },
@@ -103,7 +106,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     dependsOn: [{ target: 'postgres' }, { target: 'minio' }],
     // Spec 003 §2 Kumori scaling: 2-30 instances at CPU 75 % / memory 85 %.
     scaling: { type: 'horizontal', minReplicas: 2, maxReplicas: 30, cpuPercent: 75, memoryPercent: 85 },
-    resources: API_RESOURCES, probes: API_PROBES, internetPorts: HTTPS, migrate: PRISMA_MIGRATE, writable: NEXT_CACHE, rollout: API_ROLLOUT,
+    resources: API_RESOURCES, probes: API_PROBES, internetPorts: HTTPS, migrate: PRISMA_MIGRATE, writable: NEXT_CACHE, rollout: API_ROLLOUT, requestAlerts: API_ALERTS,
   },
   ...QUEUES.map(worker),
   {
