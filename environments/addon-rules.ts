@@ -21,6 +21,9 @@ export function addonRules(c: EnvironmentConfig, issue: Report): void {
       issue(['namespaces', i, 'podSecurity'], `must be "${level}" while addons.${key} is enabled (${want.podSecurityReason ?? 'its pods need it'}); got "${c.namespaces[i].podSecurity}"`);
     }
   }
+  if (c.addons.monitoring.alerting && !c.addons.monitoring.enabled) {
+    issue(['addons', 'monitoring', 'alerting'], 'only applies with addons.monitoring.enabled (Alertmanager is part of the Prometheus stack)');
+  }
   const dd = c.addons.datadog;
   if (dd.enabled && !dd.site) issue(['addons', 'datadog', 'site'], 'is required when addons.datadog.enabled is true (the Datadog intake of the account, e.g. datadoghq.eu)');
   const t = c.addons.tracing;

@@ -335,6 +335,9 @@ export const loggingSection = z.strictObject({
   }).optional(),
 });
 
+/** The severities alerting rules carry (ours: critical and warning; kube-prometheus-stack's own: info too). */
+const alertSeverity = z.enum(['critical', 'warning', 'info']);
+
 export const addonsSection = z.strictObject({
   /** Air-gapped installs: a Helm repository serving every add-on chart ('' = the upstream repositories). */
   chartMirror: z.union([z.literal(''), z.url({ message: 'must be the URL of a Helm repository' })]),
@@ -358,6 +361,20 @@ export const addonsSection = z.strictObject({
     prometheusResources: computeResources.optional(),
     /** Grafana's container (grafana.resources). @default 100m / 256Mi requests, 500m / 512Mi limits */
     grafanaResources: computeResources.optional(),
+    /**
+     * Where Alertmanager sends the alerts, by severity (charts/gitops/addons/alerting.ts); the credentials are the
+     * site's Secret `alertmanager-receivers` in monitoring (keys `pagerduty-routing-key`, `slack-webhook-url`).
+     * @default unset (alerts stay in Alertmanager)
+     */
+    alerting: z.strictObject({
+      /** PagerDuty (Events API v2): pages for these severities. */
+      pagerduty: z.strictObject({ severities: z.array(alertSeverity).min(1) }).optional(),
+      /** Slack (an incoming webhook): posts these severities to `channel`. */
+      slack: z.strictObject({
+        channel: z.string().regex(/^#[a-z0-9][a-z0-9._-]*$/, { message: 'must be a Slack channel such as #alerts' }),
+        severities: z.array(alertSeverity).min(1),
+      }).optional(),
+    }).refine((a) => a.pagerduty || a.slack, { message: 'must name pagerduty, slack or both' }).optional(),
   }),
   /** Needed when secrets.source is `vault`. */
   externalSecrets: addonSwitch,

@@ -44,6 +44,8 @@ declare -A NEED=(
   [lua5.1]=lua5.1
   # gitops and monitoring (issue 8): promtool checks and unit-tests the generated alerting rules
   [promtool]=prometheus
+  # alert routing (Alertmanager's receivers): amtool checks the rendered configuration and tests its routes
+  [amtool]=prometheus-alertmanager
   # Argo CD runs resource health checks in Lua 5.1 (gopher-lua): the Application health check is run for real
   [lua5.1]=lua5.1
 )

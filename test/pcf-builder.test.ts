@@ -323,7 +323,9 @@ describe('the outside world: the LLM APIs on 443, from the app only', () => {
   test.each(['development', 'staging', 'production'])('%s: of the platform\'s own pods only the app reaches the internet, on 443 only', (name) => {
     const out = env(name).graph.flows.filter((f) => 'addresses' in f.to && f.to.addresses === INTERNET);
     const ours = out.filter((f) => 'pods' in f.from && !['cert-manager'].includes(f.from.pods.namespace));
-    expect(ours.map((f) => ['pods' in f.from ? f.from.pods.display : '', f.ports.map((p) => p.port)])).toEqual([['pcf-builder/pcf-builder-api', [443]]]);
+    // Besides the app, Alertmanager where it notifies PagerDuty and Slack (addons.monitoring.alerting: staging, production).
+    const alerts: [string, number[]][] = name === 'development' ? [] : [['monitoring/alertmanager', [443]]];
+    expect(ours.map((f) => ['pods' in f.from ? f.from.pods.display : '', f.ports.map((p) => p.port)])).toEqual([...alerts, ['pcf-builder/pcf-builder-api', [443]]]);
   });
 });
 

@@ -16,6 +16,7 @@ import { awsLoadBalancerController } from './addons/aws-load-balancer-controller
 import { argoRollouts, needsArgoRollouts } from './addons/argo-rollouts';
 import { datadog, DATADOG_API_KEY_SECRET, DATADOG_TOKEN_SECRET } from './addons/datadog';
 import { falco } from './addons/falco';
+import { alertmanagerRouting } from './addons/alerting';
 import { JAEGER_ES_SECRET, jaeger, jaegerDataSource, otelCollector } from './addons/tracing';
 import { vpa } from './addons/vpa';
 import { loggingAddons } from './addons/logging';
@@ -184,6 +185,7 @@ function prometheusStack(c: EnvironmentConfig): Addon {
     certgen: image(c, 'registry.k8s.io/ingress-nginx/kube-webhook-certgen:v1.4.3'),
   };
   const parts = (ref: string) => imageParts(ref);
+  const routing = alertmanagerRouting(c);
   const storage = (size: string) => ({
     volumeClaimTemplate: { spec: { storageClassName: c.storageClass, accessModes: ['ReadWriteOnce'], resources: { requests: { storage: size } } } },
   });
@@ -217,8 +219,10 @@ function prometheusStack(c: EnvironmentConfig): Addon {
         },
       },
       alertmanager: {
+        ...(routing ? { config: routing.config } : {}),
         alertmanagerSpec: {
           image: parts(refs.alertmanager), replicas: c.ha ? 2 : 1, storage: storage('2Gi'), resources: res('50m', '128Mi', '200m', '256Mi'),
+          ...(routing ? { secrets: routing.secrets } : {}),
         },
       },
       'kube-state-metrics': { image: parts(refs.ksm), resources: res('50m', '128Mi', '200m', '256Mi') },

@@ -11,6 +11,7 @@ import { API_SERVER_PORTS, INTERNET, PROMETHEUS, PRIVATE_RANGES, apiServer, clus
 import { ADAPTER_PORT, ADDON_WAVES, addons, ARGOCD_NAMESPACE, GRAFANA_ADMIN_SECRET, IN_CLUSTER, KEDA_OPERATOR, PROMETHEUS_SERVICE, type Addon } from './addons-catalog';
 import { addApplication, argoMeta, projectName, syncPolicy } from './argo';
 import { ARGO_ROLLOUTS_PORTS, measuresCanaries } from './addons/argo-rollouts';
+import { alertReceiversSecret } from './addons/alerting';
 import { platformKeys } from '../lib/labels';
 import { deploymentName } from '../lib/naming';
 import { awsLbcFlows } from './addons/aws-load-balancer-controller';
@@ -30,6 +31,9 @@ export class AddonsChart extends Chart {
       addonFlows(ctx.graph, c, a);
     }
     if (c.addons.monitoring.enabled) ctx.secrets.push({ ...GRAFANA_ADMIN_SECRET, keys: [...GRAFANA_ADMIN_SECRET.keys] });
+    // Alertmanager's receivers: the site's PagerDuty key and Slack webhook.
+    const receivers = alertReceiversSecret(c);
+    if (receivers) ctx.secrets.push(receivers);
     // The optional add-ons' Secrets: the Datadog account's API key (the site's) and the agents' token (generated);
     // the password of Jaeger's Elasticsearch or OpenSearch user (the site's).
     if (c.addons.datadog.enabled) ctx.secrets.push({ ...DATADOG_API_KEY_SECRET, keys: [...DATADOG_API_KEY_SECRET.keys] }, { ...DATADOG_TOKEN_SECRET, keys: [...DATADOG_TOKEN_SECRET.keys] });
@@ -128,6 +132,11 @@ export function addonFlows(g: DependencyGraph, c: EnvironmentConfig, a: Addon): 
       use(alertmanager, alertmanager, [...tcp('mesh', 9094), { port: 9094, name: 'mesh-udp', protocol: 'UDP' }], 'Alertmanager replicas gossip');
       use(grafana, PROMETHEUS, tcp('web', 9090), 'Grafana queries Prometheus');
       use(grafana, alertmanager, tcp('web', 9093), 'Grafana shows alerts');
+      const alerting = c.addons.monitoring.alerting;
+      if (alerting) {
+        const to = [alerting.pagerduty && 'PagerDuty', alerting.slack && 'Slack'].filter(Boolean).join(' and ');
+        g.connect({ pods: alertmanager }, { addresses: INTERNET }, tcp('https', 443), `Alertmanager notifies ${to}`);
+      }
       // Node exporter and the kubelet run on the host network: scraped at the node addresses.
       g.connect({ pods: PROMETHEUS }, { addresses: clusterNodes(c) }, tcp('metrics', 10250, 9100), 'Prometheus scrapes the kubelets and node exporters');
       scrape(PROMETHEUS, 9090, 8080); scrape(alertmanager, 9093, 8080); scrape(operator, 10250); scrape(ksm, 8080); scrape(grafana, 3000);

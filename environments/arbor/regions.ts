@@ -76,7 +76,15 @@ export function region(name: Region, generalNodes: number): DeepPartial<Environm
     gitops: { targetRevision: 'main', autoSync: false },
     // Spec 003 "Deployment Strategy": the APIs roll out as canaries (environments/arbor/catalog.ts API_ROLLOUT).
     apps: { canaryRollouts: true },
-    addons: { ingressNginx: { enabled: true }, monitoring: { prometheusReplicas: 2, volume: { size: '200Gi' } } },
+    addons: {
+      ingressNginx: { enabled: true },
+      monitoring: {
+        prometheusReplicas: 2, volume: { size: '200Gi' },
+        // Spec 003 "Monitoring & Observability" alerting providers: critical to PagerDuty, warning to Slack (info
+        // to Email is not rendered: no rule of ours is info).
+        alerting: { pagerduty: { severities: ['critical'] }, slack: { channel: '#arbor-alerts', severities: ['warning'] } },
+      },
+    },
     quota: { floors: { system: floor, app: floor, data: floor } },
   };
 }

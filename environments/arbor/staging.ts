@@ -17,7 +17,11 @@ export const staging: DeepPartial<EnvironmentInput> = {
   storageClass: 'ceph-rbd',
   ingress: { className: 'nginx', baseDomain: 'staging.arbor.example.com', tlsIssuer: 'acme', acmeEmail: 'platform@arbor.example.com' },
   gitops: { targetRevision: 'staging', autoSync: true },
-  addons: { ingressNginx: { enabled: true } },
+  addons: {
+    ingressNginx: { enabled: true },
+    // Spec 003's alerting providers, without paging from staging: every alert to the team's Slack.
+    monitoring: { alerting: { slack: { channel: '#arbor-staging', severities: ['critical', 'warning'] } } },
+  },
   quota: { floors: { system: floor, app: floor, data: floor } },
   stores: {
     postgres: {

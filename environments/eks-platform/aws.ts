@@ -149,6 +149,8 @@ export function awsRegion(baseDomain: string, vpc: RegionVpc): DeepPartial<Envir
         // Spec 004 "Resource Allocation Guidelines", Infrastructure Pods.
         prometheusResources: { requests: { cpu: '500m', memory: '2Gi' }, limits: { cpu: '2000m', memory: '8Gi' } },
         grafanaResources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
+        // Spec 004 "Visualization & Alerting": Alert Manager to PagerDuty and Slack; a page for what is critical.
+        alerting: { pagerduty: { severities: ['critical'] }, slack: { channel: '#eks-platform-alerts', severities: ['critical', 'warning'] } },
       },
     },
     // Spec 004 "Security Architecture": AWS Secrets Manager through External Secrets, one IRSA role per namespace;

@@ -20,7 +20,14 @@ export const production: DeepPartial<EnvironmentInput> = {
   storageClasses: CEPH_CLASSES,
   ingress: { className: 'nginx', baseDomain: 'pcf-builder.example.com', tlsIssuer: 'acme', acmeEmail: 'platform@pcf-builder.example.com' },
   gitops: { targetRevision: 'release', autoSync: false },
-  addons: { ingressNginx: { enabled: true }, monitoring: { prometheusReplicas: 2, retention: '30d', volume: { size: '100Gi' } } },
+  addons: {
+    ingressNginx: { enabled: true },
+    monitoring: {
+      prometheusReplicas: 2, retention: '30d', volume: { size: '100Gi' },
+      // Seed 001 "Alerting": AlertManager to PagerDuty and Slack; a page for what is critical, Slack for all.
+      alerting: { pagerduty: { severities: ['critical'] }, slack: { channel: '#pcf-builder-alerts', severities: ['critical', 'warning'] } },
+    },
+  },
   quota: { floors: { system: floor, app: floor, data: floor } },
   // Seed 001: "RDS (multi-AZ)": the site's managed PostgreSQL (failover is the service's); nothing of it runs here.
   // The app gets egress to its subnets on 5432 only, and the site creates the Secret pcf-builder-db (username,

@@ -44,6 +44,8 @@ export const staging: DeepPartial<EnvironmentInput> = {
   gitops: { targetRevision: 'main', autoSync: true },
   addons: {
     ingressNginx: { enabled: true },
+    // Seed 001's Slack, without paging from staging.
+    monitoring: { alerting: { slack: { channel: '#pcf-builder-staging', severities: ['critical', 'warning'] } } },
     // Fluent Bit → the Elasticsearch above, Kibana at kibana.<baseDomain> (docs/logging.md).
     logging: { backend: 'elasticsearch', kibana: { replicas: 2, retentionDays: 14 } },
   },
