@@ -5,6 +5,7 @@
  */
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { NAMESPACES, type DeclaredSecret } from '../charts/data/refs';
@@ -278,4 +279,18 @@ describe('failures and Vault', () => {
     expect(secrets(undefined, '--env', 'dev').stderr).toMatch(/exactly one of --apply, --print, --vault-seed/);
     expect(secrets(undefined, '--env', 'prod', '--print').stderr).toMatch(/"prod".*is not an environment/);
   });
+});
+
+test('a kubectl that refuses before reading its input is reported with its own status and message, not as EPIPE', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'early-kubectl-'));
+  try {
+    const bin = path.join(dir, 'kubectl');
+    fs.writeFileSync(bin, '#!/bin/sh\necho "error: refused at once" >&2\nexit 1\n', { mode: 0o755 });
+    // Larger than a pipe's buffer, so the write fails once the program has exited.
+    const r = new Kubectl(bin).run(['create', '-f', '-'], 'x'.repeat(4 * 1024 * 1024));
+    expect(r).toEqual({ code: 1, stdout: '', stderr: 'error: refused at once\n' });
+    expect(() => new Kubectl(path.join(dir, 'missing')).run(['version'])).toThrow(/cannot run .*missing: spawnSync .* ENOENT/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -37,19 +37,6 @@ export function outputFolder(config: EnvironmentConfig): string {
   return `${config.platform.name}/${config.name}`;
 }
 
-/**
- * The platform's name where a name may hold no hyphen (`eks-platform` -> `eks_platform`): ClickHouse's cluster and
- * database, Elasticsearch's application role.
- */
-export function platformIdentifier(platform: string): string {
-  return platform.replace(/-/g, '_');
-}
-
-/** Where a client pod of the platform finds the internal CA certificate a store's TLS is verified with. */
-export function storeCaDir(platform: string, store: string): string {
-  return `/etc/${platform}/${store}-ca`;
-}
-
 /** `receivables-dev`: the prefix of the environment's Argo CD names, so two platforms can share one Argo CD. */
 export function deploymentName(config: EnvironmentConfig): string {
   return `${config.platform.name}-${config.name}`;

@@ -16,7 +16,10 @@ export class Kubectl {
   run(args: readonly string[], input?: string): KubectlResult {
     const full = [...(this.context ? ['--context', this.context] : []), ...args];
     const r = spawnSync(this.binary, full, { input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: this.env ?? process.env });
-    if (r.error) throw new Error(`cannot run ${this.binary}: ${r.error.message}`);
+    // A kubectl that exits before reading all its input (refusing at once) leaves EPIPE on the write: it ran, and
+    // its status and message say why.
+    const ranAndExited = (r.error as NodeJS.ErrnoException | undefined)?.code === 'EPIPE' && r.status !== null;
+    if (r.error && !ranAndExited) throw new Error(`cannot run ${this.binary}: ${r.error.message}`);
     return { code: r.status ?? 1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
   }
 

@@ -2,7 +2,7 @@
 import type { Endpoint, SecretRef } from '../../lib/endpoint';
 import type { Identity } from '../../lib/identity';
 import { clickhouseRules, clickhouseSection } from './config';
-import { platformIdentifier } from '../../lib/naming';
+import { platformIdentifier } from '../../lib/platform-names';
 import { storeFacts, userPassword } from '../kind';
 
 export interface ClickhouseRef {

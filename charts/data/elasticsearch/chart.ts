@@ -21,7 +21,8 @@ import { annotationKey, labels, meta, selectorLabels, type Identity } from '../.
 import { fieldEnv, secretEnv, secretEnvs } from '../../lib/env';
 import { clusterService, headlessService, namedPort } from '../../lib/service';
 import { setupJob } from '../../lib/job';
-import { platformIdentifier, podNames, serviceHost } from '../../lib/naming';
+import { podNames, serviceHost } from '../../lib/naming';
+import { platformIdentifier } from '../../lib/platform-names';
 import { parseMemory } from '../../lib/quantity';
 import { quantities, resources } from '../../lib/resources';
 import { spreadOverNodes } from '../../lib/scheduling';

@@ -3,7 +3,7 @@
  * certificate): its settings, Secret copies, volumes and network flows.
  */
 import { secretEnv } from '../../lib/env';
-import { storeCaDir } from '../../lib/naming';
+import { storeCaDir } from '../../lib/platform-names';
 import type { ClientKit } from '../client';
 
 export function elasticsearchClient({ refs, platform, settings, env, volumes, mounts, copySecret, internalCertificate, use }: ClientKit<'elasticsearch'>): void {

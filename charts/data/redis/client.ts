@@ -3,7 +3,7 @@
  * service in cluster mode (`external.redis`): its settings, Secret copies, volumes and network flows.
  */
 import { secretEnv } from '../../lib/env';
-import { storeCaDir } from '../../lib/naming';
+import { storeCaDir } from '../../lib/platform-names';
 import type { ClientKit } from '../client';
 import type { RedisRef } from './refs';
 
