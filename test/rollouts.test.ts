@@ -336,6 +336,35 @@ describe('spec 003 automatic rollback (arbor): the canary is aborted above an er
     expect([errors.max, latency.max]).toEqual([0.05, 1]);
   });
 
+  test('an aborted rollout raises a critical alert, a stalled one a warning (promtool test rules on the rendered rule)', () => {
+    const rule = of(env('arbor', 'production-us-east-1'), 'PrometheusRule').find((m) => m.metadata.name === 'platform-delivery')!;
+    const groups = rule.spec.groups.map((g: Manifest) => ({ ...g, rules: g.rules.filter((r: Manifest) => r.alert.startsWith('Rollout')).map(({ annotations: _a, ...r }: Manifest) => r) }));
+    // As Prometheus stores the controller's series: the target's namespace is argo-rollouts, the Rollout's is exported_namespace.
+    const info = (name: string, phase: string, values: string) =>
+      ({ series: `rollout_info{namespace="argo-rollouts",exported_namespace="app-core",name="${name}",phase="${phase}",strategy="canary",traffic_router="Nginx"}`, values });
+    const tests = {
+      rule_files: ['rules.yaml'], evaluation_interval: '1m',
+      tests: [{
+        interval: '1m',
+        input_series: [
+          info('arbor-api', 'Paused', '1x5'), info('arbor-api', 'Abort', '_x5 1x10'),
+          info('kumori-api', 'Progressing', '1x5'), info('kumori-api', 'Timeout', '_x5 1x10'),
+        ],
+        alert_rule_test: [
+          { eval_time: '3m', alertname: 'RolloutAborted', exp_alerts: [] },
+          { eval_time: '8m', alertname: 'RolloutAborted', exp_alerts: [{ exp_labels: { severity: 'critical', namespace: 'monitoring', exported_namespace: 'app-core', name: 'arbor-api' } }] },
+          { eval_time: '8m', alertname: 'RolloutTimedOut', exp_alerts: [{ exp_labels: { severity: 'warning', namespace: 'monitoring', exported_namespace: 'app-core', name: 'kumori-api' } }] },
+        ],
+      }],
+    };
+    expect(promtool(['test', 'rules', 'tests.yaml'], { 'rules.yaml': { groups }, 'tests.yaml': tests })).toMatch(/SUCCESS/);
+    // Wherever Argo Rollouts runs with the Prometheus stack, and nowhere else.
+    for (const p of every) {
+      const has = of(p, 'PrometheusRule').some((m) => m.spec.groups.some((g: Manifest) => g.rules.some((r: Manifest) => r.alert === 'RolloutAborted')));
+      expect({ env: nameOf(p), has }).toEqual({ env: nameOf(p), has: of(p, 'Rollout').length > 0 && p.config.addons.monitoring.enabled });
+    }
+  });
+
   describe('where the canary cannot be measured, the environment is refused, naming the field', () => {
     const problemsOf = (name: string, patch: Record<string, unknown>): string[] => {
       try {

@@ -24,6 +24,7 @@ import { NAMESPACES, type StoreName } from '../data/refs';
 import { rule, storeAlertKit, type Rule } from '../lib/alerts';
 import type { Manifest } from '../lib/manifest';
 import { deploymentName } from '../lib/naming';
+import { needsArgoRollouts } from '../gitops/addons/argo-rollouts';
 
 export type { Rule };
 
@@ -94,6 +95,22 @@ export function platformRules(c: EnvironmentConfig): Rule[] {
   if (c.gitops.autoSync) {
     rules.push(rule('ArgoCdApplicationOutOfSync', 'warning', '30m', `max by (name) (argocd_app_info{${env}, sync_status="OutOfSync"}) == 1`,
       'Argo CD Application {{ $labels.name }} stays OutOfSync', 'Automated sync does not converge: a field is changed by something else, or the sync fails.'));
+  }
+  if (needsArgoRollouts(c)) {
+    // argoproj/argo-rollouts v1.7.2 controller/metrics/rollouts.go: `rollout_info` is 1 for each Rollout, its
+    // `phase` label computed from the Progressing condition (Abort for RolloutAborted, Timeout for a missed
+    // progress deadline; status.phase reads Degraded for both). The chart's ServiceMonitor (argo-helm
+    // argo-rollouts-2.37.7 templates/controller/servicemonitor.yaml) does not honour the metric's labels, so the
+    // Rollout's namespace is `exported_namespace`.
+    const by = 'max by (exported_namespace, name)';
+    rules.push(
+      rule('RolloutAborted', 'critical', '0m', `${by} (rollout_info{phase="Abort"}) == 1`,
+        'Rollout {{ $labels.exported_namespace }}/{{ $labels.name }} was aborted: its new version is rolled back',
+        'Its canary failed its analysis, or a person aborted it: all traffic is on the stable version. `kubectl argo rollouts get rollout {{ $labels.name }} -n {{ $labels.exported_namespace }}` shows which measurement failed.'),
+      rule('RolloutTimedOut', 'warning', '0m', `${by} (rollout_info{phase="Timeout"}) == 1`,
+        'Rollout {{ $labels.exported_namespace }}/{{ $labels.name }} made no progress within its deadline',
+        'Its new pods did not become ready within progressDeadlineSeconds.'),
+    );
   }
   if (c.addons.certManager.enabled) {
     rules.push(
