@@ -280,7 +280,9 @@ describe('spec 003 automatic rollback (arbor): the canary is aborted above an er
     const stack = of(p, 'Application').find((a) => a.spec.source?.chart === 'kube-prometheus-stack');
     expect(stack?.spec.destination.namespace).toBe('monitoring');
     const nginx = of(p, 'Application').find((a) => a.spec.source?.chart === 'ingress-nginx')!;
-    expect(JSON.stringify(nginx.spec.source.helm)).toMatch(/"metrics\\?":\{\\?"enabled\\?":true,\\?"serviceMonitor\\?":\{\\?"enabled\\?":true/);
+    // Scraped with the metrics' own labels (honorLabels), so `namespace` is the Ingress's as the queries select; without
+    // it Prometheus keeps the target's namespace (ingress) and renames the metric's to exported_namespace.
+    expect(nginx.spec.source.helm.valuesObject.controller.metrics).toEqual({ enabled: true, serviceMonitor: { enabled: true, honorLabels: true } });
   });
 
   test('the controller reaches Prometheus on 9090 where it measures canaries, and only there', () => {

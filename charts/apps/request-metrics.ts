@@ -9,7 +9,8 @@
  * is off by default). A request a canary Ingress sends to the canary keeps the stable Ingress's `ingress` and
  * `service` and is told apart by `canary`, the alternative upstream it went to, `<namespace>-<service>-<port>`
  * (rootfs/etc/nginx/lua/monitor.lua `canary = ngx.var.proxy_alternative_upstream_name`, set by balancer.lua;
- * internal/ingress/controller/util.go upstreamName); other requests have it empty.
+ * internal/ingress/controller/util.go upstreamName); other requests have it empty. The ServiceMonitor honours
+ * these labels (charts/gitops/addons-catalog.ts ingressNginx), so `namespace` is the Ingress's, not the controller's.
  */
 import type { CatalogEntry, RequestThresholds } from '../../environments/service';
 import { rule, type Rule } from '../lib/alerts';

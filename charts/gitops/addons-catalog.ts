@@ -163,7 +163,12 @@ function ingressNginx(c: EnvironmentConfig): Addon {
         service: c.addons.ingressNginx.service === 'NodePort'
           ? { type: 'NodePort', externalTrafficPolicy: 'Local', nodePorts: { http: 30080, https: 30443 } }
           : { type: 'LoadBalancer', externalTrafficPolicy: 'Local' },
-        metrics: { enabled: true, serviceMonitor: { enabled: c.addons.monitoring.enabled } },
+        // honorLabels: the request metrics' own `namespace` (the Ingress's) and `service` (its backend) win over the
+        // target's labels (the controller's namespace and metrics Service), which Prometheus would otherwise keep and
+        // rename the metric's to exported_namespace / exported_service (ingress-nginx helm-chart-4.11.2
+        // templates/controller-servicemonitor.yaml: honorLabels only when set). The canary analyses and request
+        // alerts select by the Ingress's namespace (charts/apps/request-metrics.ts).
+        metrics: { enabled: true, serviceMonitor: { enabled: c.addons.monitoring.enabled, honorLabels: true } },
         admissionWebhooks: { patch: { image: img(certgen) } },
       },
     },
