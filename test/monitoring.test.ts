@@ -112,6 +112,15 @@ describe('alerting rules', () => {
     expect(out).not.toMatch(/FAILED|lint/i);
   });
 
+  test('exporters whose metrics carry the namespace of what they describe are scraped with their own labels (honorLabels)', () => {
+    // Otherwise Prometheus keeps the target's namespace and renames the metric's to exported_namespace, and the rules
+    // selecting or naming `namespace` (certificates, the ingress request metrics) would see the controller's.
+    const values = (chart: string) => manifestsOf(renderEvery().find((p) => p.config.name === 'production' && p.config.platform.name === 'receivables')!)
+      .find((m) => m.kind === 'Application' && m.spec.source?.chart === chart)!.spec.source.helm.valuesObject;
+    expect(values('cert-manager').prometheus.servicemonitor).toEqual({ enabled: true, honorLabels: true });
+    expect(values('ingress-nginx').controller.metrics.serviceMonitor).toEqual({ enabled: true, honorLabels: true });
+  });
+
   test('delivery alerts: an unhealthy Argo CD Application, a certificate close to expiry (promtool test rules)', () => {
     const groups = rules.filter((r) => r.metadata.namespace === 'monitoring').flatMap((r) => r.spec.groups)
       .map((g: Manifest) => ({ ...g, rules: g.rules.map(({ annotations: _a, ...r }: Manifest) => r) }));

@@ -137,7 +137,10 @@ function certManager(c: EnvironmentConfig): Addon {
       cainjector: { image: repo(cainjector), resources: res('20m', '128Mi', '200m', '256Mi'), containerSecurityContext: restricted },
       startupapicheck: { image: repo(startup), containerSecurityContext: restricted },
       acmesolver: { image: repo(solver) },
-      prometheus: { enabled: true, servicemonitor: { enabled: c.addons.monitoring.enabled } },
+      // honorLabels: a Certificate's metrics keep its own `namespace` (the delivery alerts name it), instead of the
+      // controller's with the Certificate's renamed to exported_namespace (cert-manager v1.15.3
+      // deploy/charts/cert-manager values.yaml prometheus.servicemonitor.honorLabels: false).
+      prometheus: { enabled: true, servicemonitor: { enabled: c.addons.monitoring.enabled, honorLabels: true } },
     },
     ignoreDifferences: WEBHOOK_CA,
   };
