@@ -9,8 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { stringify } from 'yaml';
 import type { Manifest, RenderedPlatform } from '../charts/platform';
-import { deepMerge } from '../environments/merge';
-import { ConfigError, environmentInput, formatProblem, validateEnvironment } from '../environments';
+import { messagesWith } from './support/config';
 import { manifestsOf, nameOf, renderEvery } from './support/render';
 import { siteChecklist } from '../charts/output/checklist';
 
@@ -136,15 +135,7 @@ test('the site checklist names the Secret and its keys', () => {
 });
 
 describe('a wrong alerting section names the field', () => {
-  const problemsOf = (name: string, patch: Record<string, unknown>): string[] => {
-    try {
-      validateEnvironment(name, deepMerge(structuredClone(environmentInput(name, 'arbor')) as Record<string, unknown>, patch));
-      return [];
-    } catch (e) {
-      if (!(e instanceof ConfigError)) throw e;
-      return e.problems.map(formatProblem);
-    }
-  };
+  const problemsOf = (name: string, patch: Record<string, unknown>) => messagesWith('arbor', name, patch);
   test('no receiver, a channel without #, an unknown severity', () => {
     expect(problemsOf('development', { addons: { monitoring: { alerting: {} } } }).join('\n')).toMatch(/addons\.monitoring\.alerting.*must name pagerduty, slack or both/);
     expect(problemsOf('staging', { addons: { monitoring: { alerting: { slack: { channel: 'alerts', severities: ['warning'] } } } } }).join('\n'))

@@ -23,8 +23,7 @@ import * as fs from 'fs';
 import { modelErrors } from './support/k8s-schema';
 import { promtool } from './support/monitoring';
 import { canaryQueries } from '../charts/apps/rollout';
-import { deepMerge } from '../environments/merge';
-import { ConfigError, environmentInput, formatProblem, validateEnvironment } from '../environments';
+import { messagesWith } from './support/config';
 import { manifestsOf, nameOf, renderEvery } from './support/render';
 
 const every = renderEvery();
@@ -368,15 +367,7 @@ describe('spec 003 automatic rollback (arbor): the canary is aborted above an er
   });
 
   describe('where the canary cannot be measured, the environment is refused, naming the field', () => {
-    const problemsOf = (name: string, patch: Record<string, unknown>): string[] => {
-      try {
-        validateEnvironment(name, deepMerge(structuredClone(environmentInput(name, 'arbor')) as Record<string, unknown>, patch));
-        return [];
-      } catch (e) {
-        if (!(e instanceof ConfigError)) throw e;
-        return e.problems.map(formatProblem);
-      }
-    };
+    const problemsOf = (name: string, patch: Record<string, unknown>) => messagesWith('arbor', name, patch);
     test('without Prometheus', () => {
       expect(problemsOf('staging', { addons: { monitoring: { enabled: false } } }).join('\n'))
         .toMatch(/addons\.monitoring\.enabled = false: must be true where canaries apply \(apps\.canaryRollouts\): arbor-api and kumori-api roll back by themselves on ingress-nginx's request metrics, read from Prometheus/);
