@@ -12,6 +12,8 @@ import { STORE_NAMES, STORE_REGISTRY, type StoreName, type StoreSections } from 
 import type { Issue, RuleContext } from '../charts/data/kind';
 import { addonRules } from './addon-rules';
 import { minioClientsOf } from '../charts/data/minio/refs';
+import { canaryEntries } from '../charts/lib/canaries';
+import { ingressNginxServes } from '../charts/lib/graph';
 
 /** One kind's rules, typed per kind. */
 function storeRules<K extends StoreName>(kind: K, section: StoreSections[K], env: RuleContext, issue: Issue): void {
@@ -131,12 +133,11 @@ function crossFieldRules(c: EnvironmentConfig, ctx: Ctx): void {
  * ingress-nginx's request metrics: where its canary applies, both must be there.
  */
 function canaryAnalysisRules(c: EnvironmentConfig, ctx: Ctx): void {
-  if (!c.apps.canaryRollouts || c.apps.standby) return;
-  const measured = c.platform.catalog.filter((e) => e.rollout?.canary.analysis && c.apps.services[e.name]?.enabled !== false).map((e) => e.name);
+  const measured = canaryEntries(c).filter((e) => e.rollout!.canary.analysis).map((e) => e.name);
   if (!measured.length) return;
   const who = `${measured.join(' and ')} roll${measured.length === 1 ? 's' : ''} back by ${measured.length === 1 ? 'itself' : 'themselves'} on ingress-nginx's request metrics`;
   if (!c.addons.monitoring.enabled) issue(ctx, ['addons', 'monitoring', 'enabled'], `must be true where canaries apply (apps.canaryRollouts): ${who}, read from Prometheus`);
-  if (c.cluster.flavour === 'k3s' || c.ingress.alb) {
+  if (!ingressNginxServes(c)) {
     issue(ctx, ['apps', 'canaryRollouts'], `needs ingress-nginx: ${who}, and ${c.ingress.alb ? 'the load balancer sends to the pods directly (ingress.alb)' : 'k3s routes with Traefik'}`);
   }
 }

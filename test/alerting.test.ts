@@ -10,6 +10,7 @@ import * as path from 'path';
 import { stringify } from 'yaml';
 import type { Manifest, RenderedPlatform } from '../charts/platform';
 import { messagesWith } from './support/config';
+import { deepMerge } from '../environments/merge';
 import { manifestsOf, nameOf, renderEvery } from './support/render';
 import { siteChecklist } from '../charts/output/checklist';
 
@@ -41,15 +42,6 @@ const CHART_CONFIG = {
   receivers: [{ name: 'null' }],
   templates: ['/etc/alertmanager/config/*.tmpl'],
 };
-
-/** Helm's merge of values over a chart's defaults: maps merge key by key, anything else (lists too) replaces. */
-function helmMerge(base: unknown, over: unknown): unknown {
-  const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-  if (!isMap(base) || !isMap(over)) return over === undefined ? base : over;
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) out[k] = helmMerge(base[k], v);
-  return out;
-}
 
 /** Runs amtool on `config` written to a temporary file; [status, output]. */
 function amtool(config: unknown, ...args: string[]): [number, string] {
@@ -85,7 +77,8 @@ describe('the configuration Alertmanager gets, checked and routed by amtool (pro
   ];
   test.each(cases)('%s/%s', (platform, name, routes) => {
     const values = stackValues(env(platform, name));
-    const config = helmMerge(CHART_CONFIG, values.alertmanager.config);
+    // Helm merges values as deepMerge does: maps key by key, lists and scalars replaced.
+    const config = deepMerge(CHART_CONFIG, values.alertmanager.config);
     const [status, out] = amtool(config, 'check-config', '$FILE');
     expect({ status, out }).toEqual({ status: 0, out: expect.stringContaining('SUCCESS') });
     for (const [severity, receivers] of Object.entries(routes)) {

@@ -13,7 +13,7 @@
  * these labels (charts/gitops/addons-catalog.ts ingressNginx), so `namespace` is the Ingress's, not the controller's.
  */
 import type { CatalogEntry, RequestThresholds } from '../../environments/service';
-import { rule, type Rule } from '../lib/alerts';
+import { alertId, rule, type Rule } from '../lib/alerts';
 
 /** Which requests: those of `ingress` in `namespace`; with `canary`, only those sent to that upstream. */
 export interface RequestSelector {
@@ -46,16 +46,13 @@ export function requestQueries(s: RequestSelector, t: RequestThresholds, window:
   return out;
 }
 
-/** `arbor-api` → `ArborApi`, for alert names. */
-const camel = (s: string) => s.split('-').map((w) => w[0].toUpperCase() + w.slice(1)).join('');
-
 /**
  * An entry's request alerts (CatalogEntry.requestAlerts) over all the requests of its Ingress: too many 5xx for 5
  * minutes is critical (users are failing), a slow p99 for 5 minutes a warning. No requests: neither fires.
  */
 export function requestAlertRules(e: CatalogEntry): Rule[] {
   if (!e.requestAlerts) return [];
-  const id = camel(e.name);
+  const id = alertId(e.name);
   return requestQueries({ namespace: e.namespace, ingress: e.name }, e.requestAlerts, '5m').map((q) => (q.name === 'error-rate'
     ? rule(`${id}HighErrorRate`, 'critical', '5m', `${q.query} > ${q.max}`,
       `${e.namespace}/${e.name}: more than ${+(q.max * 100).toFixed(2)} % of requests fail`,

@@ -30,7 +30,7 @@ import { pods } from '../lib/graph';
 import { labels, meta, type Identity } from '../lib/labels';
 import { contentName } from '../lib/naming';
 import { quantities } from '../lib/resources';
-import { rule, type Rule } from '../lib/alerts';
+import { alertId, rule, type Rule } from '../lib/alerts';
 import { podSecurityContext } from '../lib/security';
 import type { SharedVolume } from '../../environments/service';
 import { declareSecret } from './connections';
@@ -154,7 +154,7 @@ export const WAIT_CONTAINER = 'wait-for-content';
  */
 export function sharedVolumeRules(v: SharedVolume, namespace: string): Rule[] {
   const id = fillIdentity(v);
-  const camel = id.name.split('-').map((w) => w[0].toUpperCase() + w.slice(1)).join('');
+  const camel = alertId(id.name);
   return [
     rule(`${camel}FillFailed`, 'critical', '0m',
       `max by (job_name) (kube_job_status_failed{namespace="${namespace}", job_name=~"${id.name}-fill-.*"}) > 0`,

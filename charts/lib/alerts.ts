@@ -12,6 +12,11 @@ export interface Rule {
   readonly description: string;
 }
 
+/** `postgres-database` → `PostgresDatabase`: a name in an alert's name. */
+export function alertId(s: string): string {
+  return s.split(/[^a-zA-Z0-9]+/).filter(Boolean).map((w) => w[0].toUpperCase() + w.slice(1)).join('');
+}
+
 export const rule = (alert: string, severity: Rule['severity'], forDuration: string, expr: string, summary: string, description: string): Rule =>
   ({ alert, expr, for: forDuration, severity, summary, description });
 

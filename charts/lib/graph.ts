@@ -113,6 +113,15 @@ export function ingressController(config: EnvironmentConfig): PodGroup {
 }
 
 /**
+ * Whether ingress-nginx serves the environment's own Ingresses: not on k3s (Traefik), nor where an Application Load
+ * Balancer sends to the pods directly (`ingress.alb`). Its request metrics (charts/apps/request-metrics.ts) and its
+ * canary weights (charts/apps/rollout.ts) exist only there.
+ */
+export function ingressNginxServes(config: EnvironmentConfig): boolean {
+  return ingressController(config).selector['app.kubernetes.io/name'] === 'ingress-nginx' && !config.ingress.alb;
+}
+
+/**
  * What sends the outside world's requests to the exposed pods: the ingress controller's pods, or on EKS with
  * `ingress.alb` the Application Load Balancer (target type ip: its nodes in their subnets reach the pods directly).
  */

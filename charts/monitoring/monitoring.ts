@@ -20,7 +20,7 @@ import { platformRules, statefulSetRules, storeRules, type Rule } from './rules'
 import { scrapeTargets } from './targets';
 import { sharedVolumeRules } from '../apps/shared-volume';
 import { requestAlertRules } from '../apps/request-metrics';
-import { ingressController } from '../lib/graph';
+import { ingressNginxServes } from '../lib/graph';
 
 export interface MonitoringChartProps {
   readonly ctx: PlatformContext;
@@ -80,7 +80,7 @@ export class MonitoringChart extends Chart {
 
     // Services' request alerts (CatalogEntry.requestAlerts), in their namespace: from ingress-nginx's metrics, so only
     // where it serves their Ingress (not Traefik on k3s, nor a load balancer sending to the pods directly).
-    const nginx = ingressController(c).selector['app.kubernetes.io/name'] === 'ingress-nginx' && !c.ingress.alb;
+    const nginx = ingressNginxServes(c);
     for (const e of c.platform.catalog) {
       const ingress = p.charts.some((x) => x.manifests.some((mm) => mm.kind === 'Ingress' && mm.metadata.namespace === e.namespace && mm.metadata.name === e.name));
       if (!e.requestAlerts || !nginx || !ingress) continue;

@@ -21,7 +21,7 @@ import type { EnvironmentConfig } from '../../environments/schema';
 import { storeKind } from '../data';
 import { hasStores } from '../context';
 import { NAMESPACES, type StoreName } from '../data/refs';
-import { rule, storeAlertKit, type Rule } from '../lib/alerts';
+import { alertId, rule, storeAlertKit, type Rule } from '../lib/alerts';
 import type { Manifest } from '../lib/manifest';
 import { deploymentName } from '../lib/naming';
 import { needsArgoRollouts } from '../gitops/addons/argo-rollouts';
@@ -38,7 +38,7 @@ export function statefulSetRules(sts: Manifest): Rule[] {
   const sel = `namespace="${ns}", statefulset="${name}"`;
   const claims: string[] = (sts.spec.volumeClaimTemplates ?? []).map((t: Manifest) => t.metadata.name);
   const pvc = `namespace="${ns}", persistentvolumeclaim=~"(${claims.join('|')})-${name}-[0-9]+"`;
-  const id = camel(name);
+  const id = alertId(name);
   const rules: Rule[] = [
     rule(`${id}MembersNotReady`, 'warning', '10m',
       `kube_statefulset_status_replicas_ready{${sel}} < kube_statefulset_replicas{${sel}}`,
@@ -75,11 +75,6 @@ export function storeRules(c: EnvironmentConfig, store: StoreName): Rule[] {
   const kind = storeKind(store);
   if (!hasStores(c, kind.uses)) return [];
   return kind.alerts(c, storeAlertKit(NAMESPACES[store]));
-}
-
-/** `postgres-database` → `PostgresDatabase`, for alert names. */
-function camel(s: string): string {
-  return s.split(/[^a-zA-Z0-9]+/).filter(Boolean).map((w) => w[0].toUpperCase() + w.slice(1)).join('');
 }
 
 /** The platform's delivery: Argo CD Applications (metrics of the Argo CD add-on) and certificates (cert-manager). */

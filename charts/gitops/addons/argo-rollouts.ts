@@ -21,6 +21,7 @@
  */
 import type { EnvironmentConfig } from '../../../environments/schema';
 import { image } from '../../lib/images';
+import { canaryEntries } from '../../lib/canaries';
 
 export const ARGO_ROLLOUTS_NAMESPACE = 'argo-rollouts';
 /** The controller's version (argo-helm argo-rollouts-2.37.7 Chart.yaml appVersion). */
@@ -29,16 +30,13 @@ export const ARGO_ROLLOUTS_VERSION = 'v1.7.2';
 export const ARGO_ROLLOUTS_PORTS = { metrics: 8090, healthz: 8080 } as const;
 
 /** Whether an environment runs Argo Rollouts: it does where an enabled catalog entry's canary applies. */
-export const needsArgoRollouts = (c: EnvironmentConfig): boolean =>
-  c.apps.canaryRollouts && !c.apps.standby
-  && c.platform.catalog.some((e) => e.rollout && c.apps.services[e.name]?.enabled !== false);
+export const needsArgoRollouts = (c: EnvironmentConfig): boolean => canaryEntries(c).length > 0;
 
 /**
  * Whether the controller measures canaries in Prometheus here: where a canary it rolls has an analysis
  * (charts/apps/rollout.ts; environments/rules.ts requires monitoring and ingress-nginx there).
  */
-export const measuresCanaries = (c: EnvironmentConfig): boolean =>
-  needsArgoRollouts(c) && c.platform.catalog.some((e) => e.rollout?.canary.analysis && c.apps.services[e.name]?.enabled !== false);
+export const measuresCanaries = (c: EnvironmentConfig): boolean => canaryEntries(c).some((e) => e.rollout!.canary.analysis);
 
 /** The add-on (an `Addon` of ../addons-catalog.ts, typed there: importing it here would be a cycle). */
 export function argoRollouts(c: EnvironmentConfig) {
