@@ -22,7 +22,7 @@ import { plan } from '../scripts/install';
 import * as fs from 'fs';
 import { modelErrors } from './support/k8s-schema';
 import { promtool } from './support/monitoring';
-import { canaryQueries } from '../charts/apps/rollout';
+import { canaryQueries, canaryTraffic } from '../charts/apps/rollout';
 import { messagesWith } from './support/config';
 import { manifestsOf, nameOf, renderEvery } from './support/render';
 
@@ -442,6 +442,15 @@ describe('catalog rollout checks: each problem names the field', () => {
     expect(problems({ canary: { steps, analysis: { maxErrorRate: 0.05 } } }, { ingressHost: undefined })).toEqual([
       { path: 'catalog.api.rollout.canary.analysis', message: 'measures the requests of the service\'s own Ingress, and the service has no ingressHost' },
     ]);
+  });
+  test('traffic is weighted through ingress-nginx only where it serves the entry\'s own Ingress (not behind an ALB, not on k3s)', () => {
+    const entry = { ...ARBOR[0], ingressHost: 'api' };
+    const traffic = (config: RenderedPlatform['config'], e: CatalogEntry) => canaryTraffic({ config } as Parameters<typeof canaryTraffic>[0], { entry: e } as Parameters<typeof canaryTraffic>[1]);
+    expect(traffic(env('arbor', 'staging').config, entry)).toBe('nginx');
+    expect(traffic(env('arbor', 'staging').config, { ...entry, ingressHost: undefined })).toBe('replicas');
+    expect(env('eks-platform', 'production').config.ingress.alb).toBeDefined();
+    expect(traffic(env('eks-platform', 'production').config, entry)).toBe('replicas');
+    expect(traffic(env('arbor', 'development').config, entry)).toBe('replicas');
   });
   test('Jobs are not rolled out', () => {
     expect(problems({ canary: { steps: [{ weight: 100 }] } }, { kind: 'batch-job', schedule: '0 * * * *' })).toContainEqual({ path: 'catalog.api.rollout', message: 'a batch-job runs Jobs, not a rolled-out Deployment' });

@@ -33,7 +33,7 @@ import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { k8s } from '../../imports/k8s';
 import type { PlatformContext } from '../context';
-import { ingressController } from '../lib/graph';
+import { ingressNginxServes } from '../lib/graph';
 import { serviceHost } from '../lib/naming';
 import { PROMETHEUS_SERVICE } from '../gitops/addons-catalog';
 import type { CanaryAnalysis } from '../../environments/service';
@@ -46,10 +46,13 @@ export const ROLLOUT_API_VERSION = 'argoproj.io/v1alpha1';
 /** The Service the controller points at the canary pods (traffic-routed rollouts only). */
 export const canaryServiceName = (stable: string) => `${stable}-canary`;
 
-/** How a plan's canary weights traffic: through ingress-nginx where the entry has its own Ingress, else by pods. */
+/**
+ * How a plan's canary weights traffic: through ingress-nginx where it serves the entry's own Ingress, else by pods
+ * (behind Traefik on k3s, or an Application Load Balancer that sends to the pods directly, there is no nginx
+ * Ingress for the controller to copy).
+ */
 export function canaryTraffic(ctx: PlatformContext, plan: ServicePlan): 'nginx' | 'replicas' {
-  const nginx = ingressController(ctx.config).selector['app.kubernetes.io/name'] === 'ingress-nginx';
-  return nginx && plan.entry.ingressHost ? 'nginx' : 'replicas';
+  return ingressNginxServes(ctx.config) && plan.entry.ingressHost ? 'nginx' : 'replicas';
 }
 
 /** The canary's steps as Argo Rollouts steps: a weight, then its pause (none for 0 minutes, until promoted when unset). */
